@@ -1,0 +1,71 @@
+"""Process settings, read once from the environment (and `.env`) by pydantic-settings.
+
+Every knob the service has lives here and is documented in `.env.example`, so ops can see
+in one place what a deployment can change without reading code.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Deployment settings; runtime-editable business settings live in the `app_settings` table."""
+
+    model_config = SettingsConfigDict(
+        env_file=ROOT / ".env", env_file_encoding="utf-8", extra="ignore", env_prefix=""
+    )
+
+    environment: str = Field("development", alias="SHOPOPS_ENV")
+    data_dir: Path = Field(ROOT / ".data", alias="SHOPOPS_DATA_DIR")
+
+    database_url: str = Field(
+        "postgresql+psycopg://postgres@127.0.0.1:5432/shopops", alias="DATABASE_URL"
+    )
+    redis_url: str = Field("redis://127.0.0.1:6379/0", alias="REDIS_URL")
+    temporal_address: str = Field("127.0.0.1:7233", alias="TEMPORAL_ADDRESS")
+    temporal_namespace: str = Field("default", alias="TEMPORAL_NAMESPACE")
+    temporal_ui_url: str = Field("http://127.0.0.1:8233", alias="TEMPORAL_UI_URL")
+
+    api_host: str = Field("127.0.0.1", alias="API_HOST")
+    api_port: int = Field(8000, alias="API_PORT")
+    public_base_url: str = Field("http://127.0.0.1:8000", alias="PUBLIC_BASE_URL")
+    session_secret: SecretStr = Field(SecretStr("dev-session-secret-change-me"), alias="SESSION_SECRET")
+
+    # Comma-separated Fernet keys; the first encrypts, all decrypt (rotation).
+    encryption_keys: SecretStr = Field(
+        SecretStr("Z0iWzQ0o2mIp2yq3n9Jr6m0h1oV6H3Qw1Jmv1l7cS0M="), alias="ENCRYPTION_KEYS"
+    )
+
+    shoptet_api_url: str = Field("http://127.0.0.1:8900", alias="SHOPTET_API_URL")
+    shoptet_partner_url: str = Field("http://127.0.0.1:8900", alias="SHOPTET_PARTNER_URL")
+    shoptet_client_id: str = Field("shopops-dev", alias="SHOPTET_CLIENT_ID")
+    shoptet_client_secret: SecretStr = Field(
+        SecretStr("shopops-dev-secret"), alias="SHOPTET_CLIENT_SECRET"
+    )
+    sandbox_host: str = Field("127.0.0.1", alias="SANDBOX_HOST")
+    sandbox_port: int = Field(8900, alias="SANDBOX_PORT")
+
+    otel_exporter: str = Field("none", alias="OTEL_EXPORTER")  # otlp | console | none
+    otel_endpoint: str = Field("http://127.0.0.1:4318", alias="OTEL_EXPORTER_OTLP_ENDPOINT")
+    log_level: str = Field("INFO", alias="LOG_LEVEL")
+
+    @property
+    def snapshot_dir(self) -> Path:
+        return self.data_dir / "snapshots"
+
+    @property
+    def backup_dir(self) -> Path:
+        return self.data_dir / "backups"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings; tests clear the cache after changing the environment."""
+    return Settings()

@@ -36,7 +36,9 @@ class Settings(BaseSettings):
     api_host: str = Field("127.0.0.1", alias="API_HOST")
     api_port: int = Field(8000, alias="API_PORT")
     public_base_url: str = Field("http://127.0.0.1:8000", alias="PUBLIC_BASE_URL")
-    session_secret: SecretStr = Field(SecretStr("dev-session-secret-change-me"), alias="SESSION_SECRET")
+    session_secret: SecretStr = Field(
+        SecretStr("dev-session-secret-change-me"), alias="SESSION_SECRET"
+    )
 
     # Comma-separated Fernet keys; the first encrypts, all decrypt (rotation).
     encryption_keys: SecretStr = Field(

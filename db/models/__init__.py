@@ -1,1 +1,47 @@
-"""db/models."""
+"""All SQLAlchemy models; importing this module registers every table on `Base.metadata`."""
+
+from db.models.base import Base
+from db.models.catalog import (
+    Product,
+    ProductTranslation,
+    Stock,
+    StockLevel,
+    Supplier,
+    SupplierOffer,
+    Variant,
+)
+from db.models.customers import Customer
+from db.models.notifications import Notification
+from db.models.orders import Order, OrderItem
+from db.models.settings import AppSetting
+from db.models.shops import Installation, Shop
+from db.models.snapshots import SnapshotReject, SnapshotRun
+from db.models.sync import SyncCursor
+from db.models.users import ApiToken, ShopMembership, User, UserSession
+from db.models.webhooks import WebhookEvent
+
+__all__ = [
+    "ApiToken",
+    "AppSetting",
+    "Base",
+    "Customer",
+    "Installation",
+    "Notification",
+    "Order",
+    "OrderItem",
+    "Product",
+    "ProductTranslation",
+    "Shop",
+    "ShopMembership",
+    "SnapshotReject",
+    "SnapshotRun",
+    "Stock",
+    "StockLevel",
+    "Supplier",
+    "SupplierOffer",
+    "SyncCursor",
+    "User",
+    "UserSession",
+    "Variant",
+    "WebhookEvent",
+]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from alembic import context
 from sqlalchemy import create_engine, pool
 
@@ -17,9 +19,13 @@ def _url() -> str:
     return sqlalchemy_url(override or config.get_main_option("sqlalchemy.url") or None)
 
 
+PARTITION = re.compile(r"_(\d{4}q[1-4]|default)$")
+
+
 def _include_object(obj, name, type_, reflected, compare_to) -> bool:  # type: ignore[no-untyped-def]
-    # Quarter and default partitions are made by migrations and maintenance, not by models.
-    return not (type_ == "table" and reflected and compare_to is None and "_20" in (name or ""))
+    """Quarter and default partitions are made by migrations and maintenance, not by models."""
+    table = name if type_ == "table" else getattr(getattr(obj, "table", None), "name", "")
+    return not (reflected and compare_to is None and PARTITION.search(table or ""))
 
 
 def run_migrations_offline() -> None:

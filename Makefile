@@ -1,0 +1,59 @@
+# shopops: `make run` starts the whole system, `make test` runs every test.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+
+.PHONY: run test install install-dev lint ui ui-test browser-test chromium migrate-check bench clean help
+
+help:
+	@echo "make run    - start Temporal, worker, API + UI, Shoptet sandbox with a demo shop"
+	@echo "make test   - install test dependencies and run lint, layer contracts and all tests"
+
+$(VENV)/bin/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(VENV)/bin/activate
+	$(PIP) install -q -e '.[local]'
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(VENV)/bin/activate
+	$(PIP) install -q -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+# The UI is built once (and again when its sources change) and served by the API.
+ui/dist/index.html: $(shell find ui/src ui/index.html ui/package.json -type f 2>/dev/null)
+	@if [ -f ui/package.json ]; then cd ui && npm ci --no-audit --no-fund && npm run build; fi
+
+ui: ui/dist/index.html
+
+run: $(VENV)/.installed ui
+	$(PY) -m infra.devrun
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+
+chromium:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+
+ui-test: ui
+	@if [ -f ui/package.json ]; then cd ui && npm run test; fi
+
+browser-test: $(VENV)/.installed-dev chromium ui
+	@if [ -f ui/package.json ] && [ -d tests/browser ]; then $(VENV)/bin/pytest tests/browser -q; fi
+
+migrate-check: $(VENV)/.installed-dev
+	$(PY) -m db.migrate_check
+
+test: $(VENV)/.installed-dev lint ui-test
+	$(VENV)/bin/pytest -q --ignore=tests/browser
+	$(MAKE) browser-test
+
+clean:
+	rm -rf .data/test ui/dist

@@ -1,0 +1,69 @@
+"""The FastAPI application: routers, problem responses, and the built UI as static files."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+from api import problems
+from api.routes import ROUTERS
+from db.engine import dispose_engines
+from db.redis_client import close_redis
+
+UI_DIST = Path(__file__).resolve().parent.parent / "ui" / "dist"
+
+PLACEHOLDER = """<!doctype html><html><head><meta charset="utf-8"><title>shopops</title></head>
+<body><h1>shopops</h1><p>The UI is not built yet: run <code>make ui</code>.
+The API lives under <a href="/api/docs">/api/docs</a>.</p></body></html>"""
+
+
+@asynccontextmanager
+async def _lifespan(_: FastAPI) -> AsyncIterator[None]:
+    yield
+    await dispose_engines()
+    await close_redis()
+
+
+def create_app() -> FastAPI:
+    from infra.telemetry import instrument_app, setup_telemetry
+
+    setup_telemetry("shopops-api")
+    app = FastAPI(
+        title="shopops",
+        version="0.1.0",
+        lifespan=_lifespan,
+        docs_url="/api/docs",
+        openapi_url="/api/openapi.json",
+        redoc_url=None,
+    )
+    problems.install(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    instrument_app(app)
+    _mount_ui(app)
+    return app
+
+
+def _mount_ui(app: FastAPI) -> None:
+    """Serve the single-page app; unknown non-API paths fall back to index.html for routing."""
+    index = UI_DIST / "index.html"
+    if (UI_DIST / "assets").is_dir():
+        app.mount("/assets", StaticFiles(directory=UI_DIST / "assets"), name="assets")
+
+    @app.get("/{path:path}", include_in_schema=False, response_model=None)
+    async def spa(path: str) -> FileResponse | HTMLResponse:
+        if path.startswith("api/"):
+            from api.problems import Problem
+
+            raise Problem(404, "Not found", f"No API route /{path}.")
+        candidate = (UI_DIST / path).resolve()
+        if path and candidate.is_file() and UI_DIST.resolve() in candidate.parents:
+            return FileResponse(candidate)
+        if index.is_file():
+            return FileResponse(index)
+        return HTMLResponse(PLACEHOLDER)

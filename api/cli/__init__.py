@@ -1,0 +1,15 @@
+"""The `shopops` command line: what ops do without the UI.
+
+Each domain adds its commands in its own module here; this file only assembles them.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from api.cli import core, jobs, users
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+core.register(app)
+app.add_typer(users.app, name="user", help="Manage users and their shops.")
+app.add_typer(jobs.app, name="job", help="Start and inspect workflows.")

@@ -1,0 +1,98 @@
+"""Run the processes (worker, API, sandbox), migrate, rotate keys."""
+
+from __future__ import annotations
+
+import asyncio
+
+import typer
+
+from db.config import get_settings
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def worker(
+        queue: list[str] = typer.Option(None, "--queue", "-q", help="Task queue(s); default all."),
+        no_schedules: bool = typer.Option(False, help="Do not create or update schedules."),
+    ) -> None:
+        """Run a Temporal worker for all (or the given) task queues."""
+        from infra.temporal import run_worker
+        from workflows.queues import Queue
+
+        queues = [Queue(q) for q in queue] if queue else None
+        asyncio.run(run_worker(queues, with_schedules=not no_schedules))
+
+    @app.command()
+    def api(
+        host: str = typer.Option(None, help="Bind address (API_HOST)."),
+        port: int = typer.Option(None, help="Port (API_PORT)."),
+        reload: bool = typer.Option(False, help="Reload on code changes (development)."),
+    ) -> None:
+        """Serve the HTTP API and the built UI."""
+        import uvicorn
+
+        settings = get_settings()
+        uvicorn.run(
+            "api.app:create_app",
+            factory=True,
+            host=host or settings.api_host,
+            port=port or settings.api_port,
+            reload=reload,
+            log_level=settings.log_level.lower(),
+        )
+
+    @app.command()
+    def sandbox(
+        host: str = typer.Option(None, help="Bind address (SANDBOX_HOST)."),
+        port: int = typer.Option(None, help="Port (SANDBOX_PORT)."),
+        demo: bool = typer.Option(True, help="Create the demo shop."),
+    ) -> None:
+        """Run the Shoptet sandbox (a faithful fake of api.myshoptet.com)."""
+        import sys
+
+        from infra.sandbox.__main__ import main
+
+        settings = get_settings()
+        argv = [
+            "--host",
+            host or settings.sandbox_host,
+            "--port",
+            str(port or settings.sandbox_port),
+        ]
+        sys.exit(main([*argv, "--demo"] if demo else argv))
+
+    @app.command()
+    def migrate(
+        action: str = typer.Argument("up", help="up | down | current"),
+        revision: str = typer.Option(None, help="Target revision (default head / base)."),
+    ) -> None:
+        """Apply or revert alembic migrations on DATABASE_URL."""
+        from db import migrate as m
+
+        if action == "up":
+            m.upgrade(revision=revision or "head")
+        elif action == "down":
+            m.downgrade(revision=revision or "-1")
+        elif action == "current":
+            m.current()
+        else:
+            raise typer.BadParameter(f"unknown action {action!r}: use up, down or current")
+
+    @app.command("rotate-keys")
+    def rotate_keys() -> None:
+        """Re-encrypt every stored secret with the first key of ENCRYPTION_KEYS."""
+        from sqlalchemy import select
+        from sqlalchemy.orm import Session
+        from sqlalchemy.orm.attributes import flag_modified
+
+        from db.engine import sync_engine
+        from db.models import Installation
+
+        with Session(sync_engine()) as session:
+            rows = session.execute(select(Installation)).scalars().all()
+            for row in rows:
+                # loading decrypted with any key; flushing re-encrypts with the primary key
+                for column in ("oauth_token", "webhook_key", "api_token"):
+                    flag_modified(row, column)
+            session.commit()
+        typer.echo(f"re-encrypted secrets of {len(rows)} installation(s)")

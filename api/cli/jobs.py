@@ -1,0 +1,58 @@
+"""Start or inspect workflows from the shell."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import typer
+
+app = typer.Typer(no_args_is_help=True)
+
+
+@app.command("system-check")
+def system_check() -> None:
+    """Run SystemCheckWorkflow on a worker and print what it saw."""
+    from dataclasses import asdict
+    from datetime import UTC, datetime
+
+    from infra.temporal import connect
+    from workflows.queues import Queue
+    from workflows.system import SystemCheckWorkflow
+
+    async def _run() -> dict[str, object]:
+        client = await connect()
+        report = await client.execute_workflow(
+            SystemCheckWorkflow.run,
+            id=f"system-check:{datetime.now(UTC):%Y%m%dT%H%M%S%f}",
+            task_queue=Queue.SYSTEM.value,
+        )
+        return asdict(report)
+
+    typer.echo(json.dumps(asyncio.run(_run()), indent=2))
+
+
+@app.command("describe")
+def describe(workflow_id: str) -> None:
+    """Show a workflow's status, search attributes and (if it has one) its progress query."""
+    from infra.temporal import connect
+
+    async def _run() -> dict[str, object]:
+        client = await connect()
+        handle = client.get_workflow_handle(workflow_id)
+        desc = await handle.describe()
+        out: dict[str, object] = {
+            "workflow_id": workflow_id,
+            "type": desc.workflow_type,
+            "status": desc.status.name if desc.status else None,
+            "start_time": str(desc.start_time),
+            "close_time": str(desc.close_time) if desc.close_time else None,
+        }
+        try:
+            progress = await handle.query("progress")
+            out["progress"] = progress
+        except Exception as exc:  # no such query, or closed without a worker
+            out["progress"] = f"unavailable: {exc}"
+        return out
+
+    typer.echo(json.dumps(asyncio.run(_run()), indent=2, default=str))

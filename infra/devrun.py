@@ -1,0 +1,327 @@
+"""`make run`: bring the whole system up on one machine and stop it all on Ctrl-C.
+
+Order: PostgreSQL and Redis (existing servers, or private ones under the data folder when
+none answers), migrations, Temporal dev server, Shoptet sandbox, worker, API; then the demo
+shop is installed through the real install flow and the URLs are printed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+import psycopg
+
+from db.config import ROOT, get_settings
+
+BIN = Path(sys.executable).parent
+DEMO_ESHOP_ID = 100001
+DEMO_ADMIN = ("admin@shopops.local", os.environ.get("DEMO_PASSWORD", "shopops-demo"))
+DEMO_MERCHANT = ("merchant@shopops.local", os.environ.get("DEMO_PASSWORD", "shopops-demo"))
+
+
+class Abort(SystemExit):
+    """Stop with a message that says what is missing and how to fix it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(f"\nmake run: {message}")
+
+
+@dataclass
+class Supervisor:
+    data: Path
+    procs: list[tuple[str, subprocess.Popen[bytes]]] = field(default_factory=list)
+
+    def start(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> None:
+        logs = self.data / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        proc = subprocess.Popen(
+            argv,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
+            cwd=ROOT,
+            start_new_session=True,
+        )
+        self.procs.append((name, proc))
+        threading.Thread(target=_pump, args=(name, proc, logs / f"{name}.log"), daemon=True).start()
+
+    def check_alive(self) -> None:
+        for name, proc in self.procs:
+            if proc.poll() is not None:
+                raise Abort(f"{name} exited with code {proc.returncode}; see {self.data}/logs/{name}.log")
+
+    def stop(self) -> None:
+        for name, proc in reversed(self.procs):
+            if proc.poll() is None:
+                print(f"stopping {name}…", flush=True)
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for _, proc in self.procs:
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _pump(name: str, proc: subprocess.Popen[bytes], logfile: Path) -> None:
+    assert proc.stdout is not None
+    with logfile.open("ab") as log:
+        for line in proc.stdout:
+            log.write(line)
+            log.flush()
+            sys.stdout.write(f"{name:>9} | {line.decode(errors='replace')}")
+            sys.stdout.flush()
+
+
+def _port_open(host: str, port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex((host, port)) == 0
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_port(sup: Supervisor, name: str, host: str, port: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if _port_open(host, port):
+            return
+        sup.check_alive()
+        time.sleep(0.2)
+    raise Abort(f"{name} did not open {host}:{port} within {timeout:.0f} s")
+
+
+def _pg_bindir() -> Path | None:
+    if pg_config := shutil.which("pg_config"):
+        out = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True, check=False)
+        candidate = Path(out.stdout.strip())
+        if (candidate / "initdb").exists():
+            return candidate
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    return found[-1].parent if found else None
+
+
+def _as_postgres(argv: list[str]) -> list[str]:
+    # initdb and postgres refuse to run as root
+    return ["runuser", "-u", "postgres", "--", *argv] if os.geteuid() == 0 else argv
+
+
+def ensure_postgres(sup: Supervisor) -> str:
+    url = get_settings().database_url
+    parts = urlsplit(url)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 5432
+    if _port_open(host, port):
+        return url
+    if "DATABASE_URL" in os.environ:
+        raise Abort(f"DATABASE_URL points at {host}:{port}, but nothing answers there.")
+    bindir = _pg_bindir()
+    if bindir is None:
+        raise Abort(
+            f"no PostgreSQL answers on {host}:{port} and no PostgreSQL server is installed.\n"
+            "Install and start it with: apt-get install -y postgresql && "
+            "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
+        )
+    pgdata = sup.data / "postgres"
+    private_port = _free_port()
+    if not (pgdata / "PG_VERSION").exists():
+        pgdata.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:
+            shutil.chown(pgdata, "postgres", "postgres")
+        subprocess.run(
+            _as_postgres([str(bindir / "initdb"), "-D", str(pgdata), "-U", "postgres", "--auth=trust"]),
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+    print(f"starting a private PostgreSQL on 127.0.0.1:{private_port} in {pgdata}")
+    sup.start(
+        "postgres",
+        _as_postgres(
+            [str(bindir / "postgres"), "-D", str(pgdata), "-p", str(private_port),
+             "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={pgdata}"]
+        ),
+    )
+    _wait_port(sup, "postgres", "127.0.0.1", private_port)
+    time.sleep(0.5)
+    new = parts._replace(netloc=f"postgres@127.0.0.1:{private_port}")
+    return urlunsplit(new)
+
+
+def ensure_redis(sup: Supervisor) -> str:
+    url = get_settings().redis_url
+    parts = urlsplit(url)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 6379
+    if _port_open(host, port):
+        return url
+    if "REDIS_URL" in os.environ:
+        raise Abort(f"REDIS_URL points at {host}:{port}, but nothing answers there.")
+    server = shutil.which("redis-server")
+    if server is None:
+        raise Abort(
+            f"no Redis answers on {host}:{port} and redis-server is not installed.\n"
+            "Install and start it with: apt-get install -y redis-server && "
+            'redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no'
+        )
+    private_port = _free_port()
+    redis_dir = sup.data / "redis"
+    redis_dir.mkdir(parents=True, exist_ok=True)
+    print(f"starting a private Redis on 127.0.0.1:{private_port}")
+    sup.start(
+        "redis",
+        [server, "--bind", "127.0.0.1", "--port", str(private_port), "--dir", str(redis_dir),
+         "--save", "", "--appendonly", "no"],
+    )
+    _wait_port(sup, "redis", "127.0.0.1", private_port)
+    return f"redis://127.0.0.1:{private_port}/0"
+
+
+def ensure_database(url: str) -> None:
+    parts = urlsplit(url.replace("postgresql+psycopg://", "postgresql://"))
+    name = parts.path.lstrip("/") or "shopops"
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+            print(f"created database {name}")
+
+
+def start_temporal(sup: Supervisor) -> str:
+    if "TEMPORAL_ADDRESS" in os.environ:
+        return os.environ["TEMPORAL_ADDRESS"]
+    from workflows.search_attributes import dev_server_flags
+
+    temporal = BIN / "temporal"
+    if not temporal.exists():
+        raise Abort("the temporal dev server is missing from the virtualenv: run `make install`")
+    if _port_open("127.0.0.1", 7233):
+        raise Abort("port 7233 is taken: stop the other Temporal server or set TEMPORAL_ADDRESS")
+    state = sup.data / "temporal"
+    state.mkdir(parents=True, exist_ok=True)
+    sup.start(
+        "temporal",
+        [str(temporal), "server", "start-dev", "--ip", "127.0.0.1", "--port", "7233",
+         "--ui-port", "8233", "--db-filename", str(state / "temporal.db"), "--log-level", "warn",
+         *dev_server_flags()],
+    )
+    _wait_port(sup, "temporal", "127.0.0.1", 7233, timeout=60)
+    return "127.0.0.1:7233"
+
+
+def _wait_healthy(sup: Supervisor, url: str, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    last = ""
+    while time.monotonic() < deadline:
+        sup.check_alive()
+        try:
+            response = httpx.get(url, timeout=3)
+            if response.status_code == 200:
+                return
+            last = response.text
+        except httpx.HTTPError as exc:
+            last = str(exc)
+        time.sleep(0.5)
+    raise Abort(f"{url} did not report healthy within {timeout:.0f} s: {last}")
+
+
+def setup_demo(api_url: str, sandbox_url: str) -> str:
+    """Demo users, and the demo shop installed through the real OAuth install flow."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from api.cli.users import ensure_user
+    from db.engine import sync_engine
+    from db.models import Shop, ShopMembership
+
+    install = httpx.post(
+        f"{sandbox_url}/_sandbox/shops/{DEMO_ESHOP_ID}/install",
+        json={"install_url": f"{api_url}/api/shoptet/install"},
+        timeout=30,
+    )
+    outcome = install.json() if install.headers.get("content-type", "").startswith("application/json") else {}
+    with Session(sync_engine()) as session:
+        ensure_user(session, DEMO_ADMIN[0], DEMO_ADMIN[1], role="admin", name="Ops admin")
+        merchant = ensure_user(session, DEMO_MERCHANT[0], DEMO_MERCHANT[1], name="Demo merchant")
+        shop = session.execute(select(Shop).where(Shop.eshop_id == DEMO_ESHOP_ID)).scalar_one_or_none()
+        if shop is not None:
+            session.merge(ShopMembership(user_id=merchant.id, shop_id=shop.id, role="owner"))
+        session.commit()
+    if shop is None:
+        return f"demo shop NOT installed: {outcome or install.text}"
+    return f"demo shop {DEMO_ESHOP_ID} installed (shop id {shop.id})"
+
+
+def main() -> int:
+    settings = get_settings()
+    data = settings.data_dir
+    data.mkdir(parents=True, exist_ok=True)
+    sup = Supervisor(data)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        db_url = ensure_postgres(sup)
+        redis_url = ensure_redis(sup)
+        env = {"DATABASE_URL": db_url, "REDIS_URL": redis_url}
+        os.environ.update(env)
+        get_settings.cache_clear()
+        ensure_database(db_url)
+        from db import migrate
+
+        migrate.upgrade(db_url)
+        env["TEMPORAL_ADDRESS"] = start_temporal(sup)
+        os.environ.update(env)
+        get_settings.cache_clear()
+        shopops = str(BIN / "shopops")
+        sandbox_url = f"http://{settings.sandbox_host}:{settings.sandbox_port}"
+        api_url = f"http://{settings.api_host}:{settings.api_port}"
+        sup.start("sandbox", [shopops, "sandbox", "--demo"], env)
+        _wait_port(sup, "sandbox", settings.sandbox_host, settings.sandbox_port)
+        sup.start("worker", [shopops, "worker"], env)
+        sup.start("api", [shopops, "api"], env)
+        _wait_healthy(sup, f"{api_url}/api/health")
+        demo = setup_demo(api_url, sandbox_url)
+        print(
+            "\n"
+            "shopops is up.\n"
+            f"  web UI and API     {api_url}  (API docs {api_url}/api/docs)\n"
+            f"  health             {api_url}/api/health\n"
+            f"  Temporal console   {settings.temporal_ui_url}\n"
+            f"  Shoptet sandbox    {sandbox_url}\n"
+            f"  sign in as         {DEMO_ADMIN[0]} / {DEMO_ADMIN[1]} (admin) or "
+            f"{DEMO_MERCHANT[0]} / {DEMO_MERCHANT[1]}\n"
+            f"  {demo}\n"
+            "Press Ctrl-C to stop everything.\n",
+            flush=True,
+        )
+        while not stop.is_set():
+            sup.check_alive()
+            stop.wait(1)
+    except KeyboardInterrupt:
+        pass
+    except Abort as exc:
+        print(exc.code, file=sys.stderr)
+        return 1
+    finally:
+        sup.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,160 @@
+"""Temporal client factory and worker entry point: one module so API, CLI and tests connect alike."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import (
+    AddSearchAttributesRequest,
+    ListSearchAttributesRequest,
+)
+from temporalio.client import (
+    Client,
+    Schedule,
+    ScheduleActionStartWorkflow,
+    ScheduleAlreadyRunningError,
+    ScheduleIntervalSpec,
+    ScheduleOverlapPolicy,
+    SchedulePolicy,
+    ScheduleSpec,
+    ScheduleUpdate,
+    ScheduleUpdateInput,
+)
+from temporalio.worker import Worker
+
+from db.config import get_settings
+from workflows import search_attributes
+from workflows.queues import Queue
+from workflows.schedules import APP_SCHEDULES, ScheduleDecl
+
+log = logging.getLogger(__name__)
+
+_CLIENTS: dict[tuple[str, str], Client] = {}
+
+
+async def connect(address: str | None = None, namespace: str | None = None) -> Client:
+    """A cached client per (address, namespace); interceptors are added here once for everyone."""
+    settings = get_settings()
+    key = (address or settings.temporal_address, namespace or settings.temporal_namespace)
+    if key not in _CLIENTS:
+        _CLIENTS[key] = await Client.connect(key[0], namespace=key[1], interceptors=_interceptors())
+    return _CLIENTS[key]
+
+
+def forget_clients() -> None:
+    _CLIENTS.clear()
+
+
+def _interceptors() -> list:
+    from infra.telemetry import temporal_interceptors
+
+    return temporal_interceptors()
+
+
+async def ensure_search_attributes(client: Client) -> None:
+    """Register our custom search attributes (no-op when already there)."""
+    svc = client.operator_service
+    have = await svc.list_search_attributes(ListSearchAttributesRequest(namespace=client.namespace))
+    types = {
+        "INT": IndexedValueType.INDEXED_VALUE_TYPE_INT,
+        "KEYWORD": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+    }
+    missing = {
+        key.name: types[key.indexed_value_type.name]
+        for key in search_attributes.ALL
+        if key.name not in have.custom_attributes
+    }
+    if missing:
+        await svc.add_search_attributes(
+            AddSearchAttributesRequest(namespace=client.namespace, search_attributes=missing)
+        )
+
+
+def _schedule(decl: ScheduleDecl) -> Schedule:
+    spec = ScheduleSpec(
+        cron_expressions=[decl.cron] if decl.cron else [],
+        intervals=[ScheduleIntervalSpec(every=decl.every)] if decl.every else [],
+        time_zone_name=decl.timezone,
+    )
+    return Schedule(
+        action=ScheduleActionStartWorkflow(
+            decl.workflow,
+            args=list(decl.args),
+            id=decl.workflow_id,
+            task_queue=decl.queue.value,
+            typed_search_attributes=search_attributes.for_run(decl.id),
+        ),
+        spec=spec,
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy[decl.overlap]),
+    )
+
+
+async def ensure_schedule(client: Client, decl: ScheduleDecl) -> None:
+    """Create the schedule, or bring an existing one in line with its declaration."""
+    schedule = _schedule(decl)
+    try:
+        await client.create_schedule(decl.id, schedule)
+    except ScheduleAlreadyRunningError:
+
+        def _replace(_: ScheduleUpdateInput) -> ScheduleUpdate:
+            return ScheduleUpdate(schedule=schedule)
+
+        await client.get_schedule_handle(decl.id).update(_replace)
+
+
+async def ensure_schedules(client: Client, decls: Iterable[ScheduleDecl] = APP_SCHEDULES) -> None:
+    for decl in decls:
+        await ensure_schedule(client, decl)
+
+
+def build_workers(client: Client, queues: Iterable[Queue] | None = None) -> list[Worker]:
+    """One Worker per task queue, each with that queue's workflows and activities."""
+    from activities.registry import ACTIVITIES
+    from workflows.registry import WORKFLOWS
+
+    chosen = list(queues) if queues else list(Queue)
+    executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="activity")
+    workers = []
+    for queue in chosen:
+        wfs, acts = WORKFLOWS.get(queue, []), ACTIVITIES.get(queue, [])
+        if not wfs and not acts:
+            continue
+        workers.append(
+            Worker(
+                client,
+                task_queue=queue.value,
+                workflows=wfs,
+                activities=acts,
+                activity_executor=executor,
+                max_concurrent_activities=20,
+                graceful_shutdown_timeout=timedelta(seconds=10),
+            )
+        )
+    return workers
+
+
+async def run_worker(queues: Iterable[Queue] | None = None, with_schedules: bool = True) -> None:
+    """Run workers until SIGINT/SIGTERM; registers search attributes and schedules first."""
+    from infra.telemetry import setup_telemetry
+
+    setup_telemetry("shopops-worker")
+    client = await connect()
+    await ensure_search_attributes(client)
+    if with_schedules:
+        await ensure_schedules(client)
+    workers = build_workers(client, queues)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    log.info("worker polling %s", [w.task_queue for w in workers])
+    tasks = [asyncio.create_task(w.run()) for w in workers]
+    await stop.wait()
+    await asyncio.gather(*(w.shutdown() for w in workers), return_exceptions=True)
+    await asyncio.gather(*tasks, return_exceptions=True)

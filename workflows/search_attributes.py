@@ -1,0 +1,39 @@
+"""Custom search attributes, so ops can filter workflows by shop, resource and status in the console."""
+
+from __future__ import annotations
+
+from temporalio.common import (
+    SearchAttributeKey,
+    SearchAttributePair,
+    SearchAttributeUpdate,
+    TypedSearchAttributes,
+)
+
+SHOP_ID = SearchAttributeKey.for_int("ShopId")
+RESOURCE = SearchAttributeKey.for_keyword("ShopResource")
+RUN_KIND = SearchAttributeKey.for_keyword("RunKind")
+RUN_STATUS = SearchAttributeKey.for_keyword("RunStatus")
+
+ALL = (SHOP_ID, RESOURCE, RUN_KIND, RUN_STATUS)
+
+
+def for_run(
+    kind: str, shop_id: int | None = None, resource: str | None = None
+) -> TypedSearchAttributes:
+    """Attributes a workflow is started with."""
+    pairs: list[SearchAttributePair] = [SearchAttributePair(RUN_KIND, kind)]
+    if shop_id is not None:
+        pairs.append(SearchAttributePair(SHOP_ID, shop_id))
+    if resource is not None:
+        pairs.append(SearchAttributePair(RESOURCE, resource))
+    return TypedSearchAttributes(pairs)
+
+
+def status_update(status: str) -> SearchAttributeUpdate:
+    return RUN_STATUS.value_set(status)
+
+
+def dev_server_flags() -> list[str]:
+    """`--search-attribute Name=Type` flags for `temporal server start-dev`."""
+    kinds = {"INT": "Int", "KEYWORD": "Keyword"}
+    return [f"--search-attribute={key.name}={kinds[key.indexed_value_type.name]}" for key in ALL]

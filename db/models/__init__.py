@@ -1,5 +1,6 @@
 """All SQLAlchemy models; importing this module registers every table on `Base.metadata`."""
 
+from db.models.backups import Backup
 from db.models.base import Base
 from db.models.catalog import (
     Product,
@@ -11,6 +12,7 @@ from db.models.catalog import (
     Variant,
 )
 from db.models.customers import Customer
+from db.models.integrity import IntegrityFinding, IntegrityRun
 from db.models.notifications import Notification
 from db.models.orders import Order, OrderItem
 from db.models.settings import AppSetting
@@ -23,9 +25,12 @@ from db.models.webhooks import WebhookEvent
 __all__ = [
     "ApiToken",
     "AppSetting",
+    "Backup",
     "Base",
     "Customer",
     "Installation",
+    "IntegrityFinding",
+    "IntegrityRun",
     "Notification",
     "Order",
     "OrderItem",

@@ -1,0 +1,42 @@
+"""Database backups (pg_dump files) with their checksum, row counts at dump time and verify state."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Index, String, Text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.models.base import Base, created_column
+
+# running | completed | failed | deleted
+BACKUP_STATUSES = ("running", "completed", "failed", "deleted")
+# passed | failed (counts differ or restore failed) | corrupt (checksum mismatch)
+VERIFY_STATUSES = ("passed", "failed", "corrupt")
+
+
+class Backup(Base):
+    __tablename__ = "backups"
+    __table_args__ = (Index("ix_backups_status_started", "status", "started_at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    # the file's name in backup storage; also the idempotency key of one scheduled run
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    status: Mapped[str] = mapped_column(String(20), server_default="running")
+    storage: Mapped[str] = mapped_column(String(200))  # e.g. dir:/var/lib/shopops/backups
+    database: Mapped[str] = mapped_column(String(100))
+    server_version: Mapped[str | None] = mapped_column(String(50))
+    file_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    # {table: rows} counted in the same snapshot pg_dump used
+    table_counts: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+    error: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime] = created_column()
+    finished_at: Mapped[datetime | None]
+    deleted_at: Mapped[datetime | None]
+    verify_status: Mapped[str | None] = mapped_column(String(20))
+    verified_at: Mapped[datetime | None]
+    # {"mismatches": {table: [dumped, restored]}, "seconds": …, "error": …}
+    verify_detail: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")

@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, Numeric, String, Text, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -27,6 +27,14 @@ class SnapshotRun(Base):
     __table_args__ = (
         Index("ix_snapshot_runs_shop_requested", "shop_id", "requested_at"),
         Index("ix_snapshot_runs_status", "status", "requested_at"),
+        Index(
+            "uq_snapshot_runs_active",
+            "shop_id",
+            "resource",
+            unique=True,
+            postgresql_where=text("status IN ('pending', 'running')"),
+        ),
+        Index("ix_snapshot_runs_job", "shop_id", "job_id"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)

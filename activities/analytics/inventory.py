@@ -1,0 +1,61 @@
+"""Inventory intelligence, the public entry: what to order, how much, from whom, and when.
+
+Pure functions over pandas objects, no I/O; the inventory activities feed them rows from the
+database and store what they return. Details and design choices: docs/inventory-analytics.md.
+"""
+
+from activities.analytics.inventory_anomalies import sales_anomalies, stock_anomalies
+from activities.analytics.inventory_calendar import EVENTS, black_friday, shopping_calendar
+from activities.analytics.inventory_demand import (
+    DemandPattern,
+    DemandProfile,
+    Seasonality,
+    aggregate_demand,
+    classify_demand,
+    daily_sales,
+    daily_stock,
+    demand_history,
+    detect_seasonality,
+)
+from activities.analytics.inventory_forecast import (
+    LEVEL,
+    BatchForecast,
+    demand_per_period,
+    forecast_accuracy,
+    forecast_demand,
+    forecast_many,
+    mase,
+)
+from activities.analytics.inventory_policy import OrderQuantity, ReorderPoint, eoq, reorder_point
+from activities.analytics.purchasing import PurchasePlan, PurchasingInfeasible, plan_purchases
+
+__all__ = [
+    "EVENTS",
+    "LEVEL",
+    "BatchForecast",
+    "DemandPattern",
+    "DemandProfile",
+    "OrderQuantity",
+    "PurchasePlan",
+    "PurchasingInfeasible",
+    "ReorderPoint",
+    "Seasonality",
+    "aggregate_demand",
+    "black_friday",
+    "classify_demand",
+    "daily_sales",
+    "daily_stock",
+    "demand_history",
+    "demand_per_period",
+    "detect_seasonality",
+    "eoq",
+    "forecast_accuracy",
+    "forecast_demand",
+    "forecast_many",
+    "mase",
+    "plan_purchases",
+    "reorder_point",
+    "sales_anomalies",
+    "shopping_calendar",
+    "stock_anomalies",
+]

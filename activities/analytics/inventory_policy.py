@@ -1,0 +1,157 @@
+"""Closed-form stock policy: safety stock, reorder point and economic order quantity."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from itertools import pairwise
+from numbers import Real
+from typing import NamedTuple
+
+import numpy as np
+from scipy.stats import norm
+
+ArrayLike = float | np.ndarray
+
+
+class ReorderPoint(NamedTuple):
+    safety_stock: ArrayLike
+    reorder_point: ArrayLike
+
+
+class OrderQuantity(NamedTuple):
+    quantity: float
+    unit_price: float
+    total_cost: float  # per year: purchase + ordering + holding
+
+
+def _non_negative(name: str, value: ArrayLike) -> np.ndarray:
+    array = np.asarray(value, dtype=float)
+    if not np.isfinite(array).all() or (array < 0).any():
+        raise ValueError(f"{name} must be finite and >= 0, got {value!r}")
+    return array
+
+
+def _scalar_or_array(array: np.ndarray) -> ArrayLike:
+    return float(array) if array.ndim == 0 else array
+
+
+def reorder_point(
+    mean_demand: ArrayLike,
+    sd_demand: ArrayLike,
+    mean_lead_time: ArrayLike,
+    sd_lead_time: ArrayLike,
+    service_level: ArrayLike,
+) -> ReorderPoint:
+    """Safety stock z·sqrt(L·σd² + d²·σL²) and reorder point d·L + safety stock.
+
+    Demand is per period and lead time in the same periods; both vary. `service_level` is the
+    cycle service level (probability of no stock-out in a replenishment cycle), in (0, 1).
+    Works element-wise on arrays, so a whole assortment is one call.
+    """
+    d = _non_negative("mean_demand", mean_demand)
+    sd = _non_negative("sd_demand", sd_demand)
+    lead = _non_negative("mean_lead_time", mean_lead_time)
+    sd_lead = _non_negative("sd_lead_time", sd_lead_time)
+    level = np.asarray(service_level, dtype=float)
+    if not ((level > 0) & (level < 1)).all():
+        raise ValueError(f"service_level must be strictly between 0 and 1, got {service_level!r}")
+    safety = norm.ppf(level) * np.sqrt(lead * sd**2 + d**2 * sd_lead**2)
+    return ReorderPoint(_scalar_or_array(safety), _scalar_or_array(d * lead + safety))
+
+
+def _tiers(
+    unit_price: float, price_breaks: Sequence[tuple[float, float]] | None
+) -> list[tuple[float, float, float]]:
+    """(from quantity, up to but excluding, price) of each all-units price tier."""
+    breaks = sorted((float(q), float(p)) for q, p in (price_breaks or []))
+    for q, p in breaks:
+        if not (math.isfinite(q) and q >= 0 and math.isfinite(p) and p > 0):
+            raise ValueError(f"price break ({q}, {p}) needs min_quantity >= 0 and unit_price > 0")
+    starts = [q for q, _ in breaks]
+    if len(set(starts)) != len(starts):
+        raise ValueError(f"price_breaks repeat a min_quantity: {price_breaks!r}")
+    tiers = [(0.0, unit_price), *breaks] if not breaks or breaks[0][0] > 0 else breaks
+    prices = [p for _, p in tiers]
+    if any(b > a for a, b in pairwise(prices)):
+        raise ValueError(
+            f"price_breaks must not raise the price as quantity grows (all-units discounts): "
+            f"{tiers!r}"
+        )
+    ends = [q for q, _ in tiers[1:]] + [math.inf]
+    return [(q, end, p) for (q, p), end in zip(tiers, ends, strict=True)]
+
+
+def eoq(
+    annual_demand: float,
+    order_cost: float,
+    holding_cost_rate: float,
+    unit_price: float,
+    price_breaks: Sequence[tuple[float, float]] | None = None,
+    moq: float | None = None,
+    pack_size: float | None = None,
+) -> OrderQuantity:
+    """Order quantity with the lowest yearly cost D·p + D/Q·S + Q/2·h·p.
+
+    Classic EOQ sqrt(2DS / hp); with all-units `price_breaks` [(min_quantity, unit_price), ...]
+    each tier's EOQ is clamped into the tier and the cheapest tier wins (purchase cost
+    included). `moq` raises the floor; `pack_size` restricts Q to whole packs, trying the packs
+    either side of the optimum in every tier, so the answer is re-costed at its real price.
+    Without a pack size the quantity is the continuous textbook optimum.
+    """
+    for name, value in (
+        ("annual_demand", annual_demand),
+        ("order_cost", order_cost),
+        ("holding_cost_rate", holding_cost_rate),
+        ("unit_price", unit_price),
+    ):
+        if not (isinstance(value, Real) and math.isfinite(value) and value > 0):
+            raise ValueError(f"{name} must be a positive number, got {value!r}")
+    for name, value in (("moq", moq), ("pack_size", pack_size)):
+        if value is not None and not (math.isfinite(value) and value > 0):
+            raise ValueError(f"{name} must be positive when given, got {value!r}")
+
+    def cost(quantity: float, price: float) -> float:
+        return (
+            annual_demand * price
+            + annual_demand / quantity * order_cost
+            + quantity / 2 * holding_cost_rate * price
+        )
+
+    floor = moq or 0.0
+    best: OrderQuantity | None = None
+    for start, end, price in _tiers(float(unit_price), price_breaks):
+        lower = max(start, floor)
+        if lower >= end:
+            continue
+        optimum = math.sqrt(2 * annual_demand * order_cost / (holding_cost_rate * price))
+        if pack_size is None:
+            if optimum >= end:  # the next, cheaper tier does better at its threshold
+                continue
+            candidates = [max(optimum, lower)]
+        else:
+            packs = optimum / pack_size
+            first = max(math.ceil(lower / pack_size), 1)
+            last = (
+                math.ceil(end / pack_size) - 1
+                if math.isfinite(end)
+                else max(first, math.ceil(packs))
+            )
+            if first > last:
+                continue
+            candidates = sorted(
+                {
+                    min(max(k, first), last) * pack_size
+                    for k in (math.floor(packs), math.ceil(packs))
+                }
+            )
+        for quantity in candidates:
+            total = cost(quantity, price)
+            if best is None or total < best.total_cost:
+                best = OrderQuantity(float(quantity), price, total)
+    if best is None:
+        raise ValueError(
+            f"no order quantity satisfies moq={moq}, pack_size={pack_size} and price_breaks="
+            f"{price_breaks!r}"
+        )
+    return best

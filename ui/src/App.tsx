@@ -1,0 +1,75 @@
+/** Providers and routes. Shop pages live under /shops/:shopId so the selected shop is in the URL. */
+
+import { MantineProvider } from "@mantine/core";
+import { DatesProvider } from "@mantine/dates";
+import { Notifications } from "@mantine/notifications";
+import { QueryClientProvider, type QueryClient } from "@tanstack/react-query";
+import type { ReactNode } from "react";
+import { Navigate, Route, Routes } from "react-router-dom";
+
+import { useMe } from "./api/auth";
+import { Layout } from "./components/Layout";
+import { NotFound } from "./components/NotFound";
+import { RequireAuth } from "./components/RequireAuth";
+import { ShopScope } from "./components/ShopScope";
+import { LocaleProvider, useLocale } from "./i18n/locale";
+import { NotificationsPage } from "./pages/notifications/NotificationsPage";
+import { OrdersPage } from "./pages/orders/OrdersPage";
+import { AppSettingsPage, ShopSettingsPage } from "./pages/settings/SettingsPage";
+import { ShopsPage } from "./pages/shops/ShopsPage";
+import { SignInPage } from "./pages/signin/SignInPage";
+import { SnapshotRunPage } from "./pages/snapshots/SnapshotRunPage";
+import { SnapshotRunsPage } from "./pages/snapshots/SnapshotRunsPage";
+import { WebhookEventsPage } from "./pages/webhooks/WebhookEventsPage";
+
+function LocaleFromProfile({ children }: { children: ReactNode }) {
+  const me = useMe();
+  return <LocaleProvider userLocale={me.data?.locale}>{children}</LocaleProvider>;
+}
+
+function LocalisedDates({ children }: { children: ReactNode }) {
+  const { locale } = useLocale();
+  return <DatesProvider settings={{ locale, firstDayOfWeek: 1 }}>{children}</DatesProvider>;
+}
+
+export function AppRoutes() {
+  return (
+    <Routes>
+      <Route path="/signin" element={<SignInPage />} />
+      <Route element={<RequireAuth />}>
+        <Route element={<Layout />}>
+          <Route index element={<Navigate to="/shops" replace />} />
+          <Route path="shops" element={<ShopsPage />} />
+          <Route path="shops/:shopId" element={<ShopScope />}>
+            <Route index element={<Navigate to="orders" replace />} />
+            <Route path="orders" element={<OrdersPage />} />
+            <Route path="snapshot-runs" element={<SnapshotRunsPage />} />
+            <Route path="snapshot-runs/:runId" element={<SnapshotRunPage />} />
+            <Route path="webhook-events" element={<WebhookEventsPage />} />
+            <Route path="settings" element={<ShopSettingsPage />} />
+            <Route path="*" element={<NotFound />} />
+          </Route>
+          <Route path="settings" element={<AppSettingsPage />} />
+          <Route path="notifications" element={<NotificationsPage />} />
+          <Route path="*" element={<NotFound />} />
+        </Route>
+      </Route>
+    </Routes>
+  );
+}
+
+/** Everything but the router, so tests can wrap the app in a MemoryRouter. */
+export function AppProviders({ client, children }: { client: QueryClient; children: ReactNode }) {
+  return (
+    <QueryClientProvider client={client}>
+      <MantineProvider defaultColorScheme="light">
+        <LocaleFromProfile>
+          <LocalisedDates>
+            <Notifications position="top-right" />
+            {children}
+          </LocalisedDates>
+        </LocaleFromProfile>
+      </MantineProvider>
+    </QueryClientProvider>
+  );
+}

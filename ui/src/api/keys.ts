@@ -1,0 +1,40 @@
+/** Every query key of the app, from one factory, so invalidation can name a whole resource. */
+
+import type { OrderFilters, RunStatus, SnapshotResource, WebhookStatus } from "./types";
+
+export type RunFilters = { status?: RunStatus; resource?: SnapshotResource };
+export type NotificationFilters = { unread?: boolean };
+
+export const keys = {
+  me: () => ["me"] as const,
+  shops: {
+    all: () => ["shops"] as const,
+    detail: (shopId: number) => ["shops", shopId] as const,
+    counts: (shopId: number) => ["shops", shopId, "counts"] as const,
+  },
+  snapshotRuns: {
+    all: () => ["snapshot-runs"] as const,
+    list: (shopId: number, filters: RunFilters) => ["snapshot-runs", "list", shopId, filters] as const,
+    detail: (runId: number) => ["snapshot-runs", "detail", runId] as const,
+    rejects: (runId: number) => ["snapshot-runs", "rejects", runId] as const,
+  },
+  webhookEvents: {
+    list: (shopId: number, status: WebhookStatus | undefined) =>
+      ["webhook-events", shopId, { status }] as const,
+  },
+  orders: {
+    all: (shopId: number) => ["orders", shopId] as const,
+    list: (shopId: number, filters: OrderFilters) => ["orders", shopId, "list", filters] as const,
+    detail: (shopId: number, code: string) => ["orders", shopId, "detail", code] as const,
+    statuses: (shopId: number) => ["orders", shopId, "statuses"] as const,
+  },
+  settings: {
+    app: () => ["settings", "app"] as const,
+    shop: (shopId: number) => ["settings", "shop", shopId] as const,
+  },
+  notifications: {
+    all: () => ["notifications"] as const,
+    list: (filters: NotificationFilters) => ["notifications", "list", filters] as const,
+    unread: () => ["notifications", "unread"] as const,
+  },
+};

@@ -1,0 +1,82 @@
+/** A shop's orders: filters, a virtualised cursor-paginated list, and the order drawer. */
+
+import { Group, Stack, Text, Title } from "@mantine/core";
+import { useSearchParams } from "react-router-dom";
+
+import { useOrders } from "../../api/orders";
+import { useShopCounts } from "../../api/shops";
+import type { OrderFilters } from "../../api/types";
+import { QueryState } from "../../components/QueryState";
+import { useCurrentShop } from "../../components/ShopScope";
+import { useFormat, useT } from "../../i18n/locale";
+import { OrderDrawer } from "./OrderDrawer";
+import { OrderFiltersBar, type FilterValues } from "./OrderFiltersBar";
+import { OrdersTable } from "./OrdersTable";
+
+/** A picked day (YYYY-MM-DD, the user's time zone) as the instant it starts. */
+export function dayStart(day: string, plusDays = 0): string {
+  const [y, m, d] = day.slice(0, 10).split("-").map(Number);
+  return new Date(y ?? 1970, (m ?? 1) - 1, (d ?? 1) + plusDays).toISOString();
+}
+
+/** The API filters: `created_to` is the start of the day after the picked one, so the day is included. */
+export function toApiFilters(values: FilterValues): OrderFilters {
+  const filters: OrderFilters = {};
+  if (values.from) filters.created_from = dayStart(values.from);
+  if (values.to) filters.created_to = dayStart(values.to, 1);
+  if (values.status) filters.status_id = Number(values.status);
+  if (values.q.trim()) filters.q = values.q.trim();
+  return filters;
+}
+
+export function OrdersPage() {
+  const t = useT();
+  const f = useFormat();
+  const shop = useCurrentShop();
+  const [params, setParams] = useSearchParams();
+  const values: FilterValues = {
+    from: params.get("from"),
+    to: params.get("to"),
+    status: params.get("status"),
+    q: params.get("q") ?? "",
+  };
+  const orders = useOrders(shop.id, toApiFilters(values));
+  const counts = useShopCounts(shop.id);
+  const openCode = params.get("order");
+
+  const update = (changes: Record<string, string | null>) => {
+    const next = new URLSearchParams(params);
+    for (const [key, value] of Object.entries(changes)) {
+      if (value) next.set(key, value);
+      else next.delete(key);
+    }
+    setParams(next, { replace: true });
+  };
+
+  return (
+    <Stack>
+      <Group justify="space-between" align="baseline">
+        <Title order={2}>{t("orders.title")}</Title>
+        <Text size="sm" c="dimmed" data-testid="orders-summary">
+          {counts.data && t("orders.count", { count: f.number(counts.data.orders) })}
+          {orders.items.length > 0 && ` · ${t("orders.loaded", { loaded: f.number(orders.items.length) })}`}
+        </Text>
+      </Group>
+      <OrderFiltersBar
+        shopId={shop.id}
+        values={values}
+        onChange={(next) => update({ from: next.from, to: next.to, status: next.status, q: next.q })}
+      />
+      <QueryState query={orders} isEmpty={orders.items.length === 0} empty={t("orders.empty")}>
+        <OrdersTable
+          items={orders.items}
+          hasNextPage={orders.hasNextPage && !orders.isFetchNextPageError}
+          isFetchingNextPage={orders.isFetchingNextPage}
+          fetchNextPage={orders.fetchNextPage}
+          onOpen={(code) => update({ order: code })}
+        />
+      </QueryState>
+      <OrderDrawer shopId={shop.id} code={openCode} onClose={() => update({ order: null })} />
+    </Stack>
+  );
+}

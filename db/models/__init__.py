@@ -1,5 +1,12 @@
 """All SQLAlchemy models; importing this module registers every table on `Base.metadata`."""
 
+from db.models.archive import (
+    ArchiveHold,
+    LegacyMigration,
+    LegacyMigrationChange,
+    MaintenanceRun,
+    PartitionMove,
+)
 from db.models.backups import Backup
 from db.models.base import Base
 from db.models.catalog import (
@@ -25,15 +32,20 @@ from db.models.webhooks import WebhookEvent
 __all__ = [
     "ApiToken",
     "AppSetting",
+    "ArchiveHold",
     "Backup",
     "Base",
     "Customer",
     "Installation",
     "IntegrityFinding",
     "IntegrityRun",
+    "LegacyMigration",
+    "LegacyMigrationChange",
+    "MaintenanceRun",
     "Notification",
     "Order",
     "OrderItem",
+    "PartitionMove",
     "Product",
     "ProductTranslation",
     "Shop",

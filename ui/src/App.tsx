@@ -59,10 +59,19 @@ export function AppRoutes() {
 }
 
 /** Everything but the router, so tests can wrap the app in a MemoryRouter. */
-export function AppProviders({ client, children }: { client: QueryClient; children: ReactNode }) {
+export function AppProviders({
+  client,
+  env,
+  children,
+}: {
+  client: QueryClient;
+  /** "test" turns off Mantine's transitions and portals for component tests. */
+  env?: "test";
+  children: ReactNode;
+}) {
   return (
     <QueryClientProvider client={client}>
-      <MantineProvider defaultColorScheme="light">
+      <MantineProvider defaultColorScheme="light" env={env}>
         <LocaleFromProfile>
           <LocalisedDates>
             <Notifications position="top-right" />

@@ -1,8 +1,9 @@
 """The catalogue of runtime settings (key, default, type, description) and how to read them.
 
 Domains declare their settings here so the settings page can list every knob with its
-default. Reads go through `get_setting`, which the settings cache (issue 7) will serve from
-memory and Redis; writes go through `set_setting`, which invalidates every process's cache.
+default. Reads go through `get_setting`, served by the settings cache (db/settings_cache.py)
+from memory and Redis; writes go through `set_setting`, which invalidates every process's
+cache once the caller's transaction commits.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import AppSetting
+from db.settings_cache import mark_changed, settings_cache
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,7 @@ class SettingDef:
     type: str  # int | float | bool | str | json
     description: str
     scope: str = "app"  # app | shop (a shop value overrides the app value)
+    minimum: float | None = None  # numbers below it are refused
 
 
 CATALOGUE: dict[str, SettingDef] = {}
@@ -40,6 +43,17 @@ declare(
     SettingDef("sync.interval_minutes", 5, "int", "Minutes between incremental syncs of a shop.", "shop"),
     SettingDef("partitions.future_quarters", 4, "int", "Quarter partitions kept premade ahead of today."),
     SettingDef("archive.retention_days", 730, "int", "Orders older than this move to the archive tables."),
+)
+
+declare(
+    SettingDef("backups.retention_days", 30, "int", "Days a database backup is kept (the newest good one always stays).", minimum=1),
+    SettingDef("backups.verify_interval_days", 7, "int", "Days between restore verifications of the newest backup.", minimum=1),
+    SettingDef("retention.notifications_days", 90, "int", "Notifications older than this are deleted.", minimum=1),
+    SettingDef("retention.webhook_events_days", 30, "int", "Stored raw webhooks older than this are deleted.", minimum=1),
+    SettingDef("retention.snapshot_files_days", 14, "int", "Downloaded snapshot files older than this are deleted from disk.", minimum=1),
+    SettingDef("retention.snapshot_rejects_days", 90, "int", "Quarantined snapshot lines older than this are deleted.", minimum=1),
+    SettingDef("cleanup.batch_size", 5000, "int", "Rows deleted per statement by the cleanup, so locks stay short.", minimum=100),
+    SettingDef("integrity.shoptet_grace_minutes", 60, "int", "Orders younger than this are left out of the Shoptet count check (sync lag).", minimum=0),
 )
 
 
@@ -62,14 +76,26 @@ def coerce(key: str, value: Any) -> Any:
         if isinstance(value, bool) or (kind != "str" and isinstance(value, str) and not value.strip()):
             raise ValueError(f"{key} must be a {kind}, got {value!r}")
         try:
-            return casts[kind](value)
+            cast = casts[kind](value)
         except (TypeError, ValueError):
             raise ValueError(f"{key} must be a {kind}, got {value!r}") from None
+        if kind == "int" and isinstance(value, float) and value != cast:
+            raise ValueError(f"{key} must be a whole number, got {value!r}")
+        minimum = definition(key).minimum
+        if minimum is not None and cast < minimum:
+            raise ValueError(f"{key} must be at least {minimum:g}, got {value!r}")
+        return cast
     return value
 
 
 async def get_setting(session: AsyncSession, key: str, shop_id: int | None = None) -> Any:
-    """The shop's value, else the app value, else the declared default (uncached DB read)."""
+    """The shop's value, else the app value, else the declared default (cached)."""
+    definition(key)
+    return await settings_cache().get(key, shop_id, lambda: read_setting(session, key, shop_id))
+
+
+async def read_setting(session: AsyncSession, key: str, shop_id: int | None = None) -> Any:
+    """The same answer as get_setting, straight from the database (the cache's loader)."""
     d = definition(key)
     rows = (
         await session.execute(
@@ -88,10 +114,12 @@ async def get_setting(session: AsyncSession, key: str, shop_id: int | None = Non
 async def set_setting(
     session: AsyncSession, key: str, value: Any, shop_id: int | None = None, user_id: int | None = None
 ) -> Any:
+    """Validate and store; every process's cache drops the old value when the caller commits."""
     value = coerce(key, value)
     stmt = insert(AppSetting).values(key=key, shop_id=shop_id, value=value, updated_by=user_id)
     stmt = stmt.on_conflict_do_update(
         index_elements=["key", "shop_id"], set_={"value": value, "updated_by": user_id}
     )
     await session.execute(stmt)
+    mark_changed(session.sync_session)
     return value

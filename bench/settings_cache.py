@@ -16,7 +16,9 @@ import time
 
 import psycopg
 
-ADMIN_DSN = os.environ.get("SHOPOPS_BENCH_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
+ADMIN_DSN = os.environ.get(
+    "SHOPOPS_BENCH_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 SHOPS = 20
 MIX_READS = 200_000
 WRITES_IN_MIX = 4
@@ -67,9 +69,7 @@ async def run() -> dict[str, float]:
         await no_memory.ready()
         for slot in slots:
             await no_memory.get(*slot, lambda s=slot: read_setting(session, *s))
-        redis_us = await _timed(
-            5000, lambda i: no_memory.get(*slots[i % len(slots)], _never)
-        )
+        redis_us = await _timed(5000, lambda i: no_memory.get(*slots[i % len(slots)], _never))
         await no_memory.stop()
 
         cache = settings_cache()
@@ -87,9 +87,7 @@ async def run() -> dict[str, float]:
             await get_setting(session, key, shop_id)
         mix_us = (time.perf_counter() - start) / MIX_READS * 1e6
         stats = cache.stats()
-        cached_us = await _timed(
-            100_000, lambda i: get_setting(session, *slots[i % len(slots)])
-        )
+        cached_us = await _timed(100_000, lambda i: get_setting(session, *slots[i % len(slots)]))
         await cache.stop()
     await dispose_engines()
     return {
@@ -113,9 +111,10 @@ def main() -> None:
     with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     try:
-        os.environ["DATABASE_URL"] = ADMIN_DSN.rsplit("/", 1)[0].replace(
-            "postgresql://", "postgresql+psycopg://"
-        ) + f"/{name}"
+        os.environ["DATABASE_URL"] = (
+            ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
+            + f"/{name}"
+        )
         from db import migrate
         from db.config import get_settings
 

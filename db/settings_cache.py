@@ -63,14 +63,13 @@ class SettingsCache:
     _redis_generation: int = 0  # the last Redis generation this process has seen
     _listener: asyncio.Task[None] | None = None
     _subscribed: bool = False
+    _subscribed_event: asyncio.Event = field(default_factory=asyncio.Event)
     _scripts: dict[int, Any] = field(default_factory=dict)
     memory: LevelCounter = field(default_factory=LevelCounter)
     redis: LevelCounter = field(default_factory=LevelCounter)
     database_reads: int = 0
 
-    async def get(
-        self, key: str, shop_id: int | None, load: Callable[[], Awaitable[Any]]
-    ) -> Any:
+    async def get(self, key: str, shop_id: int | None, load: Callable[[], Awaitable[Any]]) -> Any:
         """The value from memory, else Redis, else `load()` (the database), filling both levels."""
         slot = (key, shop_id)
         entry = self._memory.get(slot)
@@ -94,9 +93,8 @@ class SettingsCache:
     async def ready(self, timeout: float = 5.0) -> bool:
         """Start listening for invalidations and wait until subscribed (False on timeout)."""
         self._ensure_listener()
-        deadline = time.monotonic() + timeout
-        while not self._subscribed and time.monotonic() < deadline:
-            await asyncio.sleep(0.01)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._subscribed_event.wait(), timeout)
         return self._subscribed
 
     def forget(self, generation: int | None = None) -> None:
@@ -130,7 +128,9 @@ class SettingsCache:
             script = self._scripts.get(id(client))
             if script is None:
                 script = self._scripts[id(client)] = client.register_script(_LOOKUP)
-            gen_raw, raw = await script(keys=[f"{prefix}:gen"], args=[f"{prefix}:v", _slot_key(slot)])
+            gen_raw, raw = await script(
+                keys=[f"{prefix}:gen"], args=[f"{prefix}:v", _slot_key(slot)]
+            )
         except (redis.RedisError, OSError) as exc:
             self.redis.errors += 1
             log.warning("settings cache: Redis unavailable, reading the database (%s)", exc)
@@ -163,6 +163,7 @@ class SettingsCache:
         if task is not None and not task.done() and task.get_loop() is loop:
             return
         self._subscribed = False
+        self._subscribed_event = asyncio.Event()
         self._listener = loop.create_task(self._listen(), name="settings-cache-invalidations")
 
     async def _listen(self) -> None:
@@ -175,6 +176,7 @@ class SettingsCache:
                 await pubsub.subscribe(channel)
                 self.forget()  # anything cached before the subscription may have missed a write
                 self._subscribed = True
+                self._subscribed_event.set()
                 while True:
                     message = await pubsub.get_message(timeout=5.0)
                     if message and message.get("type") == "message":
@@ -186,6 +188,7 @@ class SettingsCache:
                 await asyncio.sleep(1.0)
             finally:
                 self._subscribed = False
+                self._subscribed_event.clear()
                 with contextlib.suppress(Exception):
                     await pubsub.aclose()
                     await client.aclose()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -68,25 +67,32 @@ async def test_a_write_is_seen_by_another_process_within_a_second() -> None:
     key = "archive.retention_days"
     async with session_scope() as session:
         await set_setting(session, key, 700)
-    reader = subprocess.Popen(
-        [sys.executable, str(ROOT / "tests/safety/settings_reader.py"), key, "app", "701"],
+    reader = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(ROOT / "tests/safety/settings_reader.py"),
+        key,
+        "app",
+        "701",
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
-        stdout=subprocess.PIPE,
-        text=True,
+        stdout=asyncio.subprocess.PIPE,
     )
+    assert reader.stdout is not None
+
+    async def line() -> dict:  # type: ignore[type-arg]
+        return orjson.loads(await asyncio.wait_for(reader.stdout.readline(), 30))  # type: ignore[union-attr]
+
     try:
-        assert reader.stdout is not None
-        first = orjson.loads(await asyncio.to_thread(reader.stdout.readline))
+        first = await line()
         assert first["value"] == 700
         await asyncio.sleep(1.5)  # the reader now serves 700 from memory (TTL 30 s)
         async with session_scope() as session:
             await set_setting(session, key, 701)
         written_at = time.time()
-        changed = orjson.loads(await asyncio.to_thread(reader.stdout.readline))
-        stats = orjson.loads(await asyncio.to_thread(reader.stdout.readline))["stats"]
+        changed = await line()
+        stats = (await line())["stats"]
     finally:
-        reader.wait(timeout=30)
+        await asyncio.wait_for(reader.wait(), 30)
     assert changed["value"] == 701
     assert changed["at"] - written_at < 1.0
     assert stats["subscribed"] is True

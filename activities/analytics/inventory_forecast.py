@@ -38,6 +38,7 @@ from statsforecast.models import (
     AutoETS,
     CrostonSBA,
     HistoricAverage,
+    SeasonalExponentialSmoothingOptimized,
     SeasonalNaive,
 )
 
@@ -45,7 +46,6 @@ from activities.analytics.inventory_calendar import EVENTS, shopping_calendar
 from activities.analytics.inventory_demand import (
     ACF_CRITICAL,
     MIN_SEASONAL_STRENGTH,
-    DemandPattern,
     acf_statistics,
     continue_index,
     demand_values,
@@ -68,10 +68,11 @@ ARIMA_MAX_LENGTH = 260
 # Centred window of the local level used as baseline and for imputation, per frequency.
 BASELINE_WINDOW = {"D": 57, "B": 41, "W": 9, "M": 5}
 MIN_TRAIN = 20
-INTERMITTENT_FAMILY = {DemandPattern.INTERMITTENT, DemandPattern.LUMPY}
 NATIVE_INTERVALS = {"AutoETS", "MSTL", "MSTL_ARIMA", "AutoARIMA", "SeasonalNaive", "SES"}
+# Estimated once at the first backtest origin and rolled forward from there (see _smooth_group).
+FIT_ONCE = {"AutoETS", "AutoARIMA", "MSTL_ARIMA"}
 SELECTABLE = {
-    "smooth": ("AutoETS", "MSTL", "MSTL_ARIMA", "AutoARIMA", "SeasonalNaive"),
+    "smooth": ("AutoETS", "SeasonalES", "MSTL", "MSTL_ARIMA", "AutoARIMA", "SeasonalNaive"),
     "intermittent": ("TSB", "CrostonSBA", "ADIDA", "IMAPA"),
 }
 NO_HISTORY = "insufficient_history"
@@ -294,21 +295,49 @@ def _prepare(frame: pd.DataFrame, cal: _Calendar, totals: tuple[np.ndarray, np.n
 # --------------------------------------------------------------------------- model groups
 
 
-def _candidates(
-    family: str, season: tuple[int, ...], m_naive: int, length: int, with_regressors: bool
-) -> list[Any]:
-    naive = SeasonalNaive(season_length=m_naive, alias="SeasonalNaive")
-    if family == "intermittent":
+class _Group(NamedTuple):
+    family: str  # "smooth", "intermittent" or "short"
+    season: tuple[int, ...]
+    m_naive: int
+
+
+class _Settings(NamedTuple):
+    horizon: int
+    n_windows: int
+    bt_horizon: int
+    regressors: np.ndarray | None  # history + horizon periods × regressors
+    n_hist: int
+    n_jobs: int
+
+
+class _Outcome(NamedTuple):
+    """Per series of a group: the chosen model, its backtest record and its forecast."""
+
+    chosen: np.ndarray
+    mae: np.ndarray
+    naive_mae: np.ndarray
+    rmse: np.ndarray
+    mean: np.ndarray  # series × horizon, effect-free scale
+    lo: np.ndarray  # native interval, NaN where the model has none
+    hi: np.ndarray
+    quantiles: np.ndarray  # series × 2: 10 % and 90 % of backtest errors, demand scale
+
+
+def _candidates(group: _Group, length: int, with_regressors: bool) -> list[Any]:
+    naive = SeasonalNaive(season_length=group.m_naive, alias="SeasonalNaive")
+    if group.family == "intermittent":
         return [TSB(alpha_d=0.1, alpha_p=0.1), CrostonSBA(), ADIDA(), IMAPA(), naive]
+    season = group.season
     m = season[0] if season else 1
+    periods: int | list[int] = list(season) if len(season) > 1 else m
     models: list[Any] = [
         AutoETS(season_length=m, model="ZNZ" if season else "ZZN", alias="AutoETS")
     ]
     if season:
-        periods = list(season) if len(season) > 1 else m
-        models.append(
-            MSTL(season_length=periods, trend_forecaster=AutoETS(model="ZZN"), alias="MSTL")
-        )
+        models += [
+            SeasonalExponentialSmoothingOptimized(season_length=m, alias="SeasonalES"),
+            MSTL(season_length=periods, trend_forecaster=AutoETS(model="ANN"), alias="MSTL"),
+        ]
     if with_regressors:
         arima = AutoARIMA(season_length=1, alias="AutoARIMA")
         models.append(
@@ -321,12 +350,6 @@ def _candidates(
     return [*models, naive]
 
 
-class _Group(NamedTuple):
-    family: str  # "smooth", "intermittent" or "short"
-    season: tuple[int, ...]
-    m_naive: int
-
-
 def _long_frame(
     chunk: _Chunk, cols: np.ndarray, family: str, regressors: np.ndarray | None
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
@@ -337,132 +360,222 @@ def _long_frame(
     lengths = rows.sum(axis=0)
     ds = np.arange(len(positions)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
     data = {"unique_id": t_idx, "ds": ds, "y": chunk.prepared[positions, columns]}
-    if regressors is not None and family != "intermittent":
+    if regressors is not None and family == "smooth":
         for k in range(regressors.shape[1]):
             data[f"x{k}"] = regressors[positions, k]
     return pd.DataFrame(data), positions, columns
 
 
-def _future_regressors(
-    uids: np.ndarray, lengths: np.ndarray, regressors: np.ndarray, n_hist: int, horizon: int
-) -> pd.DataFrame:
-    future = regressors[n_hist : n_hist + horizon]
-    data = {
-        "unique_id": np.repeat(uids, horizon),
-        "ds": (lengths[:, None] + np.arange(horizon)).ravel(),
-    }
-    for k in range(future.shape[1]):
-        data[f"x{k}"] = np.tile(future[:, k], len(uids))
-    return pd.DataFrame(data)
-
-
-def _fallback(group: _Group) -> Any:
-    """What stands in when a model fails on a series; it must roll forward like the models."""
-    if group.family == "smooth":
-        return SeasonalNaive(season_length=group.m_naive, alias="fallback")
-    return HistoricAverage(alias="fallback")
-
-
-def _select(
+def _score(
     chunk: _Chunk,
-    cols: np.ndarray,
-    group: _Group,
-    n_windows: int,
-    bt_horizon: int,
-    regressors: np.ndarray | None,
-    n_jobs: int,
-) -> dict[str, Any]:
-    """Backtest the group's candidates; per series the chosen model and its error record."""
-    df, positions, columns = _long_frame(chunk, cols, group.family, regressors)
-    lengths = np.bincount(df["unique_id"], minlength=len(cols))
-    models = _candidates(
-        group.family, group.season, group.m_naive, int(lengths.max()), regressors is not None
-    )
-    smooth = group.family == "smooth"
-    sf = StatsForecast(models=models, freq=1, n_jobs=n_jobs, fallback_model=_fallback(group))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        # Smooth models fit once and roll forward; intermittent ones are too cheap to bother.
-        cv = sf.cross_validation(
-            df=df, h=bt_horizon, n_windows=n_windows, step_size=bt_horizon, refit=not smooth
-        )
-    uid = cv["unique_id"].to_numpy()
-    starts = np.cumsum(lengths) - lengths
-    flat = starts[uid] + cv["ds"].to_numpy()
-    t, c = positions[flat], columns[flat]
-    actual = chunk.raw[t, c]  # NaN on censored periods: out of the loss
+    uid: np.ndarray,
+    t: np.ndarray,
+    c: np.ndarray,
+    predictions: dict[str, np.ndarray],
+    family: str,
+    k: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per series: choice among the selectable models by squared error on observed periods.
+
+    Errors are taken in the demand scale (forecast × calendar effect against raw demand);
+    censored periods (NaN) are out of the loss. Returns chosen names, MAE of the choice and of
+    seasonal naive, RMSE of the choice, and the 10 % / 90 % quantiles of its errors.
+    """
+    actual = chunk.raw[t, c]
     scale = chunk.effect_hist[t, c]
     ok = ~np.isnan(actual)
-    names = [repr(m) for m in models]
-    errors = {name: actual - cv[name].to_numpy() * scale for name in names}
-    k = len(cols)
+    errors = {name: actual - pred * scale for name, pred in predictions.items()}
     count = np.bincount(uid[ok], minlength=k)
-    mse = {name: np.bincount(uid[ok], errors[name][ok] ** 2, minlength=k) for name in names}
-    mae = {
-        name: np.bincount(uid[ok], np.abs(errors[name][ok]), minlength=k) / np.maximum(count, 1)
-        for name in names
-    }
-    selectable = [n for n in names if n in SELECTABLE[group.family]]
-    choice = np.argmin(np.vstack([mse[n] for n in selectable]), axis=0)
-    chosen = np.array(selectable)[choice]
-    chosen_err = np.where(ok, np.choose(choice[uid], [errors[n] for n in selectable]), np.nan)
-    residuals = pd.DataFrame({"uid": uid, "e": chosen_err}).dropna().groupby("uid")["e"]
-    quantiles = residuals.quantile(QUANTILES).unstack().reindex(range(k))
-    models_by_name = dict(zip(names, models, strict=True))
-    return {
-        "df": df,
-        "lengths": lengths,
-        "chosen": chosen,
-        "models": models_by_name,
-        "mae": np.where(count > 0, np.choose(choice, [mae[n] for n in selectable]), np.nan),
-        "naive_mae": np.where(count > 0, mae["SeasonalNaive"], np.nan),
-        "rmse": np.where(
-            count > 0,
-            np.sqrt(np.choose(choice, [mse[n] for n in selectable]) / np.maximum(count, 1)),
-            np.nan,
-        ),
-        "q": quantiles.to_numpy(),
-    }
+    n = np.maximum(count, 1)
+    sse = {name: np.bincount(uid[ok], e[ok] ** 2, minlength=k) for name, e in errors.items()}
+    sae = {name: np.bincount(uid[ok], np.abs(e[ok]), minlength=k) for name, e in errors.items()}
+    selectable = [name for name in predictions if name in SELECTABLE[family]]
+    choice = np.argmin(np.vstack([sse[name] for name in selectable]), axis=0)
+    chosen_err = np.choose(choice[uid], [errors[name] for name in selectable])
+    quantiles = (
+        pd.DataFrame({"uid": uid[ok], "e": chosen_err[ok]})
+        .groupby("uid")["e"]
+        .quantile(QUANTILES)
+        .unstack()
+        .reindex(range(k))
+        .to_numpy()
+    )
+    seen = count > 0
+    return (
+        np.array(selectable)[choice],
+        np.where(seen, np.choose(choice, [sae[name] for name in selectable]) / n, np.nan),
+        np.where(seen, sae["SeasonalNaive"] / n, np.nan),
+        np.where(seen, np.sqrt(np.choose(choice, [sse[name] for name in selectable]) / n), np.nan),
+        choice,
+        quantiles,
+    )
 
 
-def _fit_final(
-    df: pd.DataFrame,
-    lengths: np.ndarray,
-    uids: np.ndarray,
+def _run(
     model: Any,
+    roll: bool,
+    y: np.ndarray,
+    h: int,
+    x: np.ndarray | None,
+    x_future: np.ndarray | None,
+    native: bool,
     fallback: Any,
-    horizon: int,
-    regressors: np.ndarray | None,
-    n_hist: int,
-    n_jobs: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """mean, lo, hi (series × horizon, in the effect-free scale) for the series in `uids`."""
-    name = repr(model)
-    uses_x = getattr(model, "uses_exog", False) or getattr(
-        getattr(model, "trend_forecaster", None), "uses_exog", False
-    )
-    sub = df[df["unique_id"].isin(uids)]
-    if not uses_x:
-        sub = sub[["unique_id", "ds", "y"]]
-    native = name in NATIVE_INTERVALS
-    x_df = (
-        _future_regressors(uids, lengths[uids], regressors, n_hist, horizon)
-        if uses_x and regressors is not None
-        else None
-    )
-    sf = StatsForecast(models=[model], freq=1, n_jobs=n_jobs, fallback_model=fallback)
+) -> dict[str, np.ndarray]:
+    """One forecast: roll a fitted model forward over `y`, or fit it on `y` afresh."""
+    kwargs: dict[str, Any] = {"y": y, "h": h, "X": x, "X_future": x_future}
+    if native:
+        kwargs["level"] = [LEVEL]
+    try:
+        return model.forward(**kwargs) if roll else model.forecast(**kwargs)
+    except Exception:  # a model that cannot fit this series gives way to the fallback
+        return fallback.forecast(**kwargs)
+
+
+def _smooth_group(chunk: _Chunk, cols: np.ndarray, group: _Group, s: _Settings) -> _Outcome:
+    """Rolling-origin backtest of the smooth candidates, then the chosen model's forecast.
+
+    Models whose estimation is costly (FIT_ONCE) are estimated once, on the data before the
+    first origin, and rolled forward with fixed parameters through the later origins and to
+    the forecast origin; the cheap ones are refitted at every origin.
+    """
+    df, positions, columns = _long_frame(chunk, cols, "smooth", s.regressors)
+    k = len(cols)
+    lengths = np.bincount(df["unique_id"], minlength=k)
+    starts = np.cumsum(lengths) - lengths
+    test_size = s.n_windows * s.bt_horizon
+    models = _candidates(group, int(lengths.max()), s.regressors is not None)
+    names = [repr(m) for m in models]
+    once = [m for m in models if repr(m) in FIT_ONCE]
+    fallback = SeasonalNaive(season_length=group.m_naive, alias="fallback")
+    fitted = np.empty((k, 0), dtype=object)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        out = sf.forecast(df=sub, h=horizon, X_df=x_df, level=[LEVEL] if native else None)
-    out = out.sort_values(["unique_id", "ds"])
-    order = np.searchsorted(np.sort(uids), uids)
-    mean = out[name].to_numpy().reshape(len(uids), horizon)[order]
-    if native:
-        lo = out[f"{name}-lo-{LEVEL}"].to_numpy().reshape(len(uids), horizon)[order]
-        hi = out[f"{name}-hi-{LEVEL}"].to_numpy().reshape(len(uids), horizon)[order]
-    else:
-        lo = hi = np.full_like(mean, np.nan)
-    return mean, lo, hi
+        if once:
+            uid_col, ds_col = df["unique_id"].to_numpy(), df["ds"].to_numpy()
+            train = df[ds_col < (lengths - test_size)[uid_col]]
+            sf = StatsForecast(models=once, freq=1, n_jobs=s.n_jobs, fallback_model=fallback)
+            fitted = sf.fit(train).fitted_
+        y_all = df["y"].to_numpy()
+        x_all = df.filter(regex=r"^x\d+$").to_numpy() if s.regressors is not None else None
+        x_next = s.regressors[s.n_hist :] if s.regressors is not None else None
+        runners = [
+            (name, once.index(m) if m in once else None, m)
+            for name, m in zip(names, models, strict=True)
+        ]
+        predictions = {name: np.empty(k * test_size) for name in names}
+        for i in range(k):
+            y = y_all[starts[i] : starts[i] + lengths[i]]
+            x = x_all[starts[i] : starts[i] + lengths[i]] if x_all is not None else None
+            for w in range(s.n_windows):
+                cut = lengths[i] - test_size + w * s.bt_horizon
+                end = cut + s.bt_horizon
+                out = slice(
+                    i * test_size + w * s.bt_horizon,
+                    i * test_size + w * s.bt_horizon + s.bt_horizon,
+                )
+                for name, j, model in runners:
+                    runner = fitted[i, j] if j is not None else model
+                    res = _run(
+                        runner,
+                        j is not None,
+                        y[:cut],
+                        s.bt_horizon,
+                        None if x is None else x[:cut],
+                        None if x is None else x[cut:end],
+                        False,
+                        fallback,
+                    )
+                    predictions[name][out] = res["mean"]
+        rows = ((starts + lengths - test_size)[:, None] + np.arange(test_size)).ravel()
+        uid = np.repeat(np.arange(k), test_size)
+        chosen, mae, naive_mae, rmse, _, quantiles = _score(
+            chunk, uid, positions[rows], columns[rows], predictions, "smooth", k
+        )
+        mean = np.empty((k, s.horizon))
+        lo, hi = np.full_like(mean, np.nan), np.full_like(mean, np.nan)
+        for i in range(k):
+            name, j, model = runners[names.index(chosen[i])]
+            runner = fitted[i, j] if j is not None else model
+            y = y_all[starts[i] : starts[i] + lengths[i]]
+            x = x_all[starts[i] : starts[i] + lengths[i]] if x_all is not None else None
+            native = name in NATIVE_INTERVALS
+            res = _run(runner, j is not None, y, s.horizon, x, x_next, native, fallback)
+            mean[i] = res["mean"]
+            if native:
+                lo[i], hi[i] = res[f"lo-{LEVEL}"], res[f"hi-{LEVEL}"]
+    return _Outcome(chosen, mae, naive_mae, rmse, mean, lo, hi, quantiles)
+
+
+def _intermittent_group(chunk: _Chunk, cols: np.ndarray, group: _Group, s: _Settings) -> _Outcome:
+    """Backtest of the intermittent candidates on observed periods only, refitted per origin."""
+    df, positions, columns = _long_frame(chunk, cols, "intermittent", None)
+    k = len(cols)
+    lengths = np.bincount(df["unique_id"], minlength=k)
+    starts = np.cumsum(lengths) - lengths
+    models = _candidates(group, int(lengths.max()), False)
+    sf = StatsForecast(
+        models=models, freq=1, n_jobs=s.n_jobs, fallback_model=HistoricAverage(alias="fallback")
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cv = sf.cross_validation(
+            df=df, h=s.bt_horizon, n_windows=s.n_windows, step_size=s.bt_horizon
+        )
+        ahead = sf.forecast(df=df[["unique_id", "ds", "y"]], h=s.horizon).sort_values(
+            ["unique_id", "ds"]
+        )
+    uid = cv["unique_id"].to_numpy()
+    rows = starts[uid] + cv["ds"].to_numpy()
+    names = [repr(m) for m in models]
+    chosen, mae, naive_mae, rmse, choice, quantiles = _score(
+        chunk,
+        uid,
+        positions[rows],
+        columns[rows],
+        {n: cv[n].to_numpy() for n in names},
+        "intermittent",
+        k,
+    )
+    stacked = np.stack(
+        [ahead[name].to_numpy().reshape(k, s.horizon) for name in SELECTABLE["intermittent"]]
+    )
+    mean = stacked[choice, np.arange(k)]
+    nan = np.full_like(mean, np.nan)
+    return _Outcome(chosen, mae, naive_mae, rmse, mean, nan, nan.copy(), quantiles)
+
+
+def _short_group(chunk: _Chunk, cols: np.ndarray, group: _Group, s: _Settings) -> _Outcome:
+    """Too little history to backtest: simple exponential smoothing with its own interval."""
+    df, _, _ = _long_frame(chunk, cols, "smooth", None)
+    k = len(cols)
+    sf = StatsForecast(
+        models=[AutoETS(season_length=1, model="ANN", alias="SES")],
+        freq=1,
+        n_jobs=s.n_jobs,
+        fallback_model=HistoricAverage(alias="fallback"),
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = sf.forecast(df=df, h=s.horizon, level=[LEVEL]).sort_values(["unique_id", "ds"])
+    shape = (k, s.horizon)
+    nan = np.full(k, np.nan)
+    return _Outcome(
+        np.full(k, "SES", dtype=object),
+        nan,
+        nan,
+        nan,
+        out["SES"].to_numpy().reshape(shape),
+        out[f"SES-lo-{LEVEL}"].to_numpy().reshape(shape),
+        out[f"SES-hi-{LEVEL}"].to_numpy().reshape(shape),
+        np.full((k, 2), np.nan),
+    )
+
+
+GROUP_RUNNERS = {
+    "smooth": _smooth_group,
+    "intermittent": _intermittent_group,
+    "short": _short_group,
+}
 
 
 def _season_of(
@@ -489,16 +602,13 @@ def _forecast_chunk(
     cal: _Calendar,
     future: pd.Index,
     request: tuple[int, ...] | None,
-    regressors: np.ndarray | None,
-    n_windows: int,
-    bt_horizon: int,
-    n_jobs: int,
+    settings: _Settings,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     horizon = len(future)
     k = len(chunk.variants)
     n_obs = chunk.observed.sum(axis=0)
     lengths = np.where(chunk.family == "intermittent", n_obs, chunk.listed.sum(axis=0))
-    test_size = n_windows * bt_horizon
+    test_size = settings.n_windows * settings.bt_horizon
     summary: dict[str, Any] = {
         "variant_id": chunk.variants,
         "pattern": [
@@ -536,39 +646,18 @@ def _forecast_chunk(
 
     mean = np.full((k, horizon), np.nan)
     lo, hi = mean.copy(), mean.copy()
-    n_hist = len(cal.periods)
     for group, members in groups.items():
         cols = np.array(members)
-        if group.family == "short":
-            df, _, _ = _long_frame(chunk, cols, "smooth", None)
-            ses = AutoETS(season_length=1, model="ANN", alias="SES")
-            fits = {"SES": (np.arange(len(cols)), ses)}
-            lengths_ = np.bincount(df["unique_id"], minlength=len(cols))
-            quantiles = None
-            summary["model"][cols] = "SES"
-        else:
-            picked = _select(chunk, cols, group, n_windows, bt_horizon, regressors, n_jobs)
-            df, lengths_, quantiles = picked["df"], picked["lengths"], picked["q"]
-            fits = {
-                name: (np.flatnonzero(picked["chosen"] == name), picked["models"][name])
-                for name in np.unique(picked["chosen"])
-            }
-            summary["model"][cols] = picked["chosen"]
-            summary["backtest_mae"][cols] = picked["mae"]
-            summary["naive_mae"][cols] = picked["naive_mae"]
-            summary["backtest_rmse"][cols] = picked["rmse"]
-        for name, (uids, model) in fits.items():
-            m_, l_, h_ = _fit_final(
-                df, lengths_, uids, model, _fallback(group), horizon, regressors, n_hist, n_jobs
-            )
-            targets = cols[uids]
-            effect = chunk.effect_future[:, targets].T
-            mean[targets] = m_ * effect
-            if name in NATIVE_INTERVALS:
-                lo[targets], hi[targets] = l_ * effect, h_ * effect
-            else:  # empirical 10 % / 90 % quantiles of the model's backtest errors
-                lo[targets] = mean[targets] + quantiles[uids, :1]
-                hi[targets] = mean[targets] + quantiles[uids, 1:]
+        out = GROUP_RUNNERS[group.family](chunk, cols, group, settings)
+        summary["model"][cols] = out.chosen
+        summary["backtest_mae"][cols] = out.mae
+        summary["naive_mae"][cols] = out.naive_mae
+        summary["backtest_rmse"][cols] = out.rmse
+        effect = chunk.effect_future[:, cols].T
+        mean[cols] = out.mean * effect
+        native = ~np.isnan(out.lo)  # else empirical quantiles of the backtest errors
+        lo[cols] = np.where(native, out.lo * effect, mean[cols] + out.quantiles[:, :1])
+        hi[cols] = np.where(native, out.hi * effect, mean[cols] + out.quantiles[:, 1:])
 
     mean = np.maximum(mean, 0.0)
     lo = np.clip(lo, 0.0, mean)
@@ -663,15 +752,13 @@ def forecast_many(
     cal = _calendar(periods, horizon, holidays)
     bt_horizon = backtest_horizon or min(horizon, max(4 * cal.m_base, 8))
     x = _regressor_values(regressors, periods, horizon)
+    settings = _Settings(horizon, n_windows, bt_horizon, x, len(periods), n_jobs)
     future = continue_index(frame.index, horizon)
     chunks = [frame.iloc[:, i : i + chunk_size] for i in range(0, frame.shape[1], chunk_size)]
     sums = [_first_pass(demand_values(c, "demand frame"), cal)[5:] for c in chunks]
     totals = (sum(s[0].sum(axis=1) for s in sums), sum(s[1].sum(axis=1) for s in sums))
     pieces = [
-        _forecast_chunk(
-            _prepare(c, cal, totals), cal, future, request, x, n_windows, bt_horizon, n_jobs
-        )
-        for c in chunks
+        _forecast_chunk(_prepare(c, cal, totals), cal, future, request, settings) for c in chunks
     ]
     forecasts = pd.concat([p[0] for p in pieces], ignore_index=True)
     summary = pd.concat([p[1] for p in pieces])

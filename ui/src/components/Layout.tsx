@@ -28,6 +28,15 @@ const SHOP_PAGES: { path: string; label: MessageKey }[] = [
   { path: "settings", label: "nav.shopSettings" },
 ];
 
+function BellIcon() {
+  return (
+    <svg width="20" height="20" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" aria-hidden>
+      <path d="M6 8a6 6 0 0 1 12 0c0 7 3 9 3 9H3s3-2 3-9" />
+      <path d="M10.3 21a1.94 1.94 0 0 0 3.4 0" />
+    </svg>
+  );
+}
+
 function UnreadBell() {
   const t = useT();
   const unread = useUnreadCount();
@@ -42,9 +51,7 @@ function UnreadBell() {
         size="lg"
         aria-label={t("header.unread", { count: label })}
       >
-        <span aria-hidden style={{ fontSize: 18 }}>
-          🔔
-        </span>
+        <BellIcon />
       </ActionIcon>
     </Indicator>
   );

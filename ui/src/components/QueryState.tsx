@@ -45,11 +45,11 @@ export function EmptyState({ children }: { children?: ReactNode }) {
   );
 }
 
-type QueryLike = { isPending: boolean; error: unknown; refetch?: () => unknown };
+type QueryLike = { isPending: boolean; error: unknown; data?: unknown; refetch?: () => unknown };
 
 /**
  * Shows the query's loading or error state, the empty state when `isEmpty`, else the children.
- * An error after data arrived (e.g. a failed next page) is shown above the data instead.
+ * An error after data arrived (e.g. a failed refetch or next page) is shown above the data.
  */
 export function QueryState({
   query,
@@ -63,8 +63,8 @@ export function QueryState({
   children: ReactNode;
 }) {
   const retry = query.refetch ? () => void query.refetch?.() : undefined;
-  if (query.isPending && !query.error) return <LoadingState />;
-  if (query.error && query.isPending) return <ErrorNotice error={query.error} onRetry={retry} />;
+  if (query.error && query.data === undefined) return <ErrorNotice error={query.error} onRetry={retry} />;
+  if (query.isPending) return <LoadingState />;
   return (
     <>
       {query.error ? <ErrorNotice error={query.error} onRetry={retry} /> : null}

@@ -205,3 +205,12 @@ describe("notifications and locale", () => {
     expect(await screen.findByRole("heading", { name: "Obchody" })).toBeInTheDocument();
   });
 });
+
+describe("error without data", () => {
+  it("shows only the error, not the empty state as well", async () => {
+    fakeApi({ "GET /api/shops/1/webhook-events": problem(404, "Not found", "No API route /api/shops/1/webhook-events.") });
+    renderApp("/shops/1/webhook-events");
+    expect(await screen.findByTestId("error-state")).toBeInTheDocument();
+    expect(screen.queryByTestId("empty-state")).not.toBeInTheDocument();
+  });
+});

@@ -69,7 +69,12 @@ export function OrdersTable({ items, hasNextPage, isFetchingNextPage, fetchNextP
         <Cell>{t("orders.paid")}</Cell>
         <Cell align="right">{t("orders.items")}</Cell>
       </Box>
-      <div ref={scrollRef} data-testid="orders-scroll" style={{ height, minHeight: 320, overflowY: "auto", contain: "strict" }}>
+      <div
+        ref={scrollRef}
+        data-testid="orders-scroll"
+        data-loaded={items.length}
+        data-has-more={hasNextPage ? "yes" : "no"}
+        style={{ height, minHeight: 320, overflowY: "auto", contain: "strict" }}>
         <div style={{ height: virtualizer.getTotalSize(), position: "relative", width: "100%" }}>
           {rows.map((row) => {
             const order = items[row.index];

@@ -1,0 +1,338 @@
+"""A real shopops on free ports for the browser tests: API (uvicorn), worker, Shoptet sandbox.
+
+The Temporal dev server comes from the session's `temporal_env` fixture, PostgreSQL and Redis
+from the test session; the UI is built when `ui/dist` is missing or older than its sources.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+ROOT = Path(__file__).resolve().parents[2]
+UI = ROOT / "ui"
+BIN = Path(sys.executable).parent
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+
+
+@dataclass
+class Account:
+    email: str
+    password: str
+
+
+@dataclass
+class System:
+    api_url: str
+    sandbox_url: str
+    member: Account
+    admin: Account
+    shops: dict[str, dict[str, Any]] = field(default_factory=dict)
+    logs: Path = ROOT / ".data" / "test" / "browser"
+
+    def e2e_config(self) -> str:
+        return json.dumps(
+            {
+                "sandbox_url": self.sandbox_url,
+                "member": self.member.__dict__,
+                "admin": self.admin.__dict__,
+                **self.shops,
+            }
+        )
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _newest_mtime(paths: list[Path]) -> float:
+    newest = 0.0
+    for path in paths:
+        files = path.rglob("*") if path.is_dir() else [path]
+        newest = max([newest, *(f.stat().st_mtime for f in files if f.is_file())])
+    return newest
+
+
+def ensure_ui_built() -> None:
+    """`npm ci` when node_modules is missing, `npm run build` when dist is older than the sources."""
+    npm = shutil.which("npm")
+    if npm is None:
+        raise RuntimeError("npm is not installed: the browser tests need Node 20 and npm")
+    if not (UI / "node_modules" / ".package-lock.json").exists():
+        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=UI, check=True)
+    index = UI / "dist" / "index.html"
+    sources = [UI / "src", UI / "index.html", UI / "package.json", UI / "vite.config.ts"]
+    if not index.exists() or index.stat().st_mtime < _newest_mtime(sources):
+        subprocess.run([npm, "run", "build"], cwd=UI, check=True, stdout=subprocess.DEVNULL)
+
+
+def _start(name: str, argv: list[str], env: dict[str, str], logs: Path) -> subprocess.Popen[bytes]:
+    logs.mkdir(parents=True, exist_ok=True)
+    log = (logs / f"{name}.log").open("wb")
+    return subprocess.Popen(
+        argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+
+
+def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
+    for proc in procs:
+        if proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+    for proc in procs:
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+
+
+async def _wait_healthy(
+    url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 60
+) -> None:
+    deadline = time.monotonic() + timeout
+    last = ""
+    async with httpx.AsyncClient(timeout=3) as client:
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(
+                    f"the API exited with {proc.returncode}: {log.read_text()[-3000:]}"
+                )
+            try:
+                response = await client.get(f"{url}/api/health")
+                if response.status_code == 200:
+                    return
+                last = response.text
+            except httpx.HTTPError as exc:
+                last = str(exc)
+            await asyncio.sleep(0.3)
+    raise RuntimeError(f"{url}/api/health not healthy within {timeout:.0f} s: {last}")
+
+
+def _db() -> Session:
+    from db.engine import sync_engine
+
+    return Session(sync_engine())
+
+
+def make_account(
+    session: Session, role: str = "member", memberships: dict[int, str] | None = None
+) -> Account:
+    from api.cli.users import ensure_user
+    from db.models import ShopMembership
+
+    account = Account(f"ui-{secrets.token_hex(4)}@example.com", secrets.token_urlsafe(12))
+    user = ensure_user(session, account.email, account.password, role=role)
+    for shop_id, shop_role in (memberships or {}).items():
+        session.add(ShopMembership(user_id=user.id, shop_id=shop_id, role=shop_role))
+    session.commit()
+    return account
+
+
+def make_shop(session: Session, name: str, eshop_id: int) -> int:
+    from db.models import Shop
+
+    shop = Shop(eshop_id=eshop_id, name=name, status="active")
+    session.add(shop)
+    session.commit()
+    return shop.id
+
+
+def seed_orders(session: Session, shop_id: int, count: int) -> None:
+    """`count` orders in one INSERT … SELECT generate_series, newest a minute ago."""
+    session.execute(
+        text(
+            """
+            INSERT INTO orders (shop_id, code, created_at, status_id, status_name, billing_name,
+                                email, currency, total_with_vat, paid, item_count, synced_at)
+            SELECT :shop, 'E2E' || lpad(g::text, 7, '0'), now() - g * interval '1 minute',
+                   1 + g % 4, (ARRAY['Nová', 'Vyřizuje se', 'Vyřízena', 'Stornována'])[1 + g % 4],
+                   'Zákazník ' || g, 'zakaznik' || g || '@example.cz', 'CZK',
+                   round((100 + (g * 37) % 9000)::numeric, 2), g % 3 <> 0, 1 + g % 5, now()
+            FROM generate_series(1, :count) AS g
+            """
+        ),
+        {"shop": shop_id, "count": count},
+    )
+    session.commit()
+
+
+async def install_shop(api_url: str, sandbox: Any, eshop_id: int, name: str) -> tuple[int, str]:
+    """Install through Shoptet's flow when the API has its install callback, else store the
+    installation the callback would have stored (OAuth token from the sandbox)."""
+    from db.models import Installation, Shop
+
+    async with httpx.AsyncClient(timeout=30) as client:
+        paths = (await client.get(f"{api_url}/api/openapi.json")).json().get("paths", {})
+        if "/api/shoptet/install" in paths:
+            response = await client.post(
+                f"{sandbox.url}/_sandbox/shops/{eshop_id}/install",
+                json={"install_url": f"{api_url}/api/shoptet/install"},
+            )
+            with _db() as session:
+                shop = session.execute(
+                    select(Shop).where(Shop.eshop_id == eshop_id)
+                ).scalar_one_or_none()
+                if shop is None:
+                    raise RuntimeError(f"install of e-shop {eshop_id} failed: {response.text}")
+                shop.name = name
+                session.commit()
+                return shop.id, "install flow"
+    with _db() as session:
+        shop_id = make_shop(session, name, eshop_id)
+        session.add(Installation(shop_id=shop_id, oauth_token=sandbox.state.install(eshop_id)))
+        session.commit()
+        return shop_id, "installation stored directly (no /api/shoptet/install yet)"
+
+
+@asynccontextmanager
+async def running_system(orders: int) -> AsyncIterator[System]:
+    """API + worker subprocesses against a sandbox with one installable shop; users and shops seeded."""
+    from infra.sandbox.generator import ShopSpec
+    from infra.sandbox.testing import running_sandbox
+
+    eshop_a = 700000 + secrets.randbelow(99999)
+    spec = ShopSpec(eshop_id=eshop_a, orders=1500, products=80, customers=200)
+    async with running_sandbox(shops=[spec], job_running_ms=1500) as sandbox:
+        port = free_port()
+        api_url = f"http://127.0.0.1:{port}"
+        logs = Path(os.environ.get("SHOPOPS_DATA_DIR", ROOT / ".data" / "test")) / "browser-logs"
+        env = {
+            **os.environ,
+            "SHOPTET_API_URL": sandbox.url,
+            "SHOPTET_PARTNER_URL": sandbox.url,
+            "PUBLIC_BASE_URL": api_url,
+            "API_PORT": str(port),
+            "PYTHONUNBUFFERED": "1",
+        }
+        api = _start(
+            "api",
+            [
+                str(BIN / "python"),
+                "-m",
+                "uvicorn",
+                "api.app:create_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+            env,
+            logs,
+        )
+        worker = _start("worker", [str(BIN / "shopops"), "worker", "--no-schedules"], env, logs)
+        procs = [worker, api]
+        try:
+            await _wait_healthy(api_url, api, logs / "api.log")
+            shop_a, how = await install_shop(api_url, sandbox, eshop_a, "Alpha e-shop")
+            with _db() as session:
+                shop_b = make_shop(session, "Beta e-shop", eshop_a + 100000)
+                shop_orders = make_shop(session, "Big orders e-shop", eshop_a + 200000)
+                seed_orders(session, shop_orders, orders)
+                member = make_account(
+                    session, memberships={shop_a: "manager", shop_orders: "manager"}
+                )
+                admin = make_account(session, role="admin")
+                make_account(session, memberships={shop_b: "manager"})
+            yield System(
+                api_url=api_url,
+                sandbox_url=sandbox.url,
+                member=member,
+                admin=admin,
+                logs=logs,
+                shops={
+                    "shop_a": {
+                        "id": shop_a,
+                        "name": "Alpha e-shop",
+                        "eshop_id": eshop_a,
+                        "installed": how,
+                    },
+                    "shop_b": {"id": shop_b, "name": "Beta e-shop"},
+                    "shop_orders": {
+                        "id": shop_orders,
+                        "name": "Big orders e-shop",
+                        "orders": orders,
+                    },
+                },
+            )
+        finally:
+            _stop(procs)
+
+
+@dataclass
+class NodeResult:
+    returncode: int
+    output: str
+    passed: int
+    failed: int
+    skipped: int
+    skip_reasons: list[str]
+
+
+def _count(output: str, name: str) -> int:
+    for line in output.splitlines():
+        if line.startswith(f"# {name} "):
+            return int(line.split()[2])
+    return 0
+
+
+def run_node_tests(system: System, test_file: str, timeout: float = 400) -> NodeResult:
+    """Run one e2e file of ui/ with node's test runner against the running system."""
+    env = {
+        **os.environ,
+        "BASE_URL": system.api_url,
+        "E2E_CONFIG": system.e2e_config(),
+        "CHROMIUM": CHROMIUM,
+        "SCREENSHOT_DIR": str(SCREENSHOTS),
+    }
+    done = subprocess.run(
+        ["node", "--test", "--test-concurrency=1", "--test-reporter=tap", f"e2e/{test_file}"],
+        cwd=UI,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    output = done.stdout + done.stderr
+    reasons = [
+        line.split("# SKIP", 1)[1].strip() for line in output.splitlines() if "# SKIP" in line
+    ]
+    return NodeResult(
+        returncode=done.returncode,
+        output=output,
+        passed=_count(output, "pass"),
+        failed=_count(output, "fail"),
+        skipped=_count(output, "skipped") or _count(output, "skip"),
+        skip_reasons=reasons,
+    )
+
+
+def chromium_problem() -> str | None:
+    if not Path(CHROMIUM).exists():
+        return f"{CHROMIUM} is missing: run `make chromium` (apt-get install -y chromium)"
+    return None

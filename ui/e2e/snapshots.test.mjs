@@ -1,0 +1,89 @@
+// Start a snapshot from the UI and watch its bar reach 100 %; make the sandbox fail a job and retry it.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+
+import { BASE_URL, CONFIG, missing, openBrowser, screenshot, setSandboxKnobs, signIn } from "./browser.mjs";
+
+const NEEDED = ["POST /api/shops/{shop_id}/snapshot-runs", "GET /api/snapshot-runs/{id}"];
+let session;
+before(async () => {
+  session = await openBrowser();
+  await signIn(session.page, CONFIG.member.email, CONFIG.member.password);
+});
+after(async () => {
+  await session?.browser.close();
+});
+
+async function startFromUi(page, resource) {
+  await page.goto(`${BASE_URL}/shops/${CONFIG.shop_a.id}/snapshot-runs`);
+  await page.getByTestId("start-snapshot").click();
+  await page.getByTestId("resource-picker").getByText(resource, { exact: true }).click();
+  await page.getByTestId("start-snapshot-submit").click();
+  await page.waitForURL(/\/snapshot-runs\/\d+$/, { timeout: 15_000 });
+  return Number(page.url().split("/").pop());
+}
+
+/** Polls the page (not the API) until the run shows one of `statuses`; returns the percents seen. */
+async function watchUntil(page, statuses, timeout) {
+  const seen = [];
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const state = await page.evaluate(() => ({
+      status: document.querySelector('[data-testid="run-status"]')?.getAttribute("data-status"),
+      percent: document.querySelector('[data-testid="run-progress"]')?.getAttribute("data-percent"),
+      text: document.querySelector('[data-testid="run-percent"]')?.textContent,
+    }));
+    if (state.percent && seen.at(-1) !== state.percent) seen.push(state.percent);
+    if (statuses.includes(state.status)) return { ...state, seen };
+    if (Date.now() > deadline) throw new Error(`run still ${state.status} at ${state.text} after ${timeout} ms`);
+    await page.waitForTimeout(250);
+  }
+}
+
+test("start a snapshot and watch the bar reach 100 %", { timeout: 200_000 }, async (t) => {
+  const reason = await missing(...NEEDED);
+  if (reason) return t.skip(reason);
+  const { page, requests, errors } = session;
+  const runId = await startFromUi(page, "orders");
+  await page.getByTestId("run-progress").waitFor();
+  await screenshot(page, "snapshot-run-started");
+  const end = await watchUntil(page, ["completed", "completed_with_rejects", "failed", "cancelled"], 180_000);
+  assert.match(end.status, /^completed/, `the run ended ${end.status}`);
+  assert.equal(end.percent, "100");
+  assert.equal(end.text, "100%");
+  const polls = requests.filter((url) => new URL(url).pathname === `/api/snapshot-runs/${runId}`);
+  assert.ok(polls.length >= 2, `the page polled the run (${polls.length} requests)`);
+  console.log(`# run ${runId}: percents seen ${end.seen.join(" → ")}, ${polls.length} polls`);
+  await screenshot(page, "snapshot-run-completed");
+  await page.goto(`${BASE_URL}/shops/${CONFIG.shop_a.id}/snapshot-runs`);
+  await page.locator(`[data-testid="run-row"][data-run-id="${runId}"]`).waitFor();
+  await screenshot(page, "snapshot-runs");
+  assert.deepEqual(errors, []);
+});
+
+test("retry a failed run", { timeout: 200_000 }, async (t) => {
+  const reason = await missing(...NEEDED, "POST /api/snapshot-runs/{id}/retry");
+  if (reason) return t.skip(reason);
+  const { page, errors } = session;
+  await setSandboxKnobs({ job_fail: true });
+  let failedId;
+  try {
+    failedId = await startFromUi(page, "products");
+    const end = await watchUntil(page, ["failed", "completed", "completed_with_rejects", "cancelled"], 120_000);
+    assert.equal(end.status, "failed", "the sandbox was told to fail the job");
+  } finally {
+    await setSandboxKnobs({ job_fail: false });
+  }
+  await page.getByTestId("run-error").waitFor();
+  await screenshot(page, "snapshot-run-failed");
+  await page.getByTestId("retry-run").click();
+  await page.waitForURL((url) => /\/snapshot-runs\/\d+$/.test(url.pathname) && !url.pathname.endsWith(`/${failedId}`), {
+    timeout: 15_000,
+  });
+  await page.getByText(`Retry of run ${failedId}`).first().waitFor();
+  const end = await watchUntil(page, ["completed", "completed_with_rejects", "failed", "cancelled"], 180_000);
+  assert.match(end.status, /^completed/, `the retried run ended ${end.status}`);
+  assert.equal(end.percent, "100");
+  await screenshot(page, "snapshot-run-retried");
+  assert.deepEqual(errors, []);
+});

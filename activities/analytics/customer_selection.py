@@ -35,7 +35,7 @@ class HoldoutReport:
     baseline_mae: float
     auc_p_alive: float
     auc_expected_purchases: float
-    by_frequency: list[dict[str, float]] = field(default_factory=list)
+    by_frequency: list[dict[str, float | str]] = field(default_factory=list)
 
     @property
     def beats_baseline(self) -> bool:
@@ -122,7 +122,7 @@ def holdout_report(
         model=model.name,
         params={k: float(v) for k, v in model.params_.items()},
         customers=len(frequency),
-        log_likelihood=float(model.log_likelihood_ or model.log_likelihood(frequency, recency, T)),
+        log_likelihood=model.log_likelihood(frequency, recency, T),
         predicted_purchases=float(predicted.sum()),
         actual_purchases=float(actual.sum()),
         mae=float(np.mean(np.abs(predicted - actual))),
@@ -155,21 +155,19 @@ def auc(labels: np.ndarray, scores: np.ndarray) -> float:
 
 def _by_frequency(
     frequency: np.ndarray, actual: np.ndarray, predicted: np.ndarray, baseline: np.ndarray
-) -> list[dict[str, float]]:
+) -> list[dict[str, float | str]]:
     """Mean holdout purchases by calibration frequency: the classic calibration plot's data."""
     bucket = np.minimum(frequency, FREQUENCY_BUCKETS).astype(int)
     counts = np.bincount(bucket, minlength=FREQUENCY_BUCKETS + 1)
-    rows = []
-    for k in np.flatnonzero(counts):
-        mask = bucket == k
-        rows.append(
-            {
-                "frequency": float(k),
-                "and_more": float(k == FREQUENCY_BUCKETS),
-                "customers": float(counts[k]),
-                "actual": float(actual[mask].mean()),
-                "predicted": float(predicted[mask].mean()),
-                "baseline": float(baseline[mask].mean()),
-            }
-        )
-    return rows
+    sums = {
+        name: np.bincount(bucket, weights=values, minlength=FREQUENCY_BUCKETS + 1)
+        for name, values in (("actual", actual), ("predicted", predicted), ("baseline", baseline))
+    }
+    return [
+        {
+            "frequency": f"{k}+" if k == FREQUENCY_BUCKETS else str(k),
+            "customers": float(counts[k]),
+            **{name: float(total[k] / counts[k]) for name, total in sums.items()},
+        }
+        for k in np.flatnonzero(counts)
+    ]

@@ -15,9 +15,8 @@ from typing import Self
 
 import numpy as np
 import pandas as pd
-from pandas.tseries.frequencies import to_offset
 from scipy.optimize import minimize
-from scipy.special import gammaln
+from scipy.special import digamma, gammaln
 
 from activities.analytics.customer_errors import ModelFitError, NotEnoughData
 from activities.analytics.customer_models import (
@@ -75,27 +74,31 @@ class GammaGamma:
         scale = 1.0 / float(np.mean(m))  # money in units of the mean spend: v starts near 1
         terms = _SpendTerms(x, m * scale)
 
-        def objective(log_params: np.ndarray) -> float:
+        def objective(log_params: np.ndarray) -> tuple[float, np.ndarray]:
             params = np.exp(log_params)
-            value = -terms.log_likelihood(params) / len(x) + self.penalizer * float(
-                np.sum(params**2)
-            )
-            return value if np.isfinite(value) else 1e300
+            ll, grad = terms.log_likelihood(params, with_gradient=True)
+            value = -ll / len(x) + self.penalizer * float(np.sum(params**2))
+            slope = (-grad / len(x) + 2 * self.penalizer * params) * params  # d / d log-param
+            if not np.isfinite(value):
+                return 1e300, np.zeros(3)
+            return value, slope
 
         best = None
-        for start in (np.ones(3), np.array([2.0, 3.0, 2.0])):
+        for start in (np.ones(3), np.array([2.0, 3.0, 2.0]), np.full(3, 0.3)):
             result = minimize(
-                objective, np.log(start), method="L-BFGS-B", bounds=[(-12.0, 12.0)] * 3
+                objective, np.log(start), jac=True, method="L-BFGS-B", bounds=[(-12.0, 12.0)] * 3
             )
             if result.fun < 1e299 and (best is None or result.fun < best.fun):
                 best = result
+            if best is not None and best.success:
+                break  # later starts only rescue a failed search
         if best is None:
             raise ModelFitError("Gamma-Gamma: the likelihood was not finite at any start point")
         params = np.exp(best.x)
         params[2] /= scale
         self._params = params
         self.n_customers_ = repeat
-        self.log_likelihood_ = _SpendTerms(x, m).log_likelihood(params)
+        self.log_likelihood_ = _SpendTerms(x, m).log_likelihood(params)[0]
         return self
 
     def expected_average_value(
@@ -146,27 +149,53 @@ class GammaGamma:
 
 
 class _SpendTerms:
-    """The Gamma-Gamma log-likelihood with everything that does not depend on v precomputed
-    per distinct frequency, so an evaluation costs one log over the customers."""
+    """The Gamma-Gamma log-likelihood and its gradient, with what depends only on the
+    frequency computed per distinct frequency: an evaluation costs one log over customers."""
 
     def __init__(self, x: np.ndarray, m: np.ndarray) -> None:
-        self.values, inverse, self.counts = np.unique(x, return_inverse=True, return_counts=True)
-        self.sum_log_m = np.bincount(inverse, weights=np.log(m))
-        self.sum_x_log_m = np.bincount(inverse, weights=x * np.log(m))
+        self.values, self.counts = np.unique(x, return_counts=True)
+        self.log_values = np.log(self.values)
+        self.sum_log_m = float(np.sum(np.log(m)))
+        self.sum_x_log_m = float(np.dot(x, np.log(m)))
         self.x, self.xm = x, x * m
 
-    def log_likelihood(self, params: np.ndarray) -> float:
+    def log_likelihood(
+        self, params: np.ndarray, with_gradient: bool = False
+    ) -> tuple[float, np.ndarray]:
+        """Total log-likelihood and (if asked) its gradient in (p, q, v)."""
         p, q, v = params
         px = p * self.values
-        per_x = self.counts * (
-            gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(v) + px * np.log(self.values)
+        log_total = np.log(self.xm + v)  # log(x m + v), the only per-customer term
+        ll = (
+            float(
+                np.dot(
+                    self.counts,
+                    gammaln(px + q)
+                    - gammaln(px)
+                    - gammaln(q)
+                    + q * np.log(v)
+                    + px * self.log_values,
+                )
+            )
+            + p * self.sum_x_log_m
+            - self.sum_log_m
+            - float(np.dot(p * self.x + q, log_total))
         )
-        return float(
-            per_x.sum()
-            + p * self.sum_x_log_m.sum()
-            - self.sum_log_m.sum()
-            - np.dot(p * self.x + q, np.log(self.xm + v))
+        if not with_gradient:
+            return ll, np.zeros(0)
+        inverse_total = 1.0 / (self.xm + v)
+        d_p = (
+            float(
+                np.dot(self.counts * self.values, digamma(px + q) - digamma(px) + self.log_values)
+            )
+            + self.sum_x_log_m
+            - float(np.dot(self.x, log_total))
         )
+        d_q = float(np.dot(self.counts, digamma(px + q) - digamma(q) + np.log(v))) - float(
+            log_total.sum()
+        )
+        d_v = q * len(self.x) / v - float(np.dot(p * self.x + q, inverse_total))
+        return ll, np.array([d_p, d_q, d_v])
 
 
 def clv(
@@ -207,7 +236,10 @@ def clv(
 
 def periods_per_month(freq: str) -> float:
     """How many periods of `freq` make an average month (30.44 days)."""
-    offset = to_offset(freq)
+    try:
+        offset = pd.PeriodDtype(freq).freq  # the period meaning of `freq`, as rfm_summary uses it
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"unsupported period frequency {freq!r}; use D, W, M or Q") from exc
     name = offset.name.split("-")[0]
     days = {"D": 1.0, "W": 7.0, "h": 1 / 24, "H": 1 / 24}.get(name)
     if days is not None:

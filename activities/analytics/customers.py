@@ -56,6 +56,7 @@ from activities.analytics.customer_summary import (
 )
 
 __all__ = [
+    "METRIC_COLUMNS",
     "MIN_CUSTOMERS",
     "MIN_REPEAT_BUYERS",
     "SEGMENTS",

@@ -786,6 +786,9 @@ def _service_item(
     }
 
 
+LOYAL_EVERY = 10  # customers 0, 10, 20, ... form the repeat-buyer core
+
+
 def _order(spec: ShopSpec, i: int) -> dict[str, Any]:
     """Full order with every optional part; `order_detail` strips what was not asked for."""
     tl = spec.timeline
@@ -798,10 +801,13 @@ def _order(spec: ShopSpec, i: int) -> dict[str, Any]:
     customer_guid = None
     if rng.random() >= spec.guest_share:
         available = tl.customers_by(created)
-        if rng.random() < 0.45:
+        pick = rng.random()
+        if pick < 0.4:  # a first purchase soon after registering
             k = available - 1 - int(min(available, 50) * rng.random())
+        elif pick < 0.75 and available >= LOYAL_EVERY:  # the loyal tenth who buy again and again
+            k = LOYAL_EVERY * int(available // LOYAL_EVERY * rng.random())
         else:
-            k = int(available * rng.random() ** 2.5)
+            k = int(available * rng.random())
         person = customer_person(spec, k)
         customer_guid = entity_guid(spec, "customer", k)
     else:

@@ -23,7 +23,8 @@ class LeakyBucket:
         return self._level
 
     def is_full(self, now: float) -> bool:
-        return self.level(now) >= self.limits.bucket_capacity
+        """No room for one more drop."""
+        return self.level(now) + 1 > self.limits.bucket_capacity
 
     def add(self, drops: float, now: float) -> None:
         self._level = self.level(now) + drops

@@ -156,7 +156,7 @@ class _SpendTerms:
         self.values, self.counts = np.unique(x, return_counts=True)
         self.log_values = np.log(self.values)
         self.sum_log_m = float(np.sum(np.log(m)))
-        self.sum_x_log_m = float(np.dot(x, np.log(m)))
+        self.sum_x_log_m = _dot(x, np.log(m))
         self.x, self.xm = x, x * m
 
     def log_likelihood(
@@ -166,35 +166,22 @@ class _SpendTerms:
         p, q, v = params
         px = p * self.values
         log_total = np.log(self.xm + v)  # log(x m + v), the only per-customer term
+        per_frequency = gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(v)
         ll = (
-            float(
-                np.dot(
-                    self.counts,
-                    gammaln(px + q)
-                    - gammaln(px)
-                    - gammaln(q)
-                    + q * np.log(v)
-                    + px * self.log_values,
-                )
-            )
+            _dot(self.counts, per_frequency + px * self.log_values)
             + p * self.sum_x_log_m
             - self.sum_log_m
-            - float(np.dot(p * self.x + q, log_total))
+            - _dot(p * self.x + q, log_total)
         )
         if not with_gradient:
             return ll, np.zeros(0)
-        inverse_total = 1.0 / (self.xm + v)
         d_p = (
-            float(
-                np.dot(self.counts * self.values, digamma(px + q) - digamma(px) + self.log_values)
-            )
+            _dot(self.counts * self.values, digamma(px + q) - digamma(px) + self.log_values)
             + self.sum_x_log_m
-            - float(np.dot(self.x, log_total))
+            - _dot(self.x, log_total)
         )
-        d_q = float(np.dot(self.counts, digamma(px + q) - digamma(q) + np.log(v))) - float(
-            log_total.sum()
-        )
-        d_v = q * len(self.x) / v - float(np.dot(p * self.x + q, inverse_total))
+        d_q = _dot(self.counts, digamma(px + q) - digamma(q) + np.log(v)) - float(log_total.sum())
+        d_v = q * len(self.x) / v - _dot(p * self.x + q, 1.0 / (self.xm + v))
         return ll, np.array([d_p, d_q, d_v])
 
 
@@ -248,6 +235,11 @@ def periods_per_month(freq: str) -> float:
     if months is not None:
         return 1.0 / (months * offset.n)
     raise ValueError(f"unsupported period frequency {freq!r}; use D, W, M or Q")
+
+
+def _dot(a: np.ndarray, b: np.ndarray) -> float:
+    """Vector dot product without BLAS, whose threads spin for milliseconds on a busy host."""
+    return float(np.sum(a * b))
 
 
 def _spend_arrays(frequency: ArrayLike, monetary_value: ArrayLike) -> tuple[np.ndarray, np.ndarray]:

@@ -18,7 +18,6 @@ from activities.analytics.inventory_demand import (
     detect_seasonality,
 )
 from activities.analytics.inventory_forecast import (
-    LEVEL,
     BatchForecast,
     demand_per_period,
     forecast_accuracy,
@@ -26,6 +25,7 @@ from activities.analytics.inventory_forecast import (
     forecast_many,
     mase,
 )
+from activities.analytics.inventory_models import LEVEL
 from activities.analytics.inventory_policy import OrderQuantity, ReorderPoint, eoq, reorder_point
 from activities.analytics.purchasing import PurchasePlan, PurchasingInfeasible, plan_purchases
 

@@ -36,9 +36,10 @@ def main() -> None:
     orders = simulate_transactions(args.customers, days=args.days, rng=rng)
     end = orders["created_at"].max()
     rss_before = psutil.Process().memory_info().rss / 2**20
+    peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
-        f"simulated customers={args.customers} order_rows={len(orders)} "
-        f"days={args.days} rss_before_pipeline_mb={rss_before:.0f}"
+        f"simulated customers={args.customers} order_rows={len(orders)} days={args.days} "
+        f"rss_before_pipeline_mb={rss_before:.0f} peak_rss_of_simulation_mb={peak_before:.0f}"
     )
 
     started = time.perf_counter()

@@ -194,7 +194,17 @@ def analyse_customers(
         transactions, customer_col, datetime_col, monetary_col, observation_end, freq
     )
     clock.lap("summary")
-    selection = select_model(calibration, candidates, penalizer)
+    try:
+        selection = select_model(calibration, candidates, penalizer)
+    except NotEnoughData as exc:
+        raise NotEnoughData(
+            f"Choosing a model on the orders up to {calibration_end:%Y-%m-%d} (the last "
+            f"{holdout_periods} periods are kept back to test it)",
+            customers=exc.customers,
+            repeat_buyers=exc.repeat_buyers,
+            needed_customers=exc.needed_customers,
+            needed_repeat_buyers=exc.needed_repeat_buyers,
+        ) from exc
     x, tx, age = (summary[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
     model = type(selection.model)(penalizer).fit(x, tx, age)
     spend = GammaGamma(penalizer).fit(x, summary["monetary_value"].to_numpy(dtype=float))

@@ -82,8 +82,10 @@ def test_a_shop_with_three_customers_gets_a_clear_message() -> None:
     )
     with pytest.raises(NotEnoughData) as caught:
         analyse_customers(orders, "customer_id", "created_at", "total", END, holdout_periods=8)
-    assert "found 3 customers and 1 repeat buyers" in str(caught.value)
-    assert "at least 30 customers" in str(caught.value)
+    message = str(caught.value)
+    assert "found 3 customers and 1 repeat buyers" in message
+    assert "at least 30 customers of whom at least 10 bought again" in message
+    assert "orders up to 2024-11-10" in message  # the calibration window is named
 
 
 def test_holdout_must_be_at_least_one_period(orders: pd.DataFrame) -> None:

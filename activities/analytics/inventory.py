@@ -26,7 +26,13 @@ from activities.analytics.inventory_forecast import (
     mase,
 )
 from activities.analytics.inventory_models import LEVEL
-from activities.analytics.inventory_policy import OrderQuantity, ReorderPoint, eoq, reorder_point
+from activities.analytics.inventory_policy import (
+    OrderQuantity,
+    ReorderPoint,
+    eoq,
+    order_by,
+    reorder_point,
+)
 from activities.analytics.purchasing import PurchasePlan, PurchasingInfeasible, plan_purchases
 
 __all__ = [
@@ -53,6 +59,7 @@ __all__ = [
     "forecast_demand",
     "forecast_many",
     "mase",
+    "order_by",
     "plan_purchases",
     "reorder_point",
     "sales_anomalies",

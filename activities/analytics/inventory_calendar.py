@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 EVENTS = ("public_holiday", "black_friday", "pre_christmas", "christmas")
-PRE_CHRISTMAS = (12, 1, 12, 21)  # last parcels ship before Christmas around the 21st
-CHRISTMAS = (12, 22, 1, 1)  # the lull from the shipping cut-off to New Year
+LAST_SHIPPING_DAY = 21  # December: the pre-Christmas rush runs from the 1st to here
+# The lull runs from the day after it to New Year's Day; holidays in it count as the lull.
 
 
 def black_friday(year: int) -> dt.date:
@@ -34,8 +34,8 @@ def _event_days(days: pd.DatetimeIndex, country: str) -> pd.DataFrame:
             "use an ISO code such as 'CZ', or None to switch calendar effects off"
         ) from None
     month, day = days.month, days.day
-    christmas = ((month == 12) & (day >= CHRISTMAS[1])) | ((month == 1) & (day <= CHRISTMAS[3]))
-    pre_christmas = (month == 12) & (day >= PRE_CHRISTMAS[1]) & (day <= PRE_CHRISTMAS[3])
+    christmas = ((month == 12) & (day > LAST_SHIPPING_DAY)) | ((month == 1) & (day == 1))
+    pre_christmas = (month == 12) & (day <= LAST_SHIPPING_DAY)
     peak_days = {
         black_friday(year) + dt.timedelta(days=k) for year in years for k in range(4)
     }  # Friday to Cyber Monday

@@ -9,6 +9,7 @@ from numbers import Real
 from typing import NamedTuple
 
 import numpy as np
+import pandas as pd
 from scipy.stats import norm
 
 ArrayLike = float | np.ndarray
@@ -155,3 +156,26 @@ def eoq(
             f"{price_breaks!r}"
         )
     return best
+
+
+def order_by(position: pd.Series, forecasts: pd.DataFrame, reorder_points: pd.Series) -> pd.Series:
+    """Per variant, the first forecast period whose projected stock reaches the reorder point.
+
+    `position` is on hand plus on order, `reorder_points` the reorder_point per variant (both
+    indexed by variant_id), `forecasts` the long frame of forecast_many. Projected stock is the
+    position minus cumulative forecast demand to the end of each period; a variant already at or
+    below its reorder point gets the first period (order now). Variants that stay above it
+    through the horizon, or have no forecast, get NaN.
+    """
+    missing = {"variant_id", "period", "mean"} - set(forecasts.columns)
+    if missing:
+        raise ValueError(f"forecasts lacks columns {sorted(missing)}")
+    if (position < 0).any():
+        raise ValueError("position (on hand + on order) must be >= 0; book backorders as demand")
+    frame = forecasts[["variant_id", "period", "mean"]].copy()
+    used = frame["mean"].groupby(frame["variant_id"], sort=False).cumsum()
+    frame["left"] = frame["variant_id"].map(position) - used
+    frame["rop"] = frame["variant_id"].map(reorder_points)
+    due = frame[frame["left"] <= frame["rop"]]
+    first = due.groupby("variant_id", sort=False)["period"].first()
+    return first.reindex(position.index).rename("order_by")

@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy.stats import norm
 
-from activities.analytics.inventory import eoq, reorder_point
+from activities.analytics.inventory import eoq, order_by, reorder_point
 
 
 def test_reorder_point_matches_the_formula_with_both_demand_and_lead_time_varying() -> None:
@@ -127,3 +128,23 @@ def test_eoq_rejects_bad_inputs(kwargs: dict[str, object], message: str) -> None
     args = {"annual_demand": 1200, "order_cost": 50, "holding_cost_rate": 0.2, "unit_price": 10.0}
     with pytest.raises(ValueError, match=message):
         eoq(**(args | kwargs))
+
+
+def test_order_by_is_the_first_period_projected_stock_reaches_the_reorder_point() -> None:
+    periods = pd.period_range("2025-03-01", periods=5, freq="D")
+    forecasts = pd.DataFrame(
+        {
+            "variant_id": ["A"] * 5 + ["B"] * 5 + ["C"] * 5,
+            "period": list(periods) * 3,
+            "mean": [10.0] * 5 + [1.0] * 5 + [4.0] * 5,
+        }
+    )
+    position = pd.Series({"A": 45.0, "B": 50.0, "C": 3.0, "D": 9.0})
+    rop = pd.Series({"A": 20.0, "B": 20.0, "C": 10.0, "D": 1.0})
+    due = order_by(position, forecasts, rop)
+    assert due["A"] == periods[2]  # 45 − 30 = 15 ≤ 20 at the end of the third day
+    assert pd.isna(due["B"])  # 50 − 5 stays above 20
+    assert due["C"] == periods[0]  # already below: order now
+    assert pd.isna(due["D"])  # no forecast
+    with pytest.raises(ValueError, match="position"):
+        order_by(position - 100, forecasts, rop)

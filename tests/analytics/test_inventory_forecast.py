@@ -110,7 +110,7 @@ def test_stock_out_days_do_not_drag_the_forecast_down() -> None:
     assert fair["mean"].mean() == pytest.approx(20, rel=0.1)
     assert dragged["mean"].mean() < 0.85 * fair["mean"].mean()
     assert fair.attrs["summary"]["n_censored"] == out.sum()
-    assert fair.attrs["summary"]["pattern"] == "smooth"  # zeros would have made it erratic
+    assert fair.attrs["summary"]["pattern"] == "smooth"  # as zeros it would look intermittent
 
 
 def test_intervals_cover_about_80_percent_of_held_out_demand(assortment: Assortment) -> None:

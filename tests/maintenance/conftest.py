@@ -1,0 +1,142 @@
+"""Maintenance tests move whole quarters around, so each runs in its own scratch database.
+
+A migrated template is made once per session; each test clones it (CREATE DATABASE … TEMPLATE,
+a fraction of a second) and points the process's settings at the clone, so activities run by
+the in-process worker, and CLI subprocesses, all see it.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import AsyncIterator, Iterator
+
+import psycopg
+import pytest
+
+from tests.conftest import ADMIN_DSN
+
+
+def _url(name: str) -> str:
+    return f"{ADMIN_DSN.rsplit('/', 1)[0]}/{name}"
+
+
+def _admin(sql: str) -> None:
+    with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
+        conn.execute(sql)
+
+
+@pytest.fixture(scope="session")
+def migrated_template() -> Iterator[str]:
+    from db import migrate
+
+    name = f"shopops_mtpl_{os.getpid()}_{secrets.token_hex(3)}"
+    _admin(f'CREATE DATABASE "{name}"')
+    try:
+        migrate.upgrade(_url(name))
+        yield name
+    finally:
+        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+async def scratch_db(migrated_template: str) -> AsyncIterator[str]:
+    """A fresh copy of the migrated schema; DATABASE_URL points at it for the test."""
+    from db.config import get_settings
+    from db.engine import dispose_engines
+
+    name = f"shopops_mnt_{secrets.token_hex(4)}"
+    _admin(f'CREATE DATABASE "{name}" TEMPLATE "{migrated_template}"')
+    url = _url(name)
+    session_url = os.environ["DATABASE_URL"]
+    os.environ["DATABASE_URL"] = url.replace("postgresql://", "postgresql+psycopg://")
+    get_settings.cache_clear()
+    try:
+        yield url
+    finally:
+        await dispose_engines()
+        os.environ["DATABASE_URL"] = session_url
+        get_settings.cache_clear()
+        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def sql(scratch_db: str):  # type: ignore[no-untyped-def]
+    """Run SQL on the scratch database (autocommit) and get rows back."""
+    conn = psycopg.connect(scratch_db, autocommit=True)
+
+    def run(statement: str, params: object = None) -> list[tuple[object, ...]]:
+        cur = conn.execute(statement, params)  # type: ignore[arg-type]
+        return cur.fetchall() if cur.description else []
+
+    yield run
+    conn.close()
+
+
+def add_orders(sql, at: str, n: int, *, prefix: str, shop_id: int = 1) -> None:  # type: ignore[no-untyped-def]
+    """n orders a minute apart from `at`, each with two items (prices make sums checkable)."""
+    sql(
+        "INSERT INTO orders (shop_id, code, created_at, total_with_vat, email, billing_name, status_id) "
+        "SELECT %(shop)s, %(p)s || g, %(at)s::timestamptz + g * interval '1 minute', 100 + g, "
+        "'c' || g || '@example.com', 'Jana Nováková', -2 FROM generate_series(1, %(n)s) g",
+        {"shop": shop_id, "p": prefix, "at": at, "n": n},
+    )
+    sql(
+        "INSERT INTO order_items (shop_id, order_code, item_id, created_at, item_type, name, amount, price_with_vat) "
+        "SELECT %(shop)s, %(p)s || g, k, %(at)s::timestamptz + g * interval '1 minute', 'product', 'Hrnek', 1, 10 * k + g "
+        "FROM generate_series(1, %(n)s) g, generate_series(1, 2) k",
+        {"shop": shop_id, "p": prefix, "at": at, "n": n},
+    )
+
+
+def totals(sql) -> tuple[object, ...]:  # type: ignore[no-untyped-def]
+    """Counts and money sums over hot + archive: must not change across any move."""
+    return sql(
+        "SELECT (SELECT count(*) FROM orders_all), (SELECT sum(total_with_vat) FROM orders_all), "
+        "(SELECT count(*) FROM order_items_all), (SELECT sum(price_with_vat) FROM order_items_all)"
+    )[0]
+
+
+def parent_of(sql, name: str) -> str | None:  # type: ignore[no-untyped-def]
+    rows = sql(
+        "SELECT p.relname FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent "
+        "WHERE i.inhrelid = to_regclass(%s)",
+        (name,),
+    )
+    return rows[0][0] if rows else None
+
+
+@pytest.fixture(scope="session")
+async def maint_worker(temporal_env: object) -> AsyncIterator[object]:
+    """A worker for the maintenance queue with this domain's workflows and activities only, so
+    these tests do not depend on other domains' registrations."""
+    import asyncio
+
+    from temporalio.worker import Worker
+
+    from activities import archive, partitions
+    from infra.temporal import connect
+    from workflows.maintenance import ArchiveRestoreWorkflow, PartitionMaintenanceWorkflow
+    from workflows.queues import Queue
+
+    client = await connect()
+    worker = Worker(
+        client,
+        task_queue=Queue.MAINTENANCE.value,
+        workflows=[PartitionMaintenanceWorkflow, ArchiveRestoreWorkflow],
+        activities=[
+            partitions.plan_partition_maintenance,
+            partitions.ensure_partition,
+            partitions.drain_default_to_archive,
+            partitions.start_maintenance_run,
+            partitions.finish_maintenance_run,
+            archive.archive_quarter,
+            archive.restore_quarter,
+        ],
+    )
+    task = asyncio.create_task(worker.run())
+    try:
+        yield worker
+    finally:
+        await worker.shutdown()
+        await task

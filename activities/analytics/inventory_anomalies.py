@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from activities.analytics.inventory_demand import regular_periods
+from activities.analytics.inventory_demand import join_actuals, regular_periods
 
 SEVERITY_CUTS = (1.0, 2.0, 4.0)  # interval half-widths beyond the bound: low, medium, high
 ROBUST_Z = 3.5  # Iglewicz & Hoaglin's cut-off for the modified z-score
@@ -35,13 +35,10 @@ def sales_anomalies(
     mover with a [0, 0] interval is not flagged for every single sale. Only scores above 1 are
     reported: an 80 % interval is crossed on one day in five by design.
     """
-    missing = {"variant_id", "period", "mean", "lo", "hi"} - set(forecasts.columns)
+    missing = {"lo", "hi"} - set(forecasts.columns)
     if missing:
         raise ValueError(f"forecasts lacks columns {sorted(missing)}")
-    long = sales.stack(future_stack=True).rename("sales").rename_axis(["period", "variant_id"])
-    frame = forecasts.join(long, on=["period", "variant_id"]).dropna(subset=["sales"])
-    if (frame["sales"] < 0).any():
-        raise ValueError("sales must be >= 0 units")
+    frame = join_actuals(forecasts, sales, "sales").dropna(subset=["sales"])
     half = np.maximum((frame["hi"] - frame["lo"]).to_numpy() / 2, min_unit_scale)
     above = (frame["sales"] - frame["hi"]).to_numpy()
     below = (frame["lo"] - frame["sales"]).to_numpy()

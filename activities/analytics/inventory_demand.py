@@ -333,3 +333,32 @@ def detect_seasonality(series: pd.Series, season_length: int | None = None) -> S
     strength = seasonal_strength(filled, m)
     detected = stat > ACF_CRITICAL and strength >= MIN_SEASONAL_STRENGTH
     return Seasonality(m if detected else 1, detected, stat, strength)
+
+
+def join_actuals(forecasts: pd.DataFrame, actual: pd.DataFrame, name: str) -> pd.DataFrame:
+    """The long forecasts with the actual demand of each (variant, period) as column `name`.
+
+    Both sides meet as periods, so forecasts of a DatetimeIndex frame match actuals on a
+    PeriodIndex and back; actuals that share no period or variant with the forecasts are an
+    error rather than a silently empty comparison.
+    """
+    missing = {"variant_id", "period", "mean"} - set(forecasts.columns)
+    if missing:
+        raise ValueError(f"forecasts lacks columns {sorted(missing)}")
+    periods = regular_periods(actual.index, name)
+    values = demand_values(actual, name)
+    stamps = forecasts["period"]
+    keys = (
+        pd.PeriodIndex(stamps)
+        if isinstance(stamps.dtype, pd.PeriodDtype)
+        else pd.DatetimeIndex(stamps).to_period(periods.freq)
+    )
+    if not (keys.isin(periods).any() and forecasts["variant_id"].isin(actual.columns).any()):
+        raise ValueError(
+            f"{name} ({periods[0]} .. {periods[-1]}) shares no period or variant with the "
+            "forecasts; pass the demand of the forecast periods"
+        )
+    long = pd.DataFrame(values, index=periods, columns=actual.columns).stack(future_stack=True)
+    long = long.rename(name).rename_axis(["_period", "variant_id"])
+    joined = forecasts.assign(_period=keys).join(long, on=["_period", "variant_id"])
+    return joined.drop(columns="_period")

@@ -27,6 +27,7 @@ from activities.analytics.inventory_demand import (
     acf_statistics,
     continue_index,
     demand_values,
+    join_actuals,
     natural_season,
     pattern_of,
     regular_periods,
@@ -355,8 +356,7 @@ def forecast_accuracy(
     scale = pd.Series(
         _insample_naive_mae(demand_values(history, "history"), m), index=history.columns
     )
-    long = actual.stack(future_stack=True).rename("actual").rename_axis(["period", "variant_id"])
-    joined = forecasts.join(long, on=["period", "variant_id"]).dropna(subset=["actual"])
+    joined = join_actuals(forecasts, actual, "actual").dropna(subset=["actual"])
     joined["err"] = (joined["actual"] - joined["mean"]).abs()
     joined["naive_err"] = (joined["actual"] - joined["naive"]).abs()
     out = (

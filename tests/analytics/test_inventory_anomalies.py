@@ -111,3 +111,12 @@ def test_with_receipts_a_restock_that_was_never_received_is_a_jump() -> None:
     found = stock_anomalies(stock, sales, receipts)
     assert found["period"].tolist() == [stock.index[restock_day]]
     assert found["kind"].tolist() == ["jump"]
+
+
+def test_sales_meet_forecasts_as_periods_and_a_mismatch_is_an_error(forecasted: Forecasted) -> None:
+    actual, forecasts = forecasted
+    actual.loc[actual.index[5], "fast"] = 200
+    stamped = actual.set_axis(actual.index.to_timestamp())
+    assert len(sales_anomalies(stamped, forecasts).query("variant_id == 'fast'")) >= 1
+    with pytest.raises(ValueError, match="shares no period or variant"):
+        sales_anomalies(actual.set_axis(actual.index - 400), forecasts)

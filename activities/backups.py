@@ -96,11 +96,12 @@ def _tool_major(path: Path) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def pg_binary(name: str, major: int) -> str:
+def pg_binary(name: str, major: int, exact: bool = False) -> str:
     """The `name` program (pg_dump, pg_restore, pg_ctl, …) of PostgreSQL `major` or newer.
 
     Prefers the exact major version (Debian's /usr/lib/postgresql/<major>/bin, PG_BINDIR),
     then any newer one on PATH; an older one would refuse the server or write an incomplete file.
+    Server programs (pg_ctl, postgres) need `exact`: a data directory runs only on its own major.
     """
     seen = []
     for path in _candidates(name, major):
@@ -108,7 +109,7 @@ def pg_binary(name: str, major: int) -> str:
             continue
         version = _tool_major(path)
         seen.append(f"{path} ({version})")
-        if version is not None and version >= major:
+        if version is not None and (version == major if exact else version >= major):
             return str(path)
     raise MissingTool(
         f"{name} for PostgreSQL {major} not found (looked at: {', '.join(seen) or 'nothing usable'}); "

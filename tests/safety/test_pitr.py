@@ -1,0 +1,138 @@
+"""Point-in-time recovery on a throwaway cluster this test starts (initdb as postgres, free port).
+
+Row A is committed before the target time and row B after it (then the WAL segment holding B is
+switched out and archived); the cluster restored to the target time has A and not B.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from activities.backups import pg_binary
+from activities.pitr import (
+    PitrPaths,
+    _as_server_user,
+    _give_to_server_user,
+    restore_to,
+    setup_archiving,
+    take_base_backup,
+)
+from infra.sandbox.testing import free_port
+
+MAJOR = 15
+
+
+def _run(*argv: str) -> None:
+    result = subprocess.run([*_as_server_user(), *argv], capture_output=True, text=True)
+    assert result.returncode == 0, f"{argv[0]} failed: {result.stderr}"
+
+
+@pytest.fixture
+def workdir() -> Iterator[Path]:
+    path = Path(tempfile.mkdtemp(prefix="shopops-pitr-", dir="/tmp"))
+    path.chmod(0o755)
+    _give_to_server_user(path)
+    yield path
+    for data in path.glob("**/PG_VERSION"):
+        subprocess.run(
+            [
+                *_as_server_user(),
+                pg_binary("pg_ctl", MAJOR, exact=True),
+                "-D",
+                str(data.parent),
+                "-m",
+                "immediate",
+                "stop",
+            ],
+            capture_output=True,
+        )
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture
+def source(workdir: Path) -> str:
+    """A fresh cluster with WAL archiving possible (wal_level=replica, archive_mode=on)."""
+    data, port = workdir / "source", free_port()
+    _run(
+        pg_binary("initdb", MAJOR, exact=True),
+        "-D",
+        str(data),
+        "-U",
+        "postgres",
+        "--auth=trust",
+        "--no-sync",
+    )
+    with (data / "postgresql.conf").open("a") as conf:
+        conf.write(
+            f"port = {port}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '{data}'\n"
+            "wal_level = replica\narchive_mode = on\nfsync = off\n"
+        )
+    _run(
+        pg_binary("pg_ctl", MAJOR, exact=True),
+        "-D",
+        str(data),
+        "-l",
+        str(workdir / "source.log"),
+        "-w",
+        "start",
+    )
+    return f"postgresql://postgres@127.0.0.1:{port}/postgres"
+
+
+def test_restore_to_a_time_has_the_row_before_it_and_not_the_one_after(
+    workdir: Path, source: str
+) -> None:
+    paths = PitrPaths(workdir / "pitr")
+    report = setup_archiving(source, paths)
+    assert report["restart_needed"] == []  # archive_mode was on; the command is reloadable
+    with psycopg.connect(source, autocommit=True) as conn:
+        conn.execute(
+            "CREATE TABLE moments (label text PRIMARY KEY, at timestamptz DEFAULT clock_timestamp())"
+        )
+    base = take_base_backup(source, paths)
+    assert (Path(base.path) / "base.tar.gz").exists()
+
+    with psycopg.connect(source, autocommit=True) as conn:
+        conn.execute("INSERT INTO moments (label) VALUES ('A')")
+        time.sleep(0.5)
+        target: datetime = conn.execute("SELECT clock_timestamp()").fetchone()[0]  # type: ignore[index]
+        time.sleep(0.5)
+        conn.execute("INSERT INTO moments (label) VALUES ('B')")
+        segment = conn.execute("SELECT pg_walfile_name(pg_switch_wal())").fetchone()[0]  # type: ignore[index]
+    deadline = time.monotonic() + 30
+    while not (paths.wal / segment).exists():
+        assert time.monotonic() < deadline, f"WAL segment {segment} was not archived"
+        time.sleep(0.1)
+
+    restored = restore_to(
+        target, paths, port=free_port(), data_dir=workdir / "restored", timeout_s=120
+    )
+
+    with psycopg.connect(restored.dsn) as conn:
+        labels = [r[0] for r in conn.execute("SELECT label FROM moments ORDER BY label")]
+        assert conn.execute("SELECT pg_is_in_recovery()").fetchone()[0] is False  # type: ignore[index]
+    assert labels == ["A"]
+    assert restored.base_backup == base.label
+    assert "archive_mode = 'off'" in (workdir / "restored" / "postgresql.auto.conf").read_text()
+    assert os.path.exists(restored.log)
+
+
+def test_restore_before_any_base_backup_is_refused(workdir: Path) -> None:
+    from activities.pitr import PitrError
+
+    with pytest.raises(PitrError, match="no base backup finished before"):
+        restore_to(
+            datetime.fromisoformat("2020-01-01T00:00:00+00:00"),
+            PitrPaths(workdir / "none"),
+            port=free_port(),
+        )

@@ -232,6 +232,16 @@ def _insample_naive_mae(values: np.ndarray, m: int) -> np.ndarray:
     )
 
 
+def _effect_totals(chunks: list[pd.DataFrame], cal: Calendar) -> tuple[np.ndarray, np.ndarray]:
+    """Calendar-effect evidence summed over the whole batch, one chunk in memory at a time."""
+    demand, base = np.zeros(len(EVENTS)), np.zeros(len(EVENTS))
+    for chunk in chunks:
+        evidence = effect_evidence(demand_values(chunk, "demand frame"), cal)
+        demand += evidence.sum_demand.sum(axis=1)
+        base += evidence.sum_base.sum(axis=1)
+    return demand, base
+
+
 # --------------------------------------------------------------------------- public
 
 
@@ -277,8 +287,7 @@ def forecast_many(
     settings = Settings(horizon, n_windows, bt_horizon, x, len(periods), n_jobs)
     future = continue_index(frame.index, horizon)
     chunks = [frame.iloc[:, i : i + chunk_size] for i in range(0, frame.shape[1], chunk_size)]
-    sums = [effect_evidence(demand_values(c, "demand frame"), cal)[5:] for c in chunks]
-    totals = (sum(s[0].sum(axis=1) for s in sums), sum(s[1].sum(axis=1) for s in sums))
+    totals = _effect_totals(chunks, cal)
     pieces = [
         _forecast_chunk(prepare_chunk(c, cal, totals), cal, future, request, settings)
         for c in chunks

@@ -14,7 +14,7 @@ excludes those periods from the loss. Intermittent-family series drop them inste
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -146,6 +146,7 @@ class Calendar(NamedTuple):
 
 
 def calendar_for(periods: pd.PeriodIndex, horizon: int, holidays: str | None) -> Calendar:
+    """Event shares for history and horizon, and the calendar cycle of the frequency."""
     m_base = natural_season(periods)
     freq = periods.freqstr.split("-")[0].upper()
     window = BASELINE_WINDOW.get(freq, 9)
@@ -159,7 +160,20 @@ def calendar_for(periods: pd.PeriodIndex, horizon: int, holidays: str | None) ->
     return Calendar(periods, shares[:n], shares[n:], phase, m_base, window)
 
 
-def effect_evidence(raw: np.ndarray, cal: Calendar) -> tuple[Any, ...]:
+class Evidence(NamedTuple):
+    """First pass over a chunk: demand class, baseline and the calendar-effect sums."""
+
+    observed: np.ndarray
+    adi: np.ndarray
+    cv2: np.ndarray
+    family: np.ndarray  # "smooth" / "intermittent"
+    baseline: np.ndarray
+    sum_demand: np.ndarray  # events × variants, dispersion-scaled
+    sum_base: np.ndarray
+
+
+def effect_evidence(raw: np.ndarray, cal: Calendar) -> Evidence:
+    """Classify, fit the baseline and sum the evidence for each calendar effect of a chunk."""
     observed = ~np.isnan(raw)
     adi, cv2 = profile_arrays(raw)
     family = np.where(adi >= ADI_CUTOFF, "intermittent", "smooth")
@@ -167,12 +181,13 @@ def effect_evidence(raw: np.ndarray, cal: Calendar) -> tuple[Any, ...]:
     usable = observed & quiet[:, None]
     baseline = _baseline(raw, usable, cal.phase, cal.m_base, cal.window, family == "smooth")
     sum_demand, sum_base = _effect_sums(raw, baseline, observed, cal.shares_hist)
-    return observed, adi, cv2, family, baseline, sum_demand, sum_base
+    return Evidence(observed, adi, cv2, family, baseline, sum_demand, sum_base)
 
 
 def prepare_chunk(
     frame: pd.DataFrame, cal: Calendar, totals: tuple[np.ndarray, np.ndarray]
 ) -> Chunk:
+    """A chunk ready for the models; `totals` are the effect sums over the whole batch."""
     raw = demand_values(frame, "demand frame")
     observed, adi, cv2, family, baseline, sum_demand, sum_base = effect_evidence(raw, cal)
     effects = _shrunk_effects(sum_demand, sum_base, totals)

@@ -114,8 +114,9 @@ async def maint_worker(temporal_env: object) -> AsyncIterator[object]:
 
     from temporalio.worker import Worker
 
-    from activities import archive, partitions
+    from activities import archive, legacy_migration, partitions
     from infra.temporal import connect
+    from workflows.legacy_migration import LegacyMigrationWorkflow
     from workflows.maintenance import ArchiveRestoreWorkflow, PartitionMaintenanceWorkflow
     from workflows.queues import Queue
 
@@ -123,7 +124,7 @@ async def maint_worker(temporal_env: object) -> AsyncIterator[object]:
     worker = Worker(
         client,
         task_queue=Queue.MAINTENANCE.value,
-        workflows=[PartitionMaintenanceWorkflow, ArchiveRestoreWorkflow],
+        workflows=[PartitionMaintenanceWorkflow, ArchiveRestoreWorkflow, LegacyMigrationWorkflow],
         activities=[
             partitions.plan_partition_maintenance,
             partitions.ensure_partition,
@@ -132,6 +133,11 @@ async def maint_worker(temporal_env: object) -> AsyncIterator[object]:
             partitions.finish_maintenance_run,
             archive.archive_quarter,
             archive.restore_quarter,
+            legacy_migration.prepare_legacy_migration,
+            legacy_migration.copy_legacy_batches,
+            legacy_migration.replay_legacy_changes,
+            legacy_migration.verify_legacy_migration,
+            legacy_migration.swap_legacy_table,
         ],
     )
     task = asyncio.create_task(worker.run())

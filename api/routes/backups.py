@@ -1,0 +1,87 @@
+"""Admin: the database backups with their checksum and restore-verification state; start one now."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from api.deps import AdminCaller, SessionDep, TemporalDep
+from api.pagination import Page, decode_cursor, encode_cursor
+from db.models import Backup
+from workflows import search_attributes
+from workflows.backups import WORKFLOW_ID, BackupRequest, BackupWorkflow
+from workflows.queues import Queue
+
+router = APIRouter(prefix="/api/admin/backups", tags=["admin"])
+
+
+class BackupOut(BaseModel):
+    id: int
+    name: str
+    status: str
+    storage: str
+    database: str
+    file_bytes: int | None
+    sha256: str | None
+    tables: int
+    rows: int
+    error: str | None
+    started_at: datetime
+    finished_at: datetime | None
+    verify_status: str | None
+    verified_at: datetime | None
+    verify_detail: dict[str, Any]
+
+    @classmethod
+    def of(cls, b: Backup) -> BackupOut:
+        counts = b.table_counts or {}
+        return cls(
+            **{k: getattr(b, k) for k in cls.model_fields if k not in ("tables", "rows")},
+            tables=len(counts),
+            rows=sum(int(v) for v in counts.values()),
+        )
+
+
+class StartedOut(BaseModel):
+    workflow_id: str
+
+
+@router.get("")
+async def list_backups(
+    _: AdminCaller,
+    session: SessionDep,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    include_deleted: bool = False,
+) -> Page[BackupOut]:
+    query = select(Backup)
+    if not include_deleted:
+        query = query.where(Backup.status != "deleted")
+    after = decode_cursor(cursor)
+    if after:
+        query = query.where(Backup.id < int(after["id"]))
+    rows = (
+        (await session.execute(query.order_by(Backup.id.desc()).limit(limit + 1))).scalars().all()
+    )
+    next_cursor = encode_cursor({"id": rows[limit - 1].id}) if len(rows) > limit else None
+    return Page(items=[BackupOut.of(r) for r in rows[:limit]], next_cursor=next_cursor)
+
+
+@router.post("", status_code=202)
+async def start_backup(
+    _: AdminCaller, temporal: TemporalDep, verify: bool | None = None
+) -> StartedOut:
+    """Dump now (and verify the new dump when `verify=true`); the result lands in the list."""
+    workflow_id = f"{WORKFLOW_ID}:manual:{datetime.now(UTC):%Y%m%dT%H%M%S%f}"
+    await temporal.start_workflow(
+        BackupWorkflow.run,
+        BackupRequest(verify=verify),
+        id=workflow_id,
+        task_queue=Queue.MAINTENANCE.value,
+        search_attributes=search_attributes.for_run("maint:backup"),
+    )
+    return StartedOut(workflow_id=workflow_id)

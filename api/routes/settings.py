@@ -1,0 +1,121 @@
+"""Runtime settings: app-wide (admin) and per shop (viewers read, managers write).
+
+Values are validated with the catalogue's `coerce`; every bad key or value is reported in one
+422 problem. Writes go through `set_setting`, so every process's cache drops the old value.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Body
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from api.deps import AdminCaller, CurrentCaller, ManagedShop, SessionDep, ShopOfCaller
+from api.problems import Problem
+from db.app_settings import CATALOGUE, coerce, set_setting
+from db.models import AppSetting
+
+router = APIRouter(tags=["settings"])
+
+
+class SettingOut(BaseModel):
+    key: str
+    value: Any
+    default: Any
+    description: str
+    type: str
+    scope: str  # app | shop
+    overridden: bool  # a value is stored at this level (else inherited or the default)
+
+
+class SettingsOut(BaseModel):
+    items: list[SettingOut]
+
+
+async def _listing(session: SessionDep, shop_id: int | None) -> SettingsOut:
+    rows = await session.execute(
+        select(AppSetting.key, AppSetting.shop_id, AppSetting.value).where(
+            AppSetting.shop_id.is_(None) | (AppSetting.shop_id == shop_id)
+        )
+    )
+    app_values: dict[str, Any] = {}
+    shop_values: dict[str, Any] = {}
+    for key, sid, value in rows:
+        (app_values if sid is None else shop_values)[key] = value
+    items = []
+    for d in sorted(CATALOGUE.values(), key=lambda d: d.key):
+        if shop_id is not None and d.scope != "shop":
+            continue
+        inherited = app_values.get(d.key, d.default)
+        mine = shop_values if shop_id is not None else app_values
+        items.append(
+            SettingOut(
+                key=d.key,
+                value=mine.get(d.key, inherited),
+                default=d.default if shop_id is None else inherited,
+                description=d.description,
+                type=d.type,
+                scope=d.scope,
+                overridden=d.key in mine,
+            )
+        )
+    return SettingsOut(items=items)
+
+
+def _validated(changes: dict[str, Any], shop_id: int | None) -> dict[str, Any]:
+    errors, clean = [], {}
+    for key, value in changes.items():
+        d = CATALOGUE.get(key)
+        if d is None:
+            errors.append({"key": key, "msg": f"unknown setting {key!r}"})
+            continue
+        if shop_id is not None and d.scope != "shop":
+            errors.append(
+                {"key": key, "msg": f"{key} is app-wide; an admin changes it under /api/settings"}
+            )
+            continue
+        try:
+            clean[key] = coerce(key, value)
+        except ValueError as exc:
+            errors.append({"key": key, "msg": str(exc)})
+    if errors:
+        raise Problem(422, "Invalid settings", "; ".join(e["msg"] for e in errors), errors=errors)
+    return clean
+
+
+async def _save(
+    session: SessionDep, changes: dict[str, Any], shop_id: int | None, user_id: int
+) -> SettingsOut:
+    for key, value in _validated(changes, shop_id).items():
+        await set_setting(session, key, value, shop_id=shop_id, user_id=user_id)
+    await session.commit()
+    return await _listing(session, shop_id)
+
+
+Changes = Body(..., description="{key: value, ...}", examples=[{"backups.retention_days": 14}])
+
+
+@router.get("/api/settings")
+async def app_settings(_: AdminCaller, session: SessionDep) -> SettingsOut:
+    return await _listing(session, None)
+
+
+@router.put("/api/settings")
+async def change_app_settings(
+    caller: AdminCaller, session: SessionDep, changes: dict[str, Any] = Changes
+) -> SettingsOut:
+    return await _save(session, changes, None, caller.user.id)
+
+
+@router.get("/api/shops/{shop_id}/settings")
+async def shop_settings(shop: ShopOfCaller, session: SessionDep) -> SettingsOut:
+    return await _listing(session, shop.id)
+
+
+@router.put("/api/shops/{shop_id}/settings")
+async def change_shop_settings(
+    shop: ManagedShop, caller: CurrentCaller, session: SessionDep, changes: dict[str, Any] = Changes
+) -> SettingsOut:
+    return await _save(session, changes, shop.id, caller.user.id)

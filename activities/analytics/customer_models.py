@@ -17,13 +17,15 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from types import MappingProxyType
-from typing import ClassVar, Self
+from typing import Any, ClassVar, Self
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import minimize
+from scipy.optimize import OptimizeResult, minimize
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
+from threadpoolctl import threadpool_limits
 
 from activities.analytics.customer_errors import ModelFitError, NotEnoughData
 
@@ -33,6 +35,48 @@ MIN_CUSTOMERS = 30
 MIN_REPEAT_BUYERS = 10
 SCORING_CHUNK = 100_000  # distinct rows scored at once; bounds temporaries to a few MB
 _LOG_PARAM_BOUNDS = (-12.0, 12.0)
+
+
+@dataclass(frozen=True)
+class Pairs:
+    """Distinct (frequency, y) pairs of some rows: hypergeometric terms that depend on no more
+    are computed once per pair; with whole periods there are ~10x fewer pairs than rows."""
+
+    x: np.ndarray
+    y: np.ndarray
+    codes: np.ndarray  # row -> pair
+    first: np.ndarray  # pair -> a row holding it
+
+    @classmethod
+    def of(cls, x: np.ndarray, y: np.ndarray) -> Pairs:
+        codes = _row_codes(x, y)
+        first = np.zeros(codes.max() + 1 if len(codes) else 0, dtype=np.intp)
+        first[codes] = np.arange(len(codes))
+        return cls(x, y, codes, first)
+
+    def apply(self, compute: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> np.ndarray:
+        return compute(self.x[self.first], self.y[self.first])[self.codes]
+
+
+@dataclass(frozen=True)
+class Rows:
+    """(frequency, recency, T) rows as the likelihoods read them, with lookups built once and
+    reused by every evaluation of a fit."""
+
+    x: np.ndarray
+    tx: np.ndarray
+    T: np.ndarray
+
+    @cached_property
+    def recency_pairs(self) -> Pairs:
+        return Pairs.of(self.x, self.tx)
+
+    @cached_property
+    def age_pairs(self) -> Pairs:
+        return Pairs.of(self.x, self.T)
+
+    def part(self, rows: slice) -> Rows:
+        return Rows(self.x[rows], self.tx[rows], self.T[rows])
 
 
 @dataclass(frozen=True)
@@ -65,6 +109,9 @@ class CustomerRows:
             weights=np.bincount(inverse, weights=w, minlength=len(first)),
             inverse=inverse,
         )
+
+    def rows(self, time_scale: float = 1.0) -> Rows:
+        return Rows(self.frequency, self.recency * time_scale, self.T * time_scale)
 
 
 class TransactionModel(ABC):
@@ -121,36 +168,23 @@ class TransactionModel(ABC):
             )
         # Times are scaled so the oldest customer has age 10: the optimiser then starts near 1.
         scale = 10.0 / max(float(rows.T.max()), 1e-12)
-        x, tx, age = rows.frequency, rows.recency * scale, rows.T * scale
+        scaled = rows.rows(scale)
         w = rows.weights / rows.weights.sum()
         is_time = np.array([p in self.time_params for p in self.param_names])
 
         def objective(log_params: np.ndarray) -> float:
             params = np.exp(log_params)
-            ll = self._log_likelihood(params, x, tx, age)
+            ll = self._log_likelihood(params, scaled)
             value = -float(np.sum(w * ll)) + self.penalizer * float(np.sum(params**2))
             return value if np.isfinite(value) else 1e300
 
         def gradient(log_params: np.ndarray) -> np.ndarray:
             params = np.exp(log_params)
-            per_param = (self._gradient(params, x, tx, age) * w).sum(axis=1)  # d mean ll / d param
+            per_param = (self._gradient(params, scaled) * w).sum(axis=1)  # d mean ll / d param
             grad = -per_param * params + 2 * self.penalizer * params**2
             return np.where(np.isfinite(grad), grad, 0.0)
 
-        jac = gradient if self._has_gradient else None
-        best = None
-        for start in self._starts():
-            result = minimize(
-                objective,
-                np.log(start),
-                jac=jac,
-                method="L-BFGS-B",
-                bounds=[_LOG_PARAM_BOUNDS] * len(start),
-            )
-            if result.fun < 1e299 and (best is None or result.fun < best.fun):
-                best = result
-            if best is not None and best.success:
-                break  # later starts only rescue a failed search
+        best = minimize_from(objective, self._starts(), gradient if self._has_gradient else None)
         if best is None:
             raise ModelFitError(f"{self.name}: the likelihood was not finite at any start point")
         self.converged_ = bool(best.success)
@@ -159,16 +193,14 @@ class TransactionModel(ABC):
         self._params = params
         self.n_customers_ = customers
         self.log_likelihood_ = float(
-            np.sum(
-                rows.weights * self._log_likelihood(params, rows.frequency, rows.recency, rows.T)
-            )
+            np.sum(rows.weights * self._log_likelihood(params, rows.rows()))
         )
         return self
 
     def log_likelihood(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> float:
         """Total log-likelihood of the customers under the current parameters."""
         rows = CustomerRows.collapse(frequency, recency, T)
-        ll = self._log_likelihood(self._fitted(), rows.frequency, rows.recency, rows.T)
+        ll = self._log_likelihood(self._fitted(), rows.rows())
         return float(np.sum(rows.weights * ll))
 
     def expected_purchases(
@@ -179,7 +211,7 @@ class TransactionModel(ABC):
             raise ValueError(f"t must be a finite number of periods >= 0, got {t}")
         params = self._fitted()
         return self._score(
-            lambda x, tx, age: self._expected(params, float(t), x, tx, age),
+            lambda part: self._expected(params, float(t), part),
             frequency,
             recency,
             T,
@@ -190,9 +222,7 @@ class TransactionModel(ABC):
     ) -> np.ndarray | pd.Series:
         """Probability that each customer is still active at the end of observation."""
         params = self._fitted()
-        return self._score(
-            lambda x, tx, age: self._p_alive(params, x, tx, age), frequency, recency, T
-        )
+        return self._score(lambda part: self._p_alive(params, part), frequency, recency, T)
 
     def next_purchase_in(
         self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
@@ -205,7 +235,7 @@ class TransactionModel(ABC):
         params = dict(zip(self.param_names, self._fitted(), strict=True))
         r, alpha = params["r"], params["alpha"]
         return self._score(
-            lambda x, tx, age: (alpha + age) * np.expm1(np.log(2.0) / (r + x)),
+            lambda part: (alpha + part.T) * np.expm1(np.log(2.0) / (r + part.x)),
             frequency,
             recency,
             T,
@@ -213,18 +243,19 @@ class TransactionModel(ABC):
 
     def _score(
         self,
-        compute: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray],
+        compute: Callable[[Rows], np.ndarray],
         frequency: ArrayLike,
         recency: ArrayLike,
         T: ArrayLike,
     ) -> np.ndarray | pd.Series:
         """Evaluate on distinct rows in chunks, then spread back to customers."""
-        rows = CustomerRows.collapse(frequency, recency, T)
-        out = np.empty(len(rows.frequency))
+        customers = CustomerRows.collapse(frequency, recency, T)
+        rows = customers.rows()
+        out = np.empty(len(rows.x))
         for lo in range(0, len(out), SCORING_CHUNK):
             part = slice(lo, lo + SCORING_CHUNK)
-            out[part] = compute(rows.frequency[part], rows.recency[part], rows.T[part])
-        result = out[rows.inverse]
+            out[part] = compute(rows.part(part))
+        result = out[customers.inverse]
         if isinstance(frequency, pd.Series):
             return pd.Series(result, index=frequency.index)
         return result if np.ndim(frequency) else result[0]
@@ -240,26 +271,18 @@ class TransactionModel(ABC):
 
     _has_gradient: ClassVar[bool] = False
 
-    def _gradient(
-        self, params: np.ndarray, x: np.ndarray, tx: np.ndarray, T: np.ndarray
-    ) -> np.ndarray:
-        """d log-likelihood / d params, shape (n_params, n_rows); only if `_has_gradient`."""
+    def _gradient(self, params: np.ndarray, rows: Rows) -> np.ndarray:
+        """d log-likelihood / d params, shape (n_params, rows); only if `_has_gradient`."""
         raise NotImplementedError
 
     @abstractmethod
-    def _log_likelihood(
-        self, params: np.ndarray, x: np.ndarray, tx: np.ndarray, T: np.ndarray
-    ) -> np.ndarray: ...
+    def _log_likelihood(self, params: np.ndarray, rows: Rows) -> np.ndarray: ...
 
     @abstractmethod
-    def _expected(
-        self, params: np.ndarray, t: float, x: np.ndarray, tx: np.ndarray, T: np.ndarray
-    ) -> np.ndarray: ...
+    def _expected(self, params: np.ndarray, t: float, rows: Rows) -> np.ndarray: ...
 
     @abstractmethod
-    def _p_alive(
-        self, params: np.ndarray, x: np.ndarray, tx: np.ndarray, T: np.ndarray
-    ) -> np.ndarray: ...
+    def _p_alive(self, params: np.ndarray, rows: Rows) -> np.ndarray: ...
 
     def __repr__(self) -> str:
         fitted = (
@@ -279,10 +302,9 @@ class BetaGeo(TransactionModel):
     time_params = ("alpha",)
     _extra_flip = 0  # dropout coin flips beyond one per repeat purchase (MBG/NBD: 1)
 
-    def _log_likelihood(
-        self, params: np.ndarray, x: np.ndarray, tx: np.ndarray, T: np.ndarray
-    ) -> np.ndarray:
+    def _log_likelihood(self, params: np.ndarray, rows: Rows) -> np.ndarray:
         r, alpha, a, b = params
+        x, T = rows.x, rows.T
         k = self._extra_flip
         common = (
             gammaln(r + x)
@@ -292,13 +314,12 @@ class BetaGeo(TransactionModel):
             - betaln(a, b)
             - (r + x) * np.log(alpha + T)
         )
-        return common + np.logaddexp(0.0, self._log_odds_dead(params, x, tx, T))
+        return common + np.logaddexp(0.0, self._log_odds_dead(params, rows))
 
-    def _log_odds_dead(
-        self, params: np.ndarray, x: np.ndarray, tx: np.ndarray, T: np.ndarray
-    ) -> np.ndarray:
+    def _log_odds_dead(self, params: np.ndarray, rows: Rows) -> np.ndarray:
         """log of P(dropped out after the last purchase) / P(still active), per customer."""
         r, alpha, a, b = params
+        x, tx, T = rows.x, rows.tx, rows.T
         k = self._extra_flip
         with np.errstate(divide="ignore"):
             odds = (
@@ -312,12 +333,11 @@ class BetaGeo(TransactionModel):
 
     _has_gradient = True
 
-    def _gradient(
-        self, params: np.ndarray, x: np.ndarray, tx: np.ndarray, T: np.ndarray
-    ) -> np.ndarray:
+    def _gradient(self, params: np.ndarray, rows: Rows) -> np.ndarray:
         r, alpha, a, b = params
+        x, tx, T = rows.x, rows.tx, rows.T
         k = self._extra_flip
-        dead = expit(self._log_odds_dead(params, x, tx, T))  # share of the "dropped out" term
+        dead = expit(self._log_odds_dead(params, rows))  # share of the "dropped out" term
         log_ratio = np.log(alpha + T) - np.log(alpha + tx)
         after = a + b + x + k
         return np.stack(
@@ -335,23 +355,20 @@ class BetaGeo(TransactionModel):
             ]
         )
 
-    def _p_alive(
-        self, params: np.ndarray, x: np.ndarray, tx: np.ndarray, T: np.ndarray
-    ) -> np.ndarray:
-        return expit(-self._log_odds_dead(params, x, tx, T))
+    def _p_alive(self, params: np.ndarray, rows: Rows) -> np.ndarray:
+        return expit(-self._log_odds_dead(params, rows))
 
-    def _expected(
-        self, params: np.ndarray, t: float, x: np.ndarray, tx: np.ndarray, T: np.ndarray
-    ) -> np.ndarray:
+    def _expected(self, params: np.ndarray, t: float, rows: Rows) -> np.ndarray:
         # E = P(alive) E_p[(1 - (1 + p u)^-(r+x)) / p], p ~ Beta(a, b + x + k), u = t/(α+T),
         # i.e. P(alive) (c/(a-1)) [1 - 2F1(r+x, a-1; c; -u)], c = a + b + x + k - 1, written with
         # Pfaff's transformation so the large parameter c stays in the denominator.
         r, alpha, a, b = params
+        x, T = rows.x, rows.T
         a = a if abs(a - 1.0) > 1e-7 else 1.0 + 1e-7  # removable singularity at a = 1
         c = a + b + x + self._extra_flip - 1
         u = t / (alpha + T)
         hyp = np.exp((1 - a) * np.log1p(u)) * hyp2f1(c - r - x, a - 1, c, u / (1 + u))
-        return self._p_alive(params, x, tx, T) * c / (a - 1) * (1 - hyp)
+        return self._p_alive(params, rows) * c / (a - 1) * (1 - hyp)
 
 
 class ModifiedBetaGeo(BetaGeo):
@@ -370,28 +387,26 @@ class ParetoNBD(TransactionModel):
     param_names = ("r", "alpha", "s", "beta")
     time_params = ("alpha", "beta")
 
-    def _log_likelihood(
-        self, params: np.ndarray, x: np.ndarray, tx: np.ndarray, T: np.ndarray
-    ) -> np.ndarray:
+    def _log_likelihood(self, params: np.ndarray, rows: Rows) -> np.ndarray:
         r, alpha, s, beta = params
+        x, T = rows.x, rows.T
         head = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
         alive = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
-        return head + np.logaddexp(alive, alive + self._log_odds_dead(params, x, tx, T))
+        return head + np.logaddexp(alive, alive + self._log_odds_dead(params, rows))
 
-    def _log_odds_dead(
-        self, params: np.ndarray, x: np.ndarray, tx: np.ndarray, T: np.ndarray
-    ) -> np.ndarray:
+    def _log_odds_dead(self, params: np.ndarray, rows: Rows) -> np.ndarray:
         r, alpha, s, beta = params
+        x, T = rows.x, rows.T
         return (
             np.log(s)
             - np.log(r + s + x)
             + (r + x) * np.log(alpha + T)
             + s * np.log(beta + T)
-            + self._log_a0(params, x, tx, T)
+            + self._log_a0(params, rows)
         )
 
     @staticmethod
-    def _log_a0(params: np.ndarray, x: np.ndarray, tx: np.ndarray, T: np.ndarray) -> np.ndarray:
+    def _log_a0(params: np.ndarray, rows: Rows) -> np.ndarray:
         """log A_0 = log[F(t_x) - F(T)] of Fader & Hardie (2005), eq. (ii)/(iii).
 
         F(y) = 2F1(m, b; m+1; z) / (M + y)^m with m = r+s+x, M = max(α, β),
@@ -410,23 +425,45 @@ class ParetoNBD(TransactionModel):
                 (1 - b) * log_1mz + np.log(hyp2f1(1.0, m + 1 - b, m + 1, z)) - m * np.log(big + y)
             )
 
-        first, last = _on_distinct_pairs(log_f, x, tx), _on_distinct_pairs(log_f, x, T)
+        first, last = rows.recency_pairs.apply(log_f), rows.age_pairs.apply(log_f)
         return first + _log1mexp(np.minimum(last - first, 0.0))
 
-    def _p_alive(
-        self, params: np.ndarray, x: np.ndarray, tx: np.ndarray, T: np.ndarray
-    ) -> np.ndarray:
-        return expit(-self._log_odds_dead(params, x, tx, T))
+    def _p_alive(self, params: np.ndarray, rows: Rows) -> np.ndarray:
+        return expit(-self._log_odds_dead(params, rows))
 
-    def _expected(
-        self, params: np.ndarray, t: float, x: np.ndarray, tx: np.ndarray, T: np.ndarray
-    ) -> np.ndarray:
+    def _expected(self, params: np.ndarray, t: float, rows: Rows) -> np.ndarray:
         # Given alive: E[λ] E[(1 - e^{-μt})/μ] with λ ~ Gamma(r+x, α+T), μ ~ Gamma(s, β+T).
         r, alpha, s, beta = params
+        x, T = rows.x, rows.T
         horizon = np.log1p(t / (beta + T))
         k = s - 1
         per_rate = horizon if abs(k) < 1e-10 else -np.expm1(-k * horizon) / k
-        return self._p_alive(params, x, tx, T) * (r + x) / (alpha + T) * (beta + T) * per_rate
+        return self._p_alive(params, rows) * (r + x) / (alpha + T) * (beta + T) * per_rate
+
+
+def minimize_from(
+    objective: Callable[[np.ndarray], Any],
+    starts: list[np.ndarray],
+    gradient: Callable[[np.ndarray], np.ndarray] | bool | None = None,
+) -> OptimizeResult | None:
+    """L-BFGS-B on log-parameters from each start in turn until one converges; the best
+    finite result, or None. BLAS is held to one thread: on a busy host its idle threads spin
+    for milliseconds on every optimiser step, which made fits 2-3x slower."""
+    best = None
+    with threadpool_limits(limits=1, user_api="blas"):
+        for start in starts:
+            result = minimize(
+                objective,
+                np.log(start),
+                jac=gradient,
+                method="L-BFGS-B",
+                bounds=[_LOG_PARAM_BOUNDS] * len(start),
+            )
+            if result.fun < 1e299 and (best is None or result.fun < best.fun):
+                best = result
+            if best is not None and best.success:
+                break  # later starts only rescue a failed search
+    return best
 
 
 def check_rfm(
@@ -452,17 +489,6 @@ def check_rfm(
                 "build the summary with rfm_summary()"
             )
     return x, tx, age
-
-
-def _on_distinct_pairs(
-    compute: Callable[[np.ndarray, np.ndarray], np.ndarray], x: np.ndarray, y: np.ndarray
-) -> np.ndarray:
-    """compute(x, y) evaluated once per distinct (x, y): with whole periods there are ~10x
-    fewer (frequency, age) pairs than (frequency, recency, age) rows."""
-    codes = _row_codes(x, y)
-    first = np.zeros(codes.max() + 1 if len(codes) else 0, dtype=np.intp)
-    first[codes] = np.arange(len(codes))
-    return compute(x[first], y[first])[codes]
 
 
 def _row_codes(*columns: np.ndarray) -> np.ndarray:

@@ -35,6 +35,7 @@ class HoldoutReport:
     baseline_mae: float
     auc_p_alive: float
     auc_expected_purchases: float
+    converged: bool  # the optimiser reported convergence for this fit
     by_frequency: list[dict[str, float | str]] = field(default_factory=list)
 
     @property
@@ -130,6 +131,7 @@ def holdout_report(
         baseline_mae=float(np.mean(np.abs(baseline - actual))),
         auc_p_alive=auc(bought, alive),
         auc_expected_purchases=auc(bought, predicted),
+        converged=bool(model.converged_ is not False),
         by_frequency=_by_frequency(frequency, actual, predicted, baseline),
     )
 

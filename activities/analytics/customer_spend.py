@@ -15,7 +15,6 @@ from typing import Self
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import minimize
 from scipy.special import digamma, gammaln
 
 from activities.analytics.customer_errors import ModelFitError, NotEnoughData
@@ -24,6 +23,7 @@ from activities.analytics.customer_models import (
     ArrayLike,
     CustomerRows,
     TransactionModel,
+    minimize_from,
 )
 
 DAYS_PER_MONTH = 365.25 / 12
@@ -83,15 +83,8 @@ class GammaGamma:
                 return 1e300, np.zeros(3)
             return value, slope
 
-        best = None
-        for start in (np.ones(3), np.array([2.0, 3.0, 2.0]), np.full(3, 0.3)):
-            result = minimize(
-                objective, np.log(start), jac=True, method="L-BFGS-B", bounds=[(-12.0, 12.0)] * 3
-            )
-            if result.fun < 1e299 and (best is None or result.fun < best.fun):
-                best = result
-            if best is not None and best.success:
-                break  # later starts only rescue a failed search
+        starts = [np.ones(3), np.array([2.0, 3.0, 2.0]), np.full(3, 0.3)]
+        best = minimize_from(objective, starts, gradient=True)
         if best is None:
             raise ModelFitError("Gamma-Gamma: the likelihood was not finite at any start point")
         params = np.exp(best.x)

@@ -58,6 +58,7 @@ def test_the_lowest_mae_wins_and_every_candidate_is_reported(selection: ModelSel
     assert selection.best == min(selection.reports, key=lambda r: r.mae).model
     assert selection.model.name == selection.best
     assert selection.failures == {}
+    assert all(r.converged for r in selection.reports)
 
 
 def test_report_by_calibration_frequency_adds_up(

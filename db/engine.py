@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import lru_cache
@@ -31,17 +32,25 @@ def sqlalchemy_url(url: str | None = None) -> str:
     return url
 
 
-_ASYNC_ENGINES: dict[str, AsyncEngine] = {}
+_ASYNC_ENGINES: dict[tuple[str, int], AsyncEngine] = {}
+
+
+def _loop_id() -> int:
+    try:
+        return id(asyncio.get_running_loop())
+    except RuntimeError:
+        return 0
 
 
 def async_engine() -> AsyncEngine:
-    """One pooled engine per database URL per process."""
-    url = sqlalchemy_url()
-    if url not in _ASYNC_ENGINES:
-        _ASYNC_ENGINES[url] = create_async_engine(
-            url, pool_size=10, max_overflow=10, pool_pre_ping=True, pool_recycle=1800
+    """One pooled engine per database URL and event loop (pooled connections belong to a loop;
+    tests run the API server and the worker on loops of their own)."""
+    key = (sqlalchemy_url(), _loop_id())
+    if key not in _ASYNC_ENGINES:
+        _ASYNC_ENGINES[key] = create_async_engine(
+            key[0], pool_size=10, max_overflow=10, pool_pre_ping=True, pool_recycle=1800
         )
-    return _ASYNC_ENGINES[url]
+    return _ASYNC_ENGINES[key]
 
 
 @lru_cache
@@ -70,13 +79,14 @@ async def session_scope() -> AsyncIterator[AsyncSession]:
 
 
 async def raw_connection() -> psycopg.AsyncConnection:
-    """A plain psycopg connection, for COPY and statements SQLAlchemy does not help with."""
-    return await psycopg.AsyncConnection.connect(libpq_url())
+    """A plain psycopg connection in autocommit mode, for COPY and statements SQLAlchemy does
+    not help with; group statements with `async with conn.transaction():`."""
+    return await psycopg.AsyncConnection.connect(libpq_url(), autocommit=True)
 
 
 async def dispose_engines() -> None:
     """Close every pool (tests and shutdown), so the next use starts fresh."""
-    for engine in _ASYNC_ENGINES.values():
-        await engine.dispose()
-    _ASYNC_ENGINES.clear()
+    loop = _loop_id()
+    for key in [k for k in _ASYNC_ENGINES if k[1] == loop]:
+        await _ASYNC_ENGINES.pop(key).dispose()
     _sync_engine.cache_clear()

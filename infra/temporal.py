@@ -35,13 +35,17 @@ from workflows.schedules import APP_SCHEDULES, ScheduleDecl
 
 log = logging.getLogger(__name__)
 
-_CLIENTS: dict[tuple[str, str], Client] = {}
+_CLIENTS: dict[tuple[str, str, int], Client] = {}
 
 
 async def connect(address: str | None = None, namespace: str | None = None) -> Client:
-    """A cached client per (address, namespace); interceptors are added here once for everyone."""
+    """A cached client per (address, namespace, event loop); interceptors are added here once."""
     settings = get_settings()
-    key = (address or settings.temporal_address, namespace or settings.temporal_namespace)
+    key = (
+        address or settings.temporal_address,
+        namespace or settings.temporal_namespace,
+        id(asyncio.get_running_loop()),
+    )
     if key not in _CLIENTS:
         _CLIENTS[key] = await Client.connect(key[0], namespace=key[1], interceptors=_interceptors())
     return _CLIENTS[key]
@@ -132,7 +136,7 @@ def build_workers(client: Client, queues: Iterable[Queue] | None = None) -> list
                 workflows=wfs,
                 activities=acts,
                 activity_executor=executor,
-                max_concurrent_activities=20,
+                max_concurrent_activities=8,
                 graceful_shutdown_timeout=timedelta(seconds=10),
             )
         )

@@ -170,3 +170,12 @@ def make_shop(db_session: Session):  # type: ignore[no-untyped-def]
         return shop
 
     return _make
+
+
+@pytest.fixture
+async def live_api(temporal_env: object) -> AsyncIterator[str]:
+    """The API served over HTTP on a free port (PUBLIC_BASE_URL points at it)."""
+    from tests.live import running_api
+
+    async with running_api() as url:
+        yield url

@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
+from workflows.backups import BackupWorkflow
+from workflows.cleanup import CleanupWorkflow
+from workflows.installation import InstallationWorkflow
+from workflows.integrity import IntegrityWorkflow
+from workflows.legacy_migration import LegacyMigrationWorkflow
+from workflows.maintenance import ArchiveRestoreWorkflow, PartitionMaintenanceWorkflow
 from workflows.queues import Queue
+from workflows.snapshots import SnapshotSweepWorkflow, SnapshotWorkflow
+from workflows.sync import SyncWorkflow
 from workflows.system import SystemCheckWorkflow
+from workflows.tokens import ShopTokenWorkflow
 
 WORKFLOWS: dict[Queue, list[type]] = {
     Queue.SYSTEM: [SystemCheckWorkflow],
+    Queue.MAINTENANCE: [PartitionMaintenanceWorkflow, ArchiveRestoreWorkflow, LegacyMigrationWorkflow],
 }
+WORKFLOWS.setdefault(Queue.MAINTENANCE, []).extend([BackupWorkflow, IntegrityWorkflow, CleanupWorkflow])
+WORKFLOWS[Queue.SNAPSHOTS] = [SnapshotWorkflow, SnapshotSweepWorkflow]
+WORKFLOWS.setdefault(Queue.TOKENS, []).extend([ShopTokenWorkflow, InstallationWorkflow])
+WORKFLOWS.setdefault(Queue.SYNC, []).append(SyncWorkflow)

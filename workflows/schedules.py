@@ -28,4 +28,17 @@ class ScheduleDecl:
 
 
 # Domains append their declarations here (see each domain's workflow module).
-APP_SCHEDULES: list[ScheduleDecl] = []
+APP_SCHEDULES: list[ScheduleDecl] = [
+    ScheduleDecl(
+        id="maint:partitions",
+        workflow="PartitionMaintenanceWorkflow",
+        workflow_id="maint:partitions",
+        queue=Queue.MAINTENANCE,
+        cron="30 3 * * *",
+        note="premake quarters, empty the default partitions, archive quarters past retention",
+    ),
+]
+APP_SCHEDULES.append(ScheduleDecl("maint:backup", "BackupWorkflow", "maint:backup", Queue.MAINTENANCE, cron="0 2 * * *", timezone="Europe/Prague", note="pg_dump + checksum, retention, weekly restore verification"))
+APP_SCHEDULES.append(ScheduleDecl("maint:integrity", "IntegrityWorkflow", "maint:integrity", Queue.MAINTENANCE, cron="15 */6 * * *", note="data integrity checks every 6 hours; failures become notifications"))
+APP_SCHEDULES.append(ScheduleDecl("maint:cleanup", "CleanupWorkflow", "maint:cleanup", Queue.MAINTENANCE, cron="0 4 * * *", timezone="Europe/Prague", note="retention of notifications, webhooks, snapshot files, quarantine rows"))
+APP_SCHEDULES.append(ScheduleDecl("snapshots-sweep", "SnapshotSweepWorkflow", "snapshots:sweep", Queue.SNAPSHOTS, every=timedelta(minutes=15), note="retry failed snapshot runs up to the shop's limit; notify when giving up"))

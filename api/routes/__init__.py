@@ -2,7 +2,18 @@
 
 from fastapi import APIRouter
 
-from api.routes import auth, health, notifications, shops, system
+from api.routes import (
+    auth,
+    backups,
+    health,
+    install,
+    notifications,
+    settings,
+    shops,
+    snapshots,
+    system,
+    webhooks,
+)
 
 ROUTERS: list[APIRouter] = [
     health.router,
@@ -10,4 +21,9 @@ ROUTERS: list[APIRouter] = [
     shops.router,
     notifications.router,
     system.router,
+    snapshots.router,
+    webhooks.router,
+    install.router,
+    settings.router,
+    backups.router,
 ]

@@ -57,6 +57,9 @@ class SnapshotRun(Base):
     rate_lines_per_s: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     eta_seconds: Mapped[Decimal | None] = mapped_column(Numeric(14, 1))
     attempt: Mapped[int] = mapped_column(Integer, server_default="1")
+    # a retried chunk that continued from its last heartbeat (worker crash) records it here
+    resume_count: Mapped[int] = mapped_column(Integer, server_default="0")
+    resumed_from_line: Mapped[int | None] = mapped_column(BigInteger)
     retry_of: Mapped[int | None] = mapped_column(
         ForeignKey("snapshot_runs.id", ondelete="SET NULL")
     )

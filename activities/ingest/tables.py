@@ -1,0 +1,132 @@
+"""Target tables of the ingest: columns in COPY order, conflict keys, and the upsert SQL.
+
+An upsert only writes rows whose content changed (`IS DISTINCT FROM`), so loading the same
+document twice changes nothing, not even a row version.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[str, ...]
+    key: tuple[str, ...]
+    # child tables whose rows are replaced per parent (items of an order): parent's key columns
+    parent: tuple[str, ...] = ()
+    key_types: dict[str, str] = field(default_factory=dict)  # SQL types of key columns
+
+    @property
+    def stage(self) -> str:
+        return f"stage_{self.name}"
+
+    @property
+    def payload(self) -> tuple[str, ...]:
+        return tuple(c for c in self.columns if c not in self.key)
+
+    def create_stage_sql(self) -> str:
+        cols = ", ".join(self.columns)
+        return (
+            f"CREATE TEMP TABLE IF NOT EXISTS {self.stage} ON COMMIT DELETE ROWS AS "
+            f"SELECT {cols} FROM {self.name} WITH NO DATA"
+        )
+
+    def copy_sql(self) -> str:
+        return f"COPY {self.stage} ({', '.join(self.columns)}) FROM STDIN"
+
+    def copy_target_sql(self) -> str:
+        return f"COPY {self.name} ({', '.join(self.columns)}) FROM STDIN"
+
+    def upsert_sql(self) -> str:
+        cols = ", ".join(self.columns)
+        mine = ", ".join(f"{self.name}.{c}" for c in self.payload)
+        theirs = ", ".join(f"excluded.{c}" for c in self.payload)
+        synced = ", synced_at = now()" if self.name in _SYNCED else ""
+        sets = ", ".join(f"{c} = excluded.{c}" for c in self.payload) + synced
+        return (
+            f"INSERT INTO {self.name} ({cols}) SELECT {cols} FROM {self.stage} "
+            f"ON CONFLICT ({', '.join(self.key)}) DO UPDATE SET {sets} "
+            f"WHERE ({mine}) IS DISTINCT FROM ({theirs}) "
+            f"RETURNING {', '.join(self.key)}"
+        )
+
+    def delete_stale_children_sql(self, parent: Table) -> str:
+        """Remove children of re-loaded parents that the new document no longer has."""
+        join = " AND ".join(f"c.{a} = p.{b}" for a, b in zip(self.parent, parent.key, strict=True))
+        same = " AND ".join(f"s.{k} = c.{k}" for k in self.key)
+        return (
+            f"DELETE FROM {self.name} c USING {parent.stage} p WHERE {join} "
+            f"AND NOT EXISTS (SELECT 1 FROM {self.stage} s WHERE {same})"
+        )
+
+
+_SYNCED = {"orders", "customers", "products", "variants", "stock_levels"}
+
+
+ORDERS = Table(
+    "orders",
+    (
+        "shop_id", "code", "created_at", "guid", "changed_at", "status_id", "status_name",
+        "cancelled", "paid", "source_name", "email", "phone", "customer_guid", "billing_name",
+        "billing_company", "billing_city", "billing_zip", "billing_country", "delivery_address",
+        "shipping_name", "payment_name", "currency", "exchange_rate", "total_with_vat",
+        "total_without_vat", "total_vat", "to_pay", "item_count",
+    ),
+    ("shop_id", "code", "created_at"),
+    key_types={"code": "text", "created_at": "timestamptz"},
+)
+
+ORDER_ITEMS = Table(
+    "order_items",
+    (
+        "shop_id", "order_code", "item_id", "created_at", "item_type", "product_guid", "code",
+        "ean", "name", "variant_name", "brand", "amount", "amount_unit", "unit_price_with_vat",
+        "price_with_vat", "price_without_vat", "vat", "vat_rate", "purchase_price",
+        "supplier_name", "status_id",
+    ),
+    ("shop_id", "order_code", "item_id", "created_at"),
+    parent=("shop_id", "order_code", "created_at"),
+)
+
+CUSTOMERS = Table(
+    "customers",
+    (
+        "shop_id", "guid", "email", "phone", "full_name", "company", "city", "zip", "country",
+        "customer_group", "disabled_orders", "created_at", "changed_at",
+    ),
+    ("shop_id", "guid"),
+    key_types={"guid": "uuid"},
+)
+
+PRODUCTS = Table(
+    "products",
+    (
+        "shop_id", "guid", "name", "type", "visibility", "brand", "default_category",
+        "supplier_guid", "created_at", "changed_at",
+    ),
+    ("shop_id", "guid"),
+    key_types={"guid": "uuid"},
+)
+
+PRODUCT_TRANSLATIONS = Table(
+    "product_translations",
+    ("shop_id", "product_guid", "locale", "name", "description"),
+    ("shop_id", "product_guid", "locale"),
+)
+
+VARIANTS = Table(
+    "variants",
+    (
+        "shop_id", "code", "product_guid", "ean", "name", "price_with_vat", "purchase_price",
+        "currency", "vat_rate", "stock_total", "availability",
+    ),
+    ("shop_id", "code"),
+)
+
+STOCK_LEVELS = Table(
+    "stock_levels",
+    ("shop_id", "stock_id", "variant_code", "amount", "claim", "location", "changed_at"),
+    ("shop_id", "stock_id", "variant_code"),
+)

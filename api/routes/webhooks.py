@@ -1,0 +1,69 @@
+"""Shoptet's webhook receiver, and the list of received events for the UI."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from api.deps import SessionDep, ShopOfCaller
+from api.pagination import Page, decode_cursor, encode_cursor
+from api.problems import problem_response
+from api.services import webhooks
+from db.models import WebhookEvent
+from infra.temporal import connect
+
+router = APIRouter(tags=["webhooks"])
+
+
+@router.post("/api/webhooks/shoptet", response_model=None)
+async def shoptet_webhook(request: Request, session: SessionDep) -> JSONResponse:
+    body = await request.body()
+    intake = await webhooks.receive(session, body, request.headers.get(webhooks.SIGNATURE_HEADER))
+    if intake.status != 200:
+        return problem_response(intake.status, intake.title, intake.detail)
+    if intake.event is not None and intake.event.status == "received":
+        await webhooks.dispatch(session, await connect(), intake.event)
+    return JSONResponse({"status": intake.title.lower(), "id": intake.event.id if intake.event else None})
+
+
+class WebhookEventOut(BaseModel):
+    id: int
+    event: str | None
+    event_instance: str | None
+    event_created: datetime | None
+    status: str
+    reason: str | None
+    received_at: datetime
+    dispatched_at: datetime | None
+    raw_body: str
+
+
+@router.get("/api/shops/{shop_id}/webhook-events")
+async def list_events(
+    shop: ShopOfCaller,
+    session: SessionDep,
+    status: Annotated[list[str] | None, Query()] = None,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> Page[WebhookEventOut]:
+    query = select(WebhookEvent).where(WebhookEvent.shop_id == shop.id)
+    if status:
+        query = query.where(WebhookEvent.status.in_(status))
+    after = decode_cursor(cursor)
+    if after:
+        query = query.where(WebhookEvent.id < int(after["id"]))
+    rows = (await session.execute(query.order_by(WebhookEvent.id.desc()).limit(limit + 1))).scalars().all()
+    items = [
+        WebhookEventOut(
+            id=r.id, event=r.event, event_instance=r.event_instance, event_created=r.event_created,
+            status=r.status, reason=r.reason, received_at=r.received_at, dispatched_at=r.dispatched_at,
+            raw_body=r.raw_body.decode("utf-8", errors="replace"),
+        )
+        for r in rows[:limit]
+    ]
+    return Page(items=items, next_cursor=encode_cursor({"id": rows[limit - 1].id}) if len(rows) > limit else None)

@@ -1,0 +1,1 @@
+"""Domain services: the queries and commands routes call."""

@@ -12,6 +12,7 @@ import json
 import os
 import pwd
 import shutil
+import socket
 import subprocess
 import tarfile
 import time
@@ -83,6 +84,13 @@ class RestoredCluster:
     dsn: str
     log: str
     stop_command: str
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nothing listens on right now (for a restored cluster)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def _as_server_user() -> list[str]:

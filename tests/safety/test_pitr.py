@@ -6,9 +6,11 @@ switched out and archived); the cluster restored to the target time has A and no
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -24,8 +26,6 @@ from activities.pitr import (
     _as_server_user,
     _give_to_server_user,
     restore_to,
-    setup_archiving,
-    take_base_backup,
 )
 from infra.sandbox.testing import free_port
 
@@ -89,18 +89,31 @@ def source(workdir: Path) -> str:
     return f"postgresql://postgres@127.0.0.1:{port}/postgres"
 
 
+def _shopops(database_url: str, *args: str) -> str:
+    """Run the real `shopops` command against the throwaway cluster."""
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "shopops"), *args],
+        env={**os.environ, "DATABASE_URL": database_url},
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 0, f"shopops {' '.join(args)}: {result.stdout}{result.stderr}"
+    return result.stdout
+
+
 def test_restore_to_a_time_has_the_row_before_it_and_not_the_one_after(
     workdir: Path, source: str
 ) -> None:
-    paths = PitrPaths(workdir / "pitr")
-    report = setup_archiving(source, paths)
-    assert report["restart_needed"] == []  # archive_mode was on; the command is reloadable
+    pitr = workdir / "pitr"
+    setup = json.loads(_shopops(source, "pitr", "setup", "--pitr-dir", str(pitr)))
+    assert setup["restart_needed"] == []  # archive_mode was on; the command is reloadable
     with psycopg.connect(source, autocommit=True) as conn:
         conn.execute(
             "CREATE TABLE moments (label text PRIMARY KEY, at timestamptz DEFAULT clock_timestamp())"
         )
-    base = take_base_backup(source, paths)
-    assert (Path(base.path) / "base.tar.gz").exists()
+    base = json.loads(_shopops(source, "pitr", "base-backup", "--pitr-dir", str(pitr)))
+    assert (Path(base["path"]) / "base.tar.gz").exists()
 
     with psycopg.connect(source, autocommit=True) as conn:
         conn.execute("INSERT INTO moments (label) VALUES ('A')")
@@ -109,22 +122,33 @@ def test_restore_to_a_time_has_the_row_before_it_and_not_the_one_after(
         time.sleep(0.5)
         conn.execute("INSERT INTO moments (label) VALUES ('B')")
         segment = conn.execute("SELECT pg_walfile_name(pg_switch_wal())").fetchone()[0]  # type: ignore[index]
+    paths = PitrPaths(pitr)
     deadline = time.monotonic() + 30
     while not (paths.wal / segment).exists():
         assert time.monotonic() < deadline, f"WAL segment {segment} was not archived"
         time.sleep(0.1)
 
-    restored = restore_to(
-        target, paths, port=free_port(), data_dir=workdir / "restored", timeout_s=120
+    port = free_port()
+    out = _shopops(
+        source,
+        "backup",
+        "restore",
+        "--at",
+        target.isoformat(),
+        "--pitr-dir",
+        str(pitr),
+        "--port",
+        str(port),
+        "--data-dir",
+        str(workdir / "restored"),
     )
+    assert f"from base backup {base['label']}" in out and f"127.0.0.1:{port}" in out
 
-    with psycopg.connect(restored.dsn) as conn:
+    with psycopg.connect(f"postgresql://postgres@127.0.0.1:{port}/postgres") as conn:
         labels = [r[0] for r in conn.execute("SELECT label FROM moments ORDER BY label")]
         assert conn.execute("SELECT pg_is_in_recovery()").fetchone()[0] is False  # type: ignore[index]
     assert labels == ["A"]
-    assert restored.base_backup == base.label
     assert "archive_mode = 'off'" in (workdir / "restored" / "postgresql.auto.conf").read_text()
-    assert os.path.exists(restored.log)
 
 
 def test_restore_before_any_base_backup_is_refused(workdir: Path) -> None:

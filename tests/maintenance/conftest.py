@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -146,3 +147,13 @@ async def maint_worker(temporal_env: object) -> AsyncIterator[object]:
     finally:
         await worker.shutdown()
         await task
+
+
+HISTORIES = Path(__file__).parent / "histories"
+
+
+async def keep_history(handle, name: str) -> None:  # type: ignore[no-untyped-def]
+    """With SHOPOPS_RECORD_HISTORIES=1, store the run's history for the replay test."""
+    if os.environ.get("SHOPOPS_RECORD_HISTORIES"):
+        HISTORIES.mkdir(exist_ok=True)
+        (HISTORIES / f"{name}.json").write_text((await handle.fetch_history()).to_json())

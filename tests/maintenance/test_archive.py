@@ -12,7 +12,7 @@ import psycopg
 import pytest
 from temporalio.exceptions import ApplicationError
 
-from tests.maintenance.conftest import add_orders, parent_of, totals
+from tests.maintenance.conftest import add_orders, keep_history, parent_of, totals
 from tests.maintenance.test_partitions import run_maintenance
 from workflows.maintenance import MaintenanceRequest, PartitionTask, TaskInput
 
@@ -102,6 +102,11 @@ async def test_restore_is_one_command_and_takes_in_late_rows(scratch_db, sql, ma
     out, err = await asyncio.wait_for(proc.communicate(), 120)
     assert proc.returncode == 0, err.decode()
     assert "restore" in out.decode()
+    from infra.temporal import connect
+
+    await keep_history(
+        (await connect()).get_workflow_handle("maint:restore:2023q2"), "archive_restore"
+    )
 
     assert parent_of(sql, "orders_2023q2") == "orders"
     assert parent_of(sql, "order_items_2023q2") == "order_items"

@@ -10,6 +10,7 @@ import psycopg
 import pytest
 from alembic import command
 
+from tests.maintenance.conftest import keep_history
 from workflows.legacy_migration import LegacyMigrationRequest, LegacyMigrationWorkflow
 from workflows.queues import Queue
 
@@ -112,6 +113,7 @@ async def test_legacy_order_items_migrate_online_and_swap(scratch_db, sql, maint
         seen.append(await handle.query(LegacyMigrationWorkflow.progress))
         await asyncio.sleep(0.05)
     report = await handle.result()
+    await keep_history(handle, "legacy_migration")
     await asyncio.sleep(0.3)  # writes carry on against the swapped-in table
     stop.set()
     await writer

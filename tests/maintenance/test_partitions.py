@@ -6,12 +6,12 @@ import asyncio
 import secrets
 import time
 
-from tests.maintenance.conftest import add_orders, parent_of, totals
+from tests.maintenance.conftest import add_orders, keep_history, parent_of, totals
 from workflows.maintenance import MaintenanceRequest, PartitionMaintenanceWorkflow
 from workflows.queues import Queue
 
 
-async def run_maintenance(req: MaintenanceRequest, history_to: list | None = None):  # type: ignore[no-untyped-def,type-arg]
+async def run_maintenance(req: MaintenanceRequest, keep_as: str | None = None):  # type: ignore[no-untyped-def]
     from infra.temporal import connect
 
     client = await connect()
@@ -24,8 +24,8 @@ async def run_maintenance(req: MaintenanceRequest, history_to: list | None = Non
     report = await handle.result()
     progress = await handle.query(PartitionMaintenanceWorkflow.progress)
     assert progress.phase == "done" and progress.tasks_done == progress.tasks_total
-    if history_to is not None:
-        history_to.append(await handle.fetch_history())
+    if keep_as:
+        await keep_history(handle, keep_as)
     return report
 
 
@@ -64,7 +64,8 @@ async def test_rows_in_the_default_partition_move_out_in_batches(
     before = totals(sql)
 
     report = await run_maintenance(
-        MaintenanceRequest(steps=["drain"], as_of="2026-11-28", batch_rows=3)
+        MaintenanceRequest(steps=["drain"], as_of="2026-11-28", batch_rows=3),
+        keep_as="partitions_drain",
     )
     assert report.default_rows == {"orders_default": 10, "order_items_default": 20}
     moved = {(a.table, a.quarter, a.target): a.rows for a in report.actions}
@@ -110,7 +111,10 @@ async def test_retention_moves_old_quarters_to_the_archive_without_blocking_inge
 
     writer = asyncio.create_task(ingest())
     try:
-        report = await run_maintenance(MaintenanceRequest(steps=["retention"], as_of="2026-11-28"))
+        report = await run_maintenance(
+            MaintenanceRequest(steps=["retention"], as_of="2026-11-28"),
+            keep_as="partitions_retention",
+        )
     finally:
         stop.set()
         await writer

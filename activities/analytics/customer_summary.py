@@ -144,10 +144,14 @@ def _purchase_periods(
         )
     codes, customers = pd.factorize(ids, sort=False)
     period = _naive_datetimes(rows, datetime_col).dt.to_period(freq).array.asi8
-    order = np.lexsort((period, codes))
-    codes, period, amounts = codes[order], period[order], amounts[order]
+    # one int64 key (customer, period) sorts several times faster than a two-key lexsort
+    first_period = period.min() if len(period) else 0
+    span = int(period.max() - first_period) + 1 if len(period) else 1
+    key = codes.astype(np.int64) * span + (period - first_period)
+    order = np.argsort(key)
+    codes, period, amounts, key = codes[order], period[order], amounts[order], key[order]
 
-    starts = _run_starts(codes, period)
+    starts = _run_starts(key)
     codes, period = codes[starts], period[starts]
     value = np.add.reduceat(amounts, starts) if len(starts) else amounts[:0]
     is_purchase = (

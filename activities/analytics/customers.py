@@ -153,7 +153,8 @@ def score_customers(
     )
     metrics["next_purchase_in"] = np.asarray(model.next_purchase_in(x, tx, age))
     metrics["churn_risk"] = churn_risk(alive, x, tx, age)
-    metrics = metrics.join(scores)
+    for column in scores:
+        metrics[column] = scores[column].to_numpy()
     metrics["segment"] = segment(scores["r_score"], scores["fm_score"])
     return metrics
 

@@ -46,7 +46,7 @@ class System:
     member: Account
     admin: Account
     shops: dict[str, dict[str, Any]] = field(default_factory=dict)
-    logs: Path = ROOT / ".data" / "test" / "browser"
+    logs: Path = ROOT / "test-artifacts" / "browser-logs"
 
     def e2e_config(self) -> str:
         return json.dumps(
@@ -218,7 +218,7 @@ async def running_system(orders: int) -> AsyncIterator[System]:
     async with running_sandbox(shops=[spec], job_running_ms=1500) as sandbox:
         port = free_port()
         api_url = f"http://127.0.0.1:{port}"
-        logs = Path(os.environ.get("SHOPOPS_DATA_DIR", ROOT / ".data" / "test")) / "browser-logs"
+        logs = ROOT / "test-artifacts" / "browser-logs"
         env = {
             **os.environ,
             "SHOPTET_API_URL": sandbox.url,

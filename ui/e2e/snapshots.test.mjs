@@ -14,7 +14,23 @@ after(async () => {
   await session?.browser.close();
 });
 
+/** Installation starts snapshots of its own; wait until none runs, so ours is not refused with 409. */
+async function waitIdle(page, timeout = 150_000) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const active = await page.evaluate(async (shopId) => {
+      const response = await fetch(`/api/shops/${shopId}/snapshot-runs?limit=200`);
+      const page = await response.json();
+      return page.items.filter((run) => run.status === "running" || run.status === "pending").map((run) => run.id);
+    }, CONFIG.shop_a.id);
+    if (active.length === 0) return;
+    if (Date.now() > deadline) throw new Error(`runs ${active} still active after ${timeout} ms`);
+    await page.waitForTimeout(500);
+  }
+}
+
 async function startFromUi(page, resource) {
+  await waitIdle(page);
   await page.goto(`${BASE_URL}/shops/${CONFIG.shop_a.id}/snapshot-runs`);
   await page.getByTestId("start-snapshot").click();
   await page.getByTestId("resource-picker").getByText(resource, { exact: true }).click();
@@ -32,6 +48,7 @@ async function watchUntil(page, statuses, timeout) {
       status: document.querySelector('[data-testid="run-status"]')?.getAttribute("data-status"),
       percent: document.querySelector('[data-testid="run-progress"]')?.getAttribute("data-percent"),
       text: document.querySelector('[data-testid="run-percent"]')?.textContent,
+      error: document.querySelector('[data-testid="run-error"]')?.textContent,
     }));
     if (state.percent && seen.at(-1) !== state.percent) seen.push(state.percent);
     if (statuses.includes(state.status)) return { ...state, seen };
@@ -48,7 +65,7 @@ test("start a snapshot and watch the bar reach 100 %", { timeout: 200_000 }, asy
   await page.getByTestId("run-progress").waitFor();
   await screenshot(page, "snapshot-run-started");
   const end = await watchUntil(page, ["completed", "completed_with_rejects", "failed", "cancelled"], 180_000);
-  assert.match(end.status, /^completed/, `the run ended ${end.status}`);
+  assert.match(end.status, /^completed/, `the run ended ${end.status}: ${end.error}`);
   assert.equal(end.percent, "100");
   assert.equal(end.text, "100%");
   const polls = requests.filter((url) => new URL(url).pathname === `/api/snapshot-runs/${runId}`);
@@ -82,7 +99,7 @@ test("retry a failed run", { timeout: 200_000 }, async (t) => {
   });
   await page.getByText(`Retry of run ${failedId}`).first().waitFor();
   const end = await watchUntil(page, ["completed", "completed_with_rejects", "failed", "cancelled"], 180_000);
-  assert.match(end.status, /^completed/, `the retried run ended ${end.status}`);
+  assert.match(end.status, /^completed/, `the retried run ended ${end.status}: ${end.error}`);
   assert.equal(end.percent, "100");
   await screenshot(page, "snapshot-run-retried");
   assert.deepEqual(errors, []);

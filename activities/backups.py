@@ -150,7 +150,12 @@ async def run_tool(argv: Sequence[str], env: dict[str, str] | None = None) -> st
     proc = await asyncio.create_subprocess_exec(
         *argv, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
     )
-    out, err = await proc.communicate()
+    try:
+        out, err = await proc.communicate()
+    except asyncio.CancelledError:  # the activity was cancelled or timed out: stop the program too
+        proc.kill()
+        await proc.wait()
+        raise
     if proc.returncode != 0:
         tail = err.decode(errors="replace").strip()[-2000:]
         raise RuntimeError(f"{Path(argv[0]).name} exited with {proc.returncode}: {tail}")
@@ -174,11 +179,15 @@ async def _with_heartbeats(work: Awaitable[object], label: str) -> object:
     """Await `work`, heartbeating every 10 s so Temporal knows a long dump or restore is alive."""
     task = asyncio.ensure_future(work)
     started = time.monotonic()
-    while True:
-        done, _ = await asyncio.wait({task}, timeout=10)
-        if done:
-            return task.result()
-        _heartbeat(label, round(time.monotonic() - started))
+    try:
+        while True:
+            done, _ = await asyncio.wait({task}, timeout=10)
+            if done:
+                return task.result()
+            _heartbeat(label, round(time.monotonic() - started))
+    except asyncio.CancelledError:
+        task.cancel()  # stops pg_dump / pg_restore with the activity
+        raise
 
 
 @activity.defn
@@ -208,7 +217,11 @@ async def create_backup(req: DumpRequest) -> DumpResult:
             env=libpq_env(url),
         )
         dump_task = asyncio.ensure_future(dump)
-        counts = await table_counts(snap)  # same snapshot as the dump, while it runs
+        try:  # counted in the same snapshot as the dump, while it runs
+            counts = await _with_heartbeats(table_counts(snap), "counting rows")
+        except BaseException:
+            dump_task.cancel()
+            raise
         await _with_heartbeats(dump_task, "pg_dump")
         await snap.execute("COMMIT")
     digest = await asyncio.to_thread(sha256_of, dump_path.open("rb"))

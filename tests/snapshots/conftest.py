@@ -30,11 +30,20 @@ class ConnectedShop:
 
 @pytest.fixture
 async def sandbox() -> AsyncIterator[RunningSandbox]:
+    saved = {k: os.environ.get(k) for k in ("SHOPTET_API_URL", "SHOPTET_PARTNER_URL")}
     async with running_sandbox(job_pending_ms=20, job_running_ms=50, webhook_retry_ms=200) as sb:
         os.environ["SHOPTET_API_URL"] = sb.url
         os.environ["SHOPTET_PARTNER_URL"] = sb.url
         get_settings.cache_clear()
-        yield sb
+        try:
+            yield sb
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+            get_settings.cache_clear()
 
 
 async def connect_shop(

@@ -27,7 +27,9 @@ WORKFLOWS = {
 @pytest.mark.parametrize("name", sorted(WORKFLOWS))
 async def test_stored_history_replays(name: str) -> None:
     path = HISTORIES / f"{name}.json"
-    assert path.exists(), f"{path} is missing: run the workflow tests with SHOPOPS_RECORD_HISTORIES=1"
+    assert path.exists(), (
+        f"{path} is missing: run the workflow tests with SHOPOPS_RECORD_HISTORIES=1"
+    )
     history = WorkflowHistory.from_json(f"replay-{name}", path.read_text())
     result = await Replayer(workflows=[WORKFLOWS[name]]).replay_workflow(history)
     assert result.replay_failure is None

@@ -7,7 +7,8 @@ import { keys } from "./keys";
 import { firstCursor, flatItems, nextCursor } from "./pages";
 import type { Order, OrderFilters, OrderRow, OrderStatus, Page } from "./types";
 
-export const ORDERS_PAGE_SIZE = 200;
+/** Rows per cursor page (the API allows up to 500). */
+export const ORDERS_PAGE_SIZE = 500;
 
 export function useOrders(shopId: number, filters: OrderFilters) {
   const query = useInfiniteQuery({

@@ -62,6 +62,8 @@ export function OrderFiltersBar({
       />
       <TextInput
         label={t("orders.search")}
+        description={text.trim().length > 0 && text.trim().length < 3 ? t("orders.searchMin") : undefined}
+        inputWrapperOrder={["label", "input", "description"]}
         value={text}
         onChange={(e) => setText(e.currentTarget.value)}
         w={260}

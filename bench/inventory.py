@@ -42,36 +42,42 @@ def simulate_demand(
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """True daily demand (days × variants) and the intended class of each variant."""
     periods = pd.period_range(end=end, periods=days, freq="D", name="period")
-    t = np.arange(days)[:, None]
-    kind = np.array(CLASSES)[np.arange(n_variants) % 4]
-    level = np.where(
-        np.isin(kind, ["smooth", "erratic"]),
-        rng.lognormal(np.log(12), 0.8, n_variants),
-        rng.lognormal(np.log(3), 0.5, n_variants),
-    )
-    weekly = rng.uniform(0.0, 0.5, n_variants) * (rng.random(n_variants) < 0.7)
-    phase = rng.uniform(0, 2 * np.pi, n_variants)
-    trend = 1 + rng.normal(0, 0.15, n_variants) * t / days
-    shape = np.maximum(level * (1 + weekly * np.sin(2 * np.pi * t / 7 + phase)) * trend, 0.01)
     calendar = shopping_calendar(periods, "CZ")
+    lift = np.ones(days)
     for event, effect in EFFECTS.items():
-        shape = shape * (1 + calendar[event].to_numpy()[:, None] * (effect - 1))
-
+        lift *= 1 + calendar[event].to_numpy() * (effect - 1)
+    kind = np.array(CLASSES)[np.arange(n_variants) % 4]
     demand = np.empty((days, n_variants))
-    smooth = kind == "smooth"
-    demand[:, smooth] = rng.poisson(shape[:, smooth])
-    erratic = kind == "erratic"  # every day, but sizes vary a lot: gamma-Poisson with CV² ≈ 1
-    demand[:, erratic] = rng.poisson(rng.gamma(1.0, shape[:, erratic]))
-    occurs = rng.uniform(0.05, 0.4, n_variants)  # probability of a demand day
-    sparse = ~(smooth | erratic)
-    happens = rng.random((days, n_variants)) < np.minimum(occurs * shape / level, 0.95)
-    regular_size = 1 + rng.poisson(level - 1 + 0.5, (days, n_variants))
-    lumpy_size = np.ceil(rng.lognormal(np.log(level), 1.0, (days, n_variants)))
-    size = np.where(kind == "lumpy", lumpy_size, regular_size)
-    demand[:, sparse] = (happens * size)[:, sparse]
-    return pd.DataFrame(
-        demand, index=periods, columns=[f"V{i:05d}" for i in range(n_variants)]
-    ), kind
+    for start in range(0, n_variants, 1000):  # in blocks, so temporaries stay small
+        block = slice(start, min(start + 1000, n_variants))
+        demand[:, block] = _simulate_block(kind[block], lift, rng)
+    columns = [f"V{i:05d}" for i in range(n_variants)]
+    return pd.DataFrame(demand, index=periods, columns=columns), kind
+
+
+def _simulate_block(kind: np.ndarray, lift: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    days, n = len(lift), len(kind)
+    t = np.arange(days)[:, None]
+    fast = np.isin(kind, ["smooth", "erratic"])
+    level = np.where(fast, rng.lognormal(np.log(12), 0.8, n), rng.lognormal(np.log(3), 0.5, n))
+    weekly = rng.uniform(0.0, 0.5, n) * (rng.random(n) < 0.7)
+    phase = rng.uniform(0, 2 * np.pi, n)
+    trend = 1 + rng.normal(0, 0.15, n) * t / days
+    shape = np.maximum(level * (1 + weekly * np.sin(2 * np.pi * t / 7 + phase)) * trend, 0.01)
+    shape *= lift[:, None]
+    demand = np.where(
+        kind == "smooth",
+        rng.poisson(shape),
+        rng.poisson(rng.gamma(1.0, shape)),  # erratic: every day, sizes with CV² ≈ 1
+    ).astype(float)
+    occurs = rng.uniform(0.05, 0.4, n)  # probability of a demand day
+    happens = rng.random((days, n)) < np.minimum(occurs * shape / level, 0.95)
+    size = np.where(
+        kind == "lumpy",
+        np.ceil(rng.lognormal(np.log(level), 1.0, (days, n))),
+        1 + rng.poisson(level - 1 + 0.5, (days, n)),
+    )
+    return np.where(fast, demand, happens * size)
 
 
 def censor_stockouts(demand: pd.DataFrame, rng: np.random.Generator, until: int) -> pd.DataFrame:

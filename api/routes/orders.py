@@ -1,0 +1,48 @@
+"""A shop's orders: cursor-paginated list with filters, one order with items, status counts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.deps import SessionDep, ShopOfCaller
+from api.pagination import Page
+from api.services import orders
+from api.services.orders import OrderDetail, OrderFilters, OrderRow, StatusCount
+
+router = APIRouter(prefix="/api/shops/{shop_id}", tags=["orders"])
+
+
+@router.get("/orders")
+async def list_orders(
+    shop: ShopOfCaller,
+    session: SessionDep,
+    created_from: Annotated[
+        datetime | None, Query(description="Inclusive; ISO 8601, UTC if no offset.")
+    ] = None,
+    created_to: Annotated[
+        datetime | None, Query(description="Exclusive; ISO 8601, UTC if no offset.")
+    ] = None,
+    status_id: int | None = None,
+    q: Annotated[
+        str | None,
+        Query(min_length=3, max_length=100, description="Code prefix, e-mail or billing name."),
+    ] = None,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> Page[OrderRow]:
+    """Newest first; pass `next_cursor` back as `cursor` for the next page."""
+    filters = OrderFilters(created_from, created_to, status_id, q)
+    return await orders.page(session, shop.id, filters, cursor, limit)
+
+
+@router.get("/orders/{code}")
+async def get_order(shop: ShopOfCaller, session: SessionDep, code: str) -> OrderDetail:
+    return await orders.detail(session, shop.id, code)
+
+
+@router.get("/order-statuses")
+async def order_statuses(shop: ShopOfCaller, session: SessionDep) -> list[StatusCount]:
+    return await orders.status_counts(session, shop.id)

@@ -1,0 +1,287 @@
+"""Orders of a shop: the keyset-paginated list, one order with its items, counts per status.
+
+The list is ordered by (created_at DESC, code DESC), unique within a shop and served by
+`ix_orders_shop_created (shop_id, created_at, code)`; a page continues strictly after the
+last row's pair, so depth costs nothing (never OFFSET). Cursors are opaque and bound to the
+shop and filters they were issued for. Queries read `orders` alone unless the date range
+reaches into the archive; then they read `orders_all` (hot + archive; partition pruning
+works through its UNION ALL).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import Column, MetaData, Table, func, or_, select, text, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.pagination import Page, decode_cursor, encode_cursor
+from api.problems import Problem
+from db.models import Order, OrderItem
+from db.models.archive import archive_name, history_view_name, orders_archive
+from db.partitions import parse_partition_name
+
+
+def _view(source: Table) -> Table:
+    """A read-only Table for the `<table>_all` view, with the hot table's columns."""
+    return Table(
+        history_view_name(source.name),
+        MetaData(),
+        *(Column(c.name, c.type) for c in source.columns),
+    )
+
+
+HOT: Table = Order.__table__  # type: ignore[assignment]
+ALL = _view(HOT)
+ITEMS_ALL = _view(OrderItem.__table__)  # type: ignore[arg-type]
+ROW_COLUMNS = (
+    "code",
+    "created_at",
+    "status_id",
+    "status_name",
+    "billing_name",
+    "email",
+    "total_with_vat",
+    "currency",
+    "paid",
+    "item_count",
+)
+
+
+class OrderRow(BaseModel):
+    code: str
+    created_at: datetime
+    status_id: int | None
+    status_name: str | None
+    billing_name: str | None
+    email: str | None
+    total_with_vat: Decimal
+    currency: str
+    paid: bool | None
+    item_count: int
+
+
+class OrderItemOut(BaseModel):
+    item_id: int
+    item_type: str
+    code: str | None
+    name: str
+    variant_name: str | None
+    amount: Decimal
+    unit_price_with_vat: Decimal | None
+    price_with_vat: Decimal
+    vat_rate: Decimal | None
+
+
+class BillingAddress(BaseModel):
+    name: str | None
+    company: str | None
+    city: str | None
+    zip: str | None
+    country: str | None
+
+
+class OrderDetail(OrderRow):
+    guid: uuid.UUID | None
+    changed_at: datetime | None
+    cancelled: bool
+    source_name: str | None
+    phone: str | None
+    customer_guid: uuid.UUID | None
+    shipping_name: str | None
+    payment_name: str | None
+    exchange_rate: Decimal | None
+    total_without_vat: Decimal | None
+    total_vat: Decimal | None
+    to_pay: Decimal | None
+    billing_address: BillingAddress
+    delivery_address: dict[str, Any] | None
+    archived: bool
+    items: list[OrderItemOut]
+
+
+class StatusCount(BaseModel):
+    id: int
+    name: str | None
+    count: int
+
+
+@dataclass(frozen=True)
+class OrderFilters:
+    created_from: datetime | None = None  # inclusive
+    created_to: datetime | None = None  # exclusive
+    status_id: int | None = None
+    q: str | None = None  # code prefix, or part of the e-mail or billing name
+
+    def __post_init__(self) -> None:
+        for name in ("created_from", "created_to"):
+            value = getattr(self, name)
+            if value is not None and value.tzinfo is None:  # a bare time is read as UTC
+                object.__setattr__(self, name, value.replace(tzinfo=UTC))
+        if self.created_from and self.created_to and self.created_from >= self.created_to:
+            raise Problem(
+                422,
+                "Invalid date range",
+                f"created_from {self.created_from.isoformat()} must be before created_to {self.created_to.isoformat()}.",
+            )
+
+    def fingerprint(self, shop_id: int) -> str:
+        """Ties a cursor to the shop and filters it was issued for."""
+        raw = repr((shop_id, *(str(v) for v in asdict(self).values()))).encode()
+        return hashlib.blake2b(raw, digest_size=6).hexdigest()
+
+
+async def archive_end(session: AsyncSession) -> datetime | None:
+    """End of the newest quarter in the archive: ranges from there on are hot only."""
+    names = (
+        await session.execute(
+            text(
+                "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                "WHERE i.inhparent = to_regclass(:archive)"
+            ),
+            {"archive": archive_name("orders")},
+        )
+    ).scalars()
+    ends = [parsed[1].end for name in names if (parsed := parse_partition_name(name))]
+    return max(ends, default=None)
+
+
+def source_for(filters: OrderFilters, archived_until: datetime | None) -> Table:
+    """`orders` when the range starts after everything archived, else the `orders_all` view."""
+    if archived_until is None or (filters.created_from and filters.created_from >= archived_until):
+        return HOT
+    return ALL
+
+
+def _like(q: str) -> str:
+    return q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _after(cursor: str | None, fingerprint: str) -> tuple[datetime, str] | None:
+    after = decode_cursor(cursor)
+    if after is None:
+        return None
+    try:
+        at, code, bound = datetime.fromisoformat(after["at"]), str(after["code"]), after["f"]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise Problem(400, "Invalid cursor", "The cursor is not one this API issued.") from exc
+    if bound != fingerprint:
+        raise Problem(
+            400,
+            "Cursor does not match the filters",
+            "This cursor belongs to another shop or other filters; start again without a cursor.",
+        )
+    return at, code
+
+
+async def page(
+    session: AsyncSession, shop_id: int, filters: OrderFilters, cursor: str | None, limit: int
+) -> Page[OrderRow]:
+    fingerprint = filters.fingerprint(shop_id)
+    after = _after(cursor, fingerprint)
+    src = source_for(filters, await archive_end(session))
+    stmt = select(*(src.c[name] for name in ROW_COLUMNS)).where(src.c.shop_id == shop_id)
+    if filters.created_from:
+        stmt = stmt.where(src.c.created_at >= filters.created_from)
+    if filters.created_to:
+        stmt = stmt.where(src.c.created_at < filters.created_to)
+    if filters.status_id is not None:
+        stmt = stmt.where(src.c.status_id == filters.status_id)
+    if filters.q:
+        term = _like(filters.q.strip())
+        stmt = stmt.where(
+            or_(
+                src.c.code.ilike(f"{term}%", escape="\\"),
+                src.c.email.ilike(f"%{term}%", escape="\\"),
+                src.c.billing_name.ilike(f"%{term}%", escape="\\"),
+            )
+        )
+    if after:
+        # the plain bound lets the planner prune quarters; the row comparison is the keyset
+        stmt = stmt.where(
+            src.c.created_at <= after[0], tuple_(src.c.created_at, src.c.code) < after
+        )
+    stmt = stmt.order_by(src.c.created_at.desc(), src.c.code.desc()).limit(limit + 1)
+    rows = (await session.execute(stmt)).mappings().all()
+    items = [OrderRow.model_validate(dict(r)) for r in rows[:limit]]
+    next_cursor = None
+    if len(rows) > limit:
+        last = items[-1]
+        next_cursor = encode_cursor(
+            {"at": last.created_at.isoformat(), "code": last.code, "f": fingerprint}
+        )
+    return Page(items=items, next_cursor=next_cursor)
+
+
+async def _newest(
+    session: AsyncSession, table: Table, shop_id: int, code: str
+) -> dict[str, Any] | None:
+    row = (
+        (
+            await session.execute(
+                select(table)
+                .where(table.c.shop_id == shop_id, table.c.code == code)
+                .order_by(table.c.created_at.desc())
+                .limit(1)
+            )
+        )
+        .mappings()
+        .first()
+    )
+    return dict(row) if row else None
+
+
+async def detail(session: AsyncSession, shop_id: int, code: str) -> OrderDetail:
+    """The order (newest version if a code repeats) from the hot table, else from the archive."""
+    row = await _newest(session, HOT, shop_id, code)
+    archived = row is None
+    if row is None:
+        row = await _newest(session, orders_archive, shop_id, code)
+    if row is None:
+        raise Problem(404, "Order not found", f"No order {code!r} in shop {shop_id}.")
+    items = (
+        (
+            await session.execute(
+                select(*(ITEMS_ALL.c[f] for f in OrderItemOut.model_fields))
+                .where(
+                    ITEMS_ALL.c.shop_id == shop_id,
+                    ITEMS_ALL.c.order_code == code,
+                    ITEMS_ALL.c.created_at == row["created_at"],
+                )
+                .order_by(ITEMS_ALL.c.item_id)
+            )
+        )
+        .mappings()
+        .all()
+    )
+    billing = BillingAddress(
+        name=row["billing_name"],
+        company=row["billing_company"],
+        city=row["billing_city"],
+        zip=row["billing_zip"],
+        country=row["billing_country"],
+    )
+    fields = {k: row[k] for k in OrderDetail.model_fields if k in row}
+    return OrderDetail(
+        **fields,
+        billing_address=billing,
+        archived=archived,
+        items=[OrderItemOut.model_validate(dict(i)) for i in items],
+    )
+
+
+async def status_counts(session: AsyncSession, shop_id: int) -> list[StatusCount]:
+    """Statuses the shop's orders (hot and archived) are in, for the status filter."""
+    rows = await session.execute(
+        select(ALL.c.status_id, func.max(ALL.c.status_name), func.count())
+        .where(ALL.c.shop_id == shop_id, ALL.c.status_id.is_not(None))
+        .group_by(ALL.c.status_id)
+        .order_by(ALL.c.status_id)
+    )
+    return [StatusCount(id=sid, name=name, count=n) for sid, name, n in rows]

@@ -3,11 +3,13 @@
 from fastapi import APIRouter
 
 from api.routes import (
+    admin_db,
     auth,
     backups,
     health,
     install,
     notifications,
+    orders,
     settings,
     shops,
     snapshots,
@@ -26,4 +28,6 @@ ROUTERS: list[APIRouter] = [
     install.router,
     settings.router,
     backups.router,
+    orders.router,
+    admin_db.router,
 ]

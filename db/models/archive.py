@@ -44,7 +44,11 @@ ORDERS_SEARCH_INDEX = Index(
     Order.__table__.c.email,
     Order.__table__.c.billing_name,
     postgresql_using="gin",
-    postgresql_ops={"code": "gin_trgm_ops", "email": "gin_trgm_ops", "billing_name": "gin_trgm_ops"},
+    postgresql_ops={
+        "code": "gin_trgm_ops",
+        "email": "gin_trgm_ops",
+        "billing_name": "gin_trgm_ops",
+    },
 )
 
 

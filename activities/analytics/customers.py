@@ -8,7 +8,7 @@ what it returns. See docs/customer-analytics.md for the definitions and choices.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import numpy as np
@@ -75,6 +75,7 @@ __all__ = [
     "ParetoNBD",
     "TransactionModel",
     "analyse_customers",
+    "analyse_summaries",
     "association_rules",
     "auc",
     "bundle_suggestions",
@@ -195,12 +196,35 @@ def analyse_customers(
         transactions, customer_col, datetime_col, monetary_col, observation_end, freq
     )
     clock.lap("summary")
+    analysis = analyse_summaries(
+        summary, calibration, calibration_end, holdout_periods, freq, penalizer, candidates
+    )
+    return replace(analysis, seconds={**clock.laps, **analysis.seconds})
+
+
+def analyse_summaries(
+    summary: pd.DataFrame,
+    calibration: pd.DataFrame,
+    calibration_end: datetime | pd.Timestamp,
+    holdout_periods: int,
+    freq: str = "W",
+    penalizer: float = 0.0,
+    candidates: tuple[type[TransactionModel], ...] = TRANSACTION_MODELS,
+) -> CustomerAnalysis:
+    """`analyse_customers` from summaries already made: `summary` of `rfm_summary` over the
+    whole history and `calibration` of `calibration_holdout_summary` up to `calibration_end`.
+
+    Summaries are per customer and independent across customers, so a caller that streams
+    orders customer by customer can summarise each chunk and concatenate (the nightly
+    workflow does); memory then follows customers, not orders.
+    """
+    clock = _Stopwatch()
     try:
         selection = select_model(calibration, candidates, penalizer)
     except NotEnoughData as exc:
         raise NotEnoughData(
-            f"Choosing a model on the orders up to {calibration_end:%Y-%m-%d} (the last "
-            f"{holdout_periods} periods are kept back to test it)",
+            f"Choosing a model on the orders up to {pd.Timestamp(calibration_end):%Y-%m-%d} "
+            f"(the last {holdout_periods} periods are kept back to test it)",
             customers=exc.customers,
             repeat_buyers=exc.repeat_buyers,
             needed_customers=exc.needed_customers,

@@ -16,16 +16,21 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.create_index(
-        "uq_snapshot_runs_active",
-        "snapshot_runs",
-        ["shop_id", "resource"],
-        unique=True,
-        postgresql_where="status IN ('pending', 'running')",
-    )
-    op.create_index("ix_snapshot_runs_job", "snapshot_runs", ["shop_id", "job_id"])
+    with op.get_context().autocommit_block():
+        op.create_index(
+            "uq_snapshot_runs_active",
+            "snapshot_runs",
+            ["shop_id", "resource"],
+            unique=True,
+            postgresql_where="status IN ('pending', 'running')",
+            postgresql_concurrently=True,
+        )
+        op.create_index(
+            "ix_snapshot_runs_job", "snapshot_runs", ["shop_id", "job_id"], postgresql_concurrently=True
+        )
 
 
 def downgrade() -> None:
-    op.drop_index("ix_snapshot_runs_job", table_name="snapshot_runs")
-    op.drop_index("uq_snapshot_runs_active", table_name="snapshot_runs")
+    with op.get_context().autocommit_block():
+        op.drop_index("ix_snapshot_runs_job", table_name="snapshot_runs", postgresql_concurrently=True)
+        op.drop_index("uq_snapshot_runs_active", table_name="snapshot_runs", postgresql_concurrently=True)

@@ -105,9 +105,11 @@ class ShoptetClient:
         rate_limited = 0
         token = await self.tokens.get()
         while True:
-            await self.governor.wait_turn()
-            started = time.monotonic()
             async with self.governor.slot():
+                await (
+                    self.governor.wait_turn()
+                )  # inside the slot: queued requests honour new pauses too
+                started = time.monotonic()
                 try:
                     response = await self._http.request(
                         method,

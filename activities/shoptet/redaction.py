@@ -40,13 +40,18 @@ class RedactTokens(logging.Filter):
 
 
 _FILTER = RedactTokens()
+# Logger filters are not inherited by child loggers, so every logger that may see a token is listed.
 LOGGERS = (
     "activities.shoptet",
+    "activities.shoptet.client",
+    "activities.shoptet.oauth",
+    "activities.shoptet.tokens",
     "httpx",
     "httpcore",
+    "httpcore.connection",
     "httpcore.http11",
     "httpcore.http2",
-    "httpcore.connection",
+    "httpcore.proxy",
 )
 
 

@@ -14,13 +14,17 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import subprocess
+import sys
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+import httpx
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -137,3 +141,38 @@ async def running_receiver(status: int = 200) -> AsyncIterator[RunningReceiver]:
     async with _serve(app, "receiver") as port:
         receiver.url = f"http://127.0.0.1:{port}/hook"
         yield receiver
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@contextmanager
+def sandbox_process(*, demo: bool = False, startup_timeout: float = 20.0) -> Iterator[str]:
+    """`python -m infra.sandbox` in its own process; yields its base URL.
+
+    For measurements that must not count the server (memory of a client, benchmarks).
+    """
+    port = free_port()
+    args = [sys.executable, "-m", "infra.sandbox", "--port", str(port), "--log-level", "warning"]
+    proc = subprocess.Popen([*args, *(["--demo"] if demo else [])], cwd=ROOT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + startup_timeout
+        while True:
+            try:
+                httpx.get(f"{url}/_sandbox/stats", timeout=1).raise_for_status()
+                break
+            except httpx.HTTPError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"sandbox process did not start on {url} (exit code {proc.poll()})"
+                    ) from None
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

@@ -18,6 +18,12 @@ from db.models.catalog import (
     SupplierOffer,
     Variant,
 )
+from db.models.customer_analytics import (
+    CustomerItemRule,
+    CustomerMetric,
+    CustomerModelReport,
+    CustomerRunSummary,
+)
 from db.models.customers import Customer
 from db.models.integrity import IntegrityFinding, IntegrityRun
 from db.models.notifications import Notification
@@ -36,6 +42,10 @@ __all__ = [
     "Backup",
     "Base",
     "Customer",
+    "CustomerItemRule",
+    "CustomerMetric",
+    "CustomerModelReport",
+    "CustomerRunSummary",
     "Installation",
     "IntegrityFinding",
     "IntegrityRun",

@@ -1,0 +1,167 @@
+"""What the nightly customer analytics stores: per-customer metrics, the model's track record
+(one report per run, which is also the run's record), the item rules behind recommendations,
+and the per-run customer summaries the fit reads (a staging table, emptied after each run).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    SmallInteger,
+    String,
+    Text,
+    Uuid,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.models.base import Base, created_column
+
+def shop_fk() -> ForeignKey:
+    return ForeignKey("shops.id", ondelete="CASCADE")
+
+
+class CustomerModelReport(Base):
+    """One analytics run of one shop: its state, the chosen model and how it did on the holdout."""
+
+    __tablename__ = "customer_model_reports"
+    __table_args__ = (
+        Index("ix_customer_model_reports_shop_started", "shop_id", "started_at"),
+        Index("uq_customer_model_reports_workflow_run", "workflow_id", "run_id", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    shop_id: Mapped[int] = mapped_column(shop_fk())
+    workflow_id: Mapped[str] = mapped_column(String(200))
+    run_id: Mapped[str] = mapped_column(String(100))
+    trigger: Mapped[str] = mapped_column(String(20), server_default="schedule")
+    # running | completed | not_enough_data | failed
+    status: Mapped[str] = mapped_column(String(20), server_default="running")
+    message: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime] = created_column()
+    finished_at: Mapped[datetime | None]
+    observation_end: Mapped[datetime]
+    calibration_end: Mapped[datetime]
+    freq: Mapped[str] = mapped_column(String(4))
+    holdout_periods: Mapped[int] = mapped_column(Integer)
+    data_from: Mapped[datetime | None]
+    data_to: Mapped[datetime | None]
+    customers: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    repeat_buyers: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    orders: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    orders_without_customer: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    chosen_model: Mapped[str | None] = mapped_column(String(40))
+    params: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    holdout: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    holdout_mae: Mapped[float | None] = mapped_column(Float)
+    baseline_mae: Mapped[float | None] = mapped_column(Float)
+    beats_baseline: Mapped[bool | None] = mapped_column(Boolean)
+    auc_p_alive: Mapped[float | None] = mapped_column(Float)
+    predicted_purchases: Mapped[float | None] = mapped_column(Float)
+    actual_purchases: Mapped[float | None] = mapped_column(Float)
+    baseline_predicted_purchases: Mapped[float | None] = mapped_column(Float)
+    bundles: Mapped[list[Any]] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
+    item_rules: Mapped[int] = mapped_column(Integer, server_default="0")
+    seconds: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+
+
+class CustomerMetric(Base):
+    """One customer's standing after the shop's latest run; model columns are NULL when the
+    run had not enough data for a model (RFM scores and segment are still there)."""
+
+    __tablename__ = "customer_metrics"
+    __table_args__ = (
+        Index("ix_customer_metrics_shop_at_risk", "shop_id", "clv_at_risk", "customer_key"),
+        Index(
+            "ix_customer_metrics_shop_segment_at_risk",
+            "shop_id",
+            "segment",
+            "clv_at_risk",
+            "customer_key",
+        ),
+    )
+
+    shop_id: Mapped[int] = mapped_column(shop_fk(), primary_key=True)
+    # customer_guid as text for registered customers, the e-mail (as stored) for guests
+    customer_key: Mapped[str] = mapped_column(String(320), primary_key=True)
+    customer_guid: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    email: Mapped[str | None] = mapped_column(String(320))
+    report_id: Mapped[int] = mapped_column(BigInteger)
+    first_order_at: Mapped[datetime]
+    last_order_at: Mapped[datetime]
+    orders: Mapped[int] = mapped_column(Integer)
+    frequency: Mapped[float] = mapped_column(Float)
+    recency: Mapped[float] = mapped_column(Float)
+    t: Mapped[float] = mapped_column(Float)
+    monetary_value: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    total_value: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    p_alive: Mapped[float | None] = mapped_column(Float)
+    expected_purchases_90d: Mapped[float | None] = mapped_column(Float)
+    clv_12m: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    # churn_risk x the CLV the customer would bring if still active; 0 without a model
+    clv_at_risk: Mapped[Decimal] = mapped_column(Numeric(14, 2), server_default="0")
+    next_purchase_at: Mapped[datetime | None]
+    churn_risk: Mapped[float | None] = mapped_column(Float)
+    r_score: Mapped[int] = mapped_column(SmallInteger)
+    f_score: Mapped[int] = mapped_column(SmallInteger)
+    m_score: Mapped[int] = mapped_column(SmallInteger)
+    fm_score: Mapped[int] = mapped_column(SmallInteger)
+    segment: Mapped[str] = mapped_column(String(30))
+    computed_at: Mapped[datetime]
+
+
+class CustomerItemRule(Base):
+    """"Bought `item_code`, also take `suggestion_code`": a pair rule mined from the shop's baskets."""
+
+    __tablename__ = "customer_item_rules"
+
+    shop_id: Mapped[int] = mapped_column(shop_fk(), primary_key=True)
+    item_code: Mapped[str] = mapped_column(String(100), primary_key=True)
+    suggestion_code: Mapped[str] = mapped_column(String(100), primary_key=True)
+    suggestion_name: Mapped[str | None] = mapped_column(String(300))
+    count: Mapped[int] = mapped_column(Integer)
+    confidence: Mapped[float] = mapped_column(Float)
+    lift: Mapped[float] = mapped_column(Float)
+    rank: Mapped[int] = mapped_column(SmallInteger)
+    report_id: Mapped[int] = mapped_column(BigInteger)
+
+
+class CustomerRunSummary(Base):
+    """Staging: each customer's summary over the whole history and over the calibration window,
+    written chunk by chunk while orders stream, read once by the fit, then deleted."""
+
+    __tablename__ = "customer_run_summaries"
+    __table_args__ = ({"prefixes": ["UNLOGGED"]},)
+
+    report_id: Mapped[int] = mapped_column(
+        ForeignKey("customer_model_reports.id", ondelete="CASCADE"), primary_key=True
+    )
+    customer_key: Mapped[str] = mapped_column(String(320), primary_key=True)
+    customer_guid: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    email: Mapped[str | None] = mapped_column(String(320))
+    first_order_at: Mapped[datetime]
+    last_order_at: Mapped[datetime]
+    orders: Mapped[int] = mapped_column(Integer)
+    frequency: Mapped[float] = mapped_column(Float)
+    recency: Mapped[float] = mapped_column(Float)
+    t: Mapped[float] = mapped_column(Float)
+    monetary_value: Mapped[float] = mapped_column(Float)
+    total_value: Mapped[float] = mapped_column(Float)
+    # NULL for customers whose first purchase falls in the holdout
+    cal_frequency: Mapped[float | None] = mapped_column(Float)
+    cal_recency: Mapped[float | None] = mapped_column(Float)
+    cal_t: Mapped[float | None] = mapped_column(Float)
+    frequency_holdout: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[datetime] = created_column()

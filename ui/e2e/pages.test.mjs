@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
-import { BASE_URL, CONFIG, openBrowser, screenshot, settled, signIn } from "./browser.mjs";
+import { BASE_URL, CONFIG, missing, openBrowser, screenshot, settled, signIn } from "./browser.mjs";
 
 let session;
 before(async () => {
@@ -52,5 +52,27 @@ test("the main pages render with data, empty or the API's error", { timeout: 120
   await page.getByTestId("user-menu").click();
   await page.getByRole("menuitem", { name: "Sign out" }).click();
   await page.waitForURL(/\/signin/);
+  assert.deepEqual(errors, []);
+});
+
+test("a manager changes a shop setting and it persists", { timeout: 60_000 }, async (t) => {
+  const reason = await missing("GET /api/shops/{shop_id}/settings", "PUT /api/shops/{shop_id}/settings");
+  if (reason) return t.skip(reason);
+  const { page, errors } = session;
+  const { member, shop_a } = CONFIG;
+  await signIn(page, member.email, member.password);
+  await page.goto(`${BASE_URL}/shops/${shop_a.id}/settings`);
+  await settled(page);
+  const input = page.locator('input[data-setting="sync.interval_minutes"]');
+  await input.waitFor();
+  const next = String(Number(await input.inputValue()) + 7);
+  await input.fill(next);
+  await page.getByTestId("save-settings").click();
+  await page.getByText("Settings saved.").waitFor();
+  await page.reload();
+  await settled(page);
+  await input.waitFor();
+  assert.equal(await input.inputValue(), next);
+  await screenshot(page, "shop-settings-saved");
   assert.deepEqual(errors, []);
 });

@@ -75,6 +75,9 @@ test("start a snapshot and watch the bar reach 100 %", { timeout: 200_000 }, asy
   await page.goto(`${BASE_URL}/shops/${CONFIG.shop_a.id}/snapshot-runs`);
   await page.locator(`[data-testid="run-row"][data-run-id="${runId}"]`).waitFor();
   await screenshot(page, "snapshot-runs");
+  await page.goto(`${BASE_URL}/shops/${CONFIG.shop_a.id}/webhook-events`);
+  await page.waitForFunction(() => !document.querySelector('[data-testid="loading-state"]'));
+  await screenshot(page, "webhook-events-after-snapshot");
   assert.deepEqual(errors, []);
 });
 

@@ -212,11 +212,15 @@ async def page(
     items = [OrderRow.model_validate(dict(r)) for r in rows[:limit]]
     next_cursor = None
     if len(rows) > limit:
-        last = items[-1]
-        next_cursor = encode_cursor(
-            {"at": last.created_at.isoformat(), "code": last.code, "f": fingerprint}
-        )
+        next_cursor = cursor_after(shop_id, filters, items[-1].created_at, items[-1].code)
     return Page(items=items, next_cursor=next_cursor)
+
+
+def cursor_after(shop_id: int, filters: OrderFilters, created_at: datetime, code: str) -> str:
+    """The opaque cursor of the page that follows the order (created_at, code)."""
+    return encode_cursor(
+        {"at": created_at.isoformat(), "code": code, "f": filters.fingerprint(shop_id)}
+    )
 
 
 async def _newest(

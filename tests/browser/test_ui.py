@@ -42,6 +42,8 @@ async def _scenario(system: System, test_file: str) -> None:
     for line in result.output.splitlines():
         if line.startswith("# \\# "):  # what a scenario logged (figures, error texts)
             print(line.removeprefix("# \\# "))
+    for reason in dict.fromkeys(result.skip_reasons):
+        print(f"skipped: {reason}")
     if result.passed == 0 and result.skipped:
         pytest.skip("; ".join(dict.fromkeys(result.skip_reasons)))
     assert result.passed > 0, result.output[-3000:]

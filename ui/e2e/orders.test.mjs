@@ -79,7 +79,8 @@ test("scroll an orders list of 100 000 rows to the end", { timeout: 240_000 }, a
 
   await page.getByTestId("order-row").last().click();
   await page.getByRole("dialog").waitFor();
-  await settled(page);
+  await page.getByTestId("order-total").waitFor();
+  await page.waitForTimeout(400); // the drawer's slide-in transition
   await screenshot(page, "order-detail");
   assert.deepEqual(errors, []);
 });

@@ -46,6 +46,8 @@ test("the main pages render with data, empty or the API's error", { timeout: 120
   await page.getByTestId("locale-switcher").getByText("CS").click();
   await page.goto(`${BASE_URL}/shops`);
   await page.getByRole("heading", { name: "Obchody" }).waitFor();
+  await settled(page);
+  await page.getByText("Nainstalováno").first().waitFor();
   await screenshot(page, "shops-cs");
   await page.getByTestId("locale-switcher").getByText("EN").click();
 

@@ -75,7 +75,7 @@ def _simulate_block(kind: np.ndarray, lift: np.ndarray, rng: np.random.Generator
     size = np.where(
         kind == "lumpy",
         np.ceil(rng.lognormal(np.log(level), 1.0, (days, n))),
-        1 + rng.poisson(level - 1 + 0.5, (days, n)),
+        1 + rng.poisson(np.maximum(level - 0.5, 0.0), (days, n)),
     )
     return np.where(fast, demand, happens * size)
 

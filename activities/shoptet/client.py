@@ -98,75 +98,31 @@ class ShoptetClient:
         self, method: str, path: str, *, params: Mapping[str, Any] | None = None, json: Any = None
     ) -> Any:
         """Send one API call with refresh/429/5xx handling; returns the envelope's `data`."""
-        url = self.base_url + path
         content = orjson.dumps(json) if json is not None else None
         refreshed = False
-        failures = 0
-        rate_limited = 0
+        failures = rate_limited = 0
         token = await self.tokens.get()
         while True:
-            async with self.governor.slot():
-                await (
-                    self.governor.wait_turn()
-                )  # inside the slot: queued requests honour new pauses too
-                started = time.monotonic()
-                try:
-                    response = await self._http.request(
-                        method,
-                        url,
-                        params=params,
-                        content=content,
-                        headers={
-                            TOKEN_HEADER: token,
-                            "Content-Type": "application/json",
-                            "Accept": "application/json",
-                        },
-                    )
-                except httpx.TransportError as exc:
-                    error: ShoptetError = TransportError(
-                        f"{type(exc).__name__}: {exc}", method=method, path=path
-                    )
-                    response = None
-            if response is not None:
-                self.governor.observe(response.headers.get("X-RateLimit-Bucket-Filling"))
-                request_id = response.headers.get("X-Request-ID")
-                log.debug(
-                    "%s %s -> %s in %.0f ms (requestId %s, bucket %s)",
-                    method,
-                    path,
-                    response.status_code,
-                    (time.monotonic() - started) * 1000,
-                    request_id,
-                    response.headers.get("X-RateLimit-Bucket-Filling"),
-                )
-                if response.is_success:
-                    return self._data(response, method, path)
-                error = error_from_response(
-                    response.status_code,
-                    response.content,
-                    request_id=request_id,
-                    method=method,
-                    path=path,
-                    retry_after=parse_retry_after(
-                        response.headers.get("Retry-After"), response.headers.get("Date")
-                    ),
-                )
-            if isinstance(error, ExpiredToken) and not refreshed:
+            outcome = await self._send(method, path, params, content, token)
+            if isinstance(outcome, httpx.Response):
+                return self._data(outcome, method, path)
+            error = outcome
+            if isinstance(error, ExpiredToken):
+                if refreshed:
+                    raise error
                 refreshed = True
                 log.info("API token expired on %s %s; refreshing once", method, path)
                 token = await self.tokens.refresh(token)
-                continue
-            if isinstance(error, RateLimited):
+            elif isinstance(error, RateLimited):
                 rate_limited += 1
                 if rate_limited > self.policy.max_rate_limited:
                     raise error
                 wait = error.retry_after
-                if wait is None:
+                if wait is None:  # the concurrency limit sends no Retry-After
                     wait = backoff_delay(min(rate_limited, 6), self.policy, self._rng) / 4
                 self.governor.pause(min(wait, self.policy.max_retry_after))
                 log.info("429 on %s %s; waiting %.2f s (%s)", method, path, wait, error.message)
-                continue
-            if error.retryable and not isinstance(error, ExpiredToken):
+            elif error.retryable:
                 failures += 1
                 if failures >= self.policy.max_attempts:
                     raise error
@@ -179,8 +135,57 @@ class ShoptetClient:
                     delay,
                 )
                 await asyncio.sleep(delay)
-                continue
-            raise error
+            else:
+                raise error
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None,
+        content: bytes | None,
+        token: str,
+    ) -> httpx.Response | ShoptetError:
+        """One HTTP exchange inside the rate governor: the 2xx response, or the typed error."""
+        headers = {
+            TOKEN_HEADER: token,
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+        }
+        async with self.governor.slot():
+            # waiting inside the slot makes requests queued on the semaphore honour new pauses too
+            await self.governor.wait_turn()
+            started = time.monotonic()
+            try:
+                response = await self._http.request(
+                    method, self.base_url + path, params=params, content=content, headers=headers
+                )
+            except httpx.TransportError as exc:
+                return TransportError(f"{type(exc).__name__}: {exc}", method=method, path=path)
+        filling = response.headers.get("X-RateLimit-Bucket-Filling")
+        self.governor.observe(filling)
+        request_id = response.headers.get("X-Request-ID")
+        log.debug(
+            "%s %s -> %s in %.0f ms (requestId %s, bucket %s)",
+            method,
+            path,
+            response.status_code,
+            (time.monotonic() - started) * 1000,
+            request_id,
+            filling,
+        )
+        if response.is_success:
+            return response
+        return error_from_response(
+            response.status_code,
+            response.content,
+            request_id=request_id,
+            method=method,
+            path=path,
+            retry_after=parse_retry_after(
+                response.headers.get("Retry-After"), response.headers.get("Date")
+            ),
+        )
 
     @staticmethod
     def _data(response: httpx.Response, method: str, path: str) -> Any:

@@ -138,4 +138,5 @@ class WebhookSender:
             except httpx.HTTPError as exc:
                 note.responses.append(type(exc).__name__)
             self.state.stats["webhook_attempts_failed"] += 1
-        note.status = "failed" if note.status != "success" else note.status
+        if note.status != "success":  # a duplicate that fails keeps the first copy's success
+            note.status = "failed"

@@ -789,8 +789,8 @@ def _service_item(
 LOYAL_EVERY = 10  # customers 0, 10, 20, ... form the repeat-buyer core
 
 
-def _order(spec: ShopSpec, i: int) -> dict[str, Any]:
-    """Full order with every optional part; `order_detail` strips what was not asked for."""
+def order_full(spec: ShopSpec, i: int) -> dict[str, Any]:
+    """Full order with every optional part; `shape_order` strips what was not asked for."""
     tl = spec.timeline
     rng = _rng(spec, "order", i)
     created = tl.order_time(i)
@@ -975,13 +975,9 @@ def shape_order(full: dict[str, Any], include: frozenset[str] = frozenset()) -> 
     return full
 
 
-def order_full(spec: ShopSpec, i: int) -> dict[str, Any]:
-    return _order(spec, i)
-
-
 def order_detail(spec: ShopSpec, i: int, include: frozenset[str] = frozenset()) -> dict[str, Any]:
     """`GET /api/orders/{code}` data.order, also the orders snapshot line."""
-    return shape_order(_order(spec, i), include)
+    return shape_order(order_full(spec, i), include)
 
 
 def order_summary(full: dict[str, Any]) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from activities import archive, backups, cleanup, integrity, legacy_migration, partitions, system
+from activities import customer_analytics as customer_analytics_activities
 from activities import installation as installation_activities
 from activities import snapshots as snapshot_activities
 from activities import sync as sync_activities
@@ -43,3 +44,4 @@ ACTIVITIES[Queue.SNAPSHOTS] = [
 ]
 ACTIVITIES.setdefault(Queue.TOKENS, []).extend([*token_activities.ACTIVITIES, *installation_activities.ACTIVITIES])
 ACTIVITIES.setdefault(Queue.SYNC, []).extend(sync_activities.ACTIVITIES)
+ACTIVITIES.setdefault(Queue.ANALYTICS, []).extend(customer_analytics_activities.ACTIVITIES)

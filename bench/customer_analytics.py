@@ -1,6 +1,7 @@
 """Customer analytics at shop scale: summary, model selection, scoring and segments for N customers.
 
     python -m bench.customer_analytics --customers 200000
+    python -m bench.customer_analytics --customers 200000 --from-db
 
 Simulates two years of orders of a BG/NBD shop with Gamma-Gamma order values and 2 % refunds,
 then times `analyse_customers` (summary of calibration and full history, fit of the three
@@ -8,6 +9,14 @@ transaction models with holdout scoring, refit of the winner and Gamma-Gamma, sc
 customer with CLV, churn risk and segment). The baseline is the cheapest possible pass over the
 same orders: one pandas groupby computing each customer's first and last order, count and spend.
 The last line is `customers_per_s=<x> fit_s=<y> peak_rss_mb=<m>`.
+
+`--from-db` runs the real activity path instead: the simulated orders (with items, a third of
+the customers guests, the oldest quarter in the archive tables) are COPYed into a scratch
+database, then the workflow's activities run in order without Temporal (start, customer chunks
+streamed from `orders_all`, the fit in its child process, rule mining, finish). Its baseline is
+the cheapest streaming pass over the same orders in PostgreSQL: one GROUP BY per customer
+(first and last order, count, spend) read through a server-side cursor. Peak RSS is the larger
+of this process and the child processes.
 """
 
 from __future__ import annotations
@@ -30,7 +39,13 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=730, help="length of the order history")
     parser.add_argument("--holdout-weeks", type=int, default=26)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--from-db", action="store_true", help="run the activity path on PostgreSQL"
+    )
     args = parser.parse_args()
+    if args.from_db:
+        run_from_db(args.customers, args.days, args.holdout_weeks, args.seed)
+        return
 
     rng = np.random.default_rng(args.seed)
     orders = simulate_transactions(args.customers, days=args.days, rng=rng)
@@ -84,6 +99,157 @@ def main() -> None:
         f"customers_per_s={args.customers / pipeline_s:.0f} "
         f"fit_s={analysis.seconds['fit']:.2f} peak_rss_mb={peak_rss_mb:.0f}"
     )
+
+
+def run_from_db(customers: int, days: int, holdout_weeks: int, seed: int) -> None:
+    """Seed a scratch database, run the workflow's activities on it, print the figures."""
+    import asyncio
+    import os
+    import secrets
+
+    import psycopg
+
+    admin = os.environ.get(
+        "SHOPOPS_BENCH_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres"
+    )
+    name = f"shopops_bench_customers_{secrets.token_hex(4)}"
+    url = f"{admin.rsplit('/', 1)[0]}/{name}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    os.environ["DATABASE_URL"] = url.replace("postgresql://", "postgresql+psycopg://")
+    os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/9")
+    from db.config import get_settings
+
+    get_settings.cache_clear()
+    try:
+        from db import migrate
+
+        migrate.upgrade(url)
+        asyncio.run(_bench_db(url, customers, days, holdout_weeks, seed))
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def _bench_db(url: str, customers: int, days: int, holdout_weeks: int, seed: int) -> None:
+    from datetime import UTC, datetime
+
+    import psycopg
+
+    from activities import customer_analytics as acts
+    from db.app_settings import set_setting
+    from db.engine import dispose_engines, session_scope
+    from tests.customer_analytics.seed import copy_orders, simulated_orders
+    from workflows.customer_analytics import (
+        CUSTOMER_PHASES,
+        ChunkRequest,
+        FinishRequest,
+        StartRunRequest,
+    )
+
+    started = time.perf_counter()
+    orders = simulated_orders(1, customers, seed=seed, days=days)
+    with psycopg.connect(url) as conn:
+        conn.execute(
+            "INSERT INTO shops (id, eshop_id, name, status) VALUES (1, 1, 'bench', 'active')"
+        )
+        copy_orders(
+            conn, 1, orders, archive_before=orders["created_at"].min() + pd.Timedelta(days=90)
+        )
+        conn.execute("ANALYZE")
+    seed_s = time.perf_counter() - started
+    end = orders["created_at"].max().to_pydatetime() + pd.Timedelta(seconds=1)
+    print(
+        f"seeded customers={customers} order_rows={len(orders)} days={days} seed_s={seed_s:.1f} "
+        f"rss_after_seed_mb={psutil.Process().memory_info().rss / 2**20:.0f}"
+    )
+    del orders
+    async with session_scope() as session:
+        await set_setting(session, "analytics.customers.holdout_weeks", holdout_weeks)
+
+    started = time.perf_counter()
+    with psycopg.connect(url) as conn, conn.cursor(name="baseline") as cur:
+        cur.execute(
+            "SELECT coalesce(customer_guid::text, email), min(created_at), max(created_at), "
+            "count(*), sum(total_with_vat) FROM orders_all WHERE shop_id = 1 AND NOT cancelled "
+            "GROUP BY 1"
+        )
+        while cur.fetchmany(20_000):
+            pass
+    baseline_s = time.perf_counter() - started
+
+    laps: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        laps[name] = now - clock
+        clock = now
+
+    run = await acts.start_customer_run(
+        StartRunRequest(
+            1,
+            "manual",
+            "bench:customers:1",
+            secrets_run_id(),
+            datetime.fromtimestamp(end.timestamp(), UTC),
+        )
+    )
+    await dispose_engines()
+    lap("start")
+    chunks = 0
+    for phase in CUSTOMER_PHASES:
+        after = None
+        while True:
+            chunk = acts.summarise_customer_chunk(ChunkRequest(run, phase, after))
+            chunks += 1
+            if chunk.last_key is None:
+                break
+            after = chunk.last_key
+    lap("summarise")
+    fit = acts.fit_customer_models(run)
+    lap("fit_and_store")
+    rules = acts.mine_item_rules(run)
+    lap("rules")
+    await acts.finish_customer_run(FinishRequest(run.report_id, fit.status, fit.message))
+    await dispose_engines()
+    lap("finish")
+    total_s = sum(laps.values())
+    with psycopg.connect(url) as conn:
+        stored = conn.execute("SELECT count(*) FROM customer_metrics WHERE shop_id = 1").fetchone()
+        report = conn.execute(
+            "SELECT chosen_model, holdout_mae, baseline_mae, beats_baseline, auc_p_alive, seconds "
+            "FROM customer_model_reports WHERE id = %s",
+            (run.report_id,),
+        ).fetchone()
+    assert stored is not None and report is not None
+    model, mae, baseline_mae, beats, auc_alive, seconds = report
+    self_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    child_peak = max(acts.CHILD_PEAK_RSS_MB.values(), default=0.0)
+    print(
+        f"run status={fit.status} chosen={model} customers_total={run.customers_total} "
+        f"stored_metrics={stored[0]} chunks={chunks} holdout_mae={mae} baseline_mae={baseline_mae} "
+        f"beats_baseline={beats} auc_p_alive={auc_alive} rules={rules.rules} bundles={rules.bundles}"
+    )
+    print("stages_s " + " ".join(f"{k}={v:.2f}" for k, v in laps.items()) + f" total={total_s:.2f}")
+    print("fit_stages_s " + " ".join(f"{k}={v:.2f}" for k, v in (seconds or {}).items()))
+    print(
+        f"baseline sql_groupby_stream_s={baseline_s:.2f} "
+        f"pipeline_vs_groupby_time_ratio={total_s / baseline_s:.1f} "
+        f"peak_rss_worker_mb={self_peak:.0f} peak_rss_child_mb={child_peak:.0f}"
+    )
+    print(
+        f"customers_per_s={run.customers_total / total_s:.0f} "
+        f"fit_s={(seconds or {}).get('fit', float('nan')):.2f} "
+        f"peak_rss_mb={max(self_peak, child_peak):.0f}"
+    )
+
+
+def secrets_run_id() -> str:
+    import secrets
+
+    return secrets.token_hex(8)
 
 
 if __name__ == "__main__":

@@ -123,3 +123,16 @@ async def set_setting(
     await session.execute(stmt)
     mark_changed(session.sync_session)
     return value
+
+declare(
+    SettingDef("analytics.customers.holdout_weeks", 26, "int", "Weeks of recent orders the customer models are tested on before they are trusted.", "shop", minimum=4),
+    SettingDef("analytics.customers.chunk_customers", 25000, "int", "Customers summarised per chunk (one activity, one progress step) of the customer analytics.", minimum=100),
+    SettingDef("analytics.customers.parallel_shops", 2, "int", "Shops whose customer analytics run at the same time in the nightly run.", minimum=1),
+    SettingDef("analytics.customers.rules_min_count", 3, "int", "Orders two products must share before one is recommended with the other.", "shop", minimum=2),
+    SettingDef("analytics.customers.rules_days", 730, "int", "Days of orders the product recommendations are mined from.", "shop", minimum=30),
+)
+
+declare(
+    SettingDef("monitoring.thresholds", {}, "json", 'Monitoring check thresholds that differ from the defaults, by check: {"queue_wait": {"warn": 30, "critical": 60}}.'),
+    SettingDef("monitoring.retention_days", 14, "int", "Days statement snapshots, latency minutes and error minutes are kept for the monitoring page.", minimum=1),
+)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from workflows.backups import BackupWorkflow
 from workflows.cleanup import CleanupWorkflow
+from workflows.customer_analytics import CustomerAnalyticsNightlyWorkflow, CustomerAnalyticsWorkflow
 from workflows.installation import InstallationWorkflow
 from workflows.integrity import IntegrityWorkflow
 from workflows.legacy_migration import LegacyMigrationWorkflow
@@ -22,3 +23,4 @@ WORKFLOWS.setdefault(Queue.MAINTENANCE, []).extend([BackupWorkflow, IntegrityWor
 WORKFLOWS[Queue.SNAPSHOTS] = [SnapshotWorkflow, SnapshotSweepWorkflow]
 WORKFLOWS.setdefault(Queue.TOKENS, []).extend([ShopTokenWorkflow, InstallationWorkflow])
 WORKFLOWS.setdefault(Queue.SYNC, []).append(SyncWorkflow)
+WORKFLOWS.setdefault(Queue.ANALYTICS, []).extend([CustomerAnalyticsWorkflow, CustomerAnalyticsNightlyWorkflow])

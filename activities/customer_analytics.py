@@ -1,0 +1,468 @@
+"""Activities of CustomerAnalyticsWorkflow: the I/O around the pure customer analytics.
+
+Chunks stream orders in a worker thread (psycopg releases the GIL while it waits); the fit and
+the rule mining are CPU-bound, so they run in a spawned child process while the activity thread
+heartbeats with the child's progress. The worker's event loop stays responsive, and the child's
+memory is returned to the system when it exits.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import resource
+import traceback
+from collections.abc import Callable
+from datetime import UTC, timedelta
+from typing import Any, TypeVar
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import text
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.analytics.customers import (
+    CustomerAnalysis,
+    NotEnoughData,
+    analyse_summaries,
+    association_rules,
+    bundle_suggestions,
+    cross_sell,
+    rfm_scores,
+    segment,
+)
+from activities.customer_analytics_data import (
+    METRIC_COLUMNS,
+    Window,
+    chunk_upper_key,
+    connect,
+    read_baskets,
+    read_customer_periods,
+    read_summaries,
+    stage_summaries,
+    store_metrics,
+    store_rules,
+    summarise_chunk,
+    update_report,
+)
+from db.app_settings import get_setting
+from db.engine import session_scope
+from db.models import Shop
+from workflows.customer_analytics import (
+    ChunkRequest,
+    ChunkResult,
+    CustomerRun,
+    FinishRequest,
+    FitOutcome,
+    NightlyPlan,
+    RulesOutcome,
+    StartRunRequest,
+)
+
+FREQ = "W"  # weekly periods: the holdout setting counts weeks
+EXPECTED_PURCHASES_DAYS = 90
+NEXT_PURCHASE_MAX_DAYS = 3650  # a later "next purchase" is shown as none
+RULES_PER_ITEM = 10
+BUNDLES = 20
+BUNDLE_MIN_SUPPORT = 0.001
+HEARTBEAT_S = 5.0
+NOT_RETRYABLE = {"ModelFitError", "InvalidTransactions", "ValueError"}
+
+T = TypeVar("T")
+CHILD_PEAK_RSS_MB: dict[str, float] = {}  # the last child's peak resident memory, per work
+
+
+@activity.defn
+async def plan_customer_analytics(shop_ids: list[int] | None) -> NightlyPlan:
+    """The shops to analyse tonight (given ones, or every active shop) and how many at once."""
+    async with session_scope() as session:
+        if shop_ids is None:
+            rows = await session.execute(
+                text("SELECT id FROM shops WHERE status = 'active' ORDER BY id")
+            )
+            shop_ids = [r[0] for r in rows]
+        parallel = int(await get_setting(session, "analytics.customers.parallel_shops"))
+    return NightlyPlan(shop_ids=list(shop_ids), parallel=parallel)
+
+
+@activity.defn
+async def start_customer_run(req: StartRunRequest) -> CustomerRun:
+    """Record the run (idempotently, by workflow and run id), close what a dead run left, and
+    count the customers so progress has a total."""
+    async with session_scope() as session:
+        shop = await session.get(Shop, req.shop_id)
+        if shop is None:
+            raise ApplicationError(f"shop {req.shop_id} does not exist", non_retryable=True)
+
+        async def setting(name: str) -> int:
+            return int(await get_setting(session, f"analytics.customers.{name}", shop.id))
+
+        window = Window(req.started_at, shop.timezone, FREQ, await setting("holdout_weeks"))
+        ids = {"shop": shop.id, "workflow": req.workflow_id, "run": req.run_id}
+        # The workflow id is the lock: any other running report of this shop belongs to a dead run.
+        await session.execute(
+            text(
+                "UPDATE customer_model_reports SET status = 'failed', finished_at = now(), "
+                "message = 'the run ended without finishing (terminated or reset)' "
+                "WHERE shop_id = :shop AND status = 'running' "
+                "AND (workflow_id, run_id) <> (:workflow, :run)"
+            ),
+            ids,
+        )
+        await session.execute(
+            text(
+                "DELETE FROM customer_run_summaries WHERE report_id IN (SELECT id FROM "
+                "customer_model_reports WHERE shop_id = :shop AND status <> 'running')"
+            ),
+            ids,
+        )
+        counts = (
+            await session.execute(
+                text(
+                    "SELECT count(DISTINCT customer_guid), "
+                    "count(DISTINCT email) FILTER (WHERE customer_guid IS NULL AND email <> ''), "
+                    "count(*), count(*) FILTER (WHERE customer_guid IS NULL "
+                    "AND coalesce(email, '') = ''), min(created_at), max(created_at) "
+                    "FROM orders_all WHERE shop_id = :shop AND NOT cancelled AND created_at <= :end"
+                ),
+                {"shop": shop.id, "end": window.observation_end},
+            )
+        ).one()
+        registered, guests, orders, anonymous, data_from, data_to = counts
+        report_id = (
+            await session.execute(
+                text(
+                    "INSERT INTO customer_model_reports (shop_id, workflow_id, run_id, trigger, "
+                    "status, observation_end, calibration_end, freq, holdout_periods, data_from, "
+                    "data_to, orders, orders_without_customer) VALUES (:shop, :workflow, :run, "
+                    ":trigger, 'running', :end, :cal_end, :freq, :holdout, :data_from, :data_to, "
+                    ":orders, :anonymous) ON CONFLICT (workflow_id, run_id) "
+                    "DO UPDATE SET status = 'running' RETURNING id"
+                ),
+                {
+                    **ids,
+                    "trigger": req.trigger,
+                    "end": window.observation_end,
+                    "cal_end": window.calibration_end,
+                    "freq": FREQ,
+                    "holdout": window.holdout_periods,
+                    "data_from": data_from,
+                    "data_to": data_to,
+                    "orders": orders,
+                    "anonymous": anonymous,
+                },
+            )
+        ).scalar_one()
+        await session.execute(
+            text("DELETE FROM customer_run_summaries WHERE report_id = :id"), {"id": report_id}
+        )
+        return CustomerRun(
+            report_id=report_id,
+            shop_id=shop.id,
+            timezone=shop.timezone,
+            freq=FREQ,
+            holdout_periods=window.holdout_periods,
+            observation_end=window.observation_end,
+            customers_total=int(registered) + int(guests),
+            chunk_customers=await setting("chunk_customers"),
+            rules_min_count=await setting("rules_min_count"),
+            rules_days=await setting("rules_days"),
+        )
+
+
+@activity.defn
+def summarise_customer_chunk(req: ChunkRequest) -> ChunkResult:
+    """Summarise the next `chunk_customers` customers of the phase and stage their summaries."""
+    run = req.run
+    window = _window(run)
+    with connect() as conn:
+        count, upto = chunk_upper_key(
+            conn, run.shop_id, req.phase, req.after, run.chunk_customers, run.observation_end
+        )
+        if count == 0 or upto is None:
+            return ChunkResult(0, 0, None)
+        periods = read_customer_periods(
+            conn, run.shop_id, req.phase, req.after, upto, window, _heartbeat
+        )
+        summaries = summarise_chunk(periods, req.phase, window)
+        stage_summaries(conn, run.report_id, summaries)
+    purchases = int(periods.loc[~periods["refund"].astype(bool), "orders"].sum())
+    return ChunkResult(count, purchases, upto if count == run.chunk_customers else None)
+
+
+@activity.defn
+def fit_customer_models(run: CustomerRun) -> FitOutcome:
+    """Fit, score and store every customer (in a child process)."""
+    return run_in_child(fit_and_store, run)
+
+
+@activity.defn
+def mine_item_rules(run: CustomerRun) -> RulesOutcome:
+    """Mine and store the shop's item rules and bundles (in a child process)."""
+    return run_in_child(mine_and_store_rules, run)
+
+
+@activity.defn
+async def finish_customer_run(req: FinishRequest) -> None:
+    async with session_scope() as session:
+        await session.execute(
+            text(
+                "UPDATE customer_model_reports SET status = :status, finished_at = now(), "
+                "message = coalesce(:message, message) WHERE id = :id"
+            ),
+            {"status": req.status, "message": req.message, "id": req.report_id},
+        )
+        await session.execute(
+            text("DELETE FROM customer_run_summaries WHERE report_id = :id"),
+            {"id": req.report_id},
+        )
+
+
+ACTIVITIES = [
+    plan_customer_analytics,
+    start_customer_run,
+    summarise_customer_chunk,
+    fit_customer_models,
+    mine_item_rules,
+    finish_customer_run,
+]
+
+
+def fit_and_store(run: CustomerRun, beat: Callable[[dict[str, Any]], None]) -> FitOutcome:
+    """Read the staged summaries, fit and pick the model, score, store metrics and report.
+    Not enough data stores RFM scores and segments without model columns, and the message."""
+    window = _window(run)
+    with connect() as conn:
+        summary, calibration = read_summaries(conn, run.report_id, window, beat)
+        beat({"phase": "fitting", "customers": len(summary)})
+        base = {
+            "customers": len(summary),
+            "repeat_buyers": int((summary["frequency"] > 0).sum()),
+        }
+        try:
+            analysis = analyse_summaries(
+                summary,
+                calibration,
+                window.local_calibration_end,
+                window.holdout_periods,
+                window.freq,
+            )
+        except NotEnoughData as exc:
+            beat({"phase": "storing", "customers": len(summary)})
+            store_metrics(
+                conn, run.shop_id, run.report_id, rfm_only(summary), {**base, "message": str(exc)}
+            )
+            return FitOutcome("not_enough_data", str(exc), len(summary))
+        beat({"phase": "storing", "customers": len(summary)})
+        report = report_values(analysis)
+        store_metrics(
+            conn, run.shop_id, run.report_id, model_metrics(analysis, window), {**base, **report}
+        )
+        return FitOutcome(
+            "completed", None, len(summary), analysis.model.name, report["beats_baseline"]
+        )
+
+
+def model_metrics(analysis: CustomerAnalysis, window: Window) -> pd.DataFrame:
+    """The pure module's metrics in the shape of `customer_metrics`."""
+    m = analysis.metrics
+    x, tx, age = (m[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
+    horizon = EXPECTED_PURCHASES_DAYS / window.days_per_period
+    alive = m["p_alive"].to_numpy(dtype=float)
+    clv = _finite(m["clv"].to_numpy(dtype=float))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        clv_if_active = np.where(alive > 1e-12, clv / alive, 0.0)
+    at_risk = np.nan_to_num(m["churn_risk"].to_numpy(dtype=float) * clv_if_active, nan=0.0)
+    wait_days = _finite(m["next_purchase_in"].to_numpy(dtype=float) * window.days_per_period)
+    wait_days[wait_days > NEXT_PURCHASE_MAX_DAYS] = np.nan
+    out = pd.DataFrame(
+        {
+            "customer_key": m.index.to_numpy(),
+            "frequency": x,
+            "recency": tx,
+            "t": age,
+            "monetary_value": m["monetary_value"].to_numpy(dtype=float),
+            "total_value": m["total_value"].to_numpy(dtype=float),
+            "p_alive": alive,
+            "expected_purchases_90d": _finite(
+                np.asarray(analysis.model.expected_purchases(horizon, x, tx, age), dtype=float)
+            ),
+            "clv_12m": clv,
+            "clv_at_risk": at_risk,
+            "next_purchase_at": pd.Timestamp(window.observation_end)
+            + pd.to_timedelta(wait_days, unit="D"),
+            "churn_risk": m["churn_risk"].to_numpy(dtype=float),
+        }
+    )
+    for column in ("r_score", "f_score", "m_score", "fm_score", "segment"):
+        out[column] = m[column].to_numpy()
+    return out[list(METRIC_COLUMNS)]
+
+
+def rfm_only(summary: pd.DataFrame) -> pd.DataFrame:
+    """Scores and segments without a model: the model columns stay empty (NULL)."""
+    out = pd.DataFrame({"customer_key": summary.index.to_numpy()})
+    if summary.empty:
+        return out.reindex(columns=list(METRIC_COLUMNS))
+    scores = rfm_scores(summary)
+    for source, column in (
+        ("frequency", "frequency"),
+        ("recency", "recency"),
+        ("T", "t"),
+        ("monetary_value", "monetary_value"),
+        ("total_value", "total_value"),
+    ):
+        out[column] = summary[source].to_numpy(dtype=float)
+    for column in ("r_score", "f_score", "m_score", "fm_score"):
+        out[column] = scores[column].to_numpy()
+    out["segment"] = np.asarray(segment(scores["r_score"], scores["fm_score"]))
+    out["clv_at_risk"] = 0.0
+    return out.reindex(columns=list(METRIC_COLUMNS))
+
+
+def report_values(analysis: CustomerAnalysis) -> dict[str, Any]:
+    """The report row's columns from a finished analysis: the chosen model's holdout test
+    against the naive baseline, every candidate's report, and both fits' parameters."""
+    best = analysis.selection.report()
+    return {
+        "chosen_model": analysis.model.name,
+        "params": {
+            "model": dict(analysis.model.params_),
+            "spend": dict(analysis.spend.params_),
+            "model_converged": analysis.model.converged_ is not False,
+        },
+        "holdout": analysis.selection.to_dict(),
+        "holdout_mae": best.mae,
+        "baseline_mae": best.baseline_mae,
+        "beats_baseline": bool(best.beats_baseline),
+        "auc_p_alive": best.auc_p_alive,
+        "predicted_purchases": best.predicted_purchases,
+        "actual_purchases": best.actual_purchases,
+        "baseline_predicted_purchases": best.baseline_predicted_purchases,
+        "seconds": dict(analysis.seconds),
+        "message": None,
+    }
+
+
+def mine_and_store_rules(run: CustomerRun, beat: Callable[[dict[str, Any]], None]) -> RulesOutcome:
+    """Pair rules (cross-sell: per item its best partners by lift) for recommendations, and
+    bundles from association rules of up to three items, over the last `rules_days` of baskets."""
+    until = run.observation_end
+    since = until - timedelta(days=run.rules_days)
+    with connect() as conn:
+        baskets, names = read_baskets(conn, run.shop_id, since, until, beat)
+        beat({"phase": "mining rules", "baskets": len(baskets)})
+        columns = [
+            "item_code",
+            "suggestion_code",
+            "suggestion_name",
+            "count",
+            "confidence",
+            "lift",
+            "rank",
+        ]
+        rules = pd.DataFrame(columns=columns)
+        bundles: list[dict[str, Any]] = []
+        if len(baskets) and baskets.matrix.nnz:
+            pairs = cross_sell(baskets, min_count=run.rules_min_count, top=RULES_PER_ITEM)
+            rules = pd.DataFrame(
+                {
+                    "item_code": pairs["item"].to_numpy(),
+                    "suggestion_code": pairs["suggestion"].to_numpy(),
+                    "suggestion_name": [names.get(c) for c in pairs["suggestion"]],
+                    "count": pairs["count"].to_numpy(),
+                    "confidence": pairs["confidence"].to_numpy(),
+                    "lift": pairs["lift"].to_numpy(),
+                    "rank": pairs["rank"].to_numpy(),
+                }
+            )
+            min_count = max(run.rules_min_count, math.ceil(BUNDLE_MIN_SUPPORT * len(baskets)))
+            itemsets = bundle_suggestions(
+                association_rules(baskets, min_support=min_count / len(baskets)), top=BUNDLES
+            )
+            bundles = [
+                {
+                    "items": [{"code": c, "name": names.get(c)} for c in row.items],
+                    "count": int(row.count),
+                    "support": float(row.support),
+                    "confidence": float(row.confidence),
+                    "lift": float(row.lift),
+                }
+                for row in itemsets.itertuples()
+            ]
+        store_rules(conn, run.shop_id, run.report_id, rules)
+        update_report(conn, run.report_id, {"item_rules": len(rules), "bundles": bundles})
+    return RulesOutcome(len(baskets), len(rules), len(bundles))
+
+
+def run_in_child(work: Callable[[Any, Callable[[dict[str, Any]], None]], T], arg: Any) -> T:
+    """Run `work(arg, beat)` in a child process; heartbeat with its latest progress meanwhile.
+    A cancelled activity kills the child; a failure in it becomes an ApplicationError."""
+    context = multiprocessing.get_context("forkserver")
+    # the fork server (a fresh single-threaded process) imports the analytics once; each child
+    # forks from it in milliseconds instead of importing pandas and scipy again
+    context.set_forkserver_preload([__name__])
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_child_main, args=(work, arg, sender), daemon=True)
+    child.start()
+    sender.close()
+    details: dict[str, Any] = {"phase": "starting"}
+    try:
+        while True:
+            _heartbeat(details)
+            if receiver.poll(HEARTBEAT_S):
+                try:
+                    kind, value = receiver.recv()
+                except EOFError:
+                    child.join(5)
+                    raise ApplicationError(
+                        f"the analytics process exited with code {child.exitcode} "
+                        "(out of memory or killed?)"
+                    ) from None
+                if kind == "progress":
+                    details = value
+                elif kind == "result":
+                    result, CHILD_PEAK_RSS_MB[work.__name__] = value
+                    return result  # type: ignore[no-any-return]
+                else:
+                    name, message = value
+                    raise ApplicationError(message, type=name, non_retryable=name in NOT_RETRYABLE)
+            if activity.in_activity() and (
+                activity.is_cancelled() or activity.is_worker_shutdown()
+            ):
+                raise ApplicationError("cancelled while the analytics process ran")
+    finally:
+        receiver.close()
+        if child.is_alive():
+            child.kill()
+        child.join()
+
+
+def _child_main(work: Callable[..., Any], arg: Any, sender: Any) -> None:
+    def beat(details: dict[str, Any]) -> None:
+        sender.send(("progress", details))
+
+    try:
+        result = work(arg, beat)
+        sender.send(("result", (result, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)))
+    except Exception as exc:  # reported to the parent, which fails the activity with it
+        sender.send(("error", (type(exc).__name__, f"{exc}\n{traceback.format_exc()}")))
+    finally:
+        sender.close()
+
+
+def _window(run: CustomerRun) -> Window:
+    end = run.observation_end
+    return Window(
+        end if end.tzinfo else end.replace(tzinfo=UTC), run.timezone, run.freq, run.holdout_periods
+    )
+
+
+def _heartbeat(details: dict[str, Any]) -> None:
+    if activity.in_activity():
+        activity.heartbeat(details)
+
+
+def _finite(values: np.ndarray) -> np.ndarray:
+    return np.where(np.isfinite(values), values, np.nan)

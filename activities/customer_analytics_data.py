@@ -1,0 +1,449 @@
+"""The SQL around the customer analytics: orders in, customer by customer; summaries, metrics
+and item rules out with COPY. Plain psycopg (sync), because the activities that call it run in
+threads or in a child process, and server-side cursors and COPY are psycopg's.
+
+Orders come from `orders_all` (hot and archive tables together). A customer is the order's
+`customer_guid`, or, for guest orders, its e-mail as stored. Cancelled orders are left out; an
+order with a negative total is a refund (see docs/customer-analytics.md); money is
+`total_with_vat × exchange_rate` (the shop's currency; a missing rate counts as 1).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+import psycopg
+from psycopg import sql
+from scipy import sparse
+
+from activities.analytics.customer_spend import DAYS_PER_MONTH, periods_per_month
+from activities.analytics.customers import (
+    Baskets,
+    calibration_holdout_summary,
+    rfm_summary,
+)
+from db.engine import libpq_url
+
+ORDERS = "orders_all"
+ORDER_ITEMS = "order_items_all"
+FETCH_ROWS = 20_000
+COPY_ROWS = 50_000
+PERIOD_UNITS = {"D": "day", "W": "week", "M": "month"}  # PostgreSQL's date_trunc for freq
+SUMMARY_COLUMNS = (
+    "customer_key",
+    "customer_guid",
+    "email",
+    "first_order_at",
+    "last_order_at",
+    "orders",
+    "frequency",
+    "recency",
+    "t",
+    "monetary_value",
+    "total_value",
+    "cal_frequency",
+    "cal_recency",
+    "cal_t",
+    "frequency_holdout",
+)
+METRIC_COLUMNS = (
+    "customer_key",
+    "frequency",
+    "recency",
+    "t",
+    "monetary_value",
+    "total_value",
+    "p_alive",
+    "expected_purchases_90d",
+    "clv_12m",
+    "clv_at_risk",
+    "next_purchase_at",
+    "churn_risk",
+    "r_score",
+    "f_score",
+    "m_score",
+    "fm_score",
+    "segment",
+)
+
+Beat = Callable[[dict[str, Any]], None]
+
+
+def connect() -> psycopg.Connection:
+    return psycopg.connect(libpq_url())
+
+
+@dataclass(frozen=True)
+class Window:
+    """The run's clock in the shop's wall time, where periods are cut."""
+
+    observation_end: datetime  # UTC, aware
+    timezone: str
+    freq: str
+    holdout_periods: int
+
+    def __post_init__(self) -> None:
+        if self.freq not in PERIOD_UNITS:
+            raise ValueError(f"freq must be one of {sorted(PERIOD_UNITS)}, got {self.freq!r}")
+        if self.holdout_periods < 1:
+            raise ValueError(f"holdout_periods must be >= 1, got {self.holdout_periods}")
+
+    @property
+    def local_end(self) -> pd.Timestamp:
+        """The observation end as naive wall time in the shop's zone."""
+        return pd.Timestamp(self.observation_end.astimezone(ZoneInfo(self.timezone))).tz_localize(
+            None
+        )
+
+    @property
+    def local_calibration_end(self) -> pd.Timestamp:
+        """The end of the last period before the holdout (a period boundary, as lifetimes needs)."""
+        return (self.local_end.to_period(self.freq) - self.holdout_periods).end_time.floor("us")
+
+    @property
+    def calibration_end(self) -> datetime:
+        return self.local_calibration_end.tz_localize(ZoneInfo(self.timezone)).to_pydatetime()
+
+    @property
+    def days_per_period(self) -> float:
+        return DAYS_PER_MONTH / periods_per_month(self.freq)
+
+
+def _customer_filter(phase: str) -> tuple[str, str]:
+    """(key column, the condition that selects the phase's orders)."""
+    if phase == "registered":
+        return "customer_guid", "customer_guid IS NOT NULL"
+    if phase == "guests":
+        return "email", "customer_guid IS NULL AND email IS NOT NULL AND email <> ''"
+    raise ValueError(f"unknown customer phase {phase!r}; use 'registered' or 'guests'")
+
+
+def chunk_upper_key(
+    conn: psycopg.Connection,
+    shop_id: int,
+    phase: str,
+    after: str | None,
+    limit: int,
+    observation_end: datetime,
+) -> tuple[int, str | None]:
+    """(customers in the next chunk, the last key of it) by keyset over the phase's key index."""
+    column, where = _customer_filter(phase)
+    after_clause = sql.SQL(f"AND {column} > %(after)s") if after is not None else sql.SQL("")
+    query = sql.SQL(
+        "SELECT count(*) OVER (), k::text FROM ("
+        f"SELECT DISTINCT {column} AS k FROM {ORDERS} "
+        f"WHERE shop_id = %(shop)s AND {where} AND NOT cancelled AND created_at <= %(end)s "
+        "{after} ORDER BY 1 LIMIT %(limit)s) keys ORDER BY k DESC LIMIT 1"
+    ).format(after=after_clause)
+    row = conn.execute(
+        query, {"shop": shop_id, "after": after, "limit": limit, "end": observation_end}
+    ).fetchone()
+    return (0, None) if row is None else (int(row[0]), row[1])
+
+
+def read_customer_periods(
+    conn: psycopg.Connection,
+    shop_id: int,
+    phase: str,
+    after: str | None,
+    upto: str,
+    window: Window,
+    beat: Beat,
+) -> pd.DataFrame:
+    """One row per (customer, period, purchase-or-refund) of the customers in (after, upto]:
+    summed value, order count, first and last order time. Streamed from a server-side cursor
+    a batch at a time; raw orders never reach Python."""
+    column, where = _customer_filter(phase)
+    after_clause = f"AND {column} > %(after)s" if after is not None else ""
+    query = (
+        f"SELECT {column}::text AS customer_key, "
+        "date_trunc(%(unit)s, created_at AT TIME ZONE %(tz)s) AS period, "
+        "total_with_vat < 0 AS refund, "
+        "sum(total_with_vat * coalesce(exchange_rate, 1))::float8 AS value, "
+        "count(*)::int AS orders, min(created_at) AS first_at, max(created_at) AS last_at "
+        f"FROM {ORDERS} WHERE shop_id = %(shop)s AND {where} AND NOT cancelled "
+        f"AND created_at <= %(end)s {after_clause} AND {column} <= %(upto)s "
+        "GROUP BY 1, 2, 3"
+    )
+    params = {
+        "shop": shop_id,
+        "after": after,
+        "upto": upto,
+        "end": window.observation_end,
+        "unit": PERIOD_UNITS[window.freq],
+        "tz": window.timezone,
+    }
+    columns = ["customer_key", "period", "refund", "value", "orders", "first_at", "last_at"]
+    batches = []
+    with conn.cursor(name=f"customer_periods_{phase}") as cur:
+        cur.execute(query, params)
+        while rows := cur.fetchmany(FETCH_ROWS):
+            batches.append(pd.DataFrame.from_records(rows, columns=columns))
+            beat({"rows": sum(len(b) for b in batches)})
+    if not batches:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(batches, ignore_index=True)
+
+
+def summarise_chunk(periods: pd.DataFrame, phase: str, window: Window) -> pd.DataFrame:
+    """Per customer of the chunk: the whole-history and the calibration summary (SUMMARY_COLUMNS).
+    Customers with only refunds have no purchase and are left out, as `rfm_summary` does."""
+    if periods.empty:
+        return pd.DataFrame(columns=SUMMARY_COLUMNS)
+    key, when, value = "customer_key", "period", "value"
+    full = rfm_summary(periods, key, when, value, window.local_end, window.freq)
+    calibration = calibration_holdout_summary(
+        periods, key, when, value, window.local_calibration_end, window.local_end, window.freq
+    )
+    purchases = (
+        periods.loc[~periods["refund"].astype(bool)]
+        .groupby(key)
+        .agg(
+            first_order_at=("first_at", "min"),
+            last_order_at=("last_at", "max"),
+            orders=("orders", "sum"),
+        )
+    )
+    out = full.rename(columns={"T": "t"}).join(purchases, how="left")
+    cal = calibration[["frequency", "recency", "T", "frequency_holdout"]].rename(
+        columns={"frequency": "cal_frequency", "recency": "cal_recency", "T": "cal_t"}
+    )
+    out = out.join(cal, how="left").reset_index()
+    out["customer_guid"] = out[key] if phase == "registered" else None
+    out["email"] = out[key] if phase == "guests" else None
+    return out[list(SUMMARY_COLUMNS)]
+
+
+def stage_summaries(conn: psycopg.Connection, report_id: int, summaries: pd.DataFrame) -> None:
+    """Upsert the chunk's summaries (a retried chunk overwrites its own rows)."""
+    names = ", ".join(SUMMARY_COLUMNS)
+    with conn.transaction():
+        conn.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS staged_customers ON COMMIT DELETE ROWS AS "
+            f"SELECT {names} FROM customer_run_summaries WITH NO DATA"
+        )
+        conn.execute("TRUNCATE staged_customers")
+        _copy_frame(conn, "staged_customers", summaries)
+        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in SUMMARY_COLUMNS[1:])
+        conn.execute(
+            f"INSERT INTO customer_run_summaries (report_id, {names}) "
+            f"SELECT %s, {names} FROM staged_customers "
+            f"ON CONFLICT (report_id, customer_key) DO UPDATE SET {updates}",
+            (report_id,),
+        )
+
+
+def read_summaries(
+    conn: psycopg.Connection, report_id: int, window: Window, beat: Beat
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(whole-history summary, calibration summary) of a run, indexed by customer key, in the
+    shapes `analyse_summaries` takes."""
+    columns = [
+        "customer_key",
+        "frequency",
+        "recency",
+        "T",
+        "monetary_value",
+        "total_value",
+        "cal_frequency",
+        "cal_recency",
+        "cal_t",
+        "frequency_holdout",
+    ]
+    batches = []
+    with conn.cursor(name="customer_summaries") as cur:
+        cur.execute(
+            "SELECT customer_key, frequency, recency, t, monetary_value, total_value, "
+            "cal_frequency, cal_recency, cal_t, frequency_holdout "
+            "FROM customer_run_summaries WHERE report_id = %s ORDER BY customer_key",
+            (report_id,),
+        )
+        while rows := cur.fetchmany(FETCH_ROWS * 5):
+            batches.append(pd.DataFrame.from_records(rows, columns=columns))
+            beat({"phase": "reading summaries", "customers": sum(len(b) for b in batches)})
+    frame = (
+        pd.concat(batches, ignore_index=True) if batches else pd.DataFrame(columns=columns)
+    ).set_index("customer_key")
+    numeric = frame.astype(float)
+    summary = numeric[["frequency", "recency", "T", "monetary_value", "total_value"]]
+    calibrated = numeric.loc[numeric["cal_frequency"].notna()]
+    calibration = pd.DataFrame(
+        {
+            "frequency": calibrated["cal_frequency"],
+            "recency": calibrated["cal_recency"],
+            "T": calibrated["cal_t"],
+            "frequency_holdout": calibrated["frequency_holdout"].fillna(0.0),
+            "duration_holdout": float(window.holdout_periods),
+        },
+        index=calibrated.index,
+    )
+    return summary, calibration
+
+
+def store_metrics(
+    conn: psycopg.Connection,
+    shop_id: int,
+    report_id: int,
+    metrics: pd.DataFrame,
+    report: dict[str, Any],
+) -> None:
+    """Replace the shop's customer metrics with this run's and update its report, in one
+    transaction, so readers see the previous run or this one, never a mix."""
+    names = ", ".join(METRIC_COLUMNS)
+    with conn.transaction():
+        conn.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS scored_customers ("
+            "customer_key text, frequency float8, recency float8, t float8, "
+            "monetary_value numeric, total_value numeric, p_alive float8, "
+            "expected_purchases_90d float8, clv_12m numeric, clv_at_risk numeric, "
+            "next_purchase_at timestamptz, churn_risk float8, r_score int2, f_score int2, "
+            "m_score int2, fm_score int2, segment text) ON COMMIT DELETE ROWS"
+        )
+        conn.execute("TRUNCATE scored_customers")
+        _copy_frame(conn, "scored_customers", metrics[list(METRIC_COLUMNS)])
+        updates = ", ".join(
+            f"{c} = EXCLUDED.{c}"
+            for c in (
+                "customer_guid",
+                "email",
+                "report_id",
+                "first_order_at",
+                "last_order_at",
+                "orders",
+                *METRIC_COLUMNS[1:],
+                "computed_at",
+            )
+        )
+        conn.execute(
+            "INSERT INTO customer_metrics (shop_id, customer_guid, email, report_id, "
+            f"first_order_at, last_order_at, orders, computed_at, {names}) "
+            "SELECT %(shop)s, s.customer_guid, s.email, %(report)s, s.first_order_at, "
+            "s.last_order_at, s.orders, now(), "
+            + ", ".join(f"x.{c}" for c in METRIC_COLUMNS)
+            + " FROM scored_customers x JOIN customer_run_summaries s "
+            "ON s.report_id = %(report)s AND s.customer_key = x.customer_key "
+            f"ON CONFLICT (shop_id, customer_key) DO UPDATE SET {updates}",
+            {"shop": shop_id, "report": report_id},
+        )
+        conn.execute(
+            "DELETE FROM customer_metrics WHERE shop_id = %s AND report_id <> %s",
+            (shop_id, report_id),
+        )
+        update_report(conn, report_id, report)
+
+
+def update_report(conn: psycopg.Connection, report_id: int, values: dict[str, Any]) -> None:
+    if not values:
+        return
+    assignments = sql.SQL(", ").join(
+        sql.SQL("{} = {}").format(sql.Identifier(k), sql.Placeholder(k)) for k in values
+    )
+    conn.execute(
+        sql.SQL("UPDATE customer_model_reports SET {} WHERE id = %(report_id)s").format(
+            assignments
+        ),
+        {**{k: _jsonable(v) for k, v in values.items()}, "report_id": report_id},
+    )
+
+
+def read_baskets(
+    conn: psycopg.Connection, shop_id: int, since: datetime, until: datetime, beat: Beat
+) -> tuple[Baskets, dict[str, str]]:
+    """The shop's baskets as a sparse basket x item matrix (built as they stream) and the item
+    names by code."""
+    codes: dict[str, int] = {}
+    indices: list[np.ndarray] = []
+    lengths: list[int] = []
+    with conn.cursor(name="customer_baskets") as cur:
+        cur.execute(
+            "SELECT array_agg(code ORDER BY code) FROM ("
+            f"SELECT DISTINCT order_code, created_at, code FROM {ORDER_ITEMS} "
+            "WHERE shop_id = %s AND item_type = 'product' AND code IS NOT NULL AND code <> '' "
+            "AND created_at > %s AND created_at <= %s) lines GROUP BY order_code, created_at",
+            (shop_id, since, until),
+        )
+        while rows := cur.fetchmany(FETCH_ROWS):
+            for (basket,) in rows:
+                indices.append(
+                    np.fromiter((codes.setdefault(c, len(codes)) for c in basket), np.int32)
+                )
+                lengths.append(len(basket))
+            beat({"phase": "reading baskets", "baskets": len(lengths)})
+    indptr = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=indptr[1:])
+    flat = np.concatenate(indices) if indices else np.zeros(0, dtype=np.int32)
+    matrix = sparse.csr_matrix(
+        (np.ones(len(flat), dtype=np.int32), flat, indptr), shape=(len(lengths), len(codes))
+    )
+    items = pd.Index(list(codes))
+    names = dict(
+        conn.execute(
+            "SELECT DISTINCT ON (code) code, name FROM "
+            f"{ORDER_ITEMS} WHERE shop_id = %s AND item_type = 'product' AND code = ANY(%s) "
+            "ORDER BY code, created_at DESC",
+            (shop_id, list(codes)),
+        ).fetchall()
+    )
+    return Baskets(matrix, items, pd.RangeIndex(len(lengths))), names
+
+
+def store_rules(
+    conn: psycopg.Connection, shop_id: int, report_id: int, rules: pd.DataFrame
+) -> None:
+    """Replace the shop's item rules (columns of CustomerItemRule) in one transaction."""
+    with conn.transaction():
+        conn.execute("DELETE FROM customer_item_rules WHERE shop_id = %s", (shop_id,))
+        frame = rules.assign(shop_id=shop_id, report_id=report_id)[
+            [
+                "shop_id",
+                "item_code",
+                "suggestion_code",
+                "suggestion_name",
+                "count",
+                "confidence",
+                "lift",
+                "rank",
+                "report_id",
+            ]
+        ]
+        _copy_frame(conn, "customer_item_rules", frame)
+
+
+def _copy_frame(conn: psycopg.Connection, table: str, frame: pd.DataFrame) -> None:
+    """COPY a frame in CSV slices (empty field = NULL), columns by name."""
+    columns = sql.SQL(", ").join(sql.Identifier(c) for c in frame.columns)
+    statement = sql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT csv)").format(
+        sql.Identifier(table), columns
+    )
+    with conn.cursor() as cur, cur.copy(statement) as copy:
+        for lo in range(0, len(frame), COPY_ROWS):
+            buffer = io.StringIO()
+            frame.iloc[lo : lo + COPY_ROWS].to_csv(buffer, header=False, index=False)
+            copy.write(buffer.getvalue())
+
+
+def _jsonable(value: Any) -> Any:
+    """NaN and infinities become None (PostgreSQL's jsonb refuses them); dicts and lists as JSON."""
+    from psycopg.types.json import Jsonb
+
+    def clean(v: Any) -> Any:
+        if isinstance(v, float) and not math.isfinite(v):
+            return None
+        if isinstance(v, dict):
+            return {k: clean(x) for k, x in v.items()}
+        if isinstance(v, list | tuple):
+            return [clean(x) for x in v]
+        if isinstance(v, np.generic):
+            return clean(v.item())
+        return v
+
+    value = clean(value)
+    return Jsonb(value) if isinstance(value, dict | list) else value

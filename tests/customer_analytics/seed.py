@@ -1,0 +1,159 @@
+"""Orders and items of a simulated BG/NBD shop, COPYed into PostgreSQL (tests and the benchmark).
+
+Customers come from the pure module's simulation (`simulate_transactions`: Poisson purchases,
+Beta dropout, Gamma-Gamma values, 2 % refunds as negative orders). Every third customer is a
+guest (an e-mail, no GUID). Items: each order holds one to three products; products 2k and
+2k + 1 are often bought together, so the rule mining has pairs to find.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import psycopg
+
+from activities.analytics.customer_simulation import simulate_transactions
+from db.partitions import Quarter, create_partition_sql
+
+PRODUCTS = 40
+
+
+@dataclass(frozen=True)
+class SeededShop:
+    shop_id: int
+    orders: pd.DataFrame  # customer_key, created_at (UTC), total, code; what the SQL path reads
+    customers: int
+
+
+def customer_keys(shop_id: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(customer_guid or None, email or None) per simulated customer index."""
+    guids = np.array(
+        [
+            None if i % 3 == 0 else str(uuid.uuid5(uuid.NAMESPACE_URL, f"shop{shop_id}/c{i}"))
+            for i in range(n)
+        ],
+        dtype=object,
+    )
+    emails = np.array(
+        [f"guest{i}@shop{shop_id}.example" if i % 3 == 0 else None for i in range(n)],
+        dtype=object,
+    )
+    return guids, emails
+
+
+def simulated_orders(
+    shop_id: int, customers: int, *, seed: int, start: str = "2023-01-02", days: int = 728
+) -> pd.DataFrame:
+    """The simulated order table of a shop, with 1 % zero-value orders and customer keys."""
+    rng = np.random.default_rng(seed)
+    frame = simulate_transactions(customers, start=start, days=days, rng=rng)
+    free = (rng.random(len(frame)) < 0.01) & (frame["total"] > 0)
+    frame.loc[free, "total"] = 0.0
+    guids, emails = customer_keys(shop_id, customers)
+    idx = frame["customer_id"].to_numpy()
+    frame["customer_guid"] = guids[idx]
+    frame["email"] = emails[idx]
+    frame["customer_key"] = np.where(
+        frame["customer_guid"].isna(), frame["email"], frame["customer_guid"]
+    )
+    frame["created_at"] = frame["created_at"].dt.tz_localize("UTC")
+    frame["code"] = [f"S{shop_id}-{i:08d}" for i in range(len(frame))]
+    return frame
+
+
+def copy_orders(
+    conn: psycopg.Connection,
+    shop_id: int,
+    orders: pd.DataFrame,
+    *,
+    archive_before: pd.Timestamp | None = None,
+    items: bool = True,
+    seed: int = 0,
+) -> None:
+    """COPY the orders (and items) in; orders before `archive_before` go to the archive tables
+    (their quarter partitions are created), as a retention move would have left them."""
+    hot = orders
+    if archive_before is not None:
+        old = orders["created_at"] < archive_before
+        for quarter in {Quarter.of(t.to_pydatetime()) for t in orders.loc[old, "created_at"]}:
+            for table in ("orders_archive", "order_items_archive"):
+                conn.execute(create_partition_sql(table, quarter))
+        _copy_orders(conn, "orders_archive", shop_id, orders.loc[old])
+        if items:
+            _copy_items(conn, "order_items_archive", shop_id, orders.loc[old], seed)
+        hot = orders.loc[~old]
+    _copy_orders(conn, "orders", shop_id, hot)
+    if items:
+        _copy_items(conn, "order_items", shop_id, hot, seed + 1)
+    conn.commit()
+
+
+def _copy_orders(conn: psycopg.Connection, table: str, shop_id: int, orders: pd.DataFrame) -> None:
+    frame = pd.DataFrame(
+        {
+            "shop_id": shop_id,
+            "code": orders["code"].to_numpy(),
+            "created_at": orders["created_at"].to_numpy(),
+            "customer_guid": orders["customer_guid"].to_numpy(),
+            "email": orders["email"].to_numpy(),
+            "total_with_vat": orders["total"].round(2).to_numpy(),
+            "cancelled": False,
+        }
+    )
+    frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True)
+    _copy(conn, table, frame)
+
+
+def _copy_items(
+    conn: psycopg.Connection, table: str, shop_id: int, orders: pd.DataFrame, seed: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    purchases = orders.loc[orders["total"] >= 0]
+    n = len(purchases)
+    first = rng.integers(0, PRODUCTS, n)
+    partner = np.where(first % 2 == 0, first + 1, first - 1)
+    with_partner = rng.random(n) < 0.6
+    third = rng.integers(0, PRODUCTS, n)
+    with_third = rng.random(n) < 0.3
+    rows = [pd.DataFrame({"order": np.arange(n), "product": first, "line": 1})]
+    rows.append(
+        pd.DataFrame(
+            {"order": np.flatnonzero(with_partner), "product": partner[with_partner], "line": 2}
+        )
+    )
+    rows.append(
+        pd.DataFrame({"order": np.flatnonzero(with_third), "product": third[with_third], "line": 3})
+    )
+    lines = pd.concat(rows, ignore_index=True)
+    frame = pd.DataFrame(
+        {
+            "shop_id": shop_id,
+            "order_code": purchases["code"].to_numpy()[lines["order"]],
+            "item_id": lines["line"].to_numpy(),
+            "created_at": pd.to_datetime(
+                purchases["created_at"].to_numpy()[lines["order"]], utc=True
+            ),
+            "item_type": "product",
+            "code": [f"P{p:03d}" for p in lines["product"]],
+            "name": [f"Product {p}" for p in lines["product"]],
+            "amount": 1,
+            "price_with_vat": 100,
+        }
+    )
+    _copy(conn, table, frame)
+
+
+def _copy(conn: psycopg.Connection, table: str, frame: pd.DataFrame) -> None:
+    columns = ", ".join(frame.columns)
+    with (
+        conn.cursor() as cur,
+        cur.copy(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv)") as copy,
+    ):
+        for lo in range(0, len(frame), 100_000):
+            buffer = io.StringIO()
+            frame.iloc[lo : lo + 100_000].to_csv(buffer, header=False, index=False)
+            copy.write(buffer.getvalue())

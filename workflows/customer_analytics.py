@@ -1,0 +1,302 @@
+"""CustomerAnalyticsWorkflow: one shop's nightly customer intelligence, with a track record.
+
+Orders stream customer chunk by customer chunk (registered customers by GUID, then guests by
+e-mail), each chunk summarised and staged; the fit reads the summaries, picks the model that
+predicted the kept-back periods best, scores every customer and stores metrics and the report;
+item rules for recommendations are mined from the baskets. Not enough data is a stored shop
+state, not a failure.
+
+One run per shop at a time: the workflow id `analytics:customers:{shop_id}` is the lock. The
+app-wide schedule `analytics-customers-nightly` runs `CustomerAnalyticsNightlyWorkflow`, which
+starts one child per active shop under that id, a few at a time, skipping shops whose run (e.g.
+one started from the API) is still going.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import (
+    ActivityError,
+    ApplicationError,
+    ChildWorkflowError,
+    WorkflowAlreadyStartedError,
+)
+from temporalio.workflow import ParentClosePolicy
+
+from workflows import search_attributes
+from workflows.queues import Queue
+
+NIGHTLY_SCHEDULE_ID = "analytics-customers-nightly"
+NIGHTLY_WORKFLOW_ID = "analytics:customers:nightly"
+CUSTOMER_PHASES = ("registered", "guests")  # keyset order: customer GUIDs, then guest e-mails
+
+DB_RETRY = RetryPolicy(maximum_attempts=5, initial_interval=timedelta(seconds=2))
+HEAVY_RETRY = RetryPolicy(maximum_attempts=3, initial_interval=timedelta(seconds=10))
+
+
+def workflow_id(shop_id: int) -> str:
+    return f"analytics:customers:{shop_id}"
+
+
+@dataclass(frozen=True)
+class CustomerAnalyticsRequest:
+    shop_id: int
+    trigger: str = "schedule"  # schedule | manual
+
+
+@dataclass(frozen=True)
+class StartRunRequest:
+    shop_id: int
+    trigger: str
+    workflow_id: str
+    run_id: str
+    started_at: datetime  # the workflow's clock: the observation end of this run
+
+
+@dataclass(frozen=True)
+class CustomerRun:
+    """What every step of one run needs; made once by `start_customer_run`."""
+
+    report_id: int
+    shop_id: int
+    timezone: str
+    freq: str
+    holdout_periods: int
+    observation_end: datetime  # UTC
+    customers_total: int
+    chunk_customers: int
+    rules_min_count: int
+    rules_days: int
+
+
+@dataclass(frozen=True)
+class ChunkRequest:
+    run: CustomerRun
+    phase: str  # one of CUSTOMER_PHASES
+    after: str | None  # the last customer key of the previous chunk
+
+
+@dataclass(frozen=True)
+class ChunkResult:
+    customers: int
+    orders: int
+    last_key: str | None  # None when the phase has no customers left
+
+
+@dataclass(frozen=True)
+class FitOutcome:
+    status: str  # completed | not_enough_data
+    message: str | None
+    customers: int
+    chosen_model: str | None = None
+    beats_baseline: bool | None = None
+
+
+@dataclass(frozen=True)
+class RulesOutcome:
+    baskets: int
+    rules: int
+    bundles: int
+
+
+@dataclass(frozen=True)
+class FinishRequest:
+    report_id: int
+    status: str  # completed | not_enough_data | failed
+    message: str | None = None
+
+
+@dataclass(frozen=True)
+class CustomerAnalyticsResult:
+    shop_id: int
+    report_id: int
+    status: str
+    message: str | None
+    customers: int
+    chosen_model: str | None
+    item_rules: int
+
+
+@dataclass
+class Progress:
+    phase: str = (
+        "starting"  # summarising | fitting | recommendations | done | not_enough_data | failed
+    )
+    customers_processed: int = 0
+    customers_total: int | None = None
+    report_id: int | None = None
+    message: str | None = None
+
+
+@workflow.defn
+class CustomerAnalyticsWorkflow:
+    def __init__(self) -> None:
+        self._progress = Progress()
+
+    @workflow.query
+    def progress(self) -> Progress:
+        return self._progress
+
+    @workflow.run
+    async def run(self, req: CustomerAnalyticsRequest) -> CustomerAnalyticsResult:
+        info = workflow.info()
+        run: CustomerRun = await workflow.execute_activity(
+            "start_customer_run",
+            StartRunRequest(
+                req.shop_id, req.trigger, info.workflow_id, info.run_id, workflow.now()
+            ),
+            start_to_close_timeout=timedelta(minutes=10),
+            retry_policy=DB_RETRY,
+            result_type=CustomerRun,
+        )
+        self._progress.report_id = run.report_id
+        self._progress.customers_total = run.customers_total
+        try:
+            self._progress.phase = "summarising"
+            for phase in CUSTOMER_PHASES:
+                await self._summarise(run, phase)
+            self._progress.phase = "fitting"
+            fit: FitOutcome = await workflow.execute_activity(
+                "fit_customer_models",
+                run,
+                start_to_close_timeout=timedelta(hours=2),
+                heartbeat_timeout=timedelta(minutes=2),
+                retry_policy=HEAVY_RETRY,
+                result_type=FitOutcome,
+            )
+            self._progress.phase = "recommendations"
+            rules: RulesOutcome = await workflow.execute_activity(
+                "mine_item_rules",
+                run,
+                start_to_close_timeout=timedelta(hours=1),
+                heartbeat_timeout=timedelta(minutes=2),
+                retry_policy=HEAVY_RETRY,
+                result_type=RulesOutcome,
+            )
+        except ActivityError as exc:
+            message = _reason(exc)
+            self._progress.phase, self._progress.message = "failed", message
+            await workflow.execute_activity(
+                "finish_customer_run",
+                FinishRequest(run.report_id, "failed", message),
+                start_to_close_timeout=timedelta(minutes=5),
+                retry_policy=DB_RETRY,
+            )
+            raise ApplicationError(
+                f"customer analytics of shop {req.shop_id} failed: {message}", non_retryable=True
+            ) from exc
+        await workflow.execute_activity(
+            "finish_customer_run",
+            FinishRequest(run.report_id, fit.status, fit.message),
+            start_to_close_timeout=timedelta(minutes=5),
+            retry_policy=DB_RETRY,
+        )
+        self._progress.phase = "done" if fit.status == "completed" else fit.status
+        self._progress.message = fit.message
+        return CustomerAnalyticsResult(
+            req.shop_id,
+            run.report_id,
+            fit.status,
+            fit.message,
+            fit.customers,
+            fit.chosen_model,
+            rules.rules,
+        )
+
+    async def _summarise(self, run: CustomerRun, phase: str) -> None:
+        after: str | None = None
+        while True:
+            chunk: ChunkResult = await workflow.execute_activity(
+                "summarise_customer_chunk",
+                ChunkRequest(run, phase, after),
+                start_to_close_timeout=timedelta(minutes=30),
+                heartbeat_timeout=timedelta(minutes=2),
+                retry_policy=DB_RETRY,
+                result_type=ChunkResult,
+            )
+            self._progress.customers_processed += chunk.customers
+            if chunk.last_key is None:
+                return
+            after = chunk.last_key
+
+
+def _reason(err: BaseException) -> str:
+    cause: BaseException | None = err
+    while isinstance(cause, ActivityError | ChildWorkflowError) and cause.cause is not None:
+        cause = cause.cause
+    return str(cause or err)[:2000]
+
+
+@dataclass(frozen=True)
+class ShopOutcome:
+    shop_id: int
+    status: str  # completed | not_enough_data | failed | already_running
+
+
+@dataclass(frozen=True)
+class NightlyRequest:
+    shop_ids: list[int] | None = None  # None: every active shop (continue-as-new passes the rest)
+    parallel: int | None = None  # None: the setting analytics.customers.parallel_shops
+    done: list[ShopOutcome] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class NightlyPlan:
+    shop_ids: list[int]
+    parallel: int
+
+
+@workflow.defn
+class CustomerAnalyticsNightlyWorkflow:
+    """Scheduled: one CustomerAnalyticsWorkflow per active shop, `parallel` at a time."""
+
+    def __init__(self) -> None:
+        self._outcomes: list[ShopOutcome] = []
+
+    @workflow.query
+    def outcomes(self) -> list[ShopOutcome]:
+        return self._outcomes
+
+    @workflow.run
+    async def run(self, req: NightlyRequest | None = None) -> list[ShopOutcome]:
+        req = req or NightlyRequest()
+        self._outcomes = list(req.done)
+        plan: NightlyPlan = await workflow.execute_activity(
+            "plan_customer_analytics",
+            req.shop_ids,
+            start_to_close_timeout=timedelta(minutes=2),
+            retry_policy=DB_RETRY,
+            result_type=NightlyPlan,
+        )
+        parallel = max(1, req.parallel or plan.parallel)
+        pending = list(plan.shop_ids)
+        while pending:
+            batch, pending = pending[:parallel], pending[parallel:]
+            started = []
+            for shop_id in batch:
+                try:
+                    handle = await workflow.start_child_workflow(
+                        CustomerAnalyticsWorkflow.run,
+                        CustomerAnalyticsRequest(shop_id, "schedule"),
+                        id=workflow_id(shop_id),
+                        task_queue=Queue.ANALYTICS.value,
+                        parent_close_policy=ParentClosePolicy.ABANDON,
+                        search_attributes=search_attributes.for_run("analytics-customers", shop_id),
+                    )
+                except WorkflowAlreadyStartedError:
+                    self._outcomes.append(ShopOutcome(shop_id, "already_running"))
+                    continue
+                started.append((shop_id, handle))
+            for shop_id, handle in started:
+                try:
+                    result: CustomerAnalyticsResult = await handle
+                    self._outcomes.append(ShopOutcome(shop_id, result.status))
+                except ChildWorkflowError:
+                    self._outcomes.append(ShopOutcome(shop_id, "failed"))
+            if pending and workflow.info().is_continue_as_new_suggested():
+                workflow.continue_as_new(NightlyRequest(pending, parallel, self._outcomes))
+        return self._outcomes

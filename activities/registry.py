@@ -8,6 +8,7 @@ from typing import Any
 from activities import archive, backups, cleanup, integrity, legacy_migration, partitions, system
 from activities import customer_analytics as customer_analytics_activities
 from activities import installation as installation_activities
+from activities import monitoring as monitoring_activities
 from activities import snapshots as snapshot_activities
 from activities import sync as sync_activities
 from activities import tokens as token_activities
@@ -45,3 +46,4 @@ ACTIVITIES[Queue.SNAPSHOTS] = [
 ACTIVITIES.setdefault(Queue.TOKENS, []).extend([*token_activities.ACTIVITIES, *installation_activities.ACTIVITIES])
 ACTIVITIES.setdefault(Queue.SYNC, []).extend(sync_activities.ACTIVITIES)
 ACTIVITIES.setdefault(Queue.ANALYTICS, []).extend(customer_analytics_activities.ACTIVITIES)
+ACTIVITIES.setdefault(Queue.SYSTEM, []).extend(monitoring_activities.ACTIVITIES)

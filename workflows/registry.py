@@ -9,6 +9,7 @@ from workflows.installation import InstallationWorkflow
 from workflows.integrity import IntegrityWorkflow
 from workflows.legacy_migration import LegacyMigrationWorkflow
 from workflows.maintenance import ArchiveRestoreWorkflow, PartitionMaintenanceWorkflow
+from workflows.monitoring import MonitoringChecksWorkflow, MonitoringSnapshotWorkflow
 from workflows.queues import Queue
 from workflows.snapshots import SnapshotSweepWorkflow, SnapshotWorkflow
 from workflows.sync import SyncWorkflow
@@ -24,3 +25,4 @@ WORKFLOWS[Queue.SNAPSHOTS] = [SnapshotWorkflow, SnapshotSweepWorkflow]
 WORKFLOWS.setdefault(Queue.TOKENS, []).extend([ShopTokenWorkflow, InstallationWorkflow])
 WORKFLOWS.setdefault(Queue.SYNC, []).append(SyncWorkflow)
 WORKFLOWS.setdefault(Queue.ANALYTICS, []).extend([CustomerAnalyticsWorkflow, CustomerAnalyticsNightlyWorkflow])
+WORKFLOWS.setdefault(Queue.SYSTEM, []).extend([MonitoringSnapshotWorkflow, MonitoringChecksWorkflow])

@@ -8,6 +8,8 @@ from api.routes import (
     backups,
     health,
     install,
+    metrics,
+    monitoring,
     notifications,
     orders,
     settings,
@@ -30,4 +32,6 @@ ROUTERS: list[APIRouter] = [
     backups.router,
     orders.router,
     admin_db.router,
+    monitoring.router,
+    metrics.router,
 ]

@@ -26,6 +26,16 @@ from db.models.customer_analytics import (
 )
 from db.models.customers import Customer
 from db.models.integrity import IntegrityFinding, IntegrityRun
+from db.models.monitoring import (
+    Alert,
+    CheckState,
+    ErrorGroup,
+    ErrorMinute,
+    LatencyMinute,
+    StatementSample,
+    StatementTotal,
+    TableSize,
+)
 from db.models.notifications import Notification
 from db.models.orders import Order, OrderItem
 from db.models.settings import AppSetting
@@ -36,6 +46,14 @@ from db.models.users import ApiToken, ShopMembership, User, UserSession
 from db.models.webhooks import WebhookEvent
 
 __all__ = [
+    "Alert",
+    "CheckState",
+    "ErrorGroup",
+    "ErrorMinute",
+    "LatencyMinute",
+    "StatementSample",
+    "StatementTotal",
+    "TableSize",
     "ApiToken",
     "AppSetting",
     "ArchiveHold",

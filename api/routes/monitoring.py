@@ -1,0 +1,52 @@
+"""Admin → Monitoring: one report of queues, workflows, database, errors, latency and caches, each
+check with its state; and the actions taken from it (retry a failed run, pause/trigger schedules)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from api.deps import AdminCaller, TemporalDep
+from api.services.monitoring.actions import retry_run, schedule_action
+from db.telemetry_store import STORE
+from infra.monitoring.report import build_report
+from infra.temporal import connect
+
+router = APIRouter(prefix="/api/admin/monitoring", tags=["admin"])
+TEMPORAL_CONNECT_TIMEOUT = 2.0
+
+
+class RetryIn(BaseModel):
+    run_id: str
+
+
+async def _temporal() -> tuple[Any, str | None]:
+    """The client, or None and why: the page still shows every part that does not need Temporal."""
+    try:
+        return await asyncio.wait_for(connect(), TEMPORAL_CONNECT_TIMEOUT), None
+    except Exception as exc:
+        return None, f"Temporal is not reachable: {exc or type(exc).__name__}"
+
+
+@router.get("")
+async def monitoring(_: AdminCaller) -> dict[str, Any]:
+    """Every part with its data and every check with state ok / warn / critical / unavailable."""
+    await asyncio.to_thread(STORE.flush)  # this process's latest figures, not five seconds old
+    client, problem = await _temporal()
+    return (await build_report(client, problem)).as_dict()
+
+
+@router.post("/workflows/{workflow_id}/retry", status_code=202)
+async def retry(workflow_id: str, body: RetryIn, caller: AdminCaller, temporal: TemporalDep) -> dict[str, Any]:
+    """Reset a failed run to its first workflow task: a new run with the same input."""
+    return await retry_run(temporal, workflow_id, body.run_id, caller.user.email)
+
+
+@router.post("/schedules/{schedule_id}/{action}")
+async def schedule(
+    schedule_id: str, action: Literal["pause", "unpause", "trigger"], caller: AdminCaller, temporal: TemporalDep
+) -> dict[str, Any]:
+    return await schedule_action(temporal, schedule_id, action, caller.user.email)

@@ -1,0 +1,455 @@
+"""Database health with PgHero's checks and default thresholds, plus our own data-shape checks.
+
+PgHero defaults: long-running query 60 s, slow statement mean ≥ 20 ms over ≥ 100 calls,
+connections warning at 500, cache hit rate below 99 %, sequences past 90 % of their type's
+maximum, transaction ids within 10 M of wraparound, tables within 2 M of
+autovacuum_freeze_max_age; unused, duplicate and invalid indexes and tables read mostly by
+sequential scan come from db/audit.py (shared with `shopops maintenance index-audit`).
+Slow statements read the 5-minute pg_stat_statements snapshots of the last 24 h, not the
+server's totals since its last reset. Ours: rows in default partitions (maintenance keeps them
+empty), backup age and restore verification, and how long ago maintenance last ran.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.app_settings import get_setting
+from db.audit import CHECKS as AUDIT_CHECKS
+from db.audit import STATEMENTS_MISSING, STATEMENTS_NOT_LOADED, run_check
+from db.engine import session_factory
+from infra.monitoring.checks import Check, Context, Measurement
+
+AUDITED = ("unused_indexes", "duplicate_indexes", "invalid_indexes", "sequential_scans", "missing_access_path_indexes")
+DEFAULT_PARTITION_PROBE = 100_000  # rows counted at most per default partition
+SLOW_WINDOW = timedelta(hours=24)
+TOP = 25
+SLOW_CALLS = 100  # PgHero slow_query_calls
+
+
+async def _rows(session: AsyncSession, sql: str, **params: Any) -> list[dict[str, Any]]:
+    result = await session.execute(text(sql), params)
+    return [
+        {k: v if isinstance(v, str | int | float | bool | None) else (v.isoformat() if hasattr(v, "isoformat") else str(v))
+         for k, v in row.items()}
+        for row in result.mappings()
+    ]
+
+
+async def _connections(session: AsyncSession) -> dict[str, Any]:
+    total, max_conn = (
+        await session.execute(
+            text("SELECT count(*), current_setting('max_connections')::int FROM pg_stat_activity")
+        )
+    ).one()
+    states = await _rows(
+        session,
+        "SELECT coalesce(state, 'background') AS state, count(*) AS connections FROM pg_stat_activity "
+        "GROUP BY 1 ORDER BY 2 DESC",
+    )
+    sessions = await _rows(
+        session,
+        """
+        SELECT pid, state, application_name AS source, datname AS database,
+               round(extract(epoch FROM now() - query_start)::numeric, 1)::float AS query_seconds,
+               round(extract(epoch FROM now() - state_change)::numeric, 1)::float AS state_seconds,
+               round(extract(epoch FROM now() - xact_start)::numeric, 1)::float AS transaction_seconds,
+               left(query, 300) AS query
+        FROM pg_stat_activity
+        WHERE datname = current_database() AND state IS NOT NULL AND state <> 'idle' AND pid <> pg_backend_pid()
+          AND backend_type = 'client backend'
+        ORDER BY xact_start NULLS LAST LIMIT 200
+        """,
+    )
+    return {"total": int(total), "max": int(max_conn), "states": states, "sessions": sessions}
+
+
+async def statements_problem(session: AsyncSession) -> str | None:
+    """Why pg_stat_statements cannot be read here, or None when it can."""
+    installed = (await session.execute(text("SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements'"))).first()
+    if not installed:
+        return STATEMENTS_MISSING
+    try:
+        async with session.begin_nested():
+            await session.execute(text("SELECT 1 FROM pg_stat_statements LIMIT 1"))
+    except DBAPIError as exc:
+        return STATEMENTS_NOT_LOADED if getattr(exc.orig, "sqlstate", None) == "55000" else str(exc.orig)
+    return None
+
+
+async def _statements(session: AsyncSession, since: Any) -> dict[str, Any]:
+    problem = await statements_problem(session)
+    rows = await _rows(
+        session,
+        """
+        SELECT queryid::text AS queryid, max(query) AS query, sum(calls)::bigint AS calls,
+               round(sum(total_ms)::numeric, 1)::float AS total_ms,
+               round((sum(total_ms) / nullif(sum(calls), 0))::numeric, 2)::float AS mean_ms,
+               max(captured_at) AS last_seen
+        FROM monitoring_statements WHERE captured_at >= :since
+        GROUP BY queryid ORDER BY sum(total_ms) DESC LIMIT 200
+        """,
+        since=since,
+    )
+    last = (await session.execute(text("SELECT max(captured_at) FROM monitoring_statements"))).scalar()
+    return {"problem": problem, "top": rows, "last_snapshot": last.isoformat() if last else None}
+
+
+async def _cache_hit(session: AsyncSession) -> dict[str, Any]:
+    row = (
+        await session.execute(
+            text(
+                "SELECT (SELECT sum(heap_blks_hit) / nullif(sum(heap_blks_hit + heap_blks_read), 0) FROM pg_statio_user_tables), "
+                "(SELECT sum(idx_blks_hit) / nullif(sum(idx_blks_hit + idx_blks_read), 0) FROM pg_statio_user_indexes)"
+            )
+        )
+    ).one()
+    return {"tables": None if row[0] is None else round(float(row[0]) * 100, 2),
+            "indexes": None if row[1] is None else round(float(row[1]) * 100, 2)}
+
+
+async def _sizes(session: AsyncSession) -> list[dict[str, Any]]:
+    """Tables (partitioned ones summed over their partitions) and partitions, with growth per day."""
+    return await _rows(
+        session,
+        """
+        WITH rel AS (
+            SELECT c.oid, c.relname, c.relkind, p.relname AS parent,
+                   pg_get_expr(c.relpartbound, c.oid) = 'DEFAULT' AS is_default,
+                   CASE WHEN c.relkind = 'p' THEN 0 ELSE pg_total_relation_size(c.oid) END AS bytes,
+                   greatest(c.reltuples, 0)::bigint AS est_rows
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            LEFT JOIN pg_inherits i ON i.inhrelid = c.oid LEFT JOIN pg_class p ON p.oid = i.inhparent
+            WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')
+        ), sized AS (
+            SELECT r.relname, r.parent, r.relkind, r.is_default,
+                   CASE WHEN r.relkind = 'p' THEN (SELECT coalesce(sum(k.bytes), 0) FROM rel k WHERE k.parent = r.relname) ELSE r.bytes END AS bytes,
+                   CASE WHEN r.relkind = 'p' THEN (SELECT coalesce(sum(k.est_rows), 0) FROM rel k WHERE k.parent = r.relname) ELSE r.est_rows END AS est_rows
+            FROM rel r
+        ), before AS (
+            SELECT DISTINCT ON (table_name) table_name, total_bytes, captured_at
+            FROM monitoring_table_sizes
+            WHERE captured_at <= now() - interval '20 hours' AND captured_at >= now() - interval '8 days'
+            ORDER BY table_name, captured_at DESC
+        )
+        SELECT s.relname AS table, s.parent, s.relkind = 'p' AS partitioned, coalesce(s.is_default, false) AS is_default,
+               s.bytes::bigint AS bytes, pg_size_pretty(s.bytes::bigint) AS size, s.est_rows::bigint AS rows,
+               CASE WHEN b.captured_at IS NOT NULL
+                    THEN round(((s.bytes - b.total_bytes) / (extract(epoch FROM now() - b.captured_at) / 86400))::numeric)::bigint
+               END AS growth_bytes_per_day
+        FROM sized s LEFT JOIN before b ON b.table_name = s.relname
+        ORDER BY s.bytes DESC, s.relname
+        """,
+    )
+
+
+async def _default_partitions(session: AsyncSession) -> list[dict[str, Any]]:
+    names = (
+        await session.execute(
+            text(
+                "SELECT c.relname, p.relname FROM pg_class c JOIN pg_inherits i ON i.inhrelid = c.oid "
+                "JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = 'public' AND pg_get_expr(c.relpartbound, c.oid) = 'DEFAULT' ORDER BY 1"
+            )
+        )
+    ).all()
+    out = []
+    for name, parent in names:
+        # Names come from the catalog, not from input; the LIMIT keeps a flooded default cheap.
+        rows = (
+            await session.execute(
+                text(f'SELECT count(*) FROM (SELECT 1 FROM "{name}" LIMIT {DEFAULT_PARTITION_PROBE}) d')
+            )
+        ).scalar_one()
+        out.append({"partition": name, "table": parent, "rows": int(rows), "capped": rows >= DEFAULT_PARTITION_PROBE})
+    return out
+
+
+async def _sequences(session: AsyncSession) -> list[dict[str, Any]]:
+    return await _rows(
+        session,
+        """
+        SELECT s.sequencename AS sequence, t.relname AS table, a.attname AS column,
+               format_type(a.atttypid, a.atttypmod) AS column_type, s.last_value,
+               CASE a.atttypid WHEN 'int2'::regtype THEN 32767 WHEN 'int4'::regtype THEN 2147483647
+                    ELSE s.max_value END AS max_value,
+               round((100.0 * coalesce(s.last_value, 0) / CASE a.atttypid WHEN 'int2'::regtype THEN 32767
+                    WHEN 'int4'::regtype THEN 2147483647 ELSE s.max_value END)::numeric, 4)::float AS percent_used
+        FROM pg_sequences s
+        JOIN pg_namespace sn ON sn.nspname = s.schemaname
+        JOIN pg_class sc ON sc.relname = s.sequencename AND sc.relnamespace = sn.oid
+        LEFT JOIN pg_depend d ON d.objid = sc.oid AND d.classid = 'pg_class'::regclass
+             AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
+        LEFT JOIN pg_class t ON t.oid = d.refobjid
+        LEFT JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+        WHERE s.schemaname = 'public'
+        ORDER BY percent_used DESC NULLS LAST, 1
+        """,
+    )
+
+
+async def _vacuum(session: AsyncSession) -> dict[str, Any]:
+    freeze_max = int((await session.execute(text("SHOW autovacuum_freeze_max_age"))).scalar_one())
+    wraparound = await _rows(
+        session,
+        """
+        SELECT c.relname AS table, 2146483648 - greatest(age(c.relfrozenxid), age(t.relfrozenxid)) AS transactions_left,
+               :freeze_max - greatest(age(c.relfrozenxid), age(t.relfrozenxid)) AS until_forced_vacuum
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        LEFT JOIN pg_class t ON c.reltoastrelid = t.oid
+        WHERE c.relkind IN ('r', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+        ORDER BY 2 LIMIT 10
+        """,
+        freeze_max=freeze_max,
+    )
+    tables = await _rows(
+        session,
+        """
+        SELECT relname AS table, n_live_tup AS live_rows, n_dead_tup AS dead_rows,
+               last_vacuum, last_autovacuum, last_analyze, last_autoanalyze
+        FROM pg_stat_user_tables ORDER BY n_dead_tup DESC, n_live_tup DESC LIMIT 30
+        """,
+    )
+    return {"freeze_max_age": freeze_max, "wraparound": wraparound, "tables": tables}
+
+
+async def _backups(session: AsyncSession, now: Any) -> dict[str, Any]:
+    last = (
+        await session.execute(
+            text(
+                "SELECT id, name, finished_at FROM backups WHERE status = 'completed' "
+                "ORDER BY finished_at DESC NULLS LAST LIMIT 1"
+            )
+        )
+    ).mappings().first()
+    verified = (
+        await session.execute(
+            text(
+                "SELECT id, name, verify_status, verified_at FROM backups WHERE verify_status IS NOT NULL "
+                "ORDER BY verified_at DESC NULLS LAST LIMIT 1"
+            )
+        )
+    ).mappings().first()
+    interval_days = await get_setting(session, "backups.verify_interval_days")
+    return {
+        "last_backup": {"id": last["id"], "name": last["name"], "finished_at": last["finished_at"].isoformat()} if last else None,
+        "age_hours": round((now - last["finished_at"]).total_seconds() / 3600, 2) if last else None,
+        "last_verify": {
+            "id": verified["id"],
+            "name": verified["name"],
+            "status": verified["verify_status"],
+            "verified_at": verified["verified_at"].isoformat() if verified["verified_at"] else None,
+            "age_days": round((now - verified["verified_at"]).total_seconds() / 86400, 2) if verified["verified_at"] else None,
+        } if verified else None,
+        "verify_interval_days": int(interval_days),
+    }
+
+
+async def _maintenance(session: AsyncSession, now: Any) -> list[dict[str, Any]]:
+    rows = (
+        await session.execute(text("SELECT kind, status, started_at, finished_at, error FROM maintenance_last_run ORDER BY kind"))
+    ).mappings().all()
+    return [
+        {
+            "kind": r["kind"],
+            "status": r["status"],
+            "started_at": r["started_at"].isoformat(),
+            "finished_at": r["finished_at"].isoformat() if r["finished_at"] else None,
+            "age_hours": round((now - r["started_at"]).total_seconds() / 3600, 2),
+            "error": r["error"],
+        }
+        for r in rows
+    ]
+
+
+async def _audit(session: AsyncSession) -> dict[str, Any]:
+    out = {}
+    for check in AUDIT_CHECKS:
+        if check.name in AUDITED:
+            result = await run_check(session, check)
+            out[check.name] = {"state": result.state, "summary": result.summary, "rows": result.rows[:TOP], "count": len(result.rows),
+                               "thresholds": result.thresholds, "description": result.description}
+    return out
+
+
+async def collect(ctx: Context) -> dict[str, Any]:
+    async with session_factory()() as session:
+        await session.execute(text("SET LOCAL statement_timeout = '5s'"))
+        return {
+            "connections": await _connections(session),
+            "statements": await _statements(session, ctx.now - SLOW_WINDOW),
+            "cache_hit": await _cache_hit(session),
+            "sizes": await _sizes(session) if ctx.details else [],
+            "default_partitions": await _default_partitions(session),
+            "sequences": await _sequences(session),
+            "vacuum": await _vacuum(session),
+            "backups": await _backups(session, ctx.now),
+            "maintenance": await _maintenance(session, ctx.now),
+            "audit": await _audit(session),
+        }
+
+
+# ------------------------------------------------------------------ checks
+
+
+def _connections_check(data: dict[str, Any], _: dict[str, float]) -> Measurement:
+    c = data["connections"]
+    return Measurement(c["total"], f"{c['total']} of {c['max']} connections", c["states"])
+
+
+def _long_running(data: dict[str, Any], limits: dict[str, float]) -> Measurement:
+    limit = limits.get("warn", 60)
+    rows = [s for s in data["connections"]["sessions"]
+            if s["state"] == "active" and (s["query_seconds"] or 0) >= limit]
+    longest = max((s["query_seconds"] for s in rows), default=0.0)
+    return Measurement(longest, f"{len(rows)} quer(ies) running ≥ {limit:g} s" if rows else "none", rows)
+
+
+def _idle_in_transaction(data: dict[str, Any], limits: dict[str, float]) -> Measurement:
+    limit = limits.get("warn", 60)
+    rows = [s for s in data["connections"]["sessions"]
+            if str(s["state"]).startswith("idle in transaction") and (s["state_seconds"] or 0) >= limit]
+    longest = max((s["state_seconds"] for s in rows), default=0.0)
+    summary = f"{len(rows)} session(s) idle in a transaction ≥ {limit:g} s, holding locks and vacuum back"
+    return Measurement(longest, summary if rows else "none", rows)
+
+
+def _slow_statements(data: dict[str, Any], limits: dict[str, float]) -> Measurement:
+    s = data["statements"]
+    if s["problem"] and not s["top"]:
+        return Measurement(None, "", unavailable=s["problem"])
+    mean_ms, calls = limits.get("warn", 20), SLOW_CALLS
+    rows = [r for r in s["top"] if (r["calls"] or 0) >= calls and (r["mean_ms"] or 0) >= mean_ms]
+    if not rows:
+        return Measurement(0, f"no statement averages ≥ {mean_ms:g} ms over ≥ {calls:g} calls in 24 h", s["top"][:10])
+    slowest = max(r["mean_ms"] for r in rows)
+    return Measurement(slowest, f"{len(rows)} statement(s) average ≥ {mean_ms:g} ms (slowest {slowest:g} ms)", rows[:TOP])
+
+
+def _cache_hit_rate(data: dict[str, Any], _: dict[str, float]) -> Measurement:
+    rates = [r for r in data["cache_hit"].values() if r is not None]
+    if not rates:
+        return Measurement(None, "no reads yet")
+    low = min(rates)
+    h = data["cache_hit"]
+    return Measurement(low, f"tables {h['tables']} %, indexes {h['indexes']} %", [h])
+
+
+def _default_partition_rows(data: dict[str, Any], _: dict[str, float]) -> Measurement:
+    rows = [d for d in data["default_partitions"] if d["rows"]]
+    total = sum(d["rows"] for d in rows)
+    if not rows:
+        return Measurement(0, "every default partition is empty", data["default_partitions"])
+    names = ", ".join(f"{d['partition']} ({d['rows']}{'+' if d['capped'] else ''})" for d in rows)
+    return Measurement(total, f"rows in default partitions: {names}; partition maintenance should move them", rows)
+
+
+def _sequence_use(data: dict[str, Any], _: dict[str, float]) -> Measurement:
+    rows = data["sequences"]
+    if not rows:
+        return Measurement(0, "no sequences")
+    top = rows[0]
+    return Measurement(top["percent_used"] / 100, f"{top['sequence']} is {top['percent_used']:.4g} % used", rows[:5])
+
+
+def _wraparound(data: dict[str, Any], _: dict[str, float]) -> Measurement:
+    rows = data["vacuum"]["wraparound"]
+    if not rows:
+        return Measurement(None, "no tables")
+    left = int(rows[0]["transactions_left"])
+    return Measurement(left, f"{rows[0]['table']}: {left:,} transaction ids before wraparound", rows[:5])
+
+
+def _autovacuum(data: dict[str, Any], _: dict[str, float]) -> Measurement:
+    rows = data["vacuum"]["wraparound"]
+    if not rows:
+        return Measurement(None, "no tables")
+    left = int(rows[0]["until_forced_vacuum"])
+    return Measurement(left, f"{rows[0]['table']}: {left:,} transactions before a forced anti-wraparound vacuum", rows[:5])
+
+
+def _dead_rows(data: dict[str, Any], limits: dict[str, float]) -> Measurement:
+    rows = [t for t in data["vacuum"]["tables"] if (t["dead_rows"] or 0) >= 10000]
+    ratios = [t["dead_rows"] / max(t["live_rows"] or 0, 1) for t in rows]
+    worst = max(ratios, default=0.0)
+    return Measurement(worst, f"worst dead/live ratio {worst:.2f}" if rows else "vacuum keeps up", rows)
+
+
+def _audit_check(name: str) -> Any:
+    def measure(data: dict[str, Any], _: dict[str, float]) -> Measurement:
+        found = data["audit"][name]
+        if found["state"] == "unavailable":
+            return Measurement(None, "", unavailable=found["summary"])
+        return Measurement(found["count"], found["summary"], found["rows"],
+                           state="warn" if found["state"] == "warning" else "ok")
+
+    return measure
+
+
+def _backup_age(data: dict[str, Any], _: dict[str, float]) -> Measurement:
+    b = data["backups"]
+    if b["last_backup"] is None:
+        return Measurement(None, "no completed backup yet", state="critical")
+    return Measurement(b["age_hours"], f"last backup {b['last_backup']['name']} finished {b['age_hours']:.1f} h ago", [b["last_backup"]])
+
+
+def _backup_verify(data: dict[str, Any], _: dict[str, float]) -> Measurement:
+    b = data["backups"]
+    v = b["last_verify"]
+    if v is None:
+        return Measurement(None, "no backup has been restore-verified yet", state="warn")
+    if v["status"] != "passed":
+        return Measurement(None, f"the last restore verification of {v['name']} {v['status']}", [v], state="critical")
+    overdue = (v["age_days"] or 0) > b["verify_interval_days"] + 1
+    summary = f"{v['name']} verified {v['age_days']:.1f} days ago (every {b['verify_interval_days']} days)"
+    return Measurement(v["age_days"], summary, [v], state="warn" if overdue else "ok")
+
+
+def _maintenance_age(data: dict[str, Any], _: dict[str, float]) -> Measurement:
+    runs = {r["kind"]: r for r in data["maintenance"]}
+    partitions = runs.get("partitions")
+    if partitions is None:
+        return Measurement(None, "partition maintenance has not run yet", list(runs.values()), state="warn")
+    failed = [r for r in runs.values() if r["status"] == "failed"]
+    summary = f"partition maintenance ran {partitions['age_hours']:.1f} h ago ({partitions['status']})"
+    if failed:
+        summary += "; last run failed: " + ", ".join(r["kind"] for r in failed)
+    return Measurement(partitions["age_hours"], summary, list(runs.values()), state="warn" if failed else None)
+
+
+CHECKS = [
+    Check("connections", "database", "Connections to the server (PgHero warns at 500).", _connections_check,
+          warn=500, unit="connections"),
+    Check("long_running_queries", "database", "Queries running longer than the threshold (PgHero: 60 s).",
+          _long_running, warn=60, critical=300, unit="s"),
+    Check("idle_in_transaction", "database", "Sessions idle inside an open transaction longer than the threshold.",
+          _idle_in_transaction, warn=60, critical=300, unit="s"),
+    Check("slow_statements", "database",
+          "Statements averaging at least the threshold over ≥ 100 calls in the last 24 h of snapshots (PgHero: 20 ms).",
+          _slow_statements, warn=20, unit="ms"),
+    Check("cache_hit_rate", "database", "Table and index reads served from shared buffers (PgHero: below 99 %).",
+          _cache_hit_rate, warn=99, unit="%", lower_is_worse=True),
+    Check("default_partition_rows", "database", "Rows in default partitions; maintenance keeps them empty.",
+          _default_partition_rows, critical=1, unit="rows"),
+    Check("sequence_use", "database", "Share of the column type's range the busiest sequence used (PgHero: 0.9).",
+          _sequence_use, warn=0.9, critical=0.98, unit="ratio"),
+    Check("transaction_id_wraparound", "database", "Transaction ids left before wraparound (PgHero: 10 M).",
+          _wraparound, critical=10_000_000, unit="xids", lower_is_worse=True),
+    Check("autovacuum_freeze", "database", "Transactions before autovacuum_freeze_max_age forces a vacuum (PgHero: 2 M).",
+          _autovacuum, warn=2_000_000, unit="xids", lower_is_worse=True),
+    Check("dead_rows", "database", "Dead to live rows of tables with ≥ 10 000 dead rows (autovacuum falling behind).",
+          _dead_rows, warn=0.2, critical=1.0, unit="ratio"),
+    *(Check(name, "database", next(c.description for c in AUDIT_CHECKS if c.name == name), _audit_check(name), unit="findings")
+      for name in AUDITED),
+    Check("backup_age", "database", "Hours since the last completed backup (daily schedule).", _backup_age,
+          warn=25, critical=26, unit="h"),
+    Check("backup_verify", "database", "The newest restore verification passed and is not overdue.", _backup_verify,
+          unit="days"),
+    Check("maintenance_age", "database", "Hours since partition maintenance last ran (maintenance_last_run; daily).",
+          _maintenance_age, warn=26, critical=50, unit="h"),
+]

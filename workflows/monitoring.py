@@ -1,0 +1,75 @@
+"""Monitoring workflows: a snapshot of database statistics every 5 minutes (pg_stat_statements
+deltas, hourly table sizes, pruning past the retention) and, every minute, the evaluation of
+every check, which opens and resolves alerts. They run on the system queue, so a flood on the
+maintenance or snapshot queues cannot silence the alerts about it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+
+SNAPSHOT_WORKFLOW_ID = "monitoring:snapshot"
+CHECKS_WORKFLOW_ID = "monitoring:checks"
+QUICK_RETRY = RetryPolicy(maximum_attempts=3, initial_interval=timedelta(seconds=2))
+
+
+@dataclass(frozen=True)
+class StatsSnapshot:
+    statements: int  # statements with new calls since the previous snapshot
+    statements_problem: str | None  # why pg_stat_statements could not be read
+    sizes: int  # table size rows captured (0 when the last capture is under an hour old)
+
+
+@dataclass(frozen=True)
+class Pruned:
+    rows: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SnapshotOutcome:
+    snapshot: StatsSnapshot
+    pruned: Pruned
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    state: str  # the worst state of all checks
+    critical: list[str] = field(default_factory=list)
+    opened: list[str] = field(default_factory=list)  # alerts raised by this evaluation
+    resolved: list[str] = field(default_factory=list)
+    unavailable: list[str] = field(default_factory=list)
+
+
+@workflow.defn
+class MonitoringSnapshotWorkflow:
+    @workflow.run
+    async def run(self) -> SnapshotOutcome:
+        snapshot = await workflow.execute_activity(
+            "snapshot_database_stats",
+            start_to_close_timeout=timedelta(minutes=2),
+            retry_policy=QUICK_RETRY,
+            result_type=StatsSnapshot,
+        )
+        pruned = await workflow.execute_activity(
+            "prune_monitoring_data",
+            start_to_close_timeout=timedelta(minutes=5),
+            retry_policy=QUICK_RETRY,
+            result_type=Pruned,
+        )
+        return SnapshotOutcome(snapshot, pruned)
+
+
+@workflow.defn
+class MonitoringChecksWorkflow:
+    @workflow.run
+    async def run(self) -> Evaluation:
+        return await workflow.execute_activity(
+            "evaluate_monitoring_checks",
+            start_to_close_timeout=timedelta(seconds=50),
+            retry_policy=RetryPolicy(maximum_attempts=2),
+            result_type=Evaluation,
+        )

@@ -180,8 +180,8 @@ def seed_orders(session: Session, shop_id: int, count: int) -> None:
 
 
 async def install_shop(api_url: str, sandbox: Any, eshop_id: int, name: str) -> tuple[int, str]:
-    """Install through Shoptet's flow when the API has its install callback, else store the
-    installation the callback would have stored (OAuth token from the sandbox)."""
+    """Install through Shoptet's flow when the API has its install callback (the shop then
+    takes its name from Shoptet), else store the installation the callback would have stored."""
     from db.models import Installation, Shop
 
     async with httpx.AsyncClient(timeout=30) as client:
@@ -197,8 +197,6 @@ async def install_shop(api_url: str, sandbox: Any, eshop_id: int, name: str) -> 
                 ).scalar_one_or_none()
                 if shop is None:
                     raise RuntimeError(f"install of e-shop {eshop_id} failed: {response.text}")
-                shop.name = name
-                session.commit()
                 return shop.id, "install flow"
     with _db() as session:
         shop_id = make_shop(session, name, eshop_id)
@@ -268,7 +266,6 @@ async def running_system(orders: int) -> AsyncIterator[System]:
                 shops={
                     "shop_a": {
                         "id": shop_a,
-                        "name": "Alpha e-shop",
                         "eshop_id": eshop_a,
                         "installed": how,
                     },

@@ -59,7 +59,7 @@ async def test_orders_snapshot_life_cycle_result_file_and_signed_webhook(
 ) -> None:
     async with running_receiver() as hooks:
         key = await _register(api, hooks.url, "job:finished")
-        await control.patch("/faults", json={"job_pending_ms": 150, "job_running_ms": 250})
+        await control.patch("/faults", json={"job_pending_ms": 400, "job_running_ms": 400})
         started = await api.get(
             "/api/orders/snapshot", params={"creationTimeFrom": "2024-01-01T00:00:00+0100"}
         )
@@ -67,7 +67,7 @@ async def test_orders_snapshot_life_cycle_result_file_and_signed_webhook(
         job_id = started.json()["data"]["jobId"]
         seen = [(await _job(api, job_id))["status"]]
         while seen[-1] != "completed":
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(0.12)  # stays under the 10-poll limit while the job runs
             seen.append((await _job(api, job_id))["status"])
         assert seen[0] == "pending" and "running" in seen
         conforms(started.json(), "/api/orders/snapshot", status="202")
@@ -156,7 +156,7 @@ async def test_hanging_job_fails_three_hours_after_creation_without_webhook(
         await _register(api, hooks.url, "job:finished")
         await control.patch("/faults", json={"job_hang": True})
         job_id = (await api.get("/api/orders/snapshot")).json()["data"]["jobId"]
-        await asyncio.sleep(0.2)
+        await asyncio.sleep(0.3)
         assert (await control.get(f"/jobs/{job_id}")).json()["status"] == "running"
         await control.post("/clock", json={"advance_seconds": 3 * 3600 - 5})
         assert (await control.get(f"/jobs/{job_id}")).json()["status"] == "running"

@@ -129,12 +129,12 @@ async def test_a_token_that_cannot_be_refreshed_raises_expired(sb: RunningSandbo
 async def test_a_429_storm_is_survived_without_a_failed_call(
     sb: RunningSandbox, tokens, http, control
 ) -> None:  # type: ignore[no-untyped-def]
-    await control.patch("/faults", json={"bucket_capacity": 25, "leak_per_second": 100})
+    await control.patch("/faults", json={"bucket_capacity": 20, "leak_per_second": 30})
     no_throttle = replace(QUICK, throttle_threshold=1.0)  # hit the wall on purpose
     async with ShoptetClient(sb.url, tokens, http=http, policy=no_throttle) as shoptet:
-        results = await asyncio.gather(*(shoptet.get("/api/eshop") for _ in range(90)))
+        results = await asyncio.gather(*(shoptet.get("/api/eshop") for _ in range(60)))
         waited = shoptet.governor.paused_seconds
-    assert len(results) == 90 and all(
+    assert len(results) == 60 and all(
         r["contactInformation"]["eshopId"] == SHOP.eshop_id for r in results
     )
     counters = (await control.get("/stats")).json()["counters"]

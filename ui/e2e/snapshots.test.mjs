@@ -71,6 +71,10 @@ test("start a snapshot and watch the bar reach 100 %", { timeout: 200_000 }, asy
   const polls = requests.filter((url) => new URL(url).pathname === `/api/snapshot-runs/${runId}`);
   assert.ok(polls.length >= 2, `the page polled the run (${polls.length} requests)`);
   console.log(`# run ${runId}: percents seen ${end.seen.join(" → ")}, ${polls.length} polls`);
+  // Polling stops once the run is finished (refetchInterval only while pending/running).
+  await page.waitForTimeout(4500);
+  const later = requests.filter((url) => new URL(url).pathname === `/api/snapshot-runs/${runId}`);
+  assert.ok(later.length <= polls.length + 1, `still polling a finished run: ${polls.length} → ${later.length}`);
   await screenshot(page, "snapshot-run-completed");
   await page.goto(`${BASE_URL}/shops/${CONFIG.shop_a.id}/snapshot-runs`);
   await page.locator(`[data-testid="run-row"][data-run-id="${runId}"]`).waitFor();

@@ -214,3 +214,23 @@ describe("error without data", () => {
     expect(screen.queryByTestId("empty-state")).not.toBeInTheDocument();
   });
 });
+
+describe("retry that was already done", () => {
+  it("opens the run that retried it", async () => {
+    const failed = {
+      id: 5, shop_id: 1, resource: "orders", workflow_id: "w", temporal_url: null, status: "failed", phase: "waiting",
+      trigger: "api", job_id: null, total_lines: null, processed_lines: 0, rows_upserted: 0, rejected_lines: 0,
+      rate_lines_per_s: null, eta_seconds: null, percent: null, attempt: 1, retry_of: null, error: "boom",
+      requested_at: "2024-01-01T00:00:00Z", started_at: null, finished_at: null,
+    };
+    fakeApi({
+      "GET /api/snapshot-runs/5": { body: failed },
+      "POST /api/snapshot-runs/5/retry": problem(409, "Already retried", "run 5 was retried as run 9.", { run_id: 9 }),
+      "GET /api/snapshot-runs/9": { body: { ...failed, id: 9, status: "completed", retry_of: 5, error: null, percent: 100 } },
+    });
+    renderApp("/shops/1/snapshot-runs/5");
+    fireEvent.click(await screen.findByTestId("retry-run"));
+    expect(await screen.findByText("Snapshot run 9")).toBeInTheDocument();
+    expect(screen.getByText("run 5 was retried as run 9.")).toBeInTheDocument();
+  });
+});

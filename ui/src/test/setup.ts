@@ -1,6 +1,6 @@
 import "@testing-library/jest-dom/vitest";
 
-import { cleanup } from "@testing-library/react";
+import { cleanup, configure } from "@testing-library/react";
 import { afterEach } from "vitest";
 
 // jsdom lacks these browser APIs that Mantine and the virtualiser call.
@@ -26,6 +26,9 @@ class ResizeObserverStub {
 window.ResizeObserver = ResizeObserverStub as unknown as typeof ResizeObserver;
 window.HTMLElement.prototype.scrollIntoView = () => undefined;
 window.scrollTo = () => undefined;
+
+// The machine is shared with other test suites; waiting up to 5 s keeps findBy* from flaking under load.
+configure({ asyncUtilTimeout: 5000 });
 
 afterEach(() => {
   cleanup();

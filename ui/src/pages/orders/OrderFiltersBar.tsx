@@ -7,7 +7,7 @@ import { useEffect, useState } from "react";
 
 import { errorMessage } from "../../api/client";
 import { useOrderStatuses } from "../../api/orders";
-import { useFormat, useT } from "../../i18n/locale";
+import { useFormat, useLocale, useT } from "../../i18n/locale";
 
 export type FilterValues = { from: string | null; to: string | null; status: string | null; q: string };
 
@@ -22,6 +22,8 @@ export function OrderFiltersBar({
 }) {
   const t = useT();
   const f = useFormat();
+  const { locale } = useLocale();
+  const dateFormat = locale === "cs" ? "D. M. YYYY" : "D MMM YYYY";
   const statuses = useOrderStatuses(shopId);
   const [text, setText] = useState(values.q);
   const [debounced] = useDebouncedValue(text, 300);
@@ -39,7 +41,7 @@ export function OrderFiltersBar({
         onChange={(from) => onChange({ ...values, from })}
         clearable
         w={160}
-        valueFormat="D. M. YYYY"
+        valueFormat={dateFormat}
       />
       <DateInput
         label={t("orders.to")}
@@ -47,7 +49,7 @@ export function OrderFiltersBar({
         onChange={(to) => onChange({ ...values, to })}
         clearable
         w={160}
-        valueFormat="D. M. YYYY"
+        valueFormat={dateFormat}
       />
       <Select
         label={t("orders.status")}

@@ -4,7 +4,7 @@ import { Button } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { useNavigate } from "react-router-dom";
 
-import { errorMessage } from "../../api/client";
+import { ApiError, errorMessage } from "../../api/client";
 import { useRetrySnapshotRun } from "../../api/snapshots";
 import type { SnapshotRun } from "../../api/types";
 import { useT } from "../../i18n/locale";
@@ -27,7 +27,12 @@ export function RetryButton({ run, size = "xs" }: { run: SnapshotRun; size?: "xs
             notifications.show({ message: t("runs.retried", { id: next.id }), color: "teal" });
             navigate(`/shops/${run.shop_id}/snapshot-runs/${next.id}`);
           },
-          onError: (error) => notifications.show({ title: t("runs.retry"), message: errorMessage(error), color: "red" }),
+          onError: (error) => {
+            notifications.show({ title: t("runs.retry"), message: errorMessage(error), color: "red" });
+            // "Already retried" names the run that retried it: open that one.
+            const existing = error instanceof ApiError ? error.problem.run_id : undefined;
+            if (typeof existing === "number") navigate(`/shops/${run.shop_id}/snapshot-runs/${existing}`);
+          },
         })
       }
     >

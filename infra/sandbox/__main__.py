@@ -8,6 +8,7 @@ from datetime import datetime
 
 import uvicorn
 
+from db.config import get_settings
 from infra.sandbox.app import create_app
 from infra.sandbox.formats import PRAGUE
 from infra.sandbox.state import SandboxState, demo_shop
@@ -17,8 +18,13 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m infra.sandbox", description="Run the Shoptet API sandbox."
     )
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8900)
+    settings = get_settings()
+    parser.add_argument(
+        "--host", default=settings.sandbox_host, help="default: SANDBOX_HOST or 127.0.0.1"
+    )
+    parser.add_argument(
+        "--port", type=int, default=settings.sandbox_port, help="default: SANDBOX_PORT or 8900"
+    )
     parser.add_argument(
         "--demo", action="store_true", help="create demo shop 100001 (3 000 orders, last two years)"
     )

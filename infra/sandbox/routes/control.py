@@ -163,7 +163,8 @@ async def update_order(
     request: Request, eshop_id: int, code: str, body: OrderChangeIn
 ) -> dict[str, Any]:
     shop = _shop(request, eshop_id)
-    if shop.data.order_index(code) is None:
+    index = shop.data.order_index(code)
+    if index is None:
         raise HTTPException(404, f"shop {eshop_id} has no order {code}")
     try:
         sandbox(request).update_order(
@@ -173,7 +174,7 @@ async def update_order(
         raise HTTPException(422, str(exc)) from None
     return {
         "code": code,
-        "changeTime": shoptet_time(shop.data.order_changed(shop.data.order_index(code) or 0)),
+        "changeTime": shoptet_time(shop.data.order_changed(index)),
     }
 
 

@@ -17,11 +17,12 @@ from pathlib import Path
 from types import TracebackType
 
 ROOT = Path(__file__).resolve().parent.parent
-OUR_PACKAGES = ("api", "activities", "workflows", "db", "infra")
+OUR_PACKAGES = ("api", "activities", "workflows", "db", "infra", "tests", "bench")
 TOP_FRAMES = 3
 MESSAGE_LIMIT = 500
 
 _SECRETS = [
+    (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+"), r"\1 [redacted]"),
     # key=value / key: value pairs whose key names a secret
     (
         re.compile(
@@ -30,7 +31,6 @@ _SECRETS = [
         ),
         r"\1\2[redacted]",
     ),
-    (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+"), r"\1 [redacted]"),
     (re.compile(r"(?i)(://[^:/\s]+:)[^@\s]+@"), r"\1[redacted]@"),  # passwords in URLs
     (re.compile(r"\b[A-Za-z0-9_-]{32,}\b"), "[redacted]"),  # long opaque strings: keys, tokens
 ]

@@ -234,3 +234,27 @@ describe("retry that was already done", () => {
     expect(screen.getByText("run 5 was retried as run 9.")).toBeInTheDocument();
   });
 });
+
+describe("marking notifications read", () => {
+  it("posts the read and refreshes the list and the badge", async () => {
+    let read = false;
+    const item = { id: 7, shop_id: 1, level: "critical", kind: "backup", title: "Backup failed", body: "pg_dump exited 1", data: {}, created_at: "2024-01-01T00:00:00Z", read_at: null };
+    const api = fakeApi({
+      "GET /api/notifications": (url) => {
+        const unreadOnly = url.searchParams.get("unread") === "true";
+        const current = read ? { ...item, read_at: "2024-01-02T00:00:00Z" } : item;
+        return { body: { items: unreadOnly && read ? [] : [current], next_cursor: null } };
+      },
+      "POST /api/notifications/7/read": () => {
+        read = true;
+        return { status: 204 };
+      },
+    });
+    renderApp("/notifications");
+    await waitFor(() => expect(screen.getByTestId("unread-badge")).toHaveAttribute("data-count", "1"));
+    fireEvent.click(await screen.findByRole("button", { name: "Mark read" }));
+    await waitFor(() => expect(screen.getByTestId("notification")).toHaveAttribute("data-read", "yes"));
+    await waitFor(() => expect(screen.getByTestId("unread-badge")).toHaveAttribute("data-count", "0"));
+    expect(api.callsTo("POST /api/notifications/7/read")).toHaveLength(1);
+  });
+});

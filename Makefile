@@ -27,7 +27,7 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 # The UI is built once (and again when its sources change) and served by the API.
-ui/dist/index.html: $(shell find ui/src ui/index.html ui/package.json -type f 2>/dev/null)
+ui/dist/index.html: $(shell find ui/src ui/index.html ui/package.json ui/package-lock.json ui/vite.config.ts -type f 2>/dev/null)
 	@if [ -f ui/package.json ]; then cd ui && npm ci --no-audit --no-fund && npm run build; fi
 
 ui: ui/dist/index.html

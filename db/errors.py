@@ -27,7 +27,7 @@ _SECRETS = [
     (
         re.compile(
             r"(?i)\b([\w-]*(?:token|secret|password|passwd|api[_-]?key|signature|authorization|cookie)[\w-]*)"
-            r"(\s*[=:]\s*|\"\s*:\s*\"|'\s*:\s*')([^\s,;&\"']+)"
+            r"(\s*[=:]\s*|\"\s*:\s*\"|'\s*:\s*')([^\s,;&\"')]+)"
         ),
         r"\1\2[redacted]",
     ),
@@ -71,8 +71,8 @@ def top_frames(tb: TracebackType | None, limit: int = TOP_FRAMES) -> list[str]:
             relative = path.resolve().relative_to(ROOT)
         except ValueError:
             continue
-        if relative.parts[0] not in OUR_PACKAGES:
-            continue
+        if relative.parts[0] not in OUR_PACKAGES or relative.parts[:2] == ("infra", "telemetry"):
+            continue  # library frames and the telemetry that caught it say nothing about the bug
         module = ".".join(relative.with_suffix("").parts)
         frames.append(f"{module}:{frame.name}")
     return frames[-limit:]

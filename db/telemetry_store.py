@@ -224,7 +224,7 @@ class TelemetryStore:
         minute_rows = [(m, fp, n) for (m, fp), n in sorted(minutes.items())]
         return latency_rows, error_rows, minute_rows
 
-    def flush(self) -> int:
+    def flush(self, quiet: bool = False) -> int:
         """Write everything buffered so far; returns the number of rows written (0 on failure)."""
         if self.dsn is None:
             return 0
@@ -243,7 +243,7 @@ class TelemetryStore:
                         cur.executemany(_ERROR_MINUTE_UPSERT, minute_rows)
             except (psycopg.Error, OSError) as exc:
                 self._drop_connection()
-                if time.monotonic() - self._last_warning > 60:
+                if not quiet and time.monotonic() - self._last_warning > 60:
                     self._last_warning = time.monotonic()
                     log.warning("telemetry: could not store monitoring figures (%s); dropped", exc)
                 return 0
@@ -283,4 +283,4 @@ class TelemetryStore:
 
 
 STORE = TelemetryStore()
-atexit.register(STORE.flush)
+atexit.register(STORE.flush, quiet=True)  # at exit the database (or stderr) may be gone already

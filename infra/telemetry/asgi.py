@@ -1,13 +1,17 @@
 """Request telemetry as a plain ASGI middleware: one server span per request (named by the route
 template, so `/api/shops/{shop_id}/orders` is one series, not one per shop), its latency, and
-unhandled exceptions captured as errors. The response carries the trace id in `X-Trace-Id`.
+unhandled exceptions captured as errors. Every response carries the trace id in `X-Trace-Id`;
+an unhandled exception becomes a problem+json 500 that names it too, so a merchant's report
+leads straight to the trace and the error group.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
+import orjson
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
@@ -16,6 +20,7 @@ from infra.telemetry.metrics import observe
 
 Scope = dict[str, Any]
 TRACE_HEADER = b"x-trace-id"
+log = logging.getLogger(__name__)
 
 
 def route_of(scope: Scope) -> str:
@@ -40,6 +45,7 @@ class RequestTelemetry:
         method = scope["method"]
         carrier = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", [])}
         status = 500
+        response_started = False
         started = time.perf_counter()
         span = trace.get_tracer("shopops.api").start_span(
             f"{method} {scope['path']}",
@@ -51,9 +57,9 @@ class RequestTelemetry:
         trace_id = format(span_ctx.trace_id, "032x").encode() if span_ctx.is_valid else None
 
         async def send_with_trace(message: dict[str, Any]) -> None:
-            nonlocal status
+            nonlocal status, response_started
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, response_started = message["status"], True
                 if trace_id:
                     message = {**message, "headers": [*message.get("headers", []), (TRACE_HEADER, trace_id)]}
             await send(message)
@@ -62,10 +68,13 @@ class RequestTelemetry:
             try:
                 await self.app(scope, receive, send_with_trace)
             except Exception as exc:
-                status = 500
                 span.record_exception(exc)
                 capture_exception(exc, "api", {"method": method, "route": route_of(scope)})
-                raise
+                log.error("unhandled error in %s %s", method, route_of(scope), exc_info=exc)
+                if response_started:
+                    raise
+                status = 500
+                await _internal_error(send, trace_id)
             finally:
                 route = route_of(scope)
                 span.update_name(f"{method} {route}")
@@ -75,3 +84,19 @@ class RequestTelemetry:
                     span.set_status(Status(StatusCode.ERROR))
                 ms = (time.perf_counter() - started) * 1000
                 observe("http", f"{method} {route}", ms, method=method, route=route, status=str(status))
+
+
+async def _internal_error(send: Any, trace_id: bytes | None) -> None:
+    ref = trace_id.decode() if trace_id else None
+    body = {
+        "type": "about:blank",
+        "title": "Internal error",
+        "status": 500,
+        "detail": f"Something failed on our side; quote trace {ref} when you report it." if ref else "Something failed on our side.",
+        "trace_id": ref,
+    }
+    headers = [(b"content-type", b"application/problem+json")]
+    if trace_id:
+        headers.append((TRACE_HEADER, trace_id))
+    await send({"type": "http.response.start", "status": 500, "headers": headers})
+    await send({"type": "http.response.body", "body": orjson.dumps(body)})

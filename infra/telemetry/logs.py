@@ -8,6 +8,7 @@ warning) are also captured as errors for the monitoring page.
 from __future__ import annotations
 
 import logging
+import sys
 from datetime import UTC, datetime
 from typing import Any
 
@@ -70,13 +71,21 @@ class ErrorCapture(logging.Handler):
         capture_exception(record.exc_info[1], self.source, {"logger": record.name})
 
 
+class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever `sys.stderr` is now (test runners swap it), not the one at set-up."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
+
+
 def configure_logging(service: str, level: str) -> None:
     """JSON lines on stderr and error capture on the root logger (once per process)."""
     root = logging.getLogger()
     root.setLevel(level.upper())
     if any(getattr(h, "_shopops", False) for h in root.handlers):
         return
-    stream = logging.StreamHandler()
+    stream = StderrHandler()
     stream.setFormatter(JsonFormatter(service))
     capture = ErrorCapture("api" if service.endswith("api") else "worker")
     for handler in (stream, capture):

@@ -24,7 +24,9 @@ from infra.telemetry.metrics import observe
 
 QUERY_TEXT_LIMIT = 1000
 _OPERATION = re.compile(r"^\s*(?:/\*.*?\*/\s*|--[^\n]*\n\s*)*([A-Za-z]+)", re.S)
-_TABLE = re.compile(r"\b(?:FROM|INTO|UPDATE|JOIN|COPY|TABLE)\s+(?:ONLY\s+)?\"?([A-Za-z_][\w.]*)", re.I)
+_TABLE = re.compile(
+    r"\b(?:FROM|INTO|UPDATE|JOIN|COPY|TABLE)\s+(?:ONLY\s+|IF\s+(?:NOT\s+)?EXISTS\s+)?\"?([A-Za-z_][\w.]*)", re.I
+)
 _LITERAL = re.compile(r"'(?:[^']|'')*'")
 _PATCHED: list[tuple[type, str, Callable[..., Any]]] = []
 

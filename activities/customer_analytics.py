@@ -13,7 +13,7 @@ import multiprocessing
 import resource
 import traceback
 from collections.abc import Callable
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import numpy as np
@@ -98,7 +98,7 @@ async def start_customer_run(req: StartRunRequest) -> CustomerRun:
         async def setting(name: str) -> int:
             return int(await get_setting(session, f"analytics.customers.{name}", shop.id))
 
-        window = Window(req.started_at, shop.timezone, FREQ, await setting("holdout_weeks"))
+        window = Window(_utc(req.started_at), shop.timezone, FREQ, await setting("holdout_weeks"))
         ids = {"shop": shop.id, "workflow": req.workflow_id, "run": req.run_id}
         # The workflow id is the lock: any other running report of this shop belongs to a dead run.
         await session.execute(
@@ -163,7 +163,7 @@ async def start_customer_run(req: StartRunRequest) -> CustomerRun:
             timezone=shop.timezone,
             freq=FREQ,
             holdout_periods=window.holdout_periods,
-            observation_end=window.observation_end,
+            observation_end=window.observation_end.isoformat(),
             customers_total=int(registered) + int(guests),
             chunk_customers=await setting("chunk_customers"),
             rules_min_count=await setting("rules_min_count"),
@@ -178,7 +178,7 @@ def summarise_customer_chunk(req: ChunkRequest) -> ChunkResult:
     window = _window(run)
     with connect() as conn:
         count, upto = chunk_upper_key(
-            conn, run.shop_id, req.phase, req.after, run.chunk_customers, run.observation_end
+            conn, run.shop_id, req.phase, req.after, run.chunk_customers, window.observation_end
         )
         if count == 0 or upto is None:
             return ChunkResult(0, 0, None)
@@ -348,7 +348,7 @@ def report_values(analysis: CustomerAnalysis) -> dict[str, Any]:
 def mine_and_store_rules(run: CustomerRun, beat: Callable[[dict[str, Any]], None]) -> RulesOutcome:
     """Pair rules (cross-sell: per item its best partners by lift) for recommendations, and
     bundles from association rules of up to three items, over the last `rules_days` of baskets."""
-    until = run.observation_end
+    until = _utc(run.observation_end)
     since = until - timedelta(days=run.rules_days)
     with connect() as conn:
         baskets, names = read_baskets(conn, run.shop_id, since, until, beat)
@@ -453,10 +453,12 @@ def _child_main(work: Callable[..., Any], arg: Any, sender: Any) -> None:
 
 
 def _window(run: CustomerRun) -> Window:
-    end = run.observation_end
-    return Window(
-        end if end.tzinfo else end.replace(tzinfo=UTC), run.timezone, run.freq, run.holdout_periods
-    )
+    return Window(_utc(run.observation_end), run.timezone, run.freq, run.holdout_periods)
+
+
+def _utc(iso: str) -> datetime:
+    moment = datetime.fromisoformat(iso)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _heartbeat(details: dict[str, Any]) -> None:

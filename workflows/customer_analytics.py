@@ -15,7 +15,7 @@ one started from the API) is still going.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -54,7 +54,7 @@ class StartRunRequest:
     trigger: str
     workflow_id: str
     run_id: str
-    started_at: datetime  # the workflow's clock: the observation end of this run
+    started_at: str  # ISO 8601 UTC, the workflow's clock: the observation end of this run
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ class CustomerRun:
     timezone: str
     freq: str
     holdout_periods: int
-    observation_end: datetime  # UTC
+    observation_end: str  # ISO 8601 UTC (strings: the workflow sandbox does not decode datetimes)
     customers_total: int
     chunk_customers: int
     rules_min_count: int

@@ -1,0 +1,64 @@
+"""Shops with simulated order histories in the session's database, and history recording."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from db.engine import libpq_url
+from tests.customer_analytics.seed import copy_orders, simulated_orders
+
+HISTORIES = Path(__file__).resolve().parent / "histories"
+
+
+def new_shop(conn: psycopg.Connection, name: str) -> int:
+    row = conn.execute(
+        "INSERT INTO shops (eshop_id, name, status) VALUES (%s, %s, 'active') RETURNING id",
+        (700_000 + secrets.randbelow(200_000), name),
+    ).fetchone()
+    assert row is not None
+    conn.commit()
+    return int(row[0])
+
+
+@pytest.fixture(scope="session")
+def pg() -> Iterator[psycopg.Connection]:
+    conn = psycopg.connect(libpq_url(os.environ["DATABASE_URL"]))
+    yield conn
+    conn.close()
+
+
+def history_start(days: int = 728) -> str:
+    """Histories end a few hours before now, so the workflow's clock (now) closes them."""
+    return (datetime.now(UTC) - timedelta(days=days, hours=6)).strftime("%Y-%m-%d %H:%M")
+
+
+async def record_history(handle: object, name: str) -> None:
+    """Store a run's history for the replay test (always when missing, or when asked with
+    SHOPOPS_RECORD_HISTORIES=1)."""
+    path = HISTORIES / f"{name}.json"
+    if os.environ.get("SHOPOPS_RECORD_HISTORIES") or not path.exists():
+        history = await handle.fetch_history()  # type: ignore[attr-defined]
+        path.write_text(history.to_json())
+
+
+@pytest.fixture(scope="session")
+def simulated_shop(pg: psycopg.Connection) -> tuple[int, object]:
+    """A 2 000-customer shop over two years: a third guests, 2 % refunds, 1 % free orders,
+    the first quarter in the archive tables, plus one customer who only ever got a refund."""
+    shop_id = new_shop(pg, "Simulated shop")
+    orders = simulated_orders(shop_id, 2_000, seed=91, start=history_start())
+    copy_orders(pg, shop_id, orders, archive_before=orders["created_at"].min() + timedelta(days=80))
+    pg.execute(
+        "INSERT INTO orders (shop_id, code, created_at, email, total_with_vat) "
+        "VALUES (%s, 'REFUND-ONLY', now() - interval '30 days', 'refund-only@example.cz', -500)",
+        (shop_id,),
+    )
+    pg.commit()
+    return shop_id, orders

@@ -8,9 +8,9 @@ so concurrent callers anywhere cost at most one of Shoptet's five token slots.
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 
 from sqlalchemy import select
 
@@ -46,7 +46,7 @@ class ShopTokens:
             token, expires = inst.api_token, inst.api_token_expires_at
             issued = inst.api_token_refreshed_at or expires
         if token and expires and issued and is_fresh(
-            issued, expires, datetime.now(UTC), cap=CALLER_MARGIN_SECONDS
+            issued.timestamp(), expires.timestamp(), time.time(), cap=CALLER_MARGIN_SECONDS
         ):
             return token
         return await self.refresh(token or "")

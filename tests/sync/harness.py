@@ -1,0 +1,151 @@
+"""Shared pieces of the token, install and sync suites: a sandbox the app is pointed at, the
+workers of the tokens and sync queues, installed shops, polling, and captured histories."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, text
+
+from db.config import get_settings
+from db.engine import session_scope
+from db.models import Installation, Shop
+from infra.sandbox.generator import ShopSpec
+from infra.sandbox.testing import RunningSandbox, running_sandbox
+from workflows.queues import Queue
+
+HISTORIES = Path(__file__).resolve().parent.parent
+
+
+def point_app_at(sb: RunningSandbox, **extra: str) -> None:
+    """Make our Shoptet client and OAuth calls go to the sandbox (process settings)."""
+    os.environ["SHOPTET_API_URL"] = sb.url
+    os.environ["SHOPTET_PARTNER_URL"] = sb.url
+    os.environ.update(extra)
+    get_settings.cache_clear()
+
+
+@asynccontextmanager
+async def app_sandbox(**knobs: Any) -> AsyncIterator[RunningSandbox]:
+    async with running_sandbox(**knobs) as sb:
+        point_app_at(sb)
+        yield sb
+
+
+def new_eshop_id() -> int:
+    return 300000 + secrets.randbelow(200000)
+
+
+def small_shop(eshop_id: int | None = None, **overrides: Any) -> ShopSpec:
+    values: dict[str, Any] = {"orders": 40, "products": 15, "customers": 25, "mean_items": 1.5}
+    values.update(overrides)
+    return ShopSpec(eshop_id=eshop_id or new_eshop_id(), **values)
+
+
+@dataclass(frozen=True)
+class ShopRef:
+    shop_id: int
+    eshop_id: int
+
+
+async def installed_shop(sb: RunningSandbox, spec: ShopSpec) -> ShopRef:
+    """A shop installed at the sandbox and in our database, with no API token yet."""
+    sb.state.add_shop(spec)
+    oauth = sb.state.install(spec.eshop_id)
+    async with session_scope() as session:
+        shop = Shop(eshop_id=spec.eshop_id, name=f"Sandbox {spec.eshop_id}", status="active")
+        session.add(shop)
+        await session.flush()
+        session.add(Installation(shop_id=shop.id, oauth_token=oauth))
+        shop_id = shop.id
+    return ShopRef(shop_id, spec.eshop_id)
+
+
+async def stored_installation(shop_id: int) -> Installation:
+    async with session_scope() as session:
+        return (
+            await session.execute(select(Installation).where(Installation.shop_id == shop_id))
+        ).scalar_one()
+
+
+async def execute(sql: str, **params: Any) -> None:
+    async with session_scope() as session:
+        await session.execute(text(sql), params)
+
+
+async def scalar(sql: str, **params: Any) -> Any:
+    async with session_scope() as session:
+        return (await session.execute(text(sql), params)).scalar()
+
+
+@asynccontextmanager
+async def running_workers(
+    queues: Iterable[Queue] = (Queue.TOKENS, Queue.SYNC),
+) -> AsyncIterator[list[Any]]:
+    """The app's workers for `queues`, in this process, for the block."""
+    from infra.temporal import build_workers, connect
+
+    workers = build_workers(await connect(), list(queues))
+    tasks = [asyncio.create_task(w.run()) for w in workers]
+    try:
+        yield workers
+    finally:
+        await asyncio.gather(*(w.shutdown() for w in workers), return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def wait_until(
+    check: Callable[[], Awaitable[Any]], *, timeout: float, interval: float = 0.1, what: str = "condition"
+) -> tuple[Any, float]:
+    """Poll `check` until it returns something truthy; returns (value, seconds waited)."""
+    began = time.monotonic()
+    while True:
+        value = await check()
+        if value:
+            return value, time.monotonic() - began
+        if time.monotonic() - began > timeout:
+            raise AssertionError(f"{what} not reached within {timeout:g} s (last value {value!r})")
+        await asyncio.sleep(interval)
+
+
+async def workflow_ids(query: str) -> list[str]:
+    from infra.temporal import connect
+
+    client = await connect()
+    return [w.id async for w in client.list_workflows(query)]
+
+
+async def save_history(domain: str, name: str, workflow_id: str, run_id: str | None = None) -> Path:
+    """Store a workflow's history for the replay tests (kept when it exists, unless
+    SHOPOPS_RECORD_HISTORIES=1 asks to re-record)."""
+    from infra.temporal import connect
+
+    path = HISTORIES / domain / "histories" / f"{name}.json"
+    if path.exists() and os.environ.get("SHOPOPS_RECORD_HISTORIES") != "1":
+        return path
+    client = await connect()
+    history = await client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(history.to_json())
+    return path
+
+
+async def replay_histories(domain: str, workflows: list[type]) -> list[str]:
+    """Replay every stored history of `domain` against today's workflow code."""
+    from temporalio.client import WorkflowHistory
+    from temporalio.worker import Replayer
+
+    paths = sorted((HISTORIES / domain / "histories").glob("*.json"))
+    assert paths, f"no histories under tests/{domain}/histories: run the {domain} suite once"
+    replayer = Replayer(workflows=workflows)
+    for path in paths:
+        await replayer.replay_workflow(WorkflowHistory.from_json(path.stem, path.read_text()))
+    return [p.stem for p in paths]

@@ -26,6 +26,7 @@ from db.models.customer_analytics import (
 )
 from db.models.customers import Customer
 from db.models.integrity import IntegrityFinding, IntegrityRun
+from db.models.locks import LockFence
 from db.models.monitoring import (
     Alert,
     CheckState,
@@ -41,7 +42,7 @@ from db.models.orders import Order, OrderItem
 from db.models.settings import AppSetting
 from db.models.shops import Installation, Shop
 from db.models.snapshots import SnapshotReject, SnapshotRun
-from db.models.sync import SyncCursor
+from db.models.sync import SyncCursor, SyncReject
 from db.models.users import ApiToken, ShopMembership, User, UserSession
 from db.models.webhooks import WebhookEvent
 
@@ -69,6 +70,7 @@ __all__ = [
     "IntegrityRun",
     "LegacyMigration",
     "LegacyMigrationChange",
+    "LockFence",
     "MaintenanceRun",
     "Notification",
     "Order",
@@ -85,6 +87,7 @@ __all__ = [
     "Supplier",
     "SupplierOffer",
     "SyncCursor",
+    "SyncReject",
     "User",
     "UserSession",
     "Variant",

@@ -259,13 +259,13 @@ def setup_demo(api_url: str, sandbox_url: str) -> str:
     with Session(sync_engine()) as session:
         ensure_user(session, DEMO_ADMIN[0], DEMO_ADMIN[1], role="admin", name="Ops admin")
         merchant = ensure_user(session, DEMO_MERCHANT[0], DEMO_MERCHANT[1], name="Demo merchant")
-        shop = session.execute(select(Shop).where(Shop.eshop_id == DEMO_ESHOP_ID)).scalar_one_or_none()
-        if shop is not None:
-            session.merge(ShopMembership(user_id=merchant.id, shop_id=shop.id, role="owner"))
+        shop_id = session.execute(select(Shop.id).where(Shop.eshop_id == DEMO_ESHOP_ID)).scalar_one_or_none()
+        if shop_id is not None:
+            session.merge(ShopMembership(user_id=merchant.id, shop_id=shop_id, role="owner"))
         session.commit()
-    if shop is None:
+    if shop_id is None:
         return f"demo shop NOT installed: {outcome or install.text}"
-    return f"demo shop {DEMO_ESHOP_ID} installed (shop id {shop.id})"
+    return f"demo shop {DEMO_ESHOP_ID} installed (shop id {shop_id}); its first snapshots are running"
 
 
 def main() -> int:

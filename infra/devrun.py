@@ -63,18 +63,20 @@ class Supervisor:
                 raise Abort(f"{name} exited with code {proc.returncode}; see {self.data}/logs/{name}.log")
 
     def stop(self) -> None:
+        """Stop in reverse start order, each before the next, so workers leave while Temporal
+        and the databases are still there to take their goodbyes."""
         for name, proc in reversed(self.procs):
-            if proc.poll() is None:
-                print(f"stopping {name}…", flush=True)
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGTERM)
-        deadline = time.monotonic() + 15
-        for _, proc in self.procs:
+            if proc.poll() is not None:
+                continue
+            print(f"stopping {name}…", flush=True)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
             try:
-                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+                proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=5)
 
 
 def _pump(name: str, proc: subprocess.Popen[bytes], logfile: Path) -> None:

@@ -65,6 +65,10 @@ class BenchContext:
 # (e.g. the monitoring page's latency as monitoring_ms=…).
 FIGURE_HOOKS: list[Callable[[BenchContext], Awaitable[dict[str, float]]]] = []
 
+from bench.monitoring import monitoring_figure  # noqa: E402 (registers after the list exists)
+
+FIGURE_HOOKS.append(monitoring_figure)
+
 
 def log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)

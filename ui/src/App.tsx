@@ -15,6 +15,7 @@ import { ShopScope } from "./components/ShopScope";
 import { LocaleProvider, useLocale } from "./i18n/locale";
 import { NotificationsPage } from "./pages/notifications/NotificationsPage";
 import { OrdersPage } from "./pages/orders/OrdersPage";
+import { MonitoringPage } from "./pages/monitoring/MonitoringPage";
 import { AppSettingsPage, ShopSettingsPage } from "./pages/settings/SettingsPage";
 import { ShopsPage } from "./pages/shops/ShopsPage";
 import { SignInPage } from "./pages/signin/SignInPage";
@@ -51,6 +52,7 @@ export function AppRoutes() {
           </Route>
           <Route path="settings" element={<AppSettingsPage />} />
           <Route path="notifications" element={<NotificationsPage />} />
+          <Route path="admin/monitoring" element={<MonitoringPage />} />
           <Route path="*" element={<NotFound />} />
         </Route>
       </Route>

@@ -32,6 +32,9 @@ export const keys = {
     app: () => ["settings", "app"] as const,
     shop: (shopId: number) => ["settings", "shop", shopId] as const,
   },
+  monitoring: {
+    report: () => ["monitoring"] as const,
+  },
   notifications: {
     all: () => ["notifications"] as const,
     list: (filters: NotificationFilters) => ["notifications", "list", filters] as const,

@@ -20,6 +20,7 @@ import { useUnreadCount } from "../api/notifications";
 import type { Locale } from "../api/types";
 import { useLocale, useT } from "../i18n/locale";
 import type { MessageKey } from "../i18n/messages";
+import { useMonitoringT } from "../pages/monitoring/messages";
 
 const SHOP_PAGES: { path: string; label: MessageKey }[] = [
   { path: "orders", label: "nav.orders" },
@@ -79,6 +80,7 @@ function ShopSwitcher({ currentShopId, section }: { currentShopId: string | null
 
 export function Layout() {
   const t = useT();
+  const monitoringT = useMonitoringT();
   const me = useMe();
   const { locale, setLocale } = useLocale();
   const signOut = useSignOut();
@@ -157,6 +159,14 @@ export function Layout() {
             to="/settings"
             label={t("nav.appSettings")}
             active={location.pathname === "/settings"}
+          />
+        )}
+        {me.data?.role === "admin" && (
+          <NavLink
+            component={Link}
+            to="/admin/monitoring"
+            label={monitoringT("nav")}
+            active={location.pathname === "/admin/monitoring"}
           />
         )}
       </AppShell.Navbar>

@@ -6,6 +6,7 @@ from api.routes import (
     admin_db,
     auth,
     backups,
+    customers,
     health,
     install,
     metrics,
@@ -34,4 +35,5 @@ ROUTERS: list[APIRouter] = [
     admin_db.router,
     monitoring.router,
     metrics.router,
+    customers.router,
 ]

@@ -62,3 +62,36 @@ def simulated_shop(pg: psycopg.Connection) -> tuple[int, object]:
     )
     pg.commit()
     return shop_id, orders
+
+
+async def analyse_now(shop_id: int) -> int:
+    """Run the workflow's activities in order, without Temporal (fixtures for API tests);
+    returns the report id."""
+    from activities import customer_analytics as acts
+    from workflows.customer_analytics import (
+        CUSTOMER_PHASES,
+        ChunkRequest,
+        FinishRequest,
+        StartRunRequest,
+    )
+
+    run = await acts.start_customer_run(
+        StartRunRequest(
+            shop_id,
+            "manual",
+            f"test:customers:{shop_id}",
+            secrets.token_hex(6),
+            datetime.now(UTC).isoformat(),
+        )
+    )
+    for phase in CUSTOMER_PHASES:
+        after = None
+        while True:
+            chunk = acts.summarise_customer_chunk(ChunkRequest(run, phase, after))
+            if chunk.last_key is None:
+                break
+            after = chunk.last_key
+    fit = acts.fit_customer_models(run)
+    acts.mine_item_rules(run)
+    await acts.finish_customer_run(FinishRequest(run.report_id, fit.status, fit.message))
+    return run.report_id

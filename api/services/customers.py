@@ -1,0 +1,452 @@
+"""Customer analytics reads: segments, the at-risk list (keyset pages and a streamed CSV), one
+customer with recommendations, the model's track record, and starting a run now."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+from collections.abc import AsyncIterator
+from dataclasses import asdict
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.service import RPCError
+
+from api.pagination import decode_cursor, encode_cursor
+from api.problems import Problem
+from db.engine import session_factory
+from infra.temporal import connect
+from workflows import search_attributes
+from workflows.customer_analytics import (
+    CustomerAnalyticsRequest,
+    CustomerAnalyticsWorkflow,
+    Progress,
+    workflow_id,
+)
+from workflows.queues import Queue
+
+QUERY_TIMEOUT = 2.0
+CSV_PAGE = 2000
+RECOMMENDATIONS = 5
+SEGMENT_NAMES = {
+    "champions": "Champions",
+    "loyal": "Loyal",
+    "potential_loyalists": "Potential loyalists",
+    "new": "New",
+    "promising": "Promising",
+    "need_attention": "Need attention",
+    "about_to_sleep": "About to sleep",
+    "at_risk": "At risk",
+    "cant_lose": "Can't lose",
+    "hibernating": "Hibernating",
+    "lost": "Lost",
+}
+CUSTOMER_COLUMNS = (
+    "customer_key",
+    "customer_guid",
+    "email",
+    "name",
+    "segment",
+    "orders",
+    "first_order_at",
+    "last_order_at",
+    "total_value",
+    "clv_12m",
+    "clv_at_risk",
+    "p_alive",
+    "churn_risk",
+    "expected_purchases_90d",
+    "next_purchase_at",
+    "r_score",
+    "f_score",
+    "m_score",
+)
+_CUSTOMER_SELECT = (
+    "SELECT m.customer_key, m.customer_guid::text AS customer_guid, "
+    "coalesce(m.email, c.email) AS email, c.full_name AS name, m.segment, m.orders, "
+    "m.first_order_at, m.last_order_at, m.total_value, m.clv_12m, m.clv_at_risk, m.p_alive, "
+    "m.churn_risk, m.expected_purchases_90d, m.next_purchase_at, m.r_score, m.f_score, "
+    "m.m_score, m.frequency, m.recency, m.t, m.monetary_value, m.computed_at "
+    "FROM customer_metrics m LEFT JOIN customers c "
+    "ON c.shop_id = m.shop_id AND c.guid = m.customer_guid "
+)
+
+
+def check_segment(segment: str | None) -> str:
+    if segment is not None and segment not in SEGMENT_NAMES:
+        raise Problem(
+            422,
+            "Unknown segment",
+            f"segment must be one of {', '.join(SEGMENT_NAMES)}, not {segment!r}",
+        )
+    return "AND m.segment = :segment " if segment else ""
+
+
+async def currency(session: AsyncSession, shop_id: int) -> str:
+    row = (
+        await session.execute(
+            text(
+                "SELECT currency FROM orders WHERE shop_id = :shop ORDER BY created_at DESC LIMIT 1"
+            ),
+            {"shop": shop_id},
+        )
+    ).first()
+    return row[0] if row else "CZK"
+
+
+async def segments(session: AsyncSession, shop_id: int) -> dict[str, Any]:
+    """Size and value of every segment (all eleven, empty ones with zeros)."""
+    rows = await session.execute(
+        text(
+            "SELECT segment, count(*), sum(total_value), sum(clv_12m), sum(clv_at_risk), "
+            "avg(p_alive), avg(churn_risk) FROM customer_metrics WHERE shop_id = :shop "
+            "GROUP BY segment"
+        ),
+        {"shop": shop_id},
+    )
+    found = {r[0]: r for r in rows}
+    items = []
+    for key, name in SEGMENT_NAMES.items():
+        _, count, total, clv, at_risk, alive, churn = found.get(
+            key, (key, 0, 0, None, 0, None, None)
+        )
+        items.append(
+            {
+                "segment": key,
+                "name": name,
+                "customers": int(count),
+                "total_value": _money(total),
+                "clv_12m": _money(clv),
+                "clv_at_risk": _money(at_risk),
+                "avg_p_alive": None if alive is None else float(alive),
+                "avg_churn_risk": None if churn is None else float(churn),
+            }
+        )
+    return {
+        "currency": await currency(session, shop_id),
+        "customers": sum(i["customers"] for i in items),
+        "items": items,
+    }
+
+
+async def at_risk_page(
+    session: AsyncSession,
+    shop_id: int,
+    segment: str | None,
+    min_churn_risk: float,
+    cursor: str | None,
+    limit: int,
+) -> dict[str, Any]:
+    """Customers by CLV at risk, largest first; keyset on (clv_at_risk, customer_key)."""
+    where = check_segment(segment)
+    params: dict[str, Any] = {
+        "shop": shop_id,
+        "segment": segment,
+        "risk": min_churn_risk,
+        "limit": limit + 1,
+    }
+    after = decode_cursor(cursor)
+    if after:
+        try:
+            params["after_value"] = Decimal(str(after["v"]))
+            params["after_key"] = str(after["k"])
+        except (KeyError, ArithmeticError, ValueError) as exc:
+            raise Problem(400, "Invalid cursor", "The cursor is not one this API issued.") from exc
+        where += "AND (m.clv_at_risk, m.customer_key) < (:after_value, :after_key) "
+    rows = (
+        (
+            await session.execute(
+                text(
+                    _CUSTOMER_SELECT
+                    + "WHERE m.shop_id = :shop AND coalesce(m.churn_risk, 1) >= :risk "
+                    + where
+                    + "ORDER BY m.clv_at_risk DESC, m.customer_key DESC LIMIT :limit"
+                ),
+                params,
+            )
+        )
+        .mappings()
+        .all()
+    )
+    items = [_customer_view(r) for r in rows[:limit]]
+    next_cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        next_cursor = encode_cursor({"v": str(last["clv_at_risk"]), "k": last["customer_key"]})
+    return {"items": items, "next_cursor": next_cursor}
+
+
+async def at_risk_csv(
+    shop_id: int, segment: str | None, min_churn_risk: float
+) -> AsyncIterator[str]:
+    """The whole at-risk list as CSV, read page by page by keyset with its own session (the
+    request's session is gone once streaming starts); memory holds one page."""
+    check_segment(segment)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CUSTOMER_COLUMNS)
+    yield _drain(buffer)
+    cursor: str | None = None
+    async with session_factory()() as session:
+        while True:
+            page = await at_risk_page(session, shop_id, segment, min_churn_risk, cursor, CSV_PAGE)
+            for item in page["items"]:
+                writer.writerow(["" if item[c] is None else item[c] for c in CUSTOMER_COLUMNS])
+            yield _drain(buffer)
+            cursor = page["next_cursor"]
+            if cursor is None:
+                return
+
+
+async def customer_detail(session: AsyncSession, shop_id: int, key: str) -> dict[str, Any]:
+    row = (
+        (
+            await session.execute(
+                text(_CUSTOMER_SELECT + "WHERE m.shop_id = :shop AND m.customer_key = :key"),
+                {"shop": shop_id, "key": key},
+            )
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise Problem(
+            404,
+            "Customer not found",
+            f"No analysed customer {key!r} in this shop; customers appear after the nightly "
+            "customer analytics has run.",
+        )
+    view = _customer_view(row)
+    view.update(
+        frequency=row["frequency"],
+        recency_weeks=row["recency"],
+        age_weeks=row["t"],
+        monetary_value=_money(row["monetary_value"]),
+        computed_at=row["computed_at"],
+        recommendations=await recommendations(session, shop_id, row),
+    )
+    return view
+
+
+async def recommendations(
+    session: AsyncSession, shop_id: int, customer: Any
+) -> list[dict[str, Any]]:
+    """Products to offer: the shop's stored item rules from what the customer bought, scored by
+    the sum of confidences, leaving out everything they already bought."""
+    if customer["customer_guid"] is not None:
+        who = "o.customer_guid = CAST(:guid AS uuid)"
+    else:
+        who = "o.customer_guid IS NULL AND o.email = :email"
+    rows = await session.execute(
+        text(
+            "WITH bought AS (SELECT DISTINCT i.code FROM orders_all o JOIN order_items_all i "
+            "ON i.shop_id = o.shop_id AND i.order_code = o.code AND i.created_at = o.created_at "
+            f"WHERE o.shop_id = :shop AND {who} AND NOT o.cancelled AND i.code IS NOT NULL) "
+            "SELECT r.suggestion_code, max(r.suggestion_name), sum(r.confidence), max(r.lift), "
+            "array_agg(r.item_code ORDER BY r.confidence DESC) FROM customer_item_rules r "
+            "WHERE r.shop_id = :shop AND r.item_code IN (SELECT code FROM bought) "
+            "AND r.suggestion_code NOT IN (SELECT code FROM bought) "
+            "GROUP BY r.suggestion_code ORDER BY 3 DESC, 1 LIMIT :top"
+        ),
+        {
+            "shop": shop_id,
+            "guid": customer["customer_guid"],
+            "email": customer["customer_key"],
+            "top": RECOMMENDATIONS,
+        },
+    )
+    return [
+        {
+            "code": code,
+            "name": name,
+            "score": float(score),
+            "lift": float(lift),
+            "because": list(because),
+        }
+        for code, name, score, lift, because in rows
+    ]
+
+
+async def reports_page(
+    session: AsyncSession, shop_id: int, cursor: str | None, limit: int
+) -> dict[str, Any]:
+    """The model's track record: one report per run, newest first."""
+    params: dict[str, Any] = {"shop": shop_id, "limit": limit + 1}
+    where = ""
+    after = decode_cursor(cursor)
+    if after:
+        params["after"] = int(after.get("id", 0))
+        where = "AND id < :after "
+    rows = (
+        (
+            await session.execute(
+                text(
+                    "SELECT * FROM customer_model_reports WHERE shop_id = :shop "
+                    + where
+                    + "ORDER BY id DESC LIMIT :limit"
+                ),
+                params,
+            )
+        )
+        .mappings()
+        .all()
+    )
+    items = [_report_view(r) for r in rows[:limit]]
+    next_cursor = encode_cursor({"id": rows[limit - 1]["id"]}) if len(rows) > limit else None
+    return {"items": items, "next_cursor": next_cursor}
+
+
+async def analysis_state(session: AsyncSession, shop_id: int) -> dict[str, Any]:
+    """The latest run's report, with the workflow's live progress while it runs (Temporal is
+    asked only then, so the page still shows the stored state when Temporal is down)."""
+    row = (
+        (
+            await session.execute(
+                text(
+                    "SELECT * FROM customer_model_reports WHERE shop_id = :shop "
+                    "ORDER BY id DESC LIMIT 1"
+                ),
+                {"shop": shop_id},
+            )
+        )
+        .mappings()
+        .first()
+    )
+    state: dict[str, Any] = {
+        "workflow_id": workflow_id(shop_id),
+        "report": None if row is None else _report_view(row),
+        "progress": None,
+    }
+    if row is not None and row["status"] == "running":
+        try:
+            client = await connect()
+            progress: Progress = await asyncio.wait_for(
+                client.get_workflow_handle(workflow_id(shop_id)).query(
+                    CustomerAnalyticsWorkflow.progress
+                ),
+                QUERY_TIMEOUT,
+            )
+        except Exception:  # no worker right now, or closed: the report row is the truth
+            return state
+        state["progress"] = asdict(progress)
+    return state
+
+
+async def start_analysis(client: Client, shop_id: int) -> dict[str, Any]:
+    """Start the shop's run now; a run already going is returned instead of a second one."""
+    handle = client.get_workflow_handle(workflow_id(shop_id))
+    try:
+        described = await handle.describe()
+        if described.status == WorkflowExecutionStatus.RUNNING:
+            return {"workflow_id": handle.id, "run_id": described.run_id, "started": False}
+    except RPCError:
+        pass  # never ran
+    try:
+        started = await client.start_workflow(
+            CustomerAnalyticsWorkflow.run,
+            CustomerAnalyticsRequest(shop_id, "manual"),
+            id=workflow_id(shop_id),
+            task_queue=Queue.ANALYTICS.value,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            search_attributes=search_attributes.for_run("analytics-customers", shop_id),
+        )
+    except RPCError as exc:
+        raise Problem(
+            503, "Could not start the analysis", f"Temporal refused the workflow: {exc}"
+        ) from exc
+    return {"workflow_id": started.id, "run_id": started.result_run_id, "started": True}
+
+
+def _customer_view(row: Any) -> dict[str, Any]:
+    return {
+        "customer_key": row["customer_key"],
+        "customer_guid": row["customer_guid"],
+        "email": row["email"],
+        "name": row["name"],
+        "segment": row["segment"],
+        "orders": row["orders"],
+        "first_order_at": row["first_order_at"],
+        "last_order_at": row["last_order_at"],
+        "total_value": _money(row["total_value"]),
+        "clv_12m": _money(row["clv_12m"]),
+        "clv_at_risk": _money(row["clv_at_risk"]),
+        "p_alive": row["p_alive"],
+        "churn_risk": row["churn_risk"],
+        "expected_purchases_90d": row["expected_purchases_90d"],
+        "next_purchase_at": row["next_purchase_at"],
+        "r_score": row["r_score"],
+        "f_score": row["f_score"],
+        "m_score": row["m_score"],
+    }
+
+
+def _report_view(row: Any) -> dict[str, Any]:
+    fields = (
+        "id",
+        "status",
+        "message",
+        "trigger",
+        "started_at",
+        "finished_at",
+        "observation_end",
+        "calibration_end",
+        "holdout_periods",
+        "data_from",
+        "data_to",
+        "customers",
+        "repeat_buyers",
+        "orders",
+        "orders_without_customer",
+        "chosen_model",
+        "params",
+        "holdout_mae",
+        "baseline_mae",
+        "beats_baseline",
+        "auc_p_alive",
+        "predicted_purchases",
+        "actual_purchases",
+        "baseline_predicted_purchases",
+        "item_rules",
+        "bundles",
+        "seconds",
+    )
+    view = {f: row[f] for f in fields}
+    holdout = row["holdout"] or {}
+    view["models"] = [
+        {
+            k: r.get(k)
+            for k in (
+                "model",
+                "mae",
+                "baseline_mae",
+                "auc_p_alive",
+                "predicted_purchases",
+                "actual_purchases",
+                "converged",
+            )
+        }
+        for r in holdout.get("reports", [])
+    ]
+    chosen = next(
+        (r for r in holdout.get("reports", []) if r.get("model") == row["chosen_model"]), None
+    )
+    view["by_frequency"] = chosen.get("by_frequency", []) if chosen else []
+    return view
+
+
+def _money(value: Any) -> str | None:
+    if value is None:
+        return None
+    return str(Decimal(value).quantize(Decimal("0.01")))
+
+
+def _drain(buffer: io.StringIO) -> str:
+    data = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return data

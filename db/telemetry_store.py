@@ -226,10 +226,10 @@ class TelemetryStore:
 
     def flush(self, quiet: bool = False) -> int:
         """Write everything buffered so far; returns the number of rows written (0 on failure)."""
-        if self.dsn is None:
-            return 0
         with self._flush_lock, suppressed():
             latency_rows, error_rows, minute_rows = self._take()
+            if self.dsn is None:  # telemetry not set up in this process (a CLI command): nowhere to go
+                return 0
             if not (latency_rows or error_rows or minute_rows):
                 return 0
             try:

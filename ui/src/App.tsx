@@ -13,6 +13,7 @@ import { NotFound } from "./components/NotFound";
 import { RequireAuth } from "./components/RequireAuth";
 import { ShopScope } from "./components/ShopScope";
 import { LocaleProvider, useLocale } from "./i18n/locale";
+import { CustomersPage } from "./pages/customers/CustomersPage";
 import { NotificationsPage } from "./pages/notifications/NotificationsPage";
 import { OrdersPage } from "./pages/orders/OrdersPage";
 import { MonitoringPage } from "./pages/monitoring/MonitoringPage";
@@ -44,6 +45,7 @@ export function AppRoutes() {
           <Route path="shops/:shopId" element={<ShopScope />}>
             <Route index element={<Navigate to="orders" replace />} />
             <Route path="orders" element={<OrdersPage />} />
+            <Route path="customers" element={<CustomersPage />} />
             <Route path="snapshot-runs" element={<SnapshotRunsPage />} />
             <Route path="snapshot-runs/:runId" element={<SnapshotRunPage />} />
             <Route path="webhook-events" element={<WebhookEventsPage />} />

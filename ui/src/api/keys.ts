@@ -1,5 +1,6 @@
 /** Every query key of the app, from one factory, so invalidation can name a whole resource. */
 
+import type { AtRiskFilters } from "./customers";
 import type { OrderFilters, RunStatus, SnapshotResource, WebhookStatus } from "./types";
 
 export type RunFilters = { status?: RunStatus; resource?: SnapshotResource };
@@ -27,6 +28,14 @@ export const keys = {
     list: (shopId: number, filters: OrderFilters) => ["orders", shopId, "list", filters] as const,
     detail: (shopId: number, code: string) => ["orders", shopId, "detail", code] as const,
     statuses: (shopId: number) => ["orders", shopId, "statuses"] as const,
+  },
+  customers: {
+    all: (shopId: number) => ["customers", shopId] as const,
+    segments: (shopId: number) => ["customers", shopId, "segments"] as const,
+    atRisk: (shopId: number, filters: AtRiskFilters) => ["customers", shopId, "at-risk", filters] as const,
+    detail: (shopId: number, key: string) => ["customers", shopId, "detail", key] as const,
+    reports: (shopId: number) => ["customers", shopId, "reports"] as const,
+    analysis: (shopId: number) => ["customers", shopId, "analysis"] as const,
   },
   settings: {
     app: () => ["settings", "app"] as const,

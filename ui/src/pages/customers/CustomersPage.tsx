@@ -1,0 +1,184 @@
+/** Customers: who is slipping away, what each is worth, what to offer next, and how well the
+ * models predicted the past. Tabs and the open customer live in the URL. */
+
+import { Alert, Anchor, Button, Group, Progress, Stack, Table, Tabs, Text, Title } from "@mantine/core";
+import { notifications } from "@mantine/notifications";
+import { useSearchParams } from "react-router-dom";
+
+import { useCustomerAnalysis, useCustomerSegments, useRunCustomerAnalysis, type AnalysisState } from "../../api/customers";
+import { errorMessage } from "../../api/client";
+import { QueryState } from "../../components/QueryState";
+import { useCanManage, useCurrentShop } from "../../components/ShopScope";
+import { useFormat } from "../../i18n/locale";
+import { AtRiskList } from "./AtRiskList";
+import { SegmentBars } from "./charts";
+import { CustomerDrawer } from "./CustomerDrawer";
+import { useCustomersT } from "./messages";
+import { TrackRecord } from "./TrackRecord";
+
+const TABS = ["segments", "at-risk", "track-record"] as const;
+type Tab = (typeof TABS)[number];
+
+function AnalysisBanner({ state }: { state: AnalysisState }) {
+  const t = useCustomersT();
+  const f = useFormat();
+  const report = state.report;
+  if (!report) return <Alert data-testid="analysis-never-run">{t("neverRun")}</Alert>;
+  if (report.status === "running") {
+    const progress = state.progress;
+    const total = progress?.customers_total ?? 0;
+    const done = progress?.customers_processed ?? 0;
+    return (
+      <Alert color="blue" title={t("running", { phase: progress?.phase ?? "…" })} data-testid="analysis-running">
+        <Stack gap={4}>
+          <Progress value={total ? (100 * done) / total : 0} animated />
+          <Text size="sm">{t("runningCount", { processed: f.number(done), total: f.number(total) })}</Text>
+        </Stack>
+      </Alert>
+    );
+  }
+  if (report.status === "not_enough_data")
+    return (
+      <Alert color="yellow" title={t("notEnoughData")} data-testid="analysis-not-enough-data">
+        {report.message}
+      </Alert>
+    );
+  if (report.status === "failed")
+    return (
+      <Alert color="red" title={t("failed")} data-testid="analysis-failed">
+        {report.message}
+      </Alert>
+    );
+  return (
+    <Text size="sm" c="dimmed" data-testid="analysis-last-run">
+      {t("lastRun", {
+        when: f.dateTime(report.finished_at ?? report.started_at),
+        customers: f.number(report.customers),
+        model: report.chosen_model ?? "–",
+      })}
+    </Text>
+  );
+}
+
+function RunNowButton({ shopId }: { shopId: number }) {
+  const t = useCustomersT();
+  const run = useRunCustomerAnalysis(shopId);
+  return (
+    <Button
+      loading={run.isPending}
+      onClick={() =>
+        run.mutate(undefined, {
+          onSuccess: (answer) =>
+            notifications.show({ message: answer.started ? t("runStarted") : t("runAlreadyRunning") }),
+          onError: (error) => notifications.show({ color: "red", message: errorMessage(error) }),
+        })
+      }
+    >
+      {t("runNow")}
+    </Button>
+  );
+}
+
+function SegmentsTab({ shopId, onSegment }: { shopId: number; onSegment: (segment: string) => void }) {
+  const t = useCustomersT();
+  const f = useFormat();
+  const segments = useCustomerSegments(shopId);
+  const data = segments.data;
+  return (
+    <QueryState query={segments} isEmpty={!data || data.customers === 0} empty={t("segmentsEmpty")}>
+      {data && (
+        <Stack>
+          <SegmentBars items={data.items} />
+          <Table striped verticalSpacing="xs" data-testid="segments-table">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>{t("segment")}</Table.Th>
+                <Table.Th ta="right">{t("customers")}</Table.Th>
+                <Table.Th ta="right">{t("share")}</Table.Th>
+                <Table.Th ta="right">{t("totalValue")}</Table.Th>
+                <Table.Th ta="right">{t("clv")}</Table.Th>
+                <Table.Th ta="right">{t("clvAtRisk")}</Table.Th>
+                <Table.Th ta="right">{t("pAlive")}</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {data.items.map((item) => (
+                <Table.Tr key={item.segment}>
+                  <Table.Td>
+                    <Anchor component="button" onClick={() => onSegment(item.segment)}>
+                      {t(`segment.${item.segment}`)}
+                    </Anchor>
+                  </Table.Td>
+                  <Table.Td ta="right">{f.number(item.customers)}</Table.Td>
+                  <Table.Td ta="right">{f.percent((100 * item.customers) / data.customers)}</Table.Td>
+                  <Table.Td ta="right">{f.money(item.total_value, data.currency)}</Table.Td>
+                  <Table.Td ta="right">{f.money(item.clv_12m, data.currency)}</Table.Td>
+                  <Table.Td ta="right">{f.money(item.clv_at_risk, data.currency)}</Table.Td>
+                  <Table.Td ta="right">{item.avg_p_alive === null ? "–" : f.percent(100 * item.avg_p_alive)}</Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Stack>
+      )}
+    </QueryState>
+  );
+}
+
+export function CustomersPage() {
+  const t = useCustomersT();
+  const shop = useCurrentShop();
+  const canManage = useCanManage(shop);
+  const [params, setParams] = useSearchParams();
+  const tab: Tab = TABS.find((name) => name === params.get("tab")) ?? "segments";
+  const analysis = useCustomerAnalysis(shop.id);
+  const currency = useCustomerSegments(shop.id).data?.currency ?? "CZK";
+
+  const update = (changes: Record<string, string | null>) => {
+    const next = new URLSearchParams(params);
+    for (const [name, value] of Object.entries(changes)) {
+      if (value) next.set(name, value);
+      else next.delete(name);
+    }
+    setParams(next, { replace: true });
+  };
+
+  return (
+    <Stack>
+      <Group justify="space-between">
+        <Title order={2}>{t("title")}</Title>
+        {canManage && <RunNowButton shopId={shop.id} />}
+      </Group>
+      <QueryState query={analysis}>{analysis.data && <AnalysisBanner state={analysis.data} />}</QueryState>
+      <Tabs value={tab} onChange={(value) => update({ tab: value === "segments" ? null : value })} keepMounted={false}>
+        <Tabs.List>
+          <Tabs.Tab value="segments">{t("tabSegments")}</Tabs.Tab>
+          <Tabs.Tab value="at-risk">{t("tabAtRisk")}</Tabs.Tab>
+          <Tabs.Tab value="track-record">{t("tabTrackRecord")}</Tabs.Tab>
+        </Tabs.List>
+        <Tabs.Panel value="segments" pt="md">
+          <SegmentsTab shopId={shop.id} onSegment={(segment) => update({ tab: "at-risk", segment, risk: "0" })} />
+        </Tabs.Panel>
+        <Tabs.Panel value="at-risk" pt="md">
+          <AtRiskList
+            shopId={shop.id}
+            currency={currency}
+            segment={params.get("segment")}
+            risk={params.get("risk")}
+            onFilter={update}
+            onOpen={(key) => update({ customer: key })}
+          />
+        </Tabs.Panel>
+        <Tabs.Panel value="track-record" pt="md">
+          <TrackRecord shopId={shop.id} />
+        </Tabs.Panel>
+      </Tabs>
+      <CustomerDrawer
+        shopId={shop.id}
+        currency={currency}
+        customerKey={params.get("customer")}
+        onClose={() => update({ customer: null })}
+      />
+    </Stack>
+  );
+}

@@ -171,3 +171,19 @@ async def test_every_check_has_a_state_and_the_database_part_answers_quickly() -
     assert queue["state"] == "unavailable" and "Temporal" in queue["summary"]
     assert seeded["parts"]["database"]["connections"]["total"] >= 1
     assert elapsed < 2000, f"the report took {elapsed:.0f} ms on an almost empty database"
+
+
+@pytest.mark.parametrize(("hours_ago", "status", "state"), [(30, "completed", "warn"), (60, "completed", "critical"), (2, "failed", "warn"), (2, "completed", "ok")])
+async def test_maintenance_last_run_age_and_failures(hours_ago: float, status: str, state: str) -> None:
+    started = datetime.now(UTC) - timedelta(hours=hours_ago)
+    _sql(
+        "INSERT INTO maintenance_runs (kind, workflow_id, run_id, status, started_at, finished_at) "
+        "VALUES ('partitions', 'maint:partitions', %s, %s, %s, %s)",
+        f"test-{hours_ago}-{status}", status, started, started + timedelta(minutes=1),
+    )
+    try:
+        age = check(await report(), "maintenance_age")
+        assert age["state"] == state, age
+        assert age["value"] == pytest.approx(hours_ago, abs=0.05)
+    finally:
+        _sql("DELETE FROM maintenance_runs WHERE run_id LIKE 'test-%%'")

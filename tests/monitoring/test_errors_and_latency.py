@@ -107,3 +107,40 @@ async def test_figures_from_other_processes_count_too(admin_api: httpx.AsyncClie
     body = (await admin_api.get("/api/admin/monitoring")).json()
     elsewhere = next(r for r in body["parts"]["performance"]["routes"] if r["name"] == "GET /api/elsewhere")
     assert elsewhere["count"] == 41 and 300 < elsewhere["p50_ms"] <= 500
+
+
+async def test_logs_are_json_with_the_trace_id_and_no_secret(admin_api: httpx.AsyncClient, capsys: pytest.CaptureFixture[str]) -> None:
+    """A logged exception is one JSON line with the trace id, redacted, and becomes an error group."""
+    import json
+    import logging
+
+    from opentelemetry import trace
+
+    with trace.get_tracer("test").start_as_current_span("job") as span:
+        try:
+            raise ConnectionError("shoptet refused password=hunter2 for shop 12")
+        except ConnectionError:
+            logging.getLogger("shopops.test").exception("sync of shop %s failed (token=%s)", 12, "tok-abcdef")
+        trace_id = format(span.get_span_context().trace_id, "032x")
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
+    entry = next(e for e in lines if e["logger"] == "shopops.test")
+    assert entry["level"] == "ERROR" and entry["trace_id"] == trace_id
+    assert entry["message"] == "sync of shop 12 failed (token=[redacted])"
+    assert "hunter2" not in entry["exc"] and "ConnectionError" in entry["exc"]
+    groups = (await admin_api.get("/api/admin/monitoring")).json()["parts"]["errors"]["groups"]
+    logged = next(g for g in groups if g["error_type"] == "ConnectionError")
+    assert logged["message"] == "shoptet refused password=[redacted] for shop <n>" and logged["last_trace_id"] == trace_id
+
+
+async def test_settings_cache_hit_rate_comes_from_the_cache_counters(admin_api: httpx.AsyncClient) -> None:
+    from db.app_settings import get_setting
+    from db.engine import session_scope
+
+    async with session_scope() as session:
+        for _ in range(150):
+            await get_setting(session, "snapshots.chunk_lines")
+    body = (await admin_api.get("/api/admin/monitoring")).json()
+    settings = next(c for c in body["parts"]["cache"]["caches"] if c["cache"] == "settings")
+    assert settings["reads"] >= 150 and {lv["level"] for lv in settings["levels"]} >= {"memory"}
+    rate = check(body, "settings_cache_hit_rate")
+    assert rate["state"] == "ok" and rate["value"] >= 90

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base, created_column
 
+
 def shop_fk() -> ForeignKey:
     return ForeignKey("shops.id", ondelete="CASCADE")
 
@@ -123,7 +124,7 @@ class CustomerMetric(Base):
 
 
 class CustomerItemRule(Base):
-    """"Bought `item_code`, also take `suggestion_code`": a pair rule mined from the shop's baskets."""
+    """A pair rule mined from the shop's baskets: bought `item_code`, also offer `suggestion_code`."""
 
     __tablename__ = "customer_item_rules"
 

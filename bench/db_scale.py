@@ -226,7 +226,7 @@ def pruning(dsn: str, shop_id: int, last_day: date) -> float:
 
 
 def keyset(dsn: str, shop_id: int, items: int) -> tuple[float, int]:
-    depth = min(OFFSET_DEPTH, int(items * 0.6))
+    depth = OFFSET_DEPTH if items > OFFSET_DEPTH + 10 * PAGE else int(items * 0.6)
     cols = "order_code, item_id, price_with_vat"
     offset_sql = f"SELECT {cols} FROM order_items WHERE shop_id = %s ORDER BY order_code, item_id OFFSET %s LIMIT {PAGE}"
     with psycopg.connect(dsn) as conn:

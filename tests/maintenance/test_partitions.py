@@ -139,3 +139,23 @@ async def test_retention_moves_old_quarters_to_the_archive_without_blocking_inge
     assert live > 10 and max(latencies) < 1.5, f"ingest stalled {max(latencies):.2f}s"
     again = await run_maintenance(MaintenanceRequest(steps=["retention"], as_of="2026-11-28"))
     assert again.actions == []
+
+
+async def test_the_daily_schedule_is_declared_and_starts_this_workflow(temporal_env) -> None:  # type: ignore[no-untyped-def]
+    from infra.temporal import connect, ensure_schedule
+    from workflows.registry import WORKFLOWS
+    from workflows.schedules import APP_SCHEDULES
+
+    decl = next(d for d in APP_SCHEDULES if d.workflow_id == "maint:partitions")
+    assert (
+        decl.workflow == PartitionMaintenanceWorkflow.__name__ and decl.queue is Queue.MAINTENANCE
+    )
+    assert (
+        decl.cron == "30 3 * * *" and PartitionMaintenanceWorkflow in WORKFLOWS[Queue.MAINTENANCE]
+    )
+    client = await connect()
+    await ensure_schedule(client, decl)
+    described = await client.get_schedule_handle(decl.id).describe()
+    assert described.schedule.action.workflow == "PartitionMaintenanceWorkflow"  # type: ignore[union-attr]
+    upcoming = described.info.next_action_times
+    assert upcoming and all((t.hour, t.minute) == (3, 30) for t in upcoming)  # daily, 03:30 UTC

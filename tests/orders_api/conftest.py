@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from types import SimpleNamespace
+from typing import Any
+
+import psycopg
 import pytest
 
 from db.partitions import Quarter
@@ -9,8 +14,8 @@ from tests.maintenance import conftest as maintenance
 
 # the scratch-database fixtures of the maintenance tests, registered here too
 migrated_template = maintenance.migrated_template
-scratch_db = maintenance.scratch_db
-sql = maintenance.sql
+scratch_names = maintenance.scratch_names
+module_scratch_db = maintenance.module_scratch_db
 
 STATUSES = ["Nevyřízená", "Vyřizuje se", "Vyřízena", "Stornována"]
 NAMES = ["Jana Nováková", "Petr Svoboda", "Eva Dvořáková", "Tomáš Černý"]
@@ -48,10 +53,28 @@ def archive(sql) -> None:  # type: ignore[no-untyped-def]
             )
 
 
-@pytest.fixture
-def shops(scratch_db, sql, make_shop):  # type: ignore[no-untyped-def]
+@pytest.fixture(scope="module")
+def sql(module_scratch_db: str) -> Iterator[Callable[..., list[tuple[Any, ...]]]]:
+    """SQL on this module's database (its tests only read the orders loaded once)."""
+    conn = psycopg.connect(module_scratch_db, autocommit=True)
+
+    def run(statement: str, params: object = None) -> list[tuple[Any, ...]]:
+        cur = conn.execute(statement, params)  # type: ignore[arg-type]
+        return cur.fetchall() if cur.description else []
+
+    yield run
+    conn.close()
+
+
+@pytest.fixture(scope="module")
+def shops(sql: Callable[..., list[tuple[Any, ...]]]) -> tuple[SimpleNamespace, SimpleNamespace]:
     """Two shops with orders, the older quarters archived: (ours, theirs)."""
-    ours, theirs = make_shop(name="Naše"), make_shop(name="Cizí")
+    ours, theirs = (
+        SimpleNamespace(
+            id=sql("INSERT INTO shops (eshop_id, name) VALUES (%s, %s) RETURNING id", (e, n))[0][0]
+        )
+        for e, n in ((810001, "Naše"), (810002, "Cizí"))
+    )
     seed_orders(sql, ours.id, 1200, "A")
     seed_orders(sql, theirs.id, 40, "B")
     archive(sql)

@@ -193,7 +193,7 @@ async def _bench_db(url: str, customers: int, days: int, holdout_weeks: int, see
             "manual",
             "bench:customers:1",
             secrets_run_id(),
-            datetime.fromtimestamp(end.timestamp(), UTC),
+            datetime.fromtimestamp(end.timestamp(), UTC).isoformat(),
         )
     )
     await dispose_engines()

@@ -40,6 +40,10 @@ from workflows.sync import (
 log = logging.getLogger(__name__)
 
 OVERLAP = timedelta(seconds=60)  # re-read this much of the feed: late commits at Shoptet
+# Change times are whole seconds: a second change in the same second as the one we fetched
+# has the same change time. A stored row counts as settled (safe to skip at that change time)
+# only when it was written this long after the change, clock skew included.
+SETTLED = timedelta(seconds=30)
 IDLE_LAG = timedelta(hours=1)  # an empty feed moves the cursor to this long before the pass
 FEED_HISTORY = timedelta(days=29)  # Shoptet keeps 30 days of changes
 RECONCILE_EVERY = timedelta(hours=24)
@@ -242,7 +246,7 @@ class Applier:
         deletes = {k for k, (kind, _) in changes.items() if kind == "delete"}
         edits = {k: t for k, (kind, t) in changes.items() if kind != "delete"}
         stored = await self.stored_times(list(edits))
-        wanted = [k for k, t in edits.items() if t is None or stored.get(k) != t]
+        wanted = [k for k, t in edits.items() if t is None or not _settled(stored.get(k), t)]
         self.tally.unchanged += len(edits) - len(wanted)
         docs, gone = await self._fetch(wanted)
         self.tally.deleted += await self._delete(deletes | gone)
@@ -266,16 +270,18 @@ class Applier:
         if batch.rejects:
             await self._quarantine(batch, docs)
 
-    async def stored_times(self, keys: list[str]) -> dict[str, datetime | None]:
+    async def stored_times(self, keys: list[str]) -> dict[str, tuple[datetime | None, datetime]]:
+        """(changed_at, synced_at) of the stored rows among `keys`."""
         if not keys:
             return {}
         e = self.entity
+        alive = " AND NOT deleted" if e.soft_delete else ""  # a flagged row is not a stored one
         cur = await self.conn.execute(
-            f"SELECT {e.key_column}::text, changed_at FROM {e.table} "  # type: ignore[arg-type]
-            f"WHERE shop_id = %s AND {e.key_column} = ANY(%s::{e.key_type}[])",
+            f"SELECT {e.key_column}::text, changed_at, synced_at FROM {e.table} "  # type: ignore[arg-type]
+            f"WHERE shop_id = %s AND {e.key_column} = ANY(%s::{e.key_type}[]){alive}",
             (self.shop_id, keys),
         )
-        return {key: changed for key, changed in await cur.fetchall()}
+        return {key: (changed, synced) for key, changed, synced in await cur.fetchall()}
 
     async def _fetch(self, keys: list[str]) -> tuple[list[tuple[str, bytes]], set[str]]:
         """Details of `keys`; keys Shoptet no longer knows (404) come back as deleted."""
@@ -341,6 +347,13 @@ class Applier:
             "shop %s: %d %s documents rejected, first: %s",
             self.shop_id, len(rows), self.entity.resource, rows[0][4],
         )
+
+
+def _settled(stored: tuple[datetime | None, datetime] | None, changed: datetime) -> bool:
+    """The stored row already holds the state of `changed` and nothing can share that second."""
+    if stored is None or stored[0] != changed:
+        return False
+    return stored[1] - changed >= SETTLED
 
 
 def _result(tally: Tally, seen: int, cursor: datetime | None) -> PassResult:

@@ -19,6 +19,7 @@ import httpx
 from sqlalchemy import select
 from temporalio import activity
 from temporalio.client import (
+    Client,
     WithStartWorkflowOperation,
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
@@ -41,6 +42,7 @@ from infra.temporal import connect
 from workflows.tokens import (
     CAP_REACHED,
     REVOKED,
+    STOPPING,
     EnsureFresh,
     MintRequest,
     ShopTokenWorkflow,
@@ -195,36 +197,46 @@ def _update_with_start(shop_id: int) -> WithStartWorkflowOperation[Any, Any]:
     )
 
 
+async def _ask_workflow(client: Client, shop_id: int, stale_fp: str | None) -> TokenMeta | None:
+    """One update-with-start; None when it should be asked again shortly."""
+    try:
+        return await client.execute_update_with_start_workflow(
+            ShopTokenWorkflow.ensure_fresh,
+            EnsureFresh(stale_fp),
+            start_workflow_operation=_update_with_start(shop_id),
+            result_type=TokenMeta,
+        )
+    except WorkflowUpdateFailedError as exc:
+        cause = exc.cause
+        kind = cause.type if isinstance(cause, ApplicationError) else None
+        if kind == REVOKED:
+            raise NotInstalled(f"shop {shop_id}: {cause.message}") from exc
+        if kind == STOPPING:  # the run is closing; the next update starts a new one
+            return None
+        raise TokenUnavailable(f"shop {shop_id}: token refresh failed: {cause or exc}") from exc
+    except (RPCError, WorkflowUpdateRPCTimeoutOrCancelledError) as exc:
+        # too many updates in flight (other processes), a continue-as-new, a server restart
+        log.info("shop %s: token update not completed (%s); asking again", shop_id, exc)
+        return None
+
+
 async def _refresh_through_workflow(shop_id: int, stale_fp: str | None) -> str:
     client = await connect()
     deadline = time.monotonic() + UPDATE_DEADLINE
     delay = 0.05
     mismatches = 0
     while True:
-        try:
-            meta: TokenMeta = await client.execute_update_with_start_workflow(
-                ShopTokenWorkflow.ensure_fresh,
-                EnsureFresh(stale_fp),
-                start_workflow_operation=_update_with_start(shop_id),
-                result_type=TokenMeta,
-            )
-        except WorkflowUpdateFailedError as exc:
-            cause = exc.cause
-            if isinstance(cause, ApplicationError) and cause.type == REVOKED:
-                raise NotInstalled(f"shop {shop_id}: {cause.message}") from exc
-            raise TokenUnavailable(f"shop {shop_id}: token refresh failed: {cause or exc}") from exc
-        except (RPCError, WorkflowUpdateRPCTimeoutOrCancelledError) as exc:
-            # too many updates in flight (other processes), a continue-as-new or a server
-            # restart in between: wait, and take a token someone else got meanwhile
+        meta = await _ask_workflow(client, shop_id, stale_fp)
+        if meta is None:
             if time.monotonic() > deadline:
                 raise TokenUnavailable(
                     f"shop {shop_id}: the token workflow {token_workflow_id(shop_id)} did not "
-                    f"answer within {UPDATE_DEADLINE:g} s ({exc}); is a worker polling "
+                    f"answer within {UPDATE_DEADLINE:g} s; is a worker polling "
                     f"{start_options(shop_id)['task_queue']}?"
-                ) from exc
+                )
             await asyncio.sleep(delay * (1 + random.random()))
             delay = min(delay * 2, 2.0)
-            token = await _newer_stored(shop_id, stale_fp)
+            token = await _newer_stored(shop_id, stale_fp)  # someone else's refresh counts too
             if token:
                 return token
             continue

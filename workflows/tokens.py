@@ -40,6 +40,7 @@ RETRY_AFTER_FAILURE = timedelta(seconds=30)  # proactive refresh failed transien
 # Error types the activities raise (ApplicationError.type)
 REVOKED = "InstallationRevoked"
 CAP_REACHED = "MaximumTokensReached"
+STOPPING = "TokenWorkflowStopping"  # rejected update: ask again (a new run starts) or give up
 
 MINT_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
@@ -105,6 +106,7 @@ class TokenState:
     shop_id: int
     refresh_margin_seconds: float = 300.0  # refresh this long before expiry (scaled for short TTLs)
     max_live_tokens: int = MAX_LIVE_TOKENS
+    refreshes_per_run: int = REFRESHES_PER_RUN
     current: TokenMeta | None = None
     live: list[LiveToken] = field(default_factory=list)
 
@@ -139,6 +141,7 @@ class ShopTokenWorkflow:
         self._shop_id = 0
         self._margin = 300.0
         self._max_live = MAX_LIVE_TOKENS
+        self._refreshes_per_run = REFRESHES_PER_RUN
         self._current: TokenMeta | None = None
         self._loaded = False
         self._live: list[LiveToken] = []
@@ -177,42 +180,52 @@ class ShopTokenWorkflow:
     def _accept_ensure_fresh(self, req: EnsureFresh) -> None:
         if self._revoked:
             raise ApplicationError(self._revoked, type=REVOKED, non_retryable=True)
+        if self._stop_reason:
+            raise ApplicationError(f"stopping: {self._stop_reason}", type=STOPPING)
 
     @workflow.run
     async def run(self, state: TokenState) -> str:
         self._shop_id = state.shop_id
         self._margin = state.refresh_margin_seconds
         self._max_live = state.max_live_tokens
+        self._refreshes_per_run = state.refreshes_per_run
         self._current = state.current
         self._loaded = state.current is not None
         self._live = list(state.live)
         await self._load()
         while self._stop_reason is None and self._revoked is None:
+            if self._should_continue_as_new():
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                workflow.continue_as_new(self._carry_over())
             wait = self._seconds_until_due()
             if wait > 0:
                 self._changed = False
                 try:
-                    await workflow.wait_condition(
-                        lambda: self._changed or self._stop_reason is not None or self._revoked is not None,
-                        timeout=wait,
-                    )
-                    continue  # a caller refreshed, or we were told to stop: look again
+                    await workflow.wait_condition(self._woken, timeout=wait)
+                    continue  # a caller refreshed, we were told to stop, or history grew: look again
                 except TimeoutError:
                     pass
             await self._proactive_refresh()
-            if self._should_continue_as_new():
-                await workflow.wait_condition(workflow.all_handlers_finished)
-                workflow.continue_as_new(
-                    TokenState(
-                        shop_id=self._shop_id,
-                        refresh_margin_seconds=self._margin,
-                        max_live_tokens=self._max_live,
-                        current=self._current,
-                        live=self._alive(),
-                    )
-                )
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._revoked or self._stop_reason or "stopped"
+
+    def _woken(self) -> bool:
+        return (
+            self._changed
+            or self._stop_reason is not None
+            or self._revoked is not None
+            or self._should_continue_as_new()
+        )
+
+    def _carry_over(self) -> TokenState:
+        return TokenState(
+            shop_id=self._shop_id,
+            refresh_margin_seconds=self._margin,
+            max_live_tokens=self._max_live,
+            refreshes_per_run=self._refreshes_per_run,
+            current=self._current,
+            live=self._alive(),
+        )
 
     # -- state
 
@@ -233,7 +246,7 @@ class ShopTokenWorkflow:
     def _should_continue_as_new(self) -> bool:
         info = workflow.info()
         return (
-            self._refreshes >= REFRESHES_PER_RUN
+            self._refreshes >= self._refreshes_per_run
             or self._updates >= UPDATES_PER_RUN
             or info.get_current_history_length() > HISTORY_EVENTS_PER_RUN
             or info.is_continue_as_new_suggested()

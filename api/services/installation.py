@@ -123,10 +123,10 @@ async def _initial_snapshots(client: Client, session: AsyncSession, result: Inst
     """Full snapshots of a newly installed shop; the incremental sync takes over from install time."""
     from api.services.snapshots import start_snapshot
 
-    shop = await session.get(Shop, result.shop_id)
-    assert shop is not None
     started = []
     for resource in SNAPSHOT_RESOURCES:
+        shop = await session.get(Shop, result.shop_id)  # (re)loaded: a refused start rolls back
+        assert shop is not None
         try:
             run = await start_snapshot(session, client, shop, resource, trigger="install")
         except Problem as exc:  # one already running (a repeated install): it is the one we want

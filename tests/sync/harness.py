@@ -4,6 +4,7 @@ workers of the tokens and sync queues, installed shops, polling, and captured hi
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import secrets
 import time
@@ -35,9 +36,33 @@ def point_app_at(sb: RunningSandbox, **extra: str) -> None:
 
 @asynccontextmanager
 async def app_sandbox(**knobs: Any) -> AsyncIterator[RunningSandbox]:
+    """A sandbox the app talks to; on exit the token workflows and sync schedules of shops
+    made meanwhile stop, so they cannot call the next test's sandbox."""
+    began = await scalar("SELECT now()")
     async with running_sandbox(**knobs) as sb:
         point_app_at(sb)
-        yield sb
+        try:
+            yield sb
+        finally:
+            await _quiesce(began)
+
+
+async def _quiesce(since: Any) -> None:
+    from temporalio.service import RPCError
+
+    from api.services.sync import remove_sync
+    from infra.temporal import connect
+    from workflows.tokens import token_workflow_id
+
+    client = await connect()
+    async with session_scope() as session:
+        shop_ids = (
+            await session.execute(text("SELECT id FROM shops WHERE created_at >= :t"), {"t": since})
+        ).scalars().all()
+    for shop_id in shop_ids:
+        await remove_sync(client, shop_id)
+        with contextlib.suppress(RPCError):  # not running
+            await client.get_workflow_handle(token_workflow_id(shop_id)).terminate("test finished")
 
 
 def new_eshop_id() -> int:

@@ -9,4 +9,4 @@ from workflows.tokens import ShopTokenWorkflow
 
 async def test_token_histories_replay() -> None:
     replayed = await replay_histories("tokens", [ShopTokenWorkflow])
-    assert {"concurrent_expiry", "token_cap", "proactive"} <= set(replayed)
+    assert {"concurrent_expiry", "token_cap", "proactive", "continue_as_new"} <= set(replayed)

@@ -29,7 +29,13 @@ from tests.sync.harness import (
     wait_until,
 )
 from workflows.queues import Queue
-from workflows.tokens import ShopTokenWorkflow, fingerprint, token_workflow_id
+from workflows.tokens import (
+    ShopTokenWorkflow,
+    TokenState,
+    fingerprint,
+    start_options,
+    token_workflow_id,
+)
 
 pytestmark = pytest.mark.usefixtures("temporal_env")
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -237,3 +243,71 @@ async def test_inactive_shops_get_no_token(make_shop) -> None:  # type: ignore[n
     client = await connect()
     ids = [w.id async for w in client.list_workflows(f"WorkflowId = '{token_workflow_id(shop.id)}'")]
     assert ids == []
+
+
+async def test_continues_as_new_and_keeps_its_state() -> None:
+    async with app_sandbox() as sb, running_workers([Queue.TOKENS]):
+        ref = await installed_shop(sb, small_shop())
+        client = await connect()
+        handle = await client.start_workflow(
+            ShopTokenWorkflow.run, TokenState(ref.shop_id, refreshes_per_run=2), **start_options(ref.shop_id)
+        )
+        first_run = handle.result_run_id
+        token = await ensure_fresh_token(ref.shop_id, "")
+        for _ in range(3):
+            token = await ensure_fresh_token(ref.shop_id, token)
+        assert calls(sb) == 4
+        runs = [w async for w in client.list_workflows(f"WorkflowId = '{token_workflow_id(ref.shop_id)}'")]
+        assert sum(r.status == WorkflowExecutionStatus.CONTINUED_AS_NEW for r in runs) >= 1
+        progress = await client.get_workflow_handle(token_workflow_id(ref.shop_id)).query(
+            ShopTokenWorkflow.progress
+        )
+        assert progress.fingerprint == fingerprint(token)
+        assert progress.live_tokens == 4, "the cap accounting survives continue-as-new"
+        await save_history("tokens", "continue_as_new", token_workflow_id(ref.shop_id), first_run)
+
+
+async def test_survives_a_temporal_server_restart(tmp_path, temporal_bin) -> None:  # type: ignore[no-untyped-def]
+    from temporalio.testing import WorkflowEnvironment
+
+    from db.config import get_settings
+    from infra.sandbox.testing import free_port
+    from infra.temporal import forget_clients
+    from workflows import search_attributes
+
+    port = free_port()
+
+    async def start() -> WorkflowEnvironment:
+        return await WorkflowEnvironment.start_local(
+            dev_server_existing_path=str(temporal_bin), port=port, ui=False,
+            search_attributes=list(search_attributes.ALL), dev_server_log_level="error",
+            dev_server_extra_args=["--db-filename", str(tmp_path / "temporal.db")],
+        )
+
+    def use(address: str) -> None:
+        os.environ["TEMPORAL_ADDRESS"] = address
+        get_settings.cache_clear()
+        forget_clients()
+
+    session_address = os.environ["TEMPORAL_ADDRESS"]
+    env = await start()
+    use(f"127.0.0.1:{port}")
+    try:
+        async with app_sandbox() as sb:
+            ref = await installed_shop(sb, small_shop())
+            async with running_workers([Queue.TOKENS]):
+                first = await ensure_fresh_token(ref.shop_id, "")
+                client = await connect()
+                run_id = (await client.get_workflow_handle(token_workflow_id(ref.shop_id)).describe()).run_id
+            await env.shutdown()
+            env = await start()
+            use(f"127.0.0.1:{port}")
+            async with running_workers([Queue.TOKENS]):
+                second = await ensure_fresh_token(ref.shop_id, first)
+                client = await connect()
+                desc = await client.get_workflow_handle(token_workflow_id(ref.shop_id)).describe()
+            assert second != first and calls(sb) == 2
+            assert desc.run_id == run_id and desc.status == WorkflowExecutionStatus.RUNNING
+    finally:
+        await env.shutdown()
+        use(session_address)

@@ -1,0 +1,278 @@
+"""Incremental sync against the sandbox, real PostgreSQL and the Temporal dev server: one run
+per shop and resource however it is asked for, an order's life reaching PostgreSQL within
+one cycle by schedule alone and by webhooks alone, reconciliation, deletions, stock."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from activities.shoptet_access import shop_client
+from activities.sync import ENTITIES, Applier, _connect
+from api.services.installation import install, install_url
+from api.services.sync import ensure_sync_schedules, nudge_sync, pause_sync, start_sync
+from db.engine import session_factory, session_scope
+from infra.sandbox.testing import RunningSandbox
+from infra.temporal import connect
+from tests.sync.harness import (
+    app_sandbox,
+    execute,
+    installed_shop,
+    running_workers,
+    save_history,
+    scalar,
+    small_shop,
+    wait_until,
+    workflow_ids,
+)
+from workflows.queues import Queue
+from workflows.sync import SyncReport, SyncRequest, SyncWorkflow
+
+pytestmark = pytest.mark.usefixtures("temporal_env")
+QUEUES = (Queue.TOKENS, Queue.SYNC)
+
+
+def runs_query(shop_id: int, resource: str) -> str:
+    return f"WorkflowType = 'SyncWorkflow' AND ShopId = {shop_id} AND ShopResource = '{resource}'"
+
+
+async def _finished_runs(shop_id: int, resource: str) -> list[str]:
+    return await workflow_ids(runs_query(shop_id, resource) + " AND ExecutionStatus != 'Running'")
+
+
+async def _schedules(shop_id: int, every: timedelta, paused: bool = False) -> None:
+    client = await connect()
+    async with session_factory()() as session:
+        await ensure_sync_schedules(client, session, shop_id, every=every)
+    if paused:
+        await pause_sync(client, shop_id, note="test: only explicit triggers")
+
+
+async def _installed(sb: RunningSandbox, **shop: Any) -> tuple[int, int]:
+    """Install through the real install service (webhooks registered, cursors at install)."""
+    spec = small_shop(**shop)
+    sb.state.add_shop(spec)
+    async with session_factory()() as session:
+        done = await install(await connect(), session, sb.state.mint_code(spec.eshop_id, redirect_uri=install_url()))
+    return done.shop_id, spec.eshop_id
+
+
+async def _order(shop_id: int, code: str) -> dict[str, Any] | None:
+    async with session_scope() as session:
+        row = (
+            await session.execute(
+                text(
+                    "SELECT status_id, cancelled, paid, item_count, "
+                    "(SELECT count(*) FROM order_items i WHERE i.shop_id = o.shop_id AND i.order_code = o.code) AS items "
+                    "FROM orders o WHERE shop_id = :s AND code = :c"
+                ),
+                {"s": shop_id, "c": code},
+            )
+        ).mappings().first()
+    return dict(row) if row else None
+
+
+async def test_eight_concurrent_starts_make_one_run() -> None:
+    async with app_sandbox(slow_ms=100) as sb, running_workers(QUEUES):
+        ref = await installed_shop(sb, small_shop())
+        await _schedules(ref.shop_id, timedelta(hours=1), paused=True)
+        client = await connect()
+        await asyncio.gather(*(start_sync(client, ref.shop_id, "orders") for _ in range(8)))
+        await wait_until(lambda: _finished_runs(ref.shop_id, "orders"), timeout=20, what="the sync run")
+        await asyncio.sleep(1.0)  # any second run would have started by now
+        assert len(await workflow_ids(runs_query(ref.shop_id, "orders"))) == 1
+
+
+async def test_webhook_storm_coalesces_into_one_extra_run() -> None:
+    async with app_sandbox(slow_ms=400) as sb, running_workers(QUEUES):
+        ref = await installed_shop(sb, small_shop())
+        await _schedules(ref.shop_id, timedelta(hours=1), paused=True)
+        client = await connect()
+        await nudge_sync(client, ref.shop_id, "orders", reason="order:create")
+        await asyncio.sleep(0.3)  # the first pass is running (each Shoptet call takes 400 ms)
+        await asyncio.gather(
+            *(nudge_sync(client, ref.shop_id, "orders", reason="order:update") for _ in range(30))
+        )
+
+        async def two_done() -> bool:
+            return len(await _finished_runs(ref.shop_id, "orders")) >= 2
+
+        await wait_until(two_done, timeout=30, what="two sync runs")
+        await asyncio.sleep(1.5)
+        assert len(await workflow_ids(runs_query(ref.shop_id, "orders"))) == 2
+
+
+async def _follow_order(
+    sb: RunningSandbox, shop_id: int, eshop_id: int, *, within: float, cancel: str
+) -> dict[str, float]:
+    """Create, change and cancel an order at the sandbox; time until PostgreSQL shows each."""
+    took: dict[str, float] = {}
+    code = sb.state.create_order(eshop_id)
+    _, took["created"] = await wait_until(lambda: _order(shop_id, code), timeout=within, what="the new order")
+
+    sb.state.update_order(eshop_id, code, status_id=-2, paid=True)
+
+    async def changed() -> bool:
+        row = await _order(shop_id, code)
+        return bool(row and row["status_id"] == -2 and row["paid"])
+
+    _, took["changed"] = await wait_until(changed, timeout=within, what="the changed order")
+
+    if cancel == "cancel":
+        sb.state.cancel_order(eshop_id, code)
+    else:  # a status change to Stornována, which Shoptet reports as order:update
+        sb.state.update_order(eshop_id, code, status_id=-4, paid=False)
+
+    async def cancelled() -> dict[str, Any] | None:
+        row = await _order(shop_id, code)
+        return row if row and row["cancelled"] and row["status_id"] == -4 else None
+
+    row, took["cancelled"] = await wait_until(cancelled, timeout=within, what="the cancelled order")
+    assert row["items"] == row["item_count"] > 0
+    assert row["paid"] is False
+    return took
+
+
+async def test_order_life_reaches_postgres_by_schedule_alone() -> None:
+    every = 4.0
+    async with app_sandbox(drop_webhooks=1.0) as sb, running_workers(QUEUES):
+        shop_id, eshop_id = await _installed(sb)
+        await _schedules(shop_id, timedelta(seconds=every))
+        took = await _follow_order(sb, shop_id, eshop_id, within=every + 4, cancel="cancel")
+        print(f"schedule only (every {every:g} s): {took}")
+        assert sb.state.stats["webhooks_dropped"] >= 3
+        assert await scalar(
+            "SELECT count(*) FROM webhook_events WHERE shop_id = :s", s=shop_id
+        ) == 0, "no webhook reached us"
+        finished = await _finished_runs(shop_id, "orders")
+        assert finished
+        await save_history("sync", "scheduled_orders", finished[0])
+
+
+async def test_order_life_reaches_postgres_by_webhooks_alone(live_api: str) -> None:
+    async with app_sandbox(webhook_retry_ms=100) as sb, running_workers(QUEUES):
+        shop_id, eshop_id = await _installed(sb)
+        await _schedules(shop_id, timedelta(hours=1), paused=True)  # only webhooks drive syncs
+        began = time.monotonic()
+        took = await _follow_order(sb, shop_id, eshop_id, within=8, cancel="status")
+        print(f"webhooks only: {took}")
+        assert time.monotonic() - began < 20
+        events = await scalar(
+            "SELECT count(*) FROM webhook_events WHERE shop_id = :s AND event LIKE 'order:%%' AND status = 'dispatched'",
+            s=shop_id,
+        )
+        assert events >= 3
+
+
+async def test_reconciliation_loads_and_repairs(db_session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    async with app_sandbox() as sb, running_workers(QUEUES):
+        spec = small_shop(orders=60, products=20, customers=30)
+        ref = await installed_shop(sb, spec)
+        client = await connect()
+
+        async def reconcile(resource: str, run: str) -> SyncReport:
+            return await client.execute_workflow(
+                SyncWorkflow.run, SyncRequest(ref.shop_id, resource, reconcile=True),
+                id=f"test-reconcile-{ref.shop_id}-{resource}-{run}", task_queue=Queue.SYNC.value,
+            )
+
+        counts = {"orders": 60, "products": 20, "customers": 30}
+        for resource, n in counts.items():  # an empty database: reconciliation loads everything
+            report = await reconcile(resource, "load")
+            assert report.reconciliation is not None
+            assert report.reconciliation.shoptet_total == n and report.reconciliation.local_total == 0
+            assert await scalar(f"SELECT count(*) FROM {resource} WHERE shop_id = :s", s=ref.shop_id) == n
+        items = await scalar("SELECT count(*) FROM order_items WHERE shop_id = :s", s=ref.shop_id)
+        assert items > 60 * 2  # shipping and billing rows at least
+
+        # lose two orders, gain one Shoptet never had, wrongly delete a product, lose a customer
+        lost = [r[0] for r in db_session.execute(text(
+            "SELECT code FROM orders WHERE shop_id = :s ORDER BY code LIMIT 2"), {"s": ref.shop_id})]
+        await execute("DELETE FROM order_items WHERE shop_id = :s AND order_code = ANY(:c)", s=ref.shop_id, c=lost)
+        await execute("DELETE FROM orders WHERE shop_id = :s AND code = ANY(:c)", s=ref.shop_id, c=lost)
+        await execute(
+            "INSERT INTO orders (shop_id, code, created_at, total_with_vat) VALUES (:s, 'GHOST-1', '2001-05-05', 1)",
+            s=ref.shop_id,
+        )
+        await execute(
+            "UPDATE products SET deleted = true WHERE shop_id = :s AND guid = "
+            "(SELECT guid FROM products WHERE shop_id = :s ORDER BY guid LIMIT 1)", s=ref.shop_id,
+        )
+        await execute(
+            "DELETE FROM customers WHERE shop_id = :s AND guid = "
+            "(SELECT guid FROM customers WHERE shop_id = :s ORDER BY guid LIMIT 1)", s=ref.shop_id,
+        )
+        monkeypatch.setattr("activities.sync.DIFF_LIMIT", 10)  # make 60 orders need bisection
+        repaired = await reconcile("orders", "repair")
+        assert repaired.reconciliation is not None
+        assert (repaired.reconciliation.fetched, repaired.reconciliation.deleted) == (2, 1)
+        assert repaired.reconciliation.windows_differing >= 3  # the whole range, then both halves
+        assert repaired.reconciliation.windows_compared > repaired.reconciliation.windows_differing
+        assert await scalar("SELECT count(*) FROM orders WHERE shop_id = :s", s=ref.shop_id) == 60
+        assert await scalar("SELECT count(*) FROM order_items WHERE shop_id = :s", s=ref.shop_id) == items
+        await reconcile("products", "repair")
+        await reconcile("customers", "repair")
+        assert await scalar("SELECT count(*) FROM products WHERE shop_id = :s AND NOT deleted", s=ref.shop_id) == 20
+        assert await scalar("SELECT count(*) FROM customers WHERE shop_id = :s", s=ref.shop_id) == 30
+        again = await reconcile("orders", "noop")
+        assert again.reconciliation is not None
+        assert (again.reconciliation.windows_compared, again.reconciliation.fetched) == (1, 0)
+        await save_history("sync", "reconcile_orders", f"test-reconcile-{ref.shop_id}-orders-repair")
+
+        # deletions reported by the feed: orders go, products and customers are flagged
+        conn = await _connect()
+        try:
+            async with shop_client(ref.shop_id) as shoptet:
+                for resource in ("orders", "products"):
+                    entity = ENTITIES[resource]
+                    key = await scalar(
+                        f"SELECT {entity.key_column}::text FROM {entity.table} WHERE shop_id = :s "
+                        f"ORDER BY {entity.key_column} LIMIT 1", s=ref.shop_id,
+                    )
+                    applier = Applier(shoptet, conn, ref.shop_id, entity)
+                    await applier.apply({key: ("delete", None)}, None)
+                    assert applier.tally.deleted == 1
+        finally:
+            await conn.close()
+        assert await scalar("SELECT count(*) FROM orders WHERE shop_id = :s", s=ref.shop_id) == 59
+        assert await scalar("SELECT count(*) FROM products WHERE shop_id = :s AND deleted", s=ref.shop_id) == 1
+
+
+async def test_feed_pass_is_idempotent_and_stock_pass_fills_levels() -> None:
+    async with app_sandbox() as sb, running_workers(QUEUES):
+        ref = await installed_shop(sb, small_shop())
+        client = await connect()
+
+        async def run(resource: str, name: str) -> SyncReport:
+            return await client.execute_workflow(
+                SyncWorkflow.run, SyncRequest(ref.shop_id, resource),
+                id=f"test-sync-{ref.shop_id}-{resource}-{name}", task_queue=Queue.SYNC.value,
+            )
+
+        code = sb.state.create_order(ref.eshop_id)
+        first = await run("orders", "1")
+        assert (first.changes.seen, first.changes.fetched) == (1, 1) and first.changes.upserted >= 1
+        assert await _order(ref.shop_id, code)
+        second = await run("orders", "2")  # the overlap lists it again: fetched, nothing written
+        assert second.changes.seen == 1 and second.changes.upserted == 0
+
+        stock = await run("stock", "1")
+        variants = sum(len(p["variants"]) for p in _products(sb, ref.eshop_id))
+        assert stock.changes.seen == variants * 2 == stock.changes.upserted
+        assert await scalar("SELECT count(*) FROM stock_levels WHERE shop_id = :s", s=ref.shop_id) == variants * 2
+        assert await scalar("SELECT count(*) FROM stocks WHERE shop_id = :s", s=ref.shop_id) == 2
+        assert (await run("stock", "2")).changes.upserted == 0
+        await save_history("sync", "stock", f"test-sync-{ref.shop_id}-stock-1")
+        await save_history("sync", "orders_feed", f"test-sync-{ref.shop_id}-orders-1")
+
+
+def _products(sb: RunningSandbox, eshop_id: int) -> list[dict[str, Any]]:
+    from infra.sandbox.generator import product_detail
+
+    spec = sb.state.shops[eshop_id].spec
+    return [product_detail(spec, j) for j in range(spec.products)]

@@ -12,6 +12,7 @@ empty), backup age and restore verification, and how long ago maintenance last r
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -87,12 +88,12 @@ async def _statements(session: AsyncSession, since: Any) -> dict[str, Any]:
     rows = await _rows(
         session,
         """
-        SELECT queryid::text AS queryid, max(query) AS query, sum(calls)::bigint AS calls,
+        SELECT queryid::text AS queryid, left(max(query), 500) AS query, sum(calls)::bigint AS calls,
                round(sum(total_ms)::numeric, 1)::float AS total_ms,
                round((sum(total_ms) / nullif(sum(calls), 0))::numeric, 2)::float AS mean_ms,
                max(captured_at) AS last_seen
         FROM monitoring_statements WHERE captured_at >= :since
-        GROUP BY queryid ORDER BY sum(total_ms) DESC LIMIT 200
+        GROUP BY queryid ORDER BY sum(total_ms) DESC LIMIT 100
         """,
         since=since,
     )
@@ -277,21 +278,44 @@ async def _audit(session: AsyncSession) -> dict[str, Any]:
     return out
 
 
-async def collect(ctx: Context) -> dict[str, Any]:
+async def _in_session(*reads: Any) -> list[Any]:
+    """Run `reads` (functions of a session) one after another on a session of their own."""
     async with session_factory()() as session:
         await session.execute(text("SET LOCAL statement_timeout = '5s'"))
-        return {
-            "connections": await _connections(session),
-            "statements": await _statements(session, ctx.now - SLOW_WINDOW),
-            "cache_hit": await _cache_hit(session),
-            "sizes": await _sizes(session) if ctx.details else [],
-            "default_partitions": await _default_partitions(session),
-            "sequences": await _sequences(session),
-            "vacuum": await _vacuum(session),
-            "backups": await _backups(session, ctx.now),
-            "maintenance": await _maintenance(session, ctx.now),
-            "audit": await _audit(session),
-        }
+        return [await read(session) for read in reads]
+
+
+async def collect(ctx: Context) -> dict[str, Any]:
+    # Four sessions at once: the server answers the catalog reads in parallel.
+    (connections, cache_hit, vacuum, sequences), (sizes,), (statements, defaults, backups, maintenance), (audit,) = (
+        await asyncio.gather(
+            _in_session(_connections, _cache_hit, _vacuum, _sequences),
+            _in_session(_sizes if ctx.details else _no_sizes),
+            _in_session(
+                lambda s: _statements(s, ctx.now - SLOW_WINDOW),
+                _default_partitions,
+                lambda s: _backups(s, ctx.now),
+                lambda s: _maintenance(s, ctx.now),
+            ),
+            _in_session(_audit),
+        )
+    )
+    return {
+        "connections": connections,
+        "statements": statements,
+        "cache_hit": cache_hit,
+        "sizes": sizes,
+        "default_partitions": defaults,
+        "sequences": sequences,
+        "vacuum": vacuum,
+        "backups": backups,
+        "maintenance": maintenance,
+        "audit": audit,
+    }
+
+
+async def _no_sizes(_: AsyncSession) -> list[dict[str, Any]]:
+    return []
 
 
 # ------------------------------------------------------------------ checks

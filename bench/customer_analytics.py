@@ -132,14 +132,14 @@ def run_from_db(customers: int, days: int, holdout_weeks: int, seed: int) -> Non
 
 
 async def _bench_db(url: str, customers: int, days: int, holdout_weeks: int, seed: int) -> None:
-    from datetime import UTC, datetime
+    import multiprocessing
+    from datetime import UTC, timedelta
 
     import psycopg
 
     from activities import customer_analytics as acts
     from db.app_settings import set_setting
     from db.engine import dispose_engines, session_scope
-    from tests.customer_analytics.seed import copy_orders, simulated_orders
     from workflows.customer_analytics import (
         CUSTOMER_PHASES,
         ChunkRequest,
@@ -148,22 +148,19 @@ async def _bench_db(url: str, customers: int, days: int, holdout_weeks: int, see
     )
 
     started = time.perf_counter()
-    orders = simulated_orders(1, customers, seed=seed, days=days)
-    with psycopg.connect(url) as conn:
-        conn.execute(
-            "INSERT INTO shops (id, eshop_id, name, status) VALUES (1, 1, 'bench', 'active')"
-        )
-        copy_orders(
-            conn, 1, orders, archive_before=orders["created_at"].min() + pd.Timedelta(days=90)
-        )
-        conn.execute("ANALYZE")
-    seed_s = time.perf_counter() - started
-    end = orders["created_at"].max().to_pydatetime() + pd.Timedelta(seconds=1)
-    print(
-        f"seeded customers={customers} order_rows={len(orders)} days={days} seed_s={seed_s:.1f} "
-        f"rss_after_seed_mb={psutil.Process().memory_info().rss / 2**20:.0f}"
+    # seeding runs in its own process, so this process's peak memory is the pipeline's
+    seeder = multiprocessing.get_context("spawn").Process(
+        target=_seed, args=(url, customers, days, seed)
     )
-    del orders
+    seeder.start()
+    seeder.join()
+    if seeder.exitcode != 0:
+        raise SystemExit(f"seeding failed with exit code {seeder.exitcode}")
+    seed_s = time.perf_counter() - started
+    with psycopg.connect(url) as conn:
+        orders_n, end = conn.execute("SELECT count(*), max(created_at) FROM orders_all").fetchone()
+    end += timedelta(seconds=1)
+    print(f"seeded customers={customers} order_rows={orders_n} days={days} seed_s={seed_s:.1f}")
     async with session_scope() as session:
         await set_setting(session, "analytics.customers.holdout_weeks", holdout_weeks)
 
@@ -193,7 +190,7 @@ async def _bench_db(url: str, customers: int, days: int, holdout_weeks: int, see
             "manual",
             "bench:customers:1",
             secrets_run_id(),
-            datetime.fromtimestamp(end.timestamp(), UTC).isoformat(),
+            end.astimezone(UTC).isoformat(),
         )
     )
     await dispose_engines()
@@ -244,6 +241,21 @@ async def _bench_db(url: str, customers: int, days: int, holdout_weeks: int, see
         f"fit_s={(seconds or {}).get('fit', float('nan')):.2f} "
         f"peak_rss_mb={max(self_peak, child_peak):.0f}"
     )
+
+
+def _seed(url: str, customers: int, days: int, seed: int) -> None:
+    import psycopg
+
+    from tests.customer_analytics.seed import copy_orders, simulated_orders
+
+    orders = simulated_orders(1, customers, seed=seed, days=days)
+    with psycopg.connect(url) as conn:
+        conn.execute(
+            "INSERT INTO shops (id, eshop_id, name, status) VALUES (1, 1, 'bench', 'active')"
+        )
+        archive_before = orders["created_at"].min() + pd.Timedelta(days=90)
+        copy_orders(conn, 1, orders, archive_before=archive_before)
+        conn.execute("ANALYZE")
 
 
 def secrets_run_id() -> str:

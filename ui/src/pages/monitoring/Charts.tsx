@@ -88,7 +88,15 @@ export function Lines({
             .map((row, i) => (row[s.key] === null || row[s.key] === undefined ? null : `${i * step},${HEIGHT - (Number(row[s.key]) / max) * (HEIGHT - 4)}`))
             .filter(Boolean)
             .join(" ");
-          return <polyline key={s.key} points={points} fill="none" stroke={s.color} strokeWidth={2} data-testid={`line-${s.key}`} />;
+          return (
+            <g key={s.key}>
+              <polyline points={points} fill="none" stroke={s.color} strokeWidth={2} data-testid={`line-${s.key}`} />
+              {points.split(" ").filter(Boolean).map((point) => {
+                const [x, y] = point.split(",");
+                return <circle key={point} cx={x} cy={y} r={2.5} fill={s.color} />;
+              })}
+            </g>
+          );
         })}
         <text x={WIDTH - 4} y={12} textAnchor="end" fontSize={11} fill="gray">
           {Math.round(max)} ms

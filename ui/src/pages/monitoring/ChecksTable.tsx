@@ -33,7 +33,7 @@ export function ChecksTable({ checks }: { checks: CheckResult[] }) {
                 {check.name}
               </Text>
             </Table.Td>
-            <Table.Td>
+            <Table.Td miw={110}>
               <StateBadge state={check.state} />
             </Table.Td>
             <Table.Td>{figure(check.value, check.unit)}</Table.Td>

@@ -131,12 +131,6 @@ def _failure(exc: Exception, doing: str) -> Exception:
     return exc
 
 
-async def _connect() -> psycopg.AsyncConnection[Any]:
-    conn = await raw_connection()
-    await conn.set_autocommit(True)  # each write opens its own transaction
-    return conn
-
-
 # -- planning and bookkeeping
 
 
@@ -422,7 +416,7 @@ async def sync_changes(req: SyncRequest) -> PassResult:
     started = datetime.now(UTC)
     since = await _cursor(req.shop_id, req.resource)
     feed = FeedPass(since)
-    conn = await _connect()
+    conn = await raw_connection()
     try:
         async with shop_client(req.shop_id) as client:
             applier = Applier(client, conn, req.shop_id, entity)
@@ -480,7 +474,7 @@ async def _upsert_levels(conn: psycopg.AsyncConnection[Any], rows: list[str]) ->
 @activity.defn
 async def sync_stock(req: SyncRequest) -> PassResult:
     """Stocks and every variant's amount per stock; only changed rows are written."""
-    conn = await _connect()
+    conn = await raw_connection()
     seen = upserted = rejected = 0
     try:
         async with shop_client(req.shop_id) as client:
@@ -597,7 +591,7 @@ async def reconcile(req: SyncRequest) -> ReconcileResult:
     """Shoptet's advice: periodically compare with the source and re-fetch what differs."""
     entity = ENTITIES[req.resource]
     hi = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=1)
-    conn = await _connect()
+    conn = await raw_connection()
     try:
         async with shop_client(req.shop_id) as client:
             applier = Applier(client, conn, req.shop_id, entity)

@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import text
 
 from activities.shoptet_access import shop_client
-from activities.sync import ENTITIES, Applier, _connect
+from activities.sync import ENTITIES, Applier
 from api.services.installation import install, install_url
 from api.services.sync import ensure_sync_schedules, nudge_sync, pause_sync, start_sync
-from db.engine import session_factory, session_scope
+from db.engine import raw_connection, session_factory, session_scope
 from infra.sandbox.testing import RunningSandbox
 from infra.temporal import connect
 from tests.sync.harness import (
@@ -225,7 +225,7 @@ async def test_reconciliation_loads_and_repairs(db_session, monkeypatch) -> None
         await save_history("sync", "reconcile_orders", f"test-reconcile-{ref.shop_id}-orders-repair")
 
         # deletions reported by the feed: orders go, products and customers are flagged
-        conn = await _connect()
+        conn = await raw_connection()
         try:
             async with shop_client(ref.shop_id) as shoptet:
                 for resource in ("orders", "products"):

@@ -26,6 +26,7 @@ TABLES = {
     "notifications": ("notifications", "created_at"),
     "webhook_events": ("webhook_events", "received_at"),
     "snapshot_rejects": ("snapshot_rejects", "created_at"),
+    "sync_rejects": ("sync_rejects", "created_at"),
 }
 ACTIVE_RUNS = ("pending", "running")
 log = logging.getLogger(__name__)

@@ -8,6 +8,7 @@ from typing import Any
 from activities import archive, backups, cleanup, integrity, legacy_migration, partitions, system
 from activities import customer_analytics as customer_analytics_activities
 from activities import installation as installation_activities
+from activities import inventory_planning as inventory_planning_activities
 from activities import monitoring as monitoring_activities
 from activities import snapshots as snapshot_activities
 from activities import sync as sync_activities
@@ -47,3 +48,4 @@ ACTIVITIES.setdefault(Queue.TOKENS, []).extend([*token_activities.ACTIVITIES, *i
 ACTIVITIES.setdefault(Queue.SYNC, []).extend(sync_activities.ACTIVITIES)
 ACTIVITIES.setdefault(Queue.ANALYTICS, []).extend(customer_analytics_activities.ACTIVITIES)
 ACTIVITIES.setdefault(Queue.SYSTEM, []).extend(monitoring_activities.ACTIVITIES)
+ACTIVITIES.setdefault(Queue.ANALYTICS, []).extend(inventory_planning_activities.ACTIVITIES)

@@ -52,6 +52,7 @@ declare(
     SettingDef("retention.webhook_events_days", 30, "int", "Stored raw webhooks older than this are deleted.", minimum=1),
     SettingDef("retention.snapshot_files_days", 14, "int", "Downloaded snapshot files older than this are deleted from disk.", minimum=1),
     SettingDef("retention.snapshot_rejects_days", 90, "int", "Quarantined snapshot lines older than this are deleted.", minimum=1),
+    SettingDef("retention.sync_rejects_days", 90, "int", "Shoptet documents the sync could not map, kept this long.", minimum=1),
     SettingDef("cleanup.batch_size", 5000, "int", "Rows deleted per statement by the cleanup, so locks stay short.", minimum=100),
     SettingDef("integrity.shoptet_grace_minutes", 60, "int", "Orders younger than this are left out of the Shoptet count check (sync lag).", minimum=0),
 )
@@ -135,4 +136,22 @@ declare(
 declare(
     SettingDef("monitoring.thresholds", {}, "json", 'Monitoring check thresholds that differ from the defaults, by check: {"queue_wait": {"warn": 30, "critical": 60}}.'),
     SettingDef("monitoring.retention_days", 14, "int", "Days statement snapshots, latency minutes and error minutes are kept for the monitoring page.", minimum=1),
+)
+
+declare(
+    SettingDef("analytics.inventory.history_days", 730, "int", "Days of sales history the inventory forecasts learn from.", "shop", minimum=56),
+    SettingDef("analytics.inventory.horizon_days", 28, "int", "Days ahead each variant's demand is forecast; order-by dates reach as far.", "shop", minimum=7),
+    SettingDef("analytics.inventory.chunk_variants", 2000, "int", "Variants forecast per chunk (one activity, one progress step) of the inventory planning.", minimum=50),
+    SettingDef("analytics.inventory.parallel_shops", 1, "int", "Shops whose inventory planning runs at the same time in the nightly run.", minimum=1),
+    SettingDef("analytics.inventory.service_level", 0.95, "float", "Chance of not running out during a replenishment cycle that safety stock aims for (below 1).", "shop", minimum=0.5),
+    SettingDef("analytics.inventory.holding_cost_rate", 0.25, "float", "Yearly cost of holding stock as a share of its purchase price.", "shop", minimum=0.01),
+    SettingDef("analytics.inventory.order_cost", 100.0, "float", "Your own cost of placing one purchase order (shop currency), added to the supplier's order cost.", "shop", minimum=0),
+    SettingDef("analytics.inventory.order_window_days", 14, "int", "Variants whose order-by date falls within this many days are recommended for purchase.", "shop", minimum=1),
+    SettingDef("analytics.inventory.budget", 0.0, "float", "Most one night's purchase recommendations may spend (0 = no limit).", "shop", minimum=0),
+    SettingDef("analytics.inventory.lead_time_days", 7.0, "float", "Lead time in days assumed for variants without a supplier offer.", "shop", minimum=0),
+    SettingDef("analytics.inventory.lead_time_sd_days", 2.0, "float", "Spread (SD, days) of that assumed lead time.", "shop", minimum=0),
+    SettingDef("analytics.inventory.anomaly_days", 7, "int", "Recent days checked for sales and stock anomalies each night.", "shop", minimum=1),
+    SettingDef("analytics.inventory.notify_severity", "medium", "str", "Least severity (low, medium, high) of an inventory anomaly that raises a notification.", "shop"),
+    SettingDef("analytics.inventory.max_notifications", 20, "int", "Anomaly notifications one run raises at most; the rest are summed up in one more.", "shop", minimum=1),
+    SettingDef("analytics.inventory.holidays", "CZ", "str", "Country whose public holidays shape the forecasts (ISO code; empty for none).", "shop"),
 )

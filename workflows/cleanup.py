@@ -16,6 +16,8 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 WORKFLOW_ID = "maint:cleanup"
 KINDS = ("notifications", "webhook_events", "snapshot_files", "snapshot_rejects")
+# kinds added after runs were recorded, each behind a patch id so old histories still replay
+ADDED_KINDS = {"sync_rejects": "cleanup-sync-rejects"}
 
 
 @dataclass(frozen=True)
@@ -50,9 +52,11 @@ class CleanupWorkflow:
 
     @workflow.run
     async def run(self, req: CleanupRequest | None = None) -> CleanupReport:
-        req = req or CleanupRequest()
+        kinds = list((req or CleanupRequest()).kinds)
+        if req is None:
+            kinds += [kind for kind, patch in ADDED_KINDS.items() if workflow.patched(patch)]
         failed: dict[str, str] = {}
-        for kind in req.kinds:
+        for kind in kinds:
             try:
                 result = await workflow.execute_activity(
                     "clean_up",

@@ -202,13 +202,22 @@ class Loader:
                 async with cur.copy(table.copy_sql()) as copy:  # type: ignore[arg-type]
                     await copy.write(data)
         upserted = 0
+        parent = self.tables[0]
         changed_parents: list[tuple[Any, ...]] = []
         for position, table in enumerate(self.tables):
             if not batch.counts.get(table.name):
                 continue
-            if table.parent and changed_parents:
+            if table.parent:
+                if not changed_parents:
+                    continue  # no order was written: its items stay as they are
                 await self._delete_stale_children(cur, table, changed_parents)
-            await cur.execute(table.upsert_sql())  # type: ignore[arg-type]
+                keys = [i for i, k in enumerate(parent.key) if k != "shop_id"]
+                await cur.execute(
+                    table.upsert_sql(parent),  # type: ignore[arg-type]
+                    [[row[i] for row in changed_parents] for i in keys],
+                )
+            else:
+                await cur.execute(table.upsert_sql())  # type: ignore[arg-type]
             changed = await cur.fetchall()
             upserted += len(changed)
             if position == 0:

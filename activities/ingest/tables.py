@@ -39,26 +39,38 @@ class Table:
     def copy_target_sql(self) -> str:
         return f"COPY {self.name} ({', '.join(self.columns)}) FROM STDIN"
 
-    def upsert_sql(self) -> str:
+    def upsert_sql(self, parent: Table | None = None) -> str:
+        """Insert new rows, update changed ones, never step back in time.
+
+        Rows that did not change are not written (`IS DISTINCT FROM`); a document older than
+        the stored row (`changed_at`) is ignored, so a late snapshot cannot undo a sync. With
+        `parent`, only children of the parents passed as arrays (those just written) are
+        touched, so an ignored old order cannot resurrect its old items.
+        """
         cols = ", ".join(self.columns)
         mine = ", ".join(f"{self.name}.{c}" for c in self.payload)
         theirs = ", ".join(f"excluded.{c}" for c in self.payload)
         synced = ", synced_at = now()" if self.name in _SYNCED else ""
         sets = ", ".join(f"{c} = excluded.{c}" for c in self.payload) + synced
-        return (
-            f"INSERT INTO {self.name} ({cols}) SELECT {cols} FROM {self.stage} "
-            f"ON CONFLICT ({', '.join(self.key)}) DO UPDATE SET {sets} "
-            f"WHERE ({mine}) IS DISTINCT FROM ({theirs}) "
-            f"RETURNING {', '.join(self.key)}"
+        newer = (
+            f" AND ({self.name}.changed_at IS NULL OR excluded.changed_at IS NULL "
+            f"OR excluded.changed_at >= {self.name}.changed_at)"
+            if "changed_at" in self.payload
+            else ""
         )
-
-    def delete_stale_children_sql(self, parent: Table) -> str:
-        """Remove children of re-loaded parents that the new document no longer has."""
-        join = " AND ".join(f"c.{a} = p.{b}" for a, b in zip(self.parent, parent.key, strict=True))
-        same = " AND ".join(f"s.{k} = c.{k}" for k in self.key)
+        source = f"{self.stage} s"
+        if parent is not None:
+            linked = [(mine_col, theirs_col) for mine_col, theirs_col in zip(self.parent, parent.key, strict=True)
+                      if theirs_col != "shop_id"]
+            arrays = ", ".join(f"%s::{parent.key_types[t]}[]" for _, t in linked)
+            names = ", ".join(t for _, t in linked)
+            join = " AND ".join(f"s.{m} = p.{t}" for m, t in linked)
+            source += f" JOIN unnest({arrays}) AS p({names}) ON {join}"
         return (
-            f"DELETE FROM {self.name} c USING {parent.stage} p WHERE {join} "
-            f"AND NOT EXISTS (SELECT 1 FROM {self.stage} s WHERE {same})"
+            f"INSERT INTO {self.name} ({cols}) SELECT {', '.join(f's.{c}' for c in self.columns)} FROM {source} "
+            f"ON CONFLICT ({', '.join(self.key)}) DO UPDATE SET {sets} "
+            f"WHERE ({mine}) IS DISTINCT FROM ({theirs}){newer} "
+            f"RETURNING {', '.join(self.key)}"
         )
 
 

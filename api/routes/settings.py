@@ -91,7 +91,33 @@ async def _save(
     for key, value in _validated(changes, shop_id).items():
         await set_setting(session, key, value, shop_id=shop_id, user_id=user_id)
     await session.commit()
+    if "sync.interval_minutes" in changes:
+        await _reschedule_sync(session, shop_id)
     return await _listing(session, shop_id)
+
+
+async def _reschedule_sync(session: SessionDep, shop_id: int | None) -> None:
+    """The sync interval lives in the shops' Temporal schedules: bring them in line now."""
+    from sqlalchemy import select
+
+    from api.services.sync import ensure_sync_schedules
+    from db.models import Shop
+    from infra.temporal import connect
+
+    shops = [shop_id] if shop_id is not None else list(
+        (await session.execute(select(Shop.id).where(Shop.status.in_(("active", "suspended"))))).scalars()
+    )
+    try:
+        client = await connect()
+        for sid in shops:
+            await ensure_sync_schedules(client, session, sid)
+    except Exception as exc:
+        raise Problem(
+            503,
+            "Setting saved, schedules not updated",
+            f"The new sync interval is stored but Temporal could not be reached ({exc}); "
+            "run `shopops shop schedules <shop>` once it is back.",
+        ) from exc
 
 
 Changes = Body(..., description="{key: value, ...}", examples=[{"backups.retention_days": 14}])

@@ -146,3 +146,24 @@ def test_truncated_gzip_is_reported(tmp_path) -> None:  # type: ignore[no-untype
     path.write_bytes(data[: len(data) // 2])
     with pytest.raises(SnapshotFileError, match="not a complete gzip"):
         unpack(path, tmp_path / "out.jsonl", chunk_lines=10)
+
+
+async def test_an_older_document_never_overwrites_a_newer_row(tmp_path, db_session, make_shop) -> None:  # type: ignore[no-untyped-def]
+    """A snapshot ingested after a sync wrote newer data must not step back in time."""
+    shop = make_shop()
+    spec = ShopSpec(eshop_id=shop.eshop_id, seed=3, orders=5, products=20, customers=10)
+    doc = next(d for d in iter_records(spec, "orders") if len(d["items"]) >= 3)
+    newer = dict(doc, items=doc["items"][1:], changeTime="2030-01-02T10:00:00+0100",
+                 price=dict(doc["price"], withVat="1.00"))
+    older = dict(doc, changeTime="2030-01-01T10:00:00+0100")
+    for name, version in (("new", newer), ("old", older)):
+        path = tmp_path / f"{name}.jsonl"
+        path.write_bytes(orjson.dumps(version) + b"\n")
+        _, results = await _load_file(path, tmp_path / f"{name}.work", shop.id, "orders")
+    assert results[0].upserted == 0
+    row = db_session.execute(
+        text("SELECT total_with_vat, (SELECT count(*) FROM order_items i WHERE i.shop_id = o.shop_id "
+             "AND i.order_code = o.code) FROM orders o WHERE shop_id = :s AND code = :c"),
+        {"s": shop.id, "c": doc["code"]},
+    ).one()
+    assert row == (Decimal("1.00"), len(newer["items"]))

@@ -205,3 +205,26 @@ async def test_expired_result_triggers_a_fresh_job(api, live_api, sandbox, db_se
     assert run["status"] == "completed", run
     assert expired and run["job_id"] != expired[0]  # a second job delivered the data
     assert db_orders(db_session, connected.shop.id)[0] == 150
+
+
+async def test_incremental_snapshot_with_changed_since(api, worker, live_api, sandbox, db_session, manager) -> None:  # type: ignore[no-untyped-def]
+    """`changed_since` travels through the workflow to Shoptet's changeTimeFrom filter."""
+    spec = ShopSpec(eshop_id=new_eshop_id(), seed=37, orders=400, products=20, customers=60)
+    connected = await connect_shop(sandbox, live_api, db_session, spec)
+    await manager(connected.shop.id)
+    since = "2024-06-01T00:00:00+02:00"
+    started = await api.post(
+        f"/api/shops/{connected.shop.id}/snapshot-runs", json={"resource": "orders", "changed_since": since}
+    )
+    assert started.status_code == 202, started.text
+    run = await wait_for_run(api, started.json()["id"])
+    assert run["status"] == "completed", run
+    from datetime import datetime
+
+    cutoff = datetime.fromisoformat(since)
+    wanted = sum(
+        1 for d in iter_records(spec, "orders")
+        if datetime.strptime(d["changeTime"], "%Y-%m-%dT%H:%M:%S%z") >= cutoff
+    )
+    assert 0 < run["total_lines"] == wanted < 400
+    assert db_orders(db_session, connected.shop.id)[0] == wanted

@@ -290,8 +290,10 @@ async def api_latency(ctx: BenchContext, samples: int) -> tuple[float, float]:
             times.append(elapsed)
     times.sort()
     p95 = times[max(0, round(0.95 * len(times)) - 1)]
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     log(
-        f"orders API, {len(times)} pages at random depths: p50 {statistics.median(times):.1f} ms, p95 {p95:.1f} ms"
+        f"orders API, {len(times)} pages at random depths: p50 {statistics.median(times):.1f} ms, "
+        f"p95 {p95:.1f} ms (machine load average {load} on {os.cpu_count()} cores)"
     )
     return p95, statistics.median(times)
 
@@ -371,6 +373,12 @@ def main(argv: list[str] | None = None) -> None:
         log(
             f"load: {n_orders:,} orders, {n_items:,} items; COPY {copy_s:.0f} s, with indexes and VACUUM {load_s:.0f} s"
         )
+        with psycopg.connect(dsn) as conn:
+            sizes = conn.execute(
+                "SELECT pg_size_pretty(pg_database_size(current_database())), "
+                "pg_size_pretty(pg_total_relation_size('order_items_flat'))"
+            ).fetchone()
+        log(f"database {sizes[0]}, of which the unpartitioned copy of the items {sizes[1]}")
 
         pruning_ratio = pruning(dsn, shop_id, last_day)
         keyset_ratio, _ = keyset(dsn, shop_id, n_items)

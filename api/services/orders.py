@@ -3,9 +3,9 @@
 The list is ordered by (created_at DESC, code DESC), unique within a shop and served by
 `ix_orders_shop_created (shop_id, created_at, code)`; a page continues strictly after the
 last row's pair, so depth costs nothing (never OFFSET). Cursors are opaque and bound to the
-shop and filters they were issued for. Queries read `orders` alone unless the date range
-reaches into the archive; then they read `orders_all` (hot + archive; partition pruning
-works through its UNION ALL).
+shop and filters they were issued for. A page is read in time windows (its quarter first, see
+`windows`), each from `orders` alone unless the window reaches into the archive, then from
+`orders_all` (hot + archive; partition pruning works through its UNION ALL).
 """
 
 from __future__ import annotations
@@ -13,19 +13,19 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import Column, MetaData, Table, func, or_, select, text, tuple_
+from sqlalchemy import Column, MetaData, Select, Table, func, or_, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.pagination import Page, decode_cursor, encode_cursor
 from api.problems import Problem
 from db.models import Order, OrderItem
 from db.models.archive import archive_name, history_view_name, orders_archive
-from db.partitions import parse_partition_name
+from db.partitions import Quarter, parse_partition_name
 
 
 def _view(source: Table) -> Table:
@@ -152,11 +152,30 @@ async def archive_end(session: AsyncSession) -> datetime | None:
     return max(ends, default=None)
 
 
-def source_for(filters: OrderFilters, archived_until: datetime | None) -> Table:
+def source_for(lower: datetime | None, archived_until: datetime | None) -> Table:
     """`orders` when the range starts after everything archived, else the `orders_all` view."""
-    if archived_until is None or (filters.created_from and filters.created_from >= archived_until):
+    if archived_until is None or (lower is not None and lower >= archived_until):
         return HOT
     return ALL
+
+
+def windows(filters: OrderFilters, after: datetime | None, now: datetime) -> list[datetime | None]:
+    """Lower bounds of the time windows a page is read in, newest first: the quarter of the
+    page's top, the four before it, then everything down to `created_from`.
+
+    Planning a query over every quarter of hot and archive costs 10–20 ms, far more than
+    running it; a window of one quarter plans in about 1 ms, and a page of a big shop
+    is nearly always found there. A small shop needs the wider windows too.
+    """
+    top = after or (filters.created_to - timedelta(microseconds=1) if filters.created_to else now)
+    quarter = Quarter.of(top)
+    bounds: list[datetime | None] = []
+    for lower in (quarter.start, quarter.add(-4).start, None):
+        if filters.created_from and (lower is None or lower <= filters.created_from):
+            bounds.append(filters.created_from)
+            break
+        bounds.append(lower)
+    return bounds
 
 
 def _like(q: str) -> str:
@@ -185,8 +204,37 @@ async def page(
 ) -> Page[OrderRow]:
     fingerprint = filters.fingerprint(shop_id)
     after = _after(cursor, fingerprint)
-    src = source_for(filters, await archive_end(session))
-    stmt = select(*(src.c[name] for name in ROW_COLUMNS)).where(src.c.shop_id == shop_id)
+    archived_until = await archive_end(session)
+    rows: list[dict[str, Any]] = []
+    below: datetime | None = None  # the previous window's lower bound (exclusive upper here)
+    for lower in windows(filters, after[0] if after else None, datetime.now(UTC)):
+        src = source_for(lower, archived_until)
+        stmt = _filtered(select(*(src.c[n] for n in ROW_COLUMNS)), src, shop_id, filters)
+        if lower is not None:
+            stmt = stmt.where(src.c.created_at >= lower)
+        if below is not None:
+            stmt = stmt.where(src.c.created_at < below)
+        if after:
+            # the plain bound lets the planner prune quarters; the row comparison is the keyset
+            stmt = stmt.where(
+                src.c.created_at <= after[0], tuple_(src.c.created_at, src.c.code) < after
+            )
+        stmt = stmt.order_by(src.c.created_at.desc(), src.c.code.desc()).limit(
+            limit + 1 - len(rows)
+        )
+        rows += [dict(r) for r in (await session.execute(stmt)).mappings()]
+        if len(rows) > limit:
+            break
+        below = lower
+    items = [OrderRow.model_validate(r) for r in rows[:limit]]
+    next_cursor = None
+    if len(rows) > limit:
+        next_cursor = cursor_after(shop_id, filters, items[-1].created_at, items[-1].code)
+    return Page(items=items, next_cursor=next_cursor)
+
+
+def _filtered(stmt: Select[Any], src: Table, shop_id: int, filters: OrderFilters) -> Select[Any]:
+    stmt = stmt.where(src.c.shop_id == shop_id)
     if filters.created_from:
         stmt = stmt.where(src.c.created_at >= filters.created_from)
     if filters.created_to:
@@ -202,18 +250,7 @@ async def page(
                 src.c.billing_name.ilike(f"%{term}%", escape="\\"),
             )
         )
-    if after:
-        # the plain bound lets the planner prune quarters; the row comparison is the keyset
-        stmt = stmt.where(
-            src.c.created_at <= after[0], tuple_(src.c.created_at, src.c.code) < after
-        )
-    stmt = stmt.order_by(src.c.created_at.desc(), src.c.code.desc()).limit(limit + 1)
-    rows = (await session.execute(stmt)).mappings().all()
-    items = [OrderRow.model_validate(dict(r)) for r in rows[:limit]]
-    next_cursor = None
-    if len(rows) > limit:
-        next_cursor = cursor_after(shop_id, filters, items[-1].created_at, items[-1].code)
-    return Page(items=items, next_cursor=next_cursor)
+    return stmt
 
 
 def cursor_after(shop_id: int, filters: OrderFilters, created_at: datetime, code: str) -> str:

@@ -110,20 +110,36 @@ async def test_filters_match_the_database(
     assert len(set(codes)) == len(codes)
 
 
-async def test_the_archive_is_read_only_when_the_range_reaches_it(shops, sql) -> None:  # type: ignore[no-untyped-def]
-    from api.services.orders import ALL, HOT, OrderFilters, source_for
+def test_pages_are_read_by_quarter_and_the_archive_only_when_reached() -> None:
+    from api.services.orders import ALL, HOT, OrderFilters, source_for, windows
 
     archived_until = datetime(2024, 10, 1, tzinfo=UTC)
-    assert source_for(OrderFilters(), archived_until) is ALL
-    assert (
-        source_for(OrderFilters(created_from=datetime(2024, 9, 30, tzinfo=UTC)), archived_until)
-        is ALL
+    assert source_for(None, archived_until) is ALL
+    assert source_for(datetime(2024, 9, 30, tzinfo=UTC), archived_until) is ALL
+    assert source_for(datetime(2024, 10, 1, tzinfo=UTC), archived_until) is HOT
+    assert source_for(None, None) is HOT
+
+    now = datetime(2026, 11, 28, tzinfo=UTC)
+    at = datetime(2025, 5, 3, tzinfo=UTC)
+    assert windows(OrderFilters(), None, now) == [
+        datetime(2026, 10, 1, tzinfo=UTC),
+        datetime(2025, 10, 1, tzinfo=UTC),
+        None,
+    ]
+    assert windows(OrderFilters(), at, now)[:2] == [
+        datetime(2025, 4, 1, tzinfo=UTC),
+        datetime(2024, 4, 1, tzinfo=UTC),
+    ]
+    bounded = OrderFilters(
+        created_from=datetime(2024, 12, 1, tzinfo=UTC), created_to=datetime(2025, 7, 1, tzinfo=UTC)
     )
-    assert (
-        source_for(OrderFilters(created_from=datetime(2024, 10, 1, tzinfo=UTC)), archived_until)
-        is HOT
-    )
-    assert source_for(OrderFilters(), None) is HOT
+    assert windows(bounded, None, now) == [
+        datetime(2025, 4, 1, tzinfo=UTC),
+        datetime(2024, 12, 1, tzinfo=UTC),
+    ]
+    assert windows(OrderFilters(created_from=datetime(2025, 5, 1, tzinfo=UTC)), at, now) == [
+        datetime(2025, 5, 1, tzinfo=UTC)
+    ]
 
 
 async def test_one_order_with_items_from_hot_or_archive(shops, api, make_user) -> None:  # type: ignore[no-untyped-def]

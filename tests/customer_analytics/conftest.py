@@ -12,26 +12,42 @@ import psycopg
 import pytest
 
 from db.engine import libpq_url
-from tests.customer_analytics.seed import copy_orders, simulated_orders
+from tests.customer_analytics.seed import CREATED_PARTITIONS, copy_orders, simulated_orders
 
 HISTORIES = Path(__file__).resolve().parent / "histories"
 
 
+SHOP_IDS = range(900_000, 990_000)  # above the ids (and eshop ids) other suites' shops get
+CREATED_SHOPS: list[int] = []
+
+
 def new_shop(conn: psycopg.Connection, name: str) -> int:
-    row = conn.execute(
-        "INSERT INTO shops (eshop_id, name, status) VALUES (%s, %s, 'active') RETURNING id",
-        (700_000 + secrets.randbelow(200_000), name),
-    ).fetchone()
-    assert row is not None
+    shop_id = SHOP_IDS[len(CREATED_SHOPS)]  # never reused: ids are deleted, not recycled
+    conn.execute(
+        "INSERT INTO shops (id, eshop_id, name, status) VALUES (%s, %s, %s, 'active')",
+        (shop_id, shop_id, name),
+    )
     conn.commit()
-    return int(row[0])
+    CREATED_SHOPS.append(shop_id)
+    return shop_id
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def pg() -> Iterator[psycopg.Connection]:
+    """A connection to the session database; after each module the orders, items and shops it
+    made are deleted and the archive partitions it made dropped, so other suites sharing the
+    database never see them."""
     conn = psycopg.connect(libpq_url(os.environ["DATABASE_URL"]))
     yield conn
+    conn.rollback()
+    for table in ("order_items", "orders", "order_items_archive", "orders_archive"):
+        conn.execute(f"DELETE FROM {table} WHERE shop_id = ANY(%s)", (CREATED_SHOPS,))
+    conn.execute("DELETE FROM shops WHERE id = ANY(%s)", (CREATED_SHOPS,))
+    for name in CREATED_PARTITIONS:
+        conn.execute(f"DROP TABLE IF EXISTS {name}")
+    conn.commit()
     conn.close()
+    CREATED_PARTITIONS.clear()
 
 
 def history_start(days: int = 728) -> str:
@@ -48,7 +64,7 @@ async def record_history(handle: object, name: str) -> None:
         path.write_text(history.to_json())
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def simulated_shop(pg: psycopg.Connection) -> tuple[int, object]:
     """A 2 000-customer shop over two years: a third guests, 2 % refunds, 1 % free orders,
     the first quarter in the archive tables, plus one customer who only ever got a refund."""

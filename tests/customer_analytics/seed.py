@@ -17,9 +17,10 @@ import pandas as pd
 import psycopg
 
 from activities.analytics.customer_simulation import simulate_transactions
-from db.partitions import Quarter, create_partition_sql
+from db.partitions import Quarter, create_partition_sql, partition_name
 
 PRODUCTS = 40
+CREATED_PARTITIONS: list[str] = []  # archive partitions made here (tests drop them)
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,10 @@ def copy_orders(
         old = orders["created_at"] < archive_before
         for quarter in {Quarter.of(t.to_pydatetime()) for t in orders.loc[old, "created_at"]}:
             for table in ("orders_archive", "order_items_archive"):
-                conn.execute(create_partition_sql(table, quarter))
+                name = partition_name(table, quarter)
+                if conn.execute("SELECT to_regclass(%s)", (name,)).fetchone() == (None,):
+                    conn.execute(create_partition_sql(table, quarter))
+                    CREATED_PARTITIONS.append(name)
         _copy_orders(conn, "orders_archive", shop_id, orders.loc[old])
         if items:
             _copy_items(conn, "order_items_archive", shop_id, orders.loc[old], seed)

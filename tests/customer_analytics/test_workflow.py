@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import AsyncIterator
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -12,7 +13,7 @@ import pytest
 from temporalio.client import Client
 
 from activities.analytics.customers import rfm_summary
-from db.app_settings import set_setting
+from db.app_settings import definition, set_setting
 from db.engine import session_scope
 from infra.temporal import connect, ensure_schedule
 from tests.customer_analytics.conftest import new_shop, record_history
@@ -32,9 +33,13 @@ CHUNK = 400  # small chunks, so both keysets (GUIDs, e-mails) span several activ
 
 
 @pytest.fixture(scope="module", autouse=True)
-async def small_chunks() -> None:
+async def small_chunks() -> AsyncIterator[None]:
+    key = "analytics.customers.chunk_customers"
     async with session_scope() as session:
-        await set_setting(session, "analytics.customers.chunk_customers", CHUNK)
+        await set_setting(session, key, CHUNK)
+    yield
+    async with session_scope() as session:
+        await set_setting(session, key, definition(key).default)
 
 
 async def _run(client: Client, shop_id: int, trigger: str = "manual"):  # type: ignore[no-untyped-def]

@@ -50,8 +50,18 @@ def upgrade() -> None:
         sa.Column("orders", sa.BigInteger(), server_default="0", nullable=False),
         sa.Column("orders_without_customer", sa.BigInteger(), server_default="0", nullable=False),
         sa.Column("chosen_model", sa.String(length=40), nullable=True),
-        sa.Column("params", postgresql.JSONB(astext_type=sa.Text()), server_default=EMPTY_OBJECT, nullable=False),
-        sa.Column("holdout", postgresql.JSONB(astext_type=sa.Text()), server_default=EMPTY_OBJECT, nullable=False),
+        sa.Column(
+            "params",
+            postgresql.JSONB(astext_type=sa.Text()),
+            server_default=EMPTY_OBJECT,
+            nullable=False,
+        ),
+        sa.Column(
+            "holdout",
+            postgresql.JSONB(astext_type=sa.Text()),
+            server_default=EMPTY_OBJECT,
+            nullable=False,
+        ),
         sa.Column("holdout_mae", sa.Float(), nullable=True),
         sa.Column("baseline_mae", sa.Float(), nullable=True),
         sa.Column("beats_baseline", sa.Boolean(), nullable=True),
@@ -59,9 +69,19 @@ def upgrade() -> None:
         sa.Column("predicted_purchases", sa.Float(), nullable=True),
         sa.Column("actual_purchases", sa.Float(), nullable=True),
         sa.Column("baseline_predicted_purchases", sa.Float(), nullable=True),
-        sa.Column("bundles", postgresql.JSONB(astext_type=sa.Text()), server_default=EMPTY_LIST, nullable=False),
+        sa.Column(
+            "bundles",
+            postgresql.JSONB(astext_type=sa.Text()),
+            server_default=EMPTY_LIST,
+            nullable=False,
+        ),
         sa.Column("item_rules", sa.Integer(), server_default="0", nullable=False),
-        sa.Column("seconds", postgresql.JSONB(astext_type=sa.Text()), server_default=EMPTY_OBJECT, nullable=False),
+        sa.Column(
+            "seconds",
+            postgresql.JSONB(astext_type=sa.Text()),
+            server_default=EMPTY_OBJECT,
+            nullable=False,
+        ),
         _shop_fk("customer_model_reports"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_customer_model_reports")),
     )
@@ -95,7 +115,9 @@ def upgrade() -> None:
         sa.Column("p_alive", sa.Float(), nullable=True),
         sa.Column("expected_purchases_90d", sa.Float(), nullable=True),
         sa.Column("clv_12m", sa.Numeric(precision=14, scale=2), nullable=True),
-        sa.Column("clv_at_risk", sa.Numeric(precision=14, scale=2), server_default="0", nullable=False),
+        sa.Column(
+            "clv_at_risk", sa.Numeric(precision=14, scale=2), server_default="0", nullable=False
+        ),
         sa.Column("next_purchase_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("churn_risk", sa.Float(), nullable=True),
         sa.Column("r_score", sa.SmallInteger(), nullable=False),
@@ -160,7 +182,9 @@ def upgrade() -> None:
             name=op.f("fk_customer_run_summaries_report_id_customer_model_reports"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("report_id", "customer_key", name=op.f("pk_customer_run_summaries")),
+        sa.PrimaryKeyConstraint(
+            "report_id", "customer_key", name=op.f("pk_customer_run_summaries")
+        ),
         prefixes=["UNLOGGED"],
     )
 

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import text
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, CancelledError
 
 from activities.analytics.customers import (
     CustomerAnalysis,
@@ -431,7 +431,7 @@ def run_in_child(work: Callable[[Any, Callable[[dict[str, Any]], None]], T], arg
             if activity.in_activity() and (
                 activity.is_cancelled() or activity.is_worker_shutdown()
             ):
-                raise ApplicationError("cancelled while the analytics process ran")
+                raise CancelledError("cancelled while the analytics process ran")
     finally:
         receiver.close()
         if child.is_alive():

@@ -1,0 +1,56 @@
+"""Frames into PostgreSQL with COPY, and Python values into jsonb, for the analytics activities.
+
+Plain psycopg (sync): the analytics activities that write results run in threads or in a
+child process, and COPY is psycopg's.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import psycopg
+from psycopg import sql
+from psycopg.types.json import Jsonb
+
+from db.engine import libpq_url
+
+COPY_ROWS = 50_000
+
+
+def connect() -> psycopg.Connection:
+    return psycopg.connect(libpq_url())
+
+
+def copy_frame(conn: psycopg.Connection, table: str, frame: pd.DataFrame) -> None:
+    """COPY a frame in CSV slices (empty field = NULL), columns by name."""
+    columns = sql.SQL(", ").join(sql.Identifier(c) for c in frame.columns)
+    statement = sql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT csv)").format(
+        sql.Identifier(table), columns
+    )
+    with conn.cursor() as cur, cur.copy(statement) as copy:
+        for lo in range(0, len(frame), COPY_ROWS):
+            buffer = io.StringIO()
+            frame.iloc[lo : lo + COPY_ROWS].to_csv(buffer, header=False, index=False)
+            copy.write(buffer.getvalue())
+
+
+def jsonable(value: Any) -> Any:
+    """NaN and infinities become None (PostgreSQL's jsonb refuses them); dicts and lists as jsonb."""
+
+    def clean(v: Any) -> Any:
+        if isinstance(v, float) and not math.isfinite(v):
+            return None
+        if isinstance(v, dict):
+            return {str(k): clean(x) for k, x in v.items()}
+        if isinstance(v, list | tuple):
+            return [clean(x) for x in v]
+        if isinstance(v, np.generic):
+            return clean(v.item())
+        return v
+
+    value = clean(value)
+    return Jsonb(value) if isinstance(value, dict | list) else value

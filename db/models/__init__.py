@@ -26,6 +26,14 @@ from db.models.customer_analytics import (
 )
 from db.models.customers import Customer
 from db.models.integrity import IntegrityFinding, IntegrityRun
+from db.models.inventory import (
+    InventoryAnomaly,
+    InventoryForecast,
+    InventoryRecommendation,
+    InventoryRun,
+    InventoryVariantMetric,
+    StockHistory,
+)
 from db.models.locks import LockFence
 from db.models.monitoring import (
     Alert,
@@ -64,6 +72,11 @@ __all__ = [
     "Installation",
     "IntegrityFinding",
     "IntegrityRun",
+    "InventoryAnomaly",
+    "InventoryForecast",
+    "InventoryRecommendation",
+    "InventoryRun",
+    "InventoryVariantMetric",
     "LatencyMinute",
     "LegacyMigration",
     "LegacyMigrationChange",
@@ -82,6 +95,7 @@ __all__ = [
     "StatementSample",
     "StatementTotal",
     "Stock",
+    "StockHistory",
     "StockLevel",
     "Supplier",
     "SupplierOffer",

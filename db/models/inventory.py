@@ -1,0 +1,206 @@
+"""What the nightly inventory planning stores: the stock history it records, and per shop the
+latest run's forecasts, per-variant accuracy and stock policy, purchase recommendations, the
+anomalies it found (kept, one row per variant, day and kind) and a report per run.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.models.base import Base, created_column
+
+
+def shop_fk() -> ForeignKey:
+    return ForeignKey("shops.id", ondelete="CASCADE")
+
+
+class StockHistory(Base):
+    """On-hand stock per variant at the end of a shop-local day, written by the nightly run.
+
+    A row is written only when the stock differs from the variant's previous row, so readers
+    carry a value forward over the days without a row (the table stays small for slow movers).
+    Days that end with stock <= 0 are stock-outs: their demand is censored, not zero. The day is
+    part of the key, so the table can be range-partitioned by day later without a new key.
+    """
+
+    __tablename__ = "stock_history"
+
+    shop_id: Mapped[int] = mapped_column(shop_fk(), primary_key=True)
+    variant_code: Mapped[str] = mapped_column(String(100), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    stock: Mapped[Decimal] = mapped_column(Numeric(14, 3))
+    observed_at: Mapped[datetime]
+
+
+class InventoryRun(Base):
+    """One inventory planning run of one shop: its state and what it found (the run report)."""
+
+    __tablename__ = "inventory_runs"
+    __table_args__ = (
+        Index("ix_inventory_runs_shop_started", "shop_id", "started_at"),
+        Index("uq_inventory_runs_workflow_run", "workflow_id", "run_id", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    shop_id: Mapped[int] = mapped_column(shop_fk())
+    workflow_id: Mapped[str] = mapped_column(String(200))
+    run_id: Mapped[str] = mapped_column(String(100))
+    trigger: Mapped[str] = mapped_column(String(20), server_default="schedule")
+    # running | completed | failed
+    status: Mapped[str] = mapped_column(String(20), server_default="running")
+    message: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime] = created_column()
+    finished_at: Mapped[datetime | None]
+    as_of: Mapped[date] = mapped_column(Date)  # the last complete shop-local day of the history
+    history_from: Mapped[date] = mapped_column(Date)
+    horizon_days: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3), server_default="CZK")
+    variants_total: Mapped[int] = mapped_column(Integer, server_default="0")
+    variants_forecast: Mapped[int] = mapped_column(Integer, server_default="0")
+    stock_rows: Mapped[int] = mapped_column(Integer, server_default="0")
+    recommendations: Mapped[int] = mapped_column(Integer, server_default="0")
+    recommended_cost: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    anomalies_new: Mapped[int] = mapped_column(Integer, server_default="0")
+    notifications: Mapped[int] = mapped_column(Integer, server_default="0")
+    # mean backtest MASE of the chosen models and of seasonal naive, and their ratio
+    mase: Mapped[float | None] = mapped_column(Float)
+    naive_mase: Mapped[float | None] = mapped_column(Float)
+    relative_mase: Mapped[float | None] = mapped_column(Float)
+    beats_naive_share: Mapped[float | None] = mapped_column(Float)
+    models: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    patterns: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    plan: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    seconds: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+
+
+class InventoryForecast(Base):
+    """Daily demand forecast of a variant for the horizon after the latest run's as_of day."""
+
+    __tablename__ = "inventory_forecasts"
+
+    shop_id: Mapped[int] = mapped_column(shop_fk(), primary_key=True)
+    variant_code: Mapped[str] = mapped_column(String(100), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    mean: Mapped[float] = mapped_column(Float)
+    lo: Mapped[float] = mapped_column(Float)  # 80 % interval
+    hi: Mapped[float] = mapped_column(Float)
+    naive: Mapped[float | None] = mapped_column(Float)  # seasonal naive, for comparison
+    run_id: Mapped[int] = mapped_column(BigInteger)
+
+
+class InventoryVariantMetric(Base):
+    """One variant after the shop's latest run: demand class, chosen model and its backtest
+    accuracy against seasonal naive, demand rate, stock policy and what it needs."""
+
+    __tablename__ = "inventory_variant_metrics"
+
+    shop_id: Mapped[int] = mapped_column(shop_fk(), primary_key=True)
+    variant_code: Mapped[str] = mapped_column(String(100), primary_key=True)
+    run_id: Mapped[int] = mapped_column(BigInteger)
+    pattern: Mapped[str | None] = mapped_column(String(20))
+    adi: Mapped[float | None] = mapped_column(Float)
+    cv2: Mapped[float | None] = mapped_column(Float)
+    model: Mapped[str] = mapped_column(String(40))
+    season_length: Mapped[int] = mapped_column(Integer)
+    n_observed: Mapped[int] = mapped_column(Integer)
+    n_censored: Mapped[int] = mapped_column(Integer)
+    mase: Mapped[float | None] = mapped_column(Float)
+    naive_mase: Mapped[float | None] = mapped_column(Float)
+    relative_mae: Mapped[float | None] = mapped_column(Float)
+    backtest_mae: Mapped[float | None] = mapped_column(Float)
+    naive_mae: Mapped[float | None] = mapped_column(Float)
+    backtest_rmse: Mapped[float | None] = mapped_column(Float)
+    mean_demand: Mapped[float] = mapped_column(Float)  # units per day over the horizon
+    sd_demand: Mapped[float] = mapped_column(Float)
+    supplier_id: Mapped[int | None] = mapped_column(BigInteger)  # the cheapest offer's
+    lead_time_days: Mapped[float] = mapped_column(Float)
+    lead_time_sd_days: Mapped[float] = mapped_column(Float)
+    safety_stock: Mapped[float] = mapped_column(Float)
+    reorder_point: Mapped[float] = mapped_column(Float)
+    on_hand: Mapped[Decimal | None] = mapped_column(Numeric(14, 3))
+    eoq: Mapped[float | None] = mapped_column(Float)
+    order_by: Mapped[date | None] = mapped_column(Date)
+    need_quantity: Mapped[float] = mapped_column(Float, server_default="0")
+    stockout_penalty: Mapped[float] = mapped_column(Float, server_default="0")
+
+
+class InventoryRecommendation(Base):
+    """A purchase to make: what, how much, from whom, by when and what it is expected to cost.
+    Supplier-less rows are variants that need stock but have no supplier offer."""
+
+    __tablename__ = "inventory_recommendations"
+    __table_args__ = (Index("ix_inventory_recommendations_shop_id", "shop_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    shop_id: Mapped[int] = mapped_column(shop_fk())
+    run_id: Mapped[int] = mapped_column(BigInteger)
+    variant_code: Mapped[str] = mapped_column(String(100))
+    variant_name: Mapped[str | None] = mapped_column(String(300))
+    supplier_id: Mapped[int | None] = mapped_column(BigInteger)
+    supplier_name: Mapped[str | None] = mapped_column(String(200))
+    quantity: Mapped[Decimal] = mapped_column(Numeric(14, 3))
+    packs: Mapped[int | None] = mapped_column(Integer)
+    unit_price: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    purchase_cost: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    order_cost: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))  # share of the supplier's
+    risk_cost: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    expected_cost: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))  # purchase + order cost
+    currency: Mapped[str] = mapped_column(String(3), server_default="CZK")
+    order_by: Mapped[date] = mapped_column(Date)
+    lead_time_days: Mapped[float | None] = mapped_column(Float)
+    on_hand: Mapped[Decimal | None] = mapped_column(Numeric(14, 3))
+    reorder_point: Mapped[float | None] = mapped_column(Float)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class InventoryAnomaly(Base):
+    """Sales far outside the forecast interval, or stock that moved without sales to explain it.
+    Found once: a later run that sees the same variant, day and kind adds nothing."""
+
+    __tablename__ = "inventory_anomalies"
+    __table_args__ = (
+        Index(
+            "uq_inventory_anomalies_shop_variant_day_kind",
+            "shop_id",
+            "variant_code",
+            "day",
+            "kind",
+            unique=True,
+        ),
+        Index("ix_inventory_anomalies_shop_id", "shop_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    shop_id: Mapped[int] = mapped_column(shop_fk())
+    run_id: Mapped[int] = mapped_column(BigInteger)
+    variant_code: Mapped[str] = mapped_column(String(100))
+    day: Mapped[date] = mapped_column(Date)
+    # sales_spike | sales_drop | drop_without_sales | drop_beyond_sales | jump
+    kind: Mapped[str] = mapped_column(String(30))
+    severity: Mapped[str] = mapped_column(String(10))  # low | medium | high
+    score: Mapped[float] = mapped_column(Float)
+    sales: Mapped[float | None] = mapped_column(Float)
+    expected: Mapped[float | None] = mapped_column(Float)  # forecast mean (sales anomalies)
+    lo: Mapped[float | None] = mapped_column(Float)
+    hi: Mapped[float | None] = mapped_column(Float)
+    stock_change: Mapped[float | None] = mapped_column(Float)  # stock anomalies
+    unexplained: Mapped[float | None] = mapped_column(Float)
+    detected_at: Mapped[datetime] = created_column()
+    notified_at: Mapped[datetime | None]

@@ -7,6 +7,7 @@ from workflows.cleanup import CleanupWorkflow
 from workflows.customer_analytics import CustomerAnalyticsNightlyWorkflow, CustomerAnalyticsWorkflow
 from workflows.installation import InstallationWorkflow
 from workflows.integrity import IntegrityWorkflow
+from workflows.inventory import InventoryNightlyWorkflow, InventoryWorkflow
 from workflows.legacy_migration import LegacyMigrationWorkflow
 from workflows.maintenance import ArchiveRestoreWorkflow, PartitionMaintenanceWorkflow
 from workflows.monitoring import MonitoringChecksWorkflow, MonitoringSnapshotWorkflow
@@ -26,3 +27,4 @@ WORKFLOWS.setdefault(Queue.TOKENS, []).extend([ShopTokenWorkflow, InstallationWo
 WORKFLOWS.setdefault(Queue.SYNC, []).append(SyncWorkflow)
 WORKFLOWS.setdefault(Queue.ANALYTICS, []).extend([CustomerAnalyticsWorkflow, CustomerAnalyticsNightlyWorkflow])
 WORKFLOWS.setdefault(Queue.SYSTEM, []).extend([MonitoringSnapshotWorkflow, MonitoringChecksWorkflow])
+WORKFLOWS.setdefault(Queue.ANALYTICS, []).extend([InventoryWorkflow, InventoryNightlyWorkflow])

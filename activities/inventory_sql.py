@@ -1,0 +1,381 @@
+"""The SQL around the inventory planning: stock snapshots and chunk inputs in, results out.
+
+Demand never reaches Python as raw order items: PostgreSQL sums them per variant and
+shop-local day (from `order_items_all`, hot and archive together, cancelled orders left out).
+Writes of one chunk happen in one transaction, so a retried chunk replaces its own rows and
+readers see each variant from the previous run or from this one, never half of each.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import psycopg
+
+from activities.pg_copy import copy_frame, jsonable
+
+FETCH_ROWS = 50_000
+
+FORECAST_COLUMNS = ("variant_code", "day", "mean", "lo", "hi", "naive")
+METRIC_COLUMNS = (
+    "variant_code",
+    "pattern",
+    "adi",
+    "cv2",
+    "model",
+    "season_length",
+    "n_observed",
+    "n_censored",
+    "mase",
+    "naive_mase",
+    "relative_mae",
+    "backtest_mae",
+    "naive_mae",
+    "backtest_rmse",
+    "mean_demand",
+    "sd_demand",
+    "supplier_id",
+    "lead_time_days",
+    "lead_time_sd_days",
+    "safety_stock",
+    "reorder_point",
+    "on_hand",
+    "eoq",
+    "order_by",
+    "need_quantity",
+    "stockout_penalty",
+)
+ANOMALY_COLUMNS = (
+    "variant_code",
+    "day",
+    "kind",
+    "severity",
+    "score",
+    "sales",
+    "expected",
+    "lo",
+    "hi",
+    "stock_change",
+    "unexplained",
+)
+RECOMMENDATION_COLUMNS = (
+    "variant_code",
+    "variant_name",
+    "supplier_id",
+    "supplier_name",
+    "quantity",
+    "packs",
+    "unit_price",
+    "purchase_cost",
+    "order_cost",
+    "risk_cost",
+    "expected_cost",
+    "currency",
+    "order_by",
+    "lead_time_days",
+    "on_hand",
+    "reorder_point",
+    "note",
+)
+
+# Current on-hand stock per catalogue variant: the sum over the shop's stocks, else the
+# variant's own total; NULL when the shop reports neither.
+CURRENT_STOCK = (
+    "SELECT v.code, coalesce(sl.amount, v.stock_total) AS stock FROM variants v "
+    "LEFT JOIN (SELECT variant_code, sum(amount) AS amount FROM stock_levels "
+    "WHERE shop_id = %(shop)s GROUP BY variant_code) sl ON sl.variant_code = v.code "
+    "WHERE v.shop_id = %(shop)s"
+)
+
+
+def local_midnight(day: date, timezone: str) -> datetime:
+    """The instant a shop-local day starts (aware), for half-open timestamp ranges."""
+    return datetime.combine(day, time(), ZoneInfo(timezone))
+
+
+def snapshot_stock(conn: psycopg.Connection, shop_id: int, day: date, observed_at: datetime) -> int:
+    """Record each variant's current stock as the end of `day`, where it changed since the
+    variant's previous row; the first observation of a day stays (a rerun writes nothing)."""
+    with conn.transaction():
+        cur = conn.execute(
+            "WITH now_stock AS (" + CURRENT_STOCK + ") "
+            "INSERT INTO stock_history (shop_id, variant_code, day, stock, observed_at) "
+            "SELECT %(shop)s, c.code, %(day)s, c.stock, %(at)s FROM now_stock c "
+            "LEFT JOIN LATERAL (SELECT h.stock FROM stock_history h WHERE h.shop_id = %(shop)s "
+            "AND h.variant_code = c.code AND h.day < %(day)s ORDER BY h.day DESC LIMIT 1) l "
+            "ON true WHERE c.stock IS NOT NULL AND l.stock IS DISTINCT FROM c.stock "
+            "ON CONFLICT (shop_id, variant_code, day) DO NOTHING",
+            {"shop": shop_id, "day": day, "at": observed_at},
+        )
+        return cur.rowcount
+
+
+def chunk_variants(
+    conn: psycopg.Connection, shop_id: int, after: str | None, limit: int
+) -> pd.DataFrame:
+    """The next `limit` catalogue variants after `after` by code: code, name, purchase price."""
+    where = "AND code > %(after)s" if after is not None else ""
+    rows = conn.execute(
+        "SELECT code, name, purchase_price::float8 FROM variants "
+        f"WHERE shop_id = %(shop)s {where} ORDER BY code LIMIT %(limit)s",
+        {"shop": shop_id, "after": after, "limit": limit},
+    ).fetchall()
+    return pd.DataFrame(rows, columns=["variant_code", "name", "purchase_price"])
+
+
+def daily_sales(
+    conn: psycopg.Connection,
+    shop_id: int,
+    codes: list[str],
+    first: date,
+    last: date,
+    timezone: str,
+) -> pd.DataFrame:
+    """Units sold per variant and shop-local day in [first, last], summed in PostgreSQL.
+
+    Columns variant_id, ordered_at (the local day, naive), quantity. A day whose returns
+    outweigh its sales counts as 0 (demand is never negative).
+    """
+    query = (
+        "SELECT i.code, (i.created_at AT TIME ZONE %(tz)s)::date, "
+        "greatest(sum(i.amount), 0)::float8 FROM order_items_all i "
+        "WHERE i.shop_id = %(shop)s AND i.code = ANY(%(codes)s) AND i.item_type = 'product' "
+        "AND i.created_at >= %(start)s AND i.created_at < %(end)s "
+        "AND NOT EXISTS (SELECT 1 FROM orders_all o WHERE o.shop_id = i.shop_id "
+        "AND o.code = i.order_code AND o.created_at = i.created_at AND o.cancelled) "
+        "GROUP BY 1, 2"
+    )
+    params = {
+        "shop": shop_id,
+        "codes": codes,
+        "tz": timezone,
+        "start": local_midnight(first, timezone),
+        "end": local_midnight(last + timedelta(days=1), timezone),
+    }
+    batches = []
+    # A cursor is planned for its first rows by default, which picks nested loops over the
+    # order views; all rows are wanted, so plan for the total.
+    conn.execute("SET LOCAL cursor_tuple_fraction = 1.0")
+    with conn.cursor(name="inventory_daily_sales") as cur:
+        cur.execute(query, params)
+        while rows := cur.fetchmany(FETCH_ROWS):
+            batches.append(pd.DataFrame(rows, columns=["variant_id", "ordered_at", "quantity"]))
+    if not batches:
+        return pd.DataFrame(columns=["variant_id", "ordered_at", "quantity"])
+    frame = pd.concat(batches, ignore_index=True)
+    frame["ordered_at"] = pd.to_datetime(frame["ordered_at"])
+    return frame
+
+
+def stock_rows(
+    conn: psycopg.Connection, shop_id: int, codes: list[str], first: date, last: date
+) -> pd.DataFrame:
+    """Stock history rows of the variants in [first, last], plus each variant's last row
+    before `first` (rows are written only on change, so that one still holds)."""
+    rows = conn.execute(
+        "SELECT variant_code, day, stock::float8 FROM stock_history WHERE shop_id = %(shop)s "
+        "AND variant_code = ANY(%(codes)s) AND day >= %(first)s AND day <= %(last)s "
+        "UNION ALL SELECT c.code, h.day, h.stock::float8 FROM unnest(%(codes)s::text[]) c(code) "
+        "CROSS JOIN LATERAL (SELECT day, stock FROM stock_history WHERE shop_id = %(shop)s "
+        "AND variant_code = c.code AND day < %(first)s ORDER BY day DESC LIMIT 1) h",
+        {"shop": shop_id, "codes": codes, "first": first, "last": last},
+    ).fetchall()
+    return pd.DataFrame(rows, columns=["variant_code", "day", "stock"])
+
+
+def offers(conn: psycopg.Connection, shop_id: int, codes: list[str]) -> pd.DataFrame:
+    """Every supplier offer for the variants, with the supplier's lead time and order cost."""
+    rows = conn.execute(
+        "SELECT o.variant_code, o.supplier_id, s.name, o.unit_price::float8, o.moq::float8, "
+        "o.pack_size::float8, o.price_breaks, s.lead_time_days::float8, "
+        "s.lead_time_sd_days::float8, s.order_cost::float8, s.currency "
+        "FROM supplier_offers o JOIN suppliers s ON s.id = o.supplier_id "
+        "WHERE s.shop_id = %(shop)s AND o.variant_code = ANY(%(codes)s) "
+        "ORDER BY o.variant_code, o.supplier_id",
+        {"shop": shop_id, "codes": codes},
+    ).fetchall()
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "variant_code",
+            "supplier_id",
+            "supplier_name",
+            "unit_price",
+            "moq",
+            "pack_size",
+            "price_breaks",
+            "lead_time_mean",
+            "lead_time_sd",
+            "supplier_order_cost",
+            "currency",
+        ],
+    )
+
+
+def previous_forecasts(
+    conn: psycopg.Connection, shop_id: int, codes: list[str], first: date, last: date
+) -> pd.DataFrame:
+    """What earlier runs forecast for the variants' days in [first, last] (to judge sales)."""
+    rows = conn.execute(
+        "SELECT variant_code, day, mean, lo, hi FROM inventory_forecasts "
+        "WHERE shop_id = %(shop)s AND variant_code = ANY(%(codes)s) "
+        "AND day >= %(first)s AND day <= %(last)s",
+        {"shop": shop_id, "codes": codes, "first": first, "last": last},
+    ).fetchall()
+    return pd.DataFrame(rows, columns=["variant_id", "period", "mean", "lo", "hi"])
+
+
+def store_chunk(
+    conn: psycopg.Connection,
+    shop_id: int,
+    run_id: int,
+    codes: list[str],
+    forecasts: pd.DataFrame,
+    metrics: pd.DataFrame,
+    anomalies: pd.DataFrame,
+) -> int:
+    """Replace the chunk's forecasts and metrics; add anomalies not seen before. Returns the
+    number of new anomalies."""
+    ids = {"shop": shop_id, "codes": codes}
+    with conn.transaction():
+        conn.execute(
+            "DELETE FROM inventory_forecasts WHERE shop_id = %(shop)s "
+            "AND variant_code = ANY(%(codes)s)",
+            ids,
+        )
+        conn.execute(
+            "DELETE FROM inventory_variant_metrics WHERE shop_id = %(shop)s "
+            "AND variant_code = ANY(%(codes)s)",
+            ids,
+        )
+        copy_frame(
+            conn,
+            "inventory_forecasts",
+            forecasts[list(FORECAST_COLUMNS)].assign(shop_id=shop_id, run_id=run_id),
+        )
+        copy_frame(
+            conn,
+            "inventory_variant_metrics",
+            metrics[list(METRIC_COLUMNS)].assign(shop_id=shop_id, run_id=run_id),
+        )
+        if anomalies.empty:
+            return 0
+        names = ", ".join(ANOMALY_COLUMNS)
+        conn.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS found_anomalies ON COMMIT DELETE ROWS AS "
+            f"SELECT {names} FROM inventory_anomalies WITH NO DATA"
+        )
+        conn.execute("TRUNCATE found_anomalies")
+        copy_frame(conn, "found_anomalies", anomalies[list(ANOMALY_COLUMNS)])
+        cur = conn.execute(
+            f"INSERT INTO inventory_anomalies (shop_id, run_id, {names}) "
+            f"SELECT %(shop)s, %(run)s, {names} FROM found_anomalies "
+            "ON CONFLICT (shop_id, variant_code, day, kind) DO NOTHING",
+            {"shop": shop_id, "run": run_id},
+        )
+        return cur.rowcount
+
+
+def needs(conn: psycopg.Connection, shop_id: int, run_id: int) -> pd.DataFrame:
+    """The run's variants that need ordering, with what the purchase plan weighs."""
+    rows = conn.execute(
+        "SELECT m.variant_code, v.name, v.purchase_price::float8, m.need_quantity, "
+        "m.mean_demand, m.sd_demand, m.stockout_penalty, m.order_by, m.on_hand::float8, "
+        "m.reorder_point, m.lead_time_days, m.lead_time_sd_days "
+        "FROM inventory_variant_metrics m LEFT JOIN variants v "
+        "ON v.shop_id = m.shop_id AND v.code = m.variant_code "
+        "WHERE m.shop_id = %(shop)s AND m.run_id = %(run)s AND m.need_quantity > 0 "
+        "ORDER BY m.variant_code",
+        {"shop": shop_id, "run": run_id},
+    ).fetchall()
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "variant_code",
+            "name",
+            "purchase_price",
+            "quantity",
+            "mean_demand",
+            "sd_demand",
+            "stockout_penalty",
+            "order_by",
+            "on_hand",
+            "reorder_point",
+            "lead_time_days",
+            "lead_time_sd_days",
+        ],
+    )
+
+
+def current_forecasts(
+    conn: psycopg.Connection, shop_id: int, run_id: int, codes: list[str]
+) -> pd.DataFrame:
+    rows = conn.execute(
+        "SELECT variant_code, day, mean FROM inventory_forecasts WHERE shop_id = %(shop)s "
+        "AND run_id = %(run)s AND variant_code = ANY(%(codes)s) ORDER BY variant_code, day",
+        {"shop": shop_id, "run": run_id, "codes": codes},
+    ).fetchall()
+    return pd.DataFrame(rows, columns=["variant_id", "period", "mean"])
+
+
+def store_recommendations(
+    conn: psycopg.Connection, shop_id: int, run_id: int, rows: pd.DataFrame
+) -> None:
+    """Replace the shop's recommendations; ids follow the rows' order (order-by date first)."""
+    with conn.transaction():
+        conn.execute("DELETE FROM inventory_recommendations WHERE shop_id = %s", (shop_id,))
+        copy_frame(
+            conn,
+            "inventory_recommendations",
+            rows[list(RECOMMENDATION_COLUMNS)].assign(shop_id=shop_id, run_id=run_id),
+        )
+
+
+def update_run(conn: psycopg.Connection, run_id: int, values: dict[str, Any]) -> None:
+    if not values:
+        return
+    assignments = ", ".join(f"{k} = %({k})s" for k in values)
+    conn.execute(
+        f"UPDATE inventory_runs SET {assignments} WHERE id = %(run_id)s",
+        {**{k: jsonable(v) for k, v in values.items()}, "run_id": run_id},
+    )
+
+
+@dataclass(frozen=True)
+class ChunkRows:
+    """What one chunk reads: catalogue rows, daily sales, stock history, offers, and what
+    earlier runs forecast for the recent days."""
+
+    variants: pd.DataFrame
+    sales: pd.DataFrame
+    stock: pd.DataFrame
+    offers: pd.DataFrame
+    previous: pd.DataFrame
+
+
+def read_chunk(
+    conn: psycopg.Connection,
+    shop_id: int,
+    after: str | None,
+    limit: int,
+    first: date,
+    last: date,
+    recent_from: date,
+    timezone: str,
+) -> ChunkRows | None:
+    """The chunk after `after`, or None when no variants are left."""
+    variants = chunk_variants(conn, shop_id, after, limit)
+    if variants.empty:
+        return None
+    codes = variants["variant_code"].tolist()
+    return ChunkRows(
+        variants=variants,
+        sales=daily_sales(conn, shop_id, codes, first, last, timezone),
+        stock=stock_rows(conn, shop_id, codes, first, last),
+        offers=offers(conn, shop_id, codes),
+        previous=previous_forecasts(conn, shop_id, codes, recent_from, last),
+    )

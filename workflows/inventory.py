@@ -1,0 +1,311 @@
+"""InventoryWorkflow: one shop's nightly purchasing plan, with the accuracy behind it.
+
+Steps: record today's stock (the stock history that marks stock-out days as censored demand);
+forecast every variant chunk by chunk (daily demand aggregated in SQL, forecasts with 80 %
+intervals, backtest MASE against seasonal naive, reorder point, EOQ, order-by date, and the
+sales and stock anomalies of the recent days), each chunk in a child process; choose suppliers
+and quantities for what needs ordering (one MILP over the shop); notify new anomalies once;
+store the run report. Everything is stored per shop, the latest run's replacing the last.
+
+One run per shop at a time: the workflow id `analytics:inventory:{shop_id}` is the lock. The
+app-wide schedule `analytics-inventory-nightly` runs `InventoryNightlyWorkflow`, which starts
+one child per active shop under that id, skipping shops whose run is still going.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflowError
+from temporalio.workflow import ParentClosePolicy
+
+from workflows import search_attributes
+from workflows.queues import Queue
+from workflows.shop_fan_out import ShopOutcome, run_batch
+
+NIGHTLY_SCHEDULE_ID = "analytics-inventory-nightly"
+NIGHTLY_WORKFLOW_ID = "analytics:inventory:nightly"
+RUN_KIND = "analytics-inventory"
+
+DB_RETRY = RetryPolicy(maximum_attempts=5, initial_interval=timedelta(seconds=2))
+HEAVY_RETRY = RetryPolicy(maximum_attempts=3, initial_interval=timedelta(seconds=10))
+
+
+def workflow_id(shop_id: int) -> str:
+    return f"analytics:inventory:{shop_id}"
+
+
+@dataclass(frozen=True)
+class InventoryRequest:
+    shop_id: int
+    trigger: str = "schedule"  # schedule | manual
+
+
+@dataclass(frozen=True)
+class StartRunRequest:
+    shop_id: int
+    trigger: str
+    workflow_id: str
+    run_id: str
+    started_at: datetime  # the workflow's clock: the history ends with the day before it
+
+
+@dataclass(frozen=True)
+class PlanSettings:
+    """The shop's planning settings, read once per run so every chunk uses the same."""
+
+    service_level: float
+    holding_cost_rate: float
+    order_cost: float
+    order_window_days: int
+    budget: float  # 0: no limit
+    lead_time_days: float  # for variants without a supplier offer
+    lead_time_sd_days: float
+    anomaly_days: int
+    notify_severity: str
+    max_notifications: int
+    holidays: str  # "" for none
+
+
+@dataclass(frozen=True)
+class InventoryRun:
+    """What every step of one run needs; made once by `start_inventory_run`."""
+
+    id: int  # inventory_runs.id
+    shop_id: int
+    timezone: str
+    currency: str
+    as_of: str  # ISO date: the last complete shop-local day of the history
+    history_from: str  # ISO date
+    horizon_days: int
+    variants_total: int
+    chunk_variants: int
+    settings: PlanSettings
+    observed_at: str  # ISO time the stock snapshot is taken (a datetime field does not decode
+    # in the workflow sandbox here: its type hint resolves to the sandbox's restricted proxy)
+
+
+@dataclass(frozen=True)
+class ChunkRequest:
+    run: InventoryRun
+    after: str | None  # the last variant code of the previous chunk
+
+
+@dataclass(frozen=True)
+class ChunkResult:
+    variants: int
+    forecast: int
+    needs: int
+    anomalies: int
+    last_code: str | None  # None when no variants are left
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    recommendations: int
+    expected_cost: float
+    message: str | None = None  # why the plan is partial (budget, infeasible)
+
+
+@dataclass(frozen=True)
+class FinishRequest:
+    run_id: int
+    status: str  # completed | failed
+    message: str | None = None
+    forecast_seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class InventoryResult:
+    shop_id: int
+    run_id: int
+    status: str
+    variants: int
+    forecast: int
+    recommendations: int
+    anomalies: int
+    notifications: int
+    message: str | None = None
+
+
+@dataclass
+class Progress:
+    phase: str = "starting"  # stock | forecasting | purchasing | anomalies | done | failed
+    variants_done: int = 0
+    variants_total: int | None = None
+    run_id: int | None = None
+    message: str | None = None
+
+
+@workflow.defn
+class InventoryWorkflow:
+    def __init__(self) -> None:
+        self._progress = Progress()
+
+    @workflow.query
+    def progress(self) -> Progress:
+        return self._progress
+
+    @workflow.run
+    async def run(self, req: InventoryRequest) -> InventoryResult:
+        info = workflow.info()
+        run: InventoryRun = await workflow.execute_activity(
+            "start_inventory_run",
+            StartRunRequest(
+                req.shop_id, req.trigger, info.workflow_id, info.run_id, workflow.now()
+            ),
+            start_to_close_timeout=timedelta(minutes=5),
+            retry_policy=DB_RETRY,
+            result_type=InventoryRun,
+        )
+        self._progress.run_id = run.id
+        self._progress.variants_total = run.variants_total
+        try:
+            self._progress.phase = "stock"
+            await workflow.execute_activity(
+                "snapshot_stock",
+                run,
+                start_to_close_timeout=timedelta(minutes=10),
+                retry_policy=DB_RETRY,
+                result_type=int,
+            )
+            self._progress.phase = "forecasting"
+            forecast, anomalies, seconds = await self._forecast(run)
+            self._progress.phase = "purchasing"
+            plan: PlanResult = await workflow.execute_activity(
+                "plan_inventory_purchases",
+                run,
+                start_to_close_timeout=timedelta(hours=1),
+                heartbeat_timeout=timedelta(minutes=2),
+                retry_policy=HEAVY_RETRY,
+                result_type=PlanResult,
+            )
+            self._progress.phase = "anomalies"
+            notified: int = await workflow.execute_activity(
+                "notify_inventory_anomalies",
+                run,
+                start_to_close_timeout=timedelta(minutes=5),
+                retry_policy=DB_RETRY,
+                result_type=int,
+            )
+        except ActivityError as exc:
+            message = _reason(exc)
+            self._progress.phase, self._progress.message = "failed", message
+            await workflow.execute_activity(
+                "finish_inventory_run",
+                FinishRequest(run.id, "failed", message),
+                start_to_close_timeout=timedelta(minutes=5),
+                retry_policy=DB_RETRY,
+            )
+            raise ApplicationError(
+                f"inventory planning of shop {req.shop_id} failed: {message}", non_retryable=True
+            ) from exc
+        await workflow.execute_activity(
+            "finish_inventory_run",
+            FinishRequest(run.id, "completed", plan.message, seconds),
+            start_to_close_timeout=timedelta(minutes=5),
+            retry_policy=DB_RETRY,
+        )
+        self._progress.phase, self._progress.message = "done", plan.message
+        return InventoryResult(
+            req.shop_id,
+            run.id,
+            "completed",
+            run.variants_total,
+            forecast,
+            plan.recommendations,
+            anomalies,
+            notified,
+            plan.message,
+        )
+
+    async def _forecast(self, run: InventoryRun) -> tuple[int, int, float]:
+        """Every variant chunk by chunk; returns (variants forecast, anomalies, seconds)."""
+        after: str | None = None
+        forecast = anomalies = 0
+        seconds = 0.0
+        while True:
+            chunk: ChunkResult = await workflow.execute_activity(
+                "forecast_inventory_chunk",
+                ChunkRequest(run, after),
+                start_to_close_timeout=timedelta(hours=2),
+                heartbeat_timeout=timedelta(minutes=2),
+                retry_policy=HEAVY_RETRY,
+                result_type=ChunkResult,
+            )
+            self._progress.variants_done += chunk.variants
+            forecast += chunk.forecast
+            anomalies += chunk.anomalies
+            seconds += chunk.seconds
+            if chunk.last_code is None:
+                return forecast, anomalies, seconds
+            after = chunk.last_code
+
+
+def _reason(err: BaseException) -> str:
+    cause: BaseException | None = err
+    while isinstance(cause, ActivityError | ChildWorkflowError) and cause.cause is not None:
+        cause = cause.cause
+    return str(cause or err)[:2000]
+
+
+@dataclass(frozen=True)
+class NightlyRequest:
+    shop_ids: list[int] | None = None  # None: every active shop (continue-as-new passes the rest)
+    parallel: int | None = None  # None: the setting analytics.inventory.parallel_shops
+    done: list[ShopOutcome] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class NightlyPlan:
+    shop_ids: list[int]
+    parallel: int
+
+
+@workflow.defn
+class InventoryNightlyWorkflow:
+    """Scheduled: one InventoryWorkflow per active shop, `parallel` at a time."""
+
+    def __init__(self) -> None:
+        self._outcomes: list[ShopOutcome] = []
+
+    @workflow.query
+    def outcomes(self) -> list[ShopOutcome]:
+        return self._outcomes
+
+    @workflow.run
+    async def run(self, req: NightlyRequest | None = None) -> list[ShopOutcome]:
+        req = req or NightlyRequest()
+        self._outcomes = list(req.done)
+        plan: NightlyPlan = await workflow.execute_activity(
+            "plan_inventory_nightly",
+            req.shop_ids,
+            start_to_close_timeout=timedelta(minutes=2),
+            retry_policy=DB_RETRY,
+            result_type=NightlyPlan,
+        )
+        parallel = max(1, req.parallel or plan.parallel)
+        pending = list(plan.shop_ids)
+        while pending:
+            batch, pending = pending[:parallel], pending[parallel:]
+            self._outcomes.extend(await run_batch(batch, _start_child))
+            if pending and workflow.info().is_continue_as_new_suggested():
+                workflow.continue_as_new(NightlyRequest(pending, parallel, self._outcomes))
+        return self._outcomes
+
+
+async def _start_child(
+    shop_id: int,
+) -> workflow.ChildWorkflowHandle[InventoryWorkflow, InventoryResult]:
+    return await workflow.start_child_workflow(
+        InventoryWorkflow.run,
+        InventoryRequest(shop_id, "schedule"),
+        id=workflow_id(shop_id),
+        task_queue=Queue.ANALYTICS.value,
+        parent_close_policy=ParentClosePolicy.ABANDON,
+        search_attributes=search_attributes.for_run(RUN_KIND, shop_id),
+    )

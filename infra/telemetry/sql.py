@@ -43,10 +43,8 @@ def describe(query: Any, cursor: Any = None) -> tuple[str, str]:
         except Exception:  # a Composable that needs a live connection
             sql = str(query)
     match = _OPERATION.match(sql)
-    if match:
-        operation = match.group(1).upper()
-    else:  # SQLAlchemy's pool pre-ping sends an empty statement
-        operation = "PING" if not sql.strip(" ;\n") else "SQL"
+    # no keyword at all: SQLAlchemy's pool pre-ping sends an empty statement
+    operation = match.group(1).upper() if match else ("SQL" if sql.strip(" ;\n") else "PING")
     table = _TABLE.search(sql)
     name = f"{operation} {table.group(1)}" if table and operation != "WITH" else operation
     return name, _LITERAL.sub("'?'", " ".join(sql.split()))[:QUERY_TEXT_LIMIT]

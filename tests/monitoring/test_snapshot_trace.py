@@ -7,6 +7,7 @@ from typing import Any
 
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import SpanKind
+from sqlalchemy import text
 
 from infra.sandbox.generator import ShopSpec
 from infra.telemetry import captured_spans
@@ -30,12 +31,17 @@ async def test_snapshot_run_is_one_trace_from_api_call_to_ingest_sql(
     connected = await connect_shop(sandbox, live_api, db_session, spec)
     user, password = make_user(shops={connected.shop.id: "manager"})
     await login(api, user.email, password)
-    with captured_spans() as exporter:
-        started = await api.post(f"/api/shops/{connected.shop.id}/snapshot-runs", json={"resource": "orders"})
-        assert started.status_code == 202, started.text
-        trace_id = started.headers["x-trace-id"]
-        run = await wait_for_run(api, started.json()["id"])
-        assert run["status"] == "completed", run
+    try:
+        with captured_spans() as exporter:
+            started = await api.post(f"/api/shops/{connected.shop.id}/snapshot-runs", json={"resource": "orders"})
+            assert started.status_code == 202, started.text
+            trace_id = started.headers["x-trace-id"]
+            run = await wait_for_run(api, started.json()["id"])
+            assert run["status"] == "completed", run
+    finally:  # other suites count orders by shop id; leave none behind
+        for table in ("order_items", "orders"):
+            db_session.execute(text(f"DELETE FROM {table} WHERE shop_id = :s"), {"s": connected.shop.id})
+        db_session.commit()
     spans = [s for s in exporter.get_finished_spans() if format(s.context.trace_id, "032x") == trace_id]
     by_id = {s.context.span_id: s for s in spans}
     roots = [s for s in spans if s.parent is None or s.parent.span_id not in by_id]

@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     otel_exporter: str = Field("none", alias="OTEL_EXPORTER")  # otlp | console | none
     otel_endpoint: str = Field("http://127.0.0.1:4318", alias="OTEL_EXPORTER_OTLP_ENDPOINT")
     log_level: str = Field("INFO", alias="LOG_LEVEL")
+    # Prometheus endpoint of a worker process (0 = none); the API serves /metrics itself
+    worker_metrics_port: int = Field(0, alias="WORKER_METRICS_PORT")
 
     @property
     def snapshot_dir(self) -> Path:

@@ -7,6 +7,7 @@ import logging
 import signal
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import timedelta
 
 from temporalio.api.enums.v1 import IndexedValueType
@@ -100,14 +101,15 @@ def _schedule(decl: ScheduleDecl) -> Schedule:
 
 
 async def ensure_schedule(client: Client, decl: ScheduleDecl) -> None:
-    """Create the schedule, or bring an existing one in line with its declaration."""
+    """Create the schedule, or bring an existing one in line with its declaration, keeping
+    its state (an ops pause from the console or the monitoring page survives a worker restart)."""
     schedule = _schedule(decl)
     try:
         await client.create_schedule(decl.id, schedule)
     except ScheduleAlreadyRunningError:
 
-        def _replace(_: ScheduleUpdateInput) -> ScheduleUpdate:
-            return ScheduleUpdate(schedule=schedule)
+        def _replace(current: ScheduleUpdateInput) -> ScheduleUpdate:
+            return ScheduleUpdate(schedule=replace(schedule, state=current.description.schedule.state))
 
         await client.get_schedule_handle(decl.id).update(_replace)
 
@@ -148,6 +150,11 @@ async def run_worker(queues: Iterable[Queue] | None = None, with_schedules: bool
     from infra.telemetry import setup_telemetry
 
     setup_telemetry("shopops-worker")
+    if port := get_settings().worker_metrics_port:
+        from prometheus_client import start_http_server
+
+        start_http_server(port, addr=get_settings().api_host)
+        log.info("worker metrics on :%s/metrics", port)
     client = await connect()
     await ensure_search_attributes(client)
     if with_schedules:

@@ -32,6 +32,7 @@ _SECRETS = [
         r"\1\2[redacted]",
     ),
     (re.compile(r"(?i)(://[^:/\s]+:)[^@\s]+@"), r"\1[redacted]@"),  # passwords in URLs
+    (re.compile(r"([?&]code=)[^&\s\"']+"), r"\1[redacted]"),  # OAuth install codes in URLs
     (re.compile(r"\b[A-Za-z0-9_-]{32,}\b"), "[redacted]"),  # long opaque strings: keys, tokens
 ]
 

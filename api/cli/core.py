@@ -39,6 +39,7 @@ def register(app: typer.Typer) -> None:
             port=port or settings.api_port,
             reload=reload,
             log_level=settings.log_level.lower(),
+            log_config=None,  # uvicorn's loggers go through our JSON, redacting handler
         )
 
     @app.command()

@@ -41,6 +41,8 @@ def test_secrets_are_redacted_from_samples_and_logs() -> None:
         assert secret not in clean, clean
     assert "POST failed" in clean
     assert "s3cr3t" not in normalise(text)
+    access = '127.0.0.1:5 - "GET /api/shoptet/install?code=oneTimeCode42&x=1 HTTP/1.1" 200'
+    assert "oneTimeCode42" not in redact(access) and "x=1" in redact(access)
 
 
 def test_bucket_quantiles_interpolate_within_a_bucket() -> None:

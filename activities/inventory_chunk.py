@@ -32,9 +32,8 @@ from activities.inventory_sql import ANOMALY_COLUMNS, FORECAST_COLUMNS, METRIC_C
 
 DAYS_PER_YEAR = 365.0
 NO_HISTORY = "insufficient_history"
-# A stock row is the stock at the end of its day: a reading just before midnight closes that
-# day, and the same reading at the next midnight opens the next one (a day that opens sold out
-# is censored too).
+# A stock row is the stock at the end of its day (a reading just before midnight); a day that
+# opens sold out is censored too.
 DAY_END = pd.Timedelta(hours=23, minutes=59, seconds=59)
 STOCK_DAYS = 90  # end-of-day stock the stock anomaly scale is estimated from
 
@@ -101,13 +100,22 @@ def chunk_results(rows: ChunkRows, policy: ChunkPolicy) -> ChunkOutput:
 
 
 def stock_readings(stock: pd.DataFrame) -> pd.DataFrame:
-    """Stock rows (variant_code, day, stock) as readings for demand_history."""
-    ends = pd.to_datetime(stock["day"])
+    """Stock rows (variant_code, day, stock) as readings for demand_history: each row closes
+    its day, and the variant's previous row opens it (rows exist only where the stock changed,
+    so the previous row is the stock the day started with)."""
+    stock = stock.sort_values(["variant_code", "day"])
+    starts = pd.to_datetime(stock["day"])
+    opening = stock.groupby("variant_code")["stock"].shift(1)
+    opened = opening.notna().to_numpy()
     return pd.DataFrame(
         {
-            "variant_id": np.tile(stock["variant_code"].to_numpy(), 2),
-            "observed_at": np.concatenate([ends + DAY_END, ends + pd.Timedelta(days=1)]),
-            "stock": np.tile(stock["stock"].to_numpy(dtype=float), 2),
+            "variant_id": np.concatenate(
+                [stock["variant_code"].to_numpy(), stock["variant_code"].to_numpy()[opened]]
+            ),
+            "observed_at": np.concatenate([starts + DAY_END, starts[opened]]),
+            "stock": np.concatenate(
+                [stock["stock"].to_numpy(dtype=float), opening.to_numpy(dtype=float)[opened]]
+            ),
         }
     )
 

@@ -67,7 +67,8 @@ def recommend(
         except PurchasingInfeasible as exc:
             plan["message"] = str(exc)
     filled = [f for f in lines if not f.empty]
-    rows = pd.concat(filled, ignore_index=True) if filled else lines[0]
+    # as objects: a part whose column is all None must not decide that column's type
+    rows = pd.concat([f.astype(object) for f in filled], ignore_index=True) if filled else lines[0]
     rows = rows.sort_values(["order_by", "variant_code", "supplier_name"], na_position="last")
     plan["without_offer"] = int((~offered).sum())
     plan["expected_cost"] = float(pd.to_numeric(rows["expected_cost"]).fillna(0).sum())
@@ -96,8 +97,8 @@ def _planned(
             ],
             "lead_time_mean": offers["lead_time_mean"],
             "lead_time_sd": offers["lead_time_sd"],
-            "moq": offers["moq"].fillna(0.0),
-            "pack_size": offers["pack_size"].fillna(1.0).where(lambda s: s > 0, 1.0),
+            "moq": pd.to_numeric(offers["moq"]).fillna(0.0),
+            "pack_size": pd.to_numeric(offers["pack_size"]).fillna(1.0).where(lambda s: s > 0, 1.0),
         }
     )
     fixed = (

@@ -9,6 +9,7 @@ from api.routes import (
     customers,
     health,
     install,
+    inventory,
     metrics,
     monitoring,
     notifications,
@@ -36,4 +37,5 @@ ROUTERS: list[APIRouter] = [
     monitoring.router,
     metrics.router,
     customers.router,
+    inventory.router,
 ]

@@ -104,3 +104,25 @@ async def record_history(handle: object, name: str) -> None:
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+async def plan_now(shop_id: int) -> int:
+    """Run the workflow's activities in order, without Temporal (fixtures for API tests);
+    returns the run id."""
+    from activities import inventory_planning as acts
+    from workflows.inventory import ChunkRequest, FinishRequest, StartRunRequest
+
+    run = await acts.start_inventory_run(
+        StartRunRequest(shop_id, "manual", f"test:inventory:{shop_id}", secrets.token_hex(6), now())
+    )
+    acts.snapshot_stock(run)
+    after = None
+    while True:
+        chunk = acts.forecast_inventory_chunk(ChunkRequest(run, after))
+        if chunk.last_code is None:
+            break
+        after = chunk.last_code
+    plan = acts.plan_inventory_purchases(run)
+    await acts.notify_inventory_anomalies(run)
+    await acts.finish_inventory_run(FinishRequest(run.id, "completed", plan.message))
+    return run.id

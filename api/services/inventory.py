@@ -1,0 +1,486 @@
+"""Inventory planning reads: purchase recommendations (keyset pages and a streamed CSV), one
+variant's forecast with its sales history, anomalies, forecast accuracy, the run's state and
+starting a run now. Every query is scoped to the shop the route resolved for the caller."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+from collections.abc import AsyncIterator
+from dataclasses import asdict
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.service import RPCError
+
+from api.pagination import decode_cursor, encode_cursor
+from api.problems import Problem
+from db.engine import session_factory
+from db.models import Shop
+from infra.temporal import connect
+from workflows import search_attributes
+from workflows.inventory import (
+    RUN_KIND,
+    InventoryRequest,
+    InventoryWorkflow,
+    Progress,
+    workflow_id,
+)
+from workflows.queues import Queue
+
+QUERY_TIMEOUT = 2.0
+CSV_PAGE = 2000
+SEVERITIES = ("low", "medium", "high")
+ANOMALY_KINDS = ("sales_spike", "sales_drop", "drop_without_sales", "drop_beyond_sales", "jump")
+RECOMMENDATION_COLUMNS = (
+    "variant_code",
+    "variant_name",
+    "supplier_id",
+    "supplier_name",
+    "quantity",
+    "packs",
+    "unit_price",
+    "purchase_cost",
+    "order_cost",
+    "risk_cost",
+    "expected_cost",
+    "currency",
+    "order_by",
+    "lead_time_days",
+    "on_hand",
+    "reorder_point",
+    "note",
+)
+RUN_COLUMNS = (
+    "id",
+    "status",
+    "message",
+    "trigger",
+    "started_at",
+    "finished_at",
+    "as_of",
+    "history_from",
+    "horizon_days",
+    "currency",
+    "variants_total",
+    "variants_forecast",
+    "stock_rows",
+    "recommendations",
+    "recommended_cost",
+    "anomalies_new",
+    "notifications",
+    "mase",
+    "naive_mase",
+    "relative_mase",
+    "beats_naive_share",
+    "models",
+    "patterns",
+    "plan",
+    "seconds",
+)
+ACCURACY_COLUMNS = (
+    "variant_code",
+    "variant_name",
+    "pattern",
+    "model",
+    "season_length",
+    "n_observed",
+    "n_censored",
+    "mase",
+    "naive_mase",
+    "relative_mae",
+    "backtest_mae",
+    "naive_mae",
+    "mean_demand",
+    "safety_stock",
+    "reorder_point",
+    "on_hand",
+    "eoq",
+    "order_by",
+)
+
+
+def _keyset_id(cursor: str | None) -> int | None:
+    after = decode_cursor(cursor)
+    if after is None:
+        return None
+    try:
+        return int(after["id"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise Problem(400, "Invalid cursor", "The cursor is not one this API issued.") from exc
+
+
+async def recommendations_page(
+    session: AsyncSession,
+    shop_id: int,
+    supplier_id: int | None,
+    cursor: str | None,
+    limit: int,
+) -> dict[str, Any]:
+    """Purchases to make, soonest order-by date first (the order the run stored them in)."""
+    where, params = "", {"shop": shop_id, "limit": limit + 1, "supplier": supplier_id}
+    after = _keyset_id(cursor)
+    if after is not None:
+        where += "AND id > :after "
+        params["after"] = after
+    if supplier_id is not None:
+        where += "AND supplier_id = :supplier "
+    rows = (
+        (
+            await session.execute(
+                text(
+                    "SELECT * FROM inventory_recommendations WHERE shop_id = :shop "
+                    + where
+                    + "ORDER BY id LIMIT :limit"
+                ),
+                params,
+            )
+        )
+        .mappings()
+        .all()
+    )
+    items = [{c: r[c] for c in ("id", *RECOMMENDATION_COLUMNS)} for r in rows[:limit]]
+    return {"items": items, "next_cursor": _next(rows, limit)}
+
+
+async def recommendations_csv(shop_id: int, supplier_id: int | None) -> AsyncIterator[str]:
+    """Every recommendation as CSV, page by page with its own session (the request's session is
+    gone once streaming starts); memory holds one page."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(RECOMMENDATION_COLUMNS)
+    yield _drain(buffer)
+    cursor: str | None = None
+    async with session_factory()() as session:
+        while True:
+            page = await recommendations_page(session, shop_id, supplier_id, cursor, CSV_PAGE)
+            for item in page["items"]:
+                writer.writerow(
+                    ["" if item[c] is None else item[c] for c in RECOMMENDATION_COLUMNS]
+                )
+            yield _drain(buffer)
+            cursor = page["next_cursor"]
+            if cursor is None:
+                return
+
+
+def check_filters(severity: str | None, kind: str | None) -> None:
+    if severity is not None and severity not in SEVERITIES:
+        raise Problem(
+            422,
+            "Unknown severity",
+            f"severity must be one of {', '.join(SEVERITIES)}, not {severity!r}",
+        )
+    if kind is not None and kind not in ANOMALY_KINDS:
+        raise Problem(
+            422,
+            "Unknown anomaly kind",
+            f"kind must be one of {', '.join(ANOMALY_KINDS)}, not {kind!r}",
+        )
+
+
+async def anomalies_page(
+    session: AsyncSession,
+    shop_id: int,
+    severity: str | None,
+    kind: str | None,
+    cursor: str | None,
+    limit: int,
+) -> dict[str, Any]:
+    """Anomalies, newest found first (keyset on id)."""
+    check_filters(severity, kind)
+    where = ""
+    params: dict[str, Any] = {"shop": shop_id, "limit": limit + 1}
+    after = _keyset_id(cursor)
+    if after is not None:
+        where += "AND a.id < :after "
+        params["after"] = after
+    if severity is not None:
+        where += "AND a.severity = :severity "
+        params["severity"] = severity
+    if kind is not None:
+        where += "AND a.kind = :kind "
+        params["kind"] = kind
+    rows = (
+        (
+            await session.execute(
+                text(
+                    "SELECT a.*, v.name AS variant_name FROM inventory_anomalies a "
+                    "LEFT JOIN variants v ON v.shop_id = a.shop_id AND v.code = a.variant_code "
+                    "WHERE a.shop_id = :shop " + where + "ORDER BY a.id DESC LIMIT :limit"
+                ),
+                params,
+            )
+        )
+        .mappings()
+        .all()
+    )
+    fields = (
+        "id",
+        "variant_code",
+        "variant_name",
+        "day",
+        "kind",
+        "severity",
+        "score",
+        "sales",
+        "expected",
+        "lo",
+        "hi",
+        "stock_change",
+        "unexplained",
+        "detected_at",
+        "notified_at",
+    )
+    items = [{f: r[f] for f in fields} for r in rows[:limit]]
+    return {"items": items, "next_cursor": _next(rows, limit)}
+
+
+async def accuracy_page(
+    session: AsyncSession, shop_id: int, cursor: str | None, limit: int
+) -> dict[str, Any]:
+    """Per variant: demand class, chosen model and its backtest MASE against seasonal naive,
+    with the stock policy it implies; keyset on the variant code. The overall figures are the
+    latest run's."""
+    params: dict[str, Any] = {"shop": shop_id, "limit": limit + 1}
+    where = ""
+    after = decode_cursor(cursor)
+    if after is not None:
+        if not isinstance(after.get("code"), str):
+            raise Problem(400, "Invalid cursor", "The cursor is not one this API issued.")
+        where = "AND m.variant_code > :after "
+        params["after"] = after["code"]
+    rows = (
+        (
+            await session.execute(
+                text(
+                    "SELECT m.*, v.name AS variant_name FROM inventory_variant_metrics m "
+                    "LEFT JOIN variants v ON v.shop_id = m.shop_id AND v.code = m.variant_code "
+                    "WHERE m.shop_id = :shop " + where + "ORDER BY m.variant_code LIMIT :limit"
+                ),
+                params,
+            )
+        )
+        .mappings()
+        .all()
+    )
+    items = [{c: r[c] for c in ACCURACY_COLUMNS} for r in rows[:limit]]
+    next_cursor = (
+        encode_cursor({"code": rows[limit - 1]["variant_code"]}) if len(rows) > limit else None
+    )
+    overall = await _latest_run(session, shop_id, completed=True)
+    return {
+        "items": items,
+        "next_cursor": next_cursor,
+        "overall": None
+        if overall is None
+        else {
+            k: overall[k]
+            for k in ("mase", "naive_mase", "relative_mase", "beats_naive_share", "models")
+        }
+        | {"run_id": overall["id"], "variants": overall["variants_forecast"]},
+    }
+
+
+async def forecast(
+    session: AsyncSession, shop: Shop, code: str, history_days: int
+) -> dict[str, Any]:
+    """One variant's stored forecast (mean and 80 % interval per day) with its recent daily
+    sales; days that opened or closed sold out are marked censored (their sales are a floor)."""
+    metrics = (
+        (
+            await session.execute(
+                text(
+                    "SELECT m.*, v.name AS variant_name, r.as_of FROM inventory_variant_metrics m "
+                    "JOIN inventory_runs r ON r.id = m.run_id "
+                    "LEFT JOIN variants v ON v.shop_id = m.shop_id AND v.code = m.variant_code "
+                    "WHERE m.shop_id = :shop AND m.variant_code = :code"
+                ),
+                {"shop": shop.id, "code": code},
+            )
+        )
+        .mappings()
+        .first()
+    )
+    if metrics is None:
+        raise Problem(
+            404,
+            "Forecast not found",
+            f"No forecast for variant {code!r} in this shop; variants get one when the nightly "
+            "inventory planning has run and they have sales or stock history.",
+        )
+    points = await session.execute(
+        text(
+            "SELECT day, mean, lo, hi, naive FROM inventory_forecasts "
+            "WHERE shop_id = :shop AND variant_code = :code ORDER BY day"
+        ),
+        {"shop": shop.id, "code": code},
+    )
+    as_of: date = metrics["as_of"]
+    history = await sales_history(session, shop, code, as_of - timedelta(history_days - 1), as_of)
+    return {
+        "variant_code": code,
+        "variant_name": metrics["variant_name"],
+        "as_of": as_of,
+        "history": history,
+        "forecast": [dict(r._mapping) for r in points],
+        "metrics": {c: metrics[c] for c in ACCURACY_COLUMNS if c not in ("variant_name",)},
+    }
+
+
+async def sales_history(
+    session: AsyncSession, shop: Shop, code: str, first: date, last: date
+) -> list[dict[str, Any]]:
+    """Units sold per shop-local day in [first, last] and the end-of-day stock carried over
+    days without a stock row (summed in SQL, as the workflow reads them)."""
+    tz = ZoneInfo(shop.timezone)
+    rows = await session.execute(
+        text(
+            "WITH days AS (SELECT d::date AS day FROM generate_series(CAST(:first AS date) - 1, "
+            "CAST(:last AS date), interval '1 day') d), "
+            "sold AS (SELECT (i.created_at AT TIME ZONE :tz)::date AS day, "
+            "greatest(sum(i.amount), 0) AS units FROM order_items_all i "
+            "WHERE i.shop_id = :shop AND i.code = :code AND i.item_type = 'product' "
+            "AND i.created_at >= :start AND i.created_at < :end AND NOT EXISTS (SELECT 1 FROM "
+            "orders_all o WHERE o.shop_id = i.shop_id AND o.code = i.order_code "
+            "AND o.created_at = i.created_at AND o.cancelled) GROUP BY 1), "
+            "stock AS (SELECT d.day, (SELECT h.stock FROM stock_history h WHERE h.shop_id = :shop "
+            "AND h.variant_code = :code AND h.day <= d.day ORDER BY h.day DESC LIMIT 1) AS closing "
+            "FROM days d) "
+            "SELECT d.day, coalesce(s.units, 0) AS units, st.closing, "
+            "lag(st.closing) OVER (ORDER BY d.day) AS opening FROM days d "
+            "LEFT JOIN sold s ON s.day = d.day JOIN stock st ON st.day = d.day ORDER BY d.day"
+        ),
+        {
+            "shop": shop.id,
+            "code": code,
+            "tz": shop.timezone,
+            "first": first,
+            "last": last,
+            "start": datetime.combine(first, time(), tz),
+            "end": datetime.combine(last + timedelta(days=1), time(), tz),
+        },
+    )
+    return [
+        {
+            "day": day,
+            "sales": float(units),
+            "stock": None if closing is None else float(closing),
+            "censored": any(s is not None and s <= 0 for s in (closing, opening)),
+        }
+        for day, units, closing, opening in rows
+        if day >= first
+    ]
+
+
+async def state(session: AsyncSession, shop_id: int) -> dict[str, Any]:
+    """The latest run's report, with the workflow's live progress while it runs (Temporal is
+    asked only then, so the page still shows the stored state when Temporal is down)."""
+    row = await _latest_run(session, shop_id)
+    view: dict[str, Any] = {
+        "workflow_id": workflow_id(shop_id),
+        "run": None if row is None else run_view(row),
+        "progress": None,
+    }
+    if row is not None and row["status"] == "running":
+        try:
+            client = await connect()
+            progress: Progress = await asyncio.wait_for(
+                client.get_workflow_handle(workflow_id(shop_id)).query(InventoryWorkflow.progress),
+                QUERY_TIMEOUT,
+            )
+        except Exception:  # no worker right now, or closed: the run row is the truth
+            return view
+        view["progress"] = asdict(progress)
+    return view
+
+
+async def runs_page(
+    session: AsyncSession, shop_id: int, cursor: str | None, limit: int
+) -> dict[str, Any]:
+    """The planning's track record: one report per run, newest first."""
+    params: dict[str, Any] = {"shop": shop_id, "limit": limit + 1}
+    where = ""
+    after = _keyset_id(cursor)
+    if after is not None:
+        params["after"] = after
+        where = "AND id < :after "
+    rows = (
+        (
+            await session.execute(
+                text(
+                    "SELECT * FROM inventory_runs WHERE shop_id = :shop "
+                    + where
+                    + "ORDER BY id DESC LIMIT :limit"
+                ),
+                params,
+            )
+        )
+        .mappings()
+        .all()
+    )
+    return {"items": [run_view(r) for r in rows[:limit]], "next_cursor": _next(rows, limit)}
+
+
+async def start_run(client: Client, shop_id: int) -> dict[str, Any]:
+    """Start the shop's run now; a run already going is returned instead of a second one."""
+    handle = client.get_workflow_handle(workflow_id(shop_id))
+    try:
+        described = await handle.describe()
+        if described.status == WorkflowExecutionStatus.RUNNING:
+            return {"workflow_id": handle.id, "run_id": described.run_id, "started": False}
+    except RPCError:
+        pass  # never ran
+    try:
+        started = await client.start_workflow(
+            InventoryWorkflow.run,
+            InventoryRequest(shop_id, "manual"),
+            id=workflow_id(shop_id),
+            task_queue=Queue.ANALYTICS.value,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            search_attributes=search_attributes.for_run(RUN_KIND, shop_id),
+        )
+    except RPCError as exc:
+        raise Problem(
+            503, "Could not start the inventory planning", f"Temporal refused the workflow: {exc}"
+        ) from exc
+    return {"workflow_id": started.id, "run_id": started.result_run_id, "started": True}
+
+
+def run_view(row: Any) -> dict[str, Any]:
+    return {c: row[c] for c in RUN_COLUMNS}
+
+
+async def _latest_run(session: AsyncSession, shop_id: int, completed: bool = False) -> Any:
+    status = "AND status = 'completed' " if completed else ""
+    return (
+        (
+            await session.execute(
+                text(
+                    "SELECT * FROM inventory_runs WHERE shop_id = :shop "
+                    + status
+                    + "ORDER BY id DESC LIMIT 1"
+                ),
+                {"shop": shop_id},
+            )
+        )
+        .mappings()
+        .first()
+    )
+
+
+def _next(rows: Any, limit: int) -> str | None:
+    return encode_cursor({"id": rows[limit - 1]["id"]}) if len(rows) > limit else None
+
+
+def _drain(buffer: io.StringIO) -> str:
+    data = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return data

@@ -24,7 +24,7 @@ import pandas as pd
 import psycopg
 
 from bench.inventory import simulate_demand
-from db.partitions import Quarter, create_partition_sql
+from db.partitions import Quarter, create_partition_sql, quarters_between
 
 TZ = "Europe/Prague"
 FAST = {"name": "Rychlý dodavatel", "lead": 4.0, "sd": 1.0, "order_cost": 0.0}
@@ -63,16 +63,17 @@ def simulate_shop(n_variants: int, days: int, as_of: date, seed: int) -> Simulat
     arrivals = np.zeros((days + 12, n_variants))
     stock = np.zeros((days, n_variants))
     sales = np.zeros((days, n_variants))
-    on_hand = lot.copy()
+    on_hand, on_order = lot.copy(), np.zeros(n_variants)
     columns = np.arange(n_variants)
     for t in range(days):
         on_hand = on_hand + arrivals[t]
+        on_order -= arrivals[t]
         sales[t] = np.minimum(demand[t], on_hand)
         on_hand = on_hand - sales[t]
         stock[t] = on_hand
-        position = on_hand + arrivals[t + 1 :].sum(axis=0)
-        due = position <= reorder_level
+        due = on_hand + on_order <= reorder_level
         arrivals[t + lead[due], columns[due]] += lot[due]
+        on_order[due] += lot[due]
     return Simulation(
         days=pd.period_range(end=as_of.isoformat(), periods=days, freq="D"),
         codes=[f"SKU-{j:04d}" for j in range(n_variants)],
@@ -101,40 +102,48 @@ def copy_shop(
     archive_days: int | None = 120,
     partitions: bool = False,
     seed: int = 0,
+    block: int = 1000,
 ) -> None:
     """COPY the simulated shop in: catalogue, suppliers and offers, orders and items (the first
-    `archive_days` in the archive tables), stock history and today's stock levels.
-    `partitions` premakes the hot quarter partitions (only on a fresh database: a quarter whose
-    rows already sit in the default partition cannot be created)."""
+    `archive_days` in the archive tables), stock history and today's stock levels, `block`
+    variants at a time so memory stays small at any size. `partitions` premakes the hot quarter
+    partitions (only on a fresh database: a quarter whose rows already sit in the default
+    partition cannot be created)."""
     rng = np.random.default_rng(seed)
     _copy_catalogue(conn, shop_id, sim)
-    orders, items = _orders_and_items(shop_id, sim, rng)
-    cut = pd.Timestamp(sim.days[0].to_timestamp()).tz_localize(TZ) + pd.Timedelta(
-        days=archive_days or 0
-    )
-    old = orders["created_at"] < cut if archive_days else np.zeros(len(orders), bool)
-    quarters = {Quarter.of(t.to_pydatetime()) for t in orders["created_at"]}
-    for quarter in quarters:
-        for table in ("orders_archive", "order_items_archive") + (
-            ("orders", "order_items") if partitions else ()
-        ):
-            if table.endswith("archive") and not old.any():
-                continue
-            conn.execute(create_partition_sql(table, quarter))
-    old_codes = set(orders.loc[old, "code"])
-    in_old = items["order_code"].isin(old_codes)
-    copy(conn, "orders_archive", orders[old])
-    copy(conn, "order_items_archive", items[in_old])
-    copy(conn, "orders", orders[~old])
-    copy(conn, "order_items", items[~in_old])
-    copy(conn, "stock_history", stock_history_rows(shop_id, sim, until=sim.as_of - timedelta(1)))
+    start = pd.Timestamp(sim.days[0].to_timestamp()).tz_localize(TZ)
+    cut = start + pd.Timedelta(days=archive_days or 0)
+    end = pd.Timestamp(sim.days[-1].to_timestamp()).tz_localize(TZ) + pd.Timedelta(days=1)
+    span = {"orders_archive": (start, cut), "order_items_archive": (start, cut)}
+    if partitions:
+        span |= {"orders": (cut, end), "order_items": (cut, end)}
+    for table, (first, last) in span.items():
+        for quarter in quarters_between(Quarter.of(first - pd.Timedelta(days=1)), Quarter.of(last)):
+            if first < last:
+                conn.execute(create_partition_sql(table, quarter))
+    for lo in range(0, len(sim.codes), block):
+        columns = slice(lo, lo + block)
+        orders, items = _orders_and_items(shop_id, sim, rng, columns, cancelled=lo == 0)
+        old = (orders["created_at"] < cut).to_numpy()
+        in_old = items["order_code"].isin(set(orders.loc[old, "code"]))
+        copy(conn, "orders_archive", orders[old])
+        copy(conn, "order_items_archive", items[in_old])
+        copy(conn, "orders", orders[~old])
+        copy(conn, "order_items", items[~in_old])
+        copy(
+            conn,
+            "stock_history",
+            stock_history_rows(shop_id, sim, until=sim.as_of - timedelta(1), columns=columns),
+        )
     conn.commit()
 
 
-def stock_history_rows(shop_id: int, sim: Simulation, until: date) -> pd.DataFrame:
+def stock_history_rows(
+    shop_id: int, sim: Simulation, until: date, columns: slice = slice(None)
+) -> pd.DataFrame:
     """End-of-day stock rows where the stock changed, observed a quarter hour after midnight."""
     last = int(np.searchsorted(sim.days.to_timestamp().date, until, side="right"))
-    stock = sim.stock[:last]
+    stock = sim.stock[:last, columns]
     changed = np.vstack([np.ones((1, stock.shape[1]), bool), stock[1:] != stock[:-1]])
     t, j = np.nonzero(changed)
     day = sim.days[:last].to_timestamp()[t]
@@ -144,7 +153,7 @@ def stock_history_rows(shop_id: int, sim: Simulation, until: date) -> pd.DataFra
     return pd.DataFrame(
         {
             "shop_id": shop_id,
-            "variant_code": np.asarray(sim.codes)[j],
+            "variant_code": np.asarray(sim.codes)[columns][j],
             "day": day.date,
             "stock": stock[t, j],
             "observed_at": observed,
@@ -210,12 +219,19 @@ def _copy_catalogue(conn: psycopg.Connection, shop_id: int, sim: Simulation) -> 
 
 
 def _orders_and_items(
-    shop_id: int, sim: Simulation, rng: np.random.Generator
+    shop_id: int,
+    sim: Simulation,
+    rng: np.random.Generator,
+    columns: slice,
+    cancelled: bool,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    t, j = np.nonzero(sim.sales > 0)
+    """One order per variant and day it sold (every fifth variant's split over two lines), with
+    a few shipping lines named by the variant and, when `cancelled`, five cancelled orders."""
+    t, j = np.nonzero(sim.sales[:, columns] > 0)
+    j = j + (columns.start or 0)
     amount = sim.sales[t, j]
     created = local_times(sim.days.to_timestamp()[t], rng)
-    codes = np.array([f"S{shop_id}-{a}-{b}" for a, b in zip(t, j, strict=True)])
+    codes = np.char.add(np.char.add(f"S{shop_id}-", t.astype(str)), np.char.add("-", j.astype(str)))
     variant = np.asarray(sim.codes)[j]
     split = (j % 5 == 0) & (amount >= 2)
     first = np.where(split, np.floor(amount / 2), amount)
@@ -225,7 +241,6 @@ def _orders_and_items(
             shop_id, codes[split], created[split], variant[split], amount[split] - first[split], 2
         ),
     ]
-    # Lines that must not count: shipping lines named by a variant code, cancelled orders.
     ship = rng.random(len(codes)) < 0.02
     shipping = _items(shop_id, codes[ship], created[ship], variant[ship], CANCELLED_UNITS, 3)
     lines.append(shipping.assign(item_type="shipping"))
@@ -238,32 +253,38 @@ def _orders_and_items(
             "total_with_vat": 0,
         }
     )
-    cancel_t = rng.integers(0, len(sim.days), 5)
-    cancel_j = rng.integers(0, len(sim.codes), 5)
-    cancel_codes = np.array(
-        [f"X{shop_id}-{a}-{b}" for a, b in zip(cancel_t, cancel_j, strict=True)]
-    )
-    cancel_at = local_times(sim.days.to_timestamp()[cancel_t], rng)
-    orders = pd.concat(
-        [
-            orders,
-            pd.DataFrame(
-                {
-                    "shop_id": shop_id,
-                    "code": cancel_codes,
-                    "created_at": cancel_at,
-                    "cancelled": True,
-                    "total_with_vat": 0,
-                }
-            ),
-        ],
-        ignore_index=True,
-    )
-    lines.append(
-        _items(
-            shop_id, cancel_codes, cancel_at, np.asarray(sim.codes)[cancel_j], CANCELLED_UNITS, 1
+    if cancelled:
+        cancel_t = rng.integers(0, len(sim.days), 5)
+        cancel_j = rng.integers(0, len(sim.codes), 5)
+        cancel_codes = np.array(
+            [f"X{shop_id}-{a}-{b}" for a, b in zip(cancel_t, cancel_j, strict=True)]
         )
-    )
+        cancel_at = local_times(sim.days.to_timestamp()[cancel_t], rng)
+        orders = pd.concat(
+            [
+                orders,
+                pd.DataFrame(
+                    {
+                        "shop_id": shop_id,
+                        "code": cancel_codes,
+                        "created_at": cancel_at,
+                        "cancelled": True,
+                        "total_with_vat": 0,
+                    }
+                ),
+            ],
+            ignore_index=True,
+        )
+        lines.append(
+            _items(
+                shop_id,
+                cancel_codes,
+                cancel_at,
+                np.asarray(sim.codes)[cancel_j],
+                CANCELLED_UNITS,
+                1,
+            )
+        )
     return orders, pd.concat(lines, ignore_index=True)
 
 

@@ -14,6 +14,7 @@ import { RequireAuth } from "./components/RequireAuth";
 import { ShopScope } from "./components/ShopScope";
 import { LocaleProvider, useLocale } from "./i18n/locale";
 import { CustomersPage } from "./pages/customers/CustomersPage";
+import { InventoryPage } from "./pages/inventory/InventoryPage";
 import { NotificationsPage } from "./pages/notifications/NotificationsPage";
 import { OrdersPage } from "./pages/orders/OrdersPage";
 import { MonitoringPage } from "./pages/monitoring/MonitoringPage";
@@ -46,6 +47,7 @@ export function AppRoutes() {
             <Route index element={<Navigate to="orders" replace />} />
             <Route path="orders" element={<OrdersPage />} />
             <Route path="customers" element={<CustomersPage />} />
+            <Route path="inventory" element={<InventoryPage />} />
             <Route path="snapshot-runs" element={<SnapshotRunsPage />} />
             <Route path="snapshot-runs/:runId" element={<SnapshotRunPage />} />
             <Route path="webhook-events" element={<WebhookEventsPage />} />

@@ -1,6 +1,7 @@
 /** Every query key of the app, from one factory, so invalidation can name a whole resource. */
 
 import type { AtRiskFilters } from "./customers";
+import type { AnomalyFilters } from "./inventory";
 import type { OrderFilters, RunStatus, SnapshotResource, WebhookStatus } from "./types";
 
 export type RunFilters = { status?: RunStatus; resource?: SnapshotResource };
@@ -36,6 +37,14 @@ export const keys = {
     detail: (shopId: number, key: string) => ["customers", shopId, "detail", key] as const,
     reports: (shopId: number) => ["customers", shopId, "reports"] as const,
     analysis: (shopId: number) => ["customers", shopId, "analysis"] as const,
+  },
+  inventory: {
+    all: (shopId: number) => ["inventory", shopId] as const,
+    run: (shopId: number) => ["inventory", shopId, "run"] as const,
+    recommendations: (shopId: number) => ["inventory", shopId, "recommendations"] as const,
+    forecast: (shopId: number, code: string) => ["inventory", shopId, "forecast", code] as const,
+    anomalies: (shopId: number, filters: AnomalyFilters) => ["inventory", shopId, "anomalies", filters] as const,
+    accuracy: (shopId: number) => ["inventory", shopId, "accuracy"] as const,
   },
   settings: {
     app: () => ["settings", "app"] as const,

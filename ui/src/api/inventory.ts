@@ -1,0 +1,214 @@
+/** Inventory planning: purchase recommendations, a variant's forecast, anomalies, accuracy, the run. */
+
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+
+import { apiFetch, apiUrl } from "./client";
+import { keys } from "./keys";
+import { firstCursor, flatItems, nextCursor } from "./pages";
+import type { Page } from "./types";
+
+export type Recommendation = {
+  id: number;
+  variant_code: string;
+  variant_name: string | null;
+  supplier_id: number | null;
+  supplier_name: string | null;
+  quantity: string;
+  packs: number | null;
+  unit_price: string | null;
+  purchase_cost: string | null;
+  order_cost: string | null;
+  risk_cost: string | null;
+  expected_cost: string | null;
+  currency: string;
+  order_by: string;
+  lead_time_days: number | null;
+  on_hand: string | null;
+  reorder_point: number | null;
+  note: string | null;
+};
+
+export type VariantAccuracy = {
+  variant_code: string;
+  variant_name?: string | null;
+  pattern: string | null;
+  model: string;
+  season_length: number;
+  n_observed: number;
+  n_censored: number;
+  mase: number | null;
+  naive_mase: number | null;
+  relative_mae: number | null;
+  backtest_mae: number | null;
+  naive_mae: number | null;
+  mean_demand: number;
+  safety_stock: number;
+  reorder_point: number;
+  on_hand: string | null;
+  eoq: number | null;
+  order_by: string | null;
+};
+
+export type OverallAccuracy = {
+  run_id: number;
+  variants: number;
+  mase: number | null;
+  naive_mase: number | null;
+  relative_mase: number | null;
+  beats_naive_share: number | null;
+  models: Record<string, number>;
+};
+export type AccuracyPage = Page<VariantAccuracy> & { overall: OverallAccuracy | null };
+
+export type HistoryPoint = { day: string; sales: number; stock: number | null; censored: boolean };
+export type ForecastPoint = { day: string; mean: number; lo: number; hi: number; naive: number | null };
+export type VariantForecast = {
+  variant_code: string;
+  variant_name: string | null;
+  as_of: string;
+  history: HistoryPoint[];
+  forecast: ForecastPoint[];
+  metrics: VariantAccuracy;
+};
+
+export const ANOMALY_KINDS = ["sales_spike", "sales_drop", "drop_without_sales", "drop_beyond_sales", "jump"] as const;
+export type AnomalyKind = (typeof ANOMALY_KINDS)[number];
+export const SEVERITIES = ["low", "medium", "high"] as const;
+export type Severity = (typeof SEVERITIES)[number];
+export type Anomaly = {
+  id: number;
+  variant_code: string;
+  variant_name: string | null;
+  day: string;
+  kind: AnomalyKind;
+  severity: Severity;
+  score: number;
+  sales: number | null;
+  expected: number | null;
+  lo: number | null;
+  hi: number | null;
+  stock_change: number | null;
+  unexplained: number | null;
+  detected_at: string;
+  notified_at: string | null;
+};
+export type AnomalyFilters = { severity?: Severity; kind?: AnomalyKind };
+
+export type InventoryRun = {
+  id: number;
+  status: "running" | "completed" | "failed";
+  message: string | null;
+  trigger: string;
+  started_at: string;
+  finished_at: string | null;
+  as_of: string;
+  horizon_days: number;
+  currency: string;
+  variants_total: number;
+  variants_forecast: number;
+  recommendations: number;
+  recommended_cost: string | null;
+  anomalies_new: number;
+  notifications: number;
+  mase: number | null;
+  naive_mase: number | null;
+  relative_mase: number | null;
+  beats_naive_share: number | null;
+};
+export type InventoryProgress = {
+  phase: string;
+  variants_done: number;
+  variants_total: number | null;
+  run_id: number | null;
+  message: string | null;
+};
+export type InventoryState = { workflow_id: string; run: InventoryRun | null; progress: InventoryProgress | null };
+
+export const RUN_POLL_MS = 2000;
+
+function base(shopId: number): string {
+  return `/api/shops/${shopId}/inventory`;
+}
+
+export function useRecommendations(shopId: number) {
+  const query = useInfiniteQuery({
+    queryKey: keys.inventory.recommendations(shopId),
+    queryFn: ({ pageParam, signal }) =>
+      apiFetch<Page<Recommendation>>(`${base(shopId)}/recommendations`, {
+        params: { cursor: pageParam, limit: 100 },
+        signal,
+      }),
+    initialPageParam: firstCursor,
+    getNextPageParam: nextCursor,
+  });
+  return { ...query, items: flatItems(query.data) };
+}
+
+/** The CSV export streams from the API; the browser downloads it from this URL. */
+export function recommendationsCsvUrl(shopId: number): string {
+  return apiUrl(`${base(shopId)}/recommendations.csv`);
+}
+
+export function useVariantForecast(shopId: number, code: string | null) {
+  return useQuery({
+    queryKey: keys.inventory.forecast(shopId, code ?? ""),
+    queryFn: ({ signal }) =>
+      apiFetch<VariantForecast>(`${base(shopId)}/variants/${encodeURIComponent(code ?? "")}/forecast`, { signal }),
+    enabled: Boolean(code),
+  });
+}
+
+export function useInventoryAnomalies(shopId: number, filters: AnomalyFilters) {
+  const query = useInfiniteQuery({
+    queryKey: keys.inventory.anomalies(shopId, filters),
+    queryFn: ({ pageParam, signal }) =>
+      apiFetch<Page<Anomaly>>(`${base(shopId)}/anomalies`, {
+        params: { ...filters, cursor: pageParam, limit: 100 },
+        signal,
+      }),
+    initialPageParam: firstCursor,
+    getNextPageParam: nextCursor,
+  });
+  return { ...query, items: flatItems(query.data) };
+}
+
+export function useInventoryAccuracy(shopId: number) {
+  const query = useInfiniteQuery({
+    queryKey: keys.inventory.accuracy(shopId),
+    queryFn: ({ pageParam, signal }) =>
+      apiFetch<AccuracyPage>(`${base(shopId)}/accuracy`, { params: { cursor: pageParam, limit: 100 }, signal }),
+    initialPageParam: firstCursor,
+    getNextPageParam: nextCursor,
+  });
+  return { ...query, items: flatItems(query.data), overall: query.data?.pages[0]?.overall ?? null };
+}
+
+/** The latest run; polled while it runs, and everything refreshed once it finishes. */
+export function useInventoryRun(shopId: number) {
+  const client = useQueryClient();
+  return useQuery({
+    queryKey: keys.inventory.run(shopId),
+    queryFn: async ({ signal }) => {
+      const state = await apiFetch<InventoryState>(`${base(shopId)}/run`, { signal });
+      const previous = client.getQueryData<InventoryState>(keys.inventory.run(shopId));
+      if (previous?.run?.status === "running" && state.run?.status !== "running") {
+        void client.invalidateQueries({ queryKey: keys.inventory.all(shopId) });
+      }
+      return state;
+    },
+    refetchInterval: (q) => (q.state.data?.run?.status === "running" ? RUN_POLL_MS : false),
+  });
+}
+
+export function useRunInventory(shopId: number) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: () =>
+      apiFetch<{ workflow_id: string; run_id: string | null; started: boolean }>(`${base(shopId)}/run`, {
+        method: "POST",
+      }),
+    onSuccess: () => {
+      void client.invalidateQueries({ queryKey: keys.inventory.run(shopId) });
+    },
+  });
+}

@@ -1,0 +1,142 @@
+/** Anomalies the nightly planning found: sales far outside the forecast, stock that moved
+ * without sales to explain it; newest first, filtered by severity and kind. */
+
+import { Anchor, Badge, Group, Select, Table, Text } from "@mantine/core";
+
+import {
+  ANOMALY_KINDS,
+  SEVERITIES,
+  useInventoryAnomalies,
+  type Anomaly,
+  type AnomalyFilters,
+} from "../../api/inventory";
+import { LoadMore } from "../../components/LoadMore";
+import { QueryState } from "../../components/QueryState";
+import { useFormat } from "../../i18n/locale";
+import { useInventoryT } from "./messages";
+
+const SEVERITY_COLORS = { low: "gray", medium: "yellow", high: "red" } as const;
+
+export function anomalyFilters(severity: string | null, kind: string | null): AnomalyFilters {
+  return {
+    ...(SEVERITIES.find((s) => s === severity) ? { severity: severity as AnomalyFilters["severity"] } : {}),
+    ...(ANOMALY_KINDS.find((k) => k === kind) ? { kind: kind as AnomalyFilters["kind"] } : {}),
+  };
+}
+
+function Detail({ anomaly }: { anomaly: Anomaly }) {
+  const t = useInventoryT();
+  const f = useFormat();
+  if (anomaly.kind.startsWith("sales_"))
+    return (
+      <>
+        {t("salesDetail", {
+          sales: f.number(anomaly.sales, 1),
+          lo: f.number(anomaly.lo, 1),
+          hi: f.number(anomaly.hi, 1),
+        })}
+      </>
+    );
+  const change = anomaly.stock_change ?? 0;
+  return (
+    <>
+      {t("stockDetail", {
+        change: `${change > 0 ? "+" : ""}${f.number(change, 1)}`,
+        sales: f.number(anomaly.sales, 1),
+      })}
+    </>
+  );
+}
+
+export function AnomaliesList({
+  shopId,
+  severity,
+  kind,
+  onFilter,
+  onOpen,
+}: {
+  shopId: number;
+  severity: string | null;
+  kind: string | null;
+  onFilter: (changes: Record<string, string | null>) => void;
+  onOpen: (code: string) => void;
+}) {
+  const t = useInventoryT();
+  const f = useFormat();
+  const filters = anomalyFilters(severity, kind);
+  const list = useInventoryAnomalies(shopId, filters);
+  return (
+    <>
+      <Group mb="sm" align="flex-end">
+        <Select
+          label={t("severity")}
+          w={200}
+          value={filters.severity ?? "all"}
+          allowDeselect={false}
+          onChange={(value) => onFilter({ severity: value === "all" ? null : value })}
+          data={[
+            { value: "all", label: t("allSeverities") },
+            ...SEVERITIES.map((s) => ({ value: s, label: t(`severity.${s}`) })),
+          ]}
+        />
+        <Select
+          label={t("kind")}
+          w={280}
+          value={filters.kind ?? "all"}
+          allowDeselect={false}
+          onChange={(value) => onFilter({ kind: value === "all" ? null : value })}
+          data={[
+            { value: "all", label: t("allKinds") },
+            ...ANOMALY_KINDS.map((k) => ({ value: k, label: t(`kind.${k}`) })),
+          ]}
+        />
+      </Group>
+      <QueryState query={list} isEmpty={list.items.length === 0} empty={t("anomaliesEmpty")}>
+        <Table striped verticalSpacing="xs" data-testid="anomalies-table">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>{t("day")}</Table.Th>
+              <Table.Th>{t("variant")}</Table.Th>
+              <Table.Th>{t("kind")}</Table.Th>
+              <Table.Th>{t("severity")}</Table.Th>
+              <Table.Th>{t("detail")}</Table.Th>
+              <Table.Th ta="right">{t("score")}</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {list.items.map((a) => (
+              <Table.Tr key={a.id} data-testid="anomaly-row">
+                <Table.Td>{f.date(a.day)}</Table.Td>
+                <Table.Td>
+                  <Anchor component="button" onClick={() => onOpen(a.variant_code)}>
+                    {a.variant_code}
+                  </Anchor>
+                  {a.variant_name && (
+                    <Text size="xs" c="dimmed">
+                      {a.variant_name}
+                    </Text>
+                  )}
+                </Table.Td>
+                <Table.Td>{t(`kind.${a.kind}`)}</Table.Td>
+                <Table.Td>
+                  <Badge color={SEVERITY_COLORS[a.severity]} variant="light">
+                    {t(`severity.${a.severity}`)}
+                  </Badge>
+                </Table.Td>
+                <Table.Td>
+                  <Detail anomaly={a} />
+                </Table.Td>
+                <Table.Td ta="right">{f.number(a.score, 1)}</Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+        <LoadMore
+          hasNextPage={list.hasNextPage}
+          isFetchingNextPage={list.isFetchingNextPage}
+          fetchNextPage={list.fetchNextPage}
+        />
+      </QueryState>
+    </>
+  );
+}

@@ -1,0 +1,203 @@
+/** Inventory: what to order, how much, from whom and by when; each variant's forecast with its
+ * history; anomalies; and how accurate the forecasts were. Tab, variant and filters live in the URL. */
+
+import { Alert, Button, Group, Progress, Stack, Tabs, Text, TextInput, Title } from "@mantine/core";
+import { notifications } from "@mantine/notifications";
+import { useState } from "react";
+import { useSearchParams } from "react-router-dom";
+
+import { errorMessage } from "../../api/client";
+import { useInventoryRun, useRunInventory, useVariantForecast, type InventoryState } from "../../api/inventory";
+import { EmptyState, QueryState } from "../../components/QueryState";
+import { useCanManage, useCurrentShop } from "../../components/ShopScope";
+import { useFormat } from "../../i18n/locale";
+import { AccuracyTable } from "./AccuracyTable";
+import { AnomaliesList } from "./AnomaliesList";
+import { ForecastChart, VariantFacts } from "./ForecastChart";
+import { useInventoryT, type InventoryMessageKey } from "./messages";
+import { RecommendationsTable } from "./RecommendationsTable";
+
+const TABS = ["recommendations", "forecast", "anomalies", "accuracy"] as const;
+type Tab = (typeof TABS)[number];
+
+function phaseLabel(t: ReturnType<typeof useInventoryT>, phase: string | undefined): string {
+  return phase ? t(`phase.${phase}` as InventoryMessageKey) : "…";
+}
+
+function RunBanner({ state }: { state: InventoryState }) {
+  const t = useInventoryT();
+  const f = useFormat();
+  const run = state.run;
+  if (!run) return <Alert data-testid="run-never">{t("neverRun")}</Alert>;
+  if (run.status === "running") {
+    const total = state.progress?.variants_total ?? run.variants_total;
+    const done = state.progress?.variants_done ?? 0;
+    return (
+      <Alert color="blue" title={t("running", { phase: phaseLabel(t, state.progress?.phase) })} data-testid="run-running">
+        <Stack gap={4}>
+          <Progress value={total ? (100 * done) / total : 0} animated />
+          <Text size="sm">{t("runningCount", { done: f.number(done), total: f.number(total) })}</Text>
+        </Stack>
+      </Alert>
+    );
+  }
+  if (run.status === "failed")
+    return (
+      <Alert color="red" title={t("failed")} data-testid="run-failed">
+        {run.message}
+      </Alert>
+    );
+  return (
+    <Stack gap={2} data-testid="run-last">
+      <Text size="sm" c="dimmed">
+        {t("lastRun", {
+          when: f.dateTime(run.finished_at ?? run.started_at),
+          asOf: f.date(run.as_of),
+          variants: f.number(run.variants_forecast),
+          recommendations: f.number(run.recommendations),
+          cost: f.money(run.recommended_cost, run.currency),
+        })}
+      </Text>
+      {run.message && (
+        <Text size="sm" c="orange">
+          {t("planNote", { message: run.message })}
+        </Text>
+      )}
+    </Stack>
+  );
+}
+
+function RunNowButton({ shopId }: { shopId: number }) {
+  const t = useInventoryT();
+  const run = useRunInventory(shopId);
+  return (
+    <Button
+      loading={run.isPending}
+      onClick={() =>
+        run.mutate(undefined, {
+          onSuccess: (answer) =>
+            notifications.show({ message: answer.started ? t("runStarted") : t("runAlreadyRunning") }),
+          onError: (error) => notifications.show({ color: "red", message: errorMessage(error) }),
+        })
+      }
+    >
+      {t("runNow")}
+    </Button>
+  );
+}
+
+function ForecastPanel({
+  shopId,
+  code,
+  onPick,
+}: {
+  shopId: number;
+  code: string | null;
+  onPick: (code: string | null) => void;
+}) {
+  const t = useInventoryT();
+  const [typed, setTyped] = useState(code ?? "");
+  const forecast = useVariantForecast(shopId, code);
+  return (
+    <Stack>
+      <form
+        onSubmit={(event) => {
+          event.preventDefault();
+          onPick(typed.trim() || null);
+        }}
+      >
+        <Group align="flex-end">
+          <TextInput
+            label={t("pickVariant")}
+            w={260}
+            value={typed}
+            onChange={(event) => setTyped(event.currentTarget.value)}
+          />
+          <Button type="submit" variant="light">
+            {t("showForecast")}
+          </Button>
+        </Group>
+      </form>
+      {code === null ? (
+        <EmptyState>{t("forecastEmpty")}</EmptyState>
+      ) : (
+        <QueryState query={forecast}>
+          {forecast.data && (
+            <Stack>
+              <Title order={4}>
+                {forecast.data.variant_code}
+                {forecast.data.variant_name ? ` · ${forecast.data.variant_name}` : ""}
+              </Title>
+              <ForecastChart data={forecast.data} />
+              <VariantFacts data={forecast.data} />
+            </Stack>
+          )}
+        </QueryState>
+      )}
+    </Stack>
+  );
+}
+
+export function InventoryPage() {
+  const t = useInventoryT();
+  const shop = useCurrentShop();
+  const canManage = useCanManage(shop);
+  const [params, setParams] = useSearchParams();
+  const tab: Tab = TABS.find((name) => name === params.get("tab")) ?? "recommendations";
+  const run = useInventoryRun(shop.id);
+
+  const update = (changes: Record<string, string | null>) => {
+    const next = new URLSearchParams(params);
+    for (const [name, value] of Object.entries(changes)) {
+      if (value) next.set(name, value);
+      else next.delete(name);
+    }
+    setParams(next, { replace: true });
+  };
+  const open = (code: string) => update({ tab: "forecast", variant: code });
+
+  return (
+    <Stack>
+      <Group justify="space-between">
+        <Title order={2}>{t("title")}</Title>
+        {canManage && <RunNowButton shopId={shop.id} />}
+      </Group>
+      <QueryState query={run}>{run.data && <RunBanner state={run.data} />}</QueryState>
+      <Tabs
+        value={tab}
+        onChange={(value) => update({ tab: value === "recommendations" ? null : value })}
+        keepMounted={false}
+      >
+        <Tabs.List>
+          <Tabs.Tab value="recommendations">{t("tabRecommendations")}</Tabs.Tab>
+          <Tabs.Tab value="forecast">{t("tabForecast")}</Tabs.Tab>
+          <Tabs.Tab value="anomalies">{t("tabAnomalies")}</Tabs.Tab>
+          <Tabs.Tab value="accuracy">{t("tabAccuracy")}</Tabs.Tab>
+        </Tabs.List>
+        <Tabs.Panel value="recommendations" pt="md">
+          <RecommendationsTable shopId={shop.id} onOpen={open} />
+        </Tabs.Panel>
+        <Tabs.Panel value="forecast" pt="md">
+          <ForecastPanel
+            key={params.get("variant") ?? ""}
+            shopId={shop.id}
+            code={params.get("variant")}
+            onPick={(code) => update({ variant: code })}
+          />
+        </Tabs.Panel>
+        <Tabs.Panel value="anomalies" pt="md">
+          <AnomaliesList
+            shopId={shop.id}
+            severity={params.get("severity")}
+            kind={params.get("kind")}
+            onFilter={update}
+            onOpen={open}
+          />
+        </Tabs.Panel>
+        <Tabs.Panel value="accuracy" pt="md">
+          <AccuracyTable shopId={shop.id} onOpen={open} />
+        </Tabs.Panel>
+      </Tabs>
+    </Stack>
+  );
+}

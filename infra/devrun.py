@@ -8,6 +8,7 @@ shop is installed through the real install flow and the URLs are printed.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import shutil
 import signal
@@ -126,6 +127,21 @@ def _as_postgres(argv: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *argv] if os.geteuid() == 0 else argv
 
 
+def _private_pgdata(data: Path) -> Path:
+    """The private cluster's directory: under the data folder, unless (running as root) the
+    postgres user could not reach it there; then a stable spot under /var/tmp."""
+    preferred = data / "postgres"
+    if os.geteuid() != 0:
+        return preferred
+    reachable = all(os.stat(p).st_mode & 0o001 for p in [*reversed(preferred.parent.parents), preferred.parent])
+    if reachable:
+        return preferred
+    digest = hashlib.sha1(str(data.resolve()).encode()).hexdigest()[:10]  # noqa: S324 - a name, not a secret
+    fallback = Path("/var/tmp") / f"shopops-postgres-{digest}"
+    print(f"{preferred.parent} is not reachable by the postgres user; the private cluster lives in {fallback}")
+    return fallback
+
+
 def ensure_postgres(sup: Supervisor) -> str:
     url = get_settings().database_url
     parts = urlsplit(url)
@@ -141,7 +157,7 @@ def ensure_postgres(sup: Supervisor) -> str:
             "Install and start it with: apt-get install -y postgresql && "
             "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
         )
-    pgdata = sup.data / "postgres"
+    pgdata = _private_pgdata(sup.data)
     private_port = _free_port()
     if not (pgdata / "PG_VERSION").exists():
         pgdata.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,71 @@
+"""`make run` on a machine where PostgreSQL and Redis are installed but not running: it starts
+private instances under the data folder on free ports; where not installed, it says how to fix."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from types import SimpleNamespace
+
+import psycopg
+import pytest
+import redis
+
+from infra import devrun
+
+CLOSED = devrun._free_port()  # nothing listens on a port we just released
+
+
+@pytest.fixture
+def supervisor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    fake = SimpleNamespace(
+        database_url=f"postgresql+psycopg://postgres@127.0.0.1:{CLOSED}/shopops",
+        redis_url=f"redis://127.0.0.1:{CLOSED}/0",
+    )
+    monkeypatch.setattr(devrun, "get_settings", lambda: fake)
+    data = tmp_path / "data"
+    data.mkdir()
+    os.chmod(tmp_path, 0o755)  # the postgres user must reach its data directory
+    sup = devrun.Supervisor(data)
+    yield sup
+    sup.stop()
+
+
+@pytest.mark.skipif(devrun._pg_bindir() is None, reason="PostgreSQL server binaries are not installed")
+def test_private_postgres_starts_when_none_answers(supervisor) -> None:  # type: ignore[no-untyped-def]
+    url = devrun.ensure_postgres(supervisor)
+    assert f":{CLOSED}/" not in url and url.endswith("/shopops")
+    devrun.ensure_database(url)
+    with psycopg.connect(url.replace("+psycopg", "")) as conn:
+        assert conn.execute("SELECT current_database()").fetchone() == ("shopops",)
+    pgdata = devrun._private_pgdata(supervisor.data)
+    try:
+        assert (pgdata / "PG_VERSION").exists()
+    finally:
+        supervisor.stop()
+        shutil.rmtree(pgdata, ignore_errors=True)
+
+
+@pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server is not installed")
+def test_private_redis_starts_when_none_answers(supervisor) -> None:  # type: ignore[no-untyped-def]
+    url = devrun.ensure_redis(supervisor)
+    assert f":{CLOSED}/" not in url
+    assert redis.Redis.from_url(url).ping()
+
+
+def test_missing_servers_say_what_to_install(supervisor, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(devrun, "_pg_bindir", lambda: None)
+    monkeypatch.setattr(devrun.shutil, "which", lambda name: None)
+    with pytest.raises(devrun.Abort, match="apt-get install -y postgresql"):
+        devrun.ensure_postgres(supervisor)
+    with pytest.raises(devrun.Abort, match="apt-get install -y redis-server"):
+        devrun.ensure_redis(supervisor)
+
+
+def test_an_explicit_url_that_does_not_answer_is_an_error(supervisor, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1:1/x")
+    with pytest.raises(devrun.Abort, match="DATABASE_URL points at"):
+        devrun.ensure_postgres(supervisor)

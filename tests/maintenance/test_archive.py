@@ -99,9 +99,9 @@ async def test_restore_is_one_command_and_takes_in_late_rows(scratch_db, sql, ma
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    out, err = await asyncio.wait_for(proc.communicate(), 120)
-    assert proc.returncode == 0, err.decode()
-    assert "restore" in out.decode()
+    out, err = await asyncio.wait_for(proc.communicate(), 180)
+    assert proc.returncode == 0, f"stdout: {out.decode()}\nstderr: {err.decode()}"
+    assert '"action": "restore"' in out.decode(), out.decode()
     from infra.temporal import connect
 
     await keep_history(

@@ -112,7 +112,8 @@ async def test_retention_moves_old_quarters_to_the_archive_without_blocking_inge
     writer = asyncio.create_task(ingest())
     try:
         report = await run_maintenance(
-            MaintenanceRequest(steps=["retention"], as_of="2026-11-28"),
+            # an insert waits at most one lock_timeout behind a move, then the move steps back
+            MaintenanceRequest(steps=["retention"], as_of="2026-11-28", lock_timeout_ms=300),
             keep_as="partitions_retention",
         )
     finally:
@@ -136,7 +137,7 @@ async def test_retention_moves_old_quarters_to_the_archive_without_blocking_inge
         "WHERE quarter = '2022q1' ORDER BY table_name"
     )
     assert verified == [("order_items", 80, 80, True, True), ("orders", 40, 40, True, True)]
-    assert live > 10 and max(latencies) < 1.5, f"ingest stalled {max(latencies):.2f}s"
+    assert live > 10 and max(latencies) < 1.5, f"ingest stalled {max(latencies):.2f} s"
     again = await run_maintenance(MaintenanceRequest(steps=["retention"], as_of="2026-11-28"))
     assert again.actions == []
 

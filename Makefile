@@ -55,5 +55,14 @@ test: $(VENV)/.installed-dev lint ui-test
 	$(VENV)/bin/pytest -q --ignore=tests/browser
 	$(MAKE) browser-test
 
+# Benchmarks (each prints its figure as a ratio against a baseline measured in the same run)
+bench: $(VENV)/.installed-dev
+	$(PY) -m bench.pagination_memory
+	$(PY) -m bench.snapshot_ingest --orders 100000
+	$(PY) -m bench.settings_cache
+	$(PY) -m bench.db_scale --items 1000000
+	$(PY) -m bench.customer_analytics --customers 200000
+	$(PY) -m bench.inventory --variants 10000
+
 clean:
 	rm -rf .data/test ui/dist

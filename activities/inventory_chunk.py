@@ -101,12 +101,13 @@ def chunk_results(rows: ChunkRows, policy: ChunkPolicy) -> ChunkOutput:
 
 def stock_readings(stock: pd.DataFrame) -> pd.DataFrame:
     """Stock rows (variant_code, day, stock) as readings for demand_history: each row closes
-    its day, and the variant's previous row opens it (rows exist only where the stock changed,
-    so the previous row is the stock the day started with)."""
+    its day, and a sold-out previous row opens it (rows exist only where the stock changed, so
+    the previous row is the stock the day started with; an opening above zero changes nothing,
+    so it is left out)."""
     stock = stock.sort_values(["variant_code", "day"])
     starts = pd.to_datetime(stock["day"])
     opening = stock.groupby("variant_code")["stock"].shift(1)
-    opened = opening.notna().to_numpy()
+    opened = (opening <= 0).to_numpy()
     return pd.DataFrame(
         {
             "variant_id": np.concatenate(

@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
 import psycopg
 
@@ -141,7 +142,7 @@ def daily_sales(
     outweigh its sales counts as 0 (demand is never negative).
     """
     query = (
-        "SELECT i.code, (i.created_at AT TIME ZONE %(tz)s)::date, "
+        "SELECT i.code, (i.created_at AT TIME ZONE %(tz)s)::date - DATE '1970-01-01', "
         "greatest(sum(i.amount), 0)::float8 FROM order_items_all i "
         "WHERE i.shop_id = %(shop)s AND i.code = ANY(%(codes)s) AND i.item_type = 'product' "
         "AND i.created_at >= %(start)s AND i.created_at < %(end)s "
@@ -156,19 +157,8 @@ def daily_sales(
         "start": local_midnight(first, timezone),
         "end": local_midnight(last + timedelta(days=1), timezone),
     }
-    batches = []
-    # A cursor is planned for its first rows by default, which picks nested loops over the
-    # order views; all rows are wanted, so plan for the total.
-    conn.execute("SET LOCAL cursor_tuple_fraction = 1.0")
-    with conn.cursor(name="inventory_daily_sales") as cur:
-        cur.execute(query, params)
-        while rows := cur.fetchmany(FETCH_ROWS):
-            batches.append(pd.DataFrame(rows, columns=["variant_id", "ordered_at", "quantity"]))
-    if not batches:
-        return pd.DataFrame(columns=["variant_id", "ordered_at", "quantity"])
-    frame = pd.concat(batches, ignore_index=True)
-    frame["ordered_at"] = pd.to_datetime(frame["ordered_at"])
-    return frame
+    variant, day, units = _read_coded(conn, "inventory_daily_sales", query, params, codes)
+    return pd.DataFrame({"variant_id": variant, "ordered_at": day, "quantity": units})
 
 
 def stock_rows(
@@ -176,15 +166,43 @@ def stock_rows(
 ) -> pd.DataFrame:
     """Stock history rows of the variants in [first, last], plus each variant's last row
     before `first` (rows are written only on change, so that one still holds)."""
-    rows = conn.execute(
-        "SELECT variant_code, day, stock::float8 FROM stock_history WHERE shop_id = %(shop)s "
-        "AND variant_code = ANY(%(codes)s) AND day >= %(first)s AND day <= %(last)s "
-        "UNION ALL SELECT c.code, h.day, h.stock::float8 FROM unnest(%(codes)s::text[]) c(code) "
-        "CROSS JOIN LATERAL (SELECT day, stock FROM stock_history WHERE shop_id = %(shop)s "
-        "AND variant_code = c.code AND day < %(first)s ORDER BY day DESC LIMIT 1) h",
-        {"shop": shop_id, "codes": codes, "first": first, "last": last},
-    ).fetchall()
-    return pd.DataFrame(rows, columns=["variant_code", "day", "stock"])
+    query = (
+        "SELECT variant_code, day - DATE '1970-01-01', stock::float8 FROM stock_history "
+        "WHERE shop_id = %(shop)s AND variant_code = ANY(%(codes)s) AND day >= %(first)s "
+        "AND day <= %(last)s UNION ALL SELECT c.code, h.day - DATE '1970-01-01', "
+        "h.stock::float8 FROM unnest(%(codes)s::text[]) c(code) CROSS JOIN LATERAL (SELECT day, "
+        "stock FROM stock_history WHERE shop_id = %(shop)s AND variant_code = c.code "
+        "AND day < %(first)s ORDER BY day DESC LIMIT 1) h"
+    )
+    params = {"shop": shop_id, "codes": codes, "first": first, "last": last}
+    variant, day, stock = _read_coded(conn, "inventory_stock_rows", query, params, codes)
+    return pd.DataFrame({"variant_code": variant, "day": day, "stock": stock})
+
+
+def _read_coded(
+    conn: psycopg.Connection, name: str, query: str, params: dict[str, Any], codes: list[str]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(variant code, day, value) of a query returning (code, days since 1970, number), read
+    through a server-side cursor and packed batch by batch, so a chunk's rows hold one string
+    object per variant rather than one per row."""
+    position = {code: k for k, code in enumerate(codes)}
+    index, days, values = [], [], []
+    # A cursor is planned for its first rows by default, which picks nested loops over the
+    # order views; all rows are wanted, so plan for the total.
+    conn.execute("SET LOCAL cursor_tuple_fraction = 1.0")
+    with conn.cursor(name=name) as cur:
+        cur.execute(query, params)
+        while rows := cur.fetchmany(FETCH_ROWS):
+            index.append(np.fromiter((position[r[0]] for r in rows), np.int32, len(rows)))
+            days.append(np.fromiter((r[1] for r in rows), np.int64, len(rows)))
+            values.append(np.fromiter((r[2] for r in rows), np.float64, len(rows)))
+    if not index:
+        return np.array([], dtype=object), np.array([], "datetime64[ns]"), np.array([])
+    return (
+        np.asarray(codes, dtype=object)[np.concatenate(index)],
+        np.concatenate(days).astype("datetime64[D]").astype("datetime64[ns]"),
+        np.concatenate(values),
+    )
 
 
 def offers(conn: psycopg.Connection, shop_id: int, codes: list[str]) -> pd.DataFrame:

@@ -158,7 +158,8 @@ class ProgressOut(BaseModel):
 
 class StateOut(BaseModel):
     workflow_id: str
-    run: RunOut | None
+    run: RunOut | None  # the latest run's report (the previous one while a new run starts)
+    running: bool
     progress: ProgressOut | None
 
 

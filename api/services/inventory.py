@@ -380,24 +380,28 @@ async def sales_history(
 
 
 async def state(session: AsyncSession, shop_id: int) -> dict[str, Any]:
-    """The latest run's report, with the workflow's live progress while it runs (Temporal is
-    asked only then, so the page still shows the stored state when Temporal is down)."""
+    """The latest run's report and whether the shop's workflow is running, with its live
+    progress then. Temporal decides `running` when it answers (a run just started has no row
+    yet; a terminated one left a row that says running); otherwise the row does."""
     row = await _latest_run(session, shop_id)
     view: dict[str, Any] = {
         "workflow_id": workflow_id(shop_id),
         "run": None if row is None else run_view(row),
+        "running": row is not None and row["status"] == "running",
         "progress": None,
     }
-    if row is not None and row["status"] == "running":
-        try:
-            client = await connect()
+    try:
+        client = await asyncio.wait_for(connect(), QUERY_TIMEOUT)
+        handle = client.get_workflow_handle(workflow_id(shop_id))
+        described = await asyncio.wait_for(handle.describe(), QUERY_TIMEOUT)
+        view["running"] = described.status == WorkflowExecutionStatus.RUNNING
+        if view["running"]:
             progress: Progress = await asyncio.wait_for(
-                client.get_workflow_handle(workflow_id(shop_id)).query(InventoryWorkflow.progress),
-                QUERY_TIMEOUT,
+                handle.query(InventoryWorkflow.progress), QUERY_TIMEOUT
             )
-        except Exception:  # no worker right now, or closed: the run row is the truth
-            return view
-        view["progress"] = asdict(progress)
+            view["progress"] = asdict(progress)
+    except Exception:  # Temporal down, never ran here, or no worker to answer the query
+        return view
     return view
 
 

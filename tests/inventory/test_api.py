@@ -155,6 +155,7 @@ async def test_the_run_state_and_track_record(client: httpx.AsyncClient, planned
     assert state["workflow_id"] == workflow_id(planned["shop"].shop_id)
     assert state["run"]["id"] == planned["run"] and state["run"]["status"] == "completed"
     assert state["run"]["recommendations"] > 0 and state["progress"] is None
+    assert state["running"] is False
     runs = (await client.get(f"{_base(planned)}/runs")).json()
     assert [r["id"] for r in runs["items"]] == [planned["run"]]
 
@@ -190,6 +191,9 @@ async def test_running_now_needs_a_manager_and_never_runs_a_shop_twice(
         assert first.status_code == second.status_code == 202
         assert first.json()["started"] is True and second.json()["started"] is False
         assert first.json()["run_id"] == second.json()["run_id"]
+        # no worker picks it up, so there is no run row yet: Temporal says it is running
+        state = (await api.get(f"/api/shops/{shop}/inventory/run")).json()
+        assert state["running"] is True and state["run"]["status"] == "completed"
     finally:  # no worker runs in this test; leave nothing for the next one's worker
         client = await connect()
         await client.get_workflow_handle(workflow_id(shop)).terminate("test over")

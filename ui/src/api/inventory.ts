@@ -122,7 +122,13 @@ export type InventoryProgress = {
   run_id: number | null;
   message: string | null;
 };
-export type InventoryState = { workflow_id: string; run: InventoryRun | null; progress: InventoryProgress | null };
+export type InventoryState = {
+  workflow_id: string;
+  /** The latest run's report (the previous one while a new run starts). */
+  run: InventoryRun | null;
+  running: boolean;
+  progress: InventoryProgress | null;
+};
 
 export const RUN_POLL_MS = 2000;
 
@@ -191,12 +197,12 @@ export function useInventoryRun(shopId: number) {
     queryFn: async ({ signal }) => {
       const state = await apiFetch<InventoryState>(`${base(shopId)}/run`, { signal });
       const previous = client.getQueryData<InventoryState>(keys.inventory.run(shopId));
-      if (previous?.run?.status === "running" && state.run?.status !== "running") {
+      if (previous?.running && !state.running) {
         void client.invalidateQueries({ queryKey: keys.inventory.all(shopId) });
       }
       return state;
     },
-    refetchInterval: (q) => (q.state.data?.run?.status === "running" ? RUN_POLL_MS : false),
+    refetchInterval: (q) => (q.state.data?.running ? RUN_POLL_MS : false),
   });
 }
 

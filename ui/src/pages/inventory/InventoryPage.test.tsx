@@ -71,7 +71,7 @@ const FORECAST: VariantForecast = {
 
 function planned(extra: Record<string, unknown> = {}) {
   return fakeApi({
-    [`GET ${BASE}/run`]: { body: { workflow_id: "analytics:inventory:1", run: RUN, progress: null } },
+    [`GET ${BASE}/run`]: { body: { workflow_id: "analytics:inventory:1", run: RUN, running: false, progress: null } },
     [`GET ${BASE}/recommendations`]: { body: { items: LINES, next_cursor: null } },
     [`GET ${BASE}/variants/HR-1/forecast`]: { body: FORECAST },
     [`GET ${BASE}/anomalies`]: {
@@ -156,10 +156,11 @@ describe("inventory page", () => {
         body: running
           ? {
               workflow_id: "analytics:inventory:1",
-              run: { ...RUN, status: "running", finished_at: null },
+              run: null,
+              running: true,
               progress: { phase: "forecasting", variants_done: 2000, variants_total: 10000, run_id: 8, message: null },
             }
-          : { workflow_id: "analytics:inventory:1", run: null, progress: null },
+          : { workflow_id: "analytics:inventory:1", run: null, running: false, progress: null },
       }),
       [`POST ${BASE}/run`]: () => {
         running = true;
@@ -176,7 +177,9 @@ describe("inventory page", () => {
 
   it("hides Plan now from viewers", async () => {
     fakeApi({
-      "GET /api/shops/2/inventory/run": { body: { workflow_id: "analytics:inventory:2", run: null, progress: null } },
+      "GET /api/shops/2/inventory/run": {
+        body: { workflow_id: "analytics:inventory:2", run: null, running: false, progress: null },
+      },
       "GET /api/shops/2/inventory/recommendations": { body: { items: [], next_cursor: null } },
     });
     renderApp("/shops/2/inventory");

@@ -28,9 +28,8 @@ function RunBanner({ state }: { state: InventoryState }) {
   const t = useInventoryT();
   const f = useFormat();
   const run = state.run;
-  if (!run) return <Alert data-testid="run-never">{t("neverRun")}</Alert>;
-  if (run.status === "running") {
-    const total = state.progress?.variants_total ?? run.variants_total;
+  if (state.running) {
+    const total = state.progress?.variants_total ?? 0;
     const done = state.progress?.variants_done ?? 0;
     return (
       <Alert color="blue" title={t("running", { phase: phaseLabel(t, state.progress?.phase) })} data-testid="run-running">
@@ -41,6 +40,7 @@ function RunBanner({ state }: { state: InventoryState }) {
       </Alert>
     );
   }
+  if (!run) return <Alert data-testid="run-never">{t("neverRun")}</Alert>;
   if (run.status === "failed")
     return (
       <Alert color="red" title={t("failed")} data-testid="run-failed">

@@ -31,7 +31,6 @@ from activities.analytics.inventory import (
 from activities.inventory_sql import ANOMALY_COLUMNS, FORECAST_COLUMNS, METRIC_COLUMNS, ChunkRows
 
 DAYS_PER_YEAR = 365.0
-NO_HISTORY = "insufficient_history"
 # A stock row is the stock at the end of its day (a reading just before midnight); a day that
 # opens sold out is censored too.
 DAY_END = pd.Timedelta(hours=23, minutes=59, seconds=59)

@@ -140,10 +140,11 @@ def parent_of(sql, name: str) -> str | None:  # type: ignore[no-untyped-def]
     return rows[0][0] if rows else None
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 async def maint_worker(temporal_env: object) -> AsyncIterator[object]:
     """A worker for the maintenance queue with this domain's workflows and activities only, so
-    these tests do not depend on other domains' registrations."""
+    these tests do not depend on other domains' registrations. Module-scoped: a worker must be
+    gone before another test module registers the app's workers on the same queue."""
     import asyncio
 
     from temporalio.worker import Worker

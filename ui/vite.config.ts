@@ -20,6 +20,7 @@ export default defineConfig({
           react: ["react", "react-dom", "react-router-dom"],
           mantine: ["@mantine/core", "@mantine/hooks", "@mantine/dates", "@mantine/notifications", "dayjs"],
           tanstack: ["@tanstack/react-query", "@tanstack/react-virtual"],
+          charts: ["@mantine/charts", "recharts"],
         },
       },
     },

@@ -121,6 +121,7 @@ class SupplierOffer(Base):
     """What one supplier charges for one variant, with its ordering constraints."""
 
     __tablename__ = "supplier_offers"
+    __table_args__ = (Index("ix_supplier_offers_shop_variant", "shop_id", "variant_code"),)
 
     shop_id: Mapped[int] = mapped_column(BigInteger)
     supplier_id: Mapped[int] = mapped_column(

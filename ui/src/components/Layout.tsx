@@ -25,6 +25,7 @@ import { useMonitoringT } from "../pages/monitoring/messages";
 const SHOP_PAGES: { path: string; label: MessageKey }[] = [
   { path: "orders", label: "nav.orders" },
   { path: "customers", label: "nav.customers" },
+  { path: "inventory", label: "nav.inventory" },
   { path: "snapshot-runs", label: "nav.snapshots" },
   { path: "webhook-events", label: "nav.webhooks" },
   { path: "settings", label: "nav.shopSettings" },

@@ -137,7 +137,7 @@ def _private_pgdata(data: Path) -> Path:
     if reachable:
         return preferred
     digest = hashlib.sha1(str(data.resolve()).encode()).hexdigest()[:10]  # noqa: S324 - a name, not a secret
-    fallback = Path("/var/tmp") / f"shopops-postgres-{digest}"
+    fallback = Path("/var/tmp") / f"shopops-postgres-{digest}"  # noqa: S108 - fixed name on purpose: reused across runs
     print(f"{preferred.parent} is not reachable by the postgres user; the private cluster lives in {fallback}")
     return fallback
 

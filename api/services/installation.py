@@ -113,18 +113,38 @@ async def install(client: Client, session: AsyncSession, code: str) -> Installed
         **token_wf.start_options(result.shop_id),
     )
     await sync.ensure_sync_schedules(client, session, result.shop_id)
-    snapshots = await _initial_snapshots(client, session, result) if result.first_install else []
+    snapshots = await _initial_snapshots(client, session, result)
     seconds = round(time.monotonic() - began, 3)
     log.info("installed shop %s (eshop %s) in %.3f s", result.shop_id, result.eshop_id, seconds)
     return Installed(result.shop_id, result.eshop_id, result.first_install, seconds, snapshots)
 
 
 async def _initial_snapshots(client: Client, session: AsyncSession, result: InstallResult) -> list[str]:
-    """Full snapshots of a newly installed shop; the incremental sync takes over from install time."""
-    from api.services.snapshots import start_snapshot
+    """Full snapshots of a newly (re)installed shop, and of any resource a repeated install finds
+    without a good or running snapshot (an earlier install failed before its data arrived); the
+    incremental sync takes over from install time."""
+    from sqlalchemy import select
 
+    from api.services.snapshots import start_snapshot
+    from db.models import SnapshotRun
+
+    have = set(
+        (
+            await session.execute(
+                select(SnapshotRun.resource).where(
+                    SnapshotRun.shop_id == result.shop_id,
+                    SnapshotRun.status.in_(
+                        ("pending", "running") if result.first_install
+                        else ("pending", "running", "completed", "completed_with_rejects")
+                    ),
+                )
+            )
+        ).scalars()
+    )
     started = []
     for resource in SNAPSHOT_RESOURCES:
+        if resource in have:
+            continue
         shop = await session.get(Shop, result.shop_id)  # (re)loaded: a refused start rolls back
         assert shop is not None
         try:

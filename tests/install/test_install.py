@@ -134,6 +134,20 @@ async def test_install_end_to_end_and_again(live_api: str) -> None:
         assert decrypt(raw_oauth) == sandbox_inst.oauth_token  # the new installation's token
         assert decrypt(raw_key) == sandbox_inst.signature_key
         assert await scalar("SELECT count(*) FROM snapshot_runs WHERE shop_id = :s", s=shop.id) == 3
+        # a repeated install finds a resource whose snapshot failed: that one is pulled again
+        await scalar(
+            "UPDATE snapshot_runs SET status = 'failed' WHERE shop_id = :s AND resource = 'customers' RETURNING id",
+            s=shop.id,
+        )
+        async with httpx.AsyncClient(base_url=sb.url, timeout=30) as control:
+            third = (await control.post(
+                f"/_sandbox/shops/{spec.eshop_id}/install", json={"install_url": f"{live_api}/api/shoptet/install"}
+            )).json()
+        assert third["status"] == "installed", third
+        assert await scalar(
+            "SELECT count(*) FROM snapshot_runs WHERE shop_id = :s AND resource = 'customers'", s=shop.id
+        ) == 2
+        assert await scalar("SELECT count(*) FROM snapshot_runs WHERE shop_id = :s", s=shop.id) == 4
         # the old API token died with the old OAuth token; the workflow mints one for the new
         token = await ensure_fresh_token(shop.id, "")
         assert sb.state.tokens.check(token).eshop_id == spec.eshop_id

@@ -16,7 +16,7 @@ from collections.abc import Callable, Collection
 from typing import Any, TypeVar
 
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, CancelledError
 
 HEARTBEAT_S = 5.0
 NOT_RETRYABLE = frozenset({"ValueError"})
@@ -45,7 +45,8 @@ def run_in_child(
 
     `work` must be a module-level function and `arg` picklable. A failure in the child becomes
     an ApplicationError of the exception's type name (non-retryable for `not_retryable` names);
-    a child that dies (out of memory, killed) is a retryable error saying so.
+    a child that dies (out of memory, killed) is a retryable error saying so. A cancelled
+    activity kills the child and raises CancelledError, so Temporal records a cancellation.
     """
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(list(_PRELOAD))
@@ -56,7 +57,7 @@ def run_in_child(
     details: dict[str, Any] = {"phase": "starting"}
     try:
         while True:
-            _heartbeat(details)
+            heartbeat(details)
             if receiver.poll(HEARTBEAT_S):
                 try:
                     kind, value = receiver.recv()
@@ -77,7 +78,7 @@ def run_in_child(
             if activity.in_activity() and (
                 activity.is_cancelled() or activity.is_worker_shutdown()
             ):
-                raise ApplicationError("cancelled while the analytics process ran")
+                raise CancelledError("cancelled while the analytics process ran")
     finally:
         receiver.close()
         if child.is_alive():
@@ -98,6 +99,7 @@ def _child_main(work: Callable[..., Any], arg: Any, sender: Any) -> None:
         sender.close()
 
 
-def _heartbeat(details: dict[str, Any]) -> None:
+def heartbeat(details: dict[str, Any]) -> None:
+    """Heartbeat inside an activity; a no-op outside one (benchmarks call activities directly)."""
     if activity.in_activity():
         activity.heartbeat(details)

@@ -1,27 +1,23 @@
 """Activities of CustomerAnalyticsWorkflow: the I/O around the pure customer analytics.
 
 Chunks stream orders in a worker thread (psycopg releases the GIL while it waits); the fit and
-the rule mining are CPU-bound, so they run in a spawned child process while the activity thread
-heartbeats with the child's progress. The worker's event loop stays responsive, and the child's
-memory is returned to the system when it exits.
+the rule mining are CPU-bound, so they run in a child process (activities.child_process) while
+the activity thread heartbeats with the child's progress.
 """
 
 from __future__ import annotations
 
 import math
-import multiprocessing
-import resource
-import traceback
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import text
 from temporalio import activity
-from temporalio.exceptions import ApplicationError, CancelledError
+from temporalio.exceptions import ApplicationError
 
+from activities import child_process
 from activities.analytics.customers import (
     CustomerAnalysis,
     NotEnoughData,
@@ -32,11 +28,11 @@ from activities.analytics.customers import (
     rfm_scores,
     segment,
 )
+from activities.child_process import Beat, heartbeat, run_in_child
 from activities.customer_analytics_data import (
     METRIC_COLUMNS,
     Window,
     chunk_upper_key,
-    connect,
     read_baskets,
     read_customer_periods,
     read_summaries,
@@ -46,6 +42,8 @@ from activities.customer_analytics_data import (
     summarise_chunk,
     update_report,
 )
+from activities.pg_copy import connect
+from activities.shop_fan_out import nightly_plan
 from db.app_settings import get_setting
 from db.engine import session_scope
 from db.models import Shop
@@ -55,10 +53,10 @@ from workflows.customer_analytics import (
     CustomerRun,
     FinishRequest,
     FitOutcome,
-    NightlyPlan,
     RulesOutcome,
     StartRunRequest,
 )
+from workflows.shop_fan_out import NightlyPlan
 
 FREQ = "W"  # weekly periods: the holdout setting counts weeks
 EXPECTED_PURCHASES_DAYS = 90
@@ -66,24 +64,15 @@ NEXT_PURCHASE_MAX_DAYS = 3650  # a later "next purchase" is shown as none
 RULES_PER_ITEM = 10
 BUNDLES = 20
 BUNDLE_MIN_SUPPORT = 0.001
-HEARTBEAT_S = 5.0
-NOT_RETRYABLE = {"ModelFitError", "InvalidTransactions", "ValueError"}
+NOT_RETRYABLE = frozenset({"ModelFitError", "InvalidTransactions", "ValueError"})
 
-T = TypeVar("T")
-CHILD_PEAK_RSS_MB: dict[str, float] = {}  # the last child's peak resident memory, per work
+child_process.preload(__name__)
 
 
 @activity.defn
 async def plan_customer_analytics(shop_ids: list[int] | None) -> NightlyPlan:
     """The shops to analyse tonight (given ones, or every active shop) and how many at once."""
-    async with session_scope() as session:
-        if shop_ids is None:
-            rows = await session.execute(
-                text("SELECT id FROM shops WHERE status = 'active' ORDER BY id")
-            )
-            shop_ids = [r[0] for r in rows]
-        parallel = int(await get_setting(session, "analytics.customers.parallel_shops"))
-    return NightlyPlan(shop_ids=list(shop_ids), parallel=parallel)
+    return await nightly_plan(shop_ids, "analytics.customers.parallel_shops")
 
 
 @activity.defn
@@ -183,7 +172,7 @@ def summarise_customer_chunk(req: ChunkRequest) -> ChunkResult:
         if count == 0 or upto is None:
             return ChunkResult(0, 0, None)
         periods = read_customer_periods(
-            conn, run.shop_id, req.phase, req.after, upto, window, _heartbeat
+            conn, run.shop_id, req.phase, req.after, upto, window, heartbeat
         )
         summaries = summarise_chunk(periods, req.phase, window)
         stage_summaries(conn, run.report_id, summaries)
@@ -194,13 +183,13 @@ def summarise_customer_chunk(req: ChunkRequest) -> ChunkResult:
 @activity.defn
 def fit_customer_models(run: CustomerRun) -> FitOutcome:
     """Fit, score and store every customer (in a child process)."""
-    return run_in_child(fit_and_store, run)
+    return run_in_child(fit_and_store, run, not_retryable=NOT_RETRYABLE)
 
 
 @activity.defn
 def mine_item_rules(run: CustomerRun) -> RulesOutcome:
     """Mine and store the shop's item rules and bundles (in a child process)."""
-    return run_in_child(mine_and_store_rules, run)
+    return run_in_child(mine_and_store_rules, run, not_retryable=NOT_RETRYABLE)
 
 
 @activity.defn
@@ -229,7 +218,7 @@ ACTIVITIES = [
 ]
 
 
-def fit_and_store(run: CustomerRun, beat: Callable[[dict[str, Any]], None]) -> FitOutcome:
+def fit_and_store(run: CustomerRun, beat: Beat) -> FitOutcome:
     """Read the staged summaries, fit and pick the model, score, store metrics and report.
     Not enough data stores RFM scores and segments without model columns, and the message."""
     window = _window(run)
@@ -345,7 +334,7 @@ def report_values(analysis: CustomerAnalysis) -> dict[str, Any]:
     }
 
 
-def mine_and_store_rules(run: CustomerRun, beat: Callable[[dict[str, Any]], None]) -> RulesOutcome:
+def mine_and_store_rules(run: CustomerRun, beat: Beat) -> RulesOutcome:
     """Pair rules (cross-sell: per item its best partners by lift) for recommendations, and
     bundles from association rules of up to three items, over the last `rules_days` of baskets."""
     until = _utc(run.observation_end)
@@ -396,62 +385,6 @@ def mine_and_store_rules(run: CustomerRun, beat: Callable[[dict[str, Any]], None
     return RulesOutcome(len(baskets), len(rules), len(bundles))
 
 
-def run_in_child(work: Callable[[Any, Callable[[dict[str, Any]], None]], T], arg: Any) -> T:
-    """Run `work(arg, beat)` in a child process; heartbeat with its latest progress meanwhile.
-    A cancelled activity kills the child; a failure in it becomes an ApplicationError."""
-    context = multiprocessing.get_context("forkserver")
-    # the fork server (a fresh single-threaded process) imports the analytics once; each child
-    # forks from it in milliseconds instead of importing pandas and scipy again
-    context.set_forkserver_preload([__name__])
-    receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_child_main, args=(work, arg, sender), daemon=True)
-    child.start()
-    sender.close()
-    details: dict[str, Any] = {"phase": "starting"}
-    try:
-        while True:
-            _heartbeat(details)
-            if receiver.poll(HEARTBEAT_S):
-                try:
-                    kind, value = receiver.recv()
-                except EOFError:
-                    child.join(5)
-                    raise ApplicationError(
-                        f"the analytics process exited with code {child.exitcode} "
-                        "(out of memory or killed?)"
-                    ) from None
-                if kind == "progress":
-                    details = value
-                elif kind == "result":
-                    result, CHILD_PEAK_RSS_MB[work.__name__] = value
-                    return result  # type: ignore[no-any-return]
-                else:
-                    name, message = value
-                    raise ApplicationError(message, type=name, non_retryable=name in NOT_RETRYABLE)
-            if activity.in_activity() and (
-                activity.is_cancelled() or activity.is_worker_shutdown()
-            ):
-                raise CancelledError("cancelled while the analytics process ran")
-    finally:
-        receiver.close()
-        if child.is_alive():
-            child.kill()
-        child.join()
-
-
-def _child_main(work: Callable[..., Any], arg: Any, sender: Any) -> None:
-    def beat(details: dict[str, Any]) -> None:
-        sender.send(("progress", details))
-
-    try:
-        result = work(arg, beat)
-        sender.send(("result", (result, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)))
-    except Exception as exc:  # reported to the parent, which fails the activity with it
-        sender.send(("error", (type(exc).__name__, f"{exc}\n{traceback.format_exc()}")))
-    finally:
-        sender.close()
-
-
 def _window(run: CustomerRun) -> Window:
     return Window(_utc(run.observation_end), run.timezone, run.freq, run.holdout_periods)
 
@@ -459,11 +392,6 @@ def _window(run: CustomerRun) -> Window:
 def _utc(iso: str) -> datetime:
     moment = datetime.fromisoformat(iso)
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _heartbeat(details: dict[str, Any]) -> None:
-    if activity.in_activity():
-        activity.heartbeat(details)
 
 
 def _finite(values: np.ndarray) -> np.ndarray:

@@ -10,9 +10,6 @@ order with a negative total is a refund (see docs/customer-analytics.md); money 
 
 from __future__ import annotations
 
-import io
-import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -30,12 +27,12 @@ from activities.analytics.customers import (
     calibration_holdout_summary,
     rfm_summary,
 )
-from db.engine import libpq_url
+from activities.child_process import Beat
+from activities.pg_copy import copy_frame, jsonable
 
 ORDERS = "orders_all"
 ORDER_ITEMS = "order_items_all"
 FETCH_ROWS = 20_000
-COPY_ROWS = 50_000
 PERIOD_UNITS = {"D": "day", "W": "week", "M": "month"}  # PostgreSQL's date_trunc for freq
 SUMMARY_COLUMNS = (
     "customer_key",
@@ -73,12 +70,6 @@ METRIC_COLUMNS = (
     "fm_score",
     "segment",
 )
-
-Beat = Callable[[dict[str, Any]], None]
-
-
-def connect() -> psycopg.Connection:
-    return psycopg.connect(libpq_url())
 
 
 @dataclass(frozen=True)
@@ -231,7 +222,7 @@ def stage_summaries(conn: psycopg.Connection, report_id: int, summaries: pd.Data
             f"SELECT {names} FROM customer_run_summaries WITH NO DATA"
         )
         conn.execute("TRUNCATE staged_customers")
-        _copy_frame(conn, "staged_customers", summaries)
+        copy_frame(conn, "staged_customers", summaries)
         updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in SUMMARY_COLUMNS[1:])
         conn.execute(
             f"INSERT INTO customer_run_summaries (report_id, {names}) "
@@ -308,7 +299,7 @@ def store_metrics(
             "m_score int2, fm_score int2, segment text) ON COMMIT DELETE ROWS"
         )
         conn.execute("TRUNCATE scored_customers")
-        _copy_frame(conn, "scored_customers", metrics[list(METRIC_COLUMNS)])
+        copy_frame(conn, "scored_customers", metrics[list(METRIC_COLUMNS)])
         updates = ", ".join(
             f"{c} = EXCLUDED.{c}"
             for c in (
@@ -350,7 +341,7 @@ def update_report(conn: psycopg.Connection, report_id: int, values: dict[str, An
         sql.SQL("UPDATE customer_model_reports SET {} WHERE id = %(report_id)s").format(
             assignments
         ),
-        {**{k: _jsonable(v) for k, v in values.items()}, "report_id": report_id},
+        {**{k: jsonable(v) for k, v in values.items()}, "report_id": report_id},
     )
 
 
@@ -414,36 +405,4 @@ def store_rules(
                 "report_id",
             ]
         ]
-        _copy_frame(conn, "customer_item_rules", frame)
-
-
-def _copy_frame(conn: psycopg.Connection, table: str, frame: pd.DataFrame) -> None:
-    """COPY a frame in CSV slices (empty field = NULL), columns by name."""
-    columns = sql.SQL(", ").join(sql.Identifier(c) for c in frame.columns)
-    statement = sql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT csv)").format(
-        sql.Identifier(table), columns
-    )
-    with conn.cursor() as cur, cur.copy(statement) as copy:
-        for lo in range(0, len(frame), COPY_ROWS):
-            buffer = io.StringIO()
-            frame.iloc[lo : lo + COPY_ROWS].to_csv(buffer, header=False, index=False)
-            copy.write(buffer.getvalue())
-
-
-def _jsonable(value: Any) -> Any:
-    """NaN and infinities become None (PostgreSQL's jsonb refuses them); dicts and lists as JSON."""
-    from psycopg.types.json import Jsonb
-
-    def clean(v: Any) -> Any:
-        if isinstance(v, float) and not math.isfinite(v):
-            return None
-        if isinstance(v, dict):
-            return {k: clean(x) for k, x in v.items()}
-        if isinstance(v, list | tuple):
-            return [clean(x) for x in v]
-        if isinstance(v, np.generic):
-            return clean(v.item())
-        return v
-
-    value = clean(value)
-    return Jsonb(value) if isinstance(value, dict | list) else value
+        copy_frame(conn, "customer_item_rules", frame)

@@ -23,6 +23,7 @@ from activities.child_process import Beat, run_in_child
 from activities.inventory_chunk import ChunkPolicy, chunk_results
 from activities.inventory_purchases import PurchaseSettings, recommend
 from activities.pg_copy import connect
+from activities.shop_fan_out import nightly_plan
 from db.app_settings import get_setting
 from db.engine import session_scope
 from db.models import InventoryAnomaly, Shop
@@ -32,11 +33,11 @@ from workflows.inventory import (
     ChunkResult,
     FinishRequest,
     InventoryRun,
-    NightlyPlan,
     PlanResult,
     PlanSettings,
     StartRunRequest,
 )
+from workflows.shop_fan_out import NightlyPlan
 
 SEVERITIES = ("low", "medium", "high")
 NOT_RETRYABLE = frozenset({"ValueError", "PurchasingInfeasible"})
@@ -47,14 +48,7 @@ child_process.preload(__name__)
 @activity.defn
 async def plan_inventory_nightly(shop_ids: list[int] | None) -> NightlyPlan:
     """The shops to plan tonight (given ones, or every active shop) and how many at once."""
-    async with session_scope() as session:
-        if shop_ids is None:
-            rows = await session.execute(
-                text("SELECT id FROM shops WHERE status = 'active' ORDER BY id")
-            )
-            shop_ids = [r[0] for r in rows]
-        parallel = int(await get_setting(session, "analytics.inventory.parallel_shops"))
-    return NightlyPlan(shop_ids=list(shop_ids), parallel=parallel)
+    return await nightly_plan(shop_ids, "analytics.inventory.parallel_shops")
 
 
 @activity.defn

@@ -137,6 +137,7 @@ async def _bench_db(url: str, customers: int, days: int, holdout_weeks: int, see
 
     import psycopg
 
+    from activities import child_process
     from activities import customer_analytics as acts
     from db.app_settings import set_setting
     from db.engine import dispose_engines, session_scope
@@ -223,7 +224,7 @@ async def _bench_db(url: str, customers: int, days: int, holdout_weeks: int, see
     assert stored is not None and report is not None
     model, mae, baseline_mae, beats, auc_alive, seconds = report
     self_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    child_peak = max(acts.CHILD_PEAK_RSS_MB.values(), default=0.0)
+    child_peak = max(child_process.CHILD_PEAK_RSS_MB.values(), default=0.0)
     print(
         f"run status={fit.status} chosen={model} customers_total={run.customers_total} "
         f"stored_metrics={stored[0]} chunks={chunks} holdout_mae={mae} baseline_mae={baseline_mae} "

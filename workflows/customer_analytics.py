@@ -14,28 +14,22 @@ one started from the API) is still going.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
-from temporalio.exceptions import (
-    ActivityError,
-    ApplicationError,
-    ChildWorkflowError,
-    WorkflowAlreadyStartedError,
-)
+from temporalio.exceptions import ActivityError, ApplicationError
 from temporalio.workflow import ParentClosePolicy
 
 from workflows import search_attributes
 from workflows.queues import Queue
+from workflows.shop_fan_out import NightlyFanOut, NightlyRequest, ShopOutcome
+from workflows.shop_runs import DB_RETRY, HEAVY_RETRY, failure_reason
 
 NIGHTLY_SCHEDULE_ID = "analytics-customers-nightly"
 NIGHTLY_WORKFLOW_ID = "analytics:customers:nightly"
+RUN_KIND = "analytics-customers"
 CUSTOMER_PHASES = ("registered", "guests")  # keyset order: customer GUIDs, then guest e-mails
-
-DB_RETRY = RetryPolicy(maximum_attempts=5, initial_interval=timedelta(seconds=2))
-HEAVY_RETRY = RetryPolicy(maximum_attempts=3, initial_interval=timedelta(seconds=10))
 
 
 def workflow_id(shop_id: int) -> str:
@@ -178,7 +172,7 @@ class CustomerAnalyticsWorkflow:
                 result_type=RulesOutcome,
             )
         except ActivityError as exc:
-            message = _reason(exc)
+            message = failure_reason(exc)
             self._progress.phase, self._progress.message = "failed", message
             await workflow.execute_activity(
                 "finish_customer_run",
@@ -224,79 +218,23 @@ class CustomerAnalyticsWorkflow:
             after = chunk.last_key
 
 
-def _reason(err: BaseException) -> str:
-    cause: BaseException | None = err
-    while isinstance(cause, ActivityError | ChildWorkflowError) and cause.cause is not None:
-        cause = cause.cause
-    return str(cause or err)[:2000]
-
-
-@dataclass(frozen=True)
-class ShopOutcome:
-    shop_id: int
-    status: str  # completed | not_enough_data | failed | already_running
-
-
-@dataclass(frozen=True)
-class NightlyRequest:
-    shop_ids: list[int] | None = None  # None: every active shop (continue-as-new passes the rest)
-    parallel: int | None = None  # None: the setting analytics.customers.parallel_shops
-    done: list[ShopOutcome] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class NightlyPlan:
-    shop_ids: list[int]
-    parallel: int
-
-
 @workflow.defn
-class CustomerAnalyticsNightlyWorkflow:
+class CustomerAnalyticsNightlyWorkflow(NightlyFanOut):
     """Scheduled: one CustomerAnalyticsWorkflow per active shop, `parallel` at a time."""
-
-    def __init__(self) -> None:
-        self._outcomes: list[ShopOutcome] = []
-
-    @workflow.query
-    def outcomes(self) -> list[ShopOutcome]:
-        return self._outcomes
 
     @workflow.run
     async def run(self, req: NightlyRequest | None = None) -> list[ShopOutcome]:
-        req = req or NightlyRequest()
-        self._outcomes = list(req.done)
-        plan: NightlyPlan = await workflow.execute_activity(
-            "plan_customer_analytics",
-            req.shop_ids,
-            start_to_close_timeout=timedelta(minutes=2),
-            retry_policy=DB_RETRY,
-            result_type=NightlyPlan,
-        )
-        parallel = max(1, req.parallel or plan.parallel)
-        pending = list(plan.shop_ids)
-        while pending:
-            batch, pending = pending[:parallel], pending[parallel:]
-            started = []
-            for shop_id in batch:
-                try:
-                    handle = await workflow.start_child_workflow(
-                        CustomerAnalyticsWorkflow.run,
-                        CustomerAnalyticsRequest(shop_id, "schedule"),
-                        id=workflow_id(shop_id),
-                        task_queue=Queue.ANALYTICS.value,
-                        parent_close_policy=ParentClosePolicy.ABANDON,
-                        search_attributes=search_attributes.for_run("analytics-customers", shop_id),
-                    )
-                except WorkflowAlreadyStartedError:
-                    self._outcomes.append(ShopOutcome(shop_id, "already_running"))
-                    continue
-                started.append((shop_id, handle))
-            for shop_id, handle in started:
-                try:
-                    result: CustomerAnalyticsResult = await handle
-                    self._outcomes.append(ShopOutcome(shop_id, result.status))
-                except ChildWorkflowError:
-                    self._outcomes.append(ShopOutcome(shop_id, "failed"))
-            if pending and workflow.info().is_continue_as_new_suggested():
-                workflow.continue_as_new(NightlyRequest(pending, parallel, self._outcomes))
-        return self._outcomes
+        return await self.fan_out(req, "plan_customer_analytics", _start_child)
+
+
+async def _start_child(
+    shop_id: int,
+) -> workflow.ChildWorkflowHandle[CustomerAnalyticsWorkflow, CustomerAnalyticsResult]:
+    return await workflow.start_child_workflow(
+        CustomerAnalyticsWorkflow.run,
+        CustomerAnalyticsRequest(shop_id, "schedule"),
+        id=workflow_id(shop_id),
+        task_queue=Queue.ANALYTICS.value,
+        parent_close_policy=ParentClosePolicy.ABANDON,
+        search_attributes=search_attributes.for_run(RUN_KIND, shop_id),
+    )

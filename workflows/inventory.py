@@ -14,24 +14,21 @@ one child per active shop under that id, skipping shops whose run is still going
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflowError
+from temporalio.exceptions import ActivityError, ApplicationError
 from temporalio.workflow import ParentClosePolicy
 
 from workflows import search_attributes
 from workflows.queues import Queue
-from workflows.shop_fan_out import ShopOutcome, run_batch
+from workflows.shop_fan_out import NightlyFanOut, NightlyRequest, ShopOutcome
+from workflows.shop_runs import DB_RETRY, HEAVY_RETRY, failure_reason
 
 NIGHTLY_SCHEDULE_ID = "analytics-inventory-nightly"
 NIGHTLY_WORKFLOW_ID = "analytics:inventory:nightly"
 RUN_KIND = "analytics-inventory"
-
-DB_RETRY = RetryPolicy(maximum_attempts=5, initial_interval=timedelta(seconds=2))
-HEAVY_RETRY = RetryPolicy(maximum_attempts=3, initial_interval=timedelta(seconds=10))
 
 
 def workflow_id(shop_id: int) -> str:
@@ -193,7 +190,7 @@ class InventoryWorkflow:
                 result_type=int,
             )
         except ActivityError as exc:
-            message = _reason(exc)
+            message = failure_reason(exc)
             self._progress.phase, self._progress.message = "failed", message
             await workflow.execute_activity(
                 "finish_inventory_run",
@@ -246,56 +243,13 @@ class InventoryWorkflow:
             after = chunk.last_code
 
 
-def _reason(err: BaseException) -> str:
-    cause: BaseException | None = err
-    while isinstance(cause, ActivityError | ChildWorkflowError) and cause.cause is not None:
-        cause = cause.cause
-    return str(cause or err)[:2000]
-
-
-@dataclass(frozen=True)
-class NightlyRequest:
-    shop_ids: list[int] | None = None  # None: every active shop (continue-as-new passes the rest)
-    parallel: int | None = None  # None: the setting analytics.inventory.parallel_shops
-    done: list[ShopOutcome] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class NightlyPlan:
-    shop_ids: list[int]
-    parallel: int
-
-
 @workflow.defn
-class InventoryNightlyWorkflow:
+class InventoryNightlyWorkflow(NightlyFanOut):
     """Scheduled: one InventoryWorkflow per active shop, `parallel` at a time."""
-
-    def __init__(self) -> None:
-        self._outcomes: list[ShopOutcome] = []
-
-    @workflow.query
-    def outcomes(self) -> list[ShopOutcome]:
-        return self._outcomes
 
     @workflow.run
     async def run(self, req: NightlyRequest | None = None) -> list[ShopOutcome]:
-        req = req or NightlyRequest()
-        self._outcomes = list(req.done)
-        plan: NightlyPlan = await workflow.execute_activity(
-            "plan_inventory_nightly",
-            req.shop_ids,
-            start_to_close_timeout=timedelta(minutes=2),
-            retry_policy=DB_RETRY,
-            result_type=NightlyPlan,
-        )
-        parallel = max(1, req.parallel or plan.parallel)
-        pending = list(plan.shop_ids)
-        while pending:
-            batch, pending = pending[:parallel], pending[parallel:]
-            self._outcomes.extend(await run_batch(batch, _start_child))
-            if pending and workflow.info().is_continue_as_new_suggested():
-                workflow.continue_as_new(NightlyRequest(pending, parallel, self._outcomes))
-        return self._outcomes
+        return await self.fan_out(req, "plan_inventory_nightly", _start_child)
 
 
 async def _start_child(

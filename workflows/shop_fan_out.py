@@ -8,11 +8,16 @@ instead of being started twice.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
 from temporalio.exceptions import ChildWorkflowError, WorkflowAlreadyStartedError
+
+from workflows.shop_runs import DB_RETRY
+
+StartChild = Callable[[int], Awaitable[workflow.ChildWorkflowHandle[Any, Any]]]
 
 
 @dataclass(frozen=True)
@@ -21,15 +26,61 @@ class ShopOutcome:
     status: str  # the child's result status | failed | already_running
 
 
-async def run_batch(
-    shop_ids: list[int],
-    start: Callable[[int], Awaitable[workflow.ChildWorkflowHandle[Any, Any]]],
-) -> list[ShopOutcome]:
-    """Start a child per shop with `start(shop_id)`, then wait for all of them.
+@dataclass(frozen=True)
+class NightlyRequest:
+    shop_ids: list[int] | None = None  # None: every active shop (continue-as-new passes the rest)
+    parallel: int | None = None  # None: the domain's `parallel_shops` setting
+    done: list[ShopOutcome] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class NightlyPlan:
+    shop_ids: list[int]
+    parallel: int
+
+
+class NightlyFanOut:
+    """Base of a nightly workflow: its `outcomes` query and `fan_out`. The subclass is the
+    `@workflow.defn` and its `@workflow.run` calls `fan_out` (Temporal wants the run method
+    declared on the workflow class itself)."""
+
+    def __init__(self) -> None:
+        self._outcomes: list[ShopOutcome] = []
+
+    @workflow.query
+    def outcomes(self) -> list[ShopOutcome]:
+        return self._outcomes
+
+    async def fan_out(
+        self, req: NightlyRequest | None, plan_activity: str, start: StartChild
+    ) -> list[ShopOutcome]:
+        """Plan with `plan_activity` (shop ids in, NightlyPlan out), then run the shops
+        `parallel` at a time; continues as new with the shops left when the history grows long."""
+        req = req or NightlyRequest()
+        self._outcomes = list(req.done)
+        plan: NightlyPlan = await workflow.execute_activity(
+            plan_activity,
+            req.shop_ids,
+            start_to_close_timeout=timedelta(minutes=2),
+            retry_policy=DB_RETRY,
+            result_type=NightlyPlan,
+        )
+        parallel = max(1, req.parallel or plan.parallel)
+        pending = list(plan.shop_ids)
+        while pending:
+            batch, pending = pending[:parallel], pending[parallel:]
+            await run_batch(batch, start, self._outcomes)
+            if pending and workflow.info().is_continue_as_new_suggested():
+                workflow.continue_as_new(NightlyRequest(pending, parallel, self._outcomes))
+        return self._outcomes
+
+
+async def run_batch(shop_ids: list[int], start: StartChild, outcomes: list[ShopOutcome]) -> None:
+    """Start a child per shop with `start(shop_id)`, then wait for all of them, appending each
+    shop's outcome to `outcomes` as it is known.
 
     A child's result must have a `status` attribute; a failed child is `failed`.
     """
-    outcomes: list[ShopOutcome] = []
     started = []
     for shop_id in shop_ids:
         try:
@@ -42,4 +93,3 @@ async def run_batch(
             outcomes.append(ShopOutcome(shop_id, str(result.status)))
         except ChildWorkflowError:
             outcomes.append(ShopOutcome(shop_id, "failed"))
-    return outcomes

@@ -29,6 +29,7 @@ from activities.shoptet.errors import NotFound, ShoptetError
 from activities.shoptet_access import NotInstalled, shop_client
 from db.engine import raw_connection, session_scope
 from db.models import Installation, Shop, SyncCursor
+from db.tagged_cache import invalidate, shop_tag
 from workflows.sync import (
     FinishRequest,
     PassResult,
@@ -314,7 +315,9 @@ class Applier:
             cur = await self.conn.execute(
                 "DELETE FROM orders WHERE shop_id = %s AND code = ANY(%s::text[])", (shop, values)
             )
-            return cur.rowcount
+        if cur.rowcount:  # after commit, like the loader
+            await invalidate(shop_tag(self.shop_id, "orders"))
+        return cur.rowcount
 
     async def _undelete(self, keys: list[str]) -> None:
         """An entity Shoptet just served exists, whatever an earlier pass concluded."""

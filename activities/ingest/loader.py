@@ -16,6 +16,7 @@ import psycopg
 from activities.ingest.documents import MAPPERS, TABLES
 from activities.ingest.fields import BadLine
 from activities.ingest.tables import Table
+from db.tagged_cache import invalidate, shop_tag
 
 
 def tsv(row: tuple[str, ...]) -> str:
@@ -163,6 +164,8 @@ class Loader:
                     sql,  # type: ignore[arg-type]
                     {**params, "upserted": result.upserted, "rejected": result.rejected},
                 )
+        if result.upserted:  # after commit: cached answers about this shop's data are stale now
+            await invalidate(shop_tag(self.shop_id, self.resource))
         return result
 
     async def _all_new(self, cur: psycopg.AsyncCursor[Any], batch: Batch) -> bool:

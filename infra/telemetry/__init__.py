@@ -46,6 +46,8 @@ def settings_cache_counters() -> dict[str, int]:
 
 
 def setup_telemetry(service: str) -> None:
+    from db import tagged_cache
+
     settings = get_settings()
     configure_logging(service, settings.log_level)
     configure_tracing(service, settings.otel_exporter, settings.otel_endpoint)
@@ -53,6 +55,7 @@ def setup_telemetry(service: str) -> None:
     _instrument_httpx()
     STORE.dsn = libpq_url
     STORE.count_source("settings", settings_cache_counters)
+    STORE.count_source("api", tagged_cache.counters)
 
 
 def _instrument_httpx() -> None:

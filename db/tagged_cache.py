@@ -15,16 +15,23 @@ from typing import Any, TypeVar
 import orjson
 from redis.exceptions import RedisError
 
+from sqlalchemy.engine import make_url
+
+from db.config import get_settings
 from db.redis_client import redis_client
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
-PREFIX = "shopops:cache"
 COUNTERS = {"hit": 0, "miss": 0, "error": 0}
 
 
+def _prefix() -> str:
+    """Keys are scoped by database name, so deployments (and test sessions) sharing Redis never mix."""
+    return f"shopops:{make_url(get_settings().database_url).database or 'default'}:cache"
+
+
 def _tag_key(tag: str) -> str:
-    return f"{PREFIX}:tag:{tag}"
+    return f"{_prefix()}:tag:{tag}"
 
 
 async def cached(
@@ -44,7 +51,7 @@ async def cached(
     client = redis_client()
     try:
         versions = await client.mget([_tag_key(t) for t in tags]) if tags else []
-        key = f"{PREFIX}:{name}:" + ",".join(f"{t}={(v or b'0').decode()}" for t, v in zip(tags, versions, strict=True))
+        key = f"{_prefix()}:{name}:" + ",".join(f"{t}={(v or b'0').decode()}" for t, v in zip(tags, versions, strict=True))
         raw = await client.get(key)
     except RedisError as exc:
         COUNTERS["error"] += 1

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 import orjson
 from pydantic import BaseModel
+from sqlalchemy import Select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from api.problems import Problem
 
@@ -33,3 +37,41 @@ def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
     if not isinstance(value, dict):
         raise Problem(400, "Invalid cursor", "The cursor is not one this API issued.")
     return value
+
+
+def cursor_id(cursor: str | None) -> int | None:
+    """The id an id cursor (`{"id": n}`) points after; None for the first page."""
+    after = decode_cursor(cursor)
+    if not after:
+        return None
+    try:
+        return int(after["id"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise Problem(400, "Invalid cursor", "The cursor is not one this API issued.") from exc
+
+
+def next_id_cursor(rows: Sequence[Any], limit: int) -> str | None:
+    """The cursor after the page's last row when a row beyond it was fetched (`limit + 1`
+    asked); rows are ORM objects or mappings with an `id`."""
+    if len(rows) <= limit:
+        return None
+    last = rows[limit - 1]
+    return encode_cursor({"id": last["id"] if isinstance(last, Mapping) else last.id})
+
+
+async def page_by_id(
+    session: AsyncSession,
+    query: Select[Any],
+    id_column: InstrumentedAttribute[int],
+    cursor: str | None,
+    limit: int,
+    to_item: Callable[[Any], T],
+) -> Page[T]:
+    """One page of `query` (selecting one ORM entity), newest first by descending id."""
+    after = cursor_id(cursor)
+    if after is not None:
+        query = query.where(id_column < after)
+    rows = (
+        (await session.execute(query.order_by(id_column.desc()).limit(limit + 1))).scalars().all()
+    )
+    return Page(items=[to_item(r) for r in rows[:limit]], next_cursor=next_id_cursor(rows, limit))

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from api.deps import AdminCaller, SessionDep, TemporalDep
-from api.pagination import Page, decode_cursor, encode_cursor
+from api.pagination import Page, page_by_id
 from db.models import Backup
 from workflows import search_attributes
 from workflows.backups import WORKFLOW_ID, BackupRequest, BackupWorkflow
@@ -61,14 +61,7 @@ async def list_backups(
     query = select(Backup)
     if not include_deleted:
         query = query.where(Backup.status != "deleted")
-    after = decode_cursor(cursor)
-    if after:
-        query = query.where(Backup.id < int(after["id"]))
-    rows = (
-        (await session.execute(query.order_by(Backup.id.desc()).limit(limit + 1))).scalars().all()
-    )
-    next_cursor = encode_cursor({"id": rows[limit - 1].id}) if len(rows) > limit else None
-    return Page(items=[BackupOut.of(r) for r in rows[:limit]], next_cursor=next_cursor)
+    return await page_by_id(session, query, Backup.id, cursor, limit, BackupOut.of)
 
 
 @router.post("", status_code=202)

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from sqlalchemy import ColumnElement, or_, select, true, update
 
 from api.deps import CurrentCaller, SessionDep
-from api.pagination import Page, decode_cursor, encode_cursor
+from api.pagination import Page, page_by_id
 from api.problems import Problem
 from db.models import Notification
 
@@ -50,17 +50,14 @@ async def list_notifications(
         query = query.where(Notification.read_at.is_(None))
     if level:
         query = query.where(Notification.level == level)
-    after = decode_cursor(cursor)
-    if after:
-        query = query.where(Notification.id < int(after["id"]))
-    rows = (
-        (await session.execute(query.order_by(Notification.id.desc()).limit(limit + 1)))
-        .scalars()
-        .all()
+    return await page_by_id(
+        session,
+        query,
+        Notification.id,
+        cursor,
+        limit,
+        lambda r: NotificationOut.model_validate(r, from_attributes=True),
     )
-    items = [NotificationOut.model_validate(r, from_attributes=True) for r in rows[:limit]]
-    next_cursor = encode_cursor({"id": rows[limit - 1].id}) if len(rows) > limit else None
-    return Page(items=items, next_cursor=next_cursor)
 
 
 @router.post("/{notification_id}/read", status_code=204)

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from api.deps import CurrentCaller, ManagedShop, SessionDep, ShopOfCaller, TemporalDep
-from api.pagination import Page, decode_cursor, encode_cursor
+from api.pagination import Page, decode_cursor, encode_cursor, page_by_id
 from api.problems import Problem
 from api.services import snapshots
 from db.models import SnapshotReject, SnapshotRun
@@ -86,12 +86,9 @@ async def list_runs(
         query = query.where(SnapshotRun.status.in_(status))
     if resource:
         query = query.where(SnapshotRun.resource == resource)
-    after = decode_cursor(cursor)
-    if after:
-        query = query.where(SnapshotRun.id < int(after["id"]))
-    rows = (await session.execute(query.order_by(SnapshotRun.id.desc()).limit(limit + 1))).scalars().all()
-    items = [SnapshotRunOut(**snapshots.run_view(r)) for r in rows[:limit]]
-    return Page(items=items, next_cursor=encode_cursor({"id": rows[limit - 1].id}) if len(rows) > limit else None)
+    return await page_by_id(
+        session, query, SnapshotRun.id, cursor, limit, lambda r: SnapshotRunOut(**snapshots.run_view(r))
+    )
 
 
 @router.get("/api/snapshot-runs/{run_id}")

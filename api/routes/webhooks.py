@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from api.deps import SessionDep, ShopOfCaller
-from api.pagination import Page, decode_cursor, encode_cursor
+from api.pagination import Page, page_by_id
 from api.problems import problem_response
 from api.services import webhooks
 from db.models import WebhookEvent
@@ -54,16 +54,12 @@ async def list_events(
     query = select(WebhookEvent).where(WebhookEvent.shop_id == shop.id)
     if status:
         query = query.where(WebhookEvent.status.in_(status))
-    after = decode_cursor(cursor)
-    if after:
-        query = query.where(WebhookEvent.id < int(after["id"]))
-    rows = (await session.execute(query.order_by(WebhookEvent.id.desc()).limit(limit + 1))).scalars().all()
-    items = [
-        WebhookEventOut(
-            id=r.id, event=r.event, event_instance=r.event_instance, event_created=r.event_created,
-            status=r.status, reason=r.reason, received_at=r.received_at, dispatched_at=r.dispatched_at,
-            raw_body=r.raw_body.decode("utf-8", errors="replace"),
-        )
-        for r in rows[:limit]
-    ]
-    return Page(items=items, next_cursor=encode_cursor({"id": rows[limit - 1].id}) if len(rows) > limit else None)
+    return await page_by_id(session, query, WebhookEvent.id, cursor, limit, _event_out)
+
+
+def _event_out(r: WebhookEvent) -> WebhookEventOut:
+    return WebhookEventOut(
+        id=r.id, event=r.event, event_instance=r.event_instance, event_created=r.event_created,
+        status=r.status, reason=r.reason, received_at=r.received_at, dispatched_at=r.dispatched_at,
+        raw_body=r.raw_body.decode("utf-8", errors="replace"),
+    )

@@ -11,15 +11,16 @@ from dataclasses import asdict
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError
 
-from api.pagination import decode_cursor, encode_cursor
+from api.pagination import decode_cursor, encode_cursor, page_by_id
 from api.problems import Problem
 from db.engine import session_factory
+from db.models import CustomerModelReport
 from infra.temporal import connect
 from workflows import search_attributes
 from workflows.customer_analytics import (
@@ -276,53 +277,29 @@ async def reports_page(
     session: AsyncSession, shop_id: int, cursor: str | None, limit: int
 ) -> dict[str, Any]:
     """The model's track record: one report per run, newest first."""
-    params: dict[str, Any] = {"shop": shop_id, "limit": limit + 1}
-    where = ""
-    after = decode_cursor(cursor)
-    if after:
-        params["after"] = int(after.get("id", 0))
-        where = "AND id < :after "
-    rows = (
-        (
-            await session.execute(
-                text(
-                    "SELECT * FROM customer_model_reports WHERE shop_id = :shop "
-                    + where
-                    + "ORDER BY id DESC LIMIT :limit"
-                ),
-                params,
-            )
-        )
-        .mappings()
-        .all()
+    query = select(CustomerModelReport).where(CustomerModelReport.shop_id == shop_id)
+    return dict(
+        await page_by_id(session, query, CustomerModelReport.id, cursor, limit, _report_view)
     )
-    items = [_report_view(r) for r in rows[:limit]]
-    next_cursor = encode_cursor({"id": rows[limit - 1]["id"]}) if len(rows) > limit else None
-    return {"items": items, "next_cursor": next_cursor}
 
 
 async def analysis_state(session: AsyncSession, shop_id: int) -> dict[str, Any]:
     """The latest run's report, with the workflow's live progress while it runs (Temporal is
     asked only then, so the page still shows the stored state when Temporal is down)."""
     row = (
-        (
-            await session.execute(
-                text(
-                    "SELECT * FROM customer_model_reports WHERE shop_id = :shop "
-                    "ORDER BY id DESC LIMIT 1"
-                ),
-                {"shop": shop_id},
-            )
+        await session.execute(
+            select(CustomerModelReport)
+            .where(CustomerModelReport.shop_id == shop_id)
+            .order_by(CustomerModelReport.id.desc())
+            .limit(1)
         )
-        .mappings()
-        .first()
-    )
+    ).scalar_one_or_none()
     state: dict[str, Any] = {
         "workflow_id": workflow_id(shop_id),
         "report": None if row is None else _report_view(row),
         "progress": None,
     }
-    if row is not None and row["status"] == "running":
+    if row is not None and row.status == "running":
         try:
             client = await connect()
             progress: Progress = await asyncio.wait_for(
@@ -385,7 +362,7 @@ def _customer_view(row: Any) -> dict[str, Any]:
     }
 
 
-def _report_view(row: Any) -> dict[str, Any]:
+def _report_view(report: CustomerModelReport) -> dict[str, Any]:
     fields = (
         "id",
         "status",
@@ -415,8 +392,8 @@ def _report_view(row: Any) -> dict[str, Any]:
         "bundles",
         "seconds",
     )
-    view = {f: row[f] for f in fields}
-    holdout = row["holdout"] or {}
+    view = {f: getattr(report, f) for f in fields}
+    holdout = report.holdout or {}
     view["models"] = [
         {
             k: r.get(k)
@@ -433,7 +410,7 @@ def _report_view(row: Any) -> dict[str, Any]:
         for r in holdout.get("reports", [])
     ]
     chosen = next(
-        (r for r in holdout.get("reports", []) if r.get("model") == row["chosen_model"]), None
+        (r for r in holdout.get("reports", []) if r.get("model") == report.chosen_model), None
     )
     view["by_frequency"] = chosen.get("by_frequency", []) if chosen else []
     return view

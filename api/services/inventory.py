@@ -13,16 +13,16 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError
 
-from api.pagination import decode_cursor, encode_cursor
+from api.pagination import cursor_id, decode_cursor, encode_cursor, next_id_cursor, page_by_id
 from api.problems import Problem
 from db.engine import session_factory
-from db.models import Shop
+from db.models import InventoryRun, Shop
 from infra.temporal import connect
 from workflows import search_attributes
 from workflows.inventory import (
@@ -106,16 +106,6 @@ ACCURACY_COLUMNS = (
 )
 
 
-def _keyset_id(cursor: str | None) -> int | None:
-    after = decode_cursor(cursor)
-    if after is None:
-        return None
-    try:
-        return int(after["id"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise Problem(400, "Invalid cursor", "The cursor is not one this API issued.") from exc
-
-
 async def recommendations_page(
     session: AsyncSession,
     shop_id: int,
@@ -125,7 +115,7 @@ async def recommendations_page(
 ) -> dict[str, Any]:
     """Purchases to make, soonest order-by date first (the order the run stored them in)."""
     where, params = "", {"shop": shop_id, "limit": limit + 1, "supplier": supplier_id}
-    after = _keyset_id(cursor)
+    after = cursor_id(cursor)
     if after is not None:
         where += "AND id > :after "
         params["after"] = after
@@ -146,7 +136,7 @@ async def recommendations_page(
         .all()
     )
     items = [{c: r[c] for c in ("id", *RECOMMENDATION_COLUMNS)} for r in rows[:limit]]
-    return {"items": items, "next_cursor": _next(rows, limit)}
+    return {"items": items, "next_cursor": next_id_cursor(rows, limit)}
 
 
 async def recommendations_csv(shop_id: int, supplier_id: int | None) -> AsyncIterator[str]:
@@ -197,7 +187,7 @@ async def anomalies_page(
     check_filters(severity, kind)
     where = ""
     params: dict[str, Any] = {"shop": shop_id, "limit": limit + 1}
-    after = _keyset_id(cursor)
+    after = cursor_id(cursor)
     if after is not None:
         where += "AND a.id < :after "
         params["after"] = after
@@ -239,7 +229,7 @@ async def anomalies_page(
         "notified_at",
     )
     items = [{f: r[f] for f in fields} for r in rows[:limit]]
-    return {"items": items, "next_cursor": _next(rows, limit)}
+    return {"items": items, "next_cursor": next_id_cursor(rows, limit)}
 
 
 async def accuracy_page(
@@ -281,10 +271,10 @@ async def accuracy_page(
         "overall": None
         if overall is None
         else {
-            k: overall[k]
+            k: getattr(overall, k)
             for k in ("mase", "naive_mase", "relative_mase", "beats_naive_share", "models")
         }
-        | {"run_id": overall["id"], "variants": overall["variants_forecast"]},
+        | {"run_id": overall.id, "variants": overall.variants_forecast},
     }
 
 
@@ -387,7 +377,7 @@ async def state(session: AsyncSession, shop_id: int) -> dict[str, Any]:
     view: dict[str, Any] = {
         "workflow_id": workflow_id(shop_id),
         "run": None if row is None else run_view(row),
-        "running": row is not None and row["status"] == "running",
+        "running": row is not None and row.status == "running",
         "progress": None,
     }
     try:
@@ -409,27 +399,8 @@ async def runs_page(
     session: AsyncSession, shop_id: int, cursor: str | None, limit: int
 ) -> dict[str, Any]:
     """The planning's track record: one report per run, newest first."""
-    params: dict[str, Any] = {"shop": shop_id, "limit": limit + 1}
-    where = ""
-    after = _keyset_id(cursor)
-    if after is not None:
-        params["after"] = after
-        where = "AND id < :after "
-    rows = (
-        (
-            await session.execute(
-                text(
-                    "SELECT * FROM inventory_runs WHERE shop_id = :shop "
-                    + where
-                    + "ORDER BY id DESC LIMIT :limit"
-                ),
-                params,
-            )
-        )
-        .mappings()
-        .all()
-    )
-    return {"items": [run_view(r) for r in rows[:limit]], "next_cursor": _next(rows, limit)}
+    query = select(InventoryRun).where(InventoryRun.shop_id == shop_id)
+    return dict(await page_by_id(session, query, InventoryRun.id, cursor, limit, run_view))
 
 
 async def start_run(client: Client, shop_id: int) -> dict[str, Any]:
@@ -457,30 +428,19 @@ async def start_run(client: Client, shop_id: int) -> dict[str, Any]:
     return {"workflow_id": started.id, "run_id": started.result_run_id, "started": True}
 
 
-def run_view(row: Any) -> dict[str, Any]:
-    return {c: row[c] for c in RUN_COLUMNS}
+def run_view(run: InventoryRun) -> dict[str, Any]:
+    return {c: getattr(run, c) for c in RUN_COLUMNS}
 
 
-async def _latest_run(session: AsyncSession, shop_id: int, completed: bool = False) -> Any:
-    status = "AND status = 'completed' " if completed else ""
+async def _latest_run(
+    session: AsyncSession, shop_id: int, completed: bool = False
+) -> InventoryRun | None:
+    query = select(InventoryRun).where(InventoryRun.shop_id == shop_id)
+    if completed:
+        query = query.where(InventoryRun.status == "completed")
     return (
-        (
-            await session.execute(
-                text(
-                    "SELECT * FROM inventory_runs WHERE shop_id = :shop "
-                    + status
-                    + "ORDER BY id DESC LIMIT 1"
-                ),
-                {"shop": shop_id},
-            )
-        )
-        .mappings()
-        .first()
-    )
-
-
-def _next(rows: Any, limit: int) -> str | None:
-    return encode_cursor({"id": rows[limit - 1]["id"]}) if len(rows) > limit else None
+        await session.execute(query.order_by(InventoryRun.id.desc()).limit(1))
+    ).scalar_one_or_none()
 
 
 def _drain(buffer: io.StringIO) -> str:

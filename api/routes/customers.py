@@ -10,9 +10,11 @@ from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
+from api.csv_export import csv_response
 from api.deps import ManagedShop, SessionDep, ShopOfCaller, TemporalDep
 from api.pagination import Page
 from api.services import customers
+from api.services.shop_runs import StartedOut
 
 router = APIRouter(tags=["customers"])
 
@@ -123,12 +125,6 @@ class AnalysisOut(BaseModel):
     progress: ProgressOut | None
 
 
-class StartedOut(BaseModel):
-    workflow_id: str
-    run_id: str | None
-    started: bool
-
-
 @router.get("/api/shops/{shop_id}/customers/segments")
 async def get_segments(shop: ShopOfCaller, session: SessionDep) -> SegmentsOut:
     return SegmentsOut(**await customers.segments(session, shop.id))
@@ -153,11 +149,7 @@ async def export_at_risk(
 ) -> StreamingResponse:
     customers.check_segment(segment)  # a bad segment is a 422 problem before streaming starts
     name = f"customers-at-risk-{shop.id}{'-' + segment if segment else ''}.csv"
-    return StreamingResponse(
-        customers.at_risk_csv(shop.id, segment, min_churn_risk),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return csv_response(customers.at_risk_csv(shop.id, segment, min_churn_risk), name)
 
 
 @router.get("/api/shops/{shop_id}/customers/reports")

@@ -12,9 +12,11 @@ from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
+from api.csv_export import csv_response
 from api.deps import ManagedShop, SessionDep, ShopOfCaller, TemporalDep
 from api.pagination import Page
 from api.services import inventory
+from api.services.shop_runs import StartedOut
 
 router = APIRouter(prefix="/api/shops/{shop_id}/inventory", tags=["inventory"])
 
@@ -163,12 +165,6 @@ class StateOut(BaseModel):
     progress: ProgressOut | None
 
 
-class StartedOut(BaseModel):
-    workflow_id: str
-    run_id: str | None
-    started: bool
-
-
 @router.get("/recommendations")
 async def list_recommendations(
     shop: ShopOfCaller,
@@ -186,12 +182,9 @@ async def list_recommendations(
 async def export_recommendations(
     shop: ShopOfCaller, supplier_id: SupplierFilter = None
 ) -> StreamingResponse:
-    return StreamingResponse(
+    return csv_response(
         inventory.recommendations_csv(shop.id, supplier_id),
-        media_type="text/csv; charset=utf-8",
-        headers={
-            "Content-Disposition": f'attachment; filename="purchase-recommendations-{shop.id}.csv"'
-        },
+        f"purchase-recommendations-{shop.id}.csv",
     )
 
 

@@ -4,8 +4,6 @@ customer with recommendations, the model's track record, and starting a run now.
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 from collections.abc import AsyncIterator
 from dataclasses import asdict
 from decimal import Decimal
@@ -13,26 +11,23 @@ from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
-from temporalio.client import Client, WorkflowExecutionStatus
-from temporalio.common import WorkflowIDConflictPolicy
-from temporalio.service import RPCError
+from temporalio.client import Client
 
+from api.csv_export import keyset_csv
 from api.pagination import decode_cursor, encode_cursor, page_by_id
 from api.problems import Problem
-from db.engine import session_factory
+from api.services.shop_runs import start_shop_run
 from db.models import CustomerModelReport
 from infra.temporal import connect
-from workflows import search_attributes
 from workflows.customer_analytics import (
+    RUN_KIND,
     CustomerAnalyticsRequest,
     CustomerAnalyticsWorkflow,
     Progress,
     workflow_id,
 )
-from workflows.queues import Queue
 
 QUERY_TIMEOUT = 2.0
-CSV_PAGE = 2000
 RECOMMENDATIONS = 5
 SEGMENT_NAMES = {
     "champions": "Champions",
@@ -182,26 +177,15 @@ async def at_risk_page(
     return {"items": items, "next_cursor": next_cursor}
 
 
-async def at_risk_csv(
-    shop_id: int, segment: str | None, min_churn_risk: float
-) -> AsyncIterator[str]:
-    """The whole at-risk list as CSV, read page by page by keyset with its own session (the
-    request's session is gone once streaming starts); memory holds one page."""
+def at_risk_csv(shop_id: int, segment: str | None, min_churn_risk: float) -> AsyncIterator[str]:
+    """The whole at-risk list as CSV, page by page by keyset."""
     check_segment(segment)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CUSTOMER_COLUMNS)
-    yield _drain(buffer)
-    cursor: str | None = None
-    async with session_factory()() as session:
-        while True:
-            page = await at_risk_page(session, shop_id, segment, min_churn_risk, cursor, CSV_PAGE)
-            for item in page["items"]:
-                writer.writerow(["" if item[c] is None else item[c] for c in CUSTOMER_COLUMNS])
-            yield _drain(buffer)
-            cursor = page["next_cursor"]
-            if cursor is None:
-                return
+    return keyset_csv(
+        CUSTOMER_COLUMNS,
+        lambda session, cursor, limit: at_risk_page(
+            session, shop_id, segment, min_churn_risk, cursor, limit
+        ),
+    )
 
 
 async def customer_detail(session: AsyncSession, shop_id: int, key: str) -> dict[str, Any]:
@@ -316,27 +300,15 @@ async def analysis_state(session: AsyncSession, shop_id: int) -> dict[str, Any]:
 
 async def start_analysis(client: Client, shop_id: int) -> dict[str, Any]:
     """Start the shop's run now; a run already going is returned instead of a second one."""
-    handle = client.get_workflow_handle(workflow_id(shop_id))
-    try:
-        described = await handle.describe()
-        if described.status == WorkflowExecutionStatus.RUNNING:
-            return {"workflow_id": handle.id, "run_id": described.run_id, "started": False}
-    except RPCError:
-        pass  # never ran
-    try:
-        started = await client.start_workflow(
-            CustomerAnalyticsWorkflow.run,
-            CustomerAnalyticsRequest(shop_id, "manual"),
-            id=workflow_id(shop_id),
-            task_queue=Queue.ANALYTICS.value,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            search_attributes=search_attributes.for_run("analytics-customers", shop_id),
-        )
-    except RPCError as exc:
-        raise Problem(
-            503, "Could not start the analysis", f"Temporal refused the workflow: {exc}"
-        ) from exc
-    return {"workflow_id": started.id, "run_id": started.result_run_id, "started": True}
+    return await start_shop_run(
+        client,
+        CustomerAnalyticsWorkflow.run,
+        CustomerAnalyticsRequest(shop_id, "manual"),
+        workflow_id=workflow_id(shop_id),
+        run_kind=RUN_KIND,
+        shop_id=shop_id,
+        what="the analysis",
+    )
 
 
 def _customer_view(row: Any) -> dict[str, Any]:
@@ -420,10 +392,3 @@ def _money(value: Any) -> str | None:
     if value is None:
         return None
     return str(Decimal(value).quantize(Decimal("0.01")))
-
-
-def _drain(buffer: io.StringIO) -> str:
-    data = buffer.getvalue()
-    buffer.seek(0)
-    buffer.truncate()
-    return data

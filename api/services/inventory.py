@@ -5,8 +5,6 @@ starting a run now. Every query is scoped to the shop the route resolved for the
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 from collections.abc import AsyncIterator
 from dataclasses import asdict
 from datetime import date, datetime, time, timedelta
@@ -16,15 +14,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client, WorkflowExecutionStatus
-from temporalio.common import WorkflowIDConflictPolicy
-from temporalio.service import RPCError
 
+from api.csv_export import keyset_csv
 from api.pagination import cursor_id, decode_cursor, encode_cursor, next_id_cursor, page_by_id
 from api.problems import Problem
-from db.engine import session_factory
+from api.services.shop_runs import start_shop_run
 from db.models import InventoryRun, Shop
 from infra.temporal import connect
-from workflows import search_attributes
 from workflows.inventory import (
     RUN_KIND,
     InventoryRequest,
@@ -32,10 +28,8 @@ from workflows.inventory import (
     Progress,
     workflow_id,
 )
-from workflows.queues import Queue
 
 QUERY_TIMEOUT = 2.0
-CSV_PAGE = 2000
 SEVERITIES = ("low", "medium", "high")
 ANOMALY_KINDS = ("sales_spike", "sales_drop", "drop_without_sales", "drop_beyond_sales", "jump")
 RECOMMENDATION_COLUMNS = (
@@ -139,25 +133,14 @@ async def recommendations_page(
     return {"items": items, "next_cursor": next_id_cursor(rows, limit)}
 
 
-async def recommendations_csv(shop_id: int, supplier_id: int | None) -> AsyncIterator[str]:
-    """Every recommendation as CSV, page by page with its own session (the request's session is
-    gone once streaming starts); memory holds one page."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(RECOMMENDATION_COLUMNS)
-    yield _drain(buffer)
-    cursor: str | None = None
-    async with session_factory()() as session:
-        while True:
-            page = await recommendations_page(session, shop_id, supplier_id, cursor, CSV_PAGE)
-            for item in page["items"]:
-                writer.writerow(
-                    ["" if item[c] is None else item[c] for c in RECOMMENDATION_COLUMNS]
-                )
-            yield _drain(buffer)
-            cursor = page["next_cursor"]
-            if cursor is None:
-                return
+def recommendations_csv(shop_id: int, supplier_id: int | None) -> AsyncIterator[str]:
+    """Every recommendation as CSV, page by page by keyset."""
+    return keyset_csv(
+        RECOMMENDATION_COLUMNS,
+        lambda session, cursor, limit: recommendations_page(
+            session, shop_id, supplier_id, cursor, limit
+        ),
+    )
 
 
 def check_filters(severity: str | None, kind: str | None) -> None:
@@ -405,27 +388,15 @@ async def runs_page(
 
 async def start_run(client: Client, shop_id: int) -> dict[str, Any]:
     """Start the shop's run now; a run already going is returned instead of a second one."""
-    handle = client.get_workflow_handle(workflow_id(shop_id))
-    try:
-        described = await handle.describe()
-        if described.status == WorkflowExecutionStatus.RUNNING:
-            return {"workflow_id": handle.id, "run_id": described.run_id, "started": False}
-    except RPCError:
-        pass  # never ran
-    try:
-        started = await client.start_workflow(
-            InventoryWorkflow.run,
-            InventoryRequest(shop_id, "manual"),
-            id=workflow_id(shop_id),
-            task_queue=Queue.ANALYTICS.value,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            search_attributes=search_attributes.for_run(RUN_KIND, shop_id),
-        )
-    except RPCError as exc:
-        raise Problem(
-            503, "Could not start the inventory planning", f"Temporal refused the workflow: {exc}"
-        ) from exc
-    return {"workflow_id": started.id, "run_id": started.result_run_id, "started": True}
+    return await start_shop_run(
+        client,
+        InventoryWorkflow.run,
+        InventoryRequest(shop_id, "manual"),
+        workflow_id=workflow_id(shop_id),
+        run_kind=RUN_KIND,
+        shop_id=shop_id,
+        what="the inventory planning",
+    )
 
 
 def run_view(run: InventoryRun) -> dict[str, Any]:
@@ -441,10 +412,3 @@ async def _latest_run(
     return (
         await session.execute(query.order_by(InventoryRun.id.desc()).limit(1))
     ).scalar_one_or_none()
-
-
-def _drain(buffer: io.StringIO) -> str:
-    data = buffer.getvalue()
-    buffer.seek(0)
-    buffer.truncate()
-    return data

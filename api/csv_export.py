@@ -1,0 +1,52 @@
+"""A keyset-paged list as a streamed CSV download: one page in memory at a time."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import Any
+
+from fastapi.responses import StreamingResponse
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.engine import session_factory
+
+CSV_PAGE = 2000
+
+# (session, cursor, limit) -> {"items": [...], "next_cursor": ...}, as the list's JSON pages
+PageReader = Callable[[AsyncSession, str | None, int], Awaitable[dict[str, Any]]]
+
+
+async def keyset_csv(columns: Sequence[str], read_page: PageReader) -> AsyncIterator[str]:
+    """The header, then every page's rows (None as an empty field). The pages are read with
+    the stream's own session: the request's session is gone once streaming starts."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(columns)
+    yield _drain(buffer)
+    cursor: str | None = None
+    async with session_factory()() as session:
+        while True:
+            page = await read_page(session, cursor, CSV_PAGE)
+            for item in page["items"]:
+                writer.writerow(["" if item[c] is None else item[c] for c in columns])
+            yield _drain(buffer)
+            cursor = page["next_cursor"]
+            if cursor is None:
+                return
+
+
+def csv_response(rows: AsyncIterator[str], filename: str) -> StreamingResponse:
+    return StreamingResponse(
+        rows,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _drain(buffer: io.StringIO) -> str:
+    data = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return data

@@ -103,15 +103,24 @@ def _schedule(decl: ScheduleDecl) -> Schedule:
 async def ensure_schedule(client: Client, decl: ScheduleDecl) -> None:
     """Create the schedule, or bring an existing one in line with its declaration, keeping
     its state (an ops pause from the console or the monitoring page survives a worker restart)."""
-    schedule = _schedule(decl)
+    await create_or_update_schedule(client, decl.id, _schedule(decl), keep_state=True)
+
+
+async def create_or_update_schedule(
+    client: Client, schedule_id: str, schedule: Schedule, *, keep_state: bool
+) -> None:
+    """Create the schedule, or replace an existing one's action, spec and policy with these.
+    `keep_state` keeps its current state (paused or not, and the note); otherwise
+    `schedule.state` replaces it too."""
     try:
-        await client.create_schedule(decl.id, schedule)
+        await client.create_schedule(schedule_id, schedule)
     except ScheduleAlreadyRunningError:
 
         def _replace(current: ScheduleUpdateInput) -> ScheduleUpdate:
-            return ScheduleUpdate(schedule=replace(schedule, state=current.description.schedule.state))
+            state = current.description.schedule.state if keep_state else schedule.state
+            return ScheduleUpdate(schedule=replace(schedule, state=state))
 
-        await client.get_schedule_handle(decl.id).update(_replace)
+        await client.get_schedule_handle(schedule_id).update(_replace)
 
 
 async def ensure_schedules(client: Client, decls: Iterable[ScheduleDecl] = APP_SCHEDULES) -> None:

@@ -26,19 +26,17 @@ from temporalio.client import (
     Client,
     Schedule,
     ScheduleActionStartWorkflow,
-    ScheduleAlreadyRunningError,
     ScheduleIntervalSpec,
     ScheduleOverlapPolicy,
     SchedulePolicy,
     ScheduleSpec,
     ScheduleState,
-    ScheduleUpdate,
-    ScheduleUpdateInput,
 )
 from temporalio.service import RPCError, RPCStatusCode
 
 from db.app_settings import get_setting
 from db.models import Shop
+from infra.temporal import create_or_update_schedule
 from workflows import search_attributes
 from workflows.queues import Queue
 from workflows.sync import RESOURCES, SyncRequest, SyncWorkflow, sync_id
@@ -114,14 +112,10 @@ async def ensure_sync_schedules(
     paused = shop.status == "suspended"
     for resource in RESOURCES:
         schedule = sync_schedule(shop_id, resource, every, paused=paused)
-        try:
-            await client.create_schedule(sync_id(shop_id, resource), schedule)
-        except ScheduleAlreadyRunningError:
-
-            def replace(_: ScheduleUpdateInput, schedule: Schedule = schedule) -> ScheduleUpdate:
-                return ScheduleUpdate(schedule=schedule)
-
-            await client.get_schedule_handle(sync_id(shop_id, resource)).update(replace)
+        # the shop's status decides the pause, so the declared state replaces the current one
+        await create_or_update_schedule(
+            client, sync_id(shop_id, resource), schedule, keep_state=False
+        )
     return every
 
 

@@ -20,7 +20,6 @@ from sqlalchemy import (
     Numeric,
     SmallInteger,
     String,
-    Text,
     Uuid,
     text,
 )
@@ -28,31 +27,15 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base, created_column
+from db.models.shop_runs import ShopRunRecord, shop_fk
 
 
-def shop_fk() -> ForeignKey:
-    return ForeignKey("shops.id", ondelete="CASCADE")
-
-
-class CustomerModelReport(Base):
-    """One analytics run of one shop: its state, the chosen model and how it did on the holdout."""
+class CustomerModelReport(ShopRunRecord, Base):
+    """One analytics run of one shop: its state, the chosen model and how it did on the holdout.
+    Its status ends as completed, not_enough_data or failed."""
 
     __tablename__ = "customer_model_reports"
-    __table_args__ = (
-        Index("ix_customer_model_reports_shop_started", "shop_id", "started_at"),
-        Index("uq_customer_model_reports_workflow_run", "workflow_id", "run_id", unique=True),
-    )
 
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
-    shop_id: Mapped[int] = mapped_column(shop_fk())
-    workflow_id: Mapped[str] = mapped_column(String(200))
-    run_id: Mapped[str] = mapped_column(String(100))
-    trigger: Mapped[str] = mapped_column(String(20), server_default="schedule")
-    # running | completed | not_enough_data | failed
-    status: Mapped[str] = mapped_column(String(20), server_default="running")
-    message: Mapped[str | None] = mapped_column(Text)
-    started_at: Mapped[datetime] = created_column()
-    finished_at: Mapped[datetime | None]
     observation_end: Mapped[datetime]
     calibration_end: Mapped[datetime]
     freq: Mapped[str] = mapped_column(String(4))

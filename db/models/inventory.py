@@ -13,7 +13,6 @@ from sqlalchemy import (
     BigInteger,
     Date,
     Float,
-    ForeignKey,
     Index,
     Integer,
     Numeric,
@@ -25,10 +24,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base, created_column
-
-
-def shop_fk() -> ForeignKey:
-    return ForeignKey("shops.id", ondelete="CASCADE")
+from db.models.shop_runs import ShopRunRecord, shop_fk
 
 
 class StockHistory(Base):
@@ -49,25 +45,11 @@ class StockHistory(Base):
     observed_at: Mapped[datetime]
 
 
-class InventoryRun(Base):
+class InventoryRun(ShopRunRecord, Base):
     """One inventory planning run of one shop: its state and what it found (the run report)."""
 
     __tablename__ = "inventory_runs"
-    __table_args__ = (
-        Index("ix_inventory_runs_shop_started", "shop_id", "started_at"),
-        Index("uq_inventory_runs_workflow_run", "workflow_id", "run_id", unique=True),
-    )
 
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
-    shop_id: Mapped[int] = mapped_column(shop_fk())
-    workflow_id: Mapped[str] = mapped_column(String(200))
-    run_id: Mapped[str] = mapped_column(String(100))
-    trigger: Mapped[str] = mapped_column(String(20), server_default="schedule")
-    # running | completed | failed
-    status: Mapped[str] = mapped_column(String(20), server_default="running")
-    message: Mapped[str | None] = mapped_column(Text)
-    started_at: Mapped[datetime] = created_column()
-    finished_at: Mapped[datetime | None]
     as_of: Mapped[date] = mapped_column(Date)  # the last complete shop-local day of the history
     history_from: Mapped[date] = mapped_column(Date)
     horizon_days: Mapped[int] = mapped_column(Integer)

@@ -22,7 +22,6 @@ of this process and the child processes.
 from __future__ import annotations
 
 import argparse
-import resource
 import time
 
 import numpy as np
@@ -31,6 +30,14 @@ import psutil
 
 from activities.analytics.customer_simulation import simulate_transactions
 from activities.analytics.customers import analyse_customers
+from bench.common import (
+    BENCH_SHOP,
+    Laps,
+    peak_rss_mb,
+    scratch_database,
+    seed_in_child,
+    stream_query,
+)
 
 
 def main() -> None:
@@ -51,7 +58,7 @@ def main() -> None:
     orders = simulate_transactions(args.customers, days=args.days, rng=rng)
     end = orders["created_at"].max()
     rss_before = psutil.Process().memory_info().rss / 2**20
-    peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_before = peak_rss_mb()
     print(
         f"simulated customers={args.customers} order_rows={len(orders)} days={args.days} "
         f"rss_before_pipeline_mb={rss_before:.0f} peak_rss_of_simulation_mb={peak_before:.0f}"
@@ -72,7 +79,7 @@ def main() -> None:
         orders, "customer_id", "created_at", "total", end, holdout_periods=args.holdout_weeks
     )
     pipeline_s = time.perf_counter() - started
-    peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = peak_rss_mb()
 
     report = analysis.selection.report()
     for r in analysis.selection.reports:
@@ -97,42 +104,20 @@ def main() -> None:
     )
     print(
         f"customers_per_s={args.customers / pipeline_s:.0f} "
-        f"fit_s={analysis.seconds['fit']:.2f} peak_rss_mb={peak_rss_mb:.0f}"
+        f"fit_s={analysis.seconds['fit']:.2f} peak_rss_mb={peak_mb:.0f}"
     )
 
 
 def run_from_db(customers: int, days: int, holdout_weeks: int, seed: int) -> None:
     """Seed a scratch database, run the workflow's activities on it, print the figures."""
     import asyncio
-    import os
-    import secrets
 
-    import psycopg
-
-    admin = os.environ.get(
-        "SHOPOPS_BENCH_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres"
-    )
-    name = f"shopops_bench_customers_{secrets.token_hex(4)}"
-    url = f"{admin.rsplit('/', 1)[0]}/{name}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    os.environ["DATABASE_URL"] = url.replace("postgresql://", "postgresql+psycopg://")
-    os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/9")
-    from db.config import get_settings
-
-    get_settings.cache_clear()
-    try:
-        from db import migrate
-
-        migrate.upgrade(url)
+    with scratch_database("shopops_bench_customers") as url:
         asyncio.run(_bench_db(url, customers, days, holdout_weeks, seed))
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def _bench_db(url: str, customers: int, days: int, holdout_weeks: int, seed: int) -> None:
-    import multiprocessing
+    import secrets
     from datetime import UTC, timedelta
 
     import psycopg
@@ -148,16 +133,7 @@ async def _bench_db(url: str, customers: int, days: int, holdout_weeks: int, see
         StartRunRequest,
     )
 
-    started = time.perf_counter()
-    # seeding runs in its own process, so this process's peak memory is the pipeline's
-    seeder = multiprocessing.get_context("spawn").Process(
-        target=_seed, args=(url, customers, days, seed)
-    )
-    seeder.start()
-    seeder.join()
-    if seeder.exitcode != 0:
-        raise SystemExit(f"seeding failed with exit code {seeder.exitcode}")
-    seed_s = time.perf_counter() - started
+    seed_s = seed_in_child(_seed, url, customers, days, seed)
     with psycopg.connect(url) as conn:
         orders_n, end = conn.execute("SELECT count(*), max(created_at) FROM orders_all").fetchone()
     end += timedelta(seconds=1)
@@ -165,32 +141,21 @@ async def _bench_db(url: str, customers: int, days: int, holdout_weeks: int, see
     async with session_scope() as session:
         await set_setting(session, "analytics.customers.holdout_weeks", holdout_weeks)
 
-    started = time.perf_counter()
-    with psycopg.connect(url) as conn, conn.cursor(name="baseline") as cur:
-        cur.execute(
-            "SELECT coalesce(customer_guid::text, email), min(created_at), max(created_at), "
-            "count(*), sum(total_with_vat) FROM orders_all WHERE shop_id = 1 AND NOT cancelled "
-            "GROUP BY 1"
-        )
-        while cur.fetchmany(20_000):
-            pass
-    baseline_s = time.perf_counter() - started
+    baseline_s, _ = stream_query(
+        url,
+        "SELECT coalesce(customer_guid::text, email), min(created_at), max(created_at), "
+        "count(*), sum(total_with_vat) FROM orders_all WHERE shop_id = 1 AND NOT cancelled "
+        "GROUP BY 1",
+        20_000,
+    )
 
-    laps: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        laps[name] = now - clock
-        clock = now
-
+    lap = Laps()
     run = await acts.start_customer_run(
         StartRunRequest(
             1,
             "manual",
             "bench:customers:1",
-            secrets_run_id(),
+            secrets.token_hex(8),
             end.astimezone(UTC).isoformat(),
         )
     )
@@ -213,7 +178,7 @@ async def _bench_db(url: str, customers: int, days: int, holdout_weeks: int, see
     await acts.finish_customer_run(FinishRequest(run.report_id, fit.status, fit.message))
     await dispose_engines()
     lap("finish")
-    total_s = sum(laps.values())
+    total_s = lap.total
     with psycopg.connect(url) as conn:
         stored = conn.execute("SELECT count(*) FROM customer_metrics WHERE shop_id = 1").fetchone()
         report = conn.execute(
@@ -223,14 +188,14 @@ async def _bench_db(url: str, customers: int, days: int, holdout_weeks: int, see
         ).fetchone()
     assert stored is not None and report is not None
     model, mae, baseline_mae, beats, auc_alive, seconds = report
-    self_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    self_peak = peak_rss_mb()
     child_peak = max(child_process.CHILD_PEAK_RSS_MB.values(), default=0.0)
     print(
         f"run status={fit.status} chosen={model} customers_total={run.customers_total} "
         f"stored_metrics={stored[0]} chunks={chunks} holdout_mae={mae} baseline_mae={baseline_mae} "
         f"beats_baseline={beats} auc_p_alive={auc_alive} rules={rules.rules} bundles={rules.bundles}"
     )
-    print("stages_s " + " ".join(f"{k}={v:.2f}" for k, v in laps.items()) + f" total={total_s:.2f}")
+    print(lap.line(2))
     print("fit_stages_s " + " ".join(f"{k}={v:.2f}" for k, v in (seconds or {}).items()))
     print(
         f"baseline sql_groupby_stream_s={baseline_s:.2f} "
@@ -251,18 +216,10 @@ def _seed(url: str, customers: int, days: int, seed: int) -> None:
 
     orders = simulated_orders(1, customers, seed=seed, days=days)
     with psycopg.connect(url) as conn:
-        conn.execute(
-            "INSERT INTO shops (id, eshop_id, name, status) VALUES (1, 1, 'bench', 'active')"
-        )
+        conn.execute(BENCH_SHOP)
         archive_before = orders["created_at"].min() + pd.Timedelta(days=90)
         copy_orders(conn, 1, orders, archive_before=archive_before)
         conn.execute("ANALYZE")
-
-
-def secrets_run_id() -> str:
-    import secrets
-
-    return secrets.token_hex(8)
 
 
 if __name__ == "__main__":

@@ -30,7 +30,6 @@ peak RSS the largest of this process and the child processes.
 from __future__ import annotations
 
 import argparse
-import resource
 import time
 
 import numpy as np
@@ -43,6 +42,14 @@ from activities.analytics.inventory import (
     forecast_many,
     reorder_point,
     shopping_calendar,
+)
+from bench.common import (
+    BENCH_SHOP,
+    Laps,
+    peak_rss_mb,
+    scratch_database,
+    seed_in_child,
+    stream_query,
 )
 
 CLASSES = ("smooth", "erratic", "intermittent", "lumpy")
@@ -140,7 +147,7 @@ def main() -> None:
     ]
     elapsed = time.perf_counter() - started
     cpu_s = time.process_time() - cpu_started
-    peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = peak_rss_mb()
 
     accuracy = forecast_accuracy(holdout, batch.forecasts, history)
     scored = accuracy[["mase", "naive_mase"]].replace([np.inf, -np.inf], np.nan).dropna()
@@ -165,7 +172,7 @@ def main() -> None:
     )
     print(
         f"variants_per_s={args.variants / elapsed:.2f} mase_vs_naive={relative_mase(scored):.3f} "
-        f"peak_rss_mb={peak_rss_mb:.0f}"
+        f"peak_rss_mb={peak_mb:.0f}"
     )
 
 
@@ -177,37 +184,11 @@ def relative_mase(scored: pd.DataFrame) -> float:
 def run_from_db(variants: int, days: int, seed: int) -> None:
     """Seed a scratch database, run the workflow's activities on it, print the figures."""
     import asyncio
-    import multiprocessing
-    import os
-    import secrets
 
     import psycopg
 
-    admin = os.environ.get(
-        "SHOPOPS_BENCH_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres"
-    )
-    name = f"shopops_bench_inventory_{secrets.token_hex(4)}"
-    url = f"{admin.rsplit('/', 1)[0]}/{name}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    os.environ["DATABASE_URL"] = url.replace("postgresql://", "postgresql+psycopg://")
-    os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/9")
-    from db.config import get_settings
-
-    get_settings.cache_clear()
-    try:
-        from db import migrate
-
-        migrate.upgrade(url)
-        started = time.perf_counter()
-        # seeded by another process, so this one's peak memory is the activity path's
-        seeder = multiprocessing.get_context("spawn").Process(
-            target=_seed, args=(url, variants, days, seed)
-        )
-        seeder.start()
-        seeder.join()
-        if seeder.exitcode != 0:
-            raise SystemExit(f"seeding failed with exit code {seeder.exitcode}")
+    with scratch_database("shopops_bench_inventory") as url:
+        seed_s = seed_in_child(_seed, url, variants, days, seed)
         with psycopg.connect(url) as conn:
             counts = conn.execute(
                 "SELECT (SELECT count(*) FROM order_items_all), "
@@ -215,13 +196,9 @@ def run_from_db(variants: int, days: int, seed: int) -> None:
             ).fetchone()
         print(
             f"seeded variants={variants} days={days} order_items={counts[0]} "
-            f"stock_history_rows={counts[1]} offers={counts[2]} "
-            f"seed_s={time.perf_counter() - started:.1f}"
+            f"stock_history_rows={counts[1]} offers={counts[2]} seed_s={seed_s:.1f}"
         )
         asyncio.run(_bench_db(url, variants))
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _seed(url: str, variants: int, days: int, seed: int) -> None:
@@ -231,9 +208,7 @@ def _seed(url: str, variants: int, days: int, seed: int) -> None:
 
     sim = simulate_shop(variants, days, yesterday(), seed)
     with psycopg.connect(url) as conn:
-        conn.execute(
-            "INSERT INTO shops (id, eshop_id, name, status) VALUES (1, 1, 'bench', 'active')"
-        )
+        conn.execute(BENCH_SHOP)
         copy_shop(conn, 1, sim, archive_days=90, partitions=True, seed=seed)
         conn.commit()
         conn.autocommit = True
@@ -251,27 +226,15 @@ async def _bench_db(url: str, variants: int) -> None:
     from db.engine import dispose_engines
     from workflows.inventory import ChunkRequest, FinishRequest, StartRunRequest
 
-    started = time.perf_counter()
-    with psycopg.connect(url) as conn, conn.cursor(name="baseline") as cur:
-        conn.execute("SET LOCAL cursor_tuple_fraction = 1.0")
-        cur.execute(
-            "SELECT code, (created_at AT TIME ZONE 'Europe/Prague')::date, sum(amount) "
-            "FROM order_items_all WHERE shop_id = 1 AND item_type = 'product' GROUP BY 1, 2"
-        )
-        baseline_rows = 0
-        while batch := cur.fetchmany(50_000):
-            baseline_rows += len(batch)
-    baseline_s = time.perf_counter() - started
+    baseline_s, baseline_rows = stream_query(
+        url,
+        "SELECT code, (created_at AT TIME ZONE 'Europe/Prague')::date, sum(amount) "
+        "FROM order_items_all WHERE shop_id = 1 AND item_type = 'product' GROUP BY 1, 2",
+        50_000,
+        settings=["SET LOCAL cursor_tuple_fraction = 1.0"],
+    )
 
-    laps: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        laps[name] = now - clock
-        clock = now
-
+    lap = Laps()
     run = await acts.start_inventory_run(
         StartRunRequest(1, "manual", "bench:inventory:1", secrets.token_hex(8), datetime.now(UTC))
     )
@@ -296,7 +259,7 @@ async def _bench_db(url: str, variants: int) -> None:
     await acts.finish_inventory_run(FinishRequest(run.id, "completed", plan.message, compute_s))
     await dispose_engines()
     lap("notify_and_finish")
-    total_s = sum(laps.values())
+    total_s = lap.total
     with psycopg.connect(url) as conn:
         report = conn.execute(
             "SELECT variants_forecast, mase, naive_mase, relative_mase, beats_naive_share, models, "
@@ -307,7 +270,7 @@ async def _bench_db(url: str, variants: int) -> None:
         forecasts = conn.execute("SELECT count(*) FROM inventory_forecasts").fetchone()
     assert report is not None and forecasts is not None
     forecast, mase, naive, relative, beats, models, recs, cost, anomalies, plan_info = report
-    self_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    self_peak = peak_rss_mb()
     print(
         f"run variants_total={run.variants_total} forecast={forecast} chunks={chunks} "
         f"stock_rows_written={stock_rows} forecast_rows={forecasts[0]} recommendations={recs} "
@@ -318,7 +281,7 @@ async def _bench_db(url: str, variants: int) -> None:
         f"accuracy mase={mase:.3f} naive_mase={naive:.3f} beats_naive_share={beats:.3f} "
         f"models={models}"
     )
-    print("stages_s " + " ".join(f"{k}={v:.1f}" for k, v in laps.items()) + f" total={total_s:.1f}")
+    print(lap.line(1))
     print(
         f"baseline sql_groupby_stream_s={baseline_s:.1f} rows={baseline_rows} "
         f"pipeline_vs_groupby_time_ratio={total_s / baseline_s:.1f} "

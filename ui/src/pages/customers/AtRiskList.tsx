@@ -1,11 +1,14 @@
 /** The at-risk list: customers by CLV at risk, filtered by segment and churn risk, cursor pages,
  * and the same list as a streamed CSV download. */
 
-import { Anchor, Button, Group, NumberInput, Select, Table, Text } from "@mantine/core";
+import { Button, Group, NumberInput, Table, Text } from "@mantine/core";
 
 import { SEGMENT_KEYS, atRiskCsvUrl, useAtRiskCustomers, type AtRiskFilters, type SegmentKey } from "../../api/customers";
+import { FilterSelect } from "../../components/FilterSelect";
+import { LinkButton } from "../../components/LinkButton";
 import { LoadMore } from "../../components/LoadMore";
 import { QueryState } from "../../components/QueryState";
+import type { SearchUpdate } from "../../components/useSearchUpdate";
 import { useFormat } from "../../i18n/locale";
 import { useCustomersT } from "./messages";
 
@@ -30,7 +33,7 @@ export function AtRiskList({
   currency: string;
   segment: string | null;
   risk: string | null;
-  onFilter: (changes: Record<string, string | null>) => void;
+  onFilter: SearchUpdate;
   onOpen: (key: string) => void;
 }) {
   const t = useCustomersT();
@@ -41,16 +44,13 @@ export function AtRiskList({
     <>
       <Group justify="space-between" align="flex-end" mb="sm">
         <Group align="flex-end">
-          <Select
+          <FilterSelect
             label={t("segment")}
             w={220}
-            value={filters.segment ?? "all"}
-            allowDeselect={false}
-            onChange={(value) => onFilter({ segment: value === "all" ? null : value })}
-            data={[
-              { value: "all", label: t("anySegment") },
-              ...SEGMENT_KEYS.map((key: SegmentKey) => ({ value: key, label: t(`segment.${key}`) })),
-            ]}
+            value={filters.segment}
+            allLabel={t("anySegment")}
+            options={SEGMENT_KEYS.map((key: SegmentKey) => ({ value: key, label: t(`segment.${key}`) }))}
+            onChange={(value) => onFilter({ segment: value })}
           />
           <NumberInput
             label={t("minChurnRisk")}
@@ -84,9 +84,7 @@ export function AtRiskList({
             {list.items.map((c) => (
               <Table.Tr key={c.customer_key}>
                 <Table.Td>
-                  <Anchor component="button" onClick={() => onOpen(c.customer_key)}>
-                    {c.name || c.email || c.customer_key}
-                  </Anchor>
+                  <LinkButton onClick={() => onOpen(c.customer_key)}>{c.name || c.email || c.customer_key}</LinkButton>
                 </Table.Td>
                 <Table.Td>{t(`segment.${c.segment}`)}</Table.Td>
                 <Table.Td ta="right">{f.money(c.clv_at_risk, currency)}</Table.Td>
@@ -100,7 +98,7 @@ export function AtRiskList({
             ))}
           </Table.Tbody>
         </Table>
-        <LoadMore hasNextPage={list.hasNextPage} isFetchingNextPage={list.isFetchingNextPage} fetchNextPage={list.fetchNextPage} />
+        <LoadMore {...list} />
       </QueryState>
     </>
   );

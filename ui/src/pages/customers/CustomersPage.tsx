@@ -1,14 +1,15 @@
 /** Customers: who is slipping away, what each is worth, what to offer next, and how well the
  * models predicted the past. Tabs and the open customer live in the URL. */
 
-import { Alert, Anchor, Button, Group, Progress, Stack, Table, Tabs, Text, Title } from "@mantine/core";
-import { notifications } from "@mantine/notifications";
-import { useSearchParams } from "react-router-dom";
+import { Alert, Group, Stack, Table, Tabs, Text, Title } from "@mantine/core";
 
 import { useCustomerAnalysis, useCustomerSegments, useRunCustomerAnalysis, type AnalysisState } from "../../api/customers";
-import { errorMessage } from "../../api/client";
+import { LinkButton } from "../../components/LinkButton";
 import { QueryState } from "../../components/QueryState";
+import { RunningAlert } from "../../components/RunningAlert";
+import { RunNowButton } from "../../components/RunNowButton";
 import { useCanManage, useCurrentShop } from "../../components/ShopScope";
+import { useSearchUpdate } from "../../components/useSearchUpdate";
 import { useFormat } from "../../i18n/locale";
 import { AtRiskList } from "./AtRiskList";
 import { SegmentBars } from "./charts";
@@ -29,12 +30,13 @@ function AnalysisBanner({ state }: { state: AnalysisState }) {
     const total = progress?.customers_total ?? 0;
     const done = progress?.customers_processed ?? 0;
     return (
-      <Alert color="blue" title={t("running", { phase: progress?.phase ?? "…" })} data-testid="analysis-running">
-        <Stack gap={4}>
-          <Progress value={total ? (100 * done) / total : 0} animated />
-          <Text size="sm">{t("runningCount", { processed: f.number(done), total: f.number(total) })}</Text>
-        </Stack>
-      </Alert>
+      <RunningAlert
+        title={t("running", { phase: progress?.phase ?? "…" })}
+        done={done}
+        total={total}
+        count={t("runningCount", { processed: f.number(done), total: f.number(total) })}
+        testId="analysis-running"
+      />
     );
   }
   if (report.status === "not_enough_data")
@@ -60,23 +62,10 @@ function AnalysisBanner({ state }: { state: AnalysisState }) {
   );
 }
 
-function RunNowButton({ shopId }: { shopId: number }) {
+function RunAnalysisButton({ shopId }: { shopId: number }) {
   const t = useCustomersT();
   const run = useRunCustomerAnalysis(shopId);
-  return (
-    <Button
-      loading={run.isPending}
-      onClick={() =>
-        run.mutate(undefined, {
-          onSuccess: (answer) =>
-            notifications.show({ message: answer.started ? t("runStarted") : t("runAlreadyRunning") }),
-          onError: (error) => notifications.show({ color: "red", message: errorMessage(error) }),
-        })
-      }
-    >
-      {t("runNow")}
-    </Button>
-  );
+  return <RunNowButton run={run} label={t("runNow")} started={t("runStarted")} alreadyRunning={t("runAlreadyRunning")} />;
 }
 
 function SegmentsTab({ shopId, onSegment }: { shopId: number; onSegment: (segment: string) => void }) {
@@ -105,9 +94,7 @@ function SegmentsTab({ shopId, onSegment }: { shopId: number; onSegment: (segmen
               {data.items.map((item) => (
                 <Table.Tr key={item.segment}>
                   <Table.Td>
-                    <Anchor component="button" onClick={() => onSegment(item.segment)}>
-                      {t(`segment.${item.segment}`)}
-                    </Anchor>
+                    <LinkButton onClick={() => onSegment(item.segment)}>{t(`segment.${item.segment}`)}</LinkButton>
                   </Table.Td>
                   <Table.Td ta="right">{f.number(item.customers)}</Table.Td>
                   <Table.Td ta="right">{f.percent((100 * item.customers) / data.customers)}</Table.Td>
@@ -129,25 +116,16 @@ export function CustomersPage() {
   const t = useCustomersT();
   const shop = useCurrentShop();
   const canManage = useCanManage(shop);
-  const [params, setParams] = useSearchParams();
+  const [params, update] = useSearchUpdate();
   const tab: Tab = TABS.find((name) => name === params.get("tab")) ?? "segments";
   const analysis = useCustomerAnalysis(shop.id);
   const currency = useCustomerSegments(shop.id).data?.currency ?? "CZK";
-
-  const update = (changes: Record<string, string | null>) => {
-    const next = new URLSearchParams(params);
-    for (const [name, value] of Object.entries(changes)) {
-      if (value) next.set(name, value);
-      else next.delete(name);
-    }
-    setParams(next, { replace: true });
-  };
 
   return (
     <Stack>
       <Group justify="space-between">
         <Title order={2}>{t("title")}</Title>
-        {canManage && <RunNowButton shopId={shop.id} />}
+        {canManage && <RunAnalysisButton shopId={shop.id} />}
       </Group>
       <QueryState query={analysis}>{analysis.data && <AnalysisBanner state={analysis.data} />}</QueryState>
       <Tabs value={tab} onChange={(value) => update({ tab: value === "segments" ? null : value })} keepMounted={false}>

@@ -63,7 +63,7 @@ export function TrackRecord({ shopId }: { shopId: number }) {
             ))}
           </Table.Tbody>
         </Table>
-        <LoadMore hasNextPage={reports.hasNextPage} isFetchingNextPage={reports.isFetchingNextPage} fetchNextPage={reports.fetchNextPage} />
+        <LoadMore {...reports} />
       </Stack>
     </QueryState>
   );

@@ -1,9 +1,10 @@
 /** How good the forecasts were: MASE per variant against seasonal naive (from the selection
  * backtest), and overall for the latest run. */
 
-import { Anchor, Table, Text } from "@mantine/core";
+import { Table, Text } from "@mantine/core";
 
 import { useInventoryAccuracy, type OverallAccuracy } from "../../api/inventory";
+import { LinkButton } from "../../components/LinkButton";
 import { LoadMore } from "../../components/LoadMore";
 import { QueryState } from "../../components/QueryState";
 import { useFormat } from "../../i18n/locale";
@@ -48,9 +49,7 @@ export function AccuracyTable({ shopId, onOpen }: { shopId: number; onOpen: (cod
           {list.items.map((v) => (
             <Table.Tr key={v.variant_code} data-testid="accuracy-row">
               <Table.Td>
-                <Anchor component="button" onClick={() => onOpen(v.variant_code)}>
-                  {v.variant_code}
-                </Anchor>
+                <LinkButton onClick={() => onOpen(v.variant_code)}>{v.variant_code}</LinkButton>
               </Table.Td>
               <Table.Td>{v.pattern ? t(`pattern.${v.pattern}` as "pattern.smooth") : "–"}</Table.Td>
               <Table.Td>{v.model}</Table.Td>
@@ -65,11 +64,7 @@ export function AccuracyTable({ shopId, onOpen }: { shopId: number; onOpen: (cod
           ))}
         </Table.Tbody>
       </Table>
-      <LoadMore
-        hasNextPage={list.hasNextPage}
-        isFetchingNextPage={list.isFetchingNextPage}
-        fetchNextPage={list.fetchNextPage}
-      />
+      <LoadMore {...list} />
     </QueryState>
   );
 }

@@ -1,7 +1,7 @@
 /** Anomalies the nightly planning found: sales far outside the forecast, stock that moved
  * without sales to explain it; newest first, filtered by severity and kind. */
 
-import { Anchor, Badge, Group, Select, Table, Text } from "@mantine/core";
+import { Badge, Group, Table } from "@mantine/core";
 
 import {
   ANOMALY_KINDS,
@@ -10,8 +10,11 @@ import {
   type Anomaly,
   type AnomalyFilters,
 } from "../../api/inventory";
+import { FilterSelect } from "../../components/FilterSelect";
+import { LinkButton } from "../../components/LinkButton";
 import { LoadMore } from "../../components/LoadMore";
 import { QueryState } from "../../components/QueryState";
+import type { SearchUpdate } from "../../components/useSearchUpdate";
 import { useFormat } from "../../i18n/locale";
 import { useInventoryT } from "./messages";
 
@@ -58,7 +61,7 @@ export function AnomaliesList({
   shopId: number;
   severity: string | null;
   kind: string | null;
-  onFilter: (changes: Record<string, string | null>) => void;
+  onFilter: SearchUpdate;
   onOpen: (code: string) => void;
 }) {
   const t = useInventoryT();
@@ -68,27 +71,21 @@ export function AnomaliesList({
   return (
     <>
       <Group mb="sm" align="flex-end">
-        <Select
+        <FilterSelect
           label={t("severity")}
           w={200}
-          value={filters.severity ?? "all"}
-          allowDeselect={false}
-          onChange={(value) => onFilter({ severity: value === "all" ? null : value })}
-          data={[
-            { value: "all", label: t("allSeverities") },
-            ...SEVERITIES.map((s) => ({ value: s, label: t(`severity.${s}`) })),
-          ]}
+          value={filters.severity}
+          allLabel={t("allSeverities")}
+          options={SEVERITIES.map((s) => ({ value: s, label: t(`severity.${s}`) }))}
+          onChange={(value) => onFilter({ severity: value })}
         />
-        <Select
+        <FilterSelect
           label={t("kind")}
           w={280}
-          value={filters.kind ?? "all"}
-          allowDeselect={false}
-          onChange={(value) => onFilter({ kind: value === "all" ? null : value })}
-          data={[
-            { value: "all", label: t("allKinds") },
-            ...ANOMALY_KINDS.map((k) => ({ value: k, label: t(`kind.${k}`) })),
-          ]}
+          value={filters.kind}
+          allLabel={t("allKinds")}
+          options={ANOMALY_KINDS.map((k) => ({ value: k, label: t(`kind.${k}`) }))}
+          onChange={(value) => onFilter({ kind: value })}
         />
       </Group>
       <QueryState query={list} isEmpty={list.items.length === 0} empty={t("anomaliesEmpty")}>
@@ -108,14 +105,9 @@ export function AnomaliesList({
               <Table.Tr key={a.id} data-testid="anomaly-row">
                 <Table.Td>{f.date(a.day)}</Table.Td>
                 <Table.Td>
-                  <Anchor component="button" onClick={() => onOpen(a.variant_code)}>
+                  <LinkButton onClick={() => onOpen(a.variant_code)} detail={a.variant_name}>
                     {a.variant_code}
-                  </Anchor>
-                  {a.variant_name && (
-                    <Text size="xs" c="dimmed">
-                      {a.variant_name}
-                    </Text>
-                  )}
+                  </LinkButton>
                 </Table.Td>
                 <Table.Td>{t(`kind.${a.kind}`)}</Table.Td>
                 <Table.Td>
@@ -131,11 +123,7 @@ export function AnomaliesList({
             ))}
           </Table.Tbody>
         </Table>
-        <LoadMore
-          hasNextPage={list.hasNextPage}
-          isFetchingNextPage={list.isFetchingNextPage}
-          fetchNextPage={list.fetchNextPage}
-        />
+        <LoadMore {...list} />
       </QueryState>
     </>
   );

@@ -1,15 +1,15 @@
 /** Inventory: what to order, how much, from whom and by when; each variant's forecast with its
  * history; anomalies; and how accurate the forecasts were. Tab, variant and filters live in the URL. */
 
-import { Alert, Button, Group, Progress, Stack, Tabs, Text, TextInput, Title } from "@mantine/core";
-import { notifications } from "@mantine/notifications";
+import { Alert, Button, Group, Stack, Tabs, Text, TextInput, Title } from "@mantine/core";
 import { useState } from "react";
-import { useSearchParams } from "react-router-dom";
 
-import { errorMessage } from "../../api/client";
 import { useInventoryRun, useRunInventory, useVariantForecast, type InventoryState } from "../../api/inventory";
 import { EmptyState, QueryState } from "../../components/QueryState";
+import { RunningAlert } from "../../components/RunningAlert";
+import { RunNowButton } from "../../components/RunNowButton";
 import { useCanManage, useCurrentShop } from "../../components/ShopScope";
+import { useSearchUpdate } from "../../components/useSearchUpdate";
 import { useFormat } from "../../i18n/locale";
 import { AccuracyTable } from "./AccuracyTable";
 import { AnomaliesList } from "./AnomaliesList";
@@ -32,12 +32,13 @@ function RunBanner({ state }: { state: InventoryState }) {
     const total = state.progress?.variants_total ?? 0;
     const done = state.progress?.variants_done ?? 0;
     return (
-      <Alert color="blue" title={t("running", { phase: phaseLabel(t, state.progress?.phase) })} data-testid="run-running">
-        <Stack gap={4}>
-          <Progress value={total ? (100 * done) / total : 0} animated />
-          <Text size="sm">{t("runningCount", { done: f.number(done), total: f.number(total) })}</Text>
-        </Stack>
-      </Alert>
+      <RunningAlert
+        title={t("running", { phase: phaseLabel(t, state.progress?.phase) })}
+        done={done}
+        total={total}
+        count={t("runningCount", { done: f.number(done), total: f.number(total) })}
+        testId="run-running"
+      />
     );
   }
   if (!run) return <Alert data-testid="run-never">{t("neverRun")}</Alert>;
@@ -67,23 +68,10 @@ function RunBanner({ state }: { state: InventoryState }) {
   );
 }
 
-function RunNowButton({ shopId }: { shopId: number }) {
+function PlanNowButton({ shopId }: { shopId: number }) {
   const t = useInventoryT();
   const run = useRunInventory(shopId);
-  return (
-    <Button
-      loading={run.isPending}
-      onClick={() =>
-        run.mutate(undefined, {
-          onSuccess: (answer) =>
-            notifications.show({ message: answer.started ? t("runStarted") : t("runAlreadyRunning") }),
-          onError: (error) => notifications.show({ color: "red", message: errorMessage(error) }),
-        })
-      }
-    >
-      {t("runNow")}
-    </Button>
-  );
+  return <RunNowButton run={run} label={t("runNow")} started={t("runStarted")} alreadyRunning={t("runAlreadyRunning")} />;
 }
 
 function ForecastPanel({
@@ -142,25 +130,16 @@ export function InventoryPage() {
   const t = useInventoryT();
   const shop = useCurrentShop();
   const canManage = useCanManage(shop);
-  const [params, setParams] = useSearchParams();
+  const [params, update] = useSearchUpdate();
   const tab: Tab = TABS.find((name) => name === params.get("tab")) ?? "recommendations";
   const run = useInventoryRun(shop.id);
-
-  const update = (changes: Record<string, string | null>) => {
-    const next = new URLSearchParams(params);
-    for (const [name, value] of Object.entries(changes)) {
-      if (value) next.set(name, value);
-      else next.delete(name);
-    }
-    setParams(next, { replace: true });
-  };
   const open = (code: string) => update({ tab: "forecast", variant: code });
 
   return (
     <Stack>
       <Group justify="space-between">
         <Title order={2}>{t("title")}</Title>
-        {canManage && <RunNowButton shopId={shop.id} />}
+        {canManage && <PlanNowButton shopId={shop.id} />}
       </Group>
       <QueryState query={run}>{run.data && <RunBanner state={run.data} />}</QueryState>
       <Tabs

@@ -1,9 +1,10 @@
 /** What to order: variant, quantity, supplier, order-by date and expected cost, soonest first,
  * in cursor pages; the same list as a streamed CSV download. */
 
-import { Anchor, Badge, Button, Group, Table, Text } from "@mantine/core";
+import { Badge, Button, Group, Table, Text } from "@mantine/core";
 
 import { recommendationsCsvUrl, useRecommendations } from "../../api/inventory";
+import { LinkButton } from "../../components/LinkButton";
 import { LoadMore } from "../../components/LoadMore";
 import { QueryState } from "../../components/QueryState";
 import { useFormat } from "../../i18n/locale";
@@ -37,14 +38,9 @@ export function RecommendationsTable({ shopId, onOpen }: { shopId: number; onOpe
             {list.items.map((line) => (
               <Table.Tr key={line.id} data-testid="recommendation-row">
                 <Table.Td>
-                  <Anchor component="button" onClick={() => onOpen(line.variant_code)}>
+                  <LinkButton onClick={() => onOpen(line.variant_code)} detail={line.variant_name}>
                     {line.variant_code}
-                  </Anchor>
-                  {line.variant_name && (
-                    <Text size="xs" c="dimmed">
-                      {line.variant_name}
-                    </Text>
-                  )}
+                  </LinkButton>
                 </Table.Td>
                 <Table.Td ta="right">
                   {f.number(line.quantity)}
@@ -69,11 +65,7 @@ export function RecommendationsTable({ shopId, onOpen }: { shopId: number; onOpe
             ))}
           </Table.Tbody>
         </Table>
-        <LoadMore
-          hasNextPage={list.hasNextPage}
-          isFetchingNextPage={list.isFetchingNextPage}
-          fetchNextPage={list.fetchNextPage}
-        />
+        <LoadMore {...list} />
       </QueryState>
     </>
   );

@@ -1,13 +1,13 @@
 /** A shop's orders: filters, a virtualised cursor-paginated list, and the order drawer. */
 
 import { Group, Stack, Text, Title } from "@mantine/core";
-import { useSearchParams } from "react-router-dom";
 
 import { useOrders } from "../../api/orders";
 import { useShopCounts } from "../../api/shops";
 import type { OrderFilters } from "../../api/types";
 import { QueryState } from "../../components/QueryState";
 import { useCurrentShop } from "../../components/ShopScope";
+import { useSearchUpdate } from "../../components/useSearchUpdate";
 import { useFormat, useT } from "../../i18n/locale";
 import { OrderDrawer } from "./OrderDrawer";
 import { OrderFiltersBar, type FilterValues } from "./OrderFiltersBar";
@@ -36,7 +36,7 @@ export function OrdersPage() {
   const t = useT();
   const f = useFormat();
   const shop = useCurrentShop();
-  const [params, setParams] = useSearchParams();
+  const [params, update] = useSearchUpdate();
   const values: FilterValues = {
     from: params.get("from"),
     to: params.get("to"),
@@ -46,15 +46,6 @@ export function OrdersPage() {
   const orders = useOrders(shop.id, toApiFilters(values));
   const counts = useShopCounts(shop.id);
   const openCode = params.get("order");
-
-  const update = (changes: Record<string, string | null>) => {
-    const next = new URLSearchParams(params);
-    for (const [key, value] of Object.entries(changes)) {
-      if (value) next.set(key, value);
-      else next.delete(key);
-    }
-    setParams(next, { replace: true });
-  };
 
   return (
     <Stack>

@@ -1,15 +1,17 @@
 /** A shop's snapshot runs: status chips, resource filter, live progress of running ones, retry. */
 
-import { Anchor, Chip, Group, Select, Stack, Table, Text, Title } from "@mantine/core";
-import { Link, useSearchParams } from "react-router-dom";
+import { Anchor, Chip, Group, Stack, Table, Text, Title } from "@mantine/core";
+import { Link } from "react-router-dom";
 
 import { useSnapshotRuns } from "../../api/snapshots";
 import { RUN_STATUSES, SNAPSHOT_RESOURCES, type RunStatus, type SnapshotResource } from "../../api/types";
+import { FilterSelect } from "../../components/FilterSelect";
 import { LoadMore } from "../../components/LoadMore";
 import { QueryState } from "../../components/QueryState";
 import { RunProgress } from "../../components/RunProgress";
 import { useCurrentShop } from "../../components/ShopScope";
 import { RunStatusBadge } from "../../components/StatusBadge";
+import { useSearchUpdate } from "../../components/useSearchUpdate";
 import { useFormat, useT } from "../../i18n/locale";
 import { RetryButton, TemporalLink } from "./RetryButton";
 import { StartSnapshotButton } from "./StartSnapshotButton";
@@ -22,17 +24,12 @@ export function SnapshotRunsPage() {
   const t = useT();
   const f = useFormat();
   const shop = useCurrentShop();
-  const [params, setParams] = useSearchParams();
+  const [params, update] = useSearchUpdate();
   const status: RunStatus | undefined = pick(params.get("status"), RUN_STATUSES);
   const resource: SnapshotResource | undefined = pick(params.get("resource"), SNAPSHOT_RESOURCES);
   const runs = useSnapshotRuns(shop.id, { status, resource });
 
-  const setFilter = (name: string, value: string | null) => {
-    const next = new URLSearchParams(params);
-    if (value) next.set(name, value);
-    else next.delete(name);
-    setParams(next, { replace: true });
-  };
+  const setFilter = (name: string, value: string | null) => update({ [name]: value });
 
   return (
     <Stack>
@@ -53,16 +50,13 @@ export function SnapshotRunsPage() {
             ))}
           </Group>
         </Chip.Group>
-        <Select
-          aria-label={t("runs.resource")}
+        <FilterSelect
+          ariaLabel={t("runs.resource")}
           w={200}
-          value={resource ?? "all"}
-          onChange={(v) => setFilter("resource", v === "all" ? null : v)}
-          allowDeselect={false}
-          data={[
-            { value: "all", label: t("runs.allResources") },
-            ...SNAPSHOT_RESOURCES.map((r) => ({ value: r, label: t(`resource.${r}`) })),
-          ]}
+          value={resource}
+          allLabel={t("runs.allResources")}
+          options={SNAPSHOT_RESOURCES.map((r) => ({ value: r, label: t(`resource.${r}`) }))}
+          onChange={(value) => setFilter("resource", value)}
         />
       </Group>
       <QueryState query={runs} isEmpty={runs.items.length === 0} empty={t("runs.empty")}>

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import random
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import asdict
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
@@ -125,12 +125,7 @@ async def partitions_of(conn: AsyncConnection, parent: str, table: str) -> dict[
         ),
         {"parent": parent},
     )
-    found = {}
-    for (name,) in rows:
-        parsed = parse_partition_name(name)
-        if parsed and parsed[0] == table:
-            found[parsed[1]] = name
-    return found
+    return _by_quarter(table, ((name, name) for (name,) in rows))
 
 
 async def detach_pending(conn: AsyncConnection, table: str) -> dict[Quarter, str]:
@@ -143,12 +138,7 @@ async def detach_pending(conn: AsyncConnection, table: str) -> dict[Quarter, str
         ),
         {"hot": table, "archive": archive_name(table)},
     )
-    found = {}
-    for name, parent in rows:
-        parsed = parse_partition_name(name)
-        if parsed and parsed[0] == table:
-            found[parsed[1]] = parent
-    return found
+    return _by_quarter(table, rows)
 
 
 async def standalone_quarters(conn: AsyncConnection, table: str) -> dict[Quarter, str]:
@@ -162,11 +152,16 @@ async def standalone_quarters(conn: AsyncConnection, table: str) -> dict[Quarter
         ),
         {"pattern": f"{table}\\_%q_"},
     )
+    return _by_quarter(table, ((name, name) for (name,) in rows))
+
+
+def _by_quarter(table: str, rows: Iterable[Any]) -> dict[Quarter, str]:
+    """{quarter: value} of the (relation name, value) rows whose name is a quarter of `table`."""
     found = {}
-    for (name,) in rows:
+    for name, value in rows:
         parsed = parse_partition_name(name)
         if parsed and parsed[0] == table:
-            found[parsed[1]] = name
+            found[parsed[1]] = value
     return found
 
 

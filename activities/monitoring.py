@@ -9,9 +9,9 @@ from sqlalchemy import text
 from temporalio import activity
 
 from db.app_settings import get_setting
+from db.audit import statements_problem
 from db.engine import session_scope
 from infra.monitoring import alerts
-from infra.monitoring.database import statements_problem
 from infra.monitoring.report import build_report
 from workflows.monitoring import Evaluation, Pruned, StatsSnapshot
 

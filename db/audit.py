@@ -199,8 +199,9 @@ def _bind(check: Check, thresholds: dict[str, Any]) -> dict[str, Any]:
     return {k: json.dumps(v) if isinstance(v, list) else v for k, v in thresholds.items()}
 
 
-async def _statements_problem(session: AsyncSession) -> str | None:
-    """Why pg_stat_statements cannot be read, or None when it can."""
+async def statements_problem(session: AsyncSession) -> str | None:
+    """Why pg_stat_statements cannot be read, or None when it can (the audit and the
+    monitoring page both ask)."""
     installed = (
         await session.execute(
             text("SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements'")
@@ -228,7 +229,7 @@ async def run_check(
         **{k: v for k, v in (overrides or {}).items() if k in check.thresholds},
     }
     shown = {k: v for k, v in thresholds.items() if k != "access_paths"}
-    if check.needs_statements and (problem := await _statements_problem(session)):
+    if check.needs_statements and (problem := await statements_problem(session)):
         return CheckResult(check.name, check.description, "unavailable", shown, problem, [])
     rows = [
         dict(r)

@@ -17,12 +17,11 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.app_settings import get_setting
 from db.audit import CHECKS as AUDIT_CHECKS
-from db.audit import STATEMENTS_MISSING, STATEMENTS_NOT_LOADED, run_check
+from db.audit import run_check, statements_problem
 from db.engine import session_factory
 from infra.monitoring.checks import Check, Context, Measurement
 
@@ -68,19 +67,6 @@ async def _connections(session: AsyncSession) -> dict[str, Any]:
         """,
     )
     return {"total": int(total), "max": int(max_conn), "states": states, "sessions": sessions}
-
-
-async def statements_problem(session: AsyncSession) -> str | None:
-    """Why pg_stat_statements cannot be read here, or None when it can."""
-    installed = (await session.execute(text("SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements'"))).first()
-    if not installed:
-        return STATEMENTS_MISSING
-    try:
-        async with session.begin_nested():
-            await session.execute(text("SELECT 1 FROM pg_stat_statements LIMIT 1"))
-    except DBAPIError as exc:
-        return STATEMENTS_NOT_LOADED if getattr(exc.orig, "sqlstate", None) == "55000" else str(exc.orig)
-    return None
 
 
 async def _statements(session: AsyncSession, since: Any) -> dict[str, Any]:

@@ -28,7 +28,7 @@ from activities.analytics.customers import (
     rfm_summary,
 )
 from activities.child_process import Beat
-from activities.pg_copy import copy_frame, jsonable
+from activities.pg_copy import copy_frame, update_by_id
 
 ORDERS = "orders_all"
 ORDER_ITEMS = "order_items_all"
@@ -332,17 +332,7 @@ def store_metrics(
 
 
 def update_report(conn: psycopg.Connection, report_id: int, values: dict[str, Any]) -> None:
-    if not values:
-        return
-    assignments = sql.SQL(", ").join(
-        sql.SQL("{} = {}").format(sql.Identifier(k), sql.Placeholder(k)) for k in values
-    )
-    conn.execute(
-        sql.SQL("UPDATE customer_model_reports SET {} WHERE id = %(report_id)s").format(
-            assignments
-        ),
-        {**{k: jsonable(v) for k, v in values.items()}, "report_id": report_id},
-    )
+    update_by_id(conn, "customer_model_reports", report_id, values)
 
 
 def read_baskets(

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import psycopg
 
-from activities.pg_copy import copy_frame, jsonable
+from activities.pg_copy import copy_frame, update_by_id
 
 FETCH_ROWS = 50_000
 
@@ -354,13 +354,7 @@ def store_recommendations(
 
 
 def update_run(conn: psycopg.Connection, run_id: int, values: dict[str, Any]) -> None:
-    if not values:
-        return
-    assignments = ", ".join(f"{k} = %({k})s" for k in values)
-    conn.execute(
-        f"UPDATE inventory_runs SET {assignments} WHERE id = %(run_id)s",
-        {**{k: jsonable(v) for k, v in values.items()}, "run_id": run_id},
-    )
+    update_by_id(conn, "inventory_runs", run_id, values)
 
 
 @dataclass(frozen=True)

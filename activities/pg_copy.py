@@ -1,4 +1,5 @@
-"""Frames into PostgreSQL with COPY, and Python values into jsonb, for the analytics activities.
+"""Frames into PostgreSQL with COPY, and Python values into jsonb and run rows, for the
+analytics activities.
 
 Plain psycopg (sync): the analytics activities that write results run in threads or in a
 child process, and COPY is psycopg's.
@@ -36,6 +37,21 @@ def copy_frame(conn: psycopg.Connection, table: str, frame: pd.DataFrame) -> Non
             buffer = io.StringIO()
             frame.iloc[lo : lo + COPY_ROWS].to_csv(buffer, header=False, index=False)
             copy.write(buffer.getvalue())
+
+
+def update_by_id(conn: psycopg.Connection, table: str, row_id: int, values: dict[str, Any]) -> None:
+    """Set `values` (column -> value, dicts and lists as jsonb) on the row `id = row_id`."""
+    if not values:
+        return
+    assignments = sql.SQL(", ").join(
+        sql.SQL("{} = {}").format(sql.Identifier(k), sql.Placeholder(k)) for k in values
+    )
+    conn.execute(
+        sql.SQL("UPDATE {} SET {} WHERE id = {}").format(
+            sql.Identifier(table), assignments, sql.Placeholder("_row_id")
+        ),
+        {**{k: jsonable(v) for k, v in values.items()}, "_row_id": row_id},
+    )
 
 
 def jsonable(value: Any) -> Any:

@@ -44,6 +44,7 @@ from activities.customer_analytics_data import (
 )
 from activities.pg_copy import connect
 from activities.shop_fan_out import nightly_plan
+from activities.shop_runs import close_dead_runs
 from db.app_settings import get_setting
 from db.engine import session_scope
 from db.models import Shop
@@ -89,15 +90,8 @@ async def start_customer_run(req: StartRunRequest) -> CustomerRun:
 
         window = Window(_utc(req.started_at), shop.timezone, FREQ, await setting("holdout_weeks"))
         ids = {"shop": shop.id, "workflow": req.workflow_id, "run": req.run_id}
-        # The workflow id is the lock: any other running report of this shop belongs to a dead run.
-        await session.execute(
-            text(
-                "UPDATE customer_model_reports SET status = 'failed', finished_at = now(), "
-                "message = 'the run ended without finishing (terminated or reset)' "
-                "WHERE shop_id = :shop AND status = 'running' "
-                "AND (workflow_id, run_id) <> (:workflow, :run)"
-            ),
-            ids,
+        await close_dead_runs(
+            session, "customer_model_reports", shop.id, req.workflow_id, req.run_id
         )
         await session.execute(
             text(

@@ -24,6 +24,7 @@ from activities.inventory_chunk import ChunkPolicy, chunk_results
 from activities.inventory_purchases import PurchaseSettings, recommend
 from activities.pg_copy import connect
 from activities.shop_fan_out import nightly_plan
+from activities.shop_runs import close_dead_runs
 from db.app_settings import get_setting
 from db.engine import session_scope
 from db.models import InventoryAnomaly, Shop
@@ -80,16 +81,7 @@ async def start_inventory_run(req: StartRunRequest) -> InventoryRun:
         as_of = req.started_at.astimezone(ZoneInfo(shop.timezone)).date() - timedelta(days=1)
         history_from = as_of - timedelta(days=int(await setting("history_days")) - 1)
         ids = {"shop": shop.id, "workflow": req.workflow_id, "run": req.run_id}
-        # The workflow id is the lock: any other running run of this shop belongs to a dead run.
-        await session.execute(
-            text(
-                "UPDATE inventory_runs SET status = 'failed', finished_at = now(), "
-                "message = 'the run ended without finishing (terminated or reset)' "
-                "WHERE shop_id = :shop AND status = 'running' "
-                "AND (workflow_id, run_id) <> (:workflow, :run)"
-            ),
-            ids,
-        )
+        await close_dead_runs(session, "inventory_runs", shop.id, req.workflow_id, req.run_id)
         variants, currency = (
             await session.execute(
                 text(

@@ -19,11 +19,8 @@ from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
-from temporalio.workflow import ParentClosePolicy
 
-from workflows import search_attributes
-from workflows.queues import Queue
-from workflows.shop_fan_out import NightlyFanOut, NightlyRequest, ShopOutcome
+from workflows.shop_fan_out import NightlyFanOut, NightlyRequest, ShopOutcome, start_shop_child
 from workflows.shop_runs import DB_RETRY, HEAVY_RETRY, failure_reason
 
 NIGHTLY_SCHEDULE_ID = "analytics-customers-nightly"
@@ -230,11 +227,10 @@ class CustomerAnalyticsNightlyWorkflow(NightlyFanOut):
 async def _start_child(
     shop_id: int,
 ) -> workflow.ChildWorkflowHandle[CustomerAnalyticsWorkflow, CustomerAnalyticsResult]:
-    return await workflow.start_child_workflow(
+    return await start_shop_child(
         CustomerAnalyticsWorkflow.run,
         CustomerAnalyticsRequest(shop_id, "schedule"),
-        id=workflow_id(shop_id),
-        task_queue=Queue.ANALYTICS.value,
-        parent_close_policy=ParentClosePolicy.ABANDON,
-        search_attributes=search_attributes.for_run(RUN_KIND, shop_id),
+        workflow_id=workflow_id(shop_id),
+        run_kind=RUN_KIND,
+        shop_id=shop_id,
     )

@@ -19,11 +19,8 @@ from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
-from temporalio.workflow import ParentClosePolicy
 
-from workflows import search_attributes
-from workflows.queues import Queue
-from workflows.shop_fan_out import NightlyFanOut, NightlyRequest, ShopOutcome
+from workflows.shop_fan_out import NightlyFanOut, NightlyRequest, ShopOutcome, start_shop_child
 from workflows.shop_runs import DB_RETRY, HEAVY_RETRY, failure_reason
 
 NIGHTLY_SCHEDULE_ID = "analytics-inventory-nightly"
@@ -255,11 +252,10 @@ class InventoryNightlyWorkflow(NightlyFanOut):
 async def _start_child(
     shop_id: int,
 ) -> workflow.ChildWorkflowHandle[InventoryWorkflow, InventoryResult]:
-    return await workflow.start_child_workflow(
+    return await start_shop_child(
         InventoryWorkflow.run,
         InventoryRequest(shop_id, "schedule"),
-        id=workflow_id(shop_id),
-        task_queue=Queue.ANALYTICS.value,
-        parent_close_policy=ParentClosePolicy.ABANDON,
-        search_attributes=search_attributes.for_run(RUN_KIND, shop_id),
+        workflow_id=workflow_id(shop_id),
+        run_kind=RUN_KIND,
+        shop_id=shop_id,
     )

@@ -14,7 +14,10 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.exceptions import ChildWorkflowError, WorkflowAlreadyStartedError
+from temporalio.workflow import ParentClosePolicy
 
+from workflows import search_attributes
+from workflows.queues import Queue
 from workflows.shop_runs import DB_RETRY
 
 StartChild = Callable[[int], Awaitable[workflow.ChildWorkflowHandle[Any, Any]]]
@@ -73,6 +76,21 @@ class NightlyFanOut:
             if pending and workflow.info().is_continue_as_new_suggested():
                 workflow.continue_as_new(NightlyRequest(pending, parallel, self._outcomes))
         return self._outcomes
+
+
+async def start_shop_child(
+    run: Any, request: Any, *, workflow_id: str, run_kind: str, shop_id: int
+) -> workflow.ChildWorkflowHandle[Any, Any]:
+    """A shop's run as a child of the nightly workflow: on the analytics queue, searchable by
+    kind and shop, and left running (ABANDON) if the nightly workflow ends first."""
+    return await workflow.start_child_workflow(
+        run,
+        request,
+        id=workflow_id,
+        task_queue=Queue.ANALYTICS.value,
+        parent_close_policy=ParentClosePolicy.ABANDON,
+        search_attributes=search_attributes.for_run(run_kind, shop_id),
+    )
 
 
 async def run_batch(shop_ids: list[int], start: StartChild, outcomes: list[ShopOutcome]) -> None:

@@ -14,7 +14,6 @@ from typing import Any, TypeVar
 
 import orjson
 from redis.exceptions import RedisError
-
 from sqlalchemy.engine import make_url
 
 from db.config import get_settings

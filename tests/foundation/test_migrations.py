@@ -58,11 +58,11 @@ def test_partitioned_tables_route_rows_by_quarter(db_session) -> None:  # type: 
     db_session.execute(
         text(
             "INSERT INTO orders (shop_id, code, created_at, total_with_vat) "
-            "VALUES (1, 'P1', '2024-02-10T10:00:00+01:00', 10), (1, 'P2', '2024-05-01T00:30:00+02:00', 5)"
+            "VALUES (-7, 'P1', '2024-02-10T10:00:00+01:00', 10), (-7, 'P2', '2024-05-01T00:30:00+02:00', 5)"
         )
     )
     where = db_session.execute(
-        text("SELECT code, tableoid::regclass::text FROM orders WHERE shop_id = 1 ORDER BY code")
+        text("SELECT code, tableoid::regclass::text FROM orders WHERE shop_id = -7 ORDER BY code")
     ).all()
     db_session.rollback()
     # 2024-05-01 00:30 +02:00 is 2024-04-30 22:30 UTC: still Q2 (bounds are UTC)

@@ -143,6 +143,7 @@ class TelemetryStore:
         self._counter_sources: dict[str, Callable[[], dict[str, int]]] = {}
         self._counter_last: dict[str, int] = {}
         self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
         self._conn: psycopg.Connection[Any] | None = None
         self._conn_url: str | None = None
         self._last_warning = 0.0
@@ -264,8 +265,23 @@ class TelemetryStore:
                 self._conn.close()
         self._conn = None
 
+    def close(self) -> None:
+        """Flush what is buffered, stop the flusher thread and close its connection.
+
+        For a process about to lose its database (shutdown, a test session dropping its
+        database): nothing is written afterwards, so no flush meets a vanished database.
+        Figures recorded after this stay in memory and are dropped."""
+        self._stop.set()
+        thread = self._thread
+        if thread is not None and thread.is_alive():
+            thread.join(FLUSH_SECONDS + 10)
+        self.flush(quiet=True)
+        with self._flush_lock:
+            self.dsn = None
+            self._drop_connection()
+
     def _ensure_thread(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
+        if self._stop.is_set() or (self._thread is not None and self._thread.is_alive()):
             return
         with self._lock:
             if self._thread is not None and self._thread.is_alive():
@@ -274,8 +290,7 @@ class TelemetryStore:
             self._thread.start()
 
     def _run(self) -> None:
-        while True:
-            time.sleep(FLUSH_SECONDS)
+        while not self._stop.wait(FLUSH_SECONDS):
             try:
                 self.flush()
             except Exception:  # the flusher must outlive any one bad batch

@@ -54,6 +54,8 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_unconfigure(config: pytest.Config) -> None:
     if hasattr(config, "workerinput"):
         return
+    if "db.telemetry_store" in sys.modules:  # its flusher would write into the dropped database
+        sys.modules["db.telemetry_store"].STORE.close()
     _admin_execute(
         f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{TEST_DB}'"
     )

@@ -26,6 +26,7 @@ async def running_api() -> AsyncIterator[str]:
 
     port = free_port()
     url = f"http://127.0.0.1:{port}"
+    saved = os.environ.get("PUBLIC_BASE_URL")
     os.environ["PUBLIC_BASE_URL"] = url
     get_settings.cache_clear()
     server = uvicorn.Server(
@@ -44,3 +45,8 @@ async def running_api() -> AsyncIterator[str]:
     finally:
         server.should_exit = True
         await asyncio.to_thread(thread.join, 10)
+        if saved is None:  # no later test may send Shoptet to a server that is gone
+            os.environ.pop("PUBLIC_BASE_URL", None)
+        else:
+            os.environ["PUBLIC_BASE_URL"] = saved
+        get_settings.cache_clear()

@@ -8,7 +8,7 @@ import contextlib
 import os
 import secrets
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,28 +26,45 @@ from workflows.queues import Queue
 HISTORIES = Path(__file__).resolve().parent.parent
 
 
-def point_app_at(sb: RunningSandbox, **extra: str) -> None:
-    """Make our Shoptet client and OAuth calls go to the sandbox (process settings)."""
-    os.environ["SHOPTET_API_URL"] = sb.url
-    os.environ["SHOPTET_PARTNER_URL"] = sb.url
-    os.environ.update(extra)
+SANDBOX_ENV = ("SHOPTET_API_URL", "SHOPTET_PARTNER_URL")
+
+
+@contextlib.contextmanager
+def point_app_at(sb: RunningSandbox, **extra: str) -> Iterator[None]:
+    """Make our Shoptet client and OAuth calls go to the sandbox (process settings) for the
+    block; the variables are put back after it, so no later test talks to a stopped sandbox."""
+    keys = (*SANDBOX_ENV, *extra)
+    saved = {key: os.environ.get(key) for key in keys}
+    os.environ.update(dict.fromkeys(SANDBOX_ENV, sb.url), **extra)
     get_settings.cache_clear()
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        get_settings.cache_clear()
 
 
 @asynccontextmanager
 async def app_sandbox(**knobs: Any) -> AsyncIterator[RunningSandbox]:
-    """A sandbox the app talks to; on exit the token workflows and sync schedules of shops
-    made meanwhile stop, so they cannot call the next test's sandbox."""
+    """A sandbox the app talks to; on exit every workflow and sync schedule of shops made
+    meanwhile stops, so none of them calls the next test's sandbox or occupies its workers."""
     began = await scalar("SELECT now()")
     async with running_sandbox(**knobs) as sb:
-        point_app_at(sb)
-        try:
-            yield sb
-        finally:
-            await _quiesce(began)
+        with point_app_at(sb):
+            try:
+                yield sb
+            finally:
+                await _quiesce(began)
 
 
 async def _quiesce(since: Any) -> None:
+    """Delete the sync schedules of the shops made since `since` and terminate their running
+    workflows: the token singleton, and whatever an install started (first snapshots, a sync
+    pass) that this test ran no worker for."""
     from temporalio.service import RPCError
 
     from api.services.sync import remove_sync
@@ -59,10 +76,21 @@ async def _quiesce(since: Any) -> None:
         shop_ids = (
             await session.execute(text("SELECT id FROM shops WHERE created_at >= :t"), {"t": since})
         ).scalars().all()
+        snapshot_ids = (
+            await session.execute(
+                text("SELECT workflow_id FROM snapshot_runs WHERE shop_id = ANY(:s)"), {"s": list(shop_ids)}
+            )
+        ).scalars().all()
     for shop_id in shop_ids:
         await remove_sync(client, shop_id)
-        with contextlib.suppress(RPCError):  # not running
-            await client.get_workflow_handle(token_workflow_id(shop_id)).terminate("test finished")
+    running: set[str] = {token_workflow_id(shop_id) for shop_id in shop_ids} | set(snapshot_ids)
+    if shop_ids:  # anything else started for these shops (a scheduled or nudged sync pass)
+        shops = " OR ".join(f"ShopId = {shop_id}" for shop_id in shop_ids)
+        query = f"ExecutionStatus = 'Running' AND ({shops})"
+        running |= {wf.id async for wf in client.list_workflows(query)}
+    for workflow_id in sorted(running):
+        with contextlib.suppress(RPCError):  # already closed
+            await client.get_workflow_handle(workflow_id).terminate("test finished")
 
 
 def new_eshop_id() -> int:

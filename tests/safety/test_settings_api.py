@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-import httpx
+from collections.abc import AsyncIterator
+from typing import Any
 
+import httpx
+import pytest
+
+from api.services.sync import remove_sync
 from db.app_settings import get_setting
 from db.engine import session_scope
+from infra.temporal import connect
 from tests.support import assert_problem, login
 
 
@@ -54,10 +60,19 @@ async def test_bad_values_are_a_422_problem_naming_each_key(
         assert await get_setting(session, "sync.interval_minutes") == interval
 
 
+@pytest.fixture
+async def scheduled_shop(make_shop, temporal_env) -> AsyncIterator[Any]:  # type: ignore[no-untyped-def]
+    """A shop whose sync schedules, made in Temporal when its interval changes, go with the test
+    (left behind they would start a sync of it every few minutes for the rest of the session)."""
+    shop = make_shop()
+    yield shop
+    await remove_sync(await connect(), shop.id)
+
+
 async def test_shop_settings_need_a_manager_to_change(
-    api: httpx.AsyncClient, make_user, make_shop
+    api: httpx.AsyncClient, make_user, make_shop, scheduled_shop
 ) -> None:  # type: ignore[no-untyped-def]
-    shop, other = make_shop(), make_shop()
+    shop, other = scheduled_shop, make_shop()
     viewer, vpw = make_user(shops={shop.id: "viewer"})
     manager, mpw = make_user(shops={shop.id: "manager"})
 

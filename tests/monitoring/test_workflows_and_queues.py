@@ -6,15 +6,18 @@ alert, schedules pause and trigger, and the monitoring workflows run on the app'
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from temporalio.client import Client, WorkflowHistory
+from temporalio.service import RPCError
 from temporalio.worker import Replayer, Worker
 
 from infra.temporal import connect, ensure_schedules
@@ -45,8 +48,41 @@ async def eventually(probe: Any, timeout: float = 15.0) -> Any:
         await asyncio.sleep(0.3)
 
 
-async def test_failed_run_is_listed_with_its_reason_and_retried(admin_api: httpx.AsyncClient, temporal_env: Any) -> None:
+@pytest.fixture
+async def own_namespace(temporal_env: Any) -> AsyncIterator[str]:
+    """A fresh Temporal namespace for the test, app included (TEMPORAL_NAMESPACE).
+
+    The failed-runs check counts every failed, timed-out or terminated run of the namespace in
+    the last hour; on the session's shared server that includes whatever earlier tests failed
+    or terminated, so only a namespace of the test's own makes "one failed run" a fact."""
+    from google.protobuf.duration_pb2 import Duration
+    from temporalio.api.workflowservice.v1 import RegisterNamespaceRequest
+
+    from db.config import get_settings
+    from infra.temporal import forget_clients
+
+    namespace = f"monitoring-{uuid.uuid4().hex[:8]}"
+    await temporal_env.client.workflow_service.register_namespace(
+        RegisterNamespaceRequest(namespace=namespace, workflow_execution_retention_period=Duration(seconds=86400))
+    )
+    saved = os.environ.get("TEMPORAL_NAMESPACE")
+    os.environ["TEMPORAL_NAMESPACE"] = namespace
+    get_settings.cache_clear()
+    forget_clients()
+    try:
+        yield namespace
+    finally:
+        if saved is None:
+            os.environ.pop("TEMPORAL_NAMESPACE", None)
+        else:
+            os.environ["TEMPORAL_NAMESPACE"] = saved
+        get_settings.cache_clear()
+        forget_clients()
+
+
+async def test_failed_run_is_listed_with_its_reason_and_retried(admin_api: httpx.AsyncClient, own_namespace: str) -> None:
     client = await connect()
+    assert client.namespace == own_namespace
     BROKEN["on"] = True
     workflow_id = f"ship:{uuid.uuid4().hex[:8]}"
     async with Worker(client, task_queue=TEST_QUEUE, workflows=[ShipOrderWorkflow], activities=[ship_parcel]):
@@ -153,7 +189,12 @@ async def test_schedules_show_last_and_next_run_and_pause_resume_trigger(admin_a
         assert_problem(await admin_api.post("/api/admin/monitoring/schedules/maint:backup/explode"), 422)
     finally:
         for schedule in mine:
-            await client.get_schedule_handle(schedule).delete()
+            handle = client.get_schedule_handle(schedule)
+            started = [a.action.workflow_id for a in (await handle.describe()).info.recent_actions]
+            await handle.delete()
+            for workflow_id in started:  # no worker polls here: the run would wait for the next test's
+                with contextlib.suppress(RPCError):  # already closed
+                    await client.get_workflow_handle(workflow_id).terminate("test over")
 
 
 async def test_monitoring_workflows_run_on_the_app_worker_and_replay(worker: Any, temporal_env: Any) -> None:

@@ -26,7 +26,7 @@ FAST = {"job_pending_ms": 20, "job_running_ms": 40, "webhook_retry_ms": 50}
 QUICK = RetryPolicy(backoff_base=0.01, backoff_max=0.05)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # stopped once this suite is done, not at the session's end
 async def sandbox_server() -> AsyncIterator[RunningSandbox]:
     async with running_sandbox(shops=[SHOP], **FAST) as sb:
         yield sb

@@ -28,6 +28,8 @@ async def shoptet_webhook(request: Request, session: SessionDep) -> JSONResponse
         return problem_response(intake.status, intake.title, intake.detail)
     if intake.event is not None and intake.event.status == "received":
         await webhooks.dispatch(session, await connect(), intake.event)
+    elif intake.event is not None and intake.event.status == "duplicate" and webhooks.synced_resource(intake.event):
+        await webhooks.nudge_again(session, await connect(), intake.event)
     return JSONResponse({"status": intake.title.lower(), "id": intake.event.id if intake.event else None})
 
 

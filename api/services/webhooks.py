@@ -169,6 +169,36 @@ async def dispatch(session: AsyncSession, client: Client, event: WebhookEvent) -
     await session.commit()
 
 
+def synced_resource(event: WebhookEvent) -> str | None:
+    """The resource whose sync this event nudges (None: not a sync event)."""
+    return SYNC_PREFIXES.get((event.event or "").split(":", 1)[0])
+
+
+async def nudge_again(session: AsyncSession, client: Client, event: WebhookEvent) -> None:
+    """A duplicate of an order/product/customer/stock notification still nudges its sync.
+
+    `eventCreated` has whole seconds, so two changes of one order within a second arrive as
+    identical bodies, indistinguishable from a redelivery. The pass the first one started may
+    have read the feed before the second change; without another nudge that change would wait
+    for the next scheduled pass. The schedule coalesces nudges (BUFFER_ONE), so a true
+    redelivery costs at most the one extra pass any notification may cause. The row stays
+    `duplicate`; its reason records the nudge."""
+    resource = synced_resource(event)
+    if resource is None or event.shop_id is None:
+        return
+    from api.services.sync import nudge_sync
+
+    try:
+        async with asyncio.timeout(DISPATCH_BUDGET):
+            await nudge_sync(client, event.shop_id, resource, reason=f"{event.event} (repeated)")
+        reason = f"already received; nudged {resource} sync again"
+    except Exception as exc:
+        log.warning("webhook %s (%s) repeated nudge failed: %s", event.id, event.event, exc)
+        reason = f"already received; nudge failed: {type(exc).__name__}: {exc}"[:2000]
+    await session.execute(update(WebhookEvent).where(WebhookEvent.id == event.id).values(reason=reason))
+    await session.commit()
+
+
 async def _dispatch(session: AsyncSession, client: Client, event: WebhookEvent) -> str:
     kind = (event.event or "").split(":", 1)[0]
     assert event.shop_id is not None

@@ -31,7 +31,7 @@ from tests.sync.harness import (
     workflow_ids,
 )
 from workflows.queues import Queue
-from workflows.sync import SyncReport, SyncRequest, SyncWorkflow
+from workflows.sync import SyncReport, SyncRequest, SyncWorkflow, sync_id
 
 pytestmark = pytest.mark.usefixtures("temporal_env")
 QUEUES = (Queue.TOKENS, Queue.SYNC)
@@ -167,6 +167,44 @@ async def test_order_life_reaches_postgres_by_webhooks_alone(live_api: str) -> N
             s=shop_id,
         )
         assert events >= 3
+
+
+async def test_a_repeated_order_notification_still_nudges_the_sync(api) -> None:  # type: ignore[no-untyped-def]
+    """`eventCreated` has whole seconds: two changes of one order within a second arrive as
+    identical bodies. The second is stored as a duplicate and must still nudge the sync, since
+    the pass the first started may already have read the feed (seen in the webhooks-only test)."""
+    import orjson
+    from sqlalchemy import update
+
+    from api.services.webhooks import signature
+    from db.models import Installation
+
+    key = "61d1175f54c47dd67df14c17002a17b2"
+    async with app_sandbox() as sb:  # no worker: the first nudge's pass stays running
+        ref = await installed_shop(sb, small_shop())
+        async with session_scope() as session:
+            await session.execute(update(Installation).where(Installation.shop_id == ref.shop_id).values(webhook_key=key))
+        await _schedules(ref.shop_id, timedelta(hours=1), paused=True)
+        body = orjson.dumps(
+            {"eshopId": ref.eshop_id, "event": "order:update", "eventCreated": "2026-11-28T10:00:00+0100",
+             "eventInstance": "2026000001"}
+        )
+        headers = {"Content-Type": "application/json", "Shoptet-Webhook-Signature": signature(key, body)}
+        first = await api.post("/api/webhooks/shoptet", content=body, headers=headers)
+        second = await api.post("/api/webhooks/shoptet", content=body, headers=headers)
+        assert (first.json()["status"], second.json()["status"]) == ("received", "duplicate")
+        reasons = await scalar(
+            "SELECT array_agg(status || ': ' || reason ORDER BY id) FROM webhook_events WHERE shop_id = :s",
+            s=ref.shop_id,
+        )
+        assert reasons == ["dispatched: nudged orders sync", "duplicate: already received; nudged orders sync again"]
+        client = await connect()
+        schedule = client.get_schedule_handle(sync_id(ref.shop_id, "orders"))
+
+        async def buffered() -> int:  # the second pass waits behind the first
+            return (await schedule.describe()).raw_description.info.buffer_size
+
+        await wait_until(buffered, timeout=10, what="a second pass buffered behind the first")
 
 
 async def test_reconciliation_loads_and_repairs(db_session, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -190,19 +190,29 @@ async def test_a_repeated_order_notification_still_nudges_the_sync(api) -> None:
              "eventInstance": "2026000001"}
         )
         headers = {"Content-Type": "application/json", "Shoptet-Webhook-Signature": signature(key, body)}
+        schedule = (await connect()).get_schedule_handle(sync_id(ref.shop_id, "orders"))
+
+        async def info() -> Any:
+            return (await schedule.describe()).raw_description.info
+
+        async def running() -> bool:
+            return bool((await info()).running_workflows)
+
         first = await api.post("/api/webhooks/shoptet", content=body, headers=headers)
+        assert first.json()["status"] == "received"
+        # the first pass is under way (a nudge processed together with the first one would
+        # simply be part of it: the pass starts after both changes)
+        await wait_until(running, timeout=10, what="the first pass running")
         second = await api.post("/api/webhooks/shoptet", content=body, headers=headers)
-        assert (first.json()["status"], second.json()["status"]) == ("received", "duplicate")
+        assert second.json()["status"] == "duplicate"
         reasons = await scalar(
             "SELECT array_agg(status || ': ' || reason ORDER BY id) FROM webhook_events WHERE shop_id = :s",
             s=ref.shop_id,
         )
         assert reasons == ["dispatched: nudged orders sync", "duplicate: already received; nudged orders sync again"]
-        client = await connect()
-        schedule = client.get_schedule_handle(sync_id(ref.shop_id, "orders"))
 
-        async def buffered() -> int:  # the second pass waits behind the first
-            return (await schedule.describe()).raw_description.info.buffer_size
+        async def buffered() -> int:  # a second pass waits behind the first
+            return (await info()).buffer_size
 
         await wait_until(buffered, timeout=10, what="a second pass buffered behind the first")
 

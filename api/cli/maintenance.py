@@ -144,7 +144,6 @@ def index_audit(
 ) -> None:
     """Slow statements, sequential scans on large tables, unused, duplicate and missing indexes."""
     from db.audit import run_audit
-
     from db.engine import session_scope
 
     async def _go() -> list[dict[str, Any]]:

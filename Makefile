@@ -52,7 +52,7 @@ migrate-check: $(VENV)/.installed-dev
 	$(PY) -m db.migrate_check
 
 test: $(VENV)/.installed-dev lint ui-test
-	$(VENV)/bin/pytest -q --ignore=tests/browser
+	$(VENV)/bin/pytest -q --ignore=tests/browser --durations=15
 	$(MAKE) browser-test
 
 # Benchmarks (each prints its figure as a ratio against a baseline measured in the same run)

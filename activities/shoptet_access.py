@@ -18,6 +18,7 @@ from activities.shoptet.client import ShoptetClient
 from db.config import get_settings
 from db.engine import session_scope
 from db.models import Installation
+from db.shared_pace import shop_pace
 from workflows.tokens import is_fresh
 
 # Callers treat a token as stale a minute before expiry; the token workflow hands out only
@@ -59,8 +60,12 @@ class ShopTokens:
 
 @asynccontextmanager
 async def shop_client(shop_id: int, *, max_concurrency: int = 3) -> AsyncIterator[ShoptetClient]:
+    """A client for one shop whose requests share the shop's pace with every other process."""
     client = ShoptetClient(
-        get_settings().shoptet_api_url, ShopTokens(shop_id), max_concurrency=max_concurrency
+        get_settings().shoptet_api_url,
+        ShopTokens(shop_id),
+        max_concurrency=max_concurrency,
+        shared=shop_pace(shop_id),
     )
     try:
         yield client

@@ -474,11 +474,41 @@ async def _upsert_levels(conn: psycopg.AsyncConnection[Any], rows: list[str]) ->
             return len(await cur.fetchall())
 
 
+async def _remove_vanished(
+    conn: psycopg.AsyncConnection[Any], shop_id: int, stock_id: int, codes: set[str]
+) -> int:
+    """Delete the stock's levels of variants Shoptet no longer lists (after a complete read)."""
+    async with conn.transaction():
+        cur = await conn.execute(
+            "DELETE FROM stock_levels WHERE shop_id = %s AND stock_id = %s "
+            "AND variant_code <> ALL(%s::text[])",
+            (shop_id, stock_id, sorted(codes)),
+        )
+        return cur.rowcount
+
+
+async def _remove_vanished_stocks(
+    conn: psycopg.AsyncConnection[Any], shop_id: int, stock_ids: list[int]
+) -> int:
+    """Delete stocks Shoptet no longer has, with their levels."""
+    async with conn.transaction():
+        cur = await conn.execute(
+            "DELETE FROM stock_levels WHERE shop_id = %s AND stock_id <> ALL(%s::int[])",
+            (shop_id, stock_ids),
+        )
+        await conn.execute(
+            "DELETE FROM stocks WHERE shop_id = %s AND stock_id <> ALL(%s::int[])",
+            (shop_id, stock_ids),
+        )
+        return cur.rowcount
+
+
 @activity.defn
 async def sync_stock(req: SyncRequest) -> PassResult:
-    """Stocks and every variant's amount per stock; only changed rows are written."""
+    """Stocks and every variant's amount per stock; only changed rows are written, and levels
+    of variants (or stocks) Shoptet no longer lists are removed once a stock was read whole."""
     conn = await raw_connection()
-    seen = upserted = rejected = 0
+    seen = upserted = rejected = deleted = 0
     try:
         async with shop_client(req.shop_id) as client:
             data = await client.get("/api/stocks")
@@ -493,13 +523,20 @@ async def sync_stock(req: SyncRequest) -> PassResult:
                         (req.shop_id, int(stock["id"]), str(stock.get("title") or stock["id"])[:200],
                          stock["id"] == default),
                     )
+            if stocks:  # an empty answer is more likely a fault than a shop without stocks
+                deleted += await _remove_vanished_stocks(
+                    conn, req.shop_id, [int(stock["id"]) for stock in stocks]
+                )
             for stock in stocks:
                 rows: list[str] = []
+                codes: set[str] = set()
                 async for supply in client.iter_list(
                     f"/api/stocks/{int(stock['id'])}/supplies", "supplies",
                     {"include": "changeTime"}, items_per_page=1000,
                 ):
                     seen += 1
+                    if isinstance(supply, dict) and isinstance(supply.get("code"), str):
+                        codes.add(supply["code"])  # a rejected row still exists in Shoptet
                     try:
                         rows.append(tsv(supply_row(supply, req.shop_id, int(stock["id"]))))
                     except f.BadLine as exc:
@@ -510,11 +547,12 @@ async def sync_stock(req: SyncRequest) -> PassResult:
                         rows = []
                         activity.heartbeat(seen)
                 upserted += await _upsert_levels(conn, rows)
+                deleted += await _remove_vanished(conn, req.shop_id, int(stock["id"]), codes)
     except (ShoptetError, NotInstalled) as exc:
         raise _failure(exc, "reading stock supplies") from exc
     finally:
         await conn.close()
-    return PassResult(seen=seen, upserted=upserted, rejected=rejected)
+    return PassResult(seen=seen, upserted=upserted, rejected=rejected, deleted=deleted)
 
 
 # -- daily reconciliation

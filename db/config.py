@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     shoptet_client_secret: SecretStr = Field(
         SecretStr("shopops-dev-secret"), alias="SHOPTET_CLIENT_SECRET"
     )
+    # requests in flight per shop across every process (Shoptet allows 3 per API token)
+    shoptet_max_in_flight: int = Field(3, ge=1, alias="SHOPTET_MAX_IN_FLIGHT")
     sandbox_host: str = Field("127.0.0.1", alias="SANDBOX_HOST")
     sandbox_port: int = Field(8900, alias="SANDBOX_PORT")
 

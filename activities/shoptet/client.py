@@ -15,6 +15,7 @@ import os
 import random
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,13 @@ from activities.shoptet.errors import (
     TransportError,
     error_from_response,
 )
-from activities.shoptet.ratelimit import RateGovernor, RetryPolicy, backoff_delay, parse_retry_after
+from activities.shoptet.ratelimit import (
+    RateGovernor,
+    RetryPolicy,
+    SharedPace,
+    backoff_delay,
+    parse_retry_after,
+)
 from activities.shoptet.redaction import install_log_redaction
 from activities.shoptet.tokens import TokenSource
 
@@ -56,8 +63,10 @@ class ShoptetClient:
         http: httpx.AsyncClient | None = None,
         max_concurrency: int = 3,
         policy: RetryPolicy | None = None,
+        shared: SharedPace | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.shared = shared  # the token's pace across processes; None keeps it per client
         self.tokens = token_source
         self.policy = policy or RetryPolicy()
         self.governor = RateGovernor(self.policy, max_concurrency)
@@ -120,7 +129,10 @@ class ShoptetClient:
                 wait = error.retry_after
                 if wait is None:  # the concurrency limit sends no Retry-After
                     wait = backoff_delay(min(rate_limited, 6), self.policy, self._rng) / 4
-                self.governor.pause(min(wait, self.policy.max_retry_after))
+                wait = min(wait, self.policy.max_retry_after)
+                self.governor.pause(wait)
+                if self.shared is not None:
+                    await self.shared.pause(wait)
                 log.info("429 on %s %s; waiting %.2f s (%s)", method, path, wait, error.message)
             elif error.retryable:
                 failures += 1
@@ -152,9 +164,11 @@ class ShoptetClient:
             "Content-Type": "application/json",
             "Accept": "application/json",
         }
-        async with self.governor.slot():
+        async with self.governor.slot(), self._shared_slot():
             # waiting inside the slot makes requests queued on the semaphore honour new pauses too
             await self.governor.wait_turn()
+            if self.shared is not None:
+                await self.shared.wait()
             started = time.monotonic()
             try:
                 response = await self._http.request(
@@ -163,7 +177,9 @@ class ShoptetClient:
             except httpx.TransportError as exc:
                 return TransportError(f"{type(exc).__name__}: {exc}", method=method, path=path)
         filling = response.headers.get("X-RateLimit-Bucket-Filling")
-        self.governor.observe(filling)
+        throttle = self.governor.observe(filling)
+        if throttle > 0 and self.shared is not None:
+            await self.shared.pause(throttle)
         request_id = response.headers.get("X-Request-ID")
         log.debug(
             "%s %s -> %s in %.0f ms (requestId %s, bucket %s)",
@@ -186,6 +202,9 @@ class ShoptetClient:
                 response.headers.get("Retry-After"), response.headers.get("Date")
             ),
         )
+
+    def _shared_slot(self) -> AbstractAsyncContextManager[None]:
+        return self.shared.slot() if self.shared is not None else nullcontext()
 
     @staticmethod
     def _data(response: httpx.Response, method: str, path: str) -> Any:

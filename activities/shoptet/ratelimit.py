@@ -1,6 +1,8 @@
 """Staying inside Shoptet's rate limits instead of fighting them.
 
-- at most `max_concurrency` requests in flight per client (Shoptet allows 3 per token);
+- at most `max_concurrency` requests in flight per client (Shoptet allows 3 per token), and,
+  when the client is given a `SharedPace`, at most that many across every process using the
+  same token (`db.shared_pace.RedisPace`);
 - after a 429 every request of the client waits out `Retry-After` (HTTP date, seconds or
   ISO datetime; a date is read relative to the response's `Date` so clock skew does not
   matter);
@@ -16,10 +18,11 @@ import asyncio
 import random
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
+from typing import Protocol
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,16 @@ def throttle_delay(filling: str | None, policy: RetryPolicy) -> float:
     current, capacity = parsed
     excess = current - policy.throttle_threshold * capacity
     return excess / policy.leak_per_second if excess > 0 else 0.0
+
+
+class SharedPace(Protocol):
+    """The pace of one token shared across processes: a slot cap and a common pause."""
+
+    def slot(self) -> AbstractAsyncContextManager[None]: ...
+
+    async def pause(self, seconds: float) -> None: ...
+
+    async def wait(self) -> float: ...
 
 
 class RateGovernor:

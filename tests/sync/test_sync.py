@@ -314,7 +314,17 @@ async def test_feed_pass_is_idempotent_and_stock_pass_fills_levels() -> None:
         assert stock.changes.seen == variants * 2 == stock.changes.upserted
         assert await scalar("SELECT count(*) FROM stock_levels WHERE shop_id = :s", s=ref.shop_id) == variants * 2
         assert await scalar("SELECT count(*) FROM stocks WHERE shop_id = :s", s=ref.shop_id) == 2
-        assert (await run("stock", "2")).changes.upserted == 0
+        # a variant and a whole stock that Shoptet no longer lists go on the next pass
+        stock_id = await scalar("SELECT min(stock_id) FROM stocks WHERE shop_id = :s", s=ref.shop_id)
+        await execute(
+            "INSERT INTO stock_levels (shop_id, stock_id, variant_code, amount) VALUES "
+            "(:s, :st, 'GONE-VARIANT', 5), (:s, 999, 'ANY', 1)", s=ref.shop_id, st=stock_id,
+        )
+        await execute("INSERT INTO stocks (shop_id, stock_id, title) VALUES (:s, 999, 'Closed')", s=ref.shop_id)
+        second_stock = await run("stock", "2")
+        assert (second_stock.changes.upserted, second_stock.changes.deleted) == (0, 2)
+        assert await scalar("SELECT count(*) FROM stock_levels WHERE shop_id = :s", s=ref.shop_id) == variants * 2
+        assert await scalar("SELECT count(*) FROM stocks WHERE shop_id = :s", s=ref.shop_id) == 2
         await save_history("sync", "stock", f"test-sync-{ref.shop_id}-stock-1")
         await save_history("sync", "orders_feed", f"test-sync-{ref.shop_id}-orders-1")
 

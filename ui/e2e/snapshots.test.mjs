@@ -36,20 +36,31 @@ async function startFromUi(page, resource) {
   await page.getByTestId("resource-picker").getByText(resource, { exact: true }).click();
   await page.getByTestId("start-snapshot-submit").click();
   await page.waitForURL(/\/snapshot-runs\/\d+$/, { timeout: 15_000 });
-  return Number(page.url().split("/").pop());
+  const runId = Number(page.url().split("/").pop());
+  await detailOf(page, runId).waitFor({ timeout: 15_000 });
+  return runId;
 }
 
-/** Polls the page (not the API) until the run shows one of `statuses`; returns the percents seen. */
-async function watchUntil(page, statuses, timeout) {
+/** The run's detail panel: the URL changes before React renders it, and until then the list
+ * (with a progress bar and status per row) is still on the page. */
+function detailOf(page, runId) {
+  return page.locator(`[data-testid="run-detail"][data-run-id="${runId}"]`);
+}
+
+/** Polls the page (not the API) until run `runId` shows one of `statuses`; returns the percents seen. */
+async function watchUntil(page, runId, statuses, timeout) {
   const seen = [];
   const deadline = Date.now() + timeout;
   for (;;) {
-    const state = await page.evaluate(() => ({
-      status: document.querySelector('[data-testid="run-status"]')?.getAttribute("data-status"),
-      percent: document.querySelector('[data-testid="run-progress"]')?.getAttribute("data-percent"),
-      text: document.querySelector('[data-testid="run-percent"]')?.textContent,
-      error: document.querySelector('[data-testid="run-error"]')?.textContent,
-    }));
+    const state = await page.evaluate((id) => {
+      const detail = document.querySelector(`[data-testid="run-detail"][data-run-id="${id}"]`);
+      return {
+        status: detail?.querySelector('[data-testid="run-status"]')?.getAttribute("data-status"),
+        percent: detail?.querySelector('[data-testid="run-progress"]')?.getAttribute("data-percent"),
+        text: detail?.querySelector('[data-testid="run-percent"]')?.textContent,
+        error: detail?.querySelector('[data-testid="run-error"]')?.textContent,
+      };
+    }, runId);
     if (state.percent && seen.at(-1) !== state.percent) seen.push(state.percent);
     if (statuses.includes(state.status)) return { ...state, seen };
     if (Date.now() > deadline) throw new Error(`run still ${state.status} at ${state.text} after ${timeout} ms`);
@@ -62,9 +73,9 @@ test("start a snapshot and watch the bar reach 100 %", { timeout: 200_000 }, asy
   if (reason) return t.skip(reason);
   const { page, requests, errors } = session;
   const runId = await startFromUi(page, "orders");
-  await page.getByTestId("run-progress").waitFor();
+  await detailOf(page, runId).getByTestId("run-progress").waitFor();
   await screenshot(page, "snapshot-run-started");
-  const end = await watchUntil(page, ["completed", "completed_with_rejects", "failed", "cancelled"], 180_000);
+  const end = await watchUntil(page, runId, ["completed", "completed_with_rejects", "failed", "cancelled"], 180_000);
   assert.match(end.status, /^completed/, `the run ended ${end.status}: ${end.error}`);
   assert.equal(end.percent, "100");
   assert.equal(end.text, "100%");
@@ -93,19 +104,20 @@ test("retry a failed run", { timeout: 200_000 }, async (t) => {
   let failedId;
   try {
     failedId = await startFromUi(page, "products");
-    const end = await watchUntil(page, ["failed", "completed", "completed_with_rejects", "cancelled"], 120_000);
+    const end = await watchUntil(page, failedId, ["failed", "completed", "completed_with_rejects", "cancelled"], 120_000);
     assert.equal(end.status, "failed", "the sandbox was told to fail the job");
   } finally {
     await setSandboxKnobs({ job_fail: false });
   }
-  await page.getByTestId("run-error").waitFor();
+  await detailOf(page, failedId).getByTestId("run-error").waitFor();
   await screenshot(page, "snapshot-run-failed");
   await page.getByTestId("retry-run").click();
   await page.waitForURL((url) => /\/snapshot-runs\/\d+$/.test(url.pathname) && !url.pathname.endsWith(`/${failedId}`), {
     timeout: 15_000,
   });
-  await page.getByText(`Retry of run ${failedId}`).first().waitFor();
-  const end = await watchUntil(page, ["completed", "completed_with_rejects", "failed", "cancelled"], 180_000);
+  const retryId = Number(page.url().split("/").pop());
+  await detailOf(page, retryId).getByText(`Retry of run ${failedId}`).first().waitFor();
+  const end = await watchUntil(page, retryId, ["completed", "completed_with_rejects", "failed", "cancelled"], 180_000);
   assert.match(end.status, /^completed/, `the retried run ended ${end.status}: ${end.error}`);
   assert.equal(end.percent, "100");
   await screenshot(page, "snapshot-run-retried");

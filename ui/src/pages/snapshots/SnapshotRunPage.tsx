@@ -65,7 +65,7 @@ function RunDetail({ run }: { run: SnapshotRun }) {
   const t = useT();
   const f = useFormat();
   return (
-    <Stack>
+    <Stack data-testid="run-detail" data-run-id={run.id}>
       <Group justify="space-between">
         <Group>
           <Title order={2}>{t("runs.detailTitle", { id: run.id })}</Title>

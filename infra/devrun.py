@@ -28,6 +28,7 @@ from db.config import ROOT, get_settings
 
 BIN = Path(sys.executable).parent
 DEMO_ESHOP_ID = 100001
+INSTALL_ATTEMPTS = 3
 DEMO_ADMIN = ("admin@shopops.local", os.environ.get("DEMO_PASSWORD", "shopops-demo"))
 DEMO_MERCHANT = ("merchant@shopops.local", os.environ.get("DEMO_PASSWORD", "shopops-demo"))
 
@@ -259,6 +260,22 @@ def _wait_healthy(sup: Supervisor, url: str, timeout: float = 90) -> None:
     raise Abort(f"{url} did not report healthy within {timeout:.0f} s: {last}")
 
 
+def _wait_worker(sup: Supervisor, env: dict[str, str], timeout: float = 90) -> None:
+    """Round-trip a SystemCheckWorkflow through the worker before the demo install: the install
+    must not race the worker's start, or Shoptet's 5-second budget runs out while its tasks wait.
+    (A child process, so the supervisor itself never loads the Temporal SDK.)"""
+    try:
+        check = subprocess.run(
+            [str(BIN / "shopops"), "jobs", "system-check"],
+            env={**os.environ, **env}, capture_output=True, text=True, timeout=timeout, check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        sup.check_alive()
+        raise Abort(f"the worker did not run a system check within {timeout:.0f} s") from exc
+    if check.returncode != 0:
+        raise Abort(f"the worker's system check failed:\n{check.stderr[-2000:]}")
+
+
 def setup_demo(api_url: str, sandbox_url: str) -> str:
     """Demo users, and the demo shop installed through the real OAuth install flow."""
     from sqlalchemy import select
@@ -268,12 +285,20 @@ def setup_demo(api_url: str, sandbox_url: str) -> str:
     from db.engine import sync_engine
     from db.models import Shop, ShopMembership
 
-    install = httpx.post(
-        f"{sandbox_url}/_sandbox/shops/{DEMO_ESHOP_ID}/install",
-        json={"install_url": f"{api_url}/api/shoptet/install"},
-        timeout=30,
-    )
-    outcome = install.json() if install.headers.get("content-type", "").startswith("application/json") else {}
+    outcome: dict[str, object] = {}
+    for attempt in range(1, INSTALL_ATTEMPTS + 1):
+        # installing again is harmless (every step converges), so a slow first try is retried
+        install = httpx.post(
+            f"{sandbox_url}/_sandbox/shops/{DEMO_ESHOP_ID}/install",
+            json={"install_url": f"{api_url}/api/shoptet/install"},
+            timeout=30,
+        )
+        is_json = install.headers.get("content-type", "").startswith("application/json")
+        outcome = install.json() if is_json else {"error": install.text}
+        if outcome.get("status") == "installed":
+            break
+        print(f"demo install attempt {attempt} failed: {outcome.get('error')}", flush=True)
+        time.sleep(2)
     with Session(sync_engine()) as session:
         ensure_user(session, DEMO_ADMIN[0], DEMO_ADMIN[1], role="admin", name="Ops admin")
         merchant = ensure_user(session, DEMO_MERCHANT[0], DEMO_MERCHANT[1], name="Demo merchant")
@@ -281,8 +306,8 @@ def setup_demo(api_url: str, sandbox_url: str) -> str:
         if shop_id is not None:
             session.merge(ShopMembership(user_id=merchant.id, shop_id=shop_id, role="owner"))
         session.commit()
-    if shop_id is None:
-        return f"demo shop NOT installed: {outcome or install.text}"
+    if shop_id is None or outcome.get("status") != "installed":
+        return f"demo shop NOT installed: {outcome.get('error') or outcome}"
     return f"demo shop {DEMO_ESHOP_ID} installed (shop id {shop_id}); its first snapshots are running"
 
 
@@ -314,6 +339,7 @@ def main() -> int:
         sup.start("worker", [shopops, "worker"], env)
         sup.start("api", [shopops, "api"], env)
         _wait_healthy(sup, f"{api_url}/api/health")
+        _wait_worker(sup, env)
         demo = setup_demo(api_url, sandbox_url)
         print(
             "\n"

@@ -266,7 +266,7 @@ def _wait_worker(sup: Supervisor, env: dict[str, str], timeout: float = 90) -> N
     (A child process, so the supervisor itself never loads the Temporal SDK.)"""
     try:
         check = subprocess.run(
-            [str(BIN / "shopops"), "jobs", "system-check"],
+            [str(BIN / "shopops"), "job", "system-check"],
             env={**os.environ, **env}, capture_output=True, text=True, timeout=timeout, check=False,
         )
     except subprocess.TimeoutExpired as exc:

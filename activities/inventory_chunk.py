@@ -137,6 +137,13 @@ def on_hand(stock: pd.DataFrame) -> pd.Series:
     return latest.set_index("variant_code")["stock"].astype(float)
 
 
+def units_on_order(on_order: pd.DataFrame) -> pd.Series:
+    """Units on open purchase orders per variant (inventory_sql.on_order)."""
+    if on_order.empty:
+        return pd.Series(dtype=float)
+    return on_order.groupby("variant_code")["on_order"].sum().astype(float)
+
+
 def primary_offers(offers: pd.DataFrame) -> pd.DataFrame:
     """Per variant the cheapest offer (then the shortest lead time): it sets the reorder point
     and EOQ; the purchase plan may still choose or split across the others."""
@@ -156,7 +163,11 @@ def _metrics(batch: BatchForecast, rows: ChunkRows, policy: ChunkPolicy) -> pd.D
     rop = pd.Series(np.asarray(policy_points.reorder_point, dtype=float), index=codes)
 
     stock = on_hand(rows.stock).reindex(codes)
-    position = stock.clip(lower=0).dropna()  # unknown stock: no order-by date, no need
+    ordered = units_on_order(rows.on_order).reindex(codes).fillna(0.0)
+    in_stock = stock.clip(lower=0).dropna()  # unknown stock: no order-by date, no need
+    # the stock position: on hand + units on open purchase orders; the order-by date is when
+    # the position (not just what is on the shelf) reaches the reorder point
+    position = in_stock + ordered.reindex(in_stock.index)
     mine = batch.forecasts[batch.forecasts["variant_id"].isin(position.index)]
     due = order_by(position, mine, rop).reindex(codes)
 
@@ -175,7 +186,21 @@ def _metrics(batch: BatchForecast, rows: ChunkRows, policy: ChunkPolicy) -> pd.D
             for j in range(len(codes))
         ]
     )
-    need = _needs(mine, position, rop, due, d, quantity, codes, policy)
+    # what to order as if nothing were on order, less what is: an open order that covers the
+    # need leaves none, a partial one leaves the rest
+    gross = _needs(
+        mine,
+        in_stock,
+        rop,
+        order_by(in_stock, mine, rop).reindex(codes),
+        d,
+        quantity,
+        codes,
+        policy,
+    )
+    last = pd.Period(policy.as_of, "D") + policy.order_window_days
+    due_now = np.array([not pd.isna(w) and w <= last for w in due], dtype=bool)
+    need = np.where(due_now, np.maximum(np.ceil(gross - ordered.to_numpy() - 1e-9), 0.0), 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         penalty = np.where(
             (d > 0) & np.isfinite(price),
@@ -201,6 +226,7 @@ def _metrics(batch: BatchForecast, rows: ChunkRows, policy: ChunkPolicy) -> pd.D
             "safety_stock": np.asarray(policy_points.safety_stock, dtype=float),
             "reorder_point": rop.to_numpy(),
             "on_hand": stock.to_numpy(dtype=float),
+            "on_order": ordered.to_numpy(dtype=float),
             "eoq": quantity,
             "order_by": [_day(p) for p in due],
             "need_quantity": need,
@@ -225,7 +251,7 @@ def _needs(
 ) -> np.ndarray:
     """Units to order now for variants due within the order window: enough to lift the stock
     position at the order-by date to the reorder point plus one order quantity (EOQ; without
-    one, the window's demand)."""
+    one, the window's demand). The caller nets out what is already on order."""
     last = pd.Period(policy.as_of, "D") + policy.order_window_days
     need = np.zeros(len(codes))
     used = forecasts.assign(used=forecasts.groupby("variant_id")["mean"].cumsum())

@@ -180,10 +180,9 @@ def _due_dates(
     lead_sd = orders["lead_time_sd"].to_numpy(dtype=float)
     lines = pd.RangeIndex(len(orders))
     rop = pd.Series(d * lead + z * np.sqrt(lead * sd**2 + d**2 * lead_sd**2), index=lines)
-    position = pd.Series(
-        need["on_hand"].fillna(0.0).clip(lower=0).reindex(orders["variant_id"]).to_numpy(),
-        index=lines,
-    )
+    on_order = need["on_order"] if "on_order" in need else pd.Series(0.0, index=need.index)
+    stock = need["on_hand"].fillna(0.0).clip(lower=0) + on_order.fillna(0.0)  # the position
+    position = pd.Series(stock.reindex(orders["variant_id"]).to_numpy(), index=lines)
     per_line = (
         pd.DataFrame({"line": lines, "variant_id": orders["variant_id"].to_numpy()})
         .merge(forecasts, on="variant_id")

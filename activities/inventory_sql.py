@@ -8,7 +8,7 @@ readers see each variant from the previous run or from this one, never half of e
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -45,6 +45,7 @@ METRIC_COLUMNS = (
     "safety_stock",
     "reorder_point",
     "on_hand",
+    "on_order",
     "eoq",
     "order_by",
     "need_quantity",
@@ -234,6 +235,22 @@ def offers(conn: psycopg.Connection, shop_id: int, codes: list[str]) -> pd.DataF
     )
 
 
+def on_order(conn: psycopg.Connection, shop_id: int, codes: list[str]) -> pd.DataFrame:
+    """Units on order per variant: the unreceived rest (quantity - received) of the lines of the
+    shop's open purchase orders, with the earliest expected arrival. One small row per variant
+    with something on order (the partial index on outstanding lines serves it)."""
+    rows = conn.execute(
+        "SELECT l.variant_code, sum(l.quantity - l.received_quantity)::float8, "
+        "min(coalesce(p.expected_at, p.ordered_at)) FROM purchase_order_lines l "
+        "JOIN purchase_orders p ON p.id = l.purchase_order_id "
+        "WHERE l.shop_id = %(shop)s AND l.variant_code = ANY(%(codes)s) "
+        "AND l.received_quantity < l.quantity AND p.shop_id = %(shop)s AND p.status = 'open' "
+        "GROUP BY l.variant_code",
+        {"shop": shop_id, "codes": codes},
+    ).fetchall()
+    return pd.DataFrame(rows, columns=["variant_code", "on_order", "expected_at"])
+
+
 def previous_forecasts(
     conn: psycopg.Connection, shop_id: int, codes: list[str], first: date, last: date
 ) -> pd.DataFrame:
@@ -303,7 +320,7 @@ def needs(conn: psycopg.Connection, shop_id: int, run_id: int) -> pd.DataFrame:
     rows = conn.execute(
         "SELECT m.variant_code, v.name, v.purchase_price::float8, m.need_quantity, "
         "m.mean_demand, m.sd_demand, m.stockout_penalty, m.order_by, m.on_hand::float8, "
-        "m.reorder_point, m.lead_time_days, m.lead_time_sd_days "
+        "m.reorder_point, m.lead_time_days, m.lead_time_sd_days, m.on_order::float8 "
         "FROM inventory_variant_metrics m LEFT JOIN variants v "
         "ON v.shop_id = m.shop_id AND v.code = m.variant_code "
         "WHERE m.shop_id = %(shop)s AND m.run_id = %(run)s AND m.need_quantity > 0 "
@@ -325,6 +342,7 @@ def needs(conn: psycopg.Connection, shop_id: int, run_id: int) -> pd.DataFrame:
             "reorder_point",
             "lead_time_days",
             "lead_time_sd_days",
+            "on_order",
         ],
     )
 
@@ -359,14 +377,17 @@ def update_run(conn: psycopg.Connection, run_id: int, values: dict[str, Any]) ->
 
 @dataclass(frozen=True)
 class ChunkRows:
-    """What one chunk reads: catalogue rows, daily sales, stock history, offers, and what
-    earlier runs forecast for the recent days."""
+    """What one chunk reads: catalogue rows, daily sales, stock history, offers, what earlier
+    runs forecast for the recent days, and the units on order (open purchase orders)."""
 
     variants: pd.DataFrame
     sales: pd.DataFrame
     stock: pd.DataFrame
     offers: pd.DataFrame
     previous: pd.DataFrame
+    on_order: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["variant_code", "on_order", "expected_at"])
+    )
 
 
 def read_chunk(
@@ -390,4 +411,5 @@ def read_chunk(
         stock=stock_rows(conn, shop_id, codes, first, last),
         offers=offers(conn, shop_id, codes),
         previous=previous_forecasts(conn, shop_id, codes, recent_from, last),
+        on_order=on_order(conn, shop_id, codes),
     )

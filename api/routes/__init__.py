@@ -38,4 +38,5 @@ ROUTERS: list[APIRouter] = [
     metrics.router,
     customers.router,
     inventory.router,
+    inventory.orders_router,
 ]

@@ -1,6 +1,7 @@
 """Inventory: purchase recommendations and their CSV export, one variant's forecast with its
 history, anomalies, forecast accuracy, the planning run's state, its track record, and running
-it now. Everything is scoped by the caller's shop."""
+it now; and the purchase orders placed (from recommendations or by hand), received and
+cancelled. Everything is scoped by the caller's shop."""
 
 from __future__ import annotations
 
@@ -8,17 +9,19 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Body, Path, Query
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from api.csv_export import csv_response
-from api.deps import ManagedShop, SessionDep, ShopOfCaller, TemporalDep
+from api.deps import CurrentCaller, ManagedShop, SessionDep, ShopOfCaller, TemporalDep
 from api.pagination import Page
-from api.services import inventory
+from api.problems import Problem
+from api.services import inventory, purchase_orders
 from api.services.shop_runs import StartedOut
 
 router = APIRouter(prefix="/api/shops/{shop_id}/inventory", tags=["inventory"])
+orders_router = APIRouter(prefix="/api/shops/{shop_id}/purchase-orders", tags=["inventory"])
 
 SupplierFilter = Annotated[int | None, Query(description="only this supplier's lines")]
 Limit = Annotated[int, Query(ge=1, le=500)]
@@ -43,6 +46,8 @@ class RecommendationOut(BaseModel):
     on_hand: Decimal | None
     reorder_point: float | None
     note: str | None
+    on_order: Decimal = Decimal(0)  # the variant's units on open purchase orders, now
+    purchase_order_id: int | None = None  # the open purchase order this line is on
 
 
 class HistoryPoint(BaseModel):
@@ -240,3 +245,151 @@ async def get_run(shop: ShopOfCaller, session: SessionDep) -> StateOut:
 async def run_now(shop: ManagedShop, temporal: TemporalDep) -> StartedOut:
     """Start the shop's planning now; while a run is going, that run is returned (started false)."""
     return StartedOut(**await inventory.start_run(temporal, shop.id))
+
+
+# --------------------------------------------------------------------------- purchase orders
+
+
+class OrderLineIn(BaseModel):
+    variant_code: str = Field(min_length=1, max_length=100)
+    quantity: Decimal = Field(gt=0, max_digits=14, decimal_places=3)
+    unit_price: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=4)
+
+
+class PurchaseOrderIn(BaseModel):
+    """Either `recommendation_ids` (one order per supplier from the latest plan's lines) or
+    `lines` (one order, optionally from `supplier_id`, due at `expected_at`)."""
+
+    recommendation_ids: list[int] | None = Field(default=None, min_length=1, max_length=1000)
+    supplier_id: int | None = Field(default=None, ge=1)
+    lines: list[OrderLineIn] | None = Field(default=None, min_length=1, max_length=1000)
+    expected_at: datetime | None = None
+    currency: str | None = Field(default=None, min_length=3, max_length=3)
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class ReceiveLineIn(BaseModel):
+    line_id: int
+    quantity: Decimal = Field(gt=0, max_digits=14, decimal_places=3)  # units received now
+
+
+class ReceiveIn(BaseModel):
+    lines: list[ReceiveLineIn] | None = Field(default=None, min_length=1)  # None: all the rest
+
+
+class PurchaseOrderLineOut(BaseModel):
+    id: int
+    variant_code: str
+    variant_name: str | None
+    quantity: Decimal
+    received_quantity: Decimal
+    unit_price: Decimal | None
+    recommendation_id: int | None
+
+
+class PurchaseOrderOut(BaseModel):
+    id: int
+    supplier_id: int | None
+    supplier_name: str | None
+    status: str  # open | received | cancelled
+    currency: str
+    note: str | None
+    created_by: int | None
+    ordered_at: datetime
+    expected_at: datetime | None
+    received_at: datetime | None
+    cancelled_at: datetime | None
+    lines: list[PurchaseOrderLineOut]
+    total_quantity: Decimal
+    received_quantity: Decimal
+    total_cost: Decimal  # quantity × unit price over the priced lines
+
+
+class CreatedOut(BaseModel):
+    items: list[PurchaseOrderOut]
+
+
+OrderId = Annotated[int, Path(ge=1)]
+
+
+@orders_router.post("", status_code=201)
+async def create_purchase_orders(
+    shop: ManagedShop, caller: CurrentCaller, session: SessionDep, body: PurchaseOrderIn
+) -> CreatedOut:
+    """From recommendations: one order per supplier (409 when a line is already on an open
+    order, 404 for lines not in the shop's latest plan); or one order of the given lines."""
+    if (body.recommendation_ids is None) == (body.lines is None):
+        raise Problem(
+            422,
+            "Invalid request",
+            "recommendation_ids: give either recommendation_ids or lines, not both or neither",
+        )
+    if body.recommendation_ids is not None:
+        if body.supplier_id is not None or body.expected_at is not None:
+            field = "supplier_id" if body.supplier_id is not None else "expected_at"
+            raise Problem(
+                422,
+                "Invalid request",
+                f"{field}: orders from recommendations take the recommendation's supplier "
+                "and lead time",
+            )
+        created = await purchase_orders.create_from_recommendations(
+            session, shop, caller.user.id, body.recommendation_ids, body.note
+        )
+    else:
+        assert body.lines is not None
+        created = [
+            await purchase_orders.create_manual(
+                session,
+                shop,
+                caller.user.id,
+                body.supplier_id,
+                [line.model_dump() for line in body.lines],
+                body.expected_at,
+                body.currency,
+                body.note,
+            )
+        ]
+    return CreatedOut(items=[PurchaseOrderOut(**o) for o in created])
+
+
+@orders_router.get("")
+async def list_purchase_orders(
+    shop: ShopOfCaller,
+    session: SessionDep,
+    status: Annotated[str | None, Query(description="open, received or cancelled")] = None,
+    supplier_id: SupplierFilter = None,
+    cursor: str | None = None,
+    limit: Limit = 50,
+) -> Page[PurchaseOrderOut]:
+    """Newest first, each with its lines and totals."""
+    page = await purchase_orders.orders_page(session, shop.id, status, supplier_id, cursor, limit)
+    return Page[PurchaseOrderOut](**page)
+
+
+@orders_router.get("/{order_id}")
+async def get_purchase_order(
+    shop: ShopOfCaller, session: SessionDep, order_id: OrderId
+) -> PurchaseOrderOut:
+    return PurchaseOrderOut(**await purchase_orders.get_order(session, shop.id, order_id))
+
+
+@orders_router.post("/{order_id}/receive")
+async def receive_purchase_order(
+    shop: ManagedShop,
+    session: SessionDep,
+    order_id: OrderId,
+    body: Annotated[ReceiveIn | None, Body()] = None,
+) -> PurchaseOrderOut:
+    """Book a delivery: per line the units received now, or without a body everything still
+    outstanding. 409 when the order is already received or cancelled."""
+    lines = None if body is None or body.lines is None else [x.model_dump() for x in body.lines]
+    return PurchaseOrderOut(**await purchase_orders.receive(session, shop.id, order_id, lines))
+
+
+@orders_router.post("/{order_id}/cancel")
+async def cancel_purchase_order(
+    shop: ManagedShop, session: SessionDep, order_id: OrderId
+) -> PurchaseOrderOut:
+    """409 when the order is already received or cancelled."""
+    return PurchaseOrderOut(**await purchase_orders.cancel(session, shop.id, order_id))

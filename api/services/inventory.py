@@ -111,17 +111,27 @@ async def recommendations_page(
     where, params = "", {"shop": shop_id, "limit": limit + 1, "supplier": supplier_id}
     after = cursor_id(cursor)
     if after is not None:
-        where += "AND id > :after "
+        where += "AND r.id > :after "
         params["after"] = after
     if supplier_id is not None:
-        where += "AND supplier_id = :supplier "
+        where += "AND r.supplier_id = :supplier "
+    # with each line, the variant's units on open purchase orders now, and the open order the
+    # line itself is on (a page's worth of index lookups on the outstanding lines)
     rows = (
         (
             await session.execute(
                 text(
-                    "SELECT * FROM inventory_recommendations WHERE shop_id = :shop "
+                    "SELECT r.*, coalesce(o.units, 0) AS on_order, po.id AS purchase_order_id "
+                    "FROM inventory_recommendations r LEFT JOIN LATERAL (SELECT "
+                    "sum(l.quantity - l.received_quantity) AS units FROM purchase_order_lines l "
+                    "JOIN purchase_orders p ON p.id = l.purchase_order_id AND p.status = 'open' "
+                    "WHERE l.shop_id = r.shop_id AND l.variant_code = r.variant_code "
+                    "AND l.received_quantity < l.quantity) o ON true LEFT JOIN LATERAL (SELECT "
+                    "p.id FROM purchase_order_lines l JOIN purchase_orders p ON p.id = "
+                    "l.purchase_order_id AND p.status = 'open' WHERE l.recommendation_id = r.id "
+                    "AND l.shop_id = r.shop_id LIMIT 1) po ON true WHERE r.shop_id = :shop "
                     + where
-                    + "ORDER BY id LIMIT :limit"
+                    + "ORDER BY r.id LIMIT :limit"
                 ),
                 params,
             )
@@ -129,7 +139,8 @@ async def recommendations_page(
         .mappings()
         .all()
     )
-    items = [{c: r[c] for c in ("id", *RECOMMENDATION_COLUMNS)} for r in rows[:limit]]
+    extra = ("id", *RECOMMENDATION_COLUMNS, "on_order", "purchase_order_id")
+    items = [{c: r[c] for c in extra} for r in rows[:limit]]
     return {"items": items, "next_cursor": next_id_cursor(rows, limit)}
 
 

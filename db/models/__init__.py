@@ -32,6 +32,8 @@ from db.models.inventory import (
     InventoryRecommendation,
     InventoryRun,
     InventoryVariantMetric,
+    PurchaseOrder,
+    PurchaseOrderLine,
     StockHistory,
 )
 from db.models.locks import LockFence
@@ -88,6 +90,8 @@ __all__ = [
     "PartitionMove",
     "Product",
     "ProductTranslation",
+    "PurchaseOrder",
+    "PurchaseOrderLine",
     "Shop",
     "ShopMembership",
     "SnapshotReject",

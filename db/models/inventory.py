@@ -1,6 +1,7 @@
 """What the nightly inventory planning stores: the stock history it records, and per shop the
 latest run's forecasts, per-variant accuracy and stock policy, purchase recommendations, the
-anomalies it found (kept, one row per variant, day and kind) and a report per run.
+anomalies it found (kept, one row per variant, day and kind) and a report per run; and the
+purchase orders the merchant placed, whose open lines the planning counts as stock on order.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    CheckConstraint,
     Date,
+    DateTime,
     Float,
     Index,
     Integer,
@@ -20,6 +23,7 @@ from sqlalchemy import (
     Text,
     text,
 )
+from sqlalchemy import ForeignKey as FK
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -117,6 +121,8 @@ class InventoryVariantMetric(Base):
     safety_stock: Mapped[float] = mapped_column(Float)
     reorder_point: Mapped[float] = mapped_column(Float)
     on_hand: Mapped[Decimal | None] = mapped_column(Numeric(14, 3))
+    # open purchase-order units not yet received; on hand + on order is the stock position
+    on_order: Mapped[Decimal] = mapped_column(Numeric(14, 3), server_default="0")
     eoq: Mapped[float | None] = mapped_column(Float)
     order_by: Mapped[date | None] = mapped_column(Date)
     need_quantity: Mapped[float] = mapped_column(Float, server_default="0")
@@ -186,3 +192,65 @@ class InventoryAnomaly(Base):
     unexplained: Mapped[float | None] = mapped_column(Float)
     detected_at: Mapped[datetime] = created_column()
     notified_at: Mapped[datetime | None]
+
+
+class PurchaseOrder(Base):
+    """A purchase the merchant placed with a supplier (or without one). While it is open, its
+    lines' unreceived units count as stock on order in the nightly planning."""
+
+    __tablename__ = "purchase_orders"
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'received', 'cancelled')", name="status"),
+        Index("ix_purchase_orders_shop_status", "shop_id", "status", "id"),
+        Index("ix_purchase_orders_shop_id", "shop_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    shop_id: Mapped[int] = mapped_column(shop_fk())
+    supplier_id: Mapped[int | None] = mapped_column(
+        FK("suppliers.id", ondelete="SET NULL"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(10), server_default="open")
+    currency: Mapped[str] = mapped_column(String(3), server_default="CZK")
+    note: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[int | None] = mapped_column(FK("users.id", ondelete="SET NULL"))
+    ordered_at: Mapped[datetime] = created_column()
+    # ordered_at + the supplier's lead time (the shop's lead_time_days setting without one)
+    expected_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class PurchaseOrderLine(Base):
+    """One variant of a purchase order: ordered and received units, and the agreed price.
+    `recommendation_id` is the recommendation it was created from (recommendations are replaced
+    by every run, so it is a reference, not a foreign key)."""
+
+    __tablename__ = "purchase_order_lines"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("received_quantity >= 0", name="received_not_negative"),
+        # the planning's on-order sum: outstanding lines of a shop's variants
+        Index(
+            "ix_purchase_order_lines_shop_variant",
+            "shop_id",
+            "variant_code",
+            postgresql_where=text("received_quantity < quantity"),
+        ),
+        Index(
+            "ix_purchase_order_lines_recommendation",
+            "recommendation_id",
+            postgresql_where=text("recommendation_id IS NOT NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    purchase_order_id: Mapped[int] = mapped_column(
+        FK("purchase_orders.id", ondelete="CASCADE"), index=True
+    )
+    shop_id: Mapped[int] = mapped_column(shop_fk())
+    variant_code: Mapped[str] = mapped_column(String(100))
+    quantity: Mapped[Decimal] = mapped_column(Numeric(14, 3))
+    received_quantity: Mapped[Decimal] = mapped_column(Numeric(14, 3), server_default="0")
+    unit_price: Mapped[Decimal | None] = mapped_column(Numeric(14, 4))
+    recommendation_id: Mapped[int | None] = mapped_column(BigInteger)

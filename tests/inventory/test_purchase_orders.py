@@ -1,0 +1,360 @@
+"""Purchase orders: created from recommendations (one per supplier, once however often the
+button is clicked) or by hand, listed, received and cancelled, scoped to the caller's shops;
+and the nightly planning netting their open lines out of what it recommends."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+import httpx
+import psycopg
+import pytest
+
+from tests.inventory.conftest import SeededShop, plan_now, rows, seed
+from tests.support import assert_problem, login
+
+
+@pytest.fixture(scope="module")
+async def planned(pg: psycopg.Connection) -> dict[str, object]:
+    """A planned shop the tests' managers run, and another shop none of them belongs to."""
+    shop = seed(pg, "Purchase order shop", variants=30, random_seed=5)
+    other = seed(pg, "Other purchase order shop", variants=10, random_seed=6)
+    await plan_now(shop.shop_id)
+    await plan_now(other.shop_id)
+    return {"shop": shop, "other": other}
+
+
+@pytest.fixture
+async def client(api: httpx.AsyncClient, make_user, planned) -> httpx.AsyncClient:  # type: ignore[no-untyped-def]
+    user, password = make_user(shops={planned["shop"].shop_id: "manager"})
+    await login(api, user.email, password)
+    return api
+
+
+def _shop(planned: dict[str, object], which: str = "shop") -> SeededShop:
+    return planned[which]  # type: ignore[return-value]
+
+
+def _url(planned: dict[str, object], which: str = "shop") -> str:
+    return f"/api/shops/{_shop(planned, which).shop_id}/purchase-orders"
+
+
+def _recommendations(pg: psycopg.Connection, shop_id: int) -> list[tuple]:  # type: ignore[type-arg]
+    """(id, variant_code, supplier_id, quantity, unit_price) of the shop's latest plan."""
+    return rows(
+        pg,
+        "SELECT id, variant_code, supplier_id, quantity, unit_price "
+        "FROM inventory_recommendations WHERE shop_id = %s ORDER BY id",
+        shop_id,
+    )
+
+
+def _not_ordered(pg: psycopg.Connection, shop_id: int) -> list[tuple]:  # type: ignore[type-arg]
+    ordered = {
+        r[0]
+        for r in rows(
+            pg,
+            "SELECT l.recommendation_id FROM purchase_order_lines l JOIN purchase_orders p "
+            "ON p.id = l.purchase_order_id AND p.status = 'open' WHERE l.shop_id = %s "
+            "AND l.recommendation_id IS NOT NULL",
+            shop_id,
+        )
+    }
+    return [r for r in _recommendations(pg, shop_id) if r[0] not in ordered]
+
+
+async def test_orders_from_recommendations_one_per_supplier(
+    client: httpx.AsyncClient, planned, pg: psycopg.Connection
+) -> None:  # type: ignore[no-untyped-def]
+    shop = _shop(planned)
+    free = _not_ordered(pg, shop.shop_id)
+    by_supplier: dict[int | None, list[tuple]] = defaultdict(list)  # type: ignore[type-arg]
+    for rec in free:
+        by_supplier[rec[2]].append(rec)
+    suppliers = [s for s in by_supplier if s is not None][:2]
+    assert len(suppliers) == 2, "the seeded plan buys from both suppliers"
+    picked = [r for s in suppliers for r in by_supplier[s][:2]]
+
+    response = await client.post(_url(planned), json={"recommendation_ids": [r[0] for r in picked]})
+    assert response.status_code == 201, response.text
+    orders = response.json()["items"]
+    assert sorted(o["supplier_id"] for o in orders) == sorted(suppliers)
+    for order in orders:
+        assert order["status"] == "open"
+        mine = [r for r in picked if r[2] == order["supplier_id"]]
+        assert sorted(
+            (line["recommendation_id"], line["variant_code"], Decimal(line["quantity"]))
+            for line in order["lines"]
+        ) == sorted((r[0], r[1], r[3]) for r in mine)
+        assert {Decimal(line["unit_price"]) for line in order["lines"]} == {r[4] for r in mine}
+        assert Decimal(order["total_cost"]) == sum(r[3] * r[4] for r in mine).quantize(
+            Decimal("0.01")
+        )
+        [(lead,)] = rows(
+            pg, "SELECT lead_time_days FROM suppliers WHERE id = %s", order["supplier_id"]
+        )
+        due = datetime.fromisoformat(order["expected_at"]) - datetime.fromisoformat(
+            order["ordered_at"]
+        )
+        assert abs(due - timedelta(days=float(lead))) < timedelta(minutes=1)
+
+    listed = (await client.get(_url(planned), params={"status": "open"})).json()["items"]
+    assert {o["id"] for o in orders} <= {o["id"] for o in listed}
+    recs = (
+        await client.get(
+            f"/api/shops/{shop.shop_id}/inventory/recommendations", params={"limit": 500}
+        )
+    ).json()["items"]
+    on = {r["id"]: r for r in recs}
+    for order in orders:
+        for line in order["lines"]:
+            rec = on[line["recommendation_id"]]
+            assert rec["purchase_order_id"] == order["id"]
+            assert Decimal(rec["on_order"]) >= Decimal(line["quantity"])
+    # ordering them again is a conflict, naming the lines
+    again = assert_problem(
+        await client.post(_url(planned), json={"recommendation_ids": [picked[0][0]]}), 409
+    )
+    assert again["recommendation_ids"] == [picked[0][0]]
+
+
+async def test_a_double_click_orders_once(
+    client: httpx.AsyncClient, planned, pg: psycopg.Connection
+) -> None:  # type: ignore[no-untyped-def]
+    shop = _shop(planned)
+    ids = [r[0] for r in _not_ordered(pg, shop.shop_id)[:3]]
+    assert len(ids) == 3
+    body = {"recommendation_ids": ids}
+    answers = await asyncio.gather(*(client.post(_url(planned), json=body) for _ in range(3)))
+    assert sorted(a.status_code for a in answers) == [201, 409, 409], [a.text for a in answers]
+    lines = rows(
+        pg,
+        "SELECT l.recommendation_id, count(*) FROM purchase_order_lines l JOIN purchase_orders p "
+        "ON p.id = l.purchase_order_id WHERE p.shop_id = %s AND l.recommendation_id = ANY(%s) "
+        "GROUP BY 1",
+        shop.shop_id,
+        ids,
+    )
+    assert sorted(lines) == [(i, 1) for i in sorted(ids)]
+
+
+async def test_another_shops_orders_and_lines_are_not_found(
+    client: httpx.AsyncClient, planned, pg: psycopg.Connection
+) -> None:  # type: ignore[no-untyped-def]
+    other = _shop(planned, "other")
+    theirs = _recommendations(pg, other.shop_id)[0][0]
+    # their recommendation through my shop
+    body = assert_problem(
+        await client.post(_url(planned), json={"recommendation_ids": [theirs]}), 404
+    )
+    assert body["recommendation_ids"] == [theirs]
+    # their shop's paths
+    assert_problem(await client.get(_url(planned, "other")), 404)
+    assert_problem(
+        await client.post(_url(planned, "other"), json={"recommendation_ids": [theirs]}), 404
+    )
+    # their supplier, and their order, through my shop
+    [(supplier,)] = rows(pg, "SELECT min(id) FROM suppliers WHERE shop_id = %s", other.shop_id)
+    line = {"variant_code": _shop(planned).sim.codes[0], "quantity": "1"}
+    assert_problem(
+        await client.post(_url(planned), json={"supplier_id": supplier, "lines": [line]}), 404
+    )
+    [(order,)] = rows(
+        pg,
+        "INSERT INTO purchase_orders (shop_id) VALUES (%s) RETURNING id",
+        other.shop_id,
+    )
+    for action in ("receive", "cancel"):
+        assert_problem(await client.post(f"{_url(planned)}/{order}/{action}"), 404)
+    assert_problem(await client.get(f"{_url(planned)}/{order}"), 404)
+    [(status,)] = rows(pg, "SELECT status FROM purchase_orders WHERE id = %s", order)
+    assert status == "open"
+
+
+async def test_bad_input_is_a_422_naming_the_field(client: httpx.AsyncClient, planned) -> None:  # type: ignore[no-untyped-def]
+    url, code = _url(planned), _shop(planned).sim.codes[0]
+    cases = [
+        ({"lines": [{"variant_code": code, "quantity": "0"}]}, "lines.0.quantity"),
+        ({"lines": [{"variant_code": code, "quantity": "-2"}]}, "lines.0.quantity"),
+        ({"lines": [{"variant_code": code, "quantity": "1", "unit_price": "-1"}]}, "unit_price"),
+        ({"lines": [{"variant_code": "NO-SUCH", "quantity": "1"}]}, "lines.0.variant_code"),
+        ({"lines": []}, "lines"),
+        ({"recommendation_ids": []}, "recommendation_ids"),
+        ({"recommendation_ids": ["x"]}, "recommendation_ids.0"),
+        ({}, "recommendation_ids"),
+        (
+            {"recommendation_ids": [1], "lines": [{"variant_code": code, "quantity": "1"}]},
+            "recommendation_ids",
+        ),
+        ({"recommendation_ids": [1], "supplier_id": 1}, "supplier_id"),
+    ]
+    for body, field in cases:
+        problem = assert_problem(await client.post(url, json=body), 422)
+        assert field in str(problem["detail"]), (body, problem)
+    problem = assert_problem(await client.get(url, params={"status": "lost"}), 422)
+    assert "status" in str(problem["detail"])
+
+
+async def test_receive_partly_then_fully_cancel_and_closed_orders_conflict(
+    client: httpx.AsyncClient, planned, pg: psycopg.Connection
+) -> None:  # type: ignore[no-untyped-def]
+    shop = _shop(planned)
+    a, b = shop.sim.codes[1], shop.sim.codes[2]
+    created = await client.post(
+        _url(planned),
+        json={
+            "lines": [
+                {"variant_code": a, "quantity": "10", "unit_price": "2.5"},
+                {"variant_code": b, "quantity": "4"},
+            ],
+            "note": "phone order",
+        },
+    )
+    assert created.status_code == 201, created.text
+    order = created.json()["items"][0]
+    assert order["supplier_id"] is None and order["total_cost"] == "25.00"
+    # no supplier: due the shop's default lead time (7 days) after ordering
+    due = datetime.fromisoformat(order["expected_at"]) - datetime.fromisoformat(order["ordered_at"])
+    assert abs(due - timedelta(days=7)) < timedelta(minutes=1)
+    first, _ = order["lines"]
+    url = f"{_url(planned)}/{order['id']}"
+
+    too_much = await client.post(
+        f"{url}/receive", json={"lines": [{"line_id": first["id"], "quantity": "11"}]}
+    )
+    assert "lines.0.quantity" in str(assert_problem(too_much, 422)["detail"])
+    part = await client.post(
+        f"{url}/receive", json={"lines": [{"line_id": first["id"], "quantity": "6"}]}
+    )
+    assert part.status_code == 200, part.text
+    assert part.json()["status"] == "open"
+    assert [Decimal(x["received_quantity"]) for x in part.json()["lines"]] == [6, 0]
+    [(on_order,)] = rows(
+        pg,
+        "SELECT sum(quantity - received_quantity) FROM purchase_order_lines "
+        "WHERE purchase_order_id = %s",
+        order["id"],
+    )
+    assert on_order == Decimal(8)
+    rest = await client.post(f"{url}/receive")  # no body: everything still outstanding
+    assert rest.status_code == 200, rest.text
+    done = rest.json()
+    assert done["status"] == "received" and done["received_at"]
+    assert [Decimal(x["received_quantity"]) for x in done["lines"]] == [10, 4]
+    for action in ("receive", "cancel"):
+        body = assert_problem(await client.post(f"{url}/{action}"), 409)
+        assert body["status"] == 409 and "received" in str(body["detail"])
+
+    other = (
+        await client.post(_url(planned), json={"lines": [{"variant_code": a, "quantity": "3"}]})
+    ).json()["items"][0]
+    cancelled = await client.post(f"{_url(planned)}/{other['id']}/cancel")
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    assert cancelled.json()["cancelled_at"]
+    assert_problem(await client.post(f"{_url(planned)}/{other['id']}/cancel"), 409)
+    assert_problem(await client.post(f"{_url(planned)}/{other['id']}/receive"), 409)
+    listed = (await client.get(_url(planned), params={"status": "cancelled"})).json()["items"]
+    assert other["id"] in [o["id"] for o in listed] and order["id"] not in [o["id"] for o in listed]
+
+
+async def test_orders_page_by_keyset(client: httpx.AsyncClient, planned) -> None:  # type: ignore[no-untyped-def]
+    code = _shop(planned).sim.codes[3]
+    for _ in range(3):
+        response = await client.post(
+            _url(planned), json={"lines": [{"variant_code": code, "quantity": "1"}]}
+        )
+        assert response.status_code == 201
+    seen, cursor = [], None
+    while True:
+        params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        page = (await client.get(_url(planned), params=params)).json()
+        seen += [o["id"] for o in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert len(seen) >= 3 and seen == sorted(set(seen), reverse=True)
+
+
+async def test_viewers_cannot_order(api: httpx.AsyncClient, make_user, planned) -> None:  # type: ignore[no-untyped-def]
+    user, password = make_user(shops={planned["shop"].shop_id: "viewer"})
+    await login(api, user.email, password)
+    code = _shop(planned).sim.codes[0]
+    line = {"variant_code": code, "quantity": "1"}
+    assert_problem(await api.post(_url(planned), json={"lines": [line]}), 403)
+    assert (await api.get(_url(planned))).status_code == 200
+
+
+def _needs(pg: psycopg.Connection, shop_id: int) -> dict[str, tuple[float, float]]:
+    """need_quantity and on_order per variant after the latest run."""
+    return {
+        code: (float(need), float(on_order))
+        for code, need, on_order in rows(
+            pg,
+            "SELECT variant_code, need_quantity, on_order FROM inventory_variant_metrics "
+            "WHERE shop_id = %s",
+            shop_id,
+        )
+    }
+
+
+def _recommended(pg: psycopg.Connection, shop_id: int) -> dict[str, Decimal]:
+    found: dict[str, Decimal] = defaultdict(Decimal)
+    for code, quantity in rows(
+        pg,
+        "SELECT variant_code, quantity FROM inventory_recommendations WHERE shop_id = %s",
+        shop_id,
+    ):
+        found[code] += quantity
+    return found
+
+
+async def test_open_orders_are_netted_out_of_the_next_plan(
+    api: httpx.AsyncClient, make_user, pg: psycopg.Connection
+) -> None:  # type: ignore[no-untyped-def]
+    shop = seed(pg, "Netting shop", variants=30, random_seed=7)
+    await plan_now(shop.shop_id)
+    before = _needs(pg, shop.shop_id)
+    recommended = _recommended(pg, shop.shop_id)
+    needy = sorted((code for code, (need, _) in before.items() if need >= 4), key=before.get)
+    assert len(needy) >= 3, before
+    covered, partial, untouched = needy[-1], needy[-2], needy[:-2]
+    half = int(before[partial][0] // 2)
+
+    user, password = make_user(shops={shop.shop_id: "manager"})
+    await login(api, user.email, password)
+    url = f"/api/shops/{shop.shop_id}/purchase-orders"
+    ids = [
+        r[0]
+        for r in _recommendations(pg, shop.shop_id)
+        if r[1] == covered  # the whole recommendation: at least the need
+    ]
+    assert ids and recommended[covered] >= Decimal(before[covered][0])
+    assert (await api.post(url, json={"recommendation_ids": ids})).status_code == 201
+    manual = {"lines": [{"variant_code": partial, "quantity": str(half)}]}
+    assert (await api.post(url, json=manual)).status_code == 201
+
+    await plan_now(shop.shop_id)
+    after = _needs(pg, shop.shop_id)
+    again = _recommended(pg, shop.shop_id)
+    assert after[covered] == (0.0, float(recommended[covered]))
+    assert covered not in again
+    assert after[partial] == (before[partial][0] - half, float(half))
+    assert 0 < again[partial] < recommended[partial]
+    assert again[partial] >= Decimal(before[partial][0] - half)
+    # the variants nothing is on order for are planned as before
+    assert {c: after[c] for c in untouched} == {c: before[c] for c in untouched}
+
+    # a cancelled order is no longer on order: the need comes back
+    [(order,)] = rows(
+        pg,
+        "SELECT p.id FROM purchase_orders p JOIN purchase_order_lines l "
+        "ON l.purchase_order_id = p.id WHERE p.shop_id = %s AND l.variant_code = %s",
+        shop.shop_id,
+        partial,
+    )
+    assert (await api.post(f"{url}/{order}/cancel")).status_code == 200
+    await plan_now(shop.shop_id)
+    assert _needs(pg, shop.shop_id)[partial] == before[partial]

@@ -1,4 +1,5 @@
-/** Inventory planning: purchase recommendations, a variant's forecast, anomalies, accuracy, the run. */
+/** Inventory planning: purchase recommendations, a variant's forecast, anomalies, accuracy, the run,
+ * and the purchase orders placed from the recommendations. */
 
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 
@@ -26,6 +27,10 @@ export type Recommendation = {
   on_hand: string | null;
   reorder_point: number | null;
   note: string | null;
+  /** The variant's units on open purchase orders now. */
+  on_order?: string;
+  /** The open purchase order this line is on, if it was ordered. */
+  purchase_order_id?: number | null;
 };
 
 export type VariantAccuracy = {
@@ -216,5 +221,84 @@ export function useRunInventory(shopId: number) {
     onSuccess: () => {
       void client.invalidateQueries({ queryKey: keys.inventory.run(shopId) });
     },
+  });
+}
+
+export const PURCHASE_ORDER_STATUSES = ["open", "received", "cancelled"] as const;
+export type PurchaseOrderStatus = (typeof PURCHASE_ORDER_STATUSES)[number];
+export type PurchaseOrderLine = {
+  id: number;
+  variant_code: string;
+  variant_name: string | null;
+  quantity: string;
+  received_quantity: string;
+  unit_price: string | null;
+  recommendation_id: number | null;
+};
+export type PurchaseOrder = {
+  id: number;
+  supplier_id: number | null;
+  supplier_name: string | null;
+  status: PurchaseOrderStatus;
+  currency: string;
+  note: string | null;
+  created_by: number | null;
+  ordered_at: string;
+  expected_at: string | null;
+  received_at: string | null;
+  cancelled_at: string | null;
+  lines: PurchaseOrderLine[];
+  total_quantity: string;
+  received_quantity: string;
+  total_cost: string;
+};
+
+function ordersBase(shopId: number): string {
+  return `/api/shops/${shopId}/purchase-orders`;
+}
+
+export function usePurchaseOrders(shopId: number, status: PurchaseOrderStatus | undefined) {
+  const query = useInfiniteQuery({
+    queryKey: keys.inventory.purchaseOrders(shopId, status),
+    queryFn: ({ pageParam, signal }) =>
+      apiFetch<Page<PurchaseOrder>>(ordersBase(shopId), {
+        params: { status, cursor: pageParam, limit: 50 },
+        signal,
+      }),
+    initialPageParam: firstCursor,
+    getNextPageParam: nextCursor,
+  });
+  return { ...query, items: flatItems(query.data) };
+}
+
+/** Orders and the recommendations' "on order" change together: refresh both. */
+function useInvalidateOrders(shopId: number) {
+  const client = useQueryClient();
+  return () => {
+    void client.invalidateQueries({ queryKey: keys.inventory.purchaseOrders(shopId) });
+    void client.invalidateQueries({ queryKey: keys.inventory.recommendations(shopId) });
+  };
+}
+
+/** One purchase order per supplier from the selected recommendation lines. */
+export function useCreatePurchaseOrders(shopId: number) {
+  const invalidate = useInvalidateOrders(shopId);
+  return useMutation({
+    mutationFn: (recommendationIds: number[]) =>
+      apiFetch<{ items: PurchaseOrder[] }>(ordersBase(shopId), {
+        method: "POST",
+        body: { recommendation_ids: recommendationIds },
+      }),
+    onSettled: invalidate,
+  });
+}
+
+/** Receive everything still outstanding on an order, or cancel it. */
+export function usePurchaseOrderAction(shopId: number) {
+  const invalidate = useInvalidateOrders(shopId);
+  return useMutation({
+    mutationFn: ({ id, action }: { id: number; action: "receive" | "cancel" }) =>
+      apiFetch<PurchaseOrder>(`${ordersBase(shopId)}/${id}/${action}`, { method: "POST" }),
+    onSettled: invalidate,
   });
 }

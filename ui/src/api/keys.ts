@@ -1,7 +1,7 @@
 /** Every query key of the app, from one factory, so invalidation can name a whole resource. */
 
 import type { AtRiskFilters } from "./customers";
-import type { AnomalyFilters } from "./inventory";
+import type { AnomalyFilters, PurchaseOrderStatus } from "./inventory";
 import type { OrderFilters, RunStatus, SnapshotResource, WebhookStatus } from "./types";
 
 export type RunFilters = { status?: RunStatus; resource?: SnapshotResource };
@@ -45,6 +45,8 @@ export const keys = {
     forecast: (shopId: number, code: string) => ["inventory", shopId, "forecast", code] as const,
     anomalies: (shopId: number, filters: AnomalyFilters) => ["inventory", shopId, "anomalies", filters] as const,
     accuracy: (shopId: number) => ["inventory", shopId, "accuracy"] as const,
+    purchaseOrders: (shopId: number, status?: PurchaseOrderStatus) =>
+      ["inventory", shopId, "purchase-orders", ...(status ? [{ status }] : [])] as const,
   },
   settings: {
     app: () => ["settings", "app"] as const,

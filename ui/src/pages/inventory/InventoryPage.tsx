@@ -4,7 +4,13 @@
 import { Alert, Button, Group, Stack, Tabs, Text, TextInput, Title } from "@mantine/core";
 import { useState } from "react";
 
-import { useInventoryRun, useRunInventory, useVariantForecast, type InventoryState } from "../../api/inventory";
+import {
+  PURCHASE_ORDER_STATUSES,
+  useInventoryRun,
+  useRunInventory,
+  useVariantForecast,
+  type InventoryState,
+} from "../../api/inventory";
 import { EmptyState, QueryState } from "../../components/QueryState";
 import { RunningAlert } from "../../components/RunningAlert";
 import { RunNowButton } from "../../components/RunNowButton";
@@ -15,9 +21,10 @@ import { AccuracyTable } from "./AccuracyTable";
 import { AnomaliesList } from "./AnomaliesList";
 import { ForecastChart, VariantFacts } from "./ForecastChart";
 import { useInventoryT, type InventoryMessageKey } from "./messages";
+import { PurchaseOrdersList } from "./PurchaseOrdersList";
 import { RecommendationsTable } from "./RecommendationsTable";
 
-const TABS = ["recommendations", "forecast", "anomalies", "accuracy"] as const;
+const TABS = ["recommendations", "orders", "forecast", "anomalies", "accuracy"] as const;
 type Tab = (typeof TABS)[number];
 
 function phaseLabel(t: ReturnType<typeof useInventoryT>, phase: string | undefined): string {
@@ -134,6 +141,7 @@ export function InventoryPage() {
   const tab: Tab = TABS.find((name) => name === params.get("tab")) ?? "recommendations";
   const run = useInventoryRun(shop.id);
   const open = (code: string) => update({ tab: "forecast", variant: code });
+  const orderStatus = PURCHASE_ORDER_STATUSES.find((name) => name === params.get("po")) ?? "open";
 
   return (
     <Stack>
@@ -149,12 +157,21 @@ export function InventoryPage() {
       >
         <Tabs.List>
           <Tabs.Tab value="recommendations">{t("tabRecommendations")}</Tabs.Tab>
+          <Tabs.Tab value="orders">{t("tabPurchaseOrders")}</Tabs.Tab>
           <Tabs.Tab value="forecast">{t("tabForecast")}</Tabs.Tab>
           <Tabs.Tab value="anomalies">{t("tabAnomalies")}</Tabs.Tab>
           <Tabs.Tab value="accuracy">{t("tabAccuracy")}</Tabs.Tab>
         </Tabs.List>
         <Tabs.Panel value="recommendations" pt="md">
-          <RecommendationsTable shopId={shop.id} onOpen={open} />
+          <RecommendationsTable shopId={shop.id} onOpen={open} canOrder={canManage} />
+        </Tabs.Panel>
+        <Tabs.Panel value="orders" pt="md">
+          <PurchaseOrdersList
+            shopId={shop.id}
+            status={orderStatus}
+            onStatus={(value) => update({ po: value === "open" ? null : value })}
+            canManage={canManage}
+          />
         </Tabs.Panel>
         <Tabs.Panel value="forecast" pt="md">
           <ForecastPanel

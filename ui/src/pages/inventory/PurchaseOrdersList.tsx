@@ -1,0 +1,134 @@
+/** Purchase orders placed from the recommendations (or by hand), open ones first: supplier,
+ * ordered and expected dates, lines and total; managers receive everything still outstanding or
+ * cancel the order. Their open lines count as stock on order in the next night's planning. */
+
+import { Badge, Button, Group, SegmentedControl, Stack, Table, Text } from "@mantine/core";
+
+import {
+  PURCHASE_ORDER_STATUSES,
+  usePurchaseOrderAction,
+  usePurchaseOrders,
+  type PurchaseOrder,
+  type PurchaseOrderStatus,
+} from "../../api/inventory";
+import { LoadMore } from "../../components/LoadMore";
+import { ErrorNotice, QueryState } from "../../components/QueryState";
+import { useFormat } from "../../i18n/locale";
+import { useInventoryT, type InventoryMessageKey } from "./messages";
+
+const STATUS_COLOR: Record<PurchaseOrderStatus, string> = { open: "blue", received: "teal", cancelled: "gray" };
+
+function Lines({ order }: { order: PurchaseOrder }) {
+  const f = useFormat();
+  return (
+    <Stack gap={0}>
+      {order.lines.map((line) => (
+        <Text key={line.id} size="sm">
+          {line.variant_code} × {f.number(line.quantity)}
+          {Number(line.received_quantity) > 0 && (
+            <Text span size="xs" c="dimmed">
+              {" "}
+              ({f.number(line.received_quantity)} ✓)
+            </Text>
+          )}
+        </Text>
+      ))}
+    </Stack>
+  );
+}
+
+export function PurchaseOrdersList({
+  shopId,
+  status,
+  onStatus,
+  canManage,
+}: {
+  shopId: number;
+  status: PurchaseOrderStatus;
+  onStatus: (status: PurchaseOrderStatus) => void;
+  canManage: boolean;
+}) {
+  const t = useInventoryT();
+  const f = useFormat();
+  const list = usePurchaseOrders(shopId, status);
+  const action = usePurchaseOrderAction(shopId);
+  const busy = (id: number, name: "receive" | "cancel") =>
+    action.isPending && action.variables?.id === id && action.variables.action === name;
+  return (
+    <Stack>
+      <SegmentedControl
+        w="fit-content"
+        value={status}
+        onChange={(value) => onStatus(value as PurchaseOrderStatus)}
+        data={PURCHASE_ORDER_STATUSES.map((value) => ({
+          value,
+          label: t(`poStatus.${value}` as InventoryMessageKey),
+        }))}
+      />
+      {action.error ? <ErrorNotice error={action.error} title={t("orderActionFailed")} /> : null}
+      <QueryState query={list} isEmpty={list.items.length === 0} empty={t("ordersEmpty")}>
+        <Table striped verticalSpacing="xs" data-testid="purchase-orders-table">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>#</Table.Th>
+              <Table.Th>{t("supplier")}</Table.Th>
+              <Table.Th>{t("orderedAt")}</Table.Th>
+              <Table.Th>{t("expectedAt")}</Table.Th>
+              <Table.Th>{t("lines")}</Table.Th>
+              <Table.Th ta="right">{t("total")}</Table.Th>
+              <Table.Th>{t("status")}</Table.Th>
+              {canManage && <Table.Th />}
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {list.items.map((order) => (
+              <Table.Tr key={order.id} data-testid="purchase-order-row">
+                <Table.Td>{order.id}</Table.Td>
+                <Table.Td>{order.supplier_name ?? t("noSupplier")}</Table.Td>
+                <Table.Td>{f.date(order.ordered_at)}</Table.Td>
+                <Table.Td>{order.expected_at ? f.date(order.expected_at) : "–"}</Table.Td>
+                <Table.Td>
+                  <Lines order={order} />
+                </Table.Td>
+                <Table.Td ta="right">{f.money(order.total_cost, order.currency)}</Table.Td>
+                <Table.Td>
+                  <Badge color={STATUS_COLOR[order.status]} variant="light">
+                    {t(`poStatus.${order.status}` as InventoryMessageKey)}
+                  </Badge>
+                </Table.Td>
+                {canManage && (
+                  <Table.Td>
+                    {order.status === "open" && (
+                      <Group gap="xs" wrap="nowrap">
+                        <Button
+                          size="xs"
+                          variant="light"
+                          loading={busy(order.id, "receive")}
+                          disabled={action.isPending}
+                          onClick={() => action.mutate({ id: order.id, action: "receive" })}
+                        >
+                          {t("receive")}
+                        </Button>
+                        <Button
+                          size="xs"
+                          variant="subtle"
+                          color="red"
+                          loading={busy(order.id, "cancel")}
+                          disabled={action.isPending}
+                          onClick={() => action.mutate({ id: order.id, action: "cancel" })}
+                        >
+                          {t("cancelOrder")}
+                        </Button>
+                      </Group>
+                    )}
+                  </Table.Td>
+                )}
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+        <LoadMore {...list} />
+      </QueryState>
+    </Stack>
+  );
+}

@@ -32,6 +32,7 @@ import resource
 import secrets
 import shutil
 import statistics
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -385,6 +386,8 @@ def main(argv: list[str] | None = None) -> None:
         asyncio.run(archive_past_retention(today))
         api_p95, extra = asyncio.run(measure_api(dsn, shop_id, n_orders, n_items, args.samples))
     finally:
+        if "db.telemetry_store" in sys.modules:  # the API's flusher holds a connection to it
+            sys.modules["db.telemetry_store"].STORE.close()
         if not args.keep:
             with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -188,16 +188,9 @@ def _metrics(batch: BatchForecast, rows: ChunkRows, policy: ChunkPolicy) -> pd.D
     )
     # what to order as if nothing were on order, less what is: an open order that covers the
     # need leaves none, a partial one leaves the rest
-    gross = _needs(
-        mine,
-        in_stock,
-        rop,
-        order_by(in_stock, mine, rop).reindex(codes),
-        d,
-        quantity,
-        codes,
-        policy,
-    )
+    # (with nothing on order the position is the stock on hand: its order-by dates are `due`)
+    due_on_hand = order_by(in_stock, mine, rop).reindex(codes) if ordered.any() else due
+    gross = _needs(mine, in_stock, rop, due_on_hand, d, quantity, codes, policy)
     last = pd.Period(policy.as_of, "D") + policy.order_window_days
     due_now = np.array([not pd.isna(w) and w <= last for w in due], dtype=bool)
     need = np.where(due_now, np.maximum(np.ceil(gross - ordered.to_numpy() - 1e-9), 0.0), 0.0)

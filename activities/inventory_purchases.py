@@ -17,7 +17,7 @@ import pandas as pd
 from scipy.stats import norm
 
 from activities.analytics.inventory import PurchasingInfeasible, order_by, plan_purchases
-from activities.inventory_sql import RECOMMENDATION_COLUMNS
+from db.models.inventory import RECOMMENDATION_COLUMNS
 
 NO_OFFER_NOTE = "no supplier offers this variant: add an offer to plan who to buy it from"
 SHORTAGE_PRICE_FACTOR = 10.0  # with a budget, a unit left unbought costs this × the top price

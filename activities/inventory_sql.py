@@ -18,6 +18,7 @@ import pandas as pd
 import psycopg
 
 from activities.pg_copy import copy_frame, update_by_id
+from db.models.inventory import RECOMMENDATION_COLUMNS
 
 FETCH_ROWS = 50_000
 
@@ -63,25 +64,6 @@ ANOMALY_COLUMNS = (
     "hi",
     "stock_change",
     "unexplained",
-)
-RECOMMENDATION_COLUMNS = (
-    "variant_code",
-    "variant_name",
-    "supplier_id",
-    "supplier_name",
-    "quantity",
-    "packs",
-    "unit_price",
-    "purchase_cost",
-    "order_cost",
-    "risk_cost",
-    "expected_cost",
-    "currency",
-    "order_by",
-    "lead_time_days",
-    "on_hand",
-    "reorder_point",
-    "note",
 )
 
 # Current on-hand stock per catalogue variant: the sum over the shop's stocks, else the

@@ -20,6 +20,7 @@ from api.pagination import cursor_id, decode_cursor, encode_cursor, next_id_curs
 from api.problems import Problem
 from api.services.shop_runs import start_shop_run
 from db.models import InventoryRun, Shop
+from db.models.inventory import RECOMMENDATION_COLUMNS
 from infra.temporal import connect
 from workflows.inventory import (
     RUN_KIND,
@@ -32,25 +33,6 @@ from workflows.inventory import (
 QUERY_TIMEOUT = 2.0
 SEVERITIES = ("low", "medium", "high")
 ANOMALY_KINDS = ("sales_spike", "sales_drop", "drop_without_sales", "drop_beyond_sales", "jump")
-RECOMMENDATION_COLUMNS = (
-    "variant_code",
-    "variant_name",
-    "supplier_id",
-    "supplier_name",
-    "quantity",
-    "packs",
-    "unit_price",
-    "purchase_cost",
-    "order_cost",
-    "risk_cost",
-    "expected_cost",
-    "currency",
-    "order_by",
-    "lead_time_days",
-    "on_hand",
-    "reorder_point",
-    "note",
-)
 RUN_COLUMNS = (
     "id",
     "status",

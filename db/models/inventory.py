@@ -158,6 +158,28 @@ class InventoryRecommendation(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
 
+# The columns of a recommendation as the planner writes them and the API lists and exports them.
+RECOMMENDATION_COLUMNS = (
+    "variant_code",
+    "variant_name",
+    "supplier_id",
+    "supplier_name",
+    "quantity",
+    "packs",
+    "unit_price",
+    "purchase_cost",
+    "order_cost",
+    "risk_cost",
+    "expected_cost",
+    "currency",
+    "order_by",
+    "lead_time_days",
+    "on_hand",
+    "reorder_point",
+    "note",
+)
+
+
 class InventoryAnomaly(Base):
     """Sales far outside the forecast interval, or stock that moved without sales to explain it.
     Found once: a later run that sees the same variant, day and kind adds nothing."""

@@ -33,6 +33,7 @@ class Faults:
     error_status: int = 500
     malformed_rate: float = 0.0  # share of snapshot lines cut in half
     slow_ms: int = 0  # delay added to every /api request
+    oauth_slow_ms: int = 0  # delay before getAccessToken answers (a slow OAuth server)
     duplicate_webhooks: float = 0.0  # share of webhooks delivered twice
     drop_webhooks: float = 0.0  # share of webhooks lost (never delivered)
     job_fail: bool = False  # new snapshot jobs end `failed` (webhook sent)

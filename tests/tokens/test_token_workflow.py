@@ -135,7 +135,9 @@ asyncio.run(main(int(sys.argv[1]), sys.argv[2], int(sys.argv[3])))
 
 
 async def test_callers_in_several_processes_share_one_refresh() -> None:
-    async with app_sandbox() as sb, running_workers():
+    # A slow OAuth server keeps the refresh in flight long enough for every process to reach
+    # the workflow; with a fast one, late processes find the new token stored and never race.
+    async with app_sandbox(oauth_slow_ms=1500) as sb, running_workers():
         ref = await installed_shop(sb, small_shop())
         stale = await ensure_fresh_token(ref.shop_id, "")
         before = calls(sb)

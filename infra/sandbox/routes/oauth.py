@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -64,6 +65,8 @@ async def get_access_token(request: Request) -> Response:
     header = request.headers.get("authorization", "")
     scheme, _, oauth_token = header.partition(" ")
     state = sandbox(request)
+    if state.faults.oauth_slow_ms:
+        await asyncio.sleep(state.faults.oauth_slow_ms / 1000)
     try:
         if scheme.lower() != "bearer" or not oauth_token.strip():
             state.stats["get_access_token_calls"] += 1

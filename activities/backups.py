@@ -175,7 +175,7 @@ def _heartbeat(*details: object) -> None:
         activity.heartbeat(*details)
 
 
-async def _with_heartbeats(work: Awaitable[object], label: str) -> object:
+async def with_heartbeats(work: Awaitable[object], label: str) -> object:
     """Await `work`, heartbeating every 10 s so Temporal knows a long dump or restore is alive."""
     task = asyncio.ensure_future(work)
     started = time.monotonic()
@@ -218,11 +218,11 @@ async def create_backup(req: DumpRequest) -> DumpResult:
         )
         dump_task = asyncio.ensure_future(dump)
         try:  # counted in the same snapshot as the dump, while it runs
-            counts = await _with_heartbeats(table_counts(snap), "counting rows")
+            counts = await with_heartbeats(table_counts(snap), "counting rows")
         except BaseException:
             dump_task.cancel()
             raise
-        await _with_heartbeats(dump_task, "pg_dump")
+        await with_heartbeats(dump_task, "pg_dump")
         await snap.execute("COMMIT")
     digest = await asyncio.to_thread(sha256_of, dump_path.open("rb"))
     sidecar = staging / f"{req.name}.sha256"
@@ -432,7 +432,7 @@ async def _restore_and_compare(backup: Backup, storage: BackupStorage) -> Verify
                 local = await asyncio.to_thread(storage.get, backup.name, fetched)
             scratch_url = _with_database(url, scratch)
             try:
-                await _with_heartbeats(
+                await with_heartbeats(
                     run_tool(
                         [
                             pg_restore,

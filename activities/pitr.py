@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import pwd
+import re
 import shutil
 import socket
 import subprocess
@@ -40,6 +41,10 @@ class PitrError(RuntimeError):
     """A PITR step cannot go on; the message says why and what to do."""
 
 
+class ArchivingOff(PitrError):
+    """The server does not archive WAL, so a base backup could never be rolled forward."""
+
+
 @dataclass(frozen=True)
 class PitrPaths:
     root: Path
@@ -62,7 +67,7 @@ class PitrPaths:
 
     @classmethod
     def default(cls) -> PitrPaths:
-        return cls(get_settings().data_dir / "pitr")
+        return cls(get_settings().pitr_root)
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,7 @@ class BaseBackup:
     finished_at: str
     server_major: int
     bytes: int
+    start_wal: str | None = None  # the first archived segment a restore from it replays
 
 
 @dataclass(frozen=True)
@@ -160,7 +166,7 @@ def take_base_backup(url: str, paths: PitrPaths) -> BaseBackup:
         )  # type: ignore[index]
         archiving = conn.execute("SELECT current_setting('archive_mode')").fetchone()[0]  # type: ignore[index]
     if archiving != "on":
-        raise PitrError(
+        raise ArchivingOff(
             "archive_mode is off on the server: a base backup without archived WAL cannot be "
             "rolled forward; run `shopops pitr setup` and restart PostgreSQL first"
         )
@@ -191,9 +197,31 @@ def take_base_backup(url: str, paths: PitrPaths) -> BaseBackup:
         raise PitrError(f"pg_basebackup failed: {result.stderr.strip()[-2000:]}")
     finished = datetime.now(UTC)
     size = sum(p.stat().st_size for p in target.iterdir())
-    backup = BaseBackup(label, str(target), started.isoformat(), finished.isoformat(), major, size)
+    backup = BaseBackup(
+        label, str(target), started.isoformat(), finished.isoformat(), major, size, start_wal(target)
+    )
     (target / MANIFEST).write_text(json.dumps(asdict(backup), indent=2))
     return backup
+
+
+def start_wal(backup_dir: Path) -> str | None:
+    """The segment named by the backup's `backup_label` (START WAL LOCATION … (file X)).
+
+    Every archived segment from this one on is needed to restore from the backup; the ones
+    before it are not. pg_basebackup writes backup_label first, so the scan stops early.
+    """
+    archive = backup_dir / "base.tar.gz"
+    if not archive.exists():
+        return None
+    with tarfile.open(archive, "r|gz") as tar:
+        for member in tar:
+            if member.name.lstrip("./") != "backup_label":
+                continue
+            handle = tar.extractfile(member)
+            text = handle.read().decode() if handle else ""
+            found = re.search(r"START WAL LOCATION: \S+ \(file ([0-9A-F]{24})\)", text)
+            return found.group(1) if found else None
+    return None
 
 
 def base_backups(paths: PitrPaths) -> list[BaseBackup]:

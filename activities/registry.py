@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from activities import archive, backups, cleanup, integrity, legacy_migration, partitions, system
+from activities import (
+    archive,
+    backups,
+    cleanup,
+    integrity,
+    legacy_migration,
+    partitions,
+    pitr_base,
+    system,
+)
 from activities import customer_analytics as customer_analytics_activities
 from activities import installation as installation_activities
 from activities import inventory_planning as inventory_planning_activities
@@ -32,7 +41,7 @@ ACTIVITIES: dict[Queue, list[Callable[..., Any]]] = {
         legacy_migration.swap_legacy_table,
     ],
 }
-ACTIVITIES.setdefault(Queue.MAINTENANCE, []).extend([*backups.ACTIVITIES, *integrity.ACTIVITIES, *cleanup.ACTIVITIES])
+ACTIVITIES.setdefault(Queue.MAINTENANCE, []).extend([*backups.ACTIVITIES, *pitr_base.ACTIVITIES, *integrity.ACTIVITIES, *cleanup.ACTIVITIES])
 ACTIVITIES[Queue.SNAPSHOTS] = [
     snapshot_activities.mark_run_started,
     snapshot_activities.request_snapshot_job,

@@ -47,6 +47,8 @@ declare(
 
 declare(
     SettingDef("backups.retention_days", 30, "int", "Days a database backup is kept (the newest good one always stays).", minimum=1),
+    SettingDef("pitr.base_backup_interval_days", 7, "int", "Days between PITR base backups (WAL since the last one is replayed on restore).", minimum=1),
+    SettingDef("pitr.keep_base_backups", 2, "int", "PITR base backups kept; archived WAL older than the oldest kept one is removed.", minimum=1),
     SettingDef("backups.verify_interval_days", 7, "int", "Days between restore verifications of the newest backup.", minimum=1),
     SettingDef("retention.notifications_days", 90, "int", "Notifications older than this are deleted.", minimum=1),
     SettingDef("retention.webhook_events_days", 30, "int", "Stored raw webhooks older than this are deleted.", minimum=1),

@@ -56,6 +56,12 @@ class Settings(BaseSettings):
     sandbox_host: str = Field("127.0.0.1", alias="SANDBOX_HOST")
     sandbox_port: int = Field(8900, alias="SANDBOX_PORT")
 
+    # Point-in-time recovery: where archived WAL and base backups live (on the database host),
+    # and a direct connection to the server whose WAL is archived: pg_basebackup needs a
+    # replication connection, which a pooler in DATABASE_URL (PgBouncer) cannot give.
+    pitr_dir: Path | None = Field(None, alias="PITR_DIR")
+    pitr_source_url: str | None = Field(None, alias="PITR_SOURCE_URL")
+
     otel_exporter: str = Field("none", alias="OTEL_EXPORTER")  # otlp | console | none
     otel_endpoint: str = Field("http://127.0.0.1:4318", alias="OTEL_EXPORTER_OTLP_ENDPOINT")
     log_level: str = Field("INFO", alias="LOG_LEVEL")
@@ -69,6 +75,10 @@ class Settings(BaseSettings):
     @property
     def backup_dir(self) -> Path:
         return self.data_dir / "backups"
+
+    @property
+    def pitr_root(self) -> Path:
+        return self.pitr_dir or self.data_dir / "pitr"
 
 
 @lru_cache

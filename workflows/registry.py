@@ -11,6 +11,7 @@ from workflows.inventory import InventoryNightlyWorkflow, InventoryWorkflow
 from workflows.legacy_migration import LegacyMigrationWorkflow
 from workflows.maintenance import ArchiveRestoreWorkflow, PartitionMaintenanceWorkflow
 from workflows.monitoring import MonitoringChecksWorkflow, MonitoringSnapshotWorkflow
+from workflows.pitr import PitrBaseBackupWorkflow
 from workflows.queues import Queue
 from workflows.snapshots import SnapshotSweepWorkflow, SnapshotWorkflow
 from workflows.sync import SyncWorkflow
@@ -21,7 +22,7 @@ WORKFLOWS: dict[Queue, list[type]] = {
     Queue.SYSTEM: [SystemCheckWorkflow],
     Queue.MAINTENANCE: [PartitionMaintenanceWorkflow, ArchiveRestoreWorkflow, LegacyMigrationWorkflow],
 }
-WORKFLOWS.setdefault(Queue.MAINTENANCE, []).extend([BackupWorkflow, IntegrityWorkflow, CleanupWorkflow])
+WORKFLOWS.setdefault(Queue.MAINTENANCE, []).extend([BackupWorkflow, PitrBaseBackupWorkflow, IntegrityWorkflow, CleanupWorkflow])
 WORKFLOWS[Queue.SNAPSHOTS] = [SnapshotWorkflow, SnapshotSweepWorkflow]
 WORKFLOWS.setdefault(Queue.TOKENS, []).extend([ShopTokenWorkflow, InstallationWorkflow])
 WORKFLOWS.setdefault(Queue.SYNC, []).append(SyncWorkflow)

@@ -39,6 +39,7 @@ APP_SCHEDULES: list[ScheduleDecl] = [
     ),
 ]
 APP_SCHEDULES.append(ScheduleDecl("maint:backup", "BackupWorkflow", "maint:backup", Queue.MAINTENANCE, cron="0 2 * * *", timezone="Europe/Prague", note="pg_dump + checksum, retention, weekly restore verification"))
+APP_SCHEDULES.append(ScheduleDecl("maint:pitr-base", "PitrBaseBackupWorkflow", "maint:pitr-base", Queue.MAINTENANCE, cron="30 3 * * *", timezone="Europe/Prague", note="PITR: a base backup when the newest is older than pitr.base_backup_interval_days; prune old ones and unneeded WAL"))
 APP_SCHEDULES.append(ScheduleDecl("maint:integrity", "IntegrityWorkflow", "maint:integrity", Queue.MAINTENANCE, cron="15 */6 * * *", note="data integrity checks every 6 hours; failures become notifications"))
 APP_SCHEDULES.append(ScheduleDecl("maint:cleanup", "CleanupWorkflow", "maint:cleanup", Queue.MAINTENANCE, cron="0 4 * * *", timezone="Europe/Prague", note="retention of notifications, webhooks, snapshot files, quarantine rows"))
 APP_SCHEDULES.append(ScheduleDecl("snapshots-sweep", "SnapshotSweepWorkflow", "snapshots:sweep", Queue.SNAPSHOTS, every=timedelta(minutes=15), note="retry failed snapshot runs up to the shop's limit; notify when giving up"))

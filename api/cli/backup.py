@@ -1,7 +1,8 @@
 """`shopops backup …` (dumps, verification, point-in-time restore) and `shopops pitr …` (WAL archiving).
 
-Dumps and verifications run as BackupWorkflow on a worker; PITR commands act on this host's
-PostgreSQL files directly (they are ops steps on the database server, not workflows).
+Dumps and verifications run as BackupWorkflow on a worker. `pitr setup`, `pitr base-backup` and
+`backup restore --at` act on this host's PostgreSQL files directly (ops steps on the database
+server); `pitr run` starts the scheduled PitrBaseBackupWorkflow (base backup when due, pruning).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ app = typer.Typer(no_args_is_help=True)
 pitr_app = typer.Typer(no_args_is_help=True)
 
 PitrDir = typer.Option(
-    None, "--pitr-dir", help="PITR root (default <data_dir>/pitr): wal/, base/, restores/."
+    None, "--pitr-dir", help="PITR root (default PITR_DIR or <data_dir>/pitr): wal/, base/, restores/."
 )
 
 
@@ -176,3 +177,51 @@ def base_backup(pitr_dir: Path = PitrDir) -> None:
     except PitrError as exc:
         typer.echo(f"base backup failed: {exc}", err=True)
         raise typer.Exit(1) from exc
+
+
+@pitr_app.command("run")
+def pitr_run(
+    force: bool = typer.Option(False, "--force", help="Take a base backup even if the newest is recent."),
+) -> None:
+    """Run maint:pitr-base now on a worker: a base backup when due, then prune old ones and their WAL."""
+    from infra.temporal import connect
+    from workflows import search_attributes
+    from workflows.pitr import WORKFLOW_ID, PitrBaseBackupWorkflow, PitrBaseRequest
+    from workflows.queues import Queue
+
+    async def run() -> dict[str, object]:
+        client = await connect()
+        workflow_id = f"{WORKFLOW_ID}:cli:{datetime.now(UTC):%Y%m%dT%H%M%S%f}"
+        typer.echo(f"started {workflow_id}; waiting for a worker on {Queue.MAINTENANCE.value} …", err=True)
+        report = await client.execute_workflow(
+            PitrBaseBackupWorkflow.run,
+            PitrBaseRequest(force=force),
+            id=workflow_id,
+            task_queue=Queue.MAINTENANCE.value,
+            search_attributes=search_attributes.for_run(WORKFLOW_ID),
+        )
+        return asdict(report)
+
+    _echo(asyncio.run(run()))
+
+
+@pitr_app.command("list")
+def pitr_list(all_: bool = typer.Option(False, "--all", help="Include deleted ones.")) -> None:
+    """The recorded PITR base backups, newest first, with the first WAL segment each needs."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from db.engine import sync_engine
+    from db.models import PitrBaseBackup
+
+    with Session(sync_engine()) as session:
+        query = select(PitrBaseBackup).order_by(PitrBaseBackup.finished_at.desc())
+        if not all_:
+            query = query.where(PitrBaseBackup.status != "deleted")
+        rows = session.execute(query).scalars().all()
+    typer.echo(f"{'label':17}  {'finished (UTC)':19}  {'status':9}  {'MB':>8}  start WAL")
+    for b in rows:
+        typer.echo(
+            f"{b.label:17}  {b.finished_at.astimezone(UTC):%Y-%m-%d %H:%M:%S}  {b.status:9}  "
+            f"{b.bytes / 1e6:8.1f}  {b.start_wal or '-'}"
+        )

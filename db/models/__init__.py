@@ -7,7 +7,7 @@ from db.models.archive import (
     MaintenanceRun,
     PartitionMove,
 )
-from db.models.backups import Backup
+from db.models.backups import Backup, PitrBaseBackup
 from db.models.base import Base
 from db.models.catalog import (
     Product,
@@ -88,6 +88,7 @@ __all__ = [
     "Order",
     "OrderItem",
     "PartitionMove",
+    "PitrBaseBackup",
     "Product",
     "ProductTranslation",
     "PurchaseOrder",

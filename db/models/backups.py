@@ -40,3 +40,24 @@ class Backup(Base):
     verified_at: Mapped[datetime | None]
     # {"mismatches": {table: [dumped, restored]}, "seconds": …, "error": …}
     verify_detail: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+
+
+class PitrBaseBackup(Base):
+    """A pg_basebackup under the PITR root; archived WAL from `start_wal` on rolls it forward.
+
+    The files and their `shopops-base.json` manifest are the truth for a restore; this row is
+    the record monitoring and pruning read (base backups taken by the CLI are adopted into it).
+    """
+
+    __tablename__ = "pitr_base_backups"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    label: Mapped[str] = mapped_column(String(40), unique=True)  # e.g. 20261128T023000Z
+    path: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), server_default="completed")  # completed | deleted
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime]
+    bytes: Mapped[int] = mapped_column(BigInteger)
+    server_major: Mapped[int]
+    start_wal: Mapped[str | None] = mapped_column(String(24))  # first segment recovery needs
+    deleted_at: Mapped[datetime | None]

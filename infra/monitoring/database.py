@@ -209,16 +209,16 @@ async def _backups(session: AsyncSession, now: Any) -> dict[str, Any]:
     last = (
         await session.execute(
             text(
-                "SELECT id, name, finished_at FROM backups WHERE status = 'completed' "
-                "ORDER BY finished_at DESC NULLS LAST LIMIT 1"
+                "SELECT id, name, finished_at FROM backups WHERE status = 'completed' AND finished_at IS NOT NULL "
+                "ORDER BY finished_at DESC LIMIT 1"
             )
         )
     ).mappings().first()
     verified = (
         await session.execute(
             text(
-                "SELECT id, name, verify_status, verified_at FROM backups WHERE verify_status IS NOT NULL "
-                "ORDER BY verified_at DESC NULLS LAST LIMIT 1"
+                "SELECT id, name, verify_status, verified_at FROM backups "
+                "WHERE verify_status IS NOT NULL AND verified_at IS NOT NULL ORDER BY verified_at DESC LIMIT 1"
             )
         )
     ).mappings().first()
@@ -234,6 +234,62 @@ async def _backups(session: AsyncSession, now: Any) -> dict[str, Any]:
             "age_days": round((now - verified["verified_at"]).total_seconds() / 86400, 2) if verified["verified_at"] else None,
         } if verified else None,
         "verify_interval_days": int(interval_days),
+    }
+
+
+async def _pitr(session: AsyncSession, now: Any) -> dict[str, Any]:
+    return {**await archiver_state(session), **await newest_base_backup(session, now)}
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+async def archiver_state(session: AsyncSession) -> dict[str, Any]:
+    """WAL archiving as the server itself reports it (settings and pg_stat_archiver)."""
+    a = (
+        await session.execute(
+            text(
+                "SELECT current_setting('archive_mode') AS archive_mode, "
+                "current_setting('archive_command') AS archive_command, archived_count, last_archived_wal, "
+                "last_archived_time, failed_count, last_failed_wal, last_failed_time FROM pg_stat_archiver"
+            )
+        )
+    ).mappings().one()
+    return {
+        "archive_mode": a["archive_mode"],
+        "archive_command_set": a["archive_command"] not in ("", "(disabled)"),
+        "archived_count": a["archived_count"],
+        "last_archived_wal": a["last_archived_wal"],
+        "last_archived_time": _iso(a["last_archived_time"]),
+        "failed_count": a["failed_count"],
+        "last_failed_wal": a["last_failed_wal"],
+        "last_failed_time": _iso(a["last_failed_time"]),
+        # the last attempt failed: the archiver retries the same segment until it succeeds
+        "failing": a["last_failed_time"] is not None
+        and (a["last_archived_time"] is None or a["last_failed_time"] > a["last_archived_time"]),
+    }
+
+
+async def newest_base_backup(session: AsyncSession, now: Any) -> dict[str, Any]:
+    """The newest recorded PITR base backup and the interval it should be renewed in."""
+    newest = (
+        await session.execute(
+            text(
+                "SELECT label, finished_at, bytes, start_wal FROM pitr_base_backups WHERE status = 'completed' "
+                "ORDER BY finished_at DESC LIMIT 1"
+            )
+        )
+    ).mappings().first()
+    return {
+        "newest_base": {
+            "label": newest["label"],
+            "finished_at": newest["finished_at"].isoformat(),
+            "bytes": newest["bytes"],
+            "start_wal": newest["start_wal"],
+            "age_days": round((now - newest["finished_at"]).total_seconds() / 86400, 2),
+        } if newest else None,
+        "base_interval_days": int(await get_setting(session, "pitr.base_backup_interval_days")),
     }
 
 
@@ -273,7 +329,7 @@ async def _in_session(*reads: Any) -> list[Any]:
 
 async def collect(ctx: Context) -> dict[str, Any]:
     # Four sessions at once: the server answers the catalog reads in parallel.
-    (connections, cache_hit, vacuum, sequences), (sizes,), (statements, defaults, backups, maintenance), (audit,) = (
+    (connections, cache_hit, vacuum, sequences), (sizes,), (statements, defaults, backups, pitr, maintenance), (audit,) = (
         await asyncio.gather(
             _in_session(_connections, _cache_hit, _vacuum, _sequences),
             _in_session(_sizes if ctx.details else _no_sizes),
@@ -281,6 +337,7 @@ async def collect(ctx: Context) -> dict[str, Any]:
                 lambda s: _statements(s, ctx.now - SLOW_WINDOW),
                 _default_partitions,
                 lambda s: _backups(s, ctx.now),
+                lambda s: _pitr(s, ctx.now),
                 lambda s: _maintenance(s, ctx.now),
             ),
             _in_session(_audit),
@@ -295,6 +352,7 @@ async def collect(ctx: Context) -> dict[str, Any]:
         "sequences": sequences,
         "vacuum": vacuum,
         "backups": backups,
+        "pitr": pitr,
         "maintenance": maintenance,
         "audit": audit,
     }
@@ -420,6 +478,41 @@ def _backup_verify(data: dict[str, Any], _: dict[str, float]) -> Measurement:
     return Measurement(v["age_days"], summary, [v], state="warn" if overdue else "ok")
 
 
+PITR_OFF = "WAL archiving is off: point-in-time recovery is not set up (`shopops pitr setup`, docs/backups.md)"
+
+
+def _wal_archiving(data: dict[str, Any], _: dict[str, float]) -> Measurement:
+    p = data["pitr"]
+    if p["archive_mode"] == "off":
+        return Measurement(None, "", unavailable=PITR_OFF)
+    if not p["archive_command_set"]:
+        return Measurement(None, "archive_mode is on but archive_command is empty: WAL piles up in pg_wal", state="critical")
+    row = {k: p[k] for k in ("archived_count", "last_archived_wal", "last_archived_time", "failed_count",
+                             "last_failed_wal", "last_failed_time")}
+    if p["failing"]:
+        return Measurement(
+            p["failed_count"],
+            f"archive_command fails since {p['last_failed_time']} on {p['last_failed_wal']}: WAL piles up in pg_wal "
+            "and nothing after the last archived segment can be restored",
+            [row], state="critical",
+        )
+    return Measurement(p["failed_count"], f"{p['archived_count']} segments archived, last {p['last_archived_wal'] or 'none yet'}",
+                       [row], state="ok")
+
+
+def _pitr_base_age(data: dict[str, Any], _: dict[str, float]) -> Measurement:
+    p = data["pitr"]
+    if p["archive_mode"] == "off":
+        return Measurement(None, "", unavailable=PITR_OFF)
+    newest, every = p["newest_base"], p["base_interval_days"]
+    if newest is None:
+        return Measurement(None, "WAL is archived but there is no base backup to restore it onto (maint:pitr-base)", state="critical")
+    age = newest["age_days"]
+    summary = f"newest base backup {newest['label']} is {age:.1f} days old (one every {every} days)"
+    state = "critical" if age > 2 * every + 1 else "warn" if age > every + 1 else "ok"
+    return Measurement(age, summary, [newest], state=state)
+
+
 def _maintenance_age(data: dict[str, Any], _: dict[str, float]) -> Measurement:
     runs = {r["kind"]: r for r in data["maintenance"]}
     partitions = runs.get("partitions")
@@ -460,6 +553,10 @@ CHECKS = [
           warn=25, critical=26, unit="h"),
     Check("backup_verify", "database", "The newest restore verification passed and is not overdue.", _backup_verify,
           unit="days"),
+    Check("wal_archiving", "database", "archive_command keeps up: its last attempt did not fail (pg_stat_archiver).",
+          _wal_archiving, unit="failures"),
+    Check("pitr_base_age", "database", "Days since the newest PITR base backup (pitr.base_backup_interval_days).",
+          _pitr_base_age, unit="days"),
     Check("maintenance_age", "database", "Hours since partition maintenance last ran (maintenance_last_run; daily).",
           _maintenance_age, warn=26, critical=50, unit="h"),
 ]

@@ -15,12 +15,14 @@ from temporalio.worker import Replayer
 from workflows.backups import BackupWorkflow
 from workflows.cleanup import CleanupWorkflow
 from workflows.integrity import IntegrityWorkflow
+from workflows.pitr import PitrBaseBackupWorkflow
 
 HISTORIES = Path(__file__).resolve().parent / "histories"
 WORKFLOWS = {
     "backup_workflow": BackupWorkflow,
     "cleanup_workflow": CleanupWorkflow,
     "integrity_workflow": IntegrityWorkflow,
+    "pitr_base_backup_workflow": PitrBaseBackupWorkflow,
 }
 
 

@@ -9,6 +9,7 @@ from workflows.schedules import APP_SCHEDULES
 
 MINE = {
     "maint:backup": "BackupWorkflow",
+    "maint:pitr-base": "PitrBaseBackupWorkflow",
     "maint:integrity": "IntegrityWorkflow",
     "maint:cleanup": "CleanupWorkflow",
 }

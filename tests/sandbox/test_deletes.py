@@ -126,7 +126,8 @@ async def test_deleted_orders_leave_details_lists_and_snapshots_and_the_feed_say
             deleted_at[code] = answer.json()["changeTime"]
         assert deleted_at[plain] > since
         received = await hooks.wait_for(3)
-    assert _events(received, "order:delete") == [plain, edited, created]
+    # each notification is its own delivery, so they may arrive in any order
+    assert sorted(_events(received, "order:delete")) == sorted([plain, edited, created])
 
     # detail: exactly the answer for a code Shoptet never had
     for code in (*deleted_at, "1999000001"):
@@ -214,7 +215,7 @@ async def test_deleted_products_and_customers_leave_details_lists_and_snapshots(
             assert answer.json()["guid"] == guids[j]
             deleted_at[guids[j]] = answer.json()["changeTime"]
         received = await hooks.wait_for(3)
-    assert _events(received, f"{singular}:delete") == list(deleted_at)
+    assert sorted(_events(received, f"{singular}:delete")) == sorted(deleted_at)
 
     for guid in (*deleted_at, "00000000-0000-4000-8000-000000000000"):
         gone = await api.get(f"/api/{kind}/{guid}")

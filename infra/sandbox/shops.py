@@ -1,8 +1,10 @@
-"""One sandbox shop: its generated data plus a small overlay of edits made through the
-control API, its installation (OAuth token, webhooks, signature key) and its leaky bucket.
+"""One sandbox shop: its generated data plus a small overlay of edits and deletions made
+through the control API, its installation (OAuth token, webhooks, signature key) and its
+leaky bucket.
 
-Generated entities are never stored; `OrderEdit`s (a few per test) and created orders are
-the only per-order state, so a 300 000-order shop costs the same memory as a 30-order one.
+Generated entities are never stored; `OrderEdit`s (a few per test), created orders and the
+deletion times of deleted entities are the only per-entity state, so a 300 000-order shop
+costs the same memory as a 30-order one.
 """
 
 from __future__ import annotations
@@ -25,10 +27,13 @@ from infra.sandbox.generator import (
     product_detail,
     product_summary,
     shape_order,
+    variant_offsets,
 )
 from infra.sandbox.knobs import Limits
 from infra.sandbox.paging import Selection
 from infra.sandbox.ratelimit import LeakyBucket
+
+KINDS = ("orders", "products", "customers")
 
 # Mutually exclusive webhook events (409 when both are registered).
 EXCLUSIVE_EVENTS = (
@@ -83,13 +88,44 @@ class ShopData:
         self.spec = spec
         self.edits: dict[int, OrderEdit] = {}
         self.created_codes: dict[str, int] = {}
+        # kind -> {index: deletion time}; a deleted index stays taken (codes/GUIDs are not reused)
+        self.deleted: dict[str, dict[int, int]] = {kind: {} for kind in KINDS}
 
     def frozen(self) -> ShopData:
         """A copy whose overlay no longer changes, for snapshot jobs running in a thread."""
         twin = ShopData(self.spec)
         twin.edits = dict(self.edits)
         twin.created_codes = dict(self.created_codes)
+        twin.deleted = {kind: dict(gone) for kind, gone in self.deleted.items()}
         return twin
+
+    # -- deletions (all three kinds)
+
+    def is_deleted(self, kind: str, i: int) -> bool:
+        return i in self.deleted[kind]
+
+    def live_count(self, kind: str) -> int:
+        total = self.order_count if kind == "orders" else self.count(kind)
+        return total - len(self.deleted[kind])
+
+    def delete(self, kind: str, i: int, now: float) -> int:
+        """Mark entity `i` deleted at `now`; returns the deletion time (its feed change time)."""
+        when = int(now)
+        self.deleted[kind][i] = when
+        return when
+
+    def _deleted_holes(self, kind: str, lo: int, hi: int) -> set[int]:
+        return {i for i in self.deleted[kind] if lo <= i < hi}
+
+    def _deleted_since(self, kind: str, since: float) -> list[int]:
+        """Deleted indexes whose deletion is at or after `since`, by deletion time."""
+        gone = self.deleted[kind]
+        return sorted((i for i, when in gone.items() if when >= since), key=lambda i: (gone[i], i))
+
+    def _change_entry(self, kind: str, i: int, changed: int) -> tuple[str, int]:
+        """(changeType, changeTime) of the entity's latest change: a deletion hides any edit."""
+        gone = self.deleted[kind].get(i)
+        return ("delete", gone) if gone is not None else ("edit", changed)
 
     # -- orders
 
@@ -98,9 +134,9 @@ class ShopData:
         return self.spec.orders + len(self.created_codes)
 
     def order_index(self, code: str) -> int | None:
-        if code in self.created_codes:
-            return self.created_codes[code]
-        return order_index(self.spec, code)
+        """Index of the live order with this code; None for unknown and deleted codes."""
+        i = self.created_codes[code] if code in self.created_codes else order_index(self.spec, code)
+        return None if i is None or self.is_deleted("orders", i) else i
 
     def order_created(self, i: int) -> int:
         edit = self.edits.get(i)
@@ -146,6 +182,8 @@ class ShopData:
         return order_summary(self.order_full(i))
 
     def _order_matches(self, i: int, f: OrderFilter) -> bool:
+        if self.is_deleted("orders", i):
+            return False
         created, changed, code = self.order_created(i), self.order_changed(i), self.order_code(i)
         return (
             (f.creation_from is None or created >= f.creation_from)
@@ -186,10 +224,10 @@ class ShopData:
         if f.code_to is not None:
             hi = min(hi, self._first_code_at_least(f.code_to + "\x7f"))
         hi = max(lo, hi)
-        edited = sorted(self.edits)
-        holes = [i for i in edited if lo <= i < hi and not self._order_matches(i, f)]
-        head = [i for i in edited if i < lo and self._order_matches(i, f)]
-        tail = [i for i in edited if i >= hi and self._order_matches(i, f)]
+        touched = sorted(self.edits.keys() | self.deleted["orders"].keys())
+        holes = [i for i in touched if lo <= i < hi and not self._order_matches(i, f)]
+        head = [i for i in touched if i < lo and self._order_matches(i, f)]
+        tail = [i for i in touched if i >= hi and self._order_matches(i, f)]
         selection = Selection(lo=lo, hi=hi, holes=holes, head=head, tail=tail)
         if not f.needs_scan:
             return selection
@@ -204,21 +242,33 @@ class ShopData:
                 matches.append(i)
         return Selection.of(matches)
 
-    def order_changes(self, since: float) -> Selection:
-        """The change feed: every order changed at or after `since`, once, by change time."""
-        lo = self.spec.timeline.first_order_changed_at(since)
-        holes = sorted(i for i in self.edits if lo <= i < self.spec.orders)
-        tail = sorted(
-            (i for i in self.edits if self.edits[i].changed >= since),
-            key=lambda i: (self.edits[i].changed, i),
-        )
-        return Selection(lo=lo, hi=self.spec.orders, holes=holes, tail=tail)
+    def order_changes(self, since: float, change_type: str | None = None) -> Selection:
+        """The change feed: every order changed (or deleted) at or after `since`, once, with
+        only its latest change, by change time; `change_type` keeps only edits or deletions.
+
+        Generated, untouched orders form the range; edited, created and deleted ones leave it
+        as holes and come back in the tail at their overlay time (edits and deletions happen
+        on the sandbox clock, after the generated history)."""
+        gone = self.deleted["orders"]
+        if change_type == "delete":
+            return Selection(tail=self._deleted_since("orders", since))
+        lo, n = self.spec.timeline.first_order_changed_at(since), self.spec.orders
+        touched = self.edits.keys() | gone.keys()
+        holes = sorted(i for i in touched if lo <= i < n)
+        wanted = self.edits.keys() - gone.keys() if change_type == "edit" else touched
+        timed = [(self._order_feed_time(i), i) for i in wanted]
+        tail = [i for when, i in sorted(timed) if when >= since]
+        return Selection(lo=lo, hi=n, holes=holes, tail=tail)
+
+    def _order_feed_time(self, i: int) -> int:
+        return self._change_entry("orders", i, self.order_changed(i))[1]
 
     def order_change_item(self, i: int) -> dict[str, Any]:
+        change_type, changed = self._change_entry("orders", i, self.order_changed(i))
         return {
             "code": self.order_code(i),
-            "changeTime": shoptet_time(self.order_changed(i)),
-            "changeType": "edit",
+            "changeTime": shoptet_time(changed),
+            "changeType": change_type,
         }
 
     def create_order(self, now: float) -> str:
@@ -238,7 +288,8 @@ class ShopData:
         return code
 
     def update_order(self, code: str, now: float, **changes: Any) -> int:
-        """Apply status/paid/remark changes; returns the order index. Raises KeyError if unknown."""
+        """Apply status/paid/remark changes; returns the order index. Raises KeyError if
+        unknown or deleted."""
         i = self.order_index(code)
         if i is None:
             raise KeyError(code)
@@ -264,26 +315,35 @@ class ShopData:
             lo = max(lo, tl.first_at(kind, f.change_from, change=True))
         if f.change_to is not None:
             hi = min(hi, tl.first_at(kind, f.change_to + 1, change=True))
-        return Selection(lo=lo, hi=max(lo, hi))
+        hi = max(lo, hi)
+        return Selection(lo=lo, hi=hi, holes=sorted(self._deleted_holes(kind, lo, hi)))
 
-    def changes(self, kind: str, since: float) -> Selection:
-        return Selection(
-            lo=self.spec.timeline.first_at(kind, since, change=True), hi=self.count(kind)
-        )
+    def changes(self, kind: str, since: float, change_type: str | None = None) -> Selection:
+        """The change feed: generated changes at or after `since`, minus deleted entities,
+        which follow at their deletion time (the only change Shoptet still reports for them)."""
+        deletions = self._deleted_since(kind, since)
+        if change_type == "delete":
+            return Selection(tail=deletions)
+        lo, n = self.spec.timeline.first_at(kind, since, change=True), self.count(kind)
+        holes = sorted(self._deleted_holes(kind, lo, n))
+        return Selection(lo=lo, hi=n, holes=holes, tail=[] if change_type == "edit" else deletions)
 
     def change_item(self, kind: str, index: int) -> dict[str, Any]:
         tl = self.spec.timeline
-        changed = (
+        generated = (
             tl.product_change_time(index) if kind == "products" else tl.customer_change_time(index)
         )
+        change_type, changed = self._change_entry(kind, index, generated)
         return {
             "guid": entity_guid(self.spec, kind[:-1], index),
             "changeTime": shoptet_time(changed),
-            "changeType": "edit",
+            "changeType": change_type,
         }
 
     def find(self, kind: str, guid: str) -> int | None:
-        return guid_index(self.spec, kind[:-1], guid, self.count(kind))
+        """Index of the live product/customer with this GUID; None for unknown and deleted."""
+        i = guid_index(self.spec, kind[:-1], guid, self.count(kind))
+        return None if i is None or self.is_deleted(kind, i) else i
 
     def summary(self, kind: str, index: int) -> dict[str, Any]:
         return (
@@ -291,6 +351,14 @@ class ShopData:
             if kind == "products"
             else customer_summary(self.spec, index)
         )
+
+    def supply_positions(self) -> Selection:
+        """Rows of a stock's supplies (one per variant): a deleted product's variants are gone."""
+        offsets = variant_offsets(self.spec)
+        holes = sorted(
+            pos for j in self.deleted["products"] for pos in range(offsets[j], offsets[j + 1])
+        )
+        return Selection(lo=0, hi=offsets[-1], holes=holes)
 
     def detail(
         self, kind: str, index: int, include: frozenset[str] = frozenset()
@@ -345,9 +413,10 @@ class Shop:
             "eshopId": spec.eshop_id,
             "eshopUrl": spec.eshop_url,
             "seed": spec.seed,
-            "orders": self.data.order_count,
-            "products": spec.products,
-            "customers": spec.customers,
+            "orders": self.data.live_count("orders"),
+            "products": self.data.live_count("products"),
+            "customers": self.data.live_count("customers"),
+            "deleted": {kind: len(gone) for kind, gone in self.data.deleted.items()},
             "meanItems": spec.mean_items,
             "dateFrom": spec.date_from.isoformat(),
             "dateTo": spec.date_to.isoformat(),

@@ -21,7 +21,7 @@ from db.config import get_settings
 from infra.sandbox import czech
 from infra.sandbox.clock import SandboxClock
 from infra.sandbox.delivery import WebhookSender
-from infra.sandbox.generator import ShopSpec
+from infra.sandbox.generator import ShopSpec, entity_guid
 from infra.sandbox.knobs import Faults, Limits, apply_knobs, knobs_dict
 from infra.sandbox.ratelimit import InFlight
 from infra.sandbox.shops import Installation, Shop
@@ -284,6 +284,39 @@ class SandboxState:
         with self._lock:
             self.shop(eshop_id).data.update_order(code, self.clock.now(), status_id=-4, paid=False)
         self.fire(eshop_id, "order:cancel", code)
+
+    # -- deletions (control API)
+
+    def delete_order(self, eshop_id: int, code: str) -> int:
+        """Delete a live order now and fire `order:delete`; returns the deletion time.
+        Raises KeyError for an unknown or already deleted code."""
+        data = self.shop(eshop_id).data
+        with self._lock:
+            index = data.order_index(code)
+            if index is None:
+                raise KeyError(f"shop {eshop_id} has no order {code}")
+            when = data.delete("orders", index, self.clock.now())
+        self.fire(eshop_id, "order:delete", code)
+        return when
+
+    def delete_product(self, eshop_id: int, guid: str) -> int:
+        """Delete a product (with its variants' supplies) and fire `product:delete`."""
+        return self._delete_by_guid(eshop_id, "products", guid)
+
+    def delete_customer(self, eshop_id: int, guid: str) -> int:
+        """Delete a customer and fire `customer:delete`; their orders stay as they are."""
+        return self._delete_by_guid(eshop_id, "customers", guid)
+
+    def _delete_by_guid(self, eshop_id: int, kind: str, guid: str) -> int:
+        data = self.shop(eshop_id).data
+        with self._lock:
+            index = data.find(kind, guid)
+            if index is None:
+                raise KeyError(f"shop {eshop_id} has no {kind[:-1]} {guid}")
+            when = data.delete(kind, index, self.clock.now())
+            guid = entity_guid(data.spec, kind[:-1], index)  # canonical (lower case) form
+        self.fire(eshop_id, f"{kind[:-1]}:delete", guid)
+        return when
 
     # -- reporting
 

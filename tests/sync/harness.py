@@ -11,6 +11,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -120,6 +121,35 @@ async def installed_shop(sb: RunningSandbox, spec: ShopSpec) -> ShopRef:
         session.add(Installation(shop_id=shop.id, oauth_token=oauth))
         shop_id = shop.id
     return ShopRef(shop_id, spec.eshop_id)
+
+
+async def install_through_shoptet(sb: RunningSandbox, **shop: Any) -> tuple[int, int]:
+    """Install through the real install service (webhooks registered, cursors at install,
+    first snapshots started); returns (shop_id, eshop_id)."""
+    from api.services.installation import install, install_url
+    from db.engine import session_factory
+    from infra.temporal import connect
+
+    spec = small_shop(**shop)
+    sb.state.add_shop(spec)
+    code = sb.state.mint_code(spec.eshop_id, redirect_uri=install_url())
+    async with session_factory()() as session:
+        done = await install(await connect(), session, code)
+    return done.shop_id, spec.eshop_id
+
+
+async def sync_schedules(shop_id: int, every: timedelta, paused: bool = False) -> None:
+    """The shop's sync schedules at `every`; paused, only explicit triggers and webhook
+    nudges start passes."""
+    from api.services.sync import ensure_sync_schedules, pause_sync
+    from db.engine import session_factory
+    from infra.temporal import connect
+
+    client = await connect()
+    async with session_factory()() as session:
+        await ensure_sync_schedules(client, session, shop_id, every=every)
+    if paused:
+        await pause_sync(client, shop_id, note="test: only explicit triggers")
 
 
 async def stored_installation(shop_id: int) -> Installation:

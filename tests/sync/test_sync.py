@@ -14,19 +14,20 @@ from sqlalchemy import text
 
 from activities.shoptet_access import shop_client
 from activities.sync import ENTITIES, Applier
-from api.services.installation import install, install_url
-from api.services.sync import ensure_sync_schedules, nudge_sync, pause_sync, start_sync
-from db.engine import raw_connection, session_factory, session_scope
+from api.services.sync import nudge_sync, start_sync
+from db.engine import raw_connection, session_scope
 from infra.sandbox.testing import RunningSandbox
 from infra.temporal import connect
 from tests.sync.harness import (
     app_sandbox,
     execute,
+    install_through_shoptet,
     installed_shop,
     running_workers,
     save_history,
     scalar,
     small_shop,
+    sync_schedules,
     wait_until,
     workflow_ids,
 )
@@ -43,23 +44,6 @@ def runs_query(shop_id: int, resource: str) -> str:
 
 async def _finished_runs(shop_id: int, resource: str) -> list[str]:
     return await workflow_ids(runs_query(shop_id, resource) + " AND ExecutionStatus != 'Running'")
-
-
-async def _schedules(shop_id: int, every: timedelta, paused: bool = False) -> None:
-    client = await connect()
-    async with session_factory()() as session:
-        await ensure_sync_schedules(client, session, shop_id, every=every)
-    if paused:
-        await pause_sync(client, shop_id, note="test: only explicit triggers")
-
-
-async def _installed(sb: RunningSandbox, **shop: Any) -> tuple[int, int]:
-    """Install through the real install service (webhooks registered, cursors at install)."""
-    spec = small_shop(**shop)
-    sb.state.add_shop(spec)
-    async with session_factory()() as session:
-        done = await install(await connect(), session, sb.state.mint_code(spec.eshop_id, redirect_uri=install_url()))
-    return done.shop_id, spec.eshop_id
 
 
 async def _order(shop_id: int, code: str) -> dict[str, Any] | None:
@@ -80,7 +64,7 @@ async def _order(shop_id: int, code: str) -> dict[str, Any] | None:
 async def test_eight_concurrent_starts_make_one_run() -> None:
     async with app_sandbox(slow_ms=100) as sb, running_workers(QUEUES):
         ref = await installed_shop(sb, small_shop())
-        await _schedules(ref.shop_id, timedelta(hours=1), paused=True)
+        await sync_schedules(ref.shop_id, timedelta(hours=1), paused=True)
         client = await connect()
         await asyncio.gather(*(start_sync(client, ref.shop_id, "orders") for _ in range(8)))
         await wait_until(lambda: _finished_runs(ref.shop_id, "orders"), timeout=20, what="the sync run")
@@ -91,7 +75,7 @@ async def test_eight_concurrent_starts_make_one_run() -> None:
 async def test_webhook_storm_coalesces_into_one_extra_run() -> None:
     async with app_sandbox(slow_ms=400) as sb, running_workers(QUEUES):
         ref = await installed_shop(sb, small_shop())
-        await _schedules(ref.shop_id, timedelta(hours=1), paused=True)
+        await sync_schedules(ref.shop_id, timedelta(hours=1), paused=True)
         client = await connect()
         await nudge_sync(client, ref.shop_id, "orders", reason="order:create")
         await asyncio.sleep(0.3)  # the first pass is running (each Shoptet call takes 400 ms)
@@ -141,8 +125,8 @@ async def _follow_order(
 async def test_order_life_reaches_postgres_by_schedule_alone() -> None:
     every = 4.0
     async with app_sandbox(drop_webhooks=1.0) as sb, running_workers(QUEUES):
-        shop_id, eshop_id = await _installed(sb)
-        await _schedules(shop_id, timedelta(seconds=every))
+        shop_id, eshop_id = await install_through_shoptet(sb)
+        await sync_schedules(shop_id, timedelta(seconds=every))
         took = await _follow_order(sb, shop_id, eshop_id, within=every + 4, cancel="cancel")
         print(f"schedule only (every {every:g} s): {took}")
         assert sb.state.stats["webhooks_dropped"] >= 3
@@ -156,8 +140,8 @@ async def test_order_life_reaches_postgres_by_schedule_alone() -> None:
 
 async def test_order_life_reaches_postgres_by_webhooks_alone(live_api: str) -> None:
     async with app_sandbox(webhook_retry_ms=100) as sb, running_workers(QUEUES):
-        shop_id, eshop_id = await _installed(sb)
-        await _schedules(shop_id, timedelta(hours=1), paused=True)  # only webhooks drive syncs
+        shop_id, eshop_id = await install_through_shoptet(sb)
+        await sync_schedules(shop_id, timedelta(hours=1), paused=True)  # only webhooks drive syncs
         began = time.monotonic()
         took = await _follow_order(sb, shop_id, eshop_id, within=8, cancel="status")
         print(f"webhooks only: {took}")
@@ -184,7 +168,7 @@ async def test_a_repeated_order_notification_still_nudges_the_sync(api) -> None:
         ref = await installed_shop(sb, small_shop())
         async with session_scope() as session:
             await session.execute(update(Installation).where(Installation.shop_id == ref.shop_id).values(webhook_key=key))
-        await _schedules(ref.shop_id, timedelta(hours=1), paused=True)
+        await sync_schedules(ref.shop_id, timedelta(hours=1), paused=True)
         body = orjson.dumps(
             {"eshopId": ref.eshop_id, "event": "order:update", "eventCreated": "2026-11-28T10:00:00+0100",
              "eventInstance": "2026000001"}

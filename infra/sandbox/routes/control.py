@@ -187,6 +187,33 @@ async def cancel_order(request: Request, eshop_id: int, code: str) -> dict[str, 
     return {"code": code, "status": "cancelled"}
 
 
+@router.delete("/shops/{eshop_id}/orders/{code}")
+async def delete_order(request: Request, eshop_id: int, code: str) -> dict[str, Any]:
+    """Delete an order as a shop admin would: gone from detail, lists and snapshots; the
+    change feed reports it once as `delete`; fires `order:delete`."""
+    _shop(request, eshop_id)
+    try:
+        when = sandbox(request).delete_order(eshop_id, code)
+    except KeyError:
+        raise HTTPException(404, f"shop {eshop_id} has no order {code}") from None
+    return {"code": code, "changeType": "delete", "changeTime": shoptet_time(when)}
+
+
+@router.delete("/shops/{eshop_id}/{kind}/{guid}")
+async def delete_entity(
+    request: Request, eshop_id: int, kind: Literal["products", "customers"], guid: str
+) -> dict[str, Any]:
+    """Delete a product or customer by GUID; fires `product:delete` / `customer:delete`."""
+    _shop(request, eshop_id)
+    state = sandbox(request)
+    remove = state.delete_product if kind == "products" else state.delete_customer
+    try:
+        when = remove(eshop_id, guid)
+    except KeyError:
+        raise HTTPException(404, f"shop {eshop_id} has no {kind[:-1]} {guid}") from None
+    return {"guid": guid.lower(), "changeType": "delete", "changeTime": shoptet_time(when)}
+
+
 @router.get("/faults")
 async def get_knobs(request: Request) -> dict[str, Any]:
     return sandbox(request).knobs()

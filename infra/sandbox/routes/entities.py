@@ -68,11 +68,7 @@ def _register(kind: str) -> None:
         data = current_shop(request).data
         since = time_param(request.query_params, "from", required=True)
         assert since is not None
-        feed = (
-            Selection()
-            if change_type_param(request.query_params) == "delete"
-            else data.changes(kind, since)
-        )
+        feed = data.changes(kind, since, change_type_param(request.query_params))
         indices, page = paginate(request.query_params, f"{kind}/changes", feed)
         rows = [data.change_item(kind, i) for i in indices]
         return ok(request, {"changes": rows, "paginator": page.paginator(len(rows))})

@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from infra.sandbox.envelope import ApiError, ok
 from infra.sandbox.generator import ORDER_INCLUDES
-from infra.sandbox.paging import Selection, paginate
+from infra.sandbox.paging import paginate
 from infra.sandbox.routes.common import (
     change_type_param,
     current_shop,
@@ -76,7 +76,7 @@ async def order_changes(request: Request) -> Response:
     params = request.query_params
     since = time_param(params, "from", required=True)
     assert since is not None
-    feed = Selection() if change_type_param(params) == "delete" else shop.data.order_changes(since)
+    feed = shop.data.order_changes(since, change_type_param(params))
     indices, page = paginate(params, "orders/changes", feed)
     changes = [shop.data.order_change_item(i) for i in indices]
     return ok(request, {"changes": changes, "paginator": page.paginator(len(changes))})

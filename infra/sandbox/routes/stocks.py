@@ -8,8 +8,8 @@ from starlette.responses import Response
 
 from infra.sandbox import czech
 from infra.sandbox.envelope import ApiError, ok
-from infra.sandbox.generator import supply, variant_offsets
-from infra.sandbox.paging import Selection, paginate
+from infra.sandbox.generator import supply
+from infra.sandbox.paging import paginate
 from infra.sandbox.routes.common import current_shop, include_param, reject_unsupported
 
 router = APIRouter()
@@ -34,7 +34,8 @@ async def list_stocks(request: Request) -> Response:
 
 @router.get("/api/stocks/{stock_id}/supplies")
 async def list_supplies(request: Request, stock_id: int) -> Response:
-    spec = current_shop(request).spec
+    shop = current_shop(request)
+    spec = shop.spec
     if not 1 <= stock_id <= spec.stocks:
         raise ApiError(
             404, "stock-not-found", f'Stock with id "{stock_id}" not found.', str(stock_id)
@@ -43,7 +44,6 @@ async def list_supplies(request: Request, stock_id: int) -> Response:
         request.query_params, ("productGuid", "code", "onlyWithClaim", "changedFrom")
     )
     with_change = "changetime" in include_param(request.query_params, frozenset({"changetime"}))
-    total = variant_offsets(spec)[-1]
-    positions, page = paginate(request.query_params, "supplies", Selection(lo=0, hi=total))
+    positions, page = paginate(request.query_params, "supplies", shop.data.supply_positions())
     rows = [supply(spec, stock_id, p, with_change_time=with_change) for p in positions]
     return ok(request, {"supplies": rows, "paginator": page.paginator(len(rows))})

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -30,6 +31,8 @@ from activities.analytics.customers import (
 )
 from activities.child_process import Beat, heartbeat, run_in_child
 from activities.customer_analytics_data import (
+    COUNT_CUSTOMERS,
+    MERGE_GUEST_ORDERS,
     METRIC_COLUMNS,
     Window,
     chunk_upper_key,
@@ -65,6 +68,7 @@ NEXT_PURCHASE_MAX_DAYS = 3650  # a later "next purchase" is shown as none
 RULES_PER_ITEM = 10
 BUNDLES = 20
 BUNDLE_MIN_SUPPORT = 0.001
+STAGING_TABLES = ("customer_run_summaries", "customer_run_merged_orders")
 NOT_RETRYABLE = frozenset({"ModelFitError", "InvalidTransactions", "ValueError"})
 
 child_process.preload(__name__)
@@ -78,8 +82,9 @@ async def plan_customer_analytics(shop_ids: list[int] | None) -> NightlyPlan:
 
 @activity.defn
 async def start_customer_run(req: StartRunRequest) -> CustomerRun:
-    """Record the run (idempotently, by workflow and run id), close what a dead run left, and
-    count the customers so progress has a total."""
+    """Record the run (idempotently, by workflow and run id), close what a dead run left, stage
+    the guest orders that belong to registered customers, and count the customers so progress
+    has a total."""
     async with session_scope() as session:
         shop = await session.get(Shop, req.shop_id)
         if shop is None:
@@ -93,26 +98,22 @@ async def start_customer_run(req: StartRunRequest) -> CustomerRun:
         await close_dead_runs(
             session, "customer_model_reports", shop.id, req.workflow_id, req.run_id
         )
-        await session.execute(
-            text(
-                "DELETE FROM customer_run_summaries WHERE report_id IN (SELECT id FROM "
-                "customer_model_reports WHERE shop_id = :shop AND status <> 'running')"
-            ),
+        await _clear_staging(
+            session,
+            "SELECT id FROM customer_model_reports WHERE shop_id = :shop AND status <> 'running'",
             ids,
         )
         counts = (
             await session.execute(
                 text(
-                    "SELECT count(DISTINCT customer_guid), "
-                    "count(DISTINCT email) FILTER (WHERE customer_guid IS NULL AND email <> ''), "
-                    "count(*), count(*) FILTER (WHERE customer_guid IS NULL "
-                    "AND coalesce(email, '') = ''), min(created_at), max(created_at) "
+                    "SELECT count(*), count(*) FILTER (WHERE customer_guid IS NULL "
+                    "AND coalesce(btrim(email), '') = ''), min(created_at), max(created_at) "
                     "FROM orders_all WHERE shop_id = :shop AND NOT cancelled AND created_at <= :end"
                 ),
                 {"shop": shop.id, "end": window.observation_end},
             )
         ).one()
-        registered, guests, orders, anonymous, data_from, data_to = counts
+        orders, anonymous, data_from, data_to = counts
         report_id = (
             await session.execute(
                 text(
@@ -137,9 +138,8 @@ async def start_customer_run(req: StartRunRequest) -> CustomerRun:
                 },
             )
         ).scalar_one()
-        await session.execute(
-            text("DELETE FROM customer_run_summaries WHERE report_id = :id"), {"id": report_id}
-        )
+        await _clear_staging(session, ":id", {"id": report_id})
+        registered, guests = await _merge_guest_orders(session, shop.id, report_id, window)
         return CustomerRun(
             report_id=report_id,
             shop_id=shop.id,
@@ -147,7 +147,7 @@ async def start_customer_run(req: StartRunRequest) -> CustomerRun:
             freq=FREQ,
             holdout_periods=window.holdout_periods,
             observation_end=window.observation_end.isoformat(),
-            customers_total=int(registered) + int(guests),
+            customers_total=registered + guests,
             chunk_customers=await setting("chunk_customers"),
             rules_min_count=await setting("rules_min_count"),
             rules_days=await setting("rules_days"),
@@ -161,12 +161,18 @@ def summarise_customer_chunk(req: ChunkRequest) -> ChunkResult:
     window = _window(run)
     with connect() as conn:
         count, upto = chunk_upper_key(
-            conn, run.shop_id, req.phase, req.after, run.chunk_customers, window.observation_end
+            conn,
+            run.shop_id,
+            run.report_id,
+            req.phase,
+            req.after,
+            run.chunk_customers,
+            window.observation_end,
         )
         if count == 0 or upto is None:
             return ChunkResult(0, 0, None)
         periods = read_customer_periods(
-            conn, run.shop_id, req.phase, req.after, upto, window, heartbeat
+            conn, run.shop_id, run.report_id, req.phase, req.after, upto, window, heartbeat
         )
         summaries = summarise_chunk(periods, req.phase, window)
         stage_summaries(conn, run.report_id, summaries)
@@ -196,10 +202,25 @@ async def finish_customer_run(req: FinishRequest) -> None:
             ),
             {"status": req.status, "message": req.message, "id": req.report_id},
         )
-        await session.execute(
-            text("DELETE FROM customer_run_summaries WHERE report_id = :id"),
-            {"id": req.report_id},
-        )
+        await _clear_staging(session, ":id", {"id": req.report_id})
+
+
+async def _clear_staging(session: AsyncSession, reports: str, params: dict[str, Any]) -> None:
+    """Empty the run staging tables for the reports that `reports` (SQL) lists."""
+    for table in STAGING_TABLES:
+        await session.execute(text(f"DELETE FROM {table} WHERE report_id IN ({reports})"), params)
+
+
+async def _merge_guest_orders(
+    session: AsyncSession, shop_id: int, report_id: int, window: Window
+) -> tuple[int, int]:
+    """Stage the run's guest orders that belong to a registered customer (in the run's own
+    transaction, so a retried start redoes it) and count (registered customers, guests)."""
+    conn = await session.connection()
+    params = {"shop": shop_id, "report": report_id, "end": window.observation_end}
+    await conn.exec_driver_sql(MERGE_GUEST_ORDERS, params)
+    registered, guests = (await conn.exec_driver_sql(COUNT_CUSTOMERS, params)).one()
+    return int(registered), int(guests)
 
 
 ACTIVITIES = [

@@ -11,8 +11,11 @@ same orders: one pandas groupby computing each customer's first and last order, 
 The last line is `customers_per_s=<x> fit_s=<y> peak_rss_mb=<m>`.
 
 `--from-db` runs the real activity path instead: the simulated orders (with items, a third of
-the customers guests, the oldest quarter in the archive tables) are COPYed into a scratch
-database, then the workflow's activities run in order without Temporal (start, customer chunks
+the customers guests, the oldest quarter in the archive tables, and with `--guest-checkouts`
+(0.1) that share of registered customers' orders placed as guest checkouts with the account
+e-mail, guest e-mails in mixed case with stray spaces, and a `customers` row per registered
+customer; 0 seeds the data of the benchmark before identity resolution) are COPYed into a
+scratch database, then the workflow's activities run in order without Temporal (start, customer chunks
 streamed from `orders_all`, the fit in its child process, rule mining, finish). Its baseline is
 the cheapest streaming pass over the same orders in PostgreSQL: one GROUP BY per customer
 (first and last order, count, spend) read through a server-side cursor. Peak RSS is the larger
@@ -49,9 +52,15 @@ def main() -> None:
     parser.add_argument(
         "--from-db", action="store_true", help="run the activity path on PostgreSQL"
     )
+    parser.add_argument(
+        "--guest-checkouts",
+        type=float,
+        default=0.1,
+        help="--from-db: share of registered customers' orders placed as guest checkouts",
+    )
     args = parser.parse_args()
     if args.from_db:
-        run_from_db(args.customers, args.days, args.holdout_weeks, args.seed)
+        run_from_db(args.customers, args.days, args.holdout_weeks, args.seed, args.guest_checkouts)
         return
 
     rng = np.random.default_rng(args.seed)
@@ -108,15 +117,19 @@ def main() -> None:
     )
 
 
-def run_from_db(customers: int, days: int, holdout_weeks: int, seed: int) -> None:
+def run_from_db(
+    customers: int, days: int, holdout_weeks: int, seed: int, guest_checkouts: float
+) -> None:
     """Seed a scratch database, run the workflow's activities on it, print the figures."""
     import asyncio
 
     with scratch_database("shopops_bench_customers") as url:
-        asyncio.run(_bench_db(url, customers, days, holdout_weeks, seed))
+        asyncio.run(_bench_db(url, customers, days, holdout_weeks, seed, guest_checkouts))
 
 
-async def _bench_db(url: str, customers: int, days: int, holdout_weeks: int, seed: int) -> None:
+async def _bench_db(
+    url: str, customers: int, days: int, holdout_weeks: int, seed: int, guest_checkouts: float
+) -> None:
     import secrets
     from datetime import UTC, timedelta
 
@@ -133,11 +146,19 @@ async def _bench_db(url: str, customers: int, days: int, holdout_weeks: int, see
         StartRunRequest,
     )
 
-    seed_s = seed_in_child(_seed, url, customers, days, seed)
+    seed_s = seed_in_child(_seed, url, customers, days, seed, guest_checkouts)
     with psycopg.connect(url) as conn:
-        orders_n, end = conn.execute("SELECT count(*), max(created_at) FROM orders_all").fetchone()
+        orders_n, guest_n, end = conn.execute(
+            "SELECT count(*), count(*) FILTER (WHERE customer_guid IS NULL), max(created_at) "
+            "FROM orders_all"
+        ).fetchone()
+        accounts = conn.execute("SELECT count(*) FROM customers").fetchone()[0]
     end += timedelta(seconds=1)
-    print(f"seeded customers={customers} order_rows={orders_n} days={days} seed_s={seed_s:.1f}")
+    print(
+        f"seeded customers={customers} order_rows={orders_n} guest_order_rows={guest_n} "
+        f"customer_rows={accounts} guest_checkouts={guest_checkouts} days={days} "
+        f"seed_s={seed_s:.1f}"
+    )
     async with session_scope() as session:
         await set_setting(session, "analytics.customers.holdout_weeks", holdout_weeks)
 
@@ -209,16 +230,18 @@ async def _bench_db(url: str, customers: int, days: int, holdout_weeks: int, see
     )
 
 
-def _seed(url: str, customers: int, days: int, seed: int) -> None:
+def _seed(url: str, customers: int, days: int, seed: int, guest_checkouts: float) -> None:
     import psycopg
 
-    from tests.customer_analytics.seed import copy_orders, simulated_orders
+    from tests.customer_analytics.seed import copy_customers, copy_orders, simulated_orders
 
-    orders = simulated_orders(1, customers, seed=seed, days=days)
+    orders = simulated_orders(1, customers, seed=seed, days=days, guest_checkouts=guest_checkouts)
     with psycopg.connect(url) as conn:
         conn.execute(BENCH_SHOP)
         archive_before = orders["created_at"].min() + pd.Timedelta(days=90)
         copy_orders(conn, 1, orders, archive_before=archive_before)
+        if guest_checkouts > 0:
+            copy_customers(conn, 1, customers)
         conn.execute("ANALYZE")
 
 

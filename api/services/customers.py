@@ -64,10 +64,11 @@ CUSTOMER_COLUMNS = (
 )
 _CUSTOMER_SELECT = (
     "SELECT m.customer_key, m.customer_guid::text AS customer_guid, "
-    "coalesce(m.email, c.email) AS email, c.full_name AS name, m.segment, m.orders, "
+    "coalesce(c.email, m.email) AS email, c.full_name AS name, m.segment, m.orders, "
     "m.first_order_at, m.last_order_at, m.total_value, m.clv_12m, m.clv_at_risk, m.p_alive, "
     "m.churn_risk, m.expected_purchases_90d, m.next_purchase_at, m.r_score, m.f_score, "
-    "m.m_score, m.frequency, m.recency, m.t, m.monetary_value, m.computed_at "
+    "m.m_score, m.frequency, m.recency, m.t, m.monetary_value, m.computed_at, "
+    "m.email AS email_key "
     "FROM customer_metrics m LEFT JOIN customers c "
     "ON c.shop_id = m.shop_id AND c.guid = m.customer_guid "
 )
@@ -189,16 +190,11 @@ def at_risk_csv(shop_id: int, segment: str | None, min_churn_risk: float) -> Asy
 
 
 async def customer_detail(session: AsyncSession, shop_id: int, key: str) -> dict[str, Any]:
-    row = (
-        (
-            await session.execute(
-                text(_CUSTOMER_SELECT + "WHERE m.shop_id = :shop AND m.customer_key = :key"),
-                {"shop": shop_id, "key": key},
-            )
-        )
-        .mappings()
-        .first()
-    )
+    """One analysed customer by key; an e-mail (any case, stray spaces) also finds the guest
+    keyed by it or the registered customer whose guest orders it merged."""
+    row = await _customer_row(session, shop_id, "m.customer_key = :key", key)
+    if row is None and "@" in key:  # one row at most: a merged e-mail has no guest of its own
+        row = await _customer_row(session, shop_id, "m.email = lower(btrim(:key)) LIMIT 1", key)
     if row is None:
         raise Problem(
             404,
@@ -218,20 +214,30 @@ async def customer_detail(session: AsyncSession, shop_id: int, key: str) -> dict
     return view
 
 
+async def _customer_row(session: AsyncSession, shop_id: int, where: str, key: str) -> Any:
+    result = await session.execute(
+        text(_CUSTOMER_SELECT + f"WHERE m.shop_id = :shop AND {where}"),
+        {"shop": shop_id, "key": key},
+    )
+    return result.mappings().first()
+
+
 async def recommendations(
     session: AsyncSession, shop_id: int, customer: Any
 ) -> list[dict[str, Any]]:
     """Products to offer: the shop's stored item rules from what the customer bought, scored by
-    the sum of confidences, leaving out everything they already bought."""
-    if customer["customer_guid"] is not None:
-        who = "o.customer_guid = CAST(:guid AS uuid)"
-    else:
-        who = "o.customer_guid IS NULL AND o.email = :email"
+    the sum of confidences, leaving out everything they already bought. The customer's orders
+    are the analysis's: their GUID's, and guest orders with their e-mail key (a guest's own, or
+    the one merged into a registered customer)."""
     rows = await session.execute(
         text(
-            "WITH bought AS (SELECT DISTINCT i.code FROM orders_all o JOIN order_items_all i "
-            "ON i.shop_id = o.shop_id AND i.order_code = o.code AND i.created_at = o.created_at "
-            f"WHERE o.shop_id = :shop AND {who} AND NOT o.cancelled AND i.code IS NOT NULL) "
+            "WITH orders AS (SELECT code, created_at FROM orders_all o WHERE o.shop_id = :shop "
+            "AND NOT o.cancelled AND o.customer_guid = CAST(:guid AS uuid) "
+            "UNION ALL SELECT code, created_at FROM orders_all o WHERE o.shop_id = :shop "
+            "AND NOT o.cancelled AND o.customer_guid IS NULL AND lower(btrim(o.email)) = :email), "
+            "bought AS (SELECT DISTINCT i.code FROM orders o JOIN order_items_all i "
+            "ON i.shop_id = :shop AND i.order_code = o.code AND i.created_at = o.created_at "
+            "WHERE i.code IS NOT NULL) "
             "SELECT r.suggestion_code, max(r.suggestion_name), sum(r.confidence), max(r.lift), "
             "array_agg(r.item_code ORDER BY r.confidence DESC) FROM customer_item_rules r "
             "WHERE r.shop_id = :shop AND r.item_code IN (SELECT code FROM bought) "
@@ -241,7 +247,7 @@ async def recommendations(
         {
             "shop": shop_id,
             "guid": customer["customer_guid"],
-            "email": customer["customer_key"],
+            "email": customer["email_key"],
             "top": RECOMMENDATIONS,
         },
     )

@@ -22,6 +22,7 @@ from db.models.customer_analytics import (
     CustomerItemRule,
     CustomerMetric,
     CustomerModelReport,
+    CustomerRunMergedOrder,
     CustomerRunSummary,
 )
 from db.models.customers import Customer
@@ -68,6 +69,7 @@ __all__ = [
     "CustomerItemRule",
     "CustomerMetric",
     "CustomerModelReport",
+    "CustomerRunMergedOrder",
     "CustomerRunSummary",
     "ErrorGroup",
     "ErrorMinute",

@@ -75,12 +75,15 @@ class CustomerMetric(Base):
             "clv_at_risk",
             "customer_key",
         ),
+        # a guest's e-mail, or one merged into a registered customer, finds its customer
+        Index("ix_customer_metrics_shop_email", "shop_id", "email"),
     )
 
     shop_id: Mapped[int] = mapped_column(shop_fk(), primary_key=True)
-    # customer_guid as text for registered customers, the e-mail (as stored) for guests
+    # customer_guid as text for registered customers, the e-mail key (lower, trimmed) for guests
     customer_key: Mapped[str] = mapped_column(String(320), primary_key=True)
     customer_guid: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    # a guest's e-mail key, or the e-mail key of guest orders merged into a registered customer
     email: Mapped[str | None] = mapped_column(String(320))
     report_id: Mapped[int] = mapped_column(BigInteger)
     first_order_at: Mapped[datetime]
@@ -149,3 +152,26 @@ class CustomerRunSummary(Base):
     cal_t: Mapped[float | None] = mapped_column(Float)
     frequency_holdout: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = created_column()
+
+
+class CustomerRunMergedOrder(Base):
+    """Staging: the guest orders of a run that belong to a registered customer (the one
+    non-deleted customer of the shop with the order's e-mail), under that customer's GUID.
+    Written once when the run starts, so each registered chunk reads them by GUID range and the
+    guests phase skips their e-mails; deleted after the run."""
+
+    __tablename__ = "customer_run_merged_orders"
+    __table_args__ = (
+        Index("ix_customer_run_merged_orders_email", "report_id", "email_key"),
+        {"prefixes": ["UNLOGGED"]},
+    )
+
+    report_id: Mapped[int] = mapped_column(
+        ForeignKey("customer_model_reports.id", ondelete="CASCADE"), primary_key=True
+    )
+    customer_guid: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    code: Mapped[str] = mapped_column(String(50), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(primary_key=True)
+    email_key: Mapped[str] = mapped_column(String(320))
+    total_with_vat: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    exchange_rate: Mapped[Decimal | None] = mapped_column(Numeric(16, 8))

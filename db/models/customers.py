@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, Uuid, func
+from sqlalchemy import Boolean, ForeignKey, Index, String, Uuid, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base
+from db.models.orders import EMAIL_KEY
 
 
 class Customer(Base):
@@ -16,6 +17,8 @@ class Customer(Base):
     __table_args__ = (
         Index("ix_customers_shop_email", "shop_id", "email"),
         Index("ix_customers_shop_changed", "shop_id", "changed_at"),
+        # the identity key guest orders are matched on (customer analytics)
+        Index("ix_customers_shop_email_key", "shop_id", text(EMAIL_KEY)),
     )
 
     shop_id: Mapped[int] = mapped_column(

@@ -11,13 +11,16 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Index, Integer, Numeric, String, Uuid, func
+from sqlalchemy import BigInteger, Boolean, Index, Integer, Numeric, String, Uuid, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base
 
 PARTITIONED = {"postgresql_partition_by": "RANGE (created_at)"}
+# A guest order's customer identity: its e-mail, case and surrounding spaces ignored
+# (customer analytics; docs/customer-analytics.md, "Who is a customer").
+EMAIL_KEY = "lower(btrim(email))"
 
 
 class Order(Base):
@@ -28,6 +31,12 @@ class Order(Base):
         Index("ix_orders_shop_status_created", "shop_id", "status_id", "created_at"),
         Index("ix_orders_shop_email", "shop_id", "email"),
         Index("ix_orders_shop_customer", "shop_id", "customer_guid"),
+        Index(
+            "ix_orders_shop_guest_email_key",
+            "shop_id",
+            text(EMAIL_KEY),
+            postgresql_where=text("customer_guid IS NULL"),
+        ),
         PARTITIONED,
     )
 

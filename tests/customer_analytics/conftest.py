@@ -12,7 +12,12 @@ import psycopg
 import pytest
 
 from db.engine import libpq_url
-from tests.customer_analytics.seed import CREATED_PARTITIONS, copy_orders, simulated_orders
+from tests.customer_analytics.seed import (
+    CREATED_PARTITIONS,
+    copy_customers,
+    copy_orders,
+    simulated_orders,
+)
 
 HISTORIES = Path(__file__).resolve().parent / "histories"
 
@@ -67,10 +72,13 @@ async def record_history(handle: object, name: str) -> None:
 @pytest.fixture(scope="module")
 def simulated_shop(pg: psycopg.Connection) -> tuple[int, object]:
     """A 2 000-customer shop over two years: a third guests, 2 % refunds, 1 % free orders,
-    the first quarter in the archive tables, plus one customer who only ever got a refund."""
+    15 % of registered customers' orders placed as guest checkouts, guest e-mails in mixed
+    case with stray spaces, the first quarter in the archive tables, plus one customer who only
+    ever got a refund."""
     shop_id = new_shop(pg, "Simulated shop")
-    orders = simulated_orders(shop_id, 2_000, seed=91, start=history_start())
+    orders = simulated_orders(shop_id, 2_000, seed=91, start=history_start(), guest_checkouts=0.15)
     copy_orders(pg, shop_id, orders, archive_before=orders["created_at"].min() + timedelta(days=80))
+    copy_customers(pg, shop_id, 2_000)
     pg.execute(
         "INSERT INTO orders (shop_id, code, created_at, email, total_with_vat) "
         "VALUES (%s, 'REFUND-ONLY', now() - interval '30 days', 'refund-only@example.cz', -500)",

@@ -2,8 +2,12 @@
 
 Customers come from the pure module's simulation (`simulate_transactions`: Poisson purchases,
 Beta dropout, Gamma-Gamma values, 2 % refunds as negative orders). Every third customer is a
-guest (an e-mail, no GUID). Items: each order holds one to three products; products 2k and
-2k + 1 are often bought together, so the rule mining has pairs to find.
+guest (an e-mail, no GUID). With `guest_checkouts`, registered customers (rows in `customers`,
+`copy_customers`) place that share of their orders as guests with their account e-mail, and
+every guest e-mail is written in a random case with stray spaces: `customer_key` stays the
+person (GUID, or the guest's lower-case e-mail), which is what identity resolution must find.
+Items: each order holds one to three products; products 2k and 2k + 1 are often bought
+together, so the rule mining has pairs to find.
 """
 
 from __future__ import annotations
@@ -46,10 +50,23 @@ def customer_keys(shop_id: int, n: int) -> tuple[np.ndarray, np.ndarray]:
     return guids, emails
 
 
+def account_email(shop_id: int, i: int) -> str:
+    """The e-mail of registered customer `i`'s account."""
+    return f"customer{i}@shop{shop_id}.example"
+
+
 def simulated_orders(
-    shop_id: int, customers: int, *, seed: int, start: str = "2023-01-02", days: int = 728
+    shop_id: int,
+    customers: int,
+    *,
+    seed: int,
+    start: str = "2023-01-02",
+    days: int = 728,
+    guest_checkouts: float = 0.0,
 ) -> pd.DataFrame:
-    """The simulated order table of a shop, with 1 % zero-value orders and customer keys."""
+    """The simulated order table of a shop, with 1 % zero-value orders and customer keys; with
+    `guest_checkouts` > 0, registered customers' orders carry their account e-mail and that
+    share of them are guest checkouts, and guest e-mails are written messily."""
     rng = np.random.default_rng(seed)
     frame = simulate_transactions(customers, start=start, days=days, rng=rng)
     free = (rng.random(len(frame)) < 0.01) & (frame["total"] > 0)
@@ -61,9 +78,49 @@ def simulated_orders(
     frame["customer_key"] = np.where(
         frame["customer_guid"].isna(), frame["email"], frame["customer_guid"]
     )
+    if guest_checkouts > 0:
+        _mix_identities(frame, shop_id, guest_checkouts, rng)
     frame["created_at"] = frame["created_at"].dt.tz_localize("UTC")
     frame["code"] = [f"S{shop_id}-{i:08d}" for i in range(len(frame))]
     return frame
+
+
+def _mix_identities(
+    frame: pd.DataFrame, shop_id: int, guest_checkouts: float, rng: np.random.Generator
+) -> None:
+    """Registered orders get the account e-mail, `guest_checkouts` of them lose their GUID, and
+    every guest order's e-mail gets a random case and stray spaces (in place)."""
+    registered = frame["customer_guid"].notna().to_numpy()
+    ids = frame["customer_id"].to_numpy()
+    frame.loc[registered, "email"] = [account_email(shop_id, i) for i in ids[registered]]
+    as_guest = registered & (rng.random(len(frame)) < guest_checkouts)
+    frame.loc[as_guest, "customer_guid"] = None
+    guest = frame["customer_guid"].isna().to_numpy()
+    style = rng.integers(0, 4, len(frame))
+    frame.loc[guest, "email"] = [
+        _messy(email, s) for email, s in zip(frame.loc[guest, "email"], style[guest], strict=True)
+    ]
+
+
+def _messy(email: str, style: int) -> str:
+    """`email` as people type it: as is, capitalised, in capitals, or with spaces around."""
+    return (email, email.capitalize(), email.upper(), f"  {email} ")[style]
+
+
+def copy_customers(conn: psycopg.Connection, shop_id: int, customers: int) -> None:
+    """The `customers` rows of the registered simulated customers, with their account e-mails."""
+    guids, _ = customer_keys(shop_id, customers)
+    registered = [i for i in range(customers) if guids[i] is not None]
+    frame = pd.DataFrame(
+        {
+            "shop_id": shop_id,
+            "guid": guids[registered],
+            "email": [account_email(shop_id, i) for i in registered],
+            "full_name": [f"Customer {i}" for i in registered],
+        }
+    )
+    _copy(conn, "customers", frame)
+    conn.commit()
 
 
 def copy_orders(

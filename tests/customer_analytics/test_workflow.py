@@ -119,6 +119,17 @@ async def test_run_stores_every_customer_and_a_report_that_beats_the_baseline(
     ).set_index("key")
     assert customers == len(stored) == len(expected)  # the refund-only customer is not there
     assert "refund-only@example.cz" not in stored.index
+    # guest checkouts of registered customers were merged into them, messy guest e-mails into
+    # one guest each (`customer_key` is the person), so the keys are exactly the people
+    assert set(stored.index) == set(expected.index)
+    [(stored_orders, merged)] = _rows(
+        pg,
+        "SELECT sum(orders), count(*) FILTER (WHERE customer_guid IS NOT NULL AND email IS NOT "
+        "NULL) FROM customer_metrics WHERE shop_id = %s",
+        shop_id,
+    )
+    assert stored_orders == (orders["total"] >= 0).sum()  # each purchase counted exactly once
+    assert merged > 100
     joined = expected.join(stored, rsuffix="_db")
     for column in ("frequency", "recency", "T"):
         np.testing.assert_array_equal(joined[column], joined[f"{column}_db"])

@@ -157,9 +157,7 @@ class Phase:
     key_type: str  # the key's SQL type, for the keyset bounds
 
     def keys(self, after: bool) -> str:
-        """Every order's customer key (duplicates included) above %(after)s. The guests' keys
-        include e-mails whose orders were merged (`orders` skips them): leaving the anti-join
-        out of the keyset, which scans every remaining key, keeps it as cheap as a plain scan."""
+        """Every order's customer key (duplicates included) above %(after)s."""
         if self.name == "registered":
             return (
                 f"SELECT o.customer_guid AS k FROM {ORDERS} o WHERE {IN_WINDOW} "
@@ -169,7 +167,7 @@ class Phase:
             )
         return (
             f"SELECT {ORDER_EMAIL_KEY} AS k FROM {ORDERS} o WHERE {IN_WINDOW} AND {GUEST_ORDER}"
-            f"{self._above(ORDER_EMAIL_KEY, after)}"
+            f"{self._above(ORDER_EMAIL_KEY, after)} AND {UNMATCHED_GUEST}"
         )
 
     def orders(self, after: bool) -> str:
@@ -217,8 +215,7 @@ def chunk_upper_key(
     limit: int,
     observation_end: datetime,
 ) -> tuple[int, str | None]:
-    """(keys in the next chunk, the last key of it) by keyset over the phase's key index; a
-    guests chunk's keys may include merged e-mails, which are nobody's in that phase."""
+    """(customers in the next chunk, the last key of it) by keyset over the phase's key index."""
     keys = _phase(phase).keys(after is not None)
     query = (
         "SELECT count(*) OVER (), k::text FROM ("

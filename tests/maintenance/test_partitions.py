@@ -39,11 +39,13 @@ async def test_premake_keeps_future_quarters_and_records_the_run(
         for quarter in ("2028q2", "2028q3", "2028q4", "2029q1", "2029q2"):
             assert parent_of(sql, f"{table}_{quarter}") == table
             assert (table, quarter) in made or quarter == "2028q2"
-    # the new partition carries every index of the parent, the search index included
+    # the new partition carries every index of the parent, the search index and the guest
+    # e-mail key (customer analytics) included
     indexes = {
         r[0] for r in sql("SELECT indexdef FROM pg_indexes WHERE tablename = 'orders_2029q2'")
     }
-    assert any("gin_trgm_ops" in d for d in indexes) and len(indexes) == 7
+    assert any("gin_trgm_ops" in d for d in indexes) and len(indexes) == 8
+    assert any("lower(btrim((email)::text))" in d for d in indexes)
     run = sql(
         "SELECT kind, status, jsonb_array_length(actions) FROM maintenance_last_run WHERE kind = 'partitions'"
     )

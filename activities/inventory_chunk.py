@@ -99,10 +99,15 @@ def chunk_results(rows: ChunkRows, policy: ChunkPolicy) -> ChunkOutput:
     return ChunkOutput(
         forecasts[list(FORECAST_COLUMNS)],
         metrics,
-        pd.concat([f for f in found if not f.empty] or found[:1], ignore_index=True).reindex(
-            columns=list(ANOMALY_COLUMNS)
-        ),
+        _anomaly_rows(found),
     )
+
+
+def _anomaly_rows(found: list[pd.DataFrame]) -> pd.DataFrame:
+    """One frame of ANOMALY_COLUMNS; the order id stays an integer column (COPY into bigint)."""
+    frames = [f for f in found if not f.empty] or found[:1]
+    out = pd.concat(frames, ignore_index=True).reindex(columns=list(ANOMALY_COLUMNS))
+    return out.astype({"purchase_order_id": "Int64"})
 
 
 def stock_readings(stock: pd.DataFrame) -> pd.DataFrame:

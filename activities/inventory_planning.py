@@ -295,10 +295,10 @@ def _describe_late_order(anomaly: InventoryAnomaly) -> tuple[str, str]:
     return (
         f"PO #{anomaly.purchase_order_id} for {anomaly.variant_code} arrives "
         f"{short_day(arrives)}, stock runs out {short_day(anomaly.day)}: "
-        f"expedite it or bridge {bridge:g} units",
+        f"expedite it or bridge {bridge:.0f} units",
         f"The shelf is projected empty for {empty} day{'' if empty == 1 else 's'} before the "
         f"order's {units:g} units "
-        f"come; {bridge:g} units cover the forecast demand until then. "
+        f"come; {bridge:.0f} units cover the forecast demand until then. "
         f"{anomaly.severity.capitalize()} severity.",
     )
 

@@ -245,7 +245,7 @@ async def test_orders_expected_after_the_stock_out_are_flagged_once(
     assert title == (
         f"PO #{planned.orders['high']} for {v['high']} arrives "
         f"{short_day(as_of + timedelta(20))}, stock runs out {short_day(as_of + timedelta(5))}: "
-        f"expedite it or bridge {bridge:g} units"
+        f"expedite it or bridge {int(bridge)} units"
     )
     assert "15 days" in body
     assert data["purchase_order_id"] == planned.orders["high"]

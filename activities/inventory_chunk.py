@@ -23,6 +23,7 @@ from activities.analytics.inventory import (
     demand_per_period,
     eoq,
     forecast_many,
+    late_arrivals,
     order_by,
     reorder_point,
     sales_anomalies,
@@ -35,6 +36,7 @@ DAYS_PER_YEAR = 365.0
 # opens sold out is censored too.
 DAY_END = pd.Timedelta(hours=23, minutes=59, seconds=59)
 STOCK_DAYS = 90  # end-of-day stock the stock anomaly scale is estimated from
+SOON_DAYS = 7  # a late purchase order whose stock-out is this close is urgent
 
 
 @dataclass(frozen=True)
@@ -88,14 +90,24 @@ def chunk_results(rows: ChunkRows, policy: ChunkPolicy) -> ChunkOutput:
         variant_code=batch.forecasts["variant_id"],
         day=pd.PeriodIndex(batch.forecasts["period"], freq="D").to_timestamp().date,
     )
+    metrics = _metrics(batch, rows, policy)
+    found = [
+        _sales_anomalies(history, rows, policy),
+        _stock_anomalies(rows, policy),
+        _late_purchase_orders(batch, metrics, rows, policy),
+    ]
     return ChunkOutput(
         forecasts[list(FORECAST_COLUMNS)],
-        _metrics(batch, rows, policy),
-        pd.concat(
-            [_sales_anomalies(history, rows, policy), _stock_anomalies(rows, policy)],
-            ignore_index=True,
-        )[list(ANOMALY_COLUMNS)],
+        metrics,
+        _anomaly_rows(found),
     )
+
+
+def _anomaly_rows(found: list[pd.DataFrame]) -> pd.DataFrame:
+    """One frame of ANOMALY_COLUMNS; the order id stays an integer column (COPY into bigint)."""
+    frames = [f for f in found if not f.empty] or found[:1]
+    out = pd.concat(frames, ignore_index=True).reindex(columns=list(ANOMALY_COLUMNS))
+    return out.astype({"purchase_order_id": "Int64"})
 
 
 def stock_readings(stock: pd.DataFrame) -> pd.DataFrame:
@@ -138,7 +150,7 @@ def on_hand(stock: pd.DataFrame) -> pd.Series:
 
 
 def units_on_order(on_order: pd.DataFrame) -> pd.Series:
-    """Units on open purchase orders per variant (inventory_sql.on_order)."""
+    """Units on open purchase orders per variant (inventory_sql.on_order has a row per order)."""
     if on_order.empty:
         return pd.Series(dtype=float)
     return on_order.groupby("variant_code")["on_order"].sum().astype(float)
@@ -332,6 +344,50 @@ def _stock_anomalies(rows: ChunkRows, policy: ChunkPolicy) -> pd.DataFrame:
             "sales": found["sales"],
             "stock_change": found["stock_change"],
             "unexplained": found["unexplained"],
+        }
+    )
+
+
+def _late_purchase_orders(
+    batch: BatchForecast, metrics: pd.DataFrame, rows: ChunkRows, policy: ChunkPolicy
+) -> pd.DataFrame:
+    """Open purchase orders expected after the shelf runs empty (late_arrivals): the order-by
+    date counts an order from the day it is placed, so only this shows the merchant that it
+    must be expedited or bridged. Day = the projected stock-out; severity high when the shelf
+    stays empty longer than the variant's lead time (a bridging order placed now would still
+    come first) or the stock-out is within SOON_DAYS, else medium; score = days without stock."""
+    orders = rows.on_order
+    if orders.empty:
+        return pd.DataFrame(columns=list(ANOMALY_COLUMNS))
+    known = metrics.set_index("variant_code")
+    shelf = known["on_hand"].astype(float).clip(lower=0).dropna()
+    arrivals = pd.DataFrame(
+        {
+            "variant_id": orders["variant_code"].to_numpy(),
+            "order_id": orders["purchase_order_id"].to_numpy(dtype=np.int64),
+            "period": pd.PeriodIndex(pd.to_datetime(orders["arrives_on"]), freq="D"),
+            "quantity": orders["on_order"].to_numpy(dtype=float),
+        }
+    )
+    late = late_arrivals(shelf, batch.forecasts, arrivals)
+    if late.empty:
+        return pd.DataFrame(columns=list(ANOMALY_COLUMNS))
+    as_of = pd.Period(policy.as_of, "D").ordinal
+    stockout = pd.PeriodIndex(late["stockout"], freq="D").asi8
+    gap = pd.PeriodIndex(late["arrival"], freq="D").asi8 - stockout
+    lead = known["lead_time_days"].reindex(late["variant_id"]).to_numpy(dtype=float)
+    urgent = (gap > lead) | (stockout - as_of <= SOON_DAYS)
+    return pd.DataFrame(
+        {
+            "variant_code": late["variant_id"].to_numpy(),
+            "day": _days(late["stockout"]),
+            "kind": "late_purchase_order",
+            "severity": np.where(urgent, "high", "medium"),
+            "score": gap.astype(float),
+            "expected": late["quantity"].to_numpy(dtype=float),
+            "purchase_order_id": pd.array(late["order_id"].to_numpy(), dtype="Int64"),
+            "arrives_on": _days(late["arrival"]),
+            "bridge_quantity": np.ceil(late["shortfall"].to_numpy(dtype=float) - 1e-9),
         }
     )
 

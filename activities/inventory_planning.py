@@ -206,14 +206,7 @@ async def notify_inventory_anomalies(run: InventoryRun) -> int:
                 title=title,
                 body=body,
                 shop_id=run.shop_id,
-                data={
-                    "anomaly_id": anomaly.id,
-                    "variant_code": anomaly.variant_code,
-                    "day": anomaly.day.isoformat(),
-                    "severity": anomaly.severity,
-                    "score": round(anomaly.score, 2),
-                    "run_id": run.id,
-                },
+                data=_notice_data(anomaly, run.id),
             )
         if rest:
             await notify(
@@ -239,10 +232,40 @@ async def notify_inventory_anomalies(run: InventoryRun) -> int:
     return sent
 
 
+def _notice_data(anomaly: InventoryAnomaly, run_id: int) -> dict[str, Any]:
+    """The notification's data: the anomaly and, for a late purchase order, which and when."""
+    data: dict[str, Any] = {
+        "anomaly_id": anomaly.id,
+        "variant_code": anomaly.variant_code,
+        "day": anomaly.day.isoformat(),
+        "severity": anomaly.severity,
+        "score": round(anomaly.score, 2),
+        "run_id": run_id,
+    }
+    if anomaly.kind == "late_purchase_order":
+        data |= {
+            "purchase_order_id": anomaly.purchase_order_id,
+            "arrives_on": anomaly.arrives_on.isoformat() if anomaly.arrives_on else None,
+            "bridge_quantity": anomaly.bridge_quantity,
+            "units_on_order": anomaly.expected,
+        }
+    return data
+
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def short_day(day: date) -> str:
+    """`20 Dec`: how a merchant says a day this month or next (not the locale's %b)."""
+    return f"{day.day} {MONTHS[day.month - 1]}"
+
+
 def describe(anomaly: InventoryAnomaly) -> tuple[str, str]:
     """A notification's title and body for an anomaly, in the merchant's words."""
     code, day = anomaly.variant_code, anomaly.day.isoformat()
     sales = anomaly.sales or 0.0
+    if anomaly.kind == "late_purchase_order":
+        return _describe_late_order(anomaly)
     if anomaly.kind.startswith("sales_"):
         word = "spike" if anomaly.kind == "sales_spike" else "drop"
         return (
@@ -260,6 +283,23 @@ def describe(anomaly: InventoryAnomaly) -> tuple[str, str]:
     return (
         f"Stock vanished: {code} lost {-unexplained:g} units {how} on {day}",
         f"Sales that day: {sales:g}. Check for shrinkage, damage or a miscount.",
+    )
+
+
+def _describe_late_order(anomaly: InventoryAnomaly) -> tuple[str, str]:
+    """`PO #12 for ABC-1 arrives 20 Dec, stock runs out 10 Dec: expedite it or bridge 35 units`."""
+    arrives = anomaly.arrives_on or anomaly.day
+    bridge = anomaly.bridge_quantity or 0.0
+    units = anomaly.expected or 0.0
+    empty = (arrives - anomaly.day).days
+    return (
+        f"PO #{anomaly.purchase_order_id} for {anomaly.variant_code} arrives "
+        f"{short_day(arrives)}, stock runs out {short_day(anomaly.day)}: "
+        f"expedite it or bridge {bridge:.0f} units",
+        f"The shelf is projected empty for {empty} day{'' if empty == 1 else 's'} before the "
+        f"order's {units:g} units "
+        f"come; {bridge:.0f} units cover the forecast demand until then. "
+        f"{anomaly.severity.capitalize()} severity.",
     )
 
 
@@ -383,6 +423,7 @@ def forecast_and_store(req: ChunkRequest, beat: Beat) -> ChunkResult:
             policy.as_of,
             policy.recent_from,
             run.timezone,
+            policy.lead_time_days,
         )
         conn.commit()  # no transaction stays open while the chunk is forecast
         if rows is None:

@@ -64,7 +64,12 @@ ANOMALY_COLUMNS = (
     "hi",
     "stock_change",
     "unexplained",
+    "purchase_order_id",
+    "arrives_on",
+    "bridge_quantity",
 )
+# one row per variant and open purchase order with units outstanding (on_order)
+ON_ORDER_COLUMNS = ("variant_code", "purchase_order_id", "on_order", "arrives_on")
 
 # Current on-hand stock per catalogue variant: the sum over the shop's stocks, else the
 # variant's own total; NULL when the shop reports neither.
@@ -217,20 +222,31 @@ def offers(conn: psycopg.Connection, shop_id: int, codes: list[str]) -> pd.DataF
     )
 
 
-def on_order(conn: psycopg.Connection, shop_id: int, codes: list[str]) -> pd.DataFrame:
-    """Units on order per variant: the unreceived rest (quantity - received) of the lines of the
-    shop's open purchase orders, with the earliest expected arrival. One small row per variant
-    with something on order (the partial index on outstanding lines serves it)."""
+def on_order(
+    conn: psycopg.Connection,
+    shop_id: int,
+    codes: list[str],
+    timezone: str,
+    lead_time_days: float,
+) -> pd.DataFrame:
+    """Units on order per variant and open purchase order: the unreceived rest (quantity -
+    received) of its lines, and the shop-local day the order is expected. An order without
+    `expected_at` is expected its supplier's lead time after it was placed (the shop's
+    `lead_time_days` without a supplier), the default the API gives new orders; not the order
+    day, which would make it look on time. One small row per variant and order with something
+    outstanding (the partial index on outstanding lines serves it)."""
     rows = conn.execute(
-        "SELECT l.variant_code, sum(l.quantity - l.received_quantity)::float8, "
-        "min(coalesce(p.expected_at, p.ordered_at)) FROM purchase_order_lines l "
-        "JOIN purchase_orders p ON p.id = l.purchase_order_id "
+        "SELECT l.variant_code, p.id, sum(l.quantity - l.received_quantity)::float8, "
+        "(coalesce(p.expected_at, p.ordered_at + interval '1 day' * "
+        "coalesce(s.lead_time_days::float8, %(lead)s)) AT TIME ZONE %(tz)s)::date "
+        "FROM purchase_order_lines l JOIN purchase_orders p ON p.id = l.purchase_order_id "
+        "LEFT JOIN suppliers s ON s.id = p.supplier_id "
         "WHERE l.shop_id = %(shop)s AND l.variant_code = ANY(%(codes)s) "
         "AND l.received_quantity < l.quantity AND p.shop_id = %(shop)s AND p.status = 'open' "
-        "GROUP BY l.variant_code",
-        {"shop": shop_id, "codes": codes},
+        "GROUP BY l.variant_code, p.id, s.id",
+        {"shop": shop_id, "codes": codes, "tz": timezone, "lead": lead_time_days},
     ).fetchall()
-    return pd.DataFrame(rows, columns=["variant_code", "on_order", "expected_at"])
+    return pd.DataFrame(rows, columns=list(ON_ORDER_COLUMNS))
 
 
 def previous_forecasts(
@@ -255,7 +271,8 @@ def store_chunk(
     metrics: pd.DataFrame,
     anomalies: pd.DataFrame,
 ) -> int:
-    """Replace the chunk's forecasts and metrics; add anomalies not seen before. Returns the
+    """Replace the chunk's forecasts and metrics; add anomalies not seen before (by variant,
+    day and kind; a late purchase order by variant, order and expected day). Returns the
     number of new anomalies."""
     ids = {"shop": shop_id, "codes": codes}
     with conn.transaction():
@@ -288,9 +305,14 @@ def store_chunk(
         )
         conn.execute("TRUNCATE found_anomalies")
         copy_frame(conn, "found_anomalies", anomalies[list(ANOMALY_COLUMNS)])
+        # a late purchase order is news once per order and expected day: its projected
+        # stock-out day moves with every night's forecast and must not raise it again
         cur = conn.execute(
             f"INSERT INTO inventory_anomalies (shop_id, run_id, {names}) "
-            f"SELECT %(shop)s, %(run)s, {names} FROM found_anomalies "
+            f"SELECT %(shop)s, %(run)s, {names} FROM found_anomalies f WHERE NOT EXISTS "
+            "(SELECT 1 FROM inventory_anomalies a WHERE a.shop_id = %(shop)s "
+            "AND a.variant_code = f.variant_code AND a.kind = f.kind "
+            "AND a.purchase_order_id = f.purchase_order_id AND a.arrives_on = f.arrives_on) "
             "ON CONFLICT (shop_id, variant_code, day, kind) DO NOTHING",
             {"shop": shop_id, "run": run_id},
         )
@@ -368,7 +390,7 @@ class ChunkRows:
     offers: pd.DataFrame
     previous: pd.DataFrame
     on_order: pd.DataFrame = field(
-        default_factory=lambda: pd.DataFrame(columns=["variant_code", "on_order", "expected_at"])
+        default_factory=lambda: pd.DataFrame(columns=list(ON_ORDER_COLUMNS))
     )
 
 
@@ -381,8 +403,10 @@ def read_chunk(
     last: date,
     recent_from: date,
     timezone: str,
+    lead_time_days: float,
 ) -> ChunkRows | None:
-    """The chunk after `after`, or None when no variants are left."""
+    """The chunk after `after`, or None when no variants are left. `lead_time_days` is the
+    shop's default lead time (for open orders without a supplier or expected date)."""
     variants = chunk_variants(conn, shop_id, after, limit)
     if variants.empty:
         return None
@@ -393,5 +417,5 @@ def read_chunk(
         stock=stock_rows(conn, shop_id, codes, first, last),
         offers=offers(conn, shop_id, codes),
         previous=previous_forecasts(conn, shop_id, codes, recent_from, last),
-        on_order=on_order(conn, shop_id, codes),
+        on_order=on_order(conn, shop_id, codes, timezone, lead_time_days),
     )

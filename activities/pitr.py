@@ -171,7 +171,8 @@ def take_base_backup(url: str, paths: PitrPaths) -> BaseBackup:
             "rolled forward; run `shopops pitr setup` and restart PostgreSQL first"
         )
     started = datetime.now(UTC)
-    label = started.strftime("%Y%m%dT%H%M%SZ")
+    # to the millisecond: a base backup by hand and a scheduled one can start in the same second
+    label = f"{started:%Y%m%dT%H%M%S}{started.microsecond // 1000:03d}Z"
     target = paths.base / label
     target.parent.mkdir(parents=True, exist_ok=True)
     from activities.backups import libpq_env

@@ -25,12 +25,19 @@ Its baseline is the cheapest pass over the same demand in PostgreSQL: one GROUP 
 and local day streamed through a server-side cursor. `mase_vs_naive` is then the run report's
 relative MASE (backtest of the chosen models against seasonal naive, as stored for the UI), and
 peak RSS the largest of this process and the child processes.
+
+    python -m bench.inventory --variants 2000 --from-db --open-orders 0.3
+
+`--open-orders SHARE` also places three open purchase orders (due in 2, 10 and 25 days) with
+lines for about SHARE of the variants, so the run nets stock on order and checks the orders for
+arriving after the shelf runs empty (late_purchase_order anomalies).
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -51,6 +58,11 @@ from bench.common import (
     seed_in_child,
     stream_query,
 )
+
+if TYPE_CHECKING:
+    import psycopg
+
+    from tests.inventory.seed import Simulation
 
 CLASSES = ("smooth", "erratic", "intermittent", "lumpy")
 EFFECTS = {"public_holiday": 0.7, "black_friday": 2.5, "pre_christmas": 1.6, "christmas": 0.5}
@@ -120,9 +132,15 @@ def main() -> None:
     parser.add_argument(
         "--from-db", action="store_true", help="run the activity path on PostgreSQL"
     )
+    parser.add_argument(
+        "--open-orders",
+        type=float,
+        default=0.0,
+        help="with --from-db: share of variants on open purchase orders",
+    )
     args = parser.parse_args()
     if args.from_db:
-        run_from_db(args.variants, args.days, args.seed)
+        run_from_db(args.variants, args.days, args.seed, args.open_orders)
         return
 
     rng = np.random.default_rng(args.seed)
@@ -181,27 +199,29 @@ def relative_mase(scored: pd.DataFrame) -> float:
     return float(scored["mase"].mean() / scored["naive_mase"].mean())
 
 
-def run_from_db(variants: int, days: int, seed: int) -> None:
+def run_from_db(variants: int, days: int, seed: int, open_orders: float = 0.0) -> None:
     """Seed a scratch database, run the workflow's activities on it, print the figures."""
     import asyncio
 
     import psycopg
 
     with scratch_database("shopops_bench_inventory") as url:
-        seed_s = seed_in_child(_seed, url, variants, days, seed)
+        seed_s = seed_in_child(_seed, url, variants, days, seed, open_orders)
         with psycopg.connect(url) as conn:
             counts = conn.execute(
                 "SELECT (SELECT count(*) FROM order_items_all), "
-                "(SELECT count(*) FROM stock_history), (SELECT count(*) FROM supplier_offers)"
+                "(SELECT count(*) FROM stock_history), (SELECT count(*) FROM supplier_offers), "
+                "(SELECT count(*) FROM purchase_order_lines)"
             ).fetchone()
         print(
             f"seeded variants={variants} days={days} order_items={counts[0]} "
-            f"stock_history_rows={counts[1]} offers={counts[2]} seed_s={seed_s:.1f}"
+            f"stock_history_rows={counts[1]} offers={counts[2]} "
+            f"purchase_order_lines={counts[3]} seed_s={seed_s:.1f}"
         )
         asyncio.run(_bench_db(url, variants))
 
 
-def _seed(url: str, variants: int, days: int, seed: int) -> None:
+def _seed(url: str, variants: int, days: int, seed: int, open_orders: float = 0.0) -> None:
     import psycopg
 
     from tests.inventory.seed import copy_shop, simulate_shop, yesterday
@@ -210,9 +230,41 @@ def _seed(url: str, variants: int, days: int, seed: int) -> None:
     with psycopg.connect(url) as conn:
         conn.execute(BENCH_SHOP)
         copy_shop(conn, 1, sim, archive_days=90, partitions=True, seed=seed)
+        if open_orders > 0:
+            _seed_open_orders(conn, sim, open_orders, np.random.default_rng(seed))
         conn.commit()
         conn.autocommit = True
         conn.execute("VACUUM ANALYZE")
+
+
+def _seed_open_orders(
+    conn: psycopg.Connection, sim: Simulation, share: float, rng: np.random.Generator
+) -> None:
+    """Three open purchase orders (due in 2, 10 and 25 days), each with lines for half of the
+    chosen `share` of variants, about two weeks of their recent demand each."""
+    from tests.inventory.seed import copy
+
+    n = len(sim.codes)
+    chosen = rng.random(n) < share
+    units = np.ceil(sim.demand[-60:].mean(axis=0) * 14) + 1
+    for days in (2, 10, 25):
+        row = conn.execute(
+            "INSERT INTO purchase_orders (shop_id, status, expected_at) "
+            "VALUES (1, 'open', now() + make_interval(days => %s)) RETURNING id",
+            (days,),
+        ).fetchone()
+        assert row is not None
+        order_id = row[0]
+        on = np.flatnonzero(chosen & (rng.random(n) < 0.5))
+        lines = pd.DataFrame(
+            {
+                "purchase_order_id": order_id,
+                "shop_id": 1,
+                "variant_code": np.asarray(sim.codes)[on],
+                "quantity": units[on],
+            }
+        )
+        copy(conn, "purchase_order_lines", lines)
 
 
 async def _bench_db(url: str, variants: int) -> None:

@@ -30,6 +30,7 @@ from activities.analytics.inventory_policy import (
     OrderQuantity,
     ReorderPoint,
     eoq,
+    late_arrivals,
     order_by,
     reorder_point,
 )
@@ -58,6 +59,7 @@ __all__ = [
     "forecast_accuracy",
     "forecast_demand",
     "forecast_many",
+    "late_arrivals",
     "mase",
     "order_by",
     "plan_purchases",

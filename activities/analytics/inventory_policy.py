@@ -1,4 +1,5 @@
-"""Closed-form stock policy: safety stock, reorder point and economic order quantity."""
+"""Closed-form stock policy: safety stock, reorder point, economic order quantity, the order-by
+date, and open orders that arrive after the shelf runs empty."""
 
 from __future__ import annotations
 
@@ -179,3 +180,85 @@ def order_by(position: pd.Series, forecasts: pd.DataFrame, reorder_points: pd.Se
     due = frame[frame["left"] <= frame["rop"]]
     first = due.groupby("variant_id", sort=False)["period"].first()
     return first.reindex(position.index).rename("order_by")
+
+
+LATE_COLUMNS = ("variant_id", "stockout", "arrival", "order_id", "quantity", "shortfall")
+
+
+def late_arrivals(
+    on_hand: pd.Series, forecasts: pd.DataFrame, arrivals: pd.DataFrame
+) -> pd.DataFrame:
+    """Per variant, the first day the shelf runs empty while an open order is still to come.
+
+    The stock position of `order_by` counts an order from the day it is placed, so a reorder is
+    not triggered twice; this asks the other question, whether what is on the shelf lasts until
+    the goods arrive. `on_hand` is the stock on the shelf (>= 0, by variant_id), `forecasts` the
+    long frame of forecast_many (daily periods), `arrivals` one row per open order and variant:
+    `variant_id`, `order_id`, `period` (the expected arrival day) and `quantity` (units still
+    outstanding). An arrival before the first forecast day (overdue) is taken to come on that
+    day, the earliest it still can.
+
+    Projected stock = on hand + arrivals up to the day − cumulative forecast demand (order_by
+    with the arrivals as negative demand and a reorder point of 0). The stock-out is the first
+    day it reaches 0; the variant is late when some arrival is still pending after that day.
+    Returns `variant_id`, `stockout`, `arrival` (the next arrival after the stock-out: the order
+    to expedite), `order_id`, `quantity` (its units) and `shortfall`: the forecast demand up to
+    the day before that arrival that neither the shelf nor earlier arrivals cover (past the
+    horizon at the horizon's mean daily demand), i.e. what a bridging order must bring. Rows
+    only where the shortfall is positive; a stock-out beyond the horizon is not seen.
+    """
+    on_hand = on_hand.dropna()
+    arrivals = arrivals[(arrivals["quantity"] > 0) & arrivals["variant_id"].isin(on_hand.index)]
+    frame = forecasts.loc[
+        forecasts["variant_id"].isin(arrivals["variant_id"]), ["variant_id", "period", "mean"]
+    ]
+    if frame.empty:
+        return pd.DataFrame(columns=list(LATE_COLUMNS))
+    frame = frame.assign(day=pd.PeriodIndex(frame["period"], freq="D").asi8)
+    frame = frame.sort_values(["variant_id", "day"], kind="stable")
+    days = frame.groupby("variant_id", sort=False)["day"]
+    first, last = days.min(), days.max()
+    arrivals = arrivals[arrivals["variant_id"].isin(first.index)]
+    arrivals = arrivals.assign(
+        day=np.maximum(
+            pd.PeriodIndex(arrivals["period"], freq="D").asi8,
+            first.reindex(arrivals["variant_id"]).to_numpy(),
+        )
+    )
+    key = pd.MultiIndex.from_arrays([frame["variant_id"], frame["day"]])
+    incoming = arrivals.groupby(["variant_id", "day"])["quantity"].sum()
+    frame["in"] = incoming.reindex(key).fillna(0.0).to_numpy()
+    used = pd.Series(frame.groupby("variant_id", sort=False)["mean"].cumsum().to_numpy(), key)
+    came = pd.Series(frame.groupby("variant_id", sort=False)["in"].cumsum().to_numpy(), key)
+
+    shelf = on_hand.reindex(first.index).astype(float)
+    net = frame.assign(mean=frame["mean"] - frame["in"])
+    out = order_by(shelf, net, pd.Series(0.0, index=shelf.index)).dropna()
+    out_day = pd.Series(pd.PeriodIndex(out, freq="D").asi8, index=out.index)
+    pending = arrivals[arrivals["day"] > arrivals["variant_id"].map(out_day)]
+    if pending.empty:
+        return pd.DataFrame(columns=list(LATE_COLUMNS))
+    nxt = pending.sort_values(["variant_id", "day", "order_id"]).drop_duplicates("variant_id")
+    variant = nxt["variant_id"].to_numpy()
+    stockout = out_day.reindex(variant).to_numpy()
+    before = nxt["day"].to_numpy() - 1  # the arrival day's own demand is served by it
+    horizon_end = last.reindex(variant).to_numpy()
+    upto = np.minimum(before, horizon_end)
+    demand = used.reindex(pd.MultiIndex.from_arrays([variant, upto])).to_numpy()
+    total = used.reindex(pd.MultiIndex.from_arrays([variant, horizon_end])).to_numpy()
+    per_day = total / (horizon_end - first.reindex(variant).to_numpy() + 1)
+    demand = demand + per_day * np.maximum(before - horizon_end, 0)
+    # no arrival falls between the stock-out and the next one: what came is what came by then
+    arrived = came.reindex(pd.MultiIndex.from_arrays([variant, stockout])).to_numpy()
+    shortfall = demand - shelf.reindex(variant).to_numpy() - arrived
+    found = pd.DataFrame(
+        {
+            "variant_id": variant,
+            "stockout": pd.PeriodIndex.from_ordinals(stockout, freq="D"),
+            "arrival": pd.PeriodIndex.from_ordinals(nxt["day"].to_numpy(), freq="D"),
+            "order_id": nxt["order_id"].to_numpy(),
+            "quantity": nxt["quantity"].to_numpy(dtype=float),
+            "shortfall": shortfall,
+        }
+    )
+    return found[found["shortfall"] > 1e-9].reset_index(drop=True)

@@ -5,6 +5,11 @@ Each domain adds its commands in its own module here; this file only assembles t
 
 from __future__ import annotations
 
+import logging
+import os
+import sys
+import traceback
+
 import typer
 
 from api.cli import backup, core, jobs, maintenance, shops, users
@@ -17,3 +22,30 @@ app.add_typer(maintenance.app, name="maintenance", help="Partitions, archive, le
 app.add_typer(shops.app, name="shop", help="Install, uninstall, sync and inspect shops.")
 app.add_typer(backup.app, name="backup", help="Database backups: run, list, verify, restore to a moment.")
 app.add_typer(backup.pitr_app, name="pitr", help="Point-in-time recovery: WAL archiving and base backups.")
+
+
+def main() -> None:
+    """The `shopops` entry point: the command, then an exit the Temporal SDK cannot abort.
+
+    A process that used a Temporal client can abort while the interpreter finalizes
+    (`PyGILState_Release`, a known SDK bug), turning a command that did its work into exit 134.
+    After such a command the output is flushed and the process leaves without finalizing.
+    """
+    code = 0
+    try:
+        app()
+    except SystemExit as exc:
+        if isinstance(exc.code, str):
+            print(exc.code, file=sys.stderr)
+            code = 1
+        else:
+            code = exc.code or 0
+    except BaseException:  # a crash must still exit non-zero, with its traceback
+        traceback.print_exc()
+        code = 1
+    if "temporalio" not in sys.modules:
+        sys.exit(code)
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

@@ -34,26 +34,30 @@ def _echo(value: object) -> None:
     typer.echo(json.dumps(value, indent=2, default=str))
 
 
-def _run_workflow(req: object) -> dict[str, object]:
+def _run_workflow(req: object, workflow: str = "BackupWorkflow") -> dict[str, object]:
+    """Start a maintenance workflow (BackupWorkflow, PitrBaseBackupWorkflow) and wait for its report."""
     from infra.temporal import connect
     from workflows import search_attributes
-    from workflows.backups import WORKFLOW_ID, BackupWorkflow
+    from workflows.backups import WORKFLOW_ID as BACKUP_ID
+    from workflows.pitr import WORKFLOW_ID as PITR_ID
     from workflows.queues import Queue
+
+    kind = {"BackupWorkflow": BACKUP_ID, "PitrBaseBackupWorkflow": PITR_ID}[workflow]
 
     async def run() -> dict[str, object]:
         client = await connect()
-        workflow_id = f"{WORKFLOW_ID}:cli:{datetime.now(UTC):%Y%m%dT%H%M%S%f}"
+        workflow_id = f"{kind}:cli:{datetime.now(UTC):%Y%m%dT%H%M%S%f}"
         typer.echo(
             f"started {workflow_id}; waiting for a worker on {Queue.MAINTENANCE.value} …", err=True
         )
         report = await client.execute_workflow(
-            BackupWorkflow.run,
+            workflow,
             req,
             id=workflow_id,
             task_queue=Queue.MAINTENANCE.value,
-            search_attributes=search_attributes.for_run("maint:backup"),
+            search_attributes=search_attributes.for_run(kind),
         )
-        return asdict(report)
+        return dict(report)
 
     return asyncio.run(run())
 
@@ -184,25 +188,9 @@ def pitr_run(
     force: bool = typer.Option(False, "--force", help="Take a base backup even if the newest is recent."),
 ) -> None:
     """Run maint:pitr-base now on a worker: a base backup when due, then prune old ones and their WAL."""
-    from infra.temporal import connect
-    from workflows import search_attributes
-    from workflows.pitr import WORKFLOW_ID, PitrBaseBackupWorkflow, PitrBaseRequest
-    from workflows.queues import Queue
+    from workflows.pitr import PitrBaseRequest
 
-    async def run() -> dict[str, object]:
-        client = await connect()
-        workflow_id = f"{WORKFLOW_ID}:cli:{datetime.now(UTC):%Y%m%dT%H%M%S%f}"
-        typer.echo(f"started {workflow_id}; waiting for a worker on {Queue.MAINTENANCE.value} …", err=True)
-        report = await client.execute_workflow(
-            PitrBaseBackupWorkflow.run,
-            PitrBaseRequest(force=force),
-            id=workflow_id,
-            task_queue=Queue.MAINTENANCE.value,
-            search_attributes=search_attributes.for_run(WORKFLOW_ID),
-        )
-        return asdict(report)
-
-    _echo(asyncio.run(run()))
+    _echo(_run_workflow(PitrBaseRequest(force=force), "PitrBaseBackupWorkflow"))
 
 
 @pitr_app.command("list")

@@ -35,12 +35,24 @@ def system_check() -> None:
 @app.command("describe")
 def describe(workflow_id: str) -> None:
     """Show a workflow's status, search attributes and (if it has one) its progress query."""
+    from temporalio.service import RPCError, RPCStatusCode
+
     from infra.temporal import connect
 
     async def _run() -> dict[str, object]:
         client = await connect()
         handle = client.get_workflow_handle(workflow_id)
-        desc = await handle.describe()
+        try:
+            desc = await handle.describe()
+        except RPCError as exc:
+            if exc.status != RPCStatusCode.NOT_FOUND:
+                raise
+            typer.echo(
+                f"no workflow {workflow_id!r}: it never ran or its history was deleted "
+                "(a schedule's runs are named <schedule id>-<time>; see the Temporal console)",
+                err=True,
+            )
+            raise typer.Exit(1) from None
         out: dict[str, object] = {
             "workflow_id": workflow_id,
             "type": desc.workflow_type,

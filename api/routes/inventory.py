@@ -123,6 +123,11 @@ class AnomalyOut(BaseModel):
     hi: float | None
     stock_change: float | None
     unexplained: float | None
+    # late_purchase_order: the order expected after the stock-out (`day`), the shop-local day it
+    # is expected, and the units a bridging order must bring (`expected`: the order's units)
+    purchase_order_id: int | None
+    arrives_on: date | None
+    bridge_quantity: float | None
     detected_at: datetime
     notified_at: datetime | None
 

@@ -32,7 +32,14 @@ from workflows.inventory import (
 
 QUERY_TIMEOUT = 2.0
 SEVERITIES = ("low", "medium", "high")
-ANOMALY_KINDS = ("sales_spike", "sales_drop", "drop_without_sales", "drop_beyond_sales", "jump")
+ANOMALY_KINDS = (
+    "sales_spike",
+    "sales_drop",
+    "drop_without_sales",
+    "drop_beyond_sales",
+    "jump",
+    "late_purchase_order",
+)
 RUN_COLUMNS = (
     "id",
     "status",
@@ -201,6 +208,9 @@ async def anomalies_page(
         "hi",
         "stock_change",
         "unexplained",
+        "purchase_order_id",
+        "arrives_on",
+        "bridge_quantity",
         "detected_at",
         "notified_at",
     )

@@ -181,8 +181,10 @@ RECOMMENDATION_COLUMNS = (
 
 
 class InventoryAnomaly(Base):
-    """Sales far outside the forecast interval, or stock that moved without sales to explain it.
-    Found once: a later run that sees the same variant, day and kind adds nothing."""
+    """Sales far outside the forecast interval, stock that moved without sales to explain it,
+    or an open purchase order expected after the shelf runs empty. Found once: a later run that
+    sees the same variant, day and kind adds nothing (a late order: the same order and
+    expected day)."""
 
     __tablename__ = "inventory_anomalies"
     __table_args__ = (
@@ -202,16 +204,23 @@ class InventoryAnomaly(Base):
     run_id: Mapped[int] = mapped_column(BigInteger)
     variant_code: Mapped[str] = mapped_column(String(100))
     day: Mapped[date] = mapped_column(Date)
-    # sales_spike | sales_drop | drop_without_sales | drop_beyond_sales | jump
+    # sales_spike | sales_drop | drop_without_sales | drop_beyond_sales | jump |
+    # late_purchase_order (day = the projected stock-out day)
     kind: Mapped[str] = mapped_column(String(30))
     severity: Mapped[str] = mapped_column(String(10))  # low | medium | high
     score: Mapped[float] = mapped_column(Float)
     sales: Mapped[float | None] = mapped_column(Float)
-    expected: Mapped[float | None] = mapped_column(Float)  # forecast mean (sales anomalies)
+    # forecast mean (sales anomalies); units the late purchase order brings
+    expected: Mapped[float | None] = mapped_column(Float)
     lo: Mapped[float | None] = mapped_column(Float)
     hi: Mapped[float | None] = mapped_column(Float)
     stock_change: Mapped[float | None] = mapped_column(Float)  # stock anomalies
     unexplained: Mapped[float | None] = mapped_column(Float)
+    # late purchase orders: the order (a reference: anomalies outlive it), the shop-local day it
+    # is expected, and the forecast demand until then that the shelf cannot cover
+    purchase_order_id: Mapped[int | None] = mapped_column(BigInteger)
+    arrives_on: Mapped[date | None] = mapped_column(Date)
+    bridge_quantity: Mapped[float | None] = mapped_column(Float)
     detected_at: Mapped[datetime] = created_column()
     notified_at: Mapped[datetime | None]
 

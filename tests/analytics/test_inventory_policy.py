@@ -1,4 +1,5 @@
-"""Safety stock, reorder point and EOQ against closed-form textbook results."""
+"""Safety stock, reorder point and EOQ against closed-form textbook results; open orders that
+arrive after the shelf runs empty."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pandas as pd
 import pytest
 from scipy.stats import norm
 
-from activities.analytics.inventory import eoq, order_by, reorder_point
+from activities.analytics.inventory import eoq, late_arrivals, order_by, reorder_point
 
 
 def test_reorder_point_matches_the_formula_with_both_demand_and_lead_time_varying() -> None:
@@ -148,3 +149,60 @@ def test_order_by_is_the_first_period_projected_stock_reaches_the_reorder_point(
     assert pd.isna(due["D"])  # no forecast
     with pytest.raises(ValueError, match="position"):
         order_by(position - 100, forecasts, rop)
+
+
+def test_late_arrivals_find_the_order_the_shelf_runs_out_before() -> None:
+    periods = pd.period_range("2025-03-01", periods=10, freq="D")
+    variants = ["A", "B", "C", "D", "E", "H", "G"]
+    forecasts = pd.DataFrame(
+        {
+            "variant_id": np.repeat(variants, 10),
+            "period": list(periods) * len(variants),
+            "mean": 10.0,
+        }
+    )
+    day = pd.Period
+    arrivals = pd.DataFrame(
+        [
+            ("A", 1, day("2025-03-08", "D"), 100.0),  # the shelf is empty from 03-05
+            ("B", 2, day("2025-03-03", "D"), 100.0),  # in time
+            ("C", 3, day("2025-03-04", "D"), 10.0),  # in time, but too small to bridge...
+            ("C", 4, day("2025-03-09", "D"), 100.0),  # ...to this one
+            ("D", 5, day("2025-02-20", "D"), 5.0),  # overdue: taken as coming on 03-01
+            ("E", 6, day("2025-03-15", "D"), 80.0),  # after the horizon
+            ("H", 7, day("2025-03-04", "D"), 50.0),  # the shelf holds exactly until it comes
+            ("F", 8, day("2025-03-20", "D"), 50.0),  # no forecast
+            ("G", 9, day("2025-03-20", "D"), 50.0),  # stock unknown
+        ],
+        columns=["variant_id", "order_id", "period", "quantity"],
+    )
+    on_hand = pd.Series(
+        {"A": 45.0, "B": 45.0, "C": 35.0, "D": 0.0, "E": 20.0, "F": 5.0, "G": np.nan, "H": 30.0}
+    )
+    late = late_arrivals(on_hand, forecasts, arrivals).set_index("variant_id")
+    assert sorted(late.index) == ["A", "C", "E"]
+    assert late.loc["A", "stockout"] == day("2025-03-05", "D")  # 45 − 50 < 0
+    assert late.loc["A", "arrival"] == day("2025-03-08", "D")
+    assert late.loc["A", "order_id"] == 1 and late.loc["A", "quantity"] == 100.0
+    assert late.loc["A", "shortfall"] == pytest.approx(70 - 45)  # demand to 03-07, the day before
+    # C: on hand alone runs out on 03-04, the day order 3 comes, which holds it one more day
+    assert late.loc["C", "stockout"] == day("2025-03-05", "D")
+    assert late.loc["C", "order_id"] == 4 and late.loc["C", "arrival"] == day("2025-03-09", "D")
+    assert late.loc["C", "shortfall"] == pytest.approx(80 - 35 - 10)
+    # E: after the horizon the demand goes on at the horizon's mean, 10 a day, to 03-14
+    assert late.loc["E", "stockout"] == day("2025-03-02", "D")
+    assert late.loc["E", "shortfall"] == pytest.approx(140 - 20)
+
+
+def test_late_arrivals_without_orders_or_forecasts_is_empty() -> None:
+    forecasts = pd.DataFrame({"variant_id": ["A"], "period": [pd.Period("2025-03-01", "D")]})
+    none = pd.DataFrame(columns=["variant_id", "order_id", "period", "quantity"])
+    found = late_arrivals(pd.Series({"A": 1.0}), forecasts.assign(mean=5.0), none)
+    assert found.empty and list(found.columns) == [
+        "variant_id",
+        "stockout",
+        "arrival",
+        "order_id",
+        "quantity",
+        "shortfall",
+    ]

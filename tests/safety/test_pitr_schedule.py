@@ -77,6 +77,16 @@ def _write_and_archive(source: str, paths: PitrPaths, label: str) -> datetime:  
     return at
 
 
+async def _archiver(url: str) -> dict[str, Any]:
+    """What monitoring reads of WAL archiving, read from the throwaway archiving cluster."""
+    engine = create_async_engine(sqlalchemy_url(url))
+    try:
+        async with AsyncSession(engine) as session:
+            return await archiver_state(session)
+    finally:
+        await engine.dispose()
+
+
 def _rows() -> list[tuple[str, str]]:
     with psycopg.connect(libpq_url()) as conn:
         return [(r[0], r[1]) for r in conn.execute("SELECT label, status FROM pitr_base_backups ORDER BY label")]
@@ -104,11 +114,9 @@ async def test_base_backups_are_taken_when_due_rotated_and_the_oldest_kept_still
     assert len(_rows()) == 1
 
     _write_and_archive(source, paths, "before-second")
-    time.sleep(1.1)  # labels are per second
     second = await _run(force=True)
     assert second.base is not None
     middle = _write_and_archive(source, paths, "after-second")
-    time.sleep(1.1)
     third = await _run(force=True)
     assert third.base is not None and third.pruned is not None
 
@@ -133,12 +141,7 @@ async def test_base_backups_are_taken_when_due_rotated_and_the_oldest_kept_still
     assert labels == ["after-second", "before-second"]
 
     # monitoring, reading the archiving server: archiving works, the newest base backup is fresh
-    engine = create_async_engine(sqlalchemy_url(source))
-    try:
-        async with AsyncSession(engine) as session:
-            archiver = await archiver_state(session)
-    finally:
-        await engine.dispose()
+    archiver = await _archiver(source)
     async with session_scope() as session:
         from infra.monitoring.database import newest_base_backup
 
@@ -188,12 +191,7 @@ async def test_a_failing_archive_command_is_critical_until_it_archives_again(
     by_name = {c.name: c for c in CHECKS}
 
     async def state() -> tuple[str, dict[str, Any]]:
-        engine = create_async_engine(sqlalchemy_url(source))
-        try:
-            async with AsyncSession(engine) as session:
-                archiver = await archiver_state(session)
-        finally:
-            await engine.dispose()
+        archiver = await _archiver(source)
         data = {"pitr": {**archiver, "newest_base": None, "base_interval_days": 7}}
         return evaluate(by_name["wal_archiving"], data, {}).state, archiver
 

@@ -76,7 +76,14 @@ export type VariantForecast = {
   metrics: VariantAccuracy;
 };
 
-export const ANOMALY_KINDS = ["sales_spike", "sales_drop", "drop_without_sales", "drop_beyond_sales", "jump"] as const;
+export const ANOMALY_KINDS = [
+  "sales_spike",
+  "sales_drop",
+  "drop_without_sales",
+  "drop_beyond_sales",
+  "jump",
+  "late_purchase_order",
+] as const;
 export type AnomalyKind = (typeof ANOMALY_KINDS)[number];
 export const SEVERITIES = ["low", "medium", "high"] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -94,6 +101,11 @@ export type Anomaly = {
   hi: number | null;
   stock_change: number | null;
   unexplained: number | null;
+  /** late_purchase_order: the order expected after the stock-out (`day`; `expected` = its
+   * units), the shop-local day it is expected, and the units a bridging order must bring */
+  purchase_order_id: number | null;
+  arrives_on: string | null;
+  bridge_quantity: number | null;
   detected_at: string;
   notified_at: string | null;
 };

@@ -1,5 +1,6 @@
 /** Anomalies the nightly planning found: sales far outside the forecast, stock that moved
- * without sales to explain it; newest first, filtered by severity and kind. */
+ * without sales to explain it, purchase orders expected after the shelf runs empty; newest
+ * first, filtered by severity and kind. */
 
 import { Badge, Group, Table } from "@mantine/core";
 
@@ -30,6 +31,18 @@ export function anomalyFilters(severity: string | null, kind: string | null): An
 function Detail({ anomaly }: { anomaly: Anomaly }) {
   const t = useInventoryT();
   const f = useFormat();
+  if (anomaly.kind === "late_purchase_order")
+    return (
+      <>
+        {t("latePurchaseOrderDetail", {
+          day: f.date(anomaly.day),
+          id: anomaly.purchase_order_id ?? "?",
+          units: f.number(anomaly.expected, 0),
+          arrives: f.date(anomaly.arrives_on),
+          bridge: f.number(anomaly.bridge_quantity, 0),
+        })}
+      </>
+    );
   if (anomaly.kind.startsWith("sales_"))
     return (
       <>

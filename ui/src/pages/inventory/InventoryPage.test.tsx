@@ -4,7 +4,7 @@
 import { fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
 
-import type { VariantForecast } from "../../api/inventory";
+import type { Anomaly, VariantForecast } from "../../api/inventory";
 import { fakeApi, problem } from "../../test/api";
 import { renderApp } from "../../test/render";
 import { chartRows } from "./ForecastChart";
@@ -69,6 +69,13 @@ const FORECAST: VariantForecast = {
   },
 };
 
+const LATE_ORDER: Anomaly = {
+  id: 9, variant_code: "TR-9", variant_name: "Tričko", day: "2026-12-03", kind: "late_purchase_order",
+  severity: "high", score: 15, sales: null, expected: 80, lo: null, hi: null, stock_change: null,
+  unexplained: null, purchase_order_id: 12, arrives_on: "2026-12-18", bridge_quantity: 35,
+  detected_at: "2026-11-28T23:20:00Z", notified_at: "2026-11-28T23:21:00Z",
+};
+
 function planned(extra: Record<string, unknown> = {}) {
   return fakeApi({
     [`GET ${BASE}/run`]: { body: { workflow_id: "analytics:inventory:1", run: RUN, running: false, progress: null } },
@@ -80,7 +87,8 @@ function planned(extra: Record<string, unknown> = {}) {
           {
             id: 5, variant_code: "HR-1", variant_name: "Hrnek modrý", day: "2026-11-27", kind: "drop_without_sales",
             severity: "high", score: 23.4, sales: 0, expected: null, lo: null, hi: null, stock_change: -30,
-            unexplained: -30, detected_at: "2026-11-28T23:20:00Z", notified_at: "2026-11-28T23:21:00Z",
+            unexplained: -30, purchase_order_id: null, arrives_on: null, bridge_quantity: null,
+            detected_at: "2026-11-28T23:20:00Z", notified_at: "2026-11-28T23:21:00Z",
           },
         ],
         next_cursor: null,
@@ -140,6 +148,28 @@ describe("inventory page", () => {
     expect(row).toHaveTextContent("Stock vanished without sales");
     expect(row).toHaveTextContent("stock -30, sales 0");
     expect(api.callsTo(`GET ${BASE}/anomalies`)[0]?.url.searchParams.get("severity")).toBe("high");
+  });
+
+  it("shows a late purchase order with the order, its arrival and what to bridge", async () => {
+    const api = planned({ [`GET ${BASE}/anomalies`]: { body: { items: [LATE_ORDER], next_cursor: null } } });
+    renderApp("/shops/1/inventory?tab=anomalies&kind=late_purchase_order");
+    const row = await screen.findByTestId("anomaly-row");
+    expect(row).toHaveTextContent("3 Dec 2026");
+    expect(row).toHaveTextContent("Purchase order arrives too late");
+    expect(row).toHaveTextContent(
+      "stock runs out 3 Dec 2026, PO 12 (80 units) arrives 18 Dec 2026: expedite it or bridge 35 units",
+    );
+    expect(api.callsTo(`GET ${BASE}/anomalies`)[0]?.url.searchParams.get("kind")).toBe("late_purchase_order");
+  });
+
+  it("says a late purchase order in Czech", async () => {
+    window.localStorage.setItem("shopops.locale", "cs");
+    planned({ [`GET ${BASE}/anomalies`]: { body: { items: [LATE_ORDER], next_cursor: null } } });
+    renderApp("/shops/1/inventory?tab=anomalies");
+    const row = await screen.findByTestId("anomaly-row");
+    expect(row).toHaveTextContent("Objednávka dorazí pozdě");
+    expect(row).toHaveTextContent(/objednávka PO 12 \(80 ks\) dorazí 18\.\s?12\.\s?2026/);
+    expect(row).toHaveTextContent("urgujte ji, nebo dokupte 35 ks na překlenutí");
   });
 
   it("shows accuracy per variant and against seasonal naive overall", async () => {

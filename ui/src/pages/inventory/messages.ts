@@ -80,6 +80,8 @@ const en = {
   anomaliesEmpty: "No anomalies found.",
   salesDetail: "sold {sales}, expected {lo}–{hi}",
   stockDetail: "stock {change}, sales {sales}",
+  latePurchaseOrderDetail:
+    "stock runs out {day}, PO {id} ({units} units) arrives {arrives}: expedite it or bridge {bridge} units",
   accuracyEmpty: "No forecasts yet.",
   overall:
     "Mean MASE of the chosen models {mase} against {naive} for seasonal naive: {ratio} of the naive error; better than naive for {share} of variants.",
@@ -99,6 +101,7 @@ const en = {
   "kind.drop_without_sales": "Stock vanished without sales",
   "kind.drop_beyond_sales": "Stock fell more than sales",
   "kind.jump": "Unexpected stock jump",
+  "kind.late_purchase_order": "Purchase order arrives too late",
   "severity.low": "low",
   "severity.medium": "medium",
   "severity.high": "high",
@@ -182,6 +185,8 @@ const cs: Record<InventoryMessageKey, string> = {
   anomaliesEmpty: "Žádné anomálie.",
   salesDetail: "prodáno {sales}, čekáno {lo}–{hi}",
   stockDetail: "zásoba {change}, prodeje {sales}",
+  latePurchaseOrderDetail:
+    "zásoba dojde {day}, objednávka PO {id} ({units} ks) dorazí {arrives}: urgujte ji, nebo dokupte {bridge} ks na překlenutí",
   accuracyEmpty: "Zatím žádné předpovědi.",
   overall:
     "Průměrné MASE zvolených modelů {mase} proti {naive} u sezónní naivní předpovědi: {ratio} naivní chyby; lepší než naivní u {share} variant.",
@@ -201,6 +206,7 @@ const cs: Record<InventoryMessageKey, string> = {
   "kind.drop_without_sales": "Zásoba zmizela bez prodeje",
   "kind.drop_beyond_sales": "Zásoba klesla víc než prodeje",
   "kind.jump": "Nečekaný nárůst zásoby",
+  "kind.late_purchase_order": "Objednávka dorazí pozdě",
   "severity.low": "nízká",
   "severity.medium": "střední",
   "severity.high": "vysoká",

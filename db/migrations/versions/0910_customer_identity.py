@@ -10,7 +10,7 @@ guest orders that belong to a registered customer, under its GUID; `customer_met
 finds its customer.
 
 Revision ID: 0910
-Revises: 0900
+Revises: 0901
 """
 
 from collections.abc import Sequence
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0910"
-down_revision: str | None = "0900"
+down_revision: str | None = "0901"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

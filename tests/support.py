@@ -2,7 +2,31 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+from collections.abc import Iterator
+
 import httpx
+
+
+@contextlib.contextmanager
+def app_env(**values: str) -> Iterator[None]:
+    """Set process settings (environment variables) for the block and put them back after it,
+    re-reading the settings both times, so no later test sees this test's values."""
+    from db.config import get_settings
+
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    get_settings.cache_clear()
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        get_settings.cache_clear()
 
 
 async def login(client: httpx.AsyncClient, email: str, password: str) -> None:

@@ -5,7 +5,6 @@ monitoring shows for archiving: failing archive_command is critical, no archivin
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -17,7 +16,6 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from activities.pitr import PitrPaths, restore_to
-from db.config import get_settings
 from db.engine import libpq_url, session_scope, sqlalchemy_url
 from infra.monitoring.checks import evaluate
 from infra.monitoring.database import CHECKS, archiver_state
@@ -26,6 +24,7 @@ from infra.sandbox.testing import free_port
 from tests.monitoring.conftest import check
 from tests.safety.support import keep_history
 from tests.safety.test_pitr import _shopops, source, workdir  # noqa: F401  (fixtures)
+from tests.support import app_env
 from workflows.pitr import PitrBaseBackupWorkflow, PitrBaseRequest, PitrReport
 from workflows.queues import Queue
 
@@ -34,16 +33,8 @@ from workflows.queues import Queue
 def pitr_env(workdir: Path, source: str) -> Iterator[Path]:  # noqa: F811
     """Point the app's PITR run at the throwaway cluster and a PITR root beside it."""
     root = workdir / "pitr"
-    saved = {k: os.environ.get(k) for k in ("PITR_DIR", "PITR_SOURCE_URL")}
-    os.environ["PITR_DIR"], os.environ["PITR_SOURCE_URL"] = str(root), source
-    get_settings.cache_clear()
-    yield root
-    for key, value in saved.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
-    get_settings.cache_clear()
+    with app_env(PITR_DIR=str(root), PITR_SOURCE_URL=source):
+        yield root
     with psycopg.connect(libpq_url(), autocommit=True) as conn:
         conn.execute("DELETE FROM pitr_base_backups")
 

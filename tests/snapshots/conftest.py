@@ -3,7 +3,6 @@ signature key stored encrypted, API token fresh; the settings point the client a
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -14,10 +13,10 @@ from sqlalchemy.orm import Session
 
 from activities.shoptet.client import ShoptetClient
 from activities.shoptet.tokens import StaticToken
-from db.config import get_settings
 from db.models import Installation, Shop
 from infra.sandbox.generator import ShopSpec
 from infra.sandbox.testing import RunningSandbox, running_sandbox
+from tests.support import app_env
 
 
 @dataclass
@@ -30,20 +29,9 @@ class ConnectedShop:
 
 @pytest.fixture
 async def sandbox() -> AsyncIterator[RunningSandbox]:
-    saved = {k: os.environ.get(k) for k in ("SHOPTET_API_URL", "SHOPTET_PARTNER_URL")}
     async with running_sandbox(job_pending_ms=20, job_running_ms=50, webhook_retry_ms=200) as sb:
-        os.environ["SHOPTET_API_URL"] = sb.url
-        os.environ["SHOPTET_PARTNER_URL"] = sb.url
-        get_settings.cache_clear()
-        try:
+        with app_env(SHOPTET_API_URL=sb.url, SHOPTET_PARTNER_URL=sb.url):
             yield sb
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
-            get_settings.cache_clear()
 
 
 async def connect_shop(

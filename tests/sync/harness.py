@@ -17,11 +17,11 @@ from typing import Any
 
 from sqlalchemy import select, text
 
-from db.config import get_settings
 from db.engine import session_scope
 from db.models import Installation, Shop
 from infra.sandbox.generator import ShopSpec
 from infra.sandbox.testing import RunningSandbox, running_sandbox
+from tests.support import app_env
 from workflows.queues import Queue
 
 HISTORIES = Path(__file__).resolve().parent.parent
@@ -34,19 +34,8 @@ SANDBOX_ENV = ("SHOPTET_API_URL", "SHOPTET_PARTNER_URL")
 def point_app_at(sb: RunningSandbox, **extra: str) -> Iterator[None]:
     """Make our Shoptet client and OAuth calls go to the sandbox (process settings) for the
     block; the variables are put back after it, so no later test talks to a stopped sandbox."""
-    keys = (*SANDBOX_ENV, *extra)
-    saved = {key: os.environ.get(key) for key in keys}
-    os.environ.update(dict.fromkeys(SANDBOX_ENV, sb.url), **extra)
-    get_settings.cache_clear()
-    try:
+    with app_env(**dict.fromkeys(SANDBOX_ENV, sb.url), **extra):
         yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        get_settings.cache_clear()
 
 
 @asynccontextmanager

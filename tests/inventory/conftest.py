@@ -63,11 +63,17 @@ class SeededShop:
 
 
 def seed(
-    conn: psycopg.Connection, name: str, variants: int = VARIANTS, random_seed: int = 3
+    conn: psycopg.Connection,
+    name: str,
+    variants: int = VARIANTS,
+    random_seed: int = 3,
+    at: datetime | None = None,
 ) -> SeededShop:
-    """A two-year shop whose history ends yesterday, with two planted anomalies: stock lost
-    without sales two days ago, and yesterday's sales far above what an earlier run forecast."""
-    sim = simulate_shop(variants, 730, yesterday(), random_seed)
+    """A two-year shop whose history ends the day before `at` (default: now), with two planted
+    anomalies: stock lost without sales two days ago, and yesterday's sales far above what an
+    earlier run forecast. Tests that compare plans pass a fixed `at`: the simulated demand
+    follows the calendar (weekdays, Czech holidays), so the wall clock would change the data."""
+    sim = simulate_shop(variants, 730, yesterday(at=at), random_seed)
     last = len(sim.days) - 1
     lost = well_stocked(sim, 4, LOSS_UNITS + 1, set())
     inject_stock_loss(sim, lost, last - 2, LOSS_UNITS)

@@ -325,9 +325,11 @@ def copy(conn: psycopg.Connection, table: str, frame: pd.DataFrame) -> None:
             out.write(buffer.getvalue())
 
 
-def yesterday(timezone: str = TZ) -> date:
-    """The as_of day of a run starting now: the last complete shop-local day."""
-    return datetime.now(ZoneInfo(timezone)).date() - timedelta(days=1)
+def yesterday(timezone: str = TZ, at: datetime | None = None) -> date:
+    """The as_of day of a run starting at `at` (default now): the last complete shop-local day."""
+    return (at or datetime.now(ZoneInfo(timezone))).astimezone(ZoneInfo(timezone)).date() - (
+        timedelta(days=1)
+    )
 
 
 def local_midnight(day: date) -> datetime:

@@ -5,6 +5,7 @@ and the nightly planning netting their open lines out of what it recommends."""
 from __future__ import annotations
 
 import asyncio
+import math
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -311,18 +312,61 @@ def _recommended(pg: psycopg.Connection, shop_id: int) -> dict[str, Decimal]:
     return found
 
 
+def _slack(pg: psycopg.Connection, shop_id: int, window_days: int) -> dict[str, float]:
+    """Per variant, how many units on order still leave it due within the order window: the
+    reorder point plus the window's forecast demand less what is on hand (the order-by date is
+    the first day the position, on hand + on order, less the forecast reaches the reorder
+    point). Read from the latest plan."""
+    return {
+        code: float(slack)
+        for code, slack in rows(
+            pg,
+            "SELECT m.variant_code, m.reorder_point + coalesce(sum(f.mean), 0) - m.on_hand "
+            "FROM inventory_variant_metrics m JOIN inventory_runs r ON r.id = m.run_id "
+            "LEFT JOIN inventory_forecasts f ON f.shop_id = m.shop_id "
+            "AND f.variant_code = m.variant_code AND f.day <= r.as_of + %s "
+            "WHERE m.shop_id = %s AND m.on_hand IS NOT NULL "
+            "GROUP BY m.variant_code, m.reorder_point, m.on_hand",
+            window_days,
+            shop_id,
+        )
+    }
+
+
+# Fixed instants, so the simulated calendar (weekdays, Czech holidays) is the same on any day
+# the suite runs: a month end, a midnight in Prague (00:00 CET on the day summer time begins),
+# and the day this test first failed on the wall clock.
+NETTING_INSTANTS = [
+    datetime(2026, 1, 31, 10, 0, tzinfo=UTC),
+    datetime(2026, 3, 28, 23, 0, tzinfo=UTC),
+    datetime(2026, 12, 6, 1, 10, tzinfo=UTC),
+]
+
+
+@pytest.mark.parametrize("at", NETTING_INSTANTS, ids=lambda at: at.date().isoformat())
 async def test_open_orders_are_netted_out_of_the_next_plan(
-    api: httpx.AsyncClient, make_user, pg: psycopg.Connection
+    api: httpx.AsyncClient, make_user, pg: psycopg.Connection, at: datetime
 ) -> None:  # type: ignore[no-untyped-def]
-    shop = seed(pg, "Netting shop", variants=30, random_seed=7)
-    at = datetime.now(UTC)  # every run of this comparison plans as of the same day
-    await plan_now(shop.shop_id, at)
+    """An open order counts in the stock position. One that covers the need leaves none; one
+    that leaves the variant due within the order window leaves exactly the rest; one that lifts
+    the position above the reorder point for the whole window moves the order-by date out of
+    it, so nothing is ordered now (ordering the rest now would come too early)."""
+    shop = seed(pg, "Netting shop", variants=30, random_seed=7, at=at)
+    await plan_now(shop.shop_id, at)  # every run of this comparison plans as of the same day
     before = _needs(pg, shop.shop_id)
     recommended = _recommended(pg, shop.shop_id)
+    slack = _slack(pg, shop.shop_id, 14)  # analytics.inventory.order_window_days
     needy = sorted((code for code, (need, _) in before.items() if need >= 4), key=before.get)
-    assert len(needy) >= 3, before
-    covered, partial, untouched = needy[-1], needy[-2], needy[:-2]
-    half = int(before[partial][0] // 2)
+    covered = needy[-1]
+    # still due with half its slack on order / pushed out of the window by slack + 1 units
+    partial = next(c for c in needy[:-1] if slack[c] >= 2 and slack[c] // 2 < before[c][0])
+    pushed = next(
+        c for c in needy[:-1] if c != partial and slack[c] >= 0 and slack[c] + 1 < before[c][0]
+    )
+    untouched = [c for c in needy if c not in (covered, partial, pushed)]
+    assert untouched, before
+    half = int(slack[partial] // 2)
+    beyond = math.floor(slack[pushed]) + 1
 
     user, password = make_user(shops={shop.shop_id: "manager"})
     await login(api, user.email, password)
@@ -334,8 +378,9 @@ async def test_open_orders_are_netted_out_of_the_next_plan(
     ]
     assert ids and recommended[covered] >= Decimal(before[covered][0])
     assert (await api.post(url, json={"recommendation_ids": ids})).status_code == 201
-    manual = {"lines": [{"variant_code": partial, "quantity": str(half)}]}
-    assert (await api.post(url, json=manual)).status_code == 201
+    for code, quantity in ((partial, half), (pushed, beyond)):
+        manual = {"lines": [{"variant_code": code, "quantity": str(quantity)}]}
+        assert (await api.post(url, json=manual)).status_code == 201
 
     await plan_now(shop.shop_id, at)
     after = _needs(pg, shop.shop_id)
@@ -345,6 +390,16 @@ async def test_open_orders_are_netted_out_of_the_next_plan(
     assert after[partial] == (before[partial][0] - half, float(half))
     assert 0 < again[partial] < recommended[partial]
     assert again[partial] >= Decimal(before[partial][0] - half)
+    assert after[pushed] == (0.0, float(beyond))
+    assert pushed not in again
+    [(order_by,)] = rows(
+        pg,
+        "SELECT m.order_by IS NULL OR m.order_by > r.as_of + 14 FROM inventory_variant_metrics m "
+        "JOIN inventory_runs r ON r.id = m.run_id WHERE m.shop_id = %s AND m.variant_code = %s",
+        shop.shop_id,
+        pushed,
+    )
+    assert order_by  # its order-by date left the window
     # the variants nothing is on order for are planned as before
     assert {c: after[c] for c in untouched} == {c: before[c] for c in untouched}
 

@@ -32,6 +32,8 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 CSRF_EXEMPT_PREFIXES = ("/api/webhooks/", "/api/shoptet/")
 # sign-in, sign-out, password and token changes write their own, more telling audit rows
 SELF_AUDITED_PREFIX = "/api/auth/"
+# uses no session (a stale cookie may still be around), so only its origin is checked
+SIGN_IN = "/api/auth/login"
 
 # The built UI loads only its own scripts; Mantine sets inline styles, hence 'unsafe-inline'
 # for styles only. frame-ancestors makes the page unframeable (X-Frame-Options for old browsers).
@@ -78,7 +80,7 @@ def csrf_refusal(request: Request) -> str | None:
     # Checked for the sign-in too (no session yet), so a foreign page cannot sign a victim in.
     if sent_from is not None and sent_from.lower() not in allowed_origins(request):
         return f"the request came from {sent_from}, which is not this site"
-    if session is None:
+    if session is None or request.url.path == SIGN_IN:
         return None  # nothing ambient to abuse: the route answers 401 unless it needs no user
     sent = request.headers.get(CSRF_HEADER)
     if not sent:

@@ -4,8 +4,9 @@ Each subject keeps a small hash: failures, the time of the last one, and a locko
 first `max_failures - 1` failures cost nothing; the next one locks the subject for
 `lockout_seconds`, and every further failure after a lockout doubles it (capped), so guessing
 gets exponentially slower. A success forgets the account's failures (not the IP's: a valid
-account of the attacker's own must not reset the IP's count). Failures are forgotten once no
-lockout runs and `window_seconds` passed since the last one.
+account of the attacker's own must not reset the IP's count). Failures are forgotten once
+`window_seconds` passed since the last one and since the lockout ended (so waiting a lockout
+out and guessing again doubles it instead of starting over).
 
 Unknown e-mails are counted like known ones, so a lockout reveals nothing about which
 accounts exist. Times come from an injected clock (tests move it); Redis only expires the keys
@@ -33,7 +34,7 @@ local now = tonumber(ARGV[1])
 local failures = tonumber(redis.call('HGET', KEYS[1], 'failures') or '0')
 local last = tonumber(redis.call('HGET', KEYS[1], 'last') or '0')
 local locked_until = tonumber(redis.call('HGET', KEYS[1], 'locked_until') or '0')
-if locked_until <= now and now - last > tonumber(ARGV[2]) then
+if now - math.max(last, locked_until) > tonumber(ARGV[2]) then
   failures = 0
 end
 failures = failures + 1

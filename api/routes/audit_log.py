@@ -26,6 +26,4 @@ async def list_audit_events(
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> Page[AuditEventOut]:
-    return await audit_log.page(
-        session, action=action, user_id=user_id, cursor=cursor, limit=limit
-    )
+    return await audit_log.page(session, action=action, user_id=user_id, cursor=cursor, limit=limit)

@@ -38,9 +38,7 @@ async def test_cross_site_form_post_with_empty_body_is_refused_and_starts_nothin
         f"/api/shops/{shop_id}/purchase-orders/1/receive",
         f"/api/shops/{shop_id}/snapshot-runs",
     ):
-        body = _refused(
-            await api.post(path, content=b"", headers={**FORM, "Origin": EVIL})
-        )
+        body = _refused(await api.post(path, content=b"", headers={**FORM, "Origin": EVIL}))
         assert EVIL in str(body["detail"])
     assert db_session.execute(runs).scalar_one() == 0
 
@@ -114,9 +112,7 @@ async def test_shoptet_callbacks_are_exempt_and_safe_methods_pass(
     assert (await api.get("/api/auth/me", headers={"Origin": EVIL})).status_code == 200
 
 
-async def test_sign_in_from_a_foreign_page_is_refused(
-    api: httpx.AsyncClient, make_user
-) -> None:  # type: ignore[no-untyped-def]
+async def test_sign_in_from_a_foreign_page_is_refused(api: httpx.AsyncClient, make_user) -> None:  # type: ignore[no-untyped-def]
     user, password = make_user()
     creds = {"email": user.email, "password": password}
     _refused(await api.post("/api/auth/login", json=creds, headers={"Origin": EVIL}))

@@ -39,9 +39,7 @@ def _settings(**env: str) -> Settings:
 def test_production_refuses_default_or_missing_secrets(
     keys: str, secret: str, complaint: str
 ) -> None:
-    settings = _settings(
-        SHOPOPS_ENV="production", ENCRYPTION_KEYS=keys, SESSION_SECRET=secret
-    )
+    settings = _settings(SHOPOPS_ENV="production", ENCRYPTION_KEYS=keys, SESSION_SECRET=secret)
     with pytest.raises(UnsafeSettings, match=complaint) as refused:
         settings.refuse_unsafe_secrets()
     assert "refusing to start with SHOPOPS_ENV=production" in str(refused.value)

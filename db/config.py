@@ -52,8 +52,8 @@ class Settings(BaseSettings):
 
     # Cookies only over HTTPS; unset = on everywhere but development and test
     cookie_secure: bool | None = Field(None, alias="COOKIE_SECURE")
-    # Origins besides PUBLIC_BASE_URL's allowed to send state-changing requests (comma-separated,
-    # e.g. the Vite dev server http://localhost:5173)
+    # Origins besides our own and PUBLIC_BASE_URL's allowed to send state-changing requests
+    # (comma-separated), e.g. a UI served from another host
     csrf_trusted_origins: str = Field("", alias="CSRF_TRUSTED_ORIGINS")
     # Sign-in throttling: failures allowed before a lockout, per e-mail and per client IP; the
     # lockout starts at signin_lockout_seconds and doubles with every further failure
@@ -61,7 +61,7 @@ class Settings(BaseSettings):
     signin_max_failures_ip: int = Field(20, ge=1, alias="SIGNIN_MAX_FAILURES_IP")
     signin_lockout_seconds: int = Field(30, ge=1, alias="SIGNIN_LOCKOUT_SECONDS")
     signin_lockout_max_seconds: int = Field(3600, ge=1, alias="SIGNIN_LOCKOUT_MAX_SECONDS")
-    # failures older than this (with no lockout running) are forgotten
+    # failures are forgotten this long after the last one and after the lockout ended
     signin_failure_window_seconds: int = Field(900, ge=1, alias="SIGNIN_FAILURE_WINDOW_SECONDS")
 
     shoptet_api_url: str = Field("http://127.0.0.1:8900", alias="SHOPTET_API_URL")

@@ -53,16 +53,10 @@ async def start_snapshot(
 ) -> SnapshotRun:
     """Create the run row (at most one active per shop and resource), then start its workflow."""
     if resource not in RESOURCES:
-        raise Problem(
-            422,
-            "Unknown resource",
-            f"resource must be one of {', '.join(RESOURCES)}, not {resource!r}",
-        )
+        raise Problem(422, "Unknown resource", f"resource must be one of {', '.join(RESOURCES)}, not {resource!r}")
     for _ in range(2):
         try:
-            run = await create_run(
-                session, shop.id, resource, trigger=trigger, params=params, retry_of=retry_of
-            )
+            run = await create_run(session, shop.id, resource, trigger=trigger, params=params, retry_of=retry_of)
             break
         except RunAlreadyActive as exc:
             closed = await _closed_outside(client, exc.run)
@@ -92,9 +86,7 @@ async def start_snapshot(
         )
     except Exception as exc:
         await _mark_failed(session, run.id, f"could not start the workflow: {exc}")
-        raise Problem(
-            503, "Could not start the snapshot", f"Temporal refused the workflow: {exc}"
-        ) from exc
+        raise Problem(503, "Could not start the snapshot", f"Temporal refused the workflow: {exc}") from exc
     return run
 
 
@@ -120,14 +112,10 @@ async def retry_run(session: AsyncSession, client: Client, run: SnapshotRun) -> 
         )
     ).first()
     if later is not None:
-        raise Problem(
-            409, "Already retried", f"run {run.id} was retried as run {later[0]}.", run_id=later[0]
-        )
+        raise Problem(409, "Already retried", f"run {run.id} was retried as run {later[0]}.", run_id=later[0])
     shop = await session.get(Shop, run.shop_id)
     assert shop is not None
-    return await start_snapshot(
-        session, client, shop, run.resource, trigger="retry", params=run.params, retry_of=run
-    )
+    return await start_snapshot(session, client, shop, run.resource, trigger="retry", params=run.params, retry_of=run)
 
 
 async def live_progress(client: Client, run: SnapshotRun) -> dict[str, Any]:
@@ -144,16 +132,8 @@ async def live_progress(client: Client, run: SnapshotRun) -> dict[str, Any]:
         return view
     if progress.processed_lines >= view["processed_lines"]:
         live = asdict(progress)
-        for key in (
-            "phase",
-            "job_id",
-            "total_lines",
-            "processed_lines",
-            "rows_upserted",
-            "rejected_lines",
-            "rate_lines_per_s",
-            "eta_seconds",
-        ):
+        for key in ("phase", "job_id", "total_lines", "processed_lines", "rows_upserted",
+                    "rejected_lines", "rate_lines_per_s", "eta_seconds"):
             if live.get(key) is not None:
                 view[key] = live[key]
         view["percent"] = _percent(view)

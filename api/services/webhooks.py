@@ -25,13 +25,8 @@ from workflows.snapshots import SnapshotWorkflow
 log = logging.getLogger(__name__)
 SIGNATURE_HEADER = "Shoptet-Webhook-Signature"
 DISPATCH_BUDGET = 2.5  # seconds; Shoptet wants the answer within 4
-SYNC_PREFIXES = {
-    "order": "orders",
-    "product": "products",
-    "productVariant": "products",
-    "customer": "customers",
-    "stock": "stock",
-}
+SYNC_PREFIXES = {"order": "orders", "product": "products", "productVariant": "products",
+                 "customer": "customers", "stock": "stock"}
 
 
 def signature(key: str, body: bytes) -> str:
@@ -68,10 +63,7 @@ def parse(body: bytes) -> Notification:
     if not isinstance(doc, dict):
         raise ValueError("body must be a JSON object")
     eshop_id, event, created, instance = (
-        doc.get("eshopId"),
-        doc.get("event"),
-        doc.get("eventCreated"),
-        doc.get("eventInstance"),
+        doc.get("eshopId"), doc.get("event"), doc.get("eventCreated"), doc.get("eventInstance"),
     )
     if not isinstance(eshop_id, int) or isinstance(eshop_id, bool) or eshop_id <= 0:
         raise ValueError("eshopId must be a positive integer")
@@ -93,14 +85,8 @@ def parse(body: bytes) -> Notification:
     return Notification(eshop_id, event, when, instance)
 
 
-async def _store_rejected(
-    session: AsyncSession,
-    body: bytes,
-    reason: str,
-    given: str | None,
-    shop: Shop | None = None,
-    note: Notification | None = None,
-) -> WebhookEvent:
+async def _store_rejected(session: AsyncSession, body: bytes, reason: str, given: str | None,
+                          shop: Shop | None = None, note: Notification | None = None) -> WebhookEvent:
     row = WebhookEvent(
         shop_id=shop.id if shop else None,
         eshop_id=note.eshop_id if note else None,
@@ -137,24 +123,13 @@ async def receive(session: AsyncSession, body: bytes, given: str | None) -> Inta
     shop, installation = found
     key = installation.webhook_key
     if key is None or not signature_matches(key, body, given):
-        reason = (
-            "no signature key renewed yet"
-            if key is None
-            else ("missing signature" if not given else "bad signature")
-        )
+        reason = "no signature key renewed yet" if key is None else (
+            "missing signature" if not given else "bad signature")
         await _store_rejected(session, body, reason, given, shop, note)
-        return Intake(
-            401, "Invalid signature", f"The {SIGNATURE_HEADER} header does not match the body."
-        )
+        return Intake(401, "Invalid signature", f"The {SIGNATURE_HEADER} header does not match the body.")
     values = dict(
-        shop_id=shop.id,
-        eshop_id=note.eshop_id,
-        event=note.event,
-        event_instance=note.event_instance,
-        event_created=note.event_created,
-        raw_body=body,
-        signature=given,
-        status="received",
+        shop_id=shop.id, eshop_id=note.eshop_id, event=note.event, event_instance=note.event_instance,
+        event_created=note.event_created, raw_body=body, signature=given, status="received",
     )
     stored = (
         await session.execute(
@@ -220,9 +195,7 @@ async def nudge_again(session: AsyncSession, client: Client, event: WebhookEvent
     except Exception as exc:
         log.warning("webhook %s (%s) repeated nudge failed: %s", event.id, event.event, exc)
         reason = f"already received; nudge failed: {type(exc).__name__}: {exc}"[:2000]
-    await session.execute(
-        update(WebhookEvent).where(WebhookEvent.id == event.id).values(reason=reason)
-    )
+    await session.execute(update(WebhookEvent).where(WebhookEvent.id == event.id).values(reason=reason))
     await session.commit()
 
 
@@ -231,26 +204,17 @@ async def _dispatch(session: AsyncSession, client: Client, event: WebhookEvent) 
     assert event.shop_id is not None
     if event.event == "job:finished":
         run = (
-            (
-                await session.execute(
-                    select(SnapshotRun)
-                    .where(
-                        SnapshotRun.shop_id == event.shop_id,
-                        SnapshotRun.job_id == event.event_instance,
-                    )
-                    .order_by(SnapshotRun.id.desc())
-                )
+            await session.execute(
+                select(SnapshotRun)
+                .where(SnapshotRun.shop_id == event.shop_id, SnapshotRun.job_id == event.event_instance)
+                .order_by(SnapshotRun.id.desc())
             )
-            .scalars()
-            .first()
-        )
+        ).scalars().first()
         if run is None:
             return "no snapshot run waits for this job (polling will find it)"
         if run.status not in ("pending", "running"):
             return f"snapshot run {run.id} is already {run.status}"
-        await client.get_workflow_handle(run.workflow_id).signal(
-            SnapshotWorkflow.job_finished, event.event_instance
-        )
+        await client.get_workflow_handle(run.workflow_id).signal(SnapshotWorkflow.job_finished, event.event_instance)
         return f"signalled snapshot run {run.id}"
     if kind == "addon":
         from api.services.installation import on_addon_event

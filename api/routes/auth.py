@@ -3,6 +3,7 @@ API tokens for scripts (named, expiring, listed, revocable; all revoked with a p
 
 from __future__ import annotations
 
+import asyncio
 import math
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
@@ -103,6 +104,17 @@ async def _new_session(
     _set_session_cookies(response, request, token)
 
 
+def _locked_out(wait: float) -> Problem:
+    seconds = math.ceil(wait)
+    return Problem(
+        429,
+        "Too many sign-in attempts",
+        f"Sign-in is paused after repeated failures; try again in {seconds} s.",
+        headers={"Retry-After": str(seconds)},
+        retry_after=seconds,
+    )
+
+
 @router.post(
     "/login",
     responses={
@@ -123,18 +135,14 @@ async def login(
     if wait := await throttle.locked_for(email, ip):
         await audit.record("signin.locked", success=False, email=email, ip=ip, session=session)
         await session.commit()
-        seconds = math.ceil(wait)
-        raise Problem(
-            429,
-            "Too many sign-in attempts",
-            f"Sign-in is paused after repeated failures; try again in {seconds} s.",
-            headers={"Retry-After": str(seconds)},
-            retry_after=seconds,
-        )
+        raise _locked_out(wait)
     user = (
         await session.execute(select(User).where(func.lower(User.email) == email))
     ).scalar_one_or_none()
-    matches = verify_password(user.password_hash if user else dummy_password_hash(), body.password)
+    # argon2 takes ~0.1 s of CPU: in a thread, so a burst of sign-ins does not stall other requests
+    matches = await asyncio.to_thread(
+        verify_password, user.password_hash if user else dummy_password_hash(), body.password
+    )
     if user is None or not user.is_active or not matches:
         lockout = await throttle.failed(email, ip)
         await audit.record(
@@ -183,11 +191,17 @@ async def change_password(
     session: SessionDep,
     request: Request,
     response: Response,
+    throttle: SigninThrottleDep,
 ) -> None:
-    """A new password revokes every API token and ends every session; this browser gets a new one."""
+    """A new password revokes every API token and ends every session; this browser gets a new one.
+    Wrong current passwords count towards the sign-in lockout (a stolen session must not become
+    a way to guess the password)."""
     user, now = caller.user, datetime.now(UTC)
     ip = audit.client_ip(request)
-    if not verify_password(user.password_hash, body.current_password):
+    if wait := await throttle.locked_for(user.email, ip):
+        raise _locked_out(wait)
+    if not await asyncio.to_thread(verify_password, user.password_hash, body.current_password):
+        await throttle.failed(user.email, ip)
         await audit.record(
             "password.change",
             success=False,

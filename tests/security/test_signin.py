@@ -231,3 +231,22 @@ async def test_unknown_known_and_inactive_accounts_cost_one_equal_argon2_verific
             refusals.add(answer.text)
     assert len(set(costs.values())) == 1, costs
     assert len(refusals) == 1, refusals  # the same words whoever was not let in
+
+
+async def test_wrong_current_passwords_on_a_password_change_count_towards_the_lockout(
+    client: httpx.AsyncClient, make_user
+) -> None:  # type: ignore[no-untyped-def]
+    from tests.support import login
+
+    user, password = make_user()
+    await login(client, user.email, password)
+    limit = get_settings().signin_max_failures_account
+    guess = {"current_password": "guess", "new_password": "a-new-long-password"}
+    for _ in range(limit):
+        assert_problem(await client.post("/api/auth/password", json=guess), 403)
+    right = {"current_password": password, "new_password": "a-new-long-password"}
+    assert_problem(await client.post("/api/auth/password", json=right), 429)
+    assert_problem(
+        await client.post("/api/auth/login", json={"email": user.email, "password": password}),
+        429,
+    )

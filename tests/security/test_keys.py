@@ -152,3 +152,28 @@ def test_rotate_keys_re_encrypts_every_encrypted_column(db_session: Session, mak
     finally:
         restored = _rotate(f"{DEV_ENCRYPTION_KEY},{new},{old}")
         assert restored.returncode == 0, restored.stderr
+
+
+def test_make_run_retires_the_development_key_after_re_encrypting(
+    tmp_path: Path, db_session: Session, make_shop
+) -> None:  # type: ignore[no-untyped-def]
+    from db.models import Installation
+    from infra.devrun import retire_development_key
+
+    new = Fernet.generate_key().decode()
+    env_file = tmp_path / ".env"
+    env_file.write_text(f"LOG_LEVEL=INFO\nENCRYPTION_KEYS={new},{DEV_ENCRYPTION_KEY}\n")
+    shop = make_shop()
+    db_session.add(Installation(shop_id=shop.id, oauth_token="written-by-an-earlier-run"))
+    db_session.commit()
+    try:
+        with app_env(ENCRYPTION_KEYS=f"{new},{DEV_ENCRYPTION_KEY}"):
+            assert retire_development_key(env_file) >= 1
+        assert env_file.read_text() == f"LOG_LEVEL=INFO\nENCRYPTION_KEYS={new}\n"
+        raw = db_session.execute(
+            text("SELECT oauth_token FROM installations WHERE shop_id = :s"), {"s": shop.id}
+        ).scalar_one()
+        assert Fernet(new.encode()).decrypt(raw.encode()) == b"written-by-an-earlier-run"
+    finally:
+        restored = _rotate(f"{DEV_ENCRYPTION_KEY},{new}")
+        assert restored.returncode == 0, restored.stderr

@@ -49,8 +49,8 @@ def create_app() -> FastAPI:
     problems.install(app)
     for router in ROUTERS:
         app.include_router(router)
-    app.add_middleware(WebSecurity)
     instrument_app(app)
+    app.add_middleware(WebSecurity)  # outermost: its headers go on telemetry's 500 answers too
     _mount_ui(app)
     return app
 

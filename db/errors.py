@@ -63,10 +63,6 @@ def normalise(message: str) -> str:
     return " ".join(text.split())[:MESSAGE_LIMIT]
 
 
-# middleware every request passes through: its frames are in every traceback
-PASS_THROUGH = {("infra", "telemetry"), ("api", "web_security.py")}
-
-
 def top_frames(tb: TracebackType | None, limit: int = TOP_FRAMES) -> list[str]:
     """The innermost `limit` frames of our own code as `module:function` (library frames skipped)."""
     frames = []
@@ -76,8 +72,8 @@ def top_frames(tb: TracebackType | None, limit: int = TOP_FRAMES) -> list[str]:
             relative = path.resolve().relative_to(ROOT)
         except ValueError:
             continue
-        if relative.parts[0] not in OUR_PACKAGES or relative.parts[:2] in PASS_THROUGH:
-            continue  # library frames and the middleware it passed through say nothing about the bug
+        if relative.parts[0] not in OUR_PACKAGES or relative.parts[:2] == ("infra", "telemetry"):
+            continue  # library frames and the telemetry that caught it say nothing about the bug
         module = ".".join(relative.with_suffix("").parts)
         frames.append(f"{module}:{frame.name}")
     return frames[-limit:]

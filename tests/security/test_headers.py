@@ -99,3 +99,20 @@ async def test_secure_cookies_by_setting_on_by_default_outside_development(
     assert signed_in.status_code == 200, signed_in.text
     cookies = signed_in.headers.get_list("set-cookie")
     assert [("Secure" in c) for c in cookies] == [secure, secure]
+
+
+async def test_an_unhandled_error_still_carries_the_headers() -> None:
+    from api.app import create_app
+
+    app = create_app()
+
+    async def broken() -> None:
+        raise RuntimeError("a bug")
+
+    app.add_api_route("/api/test-faults/broken", broken, methods=["POST"])
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://api.test") as client:
+        failed = await client.post("/api/test-faults/broken")
+    assert failed.status_code == 500
+    _assert_common(failed)
+    assert failed.headers["cache-control"] == "no-store"

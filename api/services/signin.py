@@ -17,11 +17,14 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import redis.asyncio as aioredis
+from redis.exceptions import RedisError
 
+from api.problems import Problem
 from db.config import Settings
 
 KEY_PREFIX = "signin:"
@@ -58,6 +61,20 @@ class Limits:
     window_seconds: int
 
 
+@asynccontextmanager
+async def _counting() -> AsyncIterator[None]:
+    """Without its counts sign-in would be unthrottled: refuse (503) rather than let guesses through."""
+    try:
+        yield
+    except RedisError as exc:
+        raise Problem(
+            503,
+            "Sign-in unavailable",
+            f"Sign-in attempts cannot be counted because Redis is not reachable ({exc}); "
+            "try again in a minute.",
+        ) from exc
+
+
 class SigninThrottle:
     def __init__(
         self, redis: aioredis.Redis, settings: Settings, clock: Callable[[], float] = time.time
@@ -89,9 +106,10 @@ class SigninThrottle:
         """Seconds until this e-mail and IP may try again (0 = now)."""
         now = self.clock()
         ends = []
-        for key in (self.account_key(email), self.ip_key(ip)):
-            value = await self.redis.hget(key, "locked_until")
-            ends.append(float(value) if value else 0.0)
+        async with _counting():
+            for key in (self.account_key(email), self.ip_key(ip)):
+                value = await self.redis.hget(key, "locked_until")
+                ends.append(float(value) if value else 0.0)
         return max(0.0, max(ends) - now)
 
     async def failed(self, email: str, ip: str | None) -> float:
@@ -103,19 +121,21 @@ class SigninThrottle:
             (self.ip_key(ip), self.ip_limits),
         ):
             ttl = limits.window_seconds + limits.lockout_max_seconds
-            result = await self.redis.eval(  # type: ignore[misc]
-                _FAIL,
-                1,
-                key,
-                repr(now),
-                limits.window_seconds,
-                limits.max_failures,
-                limits.lockout_seconds,
-                limits.lockout_max_seconds,
-                ttl,
-            )
+            async with _counting():
+                result = await self.redis.eval(  # type: ignore[misc]
+                    _FAIL,
+                    1,
+                    key,
+                    repr(now),
+                    limits.window_seconds,
+                    limits.max_failures,
+                    limits.lockout_seconds,
+                    limits.lockout_max_seconds,
+                    ttl,
+                )
             started = max(started, float(result))
         return started
 
     async def succeeded(self, email: str) -> None:
-        await self.redis.delete(self.account_key(email))
+        async with _counting():
+            await self.redis.delete(self.account_key(email))

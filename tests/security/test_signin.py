@@ -250,3 +250,23 @@ async def test_wrong_current_passwords_on_a_password_change_count_towards_the_lo
         await client.post("/api/auth/login", json={"email": user.email, "password": password}),
         429,
     )
+
+
+async def test_sign_in_is_refused_not_unthrottled_when_redis_is_down(make_user) -> None:  # type: ignore[no-untyped-def]
+    import redis.asyncio as aioredis
+
+    from api.app import create_app
+    from api.deps import _signin_throttle
+
+    user, password = make_user()
+    app = create_app()
+    nowhere = aioredis.Redis.from_url("redis://127.0.0.1:1/0")  # a real client, nothing listening
+    app.dependency_overrides[_signin_throttle] = lambda: SigninThrottle(nowhere, get_settings())
+    transport = httpx.ASGITransport(app=app, client=(_ip(), 1))
+    async with httpx.AsyncClient(transport=transport, base_url="http://api.test") as http:
+        refused = await http.post(
+            "/api/auth/login", json={"email": user.email, "password": password}
+        )
+    body = assert_problem(refused, 503)
+    assert "Redis" in str(body["detail"])
+    await nowhere.aclose()

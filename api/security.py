@@ -54,4 +54,5 @@ def csrf_token(session_token: str) -> str:
 
 
 def csrf_matches(session_token: str, sent: str) -> bool:
-    return hmac.compare_digest(csrf_token(session_token), sent)
+    # as bytes: compare_digest refuses str with non-ASCII characters, which a header may carry
+    return hmac.compare_digest(csrf_token(session_token).encode(), sent.encode())

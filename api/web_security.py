@@ -79,7 +79,7 @@ def csrf_refusal(request: Request) -> str | None:
     )
     # Checked for the sign-in too (no session yet), so a foreign page cannot sign a victim in.
     if sent_from is not None and sent_from.lower() not in allowed_origins(request):
-        return f"the request came from {sent_from}, which is not this site"
+        return f"the request came from {sent_from[:200]}, which is not this site"
     if session is None or request.url.path == SIGN_IN:
         return None  # nothing ambient to abuse: the route answers 401 unless it needs no user
     sent = request.headers.get(CSRF_HEADER)

@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api import problems
 from api.routes import ROUTERS
+from db.config import get_settings
 from db.engine import dispose_engines
 from db.redis_client import close_redis
 
@@ -30,8 +31,12 @@ async def _lifespan(_: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app() -> FastAPI:
+    from api.security import dummy_password_hash
+    from api.web_security import WebSecurity
     from infra.telemetry import instrument_app, setup_telemetry
 
+    get_settings().refuse_unsafe_secrets()
+    dummy_password_hash()  # computed now, so the first unknown e-mail is not answered slower
     setup_telemetry("shopops-api")
     app = FastAPI(
         title="shopops",
@@ -45,6 +50,7 @@ def create_app() -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     instrument_app(app)
+    app.add_middleware(WebSecurity)  # outermost: its headers go on telemetry's 500 answers too
     _mount_ui(app)
     return app
 

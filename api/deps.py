@@ -18,8 +18,11 @@ from temporalio.client import Client
 
 from api.problems import Problem
 from api.security import token_hash
+from api.services.signin import SigninThrottle
+from db.config import get_settings
 from db.engine import session_factory
 from db.models import ApiToken, Shop, ShopMembership, User, UserSession
+from db.redis_client import redis_client
 from infra.temporal import connect
 
 SESSION_COOKIE = "shopops_session"
@@ -51,6 +54,16 @@ class Caller:
         return None if self.is_admin else list(self.memberships)
 
 
+@dataclass(frozen=True)
+class Actor:
+    """The caller in plain values, left on the request for the middleware that audits admin
+    actions (the ORM row belongs to the request's session)."""
+
+    user_id: int
+    email: str
+    is_admin: bool
+
+
 async def _user_from_request(request: Request, session: AsyncSession) -> User | None:
     now = datetime.now(UTC)
     auth = request.headers.get("authorization", "")
@@ -60,7 +73,7 @@ async def _user_from_request(request: Request, session: AsyncSession) -> User | 
             await session.execute(
                 select(User, ApiToken.id)
                 .join(ApiToken, ApiToken.user_id == User.id)
-                .where(ApiToken.token_hash == digest)
+                .where(ApiToken.token_hash == digest, ApiToken.revoked_at.is_(None))
                 .where((ApiToken.expires_at.is_(None)) | (ApiToken.expires_at > now))
             )
         ).first()
@@ -92,6 +105,7 @@ async def _caller(request: Request, session: SessionDep) -> Caller:
     )
     caller = Caller(user=user, memberships={sid: role for sid, role in rows})
     request.state.caller = caller
+    request.state.actor = Actor(user.id, user.email, caller.is_admin)
     return caller
 
 
@@ -131,6 +145,13 @@ async def _managed_shop(caller: CurrentCaller, shop: ShopOfCaller) -> Shop:
 
 
 ManagedShop = Annotated[Shop, Depends(_managed_shop)]
+
+
+def _signin_throttle() -> SigninThrottle:
+    return SigninThrottle(redis_client(), get_settings())
+
+
+SigninThrottleDep = Annotated[SigninThrottle, Depends(_signin_throttle)]
 
 
 async def _temporal() -> Client:

@@ -13,6 +13,14 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
+# Known to everyone who has read this file: fine on a laptop, refused anywhere else.
+DEV_ENCRYPTION_KEY = "Z0iWzQ0o2mIp2yq3n9Jr6m0h1oV6H3Qw1Jmv1l7cS0M="
+DEV_SESSION_SECRET = "dev-session-secret-change-me"
+LOCAL_ENVIRONMENTS = ("development", "test")
+
+
+class UnsafeSettings(RuntimeError):
+    """A process outside development/test was configured with a built-in or missing secret."""
 
 
 class Settings(BaseSettings):
@@ -36,14 +44,25 @@ class Settings(BaseSettings):
     api_host: str = Field("127.0.0.1", alias="API_HOST")
     api_port: int = Field(8000, alias="API_PORT")
     public_base_url: str = Field("http://127.0.0.1:8000", alias="PUBLIC_BASE_URL")
-    session_secret: SecretStr = Field(
-        SecretStr("dev-session-secret-change-me"), alias="SESSION_SECRET"
-    )
+    # signs the CSRF token derived from a session (so a planted cookie cannot forge one)
+    session_secret: SecretStr = Field(SecretStr(DEV_SESSION_SECRET), alias="SESSION_SECRET")
 
     # Comma-separated Fernet keys; the first encrypts, all decrypt (rotation).
-    encryption_keys: SecretStr = Field(
-        SecretStr("Z0iWzQ0o2mIp2yq3n9Jr6m0h1oV6H3Qw1Jmv1l7cS0M="), alias="ENCRYPTION_KEYS"
-    )
+    encryption_keys: SecretStr = Field(SecretStr(DEV_ENCRYPTION_KEY), alias="ENCRYPTION_KEYS")
+
+    # Cookies only over HTTPS; unset = on everywhere but development and test
+    cookie_secure: bool | None = Field(None, alias="COOKIE_SECURE")
+    # Origins besides our own and PUBLIC_BASE_URL's allowed to send state-changing requests
+    # (comma-separated), e.g. a UI served from another host
+    csrf_trusted_origins: str = Field("", alias="CSRF_TRUSTED_ORIGINS")
+    # Sign-in throttling: failures allowed before a lockout, per e-mail and per client IP; the
+    # lockout starts at signin_lockout_seconds and doubles with every further failure
+    signin_max_failures_account: int = Field(5, ge=1, alias="SIGNIN_MAX_FAILURES_ACCOUNT")
+    signin_max_failures_ip: int = Field(20, ge=1, alias="SIGNIN_MAX_FAILURES_IP")
+    signin_lockout_seconds: int = Field(30, ge=1, alias="SIGNIN_LOCKOUT_SECONDS")
+    signin_lockout_max_seconds: int = Field(3600, ge=1, alias="SIGNIN_LOCKOUT_MAX_SECONDS")
+    # failures are forgotten this long after the last one and after the lockout ended
+    signin_failure_window_seconds: int = Field(900, ge=1, alias="SIGNIN_FAILURE_WINDOW_SECONDS")
 
     shoptet_api_url: str = Field("http://127.0.0.1:8900", alias="SHOPTET_API_URL")
     shoptet_partner_url: str = Field("http://127.0.0.1:8900", alias="SHOPTET_PARTNER_URL")
@@ -67,6 +86,42 @@ class Settings(BaseSettings):
     log_level: str = Field("INFO", alias="LOG_LEVEL")
     # Prometheus endpoint of a worker process (0 = none); the API serves /metrics itself
     worker_metrics_port: int = Field(0, alias="WORKER_METRICS_PORT")
+
+    @property
+    def is_local(self) -> bool:
+        return self.environment in LOCAL_ENVIRONMENTS
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.cookie_secure if self.cookie_secure is not None else not self.is_local
+
+    def refuse_unsafe_secrets(self) -> None:
+        """Stop a server or worker outside development/test that would run on a secret
+        published in this repository (or none): every stored token would decrypt with it."""
+        if self.is_local:
+            return
+        keys = [k.strip() for k in self.encryption_keys.get_secret_value().split(",") if k.strip()]
+        problems = []
+        if not keys:
+            problems.append(
+                "ENCRYPTION_KEYS is empty: set it to a Fernet key of your own "
+                '(python -c "from cryptography.fernet import Fernet; '
+                'print(Fernet.generate_key().decode())")'
+            )
+        elif DEV_ENCRYPTION_KEY in keys:
+            problems.append(
+                "ENCRYPTION_KEYS contains the development key from db/config.py: put a key of "
+                "your own first, run `shopops rotate-keys`, then remove the development key"
+            )
+        if self.session_secret.get_secret_value() in ("", DEV_SESSION_SECRET):
+            problems.append(
+                "SESSION_SECRET is the development default or empty: set a long random value "
+                '(python -c "import secrets; print(secrets.token_urlsafe(48))")'
+            )
+        if problems:
+            raise UnsafeSettings(
+                f"refusing to start with SHOPOPS_ENV={self.environment}: " + "; ".join(problems)
+            )
 
     @property
     def snapshot_dir(self) -> Path:

@@ -158,6 +158,7 @@ async def run_worker(queues: Iterable[Queue] | None = None, with_schedules: bool
     """Run workers until SIGINT/SIGTERM; registers search attributes and schedules first."""
     from infra.telemetry import setup_telemetry
 
+    get_settings().refuse_unsafe_secrets()
     setup_telemetry("shopops-worker")
     if port := get_settings().worker_metrics_port:
         from prometheus_client import start_http_server

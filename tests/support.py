@@ -30,8 +30,10 @@ def app_env(**values: str) -> Iterator[None]:
 
 
 async def login(client: httpx.AsyncClient, email: str, password: str) -> None:
+    """Sign the client in and send the session's CSRF token from then on, as the UI does."""
     response = await client.post("/api/auth/login", json={"email": email, "password": password})
     assert response.status_code == 200, response.text
+    client.headers["X-CSRF-Token"] = response.cookies["shopops_csrf"]
 
 
 def assert_problem(response: httpx.Response, status: int) -> dict[str, object]:

@@ -12,11 +12,12 @@ import traceback
 
 import typer
 
-from api.cli import backup, core, jobs, maintenance, shops, users
+from api.cli import backup, core, jobs, maintenance, shops, tokens, users
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 core.register(app)
 app.add_typer(users.app, name="user", help="Manage users and their shops.")
+app.add_typer(tokens.app, name="token", help="Personal API tokens: list, create, revoke.")
 app.add_typer(jobs.app, name="job", help="Start and inspect workflows.")
 app.add_typer(maintenance.app, name="maintenance", help="Partitions, archive, legacy migration, index audit.")
 app.add_typer(shops.app, name="shop", help="Install, uninstall, sync and inspect shops.")

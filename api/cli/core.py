@@ -81,19 +81,18 @@ def register(app: typer.Typer) -> None:
 
     @app.command("rotate-keys")
     def rotate_keys() -> None:
-        """Re-encrypt every stored secret with the first key of ENCRYPTION_KEYS."""
-        from sqlalchemy import select
-        from sqlalchemy.orm import Session
-        from sqlalchemy.orm.attributes import flag_modified
+        """Re-encrypt every stored secret with the first key of ENCRYPTION_KEYS.
 
+        Put the new key first and keep the old ones after it, run this, then drop the old keys."""
         from db.engine import sync_engine
-        from db.models import Installation
+        from db.key_rotation import rotate_all
+        from db.secrets import SecretError
 
-        with Session(sync_engine()) as session:
-            rows = session.execute(select(Installation)).scalars().all()
-            for row in rows:
-                # loading decrypted with any key; flushing re-encrypts with the primary key
-                for column in ("oauth_token", "webhook_key", "api_token"):
-                    flag_modified(row, column)
-            session.commit()
-        typer.echo(f"re-encrypted secrets of {len(rows)} installation(s)")
+        try:
+            with sync_engine().begin() as conn:
+                counts = rotate_all(conn)
+        except SecretError as exc:
+            typer.echo(f"nothing re-encrypted: {exc}", err=True)
+            raise typer.Exit(1) from exc
+        for column, rows in counts.items():
+            typer.echo(f"{column}: {rows} row(s) re-encrypted")

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import typer
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from api.security import hash_password
+from api.security import hash_password, verify_password
+from api.services.tokens import revoke_all
 from db.engine import sync_engine
-from db.models import Shop, ShopMembership, User
+from db.models import Shop, ShopMembership, User, UserSession
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -16,14 +19,21 @@ app = typer.Typer(no_args_is_help=True)
 def ensure_user(
     session: Session, email: str, password: str, *, role: str = "member", name: str | None = None
 ) -> User:
-    """Create the user or reset its password and role (idempotent, used by `make run`)."""
+    """Create the user or reset its password and role (idempotent, used by `make run`).
+
+    A password that really changes revokes the user's API tokens and ends their sessions,
+    as a change in the UI does; the same password again changes nothing."""
     user = session.execute(select(User).where(User.email == email)).scalar_one_or_none()
     if user is None:
         user = User(
             email=email, display_name=name or email.split("@")[0], password_hash="", role=role
         )
         session.add(user)
-    user.password_hash = hash_password(password)
+        user.password_hash = hash_password(password)
+    elif not verify_password(user.password_hash, password):
+        session.execute(revoke_all(user.id, datetime.now(UTC)))
+        session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+        user.password_hash = hash_password(password)
     user.role = role
     session.flush()
     return user

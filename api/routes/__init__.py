@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from api.routes import (
     admin_db,
+    audit_log,
     auth,
     backups,
     customers,
@@ -34,6 +35,7 @@ ROUTERS: list[APIRouter] = [
     backups.router,
     orders.router,
     admin_db.router,
+    audit_log.router,
     monitoring.router,
     metrics.router,
     customers.router,

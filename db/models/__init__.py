@@ -54,7 +54,7 @@ from db.models.settings import AppSetting
 from db.models.shops import Installation, Shop
 from db.models.snapshots import SnapshotReject, SnapshotRun
 from db.models.sync import SyncCursor, SyncReject
-from db.models.users import ApiToken, ShopMembership, User, UserSession
+from db.models.users import ApiToken, AuditEvent, ShopMembership, User, UserSession
 from db.models.webhooks import WebhookEvent
 
 __all__ = [
@@ -62,6 +62,7 @@ __all__ = [
     "ApiToken",
     "AppSetting",
     "ArchiveHold",
+    "AuditEvent",
     "Backup",
     "Base",
     "CheckState",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, String
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, String
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base, created_column
@@ -61,3 +62,29 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = created_column()
     last_used_at: Mapped[datetime | None]
     expires_at: Mapped[datetime | None]
+    # kept after revocation so the list and the audit log still name the token
+    revoked_at: Mapped[datetime | None]
+
+
+class AuditEvent(Base):
+    """Who did what security-relevant thing, when and from where: sign-ins (success and
+    failure), token creation and revocation, password changes and every admin action.
+
+    `actor_email` is what was typed at sign-in (the user may not exist), so failed attempts on
+    unknown accounts are visible too; rows are never updated.
+    """
+
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        Index("ix_audit_events_action_id", "action", "id"),
+        Index("ix_audit_events_user_id_id", "user_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = created_column()
+    action: Mapped[str] = mapped_column(String(60))  # signin.success, token.create, admin.request …
+    success: Mapped[bool] = mapped_column(Boolean)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    actor_email: Mapped[str | None] = mapped_column(String(320))
+    ip: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[dict[str, object]] = mapped_column(JSONB, server_default="{}")

@@ -131,6 +131,26 @@ async def _wait_healthy(
     raise RuntimeError(f"{url}/api/health not healthy within {timeout:.0f} s: {last}")
 
 
+async def _wait_worker(timeout: float = 120) -> None:
+    """Round-trip a system check through the worker before the install, as `make run` does: on a
+    busy machine the worker may still be starting, and Shoptet's 5-second budget would run out."""
+    from infra.temporal import connect
+    from workflows import search_attributes
+    from workflows.queues import Queue
+    from workflows.system import SystemCheckWorkflow
+
+    client = await connect()
+    await asyncio.wait_for(
+        client.execute_workflow(
+            SystemCheckWorkflow.run,
+            id=f"system-check:browser-{secrets.token_hex(4)}",
+            task_queue=Queue.SYSTEM.value,
+            search_attributes=search_attributes.for_run("system-check"),
+        ),
+        timeout,
+    )
+
+
 def _db() -> Session:
     from db.engine import sync_engine
 
@@ -247,6 +267,7 @@ async def running_system(orders: int) -> AsyncIterator[System]:
         procs = [worker, api]
         try:
             await _wait_healthy(api_url, api, logs / "api.log")
+            await _wait_worker()
             shop_a, how = await install_shop(api_url, sandbox, eshop_a, "Alpha e-shop")
             with _db() as session:
                 shop_b = make_shop(session, "Beta e-shop", eshop_a + 100000)

@@ -18,6 +18,8 @@ import { InventoryPage } from "./pages/inventory/InventoryPage";
 import { NotificationsPage } from "./pages/notifications/NotificationsPage";
 import { OrdersPage } from "./pages/orders/OrdersPage";
 import { MonitoringPage } from "./pages/monitoring/MonitoringPage";
+import { AuditLogPage } from "./pages/security/AuditLogPage";
+import { TokensPage } from "./pages/security/TokensPage";
 import { AppSettingsPage, ShopSettingsPage } from "./pages/settings/SettingsPage";
 import { ShopsPage } from "./pages/shops/ShopsPage";
 import { SignInPage } from "./pages/signin/SignInPage";
@@ -57,6 +59,8 @@ export function AppRoutes() {
           <Route path="settings" element={<AppSettingsPage />} />
           <Route path="notifications" element={<NotificationsPage />} />
           <Route path="admin/monitoring" element={<MonitoringPage />} />
+          <Route path="admin/audit-log" element={<AuditLogPage />} />
+          <Route path="tokens" element={<TokensPage />} />
           <Route path="*" element={<NotFound />} />
         </Route>
       </Route>

@@ -14,6 +14,17 @@ describe("apiFetch", () => {
     expect(api.calls).toHaveLength(1);
   });
 
+  it("sends the CSRF cookie's token on state-changing calls only", async () => {
+    document.cookie = "shopops_csrf=abc%2F123; path=/";
+    fakeApi({ "POST /api/notifications/read-all": { status: 204 }, "GET /api/shops": { body: [] } });
+    await apiFetch("/api/notifications/read-all", { method: "POST" });
+    await apiFetch("/api/shops");
+    const [post, get] = vi.mocked(fetch).mock.calls.map((call) => new Headers(call[1]?.headers));
+    expect(post?.get("X-CSRF-Token")).toBe("abc/123");
+    expect(get?.has("X-CSRF-Token")).toBe(false);
+    document.cookie = "shopops_csrf=; expires=Thu, 01 Jan 1970 00:00:00 GMT; path=/";
+  });
+
   it("turns a problem body into an ApiError whose message is the detail", async () => {
     fakeApi({ "POST /api/auth/login": problem(401, "Sign-in failed", "Wrong e-mail or password.") });
     const error = await apiFetch("/api/auth/login", { method: "POST", body: {} }).catch((e: unknown) => e);

@@ -53,8 +53,22 @@ async function readProblem(response: Response): Promise<Problem> {
   return { status: response.status, title: text.split("\n")[0]?.slice(0, 200) || response.statusText };
 }
 
+/** The session's CSRF token, which the API sets in a cookie our pages (and only they) can read. */
+export const CSRF_COOKIE = "shopops_csrf";
+export const CSRF_HEADER = "X-CSRF-Token";
+
+export function csrfToken(): string | null {
+  for (const part of document.cookie.split(";")) {
+    const [name, ...value] = part.trim().split("=");
+    if (name === CSRF_COOKIE) return decodeURIComponent(value.join("="));
+  }
+  return null;
+}
+
 export async function apiFetch<T>(path: string, options: RequestOptions = {}): Promise<T> {
   const { method = "GET", params, body, signal } = options;
+  // Every state-changing call proves it comes from our page (the API refuses it otherwise).
+  const token = method === "GET" ? null : csrfToken();
   let response: Response;
   try {
     response = await fetch(apiUrl(path, params), {
@@ -63,6 +77,7 @@ export async function apiFetch<T>(path: string, options: RequestOptions = {}): P
       headers: {
         Accept: "application/json, application/problem+json",
         ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+        ...(token ? { [CSRF_HEADER]: token } : {}),
       },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal,

@@ -6,6 +6,7 @@ import type { OrderFilters, RunStatus, SnapshotResource, WebhookStatus } from ".
 
 export type RunFilters = { status?: RunStatus; resource?: SnapshotResource };
 export type NotificationFilters = { unread?: boolean };
+export type AuditFilters = { action?: string };
 
 export const keys = {
   me: () => ["me"] as const,
@@ -55,6 +56,8 @@ export const keys = {
   monitoring: {
     report: () => ["monitoring"] as const,
   },
+  apiTokens: () => ["api-tokens"] as const,
+  auditEvents: (filters: AuditFilters) => ["audit-events", filters] as const,
   notifications: {
     all: () => ["notifications"] as const,
     list: (filters: NotificationFilters) => ["notifications", "list", filters] as const,

@@ -149,3 +149,29 @@ export type Notification = {
   created_at: string;
   read_at: string | null;
 };
+
+export type ApiTokenState = "active" | "expired" | "revoked";
+
+export type ApiToken = {
+  id: number;
+  name: string;
+  created_at: string;
+  last_used_at: string | null;
+  expires_at: string | null;
+  revoked_at: string | null;
+  state: ApiTokenState;
+};
+
+/** The answer to creating a token: the only time the token itself is shown. */
+export type NewApiToken = { id: number; name: string; token: string; expires_at: string | null };
+
+export type AuditEvent = {
+  id: number;
+  at: string;
+  action: string;
+  success: boolean;
+  user_id: number | null;
+  actor_email: string | null;
+  ip: string | null;
+  detail: Record<string, unknown>;
+};

@@ -21,6 +21,7 @@ import type { Locale } from "../api/types";
 import { useLocale, useT } from "../i18n/locale";
 import type { MessageKey } from "../i18n/messages";
 import { useMonitoringT } from "../pages/monitoring/messages";
+import { useSecurityT } from "../pages/security/messages";
 
 const SHOP_PAGES: { path: string; label: MessageKey }[] = [
   { path: "orders", label: "nav.orders" },
@@ -83,6 +84,7 @@ function ShopSwitcher({ currentShopId, section }: { currentShopId: string | null
 export function Layout() {
   const t = useT();
   const monitoringT = useMonitoringT();
+  const securityT = useSecurityT();
   const me = useMe();
   const { locale, setLocale } = useLocale();
   const signOut = useSignOut();
@@ -163,12 +165,21 @@ export function Layout() {
             active={location.pathname === "/settings"}
           />
         )}
+        <NavLink component={Link} to="/tokens" label={securityT("nav.tokens")} active={location.pathname === "/tokens"} />
         {me.data?.role === "admin" && (
           <NavLink
             component={Link}
             to="/admin/monitoring"
             label={monitoringT("nav")}
             active={location.pathname === "/admin/monitoring"}
+          />
+        )}
+        {me.data?.role === "admin" && (
+          <NavLink
+            component={Link}
+            to="/admin/audit-log"
+            label={securityT("nav.audit")}
+            active={location.pathname === "/admin/audit-log"}
           />
         )}
       </AppShell.Navbar>

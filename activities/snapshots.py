@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -21,6 +22,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 
+from activities.child_guard import die_with_parent
 from activities.heartbeats import in_thread, with_heartbeats
 from activities.ingest.loader import Batch, Loader, LoadResult, build_batch_from_file
 from activities.shoptet.errors import ShoptetError
@@ -244,7 +246,12 @@ def parser_pool() -> ProcessPoolExecutor:
     its GIL, so on two cores PostgreSQL and the parser work at the same time."""
     global _PARSER
     if _PARSER is None:
-        _PARSER = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        _PARSER = ProcessPoolExecutor(
+            max_workers=1,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=die_with_parent,  # no parser outlives a killed or stopped worker
+            initargs=(os.getpid(),),
+        )
     return _PARSER
 
 

@@ -183,7 +183,8 @@ async def create_backup(req: DumpRequest) -> DumpResult:
     backup_id = await _start_row(req.name, storage.label, version)
     staging = get_settings().backup_dir / ".staging"
     staging.mkdir(parents=True, exist_ok=True)
-    dump_path = staging / req.name
+    attempt = activity.info().attempt if activity.in_activity() else 1
+    dump_path = staging / f"{req.name}.{attempt}"  # a late earlier attempt writes its own file
     async with await psycopg.AsyncConnection.connect(url) as snap:
         await snap.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         snapshot = (await (await snap.execute("SELECT pg_export_snapshot()")).fetchone())[0]  # type: ignore[index]
@@ -206,7 +207,7 @@ async def create_backup(req: DumpRequest) -> DumpResult:
         await with_heartbeats(dump_task, "pg_dump")
         await snap.execute("COMMIT")
     digest = await with_heartbeats(asyncio.to_thread(sha256_of, dump_path.open("rb")), "checksum")
-    sidecar = staging / f"{req.name}.sha256"
+    sidecar = staging / f"{req.name}.{attempt}.sha256"
     sidecar.write_text(f"{digest}  {req.name}\n")
     stored = await with_heartbeats(asyncio.to_thread(storage.put, req.name, dump_path), "storing")
     await asyncio.to_thread(storage.put, f"{req.name}.sha256", sidecar)
@@ -410,7 +411,7 @@ async def _restore_and_compare(backup: Backup, storage: BackupStorage) -> Verify
         fetched: Path | None = None
         try:
             if local is None:
-                fetched = get_settings().backup_dir / ".staging" / f"verify-{backup.name}"
+                fetched = get_settings().backup_dir / ".staging" / f"verify-{scratch}-{backup.name}"
                 fetched.parent.mkdir(parents=True, exist_ok=True)
                 local = await with_heartbeats(asyncio.to_thread(storage.get, backup.name, fetched), "fetching")
             scratch_url = _with_database(url, scratch)

@@ -8,11 +8,15 @@ Shoptet error keeps Shoptet's answer all the way into Temporal and the run's one
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
+from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.enums.v1 import EventType
 from temporalio.api.failure.v1 import Failure
+from temporalio.api.workflowservice.v1 import ResetWorkflowExecutionRequest
 from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
 from temporalio.converter import DataConverter
 
@@ -215,3 +219,31 @@ def test_one_line_keeps_the_first_line_and_cuts_long_reasons() -> None:
     assert one_line("\n\n  spaced    out  \nmore") == "spaced out"
     assert one_line("") == "no reason given"
     assert one_line("x" * 500) == "x" * 299 + "…"
+
+
+async def test_a_reset_run_stays_running_and_completes(api, worker, live_api, sandbox, db_session, manager) -> None:  # type: ignore[no-untyped-def]
+    """Reset terminates the current execution and starts a new one under the same workflow id:
+    the run is still alive, so it must not be settled as cancelled."""
+    run_id, handle, connected = await _start_stuck_run(api, sandbox, live_api, db_session, manager)
+    client = await connect()
+    first = (await handle.describe()).run_id
+    reset_to = [
+        e.event_id async for e in handle.fetch_history_events()
+        if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
+    ][0]
+    sandbox.state.set_knobs({"job_hang": False})  # the reset execution asks for a fresh job
+    reset = await client.workflow_service.reset_workflow_execution(
+        ResetWorkflowExecutionRequest(
+            namespace=client.namespace,
+            workflow_execution=WorkflowExecution(workflow_id=handle.id, run_id=first),
+            reason="ops: reset from the console",
+            workflow_task_finish_event_id=reset_to,
+            request_id=str(uuid.uuid4()),
+        )
+    )
+    assert reset.run_id != first
+    seen = (await api.get(f"/api/snapshot-runs/{run_id}")).json()
+    assert seen["status"] == "running", seen
+    done = await wait_for_run(api, run_id)
+    assert done["status"] == "completed", done
+    assert db_orders(db_session, connected.shop.id) == expected_orders(connected.spec)

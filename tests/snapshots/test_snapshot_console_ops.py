@@ -227,10 +227,10 @@ async def test_a_reset_run_stays_running_and_completes(api, worker, live_api, sa
     run_id, handle, connected = await _start_stuck_run(api, sandbox, live_api, db_session, manager)
     client = await connect()
     first = (await handle.describe()).run_id
-    reset_to = [
-        e.event_id async for e in handle.fetch_history_events()
-        if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
-    ][0]
+    async for event in handle.fetch_history_events():  # reset to just after the first task
+        if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+            reset_to = event.event_id
+            break
     sandbox.state.set_knobs({"job_hang": False})  # the reset execution asks for a fresh job
     reset = await client.workflow_service.reset_workflow_execution(
         ResetWorkflowExecutionRequest(

@@ -19,7 +19,9 @@ from temporalio.api.failure.v1 import Failure
 from temporalio.api.workflowservice.v1 import ResetWorkflowExecutionRequest
 from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
 from temporalio.converter import DataConverter
+from temporalio.testing import ActivityEnvironment
 
+from activities import snapshots as snapshot_activities
 from activities.shoptet.errors import Forbidden, ServerError, ShoptetError, TransportError
 from activities.shoptet_access import NotInstalled, shoptet_failure
 from db.engine import session_scope
@@ -247,3 +249,17 @@ async def test_a_reset_run_stays_running_and_completes(api, worker, live_api, sa
     done = await wait_for_run(api, run_id)
     assert done["status"] == "completed", done
     assert db_orders(db_session, connected.shop.id) == expected_orders(connected.spec)
+
+
+async def test_the_sweep_settles_a_terminated_run_nobody_reads(api, worker, live_api, sandbox, db_session, manager) -> None:  # type: ignore[no-untyped-def]
+    run_id, handle, _ = await _start_stuck_run(api, sandbox, live_api, db_session, manager)
+    await handle.terminate(reason="ops: nobody looks")
+
+    async def terminated() -> bool:
+        return (await handle.describe()).status == WorkflowExecutionStatus.TERMINATED
+
+    await _until(terminated, "the workflow terminated")
+    # the sweep's reconciliation, as its activity runs it (real client, real dev server)
+    await ActivityEnvironment(client=await connect()).run(snapshot_activities._reconcile_closed_workflows)
+    row = _row(db_session, run_id)
+    assert row.status == "cancelled" and row.error.endswith(": ops: nobody looks"), row

@@ -54,6 +54,9 @@ async def settle_if_closed_outside(session: AsyncSession, client: Client | None,
     except (RPCError, TimeoutError):
         return False  # Temporal unreachable: no conclusion
     if closed is None:
+        if len(_STILL_RUNNING) > 10_000:  # finished runs' entries: keep the memo small
+            for key in [k for k, seen in _STILL_RUNNING.items() if now - seen >= CHECK_EVERY_S]:
+                del _STILL_RUNNING[key]
         _STILL_RUNNING[workflow_id] = now
         return False
     _STILL_RUNNING.pop(workflow_id, None)

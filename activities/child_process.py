@@ -18,6 +18,8 @@ from typing import Any, TypeVar
 from temporalio import activity
 from temporalio.exceptions import ApplicationError, CancelledError
 
+from activities.child_guard import die_with_parent
+
 HEARTBEAT_S = 5.0
 NOT_RETRYABLE = frozenset({"ValueError"})
 
@@ -87,6 +89,7 @@ def run_in_child(
 
 
 def _child_main(work: Callable[..., Any], arg: Any, sender: Any) -> None:
+    die_with_parent()  # the forkserver, which itself exits when the worker does
     def beat(details: dict[str, Any]) -> None:
         sender.send(("progress", details))
 

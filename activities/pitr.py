@@ -12,6 +12,7 @@ import json
 import os
 import pwd
 import re
+import secrets
 import shutil
 import socket
 import subprocess
@@ -171,8 +172,8 @@ def take_base_backup(url: str, paths: PitrPaths) -> BaseBackup:
             "rolled forward; run `shopops pitr setup` and restart PostgreSQL first"
         )
     started = datetime.now(UTC)
-    # to the millisecond: a base backup by hand and a scheduled one can start in the same second
-    label = f"{started:%Y%m%dT%H%M%S}{started.microsecond // 1000:03d}Z"
+    # sorts by time; the random tail keeps two base backups started at the same moment apart
+    label = f"{started:%Y%m%dT%H%M%S}{started.microsecond // 1000:03d}Z-{secrets.token_hex(3)}"
     target = paths.base / label
     target.parent.mkdir(parents=True, exist_ok=True)
     from activities.backups import libpq_env
@@ -248,7 +249,7 @@ def restore_to(
     if not paths.wal.exists() or not any(paths.wal.iterdir()):
         raise PitrError(f"the WAL archive {paths.wal} is empty; is archive_command set?")
     base = candidates[-1]
-    data_dir = data_dir or paths.restores / at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    data_dir = data_dir or paths.restores / f"{at.astimezone(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
     if data_dir.exists() and any(data_dir.iterdir()):
         raise PitrError(f"{data_dir} is not empty; remove it or pass another --data-dir")
     data_dir.mkdir(parents=True, exist_ok=True)

@@ -19,7 +19,8 @@ from sqlalchemy import select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.backups import pg_binary, with_heartbeats
+from activities.backups import pg_binary
+from activities.heartbeats import with_heartbeats
 from activities.pitr import (
     ArchivingOff,
     BaseBackup,
@@ -173,8 +174,7 @@ async def prune_pitr() -> PitrPruneResult:
         kept, old = completed[:keep], completed[keep:]
         deleted = []
         for row in old:
-            activity.heartbeat(row.label)
-            await asyncio.to_thread(shutil.rmtree, row.path, True)
+            await with_heartbeats(asyncio.to_thread(shutil.rmtree, row.path, True), f"removing {row.label}")
             row.status, row.deleted_at = "deleted", datetime.now(UTC)
             deleted.append(row.label)
         oldest = kept[-1] if kept else None
@@ -182,7 +182,11 @@ async def prune_pitr() -> PitrPruneResult:
             oldest.start_wal = await asyncio.to_thread(start_wal, Path(oldest.path))
         needed = oldest.start_wal if oldest is not None else None
         server_major = oldest.server_major if oldest is not None else 0
-    removed = await asyncio.to_thread(_clean_wal, paths.wal, needed, server_major) if needed else 0
+    removed = (
+        await with_heartbeats(asyncio.to_thread(_clean_wal, paths.wal, needed, server_major), "pg_archivecleanup")
+        if needed
+        else 0
+    )
     return PitrPruneResult(
         deleted=deleted, kept=[r.label for r in kept], wal_removed=removed, oldest_needed_wal=needed
     )

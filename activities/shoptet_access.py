@@ -13,8 +13,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from sqlalchemy import select
+from temporalio.exceptions import ApplicationError
 
 from activities.shoptet.client import ShoptetClient
+from activities.shoptet.errors import ShoptetError
 from db.config import get_settings
 from db.engine import session_scope
 from db.models import Installation
@@ -28,6 +30,23 @@ CALLER_MARGIN_SECONDS = 60.0
 
 class NotInstalled(RuntimeError):
     """The shop has no usable installation (uninstalled, suspended, or never installed)."""
+
+
+def permanent(message: str) -> ApplicationError:
+    """A failure Temporal does not retry (the retry policies name this type)."""
+    return ApplicationError(message, type="ShoptetPermanentError", non_retryable=True)
+
+
+def shoptet_failure(exc: ShoptetError | NotInstalled, doing: str) -> ApplicationError:
+    """What an activity raises for a failed Shoptet call: transient errors are retried by
+    Temporal, permanent ones stop the run. Always a new exception: `raise shoptet_failure(exc,
+    …) from exc` must not make `exc` its own cause, or Temporal's failure converter recurses and
+    the run's error reads "maximum recursion depth exceeded" instead of Shoptet's answer."""
+    if isinstance(exc, NotInstalled):
+        return permanent(f"{doing}: {exc}")
+    if not exc.retryable:
+        return permanent(f"{doing}: Shoptet answered {exc.status} {exc.error_code}: {exc.message}")
+    return ApplicationError(f"{doing}: {exc}", type=type(exc).__name__)
 
 
 class ShopTokens:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import secrets
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -80,7 +81,7 @@ def unpack(
     position = 0  # bytes written so far
     pending = False  # the last block ended inside a line
     next_report = 50_000
-    tmp = work.with_suffix(work.suffix + ".part")
+    tmp = work.with_name(f"{work.name}.{secrets.token_hex(4)}.part")  # a late attempt writes its own
     try:
         with tmp.open("wb") as out:
             for block in _blocks(raw, packed):

@@ -8,30 +8,33 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import aliased
 from temporalio import activity
-from temporalio.client import WorkflowExecutionStatus
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 
+from activities.child_guard import die_with_parent
+from activities.heartbeats import in_thread, with_heartbeats
 from activities.ingest.loader import Batch, Loader, LoadResult, build_batch_from_file
 from activities.shoptet.errors import ShoptetError
-from activities.shoptet_access import NotInstalled, shop_client
+from activities.shoptet_access import NotInstalled, permanent, shop_client, shoptet_failure
 from activities.snapshot_files import SnapshotFileError, read_lines, sha256_of, unpack
 from db.app_settings import get_setting
 from db.config import get_settings
 from db.engine import raw_connection, session_scope
 from db.models import SnapshotRun
 from db.notify import notify
-from db.snapshot_runs import RunAlreadyActive, create_run
+from db.snapshot_runs import RunAlreadyActive, close_active_run, create_run
+from infra.workflow_state import closed_outside
 from workflows.snapshots import (
     ChunkRequest,
     ChunkResult,
@@ -43,6 +46,7 @@ from workflows.snapshots import (
     RetryPlan,
     RunOutcome,
     SnapshotRequest,
+    one_line,
 )
 
 BATCH_LINES = {"orders": 2000, "customers": 5000, "products": 1000}
@@ -52,17 +56,6 @@ SNAPSHOT_PATHS = {
     "customers": "/api/customers/snapshot",
 }
 SNAPSHOT_INCLUDES = {"products": "perStockAmounts"}
-
-
-def _permanent(message: str) -> ApplicationError:
-    return ApplicationError(message, type="ShoptetPermanentError", non_retryable=True)
-
-
-def _shoptet_failure(exc: ShoptetError, doing: str) -> Exception:
-    """Transient Shoptet errors are retried by Temporal; permanent ones stop the run."""
-    if exc.retryable:
-        return exc
-    return _permanent(f"{doing}: Shoptet answered {exc.status} {exc.error_code}: {exc.message}")
 
 
 async def _update_run(run_id: int, **values: Any) -> None:
@@ -100,9 +93,9 @@ async def request_snapshot_job(req: JobRequest) -> str:
         async with shop_client(req.shop_id) as client:
             data = await client.get(SNAPSHOT_PATHS[req.resource], params=params)
     except NotInstalled as exc:
-        raise _permanent(str(exc)) from exc
+        raise permanent(str(exc)) from exc
     except ShoptetError as exc:
-        raise _shoptet_failure(exc, f"requesting the {req.resource} snapshot") from exc
+        raise shoptet_failure(exc, f"requesting the {req.resource} snapshot") from exc
     job_id = str(data["jobId"])
     await _update_run(req.run_id, job_id=job_id, phase="waiting", status="running")
     return job_id
@@ -118,9 +111,9 @@ async def check_snapshot_job(query: JobQuery) -> JobState:
             return JobState(query.job_id, "poll-limit", log=exc.message)
         if exc.status == 404:
             return JobState(query.job_id, "failed", log=f"job not found: {exc.message}")
-        raise _shoptet_failure(exc, f"reading job {query.job_id}") from exc
+        raise shoptet_failure(exc, f"reading job {query.job_id}") from exc
     except NotInstalled as exc:
-        raise _permanent(str(exc)) from exc
+        raise permanent(str(exc)) from exc
     job = data.get("job", data)  # older responses had no `job` wrapper
     return JobState(
         job_id=query.job_id,
@@ -149,8 +142,10 @@ async def _chunk_lines() -> int:
 async def _prepare(shop_id: int, run_id: int, raw: Path, digest: str, size: int) -> ResultFile:
     chunk_lines = await _chunk_lines()
     work = work_path(shop_id, run_id)
-    unpacked = await asyncio.to_thread(
-        unpack, raw, work, chunk_lines, lambda n: activity.heartbeat(f"unpacked {n} lines")
+    # progress crosses back to the event loop: activity.heartbeat() fails in a thread
+    unpacked = await in_thread(
+        lambda report: unpack(raw, work, chunk_lines, lambda n: report(f"unpacked {n} lines")),
+        "unpacking",
     )
     file = ResultFile(
         path=str(work),
@@ -183,7 +178,7 @@ async def download_result(req: DownloadRequest) -> ResultFile:
     raw = _run_dir(req.shop_id) / f"run{req.run_id}-{req.job_id}.raw"
     try:
         async with shop_client(req.shop_id) as client:
-            result = await client.download(req.result_url, raw)
+            result = await with_heartbeats(client.download(req.result_url, raw), "downloading")
     except ShoptetError as exc:
         if exc.status in (404, 410):
             raise ApplicationError(
@@ -191,7 +186,7 @@ async def download_result(req: DownloadRequest) -> ResultFile:
                 type="ResultExpired",
                 non_retryable=True,
             ) from exc
-        raise _shoptet_failure(exc, f"downloading the result of job {req.job_id}") from exc
+        raise shoptet_failure(exc, f"downloading the result of job {req.job_id}") from exc
     try:
         return await _prepare(req.shop_id, req.run_id, raw, result.sha256, result.bytes)
     except SnapshotFileError as exc:
@@ -206,7 +201,7 @@ async def reuse_result_file(run_id: int, prior_run_id: int) -> ResultFile | None
     if prior is None or not prior.file_path or not prior.file_sha256:
         return None
     raw = Path(prior.file_path)
-    if not raw.exists() or await asyncio.to_thread(sha256_of, raw) != prior.file_sha256:
+    if not raw.exists() or await with_heartbeats(asyncio.to_thread(sha256_of, raw), "checksum") != prior.file_sha256:
         return None
     await _update_run(run_id, job_id=prior.job_id)
     return await _prepare(prior.shop_id, run_id, raw, prior.file_sha256, prior.file_bytes or 0)
@@ -251,7 +246,12 @@ def parser_pool() -> ProcessPoolExecutor:
     its GIL, so on two cores PostgreSQL and the parser work at the same time."""
     global _PARSER
     if _PARSER is None:
-        _PARSER = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        _PARSER = ProcessPoolExecutor(
+            max_workers=1,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=die_with_parent,  # no parser outlives a killed or stopped worker
+            initargs=(os.getpid(),),
+        )
     return _PARSER
 
 
@@ -350,38 +350,28 @@ async def finish_run(run_id: int) -> RunOutcome:
 @activity.defn
 async def fail_run(run_id: int, message: str) -> None:
     await _update_run(
-        run_id, status="failed", error=message[:4000], finished_at=datetime.now(UTC), eta_seconds=None
+        run_id, status="failed", error=one_line(message), finished_at=datetime.now(UTC), eta_seconds=None
     )
 
 
 async def _reconcile_closed_workflows() -> None:
-    """Runs still marked active whose workflow closed outside shopops (terminated or reset in
-    the Temporal console, or timed out) are marked failed, so the sweep and the UI see them."""
+    """Runs still marked active whose workflow closed outside shopops (terminated, cancelled or
+    timed out in Temporal, or never started) get their true state, also when nobody reads them
+    through the API (which does the same on every read)."""
     async with session_scope() as session:
-        stale = (
-            await session.execute(
-                select(SnapshotRun).where(
-                    SnapshotRun.status.in_(("pending", "running")),
-                    SnapshotRun.updated_at < datetime.now(UTC) - timedelta(minutes=5),
-                )
-            )
+        active = (
+            await session.execute(select(SnapshotRun).where(SnapshotRun.status.in_(("pending", "running"))))
         ).scalars().all()
     client = activity.client()
-    for run in stale:
+    for run in active:
         try:
-            desc = await client.get_workflow_handle(run.workflow_id).describe()
-        except RPCError:
-            status_name = "NOT_FOUND"
-        else:
-            if desc.status in (None, WorkflowExecutionStatus.RUNNING):
-                continue
-            status_name = desc.status.name
-        await _update_run(
-            run.id,
-            status="failed",
-            finished_at=datetime.now(UTC),
-            error=f"workflow {run.workflow_id} is {status_name} (closed outside shopops)",
-        )
+            closed = await closed_outside(client, run.workflow_id, run.requested_at)
+        except RPCError as exc:
+            activity.logger.warning("cannot describe %s: %s", run.workflow_id, exc)
+            continue
+        if closed is not None:
+            async with session_scope() as session:
+                await close_active_run(session, run.id, closed.status, closed.reason)
 
 
 @activity.defn
@@ -430,7 +420,8 @@ async def plan_snapshot_retries() -> list[RetryPlan]:
                 continue
             try:
                 new = await create_run(
-                    session, run.shop_id, run.resource, trigger="sweep", params=run.params, retry_of=run
+                    session, run.shop_id, run.resource, trigger="sweep", params=run.params,
+                    retry_of=(run.id, run.attempt),
                 )
             except RunAlreadyActive:
                 continue

@@ -19,14 +19,13 @@ import orjson
 import psycopg
 from sqlalchemy import select, update
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
 from activities.ingest import fields as f
 from activities.ingest.loader import Batch, Loader, build_batch, tsv
 from activities.ingest.tables import STOCK_LEVELS
 from activities.shoptet.client import ShoptetClient
 from activities.shoptet.errors import NotFound, ShoptetError
-from activities.shoptet_access import NotInstalled, shop_client
+from activities.shoptet_access import NotInstalled, permanent, shop_client, shoptet_failure
 from db.engine import raw_connection, session_scope
 from db.models import Installation, Shop, SyncCursor
 from db.tagged_cache import invalidate, shop_tag
@@ -119,19 +118,6 @@ def parse_time(value: Any) -> datetime | None:
         return None
 
 
-def _permanent(message: str) -> ApplicationError:
-    return ApplicationError(message, type="ShoptetPermanentError", non_retryable=True)
-
-
-def _failure(exc: Exception, doing: str) -> Exception:
-    """Transient errors are retried by Temporal; the rest stop the pass with a clear message."""
-    if isinstance(exc, NotInstalled):
-        return _permanent(str(exc))
-    if isinstance(exc, ShoptetError) and not exc.retryable:
-        return _permanent(f"{doing}: Shoptet answered {exc.status} {exc.error_code}: {exc.message}")
-    return exc
-
-
 # -- planning and bookkeeping
 
 
@@ -206,7 +192,7 @@ async def _cursor(shop_id: int, resource: str) -> datetime:
         ).scalar_one_or_none()
     since = (cursor.changed_since if cursor else None) or installed
     if since is None:
-        raise _permanent(f"shop {shop_id} has no installation to sync from")
+        raise permanent(f"shop {shop_id} has no installation to sync from")
     return since
 
 
@@ -438,7 +424,7 @@ async def sync_changes(req: SyncRequest) -> PassResult:
             cursor = feed.final(started)
             await applier.apply(pending, cursor)
     except (ShoptetError, NotInstalled) as exc:
-        raise _failure(exc, f"reading the {req.resource} change feed") from exc
+        raise shoptet_failure(exc, f"reading the {req.resource} change feed") from exc
     finally:
         await conn.close()
     log.info("shop %s %s: %s", req.shop_id, req.resource, applier.tally)
@@ -549,7 +535,7 @@ async def sync_stock(req: SyncRequest) -> PassResult:
                 upserted += await _upsert_levels(conn, rows)
                 deleted += await _remove_vanished(conn, req.shop_id, int(stock["id"]), codes)
     except (ShoptetError, NotInstalled) as exc:
-        raise _failure(exc, "reading stock supplies") from exc
+        raise shoptet_failure(exc, "reading stock supplies") from exc
     finally:
         await conn.close()
     return PassResult(seen=seen, upserted=upserted, rejected=rejected, deleted=deleted)
@@ -639,7 +625,7 @@ async def reconcile(req: SyncRequest) -> ReconcileResult:
             reconciler = Reconciler(applier)
             remote, local = await reconciler.run(hi)
     except (ShoptetError, NotInstalled) as exc:
-        raise _failure(exc, f"reconciling {req.resource}") from exc
+        raise shoptet_failure(exc, f"reconciling {req.resource}") from exc
     finally:
         await conn.close()
     t = applier.tally

@@ -15,6 +15,9 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 WORKFLOW_ID = "maint:backup"
+# on-demand dumps (API, CLI) share this id with USE_EXISTING: it is the lock, so a second
+# request while one runs joins that run instead of dumping the same database again
+ON_DEMAND_ID = f"{WORKFLOW_ID}:now"
 
 
 @dataclass(frozen=True)
@@ -123,7 +126,8 @@ class BackupWorkflow:
 
     async def _dump(self) -> DumpResult:
         self._progress.phase = "dumping"
-        name = f"shopops-{workflow.now():%Y%m%dT%H%M%SZ}.dump"
+        # the run id's random tail: runs started in the same second never share a file
+        name = f"shopops-{workflow.now():%Y%m%dT%H%M%SZ}-{workflow.info().run_id.replace('-', '')[-12:]}.dump"
         try:
             dump = await workflow.execute_activity(
                 "create_backup",

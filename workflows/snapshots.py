@@ -220,7 +220,7 @@ class SnapshotWorkflow:
                 "finish_run", req.run_id, retry=DB_RETRY, result_type=RunOutcome
             )
         except (ActivityError, ApplicationError) as err:
-            message = _describe(err) if isinstance(err, ActivityError) else str(err)
+            message = _describe(err) if isinstance(err, ActivityError) else one_line(str(err))
             self._progress.status, self._progress.error = "failed", message
             workflow.upsert_search_attributes([search_attributes.status_update("failed")])
             await self._activity("fail_run", req.run_id, message, retry=DB_RETRY)
@@ -240,7 +240,7 @@ class SnapshotWorkflow:
         if req.reuse_file_of is not None:
             reused: ResultFile | None = await self._activity(
                 "reuse_result_file", req.run_id, req.reuse_file_of, retry=DB_RETRY,
-                result_type=ResultFile,
+                timeout=timedelta(hours=1), heartbeat=timedelta(minutes=2), result_type=ResultFile,
             )
             if reused is not None:
                 self._on_file(reused)
@@ -370,16 +370,27 @@ class SnapshotWorkflow:
         )
 
 
+def one_line(message: str, limit: int = 300) -> str:
+    """A failure as the one line a run row keeps and the UI shows: its first non-blank line,
+    whitespace collapsed, cut at `limit` (tracebacks stay in Temporal's history)."""
+    first = next((line for line in message.splitlines() if line.strip()), "")
+    text = " ".join(first.split()) or "no reason given"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _cause_type(err: ActivityError) -> str | None:
     cause = err.cause
     return cause.type if isinstance(cause, ApplicationError) else None
 
 
 def _describe(err: ActivityError) -> str:
+    """The step that failed and why, e.g. "download_result: downloading the result of job 7:
+    GET … → 503 …": the innermost ApplicationError (our own message), else the deepest cause."""
     cause = err.cause
     while cause is not None and getattr(cause, "cause", None) is not None and not isinstance(cause, ApplicationError):
         cause = cause.cause
-    return str(cause or err)[:2000]
+    reason = getattr(cause, "message", None) or str(cause or err)  # str() would prefix the type
+    return one_line(f"{err.activity_type}: {reason}")
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import hashlib
 import logging
 import os
 import random
+import secrets
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, nullcontext
@@ -294,7 +295,7 @@ class ShoptetClient:
         if refused; retries network errors and 5xx like API calls; 404 (expired) raises NotFound.
         """
         dest = Path(dest_path)
-        partial = dest.with_name(dest.name + ".part")
+        partial = dest.with_name(f"{dest.name}.{secrets.token_hex(4)}.part")  # per attempt: never shared
         failures = 0
         headers: dict[str, str] = {}
         while True:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,10 +35,16 @@ def _echo(value: object) -> None:
     typer.echo(json.dumps(value, indent=2, default=str))
 
 
-def _run_workflow(req: object, workflow: str = "BackupWorkflow") -> dict[str, object]:
-    """Start a maintenance workflow (BackupWorkflow, PitrBaseBackupWorkflow) and wait for its report."""
+def _run_workflow(req: object, workflow: str = "BackupWorkflow", join: bool = False) -> dict[str, object]:
+    """Start a maintenance workflow (BackupWorkflow, PitrBaseBackupWorkflow) and wait for its report.
+
+    `join`: use the on-demand dump's fixed id, so this joins a dump already running (API or CLI)
+    instead of starting a second one; otherwise the id is unique to this call."""
+    from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+
     from infra.temporal import connect
     from workflows import search_attributes
+    from workflows.backups import ON_DEMAND_ID
     from workflows.backups import WORKFLOW_ID as BACKUP_ID
     from workflows.pitr import WORKFLOW_ID as PITR_ID
     from workflows.queues import Queue
@@ -46,18 +53,21 @@ def _run_workflow(req: object, workflow: str = "BackupWorkflow") -> dict[str, ob
 
     async def run() -> dict[str, object]:
         client = await connect()
-        workflow_id = f"{kind}:cli:{datetime.now(UTC):%Y%m%dT%H%M%S%f}"
-        typer.echo(
-            f"started {workflow_id}; waiting for a worker on {Queue.MAINTENANCE.value} …", err=True
-        )
-        report = await client.execute_workflow(
+        workflow_id = ON_DEMAND_ID if join else f"{kind}:cli:{uuid.uuid4().hex}"
+        handle = await client.start_workflow(
             workflow,
             req,
             id=workflow_id,
             task_queue=Queue.MAINTENANCE.value,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
             search_attributes=search_attributes.for_run(kind),
         )
-        return dict(report)
+        typer.echo(
+            f"{workflow_id} run {handle.result_run_id}; waiting for a worker on {Queue.MAINTENANCE.value} …",
+            err=True,
+        )
+        return dict(await handle.result())
 
     return asyncio.run(run())
 
@@ -71,7 +81,7 @@ def run(
     """Dump the database now (pg_dump, checksum, retention), as BackupWorkflow on a worker."""
     from workflows.backups import BackupRequest
 
-    _echo(_run_workflow(BackupRequest(verify=verify)))
+    _echo(_run_workflow(BackupRequest(verify=verify), join=True))
 
 
 @app.command("verify")

@@ -13,6 +13,7 @@ app = typer.Typer(no_args_is_help=True)
 @app.command("system-check")
 def system_check() -> None:
     """Run SystemCheckWorkflow on a worker and print what it saw."""
+    import uuid
     from dataclasses import asdict
     from datetime import UTC, datetime
 
@@ -24,7 +25,7 @@ def system_check() -> None:
         client = await connect()
         report = await client.execute_workflow(
             SystemCheckWorkflow.run,
-            id=f"system-check:{datetime.now(UTC):%Y%m%dT%H%M%S%f}",
+            id=f"system-check:{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}",
             task_queue=Queue.SYSTEM.value,
         )
         return asdict(report)

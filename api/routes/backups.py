@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 from sqlalchemy import select
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
 from api.deps import AdminCaller, SessionDep, TemporalDep
 from api.pagination import Page, page_by_id
 from db.models import Backup
 from workflows import search_attributes
-from workflows.backups import WORKFLOW_ID, BackupRequest, BackupWorkflow
+from workflows.backups import ON_DEMAND_ID, WORKFLOW_ID, BackupRequest, BackupWorkflow
 from workflows.queues import Queue
 
 router = APIRouter(prefix="/api/admin/backups", tags=["admin"])
@@ -48,6 +49,7 @@ class BackupOut(BaseModel):
 
 class StartedOut(BaseModel):
     workflow_id: str
+    run_id: str  # the same for requests that joined a dump already running
 
 
 @router.get("")
@@ -68,13 +70,17 @@ async def list_backups(
 async def start_backup(
     _: AdminCaller, temporal: TemporalDep, verify: bool | None = None
 ) -> StartedOut:
-    """Dump now (and verify the new dump when `verify=true`); the result lands in the list."""
-    workflow_id = f"{WORKFLOW_ID}:manual:{datetime.now(UTC):%Y%m%dT%H%M%S%f}"
-    await temporal.start_workflow(
+    """Dump now (and verify the new dump when `verify=true`); the result lands in the list.
+
+    At most one on-demand dump runs at a time: a request while one runs joins it (same run id,
+    its `verify` choice stands)."""
+    handle = await temporal.start_workflow(
         BackupWorkflow.run,
         BackupRequest(verify=verify),
-        id=workflow_id,
+        id=ON_DEMAND_ID,
         task_queue=Queue.MAINTENANCE.value,
-        search_attributes=search_attributes.for_run("maint:backup"),
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+        search_attributes=search_attributes.for_run(WORKFLOW_ID),
     )
-    return StartedOut(workflow_id=workflow_id)
+    return StartedOut(workflow_id=handle.id, run_id=handle.result_run_id or "")

@@ -81,6 +81,7 @@ async def list_runs(
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Page[SnapshotRunOut]:
+    await snapshots.settle_shop(session, shop.id)
     query = select(SnapshotRun).where(SnapshotRun.shop_id == shop.id)
     if status:
         query = query.where(SnapshotRun.status.in_(status))
@@ -94,7 +95,7 @@ async def list_runs(
 @router.get("/api/snapshot-runs/{run_id}")
 async def get_run(run_id: int, caller: CurrentCaller, session: SessionDep, temporal: TemporalDep) -> SnapshotRunOut:
     run = await _run_of_caller(session, caller, run_id)
-    return SnapshotRunOut(**await snapshots.live_progress(temporal, run))
+    return SnapshotRunOut(**await snapshots.live_progress(session, temporal, run))
 
 
 @router.get("/api/snapshot-runs/{run_id}/rejects")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import asdict
 from datetime import UTC, datetime
 
@@ -17,7 +18,8 @@ router = APIRouter(prefix="/api/admin/system-check", tags=["admin"])
 
 @router.post("")
 async def run_system_check(_: AdminCaller, temporal: TemporalDep) -> dict[str, object]:
-    workflow_id = f"system-check:{datetime.now(UTC):%Y%m%dT%H%M%S%f}"
+    # the clock for reading, a random tail so two checks at one instant are two workflows
+    workflow_id = f"system-check:{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}"
     report: DependencyReport = await temporal.execute_workflow(
         SystemCheckWorkflow.run,
         id=workflow_id,

@@ -3,26 +3,29 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import asdict
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.service import RPCError
 
 from api.problems import Problem
 from db.config import get_settings
 from db.models import Shop, SnapshotRun
-from db.snapshot_runs import RunAlreadyActive, create_run
+from db.snapshot_runs import ACTIVE, RunAlreadyActive, close_active_run, create_run
+from infra.temporal import connect
+from infra.workflow_state import closed_outside
 from workflows import search_attributes
 from workflows.queues import Queue
-from workflows.snapshots import RESOURCES, Progress, SnapshotRequest, SnapshotWorkflow
+from workflows.snapshots import RESOURCES, Progress, SnapshotRequest, SnapshotWorkflow, one_line
 
 QUERY_TIMEOUT = 2.0
+RETRYABLE = ("failed", "cancelled")
 
 
 def temporal_url(workflow_id: str) -> str:
@@ -30,15 +33,53 @@ def temporal_url(workflow_id: str) -> str:
     return f"{settings.temporal_ui_url}/namespaces/{settings.temporal_namespace}/workflows/{workflow_id}"
 
 
-async def _closed_outside(client: Client, run: SnapshotRun) -> str | None:
-    """The workflow's closed status when it closed without updating the run (terminated, reset)."""
+# describe() answers that found a run's workflow running, per workflow id (monotonic time):
+# a page polled every second costs one describe per run every few seconds, and a run closed
+# in the Temporal console shows its true state within this long (plus the poll interval)
+CHECK_EVERY_S = 3.0
+_STILL_RUNNING: dict[str, float] = {}
+
+
+async def settle_if_closed_outside(session: AsyncSession, client: Client | None, run: SnapshotRun) -> bool:
+    """Give an active run whose workflow was terminated, cancelled or lost outside shopops its
+    true state (row and answer); True when it did. Without Temporal the row stays as it is."""
+    if run.status not in ACTIVE or client is None:
+        return False
+    now = time.monotonic()
+    if now - _STILL_RUNNING.get(run.workflow_id, -CHECK_EVERY_S) < CHECK_EVERY_S:
+        return False
+    run_id, workflow_id = run.id, run.workflow_id
     try:
-        desc = await client.get_workflow_handle(run.workflow_id).describe()
-    except RPCError:
-        return "NOT_FOUND"
-    if desc.status in (None, WorkflowExecutionStatus.RUNNING):
-        return None
-    return desc.status.name
+        closed = await asyncio.wait_for(closed_outside(client, workflow_id, run.requested_at), QUERY_TIMEOUT)
+    except (RPCError, TimeoutError):
+        return False  # Temporal unreachable: no conclusion
+    if closed is None:
+        if len(_STILL_RUNNING) > 10_000:  # finished runs' entries: keep the memo small
+            for key in [k for k, seen in _STILL_RUNNING.items() if now - seen >= CHECK_EVERY_S]:
+                del _STILL_RUNNING[key]
+        _STILL_RUNNING[workflow_id] = now
+        return False
+    _STILL_RUNNING.pop(workflow_id, None)
+    await close_active_run(session, run_id, closed.status, closed.reason)
+    await session.refresh(run)
+    return True
+
+
+async def settle_shop(session: AsyncSession, shop_id: int) -> None:
+    """Settle the shop's active runs (at most one per resource) before a list is read."""
+    runs = (
+        await session.execute(
+            select(SnapshotRun).where(SnapshotRun.shop_id == shop_id, SnapshotRun.status.in_(ACTIVE))
+        )
+    ).scalars().all()
+    if not runs:
+        return
+    try:
+        client: Client | None = await connect()
+    except Exception:  # the list still answers from the rows without Temporal
+        client = None
+    for run in runs:
+        await settle_if_closed_outside(session, client, run)
 
 
 async def start_snapshot(
@@ -54,26 +95,27 @@ async def start_snapshot(
     """Create the run row (at most one active per shop and resource), then start its workflow."""
     if resource not in RESOURCES:
         raise Problem(422, "Unknown resource", f"resource must be one of {', '.join(RESOURCES)}, not {resource!r}")
+    # plain values: a rollback inside create_run expires loaded objects (no lazy loads in async)
+    shop_id = shop.id
+    retry = (retry_of.id, retry_of.attempt) if retry_of else None
     for _ in range(2):
         try:
-            run = await create_run(session, shop.id, resource, trigger=trigger, params=params, retry_of=retry_of)
+            run = await create_run(session, shop_id, resource, trigger=trigger, params=params, retry_of=retry)
             break
         except RunAlreadyActive as exc:
-            closed = await _closed_outside(client, exc.run)
-            if closed is None:
+            blocking_id, blocking_status = exc.run.id, exc.run.status
+            _STILL_RUNNING.pop(exc.run.workflow_id, None)  # decide on a fresh answer
+            if not await settle_if_closed_outside(session, client, exc.run):
                 raise Problem(
                     409,
                     "Snapshot already running",
-                    f"{resource} snapshot run {exc.run.id} of this shop is still {exc.run.status}; "
+                    f"{resource} snapshot run {blocking_id} of this shop is still {blocking_status}; "
                     "wait for it or cancel it in the Temporal console.",
-                    run_id=exc.run.id,
+                    run_id=blocking_id,
                 ) from None
-            await _mark_failed(session, exc.run.id, f"workflow {closed} outside shopops")
     else:  # pragma: no cover - the second attempt either creates or raises
         raise Problem(409, "Snapshot already running", "another run started at the same moment")
-    request = SnapshotRequest.for_run(
-        run.id, shop.id, resource, run.params, reuse_file_of=retry_of.id if retry_of else None
-    )
+    request = SnapshotRequest.for_run(run.id, shop_id, resource, run.params, reuse_file_of=retry[0] if retry else None)
     try:
         await client.start_workflow(
             SnapshotWorkflow.run,
@@ -82,26 +124,17 @@ async def start_snapshot(
             task_queue=Queue.SNAPSHOTS.value,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-            search_attributes=search_attributes.for_run("snapshot", shop.id, resource),
+            search_attributes=search_attributes.for_run("snapshot", shop_id, resource),
         )
     except Exception as exc:
-        await _mark_failed(session, run.id, f"could not start the workflow: {exc}")
+        await close_active_run(session, run.id, "failed", one_line(f"could not start the workflow: {exc}"))
         raise Problem(503, "Could not start the snapshot", f"Temporal refused the workflow: {exc}") from exc
     return run
 
 
-async def _mark_failed(session: AsyncSession, run_id: int, message: str) -> None:
-    await session.execute(
-        update(SnapshotRun)
-        .where(SnapshotRun.id == run_id)
-        .values(status="failed", error=message, finished_at=datetime.now(UTC))
-    )
-    await session.commit()
-
-
 async def retry_run(session: AsyncSession, client: Client, run: SnapshotRun) -> SnapshotRun:
-    if run.status != "failed":
-        raise Problem(409, "Only failed runs can be retried", f"run {run.id} is {run.status}.")
+    if run.status not in RETRYABLE:
+        raise Problem(409, "Only failed or cancelled runs can be retried", f"run {run.id} is {run.status}.")
     later = (
         await session.execute(
             select(SnapshotRun.id).where(
@@ -118,8 +151,10 @@ async def retry_run(session: AsyncSession, client: Client, run: SnapshotRun) -> 
     return await start_snapshot(session, client, shop, run.resource, trigger="retry", params=run.params, retry_of=run)
 
 
-async def live_progress(client: Client, run: SnapshotRun) -> dict[str, Any]:
-    """The stored row, overlaid with the workflow's own progress while it runs."""
+async def live_progress(session: AsyncSession, client: Client, run: SnapshotRun) -> dict[str, Any]:
+    """The stored row (settled first when its workflow closed outside shopops), overlaid with
+    the workflow's own progress while it runs."""
+    await settle_if_closed_outside(session, client, run)
     view = run_view(run)
     if run.status not in ("pending", "running"):
         return view

@@ -247,7 +247,7 @@ async def test_download_streams_a_result_file_and_hashes_it(
     content = (tmp_path / "orders.json.gz").read_bytes()
     assert result.bytes == len(content) and result.sha256 == hashlib.sha256(content).hexdigest()
     assert len(gzip.decompress(content).splitlines()) == SHOP.orders
-    assert not (tmp_path / "orders.json.gz.part").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["orders.json.gz"]  # no partial left
     await control.post(f"/jobs/{job_id}/expire")
     with pytest.raises(NotFound):
         await client.download(job["resultUrl"], tmp_path / "again.json.gz")

@@ -1,4 +1,4 @@
-/** Retry a failed run: the API starts a new run (`retry_of` = this one) and we open it. */
+/** Retry a failed or cancelled run: the API starts a new run (`retry_of` = this one) and we open it. */
 
 import { Button } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
@@ -13,7 +13,7 @@ export function RetryButton({ run, size = "xs" }: { run: SnapshotRun; size?: "xs
   const t = useT();
   const navigate = useNavigate();
   const retry = useRetrySnapshotRun();
-  if (run.status !== "failed") return null;
+  if (run.status !== "failed" && run.status !== "cancelled") return null;
   return (
     <Button
       size={size}

@@ -17,6 +17,7 @@ from api.routes import (
     settings,
     shops,
     snapshots,
+    suppliers,
     system,
     webhooks,
 )
@@ -39,4 +40,5 @@ ROUTERS: list[APIRouter] = [
     customers.router,
     inventory.router,
     inventory.orders_router,
+    suppliers.router,
 ]

@@ -38,6 +38,8 @@ export type RequestOptions = {
   method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   params?: Params;
   body?: unknown;
+  /** A body sent as is (e.g. a CSV file's text) with its content type, instead of JSON. */
+  raw?: { body: string; type: string };
   signal?: AbortSignal;
 };
 
@@ -54,7 +56,7 @@ async function readProblem(response: Response): Promise<Problem> {
 }
 
 export async function apiFetch<T>(path: string, options: RequestOptions = {}): Promise<T> {
-  const { method = "GET", params, body, signal } = options;
+  const { method = "GET", params, body, raw, signal } = options;
   let response: Response;
   try {
     response = await fetch(apiUrl(path, params), {
@@ -62,9 +64,9 @@ export async function apiFetch<T>(path: string, options: RequestOptions = {}): P
       credentials: "include",
       headers: {
         Accept: "application/json, application/problem+json",
-        ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+        ...(raw ? { "Content-Type": raw.type } : body === undefined ? {} : { "Content-Type": "application/json" }),
       },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: raw ? raw.body : body === undefined ? undefined : JSON.stringify(body),
       signal,
     });
   } catch (error) {

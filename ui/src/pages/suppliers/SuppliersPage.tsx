@@ -449,12 +449,22 @@ function ImportReport({ result }: { result: ImportResult }) {
   );
 }
 
+/** A picked file's text (FileReader: Blob.text() is missing in some test DOMs). */
+function readText(file: File): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result ?? ""));
+    reader.onerror = () => reject(reader.error ?? new Error(`Could not read ${file.name}`));
+    reader.readAsText(file, "utf-8");
+  });
+}
+
 function ImportButton({ shopId }: { shopId: number }) {
   const t = useSuppliersT();
   const upload = useImportOffers(shopId);
   const pick = async (file: File | null) => {
     if (!file) return;
-    upload.mutate(await file.text());
+    upload.mutate(await readText(file));
   };
   return (
     <Stack gap="xs">

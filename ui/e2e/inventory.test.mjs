@@ -86,3 +86,38 @@ test("a variant code with '/' opens its forecast chart from both lists", { timeo
   assert.deepEqual(errors, []);
   assert.deepEqual(failures, []);
 });
+
+test("suppliers page, a purchase order confirmed before it is created, and its PDF", { timeout: 120_000 }, async () => {
+  const { page, errors } = session;
+  await page.goto(`${BASE_URL}/shops/${CONFIG.inventory.id}/suppliers`);
+  await settled(page);
+  const suppliers = await page.getByTestId("supplier-row").count();
+  assert.ok(suppliers >= 2, `the seeded suppliers are listed: ${suppliers}`);
+  await page.getByTestId("supplier-row").first().locator("button").first().click();
+  await page.getByTestId("offer-row").first().waitFor();
+  await screenshot(page, "suppliers");
+
+  await page.goto(`${BASE_URL}${shopPath()}`);
+  await settled(page);
+  const orderable = page.locator('[data-testid="recommendation-row"] input[type="checkbox"]:not([disabled])');
+  await orderable.first().check();
+  await page.getByTestId("create-purchase-orders").click();
+  const confirm = page.getByTestId("confirm-orders");
+  await confirm.waitFor();
+  await screenshot(page, "purchase-order-confirm");
+  await page.getByTestId("confirm-create").click();
+  await page.getByText("1 purchase order created.").waitFor();
+  await page.getByRole("tab", { name: "Purchase orders" }).click();
+  const files = page.getByTestId("purchase-order-files").first();
+  await files.waitFor();
+  const href = await files.getByText("PDF").getAttribute("href");
+  const pdf = await page.evaluate(async (url) => {
+    const response = await fetch(url);
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    return { status: response.status, type: response.headers.get("content-type"), head: String.fromCharCode(...bytes.slice(0, 5)) };
+  }, href);
+  assert.deepEqual(pdf, { status: 200, type: "application/pdf", head: "%PDF-" });
+  await screenshot(page, "purchase-orders");
+  assert.deepEqual(errors, []);
+  assert.deepEqual(failures, []);
+});

@@ -104,6 +104,7 @@ test("suppliers page, a purchase order confirmed before it is created, and its P
   await page.getByTestId("create-purchase-orders").click();
   const confirm = page.getByTestId("confirm-orders");
   await confirm.waitFor();
+  await page.waitForTimeout(400); // the modal's fade-in, for the screenshot
   await screenshot(page, "purchase-order-confirm");
   await page.getByTestId("confirm-create").click();
   await page.getByText("1 purchase order created.").waitFor();

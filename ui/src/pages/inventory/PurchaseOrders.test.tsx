@@ -115,6 +115,15 @@ describe("purchase orders", () => {
     expect(await screen.findByText("Vytvořeny 3 nákupní objednávky.")).toBeInTheDocument();
   });
 
+  it("counts a supplier's lines in the confirmation with the right plural", async () => {
+    api();
+    renderApp("/shops/1/inventory");
+    await screen.findAllByTestId("recommendation-row");
+    fireEvent.click(checkbox("Select HR-1"));
+    fireEvent.click(screen.getByTestId("create-purchase-orders"));
+    expect(await screen.findByTestId("confirm-order")).toHaveTextContent("Levný dodavatel: 1 line, CZK 950.00");
+  });
+
   it("marks lines already on an open order and does not let them be selected", async () => {
     api();
     renderApp("/shops/1/inventory");

@@ -53,6 +53,7 @@ function ConfirmOrders({
   onClose: () => void;
 }) {
   const t = useInventoryT();
+  const plural = useInventoryPlural();
   const f = useFormat();
   return (
     <Modal opened={opened} onClose={onClose} title={t("confirmTitle")} size="lg">
@@ -61,9 +62,8 @@ function ConfirmOrders({
         <List size="sm">
           {ordersBySupplier(lines).map((group) => (
             <List.Item key={group.supplier} data-testid="confirm-order">
-              {t("confirmSupplier", {
+              {plural("confirmSupplier", group.lines, f.number(group.lines), {
                 supplier: group.supplier,
-                lines: f.number(group.lines),
                 total: f.money(group.total, group.currency),
               })}
             </List.Item>

@@ -114,7 +114,9 @@ const en = {
   "ordersCreated.other": "{count} purchase orders created.",
   confirmTitle: "Create these purchase orders?",
   confirmIntro: "One order per supplier, open until you receive it. Check the quantities; afterwards you can download each order as PDF or CSV to send it.",
-  confirmSupplier: "{supplier}: {lines} lines, {total}",
+  "confirmSupplier.one": "{supplier}: {count} line, {total}",
+  "confirmSupplier.few": "{supplier}: {count} lines, {total}",
+  "confirmSupplier.other": "{supplier}: {count} lines, {total}",
   confirmCreate: "Confirm and create",
   confirmBack: "Back",
   noSupplierHint: "No supplier offers this variant: add an offer on the Suppliers page, then plan again.",
@@ -237,7 +239,9 @@ const cs: Record<InventoryMessageKey, string> = {
   "ordersCreated.other": "Vytvořeno {count} nákupních objednávek.",
   confirmTitle: "Vytvořit tyto nákupní objednávky?",
   confirmIntro: "Jedna objednávka na dodavatele, otevřená, dokud ji nepřijmete. Zkontrolujte množství; potom si každou objednávku stáhnete jako PDF nebo CSV k odeslání.",
-  confirmSupplier: "{supplier}: řádků {lines}, {total}",
+  "confirmSupplier.one": "{supplier}: {count} řádek, {total}",
+  "confirmSupplier.few": "{supplier}: {count} řádky, {total}",
+  "confirmSupplier.other": "{supplier}: {count} řádků, {total}",
   confirmCreate: "Potvrdit a vytvořit",
   confirmBack: "Zpět",
   noSupplierHint: "Tuto variantu nenabízí žádný dodavatel: přidejte nabídku na stránce Dodavatelé a naplánujte znovu.",
@@ -256,11 +260,11 @@ export function useInventoryPlural() {
   const { locale } = useLocale();
   const t = useInventoryT();
   return useCallback(
-    (base: string, count: number, formatted: string = String(count)) => {
+    (base: string, count: number, formatted: string = String(count), vars: Record<string, string> = {}) => {
       const rule = new Intl.PluralRules(locale).select(count);
       const table = MESSAGES[locale] as Record<string, string | undefined>;
       const key = (table[`${base}.${rule}`] !== undefined ? `${base}.${rule}` : `${base}.other`) as InventoryMessageKey;
-      return t(key, { count: formatted });
+      return t(key, { ...vars, count: formatted });
     },
     [locale, t],
   );

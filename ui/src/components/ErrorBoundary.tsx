@@ -5,20 +5,21 @@
 
 import { Component, type ErrorInfo, type ReactNode } from "react";
 
+import { useT } from "../i18n/locale";
 import { ErrorNotice } from "./QueryState";
 
 type Props = {
   children: ReactNode;
   /** Rendering starts over when this changes (e.g. the path or the variant shown). */
   resetKey?: unknown;
-  /** The title above the error's message. */
+  /** The title above the error's message (default: "This part of the page failed"). */
   title?: string;
   testId?: string;
 };
 
 type State = { error: Error | null; resetKey: unknown };
 
-export class ErrorBoundary extends Component<Props, State> {
+class Boundary extends Component<Props, State> {
   state: State = { error: null, resetKey: this.props.resetKey };
 
   static getDerivedStateFromError(error: Error): Partial<State> {
@@ -45,4 +46,9 @@ export class ErrorBoundary extends Component<Props, State> {
       </div>
     );
   }
+}
+
+export function ErrorBoundary(props: Props) {
+  const t = useT();
+  return <Boundary {...props} title={props.title ?? t("state.crashed")} />;
 }

@@ -5,6 +5,7 @@ import { Alert, Group, Stack, Table, Tabs, Text, Title } from "@mantine/core";
 import type { UseMutationResult } from "@tanstack/react-query";
 
 import { useCustomerAnalysis, useCustomerSegments, type AnalysisStarted, type AnalysisState } from "../../api/customers";
+import { ErrorBoundary } from "../../components/ErrorBoundary";
 import { LinkButton } from "../../components/LinkButton";
 import { QueryState } from "../../components/QueryState";
 import { RunningAlert } from "../../components/RunningAlert";
@@ -77,7 +78,9 @@ function SegmentsTab({ shopId, onSegment }: { shopId: number; onSegment: (segmen
     <QueryState query={segments} isEmpty={!data || data.customers === 0} empty={t("segmentsEmpty")}>
       {data && (
         <Stack>
-          <SegmentBars items={data.items} />
+          <ErrorBoundary testId="chart-error">
+            <SegmentBars items={data.items} />
+          </ErrorBoundary>
           <Table striped verticalSpacing="xs" data-testid="segments-table">
             <Table.Thead>
               <Table.Tr>

@@ -353,7 +353,10 @@ async def test_open_orders_are_netted_out_of_the_next_plan(
     covered = [code for code in needy if code in offered][-1]
     partial = [code for code in needy if code != covered][-1]
     untouched = [code for code in needy if code not in (covered, partial)]
-    half = int(before[partial][0] // 2)
+    # a tenth of the need: enough to net out, too little to push the variant's order-by date
+    # (on hand + on order) past the window, where its need would rightly drop to 0 (half the
+    # need did that for this seed when planned on 2026-12-06: the test failed before any change)
+    half = max(1, int(before[partial][0] // 10))
 
     user, password = make_user(shops={shop.shop_id: "manager"})
     await login(api, user.email, password)

@@ -197,8 +197,9 @@ def offers(conn: psycopg.Connection, shop_id: int, codes: list[str]) -> pd.DataF
     """Every supplier offer for the variants, with the supplier's lead time and order cost."""
     rows = conn.execute(
         "SELECT o.variant_code, o.supplier_id, s.name, o.unit_price::float8, o.moq::float8, "
-        "o.pack_size::float8, o.price_breaks, s.lead_time_days::float8, "
-        "s.lead_time_sd_days::float8, s.order_cost::float8, s.currency "
+        "o.pack_size::float8, o.price_breaks, "
+        "coalesce(o.lead_time_days, s.lead_time_days)::float8, "  # the offer's own, else the supplier's
+        "coalesce(o.lead_time_sd_days, s.lead_time_sd_days)::float8, s.order_cost::float8, s.currency "
         "FROM supplier_offers o JOIN suppliers s ON s.id = o.supplier_id "
         "WHERE s.shop_id = %(shop)s AND o.variant_code = ANY(%(codes)s) "
         "ORDER BY o.variant_code, o.supplier_id",

@@ -33,5 +33,8 @@ export default defineConfig({
     css: false,
     pool: "threads",
     poolOptions: { threads: { maxThreads: 2, minThreads: 1 } },
+    // a whole-app page test takes 1–2.5 s alone; on a shared 2-core machine under load it took
+    // over the default 5 s, failing tests that pass
+    testTimeout: 20_000,
   },
 });

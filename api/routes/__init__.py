@@ -18,6 +18,7 @@ from api.routes import (
     settings,
     shops,
     snapshots,
+    suppliers,
     system,
     webhooks,
 )
@@ -41,4 +42,5 @@ ROUTERS: list[APIRouter] = [
     customers.router,
     inventory.router,
     inventory.orders_router,
+    suppliers.router,
 ]

@@ -10,14 +10,14 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path, Query
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
 
 from api.csv_export import csv_response
 from api.deps import CurrentCaller, ManagedShop, SessionDep, ShopOfCaller, TemporalDep
 from api.pagination import Page
 from api.problems import Problem
-from api.services import inventory, purchase_orders
+from api.services import inventory, purchase_order_documents, purchase_orders
 from api.services.shop_runs import StartedOut
 
 router = APIRouter(prefix="/api/shops/{shop_id}/inventory", tags=["inventory"])
@@ -92,6 +92,8 @@ class ForecastOut(BaseModel):
     as_of: date
     history: list[HistoryPoint]
     forecast: list[ForecastPoint]
+    # the first forecast day on which on hand less the forecast demand reaches zero (no arrivals)
+    stockout_day: date | None = None
     metrics: VariantAccuracyOut
 
 
@@ -198,13 +200,15 @@ async def export_recommendations(
     )
 
 
-@router.get("/variants/{code}/forecast")
+@router.get("/variants/{code:path}/forecast")
 async def get_forecast(
     shop: ShopOfCaller,
     session: SessionDep,
     code: str,
     history_days: Annotated[int, Query(ge=7, le=730)] = 90,
 ) -> ForecastOut:
+    """`code` is URL-encoded by the client; a `path` parameter so codes with "/" (most Shoptet
+    variant codes, e.g. `ABC/M`) reach the route whether or not the slash arrives encoded."""
     return ForecastOut(**await inventory.forecast(session, shop, code, history_days))
 
 
@@ -296,6 +300,7 @@ class PurchaseOrderOut(BaseModel):
     id: int
     supplier_id: int | None
     supplier_name: str | None
+    supplier_email: str | None = None
     status: str  # open | received | cancelled
     currency: str
     note: str | None
@@ -377,6 +382,38 @@ async def get_purchase_order(
     shop: ShopOfCaller, session: SessionDep, order_id: OrderId
 ) -> PurchaseOrderOut:
     return PurchaseOrderOut(**await purchase_orders.get_order(session, shop.id, order_id))
+
+
+@orders_router.get("/{order_id}/pdf")
+async def purchase_order_pdf(
+    shop: ShopOfCaller,
+    caller: CurrentCaller,
+    session: SessionDep,
+    order_id: OrderId,
+    lang: Annotated[str | None, Query(pattern="^(cs|en)$")] = None,
+) -> Response:
+    """The order as a PDF to send to the supplier, in `lang` (default: the caller's locale)."""
+    order = await purchase_orders.get_order(session, shop.id, order_id)
+    language = lang or ("cs" if caller.user.locale.startswith("cs") else "en")
+    pdf = purchase_order_documents.order_pdf(order, shop.name, language)
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="purchase-order-{order_id}.pdf"'},
+    )
+
+
+@orders_router.get("/{order_id}/csv")
+async def purchase_order_csv(
+    shop: ShopOfCaller, session: SessionDep, order_id: OrderId
+) -> Response:
+    """The order's lines as CSV (UTF-8), for suppliers who import orders."""
+    order = await purchase_orders.get_order(session, shop.id, order_id)
+    return Response(
+        purchase_order_documents.order_csv(order),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="purchase-order-{order_id}.csv"'},
+    )
 
 
 @orders_router.post("/{order_id}/receive")

@@ -300,14 +300,32 @@ async def forecast(
     )
     as_of: date = metrics["as_of"]
     history = await sales_history(session, shop, code, as_of - timedelta(history_days - 1), as_of)
+    forecast_points = [dict(r._mapping) for r in points]
     return {
         "variant_code": code,
         "variant_name": metrics["variant_name"],
         "as_of": as_of,
         "history": history,
-        "forecast": [dict(r._mapping) for r in points],
+        "forecast": forecast_points,
+        "stockout_day": stockout_day(metrics["on_hand"], forecast_points),
         "metrics": {c: metrics[c] for c in ACCURACY_COLUMNS if c not in ("variant_name",)},
     }
+
+
+def stockout_day(on_hand: Any, points: list[dict[str, Any]]) -> date | None:
+    """The first forecast day on which the shelf's stock, less the forecast demand up to and
+    including that day, reaches zero: when the variant runs out if nothing new arrives. None
+    when the stock is unknown or lasts past the horizon."""
+    if on_hand is None:
+        return None
+    left = float(on_hand)
+    if left <= 0:
+        return points[0]["day"] if points else None
+    for point in points:
+        left -= float(point["mean"])
+        if left <= 0:
+            return point["day"]  # type: ignore[no-any-return]
+    return None
 
 
 async def sales_history(

@@ -26,6 +26,7 @@ ORDER_COLUMNS = (
     "id",
     "supplier_id",
     "supplier_name",
+    "supplier_email",
     "status",
     "currency",
     "note",
@@ -102,6 +103,17 @@ async def create_from_recommendations(
             recommendation_ids=taken,
             purchase_order_ids=sorted({r["purchase_order_id"] for r in ordered}),
         )
+    supplierless = [r["id"] for r in found if r["supplier_id"] is None]
+    if supplierless:
+        await session.rollback()
+        raise Problem(
+            422,
+            "No supplier",
+            f"recommendation_ids: {', '.join(map(str, supplierless))} have no supplier: add an "
+            "offer for their variants on the Suppliers page and plan again, or order them by hand "
+            "from a supplier",
+            recommendation_ids=supplierless,
+        )
     by_supplier: dict[int | None, list[Any]] = defaultdict(list)
     for rec in found:
         by_supplier[rec["supplier_id"]].append(rec)
@@ -135,19 +147,25 @@ async def create_manual(
     currency: str | None,
     note: str | None,
 ) -> dict[str, Any]:
-    """One open order of the given lines; variants must be in the shop's catalogue."""
-    if supplier_id is not None:
-        supplier = (
-            await session.execute(
-                text("SELECT currency FROM suppliers WHERE id = :id AND shop_id = :shop"),
-                {"id": supplier_id, "shop": shop.id},
-            )
-        ).first()
-        if supplier is None:
-            raise Problem(
-                404, "Supplier not found", f"supplier_id: no supplier {supplier_id} in this shop"
-            )
-        currency = currency or supplier[0]
+    """One open order of the given lines from a supplier of the shop; variants must be in the
+    shop's catalogue. A purchase order is sent to someone, so it needs its supplier."""
+    if supplier_id is None:
+        raise Problem(
+            422,
+            "No supplier",
+            "supplier_id: a purchase order needs its supplier; add one on the Suppliers page",
+        )
+    supplier = (
+        await session.execute(
+            text("SELECT currency FROM suppliers WHERE id = :id AND shop_id = :shop"),
+            {"id": supplier_id, "shop": shop.id},
+        )
+    ).first()
+    if supplier is None:
+        raise Problem(
+            404, "Supplier not found", f"supplier_id: no supplier {supplier_id} in this shop"
+        )
+    currency = currency or supplier[0]
     codes = sorted({line["variant_code"] for line in lines})
     known = set(
         (
@@ -398,7 +416,7 @@ async def _orders(session: AsyncSession, shop_id: int, ids: list[int]) -> list[d
         (
             await session.execute(
                 text(
-                    "SELECT p.*, s.name AS supplier_name FROM purchase_orders p "
+                    "SELECT p.*, s.name AS supplier_name, s.email AS supplier_email FROM purchase_orders p "
                     "LEFT JOIN suppliers s ON s.id = p.supplier_id "
                     "WHERE p.shop_id = :shop AND p.id = ANY(:ids)"
                 ),

@@ -133,3 +133,7 @@ class SupplierOffer(Base):
     pack_size: Mapped[Decimal | None] = mapped_column(Numeric(14, 3))
     # all-units discounts: [[min_quantity, unit_price], ...]
     price_breaks: Mapped[list[Any] | None] = mapped_column(JSONB)
+    # this offer's own lead time (revision 0940); NULL: the supplier's
+    lead_time_days: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
+    lead_time_sd_days: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now())

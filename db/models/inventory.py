@@ -250,6 +250,9 @@ class PurchaseOrder(Base):
     expected_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     received_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # sent to the supplier by e-mail (revision 0940)
+    emailed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    emailed_to: Mapped[str | None] = mapped_column(String(320))
 
 
 class PurchaseOrderLine(Base):

@@ -207,10 +207,13 @@ async def install_shop(api_url: str, sandbox: Any, eshop_id: int, name: str) -> 
     async with httpx.AsyncClient(timeout=30) as client:
         paths = (await client.get(f"{api_url}/api/openapi.json")).json().get("paths", {})
         if "/api/shoptet/install" in paths:
-            response = await client.post(
-                f"{sandbox.url}/_sandbox/shops/{eshop_id}/install",
-                json={"install_url": f"{api_url}/api/shoptet/install"},
-            )
+            for _ in range(3):  # a 503: the worker was still starting; the workflow goes on
+                response = await client.post(
+                    f"{sandbox.url}/_sandbox/shops/{eshop_id}/install",
+                    json={"install_url": f"{api_url}/api/shoptet/install"},
+                )
+                if response.json().get("httpStatus") != 503:
+                    break
             with _db() as session:
                 shop = session.execute(
                     select(Shop).where(Shop.eshop_id == eshop_id)

@@ -64,7 +64,18 @@ def _not_ordered(pg: psycopg.Connection, shop_id: int) -> list[tuple]:  # type: 
             shop_id,
         )
     }
-    return [r for r in _recommendations(pg, shop_id) if r[0] not in ordered]
+    # a purchase order needs a supplier: lines of variants nobody offers cannot be ordered
+    return [r for r in _recommendations(pg, shop_id) if r[0] not in ordered and r[2] is not None]
+
+
+def _supplier(pg: psycopg.Connection, shop_id: int) -> tuple[int, Decimal]:
+    """The shop's first supplier and its lead time."""
+    [(supplier, lead)] = rows(
+        pg,
+        "SELECT id, lead_time_days FROM suppliers WHERE shop_id = %s ORDER BY id LIMIT 1",
+        shop_id,
+    )
+    return supplier, lead
 
 
 async def test_orders_from_recommendations_one_per_supplier(
@@ -175,13 +186,20 @@ async def test_another_shops_orders_and_lines_are_not_found(
     assert status == "open"
 
 
-async def test_bad_input_is_a_422_naming_the_field(client: httpx.AsyncClient, planned) -> None:  # type: ignore[no-untyped-def]
+async def test_bad_input_is_a_422_naming_the_field(
+    client: httpx.AsyncClient, planned, pg: psycopg.Connection
+) -> None:  # type: ignore[no-untyped-def]
     url, code = _url(planned), _shop(planned).sim.codes[0]
+    supplier, _ = _supplier(pg, _shop(planned).shop_id)
     cases = [
         ({"lines": [{"variant_code": code, "quantity": "0"}]}, "lines.0.quantity"),
         ({"lines": [{"variant_code": code, "quantity": "-2"}]}, "lines.0.quantity"),
         ({"lines": [{"variant_code": code, "quantity": "1", "unit_price": "-1"}]}, "unit_price"),
-        ({"lines": [{"variant_code": "NO-SUCH", "quantity": "1"}]}, "lines.0.variant_code"),
+        (
+            {"supplier_id": supplier, "lines": [{"variant_code": "NO-SUCH", "quantity": "1"}]},
+            "lines.0.variant_code",
+        ),
+        ({"lines": [{"variant_code": code, "quantity": "1"}]}, "supplier_id"),  # needs one
         ({"lines": []}, "lines"),
         ({"recommendation_ids": []}, "recommendation_ids"),
         ({"recommendation_ids": ["x"]}, "recommendation_ids.0"),
@@ -204,9 +222,11 @@ async def test_receive_partly_then_fully_cancel_and_closed_orders_conflict(
 ) -> None:  # type: ignore[no-untyped-def]
     shop = _shop(planned)
     a, b = shop.sim.codes[1], shop.sim.codes[2]
+    supplier, lead = _supplier(pg, shop.shop_id)
     created = await client.post(
         _url(planned),
         json={
+            "supplier_id": supplier,
             "lines": [
                 {"variant_code": a, "quantity": "10", "unit_price": "2.5"},
                 {"variant_code": b, "quantity": "4"},
@@ -216,10 +236,10 @@ async def test_receive_partly_then_fully_cancel_and_closed_orders_conflict(
     )
     assert created.status_code == 201, created.text
     order = created.json()["items"][0]
-    assert order["supplier_id"] is None and order["total_cost"] == "25.00"
-    # no supplier: due the shop's default lead time (7 days) after ordering
+    assert order["supplier_id"] == supplier and order["total_cost"] == "25.00"
+    # due the supplier's lead time after ordering
     due = datetime.fromisoformat(order["expected_at"]) - datetime.fromisoformat(order["ordered_at"])
-    assert abs(due - timedelta(days=7)) < timedelta(minutes=1)
+    assert abs(due - timedelta(days=float(lead))) < timedelta(minutes=1)
     first, _ = order["lines"]
     url = f"{_url(planned)}/{order['id']}"
 
@@ -250,7 +270,10 @@ async def test_receive_partly_then_fully_cancel_and_closed_orders_conflict(
         assert body["status"] == 409 and "received" in str(body["detail"])
 
     other = (
-        await client.post(_url(planned), json={"lines": [{"variant_code": a, "quantity": "3"}]})
+        await client.post(
+            _url(planned),
+            json={"supplier_id": supplier, "lines": [{"variant_code": a, "quantity": "3"}]},
+        )
     ).json()["items"][0]
     cancelled = await client.post(f"{_url(planned)}/{other['id']}/cancel")
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
@@ -261,11 +284,15 @@ async def test_receive_partly_then_fully_cancel_and_closed_orders_conflict(
     assert other["id"] in [o["id"] for o in listed] and order["id"] not in [o["id"] for o in listed]
 
 
-async def test_orders_page_by_keyset(client: httpx.AsyncClient, planned) -> None:  # type: ignore[no-untyped-def]
+async def test_orders_page_by_keyset(
+    client: httpx.AsyncClient, planned, pg: psycopg.Connection
+) -> None:  # type: ignore[no-untyped-def]
     code = _shop(planned).sim.codes[3]
+    supplier, _ = _supplier(pg, _shop(planned).shop_id)
     for _ in range(3):
         response = await client.post(
-            _url(planned), json={"lines": [{"variant_code": code, "quantity": "1"}]}
+            _url(planned),
+            json={"supplier_id": supplier, "lines": [{"variant_code": code, "quantity": "1"}]},
         )
         assert response.status_code == 201
     seen, cursor = [], None
@@ -357,12 +384,13 @@ async def test_open_orders_are_netted_out_of_the_next_plan(
     recommended = _recommended(pg, shop.shop_id)
     slack = _slack(pg, shop.shop_id, 14)  # analytics.inventory.order_window_days
     needy = sorted((code for code, (need, _) in before.items() if need >= 4), key=before.get)
-    covered = needy[-1]
+    # ordered from its recommendation, so it needs a supplier; the manual orders name one
+    offered = {r[1] for r in _recommendations(pg, shop.shop_id) if r[2] is not None}
+    covered = [code for code in needy if code in offered][-1]
+    rest = [code for code in needy if code != covered]
     # still due with half its slack on order / pushed out of the window by slack + 1 units
-    partial = next(c for c in needy[:-1] if slack[c] >= 2 and slack[c] // 2 < before[c][0])
-    pushed = next(
-        c for c in needy[:-1] if c != partial and slack[c] >= 0 and slack[c] + 1 < before[c][0]
-    )
+    partial = next(c for c in rest if slack[c] >= 2 and slack[c] // 2 < before[c][0])
+    pushed = next(c for c in rest if c != partial and slack[c] >= 0 and slack[c] + 1 < before[c][0])
     untouched = [c for c in needy if c not in (covered, partial, pushed)]
     assert untouched, before
     half = int(slack[partial] // 2)
@@ -378,8 +406,12 @@ async def test_open_orders_are_netted_out_of_the_next_plan(
     ]
     assert ids and recommended[covered] >= Decimal(before[covered][0])
     assert (await api.post(url, json={"recommendation_ids": ids})).status_code == 201
+    supplier, _ = _supplier(pg, shop.shop_id)
     for code, quantity in ((partial, half), (pushed, beyond)):
-        manual = {"lines": [{"variant_code": code, "quantity": str(quantity)}]}
+        manual = {
+            "supplier_id": supplier,
+            "lines": [{"variant_code": code, "quantity": str(quantity)}],
+        }
         assert (await api.post(url, json=manual)).status_code == 201
 
     await plan_now(shop.shop_id, at)

@@ -25,6 +25,7 @@ import { ShopsPage } from "./pages/shops/ShopsPage";
 import { SignInPage } from "./pages/signin/SignInPage";
 import { SnapshotRunPage } from "./pages/snapshots/SnapshotRunPage";
 import { SnapshotRunsPage } from "./pages/snapshots/SnapshotRunsPage";
+import { SuppliersPage } from "./pages/suppliers/SuppliersPage";
 import { WebhookEventsPage } from "./pages/webhooks/WebhookEventsPage";
 
 function LocaleFromProfile({ children }: { children: ReactNode }) {
@@ -50,6 +51,7 @@ export function AppRoutes() {
             <Route path="orders" element={<OrdersPage />} />
             <Route path="customers" element={<CustomersPage />} />
             <Route path="inventory" element={<InventoryPage />} />
+            <Route path="suppliers" element={<SuppliersPage />} />
             <Route path="snapshot-runs" element={<SnapshotRunsPage />} />
             <Route path="snapshot-runs/:runId" element={<SnapshotRunPage />} />
             <Route path="webhook-events" element={<WebhookEventsPage />} />

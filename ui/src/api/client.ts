@@ -38,6 +38,8 @@ export type RequestOptions = {
   method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   params?: Params;
   body?: unknown;
+  /** A body sent as is (e.g. a CSV file's text) with its content type, instead of JSON. */
+  raw?: { body: string; type: string };
   signal?: AbortSignal;
 };
 
@@ -66,7 +68,7 @@ export function csrfToken(): string | null {
 }
 
 export async function apiFetch<T>(path: string, options: RequestOptions = {}): Promise<T> {
-  const { method = "GET", params, body, signal } = options;
+  const { method = "GET", params, body, raw, signal } = options;
   // Every state-changing call proves it comes from our page (the API refuses it otherwise).
   const token = method === "GET" ? null : csrfToken();
   let response: Response;
@@ -76,10 +78,10 @@ export async function apiFetch<T>(path: string, options: RequestOptions = {}): P
       credentials: "include",
       headers: {
         Accept: "application/json, application/problem+json",
-        ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+        ...(raw ? { "Content-Type": raw.type } : body === undefined ? {} : { "Content-Type": "application/json" }),
         ...(token ? { [CSRF_HEADER]: token } : {}),
       },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: raw ? raw.body : body === undefined ? undefined : JSON.stringify(body),
       signal,
     });
   } catch (error) {

@@ -1,7 +1,8 @@
 /** Customer analytics: segments, the at-risk list, one customer, the track record, run now. */
 
-import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 
+import { useRunProgress } from "../components/useRunProgress";
 import { apiFetch, apiUrl } from "./client";
 import { keys } from "./keys";
 import { firstCursor, flatItems, nextCursor } from "./pages";
@@ -106,8 +107,6 @@ export type AnalysisProgress = {
 export type AnalysisState = { workflow_id: string; report: ModelReport | null; progress: AnalysisProgress | null };
 export type AtRiskFilters = { segment?: SegmentKey; min_churn_risk?: number };
 
-export const ANALYSIS_POLL_MS = 2000;
-
 export function useCustomerSegments(shopId: number) {
   return useQuery({
     queryKey: keys.customers.segments(shopId),
@@ -157,32 +156,16 @@ export function useCustomerReports(shopId: number) {
   return { ...query, items: flatItems(query.data) };
 }
 
-export function useCustomerAnalysis(shopId: number) {
-  const client = useQueryClient();
-  return useQuery({
-    queryKey: keys.customers.analysis(shopId),
-    queryFn: async ({ signal }) => {
-      const state = await apiFetch<AnalysisState>(`/api/shops/${shopId}/customers/analysis`, { signal });
-      const previous = client.getQueryData<AnalysisState>(keys.customers.analysis(shopId));
-      if (previous?.report?.status === "running" && state.report?.status !== "running") {
-        void client.invalidateQueries({ queryKey: keys.customers.all(shopId) });
-      }
-      return state;
-    },
-    refetchInterval: (q) => (q.state.data?.report?.status === "running" ? ANALYSIS_POLL_MS : false),
-  });
-}
+export type AnalysisStarted = { workflow_id: string; run_id: string | null; started: boolean };
 
-export function useRunCustomerAnalysis(shopId: number) {
-  const client = useQueryClient();
-  return useMutation({
-    mutationFn: () =>
-      apiFetch<{ workflow_id: string; run_id: string | null; started: boolean }>(
-        `/api/shops/${shopId}/customers/analysis`,
-        { method: "POST" },
-      ),
-    onSuccess: () => {
-      void client.invalidateQueries({ queryKey: keys.customers.analysis(shopId) });
-    },
+/** The latest analysis with its live progress, "Run analysis now", and one refresh of the
+ * page when a run ends (see useRunProgress). */
+export function useCustomerAnalysis(shopId: number) {
+  return useRunProgress<AnalysisState, AnalysisStarted>({
+    stateKey: keys.customers.analysis(shopId),
+    fetchState: (signal) => apiFetch<AnalysisState>(`/api/shops/${shopId}/customers/analysis`, { signal }),
+    view: (state) => ({ running: state.report?.status === "running", runId: state.report?.id ?? null }),
+    startRun: () => apiFetch<AnalysisStarted>(`/api/shops/${shopId}/customers/analysis`, { method: "POST" }),
+    refreshKey: keys.customers.all(shopId),
   });
 }

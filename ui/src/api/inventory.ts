@@ -3,6 +3,7 @@
 
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 
+import { useRunProgress } from "../components/useRunProgress";
 import { apiFetch, apiUrl } from "./client";
 import { keys } from "./keys";
 import { firstCursor, flatItems, nextCursor } from "./pages";
@@ -73,6 +74,8 @@ export type VariantForecast = {
   as_of: string;
   history: HistoryPoint[];
   forecast: ForecastPoint[];
+  /** The first forecast day on which on hand less the forecast demand reaches 0 (no arrivals). */
+  stockout_day?: string | null;
   metrics: VariantAccuracy;
 };
 
@@ -147,8 +150,6 @@ export type InventoryState = {
   progress: InventoryProgress | null;
 };
 
-export const RUN_POLL_MS = 2000;
-
 function base(shopId: number): string {
   return `/api/shops/${shopId}/inventory`;
 }
@@ -206,33 +207,17 @@ export function useInventoryAccuracy(shopId: number) {
   return { ...query, items: flatItems(query.data), overall: query.data?.pages[0]?.overall ?? null };
 }
 
-/** The latest run; polled while it runs, and everything refreshed once it finishes. */
-export function useInventoryRun(shopId: number) {
-  const client = useQueryClient();
-  return useQuery({
-    queryKey: keys.inventory.run(shopId),
-    queryFn: async ({ signal }) => {
-      const state = await apiFetch<InventoryState>(`${base(shopId)}/run`, { signal });
-      const previous = client.getQueryData<InventoryState>(keys.inventory.run(shopId));
-      if (previous?.running && !state.running) {
-        void client.invalidateQueries({ queryKey: keys.inventory.all(shopId) });
-      }
-      return state;
-    },
-    refetchInterval: (q) => (q.state.data?.running ? RUN_POLL_MS : false),
-  });
-}
+export type RunStarted = { workflow_id: string; run_id: string | null; started: boolean };
 
-export function useRunInventory(shopId: number) {
-  const client = useQueryClient();
-  return useMutation({
-    mutationFn: () =>
-      apiFetch<{ workflow_id: string; run_id: string | null; started: boolean }>(`${base(shopId)}/run`, {
-        method: "POST",
-      }),
-    onSuccess: () => {
-      void client.invalidateQueries({ queryKey: keys.inventory.run(shopId) });
-    },
+/** The latest run with its live progress, "Plan now", and one refresh of the page when a run
+ * ends (see useRunProgress). */
+export function useInventoryRun(shopId: number) {
+  return useRunProgress<InventoryState, RunStarted>({
+    stateKey: keys.inventory.run(shopId),
+    fetchState: (signal) => apiFetch<InventoryState>(`${base(shopId)}/run`, { signal }),
+    view: (state) => ({ running: state.running, runId: state.run?.id ?? null }),
+    startRun: () => apiFetch<RunStarted>(`${base(shopId)}/run`, { method: "POST" }),
+    refreshKey: keys.inventory.all(shopId),
   });
 }
 
@@ -251,6 +236,7 @@ export type PurchaseOrder = {
   id: number;
   supplier_id: number | null;
   supplier_name: string | null;
+  supplier_email?: string | null;
   status: PurchaseOrderStatus;
   currency: string;
   note: string | null;
@@ -281,6 +267,11 @@ export function usePurchaseOrders(shopId: number, status: PurchaseOrderStatus | 
     getNextPageParam: nextCursor,
   });
   return { ...query, items: flatItems(query.data) };
+}
+
+/** The order as a document to send to the supplier (the browser downloads it). */
+export function purchaseOrderFileUrl(shopId: number, orderId: number, kind: "pdf" | "csv", lang?: string): string {
+  return apiUrl(`${ordersBase(shopId)}/${orderId}/${kind}`, { lang });
 }
 
 /** Orders and the recommendations' "on order" change together: refresh both. */

@@ -49,6 +49,11 @@ export const keys = {
     purchaseOrders: (shopId: number, status?: PurchaseOrderStatus) =>
       ["inventory", shopId, "purchase-orders", ...(status ? [{ status }] : [])] as const,
   },
+  suppliers: {
+    all: (shopId: number) => ["suppliers", shopId] as const,
+    list: (shopId: number) => ["suppliers", shopId, "list"] as const,
+    offers: (shopId: number, supplierId: number) => ["suppliers", shopId, "offers", supplierId] as const,
+  },
   settings: {
     app: () => ["settings", "app"] as const,
     shop: (shopId: number) => ["settings", "shop", shopId] as const,

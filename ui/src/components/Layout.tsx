@@ -20,6 +20,7 @@ import { useUnreadCount } from "../api/notifications";
 import type { Locale } from "../api/types";
 import { useLocale, useT } from "../i18n/locale";
 import type { MessageKey } from "../i18n/messages";
+import { ErrorBoundary } from "./ErrorBoundary";
 import { useMonitoringT } from "../pages/monitoring/messages";
 import { useSecurityT } from "../pages/security/messages";
 
@@ -27,6 +28,7 @@ const SHOP_PAGES: { path: string; label: MessageKey }[] = [
   { path: "orders", label: "nav.orders" },
   { path: "customers", label: "nav.customers" },
   { path: "inventory", label: "nav.inventory" },
+  { path: "suppliers", label: "nav.suppliers" },
   { path: "snapshot-runs", label: "nav.snapshots" },
   { path: "webhook-events", label: "nav.webhooks" },
   { path: "settings", label: "nav.shopSettings" },
@@ -184,7 +186,9 @@ export function Layout() {
         )}
       </AppShell.Navbar>
       <AppShell.Main>
-        <Outlet />
+        <ErrorBoundary resetKey={location.pathname} title={t("state.crashed")} testId="page-error">
+          <Outlet />
+        </ErrorBoundary>
       </AppShell.Main>
     </AppShell>
   );

@@ -27,6 +27,15 @@ export function problem(status: number, title: string, detail?: string, extra: o
   return { status, body: { type: "about:blank", title, status, ...(detail ? { detail } : {}), ...extra } };
 }
 
+/** JSON bodies as objects; anything else (a CSV upload) as its text. */
+function parseBody(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
 /** Installs the fake; unknown routes answer like the real API does for a route that is not there. */
 export function fakeApi(routes: Record<string, Handler> = {}): FakeApi {
   const table = new Map<string, Handler>(Object.entries({ "GET /api/auth/me": { body: ME }, ...routes }));
@@ -34,7 +43,7 @@ export function fakeApi(routes: Record<string, Handler> = {}): FakeApi {
   const fetchMock = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
     const url = new URL(String(input), "http://ui.test");
     const method = (init?.method ?? "GET").toUpperCase();
-    calls.push({ method, url, body: init?.body ? JSON.parse(String(init.body)) : undefined });
+    calls.push({ method, url, body: init?.body ? parseBody(String(init.body)) : undefined });
     const handler =
       table.get(`${method} ${url.pathname}`) ??
       problem(404, "Not found", `No API route ${url.pathname}.`);

@@ -97,6 +97,36 @@ describe("customers page", () => {
     expect(await screen.findByTestId("empty-state")).toBeInTheDocument();
   });
 
+  it("after Run analysis now shows the new analysis without a reload and refreshes the segments once", async () => {
+    // after the start, the first answer still has the old report (the run has no row yet),
+    // the next ones the new, finished one: the page was never told the run was running
+    let started = false;
+    let asked = 0;
+    const NEW = { ...REPORT, id: 8, customers: 31, chosen_model: "Pareto/NBD" };
+    const api = fakeApi(
+      answers({
+        "GET /api/shops/1/customers/analysis": () => {
+          const report = started && asked++ > 0 ? NEW : REPORT;
+          return { body: { workflow_id: "w", report, progress: null } };
+        },
+        "POST /api/shops/1/customers/analysis": () => {
+          started = true;
+          return { status: 202, body: { workflow_id: "w", run_id: "r", started: true } };
+        },
+      }),
+    );
+    renderApp("/shops/1/customers");
+    expect(await screen.findByTestId("analysis-last-run")).toHaveTextContent("BG/NBD");
+    expect(api.callsTo("GET /api/shops/1/customers/segments")).toHaveLength(1);
+    await userEvent.click(screen.getByRole("button", { name: "Run analysis now" }));
+    await waitFor(() => expect(screen.getByTestId("analysis-last-run")).toHaveTextContent("Pareto/NBD"));
+    await waitFor(() => expect(api.callsTo("GET /api/shops/1/customers/segments")).toHaveLength(2));
+    const polls = api.callsTo("GET /api/shops/1/customers/analysis").length;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(api.callsTo("GET /api/shops/1/customers/analysis")).toHaveLength(polls);
+    expect(api.callsTo("GET /api/shops/1/customers/segments")).toHaveLength(2);
+  });
+
   it("shows the API's problem when the list cannot load", async () => {
     fakeApi(answers({ "GET /api/shops/1/customers/reports": problem(503, "Database unavailable", "Try again in a minute.") }));
     renderApp("/shops/1/customers?tab=track-record");

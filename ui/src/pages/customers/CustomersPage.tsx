@@ -2,8 +2,10 @@
  * models predicted the past. Tabs and the open customer live in the URL. */
 
 import { Alert, Group, Stack, Table, Tabs, Text, Title } from "@mantine/core";
+import type { UseMutationResult } from "@tanstack/react-query";
 
-import { useCustomerAnalysis, useCustomerSegments, useRunCustomerAnalysis, type AnalysisState } from "../../api/customers";
+import { useCustomerAnalysis, useCustomerSegments, type AnalysisStarted, type AnalysisState } from "../../api/customers";
+import { ErrorBoundary } from "../../components/ErrorBoundary";
 import { LinkButton } from "../../components/LinkButton";
 import { QueryState } from "../../components/QueryState";
 import { RunningAlert } from "../../components/RunningAlert";
@@ -62,9 +64,8 @@ function AnalysisBanner({ state }: { state: AnalysisState }) {
   );
 }
 
-function RunAnalysisButton({ shopId }: { shopId: number }) {
+function RunAnalysisButton({ run }: { run: UseMutationResult<AnalysisStarted, Error, void> }) {
   const t = useCustomersT();
-  const run = useRunCustomerAnalysis(shopId);
   return <RunNowButton run={run} label={t("runNow")} started={t("runStarted")} alreadyRunning={t("runAlreadyRunning")} />;
 }
 
@@ -77,7 +78,9 @@ function SegmentsTab({ shopId, onSegment }: { shopId: number; onSegment: (segmen
     <QueryState query={segments} isEmpty={!data || data.customers === 0} empty={t("segmentsEmpty")}>
       {data && (
         <Stack>
-          <SegmentBars items={data.items} />
+          <ErrorBoundary testId="chart-error">
+            <SegmentBars items={data.items} />
+          </ErrorBoundary>
           <Table striped verticalSpacing="xs" data-testid="segments-table">
             <Table.Thead>
               <Table.Tr>
@@ -118,14 +121,14 @@ export function CustomersPage() {
   const canManage = useCanManage(shop);
   const [params, update] = useSearchUpdate();
   const tab: Tab = TABS.find((name) => name === params.get("tab")) ?? "segments";
-  const analysis = useCustomerAnalysis(shop.id);
+  const { state: analysis, start } = useCustomerAnalysis(shop.id);
   const currency = useCustomerSegments(shop.id).data?.currency ?? "CZK";
 
   return (
     <Stack>
       <Group justify="space-between">
         <Title order={2}>{t("title")}</Title>
-        {canManage && <RunAnalysisButton shopId={shop.id} />}
+        {canManage && <RunAnalysisButton run={start} />}
       </Group>
       <QueryState query={analysis}>{analysis.data && <AnalysisBanner state={analysis.data} />}</QueryState>
       <Tabs value={tab} onChange={(value) => update({ tab: value === "segments" ? null : value })} keepMounted={false}>

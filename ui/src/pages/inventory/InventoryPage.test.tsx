@@ -205,6 +205,61 @@ describe("inventory page", () => {
     expect(api.callsTo(`POST ${BASE}/run`)).toHaveLength(1);
   });
 
+  it("opens the forecast of a code with '/' at its encoded URL, with the stock-out day", async () => {
+    const code = "TRIKO/M/modré";
+    const path = `${BASE}/variants/${encodeURIComponent(code)}/forecast`;
+    const api = planned({
+      [`GET ${BASE}/recommendations`]: {
+        body: { items: [{ ...LINES[0], variant_code: code }], next_cursor: null },
+      },
+      [`GET ${path}`]: { body: { ...FORECAST, variant_code: code, stockout_day: "2026-11-30" } },
+    });
+    renderApp("/shops/1/inventory");
+    fireEvent.click(await screen.findByRole("button", { name: code }));
+    const chart = await screen.findByTestId("forecast-chart");
+    expect(chart).toHaveAttribute("data-history", "3");
+    expect(chart).toHaveAttribute("data-forecast", "2");
+    expect(chart).toHaveAttribute("data-stockout", "2026-11-30");
+    expect(screen.getByTestId("stockout-note")).toHaveTextContent("runs out on 30 Nov 2026");
+    expect(api.callsTo(`GET ${path}`)).toHaveLength(1);
+    expect(api.calls.some((c) => c.url.pathname.includes("/variants/TRIKO/"))).toBe(false);
+  });
+
+  it("keeps the page when a chart cannot be drawn", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
+    const error = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    planned({ [`GET ${BASE}/variants/HR-1/forecast`]: { body: { ...FORECAST, history: null } } });
+    renderApp("/shops/1/inventory?tab=forecast&variant=HR-1");
+    expect(await screen.findByTestId("chart-error")).toHaveTextContent("The chart could not be drawn");
+    expect(screen.getByTestId("variant-facts")).toHaveTextContent("AutoETS");
+    expect(screen.getByRole("tab", { name: "Accuracy" })).toBeInTheDocument();
+    warn.mockRestore();
+    error.mockRestore();
+  });
+
+  it("after Plan now refreshes its lists once when the run ends, and stops asking", async () => {
+    let state = { workflow_id: "analytics:inventory:1", run: RUN, running: false, progress: null as unknown };
+    const api = planned({
+      [`GET ${BASE}/run`]: () => ({ body: state }),
+      [`POST ${BASE}/run`]: () => {
+        // the run finishes before the page asks again: it never sees it running
+        state = { ...state, run: { ...RUN, id: 8, recommendations: 5 } };
+        return { status: 202, body: { workflow_id: "analytics:inventory:1", run_id: "r1", started: true } };
+      },
+    });
+    renderApp("/shops/1/inventory");
+    await screen.findAllByTestId("recommendation-row");
+    expect(api.callsTo(`GET ${BASE}/recommendations`)).toHaveLength(1);
+    fireEvent.click(screen.getByRole("button", { name: "Plan now" }));
+    await waitFor(() => expect(screen.getByTestId("run-last")).toHaveTextContent("5 purchases"));
+    await waitFor(() => expect(api.callsTo(`GET ${BASE}/recommendations`)).toHaveLength(2));
+    const asked = api.callsTo(`GET ${BASE}/run`).length;
+    expect(asked).toBeLessThanOrEqual(3);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(api.callsTo(`GET ${BASE}/run`)).toHaveLength(asked);
+    expect(api.callsTo(`GET ${BASE}/recommendations`)).toHaveLength(2);
+  });
+
   it("hides Plan now from viewers", async () => {
     fakeApi({
       "GET /api/shops/2/inventory/run": {

@@ -2,15 +2,17 @@
  * history; anomalies; and how accurate the forecasts were. Tab, variant and filters live in the URL. */
 
 import { Alert, Button, Group, Stack, Tabs, Text, TextInput, Title } from "@mantine/core";
+import type { UseMutationResult } from "@tanstack/react-query";
 import { useState } from "react";
 
 import {
   PURCHASE_ORDER_STATUSES,
   useInventoryRun,
-  useRunInventory,
   useVariantForecast,
   type InventoryState,
+  type RunStarted,
 } from "../../api/inventory";
+import { ErrorBoundary } from "../../components/ErrorBoundary";
 import { EmptyState, QueryState } from "../../components/QueryState";
 import { RunningAlert } from "../../components/RunningAlert";
 import { RunNowButton } from "../../components/RunNowButton";
@@ -75,9 +77,8 @@ function RunBanner({ state }: { state: InventoryState }) {
   );
 }
 
-function PlanNowButton({ shopId }: { shopId: number }) {
+function PlanNowButton({ run }: { run: UseMutationResult<RunStarted, Error, void> }) {
   const t = useInventoryT();
-  const run = useRunInventory(shopId);
   return <RunNowButton run={run} label={t("runNow")} started={t("runStarted")} alreadyRunning={t("runAlreadyRunning")} />;
 }
 
@@ -123,7 +124,9 @@ function ForecastPanel({
                 {forecast.data.variant_code}
                 {forecast.data.variant_name ? ` · ${forecast.data.variant_name}` : ""}
               </Title>
-              <ForecastChart data={forecast.data} />
+              <ErrorBoundary resetKey={code} title={t("chartFailed")} testId="chart-error">
+                <ForecastChart data={forecast.data} />
+              </ErrorBoundary>
               <VariantFacts data={forecast.data} />
             </Stack>
           )}
@@ -139,7 +142,7 @@ export function InventoryPage() {
   const canManage = useCanManage(shop);
   const [params, update] = useSearchUpdate();
   const tab: Tab = TABS.find((name) => name === params.get("tab")) ?? "recommendations";
-  const run = useInventoryRun(shop.id);
+  const { state: run, start } = useInventoryRun(shop.id);
   const open = (code: string) => update({ tab: "forecast", variant: code });
   const orderStatus = PURCHASE_ORDER_STATUSES.find((name) => name === params.get("po")) ?? "open";
 
@@ -147,7 +150,7 @@ export function InventoryPage() {
     <Stack>
       <Group justify="space-between">
         <Title order={2}>{t("title")}</Title>
-        {canManage && <PlanNowButton shopId={shop.id} />}
+        {canManage && <PlanNowButton run={start} />}
       </Group>
       <QueryState query={run}>{run.data && <RunBanner state={run.data} />}</QueryState>
       <Tabs

@@ -56,7 +56,7 @@ function checkbox(name: string) {
 }
 
 describe("purchase orders", () => {
-  it("orders the selected recommendation lines and refreshes the list", async () => {
+  it("orders the selected lines after a confirmation that shows one order per supplier", async () => {
     const fake = api({ [`POST ${ORDERS}`]: { status: 201, body: { items: [ORDER] } } });
     renderApp("/shops/1/inventory");
     await screen.findAllByTestId("recommendation-row");
@@ -66,10 +66,62 @@ describe("purchase orders", () => {
     fireEvent.click(checkbox("Select TR-9"));
     expect(button).toHaveTextContent("Create purchase orders (2)");
     fireEvent.click(button);
+    const confirm = await screen.findByTestId("confirm-orders");
+    expect(within(confirm).getAllByTestId("confirm-order")).toHaveLength(1);
+    expect(within(confirm).getByTestId("confirm-order")).toHaveTextContent("Levný dodavatel: 2 lines, CZK 1,900.00");
+    expect(fake.callsTo(`POST ${ORDERS}`)).toHaveLength(0); // nothing is ordered before confirming
+    fireEvent.click(screen.getByTestId("confirm-create"));
     await waitFor(() => expect(fake.callsTo(`POST ${ORDERS}`)).toHaveLength(1));
     expect(fake.callsTo(`POST ${ORDERS}`)[0]?.body).toEqual({ recommendation_ids: [1, 2] });
+    expect(await screen.findByText("1 purchase order created.")).toBeInTheDocument();
     await waitFor(() => expect(fake.callsTo(`GET ${BASE}/recommendations`)).toHaveLength(2));
     await waitFor(() => expect(checkbox("Select HR-1").checked).toBe(false));
+  });
+
+  it("going back from the confirmation orders nothing", async () => {
+    const fake = api({ [`POST ${ORDERS}`]: { status: 201, body: { items: [ORDER] } } });
+    renderApp("/shops/1/inventory");
+    await screen.findAllByTestId("recommendation-row");
+    fireEvent.click(checkbox("Select HR-1"));
+    fireEvent.click(screen.getByTestId("create-purchase-orders"));
+    fireEvent.click(await screen.findByRole("button", { name: "Back" }));
+    await waitFor(() => expect(screen.queryByTestId("confirm-orders")).not.toBeInTheDocument());
+    expect(fake.callsTo(`POST ${ORDERS}`)).toHaveLength(0);
+  });
+
+  it("does not let a line without a supplier be ordered and links to adding an offer", async () => {
+    api({
+      [`GET ${BASE}/recommendations`]: {
+        body: { items: [line(1, "HR-1"), line(2, "TR/9", { supplier_id: null, supplier_name: null })], next_cursor: null },
+      },
+    });
+    renderApp("/shops/1/inventory");
+    await screen.findAllByTestId("recommendation-row");
+    expect(checkbox("Select TR/9")).toBeDisabled();
+    expect(screen.getByTestId("add-offer-link")).toHaveAttribute("href", "/shops/1/suppliers?variant=TR%2F9");
+    fireEvent.click(checkbox("Select all lines"));
+    expect(screen.getByTestId("create-purchase-orders")).toHaveTextContent("(1)");
+  });
+
+  it("says how many orders were created in Czech plural forms", async () => {
+    window.localStorage.setItem("shopops.locale", "cs");
+    const three = [ORDER, { ...ORDER, id: 32 }, { ...ORDER, id: 33 }];
+    api({ [`POST ${ORDERS}`]: { status: 201, body: { items: three } } });
+    renderApp("/shops/1/inventory");
+    await screen.findAllByTestId("recommendation-row");
+    fireEvent.click(checkbox("Vybrat HR-1"));
+    fireEvent.click(screen.getByTestId("create-purchase-orders"));
+    fireEvent.click(await screen.findByTestId("confirm-create"));
+    expect(await screen.findByText("Vytvořeny 3 nákupní objednávky.")).toBeInTheDocument();
+  });
+
+  it("counts a supplier's lines in the confirmation with the right plural", async () => {
+    api();
+    renderApp("/shops/1/inventory");
+    await screen.findAllByTestId("recommendation-row");
+    fireEvent.click(checkbox("Select HR-1"));
+    fireEvent.click(screen.getByTestId("create-purchase-orders"));
+    expect(await screen.findByTestId("confirm-order")).toHaveTextContent("Levný dodavatel: 1 line, CZK 950.00");
   });
 
   it("marks lines already on an open order and does not let them be selected", async () => {
@@ -91,6 +143,7 @@ describe("purchase orders", () => {
     await screen.findAllByTestId("recommendation-row");
     fireEvent.click(checkbox("Select HR-1"));
     fireEvent.click(screen.getByTestId("create-purchase-orders"));
+    fireEvent.click(await screen.findByTestId("confirm-create"));
     expect(await screen.findByTestId("error-state")).toHaveTextContent(
       "recommendation_ids: 1 already on an open purchase order",
     );
@@ -103,6 +156,9 @@ describe("purchase orders", () => {
     expect(row).toHaveTextContent("Levný dodavatel");
     expect(row).toHaveTextContent("HR-1 × 10");
     expect(row).toHaveTextContent("CZK 950.00");
+    const files = within(row).getByTestId("purchase-order-files");
+    expect(within(files).getByText("PDF")).toHaveAttribute("href", `${ORDERS}/31/pdf?lang=en`);
+    expect(within(files).getByText("CSV")).toHaveAttribute("href", `${ORDERS}/31/csv`);
     expect(fake.callsTo(`GET ${ORDERS}`)[0]?.url.searchParams.get("status")).toBe("open");
     fireEvent.click(within(row).getByRole("button", { name: "Receive" }));
     await waitFor(() => expect(fake.callsTo(`POST ${ORDERS}/31/receive`)).toHaveLength(1));

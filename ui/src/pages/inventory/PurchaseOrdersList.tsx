@@ -2,10 +2,11 @@
  * ordered and expected dates, lines and total; managers receive everything still outstanding or
  * cancel the order. Their open lines count as stock on order in the next night's planning. */
 
-import { Badge, Button, Group, SegmentedControl, Stack, Table, Text } from "@mantine/core";
+import { Anchor, Badge, Button, Group, SegmentedControl, Stack, Table, Text } from "@mantine/core";
 
 import {
   PURCHASE_ORDER_STATUSES,
+  purchaseOrderFileUrl,
   usePurchaseOrderAction,
   usePurchaseOrders,
   type PurchaseOrder,
@@ -13,8 +14,31 @@ import {
 } from "../../api/inventory";
 import { LoadMore } from "../../components/LoadMore";
 import { ErrorNotice, QueryState } from "../../components/QueryState";
-import { useFormat } from "../../i18n/locale";
+import { useFormat, useLocale } from "../../i18n/locale";
 import { useInventoryT, type InventoryMessageKey } from "./messages";
+
+/** Download the order as PDF or CSV; with the supplier's address, a prefilled e-mail to attach
+ * the PDF to (shopops sends no e-mail itself yet, and says so). */
+function SendLinks({ shopId, order }: { shopId: number; order: PurchaseOrder }) {
+  const t = useInventoryT();
+  const { locale } = useLocale();
+  const subject = encodeURIComponent(`${t("tabPurchaseOrders")} PO-${order.id}`);
+  return (
+    <Group gap="xs" wrap="nowrap" data-testid="purchase-order-files">
+      <Anchor href={purchaseOrderFileUrl(shopId, order.id, "pdf", locale)} download size="sm">
+        {t("downloadPdf")}
+      </Anchor>
+      <Anchor href={purchaseOrderFileUrl(shopId, order.id, "csv")} download size="sm">
+        {t("downloadCsv")}
+      </Anchor>
+      {order.supplier_email && (
+        <Anchor href={`mailto:${order.supplier_email}?subject=${subject}`} size="sm" title={t("emailNote")}>
+          {t("emailSupplier")}
+        </Anchor>
+      )}
+    </Group>
+  );
+}
 
 const STATUS_COLOR: Record<PurchaseOrderStatus, string> = { open: "blue", received: "teal", cancelled: "gray" };
 
@@ -66,6 +90,9 @@ export function PurchaseOrdersList({
         }))}
       />
       {action.error ? <ErrorNotice error={action.error} title={t("orderActionFailed")} /> : null}
+      <Text size="xs" c="dimmed">
+        {t("emailNote")}
+      </Text>
       <QueryState query={list} isEmpty={list.items.length === 0} empty={t("ordersEmpty")}>
         <Table striped verticalSpacing="xs" data-testid="purchase-orders-table">
           <Table.Thead>
@@ -77,6 +104,7 @@ export function PurchaseOrdersList({
               <Table.Th>{t("lines")}</Table.Th>
               <Table.Th ta="right">{t("total")}</Table.Th>
               <Table.Th>{t("status")}</Table.Th>
+              <Table.Th />
               {canManage && <Table.Th />}
             </Table.Tr>
           </Table.Thead>
@@ -95,6 +123,9 @@ export function PurchaseOrdersList({
                   <Badge color={STATUS_COLOR[order.status]} variant="light">
                     {t(`poStatus.${order.status}` as InventoryMessageKey)}
                   </Badge>
+                </Table.Td>
+                <Table.Td>
+                  <SendLinks shopId={shopId} order={order} />
                 </Table.Td>
                 {canManage && (
                   <Table.Td>

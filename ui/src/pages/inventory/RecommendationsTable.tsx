@@ -1,17 +1,86 @@
 /** What to order: variant, quantity, supplier, order-by date and expected cost, soonest first,
- * in cursor pages; the same list as a streamed CSV download. Managers select lines and turn them
- * into purchase orders (one per supplier); lines already on an open order say so. */
+ * in cursor pages; the same list as a streamed CSV download. Managers select lines and, after a
+ * confirmation that shows one order per supplier with its total, turn them into purchase
+ * orders. Lines already on an open order say so; lines no supplier offers cannot be ordered
+ * and link to the Suppliers page instead. */
 
-import { Badge, Button, Checkbox, Group, Table, Text } from "@mantine/core";
+import { Anchor, Badge, Button, Checkbox, Group, List, Modal, Stack, Table, Text } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { useState } from "react";
+import { Link } from "react-router-dom";
 
-import { recommendationsCsvUrl, useCreatePurchaseOrders, useRecommendations } from "../../api/inventory";
+import {
+  recommendationsCsvUrl,
+  useCreatePurchaseOrders,
+  useRecommendations,
+  type Recommendation,
+} from "../../api/inventory";
 import { LinkButton } from "../../components/LinkButton";
 import { LoadMore } from "../../components/LoadMore";
 import { ErrorNotice, QueryState } from "../../components/QueryState";
 import { useFormat } from "../../i18n/locale";
-import { useInventoryT } from "./messages";
+import { useInventoryPlural, useInventoryT } from "./messages";
+
+/** The chosen lines as the orders they become: one per supplier, with lines and total. */
+export function ordersBySupplier(lines: Recommendation[]) {
+  const groups = new Map<number, { supplier: string; currency: string; lines: number; total: number }>();
+  for (const line of lines) {
+    if (line.supplier_id === null) continue;
+    const group = groups.get(line.supplier_id) ?? {
+      supplier: line.supplier_name ?? String(line.supplier_id),
+      currency: line.currency,
+      lines: 0,
+      total: 0,
+    };
+    group.lines += 1;
+    group.total += Number(line.purchase_cost ?? 0);
+    groups.set(line.supplier_id, group);
+  }
+  return [...groups.values()];
+}
+
+function ConfirmOrders({
+  lines,
+  opened,
+  pending,
+  onConfirm,
+  onClose,
+}: {
+  lines: Recommendation[];
+  opened: boolean;
+  pending: boolean;
+  onConfirm: () => void;
+  onClose: () => void;
+}) {
+  const t = useInventoryT();
+  const plural = useInventoryPlural();
+  const f = useFormat();
+  return (
+    <Modal opened={opened} onClose={onClose} title={t("confirmTitle")} size="lg">
+      <Stack data-testid="confirm-orders">
+        <Text size="sm">{t("confirmIntro")}</Text>
+        <List size="sm">
+          {ordersBySupplier(lines).map((group) => (
+            <List.Item key={group.supplier} data-testid="confirm-order">
+              {plural("confirmSupplier", group.lines, f.number(group.lines), {
+                supplier: group.supplier,
+                total: f.money(group.total, group.currency),
+              })}
+            </List.Item>
+          ))}
+        </List>
+        <Group justify="flex-end">
+          <Button variant="default" onClick={onClose}>
+            {t("confirmBack")}
+          </Button>
+          <Button onClick={onConfirm} loading={pending} data-testid="confirm-create">
+            {t("confirmCreate")}
+          </Button>
+        </Group>
+      </Stack>
+    </Modal>
+  );
+}
 
 export function RecommendationsTable({
   shopId,
@@ -23,12 +92,16 @@ export function RecommendationsTable({
   canOrder?: boolean;
 }) {
   const t = useInventoryT();
+  const plural = useInventoryPlural();
   const f = useFormat();
   const list = useRecommendations(shopId);
   const create = useCreatePurchaseOrders(shopId);
   const [selected, setSelected] = useState<Set<number>>(new Set());
-  const orderable = list.items.filter((line) => !line.purchase_order_id);
-  const chosen = orderable.filter((line) => selected.has(line.id)).map((line) => line.id);
+  const [confirming, setConfirming] = useState(false);
+  // a purchase order needs a supplier: lines nobody offers are not orderable
+  const orderable = list.items.filter((line) => !line.purchase_order_id && line.supplier_id !== null);
+  const chosenLines = orderable.filter((line) => selected.has(line.id));
+  const chosen = chosenLines.map((line) => line.id);
   const toggle = (id: number, on: boolean) =>
     setSelected((previous) => {
       const next = new Set(previous);
@@ -41,15 +114,18 @@ export function RecommendationsTable({
     create.mutate(chosen, {
       onSuccess: (answer) => {
         setSelected(new Set());
-        notifications.show({ message: t("ordersCreated", { count: f.number(answer.items.length) }) });
+        notifications.show({
+          message: plural("ordersCreated", answer.items.length, f.number(answer.items.length)),
+        });
       },
+      onSettled: () => setConfirming(false),
     });
   return (
     <>
       <Group justify="space-between" mb="sm">
         {canOrder ? (
           <Button
-            onClick={submit}
+            onClick={() => setConfirming(true)}
             disabled={chosen.length === 0}
             loading={create.isPending}
             data-testid="create-purchase-orders"
@@ -63,6 +139,13 @@ export function RecommendationsTable({
           {t("exportCsv")}
         </Button>
       </Group>
+      <ConfirmOrders
+        lines={chosenLines}
+        opened={confirming}
+        pending={create.isPending}
+        onConfirm={submit}
+        onClose={() => setConfirming(false)}
+      />
       {create.error ? <ErrorNotice error={create.error} title={t("createOrdersFailed")} /> : null}
       <QueryState query={list} isEmpty={list.items.length === 0} empty={t("recommendationsEmpty")}>
         <Table striped verticalSpacing="xs" data-testid="recommendations-table">
@@ -98,8 +181,8 @@ export function RecommendationsTable({
                   <Table.Td>
                     <Checkbox
                       aria-label={t("selectLine", { code: line.variant_code })}
-                      checked={!line.purchase_order_id && selected.has(line.id)}
-                      disabled={Boolean(line.purchase_order_id)}
+                      checked={!line.purchase_order_id && line.supplier_id !== null && selected.has(line.id)}
+                      disabled={Boolean(line.purchase_order_id) || line.supplier_id === null}
                       onChange={(event) => toggle(line.id, event.currentTarget.checked)}
                     />
                   </Table.Td>
@@ -119,9 +202,19 @@ export function RecommendationsTable({
                 </Table.Td>
                 <Table.Td>
                   {line.supplier_name ?? (
-                    <Badge color="orange" variant="light" title={line.note ?? undefined}>
-                      {t("noSupplier")}
-                    </Badge>
+                    <Group gap={4} wrap="nowrap">
+                      <Badge color="orange" variant="light" title={t("noSupplierHint")}>
+                        {t("noSupplier")}
+                      </Badge>
+                      <Anchor
+                        component={Link}
+                        to={`/shops/${shopId}/suppliers?variant=${encodeURIComponent(line.variant_code)}`}
+                        size="xs"
+                        data-testid="add-offer-link"
+                      >
+                        {t("addOffer")}
+                      </Anchor>
+                    </Group>
                   )}
                 </Table.Td>
                 <Table.Td>{f.date(line.order_by)}</Table.Td>

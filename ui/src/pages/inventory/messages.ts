@@ -34,7 +34,6 @@ const en = {
   selectAll: "Select all lines",
   selectLine: "Select {code}",
   createOrders: "Create purchase orders ({count})",
-  ordersCreated: "{count} purchase orders created.",
   createOrdersFailed: "The purchase orders were not created",
   tabPurchaseOrders: "Purchase orders",
   ordersEmpty: "No purchase orders here.",
@@ -105,6 +104,27 @@ const en = {
   "severity.low": "low",
   "severity.medium": "medium",
   "severity.high": "high",
+  lastDay: "last day of sales",
+  stockoutMark: "stock-out",
+  stockoutOn: "Without new deliveries the stock runs out on {day}.",
+  stockoutNone: "The stock lasts beyond the forecast horizon (or is unknown).",
+  chartFailed: "The chart could not be drawn",
+  "ordersCreated.one": "{count} purchase order created.",
+  "ordersCreated.few": "{count} purchase orders created.",  // English has no "few"; Czech does
+  "ordersCreated.other": "{count} purchase orders created.",
+  confirmTitle: "Create these purchase orders?",
+  confirmIntro: "One order per supplier, open until you receive it. Check the quantities; afterwards you can download each order as PDF or CSV to send it.",
+  "confirmSupplier.one": "{supplier}: {count} line, {total}",
+  "confirmSupplier.few": "{supplier}: {count} lines, {total}",
+  "confirmSupplier.other": "{supplier}: {count} lines, {total}",
+  confirmCreate: "Confirm and create",
+  confirmBack: "Back",
+  noSupplierHint: "No supplier offers this variant: add an offer on the Suppliers page, then plan again.",
+  addOffer: "Add an offer",
+  downloadPdf: "PDF",
+  downloadCsv: "CSV",
+  emailSupplier: "E-mail",
+  emailNote: "Sending from shopops is not set up: download the PDF and attach it to the e-mail.",
 };
 
 export type InventoryMessageKey = keyof typeof en;
@@ -139,7 +159,6 @@ const cs: Record<InventoryMessageKey, string> = {
   selectAll: "Vybrat všechny řádky",
   selectLine: "Vybrat {code}",
   createOrders: "Vytvořit objednávky ({count})",
-  ordersCreated: "Vytvořené nákupní objednávky: {count}.",
   createOrdersFailed: "Objednávky se nepodařilo vytvořit",
   tabPurchaseOrders: "Nákupní objednávky",
   ordersEmpty: "Žádné nákupní objednávky.",
@@ -210,9 +229,46 @@ const cs: Record<InventoryMessageKey, string> = {
   "severity.low": "nízká",
   "severity.medium": "střední",
   "severity.high": "vysoká",
+  lastDay: "poslední den prodejů",
+  stockoutMark: "vyprodáno",
+  stockoutOn: "Bez nových dodávek dojde zásoba {day}.",
+  stockoutNone: "Zásoba vydrží déle než horizont předpovědi (nebo není známa).",
+  chartFailed: "Graf se nepodařilo vykreslit",
+  "ordersCreated.one": "Vytvořena {count} nákupní objednávka.",
+  "ordersCreated.few": "Vytvořeny {count} nákupní objednávky.",
+  "ordersCreated.other": "Vytvořeno {count} nákupních objednávek.",
+  confirmTitle: "Vytvořit tyto nákupní objednávky?",
+  confirmIntro: "Jedna objednávka na dodavatele, otevřená, dokud ji nepřijmete. Zkontrolujte množství; potom si každou objednávku stáhnete jako PDF nebo CSV k odeslání.",
+  "confirmSupplier.one": "{supplier}: {count} řádek, {total}",
+  "confirmSupplier.few": "{supplier}: {count} řádky, {total}",
+  "confirmSupplier.other": "{supplier}: {count} řádků, {total}",
+  confirmCreate: "Potvrdit a vytvořit",
+  confirmBack: "Zpět",
+  noSupplierHint: "Tuto variantu nenabízí žádný dodavatel: přidejte nabídku na stránce Dodavatelé a naplánujte znovu.",
+  addOffer: "Přidat nabídku",
+  downloadPdf: "PDF",
+  downloadCsv: "CSV",
+  emailSupplier: "E-mail",
+  emailNote: "Odesílání ze shopops není nastavené: stáhněte PDF a přiložte ho k e-mailu.",
 };
 
 const MESSAGES = { en, cs };
+
+/** A message by count: `{base}.{plural rule}` of the locale (Czech has one, few, many),
+ * falling back to `{base}.other`; `{count}` is filled in. */
+export function useInventoryPlural() {
+  const { locale } = useLocale();
+  const t = useInventoryT();
+  return useCallback(
+    (base: string, count: number, formatted: string = String(count), vars: Record<string, string> = {}) => {
+      const rule = new Intl.PluralRules(locale).select(count);
+      const table = MESSAGES[locale] as Record<string, string | undefined>;
+      const key = (table[`${base}.${rule}`] !== undefined ? `${base}.${rule}` : `${base}.other`) as InventoryMessageKey;
+      return t(key, { ...vars, count: formatted });
+    },
+    [locale, t],
+  );
+}
 
 export function useInventoryT() {
   const { locale } = useLocale();

@@ -6,7 +6,7 @@ to order takes longer than one on the supplier's shelf), so `supplier_offers` ge
 `purchase_orders.emailed_at` / `emailed_to` record the order sent to the supplier.
 
 Revision ID: 0940
-Revises: 0910
+Revises: 0930
 Create Date: 2026-12-06
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0940"
-down_revision: str | None = "0910"
+down_revision: str | None = "0930"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import delete, func, select
 
+from api.common.params import ShortText, Text
 from api.deps import SESSION_COOKIE, CurrentCaller, SessionDep
 from api.problems import Problem
 from api.security import new_token, token_hash, verify_password
@@ -18,8 +19,8 @@ SESSION_DAYS = 14
 
 
 class LoginIn(BaseModel):
-    email: str = Field(min_length=3, max_length=320)
-    password: str = Field(min_length=1)
+    email: ShortText = Field(min_length=3, max_length=320)
+    password: Text = Field(min_length=1, max_length=1000)
 
 
 class ShopBrief(BaseModel):
@@ -39,7 +40,7 @@ class MeOut(BaseModel):
 
 
 class TokenIn(BaseModel):
-    name: str = Field(min_length=1, max_length=100)
+    name: ShortText = Field(min_length=1, max_length=100)
     days: int | None = Field(None, ge=1, le=3650)
 
 

@@ -25,6 +25,8 @@ class World:
     shop_b: int
     eshop_a: int
     users: dict[str, int]  # role (and "outsider", the owner of shop B) -> user id
+    emails: dict[str, str]
+    password: str  # every user's, for the cookie sign-in of the tenant matrix
     known: dict[str, list[Any]] = field(default_factory=dict)  # path parameter -> shop A's values
 
     def token(self, db: Session, who: str) -> str:
@@ -56,12 +58,14 @@ def build_world(db: Session) -> World:
     db.flush()
     db.add(Installation(shop_id=shop_a.id, oauth_token="x" * 64, webhook_key=WEBHOOK_KEY))
     users: dict[str, int] = {}
+    emails: dict[str, str] = {}
+    password = secrets.token_urlsafe(12)
     for who in (*ROLES, "outsider"):
         user = ensure_user(
-            db, f"fuzz-{who}-{secrets.token_hex(3)}@example.com", secrets.token_urlsafe(12),
+            db, f"fuzz-{who}-{secrets.token_hex(3)}@example.com", password,
             role="admin" if who == "admin" else "member",
         )
-        users[who] = user.id
+        users[who], emails[who] = user.id, user.email
         if who in ("owner", "manager", "viewer"):
             db.add(ShopMembership(user_id=user.id, shop_id=shop_a.id, role=who))
         if who == "outsider":
@@ -81,6 +85,8 @@ def build_world(db: Session) -> World:
         shop_b=shop_b.id,
         eshop_a=eshop,
         users=users,
+        emails=emails,
+        password=password,
         known={
             "shop_id": [shop_a.id],
             "run_id": [run.id],
@@ -90,5 +96,6 @@ def build_world(db: Session) -> World:
             "customer_key": [f"{MARKER}@example.com"],
             "workflow_id": [run.workflow_id],
             "schedule_id": ["maint:backup"],
+            "action": ["trigger"],  # of a schedule: pause, unpause or trigger
         },
     )

@@ -94,6 +94,13 @@ async def test_nul_in_text_is_422(api: httpx.AsyncClient, owner) -> None:  # typ
         assert "NUL" in body["detail"], path
     login_nul = await api.post("/api/auth/login", json={"email": "a\u0000@b.cz", "password": "x"})
     assert_problem(login_nul, 422)
+    token_nul = await api.post("/api/auth/tokens", json={"name": "a\u0000b"})
+    assert "NUL" in assert_problem(token_nul, 422)["detail"]
+    # a lone surrogate is valid JSON but not text: refused while parsing the body
+    surrogate = await api.post(
+        "/api/auth/tokens", content=b'{"name": "a\\ud800b"}', headers={"Content-Type": "application/json"}
+    )
+    assert_problem(surrogate, 422)
 
 
 async def test_dates_outside_the_range_are_422(api: httpx.AsyncClient, owner) -> None:  # type: ignore[no-untyped-def]

@@ -51,27 +51,29 @@ async def create_run(
     retry_of: SnapshotRun | None = None,
 ) -> SnapshotRun:
     """Insert a pending run and commit it, or raise RunAlreadyActive with the run in the way."""
-    requested_at = datetime.now(UTC)
-    run = SnapshotRun(
-        shop_id=shop_id,
-        resource=resource,
-        workflow_id=workflow_id_for(shop_id, resource, requested_at),
-        status="pending",
-        trigger=trigger,
-        params=params or {},
-        requested_at=requested_at,
-        retry_of=retry_of.id if retry_of else None,
-        attempt=(retry_of.attempt + 1) if retry_of else 1,
-    )
-    session.add(run)
-    try:
-        await session.commit()
-    except IntegrityError:
-        await session.rollback()
-        existing = await active_run(session, shop_id, resource)
-        if existing is None:  # the other run finished in between: try once more
-            return await create_run(
-                session, shop_id, resource, trigger=trigger, params=params, retry_of=retry_of
-            )
-        raise RunAlreadyActive(existing) from None
-    return run
+    # read before the commit: a rollback expires every loaded object, and an expired attribute
+    # would be loaded lazily, which async SQLAlchemy refuses (MissingGreenlet)
+    retry_id, attempt = (retry_of.id, retry_of.attempt + 1) if retry_of else (None, 1)
+    for _ in range(3):  # the run in the way may finish in between: look again, a few times
+        requested_at = datetime.now(UTC)
+        run = SnapshotRun(
+            shop_id=shop_id,
+            resource=resource,
+            workflow_id=workflow_id_for(shop_id, resource, requested_at),
+            status="pending",
+            trigger=trigger,
+            params=params or {},
+            requested_at=requested_at,
+            retry_of=retry_id,
+            attempt=attempt,
+        )
+        session.add(run)
+        try:
+            await session.commit()
+            return run
+        except IntegrityError:
+            await session.rollback()
+            existing = await active_run(session, shop_id, resource)
+            if existing is not None:
+                raise RunAlreadyActive(existing) from None
+    raise RunAlreadyActive(run)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from api.problems import Problem
 from db.config import get_settings
@@ -30,11 +30,18 @@ def temporal_url(workflow_id: str) -> str:
     return f"{settings.temporal_ui_url}/namespaces/{settings.temporal_namespace}/workflows/{workflow_id}"
 
 
-async def _closed_outside(client: Client, run: SnapshotRun) -> str | None:
-    """The workflow's closed status when it closed without updating the run (terminated, reset)."""
+START_GRACE = timedelta(minutes=2)  # a new run's workflow is started within a second of its row
+
+
+async def _closed_outside(client: Client, run: SnapshotRun, now: datetime) -> str | None:
+    """The workflow's closed status when it closed without updating the run (terminated,
+    reset, deleted); None while it runs, or while a run of a moment ago is still starting it
+    (another request's start in flight must not be marked failed)."""
     try:
         desc = await client.get_workflow_handle(run.workflow_id).describe()
-    except RPCError:
+    except RPCError as exc:
+        if exc.status != RPCStatusCode.NOT_FOUND or now - run.requested_at < START_GRACE:
+            return None
         return "NOT_FOUND"
     if desc.status in (None, WorkflowExecutionStatus.RUNNING):
         return None
@@ -54,12 +61,13 @@ async def start_snapshot(
     """Create the run row (at most one active per shop and resource), then start its workflow."""
     if resource not in RESOURCES:
         raise Problem(422, "Unknown resource", f"resource must be one of {', '.join(RESOURCES)}, not {resource!r}")
+    shop_id, retry_id = shop.id, retry_of.id if retry_of else None  # commits below expire both
     for _ in range(2):
         try:
-            run = await create_run(session, shop.id, resource, trigger=trigger, params=params, retry_of=retry_of)
+            run = await create_run(session, shop_id, resource, trigger=trigger, params=params, retry_of=retry_of)
             break
         except RunAlreadyActive as exc:
-            closed = await _closed_outside(client, exc.run)
+            closed = await _closed_outside(client, exc.run, datetime.now(UTC))
             if closed is None:
                 raise Problem(
                     409,
@@ -68,12 +76,10 @@ async def start_snapshot(
                     "wait for it or cancel it in the Temporal console.",
                     run_id=exc.run.id,
                 ) from None
-            await _mark_failed(session, exc.run.id, f"workflow {closed} outside shopops")
+            await _mark_failed(session, exc.run.id, f"workflow {closed} outside shopops", exc.run.status)
     else:  # pragma: no cover - the second attempt either creates or raises
         raise Problem(409, "Snapshot already running", "another run started at the same moment")
-    request = SnapshotRequest.for_run(
-        run.id, shop.id, resource, run.params, reuse_file_of=retry_of.id if retry_of else None
-    )
+    request = SnapshotRequest.for_run(run.id, shop_id, resource, run.params, reuse_file_of=retry_id)
     try:
         await client.start_workflow(
             SnapshotWorkflow.run,
@@ -82,7 +88,7 @@ async def start_snapshot(
             task_queue=Queue.SNAPSHOTS.value,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-            search_attributes=search_attributes.for_run("snapshot", shop.id, resource),
+            search_attributes=search_attributes.for_run("snapshot", shop_id, resource),
         )
     except Exception as exc:
         await _mark_failed(session, run.id, f"could not start the workflow: {exc}")
@@ -90,12 +96,15 @@ async def start_snapshot(
     return run
 
 
-async def _mark_failed(session: AsyncSession, run_id: int, message: str) -> None:
-    await session.execute(
-        update(SnapshotRun)
-        .where(SnapshotRun.id == run_id)
-        .values(status="failed", error=message, finished_at=datetime.now(UTC))
-    )
+async def _mark_failed(
+    session: AsyncSession, run_id: int, message: str, only_if: str | None = None
+) -> None:
+    """Fail the run; with `only_if`, only while it still has that status (a concurrent request
+    may have moved it on since we looked)."""
+    query = update(SnapshotRun).where(SnapshotRun.id == run_id)
+    if only_if is not None:
+        query = query.where(SnapshotRun.status == only_if)
+    await session.execute(query.values(status="failed", error=message, finished_at=datetime.now(UTC)))
     await session.commit()
 
 

@@ -9,7 +9,7 @@ cursor models in `api.pagination`.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated
 
@@ -36,12 +36,6 @@ def _in_range(value: datetime) -> datetime:
     return value
 
 
-def _day_in_range(value: date) -> date:
-    if not EARLIEST.date() <= value < LATEST.date():
-        raise ValueError(f"must be between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d}")
-    return value
-
-
 BigIntId = Annotated[int, Field(ge=1, le=BIGINT_MAX)]
 """A row id (bigint identity): 1 … 2^63-1."""
 Int32 = Annotated[int, Field(ge=INT_MIN, le=INT_MAX)]
@@ -52,7 +46,5 @@ ShortText = Annotated[str, Field(max_length=320), AfterValidator(_no_nul)]
 """A code, key, name or filter value: no NUL, at most 320 characters (an e-mail's limit)."""
 Timestamp = Annotated[datetime, AfterValidator(_in_range)]
 """A date-time within 1900–2999 (a bare one is read as UTC by the routes that take it)."""
-Day = Annotated[date, AfterValidator(_day_in_range)]
-"""A calendar day within 1900–2999."""
 Amount = Annotated[Decimal, Field(allow_inf_nan=False, ge=-(10**15), le=10**15)]
 """A money value as PostgreSQL numeric(14,·) holds it, finite."""

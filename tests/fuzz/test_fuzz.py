@@ -8,11 +8,15 @@ last line is `cases=<n> server_errors=<m>`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
+from temporalio.client import Client
+from temporalio.service import RPCError
 
 from tests.fuzz.engine import Report, fuzz_api, fuzz_webhooks
 from tests.fuzz.world import build_world
@@ -23,6 +27,29 @@ SUMMARY = ROOT / ".data" / "fuzz" / "last.txt"
 EXAMPLES = int(os.environ.get("SHOPOPS_FUZZ_EXAMPLES", "2"))
 WEBHOOK_EXAMPLES = int(os.environ.get("SHOPOPS_FUZZ_WEBHOOKS", "60"))
 SEED = int(os.environ.get("SHOPOPS_FUZZ_SEED", "0"))
+
+
+async def _paused_schedules(client: Client) -> dict[str, bool]:
+    return {
+        s.id: bool(s.info and s.info.paused) async for s in await client.list_schedules()
+    }
+
+
+async def _undo_temporal(client: Client, since: datetime, paused_before: dict[str, bool]) -> None:
+    """Later tests of the session share the Temporal server: end the workflows the fuzzed
+    starts left queued, delete the schedules a fuzzed sync interval created, and put back
+    each schedule's paused state."""
+    query = f"ExecutionStatus = 'Running' AND StartTime >= '{since.isoformat()}'"
+    async for wf in client.list_workflows(query):
+        with contextlib.suppress(RPCError):
+            await client.get_workflow_handle(wf.id, run_id=wf.run_id).terminate("fuzz test cleanup")
+    for schedule_id in set(await _paused_schedules(client)) - set(paused_before):
+        with contextlib.suppress(RPCError):
+            await client.get_schedule_handle(schedule_id).delete()
+    for schedule_id, paused in paused_before.items():
+        handle = client.get_schedule_handle(schedule_id)
+        with contextlib.suppress(RPCError):
+            await (handle.pause() if paused else handle.unpause())
 
 
 async def test_no_input_gives_a_server_error(db_session: Session, temporal_env: object) -> None:
@@ -41,10 +68,13 @@ async def test_no_input_gives_a_server_error(db_session: Session, temporal_env: 
         with Session(sync_engine()) as db:
             return world.token(db, who)
 
+    client = await connect()
+    paused_before = await _paused_schedules(client)
+    started = datetime.now(UTC)
     # the system check waits for its workflow, so that workflow has a worker; nothing else
     # has one: a started job stays queued instead of calling Shoptet or running pg_dump
     workers = [
-        Worker(await connect(), task_queue=Queue.SYSTEM.value, workflows=[SystemCheckWorkflow],
+        Worker(client, task_queue=Queue.SYSTEM.value, workflows=[SystemCheckWorkflow],
                activities=[check_dependencies])
     ]
     tasks = [asyncio.create_task(w.run()) for w in workers]
@@ -71,6 +101,7 @@ async def test_no_input_gives_a_server_error(db_session: Session, temporal_env: 
             )
         db_session.commit()
         publish_invalidation()
+        await _undo_temporal(client, started, paused_before)
     summary = f"operations={operations}\n{report.summary()}"
     SUMMARY.parent.mkdir(parents=True, exist_ok=True)
     SUMMARY.write_text(summary + "\n")

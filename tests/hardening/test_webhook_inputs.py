@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import orjson
 import pytest
 from sqlalchemy import text
@@ -28,10 +30,7 @@ URL = "/api/webhooks/shoptet"
 async def test_hostile_fields_are_422_and_kept(api, installed, db_session, fields, reason) -> None:  # type: ignore[no-untyped-def]
     doc = {"eshopId": installed.eshop_id, "event": "order:create",
            "eventCreated": "2026-11-28T10:00:00+0100", "eventInstance": "A1", **fields}
-    body = (
-        orjson.dumps(doc) if not isinstance(doc["eshopId"], int) or doc["eshopId"] < 2**63
-        else orjson.dumps({**doc, "eshopId": 0}).replace(b'"eshopId":0', f'"eshopId":{2**63}'.encode())
-    )
+    body = json.dumps(doc).encode()  # the standard library writes ints beyond 64 bits too
     problem = assert_problem(
         await api.post(URL, content=body, headers={"Shoptet-Webhook-Signature": signature(WEBHOOK_KEY, body)}),
         422,

@@ -178,7 +178,11 @@ def _notes(eshop_id: int) -> st.SearchStrategy[dict[str, Any]]:
             "eventInstance": st.one_of(st.text(max_size=50), st.text(min_size=400, max_size=700),
                                        st.integers(), st.none()),
         },
-        optional={"extra": st.recursive(st.none() | st.integers() | st.text(), lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=5), c, max_size=3), max_leaves=8)},
+        optional={"extra": st.dictionaries(
+            st.text(max_size=5),
+            st.one_of(st.none(), st.integers(), st.text(max_size=20), st.lists(st.integers(), max_size=3)),
+            max_size=3,
+        )},
     )
 
 

@@ -5,11 +5,12 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test install install-dev lint ui ui-test browser-test chromium migrate-check bench clean help
+.PHONY: run test fuzz install install-dev lint ui ui-test browser-test chromium migrate-check bench clean help
 
 help:
 	@echo "make run    - start Temporal, worker, API + UI, Shoptet sandbox with a demo shop"
 	@echo "make test   - install test dependencies and run lint, layer contracts and all tests"
+	@echo "make fuzz   - long schemathesis + webhook fuzz and the tenant matrix; last line cases=<n> server_errors=<m>"
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +55,17 @@ migrate-check: $(VENV)/.installed-dev
 test: $(VENV)/.installed-dev lint ui-test
 	$(VENV)/bin/pytest -q --ignore=tests/browser --durations=15
 	$(MAKE) browser-test
+
+# The long fuzz (`make test` runs the same tests with 2 examples per operation and mode).
+FUZZ_EXAMPLES ?= 40
+FUZZ_WEBHOOKS ?= 2000
+FUZZ_SEED ?= 0
+fuzz: $(VENV)/.installed-dev
+	@rm -f .data/fuzz/last.txt
+	@SHOPOPS_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) SHOPOPS_FUZZ_WEBHOOKS=$(FUZZ_WEBHOOKS) SHOPOPS_FUZZ_SEED=$(FUZZ_SEED) \
+		$(VENV)/bin/pytest -q -p no:cacheprovider --timeout=0 tests/fuzz; status=$$?; \
+		if [ -f .data/fuzz/last.txt ]; then cat .data/fuzz/last.txt; \
+		else echo "cases=0 server_errors=unknown (the fuzz run did not finish)"; fi; exit $$status
 
 # Benchmarks (each prints its figure as a ratio against a baseline measured in the same run)
 bench: $(VENV)/.installed-dev

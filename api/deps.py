@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
+from api.common.params import BigIntId
 from api.problems import Problem
 from api.security import token_hash
 from api.services.signin import SigninThrottle
@@ -122,7 +123,7 @@ AdminCaller = Annotated[Caller, Depends(_admin)]
 
 
 async def _shop(
-    caller: CurrentCaller, session: SessionDep, shop_id: Annotated[int, Path(ge=1)]
+    caller: CurrentCaller, session: SessionDep, shop_id: Annotated[BigIntId, Path()]
 ) -> Shop:
     # Same answer for "missing" and "not yours", so shop ids cannot be probed.
     if caller.role_in(shop_id) is None:

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import orjson
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from api.common.params import BIGINT_MAX, BigIntId, ShortText
 from api.problems import Problem
 
 T = TypeVar("T")
+C = TypeVar("C", bound="Cursor")
 
 
 class Page(BaseModel, Generic[T]):
@@ -26,28 +28,40 @@ def encode_cursor(values: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(orjson.dumps(values, default=str)).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
+class Cursor(BaseModel):
+    """A decoded cursor: each list names its model, so a forged or stale cursor (a missing
+    key, a wrong type, an id beyond bigint) is a 400 problem, never a database error."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class IdCursor(Cursor):
+    id: BigIntId
+
+
+class LineCursor(Cursor):
+    line: Annotated[int, Field(ge=0, le=BIGINT_MAX)]
+
+
+class CodeCursor(Cursor):
+    code: ShortText
+
+
+def decode_cursor(cursor: str | None, model: type[C]) -> C | None:
+    """The cursor as `model`, or None for the first page; 400 for anything we did not issue."""
     if not cursor:
         return None
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        value = orjson.loads(base64.urlsafe_b64decode(padded))
-    except (ValueError, orjson.JSONDecodeError) as exc:
+        return model.model_validate(orjson.loads(base64.urlsafe_b64decode(padded)))
+    except (ValueError, ValidationError) as exc:  # bad base64, bad JSON, wrong shape
         raise Problem(400, "Invalid cursor", "The cursor is not one this API issued.") from exc
-    if not isinstance(value, dict):
-        raise Problem(400, "Invalid cursor", "The cursor is not one this API issued.")
-    return value
 
 
 def cursor_id(cursor: str | None) -> int | None:
     """The id an id cursor (`{"id": n}`) points after; None for the first page."""
-    after = decode_cursor(cursor)
-    if not after:
-        return None
-    try:
-        return int(after["id"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise Problem(400, "Invalid cursor", "The cursor is not one this API issued.") from exc
+    after = decode_cursor(cursor, IdCursor)
+    return None if after is None else after.id
 
 
 def next_id_cursor(rows: Sequence[Any], limit: int) -> str | None:

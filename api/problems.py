@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from temporalio.service import RPCError, RPCStatusCode
+
+log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -39,7 +45,39 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
 
 
+def data_error(exc: BaseException) -> psycopg.Error | None:
+    """The database's "bad value" error behind `exc` (SQLSTATE class 22, data exception, or
+    psycopg's own refusal to send a value, e.g. a NUL in text), else None."""
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    if isinstance(orig, psycopg.DataError):
+        return orig
+    if isinstance(orig, psycopg.Error) and (orig.sqlstate or "").startswith("22"):
+        return orig
+    return None
+
+
 def install(app: FastAPI) -> None:
+    @app.exception_handler(DBAPIError)
+    @app.exception_handler(psycopg.Error)
+    async def _database(request: Request, exc: Exception) -> JSONResponse:
+        # The safety net behind the typed inputs of `api.common.params`: a value the database
+        # cannot hold is the caller's mistake (422), whatever route let it through.
+        bad = data_error(exc)
+        if bad is None:
+            raise exc
+        reason = (bad.diag.message_primary if bad.sqlstate else None) or str(bad).splitlines()[0]
+        log.warning("%s %s: database refused a value: %s", request.method, request.url.path, reason)
+        return problem_response(
+            422, "Invalid value", f"The database cannot store or compare a value of this request: {reason}."
+        )
+
+    @app.exception_handler(RPCError)
+    async def _workflow_engine(request: Request, exc: RPCError) -> JSONResponse:
+        # Temporal refuses ids and arguments it cannot parse; that is the caller's input too.
+        if exc.status != RPCStatusCode.INVALID_ARGUMENT:
+            raise exc
+        return problem_response(422, "Invalid value", f"The workflow engine refused the request: {exc.message}.")
+
     @app.exception_handler(Problem)
     async def _problem(_: Request, exc: Problem) -> JSONResponse:
         response = problem_response(exc.status, exc.title, exc.detail, **exc.extra)

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from api.common.params import INT_MAX
 from api.deps import AdminCaller, SessionDep
 from db.audit import run_audit
 
@@ -17,8 +18,8 @@ router = APIRouter(prefix="/api/admin/db", tags=["admin"])
 async def index_audit(
     _: AdminCaller,
     session: SessionDep,
-    slow_query_ms: Annotated[float | None, Query(gt=0)] = None,
-    slow_query_calls: Annotated[int | None, Query(ge=1)] = None,
+    slow_query_ms: Annotated[float | None, Query(gt=0, le=86_400_000, allow_inf_nan=False)] = None,
+    slow_query_calls: Annotated[int | None, Query(ge=1, le=INT_MAX)] = None,
 ) -> dict[str, Any]:
     """Every check with its thresholds, state (ok / warning / unavailable) and findings."""
     overrides = {

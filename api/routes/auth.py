@@ -12,6 +12,7 @@ from fastapi import APIRouter, Path, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import delete, func, select
 
+from api.common.params import ShortText, Text
 from api.deps import SESSION_COOKIE, CurrentCaller, SessionDep, SigninThrottleDep
 from api.problems import Problem
 from api.security import (
@@ -34,8 +35,8 @@ SESSION_DAYS = 14
 
 
 class LoginIn(BaseModel):
-    email: str = Field(min_length=3, max_length=320)
-    password: str = Field(min_length=1, max_length=1000)
+    email: ShortText = Field(min_length=3, max_length=320)
+    password: Text = Field(min_length=1, max_length=1000)
 
 
 class ShopBrief(BaseModel):
@@ -55,7 +56,7 @@ class MeOut(BaseModel):
 
 
 class TokenIn(BaseModel):
-    name: str = Field(min_length=1, max_length=100)
+    name: ShortText = Field(min_length=1, max_length=100)
     days: int | None = Field(
         None, ge=1, le=3650, description="Valid for this many days; none = until revoked"
     )
@@ -69,8 +70,8 @@ class TokenOut(BaseModel):
 
 
 class PasswordIn(BaseModel):
-    current_password: str = Field(min_length=1, max_length=1000)
-    new_password: str = Field(min_length=10, max_length=1000)
+    current_password: Text = Field(min_length=1, max_length=1000)
+    new_password: Text = Field(min_length=10, max_length=1000)
 
 
 def _set_session_cookies(response: Response, request: Request, token: str) -> None:

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
+from api.common.params import ShortText
 from api.csv_export import csv_response
 from api.deps import ManagedShop, SessionDep, ShopOfCaller, TemporalDep
 from api.pagination import Page
@@ -18,7 +19,7 @@ from api.services.shop_runs import StartedOut
 
 router = APIRouter(tags=["customers"])
 
-Segment = Annotated[str | None, Query(description="one of the eleven segment keys")]
+Segment = Annotated[ShortText | None, Query(description="one of the eleven segment keys")]
 MinChurnRisk = Annotated[
     float, Query(ge=0, le=1, description="only customers at least this likely gone")
 ]
@@ -174,6 +175,6 @@ async def run_analysis(shop: ManagedShop, temporal: TemporalDep) -> StartedOut:
 
 @router.get("/api/shops/{shop_id}/customers/{customer_key}")
 async def get_customer(
-    shop: ShopOfCaller, session: SessionDep, customer_key: str
+    shop: ShopOfCaller, session: SessionDep, customer_key: ShortText
 ) -> CustomerDetailOut:
     return CustomerDetailOut(**await customers.customer_detail(session, shop.id, customer_key))

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Body, Path, Query
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
 
+from api.common.params import BigIntId, ShortText, Text, Timestamp
 from api.csv_export import csv_response
 from api.deps import CurrentCaller, ManagedShop, SessionDep, ShopOfCaller, TemporalDep
 from api.pagination import Page
@@ -23,7 +24,7 @@ from api.services.shop_runs import StartedOut
 router = APIRouter(prefix="/api/shops/{shop_id}/inventory", tags=["inventory"])
 orders_router = APIRouter(prefix="/api/shops/{shop_id}/purchase-orders", tags=["inventory"])
 
-SupplierFilter = Annotated[int | None, Query(description="only this supplier's lines")]
+SupplierFilter = Annotated[BigIntId | None, Query(description="only this supplier's lines")]
 Limit = Annotated[int, Query(ge=1, le=500)]
 
 
@@ -204,7 +205,7 @@ async def export_recommendations(
 async def get_forecast(
     shop: ShopOfCaller,
     session: SessionDep,
-    code: str,
+    code: ShortText,
     history_days: Annotated[int, Query(ge=7, le=730)] = 90,
 ) -> ForecastOut:
     """`code` is URL-encoded by the client; a `path` parameter so codes with "/" (most Shoptet
@@ -216,8 +217,8 @@ async def get_forecast(
 async def list_anomalies(
     shop: ShopOfCaller,
     session: SessionDep,
-    severity: Annotated[str | None, Query(description="low, medium or high")] = None,
-    kind: str | None = None,
+    severity: Annotated[ShortText | None, Query(description="low, medium or high")] = None,
+    kind: ShortText | None = None,
     cursor: str | None = None,
     limit: Limit = 100,
 ) -> Page[AnomalyOut]:
@@ -260,7 +261,7 @@ async def run_now(shop: ManagedShop, temporal: TemporalDep) -> StartedOut:
 
 
 class OrderLineIn(BaseModel):
-    variant_code: str = Field(min_length=1, max_length=100)
+    variant_code: ShortText = Field(min_length=1, max_length=100)
     quantity: Decimal = Field(gt=0, max_digits=14, decimal_places=3)
     unit_price: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=4)
 
@@ -269,16 +270,16 @@ class PurchaseOrderIn(BaseModel):
     """Either `recommendation_ids` (one order per supplier from the latest plan's lines) or
     `lines` (one order, optionally from `supplier_id`, due at `expected_at`)."""
 
-    recommendation_ids: list[int] | None = Field(default=None, min_length=1, max_length=1000)
-    supplier_id: int | None = Field(default=None, ge=1)
+    recommendation_ids: list[BigIntId] | None = Field(default=None, min_length=1, max_length=1000)
+    supplier_id: BigIntId | None = None
     lines: list[OrderLineIn] | None = Field(default=None, min_length=1, max_length=1000)
-    expected_at: datetime | None = None
-    currency: str | None = Field(default=None, min_length=3, max_length=3)
-    note: str | None = Field(default=None, max_length=2000)
+    expected_at: Timestamp | None = None
+    currency: ShortText | None = Field(default=None, min_length=3, max_length=3)
+    note: Text | None = Field(default=None, max_length=2000)
 
 
 class ReceiveLineIn(BaseModel):
-    line_id: int
+    line_id: BigIntId
     quantity: Decimal = Field(gt=0, max_digits=14, decimal_places=3)  # units received now
 
 
@@ -319,7 +320,7 @@ class CreatedOut(BaseModel):
     items: list[PurchaseOrderOut]
 
 
-OrderId = Annotated[int, Path(ge=1)]
+OrderId = Annotated[BigIntId, Path()]
 
 
 @orders_router.post("", status_code=201)
@@ -367,7 +368,7 @@ async def create_purchase_orders(
 async def list_purchase_orders(
     shop: ShopOfCaller,
     session: SessionDep,
-    status: Annotated[str | None, Query(description="open, received or cancelled")] = None,
+    status: Annotated[ShortText | None, Query(description="open, received or cancelled")] = None,
     supplier_id: SupplierFilter = None,
     cursor: str | None = None,
     limit: Limit = 50,

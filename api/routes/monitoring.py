@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any, Literal
+from uuid import UUID
 
 import orjson
 from fastapi import APIRouter, Response
 from pydantic import BaseModel
 
+from api.common.params import ShortText
 from api.deps import AdminCaller, TemporalDep
 from api.services.monitoring.actions import retry_run, schedule_action
 from db.telemetry_store import STORE
@@ -21,7 +23,7 @@ TEMPORAL_CONNECT_TIMEOUT = 2.0
 
 
 class RetryIn(BaseModel):
-    run_id: str
+    run_id: UUID  # Temporal's run ids are UUIDs; anything else is a 422, not a Temporal error
 
 
 async def _temporal() -> tuple[Any, str | None]:
@@ -43,13 +45,13 @@ async def monitoring(_: AdminCaller) -> Response:
 
 
 @router.post("/workflows/{workflow_id}/retry", status_code=202)
-async def retry(workflow_id: str, body: RetryIn, caller: AdminCaller, temporal: TemporalDep) -> dict[str, Any]:
+async def retry(workflow_id: ShortText, body: RetryIn, caller: AdminCaller, temporal: TemporalDep) -> dict[str, Any]:
     """Reset a failed run to its first workflow task: a new run with the same input."""
-    return await retry_run(temporal, workflow_id, body.run_id, caller.user.email)
+    return await retry_run(temporal, workflow_id, str(body.run_id), caller.user.email)
 
 
 @router.post("/schedules/{schedule_id}/{action}")
 async def schedule(
-    schedule_id: str, action: Literal["pause", "unpause", "trigger"], caller: AdminCaller, temporal: TemporalDep
+    schedule_id: ShortText, action: Literal["pause", "unpause", "trigger"], caller: AdminCaller, temporal: TemporalDep
 ) -> dict[str, Any]:
     return await schedule_action(temporal, schedule_id, action, caller.user.email)

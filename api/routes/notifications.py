@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, or_, select, true, update
 
+from api.common.params import BigIntId, ShortText
 from api.deps import CurrentCaller, SessionDep
 from api.pagination import Page, page_by_id
 from api.problems import Problem
@@ -43,7 +44,7 @@ async def list_notifications(
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     unread: bool = False,
-    level: str | None = None,
+    level: ShortText | None = None,
 ) -> Page[NotificationOut]:
     query = select(Notification).where(_visible(caller))
     if unread:
@@ -61,7 +62,7 @@ async def list_notifications(
 
 
 @router.post("/{notification_id}/read", status_code=204)
-async def mark_read(notification_id: int, caller: CurrentCaller, session: SessionDep) -> None:
+async def mark_read(notification_id: BigIntId, caller: CurrentCaller, session: SessionDep) -> None:
     result = await session.execute(
         update(Notification)
         .where(Notification.id == notification_id, _visible(caller))

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from api.common.params import Int32, ShortText, Timestamp
 from api.deps import SessionDep, ShopOfCaller
 from api.pagination import Page
 from api.services import orders
@@ -20,14 +20,14 @@ async def list_orders(
     shop: ShopOfCaller,
     session: SessionDep,
     created_from: Annotated[
-        datetime | None, Query(description="Inclusive; ISO 8601, UTC if no offset.")
+        Timestamp | None, Query(description="Inclusive; ISO 8601, UTC if no offset.")
     ] = None,
     created_to: Annotated[
-        datetime | None, Query(description="Exclusive; ISO 8601, UTC if no offset.")
+        Timestamp | None, Query(description="Exclusive; ISO 8601, UTC if no offset.")
     ] = None,
-    status_id: int | None = None,
+    status_id: Int32 | None = None,
     q: Annotated[
-        str | None,
+        ShortText | None,
         Query(min_length=3, max_length=100, description="Code prefix, e-mail or billing name."),
     ] = None,
     cursor: str | None = None,
@@ -39,7 +39,7 @@ async def list_orders(
 
 
 @router.get("/orders/{code}")
-async def get_order(shop: ShopOfCaller, session: SessionDep, code: str) -> OrderDetail:
+async def get_order(shop: ShopOfCaller, session: SessionDep, code: ShortText) -> OrderDetail:
     return await orders.detail(session, shop.id, code)
 
 

@@ -9,8 +9,9 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 from sqlalchemy import select
 
+from api.common.params import BigIntId, ShortText, Timestamp
 from api.deps import CurrentCaller, ManagedShop, SessionDep, ShopOfCaller, TemporalDep
-from api.pagination import Page, decode_cursor, encode_cursor, page_by_id
+from api.pagination import LineCursor, Page, decode_cursor, encode_cursor, page_by_id
 from api.problems import Problem
 from api.services import snapshots
 from db.models import SnapshotReject, SnapshotRun
@@ -20,7 +21,7 @@ router = APIRouter(tags=["snapshots"])
 
 class StartSnapshot(BaseModel):
     resource: Literal["orders", "products", "customers"]
-    changed_since: datetime | None = None
+    changed_since: Timestamp | None = None
 
 
 class SnapshotRunOut(BaseModel):
@@ -76,8 +77,8 @@ async def start(body: StartSnapshot, shop: ManagedShop, session: SessionDep, tem
 async def list_runs(
     shop: ShopOfCaller,
     session: SessionDep,
-    status: Annotated[list[str] | None, Query()] = None,
-    resource: str | None = None,
+    status: Annotated[list[ShortText] | None, Query()] = None,
+    resource: ShortText | None = None,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Page[SnapshotRunOut]:
@@ -93,14 +94,14 @@ async def list_runs(
 
 
 @router.get("/api/snapshot-runs/{run_id}")
-async def get_run(run_id: int, caller: CurrentCaller, session: SessionDep, temporal: TemporalDep) -> SnapshotRunOut:
+async def get_run(run_id: BigIntId, caller: CurrentCaller, session: SessionDep, temporal: TemporalDep) -> SnapshotRunOut:
     run = await _run_of_caller(session, caller, run_id)
     return SnapshotRunOut(**await snapshots.live_progress(session, temporal, run))
 
 
 @router.get("/api/snapshot-runs/{run_id}/rejects")
 async def list_rejects(
-    run_id: int,
+    run_id: BigIntId,
     caller: CurrentCaller,
     session: SessionDep,
     cursor: str | None = None,
@@ -108,16 +109,16 @@ async def list_rejects(
 ) -> Page[RejectOut]:
     await _run_of_caller(session, caller, run_id)
     query = select(SnapshotReject).where(SnapshotReject.run_id == run_id)
-    after = decode_cursor(cursor)
+    after = decode_cursor(cursor, LineCursor)
     if after:
-        query = query.where(SnapshotReject.line_no > int(after["line"]))
+        query = query.where(SnapshotReject.line_no > after.line)
     rows = (await session.execute(query.order_by(SnapshotReject.line_no).limit(limit + 1))).scalars().all()
     items = [RejectOut.model_validate(r, from_attributes=True) for r in rows[:limit]]
     return Page(items=items, next_cursor=encode_cursor({"line": rows[limit - 1].line_no}) if len(rows) > limit else None)
 
 
 @router.post("/api/snapshot-runs/{run_id}/retry", status_code=202)
-async def retry(run_id: int, caller: CurrentCaller, session: SessionDep, temporal: TemporalDep) -> SnapshotRunOut:
+async def retry(run_id: BigIntId, caller: CurrentCaller, session: SessionDep, temporal: TemporalDep) -> SnapshotRunOut:
     run = await _run_of_caller(session, caller, run_id)
     if caller.role_in(run.shop_id) not in ("manager", "owner"):
         raise Problem(403, "Forbidden", "Retrying a run needs the manager role.")

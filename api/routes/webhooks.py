@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import select
 
+from api.common.params import ShortText
 from api.deps import SessionDep, ShopOfCaller
 from api.pagination import Page, page_by_id
 from api.problems import problem_response
@@ -22,7 +23,14 @@ router = APIRouter(tags=["webhooks"])
 
 @router.post("/api/webhooks/shoptet", response_model=None)
 async def shoptet_webhook(request: Request, session: SessionDep) -> JSONResponse:
-    body = await request.body()
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > webhooks.MAX_BODY:
+        return _too_large()
+    body = b""
+    async for chunk in request.stream():  # read at most MAX_BODY, whatever the header said
+        body += chunk
+        if len(body) > webhooks.MAX_BODY:
+            return _too_large()
     intake = await webhooks.receive(session, body, request.headers.get(webhooks.SIGNATURE_HEADER))
     if intake.status != 200:
         return problem_response(intake.status, intake.title, intake.detail)
@@ -31,6 +39,12 @@ async def shoptet_webhook(request: Request, session: SessionDep) -> JSONResponse
     elif intake.event is not None and intake.event.status == "duplicate" and webhooks.synced_resource(intake.event):
         await webhooks.nudge_again(session, await connect(), intake.event)
     return JSONResponse({"status": intake.title.lower(), "id": intake.event.id if intake.event else None})
+
+
+def _too_large() -> JSONResponse:
+    return problem_response(
+        413, "Webhook too large", f"A Shoptet notification is at most {webhooks.MAX_BODY} bytes."
+    )
 
 
 class WebhookEventOut(BaseModel):
@@ -49,7 +63,7 @@ class WebhookEventOut(BaseModel):
 async def list_events(
     shop: ShopOfCaller,
     session: SessionDep,
-    status: Annotated[list[str] | None, Query()] = None,
+    status: Annotated[list[ShortText] | None, Query()] = None,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Page[WebhookEventOut]:

@@ -13,8 +13,9 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
+from api.common.params import Amount, ShortText
 from api.csv_export import keyset_csv
-from api.pagination import decode_cursor, encode_cursor, page_by_id
+from api.pagination import Cursor, decode_cursor, encode_cursor, page_by_id
 from api.problems import Problem
 from api.services.shop_runs import start_shop_run
 from db.models import CustomerModelReport
@@ -131,6 +132,11 @@ async def segments(session: AsyncSession, shop_id: int) -> dict[str, Any]:
     }
 
 
+class AtRiskCursor(Cursor):
+    v: Amount  # the last row's CLV at risk
+    k: ShortText  # and its customer key
+
+
 async def at_risk_page(
     session: AsyncSession,
     shop_id: int,
@@ -147,13 +153,9 @@ async def at_risk_page(
         "risk": min_churn_risk,
         "limit": limit + 1,
     }
-    after = decode_cursor(cursor)
+    after = decode_cursor(cursor, AtRiskCursor)
     if after:
-        try:
-            params["after_value"] = Decimal(str(after["v"]))
-            params["after_key"] = str(after["k"])
-        except (KeyError, ArithmeticError, ValueError) as exc:
-            raise Problem(400, "Invalid cursor", "The cursor is not one this API issued.") from exc
+        params["after_value"], params["after_key"] = after.v, after.k
         where += "AND (m.clv_at_risk, m.customer_key) < (:after_value, :after_key) "
     rows = (
         (

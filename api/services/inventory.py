@@ -16,7 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client, WorkflowExecutionStatus
 
 from api.csv_export import keyset_csv
-from api.pagination import cursor_id, decode_cursor, encode_cursor, next_id_cursor, page_by_id
+from api.pagination import (
+    CodeCursor,
+    cursor_id,
+    decode_cursor,
+    encode_cursor,
+    next_id_cursor,
+    page_by_id,
+)
 from api.problems import Problem
 from api.services.shop_runs import start_shop_run
 from db.models import InventoryRun, Shop
@@ -226,12 +233,10 @@ async def accuracy_page(
     latest run's."""
     params: dict[str, Any] = {"shop": shop_id, "limit": limit + 1}
     where = ""
-    after = decode_cursor(cursor)
+    after = decode_cursor(cursor, CodeCursor)
     if after is not None:
-        if not isinstance(after.get("code"), str):
-            raise Problem(400, "Invalid cursor", "The cursor is not one this API issued.")
         where = "AND m.variant_code > :after "
-        params["after"] = after["code"]
+        params["after"] = after.code
     rows = (
         (
             await session.execute(

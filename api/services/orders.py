@@ -21,7 +21,8 @@ from pydantic import BaseModel
 from sqlalchemy import Column, MetaData, Select, Table, func, or_, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.pagination import Page, decode_cursor, encode_cursor
+from api.common.params import ShortText, Timestamp
+from api.pagination import Cursor, Page, decode_cursor, encode_cursor
 from api.problems import Problem
 from db.models import Order, OrderItem
 from db.models.archive import archive_name, history_view_name, orders_archive
@@ -183,21 +184,23 @@ def _like(q: str) -> str:
     return q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+class OrdersCursor(Cursor):
+    at: Timestamp  # the last row's created_at
+    code: ShortText  # and its code
+    f: str  # the fingerprint of the shop and filters it was issued for
+
+
 def _after(cursor: str | None, fingerprint: str) -> tuple[datetime, str] | None:
-    after = decode_cursor(cursor)
+    after = decode_cursor(cursor, OrdersCursor)
     if after is None:
         return None
-    try:
-        at, code, bound = datetime.fromisoformat(after["at"]), str(after["code"]), after["f"]
-    except (KeyError, TypeError, ValueError) as exc:
-        raise Problem(400, "Invalid cursor", "The cursor is not one this API issued.") from exc
-    if bound != fingerprint:
+    if after.f != fingerprint:
         raise Problem(
             400,
             "Cursor does not match the filters",
             "This cursor belongs to another shop or other filters; start again without a cursor.",
         )
-    return at, code
+    return after.at, after.code
 
 
 async def page(

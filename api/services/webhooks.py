@@ -19,12 +19,15 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
+from api.common.params import BIGINT_MAX, EARLIEST, LATEST
 from db.models import Installation, Shop, SnapshotRun, WebhookEvent
 from workflows.snapshots import SnapshotWorkflow
 
 log = logging.getLogger(__name__)
 SIGNATURE_HEADER = "Shoptet-Webhook-Signature"
 DISPATCH_BUDGET = 2.5  # seconds; Shoptet wants the answer within 4
+MAX_BODY = 64 * 1024  # Shoptet's notifications are ~150 bytes; a bigger body is not one of them
+MAX_INSTANCE = 500
 SYNC_PREFIXES = {"order": "orders", "product": "products", "productVariant": "products",
                  "customer": "customers", "stock": "stock"}
 
@@ -35,7 +38,10 @@ def signature(key: str, body: bytes) -> str:
 
 
 def signature_matches(key: str, body: bytes, given: str | None) -> bool:
-    return bool(given) and hmac.compare_digest(signature(key, body), given.strip().lower())
+    # bytes, not str: compare_digest refuses str with non-ASCII characters (a forged header)
+    return bool(given) and hmac.compare_digest(
+        signature(key, body).encode(), given.strip().lower().encode("utf-8", "replace")
+    )
 
 
 @dataclass
@@ -65,12 +71,12 @@ def parse(body: bytes) -> Notification:
     eshop_id, event, created, instance = (
         doc.get("eshopId"), doc.get("event"), doc.get("eventCreated"), doc.get("eventInstance"),
     )
-    if not isinstance(eshop_id, int) or isinstance(eshop_id, bool) or eshop_id <= 0:
-        raise ValueError("eshopId must be a positive integer")
-    if not isinstance(event, str) or ":" not in event:
-        raise ValueError("event must be a string like 'order:create'")
-    if not isinstance(instance, str):
-        raise ValueError("eventInstance must be a string")
+    if not isinstance(eshop_id, int) or isinstance(eshop_id, bool) or not 0 < eshop_id <= BIGINT_MAX:
+        raise ValueError("eshopId must be a positive integer (a bigint)")
+    if not isinstance(event, str) or ":" not in event or len(event) > 100 or "\x00" in event:
+        raise ValueError("event must be a string like 'order:create' (at most 100 characters)")
+    if not isinstance(instance, str) or len(instance) > MAX_INSTANCE or "\x00" in instance:
+        raise ValueError(f"eventInstance must be a string of at most {MAX_INSTANCE} characters")
     if not isinstance(created, str):
         raise ValueError("eventCreated must be a date-time string")
     try:
@@ -82,6 +88,8 @@ def parse(body: bytes) -> Notification:
             raise ValueError(f"eventCreated is not a date-time: {created!r}") from None
     if when.tzinfo is None:
         raise ValueError("eventCreated needs a UTC offset")
+    if not EARLIEST <= when < LATEST:
+        raise ValueError(f"eventCreated is out of range: {created!r}")
     return Notification(eshop_id, event, when, instance)
 
 
@@ -94,7 +102,7 @@ async def _store_rejected(session: AsyncSession, body: bytes, reason: str, given
         event_instance=note.event_instance if note else None,
         event_created=note.event_created if note else None,
         raw_body=body,
-        signature=(given or "")[:100] or None,
+        signature=(given or "").replace("\x00", "")[:100] or None,
         status="rejected",
         reason=reason,
     )

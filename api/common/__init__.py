@@ -1,0 +1,1 @@
+"""Helpers every router shares: the input types checked at the edge."""

@@ -1,0 +1,101 @@
+"""The world the fuzzers and the tenant matrix run in: two shops, a user of every role.
+
+Shop A holds one object of each kind a route can name by id or key, so a steered id reaches
+real rows; shop B's owner is the outsider of the tenant matrix. Callers are bearer API tokens
+minted straight into the database: they pass CSRF checks (bearer calls are exempt) and a fresh
+one per operation survives a fuzzed logout or token revocation.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+WEBHOOK_KEY = "5f0c8d2a9b7e4c1d8a6f3e2b1c0d9e8f"
+ROLES = ("admin", "owner", "manager", "viewer")
+MARKER = "tenantA"  # in every text of shop A, so a leak is visible in any response body
+
+
+@dataclass
+class World:
+    shop_a: int
+    shop_b: int
+    eshop_a: int
+    users: dict[str, int]  # role (and "outsider", the owner of shop B) -> user id
+    emails: dict[str, str]
+    password: str  # every user's, for the cookie sign-in of the tenant matrix
+    known: dict[str, list[Any]] = field(default_factory=dict)  # path parameter -> shop A's values
+
+    def token(self, db: Session, who: str) -> str:
+        """A fresh bearer token of the user `who`."""
+        from api.security import new_token, token_hash
+        from db.models import ApiToken
+
+        token = new_token()
+        db.add(ApiToken(user_id=self.users[who], name=f"fuzz {who}", token_hash=token_hash(token)))
+        db.commit()
+        return token
+
+
+def build_world(db: Session) -> World:
+    from api.cli.users import ensure_user
+    from db.models import (
+        Installation,
+        Notification,
+        Shop,
+        ShopMembership,
+        SnapshotReject,
+        SnapshotRun,
+    )
+
+    eshop = 600000 + secrets.randbelow(300000)
+    shop_a = Shop(eshop_id=eshop, name=f"{MARKER} shop", status="active")
+    shop_b = Shop(eshop_id=eshop + 1, name="other shop", status="active")
+    db.add_all([shop_a, shop_b])
+    db.flush()
+    db.add(Installation(shop_id=shop_a.id, oauth_token="x" * 64, webhook_key=WEBHOOK_KEY))
+    users: dict[str, int] = {}
+    emails: dict[str, str] = {}
+    password = secrets.token_urlsafe(12)
+    for who in (*ROLES, "outsider"):
+        user = ensure_user(
+            db, f"fuzz-{who}-{secrets.token_hex(3)}@example.com", password,
+            role="admin" if who == "admin" else "member",
+        )
+        users[who], emails[who] = user.id, user.email
+        if who in ("owner", "manager", "viewer"):
+            db.add(ShopMembership(user_id=user.id, shop_id=shop_a.id, role=who))
+        if who == "outsider":
+            db.add(ShopMembership(user_id=user.id, shop_id=shop_b.id, role="owner"))
+    run = SnapshotRun(
+        shop_id=shop_a.id, resource="orders", workflow_id=f"snapshot:{shop_a.id}:{MARKER}",
+        status="failed", error=f"{MARKER} failure",
+    )
+    db.add(run)
+    db.flush()
+    db.add(SnapshotReject(run_id=run.id, shop_id=shop_a.id, line_no=1, raw=f'{{"{MARKER}": 1}}', reason=MARKER))
+    note = Notification(shop_id=shop_a.id, level="warning", kind="fuzz", title=f"{MARKER} note", data={})
+    db.add(note)
+    db.commit()
+    return World(
+        shop_a=shop_a.id,
+        shop_b=shop_b.id,
+        eshop_a=eshop,
+        users=users,
+        emails=emails,
+        password=password,
+        known={
+            "shop_id": [shop_a.id],
+            "run_id": [run.id],
+            "notification_id": [note.id],
+            "order_id": [],  # purchase orders the fuzzer creates are harvested into it
+            "code": [f"{MARKER}-1"],
+            "customer_key": [f"{MARKER}@example.com"],
+            "workflow_id": [run.workflow_id],
+            "schedule_id": ["maint:backup"],
+            "action": ["trigger"],  # of a schedule: pause, unpause or trigger
+        },
+    )

@@ -44,7 +44,7 @@ async def test_a_run_whose_workflow_is_gone_is_failed_and_the_new_one_starts(
         assert response.json()["id"] != old_id and response.json()["status"] == "pending"
         db_session.expire_all()
         old = db_session.get(SnapshotRun, old_id)
-        assert old is not None and old.status == "failed" and "outside shopops" in (old.error or "")
+        assert old is not None and old.status == "failed" and "does not exist in Temporal" in (old.error or "")
 
 
 async def test_a_run_still_starting_is_not_failed_by_a_concurrent_start(

@@ -22,7 +22,15 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.ingest import fields as f
-from activities.ingest.loader import Batch, Loader, build_batch, tsv
+from activities.ingest.loader import (
+    DATA_ERRORS,
+    Loader,
+    Reject,
+    build_batch,
+    line_text,
+    refusal,
+    tsv,
+)
 from activities.ingest.tables import STOCK_LEVELS
 from activities.shoptet.client import ShoptetClient
 from activities.shoptet.errors import NotFound, ShoptetError
@@ -262,8 +270,8 @@ class Applier:
         self.tally.upserted += result.upserted
         if self.entity.soft_delete and docs:
             await self._undelete([k for k, _ in docs])
-        if batch.rejects:
-            await self._quarantine(batch, docs)
+        if batch.rejects or result.refused:
+            await self._quarantine(batch.rejects + result.refused, docs)
 
     async def stored_times(self, keys: list[str]) -> dict[str, tuple[datetime | None, datetime]]:
         """(changed_at, synced_at) of the stored rows among `keys`."""
@@ -328,11 +336,12 @@ class Applier:
             (self.shop_id, keys),
         )
 
-    async def _quarantine(self, batch: Batch, docs: list[tuple[str, bytes]]) -> None:
-        self.tally.rejected += len(batch.rejects)
+    async def _quarantine(self, rejects: list[Reject], docs: list[tuple[str, bytes]]) -> None:
+        self.tally.rejected += len(rejects)
         rows = [
-            (self.shop_id, self.entity.resource, docs[r.line_no - 1][0][:100], r.raw, r.reason)
-            for r in batch.rejects
+            (self.shop_id, self.entity.resource, docs[r.line_no - 1][0][:100],
+             r.raw or line_text(docs[r.line_no - 1][1]), r.reason)
+            for r in rejects
         ]
         async with self.conn.cursor() as cur:
             await cur.executemany(
@@ -455,16 +464,33 @@ def supply_row(supply: Any, shop_id: int, stock_id: int) -> tuple[str, ...]:
         str(shop_id),
         str(stock_id),
         f.text(supply, "code", 100, required=True),
-        f.decimal(supply, "amount", required=True),
-        f.decimal(supply, "claim"),
+        f.decimal(supply, "amount", f.QUANTITY, required=True),
+        f.decimal(supply, "claim", f.QUANTITY),
         f.text(supply, "location", 100),
         f.timestamp(supply, "changeTime"),
     )
 
 
-async def _upsert_levels(conn: psycopg.AsyncConnection[Any], rows: list[str]) -> int:
+async def _upsert_levels(conn: psycopg.AsyncConnection[Any], rows: list[str]) -> tuple[int, int]:
+    """(rows written, rows PostgreSQL refused): a refused block is retried row by row, so one
+    odd supply costs only itself."""
     if not rows:
-        return 0
+        return 0, 0
+    try:
+        return await _write_levels(conn, rows), 0
+    except DATA_ERRORS:
+        pass
+    written = refused = 0
+    for row in rows:
+        try:
+            written += await _write_levels(conn, [row])
+        except DATA_ERRORS as exc:
+            refused += 1
+            log.warning("stock level refused: %s: %r", refusal(exc), row[:200])
+    return written, refused
+
+
+async def _write_levels(conn: psycopg.AsyncConnection[Any], rows: list[str]) -> int:
     async with conn.transaction():
         await conn.execute(STOCK_LEVELS.create_stage_sql())  # type: ignore[arg-type]
         async with conn.cursor() as cur:
@@ -543,10 +569,11 @@ async def sync_stock(req: SyncRequest) -> PassResult:
                         rejected += 1
                         log.warning("shop %s stock %s: bad supply row: %s", req.shop_id, stock["id"], exc)
                     if len(rows) >= 5000:
-                        upserted += await _upsert_levels(conn, rows)
-                        rows = []
+                        written, refused = await _upsert_levels(conn, rows)
+                        upserted, rejected, rows = upserted + written, rejected + refused, []
                         activity.heartbeat(seen)
-                upserted += await _upsert_levels(conn, rows)
+                written, refused = await _upsert_levels(conn, rows)
+                upserted, rejected = upserted + written, rejected + refused
                 deleted += await _remove_vanished(conn, req.shop_id, int(stock["id"]), codes)
     except (ShoptetError, NotInstalled) as exc:
         raise _failure(exc, "reading stock supplies") from exc

@@ -21,8 +21,10 @@ from workflows.queues import Queue
 RESOURCES = ("orders", "products", "customers")
 TERMINAL_JOB_STATES = ("completed", "failed", "killed", "expired")
 # Seconds between job-detail polls while no `job:finished` arrives: 9 polls stay under
-# Shoptet's limit of 10 for an unprocessed job and span about 1.8 h of its 3 h auto-fail.
+# Shoptet's limit of 10 for an unprocessed job and span about 1.8 h of its 3 h auto-fail;
+# the 10th is kept for the deadline, so a job whose `job:finished` was lost is still found.
 POLL_DELAYS = (5, 15, 30, 60, 120, 300, 600, 1800, 3600)
+LAST_POLL_PATCH = "snapshot-last-poll-at-deadline"  # histories before it never made the 10th poll
 JOB_DEADLINE = timedelta(hours=3, minutes=10)
 MAX_FRESH_JOBS = 3
 CHUNKS_PER_RUN = 200  # continue-as-new after this many chunks, or sooner if Temporal suggests
@@ -294,8 +296,11 @@ class SnapshotWorkflow:
             try:
                 await workflow.wait_condition(lambda: job_id in self._finished_jobs, timeout=wait)
             except TimeoutError:
-                if delay is None or not polls_left:
+                if not polls_left:
                     break
+                if delay is None and not workflow.patched(LAST_POLL_PATCH):
+                    break
+                # else: at the deadline, the last poll Shoptet still allows
             job: JobState = await self._activity(
                 "check_snapshot_job", JobQuery(req.run_id, req.shop_id, job_id),
                 retry=SHOPTET_RETRY, result_type=JobState,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import zlib
+
 from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response

@@ -70,7 +70,7 @@ def order_rows(doc: Any, shop_id: int) -> Rows:
         f.text(billing, "city", 100),
         f.text(billing, "zip", 20),
         f.text(billing, "countryCode", 2),
-        f.json_text(orjson.dumps(delivery).decode()) if isinstance(delivery, dict) and delivery else f.NULL,
+        f.json_text(orjson.dumps(delivery).decode(), "deliveryAddress") if isinstance(delivery, dict) and delivery else f.NULL,
         f.text(f.opt_obj(doc, "shipping"), "name", 200),
         f.text(f.opt_obj(doc, "paymentMethod"), "name", 200),
         f.text(price, "currencyCode", 3, default="CZK"),

@@ -186,10 +186,10 @@ def boolean(doc: dict[str, Any], field: str, default: str = NULL) -> str:
     return "t" if value else "f"
 
 
-def json_text(value: str) -> str:
+def json_text(value: str, field: str) -> str:
     """Serialised JSON for a jsonb column: PostgreSQL refuses the escape of NUL (`\\u0000`)."""
     if "u0000" in value and _JSON_NUL.search(value):
-        raise BadLine("contains a NUL character (\\u0000), which jsonb cannot store")
+        raise BadLine(f"{field}: contains a NUL character (\\u0000), which jsonb cannot store")
     return escape(value)
 
 

@@ -87,6 +87,7 @@ class SnapshotRequest:
     poll_delays: tuple[int, ...] = POLL_DELAYS
     chunks_per_run: int = CHUNKS_PER_RUN
     state: SnapshotState | None = None
+    job_deadline_s: int = int(JOB_DEADLINE.total_seconds())  # tests shorten the 3 h wait
 
     @classmethod
     def for_run(
@@ -97,6 +98,7 @@ class SnapshotRequest:
         since = params.get("changed_since")
         delays = params.get("poll_delays")
         chunks = params.get("chunks_per_run")
+        deadline = params.get("job_deadline_s")
         return cls(
             run_id=run_id,
             shop_id=shop_id,
@@ -105,6 +107,7 @@ class SnapshotRequest:
             reuse_file_of=reuse_file_of,
             poll_delays=tuple(int(d) for d in delays) if isinstance(delays, list) else POLL_DELAYS,
             chunks_per_run=int(chunks) if isinstance(chunks, int) else CHUNKS_PER_RUN,
+            job_deadline_s=int(deadline) if isinstance(deadline, int) else int(JOB_DEADLINE.total_seconds()),
         )
 
 
@@ -286,7 +289,7 @@ class SnapshotWorkflow:
     async def _wait_for_job(self, req: SnapshotRequest, job_id: str) -> JobState:
         """Wait for `job:finished`, polling job detail as a fallback within Shoptet's limits."""
         self._progress.phase = "waiting"
-        deadline = workflow.now() + JOB_DEADLINE
+        deadline = workflow.now() + timedelta(seconds=req.job_deadline_s)
         polls_left = True
         for delay in (*req.poll_delays, None):
             remaining = (deadline - workflow.now()).total_seconds()

@@ -60,6 +60,7 @@ APPLY_BATCH = 200  # feed entries per fetch-and-load round
 DETAIL_CONCURRENCY = 3  # Shoptet allows 3 concurrent requests per token
 DIFF_LIMIT = 500  # a window with at most this many entities is compared key by key
 MIN_WINDOW = timedelta(hours=1)
+SHIFT_REREADS = 3  # reads of a listing that keeps shifting before its last read is used
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 ACTIVE = ("active", "installing")
 
@@ -592,7 +593,7 @@ class Reconciler:
     def __init__(self, applier: Applier) -> None:
         self.applier = applier
         self.entity = applier.entity
-        self.compared = self.differing = 0
+        self.compared = self.differing = self.shifts = 0
 
     async def remote_count(self, lo: datetime, hi: datetime) -> int:
         data = await self.applier.client.get(self.entity.listing, self._window(lo, hi) | {"itemsPerPage": 1})
@@ -633,13 +634,34 @@ class Reconciler:
                 windows += [(mid, top), (lo, mid)]
         return totals or (0, 0)
 
-    async def diff(self, lo: datetime, hi: datetime) -> None:
+    async def listing(self, lo: datetime, hi: datetime) -> dict[str, Change]:
+        """Shoptet's entities of a window, read again from page 1 while the listing shifted
+        under us (its totalCount moved between pages), at most SHIFT_REREADS times."""
         e = self.entity
-        remote: dict[str, Change] = {}
-        async for item in self.applier.client.iter_list(
-            e.listing, e.list_key, self._window(lo, hi), items_per_page=e.list_page
-        ):
-            remote[str(item[e.key])] = ("edit", parse_time(item.get("changeTime")))
+        for _ in range(SHIFT_REREADS):
+            shifted = False
+
+            def on_shift(old: int, new: int) -> None:
+                nonlocal shifted
+                shifted = True
+
+            remote: dict[str, Change] = {}
+            async for item in self.applier.client.iter_list(
+                e.listing, e.list_key, self._window(lo, hi), items_per_page=e.list_page, on_shift=on_shift
+            ):
+                remote[str(item[e.key])] = ("edit", parse_time(item.get("changeTime")))
+            if not shifted:
+                break
+            self.shifts += 1
+            log.info("shop %s %s listing shifted while paging; reading it again", self.applier.shop_id, e.resource)
+        return remote
+
+    async def diff(self, lo: datetime, hi: datetime) -> None:
+        """Fetch what differs. A stored entity missing from the listing is asked for by its
+        detail: only a 404 deletes it (a shift the re-read did not see, say one deletion and
+        one insertion between pages, can hide a live entity from a listing, never from its detail)."""
+        e = self.entity
+        remote = await self.listing(lo, hi)
         alive = " AND NOT deleted" if e.soft_delete else ""
         cur = await self.applier.conn.execute(
             f"SELECT {e.key_column}::text, changed_at FROM {e.table} WHERE shop_id = %s "  # type: ignore[arg-type]
@@ -648,7 +670,7 @@ class Reconciler:
         )
         local = {key: changed for key, changed in await cur.fetchall()}
         changes: dict[str, Change] = {k: c for k, c in remote.items() if local.get(k, "missing") != c[1]}
-        changes.update({k: ("delete", None) for k in local.keys() - remote.keys()})
+        changes.update({k: ("missing", None) for k in local.keys() - remote.keys()})
         keys = list(changes)
         for start in range(0, len(keys), APPLY_BATCH):
             await self.applier.apply({k: changes[k] for k in keys[start : start + APPLY_BATCH]}, None)

@@ -24,7 +24,14 @@ from temporalio.service import RPCError
 
 from activities.child_guard import die_with_parent
 from activities.heartbeats import in_thread, with_heartbeats
-from activities.ingest.loader import Batch, Loader, LoadResult, build_batch_from_file
+from activities.ingest.loader import (
+    Batch,
+    Loader,
+    LoadResult,
+    RawLines,
+    build_batch_from_file,
+    line_text,
+)
 from activities.shoptet.errors import ShoptetError
 from activities.shoptet_access import NotInstalled, permanent, shop_client, shoptet_failure
 from activities.snapshot_files import SnapshotFileError, read_lines, sha256_of, unpack
@@ -262,6 +269,20 @@ def _reset_parser_pool() -> None:
     _PARSER = None
 
 
+def _raw_lines(path: str, start_line: int, start_offset: int, end_line: int) -> RawLines:
+    """Reads the text of lines PostgreSQL refused, for their quarantine rows (rarely called)."""
+
+    def read(wanted: list[int]) -> dict[int, str]:
+        want = set(wanted)
+        return {
+            n: line_text(raw)
+            for n, _, raw in read_lines(Path(path), start_line, start_offset, end_line)
+            if n in want
+        }
+
+    return read
+
+
 @activity.defn
 async def ingest_chunk(req: ChunkRequest) -> ChunkResult:
     path = Path(req.path)
@@ -291,6 +312,7 @@ async def ingest_chunk(req: ChunkRequest) -> ChunkResult:
 
         pending = parse(line, offset)
         while (batch := await pending) is not None:
+            raw_lines = _raw_lines(req.path, line, offset, batch.end_line)
             line, offset = batch.end_line, batch.end_offset
             pending = parse(line, offset)  # the next batch is parsed while this one loads
             done = batch.end_line - 1
@@ -301,6 +323,7 @@ async def ingest_chunk(req: ChunkRequest) -> ChunkResult:
                 run_id=req.run_id,
                 progress=(PROGRESS_SQL, {"processed": done, "rate": round(rate, 2),
                                          "eta": None if eta is None else round(eta, 1), "run_id": req.run_id}),
+                raw_lines=raw_lines,
             )
             total.add(result)
             activity.heartbeat(batch.end_line, batch.end_offset)

@@ -21,7 +21,15 @@ from sqlalchemy import select, update
 from temporalio import activity
 
 from activities.ingest import fields as f
-from activities.ingest.loader import Batch, Loader, build_batch, tsv
+from activities.ingest.loader import (
+    DATA_ERRORS,
+    Loader,
+    Reject,
+    build_batch,
+    line_text,
+    refusal,
+    tsv,
+)
 from activities.ingest.tables import STOCK_LEVELS
 from activities.shoptet.client import ShoptetClient
 from activities.shoptet.errors import NotFound, ShoptetError
@@ -51,6 +59,7 @@ APPLY_BATCH = 200  # feed entries per fetch-and-load round
 DETAIL_CONCURRENCY = 3  # Shoptet allows 3 concurrent requests per token
 DIFF_LIMIT = 500  # a window with at most this many entities is compared key by key
 MIN_WINDOW = timedelta(hours=1)
+SHIFT_REREADS = 3  # reads of a listing that keeps shifting before its last read is used
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 ACTIVE = ("active", "installing")
 
@@ -248,8 +257,8 @@ class Applier:
         self.tally.upserted += result.upserted
         if self.entity.soft_delete and docs:
             await self._undelete([k for k, _ in docs])
-        if batch.rejects:
-            await self._quarantine(batch, docs)
+        if batch.rejects or result.refused:
+            await self._quarantine(batch.rejects + result.refused, docs)
 
     async def stored_times(self, keys: list[str]) -> dict[str, tuple[datetime | None, datetime]]:
         """(changed_at, synced_at) of the stored rows among `keys`."""
@@ -314,11 +323,12 @@ class Applier:
             (self.shop_id, keys),
         )
 
-    async def _quarantine(self, batch: Batch, docs: list[tuple[str, bytes]]) -> None:
-        self.tally.rejected += len(batch.rejects)
+    async def _quarantine(self, rejects: list[Reject], docs: list[tuple[str, bytes]]) -> None:
+        self.tally.rejected += len(rejects)
         rows = [
-            (self.shop_id, self.entity.resource, docs[r.line_no - 1][0][:100], r.raw, r.reason)
-            for r in batch.rejects
+            (self.shop_id, self.entity.resource, docs[r.line_no - 1][0][:100],
+             r.raw or line_text(docs[r.line_no - 1][1]), r.reason)
+            for r in rejects
         ]
         async with self.conn.cursor() as cur:
             await cur.executemany(
@@ -441,16 +451,33 @@ def supply_row(supply: Any, shop_id: int, stock_id: int) -> tuple[str, ...]:
         str(shop_id),
         str(stock_id),
         f.text(supply, "code", 100, required=True),
-        f.decimal(supply, "amount", required=True),
-        f.decimal(supply, "claim"),
+        f.decimal(supply, "amount", f.QUANTITY, required=True),
+        f.decimal(supply, "claim", f.QUANTITY),
         f.text(supply, "location", 100),
         f.timestamp(supply, "changeTime"),
     )
 
 
-async def _upsert_levels(conn: psycopg.AsyncConnection[Any], rows: list[str]) -> int:
+async def _upsert_levels(conn: psycopg.AsyncConnection[Any], rows: list[str]) -> tuple[int, int]:
+    """(rows written, rows PostgreSQL refused): a refused block is retried row by row, so one
+    odd supply costs only itself."""
     if not rows:
-        return 0
+        return 0, 0
+    try:
+        return await _write_levels(conn, rows), 0
+    except DATA_ERRORS:
+        pass
+    written = refused = 0
+    for row in rows:
+        try:
+            written += await _write_levels(conn, [row])
+        except DATA_ERRORS as exc:
+            refused += 1
+            log.warning("stock level refused: %s: %r", refusal(exc), row[:200])
+    return written, refused
+
+
+async def _write_levels(conn: psycopg.AsyncConnection[Any], rows: list[str]) -> int:
     async with conn.transaction():
         await conn.execute(STOCK_LEVELS.create_stage_sql())  # type: ignore[arg-type]
         async with conn.cursor() as cur:
@@ -529,10 +556,11 @@ async def sync_stock(req: SyncRequest) -> PassResult:
                         rejected += 1
                         log.warning("shop %s stock %s: bad supply row: %s", req.shop_id, stock["id"], exc)
                     if len(rows) >= 5000:
-                        upserted += await _upsert_levels(conn, rows)
-                        rows = []
+                        written, refused = await _upsert_levels(conn, rows)
+                        upserted, rejected, rows = upserted + written, rejected + refused, []
                         activity.heartbeat(seen)
-                upserted += await _upsert_levels(conn, rows)
+                written, refused = await _upsert_levels(conn, rows)
+                upserted, rejected = upserted + written, rejected + refused
                 deleted += await _remove_vanished(conn, req.shop_id, int(stock["id"]), codes)
     except (ShoptetError, NotInstalled) as exc:
         raise shoptet_failure(exc, "reading stock supplies") from exc
@@ -551,7 +579,7 @@ class Reconciler:
     def __init__(self, applier: Applier) -> None:
         self.applier = applier
         self.entity = applier.entity
-        self.compared = self.differing = 0
+        self.compared = self.differing = self.shifts = 0
 
     async def remote_count(self, lo: datetime, hi: datetime) -> int:
         data = await self.applier.client.get(self.entity.listing, self._window(lo, hi) | {"itemsPerPage": 1})
@@ -592,13 +620,34 @@ class Reconciler:
                 windows += [(mid, top), (lo, mid)]
         return totals or (0, 0)
 
-    async def diff(self, lo: datetime, hi: datetime) -> None:
+    async def listing(self, lo: datetime, hi: datetime) -> dict[str, Change]:
+        """Shoptet's entities of a window, read again from page 1 while the listing shifted
+        under us (its totalCount moved between pages), at most SHIFT_REREADS times."""
         e = self.entity
-        remote: dict[str, Change] = {}
-        async for item in self.applier.client.iter_list(
-            e.listing, e.list_key, self._window(lo, hi), items_per_page=e.list_page
-        ):
-            remote[str(item[e.key])] = ("edit", parse_time(item.get("changeTime")))
+        for _ in range(SHIFT_REREADS):
+            shifted = False
+
+            def on_shift(old: int, new: int) -> None:
+                nonlocal shifted
+                shifted = True
+
+            remote: dict[str, Change] = {}
+            async for item in self.applier.client.iter_list(
+                e.listing, e.list_key, self._window(lo, hi), items_per_page=e.list_page, on_shift=on_shift
+            ):
+                remote[str(item[e.key])] = ("edit", parse_time(item.get("changeTime")))
+            if not shifted:
+                break
+            self.shifts += 1
+            log.info("shop %s %s listing shifted while paging; reading it again", self.applier.shop_id, e.resource)
+        return remote
+
+    async def diff(self, lo: datetime, hi: datetime) -> None:
+        """Fetch what differs. A stored entity missing from the listing is asked for by its
+        detail: only a 404 deletes it (a shift the re-read did not see, say one deletion and
+        one insertion between pages, can hide a live entity from a listing, never from its detail)."""
+        e = self.entity
+        remote = await self.listing(lo, hi)
         alive = " AND NOT deleted" if e.soft_delete else ""
         cur = await self.applier.conn.execute(
             f"SELECT {e.key_column}::text, changed_at FROM {e.table} WHERE shop_id = %s "  # type: ignore[arg-type]
@@ -607,7 +656,7 @@ class Reconciler:
         )
         local = {key: changed for key, changed in await cur.fetchall()}
         changes: dict[str, Change] = {k: c for k, c in remote.items() if local.get(k, "missing") != c[1]}
-        changes.update({k: ("delete", None) for k in local.keys() - remote.keys()})
+        changes.update({k: ("missing", None) for k in local.keys() - remote.keys()})
         keys = list(changes)
         for start in range(0, len(keys), APPLY_BATCH):
             await self.applier.apply({k: changes[k] for k in keys[start : start + APPLY_BATCH]}, None)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -25,7 +27,13 @@ The API lives under <a href="/api/docs">/api/docs</a>.</p></body></html>"""
 
 @asynccontextmanager
 async def _lifespan(_: FastAPI) -> AsyncIterator[None]:
+    from api.services.webhooks import sweep_outbox_forever
+
+    sweep = asyncio.create_task(sweep_outbox_forever())
     yield
+    sweep.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await sweep
     await dispose_engines()
     await close_redis()
 

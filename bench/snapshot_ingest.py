@@ -1,11 +1,14 @@
 """Snapshot ingest throughput against raw COPY of the same rows into the same tables.
 
-    python -m bench.snapshot_ingest --orders 100000
+    python -m bench.snapshot_ingest --orders 100000 [--bad-share 0.01]
 
 Steps, each in its own process so peak RSS is the step's own: generate the sandbox result
 file (gzip JSON lines); baseline: COPY the same order and item rows (pre-rendered, untimed
 rendering) into empty `orders`/`order_items`; then truncate and run the real `ingest_chunk`
 activity (Temporal's ActivityEnvironment) over every chunk, as the workflow would.
+`--bad-share` gives that share of the orders a PostgreSQL-hostile value (the sandbox's
+`hostile_rate`: impossible dates, overflowing numerics, NUL in JSON...); the ingest must
+quarantine exactly those and keep its rate; the baseline COPYs only the valid rows.
 Last line: ratio=<ingest rows/s ÷ COPY rows/s> ingest_rows_per_s=<x> copy_rows_per_s=<y> peak_rss_mb=<m>
 """
 
@@ -37,12 +40,12 @@ def _own_peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def step_generate(path: str, orders: int) -> dict[str, float]:
+def step_generate(path: str, orders: int, bad_share: float = 0.0) -> dict[str, float]:
     from infra.sandbox.generator import ShopSpec, write_snapshot_file
 
     spec = ShopSpec(eshop_id=990001, seed=11, orders=orders, products=max(200, orders // 50),
                     customers=max(500, orders // 3), mean_items=1.3)
-    lines, size = write_snapshot_file(path, spec, "orders")
+    lines, size = write_snapshot_file(path, spec, "orders", hostile_rate=bad_share)
     return {"lines": lines, "bytes": size}
 
 
@@ -68,6 +71,7 @@ def step_copy(path: str) -> dict[str, float]:
     import orjson
 
     from activities.ingest.documents import order_rows
+    from activities.ingest.fields import BadLine
     from activities.ingest.loader import tsv
     from activities.ingest.tables import ORDER_ITEMS, ORDERS
 
@@ -79,7 +83,11 @@ def step_copy(path: str) -> dict[str, float]:
         rows = 0
         with gzip.open(path, "rb") as src, order_file.open("w") as fo, item_file.open("w") as fi:
             for line in src:
-                for table, row in order_rows(orjson.loads(line), shop_id):
+                try:
+                    parsed = order_rows(orjson.loads(line), shop_id)
+                except BadLine:
+                    continue  # the baseline loads the valid rows only
+                for table, row in parsed:
                     (fo if table is ORDERS else fi).write(tsv(row))
                     rows += 1
         await conn.execute("TRUNCATE orders, order_items")
@@ -119,7 +127,7 @@ def step_ingest(path: str) -> dict[str, float]:
         started = time.perf_counter()
         unpacked = unpack(Path(path), work, chunk_lines)
         env = ActivityEnvironment()
-        upserted = 0
+        upserted = rejected = 0
         for index, offset in enumerate(unpacked.offsets):
             start = 1 + index * chunk_lines
             result = await env.run(
@@ -128,6 +136,7 @@ def step_ingest(path: str) -> dict[str, float]:
                              min(start + chunk_lines, unpacked.lines + 1), unpacked.lines),
             )
             upserted += result.upserted
+            rejected += result.rejected
         seconds = time.perf_counter() - started
         work.unlink()
         from activities.snapshots import parser_pool
@@ -136,7 +145,7 @@ def step_ingest(path: str) -> dict[str, float]:
         # shared with this process for an instant between fork and exec)
         child = parser_pool().submit(_own_peak_mb).result()
         parser_pool().shutdown(wait=True)
-        return {"rows": upserted, "seconds": seconds, "child_rss_mb": child}
+        return {"rows": upserted, "rejected": rejected, "seconds": seconds, "child_rss_mb": child}
 
     return asyncio.run(run())
 
@@ -157,11 +166,13 @@ def _run_step(name: str, *args: str, env: dict[str, str]) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=100_000)
+    parser.add_argument("--bad-share", type=float, default=0.0,
+                        help="share of orders with a PostgreSQL-hostile value (0..1)")
     parser.add_argument("--step", choices=list(STEPS), help=argparse.SUPPRESS)
     parser.add_argument("args", nargs="*", help=argparse.SUPPRESS)
     opts = parser.parse_args()
     if opts.step:
-        result = STEPS[opts.step](*opts.args) if opts.step != "generate" else step_generate(opts.args[0], int(opts.args[1]))
+        result = STEPS[opts.step](*opts.args) if opts.step != "generate" else step_generate(opts.args[0], int(opts.args[1]), float(opts.args[2]))
         result["own_rss_mb"] = _own_peak_mb()
         # worker plus parser process, both at their peaks at once: an upper bound
         result["peak_rss_mb"] = result["own_rss_mb"] + result.get("child_rss_mb", 0.0)
@@ -180,7 +191,7 @@ def main() -> None:
         migrate.upgrade(dsn)
         with tempfile.TemporaryDirectory() as tmp:
             path = str(Path(tmp) / "orders.jsonl.gz")
-            gen = _run_step("generate", path, str(opts.orders), env=env)
+            gen = _run_step("generate", path, str(opts.orders), str(opts.bad_share), env=env)
             print(f"result file: {gen['lines']:.0f} orders, {gen['bytes'] / 1e6:.1f} MB gzip")
             copy = _run_step("copy", path, env=env)
             ingest = _run_step("ingest", path, env=env)
@@ -191,7 +202,8 @@ def main() -> None:
     ingest_rate = ingest["rows"] / ingest["seconds"]
     print(f"COPY baseline: {copy['rows']:.0f} rows in {copy['seconds']:.2f} s")
     print(f"ingest peak RSS: worker {ingest['own_rss_mb']:.0f} MB + parser process {ingest['child_rss_mb']:.0f} MB")
-    print(f"ingest (unpack + parse + COPY to staging + upsert): {ingest['rows']:.0f} rows in {ingest['seconds']:.2f} s")
+    print(f"ingest (unpack + parse + COPY to staging + upsert): {ingest['rows']:.0f} rows in {ingest['seconds']:.2f} s, "
+          f"{ingest['rejected']:.0f} lines quarantined")
     print(
         f"ratio={ingest_rate / copy_rate:.3f} ingest_rows_per_s={ingest_rate:.0f} "
         f"copy_rows_per_s={copy_rate:.0f} peak_rss_mb={ingest['peak_rss_mb']:.0f}"

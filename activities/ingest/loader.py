@@ -6,15 +6,17 @@ prepared while PostgreSQL executes the current one; both cores stay busy.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from array import array
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import orjson
 import psycopg
 
-from activities.ingest.documents import MAPPERS, TABLES
-from activities.ingest.fields import BadLine
+from activities.ingest.documents import MAPPERS, TABLES, Row
+from activities.ingest.fields import NULL, BadLine
 from activities.ingest.tables import Table
 from db.tagged_cache import invalidate, shop_tag
 
@@ -36,6 +38,8 @@ class Batch:
     """Rows of a run of consecutive lines, rendered for COPY, with the lines it rejected.
 
     Small and picklable: it is built in a parser process and shipped to the loader.
+    `line_nos` names the line of every COPY row, so a batch PostgreSQL refuses can be split
+    by line (`subset`) and the refused line found.
     """
 
     resource: str
@@ -46,19 +50,52 @@ class Batch:
     counts: dict[str, int] = field(default_factory=dict)  # rows per table
     keys: list[tuple[str, ...]] = field(default_factory=list)  # keys of the main table
     rejects: list[Reject] = field(default_factory=list)
+    line_nos: dict[str, array[int]] = field(default_factory=dict)  # per table, per COPY row
 
     def copy_data(self, table: Table) -> bytes:
         return self.copy.get(table.name, b"")
+
+    def loaded_lines(self) -> list[int]:
+        """Line numbers with rows in this batch, in file order."""
+        return sorted({n for nos in self.line_nos.values() for n in nos})
+
+    def subset(self, wanted: set[int]) -> Batch:
+        """The same batch restricted to the rows of the lines in `wanted`."""
+        part = Batch(self.resource, self.end_line, self.end_offset)
+        for name, data in self.copy.items():
+            nos = self.line_nos[name]
+            rows = [row for row, n in zip(data.split(b"\n")[:-1], nos, strict=True) if n in wanted]
+            if rows:
+                part.copy[name] = b"\n".join(rows) + b"\n"
+                part.counts[name] = len(rows)
+                part.line_nos[name] = array("q", (n for n in nos if n in wanted))
+        main = TABLES[self.resource][0].name
+        if main in part.copy:
+            part.keys = [
+                tuple(cols[i] for i in KEY_POSITIONS[main])
+                for cols in (row.decode().split("\t") for row in part.copy[main].split(b"\n")[:-1])
+            ]
+        return part
+
+
+KEY_POSITIONS = {t.name: tuple(t.columns.index(k) for k in t.key) for ts in TABLES.values() for t in ts}
 
 
 def build_batch(
     resource: str, shop_id: int, lines: Iterable[tuple[int, bytes]], end_line: int, end_offset: int
 ) -> Batch:
-    """Parse and check lines; bad ones become rejects, never stopping the good ones."""
+    """Parse and check lines; bad ones become rejects, never stopping the good ones.
+
+    A document that appears twice (a later state in the same batch) counts whole: the newest
+    by its change time, or the later line when the times tie, brings all its rows and the
+    other's rows are dropped, so an order never keeps items of an older version.
+    """
     mapper = MAPPERS[resource]
     tables = TABLES[resource]
-    keys = {t.name: tuple(t.columns.index(k) for k in t.key) for t in tables}
-    payload: dict[str, dict[tuple[str, ...], str]] = {t.name: {} for t in tables}
+    main = tables[0]
+    main_key = KEY_POSITIONS[main.name]
+    changed_at = main.columns.index("changed_at") if "changed_at" in main.columns else None
+    documents: dict[tuple[str, ...], tuple[int, list[tuple[Table, Row]]]] = {}
     batch = Batch(resource, end_line, end_offset)
     for line_no, raw in lines:
         batch.lines += 1
@@ -67,20 +104,37 @@ def build_batch(
         try:
             rows = mapper(orjson.loads(raw), shop_id)
         except orjson.JSONDecodeError as exc:
-            batch.rejects.append(Reject(line_no, _text(raw), f"not valid JSON: {exc}"))
+            batch.rejects.append(Reject(line_no, line_text(raw), f"not valid JSON: {exc}"))
             continue
         except BadLine as exc:
-            batch.rejects.append(Reject(line_no, _text(raw), str(exc)))
+            batch.rejects.append(Reject(line_no, line_text(raw), str(exc)))
             continue
+        head = rows[0][1]
+        key = tuple(head[i] for i in main_key)
+        earlier = documents.get(key)
+        if earlier is not None and changed_at is not None and _older(head[changed_at], earlier[1][0][1][changed_at]):
+            continue
+        documents.pop(key, None)  # re-inserted: the winner keeps its own position in line order
+        documents[key] = (line_no, rows)
+    payload: dict[str, dict[tuple[str, ...], tuple[int, str]]] = {t.name: {} for t in tables}
+    for line_no, rows in documents.values():
         for table, row in rows:
-            # the last document for a key wins, as a later line is a later state
-            payload[table.name][tuple(row[i] for i in keys[table.name])] = tsv(row)
-    for name, rows in payload.items():
-        if rows:
-            batch.copy[name] = "".join(rows.values()).encode()
-            batch.counts[name] = len(rows)
-    batch.keys = list(payload[tables[0].name])
+            # children shared by documents (a variant code under two products): the later wins
+            payload[table.name][tuple(row[i] for i in KEY_POSITIONS[table.name])] = (line_no, tsv(row))
+    for name, keyed in payload.items():
+        if keyed:
+            batch.copy[name] = "".join(text for _, text in keyed.values()).encode()
+            batch.counts[name] = len(keyed)
+            batch.line_nos[name] = array("q", (n for n, _ in keyed.values()))
+    batch.keys = list(payload[main.name])
     return batch
+
+
+def _older(candidate: str, stored: str) -> bool:
+    """True when `candidate` (a change time, or NULL) is strictly older than `stored`."""
+    if candidate in (stored, NULL) or stored == NULL:
+        return False
+    return datetime.fromisoformat(candidate) < datetime.fromisoformat(stored)
 
 
 def build_batch_from_file(
@@ -102,7 +156,8 @@ def build_batch_from_file(
     return build_batch(resource, shop_id, ((n, raw) for n, _, raw in taken), last_line + 1, after)
 
 
-def _text(raw: bytes) -> str:
+def line_text(raw: bytes) -> str:
+    """A line as kept in quarantine: decoded leniently, NUL shown as `\\0` (text refuses it)."""
     return raw.decode("utf-8", errors="replace").rstrip("\r\n").replace("\x00", "\\0")
 
 
@@ -114,10 +169,33 @@ class _Existing(Exception):
 class LoadResult:
     upserted: int = 0  # rows inserted or changed; unchanged rows are not written
     rejected: int = 0
+    refused: list[Reject] = field(default_factory=list)  # lines PostgreSQL itself refused
 
     def add(self, other: LoadResult) -> None:
         self.upserted += other.upserted
         self.rejected += other.rejected
+        self.refused += other.refused
+
+
+# What one line's values can make PostgreSQL refuse (SQLSTATE class 22, and 23 but for the
+# unique violation, which the upsert path answers): the batch is split, not failed.
+DATA_ERRORS: tuple[type[Exception], ...] = (
+    psycopg.errors.DataError,
+    psycopg.errors.NotNullViolation,
+    psycopg.errors.CheckViolation,
+    psycopg.errors.ForeignKeyViolation,
+)
+
+RawLines = Callable[[list[int]], dict[int, str]]  # line numbers -> their raw text
+
+
+def refusal(exc: Exception) -> str:
+    """PostgreSQL's own words for a refused line: the message and where it was (COPY context)."""
+    diag = getattr(exc, "diag", None)
+    primary = (diag.message_primary if diag else None) or str(exc).splitlines()[0]
+    context = (diag.context if diag else None) or ""
+    where = context.strip().splitlines()[0] if context.strip() else ""
+    return f"refused by PostgreSQL: {primary}" + (f" ({where})" if where else "")
 
 
 class Loader:
@@ -141,23 +219,32 @@ class Loader:
         *,
         run_id: int | None = None,
         progress: tuple[str, dict[str, Any]] | None = None,
+        raw_lines: RawLines | None = None,
     ) -> LoadResult:
         """Apply one batch in one transaction; `progress` is an UPDATE run in the same one,
-        so the committed offset and the committed rows can never disagree."""
+        so the committed offset and the committed rows can never disagree.
+
+        Should PostgreSQL refuse the batch for a value (a case the field checks missed), the
+        batch is bisected by line: the refused lines are quarantined with PostgreSQL's message
+        (`raw_lines` supplies their text) and every other line is loaded.
+        """
         await self._stage()
         result = LoadResult()
         async with self.conn.transaction(), self.conn.cursor() as cur:
             try:
-                async with self.conn.transaction():  # savepoint: the fast path may be refused
-                    if not await self._all_new(cur, batch):
-                        raise _Existing
-                    result.upserted = await self._copy_direct(cur, batch)
-            except (_Existing, psycopg.errors.UniqueViolation):
-                result.upserted = await self._upsert(cur, batch)
-            if batch.rejects and run_id is not None:
-                result.rejected = await self._quarantine(cur, run_id, batch.rejects)
-            elif batch.rejects:
-                result.rejected = len(batch.rejects)
+                async with self.conn.transaction():  # savepoint: a refused batch is split
+                    result.upserted = await self._write(cur, batch)
+            except DATA_ERRORS as exc:
+                result.upserted, result.refused = await self._isolate(cur, batch, exc)
+                if result.refused and raw_lines is not None:
+                    texts = raw_lines([r.line_no for r in result.refused])
+                    for reject in result.refused:
+                        reject.raw = texts.get(reject.line_no, "")
+            rejects = batch.rejects + result.refused
+            if rejects and run_id is not None:
+                result.rejected = await self._quarantine(cur, run_id, rejects)
+            elif rejects:
+                result.rejected = len(rejects)
             if progress is not None:
                 sql, params = progress
                 await cur.execute(
@@ -167,6 +254,45 @@ class Loader:
         if result.upserted:  # after commit: cached answers about this shop's data are stale now
             await invalidate(shop_tag(self.shop_id, self.resource))
         return result
+
+    async def _write(self, cur: psycopg.AsyncCursor[Any], batch: Batch) -> int:
+        try:
+            async with self.conn.transaction():  # savepoint: the fast path may be refused
+                if not await self._all_new(cur, batch):
+                    raise _Existing
+                return await self._copy_direct(cur, batch)
+        except (_Existing, psycopg.errors.UniqueViolation):
+            return await self._upsert(cur, batch)
+
+    async def _isolate(
+        self, cur: psycopg.AsyncCursor[Any], batch: Batch, first: Exception
+    ) -> tuple[int, list[Reject]]:
+        """Bisect a refused batch by line: halves that load are kept, a single line that is
+        refused is a reject with PostgreSQL's reason. A few bad lines cost O(bad * log n) tries."""
+        upserted, refused = 0, []
+        pending: list[tuple[list[int], Exception | None]] = [(batch.loaded_lines(), first)]
+        while pending:
+            lines, known = pending.pop()
+            if known is None:
+                try:
+                    async with self.conn.transaction():
+                        await self._clear_stage(cur)
+                        upserted += await self._write(cur, batch.subset(set(lines)))
+                    continue
+                except DATA_ERRORS as exc:
+                    known = exc
+            if len(lines) == 1:
+                refused.append(Reject(lines[0], "", refusal(known)))
+                continue
+            middle = len(lines) // 2
+            pending += [(lines[middle:], None), (lines[:middle], None)]
+        await self._clear_stage(cur)
+        refused.sort(key=lambda r: r.line_no)
+        return upserted, refused
+
+    async def _clear_stage(self, cur: psycopg.AsyncCursor[Any]) -> None:
+        for table in self.tables:
+            await cur.execute(f"DELETE FROM {table.stage}")  # type: ignore[arg-type]
 
     async def _all_new(self, cur: psycopg.AsyncCursor[Any], batch: Batch) -> bool:
         """True when no key of the batch's main table exists yet (a first load).

@@ -39,6 +39,7 @@ from activities.shoptet.ratelimit import (
     SharedPace,
     backoff_delay,
     parse_retry_after,
+    settle_wait,
 )
 from activities.shoptet.redaction import install_log_redaction
 from activities.shoptet.tokens import TokenSource
@@ -130,7 +131,7 @@ class ShoptetClient:
                 wait = error.retry_after
                 if wait is None:  # the concurrency limit sends no Retry-After
                     wait = backoff_delay(min(rate_limited, 6), self.policy, self._rng) / 4
-                wait = min(wait, self.policy.max_retry_after)
+                wait = settle_wait(wait, self.policy, self._rng)
                 self.governor.pause(wait)
                 if self.shared is not None:
                     await self.shared.pause(wait)
@@ -291,6 +292,8 @@ class ShoptetClient:
     async def download(self, url: str, dest_path: str | os.PathLike[str]) -> DownloadResult:
         """Stream a snapshot result to `dest_path` (atomically), hashing as it goes.
 
+        The bytes written are the result after its `Content-Encoding` is decoded, so the file is
+        the gzip (or plain) JSON lines Shoptet produced whatever a proxy laid over it.
         Tries without credentials first (result URLs are public) and with the API token only
         if refused; retries network errors and 5xx like API calls; 404 (expired) raises NotFound.
         """
@@ -311,13 +314,15 @@ class ShoptetClient:
                         )
                     digest, size = hashlib.sha256(), 0
                     with partial.open("wb") as out:
-                        async for chunk in response.aiter_raw(1 << 20):
+                        # decoded: every Content-Encoding layer is undone here (gzip, deflate,
+                        # "gzip, gzip"); unpack then sniffs the gzip of the file itself
+                        async for chunk in response.aiter_bytes(1 << 20):
                             out.write(chunk)
                             digest.update(chunk)
                             size += len(chunk)
                 os.replace(partial, dest)
                 return DownloadResult(bytes=size, sha256=digest.hexdigest())
-            except (httpx.TransportError, ShoptetError) as exc:
+            except (httpx.TransportError, httpx.DecodingError, ShoptetError) as exc:
                 partial.unlink(missing_ok=True)
                 error = (
                     exc

@@ -5,7 +5,7 @@
   same token (`db.shared_pace.RedisPace`);
 - after a 429 every request of the client waits out `Retry-After` (HTTP date, seconds or
   ISO datetime; a date is read relative to the response's `Date` so clock skew does not
-  matter);
+  matter), never less than `min_wait` and with jitter (`settle_wait`);
 - above 75 % of the bucket (`X-RateLimit-Bucket-Filling`) the client slows down by the time
   the bucket needs to leak back to the threshold;
 - 5xx and network errors are retried with exponential backoff and jitter, a bounded number
@@ -34,6 +34,17 @@ class RetryPolicy:
     max_retry_after: float = 300.0  # never wait longer than this for one 429
     throttle_threshold: float = 0.75  # share of the bucket above which we slow down (>=1 disables)
     leak_per_second: float = 10.0  # Shoptet's documented leak rate
+    # every computed wait is at least this long, plus up to `wait_jitter` of itself: a
+    # Retry-After at or before the response's Date (clock skew, rounding) must not become
+    # a burst of instant retries, and many workers must not retry in lockstep
+    min_wait: float = 0.5
+    wait_jitter: float = 0.25
+
+
+def settle_wait(seconds: float, policy: RetryPolicy, rng: random.Random | None = None) -> float:
+    """A computed wait with the floor and jitter applied, then capped at `max_retry_after`."""
+    floored = max(seconds, policy.min_wait)
+    return min(floored * (1 + (rng or random).uniform(0, policy.wait_jitter)), policy.max_retry_after)
 
 
 def backoff_delay(attempt: int, policy: RetryPolicy, rng: random.Random | None = None) -> float:

@@ -2,6 +2,14 @@
 
 The raw body is stored before we answer, so nothing Shoptet sends is ever lost; dispatch is a
 nudge (signal a waiting snapshot, start a sync early), never the only path to correctness.
+
+Bad input never makes a 500: a body over 64 KB is 413, a malformed one 422, an unknown shop
+404, a bad or non-ASCII signature 401, an event far outside the freshness window 422. Those
+attempts are kept as short rejected records (the first bytes and the reason, no shop, so they
+stay out of the shop's event list). A verified event is stored with literal SQL for the
+partial unique index (a bound-parameter predicate stops matching the index once PostgreSQL
+picks a generic plan) and answered 200 even when Temporal is down: it then stays `received`,
+the outbox that `drain_outbox` empties once Temporal answers again.
 """
 
 from __future__ import annotations
@@ -10,24 +18,32 @@ import asyncio
 import hashlib
 import hmac
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import orjson
-from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import select, text, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
 
-from api.common.params import BIGINT_MAX, EARLIEST, LATEST
 from db.models import Installation, Shop, SnapshotRun, WebhookEvent
 from workflows.snapshots import SnapshotWorkflow
 
 log = logging.getLogger(__name__)
 SIGNATURE_HEADER = "Shoptet-Webhook-Signature"
 DISPATCH_BUDGET = 2.5  # seconds; Shoptet wants the answer within 4
-MAX_BODY = 64 * 1024  # Shoptet's notifications are ~150 bytes; a bigger body is not one of them
-MAX_INSTANCE = 500
+MAX_BODY = 64 * 1024  # a notification is ~150 bytes; anything near this is not Shoptet
+KEPT_BYTES = 512  # of a rejected body: enough to see what it was, never 20 MB
+# Shoptet retries a failed delivery for hours, not weeks; a signed event outside this window is
+# a replay or a broken clock, refused (and a year-1 time never reaches the event list)
+FRESH_BEFORE = timedelta(days=30)
+FRESH_AFTER = timedelta(days=1)
+EVENT_MAX = 100  # the `event` column
+INSTANCE_MAX = 500
+OUTBOX_AGE = timedelta(seconds=10)  # the receiver dispatches younger rows itself
 SYNC_PREFIXES = {"order": "orders", "product": "products", "productVariant": "products",
                  "customer": "customers", "stock": "stock"}
 
@@ -38,10 +54,10 @@ def signature(key: str, body: bytes) -> str:
 
 
 def signature_matches(key: str, body: bytes, given: str | None) -> bool:
-    # bytes, not str: compare_digest refuses str with non-ASCII characters (a forged header)
-    return bool(given) and hmac.compare_digest(
-        signature(key, body).encode(), given.strip().lower().encode("utf-8", "replace")
-    )
+    """Constant-time compare; a header with non-ASCII characters is simply not a match."""
+    if not given or not given.isascii():
+        return False
+    return hmac.compare_digest(signature(key, body), given.strip().lower())
 
 
 @dataclass
@@ -71,12 +87,14 @@ def parse(body: bytes) -> Notification:
     eshop_id, event, created, instance = (
         doc.get("eshopId"), doc.get("event"), doc.get("eventCreated"), doc.get("eventInstance"),
     )
-    if not isinstance(eshop_id, int) or isinstance(eshop_id, bool) or not 0 < eshop_id <= BIGINT_MAX:
-        raise ValueError("eshopId must be a positive integer (a bigint)")
-    if not isinstance(event, str) or ":" not in event or len(event) > 100 or "\x00" in event:
-        raise ValueError("event must be a string like 'order:create' (at most 100 characters)")
-    if not isinstance(instance, str) or len(instance) > MAX_INSTANCE or "\x00" in instance:
-        raise ValueError(f"eventInstance must be a string of at most {MAX_INSTANCE} characters")
+    if not isinstance(eshop_id, int) or isinstance(eshop_id, bool) or not 0 < eshop_id < 2**63:
+        raise ValueError("eshopId must be a positive integer")
+    if not isinstance(event, str) or ":" not in event:
+        raise ValueError("event must be a string like 'order:create'")
+    if len(event) > EVENT_MAX or "\x00" in event:
+        raise ValueError(f"event must be at most {EVENT_MAX} characters without NUL")
+    if not isinstance(instance, str) or len(instance) > INSTANCE_MAX or "\x00" in instance:
+        raise ValueError(f"eventInstance must be a string of at most {INSTANCE_MAX} characters without NUL")
     if not isinstance(created, str):
         raise ValueError("eventCreated must be a date-time string")
     try:
@@ -85,33 +103,61 @@ def parse(body: bytes) -> Notification:
         try:
             when = datetime.fromisoformat(created)
         except ValueError:
-            raise ValueError(f"eventCreated is not a date-time: {created!r}") from None
+            raise ValueError(f"eventCreated is not a date-time: {created[:40]!r}") from None
     if when.tzinfo is None:
         raise ValueError("eventCreated needs a UTC offset")
-    if not EARLIEST <= when < LATEST:
-        raise ValueError(f"eventCreated is out of range: {created!r}")
     return Notification(eshop_id, event, when, instance)
 
 
+def _fresh(when: datetime, now: datetime) -> bool:
+    return now - FRESH_BEFORE <= when <= now + FRESH_AFTER
+
+
+def _clean(value: str | None, limit: int) -> str | None:
+    return value.replace("\x00", "")[:limit] if value else None
+
+
 async def _store_rejected(session: AsyncSession, body: bytes, reason: str, given: str | None,
-                          shop: Shop | None = None, note: Notification | None = None) -> WebhookEvent:
+                          note: Notification | None = None, now: datetime | None = None) -> None:
+    """A short record of a refused attempt: the first bytes and why, no shop (not in its list).
+
+    Never raises: refusing bad input must not turn into a 500 because the record failed."""
+    fresh = note is not None and now is not None and _fresh(note.event_created, now)
     row = WebhookEvent(
-        shop_id=shop.id if shop else None,
+        shop_id=None,
         eshop_id=note.eshop_id if note else None,
-        event=note.event if note else None,
-        event_instance=note.event_instance if note else None,
-        event_created=note.event_created if note else None,
-        raw_body=body,
-        signature=(given or "").replace("\x00", "")[:100] or None,
+        event=_clean(note.event, EVENT_MAX) if note else None,
+        event_instance=_clean(note.event_instance, INSTANCE_MAX) if note else None,
+        event_created=note.event_created if note and fresh else None,
+        raw_body=body[:KEPT_BYTES],
+        signature=_clean(given.encode("ascii", "replace").decode() if given else None, 100),
         status="rejected",
-        reason=reason,
+        reason=f"{reason} ({len(body)} bytes, first {min(len(body), KEPT_BYTES)} kept)"[:2000],
     )
-    session.add(row)
-    await session.commit()
-    return row
+    try:
+        session.add(row)
+        await session.commit()
+    except SQLAlchemyError:
+        await session.rollback()
+        log.exception("could not keep a rejected webhook (%s)", reason)
 
 
-async def receive(session: AsyncSession, body: bytes, given: str | None) -> Intake:
+async def reject_oversized(session: AsyncSession, head: bytes, size: int, given: str | None) -> Intake:
+    await _store_rejected(session, head, f"body over {MAX_BODY} bytes ({size}+ bytes sent)", given)
+    return Intake(413, "Webhook body too large", f"A notification body is at most {MAX_BODY} bytes.")
+
+
+INSERT_RECEIVED = text(
+    "INSERT INTO webhook_events (shop_id, eshop_id, event, event_instance, event_created, raw_body, "
+    "signature, status) VALUES (:shop_id, :eshop_id, :event, :event_instance, :event_created, "
+    ":raw_body, :signature, 'received') "
+    # literal predicate: it must match the partial unique index under any plan
+    "ON CONFLICT (eshop_id, event, event_instance, event_created) "
+    "WHERE status IN ('received', 'dispatched', 'failed') DO NOTHING RETURNING id"
+)
+
+
+async def receive(session: AsyncSession, body: bytes, given: str | None, now: datetime) -> Intake:
     """Verify and store one notification; the caller answers with `Intake.status`."""
     try:
         note = parse(body)
@@ -126,32 +172,27 @@ async def receive(session: AsyncSession, body: bytes, given: str | None) -> Inta
         )
     ).first()
     if found is None:
-        await _store_rejected(session, body, "unknown shop", given, note=note)
+        await _store_rejected(session, body, "unknown shop", given, note, now)
         return Intake(404, "Unknown shop", f"No installation for eshopId {note.eshop_id}.")
     shop, installation = found
     key = installation.webhook_key
     if key is None or not signature_matches(key, body, given):
         reason = "no signature key renewed yet" if key is None else (
             "missing signature" if not given else "bad signature")
-        await _store_rejected(session, body, reason, given, shop, note)
+        await _store_rejected(session, body, f"{reason} for shop {shop.id}", given, note, now)
         return Intake(401, "Invalid signature", f"The {SIGNATURE_HEADER} header does not match the body.")
+    if not _fresh(note.event_created, now):
+        await _store_rejected(session, body, f"eventCreated {note.event_created.isoformat()} outside "
+                              "the freshness window", given, note, now)
+        return Intake(422, "Stale webhook", f"eventCreated must be within {FRESH_BEFORE.days} days of now.")
+    assert given is not None
     values = dict(
         shop_id=shop.id, eshop_id=note.eshop_id, event=note.event, event_instance=note.event_instance,
-        event_created=note.event_created, raw_body=body, signature=given, status="received",
+        event_created=note.event_created, raw_body=body, signature=given.strip().lower(),
     )
-    stored = (
-        await session.execute(
-            insert(WebhookEvent)
-            .values(**values)
-            .on_conflict_do_nothing(
-                index_elements=["eshop_id", "event", "event_instance", "event_created"],
-                index_where=WebhookEvent.status.in_(("received", "dispatched", "failed")),
-            )
-            .returning(WebhookEvent.id)
-        )
-    ).scalar_one_or_none()
+    stored = (await session.execute(INSERT_RECEIVED, values)).scalar_one_or_none()
     if stored is None:
-        duplicate = WebhookEvent(**{**values, "status": "duplicate", "reason": "already received"})
+        duplicate = WebhookEvent(**values, status="duplicate", reason="already received")
         session.add(duplicate)
         await session.commit()
         return Intake(200, "Duplicate", "Already received; ignored.", duplicate)
@@ -160,21 +201,82 @@ async def receive(session: AsyncSession, body: bytes, given: str | None) -> Inta
     return Intake(200, "Received", "Stored.", event)
 
 
-async def dispatch(session: AsyncSession, client: Client, event: WebhookEvent) -> None:
-    """Act on a stored event within the answer budget; record the outcome on the row."""
+ClientFactory = Callable[[], Awaitable[Client]]
+
+
+class Unreachable(Exception):
+    """Temporal did not answer: the event waits in the outbox."""
+
+
+def _unreachable(exc: BaseException) -> bool:
+    if isinstance(exc, TimeoutError | Unreachable | ConnectionError):
+        return True
+    return isinstance(exc, RPCError) and exc.status in (
+        RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED,
+    )
+
+
+async def dispatch(session: AsyncSession, connect: ClientFactory, event_id: int) -> str:
+    """Act on a stored `received` event within the answer budget; record the outcome.
+
+    The row is locked (SKIP LOCKED) while it is dispatched, so the receiver and the outbox
+    sweep never dispatch one event twice. Temporal unreachable: the row stays `received` (the
+    outbox) with the reason; any other failure marks it `failed`. Returns the status."""
+    claimed = (
+        await session.execute(
+            select(WebhookEvent)
+            .where(WebhookEvent.id == event_id, WebhookEvent.status == "received")
+            .with_for_update(skip_locked=True)
+        )
+    ).scalar_one_or_none()
+    if claimed is None:  # dispatched meanwhile, or being dispatched by someone else
+        await session.commit()
+        return "skipped"
     try:
         async with asyncio.timeout(DISPATCH_BUDGET):
-            reason = await _dispatch(session, client, event)
+            try:
+                client = await connect()
+            except Exception as exc:
+                raise Unreachable(f"cannot connect: {exc}") from exc
+            reason = await _dispatch(session, client, claimed)
         status = "dispatched"
     except Exception as exc:
-        log.warning("webhook %s (%s) dispatch failed: %s", event.id, event.event, exc)
-        status, reason = "failed", f"dispatch failed: {type(exc).__name__}: {exc}"[:2000]
+        if _unreachable(exc):
+            log.warning("webhook %s (%s) waits in the outbox: %s", claimed.id, claimed.event, exc)
+            status = "received"
+            reason = f"dispatch deferred, Temporal unreachable ({type(exc).__name__}: {exc}); the outbox sweep retries"
+        else:
+            log.warning("webhook %s (%s) dispatch failed: %s", claimed.id, claimed.event, exc)
+            status, reason = "failed", f"dispatch failed: {type(exc).__name__}: {exc}"
     await session.execute(
         update(WebhookEvent)
-        .where(WebhookEvent.id == event.id)
-        .values(status=status, reason=reason, dispatched_at=datetime.now(UTC))
+        .where(WebhookEvent.id == claimed.id)
+        .values(status=status, reason=reason[:2000],
+                dispatched_at=datetime.now(UTC) if status != "received" else None)
     )
     await session.commit()
+    return status
+
+
+async def drain_outbox(session: AsyncSession, connect: ClientFactory, now: datetime, limit: int = 200) -> int:
+    """Dispatch events left `received` (Temporal was down, or the API died before dispatch);
+    stops at the first one Temporal still cannot take. Returns how many were dispatched."""
+    ids = (
+        await session.execute(
+            select(WebhookEvent.id)
+            .where(WebhookEvent.status == "received", WebhookEvent.received_at < now - OUTBOX_AGE)
+            .order_by(WebhookEvent.id)
+            .limit(limit)
+        )
+    ).scalars().all()
+    await session.commit()
+    done = 0
+    for event_id in ids:
+        status = await dispatch(session, connect, event_id)
+        if status == "received":
+            break
+        done += status == "dispatched"
+    return done
 
 
 def synced_resource(event: WebhookEvent) -> str | None:
@@ -182,7 +284,7 @@ def synced_resource(event: WebhookEvent) -> str | None:
     return SYNC_PREFIXES.get((event.event or "").split(":", 1)[0])
 
 
-async def nudge_again(session: AsyncSession, client: Client, event: WebhookEvent) -> None:
+async def nudge_again(session: AsyncSession, connect: ClientFactory, event: WebhookEvent) -> None:
     """A duplicate of an order/product/customer/stock notification still nudges its sync.
 
     `eventCreated` has whole seconds, so two changes of one order within a second arrive as
@@ -198,7 +300,7 @@ async def nudge_again(session: AsyncSession, client: Client, event: WebhookEvent
 
     try:
         async with asyncio.timeout(DISPATCH_BUDGET):
-            await nudge_sync(client, event.shop_id, resource, reason=f"{event.event} (repeated)")
+            await nudge_sync(await connect(), event.shop_id, resource, reason=f"{event.event} (repeated)")
         reason = f"already received; nudged {resource} sync again"
     except Exception as exc:
         log.warning("webhook %s (%s) repeated nudge failed: %s", event.id, event.event, exc)
@@ -237,3 +339,25 @@ async def _dispatch(session: AsyncSession, client: Client, event: WebhookEvent) 
         await nudge_sync(client, event.shop_id, SYNC_PREFIXES[kind], reason=event.event or "")
         return f"nudged {SYNC_PREFIXES[kind]} sync"
     return "no action for this event"
+
+
+OUTBOX_EVERY = 30.0  # seconds between outbox sweeps in each API process
+
+
+async def sweep_outbox_forever() -> None:
+    """The scheduled sweep: every OUTBOX_EVERY seconds, dispatch what the outbox holds.
+
+    It runs beside the receiver in the API process, not as a Temporal schedule: the outbox
+    exists for the times Temporal is down. Row locks keep several API processes apart."""
+    from db.engine import session_scope
+    from infra.temporal import connect
+
+    while True:
+        await asyncio.sleep(OUTBOX_EVERY)
+        try:
+            async with session_scope() as session:
+                done = await drain_outbox(session, connect, datetime.now(UTC))
+            if done:
+                log.info("webhook outbox: %d events dispatched", done)
+        except Exception:
+            log.exception("webhook outbox sweep failed; next in %.0f s", OUTBOX_EVERY)

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, String, Text, text
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base, created_column
@@ -27,6 +36,12 @@ class WebhookEvent(Base):
             postgresql_where=text("status IN ('received', 'dispatched', 'failed')"),
         ),
         Index("ix_webhook_events_shop_received", "shop_id", "received_at"),
+        # the outbox: stored, not yet dispatched (Temporal was down); the sweep reads it by id
+        Index("ix_webhook_events_outbox", "id", postgresql_where=text("status = 'received'")),
+        CheckConstraint(
+            "event_created IS NULL OR (event_created >= '1900-01-01' AND event_created < '3000-01-01')",
+            name="ck_webhook_events_created_sane",
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)

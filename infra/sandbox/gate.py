@@ -111,7 +111,8 @@ class ShoptetGate:
         try:
             if bucket.is_full(now):
                 state.stats["rate_limited_bucket"] += 1
-                retry_at = bucket.retry_at(now)
+                # the fault: a Retry-After at (not after) the response's own Date
+                retry_at = int(now) if faults.retry_after_at_date else bucket.retry_at(now)
                 error = ApiError(
                     429,
                     "too-many-requests",

@@ -1038,6 +1038,7 @@ class SnapshotFile:
     bytes: int = 0
     malformed: int = 0
     counts: dict[str, int] = field(default_factory=dict)
+    hostile: list[int] = field(default_factory=list)  # line numbers given a hostile value
 
 
 def iter_records(spec: ShopSpec, resource: str) -> Iterator[dict[str, Any]]:
@@ -1051,20 +1052,46 @@ def iter_records(spec: ShopSpec, resource: str) -> Iterator[dict[str, Any]]:
     raise ValueError(f"unknown resource {resource!r}; expected one of {', '.join(RESOURCES)}")
 
 
+# Values a decade-old shop can hold that look fine to a JSON schema but not to PostgreSQL's
+# column types (each is applied to an order document; `hostile_rate` picks the lines).
+HOSTILE_ORDER_VALUES: dict[str, Any] = {
+    "impossible-date": lambda d: d.update(creationTime="2024-02-30T10:00:00+0100"),
+    "vat-rate-1000": lambda d: d["items"] and d["items"][0]["itemPrice"].update(vatRate="1000.00"),
+    "exchange-rate-overflow": lambda d: d["price"].update(exchangeRate="123456789.12345678"),
+    "status-id-over-int": lambda d: d.update(status={**(d.get("status") or {}), "id": 2**31}),
+    "nul-in-json": lambda d: d.update(deliveryAddress={"street": "Hlavn\u00ed 1\x00", "city": "Brno"}),
+}
+
+
+def make_hostile(record: dict[str, Any], kind: str) -> dict[str, Any]:
+    """A copy of an order document with one PostgreSQL-hostile value of `kind`."""
+    doc = orjson.loads(orjson.dumps(record))
+    if kind == "vat-rate-1000" and not doc["items"]:
+        kind = "impossible-date"  # an order without items has no VAT rate to spoil
+    HOSTILE_ORDER_VALUES[kind](doc)
+    return doc
+
+
 def write_jsonl_gz(
     path: Path | str,
     records: Iterable[dict[str, Any]],
     *,
     malformed_rate: float = 0.0,
+    hostile_rate: float = 0.0,
     seed: int = 0,
 ) -> SnapshotFile:
-    """Stream records as gzip JSON lines; a `malformed_rate` share of lines is cut in half."""
+    """Stream records as gzip JSON lines; a `malformed_rate` share of lines is cut in half, a
+    `hostile_rate` share of (order) lines carries a PostgreSQL-hostile value, kinds in turn."""
     result = SnapshotFile()
     faults = random.Random(seed)
+    kinds = list(HOSTILE_ORDER_VALUES)
     with open(path, "wb") as raw:
         with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=3, mtime=0) as gz:
             out = io.BufferedWriter(gz, buffer_size=1 << 20)
             for record in records:
+                if hostile_rate and "items" in record and faults.random() < hostile_rate:
+                    record = make_hostile(record, kinds[len(result.hostile) % len(kinds)])
+                    result.hostile.append(result.lines + 1)
                 line = orjson.dumps(record)
                 if malformed_rate and faults.random() < malformed_rate:
                     line = line[: len(line) // 2]
@@ -1077,10 +1104,12 @@ def write_jsonl_gz(
 
 
 def write_snapshot_file(
-    path: Path | str, shop_spec: ShopSpec, resource: str, malformed_rate: float = 0.0
+    path: Path | str, shop_spec: ShopSpec, resource: str, malformed_rate: float = 0.0,
+    hostile_rate: float = 0.0,
 ) -> tuple[int, int]:
     """Write the whole snapshot of `resource` for a generated shop; returns (lines, bytes)."""
     written = write_jsonl_gz(
-        path, iter_records(shop_spec, resource), malformed_rate=malformed_rate, seed=shop_spec.seed
+        path, iter_records(shop_spec, resource), malformed_rate=malformed_rate,
+        hostile_rate=hostile_rate, seed=shop_spec.seed,
     )
     return written.lines, written.bytes

@@ -44,6 +44,12 @@ class Faults:
     job_running_ms: int = 100  # minimum time a job spends `running`
     webhook_attempts: int = 3
     webhook_retry_ms: int = 1000  # Shoptet waits 15 min; tests should not
+    hostile_rate: float = 0.0  # share of snapshot order lines with a PostgreSQL-hostile value
+    result_encoding: str = ""  # Content-Encoding laid over result files: gzip | deflate | "gzip, gzip"
+    retry_after_at_date: bool = False  # a full bucket's 429 says Retry-After = its own Date
+    deletes_between_pages: int = 0  # orders of a served /api/orders page deleted before the next
+    inserts_between_pages: int = 0  # orders created (at the front) before the next page
+    drop_job_finished: bool = False  # `job:finished` webhooks are lost
 
 
 KNOB_NAMES = frozenset(f.name for f in fields(Limits)) | frozenset(f.name for f in fields(Faults))
@@ -60,6 +66,11 @@ def apply_knobs(limits: Limits, faults: Faults, changes: dict[str, Any]) -> None
                 continue
             kind = type(getattr(target, f.name))
             value = changes[f.name]
+            if kind is str:
+                if not isinstance(value, str):
+                    raise ValueError(f"knob {f.name} takes a string, got {value!r}")
+                setattr(target, f.name, value)
+                continue
             if kind is bool and not isinstance(value, bool):
                 raise ValueError(f"knob {f.name} takes true/false, got {value!r}")
             try:

@@ -12,7 +12,7 @@ import logging
 import time
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -51,6 +51,7 @@ class Job:
     lines: int = 0
     bytes: int = 0
     malformed: int = 0
+    hostile: list[int] = field(default_factory=list)  # result lines with a hostile value
 
     def refresh(self, now: float, fail_after: float) -> None:
         """Apply the clock: hanging jobs fail after `fail_after`, results expire after validUntil."""
@@ -162,6 +163,7 @@ class JobRunner:
                     self.results_dir / name,
                     _records(data, job.resource, selection, job.include),
                     malformed_rate=faults.malformed_rate,
+                    hostile_rate=faults.hostile_rate,
                     seed=zlib.crc32(job.job_id.encode()),
                 )
             except Exception:
@@ -180,10 +182,14 @@ class JobRunner:
                     written.bytes,
                     written.malformed,
                 )
+                job.hostile = written.hostile
                 job.result_name = name
                 job.completed = clock.now()
                 job.valid_until = job.completed + self.state.limits.result_ttl
                 job.status = "completed"
+        if faults.drop_job_finished:
+            self.state.stats["job_finished_dropped"] += 1
+            return
         await self.state.notify(job.eshop_id, "job:finished", job.job_id)
 
     def result_path(self, name: str) -> Path | None:

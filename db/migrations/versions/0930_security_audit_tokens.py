@@ -5,7 +5,7 @@ its two indexes lead with those columns and end with id for the keyset. `api_tok
 keeps a revoked token listed (and named in the audit log) instead of deleting its row.
 
 Revision ID: 0930
-Revises: 0910
+Revises: 0920
 """
 
 from collections.abc import Sequence
@@ -15,7 +15,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0930"
-down_revision: str | None = "0910"
+down_revision: str | None = "0920"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

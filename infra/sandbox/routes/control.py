@@ -256,6 +256,7 @@ async def job_info(request: Request, job_id: str) -> dict[str, Any]:
         "lines": job.lines,
         "bytes": job.bytes,
         "malformedLines": job.malformed,
+        "hostileLines": job.hostile,
     }
 
 

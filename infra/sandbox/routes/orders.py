@@ -17,6 +17,7 @@ from infra.sandbox.routes.common import (
     include_param,
     int_param,
     reject_unsupported,
+    sandbox,
     time_param,
 )
 from infra.sandbox.shops import OrderFilter
@@ -67,7 +68,25 @@ async def list_orders(request: Request) -> Response:
         request.query_params, "orders", shop.data.select_orders(order_filter(request.query_params))
     )
     orders = [shop.data.order_summary(i) for i in indices]
+    _shift_between_pages(request, orders, page.per_page > 1 and page.page < page.page_count)
     return ok(request, {"orders": orders, "paginator": page.paginator(len(orders))})
+
+
+def _shift_between_pages(request: Request, served: list[dict[str, Any]], more_pages: bool) -> None:
+    """The `deletes_between_pages` / `inserts_between_pages` faults, once per setting: right
+    after a page of a paged listing is served, orders of that page are deleted (the next page
+    slides up, its first orders are never seen) and new orders are created."""
+    state = sandbox(request)
+    faults = state.faults
+    if not more_pages or not (faults.deletes_between_pages or faults.inserts_between_pages):
+        return
+    eshop_id = request.state.eshop_id
+    for order in served[: faults.deletes_between_pages]:
+        state.delete_order(eshop_id, order["code"])
+    for _ in range(faults.inserts_between_pages):
+        state.create_order(eshop_id)
+    faults.deletes_between_pages = faults.inserts_between_pages = 0
+    state.stats["listing_shifts"] += 1
 
 
 @router.get("/api/orders/changes")

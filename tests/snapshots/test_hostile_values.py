@@ -15,7 +15,7 @@ from db.engine import raw_connection
 from infra.sandbox.generator import HOSTILE_ORDER_VALUES, ShopSpec, iter_records
 from tests.snapshots.conftest import connect_shop, new_eshop_id
 from tests.snapshots.test_ingest import _load_file
-from tests.snapshots.test_snapshot_e2e import db_orders, manager, wait_for_run  # noqa: F401 (fixture)
+from tests.snapshots.test_snapshot_e2e import db_orders, wait_for_run
 
 REASONS = {
     "impossible-date": "creationTime: not a real date and time: '2024-02-30T10:00:00+0100'",
@@ -27,7 +27,7 @@ REASONS = {
 
 
 async def test_hostile_values_through_the_workflow_are_quarantined_and_the_run_completes(
-    api, worker, live_api, sandbox, db_session, manager  # type: ignore[no-untyped-def]  # noqa: F811
+    api, worker, live_api, sandbox, db_session, manager  # type: ignore[no-untyped-def]
 ) -> None:
     spec = ShopSpec(eshop_id=new_eshop_id(), seed=14, orders=600, products=40, customers=100)
     connected = await connect_shop(sandbox, live_api, db_session, spec)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
@@ -36,6 +37,10 @@ class MeOut(BaseModel):
     role: str
     locale: str
     shops: list[ShopBrief]
+
+
+class ProfileIn(BaseModel):
+    locale: Literal["cs", "en"]
 
 
 class TokenIn(BaseModel):
@@ -81,6 +86,17 @@ async def logout(caller: CurrentCaller, session: SessionDep, response: Response)
 @router.get("/me")
 async def me(caller: CurrentCaller, session: SessionDep) -> MeOut:
     return await _me(session, caller.user)
+
+
+@router.patch("/me")
+async def update_me(body: ProfileIn, caller: CurrentCaller, session: SessionDep) -> MeOut:
+    """The language switch saves here, so the next sign-in on any device starts in it."""
+    user = await session.get(User, caller.user.id)
+    if user is None:
+        raise Problem(401, "Not signed in", "The signed-in user no longer exists; sign in again.")
+    user.locale = body.locale
+    await session.commit()
+    return await _me(session, user)
 
 
 @router.post("/tokens", status_code=201)

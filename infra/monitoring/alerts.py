@@ -36,6 +36,14 @@ class AlertChanges:
     critical: list[str] = field(default_factory=list)
 
 
+def _body(result: CheckResult) -> str:
+    """The check and its figure; a check without a figure (e.g. "no backup yet") says only why."""
+    if result.value is None:
+        return result.description
+    threshold = f", critical at {result.critical:g} {result.unit}" if result.critical is not None else ""
+    return f"{result.description} Value {result.value:g} {result.unit}{threshold}."
+
+
 async def _open(session: AsyncSession, result: CheckResult, now: datetime) -> bool:
     alert_id = (
         await session.execute(
@@ -54,7 +62,7 @@ async def _open(session: AsyncSession, result: CheckResult, now: datetime) -> bo
         level="critical",
         kind=ALERT_KIND,
         title=f"{result.name} is critical: {result.summary}"[:300],
-        body=f"{result.description} Value {result.value} {result.unit}, critical at {result.critical}.",
+        body=_body(result),
         data={"check": result.name, "part": result.part, "alert_id": alert_id, "value": result.value},
     )
     await session.execute(

@@ -100,25 +100,34 @@ async def _cache_hit(session: AsyncSession) -> dict[str, Any]:
             "indexes": None if row[1] is None else round(float(row[1]) * 100, 2)}
 
 
+# Rows per table: `n_live_tup` (kept current by the statistics collector) when it has counted,
+# else the planner's `reltuples`, which is -1 until the first ANALYZE — read as 0 it showed
+# "0 rows" for every table of a young database. A partitioned parent has neither: it is the sum
+# over its partition tree (`pg_partition_tree`, so sub-partitions count too; parents add 0).
+RELATION_SIZES = """
+rel AS (
+    SELECT c.oid, c.relname, c.relkind, p.relname AS parent,
+           pg_get_expr(c.relpartbound, c.oid) = 'DEFAULT' AS is_default,
+           CASE WHEN c.relkind = 'p' THEN 0 ELSE pg_total_relation_size(c.oid) END AS bytes,
+           CASE WHEN c.relkind = 'p' THEN 0
+                ELSE coalesce(nullif(st.n_live_tup, 0), greatest(c.reltuples, 0)::bigint) END AS est_rows
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    LEFT JOIN pg_inherits i ON i.inhrelid = c.oid LEFT JOIN pg_class p ON p.oid = i.inhparent
+    LEFT JOIN pg_stat_user_tables st ON st.relid = c.oid
+    WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')
+), sized AS (
+    SELECT r.relname, r.parent, r.relkind, r.is_default,
+           CASE WHEN r.relkind = 'p' THEN (SELECT coalesce(sum(k.bytes), 0) FROM pg_partition_tree(r.oid) t JOIN rel k ON k.oid = t.relid) ELSE r.bytes END AS bytes,
+           CASE WHEN r.relkind = 'p' THEN (SELECT coalesce(sum(k.est_rows), 0) FROM pg_partition_tree(r.oid) t JOIN rel k ON k.oid = t.relid) ELSE r.est_rows END AS est_rows
+    FROM rel r
+)"""
+
+
 async def _sizes(session: AsyncSession) -> list[dict[str, Any]]:
     """Tables (partitioned ones summed over their partitions) and partitions, with growth per day."""
     return await _rows(
         session,
-        """
-        WITH rel AS (
-            SELECT c.oid, c.relname, c.relkind, p.relname AS parent,
-                   pg_get_expr(c.relpartbound, c.oid) = 'DEFAULT' AS is_default,
-                   CASE WHEN c.relkind = 'p' THEN 0 ELSE pg_total_relation_size(c.oid) END AS bytes,
-                   greatest(c.reltuples, 0)::bigint AS est_rows
-            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-            LEFT JOIN pg_inherits i ON i.inhrelid = c.oid LEFT JOIN pg_class p ON p.oid = i.inhparent
-            WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')
-        ), sized AS (
-            SELECT r.relname, r.parent, r.relkind, r.is_default,
-                   CASE WHEN r.relkind = 'p' THEN (SELECT coalesce(sum(k.bytes), 0) FROM rel k WHERE k.parent = r.relname) ELSE r.bytes END AS bytes,
-                   CASE WHEN r.relkind = 'p' THEN (SELECT coalesce(sum(k.est_rows), 0) FROM rel k WHERE k.parent = r.relname) ELSE r.est_rows END AS est_rows
-            FROM rel r
-        ), before AS (
+        "WITH " + RELATION_SIZES + """, before AS (
             SELECT DISTINCT ON (table_name) table_name, total_bytes, captured_at
             FROM monitoring_table_sizes
             WHERE captured_at <= now() - interval '20 hours' AND captured_at >= now() - interval '8 days'
@@ -222,8 +231,19 @@ async def _backups(session: AsyncSession, now: Any) -> dict[str, Any]:
             )
         )
     ).mappings().first()
+    failed = (
+        await session.execute(
+            text(
+                "SELECT name, error, started_at FROM backups WHERE status = 'failed' "
+                "AND started_at > coalesce(:after, '-infinity'::timestamptz) ORDER BY started_at DESC LIMIT 1"
+            ),
+            {"after": last["finished_at"] if last else None},
+        )
+    ).mappings().first()
     interval_days = await get_setting(session, "backups.verify_interval_days")
     return {
+        "failed_since": {"name": failed["name"], "error": failed["error"], "started_at": failed["started_at"].isoformat()}
+        if failed else None,
         "last_backup": {"id": last["id"], "name": last["name"], "finished_at": last["finished_at"].isoformat()} if last else None,
         "age_hours": round((now - last["finished_at"]).total_seconds() / 3600, 2) if last else None,
         "last_verify": {
@@ -443,9 +463,17 @@ def _autovacuum(data: dict[str, Any], _: dict[str, float]) -> Measurement:
 
 def _dead_rows(data: dict[str, Any], limits: dict[str, float]) -> Measurement:
     rows = [t for t in data["vacuum"]["tables"] if (t["dead_rows"] or 0) >= 10000]
-    ratios = [t["dead_rows"] / max(t["live_rows"] or 0, 1) for t in rows]
-    worst = max(ratios, default=0.0)
-    return Measurement(worst, f"worst dead/live ratio {worst:.2f}" if rows else "vacuum keeps up", rows)
+    if not rows:
+        return Measurement(0, "vacuum keeps up", rows)
+    ratio = {t["table"]: t["dead_rows"] / max(t["live_rows"] or 0, 1) for t in rows}
+    rows.sort(key=lambda t: ratio[t["table"]], reverse=True)
+    top = rows[0]
+    # the alert's text names the table, so ops know which one to VACUUM
+    summary = (f"{top['table']}: {top['dead_rows']:,} dead to {top['live_rows']:,} live rows "
+               f"(ratio {ratio[top['table']]:.2f})")
+    if len(rows) > 1:
+        summary += f"; {len(rows) - 1} more table(s) with ≥ 10,000 dead rows"
+    return Measurement(ratio[top["table"]], summary, rows)
 
 
 def _audit_check(name: str) -> Any:
@@ -462,7 +490,13 @@ def _audit_check(name: str) -> Any:
 def _backup_age(data: dict[str, Any], _: dict[str, float]) -> Measurement:
     b = data["backups"]
     if b["last_backup"] is None:
-        return Measurement(None, "no completed backup yet", state="critical")
+        # No data is not a failure: a fresh install has no backup until the first daily run.
+        if b.get("failed_since"):
+            f = b["failed_since"]
+            return Measurement(None, f"no backup yet: the last attempt {f['name']} failed: {f['error'] or 'no error text'}",
+                               [f], state="critical")
+        return Measurement(None, "no backup yet: the first one runs on the daily schedule (02:00 Europe/Prague) "
+                           "or now with `shopops backup run`", state="warn")
     return Measurement(b["age_hours"], f"last backup {b['last_backup']['name']} finished {b['age_hours']:.1f} h ago", [b["last_backup"]])
 
 

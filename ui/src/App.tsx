@@ -7,7 +7,7 @@ import { QueryClientProvider, type QueryClient } from "@tanstack/react-query";
 import type { ReactNode } from "react";
 import { Navigate, Route, Routes } from "react-router-dom";
 
-import { useMe } from "./api/auth";
+import { useMe, useSaveLocale } from "./api/auth";
 import { Layout } from "./components/Layout";
 import { NotFound } from "./components/NotFound";
 import { RequireAuth } from "./components/RequireAuth";
@@ -27,7 +27,13 @@ import { WebhookEventsPage } from "./pages/webhooks/WebhookEventsPage";
 
 function LocaleFromProfile({ children }: { children: ReactNode }) {
   const me = useMe();
-  return <LocaleProvider userLocale={me.data?.locale}>{children}</LocaleProvider>;
+  const save = useSaveLocale();
+  const saveLocale = save.mutate;
+  return (
+    <LocaleProvider userLocale={me.data?.locale} onProfileLocale={saveLocale}>
+      {children}
+    </LocaleProvider>
+  );
 }
 
 function LocalisedDates({ children }: { children: ReactNode }) {

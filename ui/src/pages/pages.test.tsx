@@ -258,3 +258,39 @@ describe("marking notifications read", () => {
     expect(api.callsTo("POST /api/notifications/7/read")).toHaveLength(1);
   });
 });
+
+describe("the locale comes from the profile at sign-in", () => {
+  it("a Czech profile sees Czech right after signing in, whatever this browser chose before", async () => {
+    window.localStorage.setItem("shopops.locale", "en");
+    let signedIn = false;
+    const api = fakeApi({
+      "GET /api/auth/me": () => (signedIn ? { body: { ...ME, locale: "cs" } } : problem(401, "Not signed in")),
+      "POST /api/auth/login": () => {
+        signedIn = true;
+        return { body: { ...ME, locale: "cs" } };
+      },
+      "PATCH /api/auth/me": { body: { ...ME, locale: "en" } },
+      "GET /api/shops": { body: [SHOP] },
+    });
+    renderApp("/shops");
+    fireEvent.change(await screen.findByLabelText(/E-mail/), { target: { value: "jana@example.cz" } });
+    fireEvent.change(screen.getByLabelText(/Password/), { target: { value: "secret" } });
+    fireEvent.click(screen.getByRole("button", { name: "Sign in" }));
+    expect(await screen.findByRole("heading", { name: "Obchody" })).toBeInTheDocument();
+    expect(window.localStorage.getItem("shopops.locale")).toBeNull();
+
+    fireEvent.click(screen.getByText("EN"));
+    expect(await screen.findByRole("heading", { name: "Shops" })).toBeInTheDocument();
+    await waitFor(() => expect(api.callsTo("PATCH /api/auth/me")).toHaveLength(1));
+    expect(api.callsTo("PATCH /api/auth/me")[0]?.body).toEqual({ locale: "en" });
+  });
+
+  it("the sign-in page follows the browser's language before anyone signs in", async () => {
+    vi.spyOn(window.navigator, "languages", "get").mockReturnValue(["cs-CZ", "en"]);
+    fakeApi({ "GET /api/auth/me": problem(401, "Not signed in") });
+    renderApp("/shops");
+    expect(await screen.findByRole("heading", { name: "Přihlášení do shopops" })).toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "Přihlásit" })).toBeInTheDocument();
+    vi.restoreAllMocks();
+  });
+});

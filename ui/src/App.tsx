@@ -24,6 +24,7 @@ import { SignInPage } from "./pages/signin/SignInPage";
 import { SnapshotRunPage } from "./pages/snapshots/SnapshotRunPage";
 import { SnapshotRunsPage } from "./pages/snapshots/SnapshotRunsPage";
 import { WebhookEventsPage } from "./pages/webhooks/WebhookEventsPage";
+import { theme } from "./theme";
 
 function LocaleFromProfile({ children }: { children: ReactNode }) {
   const me = useMe();
@@ -83,7 +84,7 @@ export function AppProviders({
 }) {
   return (
     <QueryClientProvider client={client}>
-      <MantineProvider defaultColorScheme="light" env={env}>
+      <MantineProvider theme={theme} defaultColorScheme="light" env={env}>
         <LocaleFromProfile>
           <LocalisedDates>
             <Notifications position="top-right" />

@@ -182,6 +182,41 @@ describe("settings", () => {
     fireEvent.click(screen.getByTestId("save-settings"));
     expect(await screen.findByText("sync.interval_minutes must be at least 1, got 0")).toBeInTheDocument();
   });
+
+  it("groups settings by area with Czech labels, units and help, and checks limits before sending", async () => {
+    window.localStorage.setItem("shopops.locale", "cs");
+    const setting = (key: string, area: string, unit: string, cs: string, extra: object = {}) => ({
+      key, area, unit, value: 5, default: 5, description: "English help.", type: "int", scope: "shop", overridden: false,
+      label: { en: `EN ${cs}`, cs }, help: { en: "English help.", cs: `Nápověda: ${cs}.` }, minimum: null, maximum: null, choices: [], ...extra,
+    });
+    const api = fakeApi({
+      "GET /api/shops/1/settings": {
+        body: {
+          items: [
+            setting("sync.interval_minutes", "sync", "minutes", "Interval synchronizace", { minimum: 1, maximum: 1440 }),
+            setting("analytics.inventory.holding_cost_rate", "inventory", "share", "Roční náklady na skladování", { type: "float", value: 0.25, default: 0.25 }),
+            setting("analytics.inventory.notify_severity", "inventory", "", "Upozornit od závažnosti", { type: "str", value: "medium", default: "medium", choices: ["low", "medium", "high"] }),
+          ],
+        },
+      },
+    });
+    renderApp("/shops/1/settings");
+    const areas = await screen.findAllByTestId("settings-area");
+    expect(areas.map((a) => a.getAttribute("data-area"))).toEqual(["sync", "inventory"]);
+    expect(within(areas[0]!).getByText("Data ze Shoptetu")).toBeInTheDocument();
+    expect(within(areas[1]!).getByText("Plánování skladu")).toBeInTheDocument();
+    expect(screen.queryByText("analytics.inventory.holding_cost_rate")).toBeNull(); // no raw key as a label
+    expect(screen.getByText(/Nápověda: Roční náklady na skladování\. Výchozí: 0,25/)).toBeInTheDocument();
+    expect(screen.getByText("= 25 %")).toBeInTheDocument();
+    expect(within(areas[0]!).getByText("min")).toBeInTheDocument();
+    expect(screen.getByDisplayValue("střední")).toBeInTheDocument();
+
+    const interval = screen.getByLabelText("Interval synchronizace");
+    fireEvent.change(interval, { target: { value: "5000" } });
+    expect(await screen.findByText("Nejvýše 1 440.")).toBeInTheDocument();
+    expect(screen.getByTestId("save-settings")).toBeDisabled();
+    expect(api.callsTo("PUT /api/shops/1/settings")).toHaveLength(0);
+  });
 });
 
 describe("notifications and locale", () => {

@@ -47,6 +47,9 @@ class System:
     admin: Account
     shops: dict[str, dict[str, Any]] = field(default_factory=dict)
     logs: Path = ROOT / "test-artifacts" / "browser-logs"
+    # the walk's users: role → locale of the profile → account
+    walkers: dict[str, dict[str, Account]] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)  # what a suite seeded (run ids, codes)
 
     def e2e_config(self) -> str:
         return json.dumps(
@@ -54,7 +57,12 @@ class System:
                 "sandbox_url": self.sandbox_url,
                 "member": self.member.__dict__,
                 "admin": self.admin.__dict__,
+                "walkers": {
+                    role: {locale: a.__dict__ for locale, a in by_locale.items()}
+                    for role, by_locale in self.walkers.items()
+                },
                 **self.shops,
+                **self.extra,
             }
         )
 
@@ -138,13 +146,19 @@ def _db() -> Session:
 
 
 def make_account(
-    session: Session, role: str = "member", memberships: dict[int, str] | None = None
+    session: Session,
+    role: str = "member",
+    memberships: dict[int, str] | None = None,
+    locale: str = "en",
 ) -> Account:
+    """A user with a known password; `locale` is the profile's language (the scenarios that read
+    English labels use "en", the walk signs in with Czech and English profiles)."""
     from api.cli.users import ensure_user
     from db.models import ShopMembership
 
     account = Account(f"ui-{secrets.token_hex(4)}@example.com", secrets.token_urlsafe(12))
     user = ensure_user(session, account.email, account.password, role=role)
+    user.locale = locale
     for shop_id, shop_role in (memberships or {}).items():
         session.add(ShopMembership(user_id=user.id, shop_id=shop_id, role=shop_role))
     session.commit()
@@ -161,7 +175,8 @@ def make_shop(session: Session, name: str, eshop_id: int) -> int:
 
 
 def seed_orders(session: Session, shop_id: int, count: int) -> None:
-    """`count` orders in one INSERT … SELECT generate_series, newest a minute ago."""
+    """`count` orders in one INSERT … SELECT generate_series, newest a minute ago; about 8 000
+    customers (e-mails repeat), so the customer analytics have repeat buyers to model."""
     session.execute(
         text(
             """
@@ -169,7 +184,7 @@ def seed_orders(session: Session, shop_id: int, count: int) -> None:
                                 email, currency, total_with_vat, paid, item_count, synced_at)
             SELECT :shop, 'E2E' || lpad(g::text, 7, '0'), now() - g * interval '1 minute',
                    1 + g % 4, (ARRAY['Nová', 'Vyřizuje se', 'Vyřízena', 'Stornována'])[1 + g % 4],
-                   'Zákazník ' || g, 'zakaznik' || g || '@example.cz', 'CZK',
+                   'Zákazník ' || g % 7919, 'zakaznik' || g % 7919 || '@example.cz', 'CZK',
                    round((100 + (g * 37) % 9000)::numeric, 2), g % 3 <> 0, 1 + g % 5, now()
             FROM generate_series(1, :count) AS g
             """
@@ -251,12 +266,25 @@ async def running_system(orders: int) -> AsyncIterator[System]:
                 )
                 admin = make_account(session, role="admin")
                 make_account(session, memberships={shop_b: "manager"})
+                walkers = {
+                    "merchant": {
+                        locale: make_account(
+                            session, memberships={shop_a: "owner", shop_orders: "owner"}, locale=locale
+                        )
+                        for locale in ("cs", "en")
+                    },
+                    "admin": {
+                        locale: make_account(session, role="admin", locale=locale)
+                        for locale in ("cs", "en")
+                    },
+                }
             yield System(
                 api_url=api_url,
                 sandbox_url=sandbox.url,
                 member=member,
                 admin=admin,
                 logs=logs,
+                walkers=walkers,
                 shops={
                     "shop_a": {
                         "id": shop_a,
@@ -292,10 +320,13 @@ def _count(output: str, name: str) -> int:
     return 0
 
 
-def run_node_tests(system: System, test_file: str, timeout: float = 400) -> NodeResult:
+def run_node_tests(
+    system: System, test_file: str, timeout: float = 400, env_extra: dict[str, str] | None = None
+) -> NodeResult:
     """Run one e2e file of ui/ with node's test runner against the running system."""
     env = {
         **os.environ,
+        **(env_extra or {}),
         "BASE_URL": system.api_url,
         "E2E_CONFIG": system.e2e_config(),
         "CHROMIUM": CHROMIUM,
@@ -327,3 +358,42 @@ def chromium_problem() -> str | None:
     if not Path(CHROMIUM).exists():
         return f"{CHROMIUM} is missing: run `make chromium` (apt-get install -y chromium)"
     return None
+
+
+async def seed_walk_data(system: System, timeout: float = 240) -> dict[str, Any]:
+    """Shop A as a merchant finds it after a day: products, customers and orders pulled from the
+    sandbox by real snapshot runs, then the customer analysis and the inventory planning run.
+    Returns what the walk opens (an order code, a snapshot run)."""
+    from infra.temporal import connect
+
+    shop = system.shops["shop_a"]["id"]
+    client = await connect()
+    async with httpx.AsyncClient(base_url=system.api_url, timeout=30) as api:
+        login = await api.post(
+            "/api/auth/login", json={"email": system.admin.email, "password": system.admin.password}
+        )
+        login.raise_for_status()
+
+        async def finish(workflow_id: str, what: str) -> None:
+            try:
+                await asyncio.wait_for(client.get_workflow_handle(workflow_id).result(), timeout)
+            except Exception as exc:
+                raise RuntimeError(f"seeding the walk: {what} ({workflow_id}) did not finish: {exc!r}") from exc
+
+        runs = []
+        for resource in ("products", "customers", "orders"):
+            started = await api.post(f"/api/shops/{shop}/snapshot-runs", json={"resource": resource})
+            if started.status_code != 202:
+                raise RuntimeError(f"seeding the walk: snapshot of {resource} refused: {started.text}")
+            runs.append(started.json())
+        for run in runs:
+            await finish(run["workflow_id"], f"snapshot of {run['resource']}")
+        for path in ("customers/analysis", "inventory/run"):
+            started = await api.post(f"/api/shops/{shop}/{path}")
+            if started.status_code != 202:
+                raise RuntimeError(f"seeding the walk: POST {path} refused: {started.text}")
+            await finish(started.json()["workflow_id"], path)
+        orders = (await api.get(f"/api/shops/{shop}/orders", params={"limit": 1})).json()["items"]
+        if not orders:
+            raise RuntimeError("seeding the walk: the orders snapshot left shop A without orders")
+    return {"walk": {"order_code": orders[0]["code"], "snapshot_run": runs[-1]["id"]}}

@@ -57,7 +57,7 @@ TEXTS: dict[str, SettingText] = {
     "pitr.keep_base_backups": T("backups", "", "Base backups kept", "Počet uchovaných základních záloh",
                                 "Archivované WAL starší než nejstarší uchovaná základní záloha se mažou."),
     "monitoring.thresholds": T("monitoring", "", "Check thresholds", "Prahy kontrol",
-                               'Prahy kontrol odlišné od výchozích, podle kontroly: {"queue_wait": {"warn": 30, "critical": 60}}.'),
+                               'Prahy kontrol odlišné od výchozích, podle kontroly, např. `{"queue_wait": {"warn": 30, "critical": 60}}`.'),
     "monitoring.retention_days": T("monitoring", "days", "Keep monitoring history", "Uchovat historii monitoringu",
                                    "Jak dlouho zůstanou snímky dotazů, latence a chyb pro stránku monitoringu."),
     "integrity.shoptet_grace_minutes": T("monitoring", "minutes", "Ignore orders younger than", "Přeskočit objednávky mladší než",

@@ -194,6 +194,9 @@ def seed_orders(session: Session, shop_id: int, count: int) -> None:
     session.commit()
 
 
+INSTALL_ATTEMPTS = 3
+
+
 async def install_shop(api_url: str, sandbox: Any, eshop_id: int) -> int:
     """Install through Shoptet's flow (the shop takes its name from Shoptet); an API without its
     install callback cannot run the browser suite, which then fails instead of faking it."""
@@ -203,14 +206,21 @@ async def install_shop(api_url: str, sandbox: Any, eshop_id: int) -> int:
         paths = (await client.get(f"{api_url}/api/openapi.json")).json().get("paths", {})
         if "/api/shoptet/install" not in paths:
             raise RuntimeError("the API has no /api/shoptet/install: shops cannot be installed")
-        response = await client.post(
-            f"{sandbox.url}/_sandbox/shops/{eshop_id}/install",
-            json={"install_url": f"{api_url}/api/shoptet/install"},
-        )
+        # Shoptet retries a failed install; so does this, as a worker that is still starting on a
+        # loaded machine can miss the callback's time budget (the install is idempotent).
+        answers = []
+        for _ in range(INSTALL_ATTEMPTS):
+            response = await client.post(
+                f"{sandbox.url}/_sandbox/shops/{eshop_id}/install",
+                json={"install_url": f"{api_url}/api/shoptet/install"},
+            )
+            answers.append(response.text)
+            if response.is_success and response.json().get("status") != "failed":
+                break
     with _db() as session:
         shop = session.execute(select(Shop).where(Shop.eshop_id == eshop_id)).scalar_one_or_none()
         if shop is None:
-            raise RuntimeError(f"install of e-shop {eshop_id} failed: {response.text}")
+            raise RuntimeError(f"install of e-shop {eshop_id} failed: {answers}")
         return shop.id
 
 
@@ -380,12 +390,14 @@ async def seed_walk_data(system: System, timeout: float = 240) -> dict[str, Any]
             except Exception as exc:
                 raise RuntimeError(f"seeding the walk: {what} ({workflow_id}) did not finish: {exc!r}") from exc
 
-        runs = []
+        # the install started a full snapshot of every resource; wait for them, start any missing
+        runs = (await api.get(f"/api/shops/{shop}/snapshot-runs")).json()["items"]
         for resource in ("products", "customers", "orders"):
-            started = await api.post(f"/api/shops/{shop}/snapshot-runs", json={"resource": resource})
-            if started.status_code != 202:
-                raise RuntimeError(f"seeding the walk: snapshot of {resource} refused: {started.text}")
-            runs.append(started.json())
+            if not any(r["resource"] == resource for r in runs):
+                started = await api.post(f"/api/shops/{shop}/snapshot-runs", json={"resource": resource})
+                if started.status_code != 202:
+                    raise RuntimeError(f"seeding the walk: snapshot of {resource} refused: {started.text}")
+                runs.append(started.json())
         for run in runs:
             await finish(run["workflow_id"], f"snapshot of {run['resource']}")
         for path in ("customers/analysis", "inventory/run"):

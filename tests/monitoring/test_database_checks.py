@@ -273,3 +273,11 @@ async def test_a_fresh_install_without_backups_is_not_critical_and_no_alert_read
         assert notes and not [n for (n,) in notes if "None" in n], notes
     finally:
         _sql("DELETE FROM backups WHERE name = 'monitoring-failed.dump'")
+
+
+async def test_every_check_has_its_description_and_summary_in_czech() -> None:
+    checks = (await report())["checks"]
+    missing = [c["name"] for c in checks if not c["description_cs"] or not c["summary_cs"]]
+    assert not missing, f"checks without Czech text: {missing}"
+    backup = check({"checks": checks}, "backup_age")
+    assert backup["summary_cs"].startswith("zatím žádná záloha") or backup["summary_cs"].startswith("poslední záloha")

@@ -20,6 +20,9 @@ export type CheckResult = {
   critical: number | null;
   summary: string;
   rows: Record<string, unknown>[];
+  /** Czech texts; absent from older APIs (the page then shows the English ones). */
+  description_cs?: string;
+  summary_cs?: string | null;
 };
 
 export type QueueRow = {

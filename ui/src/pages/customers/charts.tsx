@@ -72,7 +72,7 @@ export function TrackRecordChart({ reports }: { reports: ModelReport[] }) {
   return (
     <Stack gap={4} data-testid="track-record-chart" data-points={points.length} role="img" aria-label={t("chartMae")}>
       <Text size="sm" fw={500}>
-        {t("chartMae")}
+        {t("chartMae")} ({t("mae")})
       </Text>
       <LineChart
         h={220}
@@ -83,7 +83,6 @@ export function TrackRecordChart({ reports }: { reports: ModelReport[] }) {
         withDots
         dotProps={{ r: 4 }}
         curveType="linear"
-        yAxisLabel={t("mae")}
         xAxisLabel={t("runAt")}
         withXAxis
         withYAxis

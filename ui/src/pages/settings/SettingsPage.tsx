@@ -3,6 +3,7 @@
 import {
   Alert,
   Button,
+  Code,
   Fieldset,
   Group,
   NumberInput,
@@ -26,6 +27,9 @@ import { useCanManage, useCurrentShop } from "../../components/ShopScope";
 import { useFormat, useLocale, useT } from "../../i18n/locale";
 import type { MessageKey } from "../../i18n/messages";
 import { changedValues, fromInput, problemsByKey, toInput, type Draft } from "./settingValues";
+
+// the input stays narrow, its label and help use the row's width
+const NARROW = { wrapper: { maxWidth: 360 } };
 
 const AREA_KEYS = ["sync", "storage", "backups", "monitoring", "customers", "inventory"];
 
@@ -57,6 +61,15 @@ export function useLimitProblem() {
   };
 }
 
+/** Help text whose `backticked` parts (JSON examples, commands) are shown as code. */
+function WithCode({ text }: { text: string }) {
+  return (
+    <>
+      {text.split("`").map((part, i) => (i % 2 ? <Code key={i}>{part}</Code> : part))}
+    </>
+  );
+}
+
 function SettingInput({
   setting,
   value,
@@ -73,8 +86,11 @@ function SettingInput({
   const t = useT();
   const f = useFormat();
   const { locale } = useLocale();
-  const shown = (v: unknown) =>
-    typeof v === "number" ? f.number(v, 3) : setting.choices?.length && typeof v === "string" ? choiceLabel(v) : JSON.stringify(v);
+  const shown = (v: unknown) => {
+    if (typeof v === "number") return f.number(v, 3);
+    if (typeof v === "string") return setting.choices?.length ? choiceLabel(v) : v || "–";
+    return JSON.stringify(v);
+  };
   const choiceLabel = (choice: string) =>
     ["low", "medium", "high"].includes(choice) ? t(`choice.${choice}` as MessageKey) : choice;
   const help = setting.help?.[locale] ?? setting.description;
@@ -85,7 +101,11 @@ function SettingInput({
       : null;
   const common = {
     label: setting.label?.[locale] ?? setting.key,
-    description: `${help} ${t("settings.default", { value: shown(setting.default) })}`,
+    description: (
+      <>
+        <WithCode text={help} /> {t("settings.default", { value: shown(setting.default) })}
+      </>
+    ),
     error,
     disabled,
     "data-setting": setting.key,
@@ -98,7 +118,7 @@ function SettingInput({
         value={String(value ?? "")}
         allowDeselect={false}
         onChange={(v) => v !== null && onChange(v)}
-        maw={360}
+        styles={NARROW}
       />
     );
   }
@@ -118,7 +138,7 @@ function SettingInput({
           rightSectionWidth={unit || share ? 120 : undefined}
           rightSectionPointerEvents="none"
           onChange={(v) => onChange(v)}
-          maw={360}
+          styles={NARROW}
         />
       );
     case "bool":
@@ -141,7 +161,7 @@ function SettingInput({
         />
       );
     default:
-      return <TextInput {...common} value={String(value ?? "")} onChange={(e) => onChange(e.currentTarget.value)} maw={360} />;
+      return <TextInput {...common} value={String(value ?? "")} onChange={(e) => onChange(e.currentTarget.value)} styles={NARROW} />;
   }
 }
 

@@ -21,10 +21,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.app_settings import get_setting
 from db.audit import CHECKS as AUDIT_CHECKS
-from db.audit import run_check, statements_problem
+from db.audit import STATEMENTS_MISSING, STATEMENTS_NOT_LOADED, run_check, statements_problem
 from db.engine import session_factory
 from infra.monitoring.checks import Check, Context, Measurement, cz
 
+STATEMENTS_PROBLEM_CS = {
+    STATEMENTS_NOT_LOADED: "pg_stat_statements je nainstalované, ale není načtené: přidejte shared_preload_libraries = "
+    "'pg_stat_statements' do postgresql.conf a restartujte PostgreSQL; do té doby nejde pomalé dotazy vypsat",
+    STATEMENTS_MISSING: "rozšíření pg_stat_statements v této databázi není (revize 0201 ho vytvoří, smí-li to role "
+    "migrací); spusťte CREATE EXTENSION pg_stat_statements jako superuživatel",
+}
 AUDIT_CS = {
     "unused_indexes": "Neunikátní indexy s nejvýše max_scans čteními od vynulování statistik.",
     "duplicate_indexes": "Indexy, jejichž sloupce jsou začátkem jiného indexu téže tabulky (stejná metoda).",
@@ -91,7 +97,8 @@ async def _statements(session: AsyncSession, since: Any) -> dict[str, Any]:
         since=since,
     )
     last = (await session.execute(text("SELECT max(captured_at) FROM monitoring_statements"))).scalar()
-    return {"problem": problem, "top": rows, "last_snapshot": last.isoformat() if last else None}
+    return {"problem": problem, "problem_cs": STATEMENTS_PROBLEM_CS.get(problem or "", problem),
+            "top": rows, "last_snapshot": last.isoformat() if last else None}
 
 
 async def _cache_hit(session: AsyncSession) -> dict[str, Any]:
@@ -420,7 +427,7 @@ def _idle_in_transaction(data: dict[str, Any], limits: dict[str, float]) -> Meas
 def _slow_statements(data: dict[str, Any], limits: dict[str, float]) -> Measurement:
     s = data["statements"]
     if s["problem"] and not s["top"]:
-        return Measurement(None, "", unavailable=s["problem"], unavailable_cs=f"statistiky dotazů nejsou k dispozici: {s['problem']}")
+        return Measurement(None, "", unavailable=s["problem"], unavailable_cs=s["problem_cs"])
     mean_ms, calls = limits.get("warn", 20), SLOW_CALLS
     rows = [r for r in s["top"] if (r["calls"] or 0) >= calls and (r["mean_ms"] or 0) >= mean_ms]
     if not rows:

@@ -97,7 +97,7 @@ export type MonitoringReport = {
     };
     database?: {
       sizes: { table: string; parent: string | null; size: string; bytes: number; rows: number; growth_bytes_per_day: number | null }[];
-      statements: { top: { queryid: string; query: string; calls: number; total_ms: number; mean_ms: number }[]; problem: string | null };
+      statements: { top: { queryid: string; query: string; calls: number; total_ms: number; mean_ms: number }[]; problem: string | null; problem_cs?: string | null };
     };
     errors?: { groups: ErrorGroup[]; timeline: { hour: string; errors: number }[] };
     performance?: {

@@ -4,7 +4,7 @@ import { Anchor, Badge, Button, Group, Stack, Table, Text } from "@mantine/core"
 
 import { errorMessage } from "../../api/client";
 import { type LatencySeries, type MonitoringReport, useRetryRun, useScheduleAction } from "../../api/monitoring";
-import { useFormat } from "../../i18n/locale";
+import { useFormat, useLocale } from "../../i18n/locale";
 import { Lines, StackedBars } from "./Charts";
 import { useMonitoringT } from "./messages";
 
@@ -99,12 +99,12 @@ export function WorkflowsSection({ part }: { part: NonNullable<Parts["workflows"
         data={part.timeline}
         labelOf={hourLabel}
         series={[
-          { key: "started", label: "started", color: "#228be6" },
-          { key: "completed", label: "completed", color: "#40c057" },
-          { key: "failed", label: "failed", color: "#fa5252" },
+          { key: "started", label: t("legend.started"), color: "#228be6" },
+          { key: "completed", label: t("legend.completed"), color: "#40c057" },
+          { key: "failed", label: t("legend.failed"), color: "#fa5252" },
         ]}
       />
-      <StackedBars title={t("failuresByHour")} data={part.failures_by_hour} labelOf={hourLabel} series={[{ key: "failed", label: "failed", color: "#fa5252" }]} />
+      <StackedBars title={t("failuresByHour")} data={part.failures_by_hour} labelOf={hourLabel} series={[{ key: "failed", label: t("legend.failed"), color: "#fa5252" }]} />
       <Text fw={500}>{t("failedRuns")}</Text>
       {part.failed_runs.length === 0 ? (
         <Text c="dimmed" size="sm">
@@ -185,6 +185,7 @@ export function WorkflowsSection({ part }: { part: NonNullable<Parts["workflows"
 export function DatabaseSection({ part }: { part: NonNullable<Parts["database"]> }) {
   const t = useMonitoringT();
   const f = useFormat();
+  const { locale } = useLocale();
   const topTables = part.sizes.filter((s) => !s.parent).slice(0, 15);
   return (
     <Stack>
@@ -212,7 +213,7 @@ export function DatabaseSection({ part }: { part: NonNullable<Parts["database"]>
       <Text fw={500}>{t("statements")}</Text>
       {part.statements.problem && (
         <Text size="sm" c="dimmed">
-          {part.statements.problem}
+          {(locale === "cs" && part.statements.problem_cs) || part.statements.problem}
         </Text>
       )}
       <Table withTableBorder>

@@ -1,10 +1,10 @@
 /** Providers and routes. Shop pages live under /shops/:shopId so the selected shop is in the URL. */
 
-import { MantineProvider } from "@mantine/core";
+import { MantineProvider, MantineThemeProvider } from "@mantine/core";
 import { DatesProvider } from "@mantine/dates";
 import { Notifications } from "@mantine/notifications";
 import { QueryClientProvider, type QueryClient } from "@tanstack/react-query";
-import type { ReactNode } from "react";
+import { useMemo, type ReactNode } from "react";
 import { Navigate, Route, Routes } from "react-router-dom";
 
 import { useMe, useSaveLocale } from "./api/auth";
@@ -24,7 +24,7 @@ import { SignInPage } from "./pages/signin/SignInPage";
 import { SnapshotRunPage } from "./pages/snapshots/SnapshotRunPage";
 import { SnapshotRunsPage } from "./pages/snapshots/SnapshotRunsPage";
 import { WebhookEventsPage } from "./pages/webhooks/WebhookEventsPage";
-import { theme } from "./theme";
+import { localisedTheme, theme } from "./theme";
 
 function LocaleFromProfile({ children }: { children: ReactNode }) {
   const me = useMe();
@@ -37,9 +37,15 @@ function LocaleFromProfile({ children }: { children: ReactNode }) {
   );
 }
 
-function LocalisedDates({ children }: { children: ReactNode }) {
+/** Date pickers and number inputs in the user's locale (Czech writes 0,5, not 0.5). */
+function LocalisedInputs({ children }: { children: ReactNode }) {
   const { locale } = useLocale();
-  return <DatesProvider settings={{ locale, firstDayOfWeek: 1 }}>{children}</DatesProvider>;
+  const localised = useMemo(() => localisedTheme(locale), [locale]);
+  return (
+    <MantineThemeProvider theme={localised}>
+      <DatesProvider settings={{ locale, firstDayOfWeek: 1 }}>{children}</DatesProvider>
+    </MantineThemeProvider>
+  );
 }
 
 export function AppRoutes() {
@@ -86,10 +92,10 @@ export function AppProviders({
     <QueryClientProvider client={client}>
       <MantineProvider theme={theme} defaultColorScheme="light" env={env}>
         <LocaleFromProfile>
-          <LocalisedDates>
+          <LocalisedInputs>
             <Notifications position="top-right" />
             {children}
-          </LocalisedDates>
+          </LocalisedInputs>
         </LocaleFromProfile>
       </MantineProvider>
     </QueryClientProvider>

@@ -1,6 +1,8 @@
 /** The app's Mantine theme: only what the defaults get wrong for our pages. */
 
-import { Badge, createTheme } from "@mantine/core";
+import { Badge, createTheme, mergeThemeOverrides, NumberInput, type MantineThemeOverride } from "@mantine/core";
+
+import type { Locale } from "./api/types";
 
 export const theme = createTheme({
   components: {
@@ -13,3 +15,14 @@ export const theme = createTheme({
     }),
   },
 });
+
+/** The theme with number inputs that read and write numbers the way the locale does. */
+export function localisedTheme(locale: Locale): MantineThemeOverride {
+  return mergeThemeOverrides(theme, {
+    components: {
+      NumberInput: NumberInput.extend({
+        defaultProps: locale === "cs" ? { decimalSeparator: ",", thousandSeparator: " " } : { decimalSeparator: "." },
+      }),
+    },
+  });
+}

@@ -130,7 +130,6 @@ function SettingInput({
           {...common}
           value={value as number | string}
           allowDecimal={setting.type === "float"}
-          decimalSeparator={locale === "cs" ? "," : "."}
           min={setting.minimum ?? undefined}
           max={setting.maximum ?? undefined}
           clampBehavior="none"

@@ -249,6 +249,13 @@ async def test_the_dead_rows_check_names_its_table(clean_alerts: None, threshold
                 "SELECT title, body FROM notifications WHERE kind = 'monitoring.alert' AND data->>'check' = 'dead_rows'"
             ).fetchone()
         assert "mon_dead_rows" in title and "Value 3 ratio, critical at 1 ratio." in body
+        with psycopg.connect(libpq_url()) as conn:
+            title_cs, body_cs = conn.execute(
+                "SELECT data->>'title_cs', data->>'body_cs' FROM notifications WHERE kind = 'monitoring.alert' "
+                "AND data->>'check' = 'dead_rows'"
+            ).fetchone()
+        assert title_cs.startswith("dead_rows (Poměr mrtvých a živých řádků") and "mon_dead_rows: 15\u00a0000 mrtvých" in title_cs
+        assert body_cs == "Hodnota 3 ratio, kritické od 1."
     finally:
         _sql("DROP TABLE IF EXISTS mon_dead_rows")
 

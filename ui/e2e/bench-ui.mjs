@@ -12,7 +12,7 @@ const order = CONFIG.bench.order_code;
 // [name, path, what counts as meaningful content]
 const PAGES = [
   ["orders", `/shops/${shop}/orders`, '[data-testid="order-row"]'],
-  ["order-drawer", `/shops/${shop}/orders?order=${encodeURIComponent(order)}`, '[data-testid="order-items"]'],
+  ["order-drawer", `/shops/${shop}/orders?order=${encodeURIComponent(order)}`, '[data-testid="order-total"]'],
   ["orders-filtered", `/shops/${shop}/orders?status=2`, '[data-testid="order-row"]'],
   ["customers", `/shops/${shop}/customers`, '[data-testid="segment-chart"]'],
   ["customers-at-risk", `/shops/${shop}/customers?tab=at-risk`, '[data-testid="at-risk-table"] tbody tr'],

@@ -203,6 +203,9 @@ export const en = {
   "notifications.markRead": "Mark read",
   "notifications.markAllRead": "Mark all read",
   "notifications.read": "read {when}",
+  "notifications.level.info": "info",
+  "notifications.level.warning": "warning",
+  "notifications.level.critical": "critical",
   "locale.cs": "Čeština",
   "locale.en": "English",
 } as const;
@@ -412,6 +415,9 @@ export const cs: Record<MessageKey, string> = {
   "notifications.markRead": "Označit jako přečtené",
   "notifications.markAllRead": "Označit vše jako přečtené",
   "notifications.read": "přečteno {when}",
+  "notifications.level.info": "informace",
+  "notifications.level.warning": "varování",
+  "notifications.level.critical": "kritické",
   "locale.cs": "Čeština",
   "locale.en": "English",
 };

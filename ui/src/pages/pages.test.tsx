@@ -208,6 +208,7 @@ describe("settings", () => {
     expect(screen.queryByText("analytics.inventory.holding_cost_rate")).toBeNull(); // no raw key as a label
     expect(screen.getByText(/Nápověda: Roční náklady na skladování\. Výchozí: 0,25/)).toBeInTheDocument();
     expect(screen.getByText("= 25 %")).toBeInTheDocument();
+    expect(screen.getByDisplayValue("0,25")).toBeInTheDocument(); // number inputs write Czech decimals
     expect(within(areas[0]!).getByText("min")).toBeInTheDocument();
     expect(screen.getByDisplayValue("střední")).toBeInTheDocument();
 

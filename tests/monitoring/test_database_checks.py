@@ -220,14 +220,15 @@ async def test_rows_are_counted_before_any_analyze_and_a_partitioned_parent_sums
         # the hourly snapshot the growth figures come from stores the same counts
         from activities.monitoring import _SIZES
 
+        captured = datetime(2001, 1, 1, tzinfo=UTC)  # apart from real captures, and removed after
         async with session_scope() as session:
             from sqlalchemy import text
 
-            await session.execute(text(_SIZES), {"now": datetime.now(UTC)})
+            await session.execute(text(_SIZES), {"now": captured})
             stored = dict((await session.execute(text(
                 "SELECT table_name, rows FROM monitoring_table_sizes WHERE table_name LIKE 'mon_rows_%'"
             ))).all())
-            await session.execute(text("DELETE FROM monitoring_table_sizes WHERE table_name LIKE 'mon_rows_%'"))
+            await session.execute(text("DELETE FROM monitoring_table_sizes WHERE captured_at = :at"), {"at": captured})
         assert stored == {"mon_rows_plain": 1234, "mon_rows_parted": 3000, "mon_rows_parted_low": 1000, "mon_rows_parted_high": 2000}
     finally:
         _sql("DROP TABLE IF EXISTS mon_rows_plain, mon_rows_parted")

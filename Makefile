@@ -75,6 +75,7 @@ bench: $(VENV)/.installed-dev
 	$(PY) -m bench.db_scale --items 1000000
 	$(PY) -m bench.customer_analytics --customers 200000
 	$(PY) -m bench.inventory --variants 10000
+	$(PY) -m bench.ui --orders 100000
 
 clean:
 	rm -rf .data/test ui/dist

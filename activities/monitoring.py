@@ -12,6 +12,7 @@ from db.app_settings import get_setting
 from db.audit import statements_problem
 from db.engine import session_scope
 from infra.monitoring import alerts
+from infra.monitoring.database import RELATION_SIZES
 from infra.monitoring.report import build_report
 from workflows.monitoring import Evaluation, Pruned, StatsSnapshot
 
@@ -45,21 +46,11 @@ WITH cur AS (
 SELECT (SELECT count(*) FROM delta), (SELECT count(*) FROM totals)
 """
 
-_SIZES = """
-INSERT INTO monitoring_table_sizes (captured_at, table_name, parent, total_bytes, rows)
-WITH rel AS (
-    SELECT c.oid, c.relname, c.relkind, p.relname AS parent,
-           CASE WHEN c.relkind = 'p' THEN 0 ELSE pg_total_relation_size(c.oid) END AS bytes,
-           greatest(c.reltuples, 0)::bigint AS est_rows
-    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-    LEFT JOIN pg_inherits i ON i.inhrelid = c.oid LEFT JOIN pg_class p ON p.oid = i.inhparent
-    WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')
+_SIZES = (
+    "INSERT INTO monitoring_table_sizes (captured_at, table_name, parent, total_bytes, rows) WITH "
+    + RELATION_SIZES
+    + " SELECT :now, relname, parent, bytes, est_rows FROM sized"
 )
-SELECT :now, r.relname, r.parent,
-       CASE WHEN r.relkind = 'p' THEN (SELECT coalesce(sum(k.bytes), 0) FROM rel k WHERE k.parent = r.relname) ELSE r.bytes END,
-       CASE WHEN r.relkind = 'p' THEN (SELECT coalesce(sum(k.est_rows), 0) FROM rel k WHERE k.parent = r.relname) ELSE r.est_rows END
-FROM rel r
-"""
 
 PRUNED = {
     "monitoring_statements": "captured_at",

@@ -8,6 +8,7 @@ cache once the caller's transaction commits.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +28,10 @@ class SettingDef:
     description: str
     scope: str = "app"  # app | shop (a shop value overrides the app value)
     minimum: float | None = None  # numbers below it are refused
+    maximum: float | None = None  # numbers above it are refused
+    choices: tuple[str, ...] = ()  # a str setting takes one of these
+    pattern: str | None = None  # a str setting matches this (re.fullmatch), with `pattern_hint` saying how
+    pattern_hint: str = ""
 
 
 CATALOGUE: dict[str, SettingDef] = {}
@@ -38,11 +43,11 @@ def declare(*defs: SettingDef) -> None:
 
 
 declare(
-    SettingDef("snapshots.retry_limit", 3, "int", "How often the sweep retries a failed snapshot run.", "shop"),
-    SettingDef("snapshots.chunk_lines", 20000, "int", "Lines ingested per chunk (one heartbeat each)."),
-    SettingDef("sync.interval_minutes", 5, "int", "Minutes between incremental syncs of a shop.", "shop"),
-    SettingDef("partitions.future_quarters", 4, "int", "Quarter partitions kept premade ahead of today."),
-    SettingDef("archive.retention_days", 730, "int", "Orders older than this move to the archive tables."),
+    SettingDef("snapshots.retry_limit", 3, "int", "How often the sweep retries a failed snapshot run.", "shop", minimum=0, maximum=20),
+    SettingDef("snapshots.chunk_lines", 20000, "int", "Lines ingested per chunk (one heartbeat each).", minimum=100),
+    SettingDef("sync.interval_minutes", 5, "int", "Minutes between incremental syncs of a shop.", "shop", minimum=1, maximum=1440),
+    SettingDef("partitions.future_quarters", 4, "int", "Quarter partitions kept premade ahead of today.", minimum=1, maximum=16),
+    SettingDef("archive.retention_days", 730, "int", "Orders older than this move to the archive tables.", minimum=90),
 )
 
 declare(
@@ -84,9 +89,15 @@ def coerce(key: str, value: Any) -> Any:
             raise ValueError(f"{key} must be a {kind}, got {value!r}") from None
         if kind == "int" and isinstance(value, float) and value != cast:
             raise ValueError(f"{key} must be a whole number, got {value!r}")
-        minimum = definition(key).minimum
-        if minimum is not None and cast < minimum:
-            raise ValueError(f"{key} must be at least {minimum:g}, got {value!r}")
+        d = definition(key)
+        if d.minimum is not None and cast < d.minimum:
+            raise ValueError(f"{key} must be at least {d.minimum:g}, got {value!r}")
+        if d.maximum is not None and cast > d.maximum:
+            raise ValueError(f"{key} must be at most {d.maximum:g}, got {value!r}")
+        if d.choices and cast not in d.choices:
+            raise ValueError(f"{key} must be one of {', '.join(d.choices)}, got {value!r}")
+        if d.pattern is not None and not re.fullmatch(d.pattern, cast):
+            raise ValueError(f"{key} must be {d.pattern_hint or d.pattern}, got {value!r}")
         return cast
     return value
 
@@ -145,15 +156,15 @@ declare(
     SettingDef("analytics.inventory.horizon_days", 28, "int", "Days ahead each variant's demand is forecast; order-by dates reach as far.", "shop", minimum=7),
     SettingDef("analytics.inventory.chunk_variants", 2000, "int", "Variants forecast per chunk (one activity, one progress step) of the inventory planning.", minimum=50),
     SettingDef("analytics.inventory.parallel_shops", 1, "int", "Shops whose inventory planning runs at the same time in the nightly run.", minimum=1),
-    SettingDef("analytics.inventory.service_level", 0.95, "float", "Chance of not running out during a replenishment cycle that safety stock aims for (below 1).", "shop", minimum=0.5),
-    SettingDef("analytics.inventory.holding_cost_rate", 0.25, "float", "Yearly cost of holding stock as a share of its purchase price.", "shop", minimum=0.01),
+    SettingDef("analytics.inventory.service_level", 0.95, "float", "Chance of not running out during a replenishment cycle that safety stock aims for (below 1).", "shop", minimum=0.5, maximum=0.999),
+    SettingDef("analytics.inventory.holding_cost_rate", 0.25, "float", "Yearly cost of holding stock as a share of its purchase price.", "shop", minimum=0.01, maximum=5),
     SettingDef("analytics.inventory.order_cost", 100.0, "float", "Your own cost of placing one purchase order (shop currency), added to the supplier's order cost.", "shop", minimum=0),
     SettingDef("analytics.inventory.order_window_days", 14, "int", "Variants whose order-by date falls within this many days are recommended for purchase.", "shop", minimum=1),
     SettingDef("analytics.inventory.budget", 0.0, "float", "Most one night's purchase recommendations may spend (0 = no limit).", "shop", minimum=0),
     SettingDef("analytics.inventory.lead_time_days", 7.0, "float", "Lead time in days assumed for variants without a supplier offer.", "shop", minimum=0),
     SettingDef("analytics.inventory.lead_time_sd_days", 2.0, "float", "Spread (SD, days) of that assumed lead time.", "shop", minimum=0),
     SettingDef("analytics.inventory.anomaly_days", 7, "int", "Recent days checked for sales and stock anomalies each night.", "shop", minimum=1),
-    SettingDef("analytics.inventory.notify_severity", "medium", "str", "Least severity (low, medium, high) of an inventory anomaly that raises a notification.", "shop"),
+    SettingDef("analytics.inventory.notify_severity", "medium", "str", "Least severity (low, medium, high) of an inventory anomaly that raises a notification.", "shop", choices=("low", "medium", "high")),
     SettingDef("analytics.inventory.max_notifications", 20, "int", "Anomaly notifications one run raises at most; the rest are summed up in one more.", "shop", minimum=1),
-    SettingDef("analytics.inventory.holidays", "CZ", "str", "Country whose public holidays shape the forecasts (ISO code; empty for none).", "shop"),
+    SettingDef("analytics.inventory.holidays", "CZ", "str", "Country whose public holidays shape the forecasts (ISO code; empty for none).", "shop", pattern="(?:[A-Z]{2})?", pattern_hint="a two-letter country code such as CZ, or empty"),
 )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import math
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Request, Response
 from pydantic import BaseModel, Field
@@ -53,6 +53,10 @@ class MeOut(BaseModel):
     role: str
     locale: str
     shops: list[ShopBrief]
+
+
+class ProfileIn(BaseModel):
+    locale: Literal["cs", "en"]
 
 
 class TokenIn(BaseModel):
@@ -183,6 +187,17 @@ async def me(
     if (cookie := request.cookies.get(SESSION_COOKIE)) and CSRF_COOKIE not in request.cookies:
         _set_session_cookies(response, request, cookie)
     return await _me(session, caller.user)
+
+
+@router.patch("/me")
+async def update_me(body: ProfileIn, caller: CurrentCaller, session: SessionDep) -> MeOut:
+    """The language switch saves here, so the next sign-in on any device starts in it."""
+    user = await session.get(User, caller.user.id)
+    if user is None:
+        raise Problem(401, "Not signed in", "The signed-in user no longer exists; sign in again.")
+    user.locale = body.locale
+    await session.commit()
+    return await _me(session, user)
 
 
 @router.post("/password", status_code=204)

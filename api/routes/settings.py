@@ -14,8 +14,9 @@ from sqlalchemy import select
 
 from api.deps import AdminCaller, CurrentCaller, ManagedShop, SessionDep, ShopOfCaller
 from api.problems import Problem
-from db.app_settings import CATALOGUE, coerce, set_setting
+from db.app_settings import CATALOGUE, SettingDef, coerce, set_setting
 from db.models import AppSetting
+from db.settings_text import AREAS, text_for
 
 router = APIRouter(tags=["settings"])
 
@@ -28,10 +29,24 @@ class SettingOut(BaseModel):
     type: str
     scope: str  # app | shop
     overridden: bool  # a value is stored at this level (else inherited or the default)
+    area: str  # the page's group (db/settings_text.AREAS)
+    unit: str  # db/settings_text.UNITS; "money" is the shop's currency
+    label: dict[str, str]  # {"en": …, "cs": …}
+    help: dict[str, str]
+    minimum: float | None
+    maximum: float | None
+    choices: list[str]
 
 
 class SettingsOut(BaseModel):
     items: list[SettingOut]
+
+
+def _page_order(d: SettingDef) -> tuple[int, int, str]:
+    """Areas in the page's order, then the catalogue's own order within an area."""
+    text = text_for(d.key)
+    area = AREAS.index(text.area) if text and text.area in AREAS else len(AREAS)
+    return area, list(CATALOGUE).index(d.key), d.key
 
 
 async def _listing(session: SessionDep, shop_id: int | None) -> SettingsOut:
@@ -45,7 +60,7 @@ async def _listing(session: SessionDep, shop_id: int | None) -> SettingsOut:
     for key, sid, value in rows:
         (app_values if sid is None else shop_values)[key] = value
     items = []
-    for d in sorted(CATALOGUE.values(), key=lambda d: d.key):
+    for d in sorted(CATALOGUE.values(), key=_page_order):
         if shop_id is not None and d.scope != "shop":
             continue
         inherited = app_values.get(d.key, d.default)
@@ -59,9 +74,25 @@ async def _listing(session: SessionDep, shop_id: int | None) -> SettingsOut:
                 type=d.type,
                 scope=d.scope,
                 overridden=d.key in mine,
+                **_presentation(d),
             )
         )
     return SettingsOut(items=items)
+
+
+def _presentation(d: SettingDef) -> dict[str, Any]:
+    """Label, help, area and unit in both languages; a setting without text falls back to its key
+    (a test keeps that from shipping)."""
+    text = text_for(d.key)
+    return {
+        "area": text.area if text else d.key.split(".")[0],
+        "unit": text.unit if text else "",
+        "label": {"en": text.label_en, "cs": text.label_cs} if text else {"en": d.key, "cs": d.key},
+        "help": {"en": d.description, "cs": text.help_cs if text else d.description},
+        "minimum": d.minimum,
+        "maximum": d.maximum,
+        "choices": list(d.choices),
+    }
 
 
 def _validated(changes: dict[str, Any], shop_id: int | None) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.engine import session_scope
 from db.notify import notify
-from infra.monitoring.checks import CheckResult
+from infra.monitoring.checks import CheckResult, cz
 
 ALERT_KIND = "monitoring.alert"
 RESOLVED_KIND = "monitoring.resolved"
@@ -36,6 +36,25 @@ class AlertChanges:
     critical: list[str] = field(default_factory=list)
 
 
+def _body(result: CheckResult) -> str:
+    """The check and its figure; a check without a figure (e.g. "no backup yet") says only why."""
+    if result.value is None:
+        return result.description
+    threshold = f", critical at {result.critical:g} {result.unit}" if result.critical is not None else ""
+    return f"{result.description} Value {result.value:g} {result.unit}{threshold}."
+
+
+def _label_cs(result: CheckResult) -> str:
+    return f"{result.name} ({result.description_cs.rstrip('.')})" if result.description_cs else result.name
+
+
+def _body_cs(result: CheckResult) -> str:
+    if result.value is None:
+        return result.description_cs or result.description
+    threshold = f", kritické od {cz(result.critical, 3).rstrip('0').rstrip(',')}" if result.critical is not None else ""
+    return f"Hodnota {cz(result.value, 3).rstrip('0').rstrip(',')} {result.unit}{threshold}."
+
+
 async def _open(session: AsyncSession, result: CheckResult, now: datetime) -> bool:
     alert_id = (
         await session.execute(
@@ -54,8 +73,10 @@ async def _open(session: AsyncSession, result: CheckResult, now: datetime) -> bo
         level="critical",
         kind=ALERT_KIND,
         title=f"{result.name} is critical: {result.summary}"[:300],
-        body=f"{result.description} Value {result.value} {result.unit}, critical at {result.critical}.",
-        data={"check": result.name, "part": result.part, "alert_id": alert_id, "value": result.value},
+        body=_body(result),
+        data={"check": result.name, "part": result.part, "alert_id": alert_id, "value": result.value,
+              "title_cs": f"{_label_cs(result)} – kritické: {result.summary_cs or result.summary}"[:300],
+              "body_cs": _body_cs(result)},
     )
     await session.execute(
         text("UPDATE monitoring_alerts SET notification_id = :n WHERE id = :id"), {"n": note.id, "id": alert_id}
@@ -80,7 +101,8 @@ async def _resolve(session: AsyncSession, result: CheckResult, now: datetime) ->
         level="info",
         kind=RESOLVED_KIND,
         title=f"{result.name} is ok again: {result.summary}"[:300],
-        data={"check": result.name, "part": result.part, "alert_id": alert_id},
+        data={"check": result.name, "part": result.part, "alert_id": alert_id,
+              "title_cs": f"{_label_cs(result)} – opět v pořádku: {result.summary_cs or result.summary}"[:300]},
     )
     return True
 

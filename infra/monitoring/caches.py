@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import text
 
 from db.engine import session_factory
-from infra.monitoring.checks import Check, Context, Measurement
+from infra.monitoring.checks import Check, Context, Measurement, cz
 
 WINDOW = timedelta(hours=1)
 MIN_READS = 100
@@ -57,11 +57,14 @@ def _settings_hit_rate(data: dict[str, Any], _: dict[str, float]) -> Measurement
     settings = next((c for c in data["caches"] if c["cache"] == "settings"), None)
     if settings is None or settings["reads"] < MIN_READS:
         reads = settings["reads"] if settings else 0
-        return Measurement(None, f"{reads} settings read(s) in the last hour: too few to judge")
-    return Measurement(settings["hit_rate"], f"{settings['hit_rate']:g} % of {settings['reads']} reads served from cache", settings["levels"])
+        return Measurement(None, f"{reads} settings read(s) in the last hour: too few to judge",
+                           summary_cs=f"čtení nastavení za poslední hodinu: {reads}, na posouzení málo")
+    return Measurement(settings["hit_rate"], f"{settings['hit_rate']:g} % of {settings['reads']} reads served from cache", settings["levels"],
+                       summary_cs=f"z mezipaměti {cz(settings['hit_rate'], 1)} % z {settings['reads']} čtení")
 
 
 CHECKS = [
     Check("settings_cache_hit_rate", "cache", "Settings reads answered by memory or Redis in the last hour.",
-          _settings_hit_rate, warn=80, critical=50, unit="%", lower_is_worse=True),
+          _settings_hit_rate, warn=80, critical=50, unit="%", lower_is_worse=True,
+          description_cs="Čtení nastavení zodpovězená z paměti nebo z Redisu za poslední hodinu."),
 ]

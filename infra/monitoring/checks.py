@@ -22,6 +22,8 @@ class Measurement:
     rows: list[dict[str, Any]] = field(default_factory=list)
     state: str | None = None  # a check may name its state itself (e.g. "no worker polls")
     unavailable: str | None = None  # why the figure could not be read
+    summary_cs: str | None = None  # the same in Czech, for the page in a Czech profile
+    unavailable_cs: str | None = None
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,7 @@ class Check:
     critical: float | None = None
     unit: str = ""
     lower_is_worse: bool = False  # hit rates: below the threshold is bad
+    description_cs: str = ""
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,13 @@ class CheckResult:
     critical: float | None
     summary: str
     rows: list[dict[str, Any]]
+    description_cs: str = ""
+    summary_cs: str | None = None  # None: the page shows `summary`
+
+
+def cz(value: float, digits: int = 1) -> str:
+    """A figure as Czech writes it: space between thousands, decimal comma."""
+    return f"{value:,.{digits}f}".replace(",", "\u00a0").replace(".", ",")
 
 
 def state_of(value: float | None, warn: float | None, critical: float | None, lower_is_worse: bool = False) -> str:
@@ -77,21 +87,23 @@ def evaluate(check: Check, data: dict[str, Any] | None, overrides: dict[str, Any
     """Measure one check on its part's data; a part that could not be collected makes it unavailable."""
     limits = thresholds_for(check, overrides)
     warn, critical = limits.get("warn"), limits.get("critical")
+    cs = check.description_cs
     if data is None:
         return CheckResult(check.name, check.part, check.description, "unavailable", None, check.unit,
-                           warn, critical, problem or "not collected", [])
+                           warn, critical, problem or "not collected", [], cs,
+                           f"nepodařilo se načíst: {problem}" if problem else "nenačteno")
     try:
         m = check.measure(data, limits)
     except KeyError as exc:
         return CheckResult(check.name, check.part, check.description, "unavailable", None, check.unit,
-                           warn, critical, f"missing figure {exc}", [])
+                           warn, critical, f"missing figure {exc}", [], cs, f"chybí údaj {exc}")
     if m.unavailable:
         return CheckResult(check.name, check.part, check.description, "unavailable", None, check.unit,
-                           warn, critical, m.unavailable, [])
+                           warn, critical, m.unavailable, [], cs, m.unavailable_cs)
     state = m.state or state_of(m.value, warn, critical, check.lower_is_worse)
     value = None if m.value is None or not math.isfinite(m.value) else round(float(m.value), 3)
     return CheckResult(check.name, check.part, check.description, state, value, check.unit,
-                       warn, critical, m.summary, m.rows)
+                       warn, critical, m.summary, m.rows, cs, m.summary_cs)
 
 
 def worst(states: list[str]) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import text
 
 from db.engine import session_factory
-from infra.monitoring.checks import Check, Context, Measurement
+from infra.monitoring.checks import Check, Context, Measurement, cz
 
 SPIKE_WINDOW = timedelta(minutes=5)
 BASELINE = timedelta(hours=1)
@@ -77,7 +77,8 @@ def _spike(data: dict[str, Any], _: dict[str, float]) -> Measurement:
     recent, usual = data["last_5_min"], data["usual_per_5_min"]
     excess = recent - usual
     summary = f"{recent} error(s) in the last 5 min, usually {usual:g}"
-    return Measurement(excess, summary, data["groups"][:5] if excess > 0 else [])
+    summary_cs = f"chyb za posledních 5 min: {recent}, obvykle {cz(usual, 1)}"
+    return Measurement(excess, summary, data["groups"][:5] if excess > 0 else [], summary_cs=summary_cs)
 
 
 CHECKS = [
@@ -86,6 +87,7 @@ CHECKS = [
         "errors",
         "Errors in the last 5 minutes above the average 5 minutes of the hour before.",
         _spike,
+        description_cs="Chyby za posledních 5 minut nad průměrem pětiminutovek předchozí hodiny.",
         warn=10,
         critical=25,
         unit="errors",

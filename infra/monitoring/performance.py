@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from db.engine import session_factory
 from db.telemetry_store import merge_buckets, quantile
-from infra.monitoring.checks import Check, Context, Measurement
+from infra.monitoring.checks import Check, Context, Measurement, cz
 
 WINDOW = timedelta(hours=1)
 CHECK_WINDOW = timedelta(minutes=15)
@@ -85,12 +85,15 @@ async def collect(ctx: Context) -> dict[str, Any]:
 def _api_p95(data: dict[str, Any], _: dict[str, float]) -> Measurement:
     recent = data["recent"]
     if recent["requests"] < MIN_REQUESTS:
-        return Measurement(None, f"{recent['requests']} request(s) in 15 min: too few for a p95")
+        return Measurement(None, f"{recent['requests']} request(s) in 15 min: too few for a p95",
+                           summary_cs=f"požadavků za 15 min: {recent['requests']}, na p95 málo")
     slow = [r for r in data["routes"] if (r["p95_ms"] or 0) >= 500][:10]
-    return Measurement(recent["p95_ms"], f"p95 {recent['p95_ms']:g} ms over {recent['requests']} requests in 15 min", slow)
+    return Measurement(recent["p95_ms"], f"p95 {recent['p95_ms']:g} ms over {recent['requests']} requests in 15 min", slow,
+                       summary_cs=f"p95 {cz(recent['p95_ms'], 0)} ms z {recent['requests']} požadavků za 15 min")
 
 
 CHECKS = [
     Check("api_latency_p95", "performance", "95th percentile of API request time over the last 15 minutes.",
-          _api_p95, warn=500, critical=2000, unit="ms"),
+          _api_p95, warn=500, critical=2000, unit="ms",
+          description_cs="95. percentil doby odpovědi API za posledních 15 minut."),
 ]

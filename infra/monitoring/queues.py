@@ -19,7 +19,7 @@ from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 
 from db.engine import session_factory
-from infra.monitoring.checks import Check, Context, Measurement
+from infra.monitoring.checks import Check, Context, Measurement, cz
 from workflows.queues import Queue
 
 # infra/temporal.build_workers runs this many activities at once per worker process.
@@ -108,12 +108,14 @@ def _queue_wait(data: dict[str, Any], _: dict[str, float]) -> Measurement:
     if stranded:
         names = ", ".join(q["queue"] for q in stranded)
         age = max(q["backlog_age_s"] for q in stranded)
-        return Measurement(age, f"tasks wait on {names} and no worker polls it", stranded, state="critical")
+        return Measurement(age, f"tasks wait on {names} and no worker polls it", stranded, state="critical",
+                           summary_cs=f"úlohy čekají ve frontě {names} a žádný worker ji neobsluhuje")
     worst = max(queues, key=lambda q: q["wait_s"] or 0.0)
     return Measurement(
         worst["wait_s"],
         f"longest expected wait {worst['wait_s']:.1f} s on {worst['queue']}",
         [q for q in queues if q["wait_s"]],
+        summary_cs=f"nejdelší očekávané čekání {cz(worst['wait_s'] or 0.0)} s ve frontě {worst['queue']}",
     )
 
 
@@ -123,6 +125,7 @@ CHECKS = [
         "queues",
         "Expected wait of a new task (backlog × average run time ÷ workers, at least the backlog's age).",
         _queue_wait,
+        description_cs="Očekávané čekání nové úlohy (fronta × průměrná doba běhu ÷ workery, nejméně stáří fronty).",
         warn=30,
         critical=60,
         unit="s",

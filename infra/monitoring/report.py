@@ -49,13 +49,16 @@ async def _monitoring(ctx: Context) -> dict[str, Any]:
 def _evaluated(data: dict[str, Any], _: dict[str, float]) -> Measurement:
     age = data["evaluation_age_s"]
     if age is None:
-        return Measurement(None, "the monitoring checks workflow has not run yet: no alerts are raised", state="warn")
-    return Measurement(age, f"checks last evaluated for alerts {age:.0f} s ago")
+        return Measurement(None, "the monitoring checks workflow has not run yet: no alerts are raised", state="warn",
+                           summary_cs="workflow kontrol monitoringu zatím neběžel: žádná upozornění nevznikají")
+    return Measurement(age, f"checks last evaluated for alerts {age:.0f} s ago",
+                       summary_cs=f"kontroly naposledy vyhodnoceny před {age:.0f} s")
 
 
 MONITORING_CHECKS = [
     Check("alerting_evaluated", "monitoring", "The schedule that evaluates checks and raises alerts is running.",
-          _evaluated, warn=EVALUATION_STALE_SECONDS, critical=4 * EVALUATION_STALE_SECONDS, unit="s"),
+          _evaluated, warn=EVALUATION_STALE_SECONDS, critical=4 * EVALUATION_STALE_SECONDS, unit="s",
+          description_cs="Plán, který vyhodnocuje kontroly a vyvolává upozornění, běží."),
 ]
 
 PARTS: dict[str, tuple[Callable[[Context], Awaitable[dict[str, Any]]], list[Check]]] = {

@@ -182,12 +182,14 @@ def _failed_workflows(data: dict[str, Any], _: dict[str, float]) -> Measurement:
         failed,
         f"{failed} run(s) failed in the last hour, {data['failed_last_24h']} in 24 h",
         data["failed_runs"][:10],
+        summary_cs=f"neúspěšných běhů za poslední hodinu: {failed}, za 24 h: {data['failed_last_24h']}",
     )
 
 
 def _paused_schedules(data: dict[str, Any], _: dict[str, float]) -> Measurement:
     paused = [s for s in data["schedules"] if s["paused"]]
-    return Measurement(len(paused), f"{len(paused)} schedule(s) paused", paused)
+    return Measurement(len(paused), f"{len(paused)} schedule(s) paused", paused,
+                       summary_cs=f"pozastavených plánů: {len(paused)}")
 
 
 CHECKS = [
@@ -196,6 +198,7 @@ CHECKS = [
         "workflows",
         "Workflow runs that failed, timed out or were terminated in the last hour.",
         _failed_workflows,
+        description_cs="Běhy workflow, které za poslední hodinu selhaly, vypršely nebo byly ukončeny.",
         warn=1,
         critical=10,
         unit="runs",
@@ -205,6 +208,7 @@ CHECKS = [
         "workflows",
         "Schedules someone paused: their jobs do not run until resumed.",
         _paused_schedules,
+        description_cs="Plány, které někdo pozastavil: jejich úlohy neběží, dokud se neobnoví.",
         warn=1,
         unit="schedules",
     ),

@@ -91,6 +91,9 @@ class ShopSpec:
     date_to: date = date(2024, 12, 31)
     stocks: int = 2
     guest_share: float = 0.3
+    # Epoch seconds of "now" on the sandbox clock when the shop was made: nothing is created or
+    # changed at or after it (a shop whose date_to is today once had orders dated later today).
+    until: float | None = None
 
     def __post_init__(self) -> None:
         problems = []
@@ -108,6 +111,8 @@ class ShopSpec:
             problems.append(f"stocks must be 1..{len(czech.STOCKS)}, got {self.stocks}")
         if not 0 <= self.guest_share <= 1:
             problems.append(f"guest_share must be within 0..1, got {self.guest_share}")
+        if self.until is not None and self.until <= local_midnight(self.date_from):
+            problems.append(f"until {self.until} is not after the start of date_from {self.date_from}")
         if problems:
             raise ValueError("invalid shop spec: " + "; ".join(problems))
 
@@ -258,13 +263,21 @@ class Timeline:
             spec.date_from + timedelta(days=d)
             for d in range((spec.date_to - spec.date_from).days + 1)
         ]
+        if spec.until is not None:
+            days = [d for d in days if local_midnight(d) < spec.until]
         weights = [day_weight(d, spec.date_from, spec.date_to) for d in days]
+        lengths = [day_length(d) for d in days]
+        if spec.until is not None and local_midnight(days[-1]) + lengths[-1] > spec.until:
+            # today so far: its share of orders shrinks with the part of the day that has passed
+            passed = spec.until - local_midnight(days[-1])
+            weights[-1] *= passed / lengths[-1]
+            lengths[-1] = passed
         total = sum(weights)
         self._cum = array("d", [0.0])
         for w in weights:
             self._cum.append(self._cum[-1] + w / total)
         self._starts = array("d", (local_midnight(d) for d in days))
-        self._lengths = array("d", (day_length(d) for d in days))
+        self._lengths = array("d", lengths)
         self.start_ts = self._starts[0]
         self.end_ts = self._starts[-1] + self._lengths[-1]
         per_day = spec.orders / len(days)
@@ -294,8 +307,14 @@ class Timeline:
         seconds = (h + frac_hour) * 3600.0
         return int(self._starts[d] + seconds * self._lengths[d] / 86400.0)
 
+    def _not_after_until(self, ts: int, created: int) -> int:
+        """A change time, kept before `until` (never before its creation); stays monotonic."""
+        if self.spec.until is None:
+            return ts
+        return max(created, min(ts, int(self.spec.until) - 1))
+
     def order_change_time(self, i: int) -> int:
-        return self.order_time(i + self.order_lag) + 37
+        return self._not_after_until(self.order_time(i + self.order_lag) + 37, self.order_time(i))
 
     def first_order_at(self, ts: float) -> int:
         """Smallest order index created at or after `ts` (== orders when none)."""
@@ -313,7 +332,8 @@ class Timeline:
         return int(self._customer_t0 + (k + 0.5) * self._customer_step)
 
     def customer_change_time(self, k: int) -> int:
-        return int(self.customer_time(k) + 3 * self._customer_step + 3600)
+        created = self.customer_time(k)
+        return self._not_after_until(int(created + 3 * self._customer_step + 3600), created)
 
     def customers_by(self, ts: float) -> int:
         """How many customers had registered by `ts` (at least one, so orders can pick)."""
@@ -325,7 +345,8 @@ class Timeline:
         return int(self._product_t0 + (j + 0.5) * self._product_step)
 
     def product_change_time(self, j: int) -> int:
-        return int(self.product_time(j) + 5 * self._product_step + 7200)
+        created = self.product_time(j)
+        return self._not_after_until(int(created + 5 * self._product_step + 7200), created)
 
     def products_by(self, ts: float) -> int:
         return max(

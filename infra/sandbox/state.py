@@ -13,6 +13,7 @@ import tempfile
 import threading
 from collections import Counter
 from collections.abc import Coroutine, Iterable
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,16 @@ def demo_shop(today: date) -> ShopSpec:
         date_from=today - timedelta(days=730),
         date_to=today,
     )
+
+
+def not_after(spec: ShopSpec, now: float) -> ShopSpec:
+    """The spec cut at `now` on the sandbox clock when its dates reach past it: no order, customer
+    or product is created or changed in the future (an explicit earlier `until` is kept)."""
+    if spec.until is not None and spec.until <= now:
+        return spec
+    if spec.timeline.end_ts <= now:
+        return spec
+    return replace(spec, until=now)
 
 
 class SandboxState:
@@ -132,7 +143,7 @@ class SandboxState:
                 raise ValueError(
                     f"shop {spec.eshop_id} already exists; POST /_sandbox/reset or pick another eshop_id"
                 )
-            shop = Shop(spec, self.limits)
+            shop = Shop(not_after(spec, self.clock.now()), self.limits)
             self.shops[spec.eshop_id] = shop
             return shop
 

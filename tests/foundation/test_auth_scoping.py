@@ -53,3 +53,16 @@ async def test_validation_errors_are_problems(api: httpx.AsyncClient) -> None:
     body = assert_problem(await api.post("/api/auth/login", json={"email": "not-an-email"}), 422)
     assert "email" in body["detail"] or "password" in body["detail"]
     assert_problem(await api.get("/api/no-such-route"), 404)
+
+
+async def test_the_language_switch_saves_the_profile_locale(api: httpx.AsyncClient, make_user) -> None:  # type: ignore[no-untyped-def]
+    user, password = make_user()
+    assert_problem(await api.patch("/api/auth/me", json={"locale": "en"}), 401)
+    await login(api, user.email, password)
+    assert (await api.get("/api/auth/me")).json()["locale"] == "cs"  # the profile's default
+    assert (await api.patch("/api/auth/me", json={"locale": "en"})).json()["locale"] == "en"
+    assert_problem(await api.patch("/api/auth/me", json={"locale": "de"}), 422)
+    assert_problem(await api.patch("/api/auth/me", json={}), 422)
+    api.cookies.clear()
+    again = await api.post("/api/auth/login", json={"email": user.email, "password": password})
+    assert again.json()["locale"] == "en"  # the next sign-in starts in the saved language

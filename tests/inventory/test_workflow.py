@@ -230,8 +230,12 @@ async def test_a_bad_setting_fails_the_run_saying_which(
     worker: object, pg: psycopg.Connection
 ) -> None:
     shop = new_shop(pg, "Inventory misconfigured shop")
-    async with session_scope() as session:
-        await set_setting(session, "analytics.inventory.notify_severity", "urgent", shop)
+    # a value stored before the settings API refused it (set_setting validates the choices now)
+    pg.execute(
+        "INSERT INTO app_settings (key, shop_id, value) VALUES (%s, %s, %s)",
+        ("analytics.inventory.notify_severity", shop, '"urgent"'),
+    )
+    pg.commit()
     client = await connect()
     handle = await client.start_workflow(
         InventoryWorkflow.run,

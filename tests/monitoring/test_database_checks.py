@@ -187,3 +187,105 @@ async def test_maintenance_last_run_age_and_failures(hours_ago: float, status: s
         assert age["value"] == pytest.approx(hours_ago, abs=0.05)
     finally:
         _sql("DELETE FROM maintenance_runs WHERE run_id LIKE 'test-%%'")
+
+
+def _flushed(*statements: str) -> None:
+    """Run statements and flush this backend's statistics before returning, so the report that
+    follows reads n_live_tup / n_dead_tup deterministically (PG 15: pg_stat_force_next_flush)."""
+    with psycopg.connect(libpq_url(), autocommit=True) as conn:
+        for statement in statements:
+            conn.execute(statement)
+        conn.execute("SELECT pg_stat_force_next_flush()")
+        conn.execute("SELECT 1")  # the forced flush happens when the backend goes idle, before this answers
+
+
+async def test_rows_are_counted_before_any_analyze_and_a_partitioned_parent_sums_its_partitions() -> None:
+    _sql("DROP TABLE IF EXISTS mon_rows_plain, mon_rows_parted")
+    _sql("CREATE TABLE mon_rows_plain (id int) WITH (autovacuum_enabled = false)")
+    _sql("CREATE TABLE mon_rows_parted (id int) PARTITION BY RANGE (id)")
+    _sql("CREATE TABLE mon_rows_parted_low PARTITION OF mon_rows_parted FOR VALUES FROM (0) TO (1000) WITH (autovacuum_enabled = false)")
+    _sql("CREATE TABLE mon_rows_parted_high PARTITION OF mon_rows_parted FOR VALUES FROM (1000) TO (5000) WITH (autovacuum_enabled = false)")
+    try:
+        # never analyzed: reltuples is -1, which the page used to read as 0 rows
+        _flushed(
+            "INSERT INTO mon_rows_plain SELECT generate_series(1, 1234)",
+            "INSERT INTO mon_rows_parted SELECT generate_series(0, 2999)",
+        )
+        sizes = {s["table"]: s for s in (await report())["parts"]["database"]["sizes"]}
+        assert sizes["mon_rows_plain"]["rows"] == 1234
+        assert sizes["mon_rows_parted_low"]["rows"] == 1000 and sizes["mon_rows_parted_high"]["rows"] == 2000
+        assert sizes["mon_rows_parted"]["rows"] == 3000 and sizes["mon_rows_parted"]["partitioned"]
+        assert sizes["mon_rows_parted"]["bytes"] == sizes["mon_rows_parted_low"]["bytes"] + sizes["mon_rows_parted_high"]["bytes"]
+
+        # the hourly snapshot the growth figures come from stores the same counts
+        from activities.monitoring import _SIZES
+
+        captured = datetime(2001, 1, 1, tzinfo=UTC)  # apart from real captures, and removed after
+        async with session_scope() as session:
+            from sqlalchemy import text
+
+            await session.execute(text(_SIZES), {"now": captured})
+            stored = dict((await session.execute(text(
+                "SELECT table_name, rows FROM monitoring_table_sizes WHERE table_name LIKE 'mon_rows_%'"
+            ))).all())
+            await session.execute(text("DELETE FROM monitoring_table_sizes WHERE captured_at = :at"), {"at": captured})
+        assert stored == {"mon_rows_plain": 1234, "mon_rows_parted": 3000, "mon_rows_parted_low": 1000, "mon_rows_parted_high": 2000}
+    finally:
+        _sql("DROP TABLE IF EXISTS mon_rows_plain, mon_rows_parted")
+
+
+async def test_the_dead_rows_check_names_its_table(clean_alerts: None, thresholds: Any) -> None:
+    _sql("DROP TABLE IF EXISTS mon_dead_rows")
+    _sql("CREATE TABLE mon_dead_rows (id int) WITH (autovacuum_enabled = false)")
+    try:
+        _flushed("INSERT INTO mon_dead_rows SELECT generate_series(1, 20000)", "DELETE FROM mon_dead_rows WHERE id > 5000")
+        dead = check(await report(), "dead_rows")
+        assert dead["state"] == "critical", dead  # 15 000 dead to 5 000 live: ratio 3
+        assert dead["summary"].startswith("mon_dead_rows: 15,000 dead to 5,000 live rows (ratio 3.00)"), dead["summary"]
+        assert dead["rows"][0]["table"] == "mon_dead_rows"
+        changes = await alerts.apply((await build_report(None, "not needed")).checks, datetime.now(UTC))
+        assert "dead_rows" in changes.opened
+        with psycopg.connect(libpq_url()) as conn:
+            title, body = conn.execute(
+                "SELECT title, body FROM notifications WHERE kind = 'monitoring.alert' AND data->>'check' = 'dead_rows'"
+            ).fetchone()
+        assert "mon_dead_rows" in title and "Value 3 ratio, critical at 1 ratio." in body
+        with psycopg.connect(libpq_url()) as conn:
+            title_cs, body_cs = conn.execute(
+                "SELECT data->>'title_cs', data->>'body_cs' FROM notifications WHERE kind = 'monitoring.alert' "
+                "AND data->>'check' = 'dead_rows'"
+            ).fetchone()
+        assert title_cs.startswith("dead_rows (Poměr mrtvých a živých řádků") and "mon_dead_rows: 15\u00a0000 mrtvých" in title_cs
+        assert body_cs == "Hodnota 3 ratio, kritické od 1."
+    finally:
+        _sql("DROP TABLE IF EXISTS mon_dead_rows")
+
+
+async def test_a_fresh_install_without_backups_is_not_critical_and_no_alert_reads_none(clean_alerts: None) -> None:
+    _sql("DELETE FROM backups WHERE name LIKE 'monitoring-%%'")
+    fresh = check(await report(), "backup_age")
+    assert fresh["state"] == "warn" and fresh["value"] is None
+    assert fresh["summary"].startswith("no backup yet")
+    _sql(
+        "INSERT INTO backups (name, status, storage, database, started_at, error) "
+        "VALUES ('monitoring-failed.dump', 'failed', 'dir:/tmp', 'shopops', now(), 'pg_dump: permission denied')"
+    )
+    try:
+        failing = check(await report(), "backup_age")
+        assert failing["state"] == "critical" and "permission denied" in failing["summary"]
+        await alerts.apply((await build_report(None, "not needed")).checks, datetime.now(UTC))
+        with psycopg.connect(libpq_url()) as conn:
+            notes = conn.execute(
+                "SELECT title || ' ' || coalesce(body, '') FROM notifications WHERE kind = 'monitoring.alert'"
+            ).fetchall()
+        assert notes and not [n for (n,) in notes if "None" in n], notes
+    finally:
+        _sql("DELETE FROM backups WHERE name = 'monitoring-failed.dump'")
+
+
+async def test_every_check_has_its_description_and_summary_in_czech() -> None:
+    checks = (await report())["checks"]
+    missing = [c["name"] for c in checks if not c["description_cs"] or not c["summary_cs"]]
+    assert not missing, f"checks without Czech text: {missing}"
+    backup = check({"checks": checks}, "backup_age")
+    assert backup["summary_cs"].startswith("zatím žádná záloha") or backup["summary_cs"].startswith("poslední záloha")

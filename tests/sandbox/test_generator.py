@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import re
+import time
 import tracemalloc
 from collections import Counter
 from dataclasses import replace
@@ -191,3 +192,34 @@ def test_every_resource_streams(resource: str) -> None:
 def test_bad_spec_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="date_to 2020-01-01 is before date_from"):
         ShopSpec(eshop_id=1, date_from=date(2021, 1, 1), date_to=date(2020, 1, 1))
+
+
+def test_a_shop_whose_dates_reach_today_has_nothing_after_now_on_the_sandbox_clock() -> None:
+    from infra.sandbox.formats import local_midnight
+    from infra.sandbox.state import SandboxState, not_after
+
+    today = date(2024, 6, 12)
+    now = local_midnight(today) + 10.5 * 3600  # 10:30 in Prague, the sandbox's "now"
+    spec = ShopSpec(eshop_id=77, seed=3, orders=5_000, products=120, customers=800,
+                    date_from=date(2022, 6, 12), date_to=today)
+    assert spec.timeline.order_time(spec.orders - 1) > now  # the defect: orders later today
+    cut = not_after(spec, now)
+    tl = cut.timeline
+    times = [tl.order_time(i) for i in range(cut.orders)]
+    assert times == sorted(times) and max(times) < now and len(times) == 5_000
+    assert max(tl.order_change_time(i) for i in range(cut.orders)) < now
+    assert all(tl.order_change_time(i) >= tl.order_time(i) for i in range(cut.orders))
+    assert max(tl.customer_change_time(k) for k in range(cut.customers)) < now
+    assert max(tl.product_change_time(j) for j in range(cut.products)) < now
+    assert sum(1 for t in times if t >= local_midnight(today)) > 0  # today still has its morning's orders
+    assert not_after(cut, now + 3600) is cut and not_after(SPEC, now) is SPEC  # past shops are left alone
+
+    # the sandbox applies it with its own (advanced) clock to every shop it makes
+    state = SandboxState()
+    state.clock.offset = now - time.time()  # the sandbox clock says 10:30 on `today`
+    shop = state.add_shop(spec)
+    assert shop.spec.until is not None and shop.spec.until <= state.clock.now()
+    newest = max(parse_shoptet_time(order_detail(shop.spec, i)["creationTime"]) for i in range(4_990, 5_000))
+    assert newest < state.clock.now()
+    with pytest.raises(ValueError, match="until"):
+        ShopSpec(eshop_id=1, date_from=date(2024, 1, 1), date_to=date(2024, 2, 1), until=local_midnight(date(2023, 1, 1)))

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
-import { BASE_URL, CONFIG, missing, openBrowser, screenshot, setSandboxKnobs, signIn } from "./browser.mjs";
+import { BASE_URL, CONFIG, requireEndpoints, openBrowser, screenshot, setSandboxKnobs, signIn } from "./browser.mjs";
 
 const NEEDED = ["POST /api/shops/{shop_id}/snapshot-runs", "GET /api/snapshot-runs/{id}"];
 let session;
@@ -68,9 +68,8 @@ async function watchUntil(page, runId, statuses, timeout) {
   }
 }
 
-test("start a snapshot and watch the bar reach 100 %", { timeout: 200_000 }, async (t) => {
-  const reason = await missing(...NEEDED);
-  if (reason) return t.skip(reason);
+test("start a snapshot and watch the bar reach 100 %", { timeout: 200_000 }, async () => {
+  await requireEndpoints(...NEEDED);
   const { page, requests, errors } = session;
   const runId = await startFromUi(page, "orders");
   await detailOf(page, runId).getByTestId("run-progress").waitFor();
@@ -96,9 +95,8 @@ test("start a snapshot and watch the bar reach 100 %", { timeout: 200_000 }, asy
   assert.deepEqual(errors, []);
 });
 
-test("retry a failed run", { timeout: 200_000 }, async (t) => {
-  const reason = await missing(...NEEDED, "POST /api/snapshot-runs/{id}/retry");
-  if (reason) return t.skip(reason);
+test("retry a failed run", { timeout: 200_000 }, async () => {
+  await requireEndpoints(...NEEDED, "POST /api/snapshot-runs/{id}/retry");
   const { page, errors } = session;
   await setSandboxKnobs({ job_fail: true });
   let failedId;

@@ -1,13 +1,13 @@
 /** Providers and routes. Shop pages live under /shops/:shopId so the selected shop is in the URL. */
 
-import { MantineProvider } from "@mantine/core";
+import { MantineProvider, MantineThemeProvider } from "@mantine/core";
 import { DatesProvider } from "@mantine/dates";
 import { Notifications } from "@mantine/notifications";
 import { QueryClientProvider, type QueryClient } from "@tanstack/react-query";
-import type { ReactNode } from "react";
+import { useMemo, type ReactNode } from "react";
 import { Navigate, Route, Routes } from "react-router-dom";
 
-import { useMe } from "./api/auth";
+import { useMe, useSaveLocale } from "./api/auth";
 import { Layout } from "./components/Layout";
 import { NotFound } from "./components/NotFound";
 import { RequireAuth } from "./components/RequireAuth";
@@ -27,15 +27,28 @@ import { SnapshotRunPage } from "./pages/snapshots/SnapshotRunPage";
 import { SnapshotRunsPage } from "./pages/snapshots/SnapshotRunsPage";
 import { SuppliersPage } from "./pages/suppliers/SuppliersPage";
 import { WebhookEventsPage } from "./pages/webhooks/WebhookEventsPage";
+import { localisedTheme, theme } from "./theme";
 
 function LocaleFromProfile({ children }: { children: ReactNode }) {
   const me = useMe();
-  return <LocaleProvider userLocale={me.data?.locale}>{children}</LocaleProvider>;
+  const save = useSaveLocale();
+  const saveLocale = save.mutate;
+  return (
+    <LocaleProvider userLocale={me.data?.locale} onProfileLocale={saveLocale}>
+      {children}
+    </LocaleProvider>
+  );
 }
 
-function LocalisedDates({ children }: { children: ReactNode }) {
+/** Date pickers and number inputs in the user's locale (Czech writes 0,5, not 0.5). */
+function LocalisedInputs({ children }: { children: ReactNode }) {
   const { locale } = useLocale();
-  return <DatesProvider settings={{ locale, firstDayOfWeek: 1 }}>{children}</DatesProvider>;
+  const localised = useMemo(() => localisedTheme(locale), [locale]);
+  return (
+    <MantineThemeProvider theme={localised}>
+      <DatesProvider settings={{ locale, firstDayOfWeek: 1 }}>{children}</DatesProvider>
+    </MantineThemeProvider>
+  );
 }
 
 export function AppRoutes() {
@@ -83,12 +96,12 @@ export function AppProviders({
 }) {
   return (
     <QueryClientProvider client={client}>
-      <MantineProvider defaultColorScheme="light" env={env}>
+      <MantineProvider theme={theme} defaultColorScheme="light" env={env}>
         <LocaleFromProfile>
-          <LocalisedDates>
+          <LocalisedInputs>
             <Notifications position="top-right" />
             {children}
-          </LocalisedDates>
+          </LocalisedInputs>
         </LocaleFromProfile>
       </MantineProvider>
     </QueryClientProvider>

@@ -20,6 +20,9 @@ export type CheckResult = {
   critical: number | null;
   summary: string;
   rows: Record<string, unknown>[];
+  /** Czech texts; absent from older APIs (the page then shows the English ones). */
+  description_cs?: string;
+  summary_cs?: string | null;
 };
 
 export type QueueRow = {
@@ -94,7 +97,7 @@ export type MonitoringReport = {
     };
     database?: {
       sizes: { table: string; parent: string | null; size: string; bytes: number; rows: number; growth_bytes_per_day: number | null }[];
-      statements: { top: { queryid: string; query: string; calls: number; total_ms: number; mean_ms: number }[]; problem: string | null };
+      statements: { top: { queryid: string; query: string; calls: number; total_ms: number; mean_ms: number }[]; problem: string | null; problem_cs?: string | null };
     };
     errors?: { groups: ErrorGroup[]; timeline: { hour: string; errors: number }[] };
     performance?: {

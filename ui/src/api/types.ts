@@ -128,12 +128,24 @@ export type OrderFilters = {
 
 export type SettingType = "int" | "float" | "bool" | "str" | "json";
 
+export type SettingUnit =
+  | "days" | "minutes" | "weeks" | "rows" | "lines" | "orders" | "customers" | "variants" | "shops"
+  | "runs" | "notifications" | "share" | "money" | "";
+
 export type Setting = {
   key: string;
   value: unknown;
   default: unknown;
   description: string;
   type: SettingType;
+  /** The page's group; older APIs send none and the page then shows one group. */
+  area?: string;
+  unit?: SettingUnit;
+  label?: Partial<Record<Locale, string>>;
+  help?: Partial<Record<Locale, string>>;
+  minimum?: number | null;
+  maximum?: number | null;
+  choices?: string[];
 };
 
 export type NotificationLevel = "info" | "warning" | "critical";

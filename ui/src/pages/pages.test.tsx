@@ -182,6 +182,42 @@ describe("settings", () => {
     fireEvent.click(screen.getByTestId("save-settings"));
     expect(await screen.findByText("sync.interval_minutes must be at least 1, got 0")).toBeInTheDocument();
   });
+
+  it("groups settings by area with Czech labels, units and help, and checks limits before sending", async () => {
+    window.localStorage.setItem("shopops.locale", "cs");
+    const setting = (key: string, area: string, unit: string, cs: string, extra: object = {}) => ({
+      key, area, unit, value: 5, default: 5, description: "English help.", type: "int", scope: "shop", overridden: false,
+      label: { en: `EN ${cs}`, cs }, help: { en: "English help.", cs: `Nápověda: ${cs}.` }, minimum: null, maximum: null, choices: [], ...extra,
+    });
+    const api = fakeApi({
+      "GET /api/shops/1/settings": {
+        body: {
+          items: [
+            setting("sync.interval_minutes", "sync", "minutes", "Interval synchronizace", { minimum: 1, maximum: 1440 }),
+            setting("analytics.inventory.holding_cost_rate", "inventory", "share", "Roční náklady na skladování", { type: "float", value: 0.25, default: 0.25 }),
+            setting("analytics.inventory.notify_severity", "inventory", "", "Upozornit od závažnosti", { type: "str", value: "medium", default: "medium", choices: ["low", "medium", "high"] }),
+          ],
+        },
+      },
+    });
+    renderApp("/shops/1/settings");
+    const areas = await screen.findAllByTestId("settings-area");
+    expect(areas.map((a) => a.getAttribute("data-area"))).toEqual(["sync", "inventory"]);
+    expect(within(areas[0]!).getByText("Data ze Shoptetu")).toBeInTheDocument();
+    expect(within(areas[1]!).getByText("Plánování skladu")).toBeInTheDocument();
+    expect(screen.queryByText("analytics.inventory.holding_cost_rate")).toBeNull(); // no raw key as a label
+    expect(screen.getByText(/Nápověda: Roční náklady na skladování\. Výchozí: 0,25/)).toBeInTheDocument();
+    expect(screen.getByText("= 25 %")).toBeInTheDocument();
+    expect(screen.getByDisplayValue("0,25")).toBeInTheDocument(); // number inputs write Czech decimals
+    expect(within(areas[0]!).getByText("min")).toBeInTheDocument();
+    expect(screen.getByDisplayValue("střední")).toBeInTheDocument();
+
+    const interval = screen.getByLabelText("Interval synchronizace");
+    fireEvent.change(interval, { target: { value: "5000" } });
+    expect(await screen.findByText("Nejvýše 1 440.")).toBeInTheDocument();
+    expect(screen.getByTestId("save-settings")).toBeDisabled();
+    expect(api.callsTo("PUT /api/shops/1/settings")).toHaveLength(0);
+  });
 });
 
 describe("notifications and locale", () => {
@@ -256,5 +292,41 @@ describe("marking notifications read", () => {
     await waitFor(() => expect(screen.getByTestId("notification")).toHaveAttribute("data-read", "yes"));
     await waitFor(() => expect(screen.getByTestId("unread-badge")).toHaveAttribute("data-count", "0"));
     expect(api.callsTo("POST /api/notifications/7/read")).toHaveLength(1);
+  });
+});
+
+describe("the locale comes from the profile at sign-in", () => {
+  it("a Czech profile sees Czech right after signing in, whatever this browser chose before", async () => {
+    window.localStorage.setItem("shopops.locale", "en");
+    let signedIn = false;
+    const api = fakeApi({
+      "GET /api/auth/me": () => (signedIn ? { body: { ...ME, locale: "cs" } } : problem(401, "Not signed in")),
+      "POST /api/auth/login": () => {
+        signedIn = true;
+        return { body: { ...ME, locale: "cs" } };
+      },
+      "PATCH /api/auth/me": { body: { ...ME, locale: "en" } },
+      "GET /api/shops": { body: [SHOP] },
+    });
+    renderApp("/shops");
+    fireEvent.change(await screen.findByLabelText(/E-mail/), { target: { value: "jana@example.cz" } });
+    fireEvent.change(screen.getByLabelText(/Password/), { target: { value: "secret" } });
+    fireEvent.click(screen.getByRole("button", { name: "Sign in" }));
+    expect(await screen.findByRole("heading", { name: "Obchody" })).toBeInTheDocument();
+    expect(window.localStorage.getItem("shopops.locale")).toBeNull();
+
+    fireEvent.click(screen.getByText("EN"));
+    expect(await screen.findByRole("heading", { name: "Shops" })).toBeInTheDocument();
+    await waitFor(() => expect(api.callsTo("PATCH /api/auth/me")).toHaveLength(1));
+    expect(api.callsTo("PATCH /api/auth/me")[0]?.body).toEqual({ locale: "en" });
+  });
+
+  it("the sign-in page follows the browser's language before anyone signs in", async () => {
+    vi.spyOn(window.navigator, "languages", "get").mockReturnValue(["cs-CZ", "en"]);
+    fakeApi({ "GET /api/auth/me": problem(401, "Not signed in") });
+    renderApp("/shops");
+    expect(await screen.findByRole("heading", { name: "Přihlášení do shopops" })).toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "Přihlásit" })).toBeInTheDocument();
+    vi.restoreAllMocks();
   });
 });

@@ -1,6 +1,9 @@
-/** Two small charts drawn with Mantine parts and SVG (no chart library): segment sizes and the
- * model's error against the naive forecast over runs. */
+/** Two small charts: segment sizes (Mantine progress bars) and the model's error against the
+ * naive forecast over runs (Mantine's line chart, with axes). */
 
+import "@mantine/charts/styles.css";
+
+import { LineChart } from "@mantine/charts";
 import { Group, Progress, Stack, Text } from "@mantine/core";
 
 import type { ModelReport, SegmentSummary } from "../../api/customers";
@@ -47,53 +50,56 @@ export function SegmentBars({ items }: { items: SegmentSummary[] }) {
   );
 }
 
-const WIDTH = 600;
-const HEIGHT = 160;
-const PAD = 24;
+export type TrackPoint = { run: string; model: number; baseline: number };
 
-function coords(values: number[], top: number): [number, number][] {
-  const step = values.length > 1 ? (WIDTH - 2 * PAD) / (values.length - 1) : 0;
-  return values.map((v, i) => [PAD + i * step, HEIGHT - PAD - (v / top) * (HEIGHT - 2 * PAD)]);
-}
-
-function polyline(values: number[], top: number): string {
-  return coords(values, top)
-    .map(([x, y]) => `${x.toFixed(1)},${y.toFixed(1)}`)
-    .join(" ");
-}
-
-/** MAE of the chosen model and of the naive forecast for each completed run, oldest first. */
-export function TrackRecordChart({ reports }: { reports: ModelReport[] }) {
-  const t = useCustomersT();
-  const runs = reports
+/** Completed runs with both errors, oldest first, labelled by their day in the user's locale. */
+export function trackPoints(reports: ModelReport[], label: (iso: string) => string): TrackPoint[] {
+  return reports
     .filter((r) => r.holdout_mae !== null && r.baseline_mae !== null)
     .slice()
-    .reverse();
-  if (runs.length === 0) return null;
-  const model = runs.map((r) => r.holdout_mae ?? 0);
-  const baseline = runs.map((r) => r.baseline_mae ?? 0);
-  const top = Math.max(...model, ...baseline) * 1.1 || 1;
+    .reverse()
+    .map((r) => ({ run: label(r.started_at), model: Number(r.holdout_mae), baseline: Number(r.baseline_mae) }));
+}
+
+/** MAE of the chosen model and of the naive forecast for each run, with axes, dots and a legend;
+ * a single run (one dot per series) also says its two figures in words. */
+export function TrackRecordChart({ reports }: { reports: ModelReport[] }) {
+  const t = useCustomersT();
+  const f = useFormat();
+  const points = trackPoints(reports, f.dateTime);
+  if (points.length === 0) return null;
+  const only = points.length === 1 ? points[0] : undefined;
   return (
-    <Stack gap={4}>
+    <Stack gap={4} data-testid="track-record-chart" data-points={points.length} role="img" aria-label={t("chartMae")}>
       <Text size="sm" fw={500}>
-        {t("chartMae")}
+        {t("chartMae")} ({t("mae")})
       </Text>
-      <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} width="100%" role="img" aria-label={t("chartMae")} data-testid="track-record-chart">
-        <line x1={PAD} y1={HEIGHT - PAD} x2={WIDTH - PAD} y2={HEIGHT - PAD} stroke="#ced4da" />
-        <polyline points={polyline(baseline, top)} fill="none" stroke="#adb5bd" strokeWidth={2} strokeDasharray="6 4" />
-        <polyline points={polyline(model, top)} fill="none" stroke="#228be6" strokeWidth={2} />
-        {coords(model, top).map(([x, y], i) => (
-          <circle key={runs[i]?.id ?? i} cx={x} cy={y} r={3} fill="#228be6" />
-        ))}
-      </svg>
-      <Group gap="md">
-        <Text size="xs" c="blue">
-          ― {t("chartLegendModel")}
+      <LineChart
+        h={220}
+        data={points}
+        dataKey="run"
+        withLegend
+        legendProps={{ verticalAlign: "bottom" }}
+        withDots
+        dotProps={{ r: 4 }}
+        curveType="linear"
+        xAxisLabel={t("runAt")}
+        withXAxis
+        withYAxis
+        gridAxis="xy"
+        valueFormatter={(value) => f.number(value, 3)}
+        xAxisProps={{ padding: { left: 30, right: 30 } }}
+        yAxisProps={{ domain: [0, "auto"], width: 70 }}
+        series={[
+          { name: "model", label: t("chartLegendModel"), color: "blue.6" },
+          { name: "baseline", label: t("chartLegendBaseline"), color: "gray.6", strokeDasharray: "6 4" },
+        ]}
+      />
+      {only && (
+        <Text size="xs" c="dimmed" data-testid="track-record-single">
+          {t("chartSingleRun", { model: f.number(only.model, 3), baseline: f.number(only.baseline, 3) })}
         </Text>
-        <Text size="xs" c="dimmed">
-          - - {t("chartLegendBaseline")}
-        </Text>
-      </Group>
+      )}
     </Stack>
   );
 }

@@ -3,17 +3,35 @@
 import { Table, Text } from "@mantine/core";
 
 import type { CheckResult } from "../../api/monitoring";
-import { useFormat } from "../../i18n/locale";
+import type { Locale } from "../../api/types";
+import { useFormat, useLocale } from "../../i18n/locale";
 import { useMonitoringT } from "./messages";
 import { StateBadge } from "./StateBadge";
 
 const ORDER = { critical: 0, warn: 1, unavailable: 2, ok: 3 };
 
+const UNITS_CS: Record<string, string> = {
+  rows: "řádků", ratio: "poměr", connections: "spojení", findings: "nálezů", days: "dní", failures: "selhání",
+  runs: "běhů", schedules: "plánů", errors: "chyb", xids: "xid",
+};
+
+/** What a check measures, in the page's language. */
+export function checkLabel(check: CheckResult | undefined, locale: Locale): string {
+  if (!check) return "";
+  return locale === "cs" && check.description_cs ? check.description_cs : check.description;
+}
+
+function summaryOf(check: CheckResult, locale: Locale): string {
+  return locale === "cs" && check.summary_cs ? check.summary_cs : check.summary;
+}
+
 export function ChecksTable({ checks }: { checks: CheckResult[] }) {
   const t = useMonitoringT();
   const f = useFormat();
+  const { locale } = useLocale();
   const sorted = [...checks].sort((a, b) => ORDER[a.state] - ORDER[b.state] || a.name.localeCompare(b.name));
-  const figure = (value: number | null, unit: string) => (value === null ? "–" : `${f.number(value, 2)} ${unit}`);
+  const unitOf = (unit: string) => (locale === "cs" ? (UNITS_CS[unit] ?? unit) : unit);
+  const figure = (value: number | null, unit: string) => (value === null ? "–" : `${f.number(value, 2)} ${unitOf(unit)}`);
   return (
     <Table striped withTableBorder>
       <Table.Thead>
@@ -29,7 +47,10 @@ export function ChecksTable({ checks }: { checks: CheckResult[] }) {
         {sorted.map((check) => (
           <Table.Tr key={check.name} data-testid="check" data-check={check.name}>
             <Table.Td>
-              <Text size="sm" fw={500} title={check.description}>
+              <Text size="sm" fw={500}>
+                {checkLabel(check, locale)}
+              </Text>
+              <Text size="xs" c="dimmed" ff="monospace" data-raw>
                 {check.name}
               </Text>
             </Table.Td>
@@ -38,10 +59,10 @@ export function ChecksTable({ checks }: { checks: CheckResult[] }) {
             </Table.Td>
             <Table.Td>{figure(check.value, check.unit)}</Table.Td>
             <Table.Td>
-              {check.warn ?? "–"} / {check.critical ?? "–"}
+              {check.warn === null ? "–" : f.number(check.warn, 3)} / {check.critical === null ? "–" : f.number(check.critical, 3)}
             </Table.Td>
             <Table.Td>
-              <Text size="sm">{check.summary}</Text>
+              <Text size="sm">{summaryOf(check, locale)}</Text>
             </Table.Td>
           </Table.Tr>
         ))}

@@ -86,6 +86,24 @@ function report(overrides: Partial<MonitoringReport> = {}): MonitoringReport {
 }
 
 describe("monitoring page", () => {
+  it("speaks Czech: the check's Czech description and summary, the name only as an identifier", async () => {
+    const cs = report({
+      checks: [
+        {
+          ...check("backup_age", "database", "warn", "no backup yet: the first one runs on the daily schedule"),
+          description_cs: "Hodiny od poslední dokončené zálohy (denní plán).",
+          summary_cs: "zatím žádná záloha: první proběhne podle denního plánu",
+        },
+      ],
+    });
+    fakeApi({ "GET /api/auth/me": { body: { ...ADMIN, locale: "cs" } }, "GET /api/admin/monitoring": { body: cs } });
+    renderApp("/admin/monitoring");
+    const row = (await screen.findByText("Hodiny od poslední dokončené zálohy (denní plán).")).closest("[data-testid=check]") as HTMLElement;
+    expect(within(row).getByText("zatím žádná záloha: první proběhne podle denního plánu")).toBeInTheDocument();
+    expect(within(row).queryByText(/no backup yet/)).toBeNull();
+    expect(within(row).getByText("backup_age")).toHaveAttribute("data-raw");
+  });
+
   it("shows every check with its state and the parts' details", async () => {
     fakeApi({ "GET /api/auth/me": { body: ADMIN }, "GET /api/admin/monitoring": { body: report() } });
     renderApp("/admin/monitoring");

@@ -5,8 +5,8 @@ import type { ReactNode } from "react";
 
 import { type CheckResult, type MonitoringReport, useMonitoring } from "../../api/monitoring";
 import { QueryState } from "../../components/QueryState";
-import { useFormat } from "../../i18n/locale";
-import { ChecksTable } from "./ChecksTable";
+import { useFormat, useLocale } from "../../i18n/locale";
+import { ChecksTable, checkLabel } from "./ChecksTable";
 import { type MonitoringKey, useMonitoringT } from "./messages";
 import { CachesSection, DatabaseSection, ErrorsSection, PerformanceSection, QueuesSection, WorkflowsSection } from "./Sections";
 import { StateBadge } from "./StateBadge";
@@ -61,12 +61,17 @@ function details(part: string, parts: MonitoringReport["parts"]): ReactNode {
 function Alerts({ report }: { report: MonitoringReport }) {
   const t = useMonitoringT();
   const f = useFormat();
+  const { locale } = useLocale();
   const alerts = report.parts.monitoring?.alerts ?? [];
+  const checks = new Map(report.checks.map((c) => [c.name, c]));
+  // the stored summary is the English text of when the alert opened; Czech names the check instead
+  const what = (a: (typeof alerts)[number]) =>
+    locale === "cs" ? checkLabel(checks.get(a.check_name), locale) || a.check_name : `${a.check_name}: ${a.summary}`;
   return (
     <Stack gap="xs">
       {alerts.map((a) => (
         <Text key={a.id} size="sm" c={a.resolved_at ? "dimmed" : "red"} data-testid="alert">
-          {a.check_name}: {a.summary} ·{" "}
+          {what(a)} ·{" "}
           {a.resolved_at ? t("resolvedAt", { when: f.dateTime(a.resolved_at) }) : t("openSince", { when: f.dateTime(a.opened_at) })}
         </Text>
       ))}

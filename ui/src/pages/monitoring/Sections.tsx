@@ -4,7 +4,7 @@ import { Anchor, Badge, Button, Group, Stack, Table, Text } from "@mantine/core"
 
 import { errorMessage } from "../../api/client";
 import { type LatencySeries, type MonitoringReport, useRetryRun, useScheduleAction } from "../../api/monitoring";
-import { useFormat } from "../../i18n/locale";
+import { useFormat, useLocale } from "../../i18n/locale";
 import { Lines, StackedBars } from "./Charts";
 import { useMonitoringT } from "./messages";
 
@@ -29,7 +29,7 @@ export function QueuesSection({ part }: { part: NonNullable<Parts["queues"]> }) 
       <Table.Tbody>
         {part.queues.map((q) => (
           <Table.Tr key={q.queue} data-testid="queue-row">
-            <Table.Td>{q.queue}</Table.Td>
+            <Table.Td data-raw>{q.queue}</Table.Td>
             <Table.Td>
               {q.workflow_backlog} / {q.activity_backlog}
             </Table.Td>
@@ -99,12 +99,12 @@ export function WorkflowsSection({ part }: { part: NonNullable<Parts["workflows"
         data={part.timeline}
         labelOf={hourLabel}
         series={[
-          { key: "started", label: "started", color: "#228be6" },
-          { key: "completed", label: "completed", color: "#40c057" },
-          { key: "failed", label: "failed", color: "#fa5252" },
+          { key: "started", label: t("legend.started"), color: "#228be6" },
+          { key: "completed", label: t("legend.completed"), color: "#40c057" },
+          { key: "failed", label: t("legend.failed"), color: "#fa5252" },
         ]}
       />
-      <StackedBars title={t("failuresByHour")} data={part.failures_by_hour} labelOf={hourLabel} series={[{ key: "failed", label: "failed", color: "#fa5252" }]} />
+      <StackedBars title={t("failuresByHour")} data={part.failures_by_hour} labelOf={hourLabel} series={[{ key: "failed", label: t("legend.failed"), color: "#fa5252" }]} />
       <Text fw={500}>{t("failedRuns")}</Text>
       {part.failed_runs.length === 0 ? (
         <Text c="dimmed" size="sm">
@@ -119,12 +119,15 @@ export function WorkflowsSection({ part }: { part: NonNullable<Parts["workflows"
                   <Anchor href={run.temporal_url} target="_blank" size="sm">
                     {run.workflow_id}
                   </Anchor>
-                  <Text size="xs" c="dimmed">
+                  <Text size="xs" c="dimmed" data-raw>
                     {run.workflow_type} · {run.status} · {f.dateTime(run.closed_at)}
                   </Text>
                 </Table.Td>
                 <Table.Td>
-                  <Text size="sm">{run.reason}</Text>
+                  {/* the failure's own text, as Temporal recorded it */}
+                  <Text size="sm" data-raw>
+                    {run.reason}
+                  </Text>
                 </Table.Td>
                 <Table.Td>
                   <RetryButton run={run} />
@@ -139,7 +142,7 @@ export function WorkflowsSection({ part }: { part: NonNullable<Parts["workflows"
         <Table.Tbody>
           {part.run_times.map((r) => (
             <Table.Tr key={r.workflow_type}>
-              <Table.Td>{r.workflow_type}</Table.Td>
+              <Table.Td data-raw>{r.workflow_type}</Table.Td>
               <Table.Td>{r.runs}</Table.Td>
               <Table.Td>p50 {f.number(r.p50_s, 2)} s</Table.Td>
               <Table.Td>p95 {f.number(r.p95_s, 2)} s</Table.Td>
@@ -161,7 +164,9 @@ export function WorkflowsSection({ part }: { part: NonNullable<Parts["workflows"
           {part.schedules.map((s) => (
             <Table.Tr key={s.id} data-testid="schedule" data-schedule={s.id}>
               <Table.Td>
-                <Text size="sm">{s.id}</Text>
+                <Text size="sm" data-raw>
+                  {s.id}
+                </Text>
                 {s.paused && <Badge color="yellow">{t("paused")}</Badge>}
               </Table.Td>
               <Table.Td>{f.dateTime(s.last_run_at)}</Table.Td>
@@ -180,6 +185,7 @@ export function WorkflowsSection({ part }: { part: NonNullable<Parts["workflows"
 export function DatabaseSection({ part }: { part: NonNullable<Parts["database"]> }) {
   const t = useMonitoringT();
   const f = useFormat();
+  const { locale } = useLocale();
   const topTables = part.sizes.filter((s) => !s.parent).slice(0, 15);
   return (
     <Stack>
@@ -196,7 +202,7 @@ export function DatabaseSection({ part }: { part: NonNullable<Parts["database"]>
         <Table.Tbody>
           {topTables.map((s) => (
             <Table.Tr key={s.table}>
-              <Table.Td>{s.table}</Table.Td>
+              <Table.Td data-raw>{s.table}</Table.Td>
               <Table.Td>{s.size}</Table.Td>
               <Table.Td>{f.number(s.rows)}</Table.Td>
               <Table.Td>{s.growth_bytes_per_day === null ? "–" : `${f.number(s.growth_bytes_per_day / 1e6, 1)} MB`}</Table.Td>
@@ -207,7 +213,7 @@ export function DatabaseSection({ part }: { part: NonNullable<Parts["database"]>
       <Text fw={500}>{t("statements")}</Text>
       {part.statements.problem && (
         <Text size="sm" c="dimmed">
-          {part.statements.problem}
+          {(locale === "cs" && part.statements.problem_cs) || part.statements.problem}
         </Text>
       )}
       <Table withTableBorder>
@@ -215,7 +221,7 @@ export function DatabaseSection({ part }: { part: NonNullable<Parts["database"]>
           {part.statements.top.slice(0, 10).map((s) => (
             <Table.Tr key={s.queryid}>
               <Table.Td>
-                <Text size="xs" ff="monospace" lineClamp={2}>
+                <Text size="xs" ff="monospace" lineClamp={2} data-raw>
                   {s.query}
                 </Text>
               </Table.Td>
@@ -258,11 +264,13 @@ export function ErrorsSection({ part }: { part: NonNullable<Parts["errors"]> }) 
             {part.groups.map((g) => (
               <Table.Tr key={g.fingerprint} data-testid="error-group">
                 <Table.Td>
-                  <Text size="sm" fw={500}>
+                  <Text size="sm" fw={500} data-raw>
                     {g.error_type}
                   </Text>
-                  <Text size="xs">{g.message}</Text>
-                  <Text size="xs" c="dimmed">
+                  <Text size="xs" data-raw>
+                    {g.message}
+                  </Text>
+                  <Text size="xs" c="dimmed" data-raw>
                     {g.source} · {g.frames.join(" ← ")}
                   </Text>
                 </Table.Td>
@@ -303,7 +311,7 @@ function LatencyTable({ title, rows }: { title: string; rows: LatencySeries[] })
           {rows.slice(0, 12).map((r) => (
             <Table.Tr key={r.name} data-testid="latency-row">
               <Table.Td>
-                <Text size="xs" ff="monospace">
+                <Text size="xs" ff="monospace" data-raw>
                   {r.name}
                 </Text>
               </Table.Td>

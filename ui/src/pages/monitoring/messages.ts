@@ -69,6 +69,9 @@ const en = {
   openSince: "open since {when}",
   resolvedAt: "resolved {when}",
   partDown: "{part} could not be read: {problem}",
+  "legend.started": "started",
+  "legend.completed": "completed",
+  "legend.failed": "failed",
 } as const;
 
 export type MonitoringKey = keyof typeof en;
@@ -138,6 +141,9 @@ const cs: Record<MonitoringKey, string> = {
   openSince: "otevřené od {when}",
   resolvedAt: "vyřešené {when}",
   partDown: "{part} nelze načíst: {problem}",
+  "legend.started": "spuštěno",
+  "legend.completed": "dokončeno",
+  "legend.failed": "selhalo",
 };
 
 const MESSAGES = { en, cs };

@@ -9,25 +9,35 @@ import { useMarkAllRead, useMarkRead, useNotifications } from "../../api/notific
 import type { Notification } from "../../api/types";
 import { LoadMore } from "../../components/LoadMore";
 import { QueryState } from "../../components/QueryState";
-import { useFormat, useT } from "../../i18n/locale";
+import { useFormat, useLocale, useT } from "../../i18n/locale";
+import type { MessageKey } from "../../i18n/messages";
 
 const LEVEL_COLORS: Record<string, string> = { info: "blue", warning: "yellow", critical: "red" };
+
+const LEVELS = ["info", "warning", "critical"];
 
 function NotificationCard({ item, shopName }: { item: Notification; shopName: string | null }) {
   const t = useT();
   const f = useFormat();
   const markRead = useMarkRead();
+  const { locale } = useLocale();
+  // a notifier may add its Czech words in data.title_cs / data.body_cs (monitoring alerts do)
+  const data = (item.data ?? {}) as Record<string, unknown>;
+  const czech = (key: string) => (locale === "cs" && typeof data[key] === "string" ? (data[key] as string) : null);
+  const title = czech("title_cs") ?? item.title;
+  const body = czech("body_cs") ?? item.body;
+  const level = LEVELS.includes(item.level) ? t(`notifications.level.${item.level}` as MessageKey) : item.level;
   return (
     <Card withBorder padding="sm" data-testid="notification" data-read={item.read_at ? "yes" : "no"} opacity={item.read_at ? 0.7 : 1}>
       <Group justify="space-between" align="flex-start" wrap="nowrap">
         <Stack gap={4}>
           <Group gap="xs">
             <Badge color={LEVEL_COLORS[item.level] ?? "gray"} variant="light">
-              {item.level}
+              {level}
             </Badge>
-            <Text fw={item.read_at ? 400 : 600}>{item.title}</Text>
+            <Text fw={item.read_at ? 400 : 600}>{title}</Text>
           </Group>
-          {item.body && <Text size="sm">{item.body}</Text>}
+          {body && <Text size="sm">{body}</Text>}
           <Text size="xs" c="dimmed">
             {[shopName, f.dateTime(item.created_at), item.read_at && t("notifications.read", { when: f.dateTime(item.read_at) })]
               .filter(Boolean)

@@ -5,20 +5,22 @@ import { Badge, Code, Drawer, Group, SimpleGrid, Stack, Table, Text, Title } fro
 import { useOrder } from "../../api/orders";
 import type { Order } from "../../api/types";
 import { EmptyState, QueryState } from "../../components/QueryState";
-import { useFormat, useT } from "../../i18n/locale";
+import { useFormat, useLocale, useT } from "../../i18n/locale";
+import type { MessageKey } from "../../i18n/messages";
+import { addressLines } from "./address";
 
-function Address({ title, value }: { title: string; value: unknown }) {
-  if (!value || typeof value !== "object") return null;
-  const lines = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== null && v !== "");
+function Address({ title, value, extra }: { title: string; value: unknown; extra?: string | null }) {
+  const { locale } = useLocale();
+  const lines = [...addressLines(locale, value), ...(extra ? [extra] : [])];
   if (!lines.length) return null;
   return (
-    <div>
+    <div data-testid="address">
       <Text size="xs" c="dimmed">
         {title}
       </Text>
-      {lines.map(([key, v]) => (
-        <Text size="sm" key={key}>
-          {String(v)}
+      {lines.map((line, i) => (
+        <Text size="sm" key={i}>
+          {line}
         </Text>
       ))}
     </div>
@@ -31,9 +33,21 @@ function billingOf(order: Order): Record<string, unknown> {
   return (order.billing_address as Record<string, unknown> | undefined) ?? fromFields;
 }
 
+const ITEM_TYPES = new Set([
+  "product", "bazar", "service", "shipping", "billing", "discount-coupon", "volume-discount",
+  "gift", "gift-certificate", "generic-item", "product-set", "product-set-item", "deposit",
+]);
+
+/** Shoptet's item type in the user's words; an unknown type is shown as sent. */
+function useItemType() {
+  const t = useT();
+  return (type: string) => (ITEM_TYPES.has(type) ? t(`itemType.${type}` as MessageKey) : type);
+}
+
 function OrderBody({ order }: { order: Order }) {
   const t = useT();
   const f = useFormat();
+  const itemType = useItemType();
   return (
     <Stack>
       <Group>
@@ -49,7 +63,7 @@ function OrderBody({ order }: { order: Order }) {
         {f.money(order.total_with_vat, order.currency)}
       </Text>
       <SimpleGrid cols={2}>
-        <Address title={t("order.billing")} value={{ ...billingOf(order), email: order.email }} />
+        <Address title={t("order.billing")} value={billingOf(order)} extra={order.email} />
         <Address title={t("order.delivery")} value={order.delivery_address} />
       </SimpleGrid>
       {order.items.length === 0 ? (
@@ -71,7 +85,7 @@ function OrderBody({ order }: { order: Order }) {
                 <Table.Td>
                   <Text size="sm">{item.name}</Text>
                   <Text size="xs" c="dimmed">
-                    {[item.code, item.variant_name, item.item_type].filter(Boolean).join(" · ")}
+                    {[item.code, item.variant_name, itemType(item.item_type)].filter(Boolean).join(" · ")}
                   </Text>
                 </Table.Td>
                 <Table.Td ta="right">{f.number(item.amount, 3)}</Table.Td>

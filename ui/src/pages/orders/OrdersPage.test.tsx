@@ -57,4 +57,34 @@ describe("orders page", () => {
     expect(items).toHaveTextContent("HR-1 · modrý");
     expect(screen.getByTestId("order-total")).toHaveTextContent("CZK 1,210.00");
   });
+
+  it("writes the delivery address in letter order and the item types in Czech", async () => {
+    window.localStorage.setItem("shopops.locale", "cs");
+    fakeApi({
+      "GET /api/shops/1/orders": { body: { items: [], next_cursor: null } },
+      "GET /api/shops/1/orders/2024002": {
+        body: {
+          code: "2024002", created_at: "2024-03-05T10:00:00Z", status_id: 1, status_name: "Nová",
+          billing_name: "Jana Zemanová", email: "jana@example.cz", total_with_vat: "99.00", currency: "CZK",
+          paid: false, item_count: 2,
+          billing_address: { name: "Jana Zemanová", company: null, city: "Čelákovice", zip: "250 88", country: "CZ" },
+          // keys as JSONB returns them (shortest first): the drawer once printed them in this order
+          delivery_address: { zip: "250 88", city: "Čelákovice", street: "Sokolská", company: "Zeman s.r.o.", fullName: "Jana Zemanová", countryCode: "CZ", houseNumber: "7" },
+          items: [
+            { item_id: 1, item_type: "product", code: "HR-1", name: "Hrnek", variant_name: null, amount: "1.000", unit_price_with_vat: "20.00", price_with_vat: "20.00", vat_rate: "21.00" },
+            { item_id: 2, item_type: "shipping", code: null, name: "PPL", variant_name: null, amount: "1.000", unit_price_with_vat: "79.00", price_with_vat: "79.00", vat_rate: "21.00" },
+          ],
+        },
+      },
+    });
+    renderApp("/shops/1/orders?order=2024002");
+    const items = await screen.findByTestId("order-items");
+    expect(items).toHaveTextContent("HR-1 · zboží");
+    expect(items).toHaveTextContent("doprava");
+    expect(items).not.toHaveTextContent("shipping");
+    const [billing, delivery] = screen.getAllByTestId("address");
+    const lines = (el: HTMLElement | undefined) => Array.from(el?.querySelectorAll("p") ?? []).map((p) => p.textContent);
+    expect(lines(delivery)).toEqual(["Doručení", "Jana Zemanová", "Zeman s.r.o.", "Sokolská 7", "250 88 Čelákovice", "Česko"]);
+    expect(lines(billing)).toEqual(["Fakturace", "Jana Zemanová", "250 88 Čelákovice", "Česko", "jana@example.cz"]);
+  });
 });

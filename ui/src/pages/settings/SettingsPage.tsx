@@ -1,6 +1,21 @@
 /** App settings (admins) and shop settings (managers edit): typed inputs, problems shown inline. */
 
-import { Alert, Button, Group, NumberInput, Paper, Stack, Switch, Text, Textarea, TextInput, Title } from "@mantine/core";
+import {
+  Alert,
+  Button,
+  Code,
+  Fieldset,
+  Group,
+  NumberInput,
+  Paper,
+  Select,
+  Stack,
+  Switch,
+  Text,
+  Textarea,
+  TextInput,
+  Title,
+} from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { useState } from "react";
 
@@ -9,8 +24,51 @@ import { useSaveSettings, useSettings } from "../../api/settings";
 import type { Setting } from "../../api/types";
 import { ErrorNotice, QueryState } from "../../components/QueryState";
 import { useCanManage, useCurrentShop } from "../../components/ShopScope";
-import { useT } from "../../i18n/locale";
+import { useFormat, useLocale, useT } from "../../i18n/locale";
+import type { MessageKey } from "../../i18n/messages";
 import { changedValues, fromInput, problemsByKey, toInput, type Draft } from "./settingValues";
+
+// the input stays narrow, its label and help use the row's width
+const NARROW = { wrapper: { maxWidth: 360 } };
+
+const AREA_KEYS = ["sync", "storage", "backups", "monitoring", "customers", "inventory"];
+
+/** Settings in their areas, in the order the API lists them (it groups them already). */
+export function groupByArea(items: Setting[]): { area: string; items: Setting[] }[] {
+  const groups = new Map<string, Setting[]>();
+  for (const item of items) {
+    const area = item.area && AREA_KEYS.includes(item.area) ? item.area : "other";
+    groups.set(area, [...(groups.get(area) ?? []), item]);
+  }
+  return [...groups.entries()].map(([area, grouped]) => ({ area, items: grouped }));
+}
+
+/** The input's own check before anything is sent: number, whole number, limits (in the user's words). */
+export function useLimitProblem() {
+  const t = useT();
+  const f = useFormat();
+  return (setting: Setting, input: unknown): string | undefined => {
+    if (setting.type !== "int" && setting.type !== "float") return undefined;
+    if (input === "" || input === null || input === undefined) return t("settings.numberRequired");
+    const n = Number(input);
+    if (!Number.isFinite(n)) return t("settings.numberRequired");
+    if (setting.type === "int" && !Number.isInteger(n)) return t("settings.wholeNumber");
+    if (setting.minimum !== null && setting.minimum !== undefined && n < setting.minimum)
+      return t("settings.atLeast", { min: f.number(setting.minimum, 3) });
+    if (setting.maximum !== null && setting.maximum !== undefined && n > setting.maximum)
+      return t("settings.atMost", { max: f.number(setting.maximum, 3) });
+    return undefined;
+  };
+}
+
+/** Help text whose `backticked` parts (JSON examples, commands) are shown as code. */
+function WithCode({ text }: { text: string }) {
+  return (
+    <>
+      {text.split("`").map((part, i) => (i % 2 ? <Code key={i}>{part}</Code> : part))}
+    </>
+  );
+}
 
 function SettingInput({
   setting,
@@ -26,13 +84,44 @@ function SettingInput({
   onChange: (value: unknown) => void;
 }) {
   const t = useT();
+  const f = useFormat();
+  const { locale } = useLocale();
+  const shown = (v: unknown) => {
+    if (typeof v === "number") return f.number(v, 3);
+    if (typeof v === "string") return setting.choices?.length ? choiceLabel(v) : v || "–";
+    return JSON.stringify(v);
+  };
+  const choiceLabel = (choice: string) =>
+    ["low", "medium", "high"].includes(choice) ? t(`choice.${choice}` as MessageKey) : choice;
+  const help = setting.help?.[locale] ?? setting.description;
+  const unit = setting.unit && setting.unit !== "share" ? t(`unit.${setting.unit}` as MessageKey) : null;
+  const share =
+    setting.unit === "share" && value !== "" && Number.isFinite(Number(value))
+      ? t("settings.percentOf", { percent: f.percent(Number(value) * 100) })
+      : null;
   const common = {
-    label: setting.key,
-    description: `${setting.description} ${t("settings.default", { value: JSON.stringify(setting.default) })}`,
+    label: setting.label?.[locale] ?? setting.key,
+    description: (
+      <>
+        <WithCode text={help} /> {t("settings.default", { value: shown(setting.default) })}
+      </>
+    ),
     error,
     disabled,
     "data-setting": setting.key,
   };
+  if (setting.choices?.length) {
+    return (
+      <Select
+        {...common}
+        data={setting.choices.map((c) => ({ value: c, label: choiceLabel(c) }))}
+        value={String(value ?? "")}
+        allowDeselect={false}
+        onChange={(v) => v !== null && onChange(v)}
+        styles={NARROW}
+      />
+    );
+  }
   switch (setting.type) {
     case "int":
     case "float":
@@ -41,7 +130,14 @@ function SettingInput({
           {...common}
           value={value as number | string}
           allowDecimal={setting.type === "float"}
+          min={setting.minimum ?? undefined}
+          max={setting.maximum ?? undefined}
+          clampBehavior="none"
+          rightSection={unit ?? share}
+          rightSectionWidth={unit || share ? 120 : undefined}
+          rightSectionPointerEvents="none"
           onChange={(v) => onChange(v)}
+          styles={NARROW}
         />
       );
     case "bool":
@@ -64,7 +160,7 @@ function SettingInput({
         />
       );
     default:
-      return <TextInput {...common} value={String(value ?? "")} onChange={(e) => onChange(e.currentTarget.value)} />;
+      return <TextInput {...common} value={String(value ?? "")} onChange={(e) => onChange(e.currentTarget.value)} styles={NARROW} />;
   }
 }
 
@@ -75,14 +171,18 @@ function SettingsForm({ shopId, canEdit }: { shopId: number | null; canEdit: boo
   const [draft, setDraft] = useState<Draft>({});
   const items = settings.data?.items ?? [];
   const serverProblems = problemsByKey(save.error, items.map((i) => i.key));
+  const limitProblem = useLimitProblem();
   const localProblems: Record<string, string> = {};
   for (const item of items) {
     if (!(item.key in draft)) continue;
     const parsed = fromInput(item.type, draft[item.key]);
-    if (parsed instanceof Error) {
-      localProblems[item.key] =
-        item.type === "json" ? t("settings.invalidJson", { error: parsed.message }) : parsed.message;
-    }
+    const problem =
+      parsed instanceof Error
+        ? item.type === "json"
+          ? t("settings.invalidJson", { error: parsed.message })
+          : parsed.message
+        : limitProblem(item, draft[item.key]);
+    if (problem) localProblems[item.key] = problem;
   }
   const changes = changedValues(items, draft);
   const dirty = Object.keys(changes).length > 0;
@@ -100,15 +200,21 @@ function SettingsForm({ shopId, canEdit }: { shopId: number | null; canEdit: boo
       <Paper withBorder p="md">
         <Stack>
           {!canEdit && <Alert color="gray">{t("settings.readOnly")}</Alert>}
-          {items.map((item) => (
-            <SettingInput
-              key={item.key}
-              setting={item}
-              value={item.key in draft ? draft[item.key] : toInput(item.type, item.value)}
-              error={localProblems[item.key] ?? serverProblems[item.key]}
-              disabled={!canEdit}
-              onChange={(value) => setDraft((d) => ({ ...d, [item.key]: value }))}
-            />
+          {groupByArea(items).map((group) => (
+            <Fieldset key={group.area} legend={t(`settings.area.${group.area}` as MessageKey)} data-testid="settings-area" data-area={group.area}>
+              <Stack gap="md">
+                {group.items.map((item) => (
+                  <SettingInput
+                    key={item.key}
+                    setting={item}
+                    value={item.key in draft ? draft[item.key] : toInput(item.type, item.value)}
+                    error={localProblems[item.key] ?? serverProblems[item.key]}
+                    disabled={!canEdit}
+                    onChange={(value) => setDraft((d) => ({ ...d, [item.key]: value }))}
+                  />
+                ))}
+              </Stack>
+            </Fieldset>
           ))}
           {save.error && Object.keys(serverProblems).length === 0 && <ErrorNotice error={save.error} />}
           {canEdit && (

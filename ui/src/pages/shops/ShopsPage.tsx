@@ -9,6 +9,8 @@ import { QueryState } from "../../components/QueryState";
 import { useFormat, useT } from "../../i18n/locale";
 import type { MessageKey } from "../../i18n/messages";
 
+const RESOURCES = ["orders", "products", "customers", "stock"];
+
 const STATUS_COLORS: Record<string, string> = {
   active: "teal",
   installing: "blue",
@@ -104,7 +106,9 @@ function ShopCard({ shop }: { shop: Shop }) {
             <Table.Tbody>
               {shop.sync.map((sync) => (
                 <Table.Tr key={sync.resource}>
-                  <Table.Td>{sync.resource}</Table.Td>
+                  <Table.Td>
+                    {RESOURCES.includes(sync.resource) ? t(`resource.${sync.resource}` as MessageKey) : sync.resource}
+                  </Table.Td>
                   <Table.Td>{sync.last_success_at ? f.dateTime(sync.last_success_at) : t("shops.neverSynced")}</Table.Td>
                   <Table.Td>
                     <Text size="xs" c="red">

@@ -1,12 +1,13 @@
 /** Sign in with e-mail and password; the API sets the session cookie. */
 
-import { Button, Center, Paper, PasswordInput, Stack, TextInput, Title } from "@mantine/core";
+import { Button, Center, Group, Paper, PasswordInput, SegmentedControl, Stack, TextInput, Title } from "@mantine/core";
 import { useState, type FormEvent } from "react";
 import { Navigate, useNavigate, useSearchParams } from "react-router-dom";
 
 import { useMe, useSignIn } from "../../api/auth";
+import type { Locale } from "../../api/types";
 import { ErrorNotice } from "../../components/QueryState";
-import { useT } from "../../i18n/locale";
+import { useLocale, useT } from "../../i18n/locale";
 
 /** Only same-site paths are followed after sign-in. */
 function safeNext(next: string | null): string {
@@ -17,6 +18,7 @@ export function SignInPage() {
   const t = useT();
   const me = useMe();
   const signIn = useSignIn();
+  const { locale, setLocale, followProfile } = useLocale();
   const navigate = useNavigate();
   const [params] = useSearchParams();
   const [email, setEmail] = useState("");
@@ -27,7 +29,15 @@ export function SignInPage() {
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    signIn.mutate({ email, password }, { onSuccess: () => navigate(next, { replace: true }) });
+    signIn.mutate(
+      { email, password },
+      {
+        onSuccess: () => {
+          followProfile();
+          navigate(next, { replace: true });
+        },
+      },
+    );
   };
 
   return (
@@ -35,7 +45,20 @@ export function SignInPage() {
       <Paper withBorder shadow="sm" p="xl" w={380}>
         <form onSubmit={submit}>
           <Stack>
-            <Title order={2}>{t("signin.title")}</Title>
+            <Group justify="space-between" wrap="nowrap">
+              <Title order={2}>{t("signin.title")}</Title>
+              <SegmentedControl
+                size="xs"
+                aria-label={t("header.language")}
+                value={locale}
+                onChange={(value) => setLocale(value as Locale)}
+                data={[
+                  { value: "cs", label: "CS" },
+                  { value: "en", label: "EN" },
+                ]}
+                data-testid="locale-switcher"
+              />
+            </Group>
             {signIn.error && <ErrorNotice error={signIn.error} />}
             <TextInput
               label={t("signin.email")}

@@ -134,9 +134,15 @@ def start_options(shop_id: int) -> dict[str, Any]:
     }
 
 
+# Since this patch the input is applied in __init__, so an update that arrives with
+# update-with-start (and runs before `run`) reads the right shop; older runs read shop 0.
+INIT_FROM_INPUT = "token-state-in-init"
+
+
 @workflow.defn
 class ShopTokenWorkflow:
-    def __init__(self) -> None:
+    @workflow.init
+    def __init__(self, state: TokenState) -> None:
         self._lock = asyncio.Lock()
         self._shop_id = 0
         self._margin = 300.0
@@ -151,6 +157,18 @@ class ShopTokenWorkflow:
         self._stop_reason: str | None = None
         self._revoked: str | None = None
         self._error: str | None = None
+        self._applied_in_init = workflow.patched(INIT_FROM_INPUT)
+        if self._applied_in_init:
+            self._apply(state)
+
+    def _apply(self, state: TokenState) -> None:
+        self._shop_id = state.shop_id
+        self._margin = state.refresh_margin_seconds
+        self._max_live = state.max_live_tokens
+        self._refreshes_per_run = state.refreshes_per_run
+        self._current = state.current
+        self._loaded = state.current is not None
+        self._live = list(state.live)
 
     @workflow.query
     def progress(self) -> TokenProgress:
@@ -185,13 +203,8 @@ class ShopTokenWorkflow:
 
     @workflow.run
     async def run(self, state: TokenState) -> str:
-        self._shop_id = state.shop_id
-        self._margin = state.refresh_margin_seconds
-        self._max_live = state.max_live_tokens
-        self._refreshes_per_run = state.refreshes_per_run
-        self._current = state.current
-        self._loaded = state.current is not None
-        self._live = list(state.live)
+        if not self._applied_in_init:
+            self._apply(state)  # runs recorded before INIT_FROM_INPUT
         await self._load()
         while self._stop_reason is None and self._revoked is None:
             if self._should_continue_as_new():

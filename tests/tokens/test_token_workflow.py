@@ -12,7 +12,7 @@ from datetime import timedelta
 
 import pytest
 from temporalio import activity, workflow
-from temporalio.client import WorkflowExecutionStatus
+from temporalio.client import WithStartWorkflowOperation, WorkflowExecutionStatus
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from activities.shoptet_access import NotInstalled, shop_client
@@ -30,7 +30,9 @@ from tests.sync.harness import (
 )
 from workflows.queues import Queue
 from workflows.tokens import (
+    EnsureFresh,
     ShopTokenWorkflow,
+    TokenMeta,
     TokenState,
     fingerprint,
     start_options,
@@ -236,6 +238,36 @@ async def test_refreshes_before_expiry_without_callers() -> None:
         _, waited = await wait_until(replaced, timeout=10, what="a proactive refresh")
         assert waited < 6, "the token must be replaced before it expires"
         await save_history("tokens", "proactive", token_workflow_id(ref.shop_id))
+
+
+async def test_an_update_with_start_reads_the_token_of_its_own_shop() -> None:
+    """The update arrives with the start and runs before `run`: it must already know the shop
+    and find the token stored by the previous run instead of minting one more."""
+    async with app_sandbox() as sb, running_workers([Queue.TOKENS]):
+        ref = await installed_shop(sb, small_shop())
+        stored = await ensure_fresh_token(ref.shop_id, "")
+        client = await connect()
+        await client.get_workflow_handle(token_workflow_id(ref.shop_id)).terminate("test: a new run")
+        meta = await client.execute_update_with_start_workflow(
+            ShopTokenWorkflow.ensure_fresh,
+            EnsureFresh(None),
+            start_workflow_operation=WithStartWorkflowOperation(
+                ShopTokenWorkflow.run, TokenState(shop_id=ref.shop_id), **start_options(ref.shop_id)
+            ),
+            result_type=TokenMeta,
+        )
+        assert meta.fingerprint == fingerprint(stored) and not meta.minted
+        assert calls(sb) == 1, "the stored token was fresh: no second getAccessToken"
+        history = await client.get_workflow_handle(token_workflow_id(ref.shop_id)).fetch_history()
+        reads = [
+            e.activity_task_scheduled_event_attributes
+            for e in history.events
+            if e.HasField("activity_task_scheduled_event_attributes")
+            and e.activity_task_scheduled_event_attributes.activity_type.name == "read_token_meta"
+        ]
+        assert len(reads) == 1
+        assert reads[0].input.payloads[0].data == str(ref.shop_id).encode()
+        await save_history("tokens", "update_with_start", token_workflow_id(ref.shop_id))
 
 
 async def test_inactive_shops_get_no_token(make_shop) -> None:  # type: ignore[no-untyped-def]

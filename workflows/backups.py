@@ -14,6 +14,9 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
+from workflows import activity_names as act
+from workflows.common import ONE_RETRY, SHORT_RETRY
+
 WORKFLOW_ID = "maint:backup"
 
 
@@ -82,7 +85,6 @@ class BackupProgress:
 
 
 DUMP_RETRY = RetryPolicy(maximum_attempts=3, initial_interval=timedelta(minutes=1))
-SHORT_RETRY = RetryPolicy(maximum_attempts=5)
 
 
 @workflow.defn
@@ -100,7 +102,7 @@ class BackupWorkflow:
         dump = await self._dump() if req.dump else None
         self._progress.phase = "pruning"
         pruned = await workflow.execute_activity(
-            "prune_backups",
+            act.PRUNE_BACKUPS,
             start_to_close_timeout=timedelta(minutes=10),
             retry_policy=SHORT_RETRY,
             result_type=PruneResult,
@@ -110,11 +112,11 @@ class BackupWorkflow:
         if target is not None:
             self._progress.phase = "verifying"
             verify = await workflow.execute_activity(
-                "verify_backup",
+                act.VERIFY_BACKUP,
                 VerifyRequest(target),
                 start_to_close_timeout=timedelta(hours=6),
                 heartbeat_timeout=timedelta(minutes=2),
-                retry_policy=RetryPolicy(maximum_attempts=2),
+                retry_policy=ONE_RETRY,
                 result_type=VerifyResult,
             )
             self._progress.verify_status = verify.status
@@ -126,7 +128,7 @@ class BackupWorkflow:
         name = f"shopops-{workflow.now():%Y%m%dT%H%M%SZ}.dump"
         try:
             dump = await workflow.execute_activity(
-                "create_backup",
+                act.CREATE_BACKUP,
                 DumpRequest(name),
                 start_to_close_timeout=timedelta(hours=6),
                 heartbeat_timeout=timedelta(minutes=2),
@@ -137,7 +139,7 @@ class BackupWorkflow:
             self._progress.phase = "failed"
             cause = exc.cause or exc
             await workflow.execute_activity(
-                "record_backup_failure",
+                act.RECORD_BACKUP_FAILURE,
                 BackupFailure(name, str(cause)),
                 start_to_close_timeout=timedelta(seconds=30),
                 retry_policy=SHORT_RETRY,
@@ -155,12 +157,12 @@ class BackupWorkflow:
             if dump is not None:
                 return dump.backup_id
             return await workflow.execute_activity(
-                "newest_backup",
+                act.NEWEST_BACKUP,
                 start_to_close_timeout=timedelta(seconds=30),
                 retry_policy=SHORT_RETRY,
             )
         return await workflow.execute_activity(
-            "verification_due",
+            act.VERIFICATION_DUE,
             start_to_close_timeout=timedelta(seconds=30),
             retry_policy=SHORT_RETRY,
         )

@@ -17,8 +17,8 @@ from temporalio.exceptions import ChildWorkflowError, WorkflowAlreadyStartedErro
 from temporalio.workflow import ParentClosePolicy
 
 from workflows import search_attributes
+from workflows.common import DB_RETRY
 from workflows.queues import Queue
-from workflows.shop_runs import DB_RETRY
 
 StartChild = Callable[[int], Awaitable[workflow.ChildWorkflowHandle[Any, Any]]]
 

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 from temporalio.workflow import ParentClosePolicy
 
+from workflows import activity_names as act
 from workflows import search_attributes
+from workflows.common import DB_RETRY, SHOPTET_RETRY
 from workflows.queues import Queue
 
 RESOURCES = ("orders", "products", "customers")
@@ -28,19 +31,9 @@ MAX_FRESH_JOBS = 3
 CHUNKS_PER_RUN = 200  # continue-as-new after this many chunks, or sooner if Temporal suggests
 # a batch commits and heartbeats every second or so; a dead worker is noticed within this
 INGEST_HEARTBEAT = timedelta(seconds=15)
+DB_STEP = timedelta(minutes=2)  # one short transaction on our database, with room for lock waits
+SHOPTET_CALL = timedelta(minutes=2)  # one Shoptet request, including the per-shop pace wait
 
-SHOPTET_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=2),
-    backoff_coefficient=2.0,
-    maximum_interval=timedelta(minutes=2),
-    maximum_attempts=8,
-    non_retryable_error_types=["ShoptetPermanentError", "ResultExpired"],
-)
-DB_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1),
-    maximum_interval=timedelta(seconds=30),
-    maximum_attempts=10,
-)
 INGEST_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
     backoff_coefficient=2.0,
@@ -210,20 +203,24 @@ class SnapshotWorkflow:
         workflow.upsert_search_attributes([search_attributes.status_update("running")])
         try:
             if state.file is None:
-                await self._activity("mark_run_started", req.run_id, retry=DB_RETRY)
+                await self._activity(
+                    act.MARK_RUN_STARTED, req.run_id, retry=DB_RETRY, timeout=DB_STEP
+                )
                 state.file = await self._obtain_file(req, state)
             while state.next_chunk < len(state.file.offsets):
                 await self._ingest_chunk(req, state)
                 if state.next_chunk < len(state.file.offsets) and self._should_continue_as_new(req, state):
                     workflow.continue_as_new(replace(req, state=state))
             outcome: RunOutcome = await self._activity(
-                "finish_run", req.run_id, retry=DB_RETRY, result_type=RunOutcome
+                act.FINISH_RUN, req.run_id, retry=DB_RETRY, timeout=DB_STEP, result_type=RunOutcome
             )
         except (ActivityError, ApplicationError) as err:
             message = _describe(err) if isinstance(err, ActivityError) else str(err)
             self._progress.status, self._progress.error = "failed", message
             workflow.upsert_search_attributes([search_attributes.status_update("failed")])
-            await self._activity("fail_run", req.run_id, message, retry=DB_RETRY)
+            await self._activity(
+                act.FAIL_RUN, req.run_id, message, retry=DB_RETRY, timeout=DB_STEP
+            )
             raise ApplicationError(f"snapshot run {req.run_id} failed: {message}") from err
         self._progress.phase, self._progress.status = "done", outcome.status
         workflow.upsert_search_attributes([search_attributes.status_update(outcome.status)])
@@ -239,7 +236,7 @@ class SnapshotWorkflow:
     async def _obtain_file(self, req: SnapshotRequest, state: SnapshotState) -> ResultFile:
         if req.reuse_file_of is not None:
             reused: ResultFile | None = await self._activity(
-                "reuse_result_file", req.run_id, req.reuse_file_of, retry=DB_RETRY,
+                act.REUSE_RESULT_FILE, req.run_id, req.reuse_file_of, retry=DB_RETRY, timeout=DB_STEP,
                 result_type=ResultFile,
             )
             if reused is not None:
@@ -249,9 +246,10 @@ class SnapshotWorkflow:
             state.fresh_jobs += 1
             self._progress.phase = "requested"
             job_id: str = await self._activity(
-                "request_snapshot_job",
+                act.REQUEST_SNAPSHOT_JOB,
                 JobRequest(req.run_id, req.shop_id, req.resource, req.changed_since),
                 retry=SHOPTET_RETRY,
+                timeout=SHOPTET_CALL,
                 result_type=str,
             )
             state.job_id = self._progress.job_id = job_id
@@ -259,7 +257,7 @@ class SnapshotWorkflow:
             if job.status == "completed":
                 try:
                     downloaded: ResultFile = await self._activity(
-                        "download_result",
+                        act.DOWNLOAD_RESULT,
                         DownloadRequest(req.run_id, req.shop_id, job_id, job.result_url or ""),
                         retry=SHOPTET_RETRY,
                         timeout=timedelta(hours=1),
@@ -297,8 +295,8 @@ class SnapshotWorkflow:
                 if delay is None or not polls_left:
                     break
             job: JobState = await self._activity(
-                "check_snapshot_job", JobQuery(req.run_id, req.shop_id, job_id),
-                retry=SHOPTET_RETRY, result_type=JobState,
+                act.CHECK_SNAPSHOT_JOB, JobQuery(req.run_id, req.shop_id, job_id),
+                retry=SHOPTET_RETRY, timeout=SHOPTET_CALL, result_type=JobState,
             )
             if job.status in TERMINAL_JOB_STATES:
                 return job
@@ -325,7 +323,7 @@ class SnapshotWorkflow:
         started = workflow.now()
         try:
             result: ChunkResult = await self._activity(
-                "ingest_chunk", chunk, retry=INGEST_RETRY, timeout=timedelta(hours=1),
+                act.INGEST_CHUNK, chunk, retry=INGEST_RETRY, timeout=timedelta(hours=1),
                 heartbeat=INGEST_HEARTBEAT, result_type=ChunkResult,
             )
         except ActivityError as err:
@@ -356,10 +354,10 @@ class SnapshotWorkflow:
         name: str,
         *args: object,
         retry: RetryPolicy,
-        timeout: timedelta = timedelta(minutes=2),
+        timeout: timedelta,
         heartbeat: timedelta | None = None,
         result_type: type | None = None,
-    ):  # type: ignore[no-untyped-def]
+    ) -> Any:
         return await workflow.execute_activity(
             name,
             args=list(args),
@@ -397,7 +395,7 @@ class SnapshotSweepWorkflow:
     @workflow.run
     async def run(self) -> int:
         plans: list[RetryPlan] = await workflow.execute_activity(
-            "plan_snapshot_retries",
+            act.PLAN_SNAPSHOT_RETRIES,
             start_to_close_timeout=timedelta(minutes=2),
             retry_policy=DB_RETRY,
             result_type=list[RetryPlan],

@@ -27,7 +27,9 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
+from workflows import activity_names as act
 from workflows import search_attributes
+from workflows.common import DB_RETRY
 from workflows.queues import Queue
 
 MAX_LIVE_TOKENS = 5  # Shoptet's cap of simultaneously valid API tokens per installation
@@ -48,7 +50,6 @@ MINT_RETRY = RetryPolicy(
     maximum_attempts=5,
     non_retryable_error_types=[REVOKED, CAP_REACHED],
 )
-DB_RETRY = RetryPolicy(maximum_interval=timedelta(seconds=10), maximum_attempts=10)
 
 
 def token_workflow_id(shop_id: int) -> str:
@@ -271,7 +272,7 @@ class ShopTokenWorkflow:
             if self._loaded:
                 return
             self._current = await workflow.execute_activity(
-                "read_token_meta",
+                act.READ_TOKEN_META,
                 self._shop_id,
                 start_to_close_timeout=timedelta(seconds=20),
                 retry_policy=DB_RETRY,
@@ -325,7 +326,7 @@ class ShopTokenWorkflow:
             await self._wait_for_free_slot()
             try:
                 return await workflow.execute_activity(
-                    "mint_api_token",
+                    act.MINT_API_TOKEN,
                     MintRequest(self._shop_id, stale),
                     start_to_close_timeout=timedelta(seconds=30),
                     retry_policy=MINT_RETRY,

@@ -53,7 +53,7 @@ class VerifyResult:
     backup_id: int
     status: str  # passed | failed | corrupt
     tables: int = 0
-    mismatches: dict[str, list[int]] = field(default_factory=dict)
+    mismatches: dict[str, list[int]] = field(default_factory=dict[str, list[int]])
     error: str | None = None
     seconds: float = 0.0
 

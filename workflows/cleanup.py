@@ -40,7 +40,7 @@ class CleanupResult:
 @dataclass(frozen=True)
 class CleanupReport:
     results: list[CleanupResult]
-    failed: dict[str, str] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict[str, str])
 
 
 @workflow.defn

@@ -140,7 +140,7 @@ class CustomerAnalyticsWorkflow:
         run: CustomerRun = await workflow.execute_activity(
             act.START_CUSTOMER_RUN,
             StartRunRequest(
-                req.shop_id, req.trigger, info.workflow_id, info.run_id, workflow.now()
+                req.shop_id, req.trigger, info.workflow_id, info.run_id, workflow.now().isoformat()
             ),
             start_to_close_timeout=timedelta(minutes=10),
             retry_policy=DB_RETRY,

@@ -10,7 +10,7 @@ names in one short transaction. The old table stays in use until the swap, and i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError
@@ -25,6 +25,8 @@ from workflows.maintenance import (
     RunFinish,
     RunStart,
 )
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -114,7 +116,7 @@ class LegacyMigrationWorkflow:
             else 100.0
         )
 
-    async def _step(self, name: str, arg: Any, result_type: type) -> Any:
+    async def _step(self, name: str, arg: Any, result_type: type[T]) -> T:
         return await workflow.execute_activity(
             name,
             arg,

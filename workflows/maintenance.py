@@ -119,7 +119,7 @@ class MaintenanceProgress:
     tasks_total: int = 0
     tasks_done: int = 0
     current: str | None = None
-    actions: list[Action] = field(default_factory=list)
+    actions: list[Action] = field(default_factory=list[Action])
 
 
 @dataclass(frozen=True)

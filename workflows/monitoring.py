@@ -27,7 +27,7 @@ class StatsSnapshot:
 
 @dataclass(frozen=True)
 class Pruned:
-    rows: dict[str, int] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict[str, int])
 
 
 @dataclass(frozen=True)
@@ -39,10 +39,10 @@ class SnapshotOutcome:
 @dataclass(frozen=True)
 class Evaluation:
     state: str  # the worst state of all checks
-    critical: list[str] = field(default_factory=list)
-    opened: list[str] = field(default_factory=list)  # alerts raised by this evaluation
-    resolved: list[str] = field(default_factory=list)
-    unavailable: list[str] = field(default_factory=list)
+    critical: list[str] = field(default_factory=list[str])
+    opened: list[str] = field(default_factory=list[str])  # alerts raised by this evaluation
+    resolved: list[str] = field(default_factory=list[str])
+    unavailable: list[str] = field(default_factory=list[str])
 
 
 @workflow.defn

@@ -45,8 +45,8 @@ class PitrBaseResult:
 
 @dataclass(frozen=True)
 class PitrPruneResult:
-    deleted: list[str] = field(default_factory=list)  # base backup labels removed
-    kept: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list[str])  # base backup labels removed
+    kept: list[str] = field(default_factory=list[str])
     wal_removed: int = 0
     oldest_needed_wal: str | None = None
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, FailureError
 from temporalio.workflow import ParentClosePolicy
 
 from workflows import activity_names as act
@@ -52,7 +52,7 @@ class ResultFile:
     lines: int
     gzip: bool
     chunk_lines: int
-    offsets: list[int] = field(default_factory=list)
+    offsets: list[int] = field(default_factory=list[int])
 
 
 @dataclass
@@ -94,7 +94,7 @@ class SnapshotRequest:
             resource=resource,
             changed_since=datetime.fromisoformat(str(since)) if since else None,
             reuse_file_of=reuse_file_of,
-            poll_delays=tuple(int(d) for d in delays) if isinstance(delays, list) else POLL_DELAYS,
+            poll_delays=_int_tuple(cast("list[int]", delays)) if isinstance(delays, list) else POLL_DELAYS,
             chunks_per_run=int(chunks) if isinstance(chunks, int) else CHUNKS_PER_RUN,
         )
 
@@ -200,7 +200,7 @@ class SnapshotWorkflow:
         state = replace(req.state) if req.state else SnapshotState()
         self._first_chunk = state.next_chunk
         self._restore(state)
-        workflow.upsert_search_attributes([search_attributes.status_update("running")])
+        search_attributes.set_status("running")
         try:
             if state.file is None:
                 await self._activity(
@@ -217,13 +217,13 @@ class SnapshotWorkflow:
         except (ActivityError, ApplicationError) as err:
             message = _describe(err) if isinstance(err, ActivityError) else str(err)
             self._progress.status, self._progress.error = "failed", message
-            workflow.upsert_search_attributes([search_attributes.status_update("failed")])
+            search_attributes.set_status("failed")
             await self._activity(
                 act.FAIL_RUN, req.run_id, message, retry=DB_RETRY, timeout=DB_STEP
             )
             raise ApplicationError(f"snapshot run {req.run_id} failed: {message}") from err
         self._progress.phase, self._progress.status = "done", outcome.status
-        workflow.upsert_search_attributes([search_attributes.status_update(outcome.status)])
+        search_attributes.set_status(outcome.status)
         return outcome
 
     def _restore(self, state: SnapshotState) -> None:
@@ -374,10 +374,14 @@ def _cause_type(err: ActivityError) -> str | None:
 
 
 def _describe(err: ActivityError) -> str:
-    cause = err.cause
-    while cause is not None and getattr(cause, "cause", None) is not None and not isinstance(cause, ApplicationError):
+    cause: BaseException | None = err.cause
+    while isinstance(cause, FailureError) and cause.cause is not None and not isinstance(cause, ApplicationError):
         cause = cause.cause
     return str(cause or err)[:2000]
+
+
+def _int_tuple(values: list[int]) -> tuple[int, ...]:
+    return tuple(int(v) for v in values)
 
 
 @dataclass(frozen=True)

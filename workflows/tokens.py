@@ -109,7 +109,7 @@ class TokenState:
     max_live_tokens: int = MAX_LIVE_TOKENS
     refreshes_per_run: int = REFRESHES_PER_RUN
     current: TokenMeta | None = None
-    live: list[LiveToken] = field(default_factory=list)
+    live: list[LiveToken] = field(default_factory=list[LiveToken])
 
 
 @dataclass

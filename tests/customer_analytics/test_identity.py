@@ -9,6 +9,7 @@ import csv
 import io
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import psycopg
@@ -16,7 +17,7 @@ import pytest
 
 from infra.temporal import connect
 from tests.customer_analytics.conftest import analyse_now, new_shop
-from tests.support import login
+from tests.support import MakeUser, login
 from workflows.customer_analytics import (
     CustomerAnalyticsRequest,
     CustomerAnalyticsWorkflow,
@@ -96,7 +97,7 @@ def seed_people(pg: psycopg.Connection, name: str) -> People:
     return p
 
 
-def metrics(pg: psycopg.Connection, shop_id: int) -> dict[str, tuple]:  # type: ignore[type-arg]
+def metrics(pg: psycopg.Connection, shop_id: int) -> dict[str, tuple[Any, ...]]:
     rows = pg.execute(
         "SELECT customer_key, customer_guid::text, email, orders, frequency, total_value "
         "FROM customer_metrics WHERE shop_id = %s",
@@ -185,7 +186,7 @@ async def analysed(pg: psycopg.Connection) -> People:
 
 
 @pytest.fixture
-async def client(api: httpx.AsyncClient, make_user, analysed: People) -> httpx.AsyncClient:  # type: ignore[no-untyped-def]
+async def client(api: httpx.AsyncClient, make_user: MakeUser, analysed: People) -> httpx.AsyncClient:
     user, password = make_user(shops={analysed.shop_id: "viewer"})
     await login(api, user.email, password)
     return api

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import AsyncIterator
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -52,7 +53,7 @@ async def _run(client: Client, shop_id: int, trigger: str = "manual"):  # type: 
     return handle, await handle.result()
 
 
-def _rows(pg: psycopg.Connection, query: str, *params: object) -> list[tuple]:  # type: ignore[type-arg]
+def _rows(pg: psycopg.Connection, query: str, *params: object) -> list[tuple[Any, ...]]:
     rows = pg.execute(query, params).fetchall()
     pg.commit()
     return rows

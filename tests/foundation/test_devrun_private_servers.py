@@ -56,7 +56,7 @@ def test_private_redis_starts_when_none_answers(supervisor) -> None:  # type: ig
     assert redis.Redis.from_url(url).ping()
 
 
-def test_missing_servers_say_what_to_install(supervisor, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_missing_servers_say_what_to_install(supervisor, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(devrun, "_pg_bindir", lambda: None)
     monkeypatch.setattr(devrun.shutil, "which", lambda name: None)
     with pytest.raises(devrun.Abort, match="apt-get install -y postgresql"):
@@ -65,7 +65,7 @@ def test_missing_servers_say_what_to_install(supervisor, monkeypatch) -> None:  
         devrun.ensure_redis(supervisor)
 
 
-def test_an_explicit_url_that_does_not_answer_is_an_error(supervisor, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_an_explicit_url_that_does_not_answer_is_an_error(supervisor, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1:1/x")
     with pytest.raises(devrun.Abort, match="DATABASE_URL points at"):
         devrun.ensure_postgres(supervisor)

@@ -6,10 +6,12 @@ import os
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from db import secrets as sec
 from db.config import get_settings
 from db.models import Installation
+from tests.support import MakeShop
 
 
 @pytest.fixture
@@ -23,7 +25,7 @@ def keys():  # type: ignore[no-untyped-def]
     get_settings.cache_clear()
 
 
-def test_token_is_ciphertext_in_the_table(db_session, make_shop, keys) -> None:  # type: ignore[no-untyped-def]
+def test_token_is_ciphertext_in_the_table(db_session: Session, make_shop: MakeShop, keys) -> None:  # type: ignore[no-untyped-def]
     shop = make_shop()
     db_session.add(Installation(shop_id=shop.id, oauth_token="oauth-plain-secret"))
     db_session.commit()

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -41,7 +42,7 @@ def new_shop(conn: psycopg.Connection, name: str) -> int:
     return int(row[0])
 
 
-def rows(conn: psycopg.Connection, query: str, *params: object) -> list[tuple]:  # type: ignore[type-arg]
+def rows(conn: psycopg.Connection, query: str, *params: object) -> list[tuple[Any, ...]]:
     found = conn.execute(query, params).fetchall()
     conn.commit()
     return found

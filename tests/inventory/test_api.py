@@ -13,7 +13,7 @@ import pytest
 
 from infra.temporal import connect
 from tests.inventory.conftest import SeededShop, plan_now, rows, seed
-from tests.support import assert_problem, login
+from tests.support import MakeUser, assert_problem, login
 from workflows.inventory import workflow_id
 
 
@@ -31,7 +31,7 @@ async def planned(pg: psycopg.Connection) -> dict[str, object]:
 
 
 @pytest.fixture
-async def client(api: httpx.AsyncClient, make_user, planned) -> httpx.AsyncClient:  # type: ignore[no-untyped-def]
+async def client(api: httpx.AsyncClient, make_user: MakeUser, planned: dict[str, object]) -> httpx.AsyncClient:
     user, password = make_user(shops={planned["shop"].shop_id: "viewer"})
     await login(api, user.email, password)
     return api
@@ -43,8 +43,8 @@ def _base(planned: dict[str, object], which: str = "shop") -> str:
 
 
 async def test_recommendations_page_by_keyset_and_export_the_same_rows(
-    client: httpx.AsyncClient, planned, pg: psycopg.Connection
-) -> None:  # type: ignore[no-untyped-def]
+    client: httpx.AsyncClient, planned: dict[str, object], pg: psycopg.Connection
+) -> None:
     url = f"{_base(planned)}/recommendations"
     items, cursor = [], None
     while True:
@@ -84,8 +84,8 @@ async def test_recommendations_page_by_keyset_and_export_the_same_rows(
 
 
 async def test_a_variant_forecast_comes_with_its_sales_history(
-    client: httpx.AsyncClient, planned
-) -> None:  # type: ignore[no-untyped-def]
+    client: httpx.AsyncClient, planned: dict[str, object]
+) -> None:
     shop: SeededShop = planned["shop"]
     sim = shop.sim
     body = (await client.get(f"{_base(planned)}/variants/{shop.spiked}/forecast")).json()
@@ -109,8 +109,8 @@ async def test_a_variant_forecast_comes_with_its_sales_history(
 
 
 async def test_anomalies_list_the_planted_ones_and_filter(
-    client: httpx.AsyncClient, planned
-) -> None:  # type: ignore[no-untyped-def]
+    client: httpx.AsyncClient, planned: dict[str, object]
+) -> None:
     shop: SeededShop = planned["shop"]
     found = (await client.get(f"{_base(planned)}/anomalies")).json()["items"]
     kinds = {(a["variant_code"], a["kind"]) for a in found}
@@ -126,8 +126,8 @@ async def test_anomalies_list_the_planted_ones_and_filter(
 
 
 async def test_accuracy_per_variant_and_overall_against_seasonal_naive(
-    client: httpx.AsyncClient, planned, pg: psycopg.Connection
-) -> None:  # type: ignore[no-untyped-def]
+    client: httpx.AsyncClient, planned: dict[str, object], pg: psycopg.Connection
+) -> None:
     url = f"{_base(planned)}/accuracy"
     codes, cursor, overall = [], None, None
     while True:
@@ -150,7 +150,7 @@ async def test_accuracy_per_variant_and_overall_against_seasonal_naive(
     assert overall["variants"] == len(codes)
 
 
-async def test_the_run_state_and_track_record(client: httpx.AsyncClient, planned) -> None:  # type: ignore[no-untyped-def]
+async def test_the_run_state_and_track_record(client: httpx.AsyncClient, planned: dict[str, object]) -> None:
     state = (await client.get(f"{_base(planned)}/run")).json()
     assert state["workflow_id"] == workflow_id(planned["shop"].shop_id)
     assert state["run"]["id"] == planned["run"] and state["run"]["status"] == "completed"
@@ -160,7 +160,7 @@ async def test_the_run_state_and_track_record(client: httpx.AsyncClient, planned
     assert [r["id"] for r in runs["items"]] == [planned["run"]]
 
 
-async def test_another_shops_inventory_is_not_found(client: httpx.AsyncClient, planned) -> None:  # type: ignore[no-untyped-def]
+async def test_another_shops_inventory_is_not_found(client: httpx.AsyncClient, planned: dict[str, object]) -> None:
     other = _base(planned, "other")
     for path in (
         "recommendations",
@@ -177,8 +177,8 @@ async def test_another_shops_inventory_is_not_found(client: httpx.AsyncClient, p
 
 
 async def test_running_now_needs_a_manager_and_never_runs_a_shop_twice(
-    temporal_env: object, api: httpx.AsyncClient, make_user, planned
-) -> None:  # type: ignore[no-untyped-def]
+    temporal_env: object, api: httpx.AsyncClient, make_user: MakeUser, planned: dict[str, object]
+) -> None:
     shop = planned["other"].shop_id
     viewer, password = make_user(shops={shop: "viewer"})
     await login(api, viewer.email, password)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from typing import Any
 
 import psycopg
 import pytest
@@ -45,7 +46,7 @@ async def _run(client: Client, shop_id: int) -> tuple[object, InventoryResult]:
     return handle, await handle.result()
 
 
-def _notifications(pg: psycopg.Connection, shop_id: int) -> list[tuple]:  # type: ignore[type-arg]
+def _notifications(pg: psycopg.Connection, shop_id: int) -> list[tuple[Any, ...]]:
     return rows(
         pg,
         "SELECT kind, level, title, data FROM notifications WHERE shop_id = %s ORDER BY id",

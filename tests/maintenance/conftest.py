@@ -18,6 +18,7 @@ import psycopg
 import pytest
 
 from tests.conftest import ADMIN_DSN
+from tests.support import RunSql
 
 
 def _url(name: str) -> str:
@@ -107,7 +108,7 @@ def sql(scratch_db: str):  # type: ignore[no-untyped-def]
     conn.close()
 
 
-def add_orders(sql, at: str, n: int, *, prefix: str, shop_id: int = 1) -> None:  # type: ignore[no-untyped-def]
+def add_orders(sql: RunSql, at: str, n: int, *, prefix: str, shop_id: int = 1) -> None:
     """n orders a minute apart from `at`, each with two items (prices make sums checkable)."""
     sql(
         "INSERT INTO orders (shop_id, code, created_at, total_with_vat, email, billing_name, status_id) "
@@ -123,7 +124,7 @@ def add_orders(sql, at: str, n: int, *, prefix: str, shop_id: int = 1) -> None: 
     )
 
 
-def totals(sql) -> tuple[object, ...]:  # type: ignore[no-untyped-def]
+def totals(sql: RunSql) -> tuple[object, ...]:
     """Counts and money sums over hot + archive: must not change across any move."""
     return sql(
         "SELECT (SELECT count(*) FROM orders_all), (SELECT sum(total_with_vat) FROM orders_all), "
@@ -131,7 +132,7 @@ def totals(sql) -> tuple[object, ...]:  # type: ignore[no-untyped-def]
     )[0]
 
 
-def parent_of(sql, name: str) -> str | None:  # type: ignore[no-untyped-def]
+def parent_of(sql: RunSql, name: str) -> str | None:
     rows = sql(
         "SELECT p.relname FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent "
         "WHERE i.inhrelid = to_regclass(%s)",

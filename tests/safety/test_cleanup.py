@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
@@ -14,6 +15,7 @@ from db.config import get_settings
 from db.engine import session_scope
 from db.models import Notification, SnapshotReject, SnapshotRun, WebhookEvent
 from tests.safety.support import keep_history
+from tests.support import MakeShop
 from workflows.cleanup import CleanupWorkflow
 from workflows.queues import Queue
 
@@ -31,8 +33,8 @@ def _file(path, days_old: float) -> str:  # type: ignore[no-untyped-def]
 
 
 async def test_cleanup_deletes_only_what_is_past_each_retention(
-    worker, db_session: Session, make_shop, tmp_path
-) -> None:  # type: ignore[no-untyped-def]
+    worker: list[object], db_session: Session, make_shop: MakeShop, tmp_path: Path
+) -> None:
     from infra.temporal import connect
 
     shop = make_shop()

@@ -15,7 +15,7 @@ MINE = {
 }
 
 
-async def test_schedules_are_created_as_declared(temporal_env) -> None:  # type: ignore[no-untyped-def]
+async def test_schedules_are_created_as_declared(temporal_env: object) -> None:
     from infra.temporal import connect, ensure_schedules
 
     decls = [d for d in APP_SCHEDULES if d.id in MINE]
@@ -33,7 +33,7 @@ async def test_schedules_are_created_as_declared(temporal_env) -> None:  # type:
     assert backup.schedule.action.task_queue == Queue.MAINTENANCE.value  # type: ignore[union-attr]
 
 
-async def test_backup_workflow_runs_without_arguments_like_a_schedule_starts_it(worker) -> None:  # type: ignore[no-untyped-def]
+async def test_backup_workflow_runs_without_arguments_like_a_schedule_starts_it(worker: list[object]) -> None:
     from infra.temporal import connect
 
     client = await connect()

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import asyncio
 from decimal import Decimal
+from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 from temporalio import activity
 from temporalio.worker import Worker
 
 from activities import snapshots as snapshot_activities
 from activities.registry import ACTIVITIES
 from infra.sandbox.generator import ShopSpec, iter_records
+from infra.sandbox.testing import RunningSandbox
 from infra.temporal import connect
 from tests.snapshots.conftest import connect_shop, new_eshop_id
-from tests.support import assert_problem, login
+from tests.support import MakeUser, assert_problem, login
 from workflows.queues import Queue
 from workflows.registry import WORKFLOWS
 from workflows.snapshots import DownloadRequest, ResultFile
@@ -48,7 +51,7 @@ def db_orders(db, shop_id: int) -> tuple[int, int, Decimal, Decimal]:  # type: i
     return tuple(row)  # type: ignore[return-value]
 
 
-async def wait_for_run(api: httpx.AsyncClient, run_id: int, *, timeout: float = 90) -> dict:  # type: ignore[type-arg]
+async def wait_for_run(api: httpx.AsyncClient, run_id: int, *, timeout: float = 90) -> dict[str, Any]:
     seen_progress = []
     deadline = asyncio.get_running_loop().time() + timeout
     while asyncio.get_running_loop().time() < deadline:
@@ -62,7 +65,7 @@ async def wait_for_run(api: httpx.AsyncClient, run_id: int, *, timeout: float = 
 
 
 @pytest.fixture
-async def manager(api, make_user):  # type: ignore[no-untyped-def]
+async def manager(api: httpx.AsyncClient, make_user: MakeUser):  # type: ignore[no-untyped-def]
     async def _login(shop_id: int) -> None:
         user, password = make_user(shops={shop_id: "manager"})
         await login(api, user.email, password)
@@ -71,7 +74,7 @@ async def manager(api, make_user):  # type: ignore[no-untyped-def]
 
 
 async def test_full_orders_snapshot_lands_exactly_and_rerun_changes_nothing(
-    api, worker, live_api, sandbox, db_session, manager  # type: ignore[no-untyped-def]
+    api: httpx.AsyncClient, worker: list[object], live_api: str, sandbox: RunningSandbox, db_session: Session, manager  # type: ignore[no-untyped-def]
 ) -> None:
     spec = ShopSpec(eshop_id=new_eshop_id(), seed=21, orders=1800, products=60, customers=300)
     connected = await connect_shop(sandbox, live_api, db_session, spec)
@@ -96,7 +99,7 @@ async def test_full_orders_snapshot_lands_exactly_and_rerun_changes_nothing(
     assert db_orders(db_session, shop_id) == expected_orders(spec)
 
 
-async def test_products_and_customers_snapshots(api, worker, live_api, sandbox, db_session, manager) -> None:  # type: ignore[no-untyped-def]
+async def test_products_and_customers_snapshots(api: httpx.AsyncClient, worker: list[object], live_api: str, sandbox: RunningSandbox, db_session: Session, manager) -> None:  # type: ignore[no-untyped-def]
     spec = ShopSpec(eshop_id=new_eshop_id(), seed=4, orders=10, products=120, customers=700)
     connected = await connect_shop(sandbox, live_api, db_session, spec)
     shop_id = connected.shop.id
@@ -120,7 +123,7 @@ async def test_products_and_customers_snapshots(api, worker, live_api, sandbox, 
     assert counts[3] == variants * spec.stocks
 
 
-async def test_malformed_lines_are_quarantined(api, worker, live_api, sandbox, db_session, manager) -> None:  # type: ignore[no-untyped-def]
+async def test_malformed_lines_are_quarantined(api: httpx.AsyncClient, worker: list[object], live_api: str, sandbox: RunningSandbox, db_session: Session, manager) -> None:  # type: ignore[no-untyped-def]
     spec = ShopSpec(eshop_id=new_eshop_id(), seed=9, orders=600, products=40, customers=100)
     connected = await connect_shop(sandbox, live_api, db_session, spec)
     sandbox.state.set_knobs({"malformed_rate": 0.05})
@@ -139,7 +142,7 @@ async def test_malformed_lines_are_quarantined(api, worker, live_api, sandbox, d
     assert any(n["kind"] == "snapshot.rejects" and n["data"]["run_id"] == run["id"] for n in notes)
 
 
-async def test_failed_run_is_recorded_and_retried_from_the_api(api, worker, live_api, sandbox, db_session, manager) -> None:  # type: ignore[no-untyped-def]
+async def test_failed_run_is_recorded_and_retried_from_the_api(api: httpx.AsyncClient, worker: list[object], live_api: str, sandbox: RunningSandbox, db_session: Session, manager) -> None:  # type: ignore[no-untyped-def]
     spec = ShopSpec(eshop_id=new_eshop_id(), seed=13, orders=300, products=30, customers=80)
     connected = await connect_shop(sandbox, live_api, db_session, spec)
     await manager(connected.shop.id)
@@ -158,7 +161,7 @@ async def test_failed_run_is_recorded_and_retried_from_the_api(api, worker, live
     assert db_orders(db_session, connected.shop.id) == expected_orders(spec)
 
 
-async def test_double_click_starts_one_run(api, worker, live_api, sandbox, db_session, manager) -> None:  # type: ignore[no-untyped-def]
+async def test_double_click_starts_one_run(api: httpx.AsyncClient, worker: list[object], live_api: str, sandbox: RunningSandbox, db_session: Session, manager) -> None:  # type: ignore[no-untyped-def]
     spec = ShopSpec(eshop_id=new_eshop_id(), seed=2, orders=200, products=20, customers=40)
     connected = await connect_shop(sandbox, live_api, db_session, spec)
     await manager(connected.shop.id)
@@ -185,7 +188,7 @@ async def download_after_expiry(req: DownloadRequest) -> ResultFile:
     return await snapshot_activities.download_result(req)
 
 
-async def test_expired_result_triggers_a_fresh_job(api, live_api, sandbox, db_session, manager, temporal_env) -> None:  # type: ignore[no-untyped-def]
+async def test_expired_result_triggers_a_fresh_job(api: httpx.AsyncClient, live_api: str, sandbox: RunningSandbox, db_session: Session, manager, temporal_env: object) -> None:  # type: ignore[no-untyped-def]
     """A result that expired before download is replaced by a new job, not a crash."""
     EXPIRE_BEFORE_DOWNLOAD.update(sandbox=sandbox.url, expired=[])
     client = await connect()
@@ -207,7 +210,7 @@ async def test_expired_result_triggers_a_fresh_job(api, live_api, sandbox, db_se
     assert db_orders(db_session, connected.shop.id)[0] == 150
 
 
-async def test_incremental_snapshot_with_changed_since(api, worker, live_api, sandbox, db_session, manager) -> None:  # type: ignore[no-untyped-def]
+async def test_incremental_snapshot_with_changed_since(api: httpx.AsyncClient, worker: list[object], live_api: str, sandbox: RunningSandbox, db_session: Session, manager) -> None:  # type: ignore[no-untyped-def]
     """`changed_since` travels through the workflow to Shoptet's changeTimeFrom filter."""
     spec = ShopSpec(eshop_id=new_eshop_id(), seed=37, orders=400, products=20, customers=60)
     connected = await connect_shop(sandbox, live_api, db_session, spec)

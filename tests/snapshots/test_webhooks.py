@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import httpx
 import orjson
 import pytest
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from api.services.webhooks import signature
 from db.models import Installation, Shop
@@ -19,7 +21,7 @@ def test_official_signature_vector() -> None:
 
 
 @pytest.fixture
-def installed(db_session):  # type: ignore[no-untyped-def]
+def installed(db_session: Session):  # type: ignore[no-untyped-def]
     import secrets
 
     shop = Shop(eshop_id=300000 + secrets.randbelow(99999), name="hooks", status="active")
@@ -36,7 +38,7 @@ def _body(eshop_id: int, event: str = "product:update", instance: str = "abc") -
     )
 
 
-async def _post(api, body: bytes, sig: str | None):  # type: ignore[no-untyped-def]
+async def _post(api: httpx.AsyncClient, body: bytes, sig: str | None):  # type: ignore[no-untyped-def]
     headers = {"Content-Type": "application/json"}
     if sig is not None:
         headers["Shoptet-Webhook-Signature"] = sig
@@ -51,7 +53,7 @@ def _events(db, shop_id: int | None = None) -> list[tuple[str, str | None]]:  # 
     return [(r.status, r.reason) for r in rows]
 
 
-async def test_forged_and_missing_signatures_are_401_and_kept(api, installed, db_session) -> None:  # type: ignore[no-untyped-def]
+async def test_forged_and_missing_signatures_are_401_and_kept(api: httpx.AsyncClient, installed, db_session: Session) -> None:  # type: ignore[no-untyped-def]
     body = _body(installed.eshop_id)
     assert_problem(await _post(api, body, "0" * 40), 401)
     assert_problem(await _post(api, body, None), 401)
@@ -61,7 +63,7 @@ async def test_forged_and_missing_signatures_are_401_and_kept(api, installed, db
     assert {r for _, r in _events(db_session, installed.id)} == {"bad signature", "missing signature"}
 
 
-async def test_unknown_shop_is_404_and_malformed_is_422(api, db_session) -> None:  # type: ignore[no-untyped-def]
+async def test_unknown_shop_is_404_and_malformed_is_422(api: httpx.AsyncClient, db_session: Session) -> None:
     body = _body(999_999_999)
     assert_problem(await _post(api, body, signature(KEY, body)), 404)
     problem = assert_problem(await _post(api, b"{not json", "x"), 422)
@@ -74,7 +76,7 @@ async def test_unknown_shop_is_404_and_malformed_is_422(api, db_session) -> None
     assert bytes(raw) == b'{"eshopId": "7", "event": "x:y"}'  # kept verbatim for inspection
 
 
-async def test_duplicates_are_stored_once_and_marked(api, installed, db_session, temporal_env) -> None:  # type: ignore[no-untyped-def]
+async def test_duplicates_are_stored_once_and_marked(api: httpx.AsyncClient, installed, db_session: Session, temporal_env: object) -> None:  # type: ignore[no-untyped-def]
     body = _body(installed.eshop_id, event="job:finished", instance="nojob01")
     first = await _post(api, body, signature(KEY, body))
     second = await _post(api, body, signature(KEY, body))
@@ -87,7 +89,7 @@ async def test_duplicates_are_stored_once_and_marked(api, installed, db_session,
     assert (await _post(api, later, signature(KEY, later))).json()["status"] == "received"
 
 
-async def test_concurrent_duplicate_deliveries_store_one_received(api, installed, db_session, temporal_env) -> None:  # type: ignore[no-untyped-def]
+async def test_concurrent_duplicate_deliveries_store_one_received(api: httpx.AsyncClient, installed, db_session: Session, temporal_env: object) -> None:  # type: ignore[no-untyped-def]
     import asyncio
 
     body = _body(installed.eshop_id, event="job:finished", instance="storm01")

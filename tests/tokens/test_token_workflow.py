@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +18,9 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from activities.shoptet_access import NotInstalled, shop_client
 from activities.tokens import ensure_fresh_token
+from infra.sandbox.testing import RunningSandbox
 from infra.temporal import connect
+from tests.support import MakeShop
 from tests.sync.harness import (
     app_sandbox,
     execute,
@@ -69,7 +72,7 @@ class FanOutWorkflow:
         )
 
 
-def calls(sb) -> int:  # type: ignore[no-untyped-def]
+def calls(sb: RunningSandbox) -> int:
     return sb.state.stats["get_access_token_calls"]
 
 
@@ -269,7 +272,7 @@ async def test_an_update_with_start_reads_the_token_of_its_own_shop() -> None:
         await save_history("tokens", "update_with_start", token_workflow_id(ref.shop_id))
 
 
-async def test_inactive_shops_get_no_token(make_shop) -> None:  # type: ignore[no-untyped-def]
+async def test_inactive_shops_get_no_token(make_shop: MakeShop) -> None:
     shop = make_shop(status="uninstalled")
     with pytest.raises(NotInstalled, match="has no installation"):
         await ensure_fresh_token(shop.id, "")
@@ -300,7 +303,7 @@ async def test_continues_as_new_and_keeps_its_state() -> None:
         await save_history("tokens", "continue_as_new", token_workflow_id(ref.shop_id), first_run)
 
 
-async def test_survives_a_temporal_server_restart(tmp_path, temporal_bin) -> None:  # type: ignore[no-untyped-def]
+async def test_survives_a_temporal_server_restart(tmp_path: Path, temporal_bin: Path) -> None:
     from temporalio.testing import WorkflowEnvironment
 
     from db.config import get_settings

@@ -5,9 +5,10 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, LiteralString
 
 import httpx
+import psycopg
 
 if TYPE_CHECKING:
     from db.models import Shop, User
@@ -51,3 +52,10 @@ def assert_problem(response: httpx.Response, status: int) -> dict[str, object]:
     body = response.json()
     assert body["status"] == status and body["title"]
     return body
+
+
+def scalar(conn: psycopg.Connection[Any], query: LiteralString) -> Any:
+    """The one value a one-row query answers."""
+    row = conn.execute(query).fetchone()
+    assert row is not None, query
+    return row[0]

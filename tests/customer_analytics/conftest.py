@@ -7,9 +7,11 @@ import secrets
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
+from temporalio.client import WorkflowHandle
 
 from db.engine import libpq_url
 from tests.customer_analytics.seed import (
@@ -60,12 +62,12 @@ def history_start(days: int = 728) -> str:
     return (datetime.now(UTC) - timedelta(days=days, hours=6)).strftime("%Y-%m-%d %H:%M")
 
 
-async def record_history(handle: object, name: str) -> None:
+async def record_history(handle: WorkflowHandle[Any, Any], name: str) -> None:
     """Store a run's history for the replay test (always when missing, or when asked with
     SHOPOPS_RECORD_HISTORIES=1)."""
     path = HISTORIES / f"{name}.json"
     if os.environ.get("SHOPOPS_RECORD_HISTORIES") or not path.exists():
-        history = await handle.fetch_history()  # type: ignore[attr-defined]
+        history = await handle.fetch_history()
         path.write_text(history.to_json())
 
 

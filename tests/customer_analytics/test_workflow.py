@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import psycopg
 import pytest
-from temporalio.client import Client
+from temporalio.client import Client, ScheduleActionStartWorkflow, WorkflowHandle
 
 from activities.analytics.customers import rfm_summary
 from db.app_settings import definition, set_setting
@@ -23,6 +23,7 @@ from workflows.customer_analytics import (
     NIGHTLY_SCHEDULE_ID,
     CustomerAnalyticsNightlyWorkflow,
     CustomerAnalyticsRequest,
+    CustomerAnalyticsResult,
     CustomerAnalyticsWorkflow,
     NightlyRequest,
     workflow_id,
@@ -43,7 +44,9 @@ async def small_chunks() -> AsyncIterator[None]:
         await set_setting(session, key, definition(key).default)
 
 
-async def _run(client: Client, shop_id: int, trigger: str = "manual"):  # type: ignore[no-untyped-def]
+async def _run(
+    client: Client, shop_id: int, trigger: str = "manual"
+) -> tuple[WorkflowHandle[Any, CustomerAnalyticsResult], CustomerAnalyticsResult]:
     handle = await client.start_workflow(
         CustomerAnalyticsWorkflow.run,
         CustomerAnalyticsRequest(shop_id, trigger),
@@ -229,6 +232,8 @@ async def test_the_nightly_schedule_is_declared(temporal_env: object) -> None:
     decl = next(d for d in APP_SCHEDULES if d.id == NIGHTLY_SCHEDULE_ID)
     await ensure_schedule(client, decl)
     described = await client.get_schedule_handle(NIGHTLY_SCHEDULE_ID).describe()
-    assert described.schedule.action.workflow == "CustomerAnalyticsNightlyWorkflow"  # type: ignore[union-attr]
-    assert described.schedule.action.task_queue == Queue.ANALYTICS.value  # type: ignore[union-attr]
+    action = described.schedule.action
+    assert isinstance(action, ScheduleActionStartWorkflow)
+    assert action.workflow == "CustomerAnalyticsNightlyWorkflow"
+    assert action.task_queue == Queue.ANALYTICS.value
     assert described.schedule.spec.time_zone_name == "Europe/Prague"

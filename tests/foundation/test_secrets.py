@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import text
@@ -15,7 +16,7 @@ from tests.support import MakeShop
 
 
 @pytest.fixture
-def keys():  # type: ignore[no-untyped-def]
+def keys() -> Iterator[None]:
     old = os.environ.get("ENCRYPTION_KEYS")
     yield
     if old is None:
@@ -25,7 +26,7 @@ def keys():  # type: ignore[no-untyped-def]
     get_settings.cache_clear()
 
 
-def test_token_is_ciphertext_in_the_table(db_session: Session, make_shop: MakeShop, keys) -> None:  # type: ignore[no-untyped-def]
+def test_token_is_ciphertext_in_the_table(db_session: Session, make_shop: MakeShop, keys: None) -> None:
     shop = make_shop()
     db_session.add(Installation(shop_id=shop.id, oauth_token="oauth-plain-secret"))
     db_session.commit()
@@ -45,7 +46,7 @@ def test_token_is_ciphertext_in_the_table(db_session: Session, make_shop: MakeSh
     )
 
 
-def test_rotation_keeps_old_ciphertext_readable(keys) -> None:  # type: ignore[no-untyped-def]
+def test_rotation_keeps_old_ciphertext_readable(keys: None) -> None:
     first, second = sec.new_key(), sec.new_key()
     os.environ["ENCRYPTION_KEYS"] = first
     get_settings.cache_clear()

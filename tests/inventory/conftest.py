@@ -12,6 +12,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from temporalio.client import WorkflowHandle
 
 from db.engine import libpq_url
 from tests.inventory.seed import (
@@ -94,12 +95,12 @@ def seeded_shop(pg: psycopg.Connection) -> SeededShop:
     return seed(pg, "Simulated inventory shop")
 
 
-async def record_history(handle: object, name: str) -> None:
+async def record_history(handle: WorkflowHandle[Any, Any], name: str) -> None:
     """Store a run's history for the replay test (when missing, or with
     SHOPOPS_RECORD_HISTORIES=1)."""
     path = HISTORIES / f"{name}.json"
     if os.environ.get("SHOPOPS_RECORD_HISTORIES") or not path.exists():
-        history = await handle.fetch_history()  # type: ignore[attr-defined]
+        history = await handle.fetch_history()
         path.write_text(history.to_json())
 
 

@@ -13,9 +13,12 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
+from psycopg.abc import Params, Query
+from temporalio.client import WorkflowHandle
 
 from tests.conftest import ADMIN_DSN
 from tests.support import RunSql
@@ -96,12 +99,12 @@ async def module_scratch_db(
 
 
 @pytest.fixture
-def sql(scratch_db: str):  # type: ignore[no-untyped-def]
+def sql(scratch_db: str) -> Iterator[Callable[..., list[tuple[object, ...]]]]:
     """Run SQL on the scratch database (autocommit) and get rows back."""
     conn = psycopg.connect(scratch_db, autocommit=True)
 
-    def run(statement: str, params: object = None) -> list[tuple[object, ...]]:
-        cur = conn.execute(statement, params)  # type: ignore[arg-type]
+    def run(statement: Query, params: Params | None = None) -> list[tuple[object, ...]]:
+        cur = conn.execute(statement, params)
         return cur.fetchall() if cur.description else []
 
     yield run
@@ -187,7 +190,7 @@ async def maint_worker(temporal_env: object) -> AsyncIterator[object]:
 HISTORIES = Path(__file__).parent / "histories"
 
 
-async def keep_history(handle, name: str) -> None:  # type: ignore[no-untyped-def]
+async def keep_history(handle: WorkflowHandle[Any, Any], name: str) -> None:
     """With SHOPOPS_RECORD_HISTORIES=1, store the run's history for the replay test."""
     if os.environ.get("SHOPOPS_RECORD_HISTORIES"):
         HISTORIES.mkdir(exist_ok=True)

@@ -6,13 +6,19 @@ import asyncio
 import secrets
 import time
 
+from temporalio.client import ScheduleActionStartWorkflow
+
 from tests.maintenance.conftest import add_orders, keep_history, parent_of, totals
 from tests.support import RunSql
-from workflows.maintenance import MaintenanceRequest, PartitionMaintenanceWorkflow
+from workflows.maintenance import (
+    MaintenanceReport,
+    MaintenanceRequest,
+    PartitionMaintenanceWorkflow,
+)
 from workflows.queues import Queue
 
 
-async def run_maintenance(req: MaintenanceRequest, keep_as: str | None = None):  # type: ignore[no-untyped-def]
+async def run_maintenance(req: MaintenanceRequest, keep_as: str | None = None) -> MaintenanceReport:
     from infra.temporal import connect
 
     client = await connect()
@@ -160,6 +166,8 @@ async def test_the_daily_schedule_is_declared_and_starts_this_workflow(temporal_
     client = await connect()
     await ensure_schedule(client, decl)
     described = await client.get_schedule_handle(decl.id).describe()
-    assert described.schedule.action.workflow == "PartitionMaintenanceWorkflow"  # type: ignore[union-attr]
+    action = described.schedule.action
+    assert isinstance(action, ScheduleActionStartWorkflow)
+    assert action.workflow == "PartitionMaintenanceWorkflow"
     upcoming = described.info.next_action_times
     assert upcoming and all((t.hour, t.minute) == (3, 30) for t in upcoming)  # daily, 03:30 UTC

@@ -8,6 +8,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from psycopg.abc import Params, Query
 
 from db.partitions import Quarter
 from tests.maintenance import conftest as maintenance
@@ -59,8 +60,8 @@ def sql(module_scratch_db: str) -> Iterator[Callable[..., list[tuple[Any, ...]]]
     """SQL on this module's database (its tests only read the orders loaded once)."""
     conn = psycopg.connect(module_scratch_db, autocommit=True)
 
-    def run(statement: str, params: object = None) -> list[tuple[Any, ...]]:
-        cur = conn.execute(statement, params)  # type: ignore[arg-type]
+    def run(statement: Query, params: Params | None = None) -> list[tuple[Any, ...]]:
+        cur = conn.execute(statement, params)
         return cur.fetchall() if cur.description else []
 
     yield run

@@ -31,7 +31,7 @@ async def walk(api: httpx.AsyncClient, shop_id: int, limit: int, **filters: obje
             return rows
 
 
-def expected(sql, shop_id: int, where: str = "true", params: dict | None = None) -> list[str]:  # type: ignore[no-untyped-def,type-arg]
+def expected(sql: RunSql, shop_id: int, where: str = "true", params: dict[str, Any] | None = None) -> list[str]:
     """Ground truth straight from PostgreSQL, hot and archive together."""
     return [
         r[0]
@@ -42,7 +42,7 @@ def expected(sql, shop_id: int, where: str = "true", params: dict | None = None)
     ]
 
 
-async def member_of(api: httpx.AsyncClient, make_user: MakeUser, shop) -> None:  # type: ignore[no-untyped-def]
+async def member_of(api: httpx.AsyncClient, make_user: MakeUser, shop: SimpleNamespace) -> None:
     user, password = make_user(shops={shop.id: "viewer"})
     await login(api, user.email, password)
 
@@ -103,8 +103,8 @@ async def test_the_cursor_walks_hot_and_archive_without_duplicates_or_gaps(
     ],
 )
 async def test_filters_match_the_database(
-    shops: tuple[SimpleNamespace, SimpleNamespace], sql: RunSql, api: httpx.AsyncClient, make_user: MakeUser, filters, where, params
-) -> None:  # type: ignore[no-untyped-def]
+    shops: tuple[SimpleNamespace, SimpleNamespace], sql: RunSql, api: httpx.AsyncClient, make_user: MakeUser, filters: dict[str, str], where: str, params: dict[str, Any]
+) -> None:
     ours, _ = shops
     await member_of(api, make_user, ours)
     codes = [r["code"] for r in await walk(api, ours.id, 25, **filters)]

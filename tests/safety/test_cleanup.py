@@ -24,7 +24,7 @@ def _ago(days: float) -> datetime:
     return datetime.now(UTC) - timedelta(days=days)
 
 
-def _file(path, days_old: float) -> str:  # type: ignore[no-untyped-def]
+def _file(path: Path, days_old: float) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(b"x" * 100)
     stamp = time.time() - days_old * 86400

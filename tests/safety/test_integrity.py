@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -20,14 +20,14 @@ from infra.sandbox.generator import ShopSpec
 from infra.sandbox.testing import free_port, running_sandbox
 from tests.safety.support import keep_history, seed_orders, utc
 from tests.support import MakeShop
-from workflows.integrity import IntegrityRequest, IntegrityWorkflow
+from workflows.integrity import IntegrityReport, IntegrityRequest, IntegrityWorkflow
 from workflows.queues import Queue
 
 ESHOP = 777001
 
 
 @pytest.fixture
-def shoptet_url():  # type: ignore[no-untyped-def]
+def shoptet_url() -> Iterator[Callable[[str], None]]:
     """Point the app at a given Shoptet base URL for one test."""
     before = os.environ.get("SHOPTET_API_URL")
 
@@ -43,7 +43,7 @@ def shoptet_url():  # type: ignore[no-untyped-def]
     get_settings.cache_clear()
 
 
-async def _run(checks: list[str], name: str | None = None):  # type: ignore[no-untyped-def]
+async def _run(checks: list[str], name: str | None = None) -> IntegrityReport:
     from infra.temporal import connect
 
     client = await connect()

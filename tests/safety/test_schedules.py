@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from temporalio.client import ScheduleActionStartWorkflow
+
 from workflows.queues import Queue
 from workflows.schedules import APP_SCHEDULES
 
@@ -29,8 +31,10 @@ async def test_schedules_are_created_as_declared(temporal_env: object) -> None:
     [daily] = spec.calendars  # the server keeps cron as a calendar
     assert [(r.start, r.end) for r in daily.hour] == [(2, 2)]
     assert [(r.start, r.end) for r in daily.minute] == [(0, 0)]
-    assert backup.schedule.action.workflow == "BackupWorkflow"  # type: ignore[union-attr]
-    assert backup.schedule.action.task_queue == Queue.MAINTENANCE.value  # type: ignore[union-attr]
+    action = backup.schedule.action
+    assert isinstance(action, ScheduleActionStartWorkflow)
+    assert action.workflow == "BackupWorkflow"
+    assert action.task_queue == Queue.MAINTENANCE.value
 
 
 async def test_backup_workflow_runs_without_arguments_like_a_schedule_starts_it(worker: list[object]) -> None:

@@ -79,10 +79,11 @@ async def test_a_write_is_seen_by_another_process_within_a_second() -> None:
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         stdout=asyncio.subprocess.PIPE,
     )
-    assert reader.stdout is not None
+    stdout = reader.stdout
+    assert stdout is not None
 
     async def line() -> dict[str, Any]:
-        return orjson.loads(await asyncio.wait_for(reader.stdout.readline(), 30))  # type: ignore[union-attr]
+        return orjson.loads(await asyncio.wait_for(stdout.readline(), 30))
 
     try:
         first = await line()

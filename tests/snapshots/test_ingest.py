@@ -5,14 +5,15 @@ from __future__ import annotations
 import gzip
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Row, text
 from sqlalchemy.orm import Session
 
-from activities.ingest.loader import Loader, build_batch
-from activities.snapshot_files import read_lines, unpack
+from activities.ingest.loader import Loader, LoadResult, build_batch
+from activities.snapshot_files import Unpacked, read_lines, unpack
 from db.engine import raw_connection
 from infra.sandbox.generator import ShopSpec, iter_records, write_snapshot_file
 from tests.support import MakeShop
@@ -30,12 +31,14 @@ def _expected(spec: ShopSpec) -> tuple[int, int, Decimal, Decimal]:
     return orders, items, total, item_total
 
 
-async def _load_file(path: Path, work: Path, shop_id: int, resource: str, run_id: int | None = None):  # type: ignore[no-untyped-def]
+async def _load_file(
+    path: Path, work: Path, shop_id: int, resource: str, run_id: int | None = None
+) -> tuple[Unpacked, list[LoadResult]]:
     unpacked = unpack(path, work, chunk_lines=1000)
     conn = await raw_connection()
     try:
         loader = Loader(conn, resource, shop_id)
-        totals = []
+        totals: list[LoadResult] = []
         for start in range(len(unpacked.offsets)):
             first = 1 + start * 1000
             lines = [(n, raw) for n, _, raw in read_lines(work, first, unpacked.offsets[start], first + 1000)]
@@ -46,7 +49,7 @@ async def _load_file(path: Path, work: Path, shop_id: int, resource: str, run_id
         await conn.close()
 
 
-def _db_totals(db_session: Session, shop_id: int):  # type: ignore[no-untyped-def]
+def _db_totals(db_session: Session, shop_id: int) -> Row[Any]:
     return db_session.execute(
         text(
             "SELECT (SELECT count(*) FROM orders WHERE shop_id = :s), "

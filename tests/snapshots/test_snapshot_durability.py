@@ -9,17 +9,19 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Row, text
 from sqlalchemy.orm import Session
 from temporalio.client import WorkflowExecutionStatus, WorkflowHistory
 from temporalio.worker import Replayer
 
 from api.services.snapshots import start_snapshot
 from db.engine import session_scope
-from db.models import Shop
+from db.models import Shop, SnapshotRun
 from infra.sandbox.generator import ShopSpec
 from infra.sandbox.testing import RunningSandbox
 from infra.temporal import connect
@@ -30,7 +32,7 @@ from workflows.snapshots import SnapshotSweepWorkflow, SnapshotWorkflow
 HISTORIES = Path(__file__).parent / "histories"
 
 
-def _run_row(db, run_id: int):  # type: ignore[no-untyped-def]
+def _run_row(db: Session, run_id: int) -> Row[Any]:
     db.expire_all()
     return db.execute(
         text("SELECT status, processed_lines, total_lines, resume_count, resumed_from_line, workflow_id "
@@ -63,14 +65,16 @@ async def _set_chunk_lines(lines: int) -> None:
     raise AssertionError("the settings cache never saw the new chunk size")
 
 
-async def _start(shop_id: int, params: dict | None = None):  # type: ignore[no-untyped-def,type-arg]
+async def _start(shop_id: int, params: dict[str, Any] | None = None) -> SnapshotRun:
     client = await connect()
     async with session_scope() as session:
         shop = await session.get(Shop, shop_id)
         return await start_snapshot(session, client, shop, "orders", trigger="test", params=params or {})
 
 
-async def _wait(db, run_id: int, predicate, timeout: float) -> tuple:  # type: ignore[no-untyped-def,type-arg]
+async def _wait(
+    db: Session, run_id: int, predicate: Callable[[Row[Any]], bool], timeout: float
+) -> Row[Any]:
     deadline = asyncio.get_running_loop().time() + timeout
     while asyncio.get_running_loop().time() < deadline:
         row = _run_row(db, run_id)

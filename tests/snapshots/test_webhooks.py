@@ -21,7 +21,7 @@ def test_official_signature_vector() -> None:
 
 
 @pytest.fixture
-def installed(db_session: Session):  # type: ignore[no-untyped-def]
+def installed(db_session: Session) -> Shop:
     import secrets
 
     shop = Shop(eshop_id=300000 + secrets.randbelow(99999), name="hooks", status="active")
@@ -38,14 +38,14 @@ def _body(eshop_id: int, event: str = "product:update", instance: str = "abc") -
     )
 
 
-async def _post(api: httpx.AsyncClient, body: bytes, sig: str | None):  # type: ignore[no-untyped-def]
+async def _post(api: httpx.AsyncClient, body: bytes, sig: str | None) -> httpx.Response:
     headers = {"Content-Type": "application/json"}
     if sig is not None:
         headers["Shoptet-Webhook-Signature"] = sig
     return await api.post("/api/webhooks/shoptet", content=body, headers=headers)
 
 
-def _events(db, shop_id: int | None = None) -> list[tuple[str, str | None]]:  # type: ignore[no-untyped-def]
+def _events(db: Session, shop_id: int | None = None) -> list[tuple[str, str | None]]:
     rows = db.execute(
         text("SELECT status, reason FROM webhook_events WHERE shop_id IS NOT DISTINCT FROM :s ORDER BY id"),
         {"s": shop_id},
@@ -53,7 +53,7 @@ def _events(db, shop_id: int | None = None) -> list[tuple[str, str | None]]:  # 
     return [(r.status, r.reason) for r in rows]
 
 
-async def test_forged_and_missing_signatures_are_401_and_kept(api: httpx.AsyncClient, installed, db_session: Session) -> None:  # type: ignore[no-untyped-def]
+async def test_forged_and_missing_signatures_are_401_and_kept(api: httpx.AsyncClient, installed: Shop, db_session: Session) -> None:
     body = _body(installed.eshop_id)
     assert_problem(await _post(api, body, "0" * 40), 401)
     assert_problem(await _post(api, body, None), 401)
@@ -76,7 +76,7 @@ async def test_unknown_shop_is_404_and_malformed_is_422(api: httpx.AsyncClient, 
     assert bytes(raw) == b'{"eshopId": "7", "event": "x:y"}'  # kept verbatim for inspection
 
 
-async def test_duplicates_are_stored_once_and_marked(api: httpx.AsyncClient, installed, db_session: Session, temporal_env: object) -> None:  # type: ignore[no-untyped-def]
+async def test_duplicates_are_stored_once_and_marked(api: httpx.AsyncClient, installed: Shop, db_session: Session, temporal_env: object) -> None:
     body = _body(installed.eshop_id, event="job:finished", instance="nojob01")
     first = await _post(api, body, signature(KEY, body))
     second = await _post(api, body, signature(KEY, body))
@@ -89,7 +89,7 @@ async def test_duplicates_are_stored_once_and_marked(api: httpx.AsyncClient, ins
     assert (await _post(api, later, signature(KEY, later))).json()["status"] == "received"
 
 
-async def test_concurrent_duplicate_deliveries_store_one_received(api: httpx.AsyncClient, installed, db_session: Session, temporal_env: object) -> None:  # type: ignore[no-untyped-def]
+async def test_concurrent_duplicate_deliveries_store_one_received(api: httpx.AsyncClient, installed: Shop, db_session: Session, temporal_env: object) -> None:
     import asyncio
 
     body = _body(installed.eshop_id, event="job:finished", instance="storm01")

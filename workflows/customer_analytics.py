@@ -39,6 +39,9 @@ def workflow_id(shop_id: int) -> str:
 class CustomerAnalyticsRequest:
     shop_id: int
     trigger: str = "schedule"  # schedule | manual
+    # ISO 8601 time the run takes as now (an injected clock for tests and backfills);
+    # None: the workflow's own clock
+    as_of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -140,7 +143,11 @@ class CustomerAnalyticsWorkflow:
         run: CustomerRun = await workflow.execute_activity(
             act.START_CUSTOMER_RUN,
             StartRunRequest(
-                req.shop_id, req.trigger, info.workflow_id, info.run_id, workflow.now().isoformat()
+                req.shop_id,
+                req.trigger,
+                info.workflow_id,
+                info.run_id,
+                req.as_of or workflow.now().isoformat(),
             ),
             start_to_close_timeout=timedelta(minutes=10),
             retry_policy=DB_RETRY,

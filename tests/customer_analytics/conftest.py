@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from tests.customer_analytics.seed import (
     copy_orders,
     simulated_orders,
 )
+from tests.support import TEST_NOW
 
 HISTORIES = Path(__file__).resolve().parent / "histories"
 
@@ -58,8 +59,8 @@ def pg() -> Iterator[psycopg.Connection]:
 
 
 def history_start(days: int = 728) -> str:
-    """Histories end a few hours before now, so the workflow's clock (now) closes them."""
-    return (datetime.now(UTC) - timedelta(days=days, hours=6)).strftime("%Y-%m-%d %H:%M")
+    """Histories end a few hours before the test clock, so a run at TEST_NOW closes them."""
+    return (TEST_NOW - timedelta(days=days, hours=6)).astimezone(UTC).strftime("%Y-%m-%d %H:%M")
 
 
 async def record_history(handle: WorkflowHandle[Any, Any], name: str) -> None:
@@ -107,7 +108,7 @@ async def analyse_now(shop_id: int) -> int:
             "manual",
             f"test:customers:{shop_id}",
             secrets.token_hex(6),
-            datetime.now(UTC).isoformat(),
+            TEST_NOW.isoformat(),
         )
     )
     for phase in CUSTOMER_PHASES:

@@ -19,6 +19,7 @@ from db.engine import session_scope
 from infra.temporal import connect, ensure_schedule
 from tests.customer_analytics.conftest import new_shop, record_history
 from tests.customer_analytics.seed import copy_orders, simulated_orders
+from tests.support import TEST_NOW
 from workflows.customer_analytics import (
     NIGHTLY_SCHEDULE_ID,
     CustomerAnalyticsNightlyWorkflow,
@@ -49,7 +50,7 @@ async def _run(
 ) -> tuple[WorkflowHandle[Any, CustomerAnalyticsResult], CustomerAnalyticsResult]:
     handle = await client.start_workflow(
         CustomerAnalyticsWorkflow.run,
-        CustomerAnalyticsRequest(shop_id, trigger),
+        CustomerAnalyticsRequest(shop_id, trigger, as_of=TEST_NOW.isoformat()),
         id=workflow_id(shop_id),
         task_queue=Queue.ANALYTICS.value,
     )

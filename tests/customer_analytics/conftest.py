@@ -84,8 +84,8 @@ def simulated_shop(pg: psycopg.Connection) -> tuple[int, object]:
     copy_customers(pg, shop_id, 2_000)
     pg.execute(
         "INSERT INTO orders (shop_id, code, created_at, email, total_with_vat) "
-        "VALUES (%s, 'REFUND-ONLY', now() - interval '30 days', 'refund-only@example.cz', -500)",
-        (shop_id,),
+        "VALUES (%s, 'REFUND-ONLY', %s - interval '30 days', 'refund-only@example.cz', -500)",
+        (shop_id, TEST_NOW),
     )
     pg.commit()
     return shop_id, orders

@@ -17,7 +17,7 @@ import pytest
 
 from infra.temporal import connect
 from tests.customer_analytics.conftest import analyse_now, new_shop
-from tests.support import MakeUser, login
+from tests.support import TEST_NOW, MakeUser, login
 from workflows.customer_analytics import (
     CustomerAnalyticsRequest,
     CustomerAnalyticsWorkflow,
@@ -83,9 +83,9 @@ def seed_people(pg: psycopg.Connection, name: str) -> People:
     with pg.cursor() as cur:
         cur.executemany(
             "INSERT INTO orders (shop_id, code, created_at, customer_guid, email, total_with_vat, "
-            "cancelled) VALUES (%s, %s, date_trunc('second', now()) - make_interval(days => %s), "
+            "cancelled) VALUES (%s, %s, date_trunc('second', %s::timestamptz) - make_interval(days => %s), "
             "%s, %s, %s, %s)",
-            [(shop_id, *order[:-1]) for order in orders],
+            [(shop_id, order[0], TEST_NOW, *order[1:-1]) for order in orders],
         )
         cur.executemany(
             "INSERT INTO order_items (shop_id, order_code, item_id, created_at, item_type, code, "
@@ -114,7 +114,7 @@ async def test_a_person_is_one_customer_and_every_order_counts_once(
     client = await connect()
     handle = await client.start_workflow(
         CustomerAnalyticsWorkflow.run,
-        CustomerAnalyticsRequest(p.shop_id, "manual"),
+        CustomerAnalyticsRequest(p.shop_id, "manual", as_of=TEST_NOW.isoformat()),
         id=workflow_id(p.shop_id),
         task_queue=Queue.ANALYTICS.value,
     )

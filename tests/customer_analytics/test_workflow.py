@@ -165,12 +165,12 @@ async def test_a_three_customer_shop_is_a_stored_state_not_a_failure(
     shop_id = new_shop(pg, "Tiny shop")
     pg.execute(
         "INSERT INTO orders (shop_id, code, created_at, email, customer_guid, total_with_vat) VALUES "
-        "(%(s)s, 'T1', now() - interval '300 days', 'a@example.cz', NULL, 100), "
-        "(%(s)s, 'T2', now() - interval '100 days', 'a@example.cz', NULL, 0), "
-        "(%(s)s, 'T3', now() - interval '50 days', NULL, gen_random_uuid(), 250), "
-        "(%(s)s, 'T4', now() - interval '40 days', 'c@example.cz', NULL, 80), "
-        "(%(s)s, 'T5', now() - interval '20 days', 'c@example.cz', NULL, -80)",
-        {"s": shop_id},
+        "(%(s)s, 'T1', %(now)s - interval '300 days', 'a@example.cz', NULL, 100), "
+        "(%(s)s, 'T2', %(now)s - interval '100 days', 'a@example.cz', NULL, 0), "
+        "(%(s)s, 'T3', %(now)s - interval '50 days', NULL, gen_random_uuid(), 250), "
+        "(%(s)s, 'T4', %(now)s - interval '40 days', 'c@example.cz', NULL, 80), "
+        "(%(s)s, 'T5', %(now)s - interval '20 days', 'c@example.cz', NULL, -80)",
+        {"s": shop_id, "now": TEST_NOW},
     )
     pg.commit()
     client = await connect()

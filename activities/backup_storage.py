@@ -30,18 +30,23 @@ class BackupStorage(Protocol):
 
     def put(self, name: str, source: Path) -> StoredFile:
         """Store the local file `source` under `name` (the source may be moved)."""
+        ...
 
     def get(self, name: str, target: Path) -> Path:
         """Copy the stored file to `target` on local disk."""
+        ...
 
     def open(self, name: str) -> BinaryIO:
         """A readable binary stream of the stored file."""
+        ...
 
     def list(self) -> list[StoredFile]:
         """Every stored file, oldest first."""
+        ...
 
     def delete(self, name: str) -> bool:
         """Remove the file; False when it was not there."""
+        ...
 
     def local_path(self, name: str) -> Path | None:
         """A path pg_restore can read directly, when the store is local (else None)."""

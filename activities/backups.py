@@ -16,10 +16,10 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 
 import psycopg
-from psycopg import sql
+from psycopg import conninfo, sql
 from sqlalchemy import func, select, update
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -40,6 +40,7 @@ from workflows.backups import (
     VerifyResult,
 )
 
+T = TypeVar("T")
 CHUNK = 1024 * 1024
 
 LEAF_TABLES = """
@@ -140,7 +141,7 @@ def libpq_env(url: str) -> dict[str, str]:
         "dbname": "PGDATABASE",
         "sslmode": "PGSSLMODE",
     }
-    params = psycopg.conninfo.conninfo_to_dict(url)
+    params = conninfo.conninfo_to_dict(url)
     env = {k: v for k, v in os.environ.items() if not k.startswith("PG") or k == "PG_BINDIR"}
     env.update({names[k]: str(v) for k, v in params.items() if k in names and v is not None})
     return env
@@ -187,7 +188,9 @@ async def create_backup(req: DumpRequest) -> DumpResult:
     dump_path = staging / f"{req.name}.{attempt}"  # a late earlier attempt writes its own file
     async with await psycopg.AsyncConnection.connect(url) as snap:
         await snap.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        snapshot = (await (await snap.execute("SELECT pg_export_snapshot()")).fetchone())[0]  # type: ignore[index]
+        exported = await (await snap.execute("SELECT pg_export_snapshot()")).fetchone()
+        assert exported is not None  # the function answers one row
+        snapshot = exported[0]
         dump = run_tool(
             [
                 pg_dump,
@@ -238,7 +241,7 @@ async def create_backup(req: DumpRequest) -> DumpResult:
 async def _start_row(name: str, storage_label: str, version: str) -> int:
     from sqlalchemy.dialects.postgresql import insert
 
-    database = psycopg.conninfo.conninfo_to_dict(libpq_url()).get("dbname") or "?"
+    database = conninfo.conninfo_to_dict(libpq_url()).get("dbname") or "?"
     values = {
         "name": name,
         "status": "running",
@@ -325,7 +328,7 @@ async def newest_backup() -> int:
     return found
 
 
-async def _newest_completed(session) -> int | None:  # type: ignore[no-untyped-def]
+async def _newest_completed(session) -> int | None:
     return (
         await session.execute(
             select(Backup.id)
@@ -452,9 +455,9 @@ async def _restore_and_compare(backup: Backup, storage: BackupStorage) -> Verify
 
 
 def _with_database(url: str, database: str) -> str:
-    params = psycopg.conninfo.conninfo_to_dict(url)
+    params = conninfo.conninfo_to_dict(url)
     params["dbname"] = database
-    return psycopg.conninfo.make_conninfo(**params)  # type: ignore[arg-type]
+    return conninfo.make_conninfo("", **params)
 
 
 async def _record_verification(backup: Backup, result: VerifyResult) -> None:

@@ -73,7 +73,7 @@ def run_in_child(
                     details = value
                 elif kind == "result":
                     result, CHILD_PEAK_RSS_MB[work.__name__] = value
-                    return result  # type: ignore[no-any-return]
+                    return result
                 else:
                     name, message = value
                     raise ApplicationError(message, type=name, non_retryable=name in not_retryable)

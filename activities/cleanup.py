@@ -17,7 +17,7 @@ from temporalio.exceptions import ApplicationError
 
 from db.app_settings import get_setting
 from db.config import get_settings
-from db.engine import session_scope
+from db.engine import rows_touched, session_scope
 from db.models import SnapshotRun
 from workflows.cleanup import CleanupResult
 
@@ -54,7 +54,7 @@ async def delete_older_rows(kind: str, cutoff: datetime, batch: int) -> tuple[in
     deleted = batches = 0
     while True:
         async with session_scope() as session:
-            count = (await session.execute(statement, {"cutoff": cutoff, "batch": batch})).rowcount  # type: ignore[attr-defined]
+            count = await rows_touched(session, statement, {"cutoff": cutoff, "batch": batch})
         deleted += count
         batches += 1
         _beat(kind, deleted)
@@ -88,6 +88,8 @@ async def delete_old_snapshot_files(cutoff: datetime, batch: int) -> tuple[int, 
             cleared = []
             for run_id, file_path in runs:
                 last_id = run_id
+                if file_path is None:  # excluded by the query; tells the type checker
+                    continue
                 size = await asyncio.to_thread(_remove_inside, root, Path(file_path))
                 if size == OUTSIDE:
                     log.warning(
@@ -122,6 +124,7 @@ async def _delete_stray_files(root: Path, cutoff: datetime) -> tuple[int, int]:
                     select(SnapshotRun.file_path).where(SnapshotRun.file_path.is_not(None))
                 )
             ).scalars()
+            if p is not None
         }
 
     def sweep() -> tuple[int, int]:

@@ -222,7 +222,7 @@ async def _merge_guest_orders(
     # compiled code saved; SET LOCAL ends with the start's transaction.
     await conn.exec_driver_sql("SET LOCAL jit = off")
     await conn.exec_driver_sql(MERGE_GUEST_ORDERS, params)
-    registered, guests = (await conn.exec_driver_sql(COUNT_CUSTOMERS, params)).one()
+    registered, guests = tuple((await conn.exec_driver_sql(COUNT_CUSTOMERS, params)).one())
     return int(registered), int(guests)
 
 
@@ -390,13 +390,13 @@ def mine_and_store_rules(run: CustomerRun, beat: Beat) -> RulesOutcome:
             )
             bundles = [
                 {
-                    "items": [{"code": c, "name": names.get(c)} for c in row.items],
-                    "count": int(row.count),
-                    "support": float(row.support),
-                    "confidence": float(row.confidence),
-                    "lift": float(row.lift),
+                    "items": [{"code": c, "name": names.get(c)} for c in row["items"]],
+                    "count": int(row["count"]),
+                    "support": float(row["support"]),
+                    "confidence": float(row["confidence"]),
+                    "lift": float(row["lift"]),
                 }
-                for row in itemsets.itertuples()
+                for row in itemsets.to_dict("records")
             ]
         store_rules(conn, run.shop_id, run.report_id, rules)
         update_report(conn, run.report_id, {"item_rules": len(rules), "bundles": bundles})

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Final, LiteralString
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -34,8 +34,8 @@ from activities.analytics.customers import (
 from activities.child_process import Beat
 from activities.pg_copy import copy_frame, update_by_id
 
-ORDERS = "orders_all"
-ORDER_ITEMS = "order_items_all"
+ORDERS: Final = "orders_all"
+ORDER_ITEMS: Final = "order_items_all"
 FETCH_ROWS = 20_000
 PERIOD_UNITS = {"D": "day", "W": "week", "M": "month"}  # PostgreSQL's date_trunc for freq
 SUMMARY_COLUMNS = (
@@ -113,11 +113,11 @@ class Window:
 
 
 # Orders a customer is made of: not cancelled, up to the run's observation end.
-IN_WINDOW = "o.shop_id = %(shop)s AND NOT o.cancelled AND o.created_at <= %(end)s"
+IN_WINDOW: Final = "o.shop_id = %(shop)s AND NOT o.cancelled AND o.created_at <= %(end)s"
 # The normalised e-mail of an order (matches the index ix_orders_shop_guest_email_key).
-ORDER_EMAIL_KEY = "lower(btrim(o.email))"
-GUEST_ORDER = f"o.customer_guid IS NULL AND {ORDER_EMAIL_KEY} <> ''"
-UNMATCHED_GUEST = (
+ORDER_EMAIL_KEY: Final = "lower(btrim(o.email))"
+GUEST_ORDER: Final = f"o.customer_guid IS NULL AND {ORDER_EMAIL_KEY} <> ''"
+UNMATCHED_GUEST: Final = (
     "NOT EXISTS (SELECT 1 FROM customer_run_merged_orders m WHERE m.report_id = %(report)s "
     f"AND m.email_key = {ORDER_EMAIL_KEY})"
 )
@@ -154,9 +154,9 @@ class Phase:
     """SQL of one customer phase: its keys and its orders, key column `k`."""
 
     name: str
-    key_type: str  # the key's SQL type, for the keyset bounds
+    key_type: LiteralString  # the key's SQL type, for the keyset bounds
 
-    def keys(self, after: bool) -> str:
+    def keys(self, after: bool) -> LiteralString:
         """Every order's customer key (duplicates included) above %(after)s."""
         if self.name == "registered":
             return (
@@ -170,7 +170,7 @@ class Phase:
             f"{self._above(ORDER_EMAIL_KEY, after)} AND {UNMATCHED_GUEST}"
         )
 
-    def orders(self, after: bool) -> str:
+    def orders(self, after: bool) -> LiteralString:
         """The orders of the customers in (%(after)s, %(upto)s]: key, the e-mail key they were
         matched by (registered phase: NULL for the GUID's own orders), time, total, rate."""
         columns = "created_at, total_with_vat, exchange_rate"
@@ -189,10 +189,10 @@ class Phase:
             f"{self._within(ORDER_EMAIL_KEY, after)} AND {UNMATCHED_GUEST}"
         )
 
-    def _above(self, column: str, after: bool) -> str:
+    def _above(self, column: LiteralString, after: bool) -> LiteralString:
         return f" AND {column} > %(after)s::{self.key_type}" if after else ""
 
-    def _within(self, column: str, after: bool) -> str:
+    def _within(self, column: LiteralString, after: bool) -> LiteralString:
         return f"{self._above(column, after)} AND {column} <= %(upto)s::{self.key_type}"
 
 
@@ -229,7 +229,7 @@ def chunk_upper_key(
         "limit": limit,
         "end": observation_end,
     }
-    row = conn.execute(query, params).fetchone()  # type: ignore[arg-type]
+    row = conn.execute(query, params).fetchone()
     return (0, None) if row is None else (int(row[0]), row[1])
 
 
@@ -277,7 +277,7 @@ def read_customer_periods(
     ]
     batches = []
     with conn.cursor(name=f"customer_periods_{phase}") as cur:
-        cur.execute(query, params)  # type: ignore[arg-type]
+        cur.execute(query, params)
         while rows := cur.fetchmany(FETCH_ROWS):
             batches.append(pd.DataFrame.from_records(rows, columns=columns))
             beat({"rows": sum(len(b) for b in batches)})

@@ -373,8 +373,8 @@ def _late_purchase_orders(
     if late.empty:
         return pd.DataFrame(columns=list(ANOMALY_COLUMNS))
     as_of = pd.Period(policy.as_of, "D").ordinal
-    stockout = pd.PeriodIndex(late["stockout"], freq="D").asi8
-    gap = pd.PeriodIndex(late["arrival"], freq="D").asi8 - stockout
+    stockout = pd.PeriodIndex(late["stockout"], freq="D").asi8  # pyright: ignore[reportAttributeAccessIssue]
+    gap = pd.PeriodIndex(late["arrival"], freq="D").asi8 - stockout  # pyright: ignore[reportAttributeAccessIssue]
     lead = known["lead_time_days"].reindex(late["variant_id"]).to_numpy(dtype=float)
     urgent = (gap > lead) | (stockout - as_of <= SOON_DAYS)
     return pd.DataFrame(

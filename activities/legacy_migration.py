@@ -96,6 +96,14 @@ async def _column_types(conn: AsyncConnection, relation: str) -> dict[str, str]:
     return {name: kind for name, kind in rows}
 
 
+async def _recorded_state(conn: AsyncConnection, table: str) -> MigrationState:
+    """The state a step has just written."""
+    state = await _state(conn, table)
+    if state is None:
+        raise ApplicationError(f"no legacy migration of {table} is recorded", non_retryable=True)
+    return state
+
+
 async def _state(conn: AsyncConnection, table: str, *, lock: bool = False) -> MigrationState | None:
     row = (
         (
@@ -109,13 +117,12 @@ async def _state(conn: AsyncConnection, table: str, *, lock: bool = False) -> Mi
                 {"t": table},
             )
         )
-        .mappings()
         .first()
     )
     if row is None:
         return None
-    values = list(row.values())
-    return MigrationState(table, values[0], *(int(v) for v in values[1:]))
+    phase, *counts = row
+    return MigrationState(table, str(phase), *(int(v) for v in counts))
 
 
 class _Copy:
@@ -255,9 +262,9 @@ async def prepare_legacy_migration(req: LegacyMigrationRequest) -> MigrationStat
                 "INSERT INTO legacy_migrations (table_name, key_column, phase, high_water, legacy_rows) "
                 "VALUES (:t, :k, 'copying', :h, :n)"
             ),
-            {"t": req.table, "k": req.key_column, "h": int(high), "n": int(estimate or 0)},
+            {"t": req.table, "k": req.key_column, "h": int(high or 0), "n": int(estimate or 0)},
         )
-        return await _state(conn, req.table)  # type: ignore[return-value]
+        return await _recorded_state(conn, req.table)
 
     opts = {"lock_timeout_ms": req.lock_timeout_ms, "attempts": req.lock_attempts}
     state = await in_lock_tx(
@@ -320,7 +327,7 @@ async def copy_legacy_batches(req: LegacyMigrationRequest) -> MigrationState:
         if state is None or state.copied or time.monotonic() - started > CALL_BUDGET_S:
             break
     async with async_engine().connect() as conn:
-        return await _state(conn, req.table)  # type: ignore[return-value]
+        return await _recorded_state(conn, req.table)
 
 
 async def _replay_batch(conn: AsyncConnection, req: LegacyMigrationRequest, sql: _Copy) -> int:
@@ -377,7 +384,7 @@ async def replay_legacy_changes(req: LegacyMigrationRequest) -> MigrationState:
         if applied < req.batch_rows:
             break
     async with async_engine().connect() as conn:
-        return await _state(conn, req.table)  # type: ignore[return-value]
+        return await _recorded_state(conn, req.table)
 
 
 def _quarterly(sql: _Copy, relation: str, alias: str, legacy: bool) -> str:
@@ -549,7 +556,7 @@ async def swap_legacy_table(req: LegacyMigrationRequest) -> MigrationState:
             ),
             {"t": req.table},
         )
-        return await _state(conn, req.table)  # type: ignore[return-value]
+        return await _recorded_state(conn, req.table)
 
     return await in_lock_tx(
         swap,

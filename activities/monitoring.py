@@ -10,7 +10,7 @@ from temporalio import activity
 
 from db.app_settings import get_setting
 from db.audit import statements_problem
-from db.engine import session_scope
+from db.engine import rows_touched, session_scope
 from infra.monitoring import alerts
 from infra.monitoring.database import RELATION_SIZES
 from infra.monitoring.report import build_report
@@ -73,7 +73,7 @@ async def snapshot_database_stats() -> StatsSnapshot:
         last_sizes = (await session.execute(text("SELECT max(captured_at) FROM monitoring_table_sizes"))).scalar()
         sizes = 0
         if last_sizes is None or now - last_sizes >= SIZE_INTERVAL:
-            sizes = (await session.execute(text(_SIZES), {"now": now})).rowcount or 0
+            sizes = await rows_touched(session, text(_SIZES), {"now": now})
     return StatsSnapshot(statements=statements, statements_problem=problem, sizes=sizes)
 
 
@@ -82,14 +82,14 @@ async def prune_monitoring_data() -> Pruned:
     async with session_scope() as session:
         days = int(await get_setting(session, "monitoring.retention_days"))
         cutoff = datetime.now(UTC) - timedelta(days=days)
-        rows = {}
+        rows: dict[str, int] = {}
         for table, column in PRUNED.items():
-            result = await session.execute(text(f"DELETE FROM {table} WHERE {column} < :cutoff"), {"cutoff": cutoff})
-            rows[table] = result.rowcount or 0
-        resolved = await session.execute(
-            text("DELETE FROM monitoring_alerts WHERE resolved_at < :cutoff"), {"cutoff": cutoff}
+            rows[table] = await rows_touched(
+                session, text(f"DELETE FROM {table} WHERE {column} < :cutoff"), {"cutoff": cutoff}
+            )
+        rows["monitoring_alerts"] = await rows_touched(
+            session, text("DELETE FROM monitoring_alerts WHERE resolved_at < :cutoff"), {"cutoff": cutoff}
         )
-        rows["monitoring_alerts"] = resolved.rowcount or 0
     return Pruned(rows)
 
 

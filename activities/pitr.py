@@ -21,8 +21,10 @@ import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, LiteralString
 
 import psycopg
+from psycopg import sql
 
 from activities.backups import pg_binary
 from db.config import get_settings
@@ -123,7 +125,7 @@ def restore_command(paths: PitrPaths) -> str:
     return f"cp '{paths.wal}/%f' \"%p\""
 
 
-def setup_archiving(url: str, paths: PitrPaths, archive_timeout_s: int = 300) -> dict[str, object]:
+def setup_archiving(url: str, paths: PitrPaths, archive_timeout_s: int = 300) -> dict[str, Any]:
     """Turn on WAL archiving into `paths.wal` (ALTER SYSTEM; needs a superuser on the server's host).
 
     Returns the settings and whether PostgreSQL must be restarted (wal_level and archive_mode
@@ -142,8 +144,8 @@ def setup_archiving(url: str, paths: PitrPaths, archive_timeout_s: int = 300) ->
     with psycopg.connect(url, autocommit=True) as conn:
         for name, value in wanted.items():
             conn.execute(
-                psycopg.sql.SQL("ALTER SYSTEM SET {} = {}").format(
-                    psycopg.sql.Identifier(name), psycopg.sql.Literal(value)
+                sql.SQL("ALTER SYSTEM SET {} = {}").format(
+                    sql.Identifier(name), sql.Literal(value)
                 )
             )
         conn.execute("SELECT pg_reload_conf()")
@@ -158,14 +160,21 @@ def setup_archiving(url: str, paths: PitrPaths, archive_timeout_s: int = 300) ->
     return {"settings": wanted, "restart_needed": pending, "wal_archive": str(paths.wal)}
 
 
+def _scalar(conn: psycopg.Connection[Any], query: LiteralString) -> Any:
+    """The one value a one-row query answers."""
+    row = conn.execute(query).fetchone()
+    assert row is not None, query
+    return row[0]
+
+
 def take_base_backup(url: str, paths: PitrPaths) -> BaseBackup:
     """pg_basebackup (tar, gzip, with the WAL it needs) into `base/<label>`, plus a manifest."""
     with psycopg.connect(url) as conn:
         major = (
-            int(conn.execute("SELECT current_setting('server_version_num')::int").fetchone()[0])
+            int(_scalar(conn, "SELECT current_setting('server_version_num')::int"))
             // 10000
-        )  # type: ignore[index]
-        archiving = conn.execute("SELECT current_setting('archive_mode')").fetchone()[0]  # type: ignore[index]
+        )
+        archiving = _scalar(conn, "SELECT current_setting('archive_mode')")
     if archiving != "on":
         raise ArchivingOff(
             "archive_mode is off on the server: a base backup without archived WAL cannot be "
@@ -327,7 +336,7 @@ def _wait_for_promotion(dsn: str, log: Path, timeout_s: float) -> None:
     while time.monotonic() < deadline:
         try:
             with psycopg.connect(dsn, connect_timeout=3) as conn:
-                if not conn.execute("SELECT pg_is_in_recovery()").fetchone()[0]:  # type: ignore[index]
+                if not _scalar(conn, "SELECT pg_is_in_recovery()"):
                     return
         except psycopg.OperationalError:
             tail = _tail(log, 40)

@@ -101,7 +101,7 @@ def _days(age: timedelta) -> str:
     return f"{age.total_seconds() / 86400:.1f} days"
 
 
-async def _reconcile(session, on_disk: list[BaseBackup]) -> None:  # type: ignore[no-untyped-def]
+async def _reconcile(session, on_disk: list[BaseBackup]) -> None:
     """Rows for base backups taken by `shopops pitr base-backup`; removed ones marked deleted."""
     rows = {
         r.label: r for r in (await session.execute(select(PitrBaseBackup))).scalars().all()

@@ -117,7 +117,8 @@ def unpack(
                 out.write(b"\n")
                 position += 1
                 lines += 1
-    except (EOFError, zlib.error, isal_zlib.error, gzip.BadGzipFile) as exc:
+    # isal's stub declares `error` as an instance; at run time it is the exception class.
+    except (EOFError, zlib.error, isal_zlib.error, gzip.BadGzipFile) as exc:  # pyright: ignore[reportGeneralTypeIssues]
         tmp.unlink(missing_ok=True)
         raise SnapshotFileError(f"result file {raw.name} is not a complete gzip stream: {exc}") from exc
     tmp.replace(work)

@@ -13,6 +13,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -350,7 +351,7 @@ async def finish_run(run_id: int) -> RunOutcome:
         if run is None:
             raise ApplicationError(f"snapshot run {run_id} vanished", non_retryable=True)
         status = "completed_with_rejects" if run.rejected_lines else "completed"
-        run.status, run.phase, run.eta_seconds = status, "done", 0
+        run.status, run.phase, run.eta_seconds = status, "done", Decimal(0)
         run.finished_at = datetime.now(UTC)
         run.error = None
         if run.total_lines is not None:

@@ -12,7 +12,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, LiteralString
 from urllib.parse import quote
 
 import orjson
@@ -75,9 +75,9 @@ class Entity:
     list_key: str
     list_page: int
     detail: str
-    table: str
-    key_column: str
-    key_type: str  # SQL array type of the key
+    table: LiteralString  # spliced into SQL: literals only
+    key_column: LiteralString
+    key_type: LiteralString  # SQL array type of the key
     soft_delete: bool
     detail_params: dict[str, str] | None = None
 
@@ -267,7 +267,7 @@ class Applier:
         e = self.entity
         alive = " AND NOT deleted" if e.soft_delete else ""  # a flagged row is not a stored one
         cur = await self.conn.execute(
-            f"SELECT {e.key_column}::text, changed_at, synced_at FROM {e.table} "  # type: ignore[arg-type]
+            f"SELECT {e.key_column}::text, changed_at, synced_at FROM {e.table} "
             f"WHERE shop_id = %s AND {e.key_column} = ANY(%s::{e.key_type}[]){alive}",
             (self.shop_id, keys),
         )
@@ -298,7 +298,7 @@ class Applier:
         async with self.conn.transaction():
             if e.soft_delete:
                 cur = await self.conn.execute(
-                    f"UPDATE {e.table} SET deleted = true, synced_at = now() "  # type: ignore[arg-type]
+                    f"UPDATE {e.table} SET deleted = true, synced_at = now() "
                     f"WHERE shop_id = %s AND {e.key_column} = ANY(%s::{e.key_type}[]) AND NOT deleted",
                     (shop, values),
                 )
@@ -318,7 +318,7 @@ class Applier:
         """An entity Shoptet just served exists, whatever an earlier pass concluded."""
         e = self.entity
         await self.conn.execute(
-            f"UPDATE {e.table} SET deleted = false "  # type: ignore[arg-type]
+            f"UPDATE {e.table} SET deleted = false "
             f"WHERE shop_id = %s AND {e.key_column} = ANY(%s::{e.key_type}[]) AND deleted",
             (self.shop_id, keys),
         )
@@ -388,7 +388,7 @@ class FeedPass:
         self.last = changed
         self.newest = changed if self.newest is None else max(self.newest, changed)
 
-    def on_shift(self, old_total: int, new_total: int) -> None:
+    def on_shift(self, old_total: int, new_total: int | None) -> None:
         log.info("change feed total moved %s -> %s while paging", old_total, new_total)
         if not self.shifted:
             self.shifted, self.shift_floor = True, self.last
@@ -479,11 +479,11 @@ async def _upsert_levels(conn: psycopg.AsyncConnection[Any], rows: list[str]) ->
 
 async def _write_levels(conn: psycopg.AsyncConnection[Any], rows: list[str]) -> int:
     async with conn.transaction():
-        await conn.execute(STOCK_LEVELS.create_stage_sql())  # type: ignore[arg-type]
+        await conn.execute(STOCK_LEVELS.create_stage_sql())
         async with conn.cursor() as cur:
-            async with cur.copy(STOCK_LEVELS.copy_sql()) as copy:  # type: ignore[arg-type]
+            async with cur.copy(STOCK_LEVELS.copy_sql()) as copy:
                 await copy.write("".join(rows).encode())
-            await cur.execute(STOCK_LEVELS.upsert_sql())  # type: ignore[arg-type]
+            await cur.execute(STOCK_LEVELS.upsert_sql())
             return len(await cur.fetchall())
 
 
@@ -589,11 +589,13 @@ class Reconciler:
         e = self.entity
         alive = " AND NOT deleted" if e.soft_delete else ""
         cur = await self.applier.conn.execute(
-            f"SELECT count(*) FROM {e.table} WHERE shop_id = %s "  # type: ignore[arg-type]
+            f"SELECT count(*) FROM {e.table} WHERE shop_id = %s "
             f"AND created_at >= %s AND created_at < %s{alive}",
             (self.applier.shop_id, lo, hi),
         )
-        return int((await cur.fetchone())[0])
+        row = await cur.fetchone()
+        assert row is not None  # count(*) answers one row
+        return int(row[0])
 
     @staticmethod
     def _window(lo: datetime, hi: datetime) -> dict[str, Any]:
@@ -650,7 +652,7 @@ class Reconciler:
         remote = await self.listing(lo, hi)
         alive = " AND NOT deleted" if e.soft_delete else ""
         cur = await self.applier.conn.execute(
-            f"SELECT {e.key_column}::text, changed_at FROM {e.table} WHERE shop_id = %s "  # type: ignore[arg-type]
+            f"SELECT {e.key_column}::text, changed_at FROM {e.table} WHERE shop_id = %s "
             f"AND created_at >= %s AND created_at < %s{alive}",
             (self.applier.shop_id, lo, hi),
         )

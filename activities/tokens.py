@@ -72,7 +72,7 @@ def _meta(inst: Installation) -> TokenMeta | None:
     return TokenMeta(fingerprint(inst.api_token), issued.timestamp(), inst.api_token_expires_at.timestamp())
 
 
-async def _installation(session, shop_id: int) -> Installation | None:  # type: ignore[no-untyped-def]
+async def _installation(session, shop_id: int) -> Installation | None:
     return (
         await session.execute(select(Installation).where(Installation.shop_id == shop_id))
     ).scalar_one_or_none()
@@ -204,12 +204,11 @@ async def _ask_workflow(client: Client, shop_id: int, stale_fp: str | None) -> T
             ShopTokenWorkflow.ensure_fresh,
             EnsureFresh(stale_fp),
             start_workflow_operation=_update_with_start(shop_id),
-            result_type=TokenMeta,
         )
     except WorkflowUpdateFailedError as exc:
         cause = exc.cause
         kind = cause.type if isinstance(cause, ApplicationError) else None
-        if kind == REVOKED:
+        if isinstance(cause, ApplicationError) and kind == REVOKED:
             raise NotInstalled(f"shop {shop_id}: {cause.message}") from exc
         if kind == STOPPING:  # the run is closing; the next update starts a new one
             return None

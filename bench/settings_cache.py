@@ -13,6 +13,7 @@ import random
 import resource
 import secrets
 import time
+from collections.abc import Awaitable, Callable
 
 import psycopg
 
@@ -34,7 +35,7 @@ KEYS = [
 ]
 
 
-async def _timed(reads: int, read) -> float:  # type: ignore[no-untyped-def]
+async def _timed(reads: int, read: Callable[[int], Awaitable[object]]) -> float:
     start = time.perf_counter()
     for i in range(reads):
         await read(i)

@@ -30,62 +30,62 @@ class Settings(BaseSettings):
         env_file=ROOT / ".env", env_file_encoding="utf-8", extra="ignore", env_prefix=""
     )
 
-    environment: str = Field("development", alias="SHOPOPS_ENV")
-    data_dir: Path = Field(ROOT / ".data", alias="SHOPOPS_DATA_DIR")
+    environment: str = Field(default="development", alias="SHOPOPS_ENV")
+    data_dir: Path = Field(default=ROOT / ".data", alias="SHOPOPS_DATA_DIR")
 
     database_url: str = Field(
-        "postgresql+psycopg://postgres@127.0.0.1:5432/shopops", alias="DATABASE_URL"
+        default="postgresql+psycopg://postgres@127.0.0.1:5432/shopops", alias="DATABASE_URL"
     )
-    redis_url: str = Field("redis://127.0.0.1:6379/0", alias="REDIS_URL")
-    temporal_address: str = Field("127.0.0.1:7233", alias="TEMPORAL_ADDRESS")
-    temporal_namespace: str = Field("default", alias="TEMPORAL_NAMESPACE")
-    temporal_ui_url: str = Field("http://127.0.0.1:8233", alias="TEMPORAL_UI_URL")
+    redis_url: str = Field(default="redis://127.0.0.1:6379/0", alias="REDIS_URL")
+    temporal_address: str = Field(default="127.0.0.1:7233", alias="TEMPORAL_ADDRESS")
+    temporal_namespace: str = Field(default="default", alias="TEMPORAL_NAMESPACE")
+    temporal_ui_url: str = Field(default="http://127.0.0.1:8233", alias="TEMPORAL_UI_URL")
 
-    api_host: str = Field("127.0.0.1", alias="API_HOST")
-    api_port: int = Field(8000, alias="API_PORT")
-    public_base_url: str = Field("http://127.0.0.1:8000", alias="PUBLIC_BASE_URL")
+    api_host: str = Field(default="127.0.0.1", alias="API_HOST")
+    api_port: int = Field(default=8000, alias="API_PORT")
+    public_base_url: str = Field(default="http://127.0.0.1:8000", alias="PUBLIC_BASE_URL")
     # signs the CSRF token derived from a session (so a planted cookie cannot forge one)
-    session_secret: SecretStr = Field(SecretStr(DEV_SESSION_SECRET), alias="SESSION_SECRET")
+    session_secret: SecretStr = Field(default=SecretStr(DEV_SESSION_SECRET), alias="SESSION_SECRET")
 
     # Comma-separated Fernet keys; the first encrypts, all decrypt (rotation).
-    encryption_keys: SecretStr = Field(SecretStr(DEV_ENCRYPTION_KEY), alias="ENCRYPTION_KEYS")
+    encryption_keys: SecretStr = Field(default=SecretStr(DEV_ENCRYPTION_KEY), alias="ENCRYPTION_KEYS")
 
     # Cookies only over HTTPS; unset = on everywhere but development and test
-    cookie_secure: bool | None = Field(None, alias="COOKIE_SECURE")
+    cookie_secure: bool | None = Field(default=None, alias="COOKIE_SECURE")
     # Origins besides our own and PUBLIC_BASE_URL's allowed to send state-changing requests
     # (comma-separated), e.g. a UI served from another host
-    csrf_trusted_origins: str = Field("", alias="CSRF_TRUSTED_ORIGINS")
+    csrf_trusted_origins: str = Field(default="", alias="CSRF_TRUSTED_ORIGINS")
     # Sign-in throttling: failures allowed before a lockout, per e-mail and per client IP; the
     # lockout starts at signin_lockout_seconds and doubles with every further failure
-    signin_max_failures_account: int = Field(5, ge=1, alias="SIGNIN_MAX_FAILURES_ACCOUNT")
-    signin_max_failures_ip: int = Field(20, ge=1, alias="SIGNIN_MAX_FAILURES_IP")
-    signin_lockout_seconds: int = Field(30, ge=1, alias="SIGNIN_LOCKOUT_SECONDS")
-    signin_lockout_max_seconds: int = Field(3600, ge=1, alias="SIGNIN_LOCKOUT_MAX_SECONDS")
+    signin_max_failures_account: int = Field(default=5, ge=1, alias="SIGNIN_MAX_FAILURES_ACCOUNT")
+    signin_max_failures_ip: int = Field(default=20, ge=1, alias="SIGNIN_MAX_FAILURES_IP")
+    signin_lockout_seconds: int = Field(default=30, ge=1, alias="SIGNIN_LOCKOUT_SECONDS")
+    signin_lockout_max_seconds: int = Field(default=3600, ge=1, alias="SIGNIN_LOCKOUT_MAX_SECONDS")
     # failures are forgotten this long after the last one and after the lockout ended
-    signin_failure_window_seconds: int = Field(900, ge=1, alias="SIGNIN_FAILURE_WINDOW_SECONDS")
+    signin_failure_window_seconds: int = Field(default=900, ge=1, alias="SIGNIN_FAILURE_WINDOW_SECONDS")
 
-    shoptet_api_url: str = Field("http://127.0.0.1:8900", alias="SHOPTET_API_URL")
-    shoptet_partner_url: str = Field("http://127.0.0.1:8900", alias="SHOPTET_PARTNER_URL")
-    shoptet_client_id: str = Field("shopops-dev", alias="SHOPTET_CLIENT_ID")
+    shoptet_api_url: str = Field(default="http://127.0.0.1:8900", alias="SHOPTET_API_URL")
+    shoptet_partner_url: str = Field(default="http://127.0.0.1:8900", alias="SHOPTET_PARTNER_URL")
+    shoptet_client_id: str = Field(default="shopops-dev", alias="SHOPTET_CLIENT_ID")
     shoptet_client_secret: SecretStr = Field(
-        SecretStr("shopops-dev-secret"), alias="SHOPTET_CLIENT_SECRET"
+        default=SecretStr("shopops-dev-secret"), alias="SHOPTET_CLIENT_SECRET"
     )
     # requests in flight per shop across every process (Shoptet allows 3 per API token)
-    shoptet_max_in_flight: int = Field(3, ge=1, alias="SHOPTET_MAX_IN_FLIGHT")
-    sandbox_host: str = Field("127.0.0.1", alias="SANDBOX_HOST")
-    sandbox_port: int = Field(8900, alias="SANDBOX_PORT")
+    shoptet_max_in_flight: int = Field(default=3, ge=1, alias="SHOPTET_MAX_IN_FLIGHT")
+    sandbox_host: str = Field(default="127.0.0.1", alias="SANDBOX_HOST")
+    sandbox_port: int = Field(default=8900, alias="SANDBOX_PORT")
 
     # Point-in-time recovery: where archived WAL and base backups live (on the database host),
     # and a direct connection to the server whose WAL is archived: pg_basebackup needs a
     # replication connection, which a pooler in DATABASE_URL (PgBouncer) cannot give.
-    pitr_dir: Path | None = Field(None, alias="PITR_DIR")
-    pitr_source_url: str | None = Field(None, alias="PITR_SOURCE_URL")
+    pitr_dir: Path | None = Field(default=None, alias="PITR_DIR")
+    pitr_source_url: str | None = Field(default=None, alias="PITR_SOURCE_URL")
 
-    otel_exporter: str = Field("none", alias="OTEL_EXPORTER")  # otlp | console | none
-    otel_endpoint: str = Field("http://127.0.0.1:4318", alias="OTEL_EXPORTER_OTLP_ENDPOINT")
-    log_level: str = Field("INFO", alias="LOG_LEVEL")
+    otel_exporter: str = Field(default="none", alias="OTEL_EXPORTER")  # otlp | console | none
+    otel_endpoint: str = Field(default="http://127.0.0.1:4318", alias="OTEL_EXPORTER_OTLP_ENDPOINT")
+    log_level: str = Field(default="INFO", alias="LOG_LEVEL")
     # Prometheus endpoint of a worker process (0 = none); the API serves /metrics itself
-    worker_metrics_port: int = Field(0, alias="WORKER_METRICS_PORT")
+    worker_metrics_port: int = Field(default=0, alias="WORKER_METRICS_PORT")
 
     @property
     def is_local(self) -> bool:

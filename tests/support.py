@@ -4,9 +4,26 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, LiteralString
 
 import httpx
+import psycopg
+
+if TYPE_CHECKING:
+    from db.models import Shop, User
+
+# The clock date-dependent tests run at: SHOPOPS_TEST_NOW (ISO 8601 with offset) or, by default,
+# a UTC month end that is already the next month's first hour in Prague. Tests seed their data
+# relative to it and pass it where the code takes a clock (`as_of`, `started_at`, `at`).
+TEST_NOW = datetime.fromisoformat(os.environ.get("SHOPOPS_TEST_NOW") or "2026-11-30T23:30:00+00:00")
+
+# What the `make_user` and `make_shop` fixtures of tests/conftest.py hand a test.
+MakeUser = Callable[..., "tuple[User, str]"]
+MakeShop = Callable[..., "Shop"]
+# The `sql` fixtures: run a statement, get its rows.
+RunSql = Callable[..., list[tuple[Any, ...]]]
 
 
 @contextlib.contextmanager
@@ -43,3 +60,10 @@ def assert_problem(response: httpx.Response, status: int) -> dict[str, object]:
     body = response.json()
     assert body["status"] == status and body["title"]
     return body
+
+
+def scalar(conn: psycopg.Connection[Any], query: LiteralString) -> Any:
+    """The one value a one-row query answers."""
+    row = conn.execute(query).fetchone()
+    assert row is not None, query
+    return row[0]

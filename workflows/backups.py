@@ -14,6 +14,9 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
+from workflows import activity_names as act
+from workflows.common import ONE_RETRY, SHORT_RETRY
+
 WORKFLOW_ID = "maint:backup"
 # on-demand dumps (API, CLI) share this id with USE_EXISTING: it is the lock, so a second
 # request while one runs joins that run instead of dumping the same database again
@@ -53,7 +56,7 @@ class VerifyResult:
     backup_id: int
     status: str  # passed | failed | corrupt
     tables: int = 0
-    mismatches: dict[str, list[int]] = field(default_factory=dict)
+    mismatches: dict[str, list[int]] = field(default_factory=dict[str, list[int]])
     error: str | None = None
     seconds: float = 0.0
 
@@ -85,7 +88,6 @@ class BackupProgress:
 
 
 DUMP_RETRY = RetryPolicy(maximum_attempts=3, initial_interval=timedelta(minutes=1))
-SHORT_RETRY = RetryPolicy(maximum_attempts=5)
 
 
 @workflow.defn
@@ -103,7 +105,7 @@ class BackupWorkflow:
         dump = await self._dump() if req.dump else None
         self._progress.phase = "pruning"
         pruned = await workflow.execute_activity(
-            "prune_backups",
+            act.PRUNE_BACKUPS,
             start_to_close_timeout=timedelta(minutes=10),
             retry_policy=SHORT_RETRY,
             result_type=PruneResult,
@@ -113,11 +115,11 @@ class BackupWorkflow:
         if target is not None:
             self._progress.phase = "verifying"
             verify = await workflow.execute_activity(
-                "verify_backup",
+                act.VERIFY_BACKUP,
                 VerifyRequest(target),
                 start_to_close_timeout=timedelta(hours=6),
                 heartbeat_timeout=timedelta(minutes=2),
-                retry_policy=RetryPolicy(maximum_attempts=2),
+                retry_policy=ONE_RETRY,
                 result_type=VerifyResult,
             )
             self._progress.verify_status = verify.status
@@ -130,7 +132,7 @@ class BackupWorkflow:
         name = f"shopops-{workflow.now():%Y%m%dT%H%M%SZ}-{workflow.info().run_id.replace('-', '')[-12:]}.dump"
         try:
             dump = await workflow.execute_activity(
-                "create_backup",
+                act.CREATE_BACKUP,
                 DumpRequest(name),
                 start_to_close_timeout=timedelta(hours=6),
                 heartbeat_timeout=timedelta(minutes=2),
@@ -141,7 +143,7 @@ class BackupWorkflow:
             self._progress.phase = "failed"
             cause = exc.cause or exc
             await workflow.execute_activity(
-                "record_backup_failure",
+                act.RECORD_BACKUP_FAILURE,
                 BackupFailure(name, str(cause)),
                 start_to_close_timeout=timedelta(seconds=30),
                 retry_policy=SHORT_RETRY,
@@ -159,12 +161,12 @@ class BackupWorkflow:
             if dump is not None:
                 return dump.backup_id
             return await workflow.execute_activity(
-                "newest_backup",
+                act.NEWEST_BACKUP,
                 start_to_close_timeout=timedelta(seconds=30),
                 retry_policy=SHORT_RETRY,
             )
         return await workflow.execute_activity(
-            "verification_due",
+            act.VERIFICATION_DUE,
             start_to_close_timeout=timedelta(seconds=30),
             retry_policy=SHORT_RETRY,
         )

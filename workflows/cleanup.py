@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
+
+from workflows import activity_names as act
+from workflows.common import QUICK_RETRY
 
 WORKFLOW_ID = "maint:cleanup"
 KINDS = ("notifications", "webhook_events", "snapshot_files", "snapshot_rejects")
@@ -38,7 +40,7 @@ class CleanupResult:
 @dataclass(frozen=True)
 class CleanupReport:
     results: list[CleanupResult]
-    failed: dict[str, str] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict[str, str])
 
 
 @workflow.defn
@@ -59,11 +61,11 @@ class CleanupWorkflow:
         for kind in kinds:
             try:
                 result = await workflow.execute_activity(
-                    "clean_up",
+                    act.CLEAN_UP,
                     kind,
                     start_to_close_timeout=timedelta(hours=2),
                     heartbeat_timeout=timedelta(minutes=2),
-                    retry_policy=RetryPolicy(maximum_attempts=3),
+                    retry_policy=QUICK_RETRY,
                     result_type=CleanupResult,
                 )
             except ActivityError as exc:

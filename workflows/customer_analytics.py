@@ -20,8 +20,10 @@ from datetime import timedelta
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
+from workflows import activity_names as act
+from workflows.common import DB_RETRY, HEAVY_RETRY
 from workflows.shop_fan_out import NightlyFanOut, NightlyRequest, ShopOutcome, start_shop_child
-from workflows.shop_runs import DB_RETRY, HEAVY_RETRY, failure_reason
+from workflows.shop_runs import failure_reason
 
 NIGHTLY_SCHEDULE_ID = "analytics-customers-nightly"
 NIGHTLY_WORKFLOW_ID = "analytics:customers:nightly"
@@ -37,6 +39,9 @@ def workflow_id(shop_id: int) -> str:
 class CustomerAnalyticsRequest:
     shop_id: int
     trigger: str = "schedule"  # schedule | manual
+    # ISO 8601 time the run takes as now (an injected clock for tests and backfills);
+    # None: the workflow's own clock
+    as_of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -136,9 +141,13 @@ class CustomerAnalyticsWorkflow:
     async def run(self, req: CustomerAnalyticsRequest) -> CustomerAnalyticsResult:
         info = workflow.info()
         run: CustomerRun = await workflow.execute_activity(
-            "start_customer_run",
+            act.START_CUSTOMER_RUN,
             StartRunRequest(
-                req.shop_id, req.trigger, info.workflow_id, info.run_id, workflow.now()
+                req.shop_id,
+                req.trigger,
+                info.workflow_id,
+                info.run_id,
+                req.as_of or workflow.now().isoformat(),
             ),
             start_to_close_timeout=timedelta(minutes=10),
             retry_policy=DB_RETRY,
@@ -152,7 +161,7 @@ class CustomerAnalyticsWorkflow:
                 await self._summarise(run, phase)
             self._progress.phase = "fitting"
             fit: FitOutcome = await workflow.execute_activity(
-                "fit_customer_models",
+                act.FIT_CUSTOMER_MODELS,
                 run,
                 start_to_close_timeout=timedelta(hours=2),
                 heartbeat_timeout=timedelta(minutes=2),
@@ -161,7 +170,7 @@ class CustomerAnalyticsWorkflow:
             )
             self._progress.phase = "recommendations"
             rules: RulesOutcome = await workflow.execute_activity(
-                "mine_item_rules",
+                act.MINE_ITEM_RULES,
                 run,
                 start_to_close_timeout=timedelta(hours=1),
                 heartbeat_timeout=timedelta(minutes=2),
@@ -172,7 +181,7 @@ class CustomerAnalyticsWorkflow:
             message = failure_reason(exc)
             self._progress.phase, self._progress.message = "failed", message
             await workflow.execute_activity(
-                "finish_customer_run",
+                act.FINISH_CUSTOMER_RUN,
                 FinishRequest(run.report_id, "failed", message),
                 start_to_close_timeout=timedelta(minutes=5),
                 retry_policy=DB_RETRY,
@@ -181,7 +190,7 @@ class CustomerAnalyticsWorkflow:
                 f"customer analytics of shop {req.shop_id} failed: {message}", non_retryable=True
             ) from exc
         await workflow.execute_activity(
-            "finish_customer_run",
+            act.FINISH_CUSTOMER_RUN,
             FinishRequest(run.report_id, fit.status, fit.message),
             start_to_close_timeout=timedelta(minutes=5),
             retry_policy=DB_RETRY,
@@ -202,7 +211,7 @@ class CustomerAnalyticsWorkflow:
         after: str | None = None
         while True:
             chunk: ChunkResult = await workflow.execute_activity(
-                "summarise_customer_chunk",
+                act.SUMMARISE_CUSTOMER_CHUNK,
                 ChunkRequest(run, phase, after),
                 start_to_close_timeout=timedelta(minutes=30),
                 heartbeat_timeout=timedelta(minutes=2),
@@ -221,7 +230,7 @@ class CustomerAnalyticsNightlyWorkflow(NightlyFanOut):
 
     @workflow.run
     async def run(self, req: NightlyRequest | None = None) -> list[ShopOutcome]:
-        return await self.fan_out(req, "plan_customer_analytics", _start_child)
+        return await self.fan_out(req, act.PLAN_CUSTOMER_ANALYTICS, _start_child)
 
 
 async def _start_child(

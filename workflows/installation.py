@@ -20,6 +20,7 @@ from typing import Any
 from temporalio import workflow
 from temporalio.common import RetryPolicy, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
+from workflows import activity_names as act
 from workflows import search_attributes
 from workflows.queues import Queue
 
@@ -49,7 +50,8 @@ REDEEM_RETRY = RetryPolicy(
     maximum_attempts=3,
     non_retryable_error_types=[CODE_REJECTED],
 )
-SHOPTET_RETRY = RetryPolicy(
+# Inside Shoptet's 5 s for the install callback: quick tries, or fail and let Shoptet retry.
+INSTALL_SHOPTET_RETRY = RetryPolicy(
     initial_interval=timedelta(milliseconds=300),
     maximum_interval=timedelta(seconds=30),
     maximum_attempts=8,
@@ -123,7 +125,7 @@ class InstallationWorkflow:
     @workflow.run
     async def run(self, req: InstallRequest) -> InstallResult:
         grant: Grant = await workflow.execute_activity(
-            "redeem_install_code",
+            act.REDEEM_INSTALL_CODE,
             req,
             start_to_close_timeout=timedelta(seconds=15),
             retry_policy=REDEEM_RETRY,
@@ -131,18 +133,18 @@ class InstallationWorkflow:
         )
         self._phase = "webhooks"
         report: WebhookReport = await workflow.execute_activity(
-            "configure_webhooks",
+            act.CONFIGURE_WEBHOOKS,
             WebhookPlan(grant.shop_id, req.webhook_url),
             start_to_close_timeout=timedelta(seconds=30),
-            retry_policy=SHOPTET_RETRY,
+            retry_policy=INSTALL_SHOPTET_RETRY,
             result_type=WebhookReport,
         )
         self._phase = "activating"
         await workflow.execute_activity(
-            "activate_shop",
+            act.ACTIVATE_SHOP,
             grant.shop_id,
             start_to_close_timeout=timedelta(seconds=15),
-            retry_policy=SHOPTET_RETRY,
+            retry_policy=INSTALL_SHOPTET_RETRY,
         )
         self._phase = "done"
         return InstallResult(grant.shop_id, grant.eshop_id, grant.first_install, report)

@@ -10,8 +10,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
+
+from workflows import activity_names as act
+from workflows.common import ONE_RETRY, SHORT_RETRY
 
 WORKFLOW_ID = "maint:integrity"
 CHECKS = (
@@ -56,7 +58,6 @@ class IntegrityReport:
     outcomes: list[CheckOutcome]
 
 
-SHORT = RetryPolicy(maximum_attempts=5)
 
 
 @workflow.defn
@@ -72,34 +73,34 @@ class IntegrityWorkflow:
     async def run(self, req: IntegrityRequest | None = None) -> IntegrityReport:
         req = req or IntegrityRequest()
         run_id: int = await workflow.execute_activity(
-            "start_integrity_run",
+            act.START_INTEGRITY_RUN,
             workflow.info().workflow_id,
             start_to_close_timeout=timedelta(seconds=30),
-            retry_policy=SHORT,
+            retry_policy=SHORT_RETRY,
         )
         for check in req.checks:
             try:
                 outcome = await workflow.execute_activity(
-                    "run_integrity_check",
+                    act.RUN_INTEGRITY_CHECK,
                     CheckRequest(run_id, check),
                     start_to_close_timeout=timedelta(hours=1),
                     heartbeat_timeout=timedelta(minutes=5),
-                    retry_policy=RetryPolicy(maximum_attempts=2),
+                    retry_policy=ONE_RETRY,
                     result_type=CheckOutcome,
                 )
             except ActivityError as exc:
                 outcome = await workflow.execute_activity(
-                    "record_check_error",
+                    act.RECORD_CHECK_ERROR,
                     CheckError(run_id, check, str(exc.cause or exc)),
                     start_to_close_timeout=timedelta(seconds=30),
-                    retry_policy=SHORT,
+                    retry_policy=SHORT_RETRY,
                     result_type=CheckOutcome,
                 )
             self._outcomes.append(outcome)
         return await workflow.execute_activity(
-            "finish_integrity_run",
+            act.FINISH_INTEGRITY_RUN,
             run_id,
             start_to_close_timeout=timedelta(seconds=30),
-            retry_policy=SHORT,
+            retry_policy=SHORT_RETRY,
             result_type=IntegrityReport,
         )

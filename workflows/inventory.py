@@ -20,8 +20,10 @@ from datetime import datetime, timedelta
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
+from workflows import activity_names as act
+from workflows.common import DB_RETRY, HEAVY_RETRY
 from workflows.shop_fan_out import NightlyFanOut, NightlyRequest, ShopOutcome, start_shop_child
-from workflows.shop_runs import DB_RETRY, HEAVY_RETRY, failure_reason
+from workflows.shop_runs import failure_reason
 
 NIGHTLY_SCHEDULE_ID = "analytics-inventory-nightly"
 NIGHTLY_WORKFLOW_ID = "analytics:inventory:nightly"
@@ -148,7 +150,7 @@ class InventoryWorkflow:
     async def run(self, req: InventoryRequest) -> InventoryResult:
         info = workflow.info()
         run: InventoryRun = await workflow.execute_activity(
-            "start_inventory_run",
+            act.START_INVENTORY_RUN,
             StartRunRequest(
                 req.shop_id, req.trigger, info.workflow_id, info.run_id, workflow.now()
             ),
@@ -161,7 +163,7 @@ class InventoryWorkflow:
         try:
             self._progress.phase = "stock"
             await workflow.execute_activity(
-                "snapshot_stock",
+                act.SNAPSHOT_STOCK,
                 run,
                 start_to_close_timeout=timedelta(minutes=10),
                 retry_policy=DB_RETRY,
@@ -171,7 +173,7 @@ class InventoryWorkflow:
             forecast, anomalies, seconds = await self._forecast(run)
             self._progress.phase = "purchasing"
             plan: PlanResult = await workflow.execute_activity(
-                "plan_inventory_purchases",
+                act.PLAN_INVENTORY_PURCHASES,
                 run,
                 start_to_close_timeout=timedelta(hours=1),
                 heartbeat_timeout=timedelta(minutes=2),
@@ -180,7 +182,7 @@ class InventoryWorkflow:
             )
             self._progress.phase = "anomalies"
             notified: int = await workflow.execute_activity(
-                "notify_inventory_anomalies",
+                act.NOTIFY_INVENTORY_ANOMALIES,
                 run,
                 start_to_close_timeout=timedelta(minutes=5),
                 retry_policy=DB_RETRY,
@@ -190,7 +192,7 @@ class InventoryWorkflow:
             message = failure_reason(exc)
             self._progress.phase, self._progress.message = "failed", message
             await workflow.execute_activity(
-                "finish_inventory_run",
+                act.FINISH_INVENTORY_RUN,
                 FinishRequest(run.id, "failed", message),
                 start_to_close_timeout=timedelta(minutes=5),
                 retry_policy=DB_RETRY,
@@ -199,7 +201,7 @@ class InventoryWorkflow:
                 f"inventory planning of shop {req.shop_id} failed: {message}", non_retryable=True
             ) from exc
         await workflow.execute_activity(
-            "finish_inventory_run",
+            act.FINISH_INVENTORY_RUN,
             FinishRequest(run.id, "completed", plan.message, seconds),
             start_to_close_timeout=timedelta(minutes=5),
             retry_policy=DB_RETRY,
@@ -224,7 +226,7 @@ class InventoryWorkflow:
         seconds = 0.0
         while True:
             chunk: ChunkResult = await workflow.execute_activity(
-                "forecast_inventory_chunk",
+                act.FORECAST_INVENTORY_CHUNK,
                 ChunkRequest(run, after),
                 start_to_close_timeout=timedelta(hours=2),
                 heartbeat_timeout=timedelta(minutes=2),
@@ -246,7 +248,7 @@ class InventoryNightlyWorkflow(NightlyFanOut):
 
     @workflow.run
     async def run(self, req: NightlyRequest | None = None) -> list[ShopOutcome]:
-        return await self.fan_out(req, "plan_inventory_nightly", _start_child)
+        return await self.fan_out(req, act.PLAN_INVENTORY_NIGHTLY, _start_child)
 
 
 async def _start_child(

@@ -10,11 +10,12 @@ names in one short transaction. The old table stays in use until the swap, and i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
+from workflows import activity_names as act
 from workflows.maintenance import (
     HEARTBEAT,
     LONG,
@@ -24,6 +25,8 @@ from workflows.maintenance import (
     RunFinish,
     RunStart,
 )
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -113,7 +116,7 @@ class LegacyMigrationWorkflow:
             else 100.0
         )
 
-    async def _step(self, name: str, arg: Any, result_type: type) -> Any:
+    async def _step(self, name: str, arg: Any, result_type: type[T]) -> T:
         return await workflow.execute_activity(
             name,
             arg,
@@ -127,7 +130,7 @@ class LegacyMigrationWorkflow:
     async def run(self, req: LegacyMigrationRequest) -> MigrationReport:
         info = workflow.info()
         run_id: int = await workflow.execute_activity(
-            "start_maintenance_run",
+            act.START_MAINTENANCE_RUN,
             RunStart("legacy_migration", info.workflow_id, info.run_id, {"table": req.table}),
             start_to_close_timeout=SHORT,
             retry_policy=MAINTENANCE_RETRY,
@@ -145,7 +148,7 @@ class LegacyMigrationWorkflow:
 
     async def _migrate(self, req: LegacyMigrationRequest) -> MigrationReport:
         self._progress.phase = "preparing"
-        state: MigrationState = await self._step("prepare_legacy_migration", req, MigrationState)
+        state: MigrationState = await self._step(act.PREPARE_LEGACY_MIGRATION, req, MigrationState)
         self._track(state)
         if state.phase == "swapped":
             return MigrationReport(
@@ -158,26 +161,26 @@ class LegacyMigrationWorkflow:
             )
         self._progress.phase = "copying"
         while not state.copied:
-            state = await self._step("copy_legacy_batches", req, MigrationState)
+            state = await self._step(act.COPY_LEGACY_BATCHES, req, MigrationState)
             self._track(state)
         self._progress.phase = "replaying"
-        state = await self._step("replay_legacy_changes", req, MigrationState)
+        state = await self._step(act.REPLAY_LEGACY_CHANGES, req, MigrationState)
         self._track(state)
         self._progress.phase = "verifying"
         verification: Verification | None = None
         for round_ in range(req.verify_rounds):
             final = round_ == req.verify_rounds - 1
             verification = await self._step(
-                "verify_legacy_migration", VerifyInput(req, final), Verification
+                act.VERIFY_LEGACY_MIGRATION, VerifyInput(req, final), Verification
             )
             self._progress.verification = verification
             if verification.ok:
                 break
-            state = await self._step("replay_legacy_changes", req, MigrationState)
+            state = await self._step(act.REPLAY_LEGACY_CHANGES, req, MigrationState)
             self._track(state)
         if req.swap:
             self._progress.phase = "swapping"
-            state = await self._step("swap_legacy_table", req, MigrationState)
+            state = await self._step(act.SWAP_LEGACY_TABLE, req, MigrationState)
             self._track(state)
         return MigrationReport(
             req.table,
@@ -199,7 +202,7 @@ class LegacyMigrationWorkflow:
             f"{p.copied_rows} rows copied, {p.changes_replayed} changes replayed, ended in {p.phase}",
         )
         await workflow.execute_activity(
-            "finish_maintenance_run",
+            act.FINISH_MAINTENANCE_RUN,
             RunFinish(run_id, status, [done], error),
             start_to_close_timeout=SHORT,
             retry_policy=MAINTENANCE_RETRY,

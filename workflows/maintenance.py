@@ -17,6 +17,8 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
+from workflows import activity_names as act
+
 STEPS = ("premake", "drain", "retention")
 VERIFICATION_FAILED = "VerificationFailed"
 BAD_REQUEST = "BadMaintenanceRequest"
@@ -117,7 +119,7 @@ class MaintenanceProgress:
     tasks_total: int = 0
     tasks_done: int = 0
     current: str | None = None
-    actions: list[Action] = field(default_factory=list)
+    actions: list[Action] = field(default_factory=list[Action])
 
 
 @dataclass(frozen=True)
@@ -154,7 +156,7 @@ def _error_text(exc: BaseException) -> str:
 async def _record_start(kind: str, params: dict[str, Any]) -> int:
     info = workflow.info()
     return await workflow.execute_activity(
-        "start_maintenance_run",
+        act.START_MAINTENANCE_RUN,
         RunStart(kind, info.workflow_id, info.run_id, params),
         start_to_close_timeout=SHORT,
         retry_policy=MAINTENANCE_RETRY,
@@ -166,7 +168,7 @@ async def _record_finish(
     run_id: int, status: str, actions: list[Action], error: str | None
 ) -> None:
     await workflow.execute_activity(
-        "finish_maintenance_run",
+        act.FINISH_MAINTENANCE_RUN,
         RunFinish(run_id, status, actions, error),
         start_to_close_timeout=SHORT,
         retry_policy=MAINTENANCE_RETRY,
@@ -200,7 +202,7 @@ class PartitionMaintenanceWorkflow:
         try:
             self._progress.phase = "planning"
             plan: MaintenancePlan = await workflow.execute_activity(
-                "plan_partition_maintenance",
+                act.PLAN_PARTITION_MAINTENANCE,
                 PlanRequest(req.steps, as_of, req.future_quarters, req.retention_days),
                 start_to_close_timeout=LONG,
                 heartbeat_timeout=HEARTBEAT,
@@ -256,7 +258,7 @@ class ArchiveRestoreWorkflow:
         self._progress.current = f"restore {req.quarter}"
         try:
             actions: list[Action] = await workflow.execute_activity(
-                "restore_quarter",
+                act.RESTORE_QUARTER,
                 RestoreInput(
                     req.quarter,
                     held_until.isoformat(),

@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
+
+from workflows import activity_names as act
+from workflows.common import ONE_RETRY, QUICK_RETRY
 
 SNAPSHOT_WORKFLOW_ID = "monitoring:snapshot"
 CHECKS_WORKFLOW_ID = "monitoring:checks"
-QUICK_RETRY = RetryPolicy(maximum_attempts=3, initial_interval=timedelta(seconds=2))
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,7 @@ class StatsSnapshot:
 
 @dataclass(frozen=True)
 class Pruned:
-    rows: dict[str, int] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict[str, int])
 
 
 @dataclass(frozen=True)
@@ -38,10 +39,10 @@ class SnapshotOutcome:
 @dataclass(frozen=True)
 class Evaluation:
     state: str  # the worst state of all checks
-    critical: list[str] = field(default_factory=list)
-    opened: list[str] = field(default_factory=list)  # alerts raised by this evaluation
-    resolved: list[str] = field(default_factory=list)
-    unavailable: list[str] = field(default_factory=list)
+    critical: list[str] = field(default_factory=list[str])
+    opened: list[str] = field(default_factory=list[str])  # alerts raised by this evaluation
+    resolved: list[str] = field(default_factory=list[str])
+    unavailable: list[str] = field(default_factory=list[str])
 
 
 @workflow.defn
@@ -49,13 +50,13 @@ class MonitoringSnapshotWorkflow:
     @workflow.run
     async def run(self) -> SnapshotOutcome:
         snapshot = await workflow.execute_activity(
-            "snapshot_database_stats",
+            act.SNAPSHOT_DATABASE_STATS,
             start_to_close_timeout=timedelta(minutes=2),
             retry_policy=QUICK_RETRY,
             result_type=StatsSnapshot,
         )
         pruned = await workflow.execute_activity(
-            "prune_monitoring_data",
+            act.PRUNE_MONITORING_DATA,
             start_to_close_timeout=timedelta(minutes=5),
             retry_policy=QUICK_RETRY,
             result_type=Pruned,
@@ -68,8 +69,8 @@ class MonitoringChecksWorkflow:
     @workflow.run
     async def run(self) -> Evaluation:
         return await workflow.execute_activity(
-            "evaluate_monitoring_checks",
+            act.EVALUATE_MONITORING_CHECKS,
             start_to_close_timeout=timedelta(seconds=50),
-            retry_policy=RetryPolicy(maximum_attempts=2),
+            retry_policy=ONE_RETRY,
             result_type=Evaluation,
         )

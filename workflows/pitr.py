@@ -16,6 +16,9 @@ from datetime import timedelta
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 
+from workflows import activity_names as act
+from workflows.common import SHORT_RETRY
+
 WORKFLOW_ID = "maint:pitr-base"
 
 
@@ -42,8 +45,8 @@ class PitrBaseResult:
 
 @dataclass(frozen=True)
 class PitrPruneResult:
-    deleted: list[str] = field(default_factory=list)  # base backup labels removed
-    kept: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list[str])  # base backup labels removed
+    kept: list[str] = field(default_factory=list[str])
     wal_removed: int = 0
     oldest_needed_wal: str | None = None
 
@@ -61,7 +64,6 @@ class PitrProgress:
     reason: str = ""
 
 
-SHORT_RETRY = RetryPolicy(maximum_attempts=5)
 BASE_RETRY = RetryPolicy(maximum_attempts=3, initial_interval=timedelta(minutes=5))
 
 
@@ -78,7 +80,7 @@ class PitrBaseBackupWorkflow:
     async def run(self, req: PitrBaseRequest | None = None) -> PitrReport:
         req = req or PitrBaseRequest()  # schedules start it without arguments
         plan = await workflow.execute_activity(
-            "plan_pitr_base_backup",
+            act.PLAN_PITR_BASE_BACKUP,
             req,
             start_to_close_timeout=timedelta(minutes=2),
             retry_policy=SHORT_RETRY,
@@ -92,7 +94,7 @@ class PitrBaseBackupWorkflow:
         if plan.due:
             self._progress.phase = "base_backup"
             base = await workflow.execute_activity(
-                "take_pitr_base_backup",
+                act.TAKE_PITR_BASE_BACKUP,
                 start_to_close_timeout=timedelta(hours=12),
                 heartbeat_timeout=timedelta(minutes=2),
                 retry_policy=BASE_RETRY,
@@ -100,7 +102,7 @@ class PitrBaseBackupWorkflow:
             )
         self._progress.phase = "pruning"
         pruned = await workflow.execute_activity(
-            "prune_pitr",
+            act.PRUNE_PITR,
             start_to_close_timeout=timedelta(minutes=30),
             heartbeat_timeout=timedelta(minutes=2),
             retry_policy=SHORT_RETRY,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from temporalio import workflow
 from temporalio.common import (
     SearchAttributeKey,
     SearchAttributePair,
@@ -21,7 +24,7 @@ def for_run(
     kind: str, shop_id: int | None = None, resource: str | None = None
 ) -> TypedSearchAttributes:
     """Attributes a workflow is started with."""
-    pairs: list[SearchAttributePair] = [SearchAttributePair(RUN_KIND, kind)]
+    pairs: list[SearchAttributePair[Any]] = [SearchAttributePair(RUN_KIND, kind)]
     if shop_id is not None:
         pairs.append(SearchAttributePair(SHOP_ID, shop_id))
     if resource is not None:
@@ -29,8 +32,11 @@ def for_run(
     return TypedSearchAttributes(pairs)
 
 
-def status_update(status: str) -> SearchAttributeUpdate:
-    return RUN_STATUS.value_set(status)
+def set_status(status: str) -> None:
+    """Inside a workflow: show the run's status in the console's RunStatus column."""
+    update: SearchAttributeUpdate[str] = RUN_STATUS.value_set(status)
+    # The SDK annotates the parameter as Sequence[SearchAttributeUpdate] without its type argument.
+    workflow.upsert_search_attributes([update])  # pyright: ignore[reportUnknownMemberType]
 
 
 def dev_server_flags() -> list[str]:

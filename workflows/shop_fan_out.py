@@ -17,8 +17,8 @@ from temporalio.exceptions import ChildWorkflowError, WorkflowAlreadyStartedErro
 from temporalio.workflow import ParentClosePolicy
 
 from workflows import search_attributes
+from workflows.common import DB_RETRY
 from workflows.queues import Queue
-from workflows.shop_runs import DB_RETRY
 
 StartChild = Callable[[int], Awaitable[workflow.ChildWorkflowHandle[Any, Any]]]
 
@@ -33,7 +33,7 @@ class ShopOutcome:
 class NightlyRequest:
     shop_ids: list[int] | None = None  # None: every active shop (continue-as-new passes the rest)
     parallel: int | None = None  # None: the domain's `parallel_shops` setting
-    done: list[ShopOutcome] = field(default_factory=list)
+    done: list[ShopOutcome] = field(default_factory=list[ShopOutcome])
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,7 @@ async def run_batch(shop_ids: list[int], start: StartChild, outcomes: list[ShopO
 
     A child's result must have a `status` attribute; a failed child is `failed`.
     """
-    started = []
+    started: list[tuple[int, workflow.ChildWorkflowHandle[Any, Any]]] = []
     for shop_id in shop_ids:
         try:
             started.append((shop_id, await start(shop_id)))

@@ -1,15 +1,9 @@
-"""What one shop's analytics run workflows share: their retry policies and how a failed step
+"""What one shop's analytics run workflows share: how a failed step
 is told to the merchant (the innermost cause, not Temporal's wrappers)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ChildWorkflowError
-
-DB_RETRY = RetryPolicy(maximum_attempts=5, initial_interval=timedelta(seconds=2))
-HEAVY_RETRY = RetryPolicy(maximum_attempts=3, initial_interval=timedelta(seconds=10))
 
 
 def failure_reason(err: BaseException) -> str:

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, FailureError
 from temporalio.workflow import ParentClosePolicy
 
+from workflows import activity_names as act
 from workflows import search_attributes
+from workflows.common import DB_RETRY, SHOPTET_RETRY
 from workflows.queues import Queue
 
 RESOURCES = ("orders", "products", "customers")
@@ -30,19 +33,9 @@ MAX_FRESH_JOBS = 3
 CHUNKS_PER_RUN = 200  # continue-as-new after this many chunks, or sooner if Temporal suggests
 # a batch commits and heartbeats every second or so; a dead worker is noticed within this
 INGEST_HEARTBEAT = timedelta(seconds=15)
+DB_STEP = timedelta(minutes=2)  # one short transaction on our database, with room for lock waits
+SHOPTET_CALL = timedelta(minutes=2)  # one Shoptet request, including the per-shop pace wait
 
-SHOPTET_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=2),
-    backoff_coefficient=2.0,
-    maximum_interval=timedelta(minutes=2),
-    maximum_attempts=8,
-    non_retryable_error_types=["ShoptetPermanentError", "ResultExpired"],
-)
-DB_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1),
-    maximum_interval=timedelta(seconds=30),
-    maximum_attempts=10,
-)
 INGEST_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
     backoff_coefficient=2.0,
@@ -61,7 +54,7 @@ class ResultFile:
     lines: int
     gzip: bool
     chunk_lines: int
-    offsets: list[int] = field(default_factory=list)
+    offsets: list[int] = field(default_factory=list[int])
 
 
 @dataclass
@@ -105,7 +98,7 @@ class SnapshotRequest:
             resource=resource,
             changed_since=datetime.fromisoformat(str(since)) if since else None,
             reuse_file_of=reuse_file_of,
-            poll_delays=tuple(int(d) for d in delays) if isinstance(delays, list) else POLL_DELAYS,
+            poll_delays=_int_tuple(cast("list[int]", delays)) if isinstance(delays, list) else POLL_DELAYS,
             chunks_per_run=int(chunks) if isinstance(chunks, int) else CHUNKS_PER_RUN,
             job_deadline_s=int(deadline) if isinstance(deadline, int) else int(JOB_DEADLINE.total_seconds()),
         )
@@ -212,26 +205,30 @@ class SnapshotWorkflow:
         state = replace(req.state) if req.state else SnapshotState()
         self._first_chunk = state.next_chunk
         self._restore(state)
-        workflow.upsert_search_attributes([search_attributes.status_update("running")])
+        search_attributes.set_status("running")
         try:
             if state.file is None:
-                await self._activity("mark_run_started", req.run_id, retry=DB_RETRY)
+                await self._activity(
+                    act.MARK_RUN_STARTED, req.run_id, retry=DB_RETRY, timeout=DB_STEP
+                )
                 state.file = await self._obtain_file(req, state)
             while state.next_chunk < len(state.file.offsets):
                 await self._ingest_chunk(req, state)
                 if state.next_chunk < len(state.file.offsets) and self._should_continue_as_new(req, state):
                     workflow.continue_as_new(replace(req, state=state))
             outcome: RunOutcome = await self._activity(
-                "finish_run", req.run_id, retry=DB_RETRY, result_type=RunOutcome
+                act.FINISH_RUN, req.run_id, retry=DB_RETRY, timeout=DB_STEP, result_type=RunOutcome
             )
         except (ActivityError, ApplicationError) as err:
             message = _describe(err) if isinstance(err, ActivityError) else one_line(str(err))
             self._progress.status, self._progress.error = "failed", message
-            workflow.upsert_search_attributes([search_attributes.status_update("failed")])
-            await self._activity("fail_run", req.run_id, message, retry=DB_RETRY)
+            search_attributes.set_status("failed")
+            await self._activity(
+                act.FAIL_RUN, req.run_id, message, retry=DB_RETRY, timeout=DB_STEP
+            )
             raise ApplicationError(f"snapshot run {req.run_id} failed: {message}") from err
         self._progress.phase, self._progress.status = "done", outcome.status
-        workflow.upsert_search_attributes([search_attributes.status_update(outcome.status)])
+        search_attributes.set_status(outcome.status)
         return outcome
 
     def _restore(self, state: SnapshotState) -> None:
@@ -244,7 +241,7 @@ class SnapshotWorkflow:
     async def _obtain_file(self, req: SnapshotRequest, state: SnapshotState) -> ResultFile:
         if req.reuse_file_of is not None:
             reused: ResultFile | None = await self._activity(
-                "reuse_result_file", req.run_id, req.reuse_file_of, retry=DB_RETRY,
+                act.REUSE_RESULT_FILE, req.run_id, req.reuse_file_of, retry=DB_RETRY,
                 timeout=timedelta(hours=1), heartbeat=timedelta(minutes=2), result_type=ResultFile,
             )
             if reused is not None:
@@ -254,9 +251,10 @@ class SnapshotWorkflow:
             state.fresh_jobs += 1
             self._progress.phase = "requested"
             job_id: str = await self._activity(
-                "request_snapshot_job",
+                act.REQUEST_SNAPSHOT_JOB,
                 JobRequest(req.run_id, req.shop_id, req.resource, req.changed_since),
                 retry=SHOPTET_RETRY,
+                timeout=SHOPTET_CALL,
                 result_type=str,
             )
             state.job_id = self._progress.job_id = job_id
@@ -264,7 +262,7 @@ class SnapshotWorkflow:
             if job.status == "completed":
                 try:
                     downloaded: ResultFile = await self._activity(
-                        "download_result",
+                        act.DOWNLOAD_RESULT,
                         DownloadRequest(req.run_id, req.shop_id, job_id, job.result_url or ""),
                         retry=SHOPTET_RETRY,
                         timeout=timedelta(hours=1),
@@ -305,8 +303,8 @@ class SnapshotWorkflow:
                     break
                 # else: at the deadline, the last poll Shoptet still allows
             job: JobState = await self._activity(
-                "check_snapshot_job", JobQuery(req.run_id, req.shop_id, job_id),
-                retry=SHOPTET_RETRY, result_type=JobState,
+                act.CHECK_SNAPSHOT_JOB, JobQuery(req.run_id, req.shop_id, job_id),
+                retry=SHOPTET_RETRY, timeout=SHOPTET_CALL, result_type=JobState,
             )
             if job.status in TERMINAL_JOB_STATES:
                 return job
@@ -333,7 +331,7 @@ class SnapshotWorkflow:
         started = workflow.now()
         try:
             result: ChunkResult = await self._activity(
-                "ingest_chunk", chunk, retry=INGEST_RETRY, timeout=timedelta(hours=1),
+                act.INGEST_CHUNK, chunk, retry=INGEST_RETRY, timeout=timedelta(hours=1),
                 heartbeat=INGEST_HEARTBEAT, result_type=ChunkResult,
             )
         except ActivityError as err:
@@ -364,10 +362,10 @@ class SnapshotWorkflow:
         name: str,
         *args: object,
         retry: RetryPolicy,
-        timeout: timedelta = timedelta(minutes=2),
+        timeout: timedelta,
         heartbeat: timedelta | None = None,
         result_type: type | None = None,
-    ):  # type: ignore[no-untyped-def]
+    ) -> Any:
         return await workflow.execute_activity(
             name,
             args=list(args),
@@ -394,11 +392,15 @@ def _cause_type(err: ActivityError) -> str | None:
 def _describe(err: ActivityError) -> str:
     """The step that failed and why, e.g. "download_result: downloading the result of job 7:
     GET … → 503 …": the innermost ApplicationError (our own message), else the deepest cause."""
-    cause = err.cause
-    while cause is not None and getattr(cause, "cause", None) is not None and not isinstance(cause, ApplicationError):
+    cause: BaseException | None = err.cause
+    while isinstance(cause, FailureError) and cause.cause is not None and not isinstance(cause, ApplicationError):
         cause = cause.cause
     reason = getattr(cause, "message", None) or str(cause or err)  # str() would prefix the type
     return one_line(f"{err.activity_type}: {reason}")
+
+
+def _int_tuple(values: list[int]) -> tuple[int, ...]:
+    return tuple(int(v) for v in values)
 
 
 @dataclass(frozen=True)
@@ -416,7 +418,7 @@ class SnapshotSweepWorkflow:
     @workflow.run
     async def run(self) -> int:
         plans: list[RetryPlan] = await workflow.execute_activity(
-            "plan_snapshot_retries",
+            act.PLAN_SNAPSHOT_RETRIES,
             start_to_close_timeout=timedelta(minutes=2),
             retry_policy=DB_RETRY,
             result_type=list[RetryPlan],

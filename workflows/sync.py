@@ -18,20 +18,14 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
+
+from workflows import activity_names as act
+from workflows.common import DB_RETRY, SHOPTET_RETRY
 
 RESOURCES: tuple[str, ...] = ("orders", "products", "customers", "stock")
 FEED_RESOURCES: tuple[str, ...] = ("orders", "products", "customers")
 
-SHOPTET_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=2),
-    backoff_coefficient=2.0,
-    maximum_interval=timedelta(minutes=1),
-    maximum_attempts=5,
-    non_retryable_error_types=["ShoptetPermanentError"],
-)
-DB_RETRY = RetryPolicy(maximum_interval=timedelta(seconds=10), maximum_attempts=10)
 
 
 def sync_id(shop_id: int, resource: str) -> str:
@@ -115,7 +109,7 @@ class SyncWorkflow:
                 non_retryable=True,
             )
         plan: SyncPlan = await workflow.execute_activity(
-            "plan_sync",
+            act.PLAN_SYNC,
             req,
             start_to_close_timeout=timedelta(seconds=30),
             retry_policy=DB_RETRY,
@@ -127,7 +121,7 @@ class SyncWorkflow:
         try:
             self._progress.phase = "syncing"
             changes: PassResult = await workflow.execute_activity(
-                "sync_stock" if req.resource == "stock" else "sync_changes",
+                act.SYNC_STOCK if req.resource == "stock" else act.SYNC_CHANGES,
                 req,
                 start_to_close_timeout=timedelta(hours=1),
                 heartbeat_timeout=timedelta(minutes=2),
@@ -138,7 +132,7 @@ class SyncWorkflow:
             if plan.reconcile:
                 self._progress.phase = "reconciling"
                 reconciliation = await workflow.execute_activity(
-                    "reconcile",
+                    act.RECONCILE,
                     req,
                     start_to_close_timeout=timedelta(hours=2),
                     heartbeat_timeout=timedelta(minutes=2),
@@ -146,7 +140,7 @@ class SyncWorkflow:
                     result_type=ReconcileResult,
                 )
             await workflow.execute_activity(
-                "finish_sync",
+                act.FINISH_SYNC,
                 FinishRequest(req.shop_id, req.resource, reconciliation is not None, changes.rejected),
                 start_to_close_timeout=timedelta(seconds=30),
                 retry_policy=DB_RETRY,
@@ -155,7 +149,7 @@ class SyncWorkflow:
             message = str(err.cause or err)[:2000]
             self._progress.phase, self._progress.error = "failed", message
             await workflow.execute_activity(
-                "record_sync_error",
+                act.RECORD_SYNC_ERROR,
                 args=[req.shop_id, req.resource, message],
                 start_to_close_timeout=timedelta(seconds=30),
                 retry_policy=DB_RETRY,

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
+
+from workflows import activity_names as act
+from workflows.common import QUICK_RETRY
 
 
 @dataclass(frozen=True)
@@ -22,8 +24,8 @@ class SystemCheckWorkflow:
     @workflow.run
     async def run(self) -> DependencyReport:
         return await workflow.execute_activity(
-            "check_dependencies",
+            act.CHECK_DEPENDENCIES,
             start_to_close_timeout=timedelta(seconds=20),
-            retry_policy=RetryPolicy(maximum_attempts=3),
+            retry_policy=QUICK_RETRY,
             result_type=DependencyReport,
         )

@@ -27,7 +27,9 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
+from workflows import activity_names as act
 from workflows import search_attributes
+from workflows.common import DB_RETRY
 from workflows.queues import Queue
 
 MAX_LIVE_TOKENS = 5  # Shoptet's cap of simultaneously valid API tokens per installation
@@ -48,7 +50,6 @@ MINT_RETRY = RetryPolicy(
     maximum_attempts=5,
     non_retryable_error_types=[REVOKED, CAP_REACHED],
 )
-DB_RETRY = RetryPolicy(maximum_interval=timedelta(seconds=10), maximum_attempts=10)
 
 
 def token_workflow_id(shop_id: int) -> str:
@@ -108,7 +109,7 @@ class TokenState:
     max_live_tokens: int = MAX_LIVE_TOKENS
     refreshes_per_run: int = REFRESHES_PER_RUN
     current: TokenMeta | None = None
-    live: list[LiveToken] = field(default_factory=list)
+    live: list[LiveToken] = field(default_factory=list[LiveToken])
 
 
 @dataclass
@@ -134,9 +135,15 @@ def start_options(shop_id: int) -> dict[str, Any]:
     }
 
 
+# Since this patch the input is applied in __init__, so an update that arrives with
+# update-with-start (and runs before `run`) reads the right shop; older runs read shop 0.
+INIT_FROM_INPUT = "token-state-in-init"
+
+
 @workflow.defn
 class ShopTokenWorkflow:
-    def __init__(self) -> None:
+    @workflow.init
+    def __init__(self, state: TokenState) -> None:
         self._lock = asyncio.Lock()
         self._shop_id = 0
         self._margin = 300.0
@@ -151,6 +158,18 @@ class ShopTokenWorkflow:
         self._stop_reason: str | None = None
         self._revoked: str | None = None
         self._error: str | None = None
+        self._applied_in_init = workflow.patched(INIT_FROM_INPUT)
+        if self._applied_in_init:
+            self._apply(state)
+
+    def _apply(self, state: TokenState) -> None:
+        self._shop_id = state.shop_id
+        self._margin = state.refresh_margin_seconds
+        self._max_live = state.max_live_tokens
+        self._refreshes_per_run = state.refreshes_per_run
+        self._current = state.current
+        self._loaded = state.current is not None
+        self._live = list(state.live)
 
     @workflow.query
     def progress(self) -> TokenProgress:
@@ -185,13 +204,8 @@ class ShopTokenWorkflow:
 
     @workflow.run
     async def run(self, state: TokenState) -> str:
-        self._shop_id = state.shop_id
-        self._margin = state.refresh_margin_seconds
-        self._max_live = state.max_live_tokens
-        self._refreshes_per_run = state.refreshes_per_run
-        self._current = state.current
-        self._loaded = state.current is not None
-        self._live = list(state.live)
+        if not self._applied_in_init:
+            self._apply(state)  # runs recorded before INIT_FROM_INPUT
         await self._load()
         while self._stop_reason is None and self._revoked is None:
             if self._should_continue_as_new():
@@ -258,7 +272,7 @@ class ShopTokenWorkflow:
             if self._loaded:
                 return
             self._current = await workflow.execute_activity(
-                "read_token_meta",
+                act.READ_TOKEN_META,
                 self._shop_id,
                 start_to_close_timeout=timedelta(seconds=20),
                 retry_policy=DB_RETRY,
@@ -312,7 +326,7 @@ class ShopTokenWorkflow:
             await self._wait_for_free_slot()
             try:
                 return await workflow.execute_activity(
-                    "mint_api_token",
+                    act.MINT_API_TOKEN,
                     MintRequest(self._shop_id, stale),
                     start_to_close_timeout=timedelta(seconds=30),
                     retry_policy=MINT_RETRY,

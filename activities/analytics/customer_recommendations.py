@@ -49,7 +49,7 @@ class Baskets:
         return np.asarray(self.matrix.sum(axis=0)).ravel()
 
     def __len__(self) -> int:
-        return self.matrix.shape[0]
+        return self.matrix.shape[0]  # pyright: ignore[reportOptionalSubscript]
 
 
 def item_pairs(baskets: Baskets, min_count: int = 2) -> pd.DataFrame:
@@ -94,8 +94,8 @@ def cross_sell(
     keep = rank < top
     return pd.DataFrame(
         {
-            "item": baskets.items[source[keep]],
-            "suggestion": baskets.items[target[keep]],
+            "item": baskets.items[source[keep]],  # pyright: ignore[reportArgumentType, reportCallIssue]
+            "suggestion": baskets.items[target[keep]],  # pyright: ignore[reportArgumentType, reportCallIssue]
             "count": both[keep].astype(np.int64),
             "confidence": confidence[keep],
             "lift": lift[keep],
@@ -178,7 +178,7 @@ def bundle_suggestions(rules: pd.DataFrame, top: int = 20) -> pd.DataFrame:
         for ante, cons in zip(rules["antecedent"], rules["consequent"], strict=True)
     ]
     return (
-        rules.assign(items=itemset)
+        rules.assign(items=itemset)  # pyright: ignore[reportArgumentType]
         .groupby("items", sort=False)
         .agg(
             count=("count", "first"),
@@ -210,7 +210,7 @@ def recommend(
     affinity = _affinity(baskets, min_count, min_lift, neighbours)
     owned = purchases.loc[purchases[item_col].isin(baskets.items), [customer_col, item_col]]
     customer_codes, customers = pd.factorize(owned[customer_col])
-    item_codes = baskets.items.get_indexer(owned[item_col])
+    item_codes = baskets.items.get_indexer(owned[item_col])  # pyright: ignore[reportArgumentType]
     bought = sparse.csr_matrix(
         (np.ones(len(owned), dtype=np.float64), (customer_codes, item_codes)),
         shape=(len(customers), len(baskets.items)),
@@ -287,8 +287,8 @@ def _triple_counts(
 def _top_per_row(matrix: sparse.csr_matrix, top: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(row, column, value) of each row's `top` largest entries, rows ascending, best first."""
     matrix = matrix.tocsr()
-    rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
-    order = np.lexsort((matrix.indices, -matrix.data, rows))
+    rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))  # pyright: ignore[reportOptionalSubscript]
+    order = np.lexsort((matrix.indices, -matrix.data, rows))  # pyright: ignore[reportOperatorIssue]
     rows, cols, values = rows[order], matrix.indices[order], matrix.data[order]
     keep = _rank_within(rows) < top
     return rows[keep], cols[keep], values[keep]

@@ -77,7 +77,7 @@ def segment(r_score: np.ndarray | pd.Series, fm_score: np.ndarray | pd.Series) -
     if len(r) and (r.min() < 1 or r.max() > 5 or fm.min() < 1 or fm.max() > 5):
         raise ValueError("R and FM scores must lie in 1..5")
     codes = _GRID_CODES[5 - r, fm - 1]
-    return pd.Categorical.from_codes(codes, categories=list(SEGMENTS))
+    return pd.Categorical.from_codes(codes, categories=list(SEGMENTS))  # pyright: ignore[reportArgumentType]
 
 
 def churn_risk(

@@ -134,7 +134,7 @@ def _purchase_periods(
     if bad.any():
         raise InvalidTransactions(
             f"{int(bad.sum())} transaction(s) have no numeric {monetary_col!r} "
-            f"(first at row {rows.index[np.argmax(bad)]!r}); fix or drop them before summarising"
+            f"(first at row {rows.index[np.argmax(bad)]!r}); fix or drop them before summarising"  # pyright: ignore[reportArgumentType, reportCallIssue]
         )
     ids = rows[customer_col]
     if ids.isna().any():

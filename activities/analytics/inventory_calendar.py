@@ -68,5 +68,5 @@ def shopping_calendar(periods: pd.PeriodIndex, country: str = "CZ") -> pd.DataFr
     flags = _event_days(days, country)
     if periods.freqstr == "D":
         return flags.set_axis(periods)
-    owner = days.to_period(periods.freq)
+    owner = days.to_period(periods.freq)  # pyright: ignore[reportArgumentType]
     return flags.groupby(owner).mean().reindex(periods, fill_value=0.0)

@@ -63,7 +63,7 @@ def regular_periods(index: pd.Index, what: str = "series") -> pd.PeriodIndex:
         return pd.DatetimeIndex(index, freq=freq).to_period()
     if not isinstance(index, pd.PeriodIndex):
         raise ValueError(f"{what} needs a PeriodIndex or DatetimeIndex, got {type(index).__name__}")
-    steps = np.diff(index.asi8)
+    steps = np.diff(index.asi8)  # pyright: ignore[reportAttributeAccessIssue]
     if len(steps) and not (steps == 1).all():
         bad = int(np.flatnonzero(steps != 1)[0])
         raise ValueError(
@@ -78,7 +78,7 @@ def continue_index(index: pd.Index, horizon: int) -> pd.Index:
     if isinstance(index, pd.DatetimeIndex):
         freq = index.freq or pd.infer_freq(index)
         return pd.date_range(index[-1], periods=horizon + 1, freq=freq)[1:]
-    return pd.period_range(index[-1] + 1, periods=horizon, freq=index.freq)
+    return pd.period_range(index[-1] + 1, periods=horizon, freq=index.freq)  # pyright: ignore[reportAttributeAccessIssue]
 
 
 def natural_season(periods: pd.PeriodIndex) -> int:
@@ -242,7 +242,7 @@ def aggregate_demand(
     if isinstance(observed, pd.DataFrame):
         size = size[:, None]
     share = observed / size
-    scaled = total * size / observed.where(observed > 0)
+    scaled = total * size / observed.where(observed > 0)  # pyright: ignore[reportArgumentType, reportOperatorIssue]
     result = scaled.where(share >= min_observed_share)
     result.index.name = "period"
     return result
@@ -351,7 +351,7 @@ def join_actuals(forecasts: pd.DataFrame, actual: pd.DataFrame, name: str) -> pd
     keys = (
         pd.PeriodIndex(stamps)
         if isinstance(stamps.dtype, pd.PeriodDtype)
-        else pd.DatetimeIndex(stamps).to_period(periods.freq)
+        else pd.DatetimeIndex(stamps).to_period(periods.freq)  # pyright: ignore[reportArgumentType]
     )
     if not (keys.isin(periods).any() and forecasts["variant_id"].isin(actual.columns).any()):
         raise ValueError(
@@ -359,6 +359,6 @@ def join_actuals(forecasts: pd.DataFrame, actual: pd.DataFrame, name: str) -> pd
             "forecasts; pass the demand of the forecast periods"
         )
     long = pd.DataFrame(values, index=periods, columns=actual.columns).stack(future_stack=True)
-    long = long.rename(name).rename_axis(["_period", "variant_id"])
+    long = long.rename(name).rename_axis(["_period", "variant_id"])  # pyright: ignore[reportArgumentType]
     joined = forecasts.assign(_period=keys).join(long, on=["_period", "variant_id"])
     return joined.drop(columns="_period")

@@ -91,7 +91,7 @@ def _regressor_values(
     if np.isinf(values).any():
         raise ValueError("regressors contain infinite values")
     if np.isnan(values).any():
-        missing = needed[np.isnan(values).any(axis=1)]
+        missing = needed[np.isnan(values).any(axis=1)]  # pyright: ignore[reportArgumentType, reportCallIssue]
         raise ValueError(
             f"regressors must cover every history period and the {horizon} forecast periods; "
             f"missing or NaN at {missing[0]} .. {missing[-1]} ({len(missing)} periods)"

@@ -90,7 +90,7 @@ def _candidates(group: Group, length: int, with_regressors: bool) -> list[Any]:
     if with_regressors:
         arima = AutoARIMA(season_length=1, alias="AutoARIMA")
         models.append(
-            MSTL(season_length=periods, trend_forecaster=arima, alias="MSTL_ARIMA")
+            MSTL(season_length=periods, trend_forecaster=arima, alias="MSTL_ARIMA")  # pyright: ignore[reportArgumentType]
             if season
             else arima
         )
@@ -142,7 +142,7 @@ def _score(
     quantiles = (
         pd.DataFrame({"series": series[ok], "error": chosen_errors[ok]})
         .groupby("series")["error"]
-        .quantile(QUANTILES)
+        .quantile(QUANTILES)  # pyright: ignore[reportArgumentType]
         .unstack()
         .reindex(range(k))
         .to_numpy()
@@ -259,10 +259,10 @@ def _intermittent_group(chunk: Chunk, cols: np.ndarray, group: Group, s: Setting
         cv = sf.cross_validation(
             df=df, h=s.bt_horizon, n_windows=s.n_windows, step_size=s.bt_horizon
         )
-        ahead = sf.forecast(df=df, h=s.horizon).sort_values(["unique_id", "ds"])
-    series = cv["unique_id"].to_numpy()
-    rows = starts[series] + cv["ds"].to_numpy()
-    predictions = {name: cv[name].to_numpy() for name in names}
+        ahead = sf.forecast(df=df, h=s.horizon).sort_values(["unique_id", "ds"])  # pyright: ignore[reportAttributeAccessIssue]
+    series = cv["unique_id"].to_numpy()  # pyright: ignore[reportIndexIssue]
+    rows = starts[series] + cv["ds"].to_numpy()  # pyright: ignore[reportIndexIssue]
+    predictions = {name: cv[name].to_numpy() for name in names}  # pyright: ignore[reportIndexIssue]
     scores = _score(chunk, series, (positions[rows], columns[rows]), predictions, "intermittent", k)
     selectable = [name for name in names if name in SELECTABLE["intermittent"]]
     every = np.stack([ahead[name].to_numpy().reshape(k, s.horizon) for name in selectable])
@@ -282,7 +282,7 @@ def _short_group(chunk: Chunk, cols: np.ndarray, group: Group, s: Settings) -> O
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        out = sf.forecast(df=df, h=s.horizon, level=[LEVEL]).sort_values(["unique_id", "ds"])
+        out = sf.forecast(df=df, h=s.horizon, level=[LEVEL]).sort_values(["unique_id", "ds"])  # pyright: ignore[reportAttributeAccessIssue]
     unknown = np.full(k, np.nan)
     scores = Scores(
         np.full(k, "SES", dtype=object),

@@ -214,14 +214,14 @@ def late_arrivals(
     ]
     if frame.empty:
         return pd.DataFrame(columns=list(LATE_COLUMNS))
-    frame = frame.assign(day=pd.PeriodIndex(frame["period"], freq="D").asi8)
+    frame = frame.assign(day=pd.PeriodIndex(frame["period"], freq="D").asi8)  # pyright: ignore[reportAttributeAccessIssue]
     frame = frame.sort_values(["variant_id", "day"], kind="stable")
     days = frame.groupby("variant_id", sort=False)["day"]
     first, last = days.min(), days.max()
     arrivals = arrivals[arrivals["variant_id"].isin(first.index)]
     arrivals = arrivals.assign(
         day=np.maximum(
-            pd.PeriodIndex(arrivals["period"], freq="D").asi8,
+            pd.PeriodIndex(arrivals["period"], freq="D").asi8,  # pyright: ignore[reportAttributeAccessIssue]
             first.reindex(arrivals["variant_id"]).to_numpy(),
         )
     )
@@ -234,7 +234,7 @@ def late_arrivals(
     shelf = on_hand.reindex(first.index).astype(float)
     net = frame.assign(mean=frame["mean"] - frame["in"])
     out = order_by(shelf, net, pd.Series(0.0, index=shelf.index)).dropna()
-    out_day = pd.Series(pd.PeriodIndex(out, freq="D").asi8, index=out.index)
+    out_day = pd.Series(pd.PeriodIndex(out, freq="D").asi8, index=out.index)  # pyright: ignore[reportAttributeAccessIssue]
     pending = arrivals[arrivals["day"] > arrivals["variant_id"].map(out_day)]
     if pending.empty:
         return pd.DataFrame(columns=list(LATE_COLUMNS))
@@ -254,8 +254,8 @@ def late_arrivals(
     found = pd.DataFrame(
         {
             "variant_id": variant,
-            "stockout": pd.PeriodIndex.from_ordinals(stockout, freq="D"),
-            "arrival": pd.PeriodIndex.from_ordinals(nxt["day"].to_numpy(), freq="D"),
+            "stockout": pd.PeriodIndex.from_ordinals(stockout, freq="D"),  # pyright: ignore[reportAttributeAccessIssue]
+            "arrival": pd.PeriodIndex.from_ordinals(nxt["day"].to_numpy(), freq="D"),  # pyright: ignore[reportAttributeAccessIssue]
             "order_id": nxt["order_id"].to_numpy(),
             "quantity": nxt["quantity"].to_numpy(dtype=float),
             "shortfall": shortfall,

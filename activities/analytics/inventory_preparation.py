@@ -155,7 +155,7 @@ def calendar_for(periods: pd.PeriodIndex, horizon: int, holidays: str | None) ->
         shares = np.zeros((len(everything), len(EVENTS)))
     else:
         shares = shopping_calendar(everything, holidays)[list(EVENTS)].to_numpy()
-    phase = (periods.asi8 % m_base) if m_base > 1 else np.zeros(len(periods), dtype=int)
+    phase = (periods.asi8 % m_base) if m_base > 1 else np.zeros(len(periods), dtype=int)  # pyright: ignore[reportAttributeAccessIssue]
     n = len(periods)
     return Calendar(periods, shares[:n], shares[n:], phase, m_base, window)
 

@@ -100,7 +100,7 @@ class _Program:
         service_level: float,
     ) -> None:
         n_var, n_off = len(needs), len(offers)
-        self.var_of = pd.Index(needs["variant_id"]).get_indexer(offers["variant_id"])
+        self.var_of = pd.Index(needs["variant_id"]).get_indexer(offers["variant_id"])  # pyright: ignore[reportArgumentType]
         need = needs["quantity"].to_numpy(float)
         self.pack = offers["pack_size"].to_numpy(float)
         moq = offers["moq"].to_numpy(float)
@@ -150,8 +150,8 @@ class _Program:
                 upper.append(0.0)
         self.rows, self.lower, self.upper = rows, lower, upper
         self.bounds = Bounds(
-            np.zeros(self.size),
-            np.concatenate(
+            np.zeros(self.size),  # pyright: ignore[reportArgumentType]
+            np.concatenate(  # pyright: ignore[reportArgumentType]
                 [self.max_packs, self.usable.astype(float), np.ones(n_sup), need[:n_short]]
             ),
         )
@@ -169,7 +169,7 @@ class _Program:
         matrix = coo_array((v, (r, c)), shape=(len(rows), self.size)).tocsr()
         return milp(
             objective,
-            constraints=LinearConstraint(matrix, lower, upper),
+            constraints=LinearConstraint(matrix, lower, upper),  # pyright: ignore[reportArgumentType]
             integrality=self.integrality,
             bounds=self.bounds,
             options={"time_limit": time_limit},

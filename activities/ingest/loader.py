@@ -10,7 +10,7 @@ from array import array
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, LiteralString
 
 import orjson
 import psycopg
@@ -210,7 +210,7 @@ class Loader:
         if not self._staged:
             async with self.conn.transaction():
                 for table in self.tables:
-                    await self.conn.execute(table.create_stage_sql())  # type: ignore[arg-type]
+                    await self.conn.execute(table.create_stage_sql())
             self._staged = True
 
     async def load(
@@ -218,7 +218,7 @@ class Loader:
         batch: Batch,
         *,
         run_id: int | None = None,
-        progress: tuple[str, dict[str, Any]] | None = None,
+        progress: tuple[LiteralString, dict[str, Any]] | None = None,
         raw_lines: RawLines | None = None,
     ) -> LoadResult:
         """Apply one batch in one transaction; `progress` is an UPDATE run in the same one,
@@ -248,7 +248,7 @@ class Loader:
             if progress is not None:
                 sql, params = progress
                 await cur.execute(
-                    sql,  # type: ignore[arg-type]
+                    sql,
                     {**params, "upserted": result.upserted, "rejected": result.rejected},
                 )
         if result.upserted:  # after commit: cached answers about this shop's data are stale now
@@ -305,26 +305,29 @@ class Loader:
         keys = batch.keys
         if not keys:
             return True
-        columns = [c for c in main.key if c != "shop_id"]
+        columns: list[LiteralString] = [c for c in main.key if c != "shop_id"]
         arrays = [[k[main.key.index(c)] for k in keys] for c in columns]
         unnest = ", ".join(f"%s::{main.key_types[c]}[]" for c in columns)
         if "created_at" in columns:
             times = arrays[columns.index("created_at")]
             await cur.execute(
-                f"SELECT EXISTS (SELECT 1 FROM {main.name} WHERE shop_id = %s "  # type: ignore[arg-type]
+                f"SELECT EXISTS (SELECT 1 FROM {main.name} WHERE shop_id = %s "
                 "AND created_at BETWEEN (SELECT min(t) FROM unnest(%s::timestamptz[]) t) "
                 "AND (SELECT max(t) FROM unnest(%s::timestamptz[]) t))",
                 (self.shop_id, times, times),
             )
-            if not (await cur.fetchone())[0]:
+            stored = await cur.fetchone()
+            assert stored is not None  # EXISTS answers one row
+            if not stored[0]:
                 return True
         join = " AND ".join(f"x.{c} = k.{c}" for c in columns)
         await cur.execute(
-            f"SELECT EXISTS (SELECT 1 FROM unnest({unnest}) AS k({', '.join(columns)}) "  # type: ignore[arg-type]
+            f"SELECT EXISTS (SELECT 1 FROM unnest({unnest}) AS k({', '.join(columns)}) "
             f"JOIN {main.name} x ON x.shop_id = %s AND {join})",
             (*arrays, self.shop_id),
         )
         row = await cur.fetchone()
+        assert row is not None  # EXISTS answers one row
         return not row[0]
 
     async def _copy_direct(self, cur: psycopg.AsyncCursor[Any], batch: Batch) -> int:
@@ -333,7 +336,7 @@ class Loader:
         for table in self.tables:
             data = batch.copy_data(table)
             if data:
-                async with cur.copy(table.copy_target_sql()) as copy:  # type: ignore[arg-type]
+                async with cur.copy(table.copy_target_sql()) as copy:
                     await copy.write(data)
                 rows += batch.counts[table.name]
         return rows
@@ -343,7 +346,7 @@ class Loader:
         for table in self.tables:
             data = batch.copy_data(table)
             if data:
-                async with cur.copy(table.copy_sql()) as copy:  # type: ignore[arg-type]
+                async with cur.copy(table.copy_sql()) as copy:
                     await copy.write(data)
         upserted = 0
         parent = self.tables[0]
@@ -357,11 +360,11 @@ class Loader:
                 await self._delete_stale_children(cur, table, changed_parents)
                 keys = [i for i, k in enumerate(parent.key) if k != "shop_id"]
                 await cur.execute(
-                    table.upsert_sql(parent),  # type: ignore[arg-type]
+                    table.upsert_sql(parent),
                     [[row[i] for row in changed_parents] for i in keys],
                 )
             else:
-                await cur.execute(table.upsert_sql())  # type: ignore[arg-type]
+                await cur.execute(table.upsert_sql())
             changed = await cur.fetchall()
             upserted += len(changed)
             if position == 0:
@@ -377,7 +380,7 @@ class Loader:
         created = [p[2] for p in parents]
         same = " AND ".join(f"s.{k} = c.{k}" for k in table.key)
         await cur.execute(
-            f"DELETE FROM {table.name} c USING unnest(%(codes)s::text[], %(created)s::timestamptz[]) "  # type: ignore[arg-type]
+            f"DELETE FROM {table.name} c USING unnest(%(codes)s::text[], %(created)s::timestamptz[]) "
             f"AS p(code, created_at) WHERE c.shop_id = %(shop)s AND c.{table.parent[1]} = p.code "
             f"AND c.created_at = p.created_at AND NOT EXISTS (SELECT 1 FROM {table.stage} s WHERE {same})",
             {"codes": codes, "created": created, "shop": self.shop_id},

@@ -7,39 +7,41 @@ document twice changes nothing, not even a row version.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import LiteralString
 
 
 @dataclass(frozen=True)
 class Table:
-    name: str
-    columns: tuple[str, ...]
-    key: tuple[str, ...]
+    # LiteralString: these names are spliced into SQL, so only literals from this module may be
+    name: LiteralString
+    columns: tuple[LiteralString, ...]
+    key: tuple[LiteralString, ...]
     # child tables whose rows are replaced per parent (items of an order): parent's key columns
-    parent: tuple[str, ...] = ()
-    key_types: dict[str, str] = field(default_factory=dict)  # SQL types of key columns
+    parent: tuple[LiteralString, ...] = ()
+    key_types: dict[str, LiteralString] = field(default_factory=dict[str, LiteralString])  # SQL types of key columns
 
     @property
-    def stage(self) -> str:
+    def stage(self) -> LiteralString:
         return f"stage_{self.name}"
 
     @property
-    def payload(self) -> tuple[str, ...]:
+    def payload(self) -> tuple[LiteralString, ...]:
         return tuple(c for c in self.columns if c not in self.key)
 
-    def create_stage_sql(self) -> str:
+    def create_stage_sql(self) -> LiteralString:
         cols = ", ".join(self.columns)
         return (
             f"CREATE TEMP TABLE IF NOT EXISTS {self.stage} ON COMMIT DELETE ROWS AS "
             f"SELECT {cols} FROM {self.name} WITH NO DATA"
         )
 
-    def copy_sql(self) -> str:
+    def copy_sql(self) -> LiteralString:
         return f"COPY {self.stage} ({', '.join(self.columns)}) FROM STDIN"
 
-    def copy_target_sql(self) -> str:
+    def copy_target_sql(self) -> LiteralString:
         return f"COPY {self.name} ({', '.join(self.columns)}) FROM STDIN"
 
-    def upsert_sql(self, parent: Table | None = None) -> str:
+    def upsert_sql(self, parent: Table | None = None) -> LiteralString:
         """Insert new rows, update changed ones, never step back in time.
 
         Rows that did not change are not written (`IS DISTINCT FROM`); a document older than
@@ -60,7 +62,7 @@ class Table:
         )
         source = f"{self.stage} s"
         if parent is not None:
-            linked = [(mine_col, theirs_col) for mine_col, theirs_col in zip(self.parent, parent.key, strict=True)
+            linked: list[tuple[LiteralString, LiteralString]] = [(mine_col, theirs_col) for mine_col, theirs_col in zip(self.parent, parent.key, strict=True)
                       if theirs_col != "shop_id"]
             arrays = ", ".join(f"%s::{parent.key_types[t]}[]" for _, t in linked)
             names = ", ".join(t for _, t in linked)

@@ -239,7 +239,7 @@ class ShoptetClient:
         params: Mapping[str, Any] | None = None,
         items_per_page: int | None = None,
         *,
-        on_shift: Callable[[int, int], None] | None = None,
+        on_shift: Callable[[int, int | None], None] | None = None,
     ) -> AsyncIterator[dict[str, Any]]:
         """Yield every item of a paged list, one page in memory at a time.
 

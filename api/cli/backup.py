@@ -13,9 +13,13 @@ import uuid
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import typer
+
+if TYPE_CHECKING:
+    from activities.pitr import PitrPaths
 
 app = typer.Typer(no_args_is_help=True)
 pitr_app = typer.Typer(no_args_is_help=True)
@@ -25,7 +29,7 @@ PitrDir = typer.Option(
 )
 
 
-def _paths(pitr_dir: Path | None):  # type: ignore[no-untyped-def]
+def _paths(pitr_dir: Path | None) -> PitrPaths:
     from activities.pitr import PitrPaths
 
     return PitrPaths(pitr_dir) if pitr_dir else PitrPaths.default()
@@ -35,7 +39,7 @@ def _echo(value: object) -> None:
     typer.echo(json.dumps(value, indent=2, default=str))
 
 
-def _run_workflow(req: object, workflow: str = "BackupWorkflow", join: bool = False) -> dict[str, object]:
+def _run_workflow(req: object, workflow: str = "BackupWorkflow", join: bool = False) -> dict[str, Any]:
     """Start a maintenance workflow (BackupWorkflow, PitrBaseBackupWorkflow) and wait for its report.
 
     `join`: use the on-demand dump's fixed id, so this joins a dump already running (API or CLI)
@@ -51,7 +55,7 @@ def _run_workflow(req: object, workflow: str = "BackupWorkflow", join: bool = Fa
 
     kind = {"BackupWorkflow": BACKUP_ID, "PitrBaseBackupWorkflow": PITR_ID}[workflow]
 
-    async def run() -> dict[str, object]:
+    async def run() -> dict[str, Any]:
         client = await connect()
         workflow_id = ON_DEMAND_ID if join else f"{kind}:cli:{uuid.uuid4().hex}"
         handle = await client.start_workflow(
@@ -91,7 +95,7 @@ def verify(backup_id: int = typer.Argument(None, help="Backup id (default: the n
 
     report = _run_workflow(BackupRequest(dump=False, verify=True, backup_id=backup_id))
     _echo(report["verify"])
-    if (report["verify"] or {}).get("status") != "passed":  # type: ignore[union-attr]
+    if (report["verify"] or {}).get("status") != "passed":
         raise typer.Exit(1)
 
 
@@ -174,7 +178,7 @@ def setup(
     if report["restart_needed"]:
         typer.echo(
             "restart PostgreSQL for "
-            + ", ".join(report["restart_needed"])  # type: ignore[arg-type]
+            + ", ".join(report["restart_needed"])
             + " (Debian: systemctl restart postgresql@15-main), then take a base backup",
             err=True,
         )

@@ -63,12 +63,13 @@ async def list_notifications(
 
 @router.post("/{notification_id}/read", status_code=204)
 async def mark_read(notification_id: BigIntId, caller: CurrentCaller, session: SessionDep) -> None:
-    result = await session.execute(
+    marked = await session.execute(
         update(Notification)
         .where(Notification.id == notification_id, _visible(caller))
         .values(read_at=datetime.now(UTC))
+        .returning(Notification.id)
     )
-    if result.rowcount == 0:  # type: ignore[attr-defined]
+    if marked.first() is None:
         raise Problem(404, "Notification not found", f"No notification {notification_id}.")
     await session.commit()
 

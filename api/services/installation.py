@@ -67,11 +67,11 @@ def webhook_url() -> str:
     return f"{get_settings().public_base_url.rstrip('/')}/api/webhooks/shoptet"
 
 
-def _cause(err: BaseException) -> ApplicationError | None:
+def _cause(err: BaseException | None) -> ApplicationError | None:
     while err is not None:
         if isinstance(err, ApplicationError):
             return err
-        err = err.cause if isinstance(err, WorkflowFailureError | ActivityError) else None  # type: ignore[assignment]
+        err = err.cause if isinstance(err, WorkflowFailureError | ActivityError) else None
     return None
 
 

@@ -26,6 +26,7 @@ from api.pagination import Cursor, Page, decode_cursor, encode_cursor
 from api.problems import Problem
 from db.models import Order, OrderItem
 from db.models.archive import archive_name, history_view_name, orders_archive
+from db.models.base import table_of
 from db.partitions import Quarter, parse_partition_name
 from db.tagged_cache import cached, shop_tag
 
@@ -39,9 +40,9 @@ def _view(source: Table) -> Table:
     )
 
 
-HOT: Table = Order.__table__  # type: ignore[assignment]
+HOT = table_of(Order)
 ALL = _view(HOT)
-ITEMS_ALL = _view(OrderItem.__table__)  # type: ignore[arg-type]
+ITEMS_ALL = _view(table_of(OrderItem))
 ROW_COLUMNS = (
     "code",
     "created_at",

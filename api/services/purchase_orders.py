@@ -183,7 +183,7 @@ async def create_manual(
                 f"lines.{k}.variant_code: no variant {line['variant_code']!r} in this shop",
             )
     if currency is None:
-        currency = (
+        usual: str | None = (
             await session.execute(
                 text(
                     "SELECT mode() WITHIN GROUP (ORDER BY currency) FROM variants "
@@ -191,7 +191,8 @@ async def create_manual(
                 ),
                 {"shop": shop.id},
             )
-        ).scalar_one() or "CZK"
+        ).scalar_one()
+        currency = usual or "CZK"
     order_id = await _insert(
         session,
         shop,
@@ -275,7 +276,8 @@ async def orders_page(
             "Unknown status",
             f"status must be one of {', '.join(STATUSES)}, not {status!r}",
         )
-    where, params = "", {"shop": shop_id, "limit": limit + 1}
+    where = ""
+    params: dict[str, object] = {"shop": shop_id, "limit": limit + 1}
     after = cursor_id(cursor)
     if after is not None:
         where += "AND p.id < :after "

@@ -313,10 +313,13 @@ async def _dispatch(session: AsyncSession, client: Client, event: WebhookEvent) 
     kind = (event.event or "").split(":", 1)[0]
     assert event.shop_id is not None
     if event.event == "job:finished":
+        job_id = event.event_instance
+        if job_id is None:
+            return "job:finished without a job id"
         run = (
             await session.execute(
                 select(SnapshotRun)
-                .where(SnapshotRun.shop_id == event.shop_id, SnapshotRun.job_id == event.event_instance)
+                .where(SnapshotRun.shop_id == event.shop_id, SnapshotRun.job_id == job_id)
                 .order_by(SnapshotRun.id.desc())
             )
         ).scalars().first()
@@ -324,7 +327,7 @@ async def _dispatch(session: AsyncSession, client: Client, event: WebhookEvent) 
             return "no snapshot run waits for this job (polling will find it)"
         if run.status not in ("pending", "running"):
             return f"snapshot run {run.id} is already {run.status}"
-        await client.get_workflow_handle(run.workflow_id).signal(SnapshotWorkflow.job_finished, event.event_instance)
+        await client.get_workflow_handle(run.workflow_id).signal(SnapshotWorkflow.job_finished, job_id)
         return f"signalled snapshot run {run.id}"
     if kind == "addon":
         from api.services.installation import on_addon_event

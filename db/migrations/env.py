@@ -22,7 +22,7 @@ def _url() -> str:
 PARTITION = re.compile(r"_(\d{4}q[1-4]|default)$")
 
 
-def _include_object(obj, name, type_, reflected, compare_to) -> bool:  # type: ignore[no-untyped-def]
+def _include_object(obj, name, type_, reflected, compare_to) -> bool:
     """Quarter and default partitions are made by migrations and maintenance, not by models."""
     table = name if type_ == "table" else getattr(getattr(obj, "table", None), "name", "")
     return not (reflected and compare_to is None and PARTITION.search(table or ""))

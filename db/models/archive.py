@@ -28,7 +28,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.elements import conv
 
-from db.models.base import Base, created_column, updated_column
+from db.models.base import Base, created_column, table_of, updated_column
 from db.models.orders import Order, OrderItem
 
 ARCHIVE_SUFFIX = "_archive"
@@ -82,8 +82,8 @@ def history_view_sql(table: str) -> str:
     )
 
 
-orders_archive = twin_table(Order.__table__, archive_name("orders"), Base.metadata)
-order_items_archive = twin_table(OrderItem.__table__, archive_name("order_items"), Base.metadata)
+orders_archive = twin_table(table_of(Order), archive_name("orders"), Base.metadata)
+order_items_archive = twin_table(table_of(OrderItem), archive_name("order_items"), Base.metadata)
 
 
 class MaintenanceRun(Base):

@@ -6,8 +6,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from sqlalchemy import BigInteger, DateTime, MetaData, Numeric, func
-from sqlalchemy.orm import DeclarativeBase, mapped_column
+from sqlalchemy import BigInteger, DateTime, MetaData, Numeric, Table, func
+from sqlalchemy.orm import DeclarativeBase, MappedColumn, mapped_column
 
 # Stable constraint names so alembic revisions and downgrades can refer to them.
 NAMING = {
@@ -29,11 +29,16 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: DateTime(timezone=True), int: BigInteger}
 
 
-def created_column() -> mapped_column:  # type: ignore[type-arg]
+def created_column() -> MappedColumn[datetime]:
     return mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
 
 
-def updated_column() -> mapped_column:  # type: ignore[type-arg]
+def updated_column() -> MappedColumn[datetime]:
     return mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now(), nullable=False
     )
+
+
+def table_of(model: type[Base]) -> Table:
+    """A mapped class's Table (`Model.__table__` is typed as any FromClause)."""
+    return Base.metadata.tables[model.__tablename__]

@@ -4,6 +4,7 @@ id is the shop's lock), why it ran, and how it ended."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 
 from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, String, Text, func
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
@@ -18,9 +19,11 @@ def shop_fk() -> ForeignKey:
 class ShopRunRecord:
     """Mixin of a run table: the columns and indexes shared by every run of a shop."""
 
+    __tablename__: ClassVar[str]  # set by each run table
+
     @declared_attr.directive
     def __table_args__(cls) -> tuple[Index, ...]:
-        table = cls.__tablename__  # type: ignore[attr-defined]
+        table = cls.__tablename__
         return (
             Index(f"ix_{table}_shop_started", "shop_id", "started_at"),
             Index(f"uq_{table}_workflow_run", "workflow_id", "run_id", unique=True),

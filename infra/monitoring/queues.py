@@ -94,7 +94,7 @@ async def collect(ctx: Context) -> dict[str, Any]:
                 "workflow_pollers": wf["pollers"],
                 "activity_pollers": act["pollers"],
                 "avg_activity_s": round(avg, 3),
-                "wait_s": None if None in waits else round(max(waits), 3),  # type: ignore[type-var]
+                "wait_s": None if None in waits else round(max(w for w in waits if w is not None), 3),
                 "no_workers": None in waits,
                 "dispatch_rate": round(wf["dispatch_rate"] + act["dispatch_rate"], 3),
             }

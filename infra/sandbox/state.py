@@ -252,10 +252,11 @@ class SandboxState:
 
     def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         """Run a background coroutine on the server loop, tracked so shutdown can cancel it."""
-        assert self.loop is not None, "the sandbox server is not running"
+        loop = self.loop
+        assert loop is not None, "the sandbox server is not running"
 
         def start() -> None:
-            task = self.loop.create_task(coro)  # type: ignore[union-attr]
+            task = loop.create_task(coro)
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import sys
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TextIO
 
 import orjson
 from opentelemetry import trace
@@ -71,7 +71,7 @@ class ErrorCapture(logging.Handler):
         capture_exception(record.exc_info[1], self.source, {"logger": record.name})
 
 
-class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class StderrHandler(logging.StreamHandler[TextIO]):
     """Writes to whatever `sys.stderr` is now (test runners swap it), not the one at set-up."""
 
     def emit(self, record: logging.LogRecord) -> None:
@@ -83,11 +83,10 @@ def configure_logging(service: str, level: str) -> None:
     """JSON lines on stderr and error capture on the root logger (once per process)."""
     root = logging.getLogger()
     root.setLevel(level.upper())
-    if any(getattr(h, "_shopops", False) for h in root.handlers):
+    if any(isinstance(h, StderrHandler | ErrorCapture) for h in root.handlers):
         return
     stream = StderrHandler()
     stream.setFormatter(JsonFormatter(service))
     capture = ErrorCapture("api" if service.endswith("api") else "worker")
     for handler in (stream, capture):
-        handler._shopops = True  # type: ignore[attr-defined]
         root.addHandler(handler)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
+from temporalio.client import WorkflowHandle
 
 from db.engine import libpq_url
 from tests.customer_analytics.seed import (
@@ -18,6 +20,7 @@ from tests.customer_analytics.seed import (
     copy_orders,
     simulated_orders,
 )
+from tests.support import TEST_NOW
 
 HISTORIES = Path(__file__).resolve().parent / "histories"
 
@@ -56,16 +59,16 @@ def pg() -> Iterator[psycopg.Connection]:
 
 
 def history_start(days: int = 728) -> str:
-    """Histories end a few hours before now, so the workflow's clock (now) closes them."""
-    return (datetime.now(UTC) - timedelta(days=days, hours=6)).strftime("%Y-%m-%d %H:%M")
+    """Histories end a few hours before the test clock, so a run at TEST_NOW closes them."""
+    return (TEST_NOW - timedelta(days=days, hours=6)).astimezone(UTC).strftime("%Y-%m-%d %H:%M")
 
 
-async def record_history(handle: object, name: str) -> None:
+async def record_history(handle: WorkflowHandle[Any, Any], name: str) -> None:
     """Store a run's history for the replay test (always when missing, or when asked with
     SHOPOPS_RECORD_HISTORIES=1)."""
     path = HISTORIES / f"{name}.json"
     if os.environ.get("SHOPOPS_RECORD_HISTORIES") or not path.exists():
-        history = await handle.fetch_history()  # type: ignore[attr-defined]
+        history = await handle.fetch_history()
         path.write_text(history.to_json())
 
 
@@ -81,8 +84,8 @@ def simulated_shop(pg: psycopg.Connection) -> tuple[int, object]:
     copy_customers(pg, shop_id, 2_000)
     pg.execute(
         "INSERT INTO orders (shop_id, code, created_at, email, total_with_vat) "
-        "VALUES (%s, 'REFUND-ONLY', now() - interval '30 days', 'refund-only@example.cz', -500)",
-        (shop_id,),
+        "VALUES (%s, 'REFUND-ONLY', %s - interval '30 days', 'refund-only@example.cz', -500)",
+        (shop_id, TEST_NOW),
     )
     pg.commit()
     return shop_id, orders
@@ -105,7 +108,7 @@ async def analyse_now(shop_id: int) -> int:
             "manual",
             f"test:customers:{shop_id}",
             secrets.token_hex(6),
-            datetime.now(UTC).isoformat(),
+            TEST_NOW.isoformat(),
         )
     )
     for phase in CUSTOMER_PHASES:

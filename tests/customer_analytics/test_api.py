@@ -12,7 +12,7 @@ import pytest
 
 from tests.customer_analytics.conftest import analyse_now, history_start, new_shop
 from tests.customer_analytics.seed import copy_orders, simulated_orders
-from tests.support import assert_problem, login
+from tests.support import MakeUser, assert_problem, login
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +31,7 @@ async def analysed(pg: psycopg.Connection) -> dict[str, int]:
 
 
 @pytest.fixture
-async def client(api: httpx.AsyncClient, make_user, analysed: dict[str, int]) -> httpx.AsyncClient:  # type: ignore[no-untyped-def]
+async def client(api: httpx.AsyncClient, make_user: MakeUser, analysed: dict[str, int]) -> httpx.AsyncClient:
     user, password = make_user(shops={analysed["shop"]: "viewer"})
     await login(api, user.email, password)
     return api
@@ -44,7 +44,7 @@ def _count(pg: psycopg.Connection, query: str, *params: object) -> int:
     return int(row[0])
 
 
-async def test_segments_add_up_to_every_customer(client: httpx.AsyncClient, analysed, pg) -> None:  # type: ignore[no-untyped-def]
+async def test_segments_add_up_to_every_customer(client: httpx.AsyncClient, analysed: dict[str, int], pg: psycopg.Connection) -> None:
     body = (await client.get(f"/api/shops/{analysed['shop']}/customers/segments")).json()
     stored = _count(
         pg, "SELECT count(*) FROM customer_metrics WHERE shop_id = %s", analysed["shop"]
@@ -55,8 +55,8 @@ async def test_segments_add_up_to_every_customer(client: httpx.AsyncClient, anal
 
 
 async def test_at_risk_pages_by_keyset_and_exports_the_same_rows(
-    client: httpx.AsyncClient, analysed
-) -> None:  # type: ignore[no-untyped-def]
+    client: httpx.AsyncClient, analysed: dict[str, int]
+) -> None:
     url = f"/api/shops/{analysed['shop']}/customers/at-risk"
     keys, values, cursor = [], [], None
     while True:
@@ -92,8 +92,8 @@ async def test_at_risk_pages_by_keyset_and_exports_the_same_rows(
 
 
 async def test_customer_detail_recommends_only_what_they_have_not_bought(
-    client: httpx.AsyncClient, analysed, pg
-) -> None:  # type: ignore[no-untyped-def]
+    client: httpx.AsyncClient, analysed: dict[str, int], pg: psycopg.Connection
+) -> None:
     shop = analysed["shop"]
     [(key,)] = pg.execute(
         "SELECT customer_key FROM customer_metrics WHERE shop_id = %s AND customer_guid IS NOT NULL "
@@ -127,8 +127,8 @@ async def test_customer_detail_recommends_only_what_they_have_not_bought(
 
 
 async def test_another_shops_customers_are_not_found(
-    client: httpx.AsyncClient, analysed, pg
-) -> None:  # type: ignore[no-untyped-def]
+    client: httpx.AsyncClient, analysed: dict[str, int], pg: psycopg.Connection
+) -> None:
     other = analysed["other"]
     [(key,)] = pg.execute(
         "SELECT customer_key FROM customer_metrics WHERE shop_id = %s LIMIT 1", (other,)
@@ -149,8 +149,8 @@ async def test_another_shops_customers_are_not_found(
 
 
 async def test_the_track_record_lists_reports_with_the_baseline(
-    client: httpx.AsyncClient, analysed
-) -> None:  # type: ignore[no-untyped-def]
+    client: httpx.AsyncClient, analysed: dict[str, int]
+) -> None:
     body = (await client.get(f"/api/shops/{analysed['shop']}/customers/reports")).json()
     report = next(r for r in body["items"] if r["id"] == analysed["report"])
     assert report["status"] == "completed" and report["chosen_model"]
@@ -165,8 +165,8 @@ async def test_the_track_record_lists_reports_with_the_baseline(
 
 
 async def test_running_now_needs_a_manager_and_never_runs_a_shop_twice(
-    api: httpx.AsyncClient, make_user, worker, pg
-) -> None:  # type: ignore[no-untyped-def]
+    api: httpx.AsyncClient, make_user: MakeUser, worker: list[object], pg: psycopg.Connection
+) -> None:
     from infra.temporal import connect
     from workflows.customer_analytics import workflow_id
 

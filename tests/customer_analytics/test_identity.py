@@ -9,6 +9,7 @@ import csv
 import io
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import psycopg
@@ -16,7 +17,7 @@ import pytest
 
 from infra.temporal import connect
 from tests.customer_analytics.conftest import analyse_now, new_shop
-from tests.support import login
+from tests.support import TEST_NOW, MakeUser, login
 from workflows.customer_analytics import (
     CustomerAnalyticsRequest,
     CustomerAnalyticsWorkflow,
@@ -82,9 +83,9 @@ def seed_people(pg: psycopg.Connection, name: str) -> People:
     with pg.cursor() as cur:
         cur.executemany(
             "INSERT INTO orders (shop_id, code, created_at, customer_guid, email, total_with_vat, "
-            "cancelled) VALUES (%s, %s, date_trunc('second', now()) - make_interval(days => %s), "
+            "cancelled) VALUES (%s, %s, date_trunc('second', %s::timestamptz) - make_interval(days => %s), "
             "%s, %s, %s, %s)",
-            [(shop_id, *order[:-1]) for order in orders],
+            [(shop_id, order[0], TEST_NOW, *order[1:-1]) for order in orders],
         )
         cur.executemany(
             "INSERT INTO order_items (shop_id, order_code, item_id, created_at, item_type, code, "
@@ -96,7 +97,7 @@ def seed_people(pg: psycopg.Connection, name: str) -> People:
     return p
 
 
-def metrics(pg: psycopg.Connection, shop_id: int) -> dict[str, tuple]:  # type: ignore[type-arg]
+def metrics(pg: psycopg.Connection, shop_id: int) -> dict[str, tuple[Any, ...]]:
     rows = pg.execute(
         "SELECT customer_key, customer_guid::text, email, orders, frequency, total_value "
         "FROM customer_metrics WHERE shop_id = %s",
@@ -113,7 +114,7 @@ async def test_a_person_is_one_customer_and_every_order_counts_once(
     client = await connect()
     handle = await client.start_workflow(
         CustomerAnalyticsWorkflow.run,
-        CustomerAnalyticsRequest(p.shop_id, "manual"),
+        CustomerAnalyticsRequest(p.shop_id, "manual", as_of=TEST_NOW.isoformat()),
         id=workflow_id(p.shop_id),
         task_queue=Queue.ANALYTICS.value,
     )
@@ -185,7 +186,7 @@ async def analysed(pg: psycopg.Connection) -> People:
 
 
 @pytest.fixture
-async def client(api: httpx.AsyncClient, make_user, analysed: People) -> httpx.AsyncClient:  # type: ignore[no-untyped-def]
+async def client(api: httpx.AsyncClient, make_user: MakeUser, analysed: People) -> httpx.AsyncClient:
     user, password = make_user(shops={analysed.shop_id: "viewer"})
     await login(api, user.email, password)
     return api

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import AsyncIterator
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 import psycopg
 import pytest
-from temporalio.client import Client
+from temporalio.client import Client, ScheduleActionStartWorkflow, WorkflowHandle
 
 from activities.analytics.customers import rfm_summary
 from db.app_settings import definition, set_setting
@@ -18,10 +19,12 @@ from db.engine import session_scope
 from infra.temporal import connect, ensure_schedule
 from tests.customer_analytics.conftest import new_shop, record_history
 from tests.customer_analytics.seed import copy_orders, simulated_orders
+from tests.support import TEST_NOW
 from workflows.customer_analytics import (
     NIGHTLY_SCHEDULE_ID,
     CustomerAnalyticsNightlyWorkflow,
     CustomerAnalyticsRequest,
+    CustomerAnalyticsResult,
     CustomerAnalyticsWorkflow,
     NightlyRequest,
     workflow_id,
@@ -42,17 +45,19 @@ async def small_chunks() -> AsyncIterator[None]:
         await set_setting(session, key, definition(key).default)
 
 
-async def _run(client: Client, shop_id: int, trigger: str = "manual"):  # type: ignore[no-untyped-def]
+async def _run(
+    client: Client, shop_id: int, trigger: str = "manual"
+) -> tuple[WorkflowHandle[Any, CustomerAnalyticsResult], CustomerAnalyticsResult]:
     handle = await client.start_workflow(
         CustomerAnalyticsWorkflow.run,
-        CustomerAnalyticsRequest(shop_id, trigger),
+        CustomerAnalyticsRequest(shop_id, trigger, as_of=TEST_NOW.isoformat()),
         id=workflow_id(shop_id),
         task_queue=Queue.ANALYTICS.value,
     )
     return handle, await handle.result()
 
 
-def _rows(pg: psycopg.Connection, query: str, *params: object) -> list[tuple]:  # type: ignore[type-arg]
+def _rows(pg: psycopg.Connection, query: str, *params: object) -> list[tuple[Any, ...]]:
     rows = pg.execute(query, params).fetchall()
     pg.commit()
     return rows
@@ -160,12 +165,12 @@ async def test_a_three_customer_shop_is_a_stored_state_not_a_failure(
     shop_id = new_shop(pg, "Tiny shop")
     pg.execute(
         "INSERT INTO orders (shop_id, code, created_at, email, customer_guid, total_with_vat) VALUES "
-        "(%(s)s, 'T1', now() - interval '300 days', 'a@example.cz', NULL, 100), "
-        "(%(s)s, 'T2', now() - interval '100 days', 'a@example.cz', NULL, 0), "
-        "(%(s)s, 'T3', now() - interval '50 days', NULL, gen_random_uuid(), 250), "
-        "(%(s)s, 'T4', now() - interval '40 days', 'c@example.cz', NULL, 80), "
-        "(%(s)s, 'T5', now() - interval '20 days', 'c@example.cz', NULL, -80)",
-        {"s": shop_id},
+        "(%(s)s, 'T1', %(now)s - interval '300 days', 'a@example.cz', NULL, 100), "
+        "(%(s)s, 'T2', %(now)s - interval '100 days', 'a@example.cz', NULL, 0), "
+        "(%(s)s, 'T3', %(now)s - interval '50 days', NULL, gen_random_uuid(), 250), "
+        "(%(s)s, 'T4', %(now)s - interval '40 days', 'c@example.cz', NULL, 80), "
+        "(%(s)s, 'T5', %(now)s - interval '20 days', 'c@example.cz', NULL, -80)",
+        {"s": shop_id, "now": TEST_NOW},
     )
     pg.commit()
     client = await connect()
@@ -228,6 +233,8 @@ async def test_the_nightly_schedule_is_declared(temporal_env: object) -> None:
     decl = next(d for d in APP_SCHEDULES if d.id == NIGHTLY_SCHEDULE_ID)
     await ensure_schedule(client, decl)
     described = await client.get_schedule_handle(NIGHTLY_SCHEDULE_ID).describe()
-    assert described.schedule.action.workflow == "CustomerAnalyticsNightlyWorkflow"  # type: ignore[union-attr]
-    assert described.schedule.action.task_queue == Queue.ANALYTICS.value  # type: ignore[union-attr]
+    action = described.schedule.action
+    assert isinstance(action, ScheduleActionStartWorkflow)
+    assert action.workflow == "CustomerAnalyticsNightlyWorkflow"
+    assert action.task_queue == Queue.ANALYTICS.value
     assert described.schedule.spec.time_zone_name == "Europe/Prague"

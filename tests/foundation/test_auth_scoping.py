@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import httpx
 
-from tests.support import assert_problem, login
+from tests.support import MakeShop, MakeUser, assert_problem, login
 
 
-async def test_login_and_me(api: httpx.AsyncClient, make_user, make_shop) -> None:  # type: ignore[no-untyped-def]
+async def test_login_and_me(api: httpx.AsyncClient, make_user: MakeUser, make_shop: MakeShop) -> None:
     shop_a, shop_b = make_shop("A"), make_shop("B")
     user, password = make_user(shops={shop_a.id: "manager"})
     assert_problem(await api.get("/api/auth/me"), 401)
@@ -25,7 +25,7 @@ async def test_login_and_me(api: httpx.AsyncClient, make_user, make_shop) -> Non
     assert other["title"] == missing["title"]
 
 
-async def test_bearer_token(api: httpx.AsyncClient, make_user, make_shop) -> None:  # type: ignore[no-untyped-def]
+async def test_bearer_token(api: httpx.AsyncClient, make_user: MakeUser, make_shop: MakeShop) -> None:
     shop = make_shop()
     user, password = make_user(shops={shop.id: "viewer"})
     await login(api, user.email, password)
@@ -37,8 +37,8 @@ async def test_bearer_token(api: httpx.AsyncClient, make_user, make_shop) -> Non
 
 
 async def test_admin_sees_every_shop_and_members_cannot_reach_admin(
-    api, make_user, make_shop
-) -> None:  # type: ignore[no-untyped-def]
+    api: httpx.AsyncClient, make_user: MakeUser, make_shop: MakeShop
+) -> None:
     shop = make_shop()
     admin, admin_pw = make_user(role="admin")
     member, member_pw = make_user(shops={shop.id: "manager"})

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -18,7 +19,7 @@ CLOSED = devrun._free_port()  # nothing listens on a port we just released
 
 
 @pytest.fixture
-def supervisor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def supervisor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[devrun.Supervisor]:
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.delenv("REDIS_URL", raising=False)
     fake = SimpleNamespace(
@@ -35,7 +36,7 @@ def supervisor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore
 
 
 @pytest.mark.skipif(devrun._pg_bindir() is None, reason="PostgreSQL server binaries are not installed")
-def test_private_postgres_starts_when_none_answers(supervisor) -> None:  # type: ignore[no-untyped-def]
+def test_private_postgres_starts_when_none_answers(supervisor: devrun.Supervisor) -> None:
     url = devrun.ensure_postgres(supervisor)
     assert f":{CLOSED}/" not in url and url.endswith("/shopops")
     devrun.ensure_database(url)
@@ -50,13 +51,13 @@ def test_private_postgres_starts_when_none_answers(supervisor) -> None:  # type:
 
 
 @pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server is not installed")
-def test_private_redis_starts_when_none_answers(supervisor) -> None:  # type: ignore[no-untyped-def]
+def test_private_redis_starts_when_none_answers(supervisor: devrun.Supervisor) -> None:
     url = devrun.ensure_redis(supervisor)
     assert f":{CLOSED}/" not in url
     assert redis.Redis.from_url(url).ping()
 
 
-def test_missing_servers_say_what_to_install(supervisor, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_missing_servers_say_what_to_install(supervisor: devrun.Supervisor, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(devrun, "_pg_bindir", lambda: None)
     monkeypatch.setattr(devrun.shutil, "which", lambda name: None)
     with pytest.raises(devrun.Abort, match="apt-get install -y postgresql"):
@@ -65,7 +66,7 @@ def test_missing_servers_say_what_to_install(supervisor, monkeypatch) -> None:  
         devrun.ensure_redis(supervisor)
 
 
-def test_an_explicit_url_that_does_not_answer_is_an_error(supervisor, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_an_explicit_url_that_does_not_answer_is_an_error(supervisor: devrun.Supervisor, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1:1/x")
     with pytest.raises(devrun.Abort, match="DATABASE_URL points at"):
         devrun.ensure_postgres(supervisor)

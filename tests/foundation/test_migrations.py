@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
 
 import psycopg
 import pytest
 from alembic import command
 from alembic.util.exc import CommandError
 from sqlalchemy import create_engine, inspect
+from sqlalchemy.orm import Session
 
 from db import migrate
 from db.engine import sqlalchemy_url
@@ -16,7 +18,7 @@ from tests.conftest import ADMIN_DSN
 
 
 @pytest.fixture
-def scratch_url():  # type: ignore[no-untyped-def]
+def scratch_url() -> Iterator[str]:
     name = f"shopops_mig_{secrets.token_hex(4)}"
     with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
@@ -52,7 +54,7 @@ def test_models_match_migrations(database_url: str) -> None:
         pytest.fail(f"models and migrations disagree: {exc}")
 
 
-def test_partitioned_tables_route_rows_by_quarter(db_session) -> None:  # type: ignore[no-untyped-def]
+def test_partitioned_tables_route_rows_by_quarter(db_session: Session) -> None:
     from sqlalchemy import text
 
     db_session.execute(
@@ -67,3 +69,19 @@ def test_partitioned_tables_route_rows_by_quarter(db_session) -> None:  # type: 
     db_session.rollback()
     # 2024-05-01 00:30 +02:00 is 2024-04-30 22:30 UTC: still Q2 (bounds are UTC)
     assert where == [("P1", "orders_2024q1"), ("P2", "orders_2024q2")]
+
+
+def test_revision_files_read_in_the_order_they_apply() -> None:
+    """Files are named `<position>_<revision>_<slug>.py`, position = place in the chain, so a
+    directory listing reads base → head (revision ids stay as they were: a database already at
+    head is unaffected by a rename)."""
+    from pathlib import Path
+
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(migrate.alembic_config())
+    chain = [rev for rev in script.walk_revisions()][::-1]  # base → head
+    files = sorted(Path(rev.path).name for rev in chain)
+    assert files == [Path(rev.path).name for rev in chain], "rename so the files sort base → head"
+    for position, rev in enumerate(chain, start=1):
+        assert Path(rev.path).name.startswith(f"{position:02d}_{rev.revision}_"), rev.path

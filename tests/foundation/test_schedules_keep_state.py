@@ -9,7 +9,7 @@ from workflows.queues import Queue
 from workflows.schedules import ScheduleDecl
 
 
-async def test_redeclaring_keeps_a_pause(temporal_env) -> None:  # type: ignore[no-untyped-def]
+async def test_redeclaring_keeps_a_pause(temporal_env: object) -> None:
     client = await connect()
     decl = ScheduleDecl("test-keep-pause", "SystemCheckWorkflow", "test:keep-pause", Queue.SYSTEM,
                         every=timedelta(hours=1))

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from db import secrets as sec
 from db.config import get_settings
 from db.models import Installation
+from tests.support import MakeShop
 
 
 @pytest.fixture
-def keys():  # type: ignore[no-untyped-def]
+def keys() -> Iterator[None]:
     old = os.environ.get("ENCRYPTION_KEYS")
     yield
     if old is None:
@@ -23,7 +26,7 @@ def keys():  # type: ignore[no-untyped-def]
     get_settings.cache_clear()
 
 
-def test_token_is_ciphertext_in_the_table(db_session, make_shop, keys) -> None:  # type: ignore[no-untyped-def]
+def test_token_is_ciphertext_in_the_table(db_session: Session, make_shop: MakeShop, keys: None) -> None:
     shop = make_shop()
     db_session.add(Installation(shop_id=shop.id, oauth_token="oauth-plain-secret"))
     db_session.commit()
@@ -43,7 +46,7 @@ def test_token_is_ciphertext_in_the_table(db_session, make_shop, keys) -> None: 
     )
 
 
-def test_rotation_keeps_old_ciphertext_readable(keys) -> None:  # type: ignore[no-untyped-def]
+def test_rotation_keeps_old_ciphertext_readable(keys: None) -> None:
     first, second = sec.new_key(), sec.new_key()
     os.environ["ENCRYPTION_KEYS"] = first
     get_settings.cache_clear()

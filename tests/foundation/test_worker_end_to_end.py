@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import httpx
 
-from tests.support import login
+from tests.support import MakeShop, MakeUser, login
 
 
-async def test_health_reports_all_dependencies_up(api: httpx.AsyncClient, temporal_env) -> None:  # type: ignore[no-untyped-def]
+async def test_health_reports_all_dependencies_up(api: httpx.AsyncClient, temporal_env: object) -> None:
     response = await api.get("/api/health")
     assert response.status_code == 200, response.text
     assert {k: v["status"] for k, v in response.json()["checks"].items()} == {
@@ -17,7 +17,7 @@ async def test_health_reports_all_dependencies_up(api: httpx.AsyncClient, tempor
     }
 
 
-async def test_system_check_workflow_runs_on_a_worker(api, worker, make_user, make_shop) -> None:  # type: ignore[no-untyped-def]
+async def test_system_check_workflow_runs_on_a_worker(api: httpx.AsyncClient, worker: list[object], make_user: MakeUser, make_shop: MakeShop) -> None:
     make_shop()
     admin, password = make_user(role="admin")
     await login(api, admin.email, password)
@@ -28,7 +28,7 @@ async def test_system_check_workflow_runs_on_a_worker(api, worker, make_user, ma
     assert body["workflow_id"].startswith("system-check:")
 
 
-async def test_search_attributes_are_registered(temporal_env) -> None:  # type: ignore[no-untyped-def]
+async def test_search_attributes_are_registered(temporal_env: object) -> None:
     from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
 
     from infra.temporal import connect, ensure_search_attributes

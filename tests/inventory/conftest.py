@@ -8,9 +8,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
+from temporalio.client import WorkflowHandle
 
 from db.engine import libpq_url
 from tests.inventory.seed import (
@@ -41,7 +43,7 @@ def new_shop(conn: psycopg.Connection, name: str) -> int:
     return int(row[0])
 
 
-def rows(conn: psycopg.Connection, query: str, *params: object) -> list[tuple]:  # type: ignore[type-arg]
+def rows(conn: psycopg.Connection, query: str, *params: object) -> list[tuple[Any, ...]]:
     found = conn.execute(query, params).fetchall()
     conn.commit()
     return found
@@ -99,12 +101,12 @@ def seeded_shop(pg: psycopg.Connection) -> SeededShop:
     return seed(pg, "Simulated inventory shop")
 
 
-async def record_history(handle: object, name: str) -> None:
+async def record_history(handle: WorkflowHandle[Any, Any], name: str) -> None:
     """Store a run's history for the replay test (when missing, or with
     SHOPOPS_RECORD_HISTORIES=1)."""
     path = HISTORIES / f"{name}.json"
     if os.environ.get("SHOPOPS_RECORD_HISTORIES") or not path.exists():
-        history = await handle.fetch_history()  # type: ignore[attr-defined]
+        history = await handle.fetch_history()
         path.write_text(history.to_json())
 
 

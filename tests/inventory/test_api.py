@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date, timedelta
+from typing import Literal, TypedDict
 
 import httpx
 import psycopg
@@ -13,12 +14,19 @@ import pytest
 
 from infra.temporal import connect
 from tests.inventory.conftest import SeededShop, plan_now, rows, seed
-from tests.support import assert_problem, login
+from tests.support import MakeUser, assert_problem, login
 from workflows.inventory import workflow_id
 
 
+class Planned(TypedDict):
+    shop: SeededShop
+    other: SeededShop
+    run: int  # inventory run ids
+    other_run: int
+
+
 @pytest.fixture(scope="module")
-async def planned(pg: psycopg.Connection) -> dict[str, object]:
+async def planned(pg: psycopg.Connection) -> Planned:
     """Two planned shops: one the tests' users see, and one nobody of them owns."""
     shop = seed(pg, "API inventory shop", variants=30, random_seed=5)
     other = seed(pg, "Other inventory shop", variants=10, random_seed=6)
@@ -31,20 +39,20 @@ async def planned(pg: psycopg.Connection) -> dict[str, object]:
 
 
 @pytest.fixture
-async def client(api: httpx.AsyncClient, make_user, planned) -> httpx.AsyncClient:  # type: ignore[no-untyped-def]
+async def client(api: httpx.AsyncClient, make_user: MakeUser, planned: Planned) -> httpx.AsyncClient:
     user, password = make_user(shops={planned["shop"].shop_id: "viewer"})
     await login(api, user.email, password)
     return api
 
 
-def _base(planned: dict[str, object], which: str = "shop") -> str:
-    shop: SeededShop = planned[which]  # type: ignore[assignment]
+def _base(planned: Planned, which: Literal["shop", "other"] = "shop") -> str:
+    shop = planned[which]
     return f"/api/shops/{shop.shop_id}/inventory"
 
 
 async def test_recommendations_page_by_keyset_and_export_the_same_rows(
-    client: httpx.AsyncClient, planned, pg: psycopg.Connection
-) -> None:  # type: ignore[no-untyped-def]
+    client: httpx.AsyncClient, planned: Planned, pg: psycopg.Connection
+) -> None:
     url = f"{_base(planned)}/recommendations"
     items, cursor = [], None
     while True:
@@ -84,8 +92,8 @@ async def test_recommendations_page_by_keyset_and_export_the_same_rows(
 
 
 async def test_a_variant_forecast_comes_with_its_sales_history(
-    client: httpx.AsyncClient, planned
-) -> None:  # type: ignore[no-untyped-def]
+    client: httpx.AsyncClient, planned: Planned
+) -> None:
     shop: SeededShop = planned["shop"]
     sim = shop.sim
     body = (await client.get(f"{_base(planned)}/variants/{shop.spiked}/forecast")).json()
@@ -109,8 +117,8 @@ async def test_a_variant_forecast_comes_with_its_sales_history(
 
 
 async def test_anomalies_list_the_planted_ones_and_filter(
-    client: httpx.AsyncClient, planned
-) -> None:  # type: ignore[no-untyped-def]
+    client: httpx.AsyncClient, planned: Planned
+) -> None:
     shop: SeededShop = planned["shop"]
     found = (await client.get(f"{_base(planned)}/anomalies")).json()["items"]
     kinds = {(a["variant_code"], a["kind"]) for a in found}
@@ -126,8 +134,8 @@ async def test_anomalies_list_the_planted_ones_and_filter(
 
 
 async def test_accuracy_per_variant_and_overall_against_seasonal_naive(
-    client: httpx.AsyncClient, planned, pg: psycopg.Connection
-) -> None:  # type: ignore[no-untyped-def]
+    client: httpx.AsyncClient, planned: Planned, pg: psycopg.Connection
+) -> None:
     url = f"{_base(planned)}/accuracy"
     codes, cursor, overall = [], None, None
     while True:
@@ -150,7 +158,7 @@ async def test_accuracy_per_variant_and_overall_against_seasonal_naive(
     assert overall["variants"] == len(codes)
 
 
-async def test_the_run_state_and_track_record(client: httpx.AsyncClient, planned) -> None:  # type: ignore[no-untyped-def]
+async def test_the_run_state_and_track_record(client: httpx.AsyncClient, planned: Planned) -> None:
     state = (await client.get(f"{_base(planned)}/run")).json()
     assert state["workflow_id"] == workflow_id(planned["shop"].shop_id)
     assert state["run"]["id"] == planned["run"] and state["run"]["status"] == "completed"
@@ -160,7 +168,7 @@ async def test_the_run_state_and_track_record(client: httpx.AsyncClient, planned
     assert [r["id"] for r in runs["items"]] == [planned["run"]]
 
 
-async def test_another_shops_inventory_is_not_found(client: httpx.AsyncClient, planned) -> None:  # type: ignore[no-untyped-def]
+async def test_another_shops_inventory_is_not_found(client: httpx.AsyncClient, planned: Planned) -> None:
     other = _base(planned, "other")
     for path in (
         "recommendations",
@@ -177,8 +185,8 @@ async def test_another_shops_inventory_is_not_found(client: httpx.AsyncClient, p
 
 
 async def test_running_now_needs_a_manager_and_never_runs_a_shop_twice(
-    temporal_env: object, api: httpx.AsyncClient, make_user, planned
-) -> None:  # type: ignore[no-untyped-def]
+    temporal_env: object, api: httpx.AsyncClient, make_user: MakeUser, planned: Planned
+) -> None:
     shop = planned["other"].shop_id
     viewer, password = make_user(shops={shop: "viewer"})
     await login(api, viewer.email, password)

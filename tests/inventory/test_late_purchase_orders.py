@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -17,7 +18,7 @@ import pytest
 from activities.inventory_planning import short_day
 from tests.inventory.conftest import SeededShop, plan_now, rows, seed
 from tests.inventory.seed import CHEAP
-from tests.support import login
+from tests.support import MakeUser, login
 
 TZ = ZoneInfo("Europe/Prague")
 KIND = "late_purchase_order"
@@ -169,7 +170,7 @@ async def planned(pg: psycopg.Connection) -> Planned:
     return Planned(shop, at, as_of, variants, stock, orders)
 
 
-def _late(pg: psycopg.Connection, shop_id: int) -> dict[str, tuple]:  # type: ignore[type-arg]
+def _late(pg: psycopg.Connection, shop_id: int) -> dict[str, tuple[Any, ...]]:
     return {
         r[0]: r[1:]
         for r in rows(
@@ -183,7 +184,7 @@ def _late(pg: psycopg.Connection, shop_id: int) -> dict[str, tuple]:  # type: ig
     }
 
 
-def _notes(pg: psycopg.Connection, shop_id: int) -> list[tuple]:  # type: ignore[type-arg]
+def _notes(pg: psycopg.Connection, shop_id: int) -> list[tuple[Any, ...]]:
     return rows(
         pg,
         "SELECT level, title, body, data FROM notifications WHERE shop_id = %s AND kind = %s "
@@ -199,8 +200,8 @@ def _bridge(forecast: list[float], stock: float, arrival: int) -> float:
 
 
 async def test_orders_expected_after_the_stock_out_are_flagged_once(
-    planned: Planned, pg: psycopg.Connection, api: httpx.AsyncClient, make_user
-) -> None:  # type: ignore[no-untyped-def]
+    planned: Planned, pg: psycopg.Connection, api: httpx.AsyncClient, make_user: MakeUser
+) -> None:
     shop_id, as_of, v = planned.shop.shop_id, planned.as_of, planned.variants
     assert _late(pg, shop_id) == {}  # nothing was on order in the first run
     await plan_now(shop_id, planned.at)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -71,7 +72,7 @@ def test_stock_snapshot_writes_changes_once(pg: psycopg.Connection) -> None:
     pg.commit()
     day, at = date(2026, 3, 1), datetime(2026, 3, 2, 0, 15, tzinfo=UTC)
 
-    def history() -> list[tuple]:  # type: ignore[type-arg]
+    def history() -> list[tuple[Any, ...]]:
         return rows(
             pg,
             "SELECT variant_code, day, stock::float8 FROM stock_history WHERE shop_id = %s "

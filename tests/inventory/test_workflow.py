@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import date, timedelta
+from typing import Any
 
 import psycopg
 import pytest
-from temporalio.client import Client, WorkflowFailureError
+from temporalio.client import (
+    Client,
+    ScheduleActionStartWorkflow,
+    WorkflowFailureError,
+    WorkflowHandle,
+)
 
 from db.app_settings import set_setting
 from db.engine import session_scope
@@ -35,7 +41,7 @@ async def small_chunks() -> None:
         await set_setting(session, "analytics.inventory.chunk_variants", CHUNK)
 
 
-async def _run(client: Client, shop_id: int) -> tuple[object, InventoryResult]:
+async def _run(client: Client, shop_id: int) -> tuple[WorkflowHandle[Any, InventoryResult], InventoryResult]:
     handle = await client.start_workflow(
         InventoryWorkflow.run,
         InventoryRequest(shop_id, "manual"),
@@ -45,7 +51,7 @@ async def _run(client: Client, shop_id: int) -> tuple[object, InventoryResult]:
     return handle, await handle.result()
 
 
-def _notifications(pg: psycopg.Connection, shop_id: int) -> list[tuple]:  # type: ignore[type-arg]
+def _notifications(pg: psycopg.Connection, shop_id: int) -> list[tuple[Any, ...]]:
     return rows(
         pg,
         "SELECT kind, level, title, data FROM notifications WHERE shop_id = %s ORDER BY id",
@@ -62,7 +68,7 @@ async def test_run_stores_plan_accuracy_and_anomalies_once(
     await record_history(handle, "inventory")
 
     assert result.status == "completed", result.message
-    progress = await handle.query(InventoryWorkflow.progress)  # type: ignore[attr-defined]
+    progress = await handle.query(InventoryWorkflow.progress)
     assert progress.phase == "done"
     assert progress.variants_done == progress.variants_total == len(sim.codes)
     assert result.forecast == len(sim.codes)
@@ -158,12 +164,12 @@ async def test_run_stores_plan_accuracy_and_anomalies_once(
         sum(float(line[7]) for line in lines if line[1] is not None), abs=0.1
     )
     # the slow supplier's lines are dated by its own (longer) lead time: never later
-    by_variant: dict[str, dict[str, object]] = {}
+    by_variant: dict[str, dict[str, date]] = {}
     for line in lines:
         by_variant.setdefault(line[0], {})[line[1]] = line[8]
     for dates in by_variant.values():
         if len(dates) == 2:
-            assert dates[CHEAP["name"]] <= dates[FAST["name"]]  # type: ignore[operator]
+            assert dates[CHEAP["name"]] <= dates[FAST["name"]]
 
     # anomalies: the planted ones, each notified once
     found = {
@@ -258,7 +264,9 @@ async def test_the_nightly_schedule_is_declared(temporal_env: object) -> None:
     decl = next(d for d in APP_SCHEDULES if d.id == NIGHTLY_SCHEDULE_ID)
     await ensure_schedule(client, decl)
     described = await client.get_schedule_handle(NIGHTLY_SCHEDULE_ID).describe()
-    assert described.schedule.action.workflow == "InventoryNightlyWorkflow"  # type: ignore[union-attr]
-    assert described.schedule.action.task_queue == Queue.ANALYTICS.value  # type: ignore[union-attr]
+    action = described.schedule.action
+    assert isinstance(action, ScheduleActionStartWorkflow)
+    assert action.workflow == "InventoryNightlyWorkflow"
+    assert action.task_queue == Queue.ANALYTICS.value
     assert described.schedule.spec.time_zone_name == "Europe/Prague"
     assert decl.overlap == "SKIP"

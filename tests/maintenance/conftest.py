@@ -13,11 +13,15 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
+from psycopg.abc import Params, Query
+from temporalio.client import WorkflowHandle
 
 from tests.conftest import ADMIN_DSN
+from tests.support import RunSql
 
 
 def _url(name: str) -> str:
@@ -95,19 +99,19 @@ async def module_scratch_db(
 
 
 @pytest.fixture
-def sql(scratch_db: str):  # type: ignore[no-untyped-def]
+def sql(scratch_db: str) -> Iterator[Callable[..., list[tuple[object, ...]]]]:
     """Run SQL on the scratch database (autocommit) and get rows back."""
     conn = psycopg.connect(scratch_db, autocommit=True)
 
-    def run(statement: str, params: object = None) -> list[tuple[object, ...]]:
-        cur = conn.execute(statement, params)  # type: ignore[arg-type]
+    def run(statement: Query, params: Params | None = None) -> list[tuple[object, ...]]:
+        cur = conn.execute(statement, params)
         return cur.fetchall() if cur.description else []
 
     yield run
     conn.close()
 
 
-def add_orders(sql, at: str, n: int, *, prefix: str, shop_id: int = 1) -> None:  # type: ignore[no-untyped-def]
+def add_orders(sql: RunSql, at: str, n: int, *, prefix: str, shop_id: int = 1) -> None:
     """n orders a minute apart from `at`, each with two items (prices make sums checkable)."""
     sql(
         "INSERT INTO orders (shop_id, code, created_at, total_with_vat, email, billing_name, status_id) "
@@ -123,7 +127,7 @@ def add_orders(sql, at: str, n: int, *, prefix: str, shop_id: int = 1) -> None: 
     )
 
 
-def totals(sql) -> tuple[object, ...]:  # type: ignore[no-untyped-def]
+def totals(sql: RunSql) -> tuple[object, ...]:
     """Counts and money sums over hot + archive: must not change across any move."""
     return sql(
         "SELECT (SELECT count(*) FROM orders_all), (SELECT sum(total_with_vat) FROM orders_all), "
@@ -131,7 +135,7 @@ def totals(sql) -> tuple[object, ...]:  # type: ignore[no-untyped-def]
     )[0]
 
 
-def parent_of(sql, name: str) -> str | None:  # type: ignore[no-untyped-def]
+def parent_of(sql: RunSql, name: str) -> str | None:
     rows = sql(
         "SELECT p.relname FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent "
         "WHERE i.inhrelid = to_regclass(%s)",
@@ -186,7 +190,7 @@ async def maint_worker(temporal_env: object) -> AsyncIterator[object]:
 HISTORIES = Path(__file__).parent / "histories"
 
 
-async def keep_history(handle, name: str) -> None:  # type: ignore[no-untyped-def]
+async def keep_history(handle: WorkflowHandle[Any, Any], name: str) -> None:
     """With SHOPOPS_RECORD_HISTORIES=1, store the run's history for the replay test."""
     if os.environ.get("SHOPOPS_RECORD_HISTORIES"):
         HISTORIES.mkdir(exist_ok=True)

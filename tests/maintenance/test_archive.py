@@ -14,14 +14,15 @@ from temporalio.exceptions import ApplicationError
 
 from tests.maintenance.conftest import add_orders, keep_history, parent_of, totals
 from tests.maintenance.test_partitions import run_maintenance
+from tests.support import RunSql
 from workflows.maintenance import MaintenanceRequest, PartitionTask, TaskInput
 
 RETENTION = MaintenanceRequest(steps=["retention"], as_of="2026-11-28")
 
 
 async def test_a_crash_between_detach_and_attach_is_finished_by_the_next_run(
-    scratch_db, sql, maint_worker
-) -> None:  # type: ignore[no-untyped-def]
+    scratch_db: str, sql: RunSql, maint_worker: object
+) -> None:
     add_orders(sql, "2023-05-01T10:00:00Z", 25, prefix="Q")
     add_orders(sql, "2026-01-10T10:00:00Z", 5, prefix="K")
     before = totals(sql)
@@ -49,8 +50,8 @@ async def test_a_crash_between_detach_and_attach_is_finished_by_the_next_run(
 
 
 async def test_an_interrupted_concurrent_detach_is_finalized_and_reattached(
-    scratch_db, sql, maint_worker
-) -> None:  # type: ignore[no-untyped-def]
+    scratch_db: str, sql: RunSql, maint_worker: object
+) -> None:
     add_orders(sql, "2021-03-01T10:00:00Z", 10, prefix="R")
     await run_maintenance(RETENTION)
     before = totals(sql)
@@ -75,7 +76,7 @@ async def test_an_interrupted_concurrent_detach_is_finalized_and_reattached(
     assert totals(sql) == before
 
 
-async def test_restore_is_one_command_and_takes_in_late_rows(scratch_db, sql, maint_worker) -> None:  # type: ignore[no-untyped-def]
+async def test_restore_is_one_command_and_takes_in_late_rows(scratch_db: str, sql: RunSql, maint_worker: object) -> None:
     add_orders(sql, "2023-05-01T10:00:00Z", 12, prefix="Q")
     await run_maintenance(RETENTION)
     assert parent_of(sql, "orders_2023q2") == "orders_archive"
@@ -121,7 +122,7 @@ async def test_restore_is_one_command_and_takes_in_late_rows(scratch_db, sql, ma
     assert parent_of(sql, "orders_2023q2") == "orders"
 
 
-async def test_moves_wait_for_locks_with_a_timeout_and_retry(scratch_db, sql) -> None:  # type: ignore[no-untyped-def]
+async def test_moves_wait_for_locks_with_a_timeout_and_retry(scratch_db: str, sql: RunSql) -> None:
     from activities.archive import archive_quarter
 
     add_orders(sql, "2022-07-01T10:00:00Z", 3, prefix="L")
@@ -156,7 +157,7 @@ async def test_moves_wait_for_locks_with_a_timeout_and_retry(scratch_db, sql) ->
     assert parent_of(sql, "orders_2022q4") == "orders"
 
 
-async def test_a_verification_mismatch_fails_loudly_and_notifies(scratch_db, sql) -> None:  # type: ignore[no-untyped-def]
+async def test_a_verification_mismatch_fails_loudly_and_notifies(scratch_db: str, sql: RunSql) -> None:
     from activities.archive import Tally, _record
     from db.partitions import Quarter
 
@@ -183,7 +184,7 @@ async def test_a_verification_mismatch_fails_loudly_and_notifies(scratch_db, sql
     ]
 
 
-def _run(sql) -> int:  # type: ignore[no-untyped-def]
+def _run(sql: RunSql) -> int:
     return sql(
         "INSERT INTO maintenance_runs (kind, workflow_id, run_id) VALUES ('test', gen_random_uuid()::text, 'r') RETURNING id"
     )[0][0]

@@ -8,13 +8,14 @@ import os
 import sys
 from pathlib import Path
 
+import httpx
 import psycopg
 import pytest
 
-from tests.support import assert_problem, login
+from tests.support import MakeUser, RunSql, assert_problem, login
 
 
-def broken_schema(sql, url: str) -> None:  # type: ignore[no-untyped-def]
+def broken_schema(sql: RunSql, url: str) -> None:
     """A customers table with every problem the audit looks for."""
     shop = sql("INSERT INTO shops (eshop_id, name) VALUES (77, 'Audit') RETURNING id")[0][0]
     sql(
@@ -33,7 +34,7 @@ def broken_schema(sql, url: str) -> None:  # type: ignore[no-untyped-def]
         conn.execute("SELECT pg_stat_force_next_flush()")
 
 
-async def test_audit_reports_each_problem_with_pghero_thresholds(scratch_db, sql) -> None:  # type: ignore[no-untyped-def]
+async def test_audit_reports_each_problem_with_pghero_thresholds(scratch_db: str, sql: RunSql) -> None:
     from db.audit import run_audit
     from db.engine import session_scope
 
@@ -67,7 +68,7 @@ async def test_audit_reports_each_problem_with_pghero_thresholds(scratch_db, sql
     assert results["long_running_queries"].state == "ok"
 
 
-async def test_audit_command_and_admin_api(scratch_db, sql, api, make_user) -> None:  # type: ignore[no-untyped-def]
+async def test_audit_command_and_admin_api(scratch_db: str, sql: RunSql, api: httpx.AsyncClient, make_user: MakeUser) -> None:
     proc = await asyncio.create_subprocess_exec(
         str(Path(sys.executable).parent / "shopops"),
         "maintenance",

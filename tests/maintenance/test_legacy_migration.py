@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import random
 import secrets
+from typing import Any
 
 import psycopg
 import pytest
 from alembic import command
 
 from tests.maintenance.conftest import keep_history
+from tests.support import RunSql
 from workflows.legacy_migration import LegacyMigrationRequest, LegacyMigrationWorkflow
 from workflows.queues import Queue
 
@@ -26,7 +28,7 @@ COLUMNS = """
 ROWS = 3000
 
 
-def make_legacy_table(sql) -> dict[tuple[object, ...], object]:  # type: ignore[no-untyped-def]
+def make_legacy_table(sql: RunSql) -> dict[tuple[object, ...], object]:
     """order_items as the old system had it: a serial id, the same columns, no partitioning
     (its index even uses the name our model gives ours). Returns key -> price."""
     sql("DROP VIEW order_items_all")
@@ -47,7 +49,7 @@ def make_legacy_table(sql) -> dict[tuple[object, ...], object]:  # type: ignore[
     }
 
 
-async def writes(url: str, expected: dict, stop: asyncio.Event, counts: dict[str, int]) -> None:  # type: ignore[type-arg]
+async def writes(url: str, expected: dict[str, Any], stop: asyncio.Event, counts: dict[str, int]) -> None:
     """Keep inserting, updating and deleting by the natural key, as the old code did, recording
     the intended result; it neither knows nor cares that the table is being migrated."""
     rng = random.Random(7)
@@ -91,7 +93,7 @@ async def writes(url: str, expected: dict, stop: asyncio.Event, counts: dict[str
             await asyncio.sleep(0.002)
 
 
-async def test_legacy_order_items_migrate_online_and_swap(scratch_db, sql, maint_worker) -> None:  # type: ignore[no-untyped-def]
+async def test_legacy_order_items_migrate_online_and_swap(scratch_db: str, sql: RunSql, maint_worker: object) -> None:
     from decimal import Decimal
 
     from db import migrate
@@ -147,7 +149,7 @@ async def test_legacy_order_items_migrate_online_and_swap(scratch_db, sql, maint
     command.check(migrate.alembic_config(scratch_db))
 
 
-async def test_the_copy_resumes_from_its_last_committed_batch(scratch_db, sql) -> None:  # type: ignore[no-untyped-def]
+async def test_the_copy_resumes_from_its_last_committed_batch(scratch_db: str, sql: RunSql) -> None:
     from activities.legacy_migration import copy_legacy_batches, prepare_legacy_migration
 
     make_legacy_table(sql)
@@ -165,7 +167,7 @@ async def test_the_copy_resumes_from_its_last_committed_batch(scratch_db, sql) -
     assert sql("SELECT count(*) FROM order_items_migrating") == [(ROWS,)]
 
 
-async def test_bad_requests_fail_clearly(scratch_db, sql) -> None:  # type: ignore[no-untyped-def]
+async def test_bad_requests_fail_clearly(scratch_db: str, sql: RunSql) -> None:
     from temporalio.exceptions import ApplicationError
 
     from activities.legacy_migration import prepare_legacy_migration

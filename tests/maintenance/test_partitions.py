@@ -6,12 +6,19 @@ import asyncio
 import secrets
 import time
 
+from temporalio.client import ScheduleActionStartWorkflow
+
 from tests.maintenance.conftest import add_orders, keep_history, parent_of, totals
-from workflows.maintenance import MaintenanceRequest, PartitionMaintenanceWorkflow
+from tests.support import RunSql
+from workflows.maintenance import (
+    MaintenanceReport,
+    MaintenanceRequest,
+    PartitionMaintenanceWorkflow,
+)
 from workflows.queues import Queue
 
 
-async def run_maintenance(req: MaintenanceRequest, keep_as: str | None = None):  # type: ignore[no-untyped-def]
+async def run_maintenance(req: MaintenanceRequest, keep_as: str | None = None) -> MaintenanceReport:
     from infra.temporal import connect
 
     client = await connect()
@@ -30,8 +37,8 @@ async def run_maintenance(req: MaintenanceRequest, keep_as: str | None = None): 
 
 
 async def test_premake_keeps_future_quarters_and_records_the_run(
-    scratch_db, sql, maint_worker
-) -> None:  # type: ignore[no-untyped-def]
+    scratch_db: str, sql: RunSql, maint_worker: object
+) -> None:
     # 0001 made quarters up to four ahead of its own run; acting from mid-2028 needs new ones
     report = await run_maintenance(MaintenanceRequest(steps=["premake"], as_of="2028-05-10"))
     made = {(a.table, a.quarter) for a in report.actions if a.action == "ensure_partition"}
@@ -55,8 +62,8 @@ async def test_premake_keeps_future_quarters_and_records_the_run(
 
 
 async def test_rows_in_the_default_partition_move_out_in_batches(
-    scratch_db, sql, maint_worker
-) -> None:  # type: ignore[no-untyped-def]
+    scratch_db: str, sql: RunSql, maint_worker: object
+) -> None:
     add_orders(sql, "2031-05-02T08:00:00Z", 7, prefix="F")  # beyond premade quarters
     add_orders(
         sql, "2015-08-01T08:00:00Z", 3, prefix="H"
@@ -86,8 +93,8 @@ async def test_rows_in_the_default_partition_move_out_in_batches(
 
 
 async def test_retention_moves_old_quarters_to_the_archive_without_blocking_ingest(
-    scratch_db, sql, maint_worker
-) -> None:  # type: ignore[no-untyped-def]
+    scratch_db: str, sql: RunSql, maint_worker: object
+) -> None:
     add_orders(sql, "2022-02-01T08:00:00Z", 40, prefix="A")
     add_orders(sql, "2024-08-01T08:00:00Z", 30, prefix="B")  # 2024q3 ends 2024-10-01 < cutoff
     add_orders(sql, "2024-11-01T08:00:00Z", 20, prefix="C")  # 2024q4 straddles the cutoff: stays
@@ -144,7 +151,7 @@ async def test_retention_moves_old_quarters_to_the_archive_without_blocking_inge
     assert again.actions == []
 
 
-async def test_the_daily_schedule_is_declared_and_starts_this_workflow(temporal_env) -> None:  # type: ignore[no-untyped-def]
+async def test_the_daily_schedule_is_declared_and_starts_this_workflow(temporal_env: object) -> None:
     from infra.temporal import connect, ensure_schedule
     from workflows.registry import WORKFLOWS
     from workflows.schedules import APP_SCHEDULES
@@ -159,6 +166,8 @@ async def test_the_daily_schedule_is_declared_and_starts_this_workflow(temporal_
     client = await connect()
     await ensure_schedule(client, decl)
     described = await client.get_schedule_handle(decl.id).describe()
-    assert described.schedule.action.workflow == "PartitionMaintenanceWorkflow"  # type: ignore[union-attr]
+    action = described.schedule.action
+    assert isinstance(action, ScheduleActionStartWorkflow)
+    assert action.workflow == "PartitionMaintenanceWorkflow"
     upcoming = described.info.next_action_times
     assert upcoming and all((t.hour, t.minute) == (3, 30) for t in upcoming)  # daily, 03:30 UTC

@@ -198,6 +198,12 @@ async def test_schedules_show_last_and_next_run_and_pause_resume_trigger(admin_a
 
 
 async def test_monitoring_workflows_run_on_the_app_worker_and_replay(worker: Any, temporal_env: Any) -> None:
+    import psycopg
+
+    from db.engine import libpq_url
+
+    with psycopg.connect(libpq_url(), autocommit=True) as conn:  # other suites' backups
+        conn.execute("UPDATE backups SET status = 'deleted' WHERE status = 'completed'")
     client: Client = await connect()
     snapshot = await client.execute_workflow(
         MonitoringSnapshotWorkflow.run, id=f"{SNAPSHOT_WORKFLOW_ID}:test", task_queue=Queue.SYSTEM.value,
@@ -219,10 +225,6 @@ async def test_monitoring_workflows_run_on_the_app_worker_and_replay(worker: Any
         HISTORIES.mkdir(exist_ok=True)
         for name, history in histories.items():
             (HISTORIES / f"{name}.json").write_text(json.dumps(json.loads(history.to_json()), indent=1))
-    import psycopg
-
-    from db.engine import libpq_url
-
     with psycopg.connect(libpq_url(), autocommit=True) as conn:
         conn.execute("DELETE FROM monitoring_alerts; DELETE FROM monitoring_check_states")
         conn.execute("DELETE FROM notifications WHERE kind LIKE 'monitoring.%'")

@@ -8,9 +8,11 @@ from typing import Any
 
 import psycopg
 import pytest
+from psycopg.abc import Params, Query
 
 from db.partitions import Quarter
 from tests.maintenance import conftest as maintenance
+from tests.support import RunSql
 
 # the scratch-database fixtures of the maintenance tests, registered here too
 migrated_template = maintenance.migrated_template
@@ -22,7 +24,7 @@ NAMES = ["Jana Nováková", "Petr Svoboda", "Eva Dvořáková", "Tomáš Černý
 ARCHIVED = [Quarter(2023, q) for q in (1, 2, 3, 4)] + [Quarter(2024, q) for q in (1, 2, 3)]
 
 
-def seed_orders(sql, shop_id: int, n: int, prefix: str) -> None:  # type: ignore[no-untyped-def]
+def seed_orders(sql: RunSql, shop_id: int, n: int, prefix: str) -> None:
     """n orders from 2023-01 to mid-2025, two sharing each timestamp (ties on created_at)."""
     sql(
         "INSERT INTO orders (shop_id, code, created_at, total_with_vat, email, billing_name, "
@@ -43,7 +45,7 @@ def seed_orders(sql, shop_id: int, n: int, prefix: str) -> None:  # type: ignore
     )
 
 
-def archive(sql) -> None:  # type: ignore[no-untyped-def]
+def archive(sql: RunSql) -> None:
     for table in ("orders", "order_items"):
         for q in ARCHIVED:
             sql(f"ALTER TABLE {table} DETACH PARTITION {table}_{q.label}")
@@ -58,8 +60,8 @@ def sql(module_scratch_db: str) -> Iterator[Callable[..., list[tuple[Any, ...]]]
     """SQL on this module's database (its tests only read the orders loaded once)."""
     conn = psycopg.connect(module_scratch_db, autocommit=True)
 
-    def run(statement: str, params: object = None) -> list[tuple[Any, ...]]:
-        cur = conn.execute(statement, params)  # type: ignore[arg-type]
+    def run(statement: Query, params: Params | None = None) -> list[tuple[Any, ...]]:
+        cur = conn.execute(statement, params)
         return cur.fetchall() if cur.description else []
 
     yield run

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from types import SimpleNamespace
+from typing import Any
 
 import httpx
 import pytest
 
-from tests.support import assert_problem, login
+from tests.support import MakeUser, RunSql, assert_problem, login
 
 LIST = "/api/shops/{}/orders"
 
 
-async def walk(api: httpx.AsyncClient, shop_id: int, limit: int, **filters: object) -> list[dict]:  # type: ignore[type-arg]
+async def walk(api: httpx.AsyncClient, shop_id: int, limit: int, **filters: object) -> list[dict[str, Any]]:
     """Follow next_cursor to the end; returns every row in order."""
     rows, cursor = [], None
     while True:
@@ -29,7 +31,7 @@ async def walk(api: httpx.AsyncClient, shop_id: int, limit: int, **filters: obje
             return rows
 
 
-def expected(sql, shop_id: int, where: str = "true", params: dict | None = None) -> list[str]:  # type: ignore[no-untyped-def,type-arg]
+def expected(sql: RunSql, shop_id: int, where: str = "true", params: dict[str, Any] | None = None) -> list[str]:
     """Ground truth straight from PostgreSQL, hot and archive together."""
     return [
         r[0]
@@ -40,14 +42,14 @@ def expected(sql, shop_id: int, where: str = "true", params: dict | None = None)
     ]
 
 
-async def member_of(api, make_user, shop) -> None:  # type: ignore[no-untyped-def]
+async def member_of(api: httpx.AsyncClient, make_user: MakeUser, shop: SimpleNamespace) -> None:
     user, password = make_user(shops={shop.id: "viewer"})
     await login(api, user.email, password)
 
 
 async def test_the_cursor_walks_hot_and_archive_without_duplicates_or_gaps(
-    shops, sql, api, make_user
-) -> None:  # type: ignore[no-untyped-def]
+    shops: tuple[SimpleNamespace, SimpleNamespace], sql: RunSql, api: httpx.AsyncClient, make_user: MakeUser
+) -> None:
     ours, _ = shops
     await member_of(api, make_user, ours)
     rows = await walk(api, ours.id, 37)
@@ -101,8 +103,8 @@ async def test_the_cursor_walks_hot_and_archive_without_duplicates_or_gaps(
     ],
 )
 async def test_filters_match_the_database(
-    shops, sql, api, make_user, filters, where, params
-) -> None:  # type: ignore[no-untyped-def]
+    shops: tuple[SimpleNamespace, SimpleNamespace], sql: RunSql, api: httpx.AsyncClient, make_user: MakeUser, filters: dict[str, str], where: str, params: dict[str, Any]
+) -> None:
     ours, _ = shops
     await member_of(api, make_user, ours)
     codes = [r["code"] for r in await walk(api, ours.id, 25, **filters)]
@@ -142,7 +144,7 @@ def test_pages_are_read_by_quarter_and_the_archive_only_when_reached() -> None:
     ]
 
 
-async def test_one_order_with_items_from_hot_or_archive(shops, api, make_user) -> None:  # type: ignore[no-untyped-def]
+async def test_one_order_with_items_from_hot_or_archive(shops: tuple[SimpleNamespace, SimpleNamespace], api: httpx.AsyncClient, make_user: MakeUser) -> None:
     ours, _ = shops
     await member_of(api, make_user, ours)
     hot = (await api.get(f"/api/shops/{ours.id}/orders/A001150")).json()
@@ -157,7 +159,7 @@ async def test_one_order_with_items_from_hot_or_archive(shops, api, make_user) -
     assert_problem(await api.get(f"/api/shops/{ours.id}/orders/NOPE"), 404)
 
 
-async def test_status_counts_cover_hot_and_archive(shops, api, make_user) -> None:  # type: ignore[no-untyped-def]
+async def test_status_counts_cover_hot_and_archive(shops: tuple[SimpleNamespace, SimpleNamespace], api: httpx.AsyncClient, make_user: MakeUser) -> None:
     ours, _ = shops
     await member_of(api, make_user, ours)
     response = await api.get(f"/api/shops/{ours.id}/order-statuses")
@@ -170,7 +172,7 @@ async def test_status_counts_cover_hot_and_archive(shops, api, make_user) -> Non
     ]
 
 
-async def test_other_shops_orders_are_404(shops, api, make_user) -> None:  # type: ignore[no-untyped-def]
+async def test_other_shops_orders_are_404(shops: tuple[SimpleNamespace, SimpleNamespace], api: httpx.AsyncClient, make_user: MakeUser) -> None:
     ours, theirs = shops
     assert_problem(await api.get(LIST.format(ours.id)), 401)
     await member_of(api, make_user, ours)
@@ -185,7 +187,7 @@ async def test_other_shops_orders_are_404(shops, api, make_user) -> None:  # typ
     assert_problem(await api.get(f"/api/shops/{ours.id}/orders/B000001"), 404)
 
 
-async def test_bad_input_gets_a_clear_problem(shops, api, make_user) -> None:  # type: ignore[no-untyped-def]
+async def test_bad_input_gets_a_clear_problem(shops: tuple[SimpleNamespace, SimpleNamespace], api: httpx.AsyncClient, make_user: MakeUser) -> None:
     ours, _ = shops
     await member_of(api, make_user, ours)
     url = LIST.format(ours.id)

@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import httpx
 import orjson
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from activities.ingest.loader import Loader, build_batch
 from db import tagged_cache
 from db.engine import raw_connection
 from infra.sandbox.generator import ShopSpec, iter_records
-from tests.support import login
+from tests.support import MakeShop, MakeUser, login
 
 
-async def test_statuses_are_cached_and_invalidated_by_the_ingest(api, db_session, make_shop, make_user) -> None:  # type: ignore[no-untyped-def]
+async def test_statuses_are_cached_and_invalidated_by_the_ingest(api: httpx.AsyncClient, db_session: Session, make_shop: MakeShop, make_user: MakeUser) -> None:
     shop = make_shop()
     user, password = make_user(shops={shop.id: "viewer"})
     await login(api, user.email, password)
     docs = list(iter_records(ShopSpec(eshop_id=shop.eshop_id, seed=5, orders=40, products=10, customers=10), "orders"))
 
-    async def load(lines: list[dict]) -> None:  # type: ignore[type-arg]
+    async def load(lines: list[dict[str, Any]]) -> None:
         conn = await raw_connection()
         try:
             batch = build_batch("orders", shop.id, [(i + 1, orjson.dumps(d)) for i, d in enumerate(lines)], 0, 0)

@@ -18,6 +18,7 @@ from db.engine import session_scope
 from db.models import Backup, Notification
 from tests.conftest import ADMIN_DSN
 from tests.safety.support import keep_history, seed_orders, utc
+from tests.support import MakeShop
 from workflows.backups import BackupRequest, BackupWorkflow, DumpRequest, VerifyRequest
 from workflows.queues import Queue
 
@@ -29,8 +30,8 @@ def _scratch_databases() -> list[str]:
 
 
 async def test_backup_restores_to_identical_row_counts(
-    worker, db_session: Session, make_shop
-) -> None:  # type: ignore[no-untyped-def]
+    worker: list[object], db_session: Session, make_shop: MakeShop
+) -> None:
     from infra.temporal import connect
 
     shop = make_shop()

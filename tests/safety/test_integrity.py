@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -18,14 +19,15 @@ from db.partitions import Quarter
 from infra.sandbox.generator import ShopSpec
 from infra.sandbox.testing import free_port, running_sandbox
 from tests.safety.support import keep_history, seed_orders, utc
-from workflows.integrity import IntegrityRequest, IntegrityWorkflow
+from tests.support import MakeShop
+from workflows.integrity import IntegrityReport, IntegrityRequest, IntegrityWorkflow
 from workflows.queues import Queue
 
 ESHOP = 777001
 
 
 @pytest.fixture
-def shoptet_url():  # type: ignore[no-untyped-def]
+def shoptet_url() -> Iterator[Callable[[str], None]]:
     """Point the app at a given Shoptet base URL for one test."""
     before = os.environ.get("SHOPTET_API_URL")
 
@@ -41,7 +43,7 @@ def shoptet_url():  # type: ignore[no-untyped-def]
     get_settings.cache_clear()
 
 
-async def _run(checks: list[str], name: str | None = None):  # type: ignore[no-untyped-def]
+async def _run(checks: list[str], name: str | None = None) -> IntegrityReport:
     from infra.temporal import connect
 
     client = await connect()
@@ -67,8 +69,8 @@ def _findings(db: Session, run_id: int) -> dict[str, list[IntegrityFinding]]:
 
 
 async def test_each_seeded_fault_is_caught(
-    worker, db_session: Session, make_shop, shoptet_url
-) -> None:  # type: ignore[no-untyped-def]
+    worker: list[object], db_session: Session, make_shop: MakeShop, shoptet_url: Callable[[str], None]
+) -> None:
     db_session.execute(
         text("DELETE FROM order_items; DELETE FROM orders; DELETE FROM notifications")
     )
@@ -191,8 +193,8 @@ async def test_each_seeded_fault_is_caught(
 
 
 async def test_a_check_that_cannot_run_fails_the_run(
-    worker, db_session: Session, make_shop, shoptet_url
-) -> None:  # type: ignore[no-untyped-def]
+    worker: list[object], db_session: Session, make_shop: MakeShop, shoptet_url: Callable[[str], None]
+) -> None:
     shop = make_shop()
     db_session.add(
         Installation(

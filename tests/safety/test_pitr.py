@@ -28,6 +28,7 @@ from activities.pitr import (
     restore_to,
 )
 from infra.sandbox.testing import free_port
+from tests.support import scalar
 
 MAJOR = 15
 
@@ -118,10 +119,10 @@ def test_restore_to_a_time_has_the_row_before_it_and_not_the_one_after(
     with psycopg.connect(source, autocommit=True) as conn:
         conn.execute("INSERT INTO moments (label) VALUES ('A')")
         time.sleep(0.5)
-        target: datetime = conn.execute("SELECT clock_timestamp()").fetchone()[0]  # type: ignore[index]
+        target: datetime = scalar(conn, "SELECT clock_timestamp()")
         time.sleep(0.5)
         conn.execute("INSERT INTO moments (label) VALUES ('B')")
-        segment = conn.execute("SELECT pg_walfile_name(pg_switch_wal())").fetchone()[0]  # type: ignore[index]
+        segment = scalar(conn, "SELECT pg_walfile_name(pg_switch_wal())")
     paths = PitrPaths(pitr)
     deadline = time.monotonic() + 30
     while not (paths.wal / segment).exists():
@@ -146,7 +147,7 @@ def test_restore_to_a_time_has_the_row_before_it_and_not_the_one_after(
 
     with psycopg.connect(f"postgresql://postgres@127.0.0.1:{port}/postgres") as conn:
         labels = [r[0] for r in conn.execute("SELECT label FROM moments ORDER BY label")]
-        assert conn.execute("SELECT pg_is_in_recovery()").fetchone()[0] is False  # type: ignore[index]
+        assert scalar(conn, "SELECT pg_is_in_recovery()") is False
     assert labels == ["A"]
     assert "archive_mode = 'off'" in (workdir / "restored" / "postgresql.auto.conf").read_text()
 

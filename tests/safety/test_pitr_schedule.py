@@ -24,7 +24,7 @@ from infra.sandbox.testing import free_port
 from tests.monitoring.conftest import check
 from tests.safety.support import keep_history
 from tests.safety.test_pitr import _shopops, source, workdir  # noqa: F401  (fixtures)
-from tests.support import app_env
+from tests.support import app_env, scalar
 from workflows.pitr import PitrBaseBackupWorkflow, PitrBaseRequest, PitrReport
 from workflows.queues import Queue
 
@@ -59,8 +59,8 @@ def _write_and_archive(source: str, paths: PitrPaths, label: str) -> datetime:  
     """Insert a row, switch WAL and wait until its segment is archived; returns the commit time."""
     with psycopg.connect(source, autocommit=True) as conn:
         conn.execute("INSERT INTO moments (label) VALUES (%s)", [label])
-        at: datetime = conn.execute("SELECT clock_timestamp()").fetchone()[0]  # type: ignore[index]
-        segment = conn.execute("SELECT pg_walfile_name(pg_switch_wal())").fetchone()[0]  # type: ignore[index]
+        at: datetime = scalar(conn, "SELECT clock_timestamp()")
+        segment = scalar(conn, "SELECT pg_walfile_name(pg_switch_wal())")
     deadline = time.monotonic() + 30
     while not (paths.wal / segment).exists():
         assert time.monotonic() < deadline, f"WAL segment {segment} was not archived"
@@ -196,8 +196,8 @@ async def test_a_failing_archive_command_is_critical_until_it_archives_again(
                 row = conn.execute(
                     "SELECT failed_count, last_failed_time, last_archived_time FROM pg_stat_archiver"
                 ).fetchone()
-                if done(row):
-                    return {"failed": row[0]}  # type: ignore[index]
+                if row is not None and done(row):
+                    return {"failed": row[0]}
                 assert time.monotonic() < deadline, row
                 time.sleep(0.3)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from temporalio.client import ScheduleActionStartWorkflow
+
 from workflows.queues import Queue
 from workflows.schedules import APP_SCHEDULES
 
@@ -15,7 +17,7 @@ MINE = {
 }
 
 
-async def test_schedules_are_created_as_declared(temporal_env) -> None:  # type: ignore[no-untyped-def]
+async def test_schedules_are_created_as_declared(temporal_env: object) -> None:
     from infra.temporal import connect, ensure_schedules
 
     decls = [d for d in APP_SCHEDULES if d.id in MINE]
@@ -29,11 +31,13 @@ async def test_schedules_are_created_as_declared(temporal_env) -> None:  # type:
     [daily] = spec.calendars  # the server keeps cron as a calendar
     assert [(r.start, r.end) for r in daily.hour] == [(2, 2)]
     assert [(r.start, r.end) for r in daily.minute] == [(0, 0)]
-    assert backup.schedule.action.workflow == "BackupWorkflow"  # type: ignore[union-attr]
-    assert backup.schedule.action.task_queue == Queue.MAINTENANCE.value  # type: ignore[union-attr]
+    action = backup.schedule.action
+    assert isinstance(action, ScheduleActionStartWorkflow)
+    assert action.workflow == "BackupWorkflow"
+    assert action.task_queue == Queue.MAINTENANCE.value
 
 
-async def test_backup_workflow_runs_without_arguments_like_a_schedule_starts_it(worker) -> None:  # type: ignore[no-untyped-def]
+async def test_backup_workflow_runs_without_arguments_like_a_schedule_starts_it(worker: list[object]) -> None:
     from infra.temporal import connect
 
     client = await connect()

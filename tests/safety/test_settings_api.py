@@ -7,19 +7,20 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy.orm import Session
 
 from api.services.sync import remove_sync
 from db.app_settings import get_setting
 from db.engine import session_scope
 from infra.temporal import connect
-from tests.support import assert_problem, login
+from tests.support import MakeShop, MakeUser, assert_problem, login
 
 
-def _values(body: dict) -> dict:  # type: ignore[type-arg]
+def _values(body: dict[str, Any]) -> dict[str, Any]:
     return {i["key"]: i["value"] for i in body["items"]}
 
 
-async def test_admin_reads_and_changes_app_settings(api: httpx.AsyncClient, make_user) -> None:  # type: ignore[no-untyped-def]
+async def test_admin_reads_and_changes_app_settings(api: httpx.AsyncClient, make_user: MakeUser) -> None:
     admin, password = make_user(role="admin")
     await login(api, admin.email, password)
     listing = (await api.get("/api/settings")).json()
@@ -34,8 +35,8 @@ async def test_admin_reads_and_changes_app_settings(api: httpx.AsyncClient, make
 
 
 async def test_bad_values_are_a_422_problem_naming_each_key(
-    api: httpx.AsyncClient, make_user
-) -> None:  # type: ignore[no-untyped-def]
+    api: httpx.AsyncClient, make_user: MakeUser
+) -> None:
     admin, password = make_user(role="admin")
     await login(api, admin.email, password)
     async with session_scope() as session:
@@ -61,7 +62,7 @@ async def test_bad_values_are_a_422_problem_naming_each_key(
 
 
 @pytest.fixture
-async def scheduled_shop(make_shop, temporal_env) -> AsyncIterator[Any]:  # type: ignore[no-untyped-def]
+async def scheduled_shop(make_shop: MakeShop, temporal_env: object) -> AsyncIterator[Any]:
     """A shop whose sync schedules, made in Temporal when its interval changes, go with the test
     (left behind they would start a sync of it every few minutes for the rest of the session)."""
     shop = make_shop()
@@ -70,8 +71,8 @@ async def scheduled_shop(make_shop, temporal_env) -> AsyncIterator[Any]:  # type
 
 
 async def test_shop_settings_need_a_manager_to_change(
-    api: httpx.AsyncClient, make_user, make_shop, scheduled_shop
-) -> None:  # type: ignore[no-untyped-def]
+    api: httpx.AsyncClient, make_user: MakeUser, make_shop: MakeShop, scheduled_shop: Any
+) -> None:
     shop, other = scheduled_shop, make_shop()
     viewer, vpw = make_user(shops={shop.id: "viewer"})
     manager, mpw = make_user(shops={shop.id: "manager"})
@@ -100,8 +101,8 @@ async def test_shop_settings_need_a_manager_to_change(
 
 
 async def test_admin_lists_backups_with_their_verify_state(
-    api: httpx.AsyncClient, make_user, db_session
-) -> None:  # type: ignore[no-untyped-def]
+    api: httpx.AsyncClient, make_user: MakeUser, db_session: Session
+) -> None:
     from db.models import Backup
 
     db_session.add(

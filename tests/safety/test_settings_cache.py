@@ -7,6 +7,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -14,6 +15,7 @@ import pytest
 from db.app_settings import get_setting, read_setting, set_setting
 from db.engine import session_scope
 from db.settings_cache import SettingsCache, settings_cache
+from tests.support import MakeShop
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -44,7 +46,7 @@ async def test_each_level_is_used_and_counted() -> None:
     await second.stop()
 
 
-async def test_commit_invalidates_and_rollback_does_not(make_shop) -> None:  # type: ignore[no-untyped-def]
+async def test_commit_invalidates_and_rollback_does_not(make_shop: MakeShop) -> None:
     shop = make_shop()
     async with session_scope() as session:
         assert await get_setting(session, "snapshots.retry_limit", shop.id) == 3  # the default
@@ -77,10 +79,11 @@ async def test_a_write_is_seen_by_another_process_within_a_second() -> None:
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         stdout=asyncio.subprocess.PIPE,
     )
-    assert reader.stdout is not None
+    stdout = reader.stdout
+    assert stdout is not None
 
-    async def line() -> dict:  # type: ignore[type-arg]
-        return orjson.loads(await asyncio.wait_for(reader.stdout.readline(), 30))  # type: ignore[union-attr]
+    async def line() -> dict[str, Any]:
+        return orjson.loads(await asyncio.wait_for(stdout.readline(), 30))
 
     try:
         first = await line()

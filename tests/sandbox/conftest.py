@@ -20,7 +20,8 @@ from referencing.jsonschema import DRAFT202012
 from infra.sandbox.generator import ShopSpec
 from infra.sandbox.testing import RunningSandbox, running_sandbox
 
-OPENAPI = Path("/work/shared/reference/shoptet-openapi.yaml")
+# Shoptet's official schema, kept beside the tests (origin and date in schema/README.md).
+OPENAPI = Path(__file__).parent / "schema" / "shoptet-openapi.yaml"
 SHOP = ShopSpec(
     eshop_id=222651,
     seed=7,

@@ -107,7 +107,7 @@ def _not_found(response: httpx.Response, code: str, message: str, instance: str)
 
 
 async def test_deleted_orders_leave_details_lists_and_snapshots_and_the_feed_says_delete(
-    api: httpx.AsyncClient, control: httpx.AsyncClient, conforms  # type: ignore[no-untyped-def]
+    api: httpx.AsyncClient, control: httpx.AsyncClient, conforms: Callable[..., None]
 ) -> None:
     shop = f"/shops/{SHOP.eshop_id}"
     async with running_receiver() as hooks:
@@ -197,7 +197,7 @@ async def test_deleted_orders_leave_details_lists_and_snapshots_and_the_feed_say
 async def test_deleted_products_and_customers_leave_details_lists_and_snapshots(
     api: httpx.AsyncClient,
     control: httpx.AsyncClient,
-    conforms,  # type: ignore[no-untyped-def]
+    conforms: Callable[..., None],
     kind: str,
     count: int,
     feed_page: int,

@@ -10,6 +10,7 @@ from collections import Counter
 from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import orjson
 import pytest
@@ -146,7 +147,7 @@ def test_guids_round_trip_and_differ_per_kind() -> None:
     assert customer_detail(SPEC, 77)["guid"] == guid
 
 
-def test_snapshot_file_streams_with_flat_memory(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_snapshot_file_streams_with_flat_memory(tmp_path: Path) -> None:
     small, large = replace(SPEC, orders=150), replace(SPEC, orders=1_500)
     write_snapshot_file(
         tmp_path / "warm.json", replace(SPEC, orders=50), "orders"
@@ -167,7 +168,7 @@ def test_snapshot_file_streams_with_flat_memory(tmp_path) -> None:  # type: igno
     assert first == order_detail(large, 0)
 
 
-def test_malformed_rate_cuts_that_share_of_lines(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_malformed_rate_cuts_that_share_of_lines(tmp_path: Path) -> None:
     small = ShopSpec(eshop_id=9, orders=2_000, products=50, customers=100)
     write_snapshot_file(tmp_path / "m.json", small, "orders", malformed_rate=0.1)
     bad = 0

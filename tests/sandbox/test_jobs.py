@@ -7,6 +7,7 @@ import asyncio
 import gzip
 import hashlib
 import hmac
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -55,7 +56,7 @@ async def test_snapshot_needs_a_job_finished_webhook(api: httpx.AsyncClient) -> 
 async def test_orders_snapshot_life_cycle_result_file_and_signed_webhook(
     api: httpx.AsyncClient,
     control: httpx.AsyncClient,
-    conforms,  # type: ignore[no-untyped-def]
+    conforms: Callable[..., None],
 ) -> None:
     async with running_receiver() as hooks:
         key = await _register(api, hooks.url, "job:finished")
@@ -109,7 +110,7 @@ async def test_orders_snapshot_life_cycle_result_file_and_signed_webhook(
 async def test_products_and_customers_snapshots_match_their_detail_schemas(
     api: httpx.AsyncClient,
     control: httpx.AsyncClient,
-    conforms,  # type: ignore[no-untyped-def]
+    conforms: Callable[..., None],
 ) -> None:
     async with running_receiver() as hooks:
         await _register(api, hooks.url, "job:finished")

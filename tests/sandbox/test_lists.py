@@ -3,6 +3,7 @@ every answer valid against the official OpenAPI schemas."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -118,8 +119,8 @@ async def test_order_codes_email_and_status_filters(api: httpx.AsyncClient) -> N
 
 
 async def test_order_detail_has_items_with_shipping_and_billing(
-    api: httpx.AsyncClient, conforms
-) -> None:  # type: ignore[no-untyped-def]
+    api: httpx.AsyncClient, conforms: Callable[..., None]
+) -> None:
     code = order_code(SHOP, 42)
     response = await api.get(
         f"/api/orders/{code}", params={"include": "notes,shippingDetails,stockLocation"}
@@ -138,8 +139,8 @@ async def test_order_detail_has_items_with_shipping_and_billing(
 
 
 async def test_lists_details_and_feeds_conform_to_the_openapi_schemas(
-    api: httpx.AsyncClient, conforms
-) -> None:  # type: ignore[no-untyped-def]
+    api: httpx.AsyncClient, conforms: Callable[..., None]
+) -> None:
     since = {"from": "2020-01-01T00:00:00+0100"}
     for path, params in (
         ("/api/orders", {"itemsPerPage": 50}),

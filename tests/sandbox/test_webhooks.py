@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import hmac
 import re
+from collections.abc import Callable
 
 import httpx
 import orjson
@@ -26,7 +27,7 @@ def test_signature_matches_the_official_sdk_test_vector() -> None:
     assert sign(key, body) == "a0e0a3e7689bd4c80e4d6ffcccb05235b864e1d0"
 
 
-async def test_registration_rules(api: httpx.AsyncClient, conforms) -> None:  # type: ignore[no-untyped-def]
+async def test_registration_rules(api: httpx.AsyncClient, conforms: Callable[..., None]) -> None:
     url = "https://addon.example/hook"
     created = await api.post(
         "/api/webhooks", json={"data": [{"event": "order:create", "url": url}]}

@@ -11,6 +11,7 @@ import logging
 import time
 import tracemalloc
 from dataclasses import replace
+from pathlib import Path
 
 import httpx
 import pytest
@@ -40,8 +41,8 @@ async def test_get_returns_the_data_part(client: ShoptetClient) -> None:
 
 
 async def test_typed_errors_for_401_403_404_409_422(
-    client: ShoptetClient, sb: RunningSandbox, control
-) -> None:  # type: ignore[no-untyped-def]
+    client: ShoptetClient, sb: RunningSandbox, control: httpx.AsyncClient
+) -> None:
     async with ShoptetClient(
         sb.url, StaticToken(f"{SHOP.eshop_id}-a-bogus"), policy=QUICK
     ) as stranger:
@@ -88,8 +89,8 @@ async def test_typed_errors_for_401_403_404_409_422(
 
 
 async def test_5xx_are_retried_with_backoff_and_eventually_raise(
-    client: ShoptetClient, control
-) -> None:  # type: ignore[no-untyped-def]
+    client: ShoptetClient, control: httpx.AsyncClient
+) -> None:
     await control.patch("/faults", json={"error_rate": 0.4})
     for _ in range(20):
         assert (await client.get("/api/eshop"))["contactInformation"]
@@ -106,8 +107,8 @@ async def test_5xx_are_retried_with_backoff_and_eventually_raise(
 
 
 async def test_expired_token_is_refreshed_once_for_concurrent_callers(
-    client: ShoptetClient, tokens, control
-) -> None:  # type: ignore[no-untyped-def]
+    client: ShoptetClient, tokens: OAuthTokenSource, control: httpx.AsyncClient
+) -> None:
     await client.get("/api/eshop")
     assert tokens.minted == 1
     await control.post("/clock", json={"advance_seconds": 1801})  # the server-side token expires
@@ -118,7 +119,7 @@ async def test_expired_token_is_refreshed_once_for_concurrent_callers(
     assert stats["getAccessTokenCalls"] == 2
 
 
-async def test_a_token_that_cannot_be_refreshed_raises_expired(sb: RunningSandbox, control) -> None:  # type: ignore[no-untyped-def]
+async def test_a_token_that_cannot_be_refreshed_raises_expired(sb: RunningSandbox, control: httpx.AsyncClient) -> None:
     token = sb.state.api_token(SHOP.eshop_id)
     await control.post("/clock", json={"advance_seconds": 1801})
     async with ShoptetClient(sb.url, StaticToken(token), policy=QUICK) as shoptet:
@@ -127,8 +128,8 @@ async def test_a_token_that_cannot_be_refreshed_raises_expired(sb: RunningSandbo
 
 
 async def test_a_429_storm_is_survived_without_a_failed_call(
-    sb: RunningSandbox, tokens, http, control
-) -> None:  # type: ignore[no-untyped-def]
+    sb: RunningSandbox, tokens: OAuthTokenSource, http: httpx.AsyncClient, control: httpx.AsyncClient
+) -> None:
     await control.patch("/faults", json={"bucket_capacity": 20, "leak_per_second": 30})
     no_throttle = replace(QUICK, throttle_threshold=1.0)  # hit the wall on purpose
     async with ShoptetClient(sb.url, tokens, http=http, policy=no_throttle) as shoptet:
@@ -144,8 +145,8 @@ async def test_a_429_storm_is_survived_without_a_failed_call(
 
 
 async def test_proactive_throttling_keeps_the_bucket_below_full(
-    sb: RunningSandbox, tokens, http, control
-) -> None:  # type: ignore[no-untyped-def]
+    sb: RunningSandbox, tokens: OAuthTokenSource, http: httpx.AsyncClient, control: httpx.AsyncClient
+) -> None:
     await control.patch("/faults", json={"bucket_capacity": 40, "leak_per_second": 80})
     policy = replace(QUICK, leak_per_second=80)
     async with ShoptetClient(sb.url, tokens, http=http, policy=policy) as shoptet:
@@ -157,8 +158,8 @@ async def test_proactive_throttling_keeps_the_bucket_below_full(
 
 
 async def test_concurrency_is_capped_per_client_and_server_429s_are_retried(
-    sb: RunningSandbox, tokens, http, control
-) -> None:  # type: ignore[no-untyped-def]
+    sb: RunningSandbox, tokens: OAuthTokenSource, http: httpx.AsyncClient, control: httpx.AsyncClient
+) -> None:
     await control.patch("/faults", json={"slow_ms": 60})
     async with ShoptetClient(sb.url, tokens, http=http, policy=QUICK) as capped:
         await asyncio.gather(*(capped.get("/api/eshop") for _ in range(12)))
@@ -220,8 +221,8 @@ async def test_a_2000_page_listing_streams_with_flat_memory(
 
 
 async def test_iter_list_yields_every_item_once_and_reports_shifts(
-    client: ShoptetClient, control
-) -> None:  # type: ignore[no-untyped-def]
+    client: ShoptetClient, control: httpx.AsyncClient
+) -> None:
     shifts: list[tuple[int, int]] = []
     codes = []
     async for order in client.iter_list(
@@ -236,8 +237,8 @@ async def test_iter_list_yields_every_item_once_and_reports_shifts(
 
 
 async def test_download_streams_a_result_file_and_hashes_it(
-    client: ShoptetClient, control, tmp_path
-) -> None:  # type: ignore[no-untyped-def]
+    client: ShoptetClient, control: httpx.AsyncClient, tmp_path: Path
+) -> None:
     async with running_receiver() as hooks:
         await client.post("/api/webhooks", {"data": [{"event": "job:finished", "url": hooks.url}]})
         job_id = (await client.get("/api/orders/snapshot"))["jobId"]
@@ -254,8 +255,8 @@ async def test_download_streams_a_result_file_and_hashes_it(
 
 
 async def test_tokens_never_reach_logs_or_errors(
-    sb: RunningSandbox, http: httpx.AsyncClient, control, caplog
-) -> None:  # type: ignore[no-untyped-def]
+    sb: RunningSandbox, http: httpx.AsyncClient, control: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
     from activities.shoptet.oauth import get_api_token
 
     caplog.set_level(logging.DEBUG)
@@ -301,8 +302,8 @@ async def test_tokens_never_reach_logs_or_errors(
 
 
 async def test_a_slow_sandbox_still_answers_within_the_client_timeouts(
-    client: ShoptetClient, control
-) -> None:  # type: ignore[no-untyped-def]
+    client: ShoptetClient, control: httpx.AsyncClient
+) -> None:
     await control.patch("/faults", json={"slow_ms": 300})
     began = time.monotonic()
     await client.get("/api/eshop")

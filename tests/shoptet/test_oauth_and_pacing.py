@@ -46,8 +46,8 @@ async def test_exchange_code_returns_the_installation_grant(
 
 
 async def test_api_token_errors_are_typed(
-    sb: RunningSandbox, http: httpx.AsyncClient, control
-) -> None:  # type: ignore[no-untyped-def]
+    sb: RunningSandbox, http: httpx.AsyncClient, control: httpx.AsyncClient
+) -> None:
     oauth = sb.state.install(SHOP.eshop_id)
     tokens = [await get_api_token(http, sb.url, oauth) for _ in range(5)]
     assert all(t.fresh() for t in tokens) and len({t.token for t in tokens}) == 5

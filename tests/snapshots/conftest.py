@@ -4,10 +4,11 @@ signature key stored encrypted, API token fresh; the settings point the client a
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 from sqlalchemy.orm import Session
 
@@ -16,7 +17,7 @@ from activities.shoptet.tokens import StaticToken
 from db.models import Installation, Shop
 from infra.sandbox.generator import ShopSpec
 from infra.sandbox.testing import RunningSandbox, running_sandbox
-from tests.support import app_env, login
+from tests.support import MakeUser, app_env, login
 
 
 @dataclass
@@ -62,8 +63,12 @@ async def connect_shop(
     return ConnectedShop(shop, spec, sb, api_url)
 
 
+# Sign in as a manager of the shop.
+Login = Callable[[int], Awaitable[None]]
+
+
 @pytest.fixture
-async def manager(api, make_user):  # type: ignore[no-untyped-def]
+async def manager(api: httpx.AsyncClient, make_user: MakeUser) -> Login:
     """Log the API client in as a manager of the given shop."""
 
     async def _login(shop_id: int) -> None:

@@ -5,15 +5,18 @@ from __future__ import annotations
 import gzip
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Row, text
+from sqlalchemy.orm import Session
 
-from activities.ingest.loader import Loader, build_batch
-from activities.snapshot_files import read_lines, unpack
+from activities.ingest.loader import Loader, LoadResult, build_batch
+from activities.snapshot_files import Unpacked, read_lines, unpack
 from db.engine import raw_connection
 from infra.sandbox.generator import ShopSpec, iter_records, write_snapshot_file
+from tests.support import MakeShop
 
 
 def _expected(spec: ShopSpec) -> tuple[int, int, Decimal, Decimal]:
@@ -28,12 +31,14 @@ def _expected(spec: ShopSpec) -> tuple[int, int, Decimal, Decimal]:
     return orders, items, total, item_total
 
 
-async def _load_file(path: Path, work: Path, shop_id: int, resource: str, run_id: int | None = None):  # type: ignore[no-untyped-def]
+async def _load_file(
+    path: Path, work: Path, shop_id: int, resource: str, run_id: int | None = None
+) -> tuple[Unpacked, list[LoadResult]]:
     unpacked = unpack(path, work, chunk_lines=1000)
     conn = await raw_connection()
     try:
         loader = Loader(conn, resource, shop_id)
-        totals = []
+        totals: list[LoadResult] = []
         for start in range(len(unpacked.offsets)):
             first = 1 + start * 1000
             lines = [(n, raw) for n, _, raw in read_lines(work, first, unpacked.offsets[start], first + 1000)]
@@ -44,7 +49,7 @@ async def _load_file(path: Path, work: Path, shop_id: int, resource: str, run_id
         await conn.close()
 
 
-def _db_totals(db_session, shop_id: int):  # type: ignore[no-untyped-def]
+def _db_totals(db_session: Session, shop_id: int) -> Row[Any]:
     return db_session.execute(
         text(
             "SELECT (SELECT count(*) FROM orders WHERE shop_id = :s), "
@@ -56,7 +61,7 @@ def _db_totals(db_session, shop_id: int):  # type: ignore[no-untyped-def]
     ).one()
 
 
-async def test_orders_land_exactly_and_reloading_changes_nothing(tmp_path, db_session, make_shop) -> None:  # type: ignore[no-untyped-def]
+async def test_orders_land_exactly_and_reloading_changes_nothing(tmp_path: Path, db_session: Session, make_shop: MakeShop) -> None:
     shop = make_shop()
     spec = ShopSpec(eshop_id=shop.eshop_id, seed=7, orders=2500, products=80, customers=400)
     path = tmp_path / "orders.gz"
@@ -77,7 +82,7 @@ async def test_orders_land_exactly_and_reloading_changes_nothing(tmp_path, db_se
     ).scalar_one() == versions  # not even a new row version
 
 
-async def test_edited_order_replaces_its_items(tmp_path, db_session, make_shop) -> None:  # type: ignore[no-untyped-def]
+async def test_edited_order_replaces_its_items(tmp_path: Path, db_session: Session, make_shop: MakeShop) -> None:
     shop = make_shop()
     spec = ShopSpec(eshop_id=shop.eshop_id, seed=3, orders=5, products=20, customers=10)
     docs = list(iter_records(spec, "orders"))
@@ -97,7 +102,7 @@ async def test_edited_order_replaces_its_items(tmp_path, db_session, make_shop) 
     assert ids == sorted(int(i["itemId"]) for i in edited["items"])
 
 
-async def test_bad_lines_are_quarantined_and_neighbours_land(tmp_path, db_session, make_shop) -> None:  # type: ignore[no-untyped-def]
+async def test_bad_lines_are_quarantined_and_neighbours_land(tmp_path: Path, db_session: Session, make_shop: MakeShop) -> None:
     from db.models import SnapshotRun
 
     shop = make_shop()
@@ -130,7 +135,7 @@ async def test_bad_lines_are_quarantined_and_neighbours_land(tmp_path, db_sessio
     assert codes == sorted(docs[i]["code"] for i in (0, 2, 5))
 
 
-def test_plain_json_result_is_accepted(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_plain_json_result_is_accepted(tmp_path: Path) -> None:
     """The real API sometimes sends a result without gzip: sniff, do not trust the name."""
     plain = tmp_path / "result.json.gz"
     plain.write_bytes(b'{"a": 1}\n{"a": 2}')
@@ -138,7 +143,7 @@ def test_plain_json_result_is_accepted(tmp_path) -> None:  # type: ignore[no-unt
     assert not unpacked.gzip and unpacked.lines == 2 and unpacked.offsets == [0, 9]
 
 
-def test_truncated_gzip_is_reported(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_truncated_gzip_is_reported(tmp_path: Path) -> None:
     from activities.snapshot_files import SnapshotFileError
 
     path = tmp_path / "cut.gz"
@@ -148,7 +153,7 @@ def test_truncated_gzip_is_reported(tmp_path) -> None:  # type: ignore[no-untype
         unpack(path, tmp_path / "out.jsonl", chunk_lines=10)
 
 
-async def test_an_older_document_never_overwrites_a_newer_row(tmp_path, db_session, make_shop) -> None:  # type: ignore[no-untyped-def]
+async def test_an_older_document_never_overwrites_a_newer_row(tmp_path: Path, db_session: Session, make_shop: MakeShop) -> None:
     """A snapshot ingested after a sync wrote newer data must not step back in time."""
     shop = make_shop()
     spec = ShopSpec(eshop_id=shop.eshop_id, seed=3, orders=5, products=20, customers=10)

@@ -9,17 +9,21 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Row, text
+from sqlalchemy.orm import Session
 from temporalio.client import WorkflowExecutionStatus, WorkflowHistory
 from temporalio.worker import Replayer
 
 from api.services.snapshots import start_snapshot
 from db.engine import session_scope
-from db.models import Shop
+from db.models import Shop, SnapshotRun
 from infra.sandbox.generator import ShopSpec
+from infra.sandbox.testing import RunningSandbox
 from infra.temporal import connect
 from tests.snapshots.conftest import connect_shop, new_eshop_id
 from tests.snapshots.test_snapshot_e2e import db_orders, expected_orders
@@ -28,7 +32,7 @@ from workflows.snapshots import SnapshotSweepWorkflow, SnapshotWorkflow
 HISTORIES = Path(__file__).parent / "histories"
 
 
-def _run_row(db, run_id: int):  # type: ignore[no-untyped-def]
+def _run_row(db: Session, run_id: int) -> Row[Any]:
     db.expire_all()
     return db.execute(
         text("SELECT status, processed_lines, total_lines, resume_count, resumed_from_line, workflow_id "
@@ -61,14 +65,16 @@ async def _set_chunk_lines(lines: int) -> None:
     raise AssertionError("the settings cache never saw the new chunk size")
 
 
-async def _start(shop_id: int, params: dict | None = None):  # type: ignore[no-untyped-def,type-arg]
+async def _start(shop_id: int, params: dict[str, Any] | None = None) -> SnapshotRun:
     client = await connect()
     async with session_scope() as session:
         shop = await session.get(Shop, shop_id)
         return await start_snapshot(session, client, shop, "orders", trigger="test", params=params or {})
 
 
-async def _wait(db, run_id: int, predicate, timeout: float) -> tuple:  # type: ignore[no-untyped-def,type-arg]
+async def _wait(
+    db: Session, run_id: int, predicate: Callable[[Row[Any]], bool], timeout: float
+) -> Row[Any]:
     deadline = asyncio.get_running_loop().time() + timeout
     while asyncio.get_running_loop().time() < deadline:
         row = _run_row(db, run_id)
@@ -79,7 +85,7 @@ async def _wait(db, run_id: int, predicate, timeout: float) -> tuple:  # type: i
 
 
 @pytest.mark.slow
-async def test_worker_killed_mid_ingest_resumes_from_heartbeat(live_api, sandbox, db_session) -> None:  # type: ignore[no-untyped-def]
+async def test_worker_killed_mid_ingest_resumes_from_heartbeat(live_api: str, sandbox: RunningSandbox, db_session: Session) -> None:
     spec = ShopSpec(eshop_id=new_eshop_id(), seed=17, orders=24000, products=300, customers=4000, mean_items=1.5)
     connected = await connect_shop(sandbox, live_api, db_session, spec)
     await _set_chunk_lines(12000)
@@ -111,7 +117,7 @@ async def test_worker_killed_mid_ingest_resumes_from_heartbeat(live_api, sandbox
     assert dupes == 0
 
 
-async def test_long_snapshot_continues_as_new(worker, live_api, sandbox, db_session) -> None:  # type: ignore[no-untyped-def]
+async def test_long_snapshot_continues_as_new(worker: list[object], live_api: str, sandbox: RunningSandbox, db_session: Session) -> None:
     spec = ShopSpec(eshop_id=new_eshop_id(), seed=23, orders=900, products=40, customers=200)
     connected = await connect_shop(sandbox, live_api, db_session, spec)
     await _set_chunk_lines(200)
@@ -136,7 +142,7 @@ async def test_long_snapshot_continues_as_new(worker, live_api, sandbox, db_sess
     assert continued == 2, [(r.run_id, r.status) for r in runs]  # 5 chunks of 200 lines, 2 per run
 
 
-async def test_snapshot_history_replays(worker, live_api, sandbox, db_session) -> None:  # type: ignore[no-untyped-def]
+async def test_snapshot_history_replays(worker: list[object], live_api: str, sandbox: RunningSandbox, db_session: Session) -> None:
     """Record a fresh history and replay it, and replay every stored history, with today's code."""
     spec = ShopSpec(eshop_id=new_eshop_id(), seed=29, orders=120, products=20, customers=40)
     connected = await connect_shop(sandbox, live_api, db_session, spec)

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import asyncio
 from decimal import Decimal
+from typing import Any
 
 import httpx
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 from temporalio import activity
 from temporalio.worker import Worker
 
 from activities import snapshots as snapshot_activities
 from activities.registry import ACTIVITIES
 from infra.sandbox.generator import ShopSpec, iter_records
+from infra.sandbox.testing import RunningSandbox
 from infra.temporal import connect
-from tests.snapshots.conftest import connect_shop, new_eshop_id
+from tests.snapshots.conftest import Login, connect_shop, new_eshop_id
 from tests.support import assert_problem
 from workflows.queues import Queue
 from workflows.registry import WORKFLOWS
@@ -33,7 +36,7 @@ def expected_orders(spec: ShopSpec) -> tuple[int, int, Decimal, Decimal]:
     return orders, items, total, item_total
 
 
-def db_orders(db, shop_id: int) -> tuple[int, int, Decimal, Decimal]:  # type: ignore[no-untyped-def]
+def db_orders(db: Session, shop_id: int) -> tuple[int, int, Decimal, Decimal]:
     db.expire_all()
     row = db.execute(
         text(
@@ -44,10 +47,11 @@ def db_orders(db, shop_id: int) -> tuple[int, int, Decimal, Decimal]:  # type: i
         ),
         {"s": shop_id},
     ).one()
-    return tuple(row)  # type: ignore[return-value]
+    orders, items, total, item_total = row
+    return int(orders), int(items), Decimal(total), Decimal(item_total)
 
 
-async def wait_for_run(api: httpx.AsyncClient, run_id: int, *, timeout: float = 90) -> dict:  # type: ignore[type-arg]
+async def wait_for_run(api: httpx.AsyncClient, run_id: int, *, timeout: float = 90) -> dict[str, Any]:
     seen_progress = []
     deadline = asyncio.get_running_loop().time() + timeout
     while asyncio.get_running_loop().time() < deadline:
@@ -61,7 +65,7 @@ async def wait_for_run(api: httpx.AsyncClient, run_id: int, *, timeout: float = 
 
 
 async def test_full_orders_snapshot_lands_exactly_and_rerun_changes_nothing(
-    api, worker, live_api, sandbox, db_session, manager  # type: ignore[no-untyped-def]
+    api: httpx.AsyncClient, worker: list[object], live_api: str, sandbox: RunningSandbox, db_session: Session, manager: Login
 ) -> None:
     spec = ShopSpec(eshop_id=new_eshop_id(), seed=21, orders=1800, products=60, customers=300)
     connected = await connect_shop(sandbox, live_api, db_session, spec)
@@ -86,7 +90,7 @@ async def test_full_orders_snapshot_lands_exactly_and_rerun_changes_nothing(
     assert db_orders(db_session, shop_id) == expected_orders(spec)
 
 
-async def test_products_and_customers_snapshots(api, worker, live_api, sandbox, db_session, manager) -> None:  # type: ignore[no-untyped-def]
+async def test_products_and_customers_snapshots(api: httpx.AsyncClient, worker: list[object], live_api: str, sandbox: RunningSandbox, db_session: Session, manager: Login) -> None:
     spec = ShopSpec(eshop_id=new_eshop_id(), seed=4, orders=10, products=120, customers=700)
     connected = await connect_shop(sandbox, live_api, db_session, spec)
     shop_id = connected.shop.id
@@ -110,7 +114,7 @@ async def test_products_and_customers_snapshots(api, worker, live_api, sandbox, 
     assert counts[3] == variants * spec.stocks
 
 
-async def test_malformed_lines_are_quarantined(api, worker, live_api, sandbox, db_session, manager) -> None:  # type: ignore[no-untyped-def]
+async def test_malformed_lines_are_quarantined(api: httpx.AsyncClient, worker: list[object], live_api: str, sandbox: RunningSandbox, db_session: Session, manager: Login) -> None:
     spec = ShopSpec(eshop_id=new_eshop_id(), seed=9, orders=600, products=40, customers=100)
     connected = await connect_shop(sandbox, live_api, db_session, spec)
     sandbox.state.set_knobs({"malformed_rate": 0.05})
@@ -129,7 +133,7 @@ async def test_malformed_lines_are_quarantined(api, worker, live_api, sandbox, d
     assert any(n["kind"] == "snapshot.rejects" and n["data"]["run_id"] == run["id"] for n in notes)
 
 
-async def test_failed_run_is_recorded_and_retried_from_the_api(api, worker, live_api, sandbox, db_session, manager) -> None:  # type: ignore[no-untyped-def]
+async def test_failed_run_is_recorded_and_retried_from_the_api(api: httpx.AsyncClient, worker: list[object], live_api: str, sandbox: RunningSandbox, db_session: Session, manager: Login) -> None:
     spec = ShopSpec(eshop_id=new_eshop_id(), seed=13, orders=300, products=30, customers=80)
     connected = await connect_shop(sandbox, live_api, db_session, spec)
     await manager(connected.shop.id)
@@ -148,7 +152,7 @@ async def test_failed_run_is_recorded_and_retried_from_the_api(api, worker, live
     assert db_orders(db_session, connected.shop.id) == expected_orders(spec)
 
 
-async def test_double_click_starts_one_run(api, worker, live_api, sandbox, db_session, manager) -> None:  # type: ignore[no-untyped-def]
+async def test_double_click_starts_one_run(api: httpx.AsyncClient, worker: list[object], live_api: str, sandbox: RunningSandbox, db_session: Session, manager: Login) -> None:
     spec = ShopSpec(eshop_id=new_eshop_id(), seed=2, orders=200, products=20, customers=40)
     connected = await connect_shop(sandbox, live_api, db_session, spec)
     await manager(connected.shop.id)
@@ -161,13 +165,14 @@ async def test_double_click_starts_one_run(api, worker, live_api, sandbox, db_se
     await wait_for_run(api, winner["id"])
 
 
-EXPIRE_BEFORE_DOWNLOAD: dict[str, object] = {"sandbox": None, "expired": []}
+# the sandbox to expire jobs at, and the jobs expired so far
+EXPIRE_BEFORE_DOWNLOAD: dict[str, Any] = {"sandbox": None, "expired": []}
 
 
 @activity.defn(name="download_result")
 async def download_after_expiry(req: DownloadRequest) -> ResultFile:
     """The real download, after Shoptet's 24 h have passed for the first job it sees."""
-    expired: list[str] = EXPIRE_BEFORE_DOWNLOAD["expired"]  # type: ignore[assignment]
+    expired: list[str] = EXPIRE_BEFORE_DOWNLOAD["expired"]
     if not expired:
         expired.append(req.job_id)
         async with httpx.AsyncClient() as http:
@@ -175,7 +180,7 @@ async def download_after_expiry(req: DownloadRequest) -> ResultFile:
     return await snapshot_activities.download_result(req)
 
 
-async def test_expired_result_triggers_a_fresh_job(api, live_api, sandbox, db_session, manager, temporal_env) -> None:  # type: ignore[no-untyped-def]
+async def test_expired_result_triggers_a_fresh_job(api: httpx.AsyncClient, live_api: str, sandbox: RunningSandbox, db_session: Session, manager: Login, temporal_env: object) -> None:
     """A result that expired before download is replaced by a new job, not a crash."""
     EXPIRE_BEFORE_DOWNLOAD.update(sandbox=sandbox.url, expired=[])
     client = await connect()
@@ -197,7 +202,7 @@ async def test_expired_result_triggers_a_fresh_job(api, live_api, sandbox, db_se
     assert db_orders(db_session, connected.shop.id)[0] == 150
 
 
-async def test_incremental_snapshot_with_changed_since(api, worker, live_api, sandbox, db_session, manager) -> None:  # type: ignore[no-untyped-def]
+async def test_incremental_snapshot_with_changed_since(api: httpx.AsyncClient, worker: list[object], live_api: str, sandbox: RunningSandbox, db_session: Session, manager: Login) -> None:
     """`changed_since` travels through the workflow to Shoptet's changeTimeFrom filter."""
     spec = ShopSpec(eshop_id=new_eshop_id(), seed=37, orders=400, products=20, customers=60)
     connected = await connect_shop(sandbox, live_api, db_session, spec)

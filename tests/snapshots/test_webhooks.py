@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import httpx
 import orjson
 import pytest
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from api.services.webhooks import signature
 from db.models import Installation, Shop
@@ -21,7 +23,7 @@ def test_official_signature_vector() -> None:
 
 
 @pytest.fixture
-def installed(db_session):  # type: ignore[no-untyped-def]
+def installed(db_session: Session) -> Shop:
     import secrets
 
     shop = Shop(eshop_id=300000 + secrets.randbelow(99999), name="hooks", status="active")
@@ -39,14 +41,14 @@ def _body(eshop_id: int, event: str = "product:update", instance: str = "abc", s
     return orjson.dumps({"eshopId": eshop_id, "event": event, "eventCreated": created, "eventInstance": instance})
 
 
-async def _post(api, body: bytes, sig: str | None):  # type: ignore[no-untyped-def]
+async def _post(api: httpx.AsyncClient, body: bytes, sig: str | None) -> httpx.Response:
     headers = {"Content-Type": "application/json"}
     if sig is not None:
         headers["Shoptet-Webhook-Signature"] = sig
     return await api.post("/api/webhooks/shoptet", content=body, headers=headers)
 
 
-def _events(db, shop_id: int | None = None) -> list[tuple[str, str | None]]:  # type: ignore[no-untyped-def]
+def _events(db: Session, shop_id: int | None = None) -> list[tuple[str, str | None]]:
     rows = db.execute(
         text("SELECT status, reason FROM webhook_events WHERE shop_id IS NOT DISTINCT FROM :s ORDER BY id"),
         {"s": shop_id},
@@ -54,7 +56,7 @@ def _events(db, shop_id: int | None = None) -> list[tuple[str, str | None]]:  # 
     return [(r.status, r.reason) for r in rows]
 
 
-async def test_forged_and_missing_signatures_are_401_and_kept(api, installed, db_session) -> None:  # type: ignore[no-untyped-def]
+async def test_forged_and_missing_signatures_are_401_and_kept(api: httpx.AsyncClient, installed: Shop, db_session: Session) -> None:
     body = _body(installed.eshop_id)
     assert_problem(await _post(api, body, "0" * 40), 401)
     assert_problem(await _post(api, body, None), 401)
@@ -69,7 +71,7 @@ async def test_forged_and_missing_signatures_are_401_and_kept(api, installed, db
     assert sorted(kept) == [("rejected", "bad signature")] * 2 + [("rejected", "missing signature")]
 
 
-async def test_unknown_shop_is_404_and_malformed_is_422(api, db_session) -> None:  # type: ignore[no-untyped-def]
+async def test_unknown_shop_is_404_and_malformed_is_422(api: httpx.AsyncClient, db_session: Session) -> None:
     body = _body(999_999_999)
     assert_problem(await _post(api, body, signature(KEY, body)), 404)
     problem = assert_problem(await _post(api, b"{not json", "x"), 422)
@@ -82,7 +84,7 @@ async def test_unknown_shop_is_404_and_malformed_is_422(api, db_session) -> None
     assert bytes(raw) == b'{"eshopId": "7", "event": "x:y"}'  # kept verbatim for inspection
 
 
-async def test_duplicates_are_stored_once_and_marked(api, installed, db_session, temporal_env) -> None:  # type: ignore[no-untyped-def]
+async def test_duplicates_are_stored_once_and_marked(api: httpx.AsyncClient, installed: Shop, db_session: Session, temporal_env: object) -> None:
     body = _body(installed.eshop_id, event="job:finished", instance="nojob01")
     first = await _post(api, body, signature(KEY, body))
     second = await _post(api, body, signature(KEY, body))
@@ -95,7 +97,7 @@ async def test_duplicates_are_stored_once_and_marked(api, installed, db_session,
     assert (await _post(api, later, signature(KEY, later))).json()["status"] == "received"
 
 
-async def test_concurrent_duplicate_deliveries_store_one_received(api, installed, db_session, temporal_env) -> None:  # type: ignore[no-untyped-def]
+async def test_concurrent_duplicate_deliveries_store_one_received(api: httpx.AsyncClient, installed: Shop, db_session: Session, temporal_env: object) -> None:
     import asyncio
 
     body = _body(installed.eshop_id, event="job:finished", instance="storm01")

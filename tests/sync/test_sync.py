@@ -9,8 +9,10 @@ import time
 from datetime import timedelta
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from activities.shoptet_access import shop_client
 from activities.sync import ENTITIES, Applier
@@ -153,7 +155,7 @@ async def test_order_life_reaches_postgres_by_webhooks_alone(live_api: str) -> N
         assert events >= 3
 
 
-async def test_a_repeated_order_notification_still_nudges_the_sync(api) -> None:  # type: ignore[no-untyped-def]
+async def test_a_repeated_order_notification_still_nudges_the_sync(api: httpx.AsyncClient) -> None:
     """`eventCreated` has whole seconds: two changes of one order within a second arrive as
     identical bodies. The second is stored as a duplicate and must still nudge the sync, since
     the pass the first started may already have read the feed (seen in the webhooks-only test)."""
@@ -201,7 +203,7 @@ async def test_a_repeated_order_notification_still_nudges_the_sync(api) -> None:
         await wait_until(buffered, timeout=10, what="a second pass buffered behind the first")
 
 
-async def test_reconciliation_loads_and_repairs(db_session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+async def test_reconciliation_loads_and_repairs(db_session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
     async with app_sandbox() as sb, running_workers(QUEUES):
         spec = small_shop(orders=60, products=20, customers=30)
         ref = await installed_shop(sb, spec)

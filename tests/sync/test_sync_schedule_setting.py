@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import httpx
+
 from api.services.sync import ensure_sync_schedules
 from db.engine import session_scope
 from infra.temporal import connect
-from tests.support import login
+from tests.support import MakeShop, MakeUser, login
 from workflows.sync import sync_id
 
 
-async def test_interval_setting_updates_the_schedules(api, temporal_env, make_shop, make_user) -> None:  # type: ignore[no-untyped-def]
+async def test_interval_setting_updates_the_schedules(api: httpx.AsyncClient, temporal_env: object, make_shop: MakeShop, make_user: MakeUser) -> None:
     shop = make_shop()
     client = await connect()
     async with session_scope() as session:

@@ -1,0 +1,106 @@
+"""The names of the activities workflows call, one typed constant each.
+
+Workflows refer to activities by these names rather than by importing the functions: the
+activity modules import the database, HTTP and file layers, and the import contract "workflows
+do no I/O" keeps `workflows` from importing `activities` at all (import-linter reads the import
+statically, so `workflow.unsafe.imports_passed_through()` would not change its verdict).
+`tests/foundation/test_activity_names.py` proves each name is an activity some worker runs and
+that no workflow spells one as a string literal.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+# activities.system
+CHECK_DEPENDENCIES: Final = "check_dependencies"
+
+# activities.monitoring
+SNAPSHOT_DATABASE_STATS: Final = "snapshot_database_stats"
+PRUNE_MONITORING_DATA: Final = "prune_monitoring_data"
+EVALUATE_MONITORING_CHECKS: Final = "evaluate_monitoring_checks"
+
+# activities.partitions
+PLAN_PARTITION_MAINTENANCE: Final = "plan_partition_maintenance"
+ENSURE_PARTITION: Final = "ensure_partition"
+DRAIN_DEFAULT_TO_ARCHIVE: Final = "drain_default_to_archive"
+START_MAINTENANCE_RUN: Final = "start_maintenance_run"
+FINISH_MAINTENANCE_RUN: Final = "finish_maintenance_run"
+
+# activities.archive
+ARCHIVE_QUARTER: Final = "archive_quarter"
+RESTORE_QUARTER: Final = "restore_quarter"
+
+# activities.legacy_migration
+PREPARE_LEGACY_MIGRATION: Final = "prepare_legacy_migration"
+COPY_LEGACY_BATCHES: Final = "copy_legacy_batches"
+REPLAY_LEGACY_CHANGES: Final = "replay_legacy_changes"
+VERIFY_LEGACY_MIGRATION: Final = "verify_legacy_migration"
+SWAP_LEGACY_TABLE: Final = "swap_legacy_table"
+
+# activities.backups
+CREATE_BACKUP: Final = "create_backup"
+RECORD_BACKUP_FAILURE: Final = "record_backup_failure"
+PRUNE_BACKUPS: Final = "prune_backups"
+NEWEST_BACKUP: Final = "newest_backup"
+VERIFICATION_DUE: Final = "verification_due"
+VERIFY_BACKUP: Final = "verify_backup"
+
+# activities.pitr_base
+PLAN_PITR_BASE_BACKUP: Final = "plan_pitr_base_backup"
+TAKE_PITR_BASE_BACKUP: Final = "take_pitr_base_backup"
+PRUNE_PITR: Final = "prune_pitr"
+
+# activities.integrity
+START_INTEGRITY_RUN: Final = "start_integrity_run"
+RUN_INTEGRITY_CHECK: Final = "run_integrity_check"
+RECORD_CHECK_ERROR: Final = "record_check_error"
+FINISH_INTEGRITY_RUN: Final = "finish_integrity_run"
+
+# activities.cleanup
+CLEAN_UP: Final = "clean_up"
+
+# activities.snapshots
+MARK_RUN_STARTED: Final = "mark_run_started"
+REQUEST_SNAPSHOT_JOB: Final = "request_snapshot_job"
+CHECK_SNAPSHOT_JOB: Final = "check_snapshot_job"
+DOWNLOAD_RESULT: Final = "download_result"
+REUSE_RESULT_FILE: Final = "reuse_result_file"
+INGEST_CHUNK: Final = "ingest_chunk"
+FINISH_RUN: Final = "finish_run"
+FAIL_RUN: Final = "fail_run"
+PLAN_SNAPSHOT_RETRIES: Final = "plan_snapshot_retries"
+
+# activities.tokens
+READ_TOKEN_META: Final = "read_token_meta"
+MINT_API_TOKEN: Final = "mint_api_token"
+
+# activities.installation
+REDEEM_INSTALL_CODE: Final = "redeem_install_code"
+CONFIGURE_WEBHOOKS: Final = "configure_webhooks"
+ACTIVATE_SHOP: Final = "activate_shop"
+
+# activities.sync
+PLAN_SYNC: Final = "plan_sync"
+SYNC_CHANGES: Final = "sync_changes"
+SYNC_STOCK: Final = "sync_stock"
+RECONCILE: Final = "reconcile"
+FINISH_SYNC: Final = "finish_sync"
+RECORD_SYNC_ERROR: Final = "record_sync_error"
+
+# activities.customer_analytics
+PLAN_CUSTOMER_ANALYTICS: Final = "plan_customer_analytics"
+START_CUSTOMER_RUN: Final = "start_customer_run"
+SUMMARISE_CUSTOMER_CHUNK: Final = "summarise_customer_chunk"
+FIT_CUSTOMER_MODELS: Final = "fit_customer_models"
+MINE_ITEM_RULES: Final = "mine_item_rules"
+FINISH_CUSTOMER_RUN: Final = "finish_customer_run"
+
+# activities.inventory_planning
+PLAN_INVENTORY_NIGHTLY: Final = "plan_inventory_nightly"
+START_INVENTORY_RUN: Final = "start_inventory_run"
+SNAPSHOT_STOCK: Final = "snapshot_stock"
+FORECAST_INVENTORY_CHUNK: Final = "forecast_inventory_chunk"
+PLAN_INVENTORY_PURCHASES: Final = "plan_inventory_purchases"
+NOTIFY_INVENTORY_ANOMALIES: Final = "notify_inventory_anomalies"
+FINISH_INVENTORY_RUN: Final = "finish_inventory_run"

@@ -626,10 +626,11 @@ class Reconciler:
         """Shoptet's entities of a window, read again from page 1 while the listing shifted
         under us (its totalCount moved between pages), at most SHIFT_REREADS times."""
         e = self.entity
+        remote: dict[str, Change] = {}
         for _ in range(SHIFT_REREADS):
             shifted = False
 
-            def on_shift(old: int, new: int) -> None:
+            def on_shift(old: int, new: int | None) -> None:
                 nonlocal shifted
                 shifted = True
 

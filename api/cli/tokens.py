@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.services import audit_log, tokens
-from db.engine import session_factory
+from db.engine import rows_touched, session_factory
 from db.models import User
 
 app = typer.Typer(no_args_is_help=True)
@@ -111,16 +111,16 @@ def revoke_all(email: str) -> None:
 
     async def work(session: AsyncSession) -> int:
         user = await _user(session, email)
-        result = await session.execute(tokens.revoke_all(user.id, datetime.now(UTC)))
+        revoked = await rows_touched(session, tokens.revoke_all(user.id, datetime.now(UTC)))
         await audit_log.record(
             "token.revoke",
             success=True,
             user_id=user.id,
             email=user.email,
-            detail={"all": True, "revoked": result.rowcount, "via": "cli"},
+            detail={"all": True, "revoked": revoked, "via": "cli"},
             session=session,
         )
         await session.commit()
-        return int(result.rowcount)
+        return revoked
 
     typer.echo(f"{_run(work)} token(s) revoked")

@@ -28,6 +28,7 @@ from api.services import tokens
 from api.services.tokens import TokenInfo
 from api.web_security import CSRF_COOKIE
 from db.config import get_settings
+from db.engine import rows_touched
 from db.models import Shop, ShopMembership, User, UserSession
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
@@ -229,7 +230,7 @@ async def change_password(
         await session.commit()
         raise Problem(403, "Wrong password", "The current password is wrong; nothing was changed.")
     user.password_hash = hash_password(body.new_password)
-    revoked = await session.execute(tokens.revoke_all(user.id, now))
+    revoked = await rows_touched(session, tokens.revoke_all(user.id, now))
     await session.execute(delete(UserSession).where(UserSession.user_id == user.id))
     await _new_session(session, user, response, request)
     await audit.record(
@@ -238,7 +239,7 @@ async def change_password(
         user_id=user.id,
         email=user.email,
         ip=ip,
-        detail={"tokens_revoked": revoked.rowcount},
+        detail={"tokens_revoked": revoked},
         session=session,
     )
     await session.commit()

@@ -20,7 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.pagination import cursor_id, decode_cursor, encode_cursor, next_id_cursor
+from api.pagination import CodeCursor, cursor_id, decode_cursor, encode_cursor, next_id_cursor
 from api.problems import Problem
 
 SUPPLIER_COLUMNS = (
@@ -205,11 +205,9 @@ async def offers_page(
     await get_supplier(session, shop_id, supplier_id)
     params: dict[str, Any] = {"shop": shop_id, "supplier": supplier_id, "limit": limit + 1}
     where = ""
-    after = decode_cursor(cursor)
+    after = decode_cursor(cursor, CodeCursor)
     if after is not None:
-        if not isinstance(after.get("code"), str):
-            raise Problem(400, "Invalid cursor", "cursor: pass back the next_cursor of a page")
-        where, params["after"] = "AND o.variant_code > :after ", after["code"]
+        where, params["after"] = "AND o.variant_code > :after ", after.code
     rows = (
         (
             await session.execute(

@@ -37,7 +37,7 @@ from activities.partitions import (
 )
 from db.engine import async_engine, session_scope
 from db.models.archive import HOT_TABLES, MONEY_COLUMN, ArchiveHold, PartitionMove, archive_name
-from db.notify import notify
+from db.notify import cs_count, cs_number, notify
 from db.partitions import Quarter, default_partition_name, partition_name
 from workflows.maintenance import (
     BAD_REQUEST,
@@ -55,6 +55,11 @@ class Tally:
 
     def __str__(self) -> str:
         return f"{self.rows} rows, {self.money}"
+
+    def cs(self) -> str:
+        """`1 234 řádků, částky 56 789,5`: the tally as a Czech notification says it."""
+        rows = cs_count(self.rows, "řádek", "řádky", "řádků")
+        return f"{rows}, částky {cs_number(float(self.money), 2)}"
 
 
 async def tally(
@@ -122,7 +127,7 @@ async def _record(
     moves: dict[str, tuple[str, str, Tally, Tally]],
 ) -> list[Action]:
     """Compare before/after, store the comparison, and fail loudly on any difference."""
-    actions, wrong = [], []
+    actions, wrong, wrong_cs = [], [], []
     async with session_scope() as session:
         for table, (source, target, before, after) in moves.items():
             ok = before == after
@@ -144,6 +149,7 @@ async def _record(
             )
             if not ok:
                 wrong.append(f"{table} {quarter}: before {before}, after {after}")
+                wrong_cs.append(f"{table} {quarter}: před {before.cs()}, po {after.cs()}")
             actions.append(
                 Action(
                     kind,
@@ -160,7 +166,9 @@ async def _record(
                 level="critical",
                 kind="maintenance.verify_failed",
                 title=f"Archive verification failed for {quarter}",
+                title_cs=f"Ověření archivace čtvrtletí {quarter} selhalo",
                 body="; ".join(wrong),
+                body_cs="; ".join(wrong_cs),
                 data={"quarter": quarter.label, "kind": kind},
             )
     if wrong:

@@ -271,7 +271,9 @@ async def record_backup_failure(failure: BackupFailure) -> None:
             level="critical",
             kind="backup.failed",
             title=f"Database backup {failure.name} failed",
+            title_cs=f"Záloha databáze {failure.name} selhala",
             body=failure.error[:2000],
+            body_cs=failure.error[:2000],  # the tool's own words, shown as is
             data={"name": failure.name},
         )
 
@@ -474,12 +476,16 @@ async def _record_verification(backup: Backup, result: VerifyResult) -> None:
         )
         if result.status != "passed":
             what = {"corrupt": "is corrupt", "failed": "did not restore to the same row counts"}
+            what_cs = {"corrupt": "je poškozená", "failed": "se neobnovila se stejnými počty řádků"}
             await notify(
                 session,
                 level="critical",
                 kind=f"backup.verify_{result.status}",
                 title=f"Backup {backup.name} {what[result.status]}",
+                title_cs=f"Záloha {backup.name} {what_cs[result.status]}",
                 body=result.error or f"tables that differ (dumped, restored): {result.mismatches}",
+                body_cs=result.error
+                or f"tabulky, které se liší (v záloze, po obnovení): {result.mismatches}",
                 data={"backup_id": backup.id, **detail},
             )
 

@@ -25,7 +25,7 @@ from db.app_settings import get_setting
 from db.config import get_settings
 from db.engine import session_scope
 from db.models import Installation, IntegrityFinding, IntegrityRun, Shop
-from db.notify import notify
+from db.notify import cs_count, cs_number, notify
 from db.partitions import PARTITIONED_TABLES, Quarter, existing_quarters
 from workflows.integrity import CheckError, CheckOutcome, CheckRequest, IntegrityReport
 
@@ -40,6 +40,11 @@ class Finding:
     faults: int = 0
     shop_id: int | None = None
     data: dict[str, Any] = field(default_factory=dict)
+    detail_cs: str | None = None  # a failing finding becomes a notification, in Czech too
+
+    def __post_init__(self) -> None:
+        if self.status in FAILING and not self.detail_cs:
+            raise ValueError(f"a {self.status} finding needs its Czech detail: {self.detail}")
 
 
 Check = Callable[[AsyncSession], Awaitable[list[Finding]]]
@@ -67,6 +72,8 @@ async def items_without_orders(session: AsyncSession) -> list[Finding]:
             n,
             shop_id,
             {"sample_order_codes": list(sample)},
+            f"Obchod {shop_id}: {cs_count(n, 'položka', 'položky', 'položek')} bez objednávky, "
+            f"např. objednávky {list(sample)}",
         )
         for shop_id, n, sample in rows
     ] or [Finding("passed", "every order item belongs to an order")]
@@ -102,6 +109,9 @@ async def order_totals(session: AsyncSession) -> list[Finding]:
             n,
             shop_id,
             {"sample": list(sample)},
+            f"Obchod {shop_id}: {cs_count(n, 'objednávka', 'objednávky', 'objednávek')} s celkovou "
+            f"částkou, která se od součtu položek liší o víc než 0,01 na položku, např. "
+            f"(kód, celkem, položky) {list(sample)}",
         )
         for shop_id, n, sample in rows
     ] or [Finding("passed", "every order total matches the sum of its items")]
@@ -132,6 +142,8 @@ async def default_partitions(session: AsyncSession) -> list[Finding]:
                     f"{rows} row(s) in default partition {name}",
                     rows,
                     data={"table": name},
+                    detail_cs=f"Výchozí oddíl {name} obsahuje "
+                    f"{cs_count(rows, 'řádek', 'řádky', 'řádků')}",
                 )
             )
     return findings or [
@@ -156,6 +168,8 @@ async def future_partitions(session: AsyncSession) -> list[Finding]:
                     f"{table} lacks partitions for {', '.join(missing)} (wanted {ahead} quarters ahead)",
                     len(missing),
                     data={"table": table, "missing": missing},
+                    detail_cs=f"Tabulce {table} chybí oddíly pro {', '.join(missing)} "
+                    f"(požadováno {ahead} čtvrtletí dopředu)",
                 )
             )
     return findings or [
@@ -234,6 +248,8 @@ async def shoptet_counts(session: AsyncSession) -> list[Finding]:
                         "error",
                         f"shop {shop.id}: could not read Shoptet's order count: {exc}",
                         shop_id=shop.id,
+                        detail_cs=f"Obchod {shop.id}: počet objednávek v Shoptetu se nepodařilo "
+                        f"načíst: {exc}",
                     )
                 )
                 continue
@@ -246,6 +262,8 @@ async def shoptet_counts(session: AsyncSession) -> list[Finding]:
                     abs(ours - theirs),
                     shop.id,
                     {"ours": ours, "shoptet": theirs, "cutoff": cutoff.isoformat()},
+                    f"Obchod {shop.id}: objednávek u nás {cs_number(ours, 0)}, v Shoptetu "
+                    f"{cs_number(theirs, 0)} (vytvořených do {cutoff.isoformat()})",
                 )
             )
     return findings or [Finding("passed", "no shops to compare")]
@@ -293,7 +311,15 @@ async def run_integrity_check(req: CheckRequest) -> CheckOutcome:
 @activity.defn
 async def record_check_error(err: CheckError) -> CheckOutcome:
     return await _store(
-        err.run_id, err.check, [Finding("error", f"check {err.check} could not run: {err.error}")]
+        err.run_id,
+        err.check,
+        [
+            Finding(
+                "error",
+                f"check {err.check} could not run: {err.error}",
+                detail_cs=f"Kontrolu {err.check} se nepodařilo spustit: {err.error}",
+            )
+        ],
     )
 
 
@@ -323,7 +349,11 @@ async def _store(run_id: int, check: str, findings: list[Finding]) -> CheckOutco
                 level="critical" if f.status == "error" else "warning",
                 kind=f"integrity.{check}",
                 title=f"Integrity check {check} {'could not run' if f.status == 'error' else 'failed'}",
+                title_cs=f"Kontrolu integrity {check} se nepodařilo spustit"
+                if f.status == "error"
+                else f"Kontrola integrity {check} selhala",
                 body=f.detail,
+                body_cs=f.detail_cs,
                 shop_id=f.shop_id,
                 data={"run_id": run_id, "faults": f.faults, **f.data},
             )

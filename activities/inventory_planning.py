@@ -28,7 +28,7 @@ from activities.shop_runs import close_dead_runs
 from db.app_settings import get_setting
 from db.engine import session_scope
 from db.models import InventoryAnomaly, Shop
-from db.notify import notify
+from db.notify import SEVERITY_CS, cs_count, cs_day, cs_number, cs_short_day, notify
 from workflows.inventory import (
     ChunkRequest,
     ChunkResult,
@@ -199,12 +199,15 @@ async def notify_inventory_anomalies(run: InventoryRun) -> int:
         shown, rest = found[: settings.max_notifications], found[settings.max_notifications :]
         for anomaly in shown:
             title, body = describe(anomaly)
+            title_cs, body_cs = describe_cs(anomaly)
             await notify(
                 session,
                 level="warning" if anomaly.severity == "high" else "info",
                 kind=f"inventory.{anomaly.kind}",
                 title=title,
+                title_cs=title_cs,
                 body=body,
+                body_cs=body_cs,
                 shop_id=run.shop_id,
                 data=_notice_data(anomaly, run.id),
             )
@@ -214,7 +217,9 @@ async def notify_inventory_anomalies(run: InventoryRun) -> int:
                 level="info",
                 kind="inventory.anomalies",
                 title=f"{len(rest)} more inventory anomalies",
+                title_cs=f"Další anomálie zásob: {cs_number(len(rest), 0)}",
                 body="See the anomalies on the Inventory page.",
+                body_cs="Anomálie najdete na stránce Zásoby.",
                 shop_id=run.shop_id,
                 data={"run_id": run.id, "anomaly_ids": [a.id for a in rest[:500]]},
             )
@@ -300,6 +305,54 @@ def _describe_late_order(anomaly: InventoryAnomaly) -> tuple[str, str]:
         f"order's {units:g} units "
         f"come; {bridge:.0f} units cover the forecast demand until then. "
         f"{anomaly.severity.capitalize()} severity.",
+    )
+
+
+def describe_cs(anomaly: InventoryAnomaly) -> tuple[str, str]:
+    """`describe` in Czech: the same facts, Czech numbers and dates."""
+    code, day = anomaly.variant_code, cs_day(anomaly.day)
+    sales = anomaly.sales or 0.0
+    severity = SEVERITY_CS.get(anomaly.severity, anomaly.severity)
+    if anomaly.kind == "late_purchase_order":
+        return _describe_late_order_cs(anomaly, severity)
+    if anomaly.kind.startswith("sales_"):
+        word = "Skok v prodejích" if anomaly.kind == "sales_spike" else "Propad prodejů"
+        return (
+            f"{word}: {code} – prodáno {_pieces(sales)} dne {day}",
+            f"Předpověď čekala {cs_number(anomaly.lo or 0, 0)}–{cs_number(anomaly.hi or 0, 0)} "
+            f"(průměr {cs_number(anomaly.expected or 0)}); závažnost {severity}.",
+        )
+    unexplained = anomaly.unexplained or 0.0
+    if anomaly.kind == "jump":
+        return (
+            f"Nečekaný nárůst zásoby: {code} +{_pieces(unexplained)} dne {day}",
+            "Zásoba vzrostla víc než při běžném naskladnění; zkontrolujte příjemky a inventuru.",
+        )
+    how = "bez prodeje" if anomaly.kind == "drop_without_sales" else "nad rámec prodejů"
+    return (
+        f"Zásoba zmizela: u {code} chybí {_pieces(-unexplained)} {how} dne {day}",
+        f"Prodáno ten den: {_pieces(sales)}. Zkontrolujte úbytky, poškození nebo chybu při "
+        "počítání.",
+    )
+
+
+def _pieces(quantity: float) -> str:
+    """`35 ks`, `2,5 ks`: pieces as a Czech shop writes them (no plural to agree with)."""
+    return f"{cs_number(quantity)}\u00a0ks"
+
+
+def _describe_late_order_cs(anomaly: InventoryAnomaly, severity: str) -> tuple[str, str]:
+    arrives = anomaly.arrives_on or anomaly.day
+    bridge = round(anomaly.bridge_quantity or 0.0)
+    units = anomaly.expected or 0.0
+    empty = (arrives - anomaly.day).days
+    return (
+        f"Nákupní objednávka #{anomaly.purchase_order_id} pro {anomaly.variant_code} dorazí "
+        f"{cs_short_day(arrives)}, zásoba dojde {cs_short_day(anomaly.day)}: urychlete ji, "
+        f"nebo dokupte {_pieces(bridge)} na překlenutí",
+        f"Podle výhledu bude sklad prázdný {cs_count(empty, 'den', 'dny', 'dní')}, než dorazí "
+        f"{_pieces(units)} z objednávky; {_pieces(bridge)} pokryje předpovídanou poptávku do té "
+        f"doby. Závažnost {severity}.",
     )
 
 

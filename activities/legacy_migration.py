@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import MetaData, Table, text
 from sqlalchemy.dialects import postgresql
@@ -474,7 +475,9 @@ async def verify_legacy_migration(inp: VerifyInput) -> Verification:
                 level="critical",
                 kind="maintenance.verify_failed",
                 title=f"Legacy migration of {req.table}: quarters differ",
+                title_cs=f"Převod starší tabulky {req.table}: čtvrtletí se liší",
                 body=", ".join(f"{q}: {quarters[q]}" for q in mismatched),
+                body_cs="; ".join(_quarter_cs(q, quarters[q]) for q in mismatched),
                 data={"table": req.table, "mismatched": mismatched},
             )
     if mismatched and inp.final:
@@ -484,6 +487,15 @@ async def verify_legacy_migration(inp: VerifyInput) -> Verification:
             non_retryable=True,
         )
     return result
+
+
+def _quarter_cs(quarter: str, entry: dict[str, Any]) -> str:
+    """`2024Q1: řádky 10 / 9, částky 1200.00 / 1100.00, kontrolní součet se liší`."""
+    checksum = "shodný" if entry["checksum_equal"] else "se liší"
+    return (
+        f"{quarter}: řádky {entry['legacy_rows']} / {entry['target_rows']}, částky "
+        f"{entry['legacy_money']} / {entry['target_money']}, kontrolní součet {checksum}"
+    )
 
 
 @activity.defn

@@ -40,7 +40,7 @@ from db.app_settings import get_setting
 from db.config import get_settings
 from db.engine import raw_connection, session_scope
 from db.models import SnapshotRun
-from db.notify import notify
+from db.notify import cs_number, notify
 from db.snapshot_runs import RunAlreadyActive, close_active_run, create_run
 from infra.workflow_state import closed_outside
 from workflows.snapshots import (
@@ -344,6 +344,19 @@ async def ingest_chunk(req: ChunkRequest) -> ChunkResult:
         await conn.close()
 
 
+# the resource in the genitive, as "Snímek objednávek" needs it
+RESOURCE_CS = {
+    "orders": "objednávek",
+    "products": "produktů",
+    "customers": "zákazníků",
+    "stock": "skladových zásob",
+}
+
+
+def resource_cs(resource: str) -> str:
+    return RESOURCE_CS.get(resource, resource)
+
+
 @activity.defn
 async def finish_run(run_id: int) -> RunOutcome:
     async with session_scope() as session:
@@ -363,7 +376,11 @@ async def finish_run(run_id: int) -> RunOutcome:
                 kind="snapshot.rejects",
                 shop_id=run.shop_id,
                 title=f"{run.resource} snapshot #{run.id} finished with {run.rejected_lines} rejected lines",
+                title_cs=f"Snímek {resource_cs(run.resource)} #{run.id} dokončen, odmítnuté řádky: "
+                f"{cs_number(run.rejected_lines, 0)}",
                 body="The rejected lines are kept with their reason; every valid line was imported.",
+                body_cs="Odmítnuté řádky zůstávají uložené i s důvodem; všechny platné řádky byly "
+                "naimportovány.",
                 data={"run_id": run.id},
             )
         shop_id = run.shop_id
@@ -438,7 +455,11 @@ async def plan_snapshot_retries() -> list[RetryPlan]:
                         kind="snapshot.gave_up",
                         shop_id=run.shop_id,
                         title=f"{run.resource} snapshot gave up after {run.attempt} attempts",
+                        title_cs=f"Snímek {resource_cs(run.resource)} se nepodařil ani na "
+                        f"{run.attempt}. pokus; další pokusy nebudou",
                         body=f"Last error: {run.error}. Retry it from the snapshot runs page.",
+                        body_cs=f"Poslední chyba: {run.error}. Spusťte ho znovu na stránce běhů "
+                        "snímků.",
                         data={"run_id": run.id},
                     )
                 continue

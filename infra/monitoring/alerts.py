@@ -73,10 +73,10 @@ async def _open(session: AsyncSession, result: CheckResult, now: datetime) -> bo
         level="critical",
         kind=ALERT_KIND,
         title=f"{result.name} is critical: {result.summary}"[:300],
+        title_cs=f"{_label_cs(result)} – kritické: {result.summary_cs or result.summary}"[:300],
         body=_body(result),
-        data={"check": result.name, "part": result.part, "alert_id": alert_id, "value": result.value,
-              "title_cs": f"{_label_cs(result)} – kritické: {result.summary_cs or result.summary}"[:300],
-              "body_cs": _body_cs(result)},
+        body_cs=_body_cs(result),
+        data={"check": result.name, "part": result.part, "alert_id": alert_id, "value": result.value},
     )
     await session.execute(
         text("UPDATE monitoring_alerts SET notification_id = :n WHERE id = :id"), {"n": note.id, "id": alert_id}
@@ -101,8 +101,8 @@ async def _resolve(session: AsyncSession, result: CheckResult, now: datetime) ->
         level="info",
         kind=RESOLVED_KIND,
         title=f"{result.name} is ok again: {result.summary}"[:300],
-        data={"check": result.name, "part": result.part, "alert_id": alert_id,
-              "title_cs": f"{_label_cs(result)} – opět v pořádku: {result.summary_cs or result.summary}"[:300]},
+        title_cs=f"{_label_cs(result)} – opět v pořádku: {result.summary_cs or result.summary}"[:300],
+        data={"check": result.name, "part": result.part, "alert_id": alert_id},
     )
     return True
 

@@ -21,7 +21,7 @@ function NotificationCard({ item, shopName }: { item: Notification; shopName: st
   const f = useFormat();
   const markRead = useMarkRead();
   const { locale } = useLocale();
-  // a notifier may add its Czech words in data.title_cs / data.body_cs (monitoring alerts do)
+  // every notifier writes its Czech words in data.title_cs / data.body_cs (db/notify.py); older rows may lack them
   const data = (item.data ?? {}) as Record<string, unknown>;
   const czech = (key: string) => (locale === "cs" && typeof data[key] === "string" ? (data[key] as string) : null);
   const title = czech("title_cs") ?? item.title;

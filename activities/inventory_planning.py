@@ -351,8 +351,8 @@ def _describe_late_order_cs(anomaly: InventoryAnomaly, severity: str) -> tuple[s
         f"{cs_short_day(arrives)}, zásoba dojde {cs_short_day(anomaly.day)}: urychlete ji, "
         f"nebo dokupte {_pieces(bridge)} na překlenutí",
         f"Podle výhledu bude sklad prázdný {cs_count(empty, 'den', 'dny', 'dní')}, než dorazí "
-        f"{_pieces(units)} z objednávky; {_pieces(bridge)} pokryje předpovídanou poptávku do té "
-        f"doby. Závažnost {severity}.",
+        f"{_pieces(units)} z objednávky; na předpovídanou poptávku do té doby stačí "
+        f"{_pieces(bridge)}. Závažnost {severity}.",
     )
 
 

@@ -209,3 +209,33 @@ async def test_producers_write_czech_rows(make_shop) -> None:  # type: ignore[no
     assert by_kind["snapshot.rejects"].data["title_cs"] == (
         f"Snímek objednávek #{snapshot_run} dokončen, odmítnuté řádky: 1\u00a0234")
     assert by_kind["integrity.shoptet_counts"].data["body_cs"] == "Kontrolu shoptet_counts se nepodařilo spustit: timeout"
+
+
+async def test_sweep_giving_up_writes_czech(make_shop, temporal_env) -> None:  # type: ignore[no-untyped-def]
+    """The snapshot sweep's notice when a run used up its retries (the default limit is 3)."""
+    from temporalio.testing import ActivityEnvironment
+
+    from activities.snapshots import plan_snapshot_retries
+    from db.engine import session_scope
+    from db.models import SnapshotRun
+
+    shop = make_shop()
+    async with session_scope() as session:
+        run = SnapshotRun(shop_id=shop.id, resource="customers", workflow_id=f"test:czech:{secrets.token_hex(3)}",
+                          status="failed", attempt=3, error="HTTP 503 from Shoptet")
+        session.add(run)
+        await session.flush()
+        run_id = run.id
+    sweep = ActivityEnvironment(client=temporal_env.client)
+    await sweep.run(plan_snapshot_retries)
+    await sweep.run(plan_snapshot_retries)  # the next sweep says nothing again
+    async with session_scope() as session:
+        note = (
+            await session.execute(
+                select(Notification).where(Notification.kind == "snapshot.gave_up", Notification.shop_id == shop.id)
+            )
+        ).scalar_one()
+    assert note.data["run_id"] == run_id
+    assert note.data["title_cs"] == "Snímek zákazníků se nepodařil ani na 3. pokus; další pokusy nebudou"
+    assert note.data["body_cs"] == (
+        "Poslední chyba: HTTP 503 from Shoptet. Spusťte ho znovu na stránce běhů snímků.")

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -40,37 +41,104 @@ class Abort(SystemExit):
         super().__init__(f"\nmake run: {message}")
 
 
+RESTART_FIRST = 1.0  # seconds before the first restart of a crashed child
+RESTART_MAX = 30.0  # the backoff doubles up to this
+STABLE_AFTER = 60.0  # a child that ran this long crashed afresh: its backoff starts over
+
+
+@dataclass
+class Child:
+    """One supervised process. It writes its output straight into its log file (no pipe through
+    the supervisor), so it never dies of a broken pipe when the supervisor does."""
+
+    name: str
+    argv: list[str]
+    env: dict[str, str]
+    log: Path
+    proc: subprocess.Popen[bytes]
+    started: float
+    on_restart: Callable[[], None] | None = None
+    restarts: int = 0
+    quick_crashes: int = 0  # crashes in a row, each before STABLE_AFTER
+    restart_at: float | None = None
+    log_from: int = 0  # the log's size when first started: older lines are not echoed
+
+
 @dataclass
 class Supervisor:
-    data: Path
-    procs: list[tuple[str, subprocess.Popen[bytes]]] = field(default_factory=list)
+    """Starts the children, restarts a crashed one with exponential backoff (saying so), and
+    stops them all, newest first."""
 
-    def start(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> None:
+    data: Path
+    clock: Callable[[], float] = time.monotonic
+    say: Callable[[str], None] = field(default=lambda line: print(line, flush=True))
+    children: list[Child] = field(default_factory=list)
+    stopping: bool = False
+
+    def start(
+        self, name: str, argv: list[str], env: dict[str, str] | None = None,
+        on_restart: Callable[[], None] | None = None,
+    ) -> Child:
         logs = self.data / "logs"
         logs.mkdir(parents=True, exist_ok=True)
-        proc = subprocess.Popen(
-            argv,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, **(env or {})},
-            cwd=ROOT,
-            start_new_session=True,
-        )
-        self.procs.append((name, proc))
-        threading.Thread(target=_pump, args=(name, proc, logs / f"{name}.log"), daemon=True).start()
+        full_env = {**os.environ, **(env or {})}
+        log = logs / f"{name}.log"
+        size = log.stat().st_size if log.exists() else 0
+        child = Child(name, argv, full_env, log, self._spawn(argv, full_env, log), self.clock(), on_restart,
+                      log_from=size)
+        self.children.append(child)
+        return child
+
+    @staticmethod
+    def _spawn(argv: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+        with log.open("ab") as out:  # the child holds its own descriptor; ours closes here
+            return subprocess.Popen(
+                argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                env=env, cwd=ROOT, start_new_session=True,  # Ctrl-C reaches the supervisor only
+            )
+
+    @property
+    def procs(self) -> list[tuple[str, subprocess.Popen[bytes]]]:
+        return [(c.name, c.proc) for c in self.children]
 
     def check_alive(self) -> None:
-        for name, proc in self.procs:
-            if proc.poll() is not None:
-                raise Abort(f"{name} exited with code {proc.returncode}; see {self.data}/logs/{name}.log")
+        """While starting up, a child that exits is a configuration problem: stop and say so."""
+        for child in self.children:
+            if child.proc.poll() is not None:
+                raise Abort(f"{child.name} exited with code {child.proc.returncode}; see {child.log}")
+
+    def supervise(self) -> None:
+        """Once up: schedule a crashed child's restart with backoff, and restart the due ones."""
+        now = self.clock()
+        for child in self.children:
+            if self.stopping or child.proc.poll() is None:
+                continue
+            if child.restart_at is None:
+                lived = now - child.started
+                child.quick_crashes = child.quick_crashes + 1 if lived < STABLE_AFTER else 1
+                delay = min(RESTART_MAX, RESTART_FIRST * 2 ** (child.quick_crashes - 1))
+                child.restart_at = now + delay
+                self.say(
+                    f"{child.name} exited ({_exit_reason(child.proc.returncode)}) after {lived:.0f} s; "
+                    f"restarting in {delay:.0f} s (see {child.log})"
+                )
+            if now >= child.restart_at:
+                child.proc = self._spawn(child.argv, child.env, child.log)
+                child.started, child.restart_at = now, None
+                child.restarts += 1
+                self.say(f"{child.name} restarted (restart {child.restarts}, pid {child.proc.pid})")
+                if child.on_restart is not None:
+                    threading.Thread(target=child.on_restart, name=f"{child.name}-restarted", daemon=True).start()
 
     def stop(self) -> None:
         """Stop in reverse start order, each before the next, so workers leave while Temporal
         and the databases are still there to take their goodbyes."""
-        for name, proc in reversed(self.procs):
+        self.stopping = True
+        for child in reversed(self.children):
+            proc = child.proc
             if proc.poll() is not None:
                 continue
-            print(f"stopping {name}…", flush=True)
+            self.say(f"stopping {child.name}…")
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGTERM)
             try:
@@ -81,14 +149,45 @@ class Supervisor:
                 proc.wait(timeout=5)
 
 
-def _pump(name: str, proc: subprocess.Popen[bytes], logfile: Path) -> None:
-    assert proc.stdout is not None
-    with logfile.open("ab") as log:
-        for line in proc.stdout:
-            log.write(line)
-            log.flush()
-            sys.stdout.write(f"{name:>9} | {line.decode(errors='replace')}")
-            sys.stdout.flush()
+def _exit_reason(code: int | None) -> str:
+    if code is not None and code < 0:
+        with contextlib.suppress(ValueError):
+            return f"killed by {signal.Signals(-code).name}"
+    return f"exit code {code}"
+
+
+def follow_logs(sup: Supervisor, stop: threading.Event, every: float = 0.3) -> None:
+    """Echo what the children append to their log files, prefixed with their names. Reads the
+    files, never a pipe: the children do not depend on this thread or on the supervisor."""
+    offsets: dict[Path, int] = {}
+    while not stop.is_set():
+        for child in list(sup.children):
+            start = offsets.setdefault(child.log, child.log_from)
+            try:
+                with child.log.open("rb") as fh:
+                    fh.seek(start)
+                    data = fh.read()
+            except FileNotFoundError:
+                continue
+            complete = data[: data.rfind(b"\n") + 1]
+            offsets[child.log] = start + len(complete)
+            for line in complete.decode(errors="replace").splitlines():
+                sys.stdout.write(f"{child.name:>9} | {line}\n")
+        sys.stdout.flush()
+        stop.wait(every)
+
+
+def supervise_until_stopped(sup: Supervisor, stop: threading.Event, every: float = 0.5) -> None:
+    """The supervisor's loop once everything is up: restart crashed children until Ctrl-C
+    (SIGINT) or SIGTERM, then stop them all."""
+    try:
+        while not stop.is_set():
+            sup.supervise()
+            stop.wait(every)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sup.stop()
 
 
 def _port_open(host: str, port: int) -> bool:
@@ -311,6 +410,16 @@ def setup_demo(api_url: str, sandbox_url: str) -> str:
     return f"demo shop {DEMO_ESHOP_ID} installed (shop id {shop_id}); its first snapshots are running"
 
 
+def _reinstall_demo(host: str, port: int, api_url: str) -> None:
+    deadline = time.monotonic() + 60
+    while not _port_open(host, port):
+        if time.monotonic() > deadline:
+            print("the restarted sandbox did not open its port; the demo shop was not reinstalled", flush=True)
+            return
+        time.sleep(0.5)
+    print(setup_demo(api_url, f"http://{host}:{port}"), flush=True)
+
+
 def main() -> int:
     settings = get_settings()
     data = settings.data_dir
@@ -318,6 +427,7 @@ def main() -> int:
     sup = Supervisor(data)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    threading.Thread(target=follow_logs, args=(sup, stop), name="logs", daemon=True).start()
     try:
         db_url = ensure_postgres(sup)
         redis_url = ensure_redis(sup)
@@ -334,7 +444,9 @@ def main() -> int:
         shopops = str(BIN / "shopops")
         sandbox_url = f"http://{settings.sandbox_host}:{settings.sandbox_port}"
         api_url = f"http://{settings.api_host}:{settings.api_port}"
-        sup.start("sandbox", [shopops, "sandbox", "--demo"], env)
+        # a restarted sandbox forgot the installation: install the demo shop into it again
+        sup.start("sandbox", [shopops, "sandbox", "--demo"], env,
+                  on_restart=lambda: _reinstall_demo(settings.sandbox_host, settings.sandbox_port, api_url))
         _wait_port(sup, "sandbox", settings.sandbox_host, settings.sandbox_port)
         sup.start("worker", [shopops, "worker"], env)
         sup.start("api", [shopops, "api"], env)
@@ -354,16 +466,17 @@ def main() -> int:
             "Press Ctrl-C to stop everything.\n",
             flush=True,
         )
-        while not stop.is_set():
-            sup.check_alive()
-            stop.wait(1)
     except KeyboardInterrupt:
-        pass
+        sup.stop()
+        return 0
     except Abort as exc:
+        sup.stop()
         print(exc.code, file=sys.stderr)
         return 1
-    finally:
+    except BaseException:
         sup.stop()
+        raise
+    supervise_until_stopped(sup, stop)
     return 0
 
 

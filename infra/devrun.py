@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 import httpx
 import psycopg
@@ -257,8 +257,12 @@ def ensure_postgres(sup: Supervisor) -> str:
             "Install and start it with: apt-get install -y postgresql && "
             "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
         )
-    pgdata = _private_pgdata(sup.data)
-    private_port = _free_port()
+    return private_postgres(sup, bindir, _private_pgdata(sup.data), _free_port(), parts)
+
+
+def private_postgres(sup: Supervisor, bindir: Path, pgdata: Path, port: int, parts: SplitResult) -> str:
+    """A PostgreSQL cluster of our own in `pgdata` (initdb on first use), supervised; returns
+    `parts` (the app's URL) pointed at it."""
     if not (pgdata / "PG_VERSION").exists():
         pgdata.mkdir(parents=True, exist_ok=True)
         if os.geteuid() == 0:
@@ -268,17 +272,17 @@ def ensure_postgres(sup: Supervisor) -> str:
             check=True,
             stdout=subprocess.DEVNULL,
         )
-    print(f"starting a private PostgreSQL on 127.0.0.1:{private_port} in {pgdata}")
+    print(f"starting a private PostgreSQL on 127.0.0.1:{port} in {pgdata}")
     sup.start(
         "postgres",
         _as_postgres(
-            [str(bindir / "postgres"), "-D", str(pgdata), "-p", str(private_port),
+            [str(bindir / "postgres"), "-D", str(pgdata), "-p", str(port),
              "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={pgdata}"]
         ),
     )
-    _wait_port(sup, "postgres", "127.0.0.1", private_port)
+    _wait_port(sup, "postgres", "127.0.0.1", port)
     time.sleep(0.5)
-    new = parts._replace(netloc=f"postgres@127.0.0.1:{private_port}")
+    new = parts._replace(netloc=f"postgres@127.0.0.1:{port}")
     return urlunsplit(new)
 
 
@@ -297,17 +301,20 @@ def ensure_redis(sup: Supervisor) -> str:
             "Install and start it with: apt-get install -y redis-server && "
             'redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no'
         )
-    private_port = _free_port()
-    redis_dir = sup.data / "redis"
+    return private_redis(sup, server, sup.data / "redis", _free_port())
+
+
+def private_redis(sup: Supervisor, server: str, redis_dir: Path, port: int) -> str:
+    """A Redis of our own (no persistence: it holds caches and locks), supervised."""
     redis_dir.mkdir(parents=True, exist_ok=True)
-    print(f"starting a private Redis on 127.0.0.1:{private_port}")
+    print(f"starting a private Redis on 127.0.0.1:{port}")
     sup.start(
         "redis",
-        [server, "--bind", "127.0.0.1", "--port", str(private_port), "--dir", str(redis_dir),
+        [server, "--bind", "127.0.0.1", "--port", str(port), "--dir", str(redis_dir),
          "--save", "", "--appendonly", "no"],
     )
-    _wait_port(sup, "redis", "127.0.0.1", private_port)
-    return f"redis://127.0.0.1:{private_port}/0"
+    _wait_port(sup, "redis", "127.0.0.1", port)
+    return f"redis://127.0.0.1:{port}/0"
 
 
 def ensure_database(url: str) -> None:
@@ -324,23 +331,29 @@ def ensure_database(url: str) -> None:
 def start_temporal(sup: Supervisor) -> str:
     if "TEMPORAL_ADDRESS" in os.environ:
         return os.environ["TEMPORAL_ADDRESS"]
-    from workflows.search_attributes import dev_server_flags
 
     temporal = BIN / "temporal"
     if not temporal.exists():
         raise Abort("the temporal dev server is missing from the virtualenv: run `make install`")
     if _port_open("127.0.0.1", 7233):
         raise Abort("port 7233 is taken: stop the other Temporal server or set TEMPORAL_ADDRESS")
-    state = sup.data / "temporal"
+    return temporal_dev_server(sup, temporal, sup.data / "temporal", 7233, 8233)
+
+
+def temporal_dev_server(sup: Supervisor, temporal: Path, state: Path, port: int, ui_port: int | None) -> str:
+    """The Temporal dev server with its state in a file under `state` (so a restart keeps every
+    workflow), supervised; returns its address."""
+    from workflows.search_attributes import dev_server_flags
+
     state.mkdir(parents=True, exist_ok=True)
+    ui = ["--ui-port", str(ui_port)] if ui_port else ["--headless"]
     sup.start(
         "temporal",
-        [str(temporal), "server", "start-dev", "--ip", "127.0.0.1", "--port", "7233",
-         "--ui-port", "8233", "--db-filename", str(state / "temporal.db"), "--log-level", "warn",
-         *dev_server_flags()],
+        [str(temporal), "server", "start-dev", "--ip", "127.0.0.1", "--port", str(port), *ui,
+         "--db-filename", str(state / "temporal.db"), "--log-level", "warn", *dev_server_flags()],
     )
-    _wait_port(sup, "temporal", "127.0.0.1", 7233, timeout=60)
-    return "127.0.0.1:7233"
+    _wait_port(sup, "temporal", "127.0.0.1", port, timeout=60)
+    return f"127.0.0.1:{port}"
 
 
 def _wait_healthy(sup: Supervisor, url: str, timeout: float = 90) -> None:

@@ -13,7 +13,7 @@ import re
 import secrets
 import shutil
 import time
-from collections.abc import Awaitable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
@@ -25,6 +25,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.backup_storage import BackupStorage, default_storage
+from activities.heartbeats import with_heartbeats
 from db.app_settings import get_setting
 from db.config import get_settings
 from db.engine import libpq_url, session_scope
@@ -170,26 +171,6 @@ def sha256_of(stream: BinaryIO) -> str:
     return digest.hexdigest()
 
 
-def _heartbeat(*details: object) -> None:
-    if activity.in_activity():
-        activity.heartbeat(*details)
-
-
-async def with_heartbeats(work: Awaitable[object], label: str) -> object:
-    """Await `work`, heartbeating every 10 s so Temporal knows a long dump or restore is alive."""
-    task = asyncio.ensure_future(work)
-    started = time.monotonic()
-    try:
-        while True:
-            done, _ = await asyncio.wait({task}, timeout=10)
-            if done:
-                return task.result()
-            _heartbeat(label, round(time.monotonic() - started))
-    except asyncio.CancelledError:
-        task.cancel()  # stops pg_dump / pg_restore with the activity
-        raise
-
-
 @activity.defn
 async def create_backup(req: DumpRequest) -> DumpResult:
     """Dump the database to storage under `req.name`; idempotent per name (a retry redoes it)."""
@@ -224,10 +205,10 @@ async def create_backup(req: DumpRequest) -> DumpResult:
             raise
         await with_heartbeats(dump_task, "pg_dump")
         await snap.execute("COMMIT")
-    digest = await asyncio.to_thread(sha256_of, dump_path.open("rb"))
+    digest = await with_heartbeats(asyncio.to_thread(sha256_of, dump_path.open("rb")), "checksum")
     sidecar = staging / f"{req.name}.sha256"
     sidecar.write_text(f"{digest}  {req.name}\n")
-    stored = await asyncio.to_thread(storage.put, req.name, dump_path)
+    stored = await with_heartbeats(asyncio.to_thread(storage.put, req.name, dump_path), "storing")
     await asyncio.to_thread(storage.put, f"{req.name}.sha256", sidecar)
     async with session_scope() as session:
         await session.execute(
@@ -381,7 +362,9 @@ async def verify_backup(req: VerifyRequest) -> VerifyResult:
         raise ApplicationError(
             f"backup {req.backup_id} is not a completed backup", non_retryable=True
         )
-    problem = await asyncio.to_thread(_checksum_problem, storage, backup.name, backup.sha256 or "")
+    problem = await with_heartbeats(
+        asyncio.to_thread(_checksum_problem, storage, backup.name, backup.sha256 or ""), "checksum"
+    )
     if problem:
         result = VerifyResult(backup.id, "corrupt", error=problem)
     else:
@@ -429,7 +412,7 @@ async def _restore_and_compare(backup: Backup, storage: BackupStorage) -> Verify
             if local is None:
                 fetched = get_settings().backup_dir / ".staging" / f"verify-{backup.name}"
                 fetched.parent.mkdir(parents=True, exist_ok=True)
-                local = await asyncio.to_thread(storage.get, backup.name, fetched)
+                local = await with_heartbeats(asyncio.to_thread(storage.get, backup.name, fetched), "fetching")
             scratch_url = _with_database(url, scratch)
             try:
                 await with_heartbeats(

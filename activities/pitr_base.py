@@ -19,7 +19,8 @@ from sqlalchemy import select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.backups import pg_binary, with_heartbeats
+from activities.backups import pg_binary
+from activities.heartbeats import with_heartbeats
 from activities.pitr import (
     ArchivingOff,
     BaseBackup,

@@ -22,6 +22,7 @@ from temporalio.client import WorkflowExecutionStatus
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 
+from activities.heartbeats import in_thread, with_heartbeats
 from activities.ingest.loader import Batch, Loader, LoadResult, build_batch_from_file
 from activities.shoptet.errors import ShoptetError
 from activities.shoptet_access import NotInstalled, shop_client
@@ -149,8 +150,10 @@ async def _chunk_lines() -> int:
 async def _prepare(shop_id: int, run_id: int, raw: Path, digest: str, size: int) -> ResultFile:
     chunk_lines = await _chunk_lines()
     work = work_path(shop_id, run_id)
-    unpacked = await asyncio.to_thread(
-        unpack, raw, work, chunk_lines, lambda n: activity.heartbeat(f"unpacked {n} lines")
+    # progress crosses back to the event loop: activity.heartbeat() fails in a thread
+    unpacked = await in_thread(
+        lambda report: unpack(raw, work, chunk_lines, lambda n: report(f"unpacked {n} lines")),
+        "unpacking",
     )
     file = ResultFile(
         path=str(work),
@@ -183,7 +186,7 @@ async def download_result(req: DownloadRequest) -> ResultFile:
     raw = _run_dir(req.shop_id) / f"run{req.run_id}-{req.job_id}.raw"
     try:
         async with shop_client(req.shop_id) as client:
-            result = await client.download(req.result_url, raw)
+            result = await with_heartbeats(client.download(req.result_url, raw), "downloading")
     except ShoptetError as exc:
         if exc.status in (404, 410):
             raise ApplicationError(
@@ -206,7 +209,7 @@ async def reuse_result_file(run_id: int, prior_run_id: int) -> ResultFile | None
     if prior is None or not prior.file_path or not prior.file_sha256:
         return None
     raw = Path(prior.file_path)
-    if not raw.exists() or await asyncio.to_thread(sha256_of, raw) != prior.file_sha256:
+    if not raw.exists() or await with_heartbeats(asyncio.to_thread(sha256_of, raw), "checksum") != prior.file_sha256:
         return None
     await _update_run(run_id, job_id=prior.job_id)
     return await _prepare(prior.shop_id, run_id, raw, prior.file_sha256, prior.file_bytes or 0)

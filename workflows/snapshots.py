@@ -240,7 +240,7 @@ class SnapshotWorkflow:
         if req.reuse_file_of is not None:
             reused: ResultFile | None = await self._activity(
                 "reuse_result_file", req.run_id, req.reuse_file_of, retry=DB_RETRY,
-                result_type=ResultFile,
+                timeout=timedelta(hours=1), heartbeat=timedelta(minutes=2), result_type=ResultFile,
             )
             if reused is not None:
                 self._on_file(reused)

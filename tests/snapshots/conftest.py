@@ -16,7 +16,7 @@ from activities.shoptet.tokens import StaticToken
 from db.models import Installation, Shop
 from infra.sandbox.generator import ShopSpec
 from infra.sandbox.testing import RunningSandbox, running_sandbox
-from tests.support import app_env
+from tests.support import app_env, login
 
 
 @dataclass
@@ -60,6 +60,17 @@ async def connect_shop(
     )
     db.commit()
     return ConnectedShop(shop, spec, sb, api_url)
+
+
+@pytest.fixture
+async def manager(api, make_user):  # type: ignore[no-untyped-def]
+    """Log the API client in as a manager of the given shop."""
+
+    async def _login(shop_id: int) -> None:
+        user, password = make_user(shops={shop_id: "manager"})
+        await login(api, user.email, password)
+
+    return _login
 
 
 def new_eshop_id() -> int:

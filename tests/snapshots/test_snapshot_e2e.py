@@ -6,7 +6,6 @@ import asyncio
 from decimal import Decimal
 
 import httpx
-import pytest
 from sqlalchemy import text
 from temporalio import activity
 from temporalio.worker import Worker
@@ -16,7 +15,7 @@ from activities.registry import ACTIVITIES
 from infra.sandbox.generator import ShopSpec, iter_records
 from infra.temporal import connect
 from tests.snapshots.conftest import connect_shop, new_eshop_id
-from tests.support import assert_problem, login
+from tests.support import assert_problem
 from workflows.queues import Queue
 from workflows.registry import WORKFLOWS
 from workflows.snapshots import DownloadRequest, ResultFile
@@ -59,15 +58,6 @@ async def wait_for_run(api: httpx.AsyncClient, run_id: int, *, timeout: float = 
             return run
         await asyncio.sleep(0.3)
     raise AssertionError(f"run {run_id} did not finish in {timeout} s: {run}")
-
-
-@pytest.fixture
-async def manager(api, make_user):  # type: ignore[no-untyped-def]
-    async def _login(shop_id: int) -> None:
-        user, password = make_user(shops={shop_id: "manager"})
-        await login(api, user.email, password)
-
-    return _login
 
 
 async def test_full_orders_snapshot_lands_exactly_and_rerun_changes_nothing(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -24,7 +26,13 @@ The API lives under <a href="/api/docs">/api/docs</a>.</p></body></html>"""
 
 @asynccontextmanager
 async def _lifespan(_: FastAPI) -> AsyncIterator[None]:
+    from api.services.webhooks import redispatch_forever
+
+    redispatcher = asyncio.create_task(redispatch_forever(), name="webhook-redispatch")
     yield
+    redispatcher.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await redispatcher
     await dispose_engines()
     await close_redis()
 

@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import orjson
 from sqlalchemy import select, update
@@ -25,6 +25,10 @@ from workflows.snapshots import SnapshotWorkflow
 log = logging.getLogger(__name__)
 SIGNATURE_HEADER = "Shoptet-Webhook-Signature"
 DISPATCH_BUDGET = 2.5  # seconds; Shoptet wants the answer within 4
+# an event still `received` (the API died between storing and dispatching it) or `failed`
+# (Temporal was away) this long after arrival is dispatched again, for up to REDISPATCH_WITHIN
+REDISPATCH_AFTER = timedelta(seconds=30)
+REDISPATCH_WITHIN = timedelta(hours=6)
 SYNC_PREFIXES = {"order": "orders", "product": "products", "productVariant": "products",
                  "customer": "customers", "stock": "stock"}
 
@@ -167,6 +171,47 @@ async def dispatch(session: AsyncSession, client: Client, event: WebhookEvent) -
         .values(status=status, reason=reason, dispatched_at=datetime.now(UTC))
     )
     await session.commit()
+
+
+async def redispatch_stale(session: AsyncSession, client: Client, now: datetime, limit: int = 200) -> int:
+    """Dispatch events that were stored but never acted on; returns how many.
+
+    Shoptet stops retrying once it got its 200, or after a few attempts, so an API killed
+    between storing and dispatching, or a dispatch that failed while Temporal restarted, would
+    leave the event unprocessed for good. A dispatch is a nudge (a signal the workflow
+    tolerates twice, a coalesced sync start), so repeating one that raced is harmless."""
+    stale = (
+        await session.execute(
+            select(WebhookEvent)
+            .where(
+                WebhookEvent.status.in_(("received", "failed")),
+                WebhookEvent.shop_id.is_not(None),
+                WebhookEvent.received_at < now - REDISPATCH_AFTER,
+                WebhookEvent.received_at > now - REDISPATCH_WITHIN,
+            )
+            .order_by(WebhookEvent.id)
+            .limit(limit)
+        )
+    ).scalars().all()
+    for event in stale:
+        await dispatch(session, client, event)
+    return len(stale)
+
+
+async def redispatch_forever(every: float = REDISPATCH_AFTER.total_seconds()) -> None:
+    """The API's background loop around `redispatch_stale`."""
+    from db.engine import session_factory
+    from infra.temporal import connect
+
+    while True:
+        await asyncio.sleep(every)
+        try:
+            async with session_factory()() as session:
+                count = await redispatch_stale(session, await connect(), datetime.now(UTC))
+            if count:
+                log.info("dispatched %s stored webhook events again", count)
+        except Exception as exc:  # the database or Temporal is away: the next round retries
+            log.warning("re-dispatching stored webhook events failed: %s", exc)
 
 
 def synced_resource(event: WebhookEvent) -> str | None:

@@ -95,3 +95,35 @@ async def test_concurrent_duplicate_deliveries_store_one_received(api, installed
     assert all(a.status_code == 200 for a in answers)
     statuses = sorted(s for s, _ in _events(db_session, installed.id))
     assert statuses.count("duplicate") == 7 and len(statuses) == 8
+
+
+async def test_an_event_stored_but_never_dispatched_is_dispatched_once_later(installed, db_session, temporal_env) -> None:  # type: ignore[no-untyped-def]
+    """The API died between storing the event and dispatching it (as under `make chaos`)."""
+    from datetime import timedelta
+
+    from api.services import webhooks
+    from db.engine import session_factory
+    from infra.temporal import connect
+
+    body = _body(installed.eshop_id, event="job:finished", instance="orphan01")
+    async with session_factory()() as session:
+        intake = await webhooks.receive(session, body, signature(KEY, body))  # stored, then the crash
+    assert intake.event is not None and _events(db_session, installed.id) == [("received", None)]
+    arrived = intake.event.received_at
+    client = await connect()
+    # (other tests' events in this database may be swept along; only this shop's are asserted)
+    async with session_factory()() as session:
+        await webhooks.redispatch_stale(session, client, arrived + timedelta(seconds=5))
+        db_session.expire_all()
+        assert _events(db_session, installed.id) == [("received", None)]  # may still be in flight
+        await webhooks.redispatch_stale(session, client, arrived + timedelta(seconds=31))
+        db_session.expire_all()
+        done = _events(db_session, installed.id)
+        assert done == [("dispatched", "no snapshot run waits for this job (polling will find it)")]
+        dispatched_at = db_session.execute(
+            text("SELECT dispatched_at FROM webhook_events WHERE shop_id = :s"), {"s": installed.id}
+        ).scalar_one()
+        await webhooks.redispatch_stale(session, client, arrived + timedelta(seconds=62))
+    assert db_session.execute(  # processed once: a later sweep leaves it alone
+        text("SELECT dispatched_at FROM webhook_events WHERE shop_id = :s"), {"s": installed.id}
+    ).scalar_one() == dispatched_at

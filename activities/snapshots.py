@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import time
-from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime, timedelta
@@ -24,8 +23,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 
 from activities.heartbeats import in_thread, with_heartbeats
-from activities.ingest.batches import Batch, batch_starts, build_batch_from_file
-from activities.ingest.loader import Loader, LoadResult
+from activities.ingest.loader import Batch, Loader, LoadResult, build_batch_from_file
 from activities.shoptet.errors import ShoptetError
 from activities.shoptet_access import NotInstalled, shop_client
 from activities.snapshot_files import SnapshotFileError, read_lines, sha256_of, unpack
@@ -249,21 +247,14 @@ async def _resume_line(conn: Any, req: ChunkRequest) -> tuple[int, int]:
 
 
 _PARSER: ProcessPoolExecutor | None = None
-# Parsing (JSON, field checks, COPY text) is the ingest's bottleneck, measured at about one
-# core for what PostgreSQL COPYs with a third of one: two parsers keep both cores busy.
-PARSER_PROCESSES = 2
-PARSE_AHEAD = PARSER_PROCESSES + 1  # batches in flight: one per parser, one ready to load
 
 
 def parser_pool() -> ProcessPoolExecutor:
-    """Long-lived parser processes per worker: parsing runs beside the loader, not under its
-    GIL. They fork from a forkserver that preloads only the batch builder, so each holds tens
-    of megabytes, not the worker's imports."""
+    """One long-lived parser process per worker: parsing runs beside the loader, not under
+    its GIL, so on two cores PostgreSQL and the parser work at the same time."""
     global _PARSER
     if _PARSER is None:
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["activities.ingest.batches"])
-        _PARSER = ProcessPoolExecutor(max_workers=PARSER_PROCESSES, mp_context=context)
+        _PARSER = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
     return _PARSER
 
 
@@ -295,37 +286,27 @@ async def ingest_chunk(req: ChunkRequest) -> ChunkResult:
             )
         loader = Loader(conn, req.resource, req.shop_id)
 
-        starts = deque(await asyncio.to_thread(batch_starts, req.path, line, offset, req.end_line, batch_lines))
-        pending: deque[asyncio.Future[Batch | None]] = deque()
+        def parse(start: int, at: int) -> asyncio.Future[Batch | None]:
+            return loop.run_in_executor(
+                parser_pool(), build_batch_from_file,
+                req.resource, req.shop_id, req.path, start, at, req.end_line, batch_lines,
+            )
 
-        def parse_next() -> None:
-            if starts:
-                start, at = starts.popleft()
-                pending.append(loop.run_in_executor(
-                    parser_pool(), build_batch_from_file,
-                    req.resource, req.shop_id, req.path, start, at, req.end_line, batch_lines,
-                ))
-
-        for _ in range(PARSE_AHEAD):  # later batches are parsed while this one loads
-            parse_next()
-        try:
-            while pending and (batch := await pending.popleft()) is not None:
-                parse_next()
-                line, offset = batch.end_line, batch.end_offset
-                done = batch.end_line - 1
-                rate = (done - first_line + 1) / max(time.monotonic() - started, 1e-3)
-                eta = (req.total_lines - done) / rate if rate else None
-                result = await loader.load(
-                    batch,
-                    run_id=req.run_id,
-                    progress=(PROGRESS_SQL, {"processed": done, "rate": round(rate, 2),
-                                             "eta": None if eta is None else round(eta, 1), "run_id": req.run_id}),
-                )
-                total.add(result)
-                activity.heartbeat(batch.end_line, batch.end_offset)
-        finally:
-            for future in pending:
-                future.cancel()
+        pending = parse(line, offset)
+        while (batch := await pending) is not None:
+            line, offset = batch.end_line, batch.end_offset
+            pending = parse(line, offset)  # the next batch is parsed while this one loads
+            done = batch.end_line - 1
+            rate = (done - first_line + 1) / max(time.monotonic() - started, 1e-3)
+            eta = (req.total_lines - done) / rate if rate else None
+            result = await loader.load(
+                batch,
+                run_id=req.run_id,
+                progress=(PROGRESS_SQL, {"processed": done, "rate": round(rate, 2),
+                                         "eta": None if eta is None else round(eta, 1), "run_id": req.run_id}),
+            )
+            total.add(result)
+            activity.heartbeat(batch.end_line, batch.end_offset)
         return ChunkResult(
             end_line=line,
             lines=line - first_line,

@@ -64,6 +64,7 @@ class System:
     env: dict[str, str]
     db_url: str
     api_url: str
+    pgdata: Path
     stop: threading.Event = field(default_factory=threading.Event)
 
     def child(self, name: str) -> devrun.Child:
@@ -101,7 +102,7 @@ def start_system(data: Path) -> System:
         "DATABASE_URL": db_url, "REDIS_URL": redis_url, "TEMPORAL_ADDRESS": address,
         "PUBLIC_BASE_URL": api_url, "SHOPOPS_DATA_DIR": str(data / "app"), "LOG_LEVEL": "WARNING",
     }
-    return System(sup, data, env, db_url.replace("postgresql+psycopg://", "postgresql://"), api_url)
+    return System(sup, data, env, db_url.replace("postgresql+psycopg://", "postgresql://"), api_url, pgdata)
 
 
 def start_app(system: System, sandbox_url: str) -> None:
@@ -375,6 +376,8 @@ async def run(faults: int, seed: int, orders: int, gap: tuple[float, float], set
     finally:
         system.stop.set()
         system.sup.stop()
+        if not system.pgdata.is_relative_to(data):  # the cluster had to live outside the data folder
+            shutil.rmtree(system.pgdata, ignore_errors=True)
         strays = ours(data)
         for proc in strays:
             with contextlib.suppress(psutil.Error):

@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test fuzz install install-dev lint ui ui-test browser-test chromium migrate-check bench clean help
+.PHONY: run test fuzz install install-dev lint ui ui-test browser-test chromium migrate-check bench chaos clean help
 
 help:
 	@echo "make run    - start Temporal, worker, API + UI, Shoptet sandbox with a demo shop"
@@ -72,11 +72,17 @@ fuzz: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev
 	$(PY) -m bench.pagination_memory
 	$(PY) -m bench.snapshot_ingest --orders 100000
+	$(PY) -m bench.snapshot_e2e --orders 100000
 	$(PY) -m bench.settings_cache
 	$(PY) -m bench.db_scale --items 1000000
 	$(PY) -m bench.customer_analytics --customers 200000
 	$(PY) -m bench.inventory --variants 10000
 	$(PY) -m bench.ui --orders 100000
+
+# The whole system on private servers under faults (worker/API killed, Temporal, PostgreSQL,
+# Redis restarted), then checked against the sandbox: faults=… lost=0 duplicated=0 stuck=0 orphans=0
+chaos: $(VENV)/.installed-dev
+	$(PY) -m infra.chaos --faults $${FAULTS:-30} --seed $${SEED:-1} --orders $${ORDERS:-200000}
 
 clean:
 	rm -rf .data/test ui/dist

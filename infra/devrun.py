@@ -18,9 +18,10 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 import httpx
 import psycopg
@@ -41,37 +42,104 @@ class Abort(SystemExit):
         super().__init__(f"\nmake run: {message}")
 
 
+RESTART_FIRST = 1.0  # seconds before the first restart of a crashed child
+RESTART_MAX = 30.0  # the backoff doubles up to this
+STABLE_AFTER = 60.0  # a child that ran this long crashed afresh: its backoff starts over
+
+
+@dataclass
+class Child:
+    """One supervised process. It writes its output straight into its log file (no pipe through
+    the supervisor), so it never dies of a broken pipe when the supervisor does."""
+
+    name: str
+    argv: list[str]
+    env: dict[str, str]
+    log: Path
+    proc: subprocess.Popen[bytes]
+    started: float
+    on_restart: Callable[[], None] | None = None
+    restarts: int = 0
+    quick_crashes: int = 0  # crashes in a row, each before STABLE_AFTER
+    restart_at: float | None = None
+    log_from: int = 0  # the log's size when first started: older lines are not echoed
+
+
 @dataclass
 class Supervisor:
-    data: Path
-    procs: list[tuple[str, subprocess.Popen[bytes]]] = field(default_factory=list)
+    """Starts the children, restarts a crashed one with exponential backoff (saying so), and
+    stops them all, newest first."""
 
-    def start(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> None:
+    data: Path
+    clock: Callable[[], float] = time.monotonic
+    say: Callable[[str], None] = field(default=lambda line: print(line, flush=True))
+    children: list[Child] = field(default_factory=list)
+    stopping: bool = False
+
+    def start(
+        self, name: str, argv: list[str], env: dict[str, str] | None = None,
+        on_restart: Callable[[], None] | None = None,
+    ) -> Child:
         logs = self.data / "logs"
         logs.mkdir(parents=True, exist_ok=True)
-        proc = subprocess.Popen(
-            argv,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, **(env or {})},
-            cwd=ROOT,
-            start_new_session=True,
-        )
-        self.procs.append((name, proc))
-        threading.Thread(target=_pump, args=(name, proc, logs / f"{name}.log"), daemon=True).start()
+        full_env = {**os.environ, **(env or {})}
+        log = logs / f"{name}.log"
+        size = log.stat().st_size if log.exists() else 0
+        child = Child(name, argv, full_env, log, self._spawn(argv, full_env, log), self.clock(), on_restart,
+                      log_from=size)
+        self.children.append(child)
+        return child
+
+    @staticmethod
+    def _spawn(argv: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+        with log.open("ab") as out:  # the child holds its own descriptor; ours closes here
+            return subprocess.Popen(
+                argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                env=env, cwd=ROOT, start_new_session=True,  # Ctrl-C reaches the supervisor only
+            )
+
+    @property
+    def procs(self) -> list[tuple[str, subprocess.Popen[bytes]]]:
+        return [(c.name, c.proc) for c in self.children]
 
     def check_alive(self) -> None:
-        for name, proc in self.procs:
-            if proc.poll() is not None:
-                raise Abort(f"{name} exited with code {proc.returncode}; see {self.data}/logs/{name}.log")
+        """While starting up, a child that exits is a configuration problem: stop and say so."""
+        for child in self.children:
+            if child.proc.poll() is not None:
+                raise Abort(f"{child.name} exited with code {child.proc.returncode}; see {child.log}")
+
+    def supervise(self) -> None:
+        """Once up: schedule a crashed child's restart with backoff, and restart the due ones."""
+        now = self.clock()
+        for child in self.children:
+            if self.stopping or child.proc.poll() is None:
+                continue
+            if child.restart_at is None:
+                lived = now - child.started
+                child.quick_crashes = child.quick_crashes + 1 if lived < STABLE_AFTER else 1
+                delay = min(RESTART_MAX, RESTART_FIRST * 2 ** (child.quick_crashes - 1))
+                child.restart_at = now + delay
+                self.say(
+                    f"{child.name} exited ({_exit_reason(child.proc.returncode)}) after {lived:.0f} s; "
+                    f"restarting in {delay:.0f} s (see {child.log})"
+                )
+            if now >= child.restart_at:
+                child.proc = self._spawn(child.argv, child.env, child.log)
+                child.started, child.restart_at = now, None
+                child.restarts += 1
+                self.say(f"{child.name} restarted (restart {child.restarts}, pid {child.proc.pid})")
+                if child.on_restart is not None:
+                    threading.Thread(target=child.on_restart, name=f"{child.name}-restarted", daemon=True).start()
 
     def stop(self) -> None:
         """Stop in reverse start order, each before the next, so workers leave while Temporal
         and the databases are still there to take their goodbyes."""
-        for name, proc in reversed(self.procs):
+        self.stopping = True
+        for child in reversed(self.children):
+            proc = child.proc
             if proc.poll() is not None:
                 continue
-            print(f"stopping {name}…", flush=True)
+            self.say(f"stopping {child.name}…")
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGTERM)
             try:
@@ -82,14 +150,45 @@ class Supervisor:
                 proc.wait(timeout=5)
 
 
-def _pump(name: str, proc: subprocess.Popen[bytes], logfile: Path) -> None:
-    assert proc.stdout is not None
-    with logfile.open("ab") as log:
-        for line in proc.stdout:
-            log.write(line)
-            log.flush()
-            sys.stdout.write(f"{name:>9} | {line.decode(errors='replace')}")
-            sys.stdout.flush()
+def _exit_reason(code: int | None) -> str:
+    if code is not None and code < 0:
+        with contextlib.suppress(ValueError):
+            return f"killed by {signal.Signals(-code).name}"
+    return f"exit code {code}"
+
+
+def follow_logs(sup: Supervisor, stop: threading.Event, every: float = 0.3) -> None:
+    """Echo what the children append to their log files, prefixed with their names. Reads the
+    files, never a pipe: the children do not depend on this thread or on the supervisor."""
+    offsets: dict[Path, int] = {}
+    while not stop.is_set():
+        for child in list(sup.children):
+            start = offsets.setdefault(child.log, child.log_from)
+            try:
+                with child.log.open("rb") as fh:
+                    fh.seek(start)
+                    data = fh.read()
+            except FileNotFoundError:
+                continue
+            complete = data[: data.rfind(b"\n") + 1]
+            offsets[child.log] = start + len(complete)
+            for line in complete.decode(errors="replace").splitlines():
+                sys.stdout.write(f"{child.name:>9} | {line}\n")
+        sys.stdout.flush()
+        stop.wait(every)
+
+
+def supervise_until_stopped(sup: Supervisor, stop: threading.Event, every: float = 0.5) -> None:
+    """The supervisor's loop once everything is up: restart crashed children until Ctrl-C
+    (SIGINT) or SIGTERM, then stop them all."""
+    try:
+        while not stop.is_set():
+            sup.supervise()
+            stop.wait(every)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sup.stop()
 
 
 def _port_open(host: str, port: int) -> bool:
@@ -159,8 +258,12 @@ def ensure_postgres(sup: Supervisor) -> str:
             "Install and start it with: apt-get install -y postgresql && "
             "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
         )
-    pgdata = _private_pgdata(sup.data)
-    private_port = _free_port()
+    return private_postgres(sup, bindir, _private_pgdata(sup.data), _free_port(), parts)
+
+
+def private_postgres(sup: Supervisor, bindir: Path, pgdata: Path, port: int, parts: SplitResult) -> str:
+    """A PostgreSQL cluster of our own in `pgdata` (initdb on first use), supervised; returns
+    `parts` (the app's URL) pointed at it."""
     if not (pgdata / "PG_VERSION").exists():
         pgdata.mkdir(parents=True, exist_ok=True)
         if os.geteuid() == 0:
@@ -170,17 +273,17 @@ def ensure_postgres(sup: Supervisor) -> str:
             check=True,
             stdout=subprocess.DEVNULL,
         )
-    print(f"starting a private PostgreSQL on 127.0.0.1:{private_port} in {pgdata}")
+    print(f"starting a private PostgreSQL on 127.0.0.1:{port} in {pgdata}")
     sup.start(
         "postgres",
         _as_postgres(
-            [str(bindir / "postgres"), "-D", str(pgdata), "-p", str(private_port),
+            [str(bindir / "postgres"), "-D", str(pgdata), "-p", str(port),
              "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={pgdata}"]
         ),
     )
-    _wait_port(sup, "postgres", "127.0.0.1", private_port)
+    _wait_port(sup, "postgres", "127.0.0.1", port)
     time.sleep(0.5)
-    new = parts._replace(netloc=f"postgres@127.0.0.1:{private_port}")
+    new = parts._replace(netloc=f"postgres@127.0.0.1:{port}")
     return urlunsplit(new)
 
 
@@ -199,17 +302,20 @@ def ensure_redis(sup: Supervisor) -> str:
             "Install and start it with: apt-get install -y redis-server && "
             'redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no'
         )
-    private_port = _free_port()
-    redis_dir = sup.data / "redis"
+    return private_redis(sup, server, sup.data / "redis", _free_port())
+
+
+def private_redis(sup: Supervisor, server: str, redis_dir: Path, port: int) -> str:
+    """A Redis of our own (no persistence: it holds caches and locks), supervised."""
     redis_dir.mkdir(parents=True, exist_ok=True)
-    print(f"starting a private Redis on 127.0.0.1:{private_port}")
+    print(f"starting a private Redis on 127.0.0.1:{port}")
     sup.start(
         "redis",
-        [server, "--bind", "127.0.0.1", "--port", str(private_port), "--dir", str(redis_dir),
+        [server, "--bind", "127.0.0.1", "--port", str(port), "--dir", str(redis_dir),
          "--save", "", "--appendonly", "no"],
     )
-    _wait_port(sup, "redis", "127.0.0.1", private_port)
-    return f"redis://127.0.0.1:{private_port}/0"
+    _wait_port(sup, "redis", "127.0.0.1", port)
+    return f"redis://127.0.0.1:{port}/0"
 
 
 def ensure_database(url: str) -> None:
@@ -226,23 +332,29 @@ def ensure_database(url: str) -> None:
 def start_temporal(sup: Supervisor) -> str:
     if "TEMPORAL_ADDRESS" in os.environ:
         return os.environ["TEMPORAL_ADDRESS"]
-    from workflows.search_attributes import dev_server_flags
 
     temporal = BIN / "temporal"
     if not temporal.exists():
         raise Abort("the temporal dev server is missing from the virtualenv: run `make install`")
     if _port_open("127.0.0.1", 7233):
         raise Abort("port 7233 is taken: stop the other Temporal server or set TEMPORAL_ADDRESS")
-    state = sup.data / "temporal"
+    return temporal_dev_server(sup, temporal, sup.data / "temporal", 7233, 8233)
+
+
+def temporal_dev_server(sup: Supervisor, temporal: Path, state: Path, port: int, ui_port: int | None) -> str:
+    """The Temporal dev server with its state in a file under `state` (so a restart keeps every
+    workflow), supervised; returns its address."""
+    from workflows.search_attributes import dev_server_flags
+
     state.mkdir(parents=True, exist_ok=True)
+    ui = ["--ui-port", str(ui_port)] if ui_port else ["--headless"]
     sup.start(
         "temporal",
-        [str(temporal), "server", "start-dev", "--ip", "127.0.0.1", "--port", "7233",
-         "--ui-port", "8233", "--db-filename", str(state / "temporal.db"), "--log-level", "warn",
-         *dev_server_flags()],
+        [str(temporal), "server", "start-dev", "--ip", "127.0.0.1", "--port", str(port), *ui,
+         "--db-filename", str(state / "temporal.db"), "--log-level", "warn", *dev_server_flags()],
     )
-    _wait_port(sup, "temporal", "127.0.0.1", 7233, timeout=60)
-    return "127.0.0.1:7233"
+    _wait_port(sup, "temporal", "127.0.0.1", port, timeout=60)
+    return f"127.0.0.1:{port}"
 
 
 def _wait_healthy(sup: Supervisor, url: str, timeout: float = 90) -> None:
@@ -368,6 +480,16 @@ def retire_development_key(env_file: Path = ROOT / ".env") -> int:
     return rows
 
 
+def _reinstall_demo(host: str, port: int, api_url: str) -> None:
+    deadline = time.monotonic() + 60
+    while not _port_open(host, port):
+        if time.monotonic() > deadline:
+            print("the restarted sandbox did not open its port; the demo shop was not reinstalled", flush=True)
+            return
+        time.sleep(0.5)
+    print(setup_demo(api_url, f"http://{host}:{port}"), flush=True)
+
+
 def main() -> int:
     generated = ensure_local_secrets()
     if generated:
@@ -379,6 +501,7 @@ def main() -> int:
     sup = Supervisor(data)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    threading.Thread(target=follow_logs, args=(sup, stop), name="logs", daemon=True).start()
     try:
         db_url = ensure_postgres(sup)
         redis_url = ensure_redis(sup)
@@ -397,7 +520,9 @@ def main() -> int:
         shopops = str(BIN / "shopops")
         sandbox_url = f"http://{settings.sandbox_host}:{settings.sandbox_port}"
         api_url = f"http://{settings.api_host}:{settings.api_port}"
-        sup.start("sandbox", [shopops, "sandbox", "--demo"], env)
+        # a restarted sandbox forgot the installation: install the demo shop into it again
+        sup.start("sandbox", [shopops, "sandbox", "--demo"], env,
+                  on_restart=lambda: _reinstall_demo(settings.sandbox_host, settings.sandbox_port, api_url))
         _wait_port(sup, "sandbox", settings.sandbox_host, settings.sandbox_port)
         sup.start("worker", [shopops, "worker"], env)
         sup.start("api", [shopops, "api"], env)
@@ -417,16 +542,17 @@ def main() -> int:
             "Press Ctrl-C to stop everything.\n",
             flush=True,
         )
-        while not stop.is_set():
-            sup.check_alive()
-            stop.wait(1)
     except KeyboardInterrupt:
-        pass
+        sup.stop()
+        return 0
     except Abort as exc:
+        sup.stop()
         print(exc.code, file=sys.stderr)
         return 1
-    finally:
+    except BaseException:
         sup.stop()
+        raise
+    supervise_until_stopped(sup, stop)
     return 0
 
 

@@ -130,14 +130,14 @@ async def ensure_schedules(client: Client, decls: Iterable[ScheduleDecl] = APP_S
 
 def build_workers(client: Client, queues: Iterable[Queue] | None = None) -> list[Worker]:
     """One Worker per task queue, each with that queue's workflows and activities."""
-    from activities.registry import ACTIVITIES
+    from activities.registry import activities_for
     from workflows.registry import WORKFLOWS
 
     chosen = list(queues) if queues else list(Queue)
     executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="activity")
     workers = []
     for queue in chosen:
-        wfs, acts = WORKFLOWS.get(queue, []), ACTIVITIES.get(queue, [])
+        wfs, acts = WORKFLOWS.get(queue, []), activities_for(queue)
         if not wfs and not acts:
             continue
         workers.append(

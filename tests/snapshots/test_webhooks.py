@@ -105,3 +105,33 @@ async def test_concurrent_duplicate_deliveries_store_one_received(api: httpx.Asy
     assert all(a.status_code == 200 for a in answers)
     statuses = sorted(s for s, _ in _events(db_session, installed.id))
     assert statuses.count("duplicate") == 7 and len(statuses) == 8
+
+
+async def test_an_event_stored_but_never_dispatched_is_dispatched_once_later(installed, db_session, temporal_env) -> None:  # type: ignore[no-untyped-def]
+    """The API died between storing the event and dispatching it (as under `make chaos`): the
+    outbox sweep dispatches it once it is older than OUTBOX_AGE, and never again."""
+    from api.services import webhooks
+    from db.engine import session_factory
+    from infra.temporal import connect
+
+    body = _body(installed.eshop_id, event="job:finished", instance="orphan01")
+    async with session_factory()() as session:
+        intake = await webhooks.receive(session, body, signature(KEY, body), datetime.now(UTC))
+    assert intake.event is not None and _events(db_session, installed.id) == [("received", None)]
+    arrived = intake.event.received_at
+    # (other tests' events in this database may be swept along; only this shop's are asserted)
+    async with session_factory()() as session:
+        await webhooks.drain_outbox(session, connect, arrived + webhooks.OUTBOX_AGE / 2)
+        db_session.expire_all()
+        assert _events(db_session, installed.id) == [("received", None)]  # may still be in flight
+        await webhooks.drain_outbox(session, connect, arrived + webhooks.OUTBOX_AGE * 2)
+        db_session.expire_all()
+        done = _events(db_session, installed.id)
+        assert done == [("dispatched", "no snapshot run waits for this job (polling will find it)")]
+        dispatched_at = db_session.execute(
+            text("SELECT dispatched_at FROM webhook_events WHERE shop_id = :s"), {"s": installed.id}
+        ).scalar_one()
+        await webhooks.drain_outbox(session, connect, arrived + webhooks.OUTBOX_AGE * 6)
+    assert db_session.execute(  # processed once: a later sweep leaves it alone
+        text("SELECT dispatched_at FROM webhook_events WHERE shop_id = :s"), {"s": installed.id}
+    ).scalar_one() == dispatched_at

@@ -31,7 +31,8 @@ SEED = int(os.environ.get("SHOPOPS_FUZZ_SEED", "0"))
 
 async def _paused_schedules(client: Client) -> dict[str, bool]:
     return {
-        s.id: bool(s.info and s.info.paused) async for s in await client.list_schedules()
+        s.id: bool(s.schedule and s.schedule.state.paused)
+        async for s in await client.list_schedules()
     }
 
 

@@ -42,13 +42,17 @@ class World:
 
 def build_world(db: Session) -> World:
     from api.cli.users import ensure_user
+    from api.security import new_token, token_hash
     from db.models import (
+        ApiToken,
         Installation,
         Notification,
         Shop,
         ShopMembership,
         SnapshotReject,
         SnapshotRun,
+        Supplier,
+        SupplierOffer,
     )
 
     eshop = 600000 + secrets.randbelow(300000)
@@ -79,6 +83,13 @@ def build_world(db: Session) -> World:
     db.add(SnapshotReject(run_id=run.id, shop_id=shop_a.id, line_no=1, raw=f'{{"{MARKER}": 1}}', reason=MARKER))
     note = Notification(shop_id=shop_a.id, level="warning", kind="fuzz", title=f"{MARKER} note", data={})
     db.add(note)
+    supplier = Supplier(shop_id=shop_a.id, name=f"{MARKER} supplier")
+    db.add(supplier)
+    db.flush()
+    db.add(SupplierOffer(shop_id=shop_a.id, supplier_id=supplier.id, variant_code=f"{MARKER}/1", unit_price=1))
+    # an API token of shop A's owner: another user must not list, see or revoke it
+    owner_token = ApiToken(user_id=users["owner"], name=f"{MARKER} token", token_hash=token_hash(new_token()))
+    db.add(owner_token)
     db.commit()
     return World(
         shop_a=shop_a.id,
@@ -93,6 +104,9 @@ def build_world(db: Session) -> World:
             "notification_id": [note.id],
             "order_id": [],  # purchase orders the fuzzer creates are harvested into it
             "code": [f"{MARKER}-1"],
+            "variant_code": [f"{MARKER}/1"],
+            "supplier_id": [supplier.id],
+            "token_id": [owner_token.id],
             "customer_key": [f"{MARKER}@example.com"],
             "workflow_id": [run.workflow_id],
             "schedule_id": ["maint:backup"],

@@ -136,9 +136,10 @@ async def test_temporal_down_answers_200_and_the_outbox_dispatches_later(api, in
         ("received", "dispatch deferred"), ("duplicate", "already received"),
     ]
     later = NOW + webhooks.OUTBOX_AGE + timedelta(minutes=1)
-    # the outbox is global: other tests of the session may have left events of their own in it
+    # the outbox is global: other tests' events may be drained with ours, and a live API of the
+    # session (its lifespan runs the sweep) may have drained ours already; either way, once
     async with session_scope() as session:
-        assert await webhooks.drain_outbox(session, temporal.connect, later) >= 1
+        await webhooks.drain_outbox(session, temporal.connect, later)
     rows = _rows(db_session, installed.eshop_id)
     assert rows[0].status == "dispatched"
     first = _dispatched_at(db_session, installed.eshop_id)

@@ -148,7 +148,9 @@ async def _managed_shop(caller: CurrentCaller, shop: ShopOfCaller) -> Shop:
 ManagedShop = Annotated[Shop, Depends(_managed_shop)]
 
 
-def _signin_throttle() -> SigninThrottle:
+async def _signin_throttle() -> SigninThrottle:
+    # async, so it runs on the request's event loop: a sync dependency runs in a worker thread,
+    # where redis_client() cannot see the loop and would hand out a client of another loop
     return SigninThrottle(redis_client(), get_settings())
 
 

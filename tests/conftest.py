@@ -136,7 +136,10 @@ async def api() -> AsyncIterator[httpx.AsyncClient]:
     from api.app import create_app
 
     app = create_app()
-    transport = httpx.ASGITransport(app=app)
+    # each test signs in from an address of its own: sign-in throttling counts failures per
+    # client address in Redis, and one test's wrong passwords must not lock out the next
+    peer = f"127.{secrets.randbelow(250) + 1}.{secrets.randbelow(256)}.{secrets.randbelow(254) + 1}"
+    transport = httpx.ASGITransport(app=app, client=(peer, 123))
     async with httpx.AsyncClient(transport=transport, base_url="http://api.test") as client:
         yield client
 

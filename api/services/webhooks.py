@@ -258,9 +258,13 @@ async def dispatch(session: AsyncSession, connect: ClientFactory, event_id: int)
     return status
 
 
+DEFERRALS_IN_A_ROW = 3  # the outbox sweep's sign that Temporal is down again
+
+
 async def drain_outbox(session: AsyncSession, connect: ClientFactory, now: datetime, limit: int = 200) -> int:
     """Dispatch events left `received` (Temporal was down, or the API died before dispatch);
-    stops at the first one Temporal still cannot take. Returns how many were dispatched."""
+    stops after DEFERRALS_IN_A_ROW events Temporal could not take (it is down again), but one
+    event that keeps timing out does not hold back the rest. Returns how many were dispatched."""
     ids = (
         await session.execute(
             select(WebhookEvent.id)
@@ -270,10 +274,11 @@ async def drain_outbox(session: AsyncSession, connect: ClientFactory, now: datet
         )
     ).scalars().all()
     await session.commit()
-    done = 0
+    done = deferred = 0
     for event_id in ids:
         status = await dispatch(session, connect, event_id)
-        if status == "received":
+        deferred = deferred + 1 if status == "received" else 0
+        if deferred >= DEFERRALS_IN_A_ROW:
             break
         done += status == "dispatched"
     return done

@@ -404,6 +404,7 @@ async def seed_walk_data(system: System, timeout: float = 240) -> dict[str, Any]
             "/api/auth/login", json={"email": system.admin.email, "password": system.admin.password}
         )
         login.raise_for_status()
+        api.headers["X-CSRF-Token"] = login.cookies["shopops_csrf"]  # as the UI sends it
 
         async def finish(workflow_id: str, what: str) -> None:
             try:

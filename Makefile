@@ -54,8 +54,11 @@ migrate-check: $(VENV)/.installed-dev
 	$(PY) -m db.migrate_check
 
 test: $(VENV)/.installed-dev lint ui-test
-	$(VENV)/bin/pytest -q --ignore=tests/browser --durations=15
+	$(VENV)/bin/pytest -q --ignore=tests/browser -m "not chaos" --durations=15
 	$(MAKE) browser-test
+
+chaos-ci: $(VENV)/.installed-dev
+	$(VENV)/bin/pytest -q -m chaos tests/foundation/test_chaos.py
 
 # The long fuzz (`make test` runs the same tests with 2 examples per operation and mode).
 FUZZ_EXAMPLES ?= 40

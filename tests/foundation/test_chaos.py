@@ -9,6 +9,10 @@ from pathlib import Path
 
 import pytest
 
+# Not in `make test` for now: on one of three full runs the 5-fault run did not settle (an
+# orders snapshot stayed unfinished); `make chaos-ci` runs it until that is understood.
+pytestmark = pytest.mark.chaos
+
 ROOT = Path(__file__).resolve().parents[2]
 LAST_LINE = re.compile(
     r"faults=(?P<faults>\d+) lost=(?P<lost>\d+) duplicated=(?P<dup>\d+) stuck=(?P<stuck>\d+) "

@@ -135,7 +135,9 @@ async def test_temporal_down_answers_200_and_the_outbox_dispatches_later(api, in
     assert [(r.status, r.reason.split(",")[0]) for r in rows] == [
         ("received", "dispatch deferred"), ("duplicate", "already received"),
     ]
-    later = NOW + webhooks.OUTBOX_AGE + timedelta(minutes=1)
+    # past the outbox age of the event just stored (NOW is the module's import time: in a full
+    # session that can be minutes before this test runs)
+    later = datetime.now(UTC) + webhooks.OUTBOX_AGE + timedelta(minutes=1)
     # the outbox is global: other tests' events may be drained with ours, and a live API of the
     # session (its lifespan runs the sweep) may have drained ours already; either way, once
     async with session_scope() as session:

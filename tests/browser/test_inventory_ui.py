@@ -34,7 +34,7 @@ def _seed_inventory_shop() -> dict[str, object]:
     sim = simulate_shop(VARIANTS, DAYS, yesterday(), 21)
     sim = dataclasses.replace(sim, codes=[f"TRIKO/{j:03d}/M" for j in range(VARIANTS)])
     with _db() as session:
-        shop_id = make_shop(session, "Inventory e-shop", 880_000 + os.getpid() % 100_000)
+        shop_id = make_shop(session, "Triko e-shop", 880_000 + os.getpid() % 100_000)
         account = make_account(session, memberships={shop_id: "manager"})
     with psycopg.connect(libpq_url(os.environ["DATABASE_URL"])) as conn:
         copy_shop(conn, shop_id, sim, archive_days=None)

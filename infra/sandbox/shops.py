@@ -20,6 +20,7 @@ from infra.sandbox.generator import (
     customer_summary,
     entity_guid,
     guid_index,
+    make_hostile,
     order_code,
     order_full,
     order_index,
@@ -51,6 +52,7 @@ class OrderEdit:
     remark: str | None = None
     created: int | None = None  # orders created through the control API
     code: str | None = None
+    hostile: str | None = None  # a kind of HOSTILE_ORDER_VALUES its detail carries
 
 
 @dataclass(frozen=True)
@@ -173,6 +175,8 @@ class ShopData:
             full["paid"] = edit.paid
         if edit.remark is not None:
             full["notes"]["customerRemark"] = edit.remark
+        if edit.hostile:
+            full = make_hostile(full, edit.hostile)
         return full
 
     def order_detail(self, i: int, include: frozenset[str] = frozenset()) -> dict[str, Any]:

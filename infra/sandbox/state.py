@@ -22,7 +22,7 @@ from db.config import get_settings
 from infra.sandbox import czech
 from infra.sandbox.clock import SandboxClock
 from infra.sandbox.delivery import WebhookSender
-from infra.sandbox.generator import ShopSpec, entity_guid
+from infra.sandbox.generator import HOSTILE_ORDER_VALUES, ShopSpec, entity_guid
 from infra.sandbox.knobs import Faults, Limits, apply_knobs, knobs_dict
 from infra.sandbox.ratelimit import InFlight
 from infra.sandbox.shops import Installation, Shop
@@ -278,16 +278,24 @@ class SandboxState:
         status_id: int | None = None,
         paid: bool | None = None,
         remark: str | None = None,
+        hostile: str | None = None,
     ) -> None:
+        """Change an order as a merchant would; `hostile` gives its detail one value of
+        `HOSTILE_ORDER_VALUES` (a decade-old shop's data), `""` takes it away again."""
         if status_id is not None and status_id not in czech.STATUS_NAMES:
             raise ValueError(
                 f"unknown order status {status_id}; known: {sorted(czech.STATUS_NAMES)}"
             )
+        if hostile and hostile not in HOSTILE_ORDER_VALUES:
+            raise ValueError(f"unknown hostile value {hostile!r}; known: {sorted(HOSTILE_ORDER_VALUES)}")
         data = self.shop(eshop_id).data
         with self._lock:
             index = data.order_index(code)
             was_paid = data.order_full(index)["paid"] if index is not None else None
-            data.update_order(code, self.clock.now(), status_id=status_id, paid=paid, remark=remark)
+            data.update_order(
+                code, self.clock.now(), status_id=status_id, paid=paid, remark=remark,
+                hostile=hostile,
+            )
         self.fire(eshop_id, "order:update", code)
         if paid and not was_paid:
             self.fire(eshop_id, "order:paid", code)

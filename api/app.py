@@ -11,6 +11,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.gzip import GZipMiddleware
 
 from api import problems
 from api.routes import ROUTERS
@@ -67,7 +68,10 @@ def _mount_ui(app: FastAPI) -> None:
     """Serve the single-page app; unknown non-API paths fall back to index.html for routing."""
     index = UI_DIST / "index.html"
     if (UI_DIST / "assets").is_dir():
-        app.mount("/assets", StaticFiles(directory=UI_DIST / "assets"), name="assets")
+        # Vite names every asset by its content hash: compressed once per answer here, and the
+        # browser keeps it for a year (web_security marks /assets/ immutable).
+        assets = GZipMiddleware(StaticFiles(directory=UI_DIST / "assets"), minimum_size=1024)
+        app.mount("/assets", assets, name="assets")
 
     @app.get("/{path:path}", include_in_schema=False, response_model=None)
     async def spa(path: str) -> FileResponse | HTMLResponse:

@@ -90,7 +90,7 @@ def csrf_refusal(request: Request) -> str | None:
     return None
 
 
-def _security_headers(scope: Scope, headers: MutableHeaders) -> None:
+def _security_headers(scope: Scope, headers: MutableHeaders, status: int) -> None:
     path: str = scope.get("path", "")
     csp = DOCS_CSP if path.startswith("/api/docs") else UI_CSP
     headers.setdefault("Content-Security-Policy", csp)
@@ -102,6 +102,13 @@ def _security_headers(scope: Scope, headers: MutableHeaders) -> None:
         headers.setdefault("Strict-Transport-Security", HSTS)
     if path.startswith("/api/") or path == "/metrics":
         headers["Cache-Control"] = "no-store"
+    elif path.startswith("/assets/") and status == 200:
+        headers.setdefault("Cache-Control", IMMUTABLE)
+    else:  # index.html and the SPA's routes: always ask, so a release is picked up at once
+        headers.setdefault("Cache-Control", "no-cache")
+
+
+IMMUTABLE = "public, max-age=31536000, immutable"  # content-hashed file names
 
 
 class WebSecurity:
@@ -121,7 +128,7 @@ class WebSecurity:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                _security_headers(scope, MutableHeaders(scope=message))
+                _security_headers(scope, MutableHeaders(scope=message), status)
             await send(message)
 
         request = Request(scope)

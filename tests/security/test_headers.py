@@ -116,3 +116,24 @@ async def test_an_unhandled_error_still_carries_the_headers() -> None:
     assert failed.status_code == 500
     _assert_common(failed)
     assert failed.headers["cache-control"] == "no-store"
+
+
+async def test_hashed_assets_are_compressed_and_cached_for_good_the_page_is_revalidated(
+    api: httpx.AsyncClient,
+) -> None:
+    from api.app import UI_DIST
+
+    scripts = sorted((UI_DIST / "assets").glob("*.js"), key=lambda p: p.stat().st_size)
+    assert scripts, "ui/dist is not built: `make test` builds it before the tests (make ui)"
+    name = scripts[-1].name
+    asset = await api.get(f"/assets/{name}", headers={"Accept-Encoding": "gzip"})
+    assert asset.status_code == 200
+    assert asset.headers["content-encoding"] == "gzip"
+    assert asset.num_bytes_downloaded < scripts[-1].stat().st_size / 2
+    assert asset.content == scripts[-1].read_bytes()  # httpx decodes: the same bytes arrive
+    assert asset.headers["cache-control"] == "public, max-age=31536000, immutable"
+    _assert_common(asset)
+    missing = await api.get("/assets/no-such-file.js")
+    assert missing.status_code == 404 and "immutable" not in missing.headers.get("cache-control", "")
+    page = await api.get("/orders")
+    assert page.headers["cache-control"] == "no-cache"  # a new release is seen at once

@@ -390,14 +390,17 @@ async def run(faults: int, seed: int, orders: int, gap: tuple[float, float], set
 
 
 async def install(sandbox_url: str, api_url: str, eshop: int) -> None:
+    """Install as a merchant would: Shoptet gives the install URL a few seconds, and on a busy
+    machine (the other shop's snapshot parsing) an install can miss them; the merchant retries."""
     async with httpx.AsyncClient(timeout=60) as http:
-        for _ in range(5):
+        for _ in range(12):
             answer = (await http.post(f"{sandbox_url}/_sandbox/shops/{eshop}/install",
                                       json={"install_url": f"{api_url}/api/shoptet/install"})).json()
             if answer.get("status") == "installed":
                 log(f"shop {eshop} installed")
                 return
-            await asyncio.sleep(2)
+            log(f"installing shop {eshop}: {answer.get('error')}; retrying")
+            await asyncio.sleep(3)
     raise SystemExit(f"installing shop {eshop} failed: {answer}")
 
 

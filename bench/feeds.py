@@ -117,7 +117,7 @@ def _copy_baseline(url: str) -> tuple[float, int]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--items", type=int, default=500_000)
     parser.add_argument("--formats", default="heureka,zbozi,google,idealo")
     args = parser.parse_args()

@@ -122,7 +122,8 @@ async def _reseller(
             headers={"WWW-Authenticate": "Bearer"},
         )
     limit = get_settings().b2b_rate_limit_per_minute
-    retry_after = await resellers.take_request(redis_client(), principal.key_id, limit, clock)
+    counter = f"{principal.key_id}:{principal.key_prefix}"
+    retry_after = await resellers.take_request(redis_client(), counter, limit, clock)
     if retry_after is not None:
         raise Problem(
             429,

@@ -234,6 +234,7 @@ class ResellerPrincipal(BaseModel):
     """Who a B2B request is: one key of one reseller of one shop, with one price list."""
 
     key_id: int
+    key_prefix: str  # with the id, names the key's rate counter in Redis
     reseller_id: int
     reseller_name: str
     reseller_email: str | None
@@ -248,7 +249,7 @@ async def authenticate(session: AsyncSession, key: str, now: datetime) -> Resell
         return None
     row = (
         await session.execute(
-            select(ResellerKey.id, Reseller, PriceList.discount_percent)
+            select(ResellerKey.id, ResellerKey.prefix, Reseller, PriceList.discount_percent)
             .join(Reseller, Reseller.id == ResellerKey.reseller_id)
             .join(PriceList, PriceList.id == Reseller.price_list_id)
             .where(
@@ -260,13 +261,14 @@ async def authenticate(session: AsyncSession, key: str, now: datetime) -> Resell
     ).first()
     if row is None:
         return None
-    key_id, reseller, discount = row
+    key_id, prefix, reseller, discount = row
     await session.execute(
         update(ResellerKey).where(ResellerKey.id == key_id).values(last_used_at=now)
     )
     await session.commit()
     return ResellerPrincipal(
         key_id=key_id,
+        key_prefix=prefix,
         reseller_id=reseller.id,
         reseller_name=reseller.name,
         reseller_email=reseller.email,
@@ -562,13 +564,13 @@ async def submit_order(
 RATE_WINDOW_SECONDS = 60
 
 
-async def take_request(redis: Any, key_id: int, limit: int, now: float) -> int | None:
-    """Count one request of a key in its current one-minute window (a Redis counter that
+async def take_request(redis: Any, key: str, limit: int, now: float) -> int | None:
+    """Count one request of a key (`key`: its id and prefix) in its current one-minute window (a Redis counter that
     expires with the window); None when within `limit`, else the seconds until the window ends
     (the Retry-After). Windows are fixed, so a burst at a window's edge may get up to twice
     the limit through in a minute; per-minute fairness, not a hard cap, is the point."""
     window = int(now // RATE_WINDOW_SECONDS)
-    counter = f"b2b:rate:{key_id}:{window}"
+    counter = f"b2b:rate:{key}:{window}"
     pipe = redis.pipeline()
     pipe.incr(counter)
     pipe.expire(counter, RATE_WINDOW_SECONDS * 2)

@@ -54,9 +54,16 @@ def plain(description: str | None, fallback: str) -> str:
 
 
 class FeedFormat(Protocol):
-    name: str  # the URL's file name: /feeds/{token}/{file_name}
-    file_name: str
-    media_type: str
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def file_name(self) -> str:
+        """The URL's file name: /feeds/{token}/{file_name}."""
+        ...
+
+    @property
+    def media_type(self) -> str: ...
 
     def header(self, shop: FeedShop) -> str: ...
 

@@ -50,10 +50,23 @@ def item(code: str, **changes: object) -> FeedItem:
 
 ITEMS = [
     item("T-1"),
-    item("T-2/XL", group_id="0b8e7a1c-1f2e-4c5d-9e8f-123456789abc", name=NASTY_NAME,
-         description=NASTY_TEXT, in_stock=False, ean="bad-ean", brand=None),  # fmt: skip
-    item("T-3", group_id="0b8e7a1c-1f2e-4c5d-9e8f-123456789abc", url=None,
-         slug_source="Šťastná čepice & šála", category=None, description=None),  # fmt: skip
+    item(
+        "T-2/XL",
+        group_id="0b8e7a1c-1f2e-4c5d-9e8f-123456789abc",
+        name=NASTY_NAME,
+        description=NASTY_TEXT,
+        in_stock=False,
+        ean="bad-ean",
+        brand=None,
+    ),
+    item(
+        "T-3",
+        group_id="0b8e7a1c-1f2e-4c5d-9e8f-123456789abc",
+        url=None,
+        slug_source="Šťastná čepice & šála",
+        category=None,
+        description=None,
+    ),
     item("NO-IMG", image_url=None),
 ]
 
@@ -83,7 +96,10 @@ def schema(name: str) -> etree.XMLSchema:
     return etree.XMLSchema(etree.parse(str(SCHEMAS / name)))
 
 
-@pytest.mark.parametrize(("fmt", "xsd", "ns"), [("heureka", "heureka.xsd", ""), ("zbozi", "zbozi.xsd", f"{{{ZBOZI_NS}}}")])
+@pytest.mark.parametrize(
+    ("fmt", "xsd", "ns"),
+    [("heureka", "heureka.xsd", ""), ("zbozi", "zbozi.xsd", f"{{{ZBOZI_NS}}}")],
+)
 def test_shopitem_feeds_are_valid_against_their_schema(
     feeds: dict[str, bytes], fmt: str, xsd: str, ns: str
 ) -> None:
@@ -103,7 +119,10 @@ def test_shopitem_feeds_are_valid_against_their_schema(
     assert second.findtext(f"{ns}ITEM_ID") == "T-2_XL"  # '/' is outside Heureka's ITEM_ID set
     assert second.findtext(f"{ns}ITEMGROUP_ID") == third.findtext(f"{ns}ITEMGROUP_ID")
     assert first.find(f"{ns}ITEMGROUP_ID") is None  # not a variant of a bigger product
-    assert second.findtext(f"{ns}DELIVERY_DATE") == "10" and first.findtext(f"{ns}DELIVERY_DATE") == "0"
+    assert (
+        second.findtext(f"{ns}DELIVERY_DATE") == "10"
+        and first.findtext(f"{ns}DELIVERY_DATE") == "0"
+    )
     assert second.find(f"{ns}EAN") is None  # an invalid EAN is left out, not sent
     deliveries = first.findall(f"{ns}DELIVERY")
     assert [d.findtext(f"{ns}DELIVERY_ID") for d in deliveries] == ["PPL", "ZASILKOVNA"]
@@ -149,7 +168,12 @@ def test_google_feed_is_rss_with_the_required_g_fields(feeds: dict[str, bytes]) 
     for entry in items:
         for tag in GOOGLE_REQUIRED:
             assert (entry.findtext(f"{G}{tag}") or "").strip(), tag
-        assert entry.findtext(f"{G}availability") in {"in_stock", "out_of_stock", "preorder", "backorder"}
+        assert entry.findtext(f"{G}availability") in {
+            "in_stock",
+            "out_of_stock",
+            "preorder",
+            "backorder",
+        }
         price = entry.findtext(f"{G}price") or ""
         amount, currency = price.split(" ")
         assert float(amount) >= 0 and len(currency) == 3 and currency.isupper()

@@ -83,9 +83,13 @@ async def test_feeds_generated_by_the_workflow_and_served_at_their_url(
     first = doc.find("SHOPITEM")
     assert first is not None and (first.findtext("URL") or "").startswith(SHOP_URL)
 
-    again = await api.get(path_of(urls["heureka"]), headers={"Accept-Encoding": "gzip", "If-None-Match": etag})
+    again = await api.get(
+        path_of(urls["heureka"]), headers={"Accept-Encoding": "gzip", "If-None-Match": etag}
+    )
     assert again.status_code == 304 and not again.content
-    since = await api.get(path_of(urls["heureka"]), headers={"Accept-Encoding": "gzip", "If-Modified-Since": modified})
+    since = await api.get(
+        path_of(urls["heureka"]), headers={"Accept-Encoding": "gzip", "If-Modified-Since": modified}
+    )
     assert since.status_code == 304
 
     # a client without gzip gets the same bytes uncompressed, under its own ETag
@@ -97,7 +101,9 @@ async def test_feeds_generated_by_the_workflow_and_served_at_their_url(
     zbozi_xsd = etree.XMLSchema(etree.parse(str(SCHEMAS / "zbozi.xsd")))
     assert zbozi_xsd.validate(zbozi), zbozi_xsd.error_log
     google = await api.get(path_of(urls["google"]))
-    assert google.status_code == 200 and b'xmlns:g="http://base.google.com/ns/1.0"' in google.content
+    assert (
+        google.status_code == 200 and b'xmlns:g="http://base.google.com/ns/1.0"' in google.content
+    )
     idealo = await api.get(path_of(urls["idealo"]))
     assert idealo.headers["content-type"].startswith("text/csv")
     assert idealo.text.splitlines()[0].startswith("sku,title,")

@@ -49,7 +49,13 @@ def _gunzip(path: str) -> Iterator[bytes]:
             yield chunk
 
 
-@router.api_route("/feeds/{token}/{file_name}", methods=["GET", "HEAD"], response_model=None)
+# not part of the JSON API (a file behind a capability URL), so not in its OpenAPI schema
+@router.api_route(
+    "/feeds/{token}/{file_name}",
+    methods=["GET", "HEAD"],
+    response_model=None,
+    include_in_schema=False,
+)
 async def feed_file(
     token: FeedToken, file_name: str, request: Request, session: SessionDep
 ) -> Response:

@@ -92,6 +92,15 @@ async def test_feeds_generated_by_the_workflow_and_served_at_their_url(
     )
     assert since.status_code == 304
 
+    # HEAD answers the validators without the body, compressed or not
+    for encoding in ("gzip", "identity"):
+        head = await api.head(path_of(urls["heureka"]), headers={"Accept-Encoding": encoding})
+        assert (
+            head.status_code == 200
+            and not head.content
+            and head.headers["last-modified"] == modified
+        )
+
     # a client without gzip gets the same bytes uncompressed, under its own ETag
     plain = await api.get(path_of(urls["heureka"]), headers={"Accept-Encoding": "identity"})
     assert plain.status_code == 200 and "content-encoding" not in plain.headers

@@ -86,6 +86,12 @@ def _analytics() -> list[Activity]:
     return [*customer_analytics.ACTIVITIES, *inventory_planning.ACTIVITIES]
 
 
+def _exports() -> list[Activity]:
+    from activities.channels.feeds import generate
+
+    return list(generate.ACTIVITIES)
+
+
 _BY_QUEUE: dict[Queue, Callable[[], list[Activity]]] = {
     Queue.SYSTEM: _system,
     Queue.MAINTENANCE: _maintenance,
@@ -93,6 +99,7 @@ _BY_QUEUE: dict[Queue, Callable[[], list[Activity]]] = {
     Queue.TOKENS: _tokens,
     Queue.SYNC: _sync,
     Queue.ANALYTICS: _analytics,
+    Queue.EXPORTS: _exports,
 }
 
 

@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     # failures are forgotten this long after the last one and after the lockout ended
     signin_failure_window_seconds: int = Field(default=900, ge=1, alias="SIGNIN_FAILURE_WINDOW_SECONDS")
 
+    # catalog feeds (README "Feeds"): gzip level of the feed files; B2B API requests per key a minute
+    feeds_gzip_level: int = Field(default=6, ge=1, le=9, alias="FEEDS_GZIP_LEVEL")
+    b2b_rate_limit_per_minute: int = Field(default=120, ge=1, alias="B2B_RATE_LIMIT_PER_MINUTE")
     shoptet_api_url: str = Field(default="http://127.0.0.1:8900", alias="SHOPTET_API_URL")
     shoptet_partner_url: str = Field(default="http://127.0.0.1:8900", alias="SHOPTET_PARTNER_URL")
     shoptet_client_id: str = Field(default="shopops-dev", alias="SHOPTET_CLIENT_ID")

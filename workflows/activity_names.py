@@ -104,3 +104,6 @@ FORECAST_INVENTORY_CHUNK: Final = "forecast_inventory_chunk"
 PLAN_INVENTORY_PURCHASES: Final = "plan_inventory_purchases"
 NOTIFY_INVENTORY_ANOMALIES: Final = "notify_inventory_anomalies"
 FINISH_INVENTORY_RUN: Final = "finish_inventory_run"
+
+# activities.channels.feeds
+GENERATE_FEEDS: Final = "generate_feeds"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from workflows.backups import BackupWorkflow
 from workflows.cleanup import CleanupWorkflow
 from workflows.customer_analytics import CustomerAnalyticsNightlyWorkflow, CustomerAnalyticsWorkflow
+from workflows.feeds import FeedsWorkflow
 from workflows.installation import InstallationWorkflow
 from workflows.integrity import IntegrityWorkflow
 from workflows.inventory import InventoryNightlyWorkflow, InventoryWorkflow
@@ -29,3 +30,4 @@ WORKFLOWS.setdefault(Queue.SYNC, []).append(SyncWorkflow)
 WORKFLOWS.setdefault(Queue.ANALYTICS, []).extend([CustomerAnalyticsWorkflow, CustomerAnalyticsNightlyWorkflow])
 WORKFLOWS.setdefault(Queue.SYSTEM, []).extend([MonitoringSnapshotWorkflow, MonitoringChecksWorkflow])
 WORKFLOWS.setdefault(Queue.ANALYTICS, []).extend([InventoryWorkflow, InventoryNightlyWorkflow])
+WORKFLOWS.setdefault(Queue.EXPORTS, []).append(FeedsWorkflow)

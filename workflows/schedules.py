@@ -47,3 +47,9 @@ APP_SCHEDULES.append(ScheduleDecl("analytics-customers-nightly", "CustomerAnalyt
 APP_SCHEDULES.append(ScheduleDecl("monitoring:snapshot", "MonitoringSnapshotWorkflow", "monitoring:snapshot", Queue.SYSTEM, every=timedelta(minutes=5), note="pg_stat_statements deltas every 5 minutes, table sizes hourly, monitoring data pruned past its retention (14 days)"))
 APP_SCHEDULES.append(ScheduleDecl("monitoring:checks", "MonitoringChecksWorkflow", "monitoring:checks", Queue.SYSTEM, every=timedelta(minutes=1), note="evaluate every monitoring check; a check turning critical raises one alert notification, resolved when ok"))
 APP_SCHEDULES.append(ScheduleDecl("analytics-inventory-nightly", "InventoryNightlyWorkflow", "analytics:inventory:nightly", Queue.ANALYTICS, cron="15 0 * * *", timezone="Europe/Prague", note="inventory planning of every active shop just after midnight (the stock snapshot closes the day); one run per shop (workflow id analytics:inventory:{shop_id})"))
+
+
+def feeds_schedule(shop_id: int) -> ScheduleDecl:
+    """A shop's catalog feeds, every hour (marketplaces fetch them a few times a day); created
+    when the owner enables feeds (api.services.feeds), deleted when they disable them."""
+    return ScheduleDecl(f"feeds:{shop_id}", "FeedsWorkflow", f"feeds:{shop_id}", Queue.EXPORTS, cron="20 * * * *", args=({"shop_id": shop_id},), note="catalog feeds of one shop (Heureka, Zboží.cz, Google/Meta, idealo)")

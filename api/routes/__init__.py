@@ -8,6 +8,7 @@ from api.routes import (
     auth,
     backups,
     customers,
+    feeds,
     health,
     install,
     inventory,
@@ -15,6 +16,7 @@ from api.routes import (
     monitoring,
     notifications,
     orders,
+    resellers,
     settings,
     shops,
     snapshots,
@@ -43,4 +45,7 @@ ROUTERS: list[APIRouter] = [
     inventory.router,
     inventory.orders_router,
     suppliers.router,
+    feeds.router,
+    resellers.router,
+    resellers.b2b,
 ]

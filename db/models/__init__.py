@@ -26,6 +26,7 @@ from db.models.customer_analytics import (
     CustomerRunSummary,
 )
 from db.models.customers import Customer
+from db.models.feeds import ShopFeed
 from db.models.integrity import IntegrityFinding, IntegrityRun
 from db.models.inventory import (
     InventoryAnomaly,
@@ -50,6 +51,7 @@ from db.models.monitoring import (
 )
 from db.models.notifications import Notification
 from db.models.orders import Order, OrderItem
+from db.models.resellers import PriceList, PriceListItem, Reseller, ResellerKey, ResellerOrder
 from db.models.settings import AppSetting
 from db.models.shops import Installation, Shop
 from db.models.snapshots import SnapshotReject, SnapshotRun
@@ -92,11 +94,17 @@ __all__ = [
     "OrderItem",
     "PartitionMove",
     "PitrBaseBackup",
+    "PriceList",
+    "PriceListItem",
     "Product",
     "ProductTranslation",
     "PurchaseOrder",
     "PurchaseOrderLine",
+    "Reseller",
+    "ResellerKey",
+    "ResellerOrder",
     "Shop",
+    "ShopFeed",
     "ShopMembership",
     "SnapshotReject",
     "SnapshotRun",

@@ -45,6 +45,9 @@ class Product(Base):
     created_at: Mapped[datetime | None]
     changed_at: Mapped[datetime | None]
     deleted: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    # what catalog feeds link to (revision 1100); NULL: derived from the shop's URL / left out
+    url: Mapped[str | None] = mapped_column(String(1000))
+    image_url: Mapped[str | None] = mapped_column(String(1000))
     synced_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 

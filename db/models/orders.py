@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Index, Integer, Numeric, String, Uuid, func, text
+from sqlalchemy import BigInteger, Boolean, Index, Integer, Numeric, String, Text, Uuid, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -68,6 +68,8 @@ class Order(Base):
     total_vat: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     to_pay: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     item_count: Mapped[int] = mapped_column(Integer, server_default="0")
+    # where the order came from: shoptet | b2b | … (revision 1100 adds it only when absent)
+    channel: Mapped[str] = mapped_column(Text, server_default="shoptet")
     synced_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 

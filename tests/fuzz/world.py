@@ -47,6 +47,9 @@ def build_world(db: Session) -> World:
         ApiToken,
         Installation,
         Notification,
+        PriceList,
+        Reseller,
+        ResellerKey,
         Shop,
         ShopMembership,
         SnapshotReject,
@@ -90,6 +93,17 @@ def build_world(db: Session) -> World:
     # an API token of shop A's owner: another user must not list, see or revoke it
     owner_token = ApiToken(user_id=users["owner"], name=f"{MARKER} token", token_hash=token_hash(new_token()))
     db.add(owner_token)
+    # a reseller of shop A with a key: another shop's owner must not list, key or revoke them
+    price_list = PriceList(shop_id=shop_a.id, name=f"{MARKER} prices")
+    db.add(price_list)
+    db.flush()
+    reseller = Reseller(shop_id=shop_a.id, price_list_id=price_list.id, name=f"{MARKER} reseller")
+    db.add(reseller)
+    db.flush()
+    reseller_key = ResellerKey(
+        reseller_id=reseller.id, name=f"{MARKER} key", prefix="b2b_fuzz", token_hash=token_hash(new_token())
+    )
+    db.add(reseller_key)
     db.commit()
     return World(
         shop_a=shop_a.id,
@@ -111,5 +125,7 @@ def build_world(db: Session) -> World:
             "workflow_id": [run.workflow_id],
             "schedule_id": ["maint:backup"],
             "action": ["trigger"],  # of a schedule: pause, unpause or trigger
+            "reseller_id": [reseller.id],
+            "key_id": [reseller_key.id],
         },
     )

@@ -129,7 +129,8 @@ async def test_backlog_without_workers_is_a_critical_queue_wait_and_one_alert(ad
     from infra.monitoring.report import build_report
 
     client = await connect()
-    stuck = await client.start_workflow("ExportWorkflow", id=f"export:{uuid.uuid4().hex[:6]}", task_queue=Queue.EXPORTS.value)
+    # a queue no worker serves (the feeds workflow took `exports`)
+    stuck = await client.start_workflow("NotifyWorkflow", id=f"notify:{uuid.uuid4().hex[:6]}", task_queue=Queue.NOTIFICATIONS.value)
     try:
         async def waiting() -> dict[str, Any] | None:
             body = (await admin_api.get("/api/admin/monitoring")).json()
@@ -138,9 +139,9 @@ async def test_backlog_without_workers_is_a_critical_queue_wait_and_one_alert(ad
         body = await eventually(waiting)
         assert body, "the stranded backlog was never reported"
         wait = check(body, "queue_wait")
-        assert "shopops-exports" in wait["summary"] and "no worker polls" in wait["summary"]
-        exports = next(q for q in body["parts"]["queues"]["queues"] if q["queue"] == Queue.EXPORTS.value)
-        assert exports["workflow_backlog"] >= 1 and exports["workflow_pollers"] == 0 and exports["no_workers"]
+        assert "shopops-notifications" in wait["summary"] and "no worker polls" in wait["summary"]
+        unserved = next(q for q in body["parts"]["queues"]["queues"] if q["queue"] == Queue.NOTIFICATIONS.value)
+        assert unserved["workflow_backlog"] >= 1 and unserved["workflow_pollers"] == 0 and unserved["no_workers"]
 
         report = await build_report(client)
         first = await alerts.apply(report.checks, report_time(report))

@@ -26,6 +26,7 @@ import { SignInPage } from "./pages/signin/SignInPage";
 import { SnapshotRunPage } from "./pages/snapshots/SnapshotRunPage";
 import { SnapshotRunsPage } from "./pages/snapshots/SnapshotRunsPage";
 import { SuppliersPage } from "./pages/suppliers/SuppliersPage";
+import { FeedsResellersPage } from "./pages/channels/FeedsResellersPage";
 import { WebhookEventsPage } from "./pages/webhooks/WebhookEventsPage";
 import { localisedTheme, theme } from "./theme";
 
@@ -65,6 +66,7 @@ export function AppRoutes() {
             <Route path="customers" element={<CustomersPage />} />
             <Route path="inventory" element={<InventoryPage />} />
             <Route path="suppliers" element={<SuppliersPage />} />
+            <Route path="feeds-resellers" element={<FeedsResellersPage />} />
             <Route path="snapshot-runs" element={<SnapshotRunsPage />} />
             <Route path="snapshot-runs/:runId" element={<SnapshotRunPage />} />
             <Route path="webhook-events" element={<WebhookEventsPage />} />

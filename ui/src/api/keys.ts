@@ -54,6 +54,10 @@ export const keys = {
     list: (shopId: number) => ["suppliers", shopId, "list"] as const,
     offers: (shopId: number, supplierId: number) => ["suppliers", shopId, "offers", supplierId] as const,
   },
+  channels: {
+    feeds: (shopId: number) => ["channels", shopId, "feeds"] as const,
+    resellers: (shopId: number) => ["channels", shopId, "resellers"] as const,
+  },
   settings: {
     app: () => ["settings", "app"] as const,
     shop: (shopId: number) => ["settings", "shop", shopId] as const,

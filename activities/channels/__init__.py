@@ -1,0 +1,1 @@
+"""Sales channels: adapters, catalog feeds and the reseller API."""

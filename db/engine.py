@@ -79,6 +79,35 @@ async def session_scope() -> AsyncIterator[AsyncSession]:
             raise
 
 
+def replica_url() -> str:
+    """DATABASE_REPLICA_URL when set, else the primary: heavy reads go to the standby."""
+    return sqlalchemy_url(get_settings().database_replica_url or None)
+
+
+def replica_engine() -> AsyncEngine:
+    """The pooled engine of the read replica (the primary's when no replica is configured)."""
+    key = (replica_url(), _loop_id())
+    if key not in _ASYNC_ENGINES:
+        _ASYNC_ENGINES[key] = create_async_engine(
+            key[0], pool_size=10, max_overflow=10, pool_pre_ping=True, pool_recycle=1800
+        )
+    return _ASYNC_ENGINES[key]
+
+
+@asynccontextmanager
+async def replica_session() -> AsyncIterator[AsyncSession]:
+    """A session for heavy reads (analytics, reports, exports, monitoring) on the read replica.
+
+    Writes do not belong here: the session is rolled back at the end, and on a hot standby
+    PostgreSQL refuses them anyway. Reads may lag the primary by the replication delay, so
+    nothing that must see a write it just made reads through this."""
+    async with async_sessionmaker(replica_engine(), expire_on_commit=False)() as session:
+        try:
+            yield session
+        finally:
+            await session.rollback()
+
+
 async def raw_connection() -> psycopg.AsyncConnection:
     """A plain psycopg connection in autocommit mode, for COPY and statements SQLAlchemy does
     not help with; group statements with `async with conn.transaction():`."""

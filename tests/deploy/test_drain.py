@@ -61,8 +61,8 @@ async def test_sigterm_drains_and_the_activity_resumes_elsewhere(temporal_env: o
         assert await asyncio.to_thread(first.wait, 60) == 0, "worker A did not exit cleanly"
         assert await handle.result() == TOTAL
 
-        attempts = await r.lrange(f"{key}:attempts", 0, -1)
-        items = await r.hgetall(f"{key}:items")
+        attempts = [str(a) for a in await r.lrange(f"{key}:attempts", 0, -1)]
+        items = {str(k): str(v) for k, v in (await r.hgetall(f"{key}:items")).items()}
         assert attempts[0] == "A:0"
         b_attempt = [a for a in attempts if a.startswith("B:")]
         assert b_attempt, f"the activity did not move to worker B: {attempts}"

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 
 import psycopg
+from psycopg import sql
 import pytest
 from sqlalchemy import text
 
@@ -24,13 +25,13 @@ def replica_url() -> Iterator[str]:
     name = f"{os.environ['DATABASE_URL'].rsplit('/', 1)[1]}_replica_{secrets.token_hex(2)}"
     base = ADMIN_DSN.rsplit("/", 1)[0]
     with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     try:
         migrate.upgrade(f"{base}/{name}")
         yield f"{base.replace('postgresql://', 'postgresql+psycopg://')}/{name}"
     finally:
         with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 
 import psycopg
-from psycopg import sql
 import pytest
+from psycopg import sql
 from sqlalchemy import text
 
 from tests.conftest import ADMIN_DSN

@@ -90,7 +90,7 @@ def container(name: str, args: list[str], env: list[dict[str, Any]], ports: list
             "readOnlyRootFilesystem": True,
             "capabilities": {"drop": ["ALL"]},
         },
-        "volumeMounts": [{"name": "data", "mountPath": "/var/lib/shopops"}, {"name": "tmp", "mountPath": "/tmp"}],
+        "volumeMounts": [{"name": "data", "mountPath": "/var/lib/shopops"}, {"name": "tmp", "mountPath": "/tmp"}],  # noqa: S108 (a pod-private emptyDir)
     }
 
 
@@ -121,7 +121,7 @@ def worker(queue: str) -> list[dict[str, Any]]:
         {"name": "WORKER_SHUTDOWN_SECONDS", "value": str(drain)},
         {"name": "WORKER_HEALTH_PORT", "value": "8081"},
         {"name": "WORKER_METRICS_PORT", "value": "9100"},
-        {"name": "API_HOST", "value": "0.0.0.0"},
+        {"name": "API_HOST", "value": "0.0.0.0"},  # noqa: S104 (inside the pod network)
     ]
     c = container(
         "worker", ["shopops", "worker", "-q", queue], env,
@@ -180,7 +180,7 @@ def worker(queue: str) -> list[dict[str, Any]]:
 def api() -> list[dict[str, Any]]:
     name = "shopops-api"
     c = container(
-        "api", ["shopops", "api", "--host", "0.0.0.0", "--port", "8000"], [],
+        "api", ["shopops", "api", "--host", "0.0.0.0", "--port", "8000"], [],  # noqa: S104
         [{"name": "http", "containerPort": 8000}],
         http_probe("/api/health/live", "http", 10, 3), http_probe("/api/health/ready", "http", 5, 2),
         {"requests": {"cpu": "500m", "memory": "512Mi"}, "limits": {"memory": "1Gi"}},

@@ -113,7 +113,7 @@ def plan(dsn: str, shop_id: int, hosts: list[str], key: str, path: Path) -> None
         statuses = [r[0] for r in conn.execute(
             "SELECT DISTINCT status_id FROM orders WHERE shop_id = %s AND status_id IS NOT NULL LIMIT 10", (shop_id,)
         )]
-        last = conn.execute("SELECT max(created_at) FROM orders WHERE shop_id = %s", (shop_id,)).scalar()
+        last = conn.execute("SELECT max(created_at) FROM orders WHERE shop_id = %s", (shop_id,)).fetchone()[0]
     rng = random.Random(21)
     assert anchors and last is not None, "no orders loaded"
     filters: list[dict[str, Any]] = [{}]
@@ -228,7 +228,7 @@ def run_locust(plan_path: Path, seconds: int, users: int, rate: float, out: Path
     subprocess.run(
         [str(BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless", "--only-summary",
          "-u", str(users + webhook_users), "-r", str(users + webhook_users), "-t", f"{seconds}s",
-         "--csv", str(prefix), "--loglevel", "WARNING", "--stop-timeout", "5"],
+         "--csv", str(prefix), "--loglevel", "WARNING", "--stop-timeout", "5", "--reset-stats"],
         env={**env, "LOAD_PLAN": str(plan_path), "LOAD_USERS": str(users), "LOAD_WEBHOOK_RATE": str(rate),
              "LOAD_WEBHOOK_USERS": str(webhook_users)},
         cwd=ROOT, check=False, stdout=subprocess.DEVNULL,
@@ -244,7 +244,7 @@ def report(title: str, rows: list[dict[str, Any]], seconds: int, users: int) -> 
     for row in rows:
         name = row["Name"] if row["Type"] != "" else "Aggregated"
         count, fails = int(row["Request Count"]), int(row["Failure Count"])
-        p50, p95, p99 = (float(row[k] or 0) for k in ("50%", "95%", "99%"))
+        p50, p95, p99 = (float(row[k]) if row[k] not in ("", "N/A") else 0.0 for k in ("50%", "95%", "99%"))
         print(f"{name[:34]:34} {count:>9} {fails:>7} {p50:>8.0f} {p95:>8.0f} {p99:>8.0f}")
         if row["Name"] == "Aggregated":
             continue

@@ -33,8 +33,8 @@ class MerchantUser(FastHttpUser):
     wait_time = between(0.5, 2.0)
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(*args, **kwargs)
         self.host = next(HOSTS)  # users spread over the API processes, as a proxy would
+        super().__init__(*args, **kwargs)
         self.rng = random.Random()
 
     def on_start(self) -> None:
@@ -100,8 +100,8 @@ class WebhookUser(FastHttpUser):
     wait_time = constant_throughput(float(os.environ.get("LOAD_WEBHOOK_RATE", "200")) / max(1, WEBHOOK_USERS))
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(*args, **kwargs)
         self.host = next(HOSTS)
+        super().__init__(*args, **kwargs)
         self.rng = random.Random()
 
     @task

@@ -36,6 +36,12 @@ class Settings(BaseSettings):
     database_url: str = Field(
         default="postgresql+psycopg://postgres@127.0.0.1:5432/shopops", alias="DATABASE_URL"
     )
+    # Connections per process and event loop: pool + overflow; a request waits pool_timeout
+    # seconds for one, then gets a 503. PostgreSQL's max_connections must cover every process:
+    # (API replicas + worker processes) × (pool + overflow), or put PgBouncer in front.
+    database_pool_size: int = Field(default=10, ge=1, alias="DATABASE_POOL_SIZE")
+    database_max_overflow: int = Field(default=10, ge=0, alias="DATABASE_MAX_OVERFLOW")
+    database_pool_timeout: float = Field(default=30, gt=0, alias="DATABASE_POOL_TIMEOUT")
     redis_url: str = Field(default="redis://127.0.0.1:6379/0", alias="REDIS_URL")
     temporal_address: str = Field(default="127.0.0.1:7233", alias="TEMPORAL_ADDRESS")
     temporal_namespace: str = Field(default="default", alias="TEMPORAL_NAMESPACE")

@@ -46,10 +46,20 @@ def _loop_id() -> int:
 def async_engine() -> AsyncEngine:
     """One pooled engine per database URL and event loop (pooled connections belong to a loop;
     tests run the API server and the worker on loops of their own)."""
-    key = (sqlalchemy_url(), _loop_id())
+    return _pooled(sqlalchemy_url())
+
+
+def _pooled(url: str) -> AsyncEngine:
+    key = (url, _loop_id())
     if key not in _ASYNC_ENGINES:
+        settings = get_settings()
         _ASYNC_ENGINES[key] = create_async_engine(
-            key[0], pool_size=10, max_overflow=10, pool_pre_ping=True, pool_recycle=1800
+            url,
+            pool_size=settings.database_pool_size,
+            max_overflow=settings.database_max_overflow,
+            pool_timeout=settings.database_pool_timeout,
+            pool_pre_ping=True,
+            pool_recycle=1800,
         )
     return _ASYNC_ENGINES[key]
 
@@ -86,12 +96,7 @@ def replica_url() -> str:
 
 def replica_engine() -> AsyncEngine:
     """The pooled engine of the read replica (the primary's when no replica is configured)."""
-    key = (replica_url(), _loop_id())
-    if key not in _ASYNC_ENGINES:
-        _ASYNC_ENGINES[key] = create_async_engine(
-            key[0], pool_size=10, max_overflow=10, pool_pre_ping=True, pool_recycle=1800
-        )
-    return _ASYNC_ENGINES[key]
+    return _pooled(replica_url())
 
 
 @asynccontextmanager

@@ -1,6 +1,7 @@
 """The merchant load for `make load` (bench/load.py starts locust with this file).
 
-50 merchants (MerchantUser) read their shop as the UI does: order lists with filters and at
+50 merchants (MerchantUser, each signed in with its own API token, a member of the shop) read
+their shop as the UI does: order lists with filters and at
 depth (a cursor into the middle of six years of orders), order detail, the search box (orders
 `q`), customers, inventory, snapshot and analysis progress polling; WebhookUser posts Shoptet
 notifications signed as Shoptet signs them (HMAC-SHA1 of the body, hex, in
@@ -24,6 +25,7 @@ from locust import FastHttpUser, between, constant_throughput, task
 
 PLAN = json.loads(open(os.environ["LOAD_PLAN"]).read())  # noqa: SIM115 (read once at import)
 HOSTS = itertools.cycle(PLAN["hosts"])
+TOKENS = itertools.cycle(PLAN["tokens"])
 SHOP = PLAN["shop_id"]
 WEBHOOK_USERS = int(os.environ.get("LOAD_WEBHOOK_USERS", "8"))
 
@@ -38,14 +40,12 @@ class MerchantUser(FastHttpUser):
         self.rng = random.Random()
 
     def on_start(self) -> None:
-        self.client.post(
-            "/api/auth/login",
-            json={"email": PLAN["email"], "password": PLAN["password"]},
-            name="POST /api/auth/login",
-        )
+        # signed in already: each merchant has its own personal API token (bench/load.py)
+        self.auth = {"Authorization": f"Bearer {next(TOKENS)}"}
 
     def _get(self, path: str, name: str, **params: object) -> None:
-        with self.client.get(path, params=params or None, name=name, catch_response=True) as r:
+        with self.client.get(path, params=params or None, name=name, headers=self.auth,
+                             catch_response=True) as r:
             if r.status_code != 200:
                 r.failure(f"{r.status_code}: {(r.text or '')[:200]}")
 

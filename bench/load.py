@@ -158,13 +158,13 @@ class System:
         self.procs.append((name, proc))
         return proc
 
-    def stop(self, keep: tuple[str, ...] = ()) -> dict[str, float]:
-        """SIGTERM the processes (all but `keep`), wait, and return each one's peak RSS in MB."""
-        peaks = {}
+    def stop(self, keep: tuple[str, ...] = ()) -> tuple[dict[str, float], dict[str, float]]:
+        """SIGTERM the processes (all but `keep`), wait; each one's peak RSS (MB) and CPU (s)."""
+        peaks, cpu = {}, {}
         for name, proc in list(self.procs):
             if name in keep:
                 continue
-            peaks[name] = _peak_rss_mb(proc.pid)
+            peaks[name], cpu[name] = _peak_rss_mb(proc.pid), _cpu_seconds(proc.pid)
             proc.send_signal(signal.SIGTERM)
         for name, proc in list(self.procs):
             if name in keep:
@@ -175,7 +175,7 @@ class System:
                 proc.kill()
                 proc.wait()
             self.procs.remove((name, proc))
-        return peaks
+        return peaks, cpu
 
 
 def _peak_rss_mb(pid: int) -> float:
@@ -186,6 +186,15 @@ def _peak_rss_mb(pid: int) -> float:
     except OSError:
         pass
     return 0.0
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU the process used so far (from /proc; 0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
 
 
 def wait_http(url: str, seconds: float = 120) -> None:
@@ -323,11 +332,19 @@ def main(argv: list[str] | None = None) -> None:
             plan(dsn, shop_id, hosts, key, tokens, plan_path)
             (work / f"run{run}").mkdir()
             log(f"run {run}: {apis} API process(es), {workers} worker process(es), {args.seconds} s")
+            cpu_before = {n: _cpu_seconds(p.pid) for n, p in system.procs}
             rows = run_locust(plan_path, args.seconds, args.users, args.webhook_rate, work / f"run{run}", system.env)
-            peaks = system.stop(keep=("temporal",))
+            peaks, cpu_after = system.stop(keep=("temporal",))
             title = f"run {run}: {apis} API, {workers} worker(s) per queue, {n_items:,} items, {args.seconds} s"
             results.append(report(title, rows, args.seconds, args.users))
             print("peak RSS MB: " + ", ".join(f"{k} {v:.0f}" for k, v in peaks.items()), flush=True)
+            # CPU per request does not depend on how busy the machine is: capacity per core
+            api_cpu = sum(cpu_after[n] - cpu_before.get(n, 0) for n in cpu_after if n.startswith("api"))
+            requests = sum(int(r["Request Count"]) for r in rows if r["Name"] == "Aggregated")
+            worker_cpu = sum(cpu_after[n] - cpu_before.get(n, 0) for n in cpu_after if n.startswith("worker"))
+            print(f"API CPU {api_cpu:.1f} s for {requests} requests = {1000 * api_cpu / max(requests, 1):.1f} ms "
+                  f"per request (≈ {requests / max(api_cpu, 0.001):.0f} requests/s per core); "
+                  f"workers CPU {worker_cpu:.1f} s", flush=True)
     finally:
         system.stop()
         if "db.telemetry_store" in sys.modules:

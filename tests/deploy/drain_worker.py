@@ -16,7 +16,8 @@ from datetime import timedelta
 from temporalio import activity, workflow
 from temporalio.common import RetryPolicy
 
-STEP_S = 0.1
+STEP_S = 0.05
+HOLD_AT = 10
 
 
 @activity.defn(name="DrainTestCount")
@@ -31,6 +32,11 @@ async def count_items(total: int, key: str) -> int:
     me = os.environ["DRAIN_WORKER_NAME"]
     r.rpush(f"{key}:attempts", f"{me}:{start}")
     for i in range(start, total):
+        # worker A stalls after HOLD_AT items (a slow item), so it is surely mid-activity when
+        # SIGTERM comes, however slow the machine; it keeps heartbeating its position
+        while me == "A" and i >= HOLD_AT:
+            activity.heartbeat(i)
+            await asyncio.sleep(STEP_S)
         await asyncio.sleep(STEP_S)
         r.hset(f"{key}:items", str(i), me)
         activity.heartbeat(i + 1)

@@ -35,6 +35,7 @@ from typing import Any
 
 import httpx
 import psycopg
+from psycopg import sql
 
 from bench.db_scale import ADMIN_DSN, CHUNK_ORDERS, ESHOP_ID, ITEMS_PER_ORDER, _render, log
 
@@ -123,7 +124,8 @@ def plan(dsn: str, shop_id: int, hosts: list[str], key: str, tokens: list[str], 
         statuses = [r[0] for r in conn.execute(
             "SELECT DISTINCT status_id FROM orders WHERE shop_id = %s AND status_id IS NOT NULL LIMIT 10", (shop_id,)
         )]
-        last = conn.execute("SELECT max(created_at) FROM orders WHERE shop_id = %s", (shop_id,)).fetchone()[0]
+        newest = conn.execute("SELECT max(created_at) FROM orders WHERE shop_id = %s", (shop_id,)).fetchone()
+        last = newest[0] if newest else None
     rng = random.Random(21)
     assert anchors and last is not None, "no orders loaded"
     filters: list[dict[str, Any]] = [{}]
@@ -299,7 +301,7 @@ def main(argv: list[str] | None = None) -> None:
     name = f"shopops_load_{secrets.token_hex(4)}"
     dsn = f"{ADMIN_DSN.rsplit('/', 1)[0]}/{name}"
     with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     work = Path(tempfile.mkdtemp(prefix="shopops-load-"))
     env = {
         **os.environ,
@@ -351,7 +353,7 @@ def main(argv: list[str] | None = None) -> None:
             sys.modules["db.telemetry_store"].STORE.close()
         if not args.keep:
             with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
         shutil.rmtree(work, ignore_errors=True)
     one, two = results
     print(f"\nscale_out_ratio={one['p95'] / max(two['p95'], 1):.2f} (run 1 worst p95 ÷ run 2 worst p95)")

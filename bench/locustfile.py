@@ -111,8 +111,8 @@ class WebhookUser(FastHttpUser):
             "event": self.rng.choice(["order:update", "order:create", "customer:update", "stock:update"]),
             "eventCreated": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S+0000"),
             "eventInstance": f"{self.rng.choice(PLAN['codes'])}-{secrets.token_hex(4)}",
-        }).encode()
-        sign = hmac.new(PLAN["webhook_key"].encode(), body, hashlib.sha1).hexdigest()
+        })
+        sign = hmac.new(PLAN["webhook_key"].encode(), body.encode(), hashlib.sha1).hexdigest()
         with self.client.post("/api/webhooks/shoptet", data=body, name="POST webhook",
                               headers={"Content-Type": "application/json", "Shoptet-Webhook-Signature": sign},
                               catch_response=True) as r:

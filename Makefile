@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test fuzz install install-dev lint ui ui-test browser-test chromium migrate-check bench chaos clean help
+.PHONY: run test fuzz install install-dev lint ui ui-test browser-test chromium migrate-check bench chaos clean help load
 
 help:
 	@echo "make run    - start Temporal, worker, API + UI, Shoptet sandbox with a demo shop"
@@ -81,6 +81,13 @@ bench: $(VENV)/.installed-dev
 	$(PY) -m bench.customer_analytics --customers 200000
 	$(PY) -m bench.inventory --variants 10000
 	$(PY) -m bench.ui --orders 100000
+
+# Locust on loopback: 50 merchants + signed webhooks against 1 then 2 API processes (README "Scaling");
+# last line users=50 p95_ms=… errors=… webhooks_per_s=…. Not part of `make test` or CI.
+LOAD_ITEMS ?= 1000000
+LOAD_SECONDS ?= 60
+load: $(VENV)/.installed-dev
+	$(PY) -m bench.load --items $(LOAD_ITEMS) --seconds $(LOAD_SECONDS)
 
 # The whole system on private servers under faults (worker/API killed, Temporal, PostgreSQL,
 # Redis restarted), then checked against the sandbox: faults=… lost=0 duplicated=0 stuck=0 orphans=0

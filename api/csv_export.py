@@ -10,7 +10,7 @@ from typing import Any
 from fastapi.responses import StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.engine import session_factory
+from db.engine import replica_session
 
 CSV_PAGE = 2000
 
@@ -26,7 +26,7 @@ async def keyset_csv(columns: Sequence[str], read_page: PageReader) -> AsyncIter
     writer.writerow(columns)
     yield _drain(buffer)
     cursor: str | None = None
-    async with session_factory()() as session:
+    async with replica_session() as session:  # an export is a heavy read: the replica's
         while True:
             page = await read_page(session, cursor, CSV_PAGE)
             for item in page["items"]:

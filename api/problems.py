@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -70,6 +71,17 @@ def install(app: FastAPI) -> None:
         return problem_response(
             422, "Invalid value", f"The database cannot store or compare a value of this request: {reason}."
         )
+
+    @app.exception_handler(PoolTimeout)
+    async def _pool_exhausted(request: Request, exc: PoolTimeout) -> JSONResponse:
+        # Every pooled connection of this process stayed busy for DATABASE_POOL_TIMEOUT: overload,
+        # not a bug. 503 + Retry-After lets the client (and the proxy) back off or go elsewhere.
+        log.warning("%s %s: database pool exhausted: %s", request.method, request.url.path, exc)
+        response = problem_response(
+            503, "Busy", "Every database connection of this server is in use; retry in a moment."
+        )
+        response.headers["Retry-After"] = "2"
+        return response
 
     @app.exception_handler(RPCError)
     async def _workflow_engine(request: Request, exc: RPCError) -> JSONResponse:

@@ -36,6 +36,12 @@ class Settings(BaseSettings):
     database_url: str = Field(
         default="postgresql+psycopg://postgres@127.0.0.1:5432/shopops", alias="DATABASE_URL"
     )
+    # Connections per process and event loop: pool + overflow; a request waits pool_timeout
+    # seconds for one, then gets a 503. PostgreSQL's max_connections must cover every process:
+    # (API replicas + worker processes) × (pool + overflow), or put PgBouncer in front.
+    database_pool_size: int = Field(default=10, ge=1, alias="DATABASE_POOL_SIZE")
+    database_max_overflow: int = Field(default=10, ge=0, alias="DATABASE_MAX_OVERFLOW")
+    database_pool_timeout: float = Field(default=30, gt=0, alias="DATABASE_POOL_TIMEOUT")
     redis_url: str = Field(default="redis://127.0.0.1:6379/0", alias="REDIS_URL")
     temporal_address: str = Field(default="127.0.0.1:7233", alias="TEMPORAL_ADDRESS")
     temporal_namespace: str = Field(default="default", alias="TEMPORAL_NAMESPACE")
@@ -89,6 +95,26 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
     # Prometheus endpoint of a worker process (0 = none); the API serves /metrics itself
     worker_metrics_port: int = Field(default=0, alias="WORKER_METRICS_PORT")
+
+    # A read replica (streaming standby) for heavy reads: analytics, reports, exports,
+    # monitoring. Unset = those reads go to DATABASE_URL (see db.engine.replica_session).
+    database_replica_url: str | None = Field(default=None, alias="DATABASE_REPLICA_URL")
+    # The role of a worker process: the task queues it polls (comma-separated, short names such
+    # as `snapshots,sync` or full ones; empty = all). `shopops worker -q …` overrides it.
+    worker_queues: str = Field(default="", alias="WORKER_QUEUES")
+    # Whether this worker process creates/updates the Temporal schedules at start (one role
+    # per deployment is enough; it is idempotent, so more do no harm)
+    worker_schedules: bool = Field(default=True, alias="WORKER_SCHEDULES")
+    # Activities one worker process runs at once (per queue it polls)
+    worker_max_activities: int = Field(default=8, ge=1, alias="WORKER_MAX_ACTIVITIES")
+    # On SIGTERM a worker stops polling and gives running activities this long to finish;
+    # then they are cancelled and retried elsewhere from their last heartbeat. Keep it below
+    # the orchestrator's grace period (compose stop_grace_period, k8s terminationGracePeriodSeconds)
+    worker_shutdown_seconds: float = Field(default=10, ge=0, alias="WORKER_SHUTDOWN_SECONDS")
+    # Liveness/readiness HTTP endpoint of a worker process (0 = none): /live and /ready
+    worker_health_port: int = Field(default=0, alias="WORKER_HEALTH_PORT")
+    # How often a worker publishes its queues' backlog as the gauge shopops_task_queue_backlog
+    worker_backlog_interval_seconds: float = Field(default=15, gt=0, alias="WORKER_BACKLOG_INTERVAL_SECONDS")
 
     @property
     def is_local(self) -> bool:

@@ -46,10 +46,20 @@ def _loop_id() -> int:
 def async_engine() -> AsyncEngine:
     """One pooled engine per database URL and event loop (pooled connections belong to a loop;
     tests run the API server and the worker on loops of their own)."""
-    key = (sqlalchemy_url(), _loop_id())
+    return _pooled(sqlalchemy_url())
+
+
+def _pooled(url: str) -> AsyncEngine:
+    key = (url, _loop_id())
     if key not in _ASYNC_ENGINES:
+        settings = get_settings()
         _ASYNC_ENGINES[key] = create_async_engine(
-            key[0], pool_size=10, max_overflow=10, pool_pre_ping=True, pool_recycle=1800
+            url,
+            pool_size=settings.database_pool_size,
+            max_overflow=settings.database_max_overflow,
+            pool_timeout=settings.database_pool_timeout,
+            pool_pre_ping=True,
+            pool_recycle=1800,
         )
     return _ASYNC_ENGINES[key]
 
@@ -77,6 +87,30 @@ async def session_scope() -> AsyncIterator[AsyncSession]:
         except BaseException:
             await session.rollback()
             raise
+
+
+def replica_url() -> str:
+    """DATABASE_REPLICA_URL when set, else the primary: heavy reads go to the standby."""
+    return sqlalchemy_url(get_settings().database_replica_url or None)
+
+
+def replica_engine() -> AsyncEngine:
+    """The pooled engine of the read replica (the primary's when no replica is configured)."""
+    return _pooled(replica_url())
+
+
+@asynccontextmanager
+async def replica_session() -> AsyncIterator[AsyncSession]:
+    """A session for heavy reads (analytics, reports, exports, monitoring) on the read replica.
+
+    Writes do not belong here: the session is rolled back at the end, and on a hot standby
+    PostgreSQL refuses them anyway. Reads may lag the primary by the replication delay, so
+    nothing that must see a write it just made reads through this."""
+    async with async_sessionmaker(replica_engine(), expire_on_commit=False)() as session:
+        try:
+            yield session
+        finally:
+            await session.rollback()
 
 
 async def raw_connection() -> psycopg.AsyncConnection:

@@ -12,15 +12,20 @@ from db.config import get_settings
 def register(app: typer.Typer) -> None:
     @app.command()
     def worker(
-        queue: list[str] = typer.Option(None, "--queue", "-q", help="Task queue(s); default all."),
+        queue: list[str] = typer.Option(
+            None, "--queue", "-q", help="Task queue(s), e.g. snapshots; default WORKER_QUEUES, else all."
+        ),
         no_schedules: bool = typer.Option(False, help="Do not create or update schedules."),
     ) -> None:
-        """Run a Temporal worker for all (or the given) task queues."""
-        from infra.temporal import run_worker
-        from workflows.queues import Queue
+        """Run a Temporal worker for all (or the given) task queues: one queue per process is the
+        unit of scaling in production (infra/deploy)."""
+        from infra.temporal import parse_queues, run_worker
 
-        queues = [Queue(q) for q in queue] if queue else None
-        asyncio.run(run_worker(queues, with_schedules=not no_schedules))
+        try:
+            queues = parse_queues(queue)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc)) from exc
+        asyncio.run(run_worker(queues, with_schedules=False if no_schedules else None))
 
     @app.command()
     def api(

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from db.engine import session_factory
+from db.engine import replica_session
 from infra.monitoring.checks import Check, Context, Measurement, cz
 
 SPIKE_WINDOW = timedelta(minutes=5)
@@ -20,7 +20,7 @@ TOP = 30
 
 async def collect(ctx: Context) -> dict[str, Any]:
     now = ctx.now
-    async with session_factory()() as session:
+    async with replica_session() as session:
         groups = (
             await session.execute(
                 text(

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from db.engine import session_factory
+from db.engine import replica_session
 from db.telemetry_store import merge_buckets, quantile
 from infra.monitoring.checks import Check, Context, Measurement, cz
 
@@ -47,7 +47,7 @@ def summarise(rows: list[Any]) -> list[dict[str, Any]]:
 
 async def collect(ctx: Context) -> dict[str, Any]:
     since = ctx.now - WINDOW
-    async with session_factory()() as session:
+    async with replica_session() as session:
         rows = (
             await session.execute(
                 text(

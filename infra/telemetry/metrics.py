@@ -59,3 +59,11 @@ def observe(kind: str, name: str, ms: float, **labels: str) -> None:
     STORE.record_latency(kind, name, ms)
     if kind in _otel:
         _otel[kind].record(ms, labels)
+
+# A worker publishes the backlog of the task queues it polls (Temporal's DescribeTaskQueue);
+# an HPA scales the queue's Deployment on it through prometheus-adapter (infra/deploy/k8s).
+QUEUE_BACKLOG = Gauge(
+    "shopops_task_queue_backlog",
+    "Approximate tasks waiting in a Temporal task queue",
+    ["queue", "kind"],
+)

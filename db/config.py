@@ -37,6 +37,8 @@ class Settings(BaseSettings):
         default="postgresql+psycopg://postgres@127.0.0.1:5432/shopops", alias="DATABASE_URL"
     )
     redis_url: str = Field(default="redis://127.0.0.1:6379/0", alias="REDIS_URL")
+    # answer kind=seconds pairs overriding db.tagged_cache.TTL_BY_KIND, e.g. "shops=30,segments=600"
+    cache_ttls: str = Field(default="", alias="CACHE_TTLS")
     temporal_address: str = Field(default="127.0.0.1:7233", alias="TEMPORAL_ADDRESS")
     temporal_namespace: str = Field(default="default", alias="TEMPORAL_NAMESPACE")
     temporal_ui_url: str = Field(default="http://127.0.0.1:8233", alias="TEMPORAL_UI_URL")

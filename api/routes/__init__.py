@@ -15,6 +15,7 @@ from api.routes import (
     monitoring,
     notifications,
     orders,
+    search,
     settings,
     shops,
     snapshots,
@@ -43,4 +44,5 @@ ROUTERS: list[APIRouter] = [
     inventory.router,
     inventory.orders_router,
     suppliers.router,
+    search.router,
 ]

@@ -71,11 +71,11 @@ def _stats_key(kind: str) -> str:
 
 def ttl_for(kind: str) -> int:
     """The kind's TTL: `CACHE_TTLS` (e.g. "shops=30,segments=600") overrides the defaults."""
-    overrides = dict(
-        part.split("=", 1) for part in get_settings().cache_ttls.split(",") if "=" in part
-    )
-    value = overrides.get(kind)
-    return int(value) if value and value.strip().isdigit() else TTL_BY_KIND.get(kind, TTL_BY_KIND["default"])
+    for part in get_settings().cache_ttls.split(","):
+        name, _, seconds = part.partition("=")
+        if name.strip() == kind and seconds.strip().isdigit():
+            return int(seconds)
+    return TTL_BY_KIND.get(kind, TTL_BY_KIND["default"])
 
 
 async def _key(client: Redis, name: str, tags: list[str]) -> str:

@@ -1,11 +1,12 @@
 """The PostgreSQL search backend: full-text over `shopops_cs` plus trigram word similarity.
 
 A record matches when every word of the query is a prefix of one of its lexemes (typing
-"zlut ku" finds "Žluťoučký kůň") or when the folded query is word-similar to its short fields
-(`<%`: "zlutoucky kon", a partial SKU, an e-mail). Score = ts_rank_cd (title words weigh
-most) + word similarity. The hit set is capped at `CANDIDATES` rows before ranking, so a
-one-letter prefix over a million products costs the same as a precise query.
-"""
+"zlut ku" finds "Žluťoučký kůň"); only when that finds less than a page does the folded query
+go to the trigram index of the short fields (`<%`, word similarity: "zlutouky", a partial
+SKU), so a common prefix never pays for a trigram scan. Score = ts_rank_cd (title words weigh
+most) + word similarity. Each phase takes at most `CANDIDATES` rows before ranking, so a
+one-letter prefix over a million products costs about what a precise query costs (the price:
+for such a broad prefix the best of the whole hit set may be outside the ranked rows)."""
 
 from __future__ import annotations
 
@@ -54,28 +55,50 @@ def tsquery_text(query: str) -> str:
     return " & ".join(f"'{word}':*" for word in WORD.findall(query))
 
 
-def _where(query: SearchQuery) -> tuple[str, dict[str, Any]]:
+def _hits(query: SearchQuery) -> tuple[str, dict[str, Any]]:
+    """A `hits` CTE: full-text matches, and trigram matches only when those are fewer than a
+    page (a typo, a partial code), so a common prefix never pays for a trigram scan."""
     params: dict[str, Any] = {
         "tsq": tsquery_text(query.text), "fq": query.text, "kinds": list(query.kinds),
+        "limit": query.limit,
     }
-    match = "shopops_fold(:fq) <% d.keys"
-    if params["tsq"]:
-        match = f"(d.document @@ to_tsquery('shopops_cs', :tsq) OR {match})"
-    clauses = [match, "d.kind = ANY(:kinds)"]
+    scope = ["d.kind = ANY(:kinds)"]
     if query.shop_ids is not None:
-        clauses.append("d.shop_id = ANY(:shops)")
+        scope.append("d.shop_id = ANY(:shops)")
         params["shops"] = query.shop_ids
     for column in ("status", "category", "brand"):
         value = getattr(query, column)
         if value is not None:
-            clauses.append(f"d.{column} = :{column}")
+            scope.append(f"d.{column} = :{column}")
             params[column] = value
-    return " AND ".join(clauses), params
-
-
-def _rank(params: dict[str, Any]) -> str:
-    fts = "ts_rank_cd(d.document, to_tsquery('shopops_cs', :tsq))" if params["tsq"] else "0"
-    return f"{fts} + word_similarity(shopops_fold(:fq), d.keys)"
+    where = " AND ".join(scope)
+    columns = (
+        "d.shop_id, d.kind, d.ref, d.title, d.subtitle, d.status, d.category, d.brand, d.price"
+    )
+    similarity = "word_similarity(shopops_fold(:fq), d.keys)"
+    trigram = (
+        f"SELECT {columns}, {similarity} AS score FROM search_documents d "
+        f"WHERE shopops_fold(:fq) <% d.keys AND {where}"
+    )
+    if not params["tsq"]:
+        return f"hits AS ({trigram} LIMIT {CANDIDATES})", params
+    return (
+        f"""fts AS (
+            SELECT {columns},
+                   ts_rank_cd(d.document, to_tsquery('shopops_cs', :tsq)) + {similarity} AS score
+            FROM search_documents d
+            WHERE d.document @@ to_tsquery('shopops_cs', :tsq) AND {where} LIMIT {CANDIDATES}
+        ), hits AS (
+            SELECT * FROM fts
+            UNION ALL
+            (SELECT t.* FROM ({trigram}) t
+             WHERE (SELECT count(*) FROM fts) < :limit
+               AND NOT EXISTS (SELECT 1 FROM fts f WHERE f.shop_id = t.shop_id
+                               AND f.kind = t.kind AND f.ref = t.ref)
+             LIMIT {CANDIDATES})
+        )""",
+        params,
+    )
 
 
 class PostgresSearch:
@@ -99,16 +122,12 @@ class PostgresSearch:
     async def search(self, query: SearchQuery) -> list[SearchHit]:
         if not query.text.strip():
             return []
-        where, params = _where(query)
+        hits, params = _hits(query)
         tsq = "to_tsquery('shopops_cs', :tsq)" if params["tsq"] else "NULL::tsquery"
         rows = await self.session.execute(
             text(
                 f"""
-                WITH hits AS (
-                    SELECT d.shop_id, d.kind, d.ref, d.title, d.subtitle, d.status, d.price,
-                           {_rank(params)} AS score
-                    FROM search_documents d WHERE {where} LIMIT {CANDIDATES}
-                ), best AS (
+                WITH {hits}, best AS (
                     SELECT * FROM hits ORDER BY score DESC, title, ref LIMIT :limit
                 )
                 SELECT shop_id, kind, ref, title, subtitle, status, price, score,
@@ -118,7 +137,7 @@ class PostgresSearch:
                 FROM best ORDER BY score DESC, title, ref
                 """
             ),
-            {**params, "limit": query.limit},
+            params,
         )
         return [
             SearchHit(shop_id=r[0], kind=r[1], ref=r[2], title=r[3], subtitle=r[4], status=r[5],
@@ -129,25 +148,25 @@ class PostgresSearch:
     async def facets(self, query: SearchQuery) -> Facets:
         if not query.text.strip():
             return Facets()
-        where, params = _where(query)
+        hits, params = _hits(query)
         bounds = ", ".join(str(b) for b in PRICE_BUCKETS)
         rows = await self.session.execute(
             text(
                 f"""
-                WITH hits AS (
-                    SELECT d.kind, d.status, d.category, d.brand,
-                           CASE WHEN d.price IS NULL THEN NULL
-                                ELSE width_bucket(d.price, ARRAY[{bounds}]::numeric[]) END AS bucket
-                    FROM search_documents d WHERE {where} LIMIT {CANDIDATES}
+                WITH {hits}, bucketed AS (
+                    SELECT kind, status, category, brand,
+                           CASE WHEN price IS NULL THEN NULL
+                                ELSE width_bucket(price, ARRAY[{bounds}]::numeric[]) END AS bucket
+                    FROM hits
                 )
-                SELECT 'kind', kind, count(*) FROM hits GROUP BY kind
-                UNION ALL SELECT 'status', status, count(*) FROM hits
+                SELECT 'kind', kind, count(*) FROM bucketed GROUP BY kind
+                UNION ALL SELECT 'status', status, count(*) FROM bucketed
                     WHERE status IS NOT NULL GROUP BY status
-                UNION ALL SELECT 'category', category, count(*) FROM hits
+                UNION ALL SELECT 'category', category, count(*) FROM bucketed
                     WHERE category IS NOT NULL GROUP BY category
-                UNION ALL SELECT 'brand', brand, count(*) FROM hits
+                UNION ALL SELECT 'brand', brand, count(*) FROM bucketed
                     WHERE brand IS NOT NULL GROUP BY brand
-                UNION ALL SELECT 'price', bucket::text, count(*) FROM hits
+                UNION ALL SELECT 'price', bucket::text, count(*) FROM bucketed
                     WHERE bucket IS NOT NULL GROUP BY bucket
                 """
             ),

@@ -36,12 +36,15 @@ def upgrade() -> None:
         "CREATE FUNCTION shopops_fold(value text) RETURNS text LANGUAGE sql IMMUTABLE "
         "PARALLEL SAFE RETURN lower(unaccent('unaccent'::regdictionary, coalesce(value, '')))"
     )
-    # one definition of a document's lexemes for every writer: title A, short fields B, text D
+    # one definition of a document's lexemes for every writer: title A, short fields B, text D;
+    # codes, e-mails and phones are split at - _ / @ . + so each part is a word a prefix can
+    # match ("ALF-0045" -> alf, 0045; the parser would make "-0045" a signed number)
     op.execute(
         "CREATE FUNCTION shopops_search_document(title text, keys text, body text) "
         "RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN "
         "setweight(to_tsvector('shopops_cs'::regconfig, coalesce(title, '')), 'A') || "
-        "setweight(to_tsvector('shopops_cs'::regconfig, coalesce(keys, '')), 'B') || "
+        "setweight(to_tsvector('shopops_cs'::regconfig, "
+        "translate(coalesce(keys, ''), '-_/@.+', '      ')), 'B') || "
         "setweight(to_tsvector('shopops_cs'::regconfig, coalesce(body, '')), 'D')"
     )
     op.execute(

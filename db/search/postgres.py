@@ -1,8 +1,8 @@
 """The PostgreSQL search backend: full-text over `shopops_cs` plus trigram word similarity.
 
 A record matches when every word of the query is a prefix of one of its lexemes (typing
-"zlut ku" finds "Žluťoučký kůň"); only when that finds less than a page does the folded query
-go to the trigram index of the short fields (`<%`, word similarity: "zlutouky", a partial
+"zlut ku" finds "Žluťoučký kůň"); only when that finds nothing does the folded query go
+to the trigram index of the short fields (`<%`, word similarity: "zlutouky", a partial
 SKU), so a common prefix never pays for a trigram scan. Score = ts_rank_cd (title words weigh
 most) + word similarity. Each phase takes at most `CANDIDATES` rows before ranking, so a
 one-letter prefix over a million products costs about what a precise query costs (the price:
@@ -28,7 +28,7 @@ from db.search.types import (
 )
 
 # rows ranked per query at most: enough for a first page and honest facets, bounded work
-CANDIDATES = 1000
+CANDIDATES = 500
 WORD = re.compile(r"\w+")
 
 UPSERT = """
@@ -55,9 +55,9 @@ def tsquery_text(query: str) -> str:
     return " & ".join(f"'{word}':*" for word in WORD.findall(query))
 
 
-def _hits(query: SearchQuery) -> tuple[str, dict[str, Any]]:
-    """A `hits` CTE: full-text matches, and trigram matches only when those are fewer than a
-    page (a typo, a partial code), so a common prefix never pays for a trigram scan."""
+def _hits(query: SearchQuery, *, scored: bool = True) -> tuple[str, dict[str, Any]]:
+    """A `hits` CTE: full-text matches, and trigram matches only when there are none (a typo),
+    so a prefix or an exact code never pays for a trigram scan. Facets need no `score`."""
     params: dict[str, Any] = {
         "tsq": tsquery_text(query.text), "fq": query.text, "kinds": list(query.kinds),
         "limit": query.limit,
@@ -75,7 +75,7 @@ def _hits(query: SearchQuery) -> tuple[str, dict[str, Any]]:
     columns = (
         "d.shop_id, d.kind, d.ref, d.title, d.subtitle, d.status, d.category, d.brand, d.price"
     )
-    similarity = "word_similarity(shopops_fold(:fq), d.keys)"
+    similarity = "word_similarity(shopops_fold(:fq), d.keys)" if scored else "0"
     trigram = (
         f"SELECT {columns}, {similarity} AS score FROM search_documents d "
         f"WHERE shopops_fold(:fq) <% d.keys AND {where}"
@@ -85,17 +85,14 @@ def _hits(query: SearchQuery) -> tuple[str, dict[str, Any]]:
     return (
         f"""fts AS (
             SELECT {columns},
-                   ts_rank_cd(d.document, to_tsquery('shopops_cs', :tsq)) + {similarity} AS score
+                   {"ts_rank_cd(d.document, to_tsquery('shopops_cs', :tsq))" if scored else "0"}
+                   + {similarity} AS score
             FROM search_documents d
             WHERE d.document @@ to_tsquery('shopops_cs', :tsq) AND {where} LIMIT {CANDIDATES}
         ), hits AS (
             SELECT * FROM fts
             UNION ALL
-            (SELECT t.* FROM ({trigram}) t
-             WHERE (SELECT count(*) FROM fts) < :limit
-               AND NOT EXISTS (SELECT 1 FROM fts f WHERE f.shop_id = t.shop_id
-                               AND f.kind = t.kind AND f.ref = t.ref)
-             LIMIT {CANDIDATES})
+            (SELECT t.* FROM ({trigram}) t WHERE NOT EXISTS (SELECT FROM fts) LIMIT {CANDIDATES})
         )""",
         params,
     )
@@ -148,7 +145,7 @@ class PostgresSearch:
     async def facets(self, query: SearchQuery) -> Facets:
         if not query.text.strip():
             return Facets()
-        hits, params = _hits(query)
+        hits, params = _hits(query, scored=False)
         bounds = ", ".join(str(b) for b in PRICE_BUCKETS)
         rows = await self.session.execute(
             text(

@@ -7,17 +7,22 @@ so search is current the moment the batch commits and never needs a rebuild.
 
 from __future__ import annotations
 
-from typing import Any, LiteralString
+from typing import Any
 
 import psycopg
 
 from db.search.postgres import UPSERT
 from db.search.types import Kind
 
-# resource of the ingest/sync -> the kind its documents have
+# resource of the ingest/sync -> the kind its documents have, and its records' key condition
 KIND_OF_RESOURCE: dict[str, Kind] = {"products": "product", "orders": "order", "customers": "customer"}
+ONLY: dict[Kind, str] = {
+    "product": "p.guid = ANY(%(refs)s::uuid[])",
+    "order": "o.code = ANY(%(refs)s::text[])",
+    "customer": "c.guid = ANY(%(refs)s::uuid[])",
+}
 
-SOURCES: dict[Kind, LiteralString] = {
+SOURCES: dict[Kind, str] = {
     "product": """
         SELECT p.shop_id, 'product' AS kind, p.guid::text AS ref, p.name AS title,
                concat_ws(' · ', p.brand, p.default_category) AS subtitle,
@@ -34,7 +39,7 @@ SOURCES: dict[Kind, LiteralString] = {
             SELECT description FROM product_translations
             WHERE shop_id = p.shop_id AND product_guid = p.guid ORDER BY locale LIMIT 1
         ) t ON true
-        WHERE p.shop_id = %(shop)s AND p.guid = ANY(%(refs)s::uuid[]) AND NOT p.deleted
+        WHERE p.shop_id = %(shop)s AND {only} AND NOT p.deleted
     """,
     "order": """
         SELECT o.shop_id, 'order' AS kind, o.code AS ref, o.code AS title,
@@ -48,7 +53,7 @@ SOURCES: dict[Kind, LiteralString] = {
                o.total_with_vat AS price,
                concat_ws(' ', o.code, o.email, o.phone, o.billing_name, o.billing_company) AS keys
         FROM orders o
-        WHERE o.shop_id = %(shop)s AND o.code = ANY(%(refs)s::text[])
+        WHERE o.shop_id = %(shop)s AND {only}
     """,
     "customer": """
         SELECT c.shop_id, 'customer' AS kind, c.guid::text AS ref,
@@ -59,13 +64,13 @@ SOURCES: dict[Kind, LiteralString] = {
                NULL::numeric AS price,
                concat_ws(' ', c.full_name, c.email, c.phone, c.company) AS keys
         FROM customers c
-        WHERE c.shop_id = %(shop)s AND c.guid = ANY(%(refs)s::uuid[]) AND NOT c.deleted
+        WHERE c.shop_id = %(shop)s AND {only} AND NOT c.deleted
     """,
 }
 
 
 def _refresh_sql(kind: Kind) -> str:
-    upsert = UPSERT.format(source=SOURCES[kind])
+    upsert = UPSERT.format(source=SOURCES[kind].format(only=ONLY[kind]))
     return (
         f"WITH up AS ({upsert} RETURNING d.ref) "
         "DELETE FROM search_documents x WHERE x.shop_id = %(shop)s AND x.kind = %(kind)s "
@@ -87,3 +92,10 @@ async def refresh(
     if kind is None or not refs:
         return
     await cur.execute(REFRESH[kind], {"shop": shop_id, "kind": kind, "refs": sorted(set(refs))})  # type: ignore[arg-type]
+
+
+async def backfill(cur: psycopg.AsyncCursor[Any] | psycopg.AsyncConnection[Any], shop_id: int, resource: str) -> int:
+    """Index every record of a shop (data ingested before revision 1400); returns the rows."""
+    kind = KIND_OF_RESOURCE[resource]
+    done = await cur.execute(UPSERT.format(source=SOURCES[kind].format(only="true")), {"shop": shop_id})  # type: ignore[arg-type]
+    return done.rowcount

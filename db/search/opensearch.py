@@ -44,6 +44,7 @@ MAPPING: dict[str, Any] = {
             "shop_id": {"type": "long"},
             "kind": {"type": "keyword"},
             "ref": {"type": "keyword"},
+            "code": {"type": "keyword"},
             "title": {"type": "text", "analyzer": "folded",
                       "fields": {"keyword": {"type": "keyword"}}},
             "subtitle": {"type": "text", "analyzer": "folded"},
@@ -136,7 +137,7 @@ class OpenSearchSearch:
         for h in found["hits"]["hits"]:
             s = h["_source"]
             hits.append(SearchHit(
-                shop_id=s["shop_id"], kind=s["kind"], ref=s["ref"], title=s["title"],
+                shop_id=s["shop_id"], kind=s["kind"], ref=s["ref"], title=s["title"], code=s.get("code"),
                 subtitle=s.get("subtitle"), status=s.get("status"),
                 price=None if s.get("price") is None else Decimal(str(s["price"])),
                 score=float(h["_score"]),

@@ -33,19 +33,20 @@ WORD = re.compile(r"\w+")
 
 UPSERT = """
 INSERT INTO search_documents AS d
-    (shop_id, kind, ref, title, subtitle, body, status, category, brand, price, keys, document)
-SELECT s.shop_id, s.kind, s.ref, s.title, s.subtitle, s.body, s.status, s.category, s.brand,
+    (shop_id, kind, ref, title, code, subtitle, body, status, category, brand, price, keys,
+     document)
+SELECT s.shop_id, s.kind, s.ref, s.title, s.code, s.subtitle, s.body, s.status, s.category, s.brand,
        s.price, shopops_fold(s.keys), shopops_search_document(s.title, s.keys, s.body)
 FROM ({source}) s
 ON CONFLICT (shop_id, kind, ref) DO UPDATE SET
-    title = excluded.title, subtitle = excluded.subtitle, body = excluded.body,
+    title = excluded.title, code = excluded.code, subtitle = excluded.subtitle, body = excluded.body,
     status = excluded.status, category = excluded.category, brand = excluded.brand,
     price = excluded.price, keys = excluded.keys, document = excluded.document,
     updated_at = now()
 """
 FROM_JSON = (
     "SELECT * FROM jsonb_to_recordset(CAST(:docs AS jsonb)) AS x(shop_id bigint, kind text, "
-    "ref text, title text, subtitle text, body text, status text, category text, brand text, "
+    "ref text, title text, code text, subtitle text, body text, status text, category text, brand text, "
     "price numeric, keys text)"
 )
 
@@ -73,7 +74,7 @@ def _hits(query: SearchQuery, *, scored: bool = True) -> tuple[str, dict[str, An
             params[column] = value
     where = " AND ".join(scope)
     columns = (
-        "d.shop_id, d.kind, d.ref, d.title, d.subtitle, d.status, d.category, d.brand, d.price"
+        "d.shop_id, d.kind, d.ref, d.title, d.code, d.subtitle, d.status, d.category, d.brand, d.price"
     )
     similarity = "word_similarity(shopops_fold(:fq), d.keys)" if scored else "0"
     trigram = (
@@ -127,7 +128,7 @@ class PostgresSearch:
                 WITH {hits}, best AS (
                     SELECT * FROM hits ORDER BY score DESC, title, ref LIMIT :limit
                 )
-                SELECT shop_id, kind, ref, title, subtitle, status, price, score,
+                SELECT shop_id, kind, ref, title, code, subtitle, status, price, score,
                        CASE WHEN {tsq} IS NULL THEN title
                             ELSE ts_headline('shopops_cs', title, {tsq},
                                  'StartSel=<mark>, StopSel=</mark>, HighlightAll=true') END
@@ -137,8 +138,8 @@ class PostgresSearch:
             params,
         )
         return [
-            SearchHit(shop_id=r[0], kind=r[1], ref=r[2], title=r[3], subtitle=r[4], status=r[5],
-                      price=r[6], score=float(r[7]), highlight=r[8])
+            SearchHit(shop_id=r[0], kind=r[1], ref=r[2], title=r[3], code=r[4], subtitle=r[5],
+                      status=r[6], price=r[7], score=float(r[8]), highlight=r[9])
             for r in rows
         ]
 

@@ -24,14 +24,14 @@ ONLY: dict[Kind, str] = {
 
 SOURCES: dict[Kind, str] = {
     "product": """
-        SELECT p.shop_id, 'product' AS kind, p.guid::text AS ref, p.name AS title,
+        SELECT p.shop_id, 'product' AS kind, p.guid::text AS ref, p.name AS title, v.code,
                concat_ws(' · ', p.brand, p.default_category) AS subtitle,
                left(regexp_replace(t.description, '<[^>]*>', ' ', 'g'), 2000) AS body,
                p.visibility AS status, p.default_category AS category, p.brand,
                v.price, concat_ws(' ', p.name, v.codes, v.eans, p.brand) AS keys
         FROM products p
         LEFT JOIN LATERAL (
-            SELECT string_agg(code, ' ') AS codes, string_agg(ean, ' ') AS eans,
+            SELECT min(code) AS code, string_agg(code, ' ') AS codes, string_agg(ean, ' ') AS eans,
                    min(price_with_vat) AS price
             FROM variants WHERE shop_id = p.shop_id AND product_guid = p.guid
         ) v ON true
@@ -42,7 +42,7 @@ SOURCES: dict[Kind, str] = {
         WHERE p.shop_id = %(shop)s AND {only} AND NOT p.deleted
     """,
     "order": """
-        SELECT o.shop_id, 'order' AS kind, o.code AS ref, o.code AS title,
+        SELECT o.shop_id, 'order' AS kind, o.code AS ref, o.code AS title, o.code,
                concat_ws(' · ', o.billing_name, o.email) AS subtitle,
                concat_ws(' ', o.billing_company, o.billing_city, o.billing_zip,
                          (SELECT string_agg(value, ' ') FROM jsonb_each_text(
@@ -57,7 +57,7 @@ SOURCES: dict[Kind, str] = {
     """,
     "customer": """
         SELECT c.shop_id, 'customer' AS kind, c.guid::text AS ref,
-               coalesce(c.full_name, c.company, c.email, c.guid::text) AS title,
+               coalesce(c.full_name, c.company, c.email, c.guid::text) AS title, NULL AS code,
                concat_ws(' · ', c.company, c.email) AS subtitle,
                concat_ws(' ', c.city, c.zip) AS body,
                c.customer_group AS status, NULL AS category, NULL AS brand,

@@ -21,6 +21,7 @@ class SearchDocument(BaseModel):
     kind: Kind
     ref: str
     title: str
+    code: str | None = None  # what the record's page is opened by: a variant or order code
     subtitle: str | None = None
     body: str | None = None
     status: str | None = None
@@ -45,6 +46,7 @@ class SearchHit(BaseModel):
     kind: Kind
     ref: str
     title: str
+    code: str | None
     subtitle: str | None
     status: str | None
     price: Decimal | None

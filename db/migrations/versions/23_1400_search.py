@@ -54,6 +54,7 @@ def upgrade() -> None:
             kind varchar(10) NOT NULL,
             ref varchar(100) NOT NULL,
             title text NOT NULL,
+            code varchar(100),
             subtitle text,
             body text,
             status text,

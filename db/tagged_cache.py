@@ -18,6 +18,7 @@ monitoring page.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 import time
@@ -149,10 +150,8 @@ async def cached(
                     COUNTERS["error"] += 1
                     log.warning("cache %s not stored: %s", name, exc)
             finally:
-                try:
+                with contextlib.suppress(RedisError):  # else the lock expires by itself
                     await client.eval(_RELEASE, 1, f"{key}:lock", token)  # type: ignore[misc]
-                except RedisError:  # the lock then expires by itself
-                    pass
             await _record(client, kind, "miss", started)
             return value
         if raw is not None:  # another reader is refreshing it: the stale answer will do

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from fastapi import APIRouter
 from pydantic import BaseModel
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from api.deps import CurrentCaller, SessionDep, ShopOfCaller
 from db import summaries

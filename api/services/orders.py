@@ -18,17 +18,17 @@ from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import Column, MetaData, Select, Table, func, or_, select, text, tuple_
+from sqlalchemy import Column, MetaData, Select, Table, or_, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.common.params import ShortText, Timestamp
 from api.pagination import Cursor, Page, decode_cursor, encode_cursor
 from api.problems import Problem
+from db import summaries
 from db.models import Order, OrderItem
 from db.models.archive import archive_name, history_view_name, orders_archive
 from db.models.base import table_of
 from db.partitions import Quarter, parse_partition_name
-from db import summaries
 from db.summaries import StatusCount
 
 

@@ -20,8 +20,8 @@ import orjson
 
 from db.search.types import (
     PRICE_BUCKETS,
-    Facets,
     FacetCount,
+    Facets,
     Kind,
     SearchDocument,
     SearchHit,

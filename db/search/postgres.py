@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.search.types import (
     PRICE_BUCKETS,
-    Facets,
     FacetCount,
+    Facets,
     Kind,
     SearchDocument,
     SearchHit,

@@ -5,6 +5,7 @@ import userEvent from "@testing-library/user-event";
 import { useLocation } from "react-router-dom";
 import { describe, expect, it } from "vitest";
 
+import { hitPath, type SearchHit } from "../../api/search";
 import { fakeApi } from "../../test/api";
 import { renderWithProviders } from "../../test/render";
 import { GlobalSearch } from "./GlobalSearch";
@@ -57,13 +58,22 @@ describe("GlobalSearch", () => {
     expect(await screen.findByTestId("search-empty")).toHaveTextContent("Nothing found for “qqq”.");
   });
 
-  it("opens a product in its variant's inventory view and a customer in the customer view", async () => {
+  it("opens a customer in the customer view when clicked", async () => {
     fakeApi({ "GET /api/search": answer });
     renderWithProviders(<><GlobalSearch /><Where /></>, "/shops");
     await userEvent.click(screen.getByTestId("search-open"));
     await userEvent.type(await screen.findByRole("combobox"), "kun");
-    await userEvent.click(await screen.findByText("Jana Nováková", { selector: "p" }));
+    await screen.findByText("Customers");
+    await userEvent.click(screen.getAllByRole("option")[2]!);
     await waitFor(() => expect(screen.getByTestId("where")).toHaveTextContent("/shops/2/customers?customer=c-7"));
+  });
+
+  it("opens a product in its variant's inventory view, an order in its drawer", () => {
+    const [product, order, customer] = HITS as SearchHit[];
+    expect(hitPath(product!)).toBe("/shops/1/inventory?variant=ZK-1");
+    expect(hitPath({ ...product!, code: null })).toBe("/shops/1/inventory");
+    expect(hitPath(order!)).toBe("/shops/1/orders?order=2025000123");
+    expect(hitPath(customer!)).toBe("/shops/2/customers?customer=c-7");
   });
 
   it("has every word in Czech too", () => {

@@ -45,5 +45,5 @@ async def search(
     )
     if shop_ids == []:  # a member of no shop finds nothing, without asking the database
         return SearchOut(query=text, hits=[], facets=Facets())
-    backend = PostgresSearch(session)
-    return SearchOut(query=text, hits=await backend.search(query), facets=await backend.facets(query))
+    hits, facets = await PostgresSearch(session).answer(query)
+    return SearchOut(query=text, hits=hits, facets=facets)

@@ -118,67 +118,70 @@ class PostgresSearch:
         )
 
     async def search(self, query: SearchQuery) -> list[SearchHit]:
-        if not query.text.strip():
-            return []
-        hits, params = _hits(query)
-        tsq = "to_tsquery('shopops_cs', :tsq)" if params["tsq"] else "NULL::tsquery"
-        rows = await self.session.execute(
-            text(
-                f"""
-                WITH {hits}, best AS (
-                    SELECT * FROM hits ORDER BY score DESC, title, ref LIMIT :limit
-                )
-                SELECT shop_id, kind, ref, title, code, subtitle, status, price, score,
-                       CASE WHEN {tsq} IS NULL THEN title
-                            ELSE ts_headline('shopops_cs', title, {tsq},
-                                 'StartSel=<mark>, StopSel=</mark>, HighlightAll=true') END
-                FROM best ORDER BY score DESC, title, ref
-                """
-            ),
-            params,
-        )
-        return [
-            SearchHit(shop_id=r[0], kind=r[1], ref=r[2], title=r[3], code=r[4], subtitle=r[5],
-                      status=r[6], price=r[7], score=float(r[8]), highlight=r[9])
-            for r in rows
-        ]
+        return (await self.answer(query, facets=False))[0]
 
     async def facets(self, query: SearchQuery) -> Facets:
+        return (await self.answer(query, hits=False))[1]
+
+    async def answer(
+        self, query: SearchQuery, *, hits: bool = True, facets: bool = True
+    ) -> tuple[list[SearchHit], Facets]:
+        """The best hits and the facets of the hit set, from one statement (one index scan)."""
         if not query.text.strip():
-            return Facets()
-        hits, params = _hits(query, scored=False)
+            return [], Facets()
+        cte, params = _hits(query, scored=hits)
+        tsq = "to_tsquery('shopops_cs', :tsq)" if params["tsq"] else "NULL::tsquery"
         bounds = ", ".join(str(b) for b in PRICE_BUCKETS)
-        rows = await self.session.execute(
-            text(
-                f"""
-                WITH {hits}, bucketed AS (
-                    SELECT kind, status, category, brand,
-                           CASE WHEN price IS NULL THEN NULL
-                                ELSE width_bucket(price, ARRAY[{bounds}]::numeric[]) END AS bucket
-                    FROM hits
-                )
-                SELECT 'kind', kind, count(*) FROM bucketed GROUP BY kind
-                UNION ALL SELECT 'status', status, count(*) FROM bucketed
-                    WHERE status IS NOT NULL GROUP BY status
-                UNION ALL SELECT 'category', category, count(*) FROM bucketed
-                    WHERE category IS NOT NULL GROUP BY category
-                UNION ALL SELECT 'brand', brand, count(*) FROM bucketed
-                    WHERE brand IS NOT NULL GROUP BY brand
-                UNION ALL SELECT 'price', bucket::text, count(*) FROM bucketed
-                    WHERE bucket IS NOT NULL GROUP BY bucket
-                """
-            ),
-            params,
+        facet_rows = (
+            """(SELECT coalesce(json_agg(json_build_array(facet, value, n)), '[]') FROM (
+                    SELECT 'kind' AS facet, kind AS value, count(*) AS n FROM bucketed GROUP BY kind
+                    UNION ALL SELECT 'status', status, count(*) FROM bucketed
+                        WHERE status IS NOT NULL GROUP BY status
+                    UNION ALL SELECT 'category', category, count(*) FROM bucketed
+                        WHERE category IS NOT NULL GROUP BY category
+                    UNION ALL SELECT 'brand', brand, count(*) FROM bucketed
+                        WHERE brand IS NOT NULL GROUP BY brand
+                    UNION ALL SELECT 'price', bucket::text, count(*) FROM bucketed
+                        WHERE bucket IS NOT NULL GROUP BY bucket) f)"""
+            if facets else "'[]'::json"
         )
-        facets = Facets()
+        best = "SELECT * FROM hits ORDER BY score DESC, title, ref LIMIT :limit" if hits else (
+            "SELECT * FROM hits WHERE false"
+        )
+        rows = (
+            await self.session.execute(
+                text(
+                    f"""
+                    WITH {cte}, best AS ({best}), bucketed AS (
+                        SELECT kind, status, category, brand,
+                               CASE WHEN price IS NULL THEN NULL
+                                    ELSE width_bucket(price, ARRAY[{bounds}]::numeric[]) END AS bucket
+                        FROM hits
+                    ), page AS (
+                        SELECT shop_id, kind, ref, title, code, subtitle, status, price, score,
+                               CASE WHEN {tsq} IS NULL THEN title
+                                    ELSE ts_headline('shopops_cs', title, {tsq},
+                                         'StartSel=<mark>, StopSel=</mark>, HighlightAll=true')
+                               END AS highlight
+                        FROM best
+                    )
+                    SELECT (SELECT coalesce(json_agg(page ORDER BY score DESC, title, ref), '[]')
+                            FROM page), {facet_rows}
+                    """
+                ),
+                params,
+            )
+        ).one()
+        found = [SearchHit.model_validate(h) for h in rows[0]]
+        counted = Facets()
         labels = _bucket_labels()
-        for facet, value, count in rows:
+        for facet, value, count in rows[1]:
             label = labels[int(value)] if facet == "price" else value
-            getattr(facets, facet).append(FacetCount(value=label, count=count))
+            getattr(counted, facet).append(FacetCount(value=label, count=count))
         for name in ("kind", "status", "category", "brand"):
-            getattr(facets, name).sort(key=lambda c: (-c.count, c.value))
-        facets.price.sort(key=lambda c: int(c.value.split("-")[0].rstrip("+")))
-        return facets
+            getattr(counted, name).sort(key=lambda c: (-c.count, c.value))
+        counted.price.sort(key=lambda c: int(c.value.split("-")[0].rstrip("+")))
+        return found, counted
 
 
 def _bucket_labels() -> dict[int, str]:

@@ -50,6 +50,7 @@ from db.models.monitoring import (
 )
 from db.models.notifications import Notification
 from db.models.orders import Order, OrderItem
+from db.models.search import SearchEntry
 from db.models.settings import AppSetting
 from db.models.shops import Installation, Shop
 from db.models.snapshots import SnapshotReject, SnapshotRun
@@ -58,6 +59,7 @@ from db.models.users import ApiToken, AuditEvent, ShopMembership, User, UserSess
 from db.models.webhooks import WebhookEvent
 
 __all__ = [
+    "SearchEntry",
     "Alert",
     "ApiToken",
     "AppSetting",

@@ -59,7 +59,6 @@ from db.models.users import ApiToken, AuditEvent, ShopMembership, User, UserSess
 from db.models.webhooks import WebhookEvent
 
 __all__ = [
-    "SearchEntry",
     "Alert",
     "ApiToken",
     "AppSetting",
@@ -98,6 +97,7 @@ __all__ = [
     "ProductTranslation",
     "PurchaseOrder",
     "PurchaseOrderLine",
+    "SearchEntry",
     "Shop",
     "ShopMembership",
     "SnapshotReject",

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
 import orjson
 
 from activities.ingest.loader import Loader, build_batch
-from db.engine import raw_connection
+from db.engine import raw_connection, session_factory
 from infra.sandbox.generator import ShopSpec, iter_records
 from tests.support import MakeShop, MakeUser, assert_problem, login
 
@@ -90,3 +91,27 @@ async def test_hostile_queries_are_4xx_problems(api: httpx.AsyncClient, make_use
 
 async def test_search_needs_a_signed_in_caller(api: httpx.AsyncClient) -> None:
     assert_problem(await api.get("/api/search", params={"q": "kun"}), 401)
+
+
+async def test_the_backfill_indexes_data_ingested_before_search(make_shop: MakeShop) -> None:
+    from typer.testing import CliRunner
+
+    from api.cli import app
+    from db.search.postgres import PostgresSearch
+    from db.search.types import SearchQuery
+
+    shop = make_shop()
+    products = list(iter_records(spec(shop.eshop_id), "products"))
+    await ingest(shop.id, "products", products)
+    conn = await raw_connection()
+    try:
+        await conn.execute("DELETE FROM search_documents WHERE shop_id = %s", (shop.id,))
+        await conn.commit()
+    finally:
+        await conn.close()
+    result = await asyncio.to_thread(CliRunner().invoke, app, ["search", "backfill", "--shop-id", str(shop.id)])
+    assert result.exit_code == 0, result.output
+    assert f"shop {shop.id}: {len(products)} products indexed" in result.output
+    async with session_factory()() as session:
+        hits = await PostgresSearch(session).search(SearchQuery(text=products[0]["name"], shop_ids=[shop.id]))
+    assert products[0]["guid"] in [h.ref for h in hits]

@@ -74,7 +74,7 @@ def _refresh_sql(kind: Kind) -> str:
     return (
         f"WITH up AS ({upsert} RETURNING d.ref) "
         "DELETE FROM search_documents x WHERE x.shop_id = %(shop)s AND x.kind = %(kind)s "
-        "AND x.ref = ANY(%(refs)s::text[]) AND x.ref NOT IN (SELECT ref FROM up)"
+        "AND x.ref = ANY(%(refs)s::text[]) AND NOT EXISTS (SELECT FROM up WHERE up.ref = x.ref)"
     )
 
 

@@ -139,3 +139,18 @@ async def test_warming_after_an_ingest_makes_the_next_read_a_hit(make_shop: Make
     async with session_factory()() as session:
         assert (await summaries.shop_counts(session, shop.id)).orders == 4
     assert (await stats("dashboard"))["hit"] == before["hit"] + 1
+
+
+async def test_the_monitoring_page_shows_hits_and_misses_per_kind(api: Any, make_user: Any, make_shop: MakeShop) -> None:
+    from tests.support import login
+
+    shop = make_shop()
+    user, password = make_user(role="admin")
+    await login(api, user.email, password)
+    before = await stats("dashboard")
+    for _ in range(3):  # one computation, then two hits
+        assert (await api.get(f"/api/shops/{shop.id}/counts")).json() == {"orders": 0, "customers": 0, "products": 0}
+    body = (await api.get("/api/admin/monitoring")).json()
+    dashboard = next(k for k in body["parts"]["cache"]["kinds"] if k["kind"] == "dashboard")
+    assert dashboard["miss"] == before["miss"] + 1 and dashboard["hit"] == before["hit"] + 2
+    assert dashboard["ttl_s"] == tagged_cache.TTL_BY_KIND["dashboard"] and dashboard["mean_ms"] >= 0

@@ -51,6 +51,7 @@ from activities.shop_runs import close_dead_runs
 from db.app_settings import get_setting
 from db.engine import session_scope
 from db.models import Shop
+from db.tagged_cache import invalidate, shop_tag
 from workflows.customer_analytics import (
     ChunkRequest,
     ChunkResult,
@@ -195,14 +196,18 @@ def mine_item_rules(run: CustomerRun) -> RulesOutcome:
 @activity.defn
 async def finish_customer_run(req: FinishRequest) -> None:
     async with session_scope() as session:
-        await session.execute(
-            text(
-                "UPDATE customer_model_reports SET status = :status, finished_at = now(), "
-                "message = coalesce(:message, message) WHERE id = :id"
-            ),
-            {"status": req.status, "message": req.message, "id": req.report_id},
-        )
+        shop_id = (
+            await session.execute(
+                text(
+                    "UPDATE customer_model_reports SET status = :status, finished_at = now(), "
+                    "message = coalesce(:message, message) WHERE id = :id RETURNING shop_id"
+                ),
+                {"status": req.status, "message": req.message, "id": req.report_id},
+            )
+        ).scalar_one_or_none()
         await _clear_staging(session, ":id", {"id": req.report_id})
+    if shop_id is not None:  # after commit: the segments answer is built on the stored metrics
+        await invalidate(shop_tag(shop_id, "customer-metrics"))
 
 
 async def _clear_staging(session: AsyncSession, reports: str, params: dict[str, Any]) -> None:

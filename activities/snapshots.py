@@ -33,6 +33,7 @@ from activities.ingest.loader import (
     build_batch_from_file,
     line_text,
 )
+from activities.search.warm import warm_after_ingest
 from activities.shoptet.errors import ShoptetError
 from activities.shoptet_access import NotInstalled, permanent, shop_client, shoptet_failure
 from activities.snapshot_files import SnapshotFileError, read_lines, sha256_of, unpack
@@ -385,6 +386,7 @@ async def finish_run(run_id: int) -> RunOutcome:
             )
         shop_id = run.shop_id
     work_path(shop_id, run_id).unlink(missing_ok=True)
+    await warm_after_ingest(shop_id)
     return RunOutcome(run_id, status)
 
 

@@ -36,6 +36,7 @@ from activities.shoptet.errors import NotFound, ShoptetError
 from activities.shoptet_access import NotInstalled, permanent, shop_client, shoptet_failure
 from db.engine import raw_connection, session_scope
 from db.models import Installation, Shop, SyncCursor
+from db.search import sources as search_sources
 from db.tagged_cache import invalidate, shop_tag
 from workflows.sync import (
     FinishRequest,
@@ -302,6 +303,7 @@ class Applier:
                     f"WHERE shop_id = %s AND {e.key_column} = ANY(%s::{e.key_type}[]) AND NOT deleted",
                     (shop, values),
                 )
+                await search_sources.refresh(self.conn, shop, e.resource, values)
                 return cur.rowcount
             await self.conn.execute(
                 "DELETE FROM order_items WHERE shop_id = %s AND order_code = ANY(%s::text[])",
@@ -310,6 +312,7 @@ class Applier:
             cur = await self.conn.execute(
                 "DELETE FROM orders WHERE shop_id = %s AND code = ANY(%s::text[])", (shop, values)
             )
+            await search_sources.refresh(self.conn, shop, e.resource, values)
         if cur.rowcount:  # after commit, like the loader
             await invalidate(shop_tag(self.shop_id, "orders"))
         return cur.rowcount
@@ -322,6 +325,7 @@ class Applier:
             f"WHERE shop_id = %s AND {e.key_column} = ANY(%s::{e.key_type}[]) AND deleted",
             (self.shop_id, keys),
         )
+        await search_sources.refresh(self.conn, self.shop_id, e.resource, keys)
 
     async def _quarantine(self, rejects: list[Reject], docs: list[tuple[str, bytes]]) -> None:
         self.tally.rejected += len(rejects)

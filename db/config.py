@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     database_max_overflow: int = Field(default=10, ge=0, alias="DATABASE_MAX_OVERFLOW")
     database_pool_timeout: float = Field(default=30, gt=0, alias="DATABASE_POOL_TIMEOUT")
     redis_url: str = Field(default="redis://127.0.0.1:6379/0", alias="REDIS_URL")
+    # answer kind=seconds pairs overriding db.tagged_cache.TTL_BY_KIND, e.g. "shops=30,segments=600"
+    cache_ttls: str = Field(default="", alias="CACHE_TTLS")
     temporal_address: str = Field(default="127.0.0.1:7233", alias="TEMPORAL_ADDRESS")
     temporal_namespace: str = Field(default="default", alias="TEMPORAL_NAMESPACE")
     temporal_ui_url: str = Field(default="http://127.0.0.1:8233", alias="TEMPORAL_UI_URL")

@@ -4,15 +4,29 @@ Each entry's key embeds the current version of every tag it depends on (`shop:3:
 invalidating a tag is one INCR, after which every entry built on the old version is simply
 never read again and expires by its TTL. No scans, no lists of keys to delete, and a writer
 never races a reader into serving stale data after the writer's commit.
+
+Each answer has a kind (shops, products, segments, dashboard, orders, …) that sets its TTL.
+An entry is fresh for its TTL and kept as long again: once it is older than its TTL, one reader
+(the holder of a short Redis lock on the key) recomputes it while the others get the stale
+value (stale-while-revalidate). On a true miss the others wait for that one computation, so
+a hundred concurrent misses compute once. Stale means "older than the TTL", never "built
+before a write": a write moves the key, so nothing from before it is found again.
+Hits, misses, stale answers, waits and answer time are counted per kind in Redis, for the
+monitoring page.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import secrets
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar, cast
 
 import orjson
+from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from sqlalchemy.engine import make_url
 
@@ -22,6 +36,25 @@ from db.redis_client import redis_client
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 COUNTERS = {"hit": 0, "miss": 0, "error": 0}
+
+# seconds an answer of each kind is fresh: shop lists and dashboards are glanced at often and
+# cheap to redo; segments change only when the nightly analysis runs
+TTL_BY_KIND: dict[str, int] = {
+    "shops": 60,
+    "dashboard": 120,
+    "orders": 300,
+    "products": 300,
+    "segments": 900,
+    "default": 300,
+}
+# a recomputation holds its key's lock at most this long (a crashed holder frees it by expiry)
+LOCK_MS = 10_000
+# how often a reader waiting for another's computation looks for the value
+WAIT_STEP_S = 0.02
+OUTCOMES = ("hit", "miss", "stale", "wait", "error")
+# the cache's clock (seconds); tests replace it to age entries without waiting
+clock: Callable[[], float] = time.time
+_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
 
 
 def _prefix() -> str:
@@ -33,41 +66,105 @@ def _tag_key(tag: str) -> str:
     return f"{_prefix()}:tag:{tag}"
 
 
+def _stats_key(kind: str) -> str:
+    return f"{_prefix()}:stats:{kind}"
+
+
+def ttl_for(kind: str) -> int:
+    """The kind's TTL: `CACHE_TTLS` (e.g. "shops=30,segments=600") overrides the defaults."""
+    for part in get_settings().cache_ttls.split(","):
+        name, _, seconds = part.partition("=")
+        if name.strip() == kind and seconds.strip().isdigit():
+            return int(seconds)
+    return TTL_BY_KIND.get(kind, TTL_BY_KIND["default"])
+
+
+async def _key(client: Redis, name: str, tags: list[str]) -> str:
+    # bytes: the client does not decode replies
+    versions = cast("list[bytes | None]", await client.mget([_tag_key(t) for t in tags]) if tags else [])
+    return f"{_prefix()}:{name}:" + ",".join(
+        f"{t}={(v or b'0').decode()}" for t, v in zip(tags, versions, strict=True)
+    )
+
+
+async def _record(client: Redis, kind: str, outcome: str, started: float) -> None:
+    COUNTERS["hit" if outcome in ("hit", "stale", "wait") else outcome] += 1
+    try:
+        async with client.pipeline(transaction=False) as pipe:
+            pipe.hincrby(_stats_key(kind), outcome, 1)
+            pipe.hincrbyfloat(_stats_key(kind), "ms", (time.perf_counter() - started) * 1000)
+            await pipe.execute()
+    except RedisError as exc:
+        log.warning("cache stats of %s not counted: %s", kind, exc)
+
+
 async def cached(
     name: str,
     tags: Iterable[str],
     load: Callable[[], Awaitable[T]],
     *,
-    ttl: int = 300,
+    kind: str = "default",
+    ttl: int | None = None,
     dump: Callable[[T], Any] = lambda value: value,
     restore: Callable[[Any], T] = lambda value: value,
 ) -> T:
-    """The cached value of `name` under the tags' current versions, else `load()` stored for `ttl` s.
+    """The cached value of `name` under the tags' current versions, else `load()` stored.
 
     Redis trouble never fails a read: the loader answers and the error is counted.
     """
-    tags = sorted(tags)
+    started = time.perf_counter()
+    fresh_for = ttl if ttl is not None else ttl_for(kind)
     client = redis_client()
     try:
-        # bytes: the client does not decode replies
-        versions = cast("list[bytes | None]", await client.mget([_tag_key(t) for t in tags]) if tags else [])
-        key = f"{_prefix()}:{name}:" + ",".join(f"{t}={(v or b'0').decode()}" for t, v in zip(tags, versions, strict=True))
+        key = await _key(client, name, sorted(tags))
         raw = await client.get(key)
     except RedisError as exc:
         COUNTERS["error"] += 1
         log.warning("cache %s unavailable: %s", name, exc)
         return await load()
     if raw is not None:
-        COUNTERS["hit"] += 1
-        return restore(orjson.loads(raw))
-    COUNTERS["miss"] += 1
-    value = await load()
-    try:
-        await client.set(key, orjson.dumps(dump(value)), ex=ttl)
-    except RedisError as exc:
-        COUNTERS["error"] += 1
-        log.warning("cache %s not stored: %s", name, exc)
-    return value
+        entry = orjson.loads(raw)
+        if clock() - entry["at"] < fresh_for:
+            await _record(client, kind, "hit", started)
+            return restore(entry["v"])
+    while True:
+        token = secrets.token_hex(8)
+        try:
+            locked = await client.set(f"{key}:lock", token, nx=True, px=LOCK_MS)
+        except RedisError:
+            locked = None
+        if locked:
+            try:
+                try:  # filled between our read and our lock?
+                    again = await client.get(key)
+                except RedisError:
+                    again = None
+                if again is not None and clock() - orjson.loads(again)["at"] < fresh_for:
+                    await _record(client, kind, "wait", started)
+                    return restore(orjson.loads(again)["v"])
+                value = await load()
+                try:
+                    entry_raw = orjson.dumps({"at": clock(), "v": dump(value)})
+                    await client.set(key, entry_raw, ex=2 * fresh_for)
+                except RedisError as exc:
+                    COUNTERS["error"] += 1
+                    log.warning("cache %s not stored: %s", name, exc)
+            finally:
+                with contextlib.suppress(RedisError):  # else the lock expires by itself
+                    await client.eval(_RELEASE, 1, f"{key}:lock", token)  # type: ignore[misc]
+            await _record(client, kind, "miss", started)
+            return value
+        if raw is not None:  # another reader is refreshing it: the stale answer will do
+            await _record(client, kind, "stale", started)
+            return restore(orjson.loads(raw)["v"])
+        await asyncio.sleep(WAIT_STEP_S)
+        try:
+            raw = await client.get(key)
+        except RedisError:
+            return await load()
+        if raw is not None:
+            await _record(client, kind, "wait", started)
+            return restore(orjson.loads(raw)["v"])
 
 
 async def invalidate(*tags: str) -> None:
@@ -91,3 +188,22 @@ def shop_tag(shop_id: int, resource: str) -> str:
 def counters() -> dict[str, int]:
     """Cumulative hits and misses, flushed to the monitoring page like the settings cache's."""
     return {"redis.hit": COUNTERS["hit"], "redis.miss": COUNTERS["miss"]}
+
+
+async def kind_stats() -> list[dict[str, Any]]:
+    """Per kind since the counters began: reads by outcome, hit rate and mean answer time."""
+    client = redis_client()
+    out = []
+    for kind in sorted(TTL_BY_KIND):
+        raw = cast("dict[bytes, bytes]", await client.hgetall(_stats_key(kind)))
+        counts = {o: int(raw.get(o.encode(), b"0")) for o in OUTCOMES}
+        reads = sum(counts.values())
+        if not reads:
+            continue
+        served = counts["hit"] + counts["stale"] + counts["wait"]
+        out.append({
+            "kind": kind, "ttl_s": ttl_for(kind), "reads": reads, **counts,
+            "hit_rate": round(100 * served / reads, 2),
+            "mean_ms": round(float(raw.get(b"ms", b"0")) / reads, 3),
+        })
+    return out

@@ -18,6 +18,7 @@ import psycopg
 from activities.ingest.documents import MAPPERS, TABLES, Row
 from activities.ingest.fields import NULL, BadLine
 from activities.ingest.tables import Table
+from db.search import sources as search_sources
 from db.tagged_cache import invalidate, shop_tag
 
 
@@ -240,6 +241,8 @@ class Loader:
                     texts = raw_lines([r.line_no for r in result.refused])
                     for reject in result.refused:
                         reject.raw = texts.get(reject.line_no, "")
+            if result.upserted:  # search documents commit with the rows they describe
+                await search_sources.refresh(cur, self.shop_id, self.resource, [k[1] for k in batch.keys])
             rejects = batch.rejects + result.refused
             if rejects and run_id is not None:
                 result.rejected = await self._quarantine(cur, run_id, rejects)

@@ -12,7 +12,7 @@ import traceback
 
 import typer
 
-from api.cli import backup, core, jobs, maintenance, shops, tokens, users
+from api.cli import backup, core, jobs, maintenance, search, shops, tokens, users
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 core.register(app)
@@ -23,6 +23,7 @@ app.add_typer(maintenance.app, name="maintenance", help="Partitions, archive, le
 app.add_typer(shops.app, name="shop", help="Install, uninstall, sync and inspect shops.")
 app.add_typer(backup.app, name="backup", help="Database backups: run, list, verify, restore to a moment.")
 app.add_typer(backup.pitr_app, name="pitr", help="Point-in-time recovery: WAL archiving and base backups.")
+app.add_typer(search.app, name="search", help="Search documents: index data ingested before search.")
 
 
 def main() -> None:

@@ -17,6 +17,7 @@ from api.routes import (
     notifications,
     orders,
     resellers,
+    search,
     settings,
     shops,
     snapshots,
@@ -48,4 +49,5 @@ ROUTERS: list[APIRouter] = [
     feeds.router,
     resellers.router,
     resellers.b2b,
+    search.router,
 ]

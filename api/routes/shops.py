@@ -6,9 +6,10 @@ from datetime import datetime
 
 from fastapi import APIRouter
 from pydantic import BaseModel
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from api.deps import CurrentCaller, SessionDep, ShopOfCaller
+from db import summaries
 from db.models import Installation, Shop, SyncCursor
 
 router = APIRouter(prefix="/api/shops", tags=["shops"])
@@ -81,13 +82,4 @@ async def get_shop(shop: ShopOfCaller, caller: CurrentCaller, session: SessionDe
 
 @router.get("/{shop_id}/counts")
 async def shop_counts(shop: ShopOfCaller, session: SessionDep) -> dict[str, int]:
-    from db.models import Customer, Order, Product
-
-    out = {}
-    for name, model in (("orders", Order), ("customers", Customer), ("products", Product)):
-        out[name] = (
-            await session.execute(
-                select(func.count()).select_from(model).where(model.shop_id == shop.id)
-            )
-        ).scalar_one()
-    return out
+    return (await summaries.shop_counts(session, shop.id)).model_dump()

@@ -19,6 +19,7 @@ from api.pagination import Cursor, decode_cursor, encode_cursor, page_by_id
 from api.problems import Problem
 from api.services.shop_runs import start_shop_run
 from db.models import CustomerModelReport
+from db.tagged_cache import cached, shop_tag
 from infra.temporal import connect
 from workflows.customer_analytics import (
     RUN_KIND,
@@ -98,7 +99,17 @@ async def currency(session: AsyncSession, shop_id: int) -> str:
 
 
 async def segments(session: AsyncSession, shop_id: int) -> dict[str, Any]:
-    """Size and value of every segment (all eleven, empty ones with zeros)."""
+    """Size and value of every segment (all eleven, empty ones with zeros); cached until the
+    next analysis run stores new metrics (it invalidates the shop's `customer-metrics` tag)."""
+    return await cached(
+        f"segments:{shop_id}",
+        [shop_tag(shop_id, "customer-metrics")],
+        lambda: _segments(session, shop_id),
+        kind="segments",
+    )
+
+
+async def _segments(session: AsyncSession, shop_id: int) -> dict[str, Any]:
     rows = await session.execute(
         text(
             "SELECT segment, count(*), sum(total_value), sum(clv_12m), sum(clv_at_risk), "

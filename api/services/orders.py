@@ -18,17 +18,18 @@ from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import Column, MetaData, Select, Table, func, or_, select, text, tuple_
+from sqlalchemy import Column, MetaData, Select, Table, or_, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.common.params import ShortText, Timestamp
 from api.pagination import Cursor, Page, decode_cursor, encode_cursor
 from api.problems import Problem
+from db import summaries
 from db.models import Order, OrderItem
 from db.models.archive import archive_name, history_view_name, orders_archive
 from db.models.base import table_of
 from db.partitions import Quarter, parse_partition_name
-from db.tagged_cache import cached, shop_tag
+from db.summaries import StatusCount
 
 
 def _view(source: Table) -> Table:
@@ -107,12 +108,6 @@ class OrderDetail(OrderRow):
     delivery_address: dict[str, Any] | None
     archived: bool
     items: list[OrderItemOut]
-
-
-class StatusCount(BaseModel):
-    id: int
-    name: str | None
-    count: int
 
 
 @dataclass(frozen=True)
@@ -323,25 +318,5 @@ async def detail(session: AsyncSession, shop_id: int, code: str) -> OrderDetail:
 
 
 async def status_counts(session: AsyncSession, shop_id: int) -> list[StatusCount]:
-    """Statuses the shop's orders (hot and archived) are in, for the status filter.
-
-    Counting millions of orders takes a while, so the answer is cached until the shop's orders
-    change (the ingest and the sync invalidate the tag) or for five minutes.
-    """
-
-    async def load() -> list[StatusCount]:
-        rows = await session.execute(
-            select(ALL.c.status_id, func.max(ALL.c.status_name), func.count())
-            .where(ALL.c.shop_id == shop_id, ALL.c.status_id.is_not(None))
-            .group_by(ALL.c.status_id)
-            .order_by(ALL.c.status_id)
-        )
-        return [StatusCount(id=sid, name=name, count=n) for sid, name, n in rows]
-
-    return await cached(
-        f"order-statuses:{shop_id}",
-        [shop_tag(shop_id, "orders")],
-        load,
-        dump=lambda items: [i.model_dump() for i in items],
-        restore=lambda raw: [StatusCount(**i) for i in raw],
-    )
+    """Statuses the shop's orders are in, for the status filter (cached: `db.summaries`)."""
+    return await summaries.order_status_counts(session, shop_id)

@@ -52,6 +52,7 @@ from db.models.monitoring import (
 from db.models.notifications import Notification
 from db.models.orders import Order, OrderItem
 from db.models.resellers import PriceList, PriceListItem, Reseller, ResellerKey, ResellerOrder
+from db.models.search import SearchEntry
 from db.models.settings import AppSetting
 from db.models.shops import Installation, Shop
 from db.models.snapshots import SnapshotReject, SnapshotRun
@@ -103,6 +104,7 @@ __all__ = [
     "Reseller",
     "ResellerKey",
     "ResellerOrder",
+    "SearchEntry",
     "Shop",
     "ShopFeed",
     "ShopMembership",

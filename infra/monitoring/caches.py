@@ -11,8 +11,10 @@ from collections import defaultdict
 from datetime import timedelta
 from typing import Any
 
+from redis.exceptions import RedisError
 from sqlalchemy import text
 
+from db import tagged_cache
 from db.engine import session_factory
 from infra.monitoring.checks import Check, Context, Measurement, cz
 
@@ -50,7 +52,11 @@ async def collect(ctx: Context) -> dict[str, Any]:
                 ],
             }
         )
-    return {"caches": caches}
+    try:  # the tagged cache's answers per kind, counted in Redis by every process
+        kinds = await tagged_cache.kind_stats()
+    except RedisError:
+        kinds = []
+    return {"caches": caches, "kinds": kinds}
 
 
 def _settings_hit_rate(data: dict[str, Any], _: dict[str, float]) -> Measurement:

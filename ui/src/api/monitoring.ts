@@ -106,7 +106,10 @@ export type MonitoringReport = {
       sql: LatencySeries[];
       timeline: { minute: string; requests: number; p50_ms: number | null; p95_ms: number | null }[];
     };
-    cache?: { caches: { cache: string; reads: number; hit_rate: number | null; levels: { level: string; hit: number; miss: number; hit_rate: number | null }[] }[] };
+    cache?: {
+      caches: { cache: string; reads: number; hit_rate: number | null; levels: { level: string; hit: number; miss: number; hit_rate: number | null }[] }[];
+      kinds?: CacheKind[];
+    };
     monitoring?: { alerts: { id: number; check_name: string; summary: string; opened_at: string; resolved_at: string | null }[] };
   };
 };
@@ -145,3 +148,17 @@ export function useScheduleAction() {
     onSuccess: () => client.invalidateQueries({ queryKey: keys.monitoring.report() }),
   });
 }
+
+/** The tagged cache's answers of one kind (shops, dashboard, orders, …) since its counters began. */
+export type CacheKind = {
+  kind: string;
+  ttl_s: number;
+  reads: number;
+  hit: number;
+  miss: number;
+  stale: number;
+  wait: number;
+  error: number;
+  hit_rate: number;
+  mean_ms: number;
+};

@@ -21,6 +21,7 @@ import type { Locale } from "../api/types";
 import { useLocale, useT } from "../i18n/locale";
 import type { MessageKey } from "../i18n/messages";
 import { ErrorBoundary } from "./ErrorBoundary";
+import { GlobalSearch } from "./search/GlobalSearch";
 import { useMonitoringT } from "../pages/monitoring/messages";
 import { useSecurityT } from "../pages/security/messages";
 
@@ -107,6 +108,7 @@ export function Layout() {
               <Title order={3}>{t("app.name")}</Title>
             </UnstyledButton>
             <ShopSwitcher currentShopId={currentShopId} section={section} />
+            <GlobalSearch />
           </Group>
           <Group wrap="nowrap">
             <SegmentedControl

@@ -351,6 +351,7 @@ export function CachesSection({ part }: { part: NonNullable<Parts["cache"]> }) {
   const t = useMonitoringT();
   const f = useFormat();
   return (
+    <Stack>
     <Table withTableBorder>
       <Table.Tbody>
         {part.caches.map((c) => (
@@ -366,5 +367,32 @@ export function CachesSection({ part }: { part: NonNullable<Parts["cache"]> }) {
         ))}
       </Table.Tbody>
     </Table>
+    {part.kinds && part.kinds.length > 0 && (
+      <Table withTableBorder data-testid="cache-kinds">
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>{t("cacheKind")}</Table.Th>
+            <Table.Th>{t("cacheTtl")}</Table.Th>
+            <Table.Th>{t("cacheReads")}</Table.Th>
+            <Table.Th>{t("hitRate")}</Table.Th>
+            <Table.Th>{t("cacheOutcomes")}</Table.Th>
+            <Table.Th>{t("cacheMean")}</Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {part.kinds.map((k) => (
+            <Table.Tr key={k.kind}>
+              <Table.Td>{k.kind}</Table.Td>
+              <Table.Td>{`${f.number(k.ttl_s, 0)} s`}</Table.Td>
+              <Table.Td>{f.number(k.reads, 0)}</Table.Td>
+              <Table.Td>{`${f.number(k.hit_rate, 1)} %`}</Table.Td>
+              <Table.Td>{`${k.hit} / ${k.stale} / ${k.wait} / ${k.miss}`}</Table.Td>
+              <Table.Td>{`${f.number(k.mean_ms, 1)} ms`}</Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    )}
+    </Stack>
   );
 }

@@ -1,0 +1,1 @@
+"""Search and cache upkeep that runs beside ingest (documents are refreshed in db.search.sources)."""

@@ -1,0 +1,156 @@
+"""The tagged cache: one computation per key under a stampede, stale-while-revalidate past the
+TTL, writes that invalidate exactly their tags, warming after an ingest, per-kind counters."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from typing import Any
+
+import orjson
+import pytest
+
+from activities.ingest.loader import Loader, build_batch
+from activities.search.warm import warm_after_ingest
+from db import summaries, tagged_cache
+from db.engine import raw_connection, session_factory
+from db.redis_client import redis_client
+from infra.sandbox.generator import ShopSpec, iter_records
+from tests.support import MakeShop
+
+
+class Clock:
+    """The cache's clock, moved by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    fake = Clock()
+    monkeypatch.setattr(tagged_cache, "clock", fake)
+    return fake
+
+
+async def stats(kind: str) -> dict[str, int]:
+    found = {s["kind"]: s for s in await tagged_cache.kind_stats()}
+    return {o: found.get(kind, {}).get(o, 0) for o in tagged_cache.OUTCOMES}
+
+
+async def test_a_hundred_concurrent_misses_compute_once(clock: Clock) -> None:
+    name, calls = f"stampede:{secrets.token_hex(4)}", []
+    release = asyncio.Event()
+
+    async def load() -> dict[str, int]:
+        calls.append(1)
+        await release.wait()  # every other reader arrives while this one computes
+        return {"answer": 42}
+
+    readers = [asyncio.create_task(tagged_cache.cached(name, ["t:stampede"], load, kind="dashboard")) for _ in range(100)]
+    while not calls:
+        await asyncio.sleep(0)
+    await asyncio.sleep(0.1)  # let the other 99 find the lock taken and start waiting
+    release.set()
+    answers = await asyncio.gather(*readers)
+    assert answers == [{"answer": 42}] * 100
+    assert len(calls) == 1
+
+
+async def test_past_its_ttl_one_reader_recomputes_while_the_others_get_the_stale_answer(clock: Clock) -> None:
+    name, version = f"swr:{secrets.token_hex(4)}", {"n": 1}
+
+    async def load() -> int:
+        return version["n"]
+
+    assert await tagged_cache.cached(name, [], load, kind="shops") == 1
+    version["n"] = 2
+    clock.now += tagged_cache.ttl_for("shops") + 1  # stale now, still stored
+    key = f"{tagged_cache._prefix()}:{name}:"
+    await redis_client().set(f"{key}:lock", "another reader", px=5000)  # someone is refreshing
+    assert await tagged_cache.cached(name, [], load, kind="shops") == 1
+    await redis_client().delete(f"{key}:lock")
+    assert await tagged_cache.cached(name, [], load, kind="shops") == 2
+    assert await tagged_cache.cached(name, [], load, kind="shops") == 2  # fresh again: a hit
+    clock.now += 2 * tagged_cache.ttl_for("shops") + 1
+    # older than TTL + grace: Redis dropped it, so nothing stale is ever served that late
+    assert await redis_client().ttl(key) <= 2 * tagged_cache.ttl_for("shops")
+
+
+async def test_ttl_by_kind_can_be_overridden_from_the_environment() -> None:
+    from tests.support import app_env
+
+    assert tagged_cache.ttl_for("segments") == tagged_cache.TTL_BY_KIND["segments"]
+    with app_env(CACHE_TTLS="segments=42, shops=7"):
+        assert (tagged_cache.ttl_for("segments"), tagged_cache.ttl_for("shops")) == (42, 7)
+
+
+async def ingest(shop_id: int, resource: str, docs: list[dict[str, Any]]) -> None:
+    conn = await raw_connection()
+    try:
+        lines = [(i + 1, orjson.dumps(d)) for i, d in enumerate(docs)]
+        await Loader(conn, resource, shop_id).load(build_batch(resource, shop_id, lines, 0, 0))
+    finally:
+        await conn.close()
+
+
+async def tag_versions(shop_id: int) -> dict[str, int]:
+    names = ("orders", "products", "customers")
+    raw = await redis_client().mget([tagged_cache._tag_key(tagged_cache.shop_tag(shop_id, n)) for n in names])
+    return {n: int(v or 0) for n, v in zip(names, raw, strict=True)}
+
+
+async def test_a_product_ingest_invalidates_exactly_the_products_tag(make_shop: MakeShop) -> None:
+    shop, other = make_shop(), make_shop()
+    spec = ShopSpec(eshop_id=shop.eshop_id, seed=3, orders=6, products=5, customers=3)
+    await ingest(shop.id, "orders", list(iter_records(spec, "orders")))
+    async with session_factory()() as session:
+        statuses = await summaries.order_status_counts(session, shop.id)
+        counts = await summaries.shop_counts(session, shop.id)
+        other_counts = await summaries.shop_counts(session, other.id)
+    before, others_before = await tag_versions(shop.id), await tag_versions(other.id)
+    orders_kind, dashboard_kind = await stats("orders"), await stats("dashboard")
+
+    await ingest(shop.id, "products", list(iter_records(spec, "products")))
+
+    after = await tag_versions(shop.id)
+    assert after == {**before, "products": before["products"] + 1}
+    assert await tag_versions(other.id) == others_before
+    async with session_factory()() as session:
+        assert await summaries.order_status_counts(session, shop.id) == statuses  # still cached
+        fresh = await summaries.shop_counts(session, shop.id)  # built on the products tag: recounted
+        assert await summaries.shop_counts(session, other.id) == other_counts
+    assert (fresh.orders, fresh.products) == (counts.orders, 5) and counts.products == 0
+    assert (await stats("orders"))["hit"] == orders_kind["hit"] + 1
+    dashboard = await stats("dashboard")
+    assert dashboard["miss"] == dashboard_kind["miss"] + 1
+    assert dashboard["hit"] == dashboard_kind["hit"] + 1  # the other shop's answer
+
+
+async def test_warming_after_an_ingest_makes_the_next_read_a_hit(make_shop: MakeShop) -> None:
+    shop = make_shop()
+    spec = ShopSpec(eshop_id=shop.eshop_id, seed=4, orders=4, products=2, customers=2)
+    await ingest(shop.id, "orders", list(iter_records(spec, "orders")))
+    assert await warm_after_ingest(shop.id) == ["order-statuses", "shop-counts"]
+    before = await stats("dashboard")
+    async with session_factory()() as session:
+        assert (await summaries.shop_counts(session, shop.id)).orders == 4
+    assert (await stats("dashboard"))["hit"] == before["hit"] + 1
+
+
+async def test_the_monitoring_page_shows_hits_and_misses_per_kind(api: Any, make_user: Any, make_shop: MakeShop) -> None:
+    from tests.support import login
+
+    shop = make_shop()
+    user, password = make_user(role="admin")
+    await login(api, user.email, password)
+    before = await stats("dashboard")
+    for _ in range(3):  # one computation, then two hits
+        assert (await api.get(f"/api/shops/{shop.id}/counts")).json() == {"orders": 0, "customers": 0, "products": 0}
+    body = (await api.get("/api/admin/monitoring")).json()
+    dashboard = next(k for k in body["parts"]["cache"]["kinds"] if k["kind"] == "dashboard")
+    assert dashboard["miss"] == before["miss"] + 1 and dashboard["hit"] == before["hit"] + 2
+    assert dashboard["ttl_s"] == tagged_cache.TTL_BY_KIND["dashboard"] and dashboard["mean_ms"] >= 0

@@ -86,6 +86,15 @@ def _analytics() -> list[Activity]:
     return [*customer_analytics.ACTIVITIES, *inventory_planning.ACTIVITIES]
 
 
+def _notifications() -> list[Activity]:
+    # the weekly reports run here until the reports queue exists (issue 19: the lead moves them)
+    from activities import metering
+    from activities.notifications import delivery, outbox
+    from activities.reports import steps
+
+    return [*delivery.ACTIVITIES, *outbox.ACTIVITIES, *steps.ACTIVITIES, *metering.ACTIVITIES]
+
+
 _BY_QUEUE: dict[Queue, Callable[[], list[Activity]]] = {
     Queue.SYSTEM: _system,
     Queue.MAINTENANCE: _maintenance,
@@ -93,6 +102,7 @@ _BY_QUEUE: dict[Queue, Callable[[], list[Activity]]] = {
     Queue.TOKENS: _tokens,
     Queue.SYNC: _sync,
     Queue.ANALYTICS: _analytics,
+    Queue.NOTIFICATIONS: _notifications,
 }
 
 

@@ -104,3 +104,16 @@ FORECAST_INVENTORY_CHUNK: Final = "forecast_inventory_chunk"
 PLAN_INVENTORY_PURCHASES: Final = "plan_inventory_purchases"
 NOTIFY_INVENTORY_ANOMALIES: Final = "notify_inventory_anomalies"
 FINISH_INVENTORY_RUN: Final = "finish_inventory_run"
+
+# activities.notifications
+DELIVER_NOTIFICATIONS: Final = "deliver_notifications"
+SEND_OUTGOING_MAIL: Final = "send_outgoing_mail"
+
+# activities.reports
+COLLECT_WEEKLY_REPORT: Final = "collect_weekly_report"
+SUMMARIZE_REPORT: Final = "summarize_report"
+RENDER_REPORT: Final = "render_report"
+EMAIL_REPORT: Final = "email_report"
+
+# activities.metering
+FLUSH_USAGE: Final = "flush_usage_counters"

@@ -15,11 +15,13 @@ from api.routes import (
     monitoring,
     notifications,
     orders,
+    reports,
     settings,
     shops,
     snapshots,
     suppliers,
     system,
+    usage,
     webhooks,
 )
 
@@ -43,4 +45,6 @@ ROUTERS: list[APIRouter] = [
     inventory.router,
     inventory.orders_router,
     suppliers.router,
+    reports.router,
+    usage.router,
 ]

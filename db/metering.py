@@ -266,15 +266,12 @@ async def usage_for(
     counts = {(r.kind, r.day): (r.used, r.refused) for r in rows}
     for kind, pair in (await live_counters(shop_id, today)).items():
         counts[(kind, today)] = pair
-    limits = dict(
-        (
-            await session.execute(
-                select(UsageBudget.kind, UsageBudget.daily_limit).where(
-                    UsageBudget.shop_id == shop_id
-                )
-            )
-        ).tuples()
-    )
+    limits: dict[str, int] = {
+        kind: limit
+        for kind, limit in await session.execute(
+            select(UsageBudget.kind, UsageBudget.daily_limit).where(UsageBudget.shop_id == shop_id)
+        )
+    }
     for kind in limits:  # a budgeted kind shows today even before its first call
         counts.setdefault((kind, today), (0, 0))
     out = [

@@ -97,7 +97,7 @@ async def deliver_notifications(req: DeliveryRequest) -> DeliveryResult:
                 .where(NotificationDelivery.status == "pending")
                 .order_by(NotificationDelivery.id)
             )
-        ).tuples().all()
+        ).all()
         groups: dict[tuple[int, str], list[tuple[int, Notification]]] = defaultdict(list)
         for delivery, notification in pending:
             groups[(delivery.user_id, delivery.channel)].append((delivery.id, notification))
@@ -122,7 +122,7 @@ async def deliver_notifications(req: DeliveryRequest) -> DeliveryResult:
                     )
                     .group_by(NotificationDelivery.user_id, NotificationDelivery.channel)
                 )
-            ).tuples()
+            )
         }
         users = {
             u.id: u

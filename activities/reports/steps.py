@@ -121,7 +121,7 @@ async def email_report(step: ReportStep) -> int:
                        User.is_active)
                 .order_by(User.email)
             )
-        ).tuples().all()
+        ).all()
     done = list(report.emailed_to or [])
     if mailer.enabled():
         for email, locale in owners:

@@ -14,7 +14,7 @@ from datetime import timedelta
 from temporalio import workflow
 
 from workflows import activity_names as act
-from workflows.common import DB_RETRY, ONE_RETRY
+from workflows.common import DB_RETRY, ONE_RETRY, QUICK_RETRY
 
 WEEKLY = "weekly_sales"
 
@@ -59,8 +59,8 @@ class WeeklyReportWorkflow:
             start_to_close_timeout=timedelta(minutes=2), retry_policy=ONE_RETRY,
         )
         await workflow.execute_activity(
-            act.RENDER_REPORT, step,
-            start_to_close_timeout=timedelta(minutes=5), retry_policy=DB_RETRY,
+            act.RENDER_REPORT, step,  # a rendering failure repeats itself: few tries
+            start_to_close_timeout=timedelta(minutes=5), retry_policy=QUICK_RETRY,
         )
         emailed = 0
         if req.email:

@@ -14,7 +14,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from fpdf import FPDF
+from fpdf import FPDF, FontFace
 
 FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
@@ -168,8 +168,8 @@ def report_html(data: dict[str, Any], shop_name: str, lang: str, summary: str | 
         f'<span class="kpi">{escape(t["orders"])}<b>{data["orders"]}</b></span>',
         f'<span class="kpi">{escape(t["aov"])}<b>{money(data["average_order_value"], lang)} {cur}</b></span>',
         "</div>",
-        f"<p>{escape(t['previous'])}: {money(data['previous_revenue'], lang)} {cur}, "
-        f"{data['previous_orders']} {escape(t['orders'].lower())}</p>",
+        f"<p>{escape(t['previous'])}: {money(data['previous_revenue'], lang)} {cur} "
+        f"({escape(t['orders'])}: {data['previous_orders']})</p>",
     ]
     if summary:
         parts.append(f"<h2>{escape(t['summary'])}</h2><p>{escape(summary)}</p>")
@@ -231,7 +231,9 @@ class _Pdf:
 
     def table(self, headers: list[str], rows: list[list[str]]) -> None:
         self.pdf.set_font(self.family, size=9)
-        with self.pdf.table(text_align="LEFT", line_height=5) as table:
+        # a regular face in headings: the Unicode font is registered without a bold style
+        headings = FontFace(emphasis=None, fill_color=(230, 230, 230))
+        with self.pdf.table(text_align="LEFT", line_height=5, headings_style=headings) as table:
             table.row([self.text(h) for h in headers])
             for row in rows:
                 table.row([self.text(c) for c in row])
@@ -248,8 +250,8 @@ def report_pdf(data: dict[str, Any], shop_name: str, lang: str, summary: str | N
     doc.line(f"{t['orders']}: {data['orders']}", size=12)
     doc.line(f"{t['aov']}: {money(data['average_order_value'], lang)} {cur}", size=12)
     doc.line(
-        f"{t['previous']}: {money(data['previous_revenue'], lang)} {cur}, "
-        f"{data['previous_orders']} {t['orders'].lower()}"
+        f"{t['previous']}: {money(data['previous_revenue'], lang)} {cur} "
+        f"({t['orders']}: {data['previous_orders']})"
     )
     if summary:
         doc.line(t["summary"], size=13, height=8)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from api.deps import AdminCaller, SessionDep, ShopOfCaller
+from api.deps import AdminCaller, CurrentCaller, SessionDep, ShopOfCaller
 from api.problems import Problem
 from db import metering
 from db.models import Shop
@@ -33,7 +33,7 @@ class ShopUsageOut(BaseModel):
 
 
 @router.get("/api/usage/kinds")
-async def kinds() -> list[KindOut]:
+async def kinds(_caller: CurrentCaller) -> list[KindOut]:
     return [
         KindOut(kind=k, description=v, description_cs=metering.KINDS_CS[k])
         for k, v in metering.KINDS.items()

@@ -120,3 +120,27 @@ async def test_usage_and_budget_api(
             text("SELECT count(*) FROM usage_budgets WHERE shop_id = :s"), {"s": shop.id}
         )
     assert left == 0
+
+
+async def test_flush_workflow_copies_counters(make_shop: MakeShop, worker: object) -> None:
+    from infra.temporal import connect
+    from tests.notifications.harness import record_history
+    from workflows.metering import UsageFlushWorkflow
+    from workflows.queues import Queue
+
+    shop = make_shop()
+    await metering.charge(shop.id, metering.WEBHOOK_DELIVERIES, 4, at=TEST_NOW)
+    client = await connect()
+    handle = await client.start_workflow(
+        UsageFlushWorkflow.run, id=f"test:usage-flush:{shop.id}",
+        task_queue=Queue.NOTIFICATIONS.value, result_type=int,
+    )
+    assert await handle.result() >= 1
+    await record_history(handle, "usage_flush")
+    async with session_scope() as session:
+        used = await session.scalar(
+            select(UsageDay.used).where(
+                UsageDay.shop_id == shop.id, UsageDay.kind == metering.WEBHOOK_DELIVERIES
+            )
+        )
+    assert used == 4

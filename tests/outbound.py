@@ -31,7 +31,7 @@ class Mailbox:
 
     received: list[tuple[list[str], EmailMessage]] = field(default_factory=list)
 
-    async def handle_DATA(self, server: object, session: object, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: object, session: object, envelope: Any) -> str:
         message = cast(EmailMessage, message_from_bytes(envelope.content, policy=policy.default))
         self.received.append((list(envelope.rcpt_tos), message))
         return "250 Message accepted for delivery"
@@ -71,7 +71,7 @@ def local_http(answer: Answer) -> Iterator[HttpSink]:
     sink = HttpSink(url="")
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"null")
             sink.requests.append((self.path, dict(self.headers), body))
             status, reply = answer(self.path, body)

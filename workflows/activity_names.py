@@ -116,4 +116,4 @@ RENDER_REPORT: Final = "render_report"
 EMAIL_REPORT: Final = "email_report"
 
 # activities.metering
-FLUSH_USAGE: Final = "flush_usage_counters"
+FLUSH_USAGE_COUNTERS: Final = "flush_usage_counters"

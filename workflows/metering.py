@@ -17,7 +17,7 @@ class UsageFlushWorkflow:
     @workflow.run
     async def run(self) -> int:
         return await workflow.execute_activity(
-            act.FLUSH_USAGE,
+            act.FLUSH_USAGE_COUNTERS,
             result_type=int,
             start_to_close_timeout=timedelta(minutes=2),
             retry_policy=QUICK_RETRY,

@@ -34,10 +34,12 @@ async def test_budget_stops_at_100_percent_and_resets_the_next_day(make_shop: Ma
     for i in range(5):
         charged = await metering.charge(shop.id, metering.EMAILS, at=TEST_NOW)
         assert charged.used == i + 1 and charged.limit == 5
+    refusals = []
     for _ in range(3):
         with pytest.raises(metering.BudgetExceeded) as refused:
             await metering.charge(shop.id, metering.EMAILS, at=TEST_NOW)
-    assert refused.value.used == 5 and refused.value.limit == 5
+        refusals.append(refused.value)
+    assert {(r.used, r.limit) for r in refusals} == {(5, 5)}
     counters = await metering.live_counters(shop.id, metering.usage_day(TEST_NOW))
     assert counters[metering.EMAILS] == (5, 3)
 
@@ -133,7 +135,7 @@ async def test_flush_workflow_copies_counters(make_shop: MakeShop, worker: objec
     client = await connect()
     handle = await client.start_workflow(
         UsageFlushWorkflow.run, id=f"test:usage-flush:{shop.id}",
-        task_queue=Queue.NOTIFICATIONS.value, result_type=int,
+        task_queue=Queue.NOTIFICATIONS.value,
     )
     assert await handle.result() >= 1
     await record_history(handle, "usage_flush")

@@ -79,7 +79,6 @@ async def test_weekly_report_end_to_end(
             ReportRequest(shop.id, as_of=TEST_NOW.isoformat()),
             id=f"test:report:{shop.id}",
             task_queue=Queue.NOTIFICATIONS.value,
-            result_type=ReportResult,
         )
         result = await handle.result()
         await record_history(handle, "weekly_report")

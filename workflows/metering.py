@@ -8,8 +8,6 @@ from temporalio import workflow
 
 from workflows import activity_names as act
 from workflows.common import QUICK_RETRY
-from workflows.queues import Queue
-from workflows.schedules import APP_SCHEDULES, ScheduleDecl
 
 
 @workflow.defn
@@ -23,5 +21,3 @@ class UsageFlushWorkflow:
             retry_policy=QUICK_RETRY,
         )
 
-
-APP_SCHEDULES.append(ScheduleDecl("usage:flush", "UsageFlushWorkflow", "usage:flush", Queue.NOTIFICATIONS, every=timedelta(minutes=5), note="copy the day's metered-call counters from Redis into usage_daily (history for the usage pages)"))

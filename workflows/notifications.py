@@ -16,8 +16,6 @@ from temporalio.common import RetryPolicy
 
 from workflows import activity_names as act
 from workflows.common import QUICK_RETRY
-from workflows.queues import Queue
-from workflows.schedules import APP_SCHEDULES, ScheduleDecl
 
 # An SMTP server or webhook that is down for minutes: retry with backoff for about an hour.
 SEND_RETRY = RetryPolicy(
@@ -78,5 +76,3 @@ class OutgoingMailWorkflow:
             retry_policy=SEND_RETRY,
         )
 
-
-APP_SCHEDULES.append(ScheduleDecl("notifications:deliver", "NotificationDeliveryWorkflow", "notifications:deliver", Queue.NOTIFICATIONS, every=timedelta(minutes=1), args=(DeliveryRequest(),), note="send the e-mail and Slack deliveries notifications owe; a flood to one user becomes one digest"))

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+# issue 19: notification delivery and the usage counters (the lead may regroup at merge)
+from workflows.notifications import DeliveryRequest
 from workflows.queues import Queue
 
 
@@ -47,3 +49,5 @@ APP_SCHEDULES.append(ScheduleDecl("analytics-customers-nightly", "CustomerAnalyt
 APP_SCHEDULES.append(ScheduleDecl("monitoring:snapshot", "MonitoringSnapshotWorkflow", "monitoring:snapshot", Queue.SYSTEM, every=timedelta(minutes=5), note="pg_stat_statements deltas every 5 minutes, table sizes hourly, monitoring data pruned past its retention (14 days)"))
 APP_SCHEDULES.append(ScheduleDecl("monitoring:checks", "MonitoringChecksWorkflow", "monitoring:checks", Queue.SYSTEM, every=timedelta(minutes=1), note="evaluate every monitoring check; a check turning critical raises one alert notification, resolved when ok"))
 APP_SCHEDULES.append(ScheduleDecl("analytics-inventory-nightly", "InventoryNightlyWorkflow", "analytics:inventory:nightly", Queue.ANALYTICS, cron="15 0 * * *", timezone="Europe/Prague", note="inventory planning of every active shop just after midnight (the stock snapshot closes the day); one run per shop (workflow id analytics:inventory:{shop_id})"))
+APP_SCHEDULES.append(ScheduleDecl("notifications:deliver", "NotificationDeliveryWorkflow", "notifications:deliver", Queue.NOTIFICATIONS, every=timedelta(minutes=1), args=(DeliveryRequest(),), note="send the e-mail and Slack deliveries notifications owe; a flood to one user becomes one digest"))
+APP_SCHEDULES.append(ScheduleDecl("usage:flush", "UsageFlushWorkflow", "usage:flush", Queue.NOTIFICATIONS, every=timedelta(minutes=5), note="copy the day's metered-call counters from Redis into usage_daily (history for the usage pages)"))

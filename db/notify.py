@@ -88,8 +88,9 @@ async def notify(
     row = Notification(
         level=level, kind=kind, title=title[:300], body=body, shop_id=shop_id,
         data={**(data or {}), **words}, dedup_key=key[:200] if key else None,
-        created_at=now,
     )
+    if at is not None:  # an injected clock (tests, backfills); else the database's now()
+        row.created_at = at
     session.add(row)
     await session.flush()
     from db.notify_preferences import owe_deliveries

@@ -90,6 +90,13 @@ def _exports() -> list[Activity]:
     from activities.channels.feeds import generate
 
     return list(generate.ACTIVITIES)
+def _notifications() -> list[Activity]:
+    # the weekly reports run here until the reports queue exists (issue 19: the lead moves them)
+    from activities import metering
+    from activities.notifications import delivery, outbox
+    from activities.reports import steps
+
+    return [*delivery.ACTIVITIES, *outbox.ACTIVITIES, *steps.ACTIVITIES, *metering.ACTIVITIES]
 
 
 _BY_QUEUE: dict[Queue, Callable[[], list[Activity]]] = {
@@ -100,6 +107,7 @@ _BY_QUEUE: dict[Queue, Callable[[], list[Activity]]] = {
     Queue.SYNC: _sync,
     Queue.ANALYTICS: _analytics,
     Queue.EXPORTS: _exports,
+    Queue.NOTIFICATIONS: _notifications,
 }
 
 

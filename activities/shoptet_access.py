@@ -85,6 +85,7 @@ async def shop_client(shop_id: int, *, max_concurrency: int = 3) -> AsyncIterato
         ShopTokens(shop_id),
         max_concurrency=max_concurrency,
         shared=shop_pace(shop_id),
+        shop_id=shop_id,
     )
     try:
         yield client

@@ -117,6 +117,23 @@ class Settings(BaseSettings):
     worker_health_port: int = Field(default=0, alias="WORKER_HEALTH_PORT")
     # How often a worker publishes its queues' backlog as the gauge shopops_task_queue_backlog
     worker_backlog_interval_seconds: float = Field(default=15, gt=0, alias="WORKER_BACKLOG_INTERVAL_SECONDS")
+    # Outgoing e-mail (reports, notifications, purchase orders); unset SMTP_HOST = e-mail off
+    smtp_host: str | None = Field(default=None, alias="SMTP_HOST")
+    smtp_port: int = Field(default=587, alias="SMTP_PORT")
+    smtp_user: str | None = Field(default=None, alias="SMTP_USER")
+    smtp_password: SecretStr | None = Field(default=None, alias="SMTP_PASSWORD")
+    smtp_starttls: bool = Field(default=True, alias="SMTP_STARTTLS")
+    smtp_from: str = Field(default="shopops@localhost", alias="SMTP_FROM")
+    # An OpenAI-compatible chat endpoint (…/v1); unset AI_BASE_URL = AI features off
+    ai_base_url: str | None = Field(default=None, alias="AI_BASE_URL")
+    ai_api_key: SecretStr | None = Field(default=None, alias="AI_API_KEY")
+    ai_model: str = Field(default="gpt-4o-mini", alias="AI_MODEL")
+    # Notifications: the same kind and key within this window count as a repeat, not a message;
+    # more than NOTIFY_DIGEST_AFTER messages to one user and channel in NOTIFY_DIGEST_WINDOW
+    # become one digest
+    notify_dedup_window_seconds: int = Field(default=3600, ge=0, alias="NOTIFY_DEDUP_WINDOW_SECONDS")
+    notify_digest_after: int = Field(default=10, ge=1, alias="NOTIFY_DIGEST_AFTER")
+    notify_digest_window_seconds: int = Field(default=3600, ge=1, alias="NOTIFY_DIGEST_WINDOW_SECONDS")
 
     @property
     def is_local(self) -> bool:

@@ -5,16 +5,24 @@ Every notification is written in English and in Czech: `notify` takes `title_cs`
 the notifications page shows to a Czech user. Raw technical text (an error as a tool reported
 it) may stay as is inside the Czech sentence. `KINDS` lists every kind the code raises, so a
 new producer is registered (and tested for Czech) in one place.
+
+Beyond the in-app row, `notify` is the one door to every channel: a producer that passes `key`
+has repeats of the same kind and key within NOTIFY_DEDUP_WINDOW_SECONDS counted on the first
+row (`repeats`) instead of raised again; a new row is owed, by each user's preferences
+(`db.notify_preferences`), to their e-mail or Slack webhook as `notification_deliveries` rows,
+which the NotificationDeliveryWorkflow sends (and digests when they flood).
 """
 
 from __future__ import annotations
 
 import math
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.config import get_settings
 from db.models import Notification
 
 # Every notification kind; a key ending in "." is a family (`integrity.<check>`).
@@ -35,6 +43,9 @@ KINDS: dict[str, str] = {
     "monitoring.resolved": "a critical monitoring check is ok again",
     "snapshot.rejects": "a snapshot finished with rejected lines",
     "snapshot.gave_up": "the sweep stopped retrying a failed snapshot",
+    "usage.warning": "a shop used 80 % of a daily budget of metered calls",
+    "usage.exhausted": "a shop used up a daily budget; further calls are refused",
+    "report.ready": "the weekly sales report is ready",
 }
 
 
@@ -53,22 +64,64 @@ async def notify(
     body_cs: str | None = None,
     shop_id: int | None = None,
     data: dict[str, Any] | None = None,
+    key: str | None = None,
+    at: datetime | None = None,
 ) -> Notification:
-    """Store one notification; a missing Czech text is a programming error, not a fallback."""
+    """Store one notification and owe it to its recipients' channels; with `key`, a repeat
+    within the window is counted on the earlier row instead. A missing Czech text is a
+    programming error, not a fallback."""
     if level not in ("info", "warning", "critical"):
         raise ValueError(f"unknown notification level {level!r}")
     if not known_kind(kind):
         raise ValueError(f"notification kind {kind!r} is not registered in db.notify.KINDS")
     if not title_cs.strip() or (body is not None and not (body_cs or "").strip()):
         raise ValueError(f"notification {kind!r} lacks its Czech title or body")
+    now = at or datetime.now(UTC)
+    if key is not None:
+        earlier = await _earlier(session, kind, key[:200], shop_id, now)
+        if earlier is not None:
+            earlier.repeats += 1
+            earlier.last_at = now
+            await session.flush()
+            return earlier
     words = {"title_cs": title_cs[:300]} | ({"body_cs": body_cs} if body is not None else {})
     row = Notification(
         level=level, kind=kind, title=title[:300], body=body, shop_id=shop_id,
-        data={**(data or {}), **words},
+        data={**(data or {}), **words}, dedup_key=key[:200] if key else None,
     )
+    if at is not None:  # an injected clock (tests, backfills); else the database's now()
+        row.created_at = at
     session.add(row)
     await session.flush()
+    from db.notify_preferences import owe_deliveries
+
+    await owe_deliveries(session, row)
     return row
+
+
+async def _earlier(
+    session: AsyncSession, kind: str, key: str, shop_id: int | None, now: datetime
+) -> Notification | None:
+    """The row a repeat counts on; the advisory lock makes concurrent repeats count, not race."""
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 19))"),
+        {"k": f"notify:{kind}:{shop_id}:{key}"},
+    )
+    window = timedelta(seconds=get_settings().notify_dedup_window_seconds)
+    return (
+        await session.execute(
+            select(Notification)
+            .where(
+                Notification.kind == kind,
+                Notification.dedup_key == key,
+                Notification.shop_id.is_not_distinct_from(shop_id),
+                func.coalesce(Notification.last_at, Notification.created_at) >= now - window,
+            )
+            .order_by(Notification.id.desc())
+            .limit(1)
+            .with_for_update()
+        )
+    ).scalar_one_or_none()
 
 
 # ----------------------------------------------------------------------------- Czech words

@@ -107,3 +107,15 @@ FINISH_INVENTORY_RUN: Final = "finish_inventory_run"
 
 # activities.channels.feeds
 GENERATE_FEEDS: Final = "generate_feeds"
+# activities.notifications
+DELIVER_NOTIFICATIONS: Final = "deliver_notifications"
+SEND_OUTGOING_MAIL: Final = "send_outgoing_mail"
+
+# activities.reports
+COLLECT_WEEKLY_REPORT: Final = "collect_weekly_report"
+SUMMARIZE_REPORT: Final = "summarize_report"
+RENDER_REPORT: Final = "render_report"
+EMAIL_REPORT: Final = "email_report"
+
+# activities.metering
+FLUSH_USAGE_COUNTERS: Final = "flush_usage_counters"

@@ -11,9 +11,12 @@ from workflows.integrity import IntegrityWorkflow
 from workflows.inventory import InventoryNightlyWorkflow, InventoryWorkflow
 from workflows.legacy_migration import LegacyMigrationWorkflow
 from workflows.maintenance import ArchiveRestoreWorkflow, PartitionMaintenanceWorkflow
+from workflows.metering import UsageFlushWorkflow
 from workflows.monitoring import MonitoringChecksWorkflow, MonitoringSnapshotWorkflow
+from workflows.notifications import NotificationDeliveryWorkflow, OutgoingMailWorkflow
 from workflows.pitr import PitrBaseBackupWorkflow
 from workflows.queues import Queue
+from workflows.reports import WeeklyReportWorkflow
 from workflows.snapshots import SnapshotSweepWorkflow, SnapshotWorkflow
 from workflows.sync import SyncWorkflow
 from workflows.system import SystemCheckWorkflow
@@ -31,3 +34,5 @@ WORKFLOWS.setdefault(Queue.ANALYTICS, []).extend([CustomerAnalyticsWorkflow, Cus
 WORKFLOWS.setdefault(Queue.SYSTEM, []).extend([MonitoringSnapshotWorkflow, MonitoringChecksWorkflow])
 WORKFLOWS.setdefault(Queue.ANALYTICS, []).extend([InventoryWorkflow, InventoryNightlyWorkflow])
 WORKFLOWS.setdefault(Queue.EXPORTS, []).append(FeedsWorkflow)
+# notifications delivery, e-mail, usage counters and (until the reports queue exists) reports
+WORKFLOWS.setdefault(Queue.NOTIFICATIONS, []).extend([NotificationDeliveryWorkflow, OutgoingMailWorkflow, UsageFlushWorkflow, WeeklyReportWorkflow])

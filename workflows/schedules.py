@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+# issue 19: notification delivery and the usage counters (the lead may regroup at merge)
+from workflows.notifications import DeliveryRequest
 from workflows.queues import Queue
 
 
@@ -53,3 +55,5 @@ def feeds_schedule(shop_id: int) -> ScheduleDecl:
     """A shop's catalog feeds, every hour (marketplaces fetch them a few times a day); created
     when the owner enables feeds (api.services.feeds), deleted when they disable them."""
     return ScheduleDecl(f"feeds:{shop_id}", "FeedsWorkflow", f"feeds:{shop_id}", Queue.EXPORTS, cron="20 * * * *", args=({"shop_id": shop_id},), note="catalog feeds of one shop (Heureka, Zboží.cz, Google/Meta, idealo)")
+APP_SCHEDULES.append(ScheduleDecl("notifications:deliver", "NotificationDeliveryWorkflow", "notifications:deliver", Queue.NOTIFICATIONS, every=timedelta(minutes=1), args=(DeliveryRequest(),), note="send the e-mail and Slack deliveries notifications owe; a flood to one user becomes one digest"))
+APP_SCHEDULES.append(ScheduleDecl("usage:flush", "UsageFlushWorkflow", "usage:flush", Queue.NOTIFICATIONS, every=timedelta(minutes=5), note="copy the day's metered-call counters from Redis into usage_daily (history for the usage pages)"))

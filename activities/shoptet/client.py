@@ -25,6 +25,7 @@ import httpx
 import orjson
 
 from activities.shoptet.errors import (
+    BudgetRefused,
     ExpiredToken,
     MalformedResponse,
     PageNotFound,
@@ -43,6 +44,7 @@ from activities.shoptet.ratelimit import (
 )
 from activities.shoptet.redaction import install_log_redaction
 from activities.shoptet.tokens import TokenSource
+from db.metering import SHOPTET_CALLS, BudgetExceeded, charge
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +68,10 @@ class ShoptetClient:
         max_concurrency: int = 3,
         policy: RetryPolicy | None = None,
         shared: SharedPace | None = None,
+        shop_id: int | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.shop_id = shop_id  # metered against the shop's daily budget of Shoptet calls
         self.shared = shared  # the token's pace across processes; None keeps it per client
         self.tokens = token_source
         self.policy = policy or RetryPolicy()
@@ -166,6 +170,11 @@ class ShoptetClient:
             "Content-Type": "application/json",
             "Accept": "application/json",
         }
+        if self.shop_id is not None:
+            try:
+                await charge(self.shop_id, SHOPTET_CALLS, 1)
+            except BudgetExceeded as exc:
+                return BudgetRefused(str(exc), status=429, method=method, path=path)
         async with self.governor.slot(), self._shared_slot():
             # waiting inside the slot makes requests queued on the semaphore honour new pauses too
             await self.governor.wait_turn()

@@ -204,3 +204,8 @@ def error_from_response(
     if issubclass(cls, RateLimited):
         return cls(message, retry_after=retry_after, **common)
     return cls(message, **common)
+
+
+class BudgetRefused(ShoptetError):
+    """Not sent: the shop has used its daily budget of Shoptet calls (`db.metering`). Retrying
+    today is pointless; the budget resets at midnight or when an admin raises it."""

@@ -16,6 +16,7 @@ from api.routes import (
     monitoring,
     notifications,
     orders,
+    reports,
     resellers,
     search,
     settings,
@@ -23,6 +24,7 @@ from api.routes import (
     snapshots,
     suppliers,
     system,
+    usage,
     webhooks,
 )
 
@@ -50,4 +52,6 @@ ROUTERS: list[APIRouter] = [
     resellers.router,
     resellers.b2b,
     search.router,
+    reports.router,
+    usage.router,
 ]

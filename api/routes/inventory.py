@@ -7,18 +7,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Path, Query
 from fastapi.responses import Response, StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, EmailStr, Field
 
 from api.common.params import BigIntId, ShortText, Text, Timestamp
 from api.csv_export import csv_response
 from api.deps import CurrentCaller, ManagedShop, SessionDep, ShopOfCaller, TemporalDep
 from api.pagination import Page
 from api.problems import Problem
-from api.services import inventory, purchase_order_documents, purchase_orders
+from api.services import inventory, purchase_order_documents, purchase_order_mail, purchase_orders
 from api.services.shop_runs import StartedOut
 
 router = APIRouter(prefix="/api/shops/{shop_id}/inventory", tags=["inventory"])
@@ -310,6 +310,8 @@ class PurchaseOrderOut(BaseModel):
     expected_at: datetime | None
     received_at: datetime | None
     cancelled_at: datetime | None
+    emailed_at: datetime | None = None  # when the order was e-mailed to the supplier
+    emailed_to: str | None = None
     lines: list[PurchaseOrderLineOut]
     total_quantity: Decimal
     received_quantity: Decimal
@@ -414,6 +416,29 @@ async def purchase_order_csv(
         purchase_order_documents.order_csv(order),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="purchase-order-{order_id}.csv"'},
+    )
+
+
+class EmailOrderIn(BaseModel):
+    to: EmailStr | None = None  # default: the supplier's e-mail
+    lang: Literal["cs", "en"] | None = None  # default: the caller's locale
+
+
+@orders_router.post("/{order_id}/email", status_code=202)
+async def email_purchase_order(
+    shop: ManagedShop,
+    caller: CurrentCaller,
+    session: SessionDep,
+    temporal: TemporalDep,
+    order_id: OrderId,
+    body: Annotated[EmailOrderIn | None, Body()] = None,
+) -> purchase_order_mail.MailQueuedOut:
+    """E-mail the order (PDF and CSV attached) to its supplier, in the background; the order
+    records `emailed_to` and `emailed_at` once it went out."""
+    body = body or EmailOrderIn()
+    language = body.lang or ("cs" if caller.user.locale.startswith("cs") else "en")
+    return await purchase_order_mail.email_order(
+        session, temporal, shop, order_id, body.to, language
     )
 
 

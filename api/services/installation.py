@@ -25,7 +25,7 @@ from temporalio.exceptions import ActivityError, ApplicationError, WorkflowAlrea
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.problems import Problem
-from api.services import sync
+from api.services import reports, sync
 from db.config import get_settings
 from db.locks import check_fence, hold_lock
 from db.models import Installation, Shop
@@ -113,6 +113,7 @@ async def install(client: Client, session: AsyncSession, code: str) -> Installed
         **token_wf.start_options(result.shop_id),
     )
     await sync.ensure_sync_schedules(client, session, result.shop_id)
+    await reports.ensure_report_schedule(client, result.shop_id)
     snapshots = await _initial_snapshots(client, session, result)
     seconds = round(time.monotonic() - began, 3)
     log.info("installed shop %s (eshop %s) in %.3f s", result.shop_id, result.eshop_id, seconds)
@@ -199,6 +200,7 @@ async def on_addon_event(client: Client, session: AsyncSession, shop: Shop, even
                 **token_wf.start_options(shop.id),
             )
             await sync.ensure_sync_schedules(client, session, shop.id)
+            await reports.ensure_report_schedule(client, shop.id)
     log.info("shop %s: %s applied (status %s)", shop.id, event, shop.status)
 
 

@@ -35,6 +35,8 @@ ORDER_COLUMNS = (
     "expected_at",
     "received_at",
     "cancelled_at",
+    "emailed_at",
+    "emailed_to",
 )
 LINE_COLUMNS = (
     "id",

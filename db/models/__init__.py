@@ -125,3 +125,24 @@ __all__ = [
     "Variant",
     "WebhookEvent",
 ]
+
+# notifications delivery, reports and metering (issue 19)
+from db.models.mail import OutgoingMail, OutgoingMailAttachment
+from db.models.metering import UsageBudget, UsageDay
+from db.models.notifications import (
+    NotificationChannel,
+    NotificationDelivery,
+    NotificationPreference,
+)
+from db.models.reports import Report
+
+__all__ += [
+    "NotificationChannel",
+    "NotificationDelivery",
+    "NotificationPreference",
+    "OutgoingMail",
+    "OutgoingMailAttachment",
+    "Report",
+    "UsageBudget",
+    "UsageDay",
+]

@@ -29,6 +29,7 @@ import { SuppliersPage } from "./pages/suppliers/SuppliersPage";
 import { FeedsResellersPage } from "./pages/channels/FeedsResellersPage";
 import { WebhookEventsPage } from "./pages/webhooks/WebhookEventsPage";
 import { localisedTheme, theme } from "./theme";
+import { ReportsPage } from "./pages/reports/ReportsPage";
 
 function LocaleFromProfile({ children }: { children: ReactNode }) {
   const me = useMe();
@@ -71,6 +72,7 @@ export function AppRoutes() {
             <Route path="snapshot-runs/:runId" element={<SnapshotRunPage />} />
             <Route path="webhook-events" element={<WebhookEventsPage />} />
             <Route path="settings" element={<ShopSettingsPage />} />
+            <Route path="reports" element={<ReportsPage />} />
             <Route path="*" element={<NotFound />} />
           </Route>
           <Route path="settings" element={<AppSettingsPage />} />

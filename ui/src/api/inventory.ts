@@ -237,6 +237,8 @@ export type PurchaseOrder = {
   supplier_id: number | null;
   supplier_name: string | null;
   supplier_email?: string | null;
+  emailed_at?: string | null;
+  emailed_to?: string | null;
   status: PurchaseOrderStatus;
   currency: string;
   note: string | null;
@@ -302,6 +304,16 @@ export function usePurchaseOrderAction(shopId: number) {
   return useMutation({
     mutationFn: ({ id, action }: { id: number; action: "receive" | "cancel" }) =>
       apiFetch<PurchaseOrder>(`${ordersBase(shopId)}/${id}/${action}`, { method: "POST" }),
+    onSettled: invalidate,
+  });
+}
+
+/** Have shopops e-mail the order (PDF and CSV attached) to its supplier, in the background. */
+export function useEmailPurchaseOrder(shopId: number) {
+  const invalidate = useInvalidateOrders(shopId);
+  return useMutation({
+    mutationFn: ({ id, lang }: { id: number; lang: string }) =>
+      apiFetch<{ mail_id: number; to: string[] }>(`${ordersBase(shopId)}/${id}/email`, { method: "POST", body: { lang } }),
     onSettled: invalidate,
   });
 }

@@ -73,3 +73,12 @@ export const keys = {
     unread: () => ["notifications", "unread"] as const,
   },
 };
+
+/** Keys of the reports, notification preferences and usage (issue 19). */
+export const reportKeys = {
+  all: (shopId: number) => ["reports", shopId] as const,
+  detail: (shopId: number, id: number, lang: string) => ["reports", shopId, id, lang] as const,
+  preferences: () => ["notifications", "preferences"] as const,
+  usage: (shopId: number) => ["usage", shopId] as const,
+  allUsage: () => ["usage", "all"] as const,
+};

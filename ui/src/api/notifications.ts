@@ -3,7 +3,7 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 
 import { apiFetch } from "./client";
-import { keys, type NotificationFilters } from "./keys";
+import { keys, type NotificationFilters, reportKeys } from "./keys";
 import { firstCursor, flatItems, nextCursor } from "./pages";
 import type { Notification, Page } from "./types";
 
@@ -52,5 +52,30 @@ export function useMarkAllRead() {
   return useMutation({
     mutationFn: () => apiFetch<void>("/api/notifications/read-all", { method: "POST" }),
     onSuccess: () => client.invalidateQueries({ queryKey: keys.notifications.all() }),
+  });
+}
+
+export type PreferenceRule = { kind: string; min_level: string; channels: string[] };
+export type Preferences = {
+  rules: PreferenceRule[];
+  slack_webhook_set: boolean;
+  channels: string[];
+  levels: string[];
+  kinds: { kind: string; description: string }[];
+};
+
+export function usePreferences() {
+  return useQuery({
+    queryKey: reportKeys.preferences(),
+    queryFn: ({ signal }) => apiFetch<Preferences>("/api/notifications/preferences", { signal }),
+  });
+}
+
+export function useSavePreferences() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (body: { rules: PreferenceRule[]; slack_webhook_url?: string }) =>
+      apiFetch<Preferences>("/api/notifications/preferences", { method: "PUT", body }),
+    onSuccess: (saved) => client.setQueryData(reportKeys.preferences(), saved),
   });
 }

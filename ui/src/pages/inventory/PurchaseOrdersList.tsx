@@ -7,21 +7,25 @@ import { Anchor, Badge, Button, Group, SegmentedControl, Stack, Table, Text } fr
 import {
   PURCHASE_ORDER_STATUSES,
   purchaseOrderFileUrl,
+  useEmailPurchaseOrder,
   usePurchaseOrderAction,
   usePurchaseOrders,
   type PurchaseOrder,
   type PurchaseOrderStatus,
 } from "../../api/inventory";
+import { errorMessage } from "../../api/client";
 import { LoadMore } from "../../components/LoadMore";
 import { ErrorNotice, QueryState } from "../../components/QueryState";
 import { useFormat, useLocale } from "../../i18n/locale";
 import { useInventoryT, type InventoryMessageKey } from "./messages";
 
-/** Download the order as PDF or CSV; with the supplier's address, a prefilled e-mail to attach
- * the PDF to (shopops sends no e-mail itself yet, and says so). */
+/** Download the order as PDF or CSV; with the supplier's address, have shopops e-mail it (when
+ * the deployment sends e-mail; otherwise its refusal says so) or open a prefilled e-mail. */
 function SendLinks({ shopId, order }: { shopId: number; order: PurchaseOrder }) {
   const t = useInventoryT();
+  const f = useFormat();
   const { locale } = useLocale();
+  const send = useEmailPurchaseOrder(shopId);
   const subject = encodeURIComponent(`${t("tabPurchaseOrders")} PO-${order.id}`);
   return (
     <Group gap="xs" wrap="nowrap" data-testid="purchase-order-files">
@@ -31,10 +35,30 @@ function SendLinks({ shopId, order }: { shopId: number; order: PurchaseOrder }) 
       <Anchor href={purchaseOrderFileUrl(shopId, order.id, "csv")} download size="sm">
         {t("downloadCsv")}
       </Anchor>
+      {order.supplier_email && order.status !== "cancelled" && (
+        <Button size="compact-xs" variant="light" loading={send.isPending} onClick={() => send.mutate({ id: order.id, lang: locale })}>
+          {t("sendBySupplierEmail")}
+        </Button>
+      )}
       {order.supplier_email && (
         <Anchor href={`mailto:${order.supplier_email}?subject=${subject}`} size="sm" title={t("emailNote")}>
           {t("emailSupplier")}
         </Anchor>
+      )}
+      {order.emailed_at && (
+        <Text size="xs" c="dimmed">
+          {t("emailedAt", { when: f.dateTime(order.emailed_at), to: order.emailed_to ?? "" })}
+        </Text>
+      )}
+      {send.isSuccess && !order.emailed_at && (
+        <Text size="xs" c="dimmed">
+          {t("emailQueued")}
+        </Text>
+      )}
+      {send.error && (
+        <Text size="xs" c="red">
+          {errorMessage(send.error)}
+        </Text>
       )}
     </Group>
   );

@@ -124,7 +124,10 @@ const en = {
   downloadPdf: "PDF",
   downloadCsv: "CSV",
   emailSupplier: "E-mail",
-  emailNote: "Sending from shopops is not set up: download the PDF and attach it to the e-mail.",
+  emailNote: "Opens your own e-mail program: download the PDF and attach it to the e-mail.",
+  sendBySupplierEmail: "Send to supplier",
+  emailQueued: "Sending…",
+  emailedAt: "E-mailed {when} to {to}",
 };
 
 export type InventoryMessageKey = keyof typeof en;
@@ -249,7 +252,10 @@ const cs: Record<InventoryMessageKey, string> = {
   downloadPdf: "PDF",
   downloadCsv: "CSV",
   emailSupplier: "E-mail",
-  emailNote: "Odesílání ze shopops není nastavené: stáhněte PDF a přiložte ho k e-mailu.",
+  emailNote: "Otevře váš e-mailový program: stáhněte PDF a přiložte ho k e-mailu.",
+  sendBySupplierEmail: "Odeslat dodavateli",
+  emailQueued: "Odesílá se…",
+  emailedAt: "Odesláno e-mailem {when} na {to}",
 };
 
 const MESSAGES = { en, cs };

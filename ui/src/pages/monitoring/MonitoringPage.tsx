@@ -7,6 +7,7 @@ import { type CheckResult, type MonitoringReport, useMonitoring } from "../../ap
 import { QueryState } from "../../components/QueryState";
 import { useFormat, useLocale } from "../../i18n/locale";
 import { ChecksTable, checkLabel } from "./ChecksTable";
+import { AllUsagePanel } from "../usage/UsagePanel";
 import { type MonitoringKey, useMonitoringT } from "./messages";
 import { CachesSection, DatabaseSection, ErrorsSection, PerformanceSection, QueuesSection, WorkflowsSection } from "./Sections";
 import { StateBadge } from "./StateBadge";
@@ -106,6 +107,7 @@ export function MonitoringPage() {
             </Part>
           ))}
       </QueryState>
+      <AllUsagePanel />
     </Stack>
   );
 }

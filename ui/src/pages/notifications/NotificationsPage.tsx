@@ -10,6 +10,7 @@ import type { Notification } from "../../api/types";
 import { LoadMore } from "../../components/LoadMore";
 import { QueryState } from "../../components/QueryState";
 import { useFormat, useLocale, useT } from "../../i18n/locale";
+import { PreferencesPanel } from "./PreferencesPanel";
 import type { MessageKey } from "../../i18n/messages";
 
 const LEVEL_COLORS: Record<string, string> = { info: "blue", warning: "yellow", critical: "red" };
@@ -94,6 +95,7 @@ export function NotificationsPage() {
         </Stack>
         <LoadMore {...list} />
       </QueryState>
+      <PreferencesPanel />
     </Stack>
   );
 }

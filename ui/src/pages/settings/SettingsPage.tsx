@@ -27,6 +27,7 @@ import { useCanManage, useCurrentShop } from "../../components/ShopScope";
 import { useFormat, useLocale, useT } from "../../i18n/locale";
 import type { MessageKey } from "../../i18n/messages";
 import { changedValues, fromInput, problemsByKey, toInput, type Draft } from "./settingValues";
+import { UsagePanel } from "../usage/UsagePanel";
 
 // the input stays narrow, its label and help use the row's width
 const NARROW = { wrapper: { maxWidth: 360 } };
@@ -261,6 +262,7 @@ export function ShopSettingsPage() {
     <Stack>
       <Title order={2}>{t("settings.shopTitle", { shop: shop.name })}</Title>
       <SettingsForm key={shop.id} shopId={shop.id} canEdit={canEdit} />
+      <UsagePanel key={`usage-${shop.id}`} shopId={shop.id} />
     </Stack>
   );
 }

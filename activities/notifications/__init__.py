@@ -1,0 +1,1 @@
+"""Delivering notifications and e-mails: the SMTP mailer, the Slack webhook, the outboxes."""

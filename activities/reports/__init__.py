@@ -1,0 +1,1 @@
+"""The reports merchants receive: the weekly sales report."""

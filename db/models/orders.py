@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Index, Integer, Numeric, String, Uuid, func, text
+from sqlalchemy import BigInteger, Boolean, Index, Integer, Numeric, String, Text, Uuid, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -69,6 +69,8 @@ class Order(Base):
     to_pay: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     item_count: Mapped[int] = mapped_column(Integer, server_default="0")
     synced_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    # where the order was placed (db.models.channels.CHANNELS); last, as revision 1000 added it
+    channel: Mapped[str] = mapped_column(Text, server_default="shoptet")
 
 
 class OrderItem(Base):

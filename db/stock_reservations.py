@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from pydantic import BaseModel
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -115,7 +115,7 @@ async def reserve_order(
         status = RESERVED if available >= line.quantity else OVERSOLD
         if status == RESERVED:
             await session.execute(
-                ChannelStock.__table__.update()
+                update(ChannelStock)
                 .where(
                     ChannelStock.shop_id == shop_id, ChannelStock.variant_code == line.variant_code
                 )
@@ -177,7 +177,7 @@ async def release_order(session: AsyncSession, shop_id: int, channel: str, order
         if row.status == RESERVED:
             await _lock(session, shop_id, row.variant_code)
             await session.execute(
-                ChannelStock.__table__.update()
+                update(ChannelStock)
                 .where(
                     ChannelStock.shop_id == shop_id, ChannelStock.variant_code == row.variant_code
                 )

@@ -104,3 +104,10 @@ FORECAST_INVENTORY_CHUNK: Final = "forecast_inventory_chunk"
 PLAN_INVENTORY_PURCHASES: Final = "plan_inventory_purchases"
 NOTIFY_INVENTORY_ANOMALIES: Final = "notify_inventory_anomalies"
 FINISH_INVENTORY_RUN: Final = "finish_inventory_run"
+
+# activities.channels.sync
+BEGIN_CHANNEL_SYNC: Final = "begin_channel_sync"
+IMPORT_CHANNEL_ORDERS_PAGE: Final = "import_channel_orders_page"
+RECORD_CHANNEL_LISTINGS_PAGE: Final = "record_channel_listings_page"
+PUSH_CHANNEL_STOCK_BATCH: Final = "push_channel_stock_batch"
+FINISH_CHANNEL_SYNC: Final = "finish_channel_sync"

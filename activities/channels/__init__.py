@@ -1,0 +1,1 @@
+"""Sales channels: one adapter module per channel, and the activities that sync them."""

@@ -136,6 +136,7 @@ class ChannelStockPushWorkflow:
                 ListingsPageRequest(req.connection_id, page),
                 start_to_close_timeout=PAGE_TIMEOUT,
                 retry_policy=CHANNEL_RETRY,
+                result_type=ListingsPageResult,
             )
             self._progress.listings += listed.items
             parents.extend(listed.parents)
@@ -150,6 +151,7 @@ class ChannelStockPushWorkflow:
                     ListingsPageRequest(req.connection_id, page, parent),
                     start_to_close_timeout=PAGE_TIMEOUT,
                     retry_policy=CHANNEL_RETRY,
+                    result_type=ListingsPageResult,
                 )
                 self._progress.listings += listed.items
                 if page >= listed.total_pages:
@@ -163,6 +165,7 @@ class ChannelStockPushWorkflow:
                 PushBatchRequest(req.connection_id, after),
                 start_to_close_timeout=PAGE_TIMEOUT,
                 retry_policy=CHANNEL_RETRY,
+                result_type=PushBatchResult,
             )
             self._progress.stock_pushed += pushed.pushed
             after = pushed.next_after
@@ -211,6 +214,7 @@ class ChannelSyncWorkflow:
             req.connection_id,
             start_to_close_timeout=timedelta(seconds=30),
             retry_policy=DB_RETRY,
+            result_type=SyncStart,
         )
         self._progress.phase = "orders"
         page = 1
@@ -220,6 +224,7 @@ class ChannelSyncWorkflow:
                 OrdersPageRequest(req.connection_id, start.since, page),
                 start_to_close_timeout=PAGE_TIMEOUT,
                 retry_policy=CHANNEL_RETRY,
+                result_type=OrdersPageResult,
             )
             self._progress.orders_total = result.total
             self._progress.pages_total = result.total_pages
@@ -235,6 +240,7 @@ class ChannelSyncWorkflow:
             ChannelStockPushWorkflow.run,
             req,
             id=f"channels:{req.shop_id}:{req.connection_id}:stock",
+            result_type=ChannelSyncProgress,
             task_queue=info.task_queue,
             search_attributes=search_attributes.for_run(
                 "channel-stock", req.shop_id, channel=start.channel

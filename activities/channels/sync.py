@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, func, text, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio import activity
@@ -118,20 +118,18 @@ def _order_row(shop_id: int, code: str, order: ChannelOrder, channel: str) -> di
 
 async def _store_order(
     session: AsyncSession, shop_id: int, connection_id: int, channel: str, order: ChannelOrder
-) -> tuple[bool, bool]:
-    """Upsert one order with its items and reservation; returns (new, oversold now)."""
+) -> bool:
+    """Upsert one order with its items and reservation; returns whether it is oversold now."""
     code = order_code(connection_id, order.number)
     row = _order_row(shop_id, code, order, channel)
     stmt = insert(Order).values(row)
     payload = {k: stmt.excluded[k] for k in row if k not in ("shop_id", "code", "created_at")}
-    inserted = (
-        await session.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["shop_id", "code", "created_at"],
-                set_={**payload, "synced_at": func.now()},
-            ).returning(text("(xmax = 0) AS inserted"))
+    await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["shop_id", "code", "created_at"],
+            set_={**payload, "synced_at": func.now()},
         )
-    ).scalar_one()
+    )
     await session.execute(
         delete(OrderItem).where(
             OrderItem.shop_id == shop_id, OrderItem.order_code == code,
@@ -150,24 +148,29 @@ async def _store_order(
     if order.cancelled or order.completed:
         # cancelled: the units are back; shipped: the stock master has counted them
         await release_order(session, shop_id, channel, code)
-        return bool(inserted), False
+        return False
     reservation = await reserve_order(
         session, shop_id, channel, code,
         [OrderLine(line.sku, line.quantity) for line in order.lines if line.sku],
     )
-    return bool(inserted), reservation.oversold and not reservation.already_reserved
+    return reservation.oversold and not reservation.already_reserved
 
 
 @activity.defn
 async def import_channel_orders_page(req: OrdersPageRequest) -> OrdersPageResult:
     async with _adapter(req.connection_id) as (adapter, shop_id):
         page = await _call(lambda: adapter.pull_orders(req.since, req.page))
-    imported = oversold = 0
+    oversold = 0
     async with session_scope() as session:
+        codes = [order_code(req.connection_id, order.number) for order in page.orders]
+        known = set(
+            await session.scalars(
+                select(Order.code).where(Order.shop_id == shop_id, Order.code.in_(codes))
+            )
+        )
+        imported = len(set(codes) - known)
         for order in page.orders:
-            new, short = await _store_order(session, shop_id, req.connection_id, adapter.channel, order)
-            imported += new
-            oversold += short
+            oversold += await _store_order(session, shop_id, req.connection_id, adapter.channel, order)
         if page.orders:
             newest = max(order.modified_at for order in page.orders)
             await session.execute(

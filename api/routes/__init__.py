@@ -7,6 +7,7 @@ from api.routes import (
     audit_log,
     auth,
     backups,
+    channels,
     customers,
     health,
     install,
@@ -43,4 +44,5 @@ ROUTERS: list[APIRouter] = [
     inventory.router,
     inventory.orders_router,
     suppliers.router,
+    channels.router,
 ]

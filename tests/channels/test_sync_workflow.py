@@ -5,7 +5,7 @@ sync at once with the error on the connection."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -86,7 +86,7 @@ async def test_orders_reserve_stock_and_the_available_figure_is_pushed(
 
     # a second sync pulls only what changed since the cursor
     first = next(iter(store.state.orders))
-    last_time = START_PLUS(store, 260)
+    last_time = after_order(store, 260)
     store.state.modify_order(first, last_time, "cancelled")
     store.state.add_order(last_time, sku="WC-SIMPLE-1", quantity=2)
     handle = await _sync(db_session, shop.id, connection_id)
@@ -111,7 +111,7 @@ async def test_orders_reserve_stock_and_the_available_figure_is_pushed(
     ) == 250
 
 
-def START_PLUS(store: RunningStore, steps: int) -> Any:  # noqa: N802
+def after_order(store: RunningStore, steps: int) -> datetime:
     return store.state.spec.start + store.state.spec.step * steps + timedelta(seconds=1)
 
 

@@ -3,15 +3,28 @@ state with live progress, and orders that came in with nothing left to reserve."
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Response
 
 from api.common.params import BigIntId
 from api.deps import ManagedShop, OwnedShop, SessionDep, ShopOfCaller, TemporalDep
 from api.services import channels
 from api.services.channels import ChannelStatusOut, ConnectionIn, ConnectionOut, OversoldOut
 from api.services.shop_runs import StartedOut
+from db.models import ChannelConnection
 
 router = APIRouter(prefix="/api/shops/{shop_id}/channels", tags=["channels"])
+
+
+async def _connection(
+    shop: ShopOfCaller, session: SessionDep, connection_id: Annotated[BigIntId, Path()]
+) -> ChannelConnection:
+    return await channels.connection_of(session, shop.id, connection_id)
+
+
+# the shop's connection, resolved before Temporal is reached, so another shop's id is a 404
+ShopConnection = Annotated[ChannelConnection, Depends(_connection)]
 
 
 @router.get("")
@@ -31,18 +44,12 @@ async def remove_connection(shop: OwnedShop, session: SessionDep, connection_id:
 
 
 @router.post("/{connection_id}/sync", status_code=202)
-async def sync_now(
-    shop: ManagedShop, session: SessionDep, temporal: TemporalDep, connection_id: BigIntId
-) -> StartedOut:
-    row = await channels.connection_of(session, shop.id, connection_id)
+async def sync_now(shop: ManagedShop, row: ShopConnection, temporal: TemporalDep) -> StartedOut:
     return await channels.start_sync(temporal, row)
 
 
 @router.get("/{connection_id}/status")
-async def sync_status(
-    shop: ShopOfCaller, session: SessionDep, temporal: TemporalDep, connection_id: BigIntId
-) -> ChannelStatusOut:
-    row = await channels.connection_of(session, shop.id, connection_id)
+async def sync_status(row: ShopConnection, temporal: TemporalDep) -> ChannelStatusOut:
     return await channels.status(temporal, row)
 
 

@@ -17,10 +17,12 @@ from temporalio.client import WorkflowFailureError
 from api.services.channels import start_sync
 from db.models import ChannelConnection, Order, OrderItem, StockReservation, Variant
 from db.models.channels import RELEASED, RESERVED
+from infra.monitoring import channels as monitoring
+from infra.monitoring.checks import Context, evaluate
 from infra.temporal import connect
 from infra.woocommerce_sandbox.testing import RunningStore
 from tests.channels.conftest import connect_store, keep_history
-from tests.support import MakeShop
+from tests.support import TEST_NOW, MakeShop
 from workflows.channels import ChannelSyncProgress, ChannelSyncWorkflow
 
 ON_HAND = {"WC-SIMPLE-1": 100, "WC-SIMPLE-2": 100, "WC-SIMPLE-3": 100, "WC-VAR-1-M": 4}
@@ -131,3 +133,8 @@ async def test_bad_keys_fail_the_sync_at_once_and_show_on_the_connection(
     assert row.last_error is not None and "refused the consumer key and secret" in row.last_error
     progress = await handle.query(ChannelSyncWorkflow.progress)
     assert progress.phase == "failed" and progress.error == row.last_error
+    # the monitoring page's check shows it, with the error
+    data = await monitoring.collect(Context(temporal=None, now=TEST_NOW))
+    result = evaluate(monitoring.CHECKS[0], data, {})
+    assert result.state == "warn"
+    assert [r["id"] for r in result.rows if r["shop_id"] == shop.id] == [connection_id]

@@ -49,6 +49,12 @@ export const keys = {
     purchaseOrders: (shopId: number, status?: PurchaseOrderStatus) =>
       ["inventory", shopId, "purchase-orders", ...(status ? [{ status }] : [])] as const,
   },
+  channels: {
+    all: (shopId: number) => ["channels", shopId] as const,
+    list: (shopId: number) => ["channels", shopId, "list"] as const,
+    status: (shopId: number, connectionId: number) => ["channels", shopId, "status", connectionId] as const,
+    oversold: (shopId: number) => ["channels", shopId, "oversold"] as const,
+  },
   suppliers: {
     all: (shopId: number) => ["suppliers", shopId] as const,
     list: (shopId: number) => ["suppliers", shopId, "list"] as const,

@@ -29,6 +29,7 @@ const SHOP_PAGES: { path: string; label: MessageKey }[] = [
   { path: "customers", label: "nav.customers" },
   { path: "inventory", label: "nav.inventory" },
   { path: "suppliers", label: "nav.suppliers" },
+  { path: "channels", label: "nav.channels" },
   { path: "snapshot-runs", label: "nav.snapshots" },
   { path: "webhook-events", label: "nav.webhooks" },
   { path: "settings", label: "nav.shopSettings" },

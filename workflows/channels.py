@@ -240,7 +240,6 @@ class ChannelSyncWorkflow:
             ChannelStockPushWorkflow.run,
             req,
             id=f"channels:{req.shop_id}:{req.connection_id}:stock",
-            result_type=ChannelSyncProgress,
             task_queue=info.task_queue,
             search_attributes=search_attributes.for_run(
                 "channel-stock", req.shop_id, channel=start.channel

@@ -23,8 +23,9 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import ChannelStock, Notification, StockReservation, Variant
+from db.models import ChannelStock, StockReservation, Variant
 from db.models.channels import OVERSOLD, RELEASED, RESERVED
+from db.notify import cs_number, notify
 
 ZERO = Decimal(0)
 
@@ -139,20 +140,25 @@ async def reserve_order(
         )
     if result.oversold:
         short = [line for line in result.lines if line.status == OVERSOLD]
-        session.add(
-            Notification(
-                shop_id=shop_id, level="warning", kind="channel_oversold",
-                title=f"Order {order_code} from {channel} is oversold",
-                body="Not enough stock left for: "
-                + ", ".join(
-                    f"{s.variant_code} (ordered {s.quantity}, available {s.available_before})"
-                    for s in short
-                ),
-                data={
-                    "channel": channel, "order_code": order_code,
-                    "variants": [s.variant_code for s in short],
-                },
-            )
+        await notify(
+            session, shop_id=shop_id, level="warning", kind="channels.oversold",
+            title=f"Order {order_code} from {channel} is oversold",
+            title_cs=f"Objednávka {order_code} z kanálu {channel} je přeprodaná",
+            body="Not enough stock left for: "
+            + ", ".join(
+                f"{s.variant_code} (ordered {s.quantity}, available {s.available_before})"
+                for s in short
+            ),
+            body_cs="Nezbývá dost zásob pro: "
+            + ", ".join(
+                f"{s.variant_code} (objednáno {cs_number(float(s.quantity), 3)}, "
+                f"k dispozici {cs_number(float(s.available_before), 3)})"
+                for s in short
+            ),
+            data={
+                "channel": channel, "order_code": order_code,
+                "variants": [s.variant_code for s in short],
+            },
         )
     await session.flush()
     return result

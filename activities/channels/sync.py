@@ -26,8 +26,9 @@ from temporalio.exceptions import ApplicationError
 from activities.channels.base import ChannelAdapter, ChannelError, ChannelOrder, StockItem
 from activities.channels.woocommerce import WooCommerceAdapter
 from db.engine import session_scope
-from db.models import ChannelConnection, ChannelListing, Notification, Order, OrderItem
+from db.models import ChannelConnection, ChannelListing, Order, OrderItem
 from db.models.channels import WOOCOMMERCE
+from db.notify import notify
 from db.stock_reservations import OrderLine, release_order, reserve_order
 from db.tagged_cache import invalidate, shop_tag
 from workflows.channels import (
@@ -278,13 +279,13 @@ async def finish_channel_sync(req: FinishRequest) -> None:
             connection.status, connection.last_error, connection.last_sync_at = "active", None, now
             return
         connection.status, connection.last_error, connection.last_error_at = "failing", req.error, now
-        session.add(
-            Notification(
-                shop_id=connection.shop_id, level="warning", kind="channel_sync_failed",
-                title=f"Sync of {connection.name} failed",
-                body=req.error,
-                data={"connection_id": connection.id, "channel": connection.kind},
-            )
+        await notify(
+            session, shop_id=connection.shop_id, level="warning", kind="channels.sync_failed",
+            title=f"Sync of {connection.name} failed",
+            title_cs=f"Synchronizace kanálu {connection.name} selhala",
+            body=req.error,
+            body_cs=f"Chyba obchodu: {req.error}",
+            data={"connection_id": connection.id, "channel": connection.kind},
         )
 
 

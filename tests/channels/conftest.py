@@ -14,6 +14,7 @@ from infra.woocommerce_sandbox.state import StoreSpec
 from infra.woocommerce_sandbox.testing import RunningStore, running_store
 
 HISTORIES = Path(__file__).resolve().parent / "histories"
+ROOT = HISTORIES.parents[2]
 
 
 @pytest.fixture
@@ -43,4 +44,5 @@ async def keep_history(handle: WorkflowHandle[object, object], name: str) -> Non
     if os.environ.get("SHOPOPS_RECORD_HISTORIES") or not path.exists():
         HISTORIES.mkdir(exist_ok=True)
         history = await handle.fetch_history()
-        path.write_text(history.to_json())
+        # a failure's stack trace names this checkout's path: keep the file machine-neutral
+        path.write_text(history.to_json().replace(f"{ROOT}/", ""))

@@ -60,7 +60,7 @@ async def test_last_unit_is_reserved_once_and_the_other_order_is_flagged(
     assert flagged.available_before == 0
     notes = db_session.scalars(
         select(Notification).where(
-            Notification.shop_id == shop.id, Notification.kind == "channel_oversold"
+            Notification.shop_id == shop.id, Notification.kind == "channels.oversold"
         )
     ).all()
     assert [n.data["order_code"] for n in notes] == [flagged.order_code]

@@ -8,7 +8,7 @@ now" while a sync runs returns the running one.
 from __future__ import annotations
 
 import ipaddress
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
@@ -17,7 +17,7 @@ from pydantic import AfterValidator, BaseModel, Field
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowQueryFailedError
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError
 
@@ -36,6 +36,7 @@ from workflows.channels import (
 from workflows.queues import Queue
 
 LOOPBACK = {"localhost"}
+QUERY_TIMEOUT = timedelta(seconds=5)  # the status page polls; a missing worker must not hang it
 
 
 def _store_url(value: str) -> str:
@@ -170,7 +171,7 @@ async def start_sync(client: Client, row: ChannelConnection) -> StartedOut:
 
 async def status(client: Client, row: ChannelConnection) -> ChannelStatusOut:
     workflow_id = sync_workflow_id(row.shop_id, row.id)
-    handle = client.get_workflow_handle(workflow_id)
+    handle = client.get_workflow_handle_for(ChannelSyncWorkflow.run, workflow_id)
     run_id = run_status = None
     progress: ChannelSyncProgress | None = None
     running = False
@@ -179,9 +180,16 @@ async def status(client: Client, row: ChannelConnection) -> ChannelStatusOut:
         run_id = described.run_id
         running = described.status == WorkflowExecutionStatus.RUNNING
         run_status = described.status.name.lower() if described.status else None
-        progress = await handle.query(ChannelSyncWorkflow.progress)
-    except RPCError:
-        pass  # never ran, or its history is gone
+        if running:  # live, from the workflow (needs a worker)
+            progress = await handle.query(
+                ChannelSyncWorkflow.progress, rpc_timeout=QUERY_TIMEOUT
+            )
+        elif described.status == WorkflowExecutionStatus.COMPLETED:  # from history, no worker
+            progress = await handle.result(rpc_timeout=QUERY_TIMEOUT)
+        elif described.status == WorkflowExecutionStatus.FAILED:
+            progress = ChannelSyncProgress(phase="failed", error=row.last_error)
+    except (RPCError, WorkflowQueryFailedError):
+        pass  # never ran, its history is gone, or no worker answers now: the row still tells
     return ChannelStatusOut(
         connection=_out(row), workflow_id=workflow_id, run_id=run_id, running=running,
         run_status=run_status, progress=progress,

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from temporalio.client import WorkflowFailureError
 
-from api.services.channels import start_sync
+from api.services.channels import start_sync, status
 from db.models import ChannelConnection, Order, OrderItem, StockReservation, Variant
 from db.models.channels import RELEASED, RESERVED
 from infra.monitoring import channels as monitoring
@@ -69,6 +69,12 @@ async def test_orders_reserve_stock_and_the_available_figure_is_pushed(
     assert (result.pages_done, result.pages_total, result.oversold) == (3, 3, 0)
     assert result.listings == 6  # 3 simple products and 3 variations
     assert await handle.query(ChannelSyncWorkflow.progress) == result
+    # the status the channels page polls: the finished run's progress, from its history
+    connection = db_session.get(ChannelConnection, connection_id)
+    assert connection is not None
+    shown = await status(await connect(), connection)
+    assert not shown.running and shown.run_status == "completed" and shown.progress == result
+    assert shown.connection.status == "active" and shown.connection.orders_imported == 250
 
     orders = db_session.scalar(
         select(func.count()).select_from(Order).where(

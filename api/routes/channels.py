@@ -10,7 +10,13 @@ from fastapi import APIRouter, Depends, Path, Response
 from api.common.params import BigIntId
 from api.deps import ManagedShop, OwnedShop, SessionDep, ShopOfCaller, TemporalDep
 from api.services import channels
-from api.services.channels import ChannelStatusOut, ConnectionIn, ConnectionOut, OversoldOut
+from api.services.channels import (
+    ChannelCount,
+    ChannelStatusOut,
+    ConnectionIn,
+    ConnectionOut,
+    OversoldOut,
+)
 from api.services.shop_runs import StartedOut
 from db.models import ChannelConnection
 
@@ -51,6 +57,11 @@ async def sync_now(shop: ManagedShop, row: ShopConnection, temporal: TemporalDep
 @router.get("/{connection_id}/status")
 async def sync_status(row: ShopConnection, temporal: TemporalDep) -> ChannelStatusOut:
     return await channels.status(temporal, row)
+
+
+@router.get("/orders")
+async def orders_per_channel(shop: ShopOfCaller, session: SessionDep) -> list[ChannelCount]:
+    return await channels.channel_counts(session, shop.id)
 
 
 @router.get("/oversold")

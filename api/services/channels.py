@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, Field
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowQueryFailedError
@@ -23,9 +23,11 @@ from temporalio.service import RPCError
 
 from api.common.params import ShortText
 from api.problems import Problem
+from api.services.orders import ALL
 from api.services.shop_runs import StartedOut
 from db.models import ChannelConnection, StockReservation
 from db.models.channels import OVERSOLD
+from db.tagged_cache import cached, shop_tag
 from workflows import search_attributes
 from workflows.channels import (
     ChannelSyncProgress,
@@ -101,6 +103,33 @@ class OversoldOut(BaseModel):
     quantity: Decimal
     available_before: Decimal
     created_at: datetime
+
+
+class ChannelCount(BaseModel):
+    channel: str
+    orders: int
+
+
+async def channel_counts(session: AsyncSession, shop_id: int) -> list[ChannelCount]:
+    """The shop's orders (hot and archived) per channel; cached like the status counts, until
+    the shop's orders change (the channel import invalidates the same tag) or five minutes."""
+
+    async def load() -> list[ChannelCount]:
+        rows = await session.execute(
+            select(ALL.c.channel, func.count())
+            .where(ALL.c.shop_id == shop_id)
+            .group_by(ALL.c.channel)
+            .order_by(ALL.c.channel)
+        )
+        return [ChannelCount(channel=channel, orders=n) for channel, n in rows]
+
+    return await cached(
+        f"order-channels:{shop_id}",
+        [shop_tag(shop_id, "orders")],
+        load,
+        dump=lambda items: [i.model_dump() for i in items],
+        restore=lambda raw: [ChannelCount.model_validate(i) for i in raw],
+    )
 
 
 def _out(row: ChannelConnection) -> ConnectionOut:

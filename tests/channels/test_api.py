@@ -117,3 +117,5 @@ async def test_the_orders_list_shows_and_filters_the_channel(
     assert_problem(await api.get(f"/api/shops/{shop.id}/orders", params={"channel": "ebay"}), 422)
     detail = (await api.get(f"/api/shops/{shop.id}/orders/WC1-501")).json()
     assert detail["channel"] == "woocommerce"
+    counts = (await api.get(f"/api/shops/{shop.id}/channels/orders")).json()
+    assert counts == [{"channel": "shoptet", "orders": 1}, {"channel": "woocommerce", "orders": 1}]

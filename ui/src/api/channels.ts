@@ -6,6 +6,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRunProgress } from "../components/useRunProgress";
 import { apiFetch } from "./client";
 import { keys } from "./keys";
+import type { SalesChannel } from "./types";
 
 export type ChannelConnection = {
   id: number;
@@ -65,6 +66,16 @@ export function useChannels(shopId: number) {
   return useQuery({
     queryKey: keys.channels.list(shopId),
     queryFn: ({ signal }) => apiFetch<ChannelConnection[]>(base(shopId), { signal }),
+  });
+}
+
+export type ChannelOrderCount = { channel: SalesChannel; orders: number };
+
+/** The shop's orders per channel (hot and archived). */
+export function useChannelOrderCounts(shopId: number) {
+  return useQuery({
+    queryKey: keys.channels.orders(shopId),
+    queryFn: ({ signal }) => apiFetch<ChannelOrderCount[]>(`${base(shopId)}/orders`, { signal }),
   });
 }
 

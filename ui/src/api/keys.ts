@@ -54,6 +54,7 @@ export const keys = {
     list: (shopId: number) => ["channels", shopId, "list"] as const,
     status: (shopId: number, connectionId: number) => ["channels", shopId, "status", connectionId] as const,
     oversold: (shopId: number) => ["channels", shopId, "oversold"] as const,
+    orders: (shopId: number) => ["channels", shopId, "orders"] as const,
   },
   suppliers: {
     all: (shopId: number) => ["suppliers", shopId] as const,

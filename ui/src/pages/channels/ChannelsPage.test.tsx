@@ -30,6 +30,7 @@ function api(routes: Record<string, Handler> = {}) {
   return fakeApi({
     [`GET ${BASE}`]: { body: [CONNECTION] },
     [`GET ${BASE}/7/status`]: { body: IDLE },
+    [`GET ${BASE}/orders`]: { body: [{ channel: "shoptet", orders: 1200 }, { channel: "woocommerce", orders: 250 }] },
     [`GET ${BASE}/oversold`]: {
       body: [{ channel: "b2b", order_code: "B2B-9", variant_code: "TRIKO-M", quantity: "1.000", available_before: "0.000", created_at: "2026-12-01T09:00:00Z" }],
     },
@@ -47,6 +48,7 @@ describe("channels page", () => {
     expect(row).toHaveTextContent("refused the consumer key and secret");
     expect(row).toHaveTextContent("250");
     expect(await screen.findByText("B2B-9")).toBeInTheDocument();
+    expect(await screen.findByTestId("orders-per-channel")).toHaveTextContent(/WooCommerce: 250/);
     // a manager syncs but does not connect stores
     expect(screen.queryByRole("button", { name: "Connect WooCommerce" })).not.toBeInTheDocument();
     expect(screen.getByText("Only the shop's owner can connect or remove a store.")).toBeInTheDocument();

@@ -9,6 +9,7 @@ import { useState, type FormEvent } from "react";
 import { useMe } from "../../api/auth";
 import {
   useAddChannel,
+  useChannelOrderCounts,
   useChannelSync,
   useChannels,
   useOversold,
@@ -19,7 +20,7 @@ import {
 import { errorMessage } from "../../api/client";
 import { ErrorNotice, QueryState } from "../../components/QueryState";
 import { useCanManage, useCurrentShop } from "../../components/ShopScope";
-import { useFormat } from "../../i18n/locale";
+import { useFormat, useT } from "../../i18n/locale";
 import { useChannelsT } from "./messages";
 
 const EMPTY: ChannelConnectionInput = { kind: "woocommerce", name: "", base_url: "https://", consumer_key: "", consumer_secret: "" };
@@ -92,6 +93,24 @@ function SyncCell({ shopId, connection, canSync }: { shopId: number; connection:
   );
 }
 
+function OrdersPerChannel({ shopId }: { shopId: number }) {
+  const t = useChannelsT();
+  const common = useT();
+  const f = useFormat();
+  const counts = useChannelOrderCounts(shopId);
+  if (!counts.data) return null;
+  return (
+    <Group gap="xs" data-testid="orders-per-channel">
+      <Text size="sm">{t("ordersPerChannel")}:</Text>
+      {counts.data.map((c) => (
+        <Badge key={c.channel} variant="light" color="gray">
+          {common(`channel.${c.channel}`)}: {f.number(c.orders)}
+        </Badge>
+      ))}
+    </Group>
+  );
+}
+
 function OversoldList({ shopId }: { shopId: number }) {
   const t = useChannelsT();
   const f = useFormat();
@@ -152,6 +171,7 @@ export function ChannelsPage() {
       <Text size="sm" c="dimmed">
         {t("intro")}
       </Text>
+      <OrdersPerChannel shopId={shop.id} />
       {!isOwner && (
         <Alert color="gray" variant="light">
           {t("ownerOnly")}

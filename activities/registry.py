@@ -76,8 +76,9 @@ def _tokens() -> list[Activity]:
 
 def _sync() -> list[Activity]:
     from activities import sync
+    from activities.channels import sync as channels
 
-    return list(sync.ACTIVITIES)
+    return [*sync.ACTIVITIES, *channels.ACTIVITIES]
 
 
 def _analytics() -> list[Activity]:

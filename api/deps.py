@@ -148,6 +148,15 @@ async def _managed_shop(caller: CurrentCaller, shop: ShopOfCaller) -> Shop:
 ManagedShop = Annotated[Shop, Depends(_managed_shop)]
 
 
+async def _owned_shop(caller: CurrentCaller, shop: ShopOfCaller) -> Shop:
+    if caller.role_in(shop.id) != "owner":
+        raise Problem(403, "Forbidden", "Connecting and removing sales channels needs the owner role.")
+    return shop
+
+
+OwnedShop = Annotated[Shop, Depends(_owned_shop)]
+
+
 async def _signin_throttle() -> SigninThrottle:
     # async, so it runs on the request's event loop: a sync dependency runs in a worker thread,
     # where redis_client() cannot see the loop and would hand out a client of another loop

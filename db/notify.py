@@ -30,6 +30,8 @@ KINDS: dict[str, str] = {
     "backup.failed": "a database backup gave up",
     "backup.verify_corrupt": "a backup does not restore",
     "backup.verify_failed": "a restored backup has other row counts",
+    "channels.oversold": "a channel order came in with not enough stock left to reserve",
+    "channels.sync_failed": "a sales channel sync stopped (bad keys, store down past the retries)",
     "integrity.": "an integrity check failed or could not run (one kind per check)",
     "inventory.sales_spike": "sales far above the forecast",
     "inventory.sales_drop": "sales far below the forecast",

@@ -119,3 +119,9 @@ EMAIL_REPORT: Final = "email_report"
 
 # activities.metering
 FLUSH_USAGE_COUNTERS: Final = "flush_usage_counters"
+# activities.channels.sync
+BEGIN_CHANNEL_SYNC: Final = "begin_channel_sync"
+IMPORT_CHANNEL_ORDERS_PAGE: Final = "import_channel_orders_page"
+RECORD_CHANNEL_LISTINGS_PAGE: Final = "record_channel_listings_page"
+PUSH_CHANNEL_STOCK_BATCH: Final = "push_channel_stock_batch"
+FINISH_CHANNEL_SYNC: Final = "finish_channel_sync"

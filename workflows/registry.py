@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from workflows.backups import BackupWorkflow
+from workflows.channels import ChannelStockPushWorkflow, ChannelSyncWorkflow
 from workflows.cleanup import CleanupWorkflow
 from workflows.customer_analytics import CustomerAnalyticsNightlyWorkflow, CustomerAnalyticsWorkflow
 from workflows.feeds import FeedsWorkflow
@@ -30,6 +31,7 @@ WORKFLOWS.setdefault(Queue.MAINTENANCE, []).extend([BackupWorkflow, PitrBaseBack
 WORKFLOWS[Queue.SNAPSHOTS] = [SnapshotWorkflow, SnapshotSweepWorkflow]
 WORKFLOWS.setdefault(Queue.TOKENS, []).extend([ShopTokenWorkflow, InstallationWorkflow])
 WORKFLOWS.setdefault(Queue.SYNC, []).append(SyncWorkflow)
+WORKFLOWS[Queue.SYNC].extend([ChannelSyncWorkflow, ChannelStockPushWorkflow])
 WORKFLOWS.setdefault(Queue.ANALYTICS, []).extend([CustomerAnalyticsWorkflow, CustomerAnalyticsNightlyWorkflow])
 WORKFLOWS.setdefault(Queue.SYSTEM, []).extend([MonitoringSnapshotWorkflow, MonitoringChecksWorkflow])
 WORKFLOWS.setdefault(Queue.ANALYTICS, []).extend([InventoryWorkflow, InventoryNightlyWorkflow])

@@ -16,12 +16,13 @@ SHOP_ID = SearchAttributeKey.for_int("ShopId")
 RESOURCE = SearchAttributeKey.for_keyword("ShopResource")
 RUN_KIND = SearchAttributeKey.for_keyword("RunKind")
 RUN_STATUS = SearchAttributeKey.for_keyword("RunStatus")
+CHANNEL = SearchAttributeKey.for_keyword("Channel")  # sales channel of a channel sync
 
-ALL = (SHOP_ID, RESOURCE, RUN_KIND, RUN_STATUS)
+ALL = (SHOP_ID, RESOURCE, RUN_KIND, RUN_STATUS, CHANNEL)
 
 
 def for_run(
-    kind: str, shop_id: int | None = None, resource: str | None = None
+    kind: str, shop_id: int | None = None, resource: str | None = None, channel: str | None = None
 ) -> TypedSearchAttributes:
     """Attributes a workflow is started with."""
     pairs: list[SearchAttributePair[Any]] = [SearchAttributePair(RUN_KIND, kind)]
@@ -29,6 +30,8 @@ def for_run(
         pairs.append(SearchAttributePair(SHOP_ID, shop_id))
     if resource is not None:
         pairs.append(SearchAttributePair(RESOURCE, resource))
+    if channel is not None:
+        pairs.append(SearchAttributePair(CHANNEL, channel))
     return TypedSearchAttributes(pairs)
 
 

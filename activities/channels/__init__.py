@@ -1,1 +1,1 @@
-"""Sales channels: adapters, catalog feeds and the reseller API."""
+"""Sales channels: one adapter module per channel, the activities that sync them, catalog feeds."""

@@ -7,6 +7,7 @@ from api.routes import (
     audit_log,
     auth,
     backups,
+    channels,
     customers,
     feeds,
     health,
@@ -54,4 +55,5 @@ ROUTERS: list[APIRouter] = [
     search.router,
     reports.router,
     usage.router,
+    channels.router,
 ]

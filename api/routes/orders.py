@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
@@ -30,11 +30,15 @@ async def list_orders(
         ShortText | None,
         Query(min_length=3, max_length=100, description="Code prefix, e-mail or billing name."),
     ] = None,
+    channel: Annotated[
+        Literal["shoptet", "woocommerce", "b2b"] | None,
+        Query(description="Only orders sold on this channel."),
+    ] = None,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Page[OrderRow]:
     """Newest first; pass `next_cursor` back as `cursor` for the next page."""
-    filters = OrderFilters(created_from, created_to, status_id, q)
+    filters = OrderFilters(created_from, created_to, status_id, q, channel)
     return await orders.page(session, shop.id, filters, cursor, limit)
 
 

@@ -55,6 +55,7 @@ ROW_COLUMNS = (
     "currency",
     "paid",
     "item_count",
+    "channel",
 )
 
 
@@ -69,6 +70,7 @@ class OrderRow(BaseModel):
     currency: str
     paid: bool | None
     item_count: int
+    channel: str = "shoptet"  # where it was sold (db.models.channels.CHANNELS)
 
 
 class OrderItemOut(BaseModel):
@@ -116,6 +118,7 @@ class OrderFilters:
     created_to: datetime | None = None  # exclusive
     status_id: int | None = None
     q: str | None = None  # code prefix, or part of the e-mail or billing name
+    channel: str | None = None  # only orders sold on this channel
 
     def __post_init__(self) -> None:
         for name in ("created_from", "created_to"):
@@ -241,6 +244,8 @@ def _filtered(stmt: Select[Any], src: Table, shop_id: int, filters: OrderFilters
         stmt = stmt.where(src.c.created_at < filters.created_to)
     if filters.status_id is not None:
         stmt = stmt.where(src.c.status_id == filters.status_id)
+    if filters.channel is not None:
+        stmt = stmt.where(src.c.channel == filters.channel)
     if filters.q:
         term = _like(filters.q.strip())
         stmt = stmt.where(

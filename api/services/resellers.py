@@ -35,6 +35,8 @@ from db.models import (
     ResellerOrder,
     Variant,
 )
+from db.models.channels import OVERSOLD
+from db.stock_reservations import OrderLine, available, reserve_order
 
 KEY_PREFIX = "b2b_"
 CENT = Decimal("0.01")
@@ -352,6 +354,8 @@ async def catalog_page(
         query = query.where(Variant.code > after.code)
     rows = (await session.execute(query.order_by(Variant.code).limit(limit + 1))).all()
     items = [_item(r, principal) for r in rows[:limit]]
+    free = await available(session, principal.shop_id, [i.code for i in items])
+    items = [i.model_copy(update={"stock": free.get(i.code, i.stock)}) for i in items]  # all channels
     more = len(rows) > limit
     return Page(items=items, next_cursor=encode_cursor({"code": items[-1].code}) if more else None)
 
@@ -429,7 +433,7 @@ async def submit_order(
     body: OrderIn,
     now: datetime,
 ) -> OrderOut:
-    """Create the order, its items and the stock decrement in one transaction.
+    """Create the order, its items and its stock reservation in one transaction.
 
     The idempotency key is serialised by a transaction-scoped advisory lock, so two concurrent
     submissions with one key create one order; the second returns the first's. The variants'
@@ -468,10 +472,11 @@ async def submit_order(
     }
     if missing := sorted(set(wanted) - set(rows)):
         raise Problem(422, "Unknown variants", f"The catalog has no variants {missing[:10]}.")
+    free = await available(session, principal.shop_id, sorted(wanted))  # unified stock
     short = [
-        {"code": c, "wanted": str(q), "available": str(max(rows[c].stock_total or 0, 0))}
+        {"code": c, "wanted": str(q), "available": str(free.get(c, Decimal(0)))}
         for c, q in wanted.items()
-        if (rows[c].stock_total or Decimal(0)) < q
+        if free.get(c, Decimal(0)) < q
     ]
     if short:
         raise Problem(
@@ -513,11 +518,15 @@ async def submit_order(
                 vat_rate=row.vat_rate,
             )
         )
-        # the interim reservation: the channels domain's unified stock replaces it at merge
-        await session.execute(
-            update(Variant)
-            .where(Variant.shop_id == principal.shop_id, Variant.code == variant_code)
-            .values(stock_total=Variant.stock_total - quantity)
+    # one available-to-sell figure across channels: a WooCommerce import racing for the same
+    # last unit may have won since the check above; then this order is refused whole
+    reservation = await reserve_order(
+        session, principal.shop_id, "b2b", code, [OrderLine(c, q) for c, q in wanted.items()]
+    )
+    if oversold := [r.variant_code for r in reservation.lines if r.status == OVERSOLD]:
+        raise Problem(
+            409, "Not enough stock", "Another channel took the last units meanwhile.",
+            shortages=[{"code": c, "wanted": str(wanted[c]), "available": "0"} for c in oversold],
         )
     total = sum((line.price for line in lines), Decimal(0))
     currency = currencies.pop()

@@ -18,6 +18,12 @@ from db.models.catalog import (
     SupplierOffer,
     Variant,
 )
+from db.models.channels import (
+    ChannelConnection,
+    ChannelListing,
+    ChannelStock,
+    StockReservation,
+)
 from db.models.customer_analytics import (
     CustomerItemRule,
     CustomerMetric,
@@ -68,6 +74,9 @@ __all__ = [
     "AuditEvent",
     "Backup",
     "Base",
+    "ChannelConnection",
+    "ChannelListing",
+    "ChannelStock",
     "CheckState",
     "Customer",
     "CustomerItemRule",
@@ -115,6 +124,7 @@ __all__ = [
     "Stock",
     "StockHistory",
     "StockLevel",
+    "StockReservation",
     "Supplier",
     "SupplierOffer",
     "SyncCursor",

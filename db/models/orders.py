@@ -71,6 +71,8 @@ class Order(Base):
     # where the order came from: shoptet | b2b | … (revision 1100 adds it only when absent)
     channel: Mapped[str] = mapped_column(Text, server_default="shoptet")
     synced_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    # where the order was placed (db.models.channels.CHANNELS); last, as revision 1000 added it
+    channel: Mapped[str] = mapped_column(Text, server_default="shoptet")
 
 
 class OrderItem(Base):

@@ -19,7 +19,7 @@ from sqlalchemy import text
 
 from db.app_settings import get_setting
 from db.engine import session_factory
-from infra.monitoring import caches, database, errors, performance, queues, workflows
+from infra.monitoring import caches, channels, database, errors, performance, queues, workflows
 from infra.monitoring.checks import Check, CheckResult, Context, Measurement, evaluate, worst
 
 log = logging.getLogger(__name__)
@@ -68,6 +68,7 @@ PARTS: dict[str, tuple[Callable[[Context], Awaitable[dict[str, Any]]], list[Chec
     "errors": (errors.collect, errors.CHECKS),
     "performance": (performance.collect, performance.CHECKS),
     "cache": (caches.collect, caches.CHECKS),
+    "channels": (channels.collect, channels.CHECKS),
     "monitoring": (_monitoring, MONITORING_CHECKS),
 }
 ALL_CHECKS = [check for _, checks in PARTS.values() for check in checks]

@@ -68,6 +68,7 @@ async def test_the_cursor_walks_hot_and_archive_without_duplicates_or_gaps(
         "currency",
         "paid",
         "item_count",
+        "channel",
     }
     assert (
         isinstance(first["total_with_vat"], str)

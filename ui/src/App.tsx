@@ -13,6 +13,7 @@ import { NotFound } from "./components/NotFound";
 import { RequireAuth } from "./components/RequireAuth";
 import { ShopScope } from "./components/ShopScope";
 import { LocaleProvider, useLocale } from "./i18n/locale";
+import { ChannelsPage } from "./pages/channels/ChannelsPage";
 import { CustomersPage } from "./pages/customers/CustomersPage";
 import { InventoryPage } from "./pages/inventory/InventoryPage";
 import { NotificationsPage } from "./pages/notifications/NotificationsPage";
@@ -68,6 +69,7 @@ export function AppRoutes() {
             <Route path="inventory" element={<InventoryPage />} />
             <Route path="suppliers" element={<SuppliersPage />} />
             <Route path="feeds-resellers" element={<FeedsResellersPage />} />
+            <Route path="channels" element={<ChannelsPage />} />
             <Route path="snapshot-runs" element={<SnapshotRunsPage />} />
             <Route path="snapshot-runs/:runId" element={<SnapshotRunPage />} />
             <Route path="webhook-events" element={<WebhookEventsPage />} />

@@ -190,12 +190,13 @@ async def test_order_submission_is_idempotent_and_lands_as_a_b2b_order(
         (shop_a, code),
     ).fetchall()
     assert rows == [("b2b", 2, "B2B: Velkoobchod Šťastný & syn")]
-    stock = dict(pg.execute(
-        "SELECT code, stock_total FROM variants WHERE shop_id = %s AND code IN ('V0000005', 'V0000002')",
-        (shop_a,),
+    reserved = dict(pg.execute(
+        "SELECT variant_code, quantity FROM stock_reservations "
+        "WHERE shop_id = %s AND channel = 'b2b' AND order_code = %s AND status = 'reserved'",
+        (shop_a, code),
     ).fetchall())  # fmt: skip
     pg.commit()
-    assert stock == {"V0000005": Decimal(3), "V0000002": Decimal(1)}  # taken once, not twice
+    assert reserved == {"V0000005": Decimal(2), "V0000002": Decimal(1)}  # reserved once, not twice
 
     # the same key with another body is refused, not silently answered with the first order
     other = {"items": [{"code": "V0000005", "quantity": 1}]}

@@ -1,132 +1,121 @@
-/** Catalog feeds (settings, URLs, generate now) and resellers of the B2B API (price list
- * discount, API keys shown once, revocation). Every change refreshes its resource. */
+/** Sales channel connections of a shop (WooCommerce stores): list, add, remove, sync now with
+ * live progress (useRunProgress), and orders that came in with nothing left to reserve. */
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 
+import { useRunProgress } from "../components/useRunProgress";
 import { apiFetch } from "./client";
 import { keys } from "./keys";
+import type { SalesChannel } from "./types";
 
-export type FeedFormat = "heureka" | "zbozi" | "google" | "idealo";
-export type Carrier = { id: string; price: string; price_cod: string | null };
-export type FeedSettings = {
-  enabled: boolean;
-  urls: Record<FeedFormat, string>;
-  delivery: Carrier[];
-  out_of_stock_days: number;
-  generated_at: string | null;
-  items: Partial<Record<FeedFormat, number>>;
-};
-export type FeedSettingsInput = {
-  enabled: boolean;
-  delivery: Carrier[];
-  out_of_stock_days: number;
-};
-
-export type ResellerKey = {
+export type ChannelConnection = {
   id: number;
+  kind: "woocommerce";
   name: string;
-  prefix: string;
+  base_url: string;
+  key_hint: string;
+  status: "active" | "failing";
+  last_error: string | null;
+  last_error_at: string | null;
+  last_sync_at: string | null;
+  orders_cursor: string | null;
+  orders_imported: number;
   created_at: string;
-  last_used_at: string | null;
-  revoked_at: string | null;
 };
-export type NewResellerKey = ResellerKey & { key: string };
-export type Reseller = {
-  id: number;
+export type ChannelConnectionInput = {
+  kind: "woocommerce";
   name: string;
-  email: string | null;
-  price_list_id: number;
-  discount_percent: string;
-  created_at: string;
-  revoked_at: string | null;
-  keys: ResellerKey[];
+  base_url: string;
+  consumer_key: string;
+  consumer_secret: string;
 };
-export type ResellerInput = { name: string; email: string | null; discount_percent: string };
+export type ChannelSyncProgress = {
+  phase: "starting" | "orders" | "listings" | "pushing" | "done" | "failed";
+  orders_total: number;
+  orders_imported: number;
+  oversold: number;
+  pages_done: number;
+  pages_total: number;
+  listings: number;
+  stock_pushed: number;
+  error: string | null;
+};
+export type ChannelStatus = {
+  connection: ChannelConnection;
+  workflow_id: string;
+  run_id: string | null;
+  running: boolean;
+  run_status: string | null;
+  progress: ChannelSyncProgress | null;
+};
+export type SyncStarted = { workflow_id: string; run_id: string | null; started: boolean };
+export type OversoldLine = {
+  channel: string;
+  order_code: string;
+  variant_code: string;
+  quantity: string;
+  available_before: string;
+  created_at: string;
+};
 
-const feedsPath = (shopId: number) => `/api/shops/${shopId}/feeds`;
-const resellersPath = (shopId: number) => `/api/shops/${shopId}/resellers`;
+function base(shopId: number): string {
+  return `/api/shops/${shopId}/channels`;
+}
 
-export function useFeedSettings(shopId: number) {
+export function useChannels(shopId: number) {
   return useQuery({
-    queryKey: keys.channels.feeds(shopId),
-    queryFn: ({ signal }) => apiFetch<FeedSettings | null>(feedsPath(shopId), { signal }),
+    queryKey: keys.channels.list(shopId),
+    queryFn: ({ signal }) => apiFetch<ChannelConnection[]>(base(shopId), { signal }),
   });
 }
 
-function useRefresh(queryKey: readonly unknown[]) {
+export type ChannelOrderCount = { channel: SalesChannel; orders: number };
+
+/** The shop's orders per channel (hot and archived). */
+export function useChannelOrderCounts(shopId: number) {
+  return useQuery({
+    queryKey: keys.channels.orders(shopId),
+    queryFn: ({ signal }) => apiFetch<ChannelOrderCount[]>(`${base(shopId)}/orders`, { signal }),
+  });
+}
+
+export function useOversold(shopId: number) {
+  return useQuery({
+    queryKey: keys.channels.oversold(shopId),
+    queryFn: ({ signal }) => apiFetch<OversoldLine[]>(`${base(shopId)}/oversold`, { signal }),
+  });
+}
+
+function useRefresh(shopId: number) {
   const client = useQueryClient();
-  return () => client.invalidateQueries({ queryKey });
+  return () => client.invalidateQueries({ queryKey: keys.channels.all(shopId) });
 }
 
-export function useSaveFeedSettings(shopId: number) {
-  const refresh = useRefresh(keys.channels.feeds(shopId));
+export function useAddChannel(shopId: number) {
+  const refresh = useRefresh(shopId);
   return useMutation({
-    mutationFn: (values: FeedSettingsInput) =>
-      apiFetch<FeedSettings>(feedsPath(shopId), { method: "PUT", body: values }),
+    mutationFn: (values: ChannelConnectionInput) =>
+      apiFetch<ChannelConnection>(base(shopId), { method: "POST", body: values }),
     onSuccess: refresh,
   });
 }
 
-export function useRotateFeedToken(shopId: number) {
-  const refresh = useRefresh(keys.channels.feeds(shopId));
+export function useRemoveChannel(shopId: number) {
+  const refresh = useRefresh(shopId);
   return useMutation({
-    mutationFn: () => apiFetch<FeedSettings>(`${feedsPath(shopId)}/token`, { method: "POST" }),
+    mutationFn: (id: number) => apiFetch<void>(`${base(shopId)}/${id}`, { method: "DELETE" }),
     onSuccess: refresh,
   });
 }
 
-export function useGenerateFeeds(shopId: number) {
-  return useMutation({
-    mutationFn: () =>
-      apiFetch<{ workflow_id: string; run_id: string | null }>(`${feedsPath(shopId)}/generate`, {
-        method: "POST",
-      }),
-  });
-}
-
-export function useResellers(shopId: number, enabled: boolean) {
-  return useQuery({
-    queryKey: keys.channels.resellers(shopId),
-    queryFn: ({ signal }) => apiFetch<Reseller[]>(resellersPath(shopId), { signal }),
-    enabled,
-  });
-}
-
-export function useCreateReseller(shopId: number) {
-  const refresh = useRefresh(keys.channels.resellers(shopId));
-  return useMutation({
-    mutationFn: (values: ResellerInput) =>
-      apiFetch<Reseller>(resellersPath(shopId), { method: "POST", body: values }),
-    onSuccess: refresh,
-  });
-}
-
-export function useRevokeReseller(shopId: number) {
-  const refresh = useRefresh(keys.channels.resellers(shopId));
-  return useMutation({
-    mutationFn: (resellerId: number) =>
-      apiFetch<void>(`${resellersPath(shopId)}/${resellerId}`, { method: "DELETE" }),
-    onSuccess: refresh,
-  });
-}
-
-export function useCreateResellerKey(shopId: number) {
-  const refresh = useRefresh(keys.channels.resellers(shopId));
-  return useMutation({
-    mutationFn: ({ resellerId, name }: { resellerId: number; name: string }) =>
-      apiFetch<NewResellerKey>(`${resellersPath(shopId)}/${resellerId}/keys`, {
-        method: "POST",
-        body: { name },
-      }),
-    onSuccess: refresh,
-  });
-}
-
-export function useRevokeResellerKey(shopId: number) {
-  const refresh = useRefresh(keys.channels.resellers(shopId));
-  return useMutation({
-    mutationFn: ({ resellerId, keyId }: { resellerId: number; keyId: number }) =>
-      apiFetch<void>(`${resellersPath(shopId)}/${resellerId}/keys/${keyId}`, { method: "DELETE" }),
-    onSuccess: refresh,
+/** One connection's latest sync with live progress, "Sync now", and one refresh of the page's
+ * lists when the sync ends. */
+export function useChannelSync(shopId: number, connectionId: number) {
+  return useRunProgress<ChannelStatus, SyncStarted>({
+    stateKey: keys.channels.status(shopId, connectionId),
+    fetchState: (signal) => apiFetch<ChannelStatus>(`${base(shopId)}/${connectionId}/status`, { signal }),
+    view: (state) => ({ running: state.running, runId: state.run_id }),
+    startRun: () => apiFetch<SyncStarted>(`${base(shopId)}/${connectionId}/sync`, { method: "POST" }),
+    refreshKey: keys.channels.all(shopId),
   });
 }

@@ -49,14 +49,19 @@ export const keys = {
     purchaseOrders: (shopId: number, status?: PurchaseOrderStatus) =>
       ["inventory", shopId, "purchase-orders", ...(status ? [{ status }] : [])] as const,
   },
+  channels: {
+    all: (shopId: number) => ["channels", shopId] as const,
+    list: (shopId: number) => ["channels", shopId, "list"] as const,
+    status: (shopId: number, connectionId: number) => ["channels", shopId, "status", connectionId] as const,
+    oversold: (shopId: number) => ["channels", shopId, "oversold"] as const,
+    orders: (shopId: number) => ["channels", shopId, "orders"] as const,
+    feeds: (shopId: number) => ["channels", shopId, "feeds"] as const,
+    resellers: (shopId: number) => ["channels", shopId, "resellers"] as const,
+  },
   suppliers: {
     all: (shopId: number) => ["suppliers", shopId] as const,
     list: (shopId: number) => ["suppliers", shopId, "list"] as const,
     offers: (shopId: number, supplierId: number) => ["suppliers", shopId, "offers", supplierId] as const,
-  },
-  channels: {
-    feeds: (shopId: number) => ["channels", shopId, "feeds"] as const,
-    resellers: (shopId: number) => ["channels", shopId, "resellers"] as const,
   },
   settings: {
     app: () => ["settings", "app"] as const,

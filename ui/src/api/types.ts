@@ -98,6 +98,7 @@ export type OrderRow = {
   currency: string;
   paid: boolean | null;
   item_count: number;
+  channel: SalesChannel;
 };
 
 export type OrderItem = {
@@ -124,7 +125,12 @@ export type OrderFilters = {
   created_to?: string;
   status_id?: number;
   q?: string;
+  channel?: SalesChannel;
 };
+
+/** Where an order was sold (the API's `channel`). */
+export const SALES_CHANNELS = ["shoptet", "woocommerce", "b2b"] as const;
+export type SalesChannel = (typeof SALES_CHANNELS)[number];
 
 export type SettingType = "int" | "float" | "bool" | "str" | "json";
 

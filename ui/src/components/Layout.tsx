@@ -32,6 +32,7 @@ const SHOP_PAGES: { path: string; label: MessageKey }[] = [
   { path: "suppliers", label: "nav.suppliers" },
   { path: "feeds-resellers", label: "nav.feedsResellers" },
   { path: "reports", label: "nav.reports" },
+  { path: "channels", label: "nav.channels" },
   { path: "snapshot-runs", label: "nav.snapshots" },
   { path: "webhook-events", label: "nav.webhooks" },
   { path: "settings", label: "nav.shopSettings" },

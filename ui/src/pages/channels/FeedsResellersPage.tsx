@@ -35,13 +35,13 @@ import {
   type FeedSettings,
   type NewResellerKey,
   type Reseller,
-} from "../../api/channels";
+} from "../../api/feeds";
 import { useMe } from "../../api/auth";
 import { errorMessage } from "../../api/client";
 import { ErrorNotice, QueryState } from "../../components/QueryState";
 import { useCanManage, useCurrentShop } from "../../components/ShopScope";
 import { useFormat } from "../../i18n/locale";
-import { useChannelsT } from "./messages";
+import { useChannelsT } from "./feedsMessages";
 
 const FORMATS: FeedFormat[] = ["heureka", "zbozi", "google", "idealo"];
 const FORMAT_NAMES: Record<FeedFormat, string> = {

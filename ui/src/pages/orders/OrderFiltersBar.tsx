@@ -1,4 +1,4 @@
-/** Filters of the orders list (date range, status, text); they live in the URL's query string. */
+/** Filters of the orders list (date range, status, channel, text); they live in the URL's query string. */
 
 import { Button, Group, Select, TextInput } from "@mantine/core";
 import { DateInput } from "@mantine/dates";
@@ -7,9 +7,16 @@ import { useEffect, useState } from "react";
 
 import { errorMessage } from "../../api/client";
 import { useOrderStatuses } from "../../api/orders";
+import { SALES_CHANNELS } from "../../api/types";
 import { useFormat, useLocale, useT } from "../../i18n/locale";
 
-export type FilterValues = { from: string | null; to: string | null; status: string | null; q: string };
+export type FilterValues = {
+  from: string | null;
+  to: string | null;
+  status: string | null;
+  channel: string | null;
+  q: string;
+};
 
 export function OrderFiltersBar({
   shopId,
@@ -62,6 +69,16 @@ export function OrderFiltersBar({
         searchable
         w={240}
       />
+      <Select
+        label={t("orders.channel")}
+        placeholder={t("orders.anyChannel")}
+        value={values.channel}
+        onChange={(channel) => onChange({ ...values, channel })}
+        data={SALES_CHANNELS.map((c) => ({ value: c, label: t(`channel.${c}`) }))}
+        clearable
+        w={180}
+        data-testid="orders-channel"
+      />
       <TextInput
         label={t("orders.search")}
         description={text.trim().length > 0 && text.trim().length < 3 ? t("orders.searchMin") : undefined}
@@ -75,7 +92,7 @@ export function OrderFiltersBar({
         variant="subtle"
         onClick={() => {
           setText("");
-          onChange({ from: null, to: null, status: null, q: "" });
+          onChange({ from: null, to: null, status: null, channel: null, q: "" });
         }}
       >
         {t("orders.clear")}

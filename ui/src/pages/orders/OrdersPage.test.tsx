@@ -11,14 +11,16 @@ afterEach(() => vi.unstubAllGlobals());
 
 describe("toApiFilters", () => {
   it("sends the picked days as instants, the end day included, and ignores too short text", () => {
-    const filters = toApiFilters({ from: "2024-03-01", to: "2024-03-31", status: "3", q: "ab" });
+    const filters = toApiFilters({ from: "2024-03-01", to: "2024-03-31", status: "3", channel: null, q: "ab" });
     expect(filters).toEqual({
       created_from: dayStart("2024-03-01"),
       created_to: dayStart("2024-04-01"),
       status_id: 3,
     });
     expect(new Date(filters.created_to ?? "").getTime() - new Date(filters.created_from ?? "").getTime()).toBeGreaterThan(30 * 86400_000 - 7200_000);
-    expect(toApiFilters({ from: null, to: null, status: null, q: "  novak " })).toEqual({ q: "novak" });
+    expect(toApiFilters({ from: null, to: null, status: null, channel: null, q: "  novak " })).toEqual({ q: "novak" });
+    expect(toApiFilters({ from: null, to: null, status: null, channel: "woocommerce", q: "" })).toEqual({ channel: "woocommerce" });
+    expect(toApiFilters({ from: null, to: null, status: null, channel: "ebay", q: "" })).toEqual({});
   });
 });
 

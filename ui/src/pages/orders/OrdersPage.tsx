@@ -4,7 +4,7 @@ import { Group, Stack, Text, Title } from "@mantine/core";
 
 import { useOrders } from "../../api/orders";
 import { useShopCounts } from "../../api/shops";
-import type { OrderFilters } from "../../api/types";
+import { SALES_CHANNELS, type OrderFilters } from "../../api/types";
 import { QueryState } from "../../components/QueryState";
 import { useCurrentShop } from "../../components/ShopScope";
 import { useSearchUpdate } from "../../components/useSearchUpdate";
@@ -28,6 +28,8 @@ export function toApiFilters(values: FilterValues): OrderFilters {
   if (values.from) filters.created_from = dayStart(values.from);
   if (values.to) filters.created_to = dayStart(values.to, 1);
   if (values.status) filters.status_id = Number(values.status);
+  const channel = SALES_CHANNELS.find((c) => c === values.channel);
+  if (channel) filters.channel = channel;
   if (values.q.trim().length >= MIN_QUERY) filters.q = values.q.trim();
   return filters;
 }
@@ -41,6 +43,7 @@ export function OrdersPage() {
     from: params.get("from"),
     to: params.get("to"),
     status: params.get("status"),
+    channel: params.get("channel"),
     q: params.get("q") ?? "",
   };
   const orders = useOrders(shop.id, toApiFilters(values));
@@ -59,7 +62,7 @@ export function OrdersPage() {
       <OrderFiltersBar
         shopId={shop.id}
         values={values}
-        onChange={(next) => update({ from: next.from, to: next.to, status: next.status, q: next.q })}
+        onChange={(next) => update({ from: next.from, to: next.to, status: next.status, channel: next.channel, q: next.q })}
       />
       <QueryState query={orders} isEmpty={orders.items.length === 0} empty={t("orders.empty")}>
         <OrdersTable

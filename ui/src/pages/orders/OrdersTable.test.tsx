@@ -19,6 +19,7 @@ function makeOrders(count: number): OrderRow[] {
     currency: "CZK",
     paid: i % 2 === 0,
     item_count: 2,
+    channel: i % 3 === 0 ? "woocommerce" : "shoptet",
   }));
 }
 

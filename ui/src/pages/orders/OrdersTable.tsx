@@ -14,7 +14,7 @@ export const ROW_HEIGHT = 40;
 /** Fetch the next page when the last rendered row is this close to the end of the loaded rows. */
 export const PREFETCH_ROWS = 50;
 const OVERSCAN = 10;
-const COLUMNS = "minmax(110px,1fr) minmax(150px,1.2fr) minmax(110px,1fr) minmax(140px,1.5fr) minmax(160px,1.6fr) minmax(110px,1fr) 70px 70px";
+const COLUMNS = "minmax(110px,1fr) minmax(150px,1.2fr) minmax(100px,0.8fr) minmax(110px,1fr) minmax(140px,1.5fr) minmax(160px,1.6fr) minmax(110px,1fr) 70px 70px";
 
 type Props = {
   items: OrderRow[];
@@ -62,6 +62,7 @@ export function OrdersTable({ items, hasNextPage, isFetchingNextPage, fetchNextP
       >
         <Cell>{t("orders.code")}</Cell>
         <Cell>{t("orders.created")}</Cell>
+        <Cell>{t("orders.channel")}</Cell>
         <Cell>{t("orders.status")}</Cell>
         <Cell>{t("orders.customer")}</Cell>
         <Cell>{t("orders.email")}</Cell>
@@ -119,6 +120,7 @@ export function OrdersTable({ items, hasNextPage, isFetchingNextPage, fetchNextP
                   </Text>
                 </Cell>
                 <Cell>{f.dateTime(order.created_at)}</Cell>
+                <Cell>{t(`channel.${order.channel}`)}</Cell>
                 <Cell>{order.status_name ?? "–"}</Cell>
                 <Cell>{order.billing_name ?? "–"}</Cell>
                 <Cell>{order.email ?? "–"}</Cell>

@@ -86,6 +86,18 @@ def _analytics() -> list[Activity]:
     return [*customer_analytics.ACTIVITIES, *inventory_planning.ACTIVITIES]
 
 
+def _exports() -> list[Activity]:
+    from activities import exports
+
+    return list(exports.ACTIVITIES)
+
+
+def _webhooks() -> list[Activity]:
+    from activities import outbound_webhooks
+
+    return list(outbound_webhooks.ACTIVITIES)
+
+
 _BY_QUEUE: dict[Queue, Callable[[], list[Activity]]] = {
     Queue.SYSTEM: _system,
     Queue.MAINTENANCE: _maintenance,
@@ -93,16 +105,20 @@ _BY_QUEUE: dict[Queue, Callable[[], list[Activity]]] = {
     Queue.TOKENS: _tokens,
     Queue.SYNC: _sync,
     Queue.ANALYTICS: _analytics,
+    Queue.EXPORTS: _exports,
+    Queue.WEBHOOKS: _webhooks,
 }
 
 
 def activities_for(queue: Queue) -> list[Activity]:
     """The activities a worker of `queue` runs (importing only their modules)."""
+    from activities.queue_ping import queue_ping
+
     load = _BY_QUEUE.get(queue)
-    return load() if load else []
+    return [*(load() if load else []), queue_ping]
 
 
 def __getattr__(name: str) -> Any:
     if name == "ACTIVITIES":  # every queue at once, for tests that build their own workers
-        return {queue: activities_for(queue) for queue in _BY_QUEUE}
+        return {queue: activities_for(queue) for queue in Queue}
     raise AttributeError(f"module 'activities.registry' has no attribute {name!r}")

@@ -87,6 +87,29 @@ class Settings(BaseSettings):
     # Prometheus endpoint of a worker process (0 = none); the API serves /metrics itself
     worker_metrics_port: int = Field(default=0, alias="WORKER_METRICS_PORT")
 
+    # Exports: how long a finished file can be downloaded before the cleanup deletes it
+    export_ttl_hours: float = Field(default=24, gt=0, alias="EXPORT_TTL_HOURS")
+
+    # Outbound webhooks: the first retry waits backoff, each next one twice as long up to
+    # max_backoff, for at most retry_hours; disable_after failed deliveries in a row turn the
+    # endpoint off. Private/loopback targets are refused unless allowed (default: development/test).
+    outbound_webhook_backoff_seconds: float = Field(default=30, gt=0, alias="OUTBOUND_WEBHOOK_BACKOFF_SECONDS")
+    outbound_webhook_max_backoff_seconds: float = Field(default=3600, gt=0, alias="OUTBOUND_WEBHOOK_MAX_BACKOFF_SECONDS")
+    outbound_webhook_retry_hours: float = Field(default=24, gt=0, alias="OUTBOUND_WEBHOOK_RETRY_HOURS")
+    outbound_webhook_disable_after: int = Field(default=5, ge=1, alias="OUTBOUND_WEBHOOK_DISABLE_AFTER")
+    outbound_webhook_timeout_seconds: float = Field(default=10, gt=0, alias="OUTBOUND_WEBHOOK_TIMEOUT_SECONDS")
+    outbound_webhook_allow_private: bool | None = Field(default=None, alias="OUTBOUND_WEBHOOK_ALLOW_PRIVATE")
+
+    @property
+    def outbound_private_allowed(self) -> bool:
+        if self.outbound_webhook_allow_private is not None:
+            return self.outbound_webhook_allow_private
+        return self.is_local
+
+    @property
+    def export_dir(self) -> Path:
+        return self.data_dir / "exports"
+
     @property
     def is_local(self) -> bool:
         return self.environment in LOCAL_ENVIRONMENTS

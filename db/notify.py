@@ -35,6 +35,7 @@ KINDS: dict[str, str] = {
     "monitoring.resolved": "a critical monitoring check is ok again",
     "snapshot.rejects": "a snapshot finished with rejected lines",
     "snapshot.gave_up": "the sweep stopped retrying a failed snapshot",
+    "outbound_webhooks.disabled": "a merchant's webhook endpoint was switched off after failed deliveries",
 }
 
 

@@ -131,15 +131,20 @@ async def ensure_schedules(client: Client, decls: Iterable[ScheduleDecl] = APP_S
 def build_workers(client: Client, queues: Iterable[Queue] | None = None) -> list[Worker]:
     """One Worker per task queue, each with that queue's workflows and activities."""
     from activities.registry import activities_for
+    from infra.queue_settings import settings_for
     from workflows.registry import WORKFLOWS
 
     chosen = list(queues) if queues else list(Queue)
-    executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="activity")
     workers = []
     for queue in chosen:
         wfs, acts = WORKFLOWS.get(queue, []), activities_for(queue)
         if not wfs and not acts:
             continue
+        conf = settings_for(queue)
+        # a pool per queue: a flood of synchronous exports cannot take another queue's threads
+        executor = ThreadPoolExecutor(
+            max_workers=max(1, conf.activity_threads), thread_name_prefix=f"act-{queue.name.lower()}"
+        )
         workers.append(
             Worker(
                 client,
@@ -147,7 +152,10 @@ def build_workers(client: Client, queues: Iterable[Queue] | None = None) -> list
                 workflows=wfs,
                 activities=acts,
                 activity_executor=executor,
-                max_concurrent_activities=8,
+                max_concurrent_activities=conf.max_concurrent_activities,
+                max_concurrent_workflow_tasks=conf.max_concurrent_workflow_tasks,
+                max_activities_per_second=conf.max_activities_per_second,
+                max_task_queue_activities_per_second=conf.max_task_queue_activities_per_second,
                 graceful_shutdown_timeout=timedelta(seconds=10),
             )
         )

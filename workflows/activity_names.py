@@ -12,6 +12,9 @@ from __future__ import annotations
 
 from typing import Final
 
+# activities.queue_ping (every queue)
+QUEUE_PING: Final = "queue_ping"
+
 # activities.system
 CHECK_DEPENDENCIES: Final = "check_dependencies"
 
@@ -104,3 +107,12 @@ FORECAST_INVENTORY_CHUNK: Final = "forecast_inventory_chunk"
 PLAN_INVENTORY_PURCHASES: Final = "plan_inventory_purchases"
 NOTIFY_INVENTORY_ANOMALIES: Final = "notify_inventory_anomalies"
 FINISH_INVENTORY_RUN: Final = "finish_inventory_run"
+
+# activities.exports
+START_EXPORT: Final = "start_export"
+WRITE_EXPORT: Final = "write_export"
+FAIL_EXPORT: Final = "fail_export"
+
+# activities.outbound_webhooks
+ATTEMPT_DELIVERY: Final = "attempt_webhook_delivery"
+FINISH_DELIVERY: Final = "finish_webhook_delivery"

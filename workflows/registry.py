@@ -5,12 +5,14 @@ from __future__ import annotations
 from workflows.backups import BackupWorkflow
 from workflows.cleanup import CleanupWorkflow
 from workflows.customer_analytics import CustomerAnalyticsNightlyWorkflow, CustomerAnalyticsWorkflow
+from workflows.exports import DataExportWorkflow
 from workflows.installation import InstallationWorkflow
 from workflows.integrity import IntegrityWorkflow
 from workflows.inventory import InventoryNightlyWorkflow, InventoryWorkflow
 from workflows.legacy_migration import LegacyMigrationWorkflow
 from workflows.maintenance import ArchiveRestoreWorkflow, PartitionMaintenanceWorkflow
 from workflows.monitoring import MonitoringChecksWorkflow, MonitoringSnapshotWorkflow
+from workflows.outbound_webhooks import OutboundDeliveryWorkflow
 from workflows.pitr import PitrBaseBackupWorkflow
 from workflows.queues import Queue
 from workflows.snapshots import SnapshotSweepWorkflow, SnapshotWorkflow
@@ -29,3 +31,5 @@ WORKFLOWS.setdefault(Queue.SYNC, []).append(SyncWorkflow)
 WORKFLOWS.setdefault(Queue.ANALYTICS, []).extend([CustomerAnalyticsWorkflow, CustomerAnalyticsNightlyWorkflow])
 WORKFLOWS.setdefault(Queue.SYSTEM, []).extend([MonitoringSnapshotWorkflow, MonitoringChecksWorkflow])
 WORKFLOWS.setdefault(Queue.ANALYTICS, []).extend([InventoryWorkflow, InventoryNightlyWorkflow])
+WORKFLOWS.setdefault(Queue.EXPORTS, []).append(DataExportWorkflow)
+WORKFLOWS.setdefault(Queue.WEBHOOKS, []).append(OutboundDeliveryWorkflow)

@@ -14,12 +14,18 @@ def register(app: typer.Typer) -> None:
     def worker(
         queue: list[str] = typer.Option(None, "--queue", "-q", help="Task queue(s); default all."),
         no_schedules: bool = typer.Option(False, help="Do not create or update schedules."),
+        skip_queue: list[str] = typer.Option(
+            None, "--skip-queue", "-x", help="Task queue(s) another worker process serves."
+        ),
     ) -> None:
         """Run a Temporal worker for all (or the given) task queues."""
         from infra.temporal import run_worker
         from workflows.queues import Queue
 
         queues = [Queue(q) for q in queue] if queue else None
+        if skip_queue:
+            skipped = {Queue(q) for q in skip_queue}
+            queues = [q for q in (queues or list(Queue)) if q not in skipped]
         asyncio.run(run_worker(queues, with_schedules=not no_schedules))
 
     @app.command()

@@ -8,6 +8,7 @@ from api.routes import (
     auth,
     backups,
     customers,
+    exports,
     health,
     install,
     inventory,
@@ -15,6 +16,7 @@ from api.routes import (
     monitoring,
     notifications,
     orders,
+    outbound_webhooks,
     settings,
     shops,
     snapshots,
@@ -43,4 +45,6 @@ ROUTERS: list[APIRouter] = [
     inventory.router,
     inventory.orders_router,
     suppliers.router,
+    exports.router,
+    outbound_webhooks.router,
 ]

@@ -26,6 +26,7 @@ from db.models.customer_analytics import (
     CustomerRunSummary,
 )
 from db.models.customers import Customer
+from db.models.exports import Export
 from db.models.integrity import IntegrityFinding, IntegrityRun
 from db.models.inventory import (
     InventoryAnomaly,
@@ -50,6 +51,7 @@ from db.models.monitoring import (
 )
 from db.models.notifications import Notification
 from db.models.orders import Order, OrderItem
+from db.models.outbound_webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from db.models.settings import AppSetting
 from db.models.shops import Installation, Shop
 from db.models.snapshots import SnapshotReject, SnapshotRun
@@ -74,6 +76,7 @@ __all__ = [
     "CustomerRunSummary",
     "ErrorGroup",
     "ErrorMinute",
+    "Export",
     "Installation",
     "IntegrityFinding",
     "IntegrityRun",
@@ -113,5 +116,8 @@ __all__ = [
     "User",
     "UserSession",
     "Variant",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "WebhookEvent",
 ]

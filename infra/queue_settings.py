@@ -1,6 +1,6 @@
 """Each task queue's worker settings, in one place: how much one kind of work may take at once.
 
-A queue gets its own slots, its own thread pool for synchronous activities and, where the work
+A queue gets its own slots, its own thread pool (as large as its slots) and, where the work
 hits someone else's server, a rate limit, so a flood on one queue (fifty exports) waits in its
 own line and never takes the slots, threads or rate another queue (a webhook delivery) needs.
 
@@ -21,34 +21,31 @@ class QueueSettings:
     max_concurrent_workflow_tasks: int = 16
     max_activities_per_second: float | None = None
     max_task_queue_activities_per_second: float | None = None
-    # threads for synchronous activities (a COPY stream, an XLSX writer); 0 = none needed
-    activity_threads: int = 8
 
 
 QUEUE_SETTINGS: dict[Queue, QueueSettings] = {
     Queue.SNAPSHOTS: QueueSettings(max_concurrent_activities=8),
     Queue.SYNC: QueueSettings(max_concurrent_activities=8),
-    Queue.TOKENS: QueueSettings(max_concurrent_activities=4, activity_threads=2),
-    Queue.MAINTENANCE: QueueSettings(max_concurrent_activities=4, activity_threads=4),
-    Queue.ANALYTICS: QueueSettings(max_concurrent_activities=4, activity_threads=4),
+    Queue.TOKENS: QueueSettings(max_concurrent_activities=8),
+    Queue.MAINTENANCE: QueueSettings(max_concurrent_activities=8),
+    Queue.ANALYTICS: QueueSettings(max_concurrent_activities=8),
     # each export holds a database cursor and a file open: a few at a time, the rest queue up
     Queue.EXPORTS: QueueSettings(
-        max_concurrent_activities=2, max_concurrent_workflow_tasks=8, activity_threads=2
+        max_concurrent_activities=2, max_concurrent_workflow_tasks=8
     ),
     # e-mail and Slack servers: gentle on them
     Queue.NOTIFICATIONS: QueueSettings(
-        max_concurrent_activities=8, max_activities_per_second=20, activity_threads=2
+        max_concurrent_activities=8, max_activities_per_second=20
     ),
     # one delivery per activity; merchants' endpoints are slow, so many at once, but bounded
     Queue.WEBHOOKS: QueueSettings(
         max_concurrent_activities=32,
         max_concurrent_workflow_tasks=32,
         max_task_queue_activities_per_second=50,
-        activity_threads=2,
     ),
-    Queue.REPORTS: QueueSettings(max_concurrent_activities=2, activity_threads=2),
-    Queue.INDEXING: QueueSettings(max_concurrent_activities=2, activity_threads=2),
-    Queue.SYSTEM: QueueSettings(max_concurrent_activities=4, activity_threads=2),
+    Queue.REPORTS: QueueSettings(max_concurrent_activities=2),
+    Queue.INDEXING: QueueSettings(max_concurrent_activities=2),
+    Queue.SYSTEM: QueueSettings(max_concurrent_activities=8),
 }
 
 

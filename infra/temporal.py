@@ -143,7 +143,7 @@ def build_workers(client: Client, queues: Iterable[Queue] | None = None) -> list
         conf = settings_for(queue)
         # a pool per queue: a flood of synchronous exports cannot take another queue's threads
         executor = ThreadPoolExecutor(
-            max_workers=max(1, conf.activity_threads), thread_name_prefix=f"act-{queue.name.lower()}"
+            max_workers=conf.max_concurrent_activities, thread_name_prefix=f"act-{queue.name.lower()}"
         )
         workers.append(
             Worker(

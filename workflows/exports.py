@@ -67,15 +67,15 @@ class DataExportWorkflow:
 
     @workflow.run
     async def run(self, req: ExportRequest) -> ExportProgress:
-        started = await workflow.execute_activity(
-            act.START_EXPORT,
-            req.export_id,
-            start_to_close_timeout=timedelta(minutes=2),
-            retry_policy=DB_RETRY,
-            result_type=ExportStarted,
-        )
-        self._status, self._estimate = "running", started.rows_estimate
         try:
+            started = await workflow.execute_activity(
+                act.START_EXPORT,
+                req.export_id,
+                start_to_close_timeout=timedelta(minutes=2),
+                retry_policy=DB_RETRY,
+                result_type=ExportStarted,
+            )
+            self._status, self._estimate = "running", started.rows_estimate
             written = await workflow.execute_activity(
                 act.WRITE_EXPORT,
                 req.export_id,

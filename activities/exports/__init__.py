@@ -57,7 +57,10 @@ async def start_export(export_id: str) -> ExportStarted:
         with connect() as conn:
             return estimate_rows(conn, query)
 
-    rows = await asyncio.to_thread(estimate)
+    try:
+        rows = await asyncio.to_thread(estimate)
+    except psycopg.ProgrammingError as exc:  # a query that cannot run never will
+        raise ApplicationError(f"export query refused: {exc}", non_retryable=True) from exc
     async with session_scope() as session:
         await session.execute(
             update(Export).where(Export.id == row.id).values(status="running", rows_estimate=rows)
@@ -103,7 +106,11 @@ async def write_export_file(export_id: str) -> ExportWritten:
         if tracker.rows != reported and not task.done():
             reported = tracker.rows
             await _report(handle, export_id, reported)
-    rows = task.result()
+    try:
+        rows = task.result()
+    except psycopg.ProgrammingError as exc:
+        path.unlink(missing_ok=True)
+        raise ApplicationError(f"export query refused: {exc}", non_retryable=True) from exc
     tracker.peak_rss = max(tracker.peak_rss, tracker.process.memory_info().rss)
     peak_mb = round(tracker.peak_rss / 2**20, 1)
     settings = get_settings()

@@ -71,7 +71,7 @@ _SELECT: dict[str, str] = {
     ),
     "purchase_orders": (
         "SELECT po.id AS purchase_order_id, s.name AS supplier, po.status, po.currency, "
-        "po.created_at, po.ordered_at, po.expected_at, po.received_at, l.variant_code, "
+        "po.ordered_at, po.expected_at, po.received_at, l.variant_code, "
         "l.quantity, l.received_quantity, l.unit_price "
         "FROM purchase_orders po JOIN purchase_order_lines l ON l.purchase_order_id = po.id "
         "LEFT JOIN suppliers s ON s.id = po.supplier_id WHERE po.shop_id = {shop}"

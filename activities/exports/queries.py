@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import LiteralString
 
 from psycopg import sql
 
@@ -44,7 +45,7 @@ class Filters:
         )
 
 
-_SELECT: dict[str, str] = {
+_SELECT: dict[str, LiteralString] = {
     "orders": (
         "SELECT o.code, o.created_at, o.changed_at, o.status_name, o.paid, o.cancelled, "
         "o.source_name, o.email, o.phone, o.billing_name, o.billing_company, o.billing_city, "
@@ -89,7 +90,7 @@ _SELECT: dict[str, str] = {
         "(SELECT max(run_id) FROM inventory_recommendations WHERE shop_id = {shop})"
     ),
 }
-_ORDER_BY: dict[str, str] = {
+_ORDER_BY: dict[str, LiteralString] = {
     "orders": " ORDER BY o.created_at, o.code",
     "order_items": " ORDER BY i.created_at, i.order_code, i.item_id",
     "customers": " ORDER BY c.created_at NULLS FIRST, c.guid",

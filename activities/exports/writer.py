@@ -27,7 +27,7 @@ BOM = "\ufeff".encode()  # Excel reads a CSV as UTF-8 only with it
 Progress = Callable[[int], None]
 
 
-def write_csv(conn: psycopg.Connection[Any], query: sql.Composable, path: Path, progress: Progress) -> int:
+def write_csv(conn: psycopg.Connection[Any], query: sql.Composed, path: Path, progress: Progress) -> int:
     """Rows written (the header not counted), exact: COPY's own count."""
     copy_sql = sql.SQL("COPY ({}) TO STDOUT WITH (FORMAT csv, HEADER true)").format(query)
     lines = 0
@@ -55,7 +55,7 @@ def _cell(value: Any) -> Any:
     return str(value)
 
 
-def write_xlsx(conn: psycopg.Connection[Any], query: sql.Composable, path: Path, progress: Progress) -> int:
+def write_xlsx(conn: psycopg.Connection[Any], query: sql.Composed, path: Path, progress: Progress) -> int:
     import xlsxwriter
 
     workbook = xlsxwriter.Workbook(
@@ -98,7 +98,7 @@ def write_xlsx(conn: psycopg.Connection[Any], query: sql.Composable, path: Path,
 
 
 def write_export(
-    conn: psycopg.Connection[Any], query: sql.Composable, fmt: str, path: Path, progress: Progress
+    conn: psycopg.Connection[Any], query: sql.Composed, fmt: str, path: Path, progress: Progress
 ) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "csv":
@@ -108,7 +108,7 @@ def write_export(
     raise ValueError(f"unknown export format {fmt!r}")
 
 
-def estimate_rows(conn: psycopg.Connection[Any], query: sql.Composable) -> int:
+def estimate_rows(conn: psycopg.Connection[Any], query: sql.Composed) -> int:
     """The planner's row estimate: instant on any size (a count would read the table twice)."""
     with conn.cursor() as cur:
         cur.execute(sql.SQL("EXPLAIN (FORMAT JSON) {}").format(query))

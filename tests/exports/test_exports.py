@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -46,7 +47,7 @@ async def test_a_million_items_export_to_csv_in_bounded_memory_with_the_exact_co
         # progress came from the workflow's query while the file was being written
         running = [s for s in seen if s["status"] == "running"]
         assert running and all(s["rows_estimate"] for s in running)
-        assert all(a["rows_done"] <= b["rows_done"] for a, b in zip(seen, seen[1:], strict=False))
+        assert all(a["rows_done"] <= b["rows_done"] for a, b in itertools.pairwise(seen))
 
         [(path, peak)] = pg.execute(
             "SELECT file_path, peak_rss_mb FROM exports WHERE id = %s", (uuid.UUID(export_id),)

@@ -27,6 +27,8 @@ import { SnapshotRunPage } from "./pages/snapshots/SnapshotRunPage";
 import { SnapshotRunsPage } from "./pages/snapshots/SnapshotRunsPage";
 import { SuppliersPage } from "./pages/suppliers/SuppliersPage";
 import { WebhookEventsPage } from "./pages/webhooks/WebhookEventsPage";
+import { ExportsPage } from "./pages/exports/ExportsPage";
+import { EndpointsPage } from "./pages/endpoints/EndpointsPage";
 import { localisedTheme, theme } from "./theme";
 
 function LocaleFromProfile({ children }: { children: ReactNode }) {
@@ -68,6 +70,8 @@ export function AppRoutes() {
             <Route path="snapshot-runs" element={<SnapshotRunsPage />} />
             <Route path="snapshot-runs/:runId" element={<SnapshotRunPage />} />
             <Route path="webhook-events" element={<WebhookEventsPage />} />
+            <Route path="exports" element={<ExportsPage />} />
+            <Route path="webhook-endpoints" element={<EndpointsPage />} />
             <Route path="settings" element={<ShopSettingsPage />} />
             <Route path="*" element={<NotFound />} />
           </Route>

@@ -31,6 +31,8 @@ const SHOP_PAGES: { path: string; label: MessageKey }[] = [
   { path: "suppliers", label: "nav.suppliers" },
   { path: "snapshot-runs", label: "nav.snapshots" },
   { path: "webhook-events", label: "nav.webhooks" },
+  { path: "webhook-endpoints", label: "nav.endpoints" },
+  { path: "exports", label: "nav.exports" },
   { path: "settings", label: "nav.shopSettings" },
 ];
 

@@ -114,5 +114,5 @@ WRITE_EXPORT: Final = "write_export"
 FAIL_EXPORT: Final = "fail_export"
 
 # activities.outbound_webhooks
-ATTEMPT_DELIVERY: Final = "attempt_webhook_delivery"
-FINISH_DELIVERY: Final = "finish_webhook_delivery"
+ATTEMPT_WEBHOOK_DELIVERY: Final = "attempt_webhook_delivery"
+FINISH_WEBHOOK_DELIVERY: Final = "finish_webhook_delivery"

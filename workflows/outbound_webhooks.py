@@ -69,7 +69,7 @@ class OutboundDeliveryWorkflow:
         while True:
             self._attempts += 1
             outcome = await workflow.execute_activity(
-                act.ATTEMPT_DELIVERY,
+                act.ATTEMPT_WEBHOOK_DELIVERY,
                 args=[req.delivery_id, self._attempts],
                 # the POST has its own timeout; this only bounds a stuck worker
                 start_to_close_timeout=timedelta(minutes=2),
@@ -87,7 +87,7 @@ class OutboundDeliveryWorkflow:
             waited += pause
         status = "delivered" if outcome.delivered else "cancelled" if outcome.stop else "gave_up"
         await workflow.execute_activity(
-            act.FINISH_DELIVERY,
+            act.FINISH_WEBHOOK_DELIVERY,
             args=[req.delivery_id, status, outcome.stop],
             start_to_close_timeout=timedelta(minutes=1),
             retry_policy=DB_RETRY,

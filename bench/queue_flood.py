@@ -124,8 +124,12 @@ async def run(items: int, exports: int) -> None:
         finally:
             for w in workers:
                 w.terminate()
-            for w in workers:
-                w.wait(timeout=30)
+            for w in workers:  # an export mid-file takes its graceful shutdown time
+                try:
+                    w.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    w.kill()
+                    w.wait()
             server.shutdown()
             await env.shutdown()
 

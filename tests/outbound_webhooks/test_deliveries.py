@@ -186,3 +186,22 @@ async def test_private_targets_are_refused_outside_development_and_input_is_chec
                  {"url": "https://example.com/x", "events": []}):
         assert_problem(await api.post(base, json=body), 422)
     assert_problem(await api.get(f"{base}/999999/deliveries"), 404)
+
+
+async def test_a_delivery_recorded_while_temporal_was_down_is_started_by_the_sweep(
+    api: httpx.AsyncClient, make_user: Any, make_shop: Any, pg: Any, worker: Any, receiver: Receiver
+) -> None:
+    from activities.outbound_webhooks.events import record_events, start_pending
+    from db.engine import session_scope
+
+    shop = make_shop("Outbox shop")
+    await _manager(api, make_user, shop.id)
+    await _register(api, shop.id, receiver.url, ["order.changed"])
+    async with session_scope() as session:  # recorded, but no workflow was started
+        ids = await record_events(session, shop.id, [("order.changed", {"code": "X"})])
+    pg.execute("UPDATE webhook_deliveries SET created_at = now() - interval '5 minutes' WHERE id = ANY(%s)", (ids,))
+    with app_env(**FAST):
+        assert await start_pending() >= 1
+        assert await start_pending() == 0  # started once: the workflow id is the delivery's
+    [(_, status, attempts, _)] = await _finished(pg, ids)
+    assert (status, attempts) == ("delivered", 1)

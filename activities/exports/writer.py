@@ -21,6 +21,7 @@ import psycopg
 from psycopg import sql
 
 BATCH = 5000
+FLUSH_BYTES = 1 << 20
 XLSX_MAX_ROWS = 1_048_576  # per sheet, header included
 BOM = "\ufeff".encode()  # Excel reads a CSV as UTF-8 only with it
 
@@ -34,13 +35,27 @@ def write_csv(conn: psycopg.Connection[Any], query: sql.Composed, path: Path, pr
     with path.open("wb") as out, conn.cursor() as cur:
         out.write(BOM)
         with cur.copy(copy_sql) as copy:
+            # COPY hands over about a row per chunk: gather a megabyte before touching the file
+            pending: list[Any] = []
+            size = 0
             for chunk in copy:
-                out.write(chunk)
-                lines += bytes(chunk).count(b"\n")  # a guess while going: a field may hold a newline
-                progress(max(0, lines - 1))
+                pending.append(chunk)
+                size += len(chunk)
+                if size >= FLUSH_BYTES:
+                    lines += _flush(out, pending)
+                    progress(max(0, lines - 1))  # a guess while going: a field may hold a newline
+                    pending, size = [], 0
+            lines += _flush(out, pending)
         rows = cur.rowcount
     progress(rows)
     return rows
+
+
+def _flush(out: Any, chunks: list[Any]) -> int:
+    """Write the chunks; the newlines they held."""
+    data = b"".join(chunks)
+    out.write(data)
+    return data.count(b"\n")
 
 
 def _cell(value: Any) -> Any:

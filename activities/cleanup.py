@@ -159,11 +159,49 @@ def _remove_inside(root: Path, path: Path) -> int | None:
     return size
 
 
+async def delete_expired_exports(now: datetime, batch: int) -> tuple[int, int, int]:
+    """(files deleted, batches, bytes freed): export files past their `expires_at` (EXPORT_TTL_HOURS
+    after they were written); the row stays, marked expired, so the list says what happened."""
+    from db.models import Export
+
+    root = get_settings().export_dir.resolve()
+    files = batches = freed = 0
+    while True:
+        async with session_scope() as session:
+            rows = (
+                await session.execute(
+                    select(Export.id, Export.file_path)
+                    .where(Export.file_path.is_not(None), Export.expires_at < now)
+                    .limit(batch)
+                )
+            ).all()
+            for _, file_path in rows:
+                size = await asyncio.to_thread(_remove_inside, root, Path(file_path or ""))
+                if size not in (None, OUTSIDE):
+                    files, freed = files + 1, freed + (size or 0)
+            if rows:
+                await session.execute(
+                    update(Export)
+                    .where(Export.id.in_([r[0] for r in rows]))
+                    .values(file_path=None, status="expired")
+                )
+        batches += 1
+        _beat("export_files", files)
+        if len(rows) < batch:
+            return files, batches, freed
+
+
 @activity.defn
 async def clean_up(kind: str) -> CleanupResult:
     """Delete one kind's data older than its retention setting."""
-    if kind not in (*TABLES, "snapshot_files"):
+    if kind not in (*TABLES, "snapshot_files", "export_files"):
         raise ApplicationError(f"unknown cleanup kind {kind!r}", non_retryable=True)
+    if kind == "export_files":  # each file carries its own expiry
+        async with session_scope() as session:
+            batch = int(await get_setting(session, "cleanup.batch_size"))
+        now = datetime.now(UTC)
+        deleted, batches, freed = await delete_expired_exports(now, batch)
+        return CleanupResult(kind, 0, now.isoformat(), deleted, batches, freed)
     days, batch = await _retention(kind)
     cutoff = datetime.now(UTC) - timedelta(days=days)
     freed = 0

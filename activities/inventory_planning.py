@@ -22,6 +22,7 @@ from activities import inventory_sql as sql
 from activities.child_process import Beat, run_in_child
 from activities.inventory_chunk import ChunkPolicy, chunk_results
 from activities.inventory_purchases import PurchaseSettings, recommend
+from activities.outbound_webhooks.events import publish
 from activities.pg_copy import connect
 from activities.shop_fan_out import nightly_plan
 from activities.shop_runs import close_dead_runs
@@ -414,6 +415,23 @@ async def finish_inventory_run(req: FinishRequest) -> None:
                 "seconds": _json({"forecast": round(req.forecast_seconds, 2)}),
             },
         )
+        low = []
+        if req.status == "completed":
+            low = (
+                await session.execute(
+                    text(
+                        "SELECT variant_code, on_hand, reorder_point FROM inventory_variant_metrics "
+                        "WHERE run_id = :id AND on_hand IS NOT NULL AND reorder_point IS NOT NULL "
+                        "AND on_hand <= reorder_point ORDER BY variant_code LIMIT 500"
+                    ),
+                    run,
+                )
+            ).all()
+    if low:
+        await publish(shop_id, [("stock.low", {"run_id": req.run_id, "variants": [
+            {"code": code, "on_hand": str(on_hand), "reorder_point": str(point)}
+            for code, on_hand, point in low
+        ]})])
 
 
 async def _counts(session: Any, column: str, run_id: int) -> dict[str, int]:

@@ -88,16 +88,29 @@ def _analytics() -> list[Activity]:
 
 
 def _exports() -> list[Activity]:
+    from activities import exports
     from activities.channels.feeds import generate
 
-    return list(generate.ACTIVITIES)
+    return [*exports.ACTIVITIES, *generate.ACTIVITIES]
+
+
 def _notifications() -> list[Activity]:
-    # the weekly reports run here until the reports queue exists (issue 19: the lead moves them)
     from activities import metering
     from activities.notifications import delivery, outbox
+
+    return [*delivery.ACTIVITIES, *outbox.ACTIVITIES, *metering.ACTIVITIES]
+
+
+def _reports() -> list[Activity]:
     from activities.reports import steps
 
-    return [*delivery.ACTIVITIES, *outbox.ACTIVITIES, *steps.ACTIVITIES, *metering.ACTIVITIES]
+    return list(steps.ACTIVITIES)
+
+
+def _webhooks() -> list[Activity]:
+    from activities import outbound_webhooks
+
+    return list(outbound_webhooks.ACTIVITIES)
 
 
 _BY_QUEUE: dict[Queue, Callable[[], list[Activity]]] = {
@@ -109,16 +122,20 @@ _BY_QUEUE: dict[Queue, Callable[[], list[Activity]]] = {
     Queue.ANALYTICS: _analytics,
     Queue.EXPORTS: _exports,
     Queue.NOTIFICATIONS: _notifications,
+    Queue.REPORTS: _reports,
+    Queue.WEBHOOKS: _webhooks,
 }
 
 
 def activities_for(queue: Queue) -> list[Activity]:
     """The activities a worker of `queue` runs (importing only their modules)."""
+    from activities.queue_ping import queue_ping
+
     load = _BY_QUEUE.get(queue)
-    return load() if load else []
+    return [*(load() if load else []), queue_ping]
 
 
 def __getattr__(name: str) -> Any:
     if name == "ACTIVITIES":  # every queue at once, for tests that build their own workers
-        return {queue: activities_for(queue) for queue in _BY_QUEUE}
+        return {queue: activities_for(queue) for queue in Queue}
     raise AttributeError(f"module 'activities.registry' has no attribute {name!r}")

@@ -33,6 +33,7 @@ from activities.ingest.loader import (
     build_batch_from_file,
     line_text,
 )
+from activities.outbound_webhooks.events import publish
 from activities.search.warm import warm_after_ingest
 from activities.shoptet.errors import ShoptetError
 from activities.shoptet_access import NotInstalled, permanent, shop_client, shoptet_failure
@@ -385,8 +386,11 @@ async def finish_run(run_id: int) -> RunOutcome:
                 data={"run_id": run.id},
             )
         shop_id = run.shop_id
+        finished = {"run_id": run.id, "resource": run.resource, "status": status,
+                    "total_lines": run.total_lines, "rejected_lines": run.rejected_lines}
     work_path(shop_id, run_id).unlink(missing_ok=True)
     await warm_after_ingest(shop_id)
+    await publish(shop_id, [("snapshot.finished", finished)])
     return RunOutcome(run_id, status)
 
 

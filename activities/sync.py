@@ -31,6 +31,7 @@ from activities.ingest.loader import (
     tsv,
 )
 from activities.ingest.tables import STOCK_LEVELS
+from activities.outbound_webhooks.events import publish
 from activities.shoptet.client import ShoptetClient
 from activities.shoptet.errors import NotFound, ShoptetError
 from activities.shoptet_access import NotInstalled, permanent, shop_client, shoptet_failure
@@ -256,6 +257,11 @@ class Applier:
             ),
         )
         self.tally.upserted += result.upserted
+        if self.entity.resource == "orders" and docs:
+            await publish(self.shop_id, [
+                ("order.changed" if key in stored else "order.created", {"code": key})
+                for key, _ in docs
+            ])
         if self.entity.soft_delete and docs:
             await self._undelete([k for k, _ in docs])
         if batch.rejects or result.refused:

@@ -107,8 +107,9 @@ class Settings(BaseSettings):
     # Whether this worker process creates/updates the Temporal schedules at start (one role
     # per deployment is enough; it is idempotent, so more do no harm)
     worker_schedules: bool = Field(default=True, alias="WORKER_SCHEDULES")
-    # Activities one worker process runs at once (per queue it polls)
-    worker_max_activities: int = Field(default=8, ge=1, alias="WORKER_MAX_ACTIVITIES")
+    # Activities one worker process runs at once per queue it polls; 0 = each queue's own
+    # figure (infra/queue_settings.py: 2 exports, 32 webhook deliveries, 8 elsewhere)
+    worker_max_activities: int = Field(default=0, ge=0, alias="WORKER_MAX_ACTIVITIES")
     # On SIGTERM a worker stops polling and gives running activities this long to finish;
     # then they are cancelled and retried elsewhere from their last heartbeat. Keep it below
     # the orchestrator's grace period (compose stop_grace_period, k8s terminationGracePeriodSeconds)
@@ -134,6 +135,28 @@ class Settings(BaseSettings):
     notify_dedup_window_seconds: int = Field(default=3600, ge=0, alias="NOTIFY_DEDUP_WINDOW_SECONDS")
     notify_digest_after: int = Field(default=10, ge=1, alias="NOTIFY_DIGEST_AFTER")
     notify_digest_window_seconds: int = Field(default=3600, ge=1, alias="NOTIFY_DIGEST_WINDOW_SECONDS")
+    # Exports: how long a finished file can be downloaded before the cleanup deletes it
+    export_ttl_hours: float = Field(default=24, gt=0, alias="EXPORT_TTL_HOURS")
+
+    # Outbound webhooks: the first retry waits backoff, each next one twice as long up to
+    # max_backoff, for at most retry_hours; disable_after failed deliveries in a row turn the
+    # endpoint off. Private/loopback targets are refused unless allowed (default: development/test).
+    outbound_webhook_backoff_seconds: float = Field(default=30, gt=0, alias="OUTBOUND_WEBHOOK_BACKOFF_SECONDS")
+    outbound_webhook_max_backoff_seconds: float = Field(default=3600, gt=0, alias="OUTBOUND_WEBHOOK_MAX_BACKOFF_SECONDS")
+    outbound_webhook_retry_hours: float = Field(default=24, gt=0, alias="OUTBOUND_WEBHOOK_RETRY_HOURS")
+    outbound_webhook_disable_after: int = Field(default=5, ge=1, alias="OUTBOUND_WEBHOOK_DISABLE_AFTER")
+    outbound_webhook_timeout_seconds: float = Field(default=10, gt=0, alias="OUTBOUND_WEBHOOK_TIMEOUT_SECONDS")
+    outbound_webhook_allow_private: bool | None = Field(default=None, alias="OUTBOUND_WEBHOOK_ALLOW_PRIVATE")
+
+    @property
+    def outbound_private_allowed(self) -> bool:
+        if self.outbound_webhook_allow_private is not None:
+            return self.outbound_webhook_allow_private
+        return self.is_local
+
+    @property
+    def export_dir(self) -> Path:
+        return self.data_dir / "exports"
 
     @property
     def is_local(self) -> bool:

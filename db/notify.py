@@ -48,6 +48,7 @@ KINDS: dict[str, str] = {
     "usage.warning": "a shop used 80 % of a daily budget of metered calls",
     "usage.exhausted": "a shop used up a daily budget; further calls are refused",
     "report.ready": "the weekly sales report is ready",
+    "outbound_webhooks.disabled": "a merchant's webhook endpoint was switched off after failed deliveries",
 }
 
 

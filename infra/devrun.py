@@ -27,6 +27,7 @@ import httpx
 import psycopg
 
 from db.config import DEV_ENCRYPTION_KEY, ROOT, get_settings
+from workflows.queues import Queue
 
 BIN = Path(sys.executable).parent
 DEMO_ESHOP_ID = 100001
@@ -524,7 +525,11 @@ def main() -> int:
         sup.start("sandbox", [shopops, "sandbox", "--demo"], env,
                   on_restart=lambda: _reinstall_demo(settings.sandbox_host, settings.sandbox_port, api_url))
         _wait_port(sup, "sandbox", settings.sandbox_host, settings.sandbox_port)
-        sup.start("worker", [shopops, "worker"], env)
+        # exports (CPU-heavy XLSX writing) get a process of their own: the GIL they hold
+        # must not slow the webhook deliveries and syncs of the main worker
+        exports = Queue.EXPORTS.value
+        sup.start("worker", [shopops, "worker", "--skip-queue", exports], env)
+        sup.start("worker-exports", [shopops, "worker", "-q", exports, "--no-schedules"], env)
         sup.start("api", [shopops, "api"], env)
         _wait_healthy(sup, f"{api_url}/api/health")
         _wait_worker(sup, env)

@@ -149,17 +149,20 @@ def parse_queues(names: Iterable[str] | str | None) -> list[Queue] | None:
 def build_workers(client: Client, queues: Iterable[Queue] | None = None) -> list[Worker]:
     """One Worker per task queue, each with that queue's workflows and activities."""
     from activities.registry import activities_for
+    from infra.queue_settings import settings_for
     from workflows.registry import WORKFLOWS
 
     settings = get_settings()
     chosen = list(queues) if queues else list(Queue)
-    slots = settings.worker_max_activities
-    executor = ThreadPoolExecutor(max_workers=slots, thread_name_prefix="activity")
     workers = []
     for queue in chosen:
         wfs, acts = WORKFLOWS.get(queue, []), activities_for(queue)
         if not wfs and not acts:
             continue
+        conf = settings_for(queue)
+        slots = settings.worker_max_activities or conf.max_concurrent_activities
+        # a pool per queue: a flood of synchronous exports cannot take another queue's threads
+        executor = ThreadPoolExecutor(max_workers=slots, thread_name_prefix=f"act-{queue.name.lower()}")
         workers.append(
             Worker(
                 client,
@@ -168,6 +171,9 @@ def build_workers(client: Client, queues: Iterable[Queue] | None = None) -> list
                 activities=acts,
                 activity_executor=executor,
                 max_concurrent_activities=slots,
+                max_concurrent_workflow_tasks=conf.max_concurrent_workflow_tasks,
+                max_activities_per_second=conf.max_activities_per_second,
+                max_task_queue_activities_per_second=conf.max_task_queue_activities_per_second,
                 graceful_shutdown_timeout=timedelta(seconds=settings.worker_shutdown_seconds),
             )
         )

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 from typing import Final
 
+# activities.queue_ping (every queue)
+QUEUE_PING: Final = "queue_ping"
+
 # activities.system
 CHECK_DEPENDENCIES: Final = "check_dependencies"
 
@@ -125,3 +128,11 @@ IMPORT_CHANNEL_ORDERS_PAGE: Final = "import_channel_orders_page"
 RECORD_CHANNEL_LISTINGS_PAGE: Final = "record_channel_listings_page"
 PUSH_CHANNEL_STOCK_BATCH: Final = "push_channel_stock_batch"
 FINISH_CHANNEL_SYNC: Final = "finish_channel_sync"
+# activities.exports
+START_EXPORT: Final = "start_export"
+WRITE_EXPORT: Final = "write_export"
+FAIL_EXPORT: Final = "fail_export"
+
+# activities.outbound_webhooks
+ATTEMPT_WEBHOOK_DELIVERY: Final = "attempt_webhook_delivery"
+FINISH_WEBHOOK_DELIVERY: Final = "finish_webhook_delivery"

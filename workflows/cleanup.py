@@ -19,7 +19,7 @@ from workflows.common import QUICK_RETRY
 WORKFLOW_ID = "maint:cleanup"
 KINDS = ("notifications", "webhook_events", "snapshot_files", "snapshot_rejects")
 # kinds added after runs were recorded, each behind a patch id so old histories still replay
-ADDED_KINDS = {"sync_rejects": "cleanup-sync-rejects"}
+ADDED_KINDS = {"sync_rejects": "cleanup-sync-rejects", "export_files": "cleanup-export-files"}
 
 
 @dataclass(frozen=True)

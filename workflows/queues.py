@@ -14,4 +14,6 @@ class Queue(StrEnum):
     EXPORTS = "shopops-exports"
     NOTIFICATIONS = "shopops-notifications"
     WEBHOOKS = "shopops-webhooks"
+    REPORTS = "shopops-reports"
+    INDEXING = "shopops-indexing"
     SYSTEM = "shopops-system"

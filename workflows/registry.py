@@ -6,6 +6,7 @@ from workflows.backups import BackupWorkflow
 from workflows.channels import ChannelStockPushWorkflow, ChannelSyncWorkflow
 from workflows.cleanup import CleanupWorkflow
 from workflows.customer_analytics import CustomerAnalyticsNightlyWorkflow, CustomerAnalyticsWorkflow
+from workflows.exports import DataExportWorkflow
 from workflows.feeds import FeedsWorkflow
 from workflows.installation import InstallationWorkflow
 from workflows.integrity import IntegrityWorkflow
@@ -15,6 +16,7 @@ from workflows.maintenance import ArchiveRestoreWorkflow, PartitionMaintenanceWo
 from workflows.metering import UsageFlushWorkflow
 from workflows.monitoring import MonitoringChecksWorkflow, MonitoringSnapshotWorkflow
 from workflows.notifications import NotificationDeliveryWorkflow, OutgoingMailWorkflow
+from workflows.outbound_webhooks import OutboundDeliveryWorkflow
 from workflows.pitr import PitrBaseBackupWorkflow
 from workflows.queues import Queue
 from workflows.reports import WeeklyReportWorkflow
@@ -35,6 +37,8 @@ WORKFLOWS[Queue.SYNC].extend([ChannelSyncWorkflow, ChannelStockPushWorkflow])
 WORKFLOWS.setdefault(Queue.ANALYTICS, []).extend([CustomerAnalyticsWorkflow, CustomerAnalyticsNightlyWorkflow])
 WORKFLOWS.setdefault(Queue.SYSTEM, []).extend([MonitoringSnapshotWorkflow, MonitoringChecksWorkflow])
 WORKFLOWS.setdefault(Queue.ANALYTICS, []).extend([InventoryWorkflow, InventoryNightlyWorkflow])
-WORKFLOWS.setdefault(Queue.EXPORTS, []).append(FeedsWorkflow)
-# notifications delivery, e-mail, usage counters and (until the reports queue exists) reports
-WORKFLOWS.setdefault(Queue.NOTIFICATIONS, []).extend([NotificationDeliveryWorkflow, OutgoingMailWorkflow, UsageFlushWorkflow, WeeklyReportWorkflow])
+WORKFLOWS.setdefault(Queue.EXPORTS, []).extend([DataExportWorkflow, FeedsWorkflow])
+WORKFLOWS.setdefault(Queue.WEBHOOKS, []).append(OutboundDeliveryWorkflow)
+# notifications delivery, e-mail and usage counters; the weekly reports on their own queue
+WORKFLOWS.setdefault(Queue.NOTIFICATIONS, []).extend([NotificationDeliveryWorkflow, OutgoingMailWorkflow, UsageFlushWorkflow])
+WORKFLOWS.setdefault(Queue.REPORTS, []).append(WeeklyReportWorkflow)

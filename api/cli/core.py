@@ -16,15 +16,24 @@ def register(app: typer.Typer) -> None:
             None, "--queue", "-q", help="Task queue(s), e.g. snapshots; default WORKER_QUEUES, else all."
         ),
         no_schedules: bool = typer.Option(False, help="Do not create or update schedules."),
+        skip_queue: list[str] = typer.Option(
+            None, "--skip-queue", "-x", help="Task queue(s) another worker process serves."
+        ),
     ) -> None:
         """Run a Temporal worker for all (or the given) task queues: one queue per process is the
         unit of scaling in production (infra/deploy)."""
+        from db.config import get_settings
         from infra.temporal import parse_queues, run_worker
+        from workflows.queues import Queue
 
         try:
             queues = parse_queues(queue)
+            skipped = set(parse_queues(skip_queue) or [])
         except ValueError as exc:
             raise typer.BadParameter(str(exc)) from exc
+        if skipped:  # make run: one worker for exports, another for the rest
+            base = queues or parse_queues(get_settings().worker_queues) or list(Queue)
+            queues = [q for q in base if q not in skipped]
         asyncio.run(run_worker(queues, with_schedules=False if no_schedules else None))
 
     @app.command()

@@ -9,6 +9,7 @@ from api.routes import (
     backups,
     channels,
     customers,
+    exports,
     feeds,
     health,
     install,
@@ -17,6 +18,7 @@ from api.routes import (
     monitoring,
     notifications,
     orders,
+    outbound_webhooks,
     reports,
     resellers,
     search,
@@ -56,4 +58,6 @@ ROUTERS: list[APIRouter] = [
     reports.router,
     usage.router,
     channels.router,
+    exports.router,
+    outbound_webhooks.router,
 ]

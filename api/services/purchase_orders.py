@@ -370,7 +370,14 @@ async def receive(
         {"id": order_id},
     )
     await session.commit()
-    return await get_order(session, shop_id, order_id)
+    order = await get_order(session, shop_id, order_id)
+    if order.get("status") == "received":
+        from activities.outbound_webhooks.events import publish
+
+        await publish(shop_id, [("purchase_order.received", {
+            "purchase_order_id": order_id, "received_at": str(order.get("received_at")),
+        })])
+    return order
 
 
 async def cancel(session: AsyncSession, shop_id: int, order_id: int) -> dict[str, Any]:

@@ -25,8 +25,8 @@ from workflows import search_attributes
 from workflows.queues import Queue
 from workflows.reports import ReportRequest, WeeklyReportWorkflow, report_id
 
-# The reports run on the notifications queue until a reports queue exists (issue 19).
-REPORTS_QUEUE = Queue.NOTIFICATIONS
+# The weekly reports have their own queue, so a slow PDF never holds up a notification.
+REPORTS_QUEUE = Queue.REPORTS
 # Monday 06:00 in Prague: the week closed at midnight, the owner reads it with the coffee.
 WEEKLY_CRON = "0 6 * * 1"
 

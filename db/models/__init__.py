@@ -32,6 +32,7 @@ from db.models.customer_analytics import (
     CustomerRunSummary,
 )
 from db.models.customers import Customer
+from db.models.exports import Export
 from db.models.feeds import ShopFeed
 from db.models.integrity import IntegrityFinding, IntegrityRun
 from db.models.inventory import (
@@ -57,6 +58,7 @@ from db.models.monitoring import (
 )
 from db.models.notifications import Notification
 from db.models.orders import Order, OrderItem
+from db.models.outbound_webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from db.models.resellers import PriceList, PriceListItem, Reseller, ResellerKey, ResellerOrder
 from db.models.search import SearchEntry
 from db.models.settings import AppSetting
@@ -86,6 +88,7 @@ __all__ = [
     "CustomerRunSummary",
     "ErrorGroup",
     "ErrorMinute",
+    "Export",
     "Installation",
     "IntegrityFinding",
     "IntegrityRun",
@@ -133,6 +136,9 @@ __all__ = [
     "User",
     "UserSession",
     "Variant",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "WebhookEvent",
 ]
 

@@ -20,10 +20,9 @@ from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 
 from db.engine import session_factory
 from infra.monitoring.checks import Check, Context, Measurement, cz
+from infra.queue_settings import settings_for
 from workflows.queues import Queue
 
-# infra/temporal.build_workers runs this many activities at once per worker process.
-ACTIVITY_SLOTS_PER_WORKER = 8
 WORKFLOW_TASK_SECONDS = 0.05  # a workflow task is a few ms of replay; used when backlog builds up
 KINDS = {"workflow": TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW, "activity": TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY}
 
@@ -60,6 +59,11 @@ async def _average_activity_seconds(since: Any) -> dict[str, float]:
         return {name: float(ms) / 1000 for name, ms in rows if ms is not None}
 
 
+def slots(queue: str) -> int:
+    """Activities one worker process runs at once on `queue` (infra/queue_settings.py)."""
+    return settings_for(Queue(queue)).max_concurrent_activities
+
+
 def wait_estimate(backlog: int, average_s: float, workers: int, backlog_age_s: float) -> float | None:
     """Horizon's estimate with the observed backlog age as a floor; None when nobody polls."""
     if backlog <= 0:
@@ -82,7 +86,7 @@ async def collect(ctx: Context) -> dict[str, Any]:
         wf, act = described[2 * i], described[2 * i + 1]
         avg = averages.get(name, 0.0)
         waits = [
-            wait_estimate(act["backlog"], avg, act["pollers"] * ACTIVITY_SLOTS_PER_WORKER, act["backlog_age_s"]),
+            wait_estimate(act["backlog"], avg, act["pollers"] * slots(name), act["backlog_age_s"]),
             wait_estimate(wf["backlog"], WORKFLOW_TASK_SECONDS, wf["pollers"], wf["backlog_age_s"]),
         ]
         queues.append(

@@ -78,7 +78,7 @@ async def test_weekly_report_end_to_end(
             WeeklyReportWorkflow.run,
             ReportRequest(shop.id, as_of=TEST_NOW.isoformat()),
             id=f"test:report:{shop.id}",
-            task_queue=Queue.NOTIFICATIONS.value,
+            task_queue=Queue.REPORTS.value,
         )
         result = await handle.result()
         await record_history(handle, "weekly_report")

@@ -29,6 +29,8 @@ import { SnapshotRunsPage } from "./pages/snapshots/SnapshotRunsPage";
 import { SuppliersPage } from "./pages/suppliers/SuppliersPage";
 import { FeedsResellersPage } from "./pages/channels/FeedsResellersPage";
 import { WebhookEventsPage } from "./pages/webhooks/WebhookEventsPage";
+import { ExportsPage } from "./pages/exports/ExportsPage";
+import { EndpointsPage } from "./pages/endpoints/EndpointsPage";
 import { localisedTheme, theme } from "./theme";
 import { ReportsPage } from "./pages/reports/ReportsPage";
 
@@ -73,6 +75,8 @@ export function AppRoutes() {
             <Route path="snapshot-runs" element={<SnapshotRunsPage />} />
             <Route path="snapshot-runs/:runId" element={<SnapshotRunPage />} />
             <Route path="webhook-events" element={<WebhookEventsPage />} />
+            <Route path="exports" element={<ExportsPage />} />
+            <Route path="webhook-endpoints" element={<EndpointsPage />} />
             <Route path="settings" element={<ShopSettingsPage />} />
             <Route path="reports" element={<ReportsPage />} />
             <Route path="*" element={<NotFound />} />

@@ -15,7 +15,7 @@ column, so it is added only when absent (on the partitioned parents of `orders` 
 archive twin, which propagate it to every partition).
 
 Revision ID: 1100
-Revises: 0940
+Revises: 1000
 Create Date: 2026-12-06
 """
 

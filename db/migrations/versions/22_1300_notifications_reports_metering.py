@@ -9,7 +9,7 @@ report as data and as HTML and PDF in both languages. `usage_daily` keeps what e
 and was refused per metered kind and day; `usage_budgets` the admin's daily limits.
 
 Revision ID: 1300
-Revises: 0940
+Revises: 1200
 Create Date: 2026-12-06
 """
 
@@ -20,7 +20,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "1300"
-down_revision: str | None = "1100"
+down_revision: str | None = "1200"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -8,7 +8,7 @@ COPY speed matters most) carries no search index of its own beyond the one of re
 with a trigram index for typos and partial SKUs (`<%`, word similarity), never over long text.
 
 Revision ID: 1400
-Revises: 0940
+Revises: 1300
 """
 
 from collections.abc import Sequence

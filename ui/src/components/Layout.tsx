@@ -35,6 +35,8 @@ const SHOP_PAGES: { path: string; label: MessageKey }[] = [
   { path: "channels", label: "nav.channels" },
   { path: "snapshot-runs", label: "nav.snapshots" },
   { path: "webhook-events", label: "nav.webhooks" },
+  { path: "webhook-endpoints", label: "nav.endpoints" },
+  { path: "exports", label: "nav.exports" },
   { path: "settings", label: "nav.shopSettings" },
 ];
 

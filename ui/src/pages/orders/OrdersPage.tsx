@@ -9,6 +9,7 @@ import { QueryState } from "../../components/QueryState";
 import { useCurrentShop } from "../../components/ShopScope";
 import { useSearchUpdate } from "../../components/useSearchUpdate";
 import { useFormat, useT } from "../../i18n/locale";
+import { ExportOrdersButton } from "./ExportOrdersButton";
 import { OrderDrawer } from "./OrderDrawer";
 import { OrderFiltersBar, type FilterValues } from "./OrderFiltersBar";
 import { OrdersTable } from "./OrdersTable";
@@ -46,7 +47,8 @@ export function OrdersPage() {
     channel: params.get("channel"),
     q: params.get("q") ?? "",
   };
-  const orders = useOrders(shop.id, toApiFilters(values));
+  const apiFilters = toApiFilters(values);
+  const orders = useOrders(shop.id, apiFilters);
   const counts = useShopCounts(shop.id);
   const openCode = params.get("order");
 
@@ -54,10 +56,13 @@ export function OrdersPage() {
     <Stack>
       <Group justify="space-between" align="baseline">
         <Title order={2}>{t("orders.title")}</Title>
-        <Text size="sm" c="dimmed" data-testid="orders-summary">
-          {counts.data && t("orders.count", { count: f.number(counts.data.orders) })}
-          {orders.items.length > 0 && ` · ${t("orders.loaded", { loaded: f.number(orders.items.length) })}`}
-        </Text>
+        <Group gap="sm" align="baseline">
+          <Text size="sm" c="dimmed" data-testid="orders-summary">
+            {counts.data && t("orders.count", { count: f.number(counts.data.orders) })}
+            {orders.items.length > 0 && ` · ${t("orders.loaded", { loaded: f.number(orders.items.length) })}`}
+          </Text>
+          <ExportOrdersButton shopId={shop.id} filters={apiFilters} />
+        </Group>
       </Group>
       <OrderFiltersBar
         shopId={shop.id}

@@ -46,7 +46,7 @@ def _run_workflow(req: object, workflow: str = "BackupWorkflow", join: bool = Fa
     instead of starting a second one; otherwise the id is unique to this call."""
     from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
-    from infra.temporal import connect
+    from infra.temporal_client import connect
     from workflows import search_attributes
     from workflows.backups import ON_DEMAND_ID
     from workflows.backups import WORKFLOW_ID as BACKUP_ID

@@ -16,7 +16,7 @@ def register(app: typer.Typer) -> None:
         no_schedules: bool = typer.Option(False, help="Do not create or update schedules."),
     ) -> None:
         """Run a Temporal worker for all (or the given) task queues."""
-        from infra.temporal import run_worker
+        from infra.worker import run_worker
         from workflows.queues import Queue
 
         queues = [Queue(q) for q in queue] if queue else None

@@ -26,7 +26,7 @@ def _run_workflow(run: Any, arg: Any, workflow_id: str, wait: bool) -> None:
     from temporalio.client import WorkflowFailureError
     from temporalio.exceptions import WorkflowAlreadyStartedError
 
-    from infra.temporal import connect
+    from infra.temporal_client import connect
     from workflows import search_attributes
     from workflows.queues import Queue
 

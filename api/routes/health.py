@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from db.engine import session_scope
 from db.redis_client import redis_client
-from infra.temporal import connect
+from infra.temporal_client import connect
 
 router = APIRouter(tags=["health"])
 

@@ -19,7 +19,7 @@ from api.pagination import Cursor, decode_cursor, encode_cursor, page_by_id
 from api.problems import Problem
 from api.services.shop_runs import start_shop_run
 from db.models import CustomerModelReport
-from infra.temporal import connect
+from infra.temporal_client import connect
 from workflows.customer_analytics import (
     RUN_KIND,
     CustomerAnalyticsRequest,

@@ -28,7 +28,7 @@ from api.problems import Problem
 from api.services.shop_runs import start_shop_run
 from db.models import InventoryRun, Shop
 from db.models.inventory import RECOMMENDATION_COLUMNS
-from infra.temporal import connect
+from infra.temporal_client import connect
 from workflows.inventory import (
     RUN_KIND,
     InventoryRequest,

@@ -22,7 +22,7 @@ from db.engine import session_factory
 from infra.monitoring.checks import Check, Context, Measurement, cz
 from workflows.queues import Queue
 
-# infra/temporal.build_workers runs this many activities at once per worker process.
+# infra/worker.build_workers runs this many activities at once per worker process.
 ACTIVITY_SLOTS_PER_WORKER = 8
 WORKFLOW_TASK_SECONDS = 0.05  # a workflow task is a few ms of replay; used when backlog builds up
 KINDS = {"workflow": TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW, "activity": TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY}

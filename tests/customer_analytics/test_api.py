@@ -167,7 +167,7 @@ async def test_the_track_record_lists_reports_with_the_baseline(
 async def test_running_now_needs_a_manager_and_never_runs_a_shop_twice(
     api: httpx.AsyncClient, make_user: MakeUser, worker: list[object], pg: psycopg.Connection
 ) -> None:
-    from infra.temporal import connect
+    from infra.temporal_client import connect
     from workflows.customer_analytics import workflow_id
 
     shop = new_shop(pg, "Run-now shop")

@@ -15,7 +15,7 @@ import httpx
 import psycopg
 import pytest
 
-from infra.temporal import connect
+from infra.temporal_client import connect
 from tests.customer_analytics.conftest import analyse_now, new_shop
 from tests.support import TEST_NOW, MakeUser, login
 from workflows.customer_analytics import (

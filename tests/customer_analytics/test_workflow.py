@@ -16,7 +16,7 @@ from temporalio.client import Client, ScheduleActionStartWorkflow, WorkflowHandl
 from activities.analytics.customers import rfm_summary
 from db.app_settings import definition, set_setting
 from db.engine import session_scope
-from infra.temporal import connect, ensure_schedule
+from infra.temporal_client import connect, ensure_schedule
 from tests.customer_analytics.conftest import new_shop, record_history
 from tests.customer_analytics.seed import copy_orders, simulated_orders
 from tests.support import TEST_NOW

@@ -154,7 +154,7 @@ async def maint_worker(temporal_env: object) -> AsyncIterator[object]:
     from temporalio.worker import Worker
 
     from activities import archive, legacy_migration, partitions
-    from infra.temporal import connect
+    from infra.temporal_client import connect
     from workflows.legacy_migration import LegacyMigrationWorkflow
     from workflows.maintenance import ArchiveRestoreWorkflow, PartitionMaintenanceWorkflow
     from workflows.queues import Queue

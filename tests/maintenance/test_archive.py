@@ -103,7 +103,7 @@ async def test_restore_is_one_command_and_takes_in_late_rows(scratch_db: str, sq
     out, err = await asyncio.wait_for(proc.communicate(), 180)
     assert proc.returncode == 0, f"stdout: {out.decode()}\nstderr: {err.decode()}"
     assert '"action": "restore"' in out.decode(), out.decode()
-    from infra.temporal import connect
+    from infra.temporal_client import connect
 
     await keep_history(
         (await connect()).get_workflow_handle("maint:restore:2023q2"), "archive_restore"

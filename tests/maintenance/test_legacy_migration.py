@@ -97,7 +97,7 @@ async def test_legacy_order_items_migrate_online_and_swap(scratch_db: str, sql: 
     from decimal import Decimal
 
     from db import migrate
-    from infra.temporal import connect
+    from infra.temporal_client import connect
 
     expected = make_legacy_table(sql)
     stop, counts = asyncio.Event(), {"insert": 0, "update": 0, "delete": 0}

@@ -32,7 +32,7 @@ def _scratch_databases() -> list[str]:
 async def test_backup_restores_to_identical_row_counts(
     worker: list[object], db_session: Session, make_shop: MakeShop
 ) -> None:
-    from infra.temporal import connect
+    from infra.temporal_client import connect
 
     shop = make_shop()
     seed_orders(db_session, shop.id, 30, utc(2024, 2, 10), prefix="B")

@@ -35,7 +35,7 @@ def _file(path: Path, days_old: float) -> str:
 async def test_cleanup_deletes_only_what_is_past_each_retention(
     worker: list[object], db_session: Session, make_shop: MakeShop, tmp_path: Path
 ) -> None:
-    from infra.temporal import connect
+    from infra.temporal_client import connect
 
     shop = make_shop()
     db_session.execute(text("DELETE FROM notifications"))

@@ -44,7 +44,7 @@ def shoptet_url() -> Iterator[Callable[[str], None]]:
 
 
 async def _run(checks: list[str], name: str | None = None) -> IntegrityReport:
-    from infra.temporal import connect
+    from infra.temporal_client import connect
 
     client = await connect()
     handle = await client.start_workflow(

@@ -40,7 +40,7 @@ def pitr_env(workdir: Path, source: str) -> Iterator[Path]:  # noqa: F811
 
 
 async def _run(force: bool = False, history: str | None = None) -> PitrReport:
-    from infra.temporal import connect
+    from infra.temporal_client import connect
 
     client = await connect()
     handle = await client.start_workflow(

@@ -1,14 +1,13 @@
-"""Temporal client factory and worker entry point: one module so API, CLI and tests connect alike."""
+"""Temporal client: connect, search attributes and schedules, so API, CLI, tests and the
+activities that start workflows connect alike. The worker (which imports every activity)
+lives apart in infra/worker.py, so importing the client never pulls in the activities."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from datetime import timedelta
 
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import (
@@ -27,11 +26,9 @@ from temporalio.client import (
     ScheduleUpdate,
     ScheduleUpdateInput,
 )
-from temporalio.worker import Worker
 
 from db.config import get_settings
 from workflows import search_attributes
-from workflows.queues import Queue
 from workflows.schedules import APP_SCHEDULES, ScheduleDecl
 
 log = logging.getLogger(__name__)
@@ -126,56 +123,3 @@ async def create_or_update_schedule(
 async def ensure_schedules(client: Client, decls: Iterable[ScheduleDecl] = APP_SCHEDULES) -> None:
     for decl in decls:
         await ensure_schedule(client, decl)
-
-
-def build_workers(client: Client, queues: Iterable[Queue] | None = None) -> list[Worker]:
-    """One Worker per task queue, each with that queue's workflows and activities."""
-    from activities.registry import activities_for
-    from workflows.registry import WORKFLOWS
-
-    chosen = list(queues) if queues else list(Queue)
-    executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="activity")
-    workers = []
-    for queue in chosen:
-        wfs, acts = WORKFLOWS.get(queue, []), activities_for(queue)
-        if not wfs and not acts:
-            continue
-        workers.append(
-            Worker(
-                client,
-                task_queue=queue.value,
-                workflows=wfs,
-                activities=acts,
-                activity_executor=executor,
-                max_concurrent_activities=8,
-                graceful_shutdown_timeout=timedelta(seconds=10),
-            )
-        )
-    return workers
-
-
-async def run_worker(queues: Iterable[Queue] | None = None, with_schedules: bool = True) -> None:
-    """Run workers until SIGINT/SIGTERM; registers search attributes and schedules first."""
-    from infra.telemetry import setup_telemetry
-
-    get_settings().refuse_unsafe_secrets()
-    setup_telemetry("shopops-worker")
-    if port := get_settings().worker_metrics_port:
-        from prometheus_client import start_http_server
-
-        start_http_server(port, addr=get_settings().api_host)
-        log.info("worker metrics on :%s/metrics", port)
-    client = await connect()
-    await ensure_search_attributes(client)
-    if with_schedules:
-        await ensure_schedules(client)
-    workers = build_workers(client, queues)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    log.info("worker polling %s", [w.task_queue for w in workers])
-    tasks = [asyncio.create_task(w.run()) for w in workers]
-    await stop.wait()
-    await asyncio.gather(*(w.shutdown() for w in workers), return_exceptions=True)
-    await asyncio.gather(*tasks, return_exceptions=True)

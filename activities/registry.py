@@ -81,7 +81,8 @@ def _sync() -> list[Activity]:
 
 
 def _analytics() -> list[Activity]:
-    from activities import customer_analytics, inventory_planning
+    from activities import customer_analytics
+    from activities.inventory import planning as inventory_planning
 
     return [*customer_analytics.ACTIVITIES, *inventory_planning.ACTIVITIES]
 

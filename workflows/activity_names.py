@@ -96,7 +96,7 @@ FIT_CUSTOMER_MODELS: Final = "fit_customer_models"
 MINE_ITEM_RULES: Final = "mine_item_rules"
 FINISH_CUSTOMER_RUN: Final = "finish_customer_run"
 
-# activities.inventory_planning
+# activities.inventory.planning
 PLAN_INVENTORY_NIGHTLY: Final = "plan_inventory_nightly"
 START_INVENTORY_RUN: Final = "start_inventory_run"
 SNAPSHOT_STOCK: Final = "snapshot_stock"

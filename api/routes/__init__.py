@@ -10,7 +10,6 @@ from api.routes import (
     customers,
     health,
     install,
-    inventory,
     metrics,
     monitoring,
     notifications,
@@ -18,10 +17,11 @@ from api.routes import (
     settings,
     shops,
     snapshots,
-    suppliers,
     system,
     webhooks,
 )
+from api.routes.inventory import planning as inventory
+from api.routes.inventory import purchase_orders, suppliers
 
 ROUTERS: list[APIRouter] = [
     health.router,
@@ -41,6 +41,6 @@ ROUTERS: list[APIRouter] = [
     metrics.router,
     customers.router,
     inventory.router,
-    inventory.orders_router,
+    purchase_orders.router,
     suppliers.router,
 ]

@@ -133,7 +133,7 @@ ANOMALIES = {
 
 @pytest.mark.parametrize("kind", sorted(ANOMALIES))
 def test_every_anomaly_kind_reads_in_czech(kind: str) -> None:
-    from activities.inventory_planning import describe, describe_cs
+    from activities.inventory.planning import describe, describe_cs
 
     assert f"inventory.{kind}" in KINDS
     anomaly = InventoryAnomaly(shop_id=1, run_id=1, variant_code="TRI-01/XL", day=date(2026, 12, 10), kind=kind,

@@ -25,7 +25,7 @@ import { ShopsPage } from "./pages/shops/ShopsPage";
 import { SignInPage } from "./pages/signin/SignInPage";
 import { SnapshotRunPage } from "./pages/snapshots/SnapshotRunPage";
 import { SnapshotRunsPage } from "./pages/snapshots/SnapshotRunsPage";
-import { SuppliersPage } from "./pages/suppliers/SuppliersPage";
+import { SuppliersPage } from "./pages/inventory/suppliers/SuppliersPage";
 import { WebhookEventsPage } from "./pages/webhooks/WebhookEventsPage";
 import { localisedTheme, theme } from "./theme";
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from activities.analytics.inventory_demand import join_actuals, regular_periods
+from activities.inventory.demand import join_actuals, regular_periods
 
 SEVERITY_CUTS = (1.0, 2.0, 4.0)  # interval half-widths beyond the bound: low, medium, high
 ROBUST_Z = 3.5  # Iglewicz & Hoaglin's cut-off for the modified z-score

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from activities.analytics.inventory import (
+from activities.inventory.analytics import (
     BatchForecast,
     demand_per_period,
     forecast_accuracy,

@@ -2,7 +2,7 @@
 
 import { useCallback } from "react";
 
-import { useLocale } from "../../i18n/locale";
+import { useLocale } from "../../../i18n/locale";
 
 const en = {
   title: "Suppliers",

@@ -4,8 +4,8 @@
 import { fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
 
-import { fakeApi, problem, type Handler } from "../../test/api";
-import { renderApp } from "../../test/render";
+import { fakeApi, problem, type Handler } from "../../../test/api";
+import { renderApp } from "../../../test/render";
 import { decimalOrNull, offerInput } from "./SuppliersPage";
 
 afterEach(() => {

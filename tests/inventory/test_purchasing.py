@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from activities.analytics.inventory import PurchasePlan, PurchasingInfeasible, plan_purchases
+from activities.inventory.analytics import PurchasePlan, PurchasingInfeasible, plan_purchases
 
 
 def needs(*rows: tuple[str, float], sd: float = 0.0, penalty: float = 0.0) -> pd.DataFrame:

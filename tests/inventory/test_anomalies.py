@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from activities.analytics.inventory import forecast_many, sales_anomalies, stock_anomalies
+from activities.inventory.analytics import forecast_many, sales_anomalies, stock_anomalies
 
 Forecasted = tuple[pd.DataFrame, pd.DataFrame]  # held-out sales, forecasts
 

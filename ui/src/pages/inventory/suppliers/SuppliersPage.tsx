@@ -18,7 +18,7 @@ import {
 import { notifications } from "@mantine/notifications";
 import { useState, type FormEvent } from "react";
 
-import { errorMessage } from "../../api/client";
+import { errorMessage } from "../../../api/client";
 import {
   useDeleteOffer,
   useDeleteSupplier,
@@ -33,13 +33,13 @@ import {
   type PriceBreak,
   type Supplier,
   type SupplierInput,
-} from "../../api/suppliers";
-import { LinkButton } from "../../components/LinkButton";
-import { LoadMore } from "../../components/LoadMore";
-import { ErrorNotice, QueryState } from "../../components/QueryState";
-import { useCanManage, useCurrentShop } from "../../components/ShopScope";
-import { useSearchUpdate } from "../../components/useSearchUpdate";
-import { useFormat } from "../../i18n/locale";
+} from "../../../api/suppliers";
+import { LinkButton } from "../../../components/LinkButton";
+import { LoadMore } from "../../../components/LoadMore";
+import { ErrorNotice, QueryState } from "../../../components/QueryState";
+import { useCanManage, useCurrentShop } from "../../../components/ShopScope";
+import { useSearchUpdate } from "../../../components/useSearchUpdate";
+import { useFormat } from "../../../i18n/locale";
 import { useSuppliersT } from "./messages";
 
 const NEW_SUPPLIER: SupplierInput = {

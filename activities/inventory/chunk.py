@@ -1,9 +1,9 @@
 """One chunk of variants, from its database rows to what the run stores about them.
 
-No I/O: the rows come from inventory_sql.read_chunk, the frames returned go to
-inventory_sql.store_chunk. The order of calls into the pure module is the documented one:
+No I/O: the rows come from inventory.sql.read_chunk, the frames returned go to
+inventory.sql.store_chunk. The order of calls into the pure module is the documented one:
 demand_history → forecast_many → demand_per_period → reorder_point → eoq / order_by →
-(purchases, per shop, in inventory_purchases) → sales_anomalies and stock_anomalies.
+(purchases, per shop, in inventory.purchases) → sales_anomalies and stock_anomalies.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from activities.analytics.inventory import (
+from activities.inventory.analytics import (
     BatchForecast,
     demand_history,
     demand_per_period,
@@ -29,7 +29,7 @@ from activities.analytics.inventory import (
     sales_anomalies,
     stock_anomalies,
 )
-from activities.inventory_sql import ANOMALY_COLUMNS, FORECAST_COLUMNS, METRIC_COLUMNS, ChunkRows
+from activities.inventory.sql import ANOMALY_COLUMNS, FORECAST_COLUMNS, METRIC_COLUMNS, ChunkRows
 
 DAYS_PER_YEAR = 365.0
 # A stock row is the stock at the end of its day (a reading just before midnight); a day that
@@ -150,7 +150,7 @@ def on_hand(stock: pd.DataFrame) -> pd.Series:
 
 
 def units_on_order(on_order: pd.DataFrame) -> pd.Series:
-    """Units on open purchase orders per variant (inventory_sql.on_order has a row per order)."""
+    """Units on open purchase orders per variant (inventory.sql.on_order has a row per order)."""
     if on_order.empty:
         return pd.Series(dtype=float)
     return on_order.groupby("variant_code")["on_order"].sum().astype(float)

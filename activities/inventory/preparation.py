@@ -19,8 +19,8 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from activities.analytics.inventory_calendar import EVENTS, shopping_calendar
-from activities.analytics.inventory_demand import (
+from activities.inventory.calendar import EVENTS, shopping_calendar
+from activities.inventory.demand import (
     ADI_CUTOFF,
     demand_values,
     natural_season,

@@ -21,7 +21,7 @@ from statsforecast.models import (
     SeasonalNaive,
 )
 
-from activities.analytics.inventory_preparation import Chunk
+from activities.inventory.preparation import Chunk
 
 LEVEL = 80
 QUANTILES = ((100 - LEVEL) / 200, 1 - (100 - LEVEL) / 200)

@@ -1,6 +1,6 @@
 """From the variants that need stock to purchase recommendations across suppliers.
 
-No I/O: needs and offers come from inventory_sql, the rows returned are stored as they are.
+No I/O: needs and offers come from inventory.sql, the rows returned are stored as they are.
 One MILP (`plan_purchases`) over the whole shop chooses or splits each variant's order by
 landed cost and lead-time risk; the supplier's order cost and the shop's own cost of placing
 an order are charged once per supplier used, and an optional budget caps the night's spend.
@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from activities.analytics.inventory import PurchasingInfeasible, order_by, plan_purchases
+from activities.inventory.analytics import PurchasingInfeasible, order_by, plan_purchases
 from db.models.inventory import RECOMMENDATION_COLUMNS
 
 NO_OFFER_NOTE = "no supplier offers this variant: add an offer to plan who to buy it from"
@@ -54,7 +54,7 @@ def recommend(
     forecasts: pd.DataFrame,
     settings: PurchaseSettings,
 ) -> Recommendations:
-    """Recommendations for `needs` (inventory_sql.needs) from `offers` (inventory_sql.offers);
+    """Recommendations for `needs` (inventory.sql.needs) from `offers` (inventory.sql.offers);
     `forecasts` (variant_id, period, mean) date each line by its chosen supplier's lead time."""
     if needs.empty:
         return Recommendations(pd.DataFrame(columns=list(RECOMMENDATION_COLUMNS)), {})

@@ -3,9 +3,9 @@
 Per chunk of variants (vectorised over a periods × variants array):
 1. classify each series (ADI / CV²) into the smooth family (smooth, erratic) or the
    intermittent family (intermittent, lumpy);
-2. divide calendar effects out and fill censored periods (inventory_preparation);
+2. divide calendar effects out and fill censored periods (inventory.preparation);
 3. detect weekly (or the frequency's) seasonality of smooth series: ACF test and STL strength;
-4. backtest the family's candidates and forecast with each series' best one (inventory_models);
+4. backtest the family's candidates and forecast with each series' best one (inventory.models);
 5. multiply the calendar effects back in; 80 % intervals are the model's own where it has
    them, otherwise empirical quantiles of its backtest errors; all clipped at zero.
 """
@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from activities.analytics.inventory_calendar import EVENTS
-from activities.analytics.inventory_demand import (
+from activities.inventory.calendar import EVENTS
+from activities.inventory.demand import (
     ACF_CRITICAL,
     MIN_SEASONAL_STRENGTH,
     acf_statistics,
@@ -33,8 +33,8 @@ from activities.analytics.inventory_demand import (
     regular_periods,
     seasonal_strength,
 )
-from activities.analytics.inventory_models import GROUP_RUNNERS, QUANTILES, Group, Settings
-from activities.analytics.inventory_preparation import (
+from activities.inventory.models import GROUP_RUNNERS, QUANTILES, Group, Settings
+from activities.inventory.preparation import (
     Calendar,
     Chunk,
     calendar_for,

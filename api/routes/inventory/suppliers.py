@@ -13,8 +13,8 @@ from pydantic import BaseModel, EmailStr, Field, field_validator
 from api.deps import ManagedShop, SessionDep, ShopOfCaller
 from api.pagination import Page
 from api.problems import Problem
-from api.services import suppliers
-from api.services.suppliers import RowError, check_price_breaks
+from api.services.inventory import suppliers
+from api.services.inventory.suppliers import RowError, check_price_breaks
 
 router = APIRouter(prefix="/api/shops/{shop_id}/suppliers", tags=["suppliers"])
 

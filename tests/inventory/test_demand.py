@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from activities.analytics.inventory import (
+from activities.inventory.analytics import (
     DemandPattern,
     aggregate_demand,
     classify_demand,

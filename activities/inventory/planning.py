@@ -18,10 +18,10 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities import child_process
-from activities import inventory_sql as sql
 from activities.child_process import Beat, run_in_child
-from activities.inventory_chunk import ChunkPolicy, chunk_results
-from activities.inventory_purchases import PurchaseSettings, recommend
+from activities.inventory import sql
+from activities.inventory.chunk import ChunkPolicy, chunk_results
+from activities.inventory.purchases import PurchaseSettings, recommend
 from activities.pg_copy import connect
 from activities.shop_fan_out import nightly_plan
 from activities.shop_runs import close_dead_runs

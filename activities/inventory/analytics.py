@@ -4,9 +4,9 @@ Pure functions over pandas objects, no I/O; the inventory activities feed them r
 database and store what they return. Details and design choices: docs/inventory-analytics.md.
 """
 
-from activities.analytics.inventory_anomalies import sales_anomalies, stock_anomalies
-from activities.analytics.inventory_calendar import EVENTS, black_friday, shopping_calendar
-from activities.analytics.inventory_demand import (
+from activities.inventory.anomalies import sales_anomalies, stock_anomalies
+from activities.inventory.calendar import EVENTS, black_friday, shopping_calendar
+from activities.inventory.demand import (
     DemandPattern,
     DemandProfile,
     Seasonality,
@@ -17,7 +17,7 @@ from activities.analytics.inventory_demand import (
     demand_history,
     detect_seasonality,
 )
-from activities.analytics.inventory_forecast import (
+from activities.inventory.forecast import (
     BatchForecast,
     demand_per_period,
     forecast_accuracy,
@@ -25,8 +25,8 @@ from activities.analytics.inventory_forecast import (
     forecast_many,
     mase,
 )
-from activities.analytics.inventory_models import LEVEL
-from activities.analytics.inventory_policy import (
+from activities.inventory.models import LEVEL
+from activities.inventory.policy import (
     OrderQuantity,
     ReorderPoint,
     eoq,
@@ -34,7 +34,7 @@ from activities.analytics.inventory_policy import (
     order_by,
     reorder_point,
 )
-from activities.analytics.purchasing import PurchasePlan, PurchasingInfeasible, plan_purchases
+from activities.inventory.purchasing import PurchasePlan, PurchasingInfeasible, plan_purchases
 
 __all__ = [
     "EVENTS",

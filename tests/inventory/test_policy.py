@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from scipy.stats import norm
 
-from activities.analytics.inventory import eoq, late_arrivals, order_by, reorder_point
+from activities.inventory.analytics import eoq, late_arrivals, order_by, reorder_point
 
 
 def test_reorder_point_matches_the_formula_with_both_demand_and_lead_time_varying() -> None:

@@ -81,10 +81,10 @@ def _sync() -> list[Activity]:
 
 
 def _analytics() -> list[Activity]:
-    from activities import customer_analytics
+    from activities.customers import pipeline as customers_pipeline
     from activities.inventory import planning as inventory_planning
 
-    return [*customer_analytics.ACTIVITIES, *inventory_planning.ACTIVITIES]
+    return [*customers_pipeline.ACTIVITIES, *inventory_planning.ACTIVITIES]
 
 
 _BY_QUEUE: dict[Queue, Callable[[], list[Activity]]] = {

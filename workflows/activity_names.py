@@ -88,7 +88,7 @@ RECONCILE: Final = "reconcile"
 FINISH_SYNC: Final = "finish_sync"
 RECORD_SYNC_ERROR: Final = "record_sync_error"
 
-# activities.customer_analytics
+# activities.customers.pipeline
 PLAN_CUSTOMER_ANALYTICS: Final = "plan_customer_analytics"
 START_CUSTOMER_RUN: Final = "start_customer_run"
 SUMMARISE_CUSTOMER_CHUNK: Final = "summarise_customer_chunk"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from workflows.backups import BackupWorkflow
 from workflows.cleanup import CleanupWorkflow
-from workflows.customer_analytics import CustomerAnalyticsNightlyWorkflow, CustomerAnalyticsWorkflow
+from workflows.customers import CustomerAnalyticsNightlyWorkflow, CustomerAnalyticsWorkflow
 from workflows.installation import InstallationWorkflow
 from workflows.integrity import IntegrityWorkflow
 from workflows.inventory import InventoryNightlyWorkflow, InventoryWorkflow

@@ -18,14 +18,14 @@ from db.models.catalog import (
     SupplierOffer,
     Variant,
 )
-from db.models.customer_analytics import (
+from db.models.customers import (
+    Customer,
     CustomerItemRule,
     CustomerMetric,
     CustomerModelReport,
     CustomerRunMergedOrder,
     CustomerRunSummary,
 )
-from db.models.customers import Customer
 from db.models.integrity import IntegrityFinding, IntegrityRun
 from db.models.inventory import (
     InventoryAnomaly,

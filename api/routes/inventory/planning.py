@@ -251,4 +251,4 @@ async def get_run(shop: ShopOfCaller, session: SessionDep) -> StateOut:
 @router.post("/run", status_code=202)
 async def run_now(shop: ManagedShop, temporal: TemporalDep) -> StartedOut:
     """Start the shop's planning now; while a run is going, that run is returned (started false)."""
-    return StartedOut(**await inventory.start_run(temporal, shop.id))
+    return await inventory.start_run(temporal, shop.id)

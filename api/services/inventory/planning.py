@@ -25,7 +25,7 @@ from api.pagination import (
     page_by_id,
 )
 from api.problems import Problem
-from api.services.shop_runs import start_shop_run
+from api.services.shop_runs import StartedOut, start_shop_run
 from db.models import InventoryRun, Shop
 from db.models.inventory import RECOMMENDATION_COLUMNS
 from infra.temporal_client import connect
@@ -412,7 +412,7 @@ async def runs_page(
     return dict(await page_by_id(session, query, InventoryRun.id, cursor, limit, run_view))
 
 
-async def start_run(client: Client, shop_id: int) -> dict[str, Any]:
+async def start_run(client: Client, shop_id: int) -> StartedOut:
     """Start the shop's run now; a run already going is returned instead of a second one."""
     return await start_shop_run(
         client,

@@ -1,7 +1,7 @@
 """Buy-till-you-die transaction models: BG/NBD, MBG/NBD and Pareto/NBD, fitted by maximum likelihood.
 
 Every model reads the per-customer summary (frequency x, recency t_x, age T) of
-`customer_summary.rfm_summary`. Likelihoods are written in log space with scipy.special so that
+`summary.rfm_summary`. Likelihoods are written in log space with scipy.special so that
 customers with hundreds of purchases neither overflow nor underflow. Fitting and scoring work on
 the distinct (x, t_x, T) rows with their counts as weights: with integer periods a million
 customers collapse to tens of thousands of rows, which keeps both time and memory small.
@@ -27,7 +27,7 @@ from scipy.optimize import OptimizeResult, minimize
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 from threadpoolctl import threadpool_limits
 
-from activities.analytics.customer_errors import ModelFitError, NotEnoughData
+from activities.customers.errors import ModelFitError, NotEnoughData
 
 ArrayLike = np.ndarray | pd.Series | float | int
 

@@ -19,7 +19,8 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities import child_process
-from activities.analytics.customers import (
+from activities.child_process import Beat, heartbeat, run_in_child
+from activities.customers.analytics import (
     CustomerAnalysis,
     NotEnoughData,
     analyse_summaries,
@@ -29,8 +30,7 @@ from activities.analytics.customers import (
     rfm_scores,
     segment,
 )
-from activities.child_process import Beat, heartbeat, run_in_child
-from activities.customer_analytics_data import (
+from activities.customers.sql import (
     COUNT_CUSTOMERS,
     MERGE_GUEST_ORDERS,
     METRIC_COLUMNS,
@@ -51,7 +51,7 @@ from activities.shop_runs import close_dead_runs
 from db.app_settings import get_setting
 from db.engine import session_scope
 from db.models import Shop
-from workflows.customer_analytics import (
+from workflows.customers import (
     ChunkRequest,
     ChunkResult,
     CustomerRun,

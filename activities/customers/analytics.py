@@ -14,8 +14,8 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from activities.analytics.customer_errors import ModelFitError, NotEnoughData
-from activities.analytics.customer_models import (
+from activities.customers.errors import ModelFitError, NotEnoughData
+from activities.customers.models import (
     MIN_CUSTOMERS,
     MIN_REPEAT_BUYERS,
     TRANSACTION_MODELS,
@@ -24,7 +24,7 @@ from activities.analytics.customer_models import (
     ParetoNBD,
     TransactionModel,
 )
-from activities.analytics.customer_recommendations import (
+from activities.customers.recommendations import (
     Baskets,
     association_rules,
     bundle_suggestions,
@@ -32,14 +32,14 @@ from activities.analytics.customer_recommendations import (
     item_pairs,
     recommend,
 )
-from activities.analytics.customer_segments import (
+from activities.customers.segments import (
     SEGMENT_GRID,
     SEGMENTS,
     churn_risk,
     rfm_scores,
     segment,
 )
-from activities.analytics.customer_selection import (
+from activities.customers.selection import (
     HoldoutReport,
     ModelSelection,
     auc,
@@ -47,8 +47,8 @@ from activities.analytics.customer_selection import (
     naive_forecast,
     select_model,
 )
-from activities.analytics.customer_spend import GammaGamma, clv, periods_per_month
-from activities.analytics.customer_summary import (
+from activities.customers.spend import GammaGamma, clv, periods_per_month
+from activities.customers.summary import (
     InvalidTransactions,
     calibration_holdout_summary,
     holdout_start,

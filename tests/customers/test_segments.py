@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from activities.analytics.customers import (
+from activities.customers.analytics import (
     SEGMENT_GRID,
     SEGMENTS,
     churn_risk,

@@ -25,13 +25,13 @@ import pandas as pd
 import psycopg
 from scipy import sparse
 
-from activities.analytics.customer_spend import DAYS_PER_MONTH, periods_per_month
-from activities.analytics.customers import (
+from activities.child_process import Beat
+from activities.customers.analytics import (
     Baskets,
     calibration_holdout_summary,
     rfm_summary,
 )
-from activities.child_process import Beat
+from activities.customers.spend import DAYS_PER_MONTH, periods_per_month
 from activities.pg_copy import copy_frame, update_by_id
 
 ORDERS: Final = "orders_all"

@@ -10,17 +10,17 @@ import pytest
 from scipy import integrate, stats
 from scipy.special import gammaln
 
-from activities.analytics.customer_simulation import (
-    SimulatedHistories,
-    simulate_beta_geo,
-    simulate_pareto_nbd,
-)
-from activities.analytics.customers import (
+from activities.customers.analytics import (
     BetaGeo,
     ModifiedBetaGeo,
     NotEnoughData,
     ParetoNBD,
     TransactionModel,
+)
+from activities.customers.simulation import (
+    SimulatedHistories,
+    simulate_beta_geo,
+    simulate_pareto_nbd,
 )
 
 # Sampling SD of each fitted parameter at 20 000 customers is 2-3 % here (measured over 15

@@ -1,7 +1,7 @@
 """Customer analytics at shop scale: summary, model selection, scoring and segments for N customers.
 
-    python -m bench.customer_analytics --customers 200000
-    python -m bench.customer_analytics --customers 200000 --from-db
+    python -m bench.customers --customers 200000
+    python -m bench.customers --customers 200000 --from-db
 
 Simulates two years of orders of a BG/NBD shop with Gamma-Gamma order values and 2 % refunds,
 then times `analyse_customers` (summary of calibration and full history, fit of the three
@@ -31,8 +31,8 @@ import numpy as np
 import pandas as pd
 import psutil
 
-from activities.analytics.customer_simulation import simulate_transactions
-from activities.analytics.customers import analyse_customers
+from activities.customers.analytics import analyse_customers
+from activities.customers.simulation import simulate_transactions
 from bench.common import (
     BENCH_SHOP,
     Laps,
@@ -136,10 +136,10 @@ async def _bench_db(
     import psycopg
 
     from activities import child_process
-    from activities import customer_analytics as acts
+    from activities.customers import pipeline as acts
     from db.app_settings import set_setting
     from db.engine import dispose_engines, session_scope
-    from workflows.customer_analytics import (
+    from workflows.customers import (
         CUSTOMER_PHASES,
         ChunkRequest,
         FinishRequest,
@@ -233,7 +233,7 @@ async def _bench_db(
 def _seed(url: str, customers: int, days: int, seed: int, guest_checkouts: float) -> None:
     import psycopg
 
-    from tests.customer_analytics.seed import copy_customers, copy_orders, simulated_orders
+    from tests.customers.seed import copy_customers, copy_orders, simulated_orders
 
     orders = simulated_orders(1, customers, seed=seed, days=days, guest_checkouts=guest_checkouts)
     with psycopg.connect(url) as conn:

@@ -14,7 +14,7 @@ import pytest
 from temporalio.client import WorkflowHandle
 
 from db.engine import libpq_url
-from tests.customer_analytics.seed import (
+from tests.customers.seed import (
     CREATED_PARTITIONS,
     copy_customers,
     copy_orders,
@@ -94,8 +94,8 @@ def simulated_shop(pg: psycopg.Connection) -> tuple[int, object]:
 async def analyse_now(shop_id: int) -> int:
     """Run the workflow's activities in order, without Temporal (fixtures for API tests);
     returns the report id."""
-    from activities import customer_analytics as acts
-    from workflows.customer_analytics import (
+    from activities.customers import pipeline as acts
+    from workflows.customers import (
         CUSTOMER_PHASES,
         ChunkRequest,
         FinishRequest,

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from activities.analytics.customers import (
+from activities.customers.analytics import (
     Baskets,
     association_rules,
     bundle_suggestions,

@@ -6,8 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from activities.analytics.customer_simulation import simulate_beta_geo, simulate_spend
-from activities.analytics.customers import (
+from activities.customers.analytics import (
     BetaGeo,
     GammaGamma,
     NotEnoughData,
@@ -15,6 +14,7 @@ from activities.analytics.customers import (
     clv,
     periods_per_month,
 )
+from activities.customers.simulation import simulate_beta_geo, simulate_spend
 
 GG_TRUTH = {"p": 6.0, "q": 4.0, "v": 15.0}
 BG_TRUTH = {"r": 1.0, "alpha": 4.0, "a": 2.0, "b": 4.0}

@@ -10,8 +10,8 @@ import httpx
 import psycopg
 import pytest
 
-from tests.customer_analytics.conftest import analyse_now, history_start, new_shop
-from tests.customer_analytics.seed import copy_orders, simulated_orders
+from tests.customers.conftest import analyse_now, history_start, new_shop
+from tests.customers.seed import copy_orders, simulated_orders
 from tests.support import MakeUser, assert_problem, login
 
 
@@ -168,7 +168,7 @@ async def test_running_now_needs_a_manager_and_never_runs_a_shop_twice(
     api: httpx.AsyncClient, make_user: MakeUser, worker: list[object], pg: psycopg.Connection
 ) -> None:
     from infra.temporal_client import connect
-    from workflows.customer_analytics import workflow_id
+    from workflows.customers import workflow_id
 
     shop = new_shop(pg, "Run-now shop")
     copy_orders(pg, shop, simulated_orders(shop, 200, seed=3, start=history_start()))

@@ -13,14 +13,14 @@ import psycopg
 import pytest
 from temporalio.client import Client, ScheduleActionStartWorkflow, WorkflowHandle
 
-from activities.analytics.customers import rfm_summary
+from activities.customers.analytics import rfm_summary
 from db.app_settings import definition, set_setting
 from db.engine import session_scope
 from infra.temporal_client import connect, ensure_schedule
-from tests.customer_analytics.conftest import new_shop, record_history
-from tests.customer_analytics.seed import copy_orders, simulated_orders
+from tests.customers.conftest import new_shop, record_history
+from tests.customers.seed import copy_orders, simulated_orders
 from tests.support import TEST_NOW
-from workflows.customer_analytics import (
+from workflows.customers import (
     NIGHTLY_SCHEDULE_ID,
     CustomerAnalyticsNightlyWorkflow,
     CustomerAnalyticsRequest,

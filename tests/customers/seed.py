@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import psycopg
 
-from activities.analytics.customer_simulation import simulate_transactions
+from activities.customers.simulation import simulate_transactions
 from db.partitions import Quarter, create_partition_sql, partition_name
 
 PRODUCTS = 40

@@ -8,14 +8,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from activities.analytics.customer_simulation import simulate_beta_geo
-from activities.analytics.customers import (
+from activities.customers.analytics import (
     BetaGeo,
     ModelSelection,
     auc,
     naive_forecast,
     select_model,
 )
+from activities.customers.simulation import simulate_beta_geo
 
 HOLDOUT = 26.0
 

@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import digamma, gammaln
 
-from activities.analytics.customer_errors import ModelFitError, NotEnoughData
-from activities.analytics.customer_models import (
+from activities.customers.errors import ModelFitError, NotEnoughData
+from activities.customers.models import (
     MIN_REPEAT_BUYERS,
     ArrayLike,
     CustomerRows,

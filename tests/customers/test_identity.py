@@ -16,9 +16,9 @@ import psycopg
 import pytest
 
 from infra.temporal_client import connect
-from tests.customer_analytics.conftest import analyse_now, new_shop
+from tests.customers.conftest import analyse_now, new_shop
 from tests.support import TEST_NOW, MakeUser, login
-from workflows.customer_analytics import (
+from workflows.customers import (
     CustomerAnalyticsRequest,
     CustomerAnalyticsWorkflow,
     workflow_id,

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
 
-from activities.analytics.customer_errors import ModelFitError
-from activities.analytics.customer_models import TRANSACTION_MODELS, TransactionModel
+from activities.customers.errors import ModelFitError
+from activities.customers.models import TRANSACTION_MODELS, TransactionModel
 
 FREQUENCY_BUCKETS = 7  # calibration frequencies 0..6 shown one by one, 7+ together
 

@@ -6,14 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from activities.analytics.customer_simulation import simulate_transactions
-from activities.analytics.customers import (
+from activities.customers.analytics import (
     METRIC_COLUMNS,
     SEGMENTS,
     CustomerAnalysis,
     NotEnoughData,
     analyse_customers,
 )
+from activities.customers.simulation import simulate_transactions
 
 END = "2024-12-31 23:59"
 

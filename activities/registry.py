@@ -53,7 +53,7 @@ def _maintenance() -> list[Activity]:
 
 
 def _snapshots() -> list[Activity]:
-    from activities import snapshots
+    from activities.snapshots import pipeline as snapshots
 
     return [
         snapshots.mark_run_started,

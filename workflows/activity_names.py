@@ -60,7 +60,7 @@ FINISH_INTEGRITY_RUN: Final = "finish_integrity_run"
 # activities.cleanup
 CLEAN_UP: Final = "clean_up"
 
-# activities.snapshots
+# activities.snapshots.pipeline
 MARK_RUN_STARTED: Final = "mark_run_started"
 REQUEST_SNAPSHOT_JOB: Final = "request_snapshot_job"
 CHECK_SNAPSHOT_JOB: Final = "check_snapshot_job"

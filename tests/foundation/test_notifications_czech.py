@@ -156,7 +156,8 @@ def test_every_anomaly_kind_reads_in_czech(kind: str) -> None:
 
 async def test_producers_write_czech_rows(make_shop) -> None:  # type: ignore[no-untyped-def]
     """Run the producers that need no Temporal or Shoptet, then read back what they wrote."""
-    from activities import backups, integrity, snapshots
+    from activities import backups, integrity
+    from activities.snapshots import pipeline as snapshots
     from db.engine import session_scope
     from db.models import Backup, SnapshotRun
     from infra.monitoring.alerts import apply
@@ -215,7 +216,7 @@ async def test_sweep_giving_up_writes_czech(make_shop, temporal_env) -> None:  #
     """The snapshot sweep's notice when a run used up its retries (the default limit is 3)."""
     from temporalio.testing import ActivityEnvironment
 
-    from activities.snapshots import plan_snapshot_retries
+    from activities.snapshots.pipeline import plan_snapshot_retries
     from db.engine import session_scope
     from db.models import SnapshotRun
 

@@ -15,9 +15,9 @@ from typing import Any, LiteralString
 import orjson
 import psycopg
 
-from activities.ingest.documents import MAPPERS, TABLES, Row
-from activities.ingest.fields import NULL, BadLine
-from activities.ingest.tables import Table
+from activities.snapshots.ingest.documents import MAPPERS, TABLES, Row
+from activities.snapshots.ingest.fields import NULL, BadLine
+from activities.snapshots.ingest.tables import Table
 from db.tagged_cache import invalidate, shop_tag
 
 
@@ -147,7 +147,7 @@ def build_batch_from_file(
     from itertools import islice
     from pathlib import Path
 
-    from activities.snapshot_files import read_lines
+    from activities.snapshots.files import read_lines
 
     taken = list(islice(read_lines(Path(path), start_line, start_offset, end_line), max_lines))
     if not taken:

@@ -25,7 +25,10 @@ from temporalio.service import RPCError
 
 from activities.child_guard import die_with_parent
 from activities.heartbeats import in_thread, with_heartbeats
-from activities.ingest.loader import (
+from activities.shoptet.errors import ShoptetError
+from activities.shoptet_access import NotInstalled, permanent, shop_client, shoptet_failure
+from activities.snapshots.files import SnapshotFileError, read_lines, sha256_of, unpack
+from activities.snapshots.ingest.loader import (
     Batch,
     Loader,
     LoadResult,
@@ -33,15 +36,12 @@ from activities.ingest.loader import (
     build_batch_from_file,
     line_text,
 )
-from activities.shoptet.errors import ShoptetError
-from activities.shoptet_access import NotInstalled, permanent, shop_client, shoptet_failure
-from activities.snapshot_files import SnapshotFileError, read_lines, sha256_of, unpack
 from db.app_settings import get_setting
 from db.config import get_settings
 from db.engine import raw_connection, session_scope
 from db.models import SnapshotRun
 from db.notify import cs_number, notify
-from db.snapshot_runs import RunAlreadyActive, close_active_run, create_run
+from db.snapshots import RunAlreadyActive, close_active_run, create_run
 from infra.workflow_state import closed_outside
 from workflows.snapshots import (
     ChunkRequest,

@@ -11,9 +11,9 @@ from typing import Any
 
 import orjson
 
-from activities.ingest import fields as f
-from activities.ingest.fields import BadLine
-from activities.ingest.tables import (
+from activities.snapshots.ingest import fields as f
+from activities.snapshots.ingest.fields import BadLine
+from activities.snapshots.ingest.tables import (
     CUSTOMERS,
     ORDER_ITEMS,
     ORDERS,

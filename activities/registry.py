@@ -22,15 +22,8 @@ def _system() -> list[Activity]:
 
 
 def _maintenance() -> list[Activity]:
-    from activities import (
-        archive,
-        backups,
-        cleanup,
-        integrity,
-        legacy_migration,
-        partitions,
-        pitr_base,
-    )
+    from activities import backups, cleanup, integrity, pitr_base
+    from activities.maintenance import archive, legacy_migration, partitions
 
     return [
         partitions.plan_partition_maintenance,

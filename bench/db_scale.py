@@ -250,10 +250,10 @@ def keyset(dsn: str, shop_id: int, items: int) -> tuple[float, int]:
 
 async def archive_past_retention(as_of: date) -> float:
     """Move quarters past the retention to the archive with the maintenance activities."""
-    from activities.archive import archive_quarter
-    from activities.partitions import plan_partition_maintenance, start_maintenance_run
+    from activities.maintenance.archive import archive_quarter
+    from activities.maintenance.partitions import plan_partition_maintenance, start_maintenance_run
     from db.engine import dispose_engines
-    from workflows.maintenance import PlanRequest, RunStart, TaskInput
+    from workflows.maintenance.partitions import PlanRequest, RunStart, TaskInput
 
     started = time.monotonic()
     plan = await plan_partition_maintenance(PlanRequest(["retention"], as_of.isoformat()))

@@ -20,18 +20,18 @@ SNAPSHOT_DATABASE_STATS: Final = "snapshot_database_stats"
 PRUNE_MONITORING_DATA: Final = "prune_monitoring_data"
 EVALUATE_MONITORING_CHECKS: Final = "evaluate_monitoring_checks"
 
-# activities.partitions
+# activities.maintenance.partitions
 PLAN_PARTITION_MAINTENANCE: Final = "plan_partition_maintenance"
 ENSURE_PARTITION: Final = "ensure_partition"
 DRAIN_DEFAULT_TO_ARCHIVE: Final = "drain_default_to_archive"
 START_MAINTENANCE_RUN: Final = "start_maintenance_run"
 FINISH_MAINTENANCE_RUN: Final = "finish_maintenance_run"
 
-# activities.archive
+# activities.maintenance.archive
 ARCHIVE_QUARTER: Final = "archive_quarter"
 RESTORE_QUARTER: Final = "restore_quarter"
 
-# activities.legacy_migration
+# activities.maintenance.legacy_migration
 PREPARE_LEGACY_MIGRATION: Final = "prepare_legacy_migration"
 COPY_LEGACY_BATCHES: Final = "copy_legacy_batches"
 REPLAY_LEGACY_CHANGES: Final = "replay_legacy_changes"

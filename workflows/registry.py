@@ -8,8 +8,8 @@ from workflows.customers import CustomerAnalyticsNightlyWorkflow, CustomerAnalyt
 from workflows.installation import InstallationWorkflow
 from workflows.integrity import IntegrityWorkflow
 from workflows.inventory import InventoryNightlyWorkflow, InventoryWorkflow
-from workflows.legacy_migration import LegacyMigrationWorkflow
-from workflows.maintenance import ArchiveRestoreWorkflow, PartitionMaintenanceWorkflow
+from workflows.maintenance.legacy_migration import LegacyMigrationWorkflow
+from workflows.maintenance.partitions import ArchiveRestoreWorkflow, PartitionMaintenanceWorkflow
 from workflows.monitoring import MonitoringChecksWorkflow, MonitoringSnapshotWorkflow
 from workflows.pitr import PitrBaseBackupWorkflow
 from workflows.queues import Queue

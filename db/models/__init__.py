@@ -1,12 +1,5 @@
 """All SQLAlchemy models; importing this module registers every table on `Base.metadata`."""
 
-from db.models.archive import (
-    ArchiveHold,
-    LegacyMigration,
-    LegacyMigrationChange,
-    MaintenanceRun,
-    PartitionMove,
-)
 from db.models.backups import Backup, PitrBaseBackup
 from db.models.base import Base
 from db.models.catalog import (
@@ -38,6 +31,13 @@ from db.models.inventory import (
     StockHistory,
 )
 from db.models.locks import LockFence
+from db.models.maintenance import (
+    ArchiveHold,
+    LegacyMigration,
+    LegacyMigrationChange,
+    MaintenanceRun,
+    PartitionMove,
+)
 from db.models.monitoring import (
     Alert,
     CheckState,

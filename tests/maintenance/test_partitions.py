@@ -10,7 +10,7 @@ from temporalio.client import ScheduleActionStartWorkflow
 
 from tests.maintenance.conftest import add_orders, keep_history, parent_of, totals
 from tests.support import RunSql
-from workflows.maintenance import (
+from workflows.maintenance.partitions import (
     MaintenanceReport,
     MaintenanceRequest,
     PartitionMaintenanceWorkflow,

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.partitions import (
+from activities.maintenance.partitions import (
     bounds_check,
     column_names,
     for_values,
@@ -36,10 +36,10 @@ from activities.partitions import (
     primary_key,
 )
 from db.engine import async_engine, session_scope
-from db.models.archive import HOT_TABLES, MONEY_COLUMN, ArchiveHold, PartitionMove, archive_name
+from db.models.maintenance import HOT_TABLES, MONEY_COLUMN, ArchiveHold, PartitionMove, archive_name
 from db.notify import cs_count, cs_number, notify
 from db.partitions import Quarter, default_partition_name, partition_name
-from workflows.maintenance import (
+from workflows.maintenance.partitions import (
     BAD_REQUEST,
     VERIFICATION_FAILED,
     Action,

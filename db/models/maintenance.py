@@ -1,4 +1,5 @@
-"""Archive twins of orders and order_items, and the bookkeeping of moving data between tables.
+"""Maintenance: archive twins of orders and order_items, and the bookkeeping of moving data
+between tables (maintenance runs, partition moves, archive holds, legacy migrations).
 
 `orders_archive` / `order_items_archive` are built from the hot tables' own definitions, so a
 detached hot quarter attaches to them as-is (same columns, same indexes; a metadata move, no

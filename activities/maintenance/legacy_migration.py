@@ -1,4 +1,4 @@
-"""Activities of the online legacy-table migration (see workflows/legacy_migration.py).
+"""Activities of the online legacy-table migration (see workflows/maintenance/legacy_migration.py).
 
 The target layout comes from our model (`Base.metadata`), created beside the legacy table as
 `<table>_migrating` with quarter partitions; names get their final form at the swap. The
@@ -23,10 +23,10 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.partitions import beat, ident, in_lock_tx
+from activities.maintenance.partitions import beat, ident, in_lock_tx
 from db.engine import async_engine, session_scope
 from db.models import Base
-from db.models.archive import (
+from db.models.maintenance import (
     HOT_TABLES,
     archive_name,
     history_view_name,
@@ -35,13 +35,13 @@ from db.models.archive import (
 )
 from db.notify import notify
 from db.partitions import Quarter, quarters_between
-from workflows.legacy_migration import (
+from workflows.maintenance.legacy_migration import (
     LegacyMigrationRequest,
     MigrationState,
     Verification,
     VerifyInput,
 )
-from workflows.maintenance import BAD_REQUEST, VERIFICATION_FAILED
+from workflows.maintenance.partitions import BAD_REQUEST, VERIFICATION_FAILED
 
 CALL_BUDGET_S = 20.0  # one activity call stops after this long, so progress shows regularly
 CAPTURE_FUNCTION = """

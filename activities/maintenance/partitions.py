@@ -32,9 +32,9 @@ from temporalio.exceptions import ApplicationError
 
 from db.app_settings import get_setting
 from db.engine import async_engine, session_scope
-from db.models.archive import HOT_TABLES, MaintenanceRun, archive_name
+from db.models.maintenance import HOT_TABLES, MaintenanceRun, archive_name
 from db.partitions import Quarter, default_partition_name, parse_partition_name, partition_name
-from workflows.maintenance import (
+from workflows.maintenance.partitions import (
     BAD_REQUEST,
     Action,
     MaintenancePlan,

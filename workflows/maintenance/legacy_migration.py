@@ -16,7 +16,7 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
 from workflows import activity_names as act
-from workflows.maintenance import (
+from workflows.maintenance.partitions import (
     HEARTBEAT,
     LONG,
     MAINTENANCE_RETRY,

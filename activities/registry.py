@@ -22,8 +22,8 @@ def _system() -> list[Activity]:
 
 
 def _maintenance() -> list[Activity]:
-    from activities import backups, cleanup, integrity, pitr_base
     from activities.maintenance import archive, legacy_migration, partitions
+    from activities.safety import backups, cleanup, integrity, pitr_base
 
     return [
         partitions.plan_partition_maintenance,

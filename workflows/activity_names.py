@@ -38,7 +38,7 @@ REPLAY_LEGACY_CHANGES: Final = "replay_legacy_changes"
 VERIFY_LEGACY_MIGRATION: Final = "verify_legacy_migration"
 SWAP_LEGACY_TABLE: Final = "swap_legacy_table"
 
-# activities.backups
+# activities.safety.backups
 CREATE_BACKUP: Final = "create_backup"
 RECORD_BACKUP_FAILURE: Final = "record_backup_failure"
 PRUNE_BACKUPS: Final = "prune_backups"
@@ -46,18 +46,18 @@ NEWEST_BACKUP: Final = "newest_backup"
 VERIFICATION_DUE: Final = "verification_due"
 VERIFY_BACKUP: Final = "verify_backup"
 
-# activities.pitr_base
+# activities.safety.pitr_base
 PLAN_PITR_BASE_BACKUP: Final = "plan_pitr_base_backup"
 TAKE_PITR_BASE_BACKUP: Final = "take_pitr_base_backup"
 PRUNE_PITR: Final = "prune_pitr"
 
-# activities.integrity
+# activities.safety.integrity
 START_INTEGRITY_RUN: Final = "start_integrity_run"
 RUN_INTEGRITY_CHECK: Final = "run_integrity_check"
 RECORD_CHECK_ERROR: Final = "record_check_error"
 FINISH_INTEGRITY_RUN: Final = "finish_integrity_run"
 
-# activities.cleanup
+# activities.safety.cleanup
 CLEAN_UP: Final = "clean_up"
 
 # activities.snapshots.pipeline

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from workflows.backups import BackupWorkflow
-from workflows.cleanup import CleanupWorkflow
 from workflows.customers import CustomerAnalyticsNightlyWorkflow, CustomerAnalyticsWorkflow
 from workflows.installation import InstallationWorkflow
-from workflows.integrity import IntegrityWorkflow
 from workflows.inventory import InventoryNightlyWorkflow, InventoryWorkflow
 from workflows.maintenance.legacy_migration import LegacyMigrationWorkflow
 from workflows.maintenance.partitions import ArchiveRestoreWorkflow, PartitionMaintenanceWorkflow
 from workflows.monitoring import MonitoringChecksWorkflow, MonitoringSnapshotWorkflow
-from workflows.pitr import PitrBaseBackupWorkflow
 from workflows.queues import Queue
+from workflows.safety.backups import BackupWorkflow
+from workflows.safety.cleanup import CleanupWorkflow
+from workflows.safety.integrity import IntegrityWorkflow
+from workflows.safety.pitr import PitrBaseBackupWorkflow
 from workflows.snapshots import SnapshotSweepWorkflow, SnapshotWorkflow
 from workflows.sync import SyncWorkflow
 from workflows.system import SystemCheckWorkflow

@@ -6,7 +6,6 @@ from api.routes import (
     admin_db,
     audit_log,
     auth,
-    backups,
     customers,
     health,
     install,
@@ -20,6 +19,7 @@ from api.routes import (
     system,
     webhooks,
 )
+from api.routes import safety as backups
 from api.routes.inventory import planning as inventory
 from api.routes.inventory import purchase_orders, suppliers
 

@@ -1,6 +1,5 @@
 """All SQLAlchemy models; importing this module registers every table on `Base.metadata`."""
 
-from db.models.backups import Backup, PitrBaseBackup
 from db.models.base import Base
 from db.models.catalog import (
     Product,
@@ -19,7 +18,6 @@ from db.models.customers import (
     CustomerRunMergedOrder,
     CustomerRunSummary,
 )
-from db.models.integrity import IntegrityFinding, IntegrityRun
 from db.models.inventory import (
     InventoryAnomaly,
     InventoryForecast,
@@ -50,6 +48,7 @@ from db.models.monitoring import (
 )
 from db.models.notifications import Notification
 from db.models.orders import Order, OrderItem
+from db.models.safety import Backup, IntegrityFinding, IntegrityRun, PitrBaseBackup
 from db.models.settings import AppSetting
 from db.models.shops import Installation, Shop
 from db.models.snapshots import SnapshotReject, SnapshotRun

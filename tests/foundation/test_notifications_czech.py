@@ -156,14 +156,14 @@ def test_every_anomaly_kind_reads_in_czech(kind: str) -> None:
 
 async def test_producers_write_czech_rows(make_shop) -> None:  # type: ignore[no-untyped-def]
     """Run the producers that need no Temporal or Shoptet, then read back what they wrote."""
-    from activities import backups, integrity
+    from activities.safety import backups, integrity
     from activities.snapshots import pipeline as snapshots
     from db.engine import session_scope
     from db.models import Backup, SnapshotRun
     from infra.monitoring.alerts import apply
     from infra.monitoring.checks import CheckResult
-    from workflows.backups import BackupFailure, VerifyResult
-    from workflows.integrity import CheckError
+    from workflows.safety.backups import BackupFailure, VerifyResult
+    from workflows.safety.integrity import CheckError
 
     async with session_scope() as session:
         before = (await session.execute(select(func.coalesce(func.max(Notification.id), 0)))).scalar_one()

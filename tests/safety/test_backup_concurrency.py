@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from db.config import get_settings
 from db.models import Backup
 from tests.support import login
-from workflows.backups import ON_DEMAND_ID, BackupRequest, BackupWorkflow
 from workflows.queues import Queue
+from workflows.safety.backups import ON_DEMAND_ID, BackupRequest, BackupWorkflow
 
 
 def _stored_ok(db: Session, name: str) -> Backup:

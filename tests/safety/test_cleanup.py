@@ -16,8 +16,8 @@ from db.engine import session_scope
 from db.models import Notification, SnapshotReject, SnapshotRun, WebhookEvent
 from tests.safety.support import keep_history
 from tests.support import MakeShop
-from workflows.cleanup import CleanupWorkflow
 from workflows.queues import Queue
+from workflows.safety.cleanup import CleanupWorkflow
 
 
 def _ago(days: float) -> datetime:

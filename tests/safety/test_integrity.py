@@ -20,8 +20,8 @@ from infra.sandbox.generator import ShopSpec
 from infra.sandbox.testing import free_port, running_sandbox
 from tests.safety.support import keep_history, seed_orders, utc
 from tests.support import MakeShop
-from workflows.integrity import IntegrityReport, IntegrityRequest, IntegrityWorkflow
 from workflows.queues import Queue
+from workflows.safety.integrity import IntegrityReport, IntegrityRequest, IntegrityWorkflow
 
 ESHOP = 777001
 

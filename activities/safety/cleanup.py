@@ -19,7 +19,7 @@ from db.app_settings import get_setting
 from db.config import get_settings
 from db.engine import rows_touched, session_scope
 from db.models import SnapshotRun
-from workflows.cleanup import CleanupResult
+from workflows.safety.cleanup import CleanupResult
 
 # kind -> (table, time column); snapshot_files is handled on disk
 TABLES = {

@@ -24,14 +24,14 @@ from sqlalchemy import func, select, update
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.backup_storage import BackupStorage, default_storage
 from activities.heartbeats import with_heartbeats
+from activities.safety.backup_storage import BackupStorage, default_storage
 from db.app_settings import get_setting
 from db.config import get_settings
 from db.engine import libpq_url, session_scope
 from db.models import Backup
 from db.notify import notify
-from workflows.backups import (
+from workflows.safety.backups import (
     BackupFailure,
     DumpRequest,
     DumpResult,

@@ -19,9 +19,9 @@ from sqlalchemy import select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.backups import pg_binary
 from activities.heartbeats import with_heartbeats
-from activities.pitr import (
+from activities.safety.backups import pg_binary
+from activities.safety.pitr import (
     ArchivingOff,
     BaseBackup,
     PitrError,
@@ -35,7 +35,7 @@ from db.app_settings import get_setting
 from db.config import get_settings
 from db.engine import libpq_url, session_scope
 from db.models import PitrBaseBackup
-from workflows.pitr import PitrBaseRequest, PitrBaseResult, PitrPlan, PitrPruneResult
+from workflows.safety.pitr import PitrBaseRequest, PitrBaseResult, PitrPlan, PitrPruneResult
 
 WAL_SEGMENT = re.compile(r"^[0-9A-F]{24}$")
 # a daily schedule must not skip the day the interval ends because the last run took longer

@@ -26,7 +26,7 @@ from typing import Any, LiteralString
 import psycopg
 from psycopg import sql
 
-from activities.backups import pg_binary
+from activities.safety.backups import pg_binary
 from db.config import get_settings
 
 ARCHIVE_SCRIPT = Path(__file__).resolve().parent.parent / "infra" / "pitr" / "archive_wal.sh"
@@ -185,7 +185,7 @@ def take_base_backup(url: str, paths: PitrPaths) -> BaseBackup:
     label = f"{started:%Y%m%dT%H%M%S}{started.microsecond // 1000:03d}Z-{secrets.token_hex(3)}"
     target = paths.base / label
     target.parent.mkdir(parents=True, exist_ok=True)
-    from activities.backups import libpq_env
+    from activities.safety.backups import libpq_env
 
     result = subprocess.run(
         [

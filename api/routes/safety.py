@@ -1,4 +1,4 @@
-"""Admin: the database backups with their checksum and restore-verification state; start one now."""
+"""Admin (safety): the database backups with their checksum and restore-verification state; start one now."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from api.deps import AdminCaller, SessionDep, TemporalDep
 from api.pagination import Page, page_by_id
 from db.models import Backup
 from workflows import search_attributes
-from workflows.backups import ON_DEMAND_ID, WORKFLOW_ID, BackupRequest, BackupWorkflow
 from workflows.queues import Queue
+from workflows.safety.backups import ON_DEMAND_ID, WORKFLOW_ID, BackupRequest, BackupWorkflow
 
 router = APIRouter(prefix="/api/admin/backups", tags=["admin"])
 

@@ -27,7 +27,7 @@ from db.engine import session_scope
 from db.models import Installation, IntegrityFinding, IntegrityRun, Shop
 from db.notify import cs_count, cs_number, notify
 from db.partitions import PARTITIONED_TABLES, Quarter, existing_quarters
-from workflows.integrity import CheckError, CheckOutcome, CheckRequest, IntegrityReport
+from workflows.safety.integrity import CheckError, CheckOutcome, CheckRequest, IntegrityReport
 
 SAMPLE = 5
 TOKEN_MARGIN = timedelta(seconds=60)

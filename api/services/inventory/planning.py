@@ -8,9 +8,11 @@ import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import asdict
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from pydantic import BaseModel
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client, WorkflowExecutionStatus
@@ -18,6 +20,7 @@ from temporalio.client import Client, WorkflowExecutionStatus
 from api.csv_export import keyset_csv
 from api.pagination import (
     CodeCursor,
+    Page,
     cursor_id,
     decode_cursor,
     encode_cursor,
@@ -96,7 +99,157 @@ ACCURACY_COLUMNS = (
 )
 
 
-async def recommendations_page(
+class RecommendationOut(BaseModel):
+    id: int
+    variant_code: str
+    variant_name: str | None
+    supplier_id: int | None
+    supplier_name: str | None
+    quantity: Decimal
+    packs: int | None
+    unit_price: Decimal | None
+    purchase_cost: Decimal | None
+    order_cost: Decimal | None  # the line's share of the supplier's and the shop's order costs
+    risk_cost: Decimal | None
+    expected_cost: Decimal | None
+    currency: str
+    order_by: date
+    lead_time_days: float | None
+    on_hand: Decimal | None
+    reorder_point: float | None
+    note: str | None
+    on_order: Decimal = Decimal(0)  # the variant's units on open purchase orders, now
+    purchase_order_id: int | None = None  # the open purchase order this line is on
+
+
+class HistoryPoint(BaseModel):
+    day: date
+    sales: float
+    stock: float | None
+    censored: bool  # opened or closed sold out: sales are a floor, not the demand
+
+
+class ForecastPoint(BaseModel):
+    day: date
+    mean: float
+    lo: float  # 80 % interval
+    hi: float
+    naive: float | None
+
+
+class VariantAccuracyOut(BaseModel):
+    variant_code: str
+    variant_name: str | None = None
+    pattern: str | None
+    model: str
+    season_length: int
+    n_observed: int
+    n_censored: int
+    mase: float | None
+    naive_mase: float | None
+    relative_mae: float | None
+    backtest_mae: float | None
+    naive_mae: float | None
+    mean_demand: float
+    safety_stock: float
+    reorder_point: float
+    on_hand: Decimal | None
+    eoq: float | None
+    order_by: date | None
+
+
+class ForecastOut(BaseModel):
+    variant_code: str
+    variant_name: str | None
+    as_of: date
+    history: list[HistoryPoint]
+    forecast: list[ForecastPoint]
+    # the first forecast day on which on hand less the forecast demand reaches zero (no arrivals)
+    stockout_day: date | None = None
+    metrics: VariantAccuracyOut
+
+
+class OverallAccuracyOut(BaseModel):
+    run_id: int
+    variants: int
+    mase: float | None
+    naive_mase: float | None
+    relative_mase: float | None  # mean MASE of the models / mean MASE of seasonal naive
+    beats_naive_share: float | None
+    models: dict[str, int]
+
+
+class AccuracyPage(Page[VariantAccuracyOut]):
+    overall: OverallAccuracyOut | None
+
+
+class AnomalyOut(BaseModel):
+    id: int
+    variant_code: str
+    variant_name: str | None
+    day: date
+    kind: str
+    severity: str
+    score: float
+    sales: float | None
+    expected: float | None
+    lo: float | None
+    hi: float | None
+    stock_change: float | None
+    unexplained: float | None
+    # late_purchase_order: the order expected after the stock-out (`day`), the shop-local day it
+    # is expected, and the units a bridging order must bring (`expected`: the order's units)
+    purchase_order_id: int | None
+    arrives_on: date | None
+    bridge_quantity: float | None
+    detected_at: datetime
+    notified_at: datetime | None
+
+
+class RunOut(BaseModel):
+    id: int
+    status: str
+    message: str | None
+    trigger: str
+    started_at: datetime
+    finished_at: datetime | None
+    as_of: date
+    history_from: date
+    horizon_days: int
+    currency: str
+    variants_total: int
+    variants_forecast: int
+    stock_rows: int
+    recommendations: int
+    recommended_cost: Decimal | None
+    anomalies_new: int
+    notifications: int
+    mase: float | None
+    naive_mase: float | None
+    relative_mase: float | None
+    beats_naive_share: float | None
+    models: dict[str, Any]
+    patterns: dict[str, Any]
+    plan: dict[str, Any]
+    seconds: dict[str, Any]
+
+
+class ProgressOut(BaseModel):
+    phase: str
+    variants_done: int
+    variants_total: int | None
+    run_id: int | None
+    message: str | None
+
+
+class StateOut(BaseModel):
+    workflow_id: str
+    run: RunOut | None  # the latest run's report (the previous one while a new run starts)
+    running: bool
+    progress: ProgressOut | None
+
+
+async def _recommendation_rows(
     session: AsyncSession,
     shop_id: int,
     supplier_id: int | None,
@@ -140,11 +293,23 @@ async def recommendations_page(
     return {"items": items, "next_cursor": next_id_cursor(rows, limit)}
 
 
+async def recommendations_page(
+    session: AsyncSession,
+    shop_id: int,
+    supplier_id: int | None,
+    cursor: str | None,
+    limit: int,
+) -> Page[RecommendationOut]:
+    """Purchases to make, soonest order-by date first (the order the run stored them in)."""
+    page = await _recommendation_rows(session, shop_id, supplier_id, cursor, limit)
+    return Page[RecommendationOut](**page)
+
+
 def recommendations_csv(shop_id: int, supplier_id: int | None) -> AsyncIterator[str]:
     """Every recommendation as CSV, page by page by keyset."""
     return keyset_csv(
         RECOMMENDATION_COLUMNS,
-        lambda session, cursor, limit: recommendations_page(
+        lambda session, cursor, limit: _recommendation_rows(
             session, shop_id, supplier_id, cursor, limit
         ),
     )
@@ -172,7 +337,7 @@ async def anomalies_page(
     kind: str | None,
     cursor: str | None,
     limit: int,
-) -> dict[str, Any]:
+) -> Page[AnomalyOut]:
     """Anomalies, newest found first (keyset on id)."""
     check_filters(severity, kind)
     where = ""
@@ -222,12 +387,12 @@ async def anomalies_page(
         "notified_at",
     )
     items = [{f: r[f] for f in fields} for r in rows[:limit]]
-    return {"items": items, "next_cursor": next_id_cursor(rows, limit)}
+    return Page[AnomalyOut](**{"items": items, "next_cursor": next_id_cursor(rows, limit)})
 
 
 async def accuracy_page(
     session: AsyncSession, shop_id: int, cursor: str | None, limit: int
-) -> dict[str, Any]:
+) -> AccuracyPage:
     """Per variant: demand class, chosen model and its backtest MASE against seasonal naive,
     with the stock policy it implies; keyset on the variant code. The overall figures are the
     latest run's."""
@@ -256,22 +421,24 @@ async def accuracy_page(
         encode_cursor({"code": rows[limit - 1]["variant_code"]}) if len(rows) > limit else None
     )
     overall = await _latest_run(session, shop_id, completed=True)
-    return {
-        "items": items,
-        "next_cursor": next_cursor,
-        "overall": None
-        if overall is None
-        else {
-            k: getattr(overall, k)
-            for k in ("mase", "naive_mase", "relative_mase", "beats_naive_share", "models")
+    return AccuracyPage(
+        **{
+            "items": items,
+            "next_cursor": next_cursor,
+            "overall": None
+            if overall is None
+            else {
+                k: getattr(overall, k)
+                for k in ("mase", "naive_mase", "relative_mase", "beats_naive_share", "models")
+            }
+            | {"run_id": overall.id, "variants": overall.variants_forecast},
         }
-        | {"run_id": overall.id, "variants": overall.variants_forecast},
-    }
+    )
 
 
 async def forecast(
     session: AsyncSession, shop: Shop, code: str, history_days: int
-) -> dict[str, Any]:
+) -> ForecastOut:
     """One variant's stored forecast (mean and 80 % interval per day) with its recent daily
     sales; days that opened or closed sold out are marked censored (their sales are a floor)."""
     metrics = (
@@ -306,15 +473,17 @@ async def forecast(
     as_of: date = metrics["as_of"]
     history = await sales_history(session, shop, code, as_of - timedelta(history_days - 1), as_of)
     forecast_points = [dict(r._mapping) for r in points]
-    return {
-        "variant_code": code,
-        "variant_name": metrics["variant_name"],
-        "as_of": as_of,
-        "history": history,
-        "forecast": forecast_points,
-        "stockout_day": stockout_day(metrics["on_hand"], forecast_points),
-        "metrics": {c: metrics[c] for c in ACCURACY_COLUMNS if c not in ("variant_name",)},
-    }
+    return ForecastOut(
+        **{
+            "variant_code": code,
+            "variant_name": metrics["variant_name"],
+            "as_of": as_of,
+            "history": history,
+            "forecast": forecast_points,
+            "stockout_day": stockout_day(metrics["on_hand"], forecast_points),
+            "metrics": {c: metrics[c] for c in ACCURACY_COLUMNS if c not in ("variant_name",)},
+        }
+    )
 
 
 def stockout_day(on_hand: Any, points: list[dict[str, Any]]) -> date | None:
@@ -378,7 +547,7 @@ async def sales_history(
     ]
 
 
-async def state(session: AsyncSession, shop_id: int) -> dict[str, Any]:
+async def state(session: AsyncSession, shop_id: int) -> StateOut:
     """The latest run's report and whether the shop's workflow is running, with its live
     progress then. Temporal decides `running` when it answers (a run just started has no row
     yet; a terminated one left a row that says running); otherwise the row does."""
@@ -400,16 +569,18 @@ async def state(session: AsyncSession, shop_id: int) -> dict[str, Any]:
             )
             view["progress"] = asdict(progress)
     except Exception:  # Temporal down, never ran here, or no worker to answer the query
-        return view
-    return view
+        return StateOut(**view)
+    return StateOut(**view)
 
 
 async def runs_page(
     session: AsyncSession, shop_id: int, cursor: str | None, limit: int
-) -> dict[str, Any]:
+) -> Page[RunOut]:
     """The planning's track record: one report per run, newest first."""
     query = select(InventoryRun).where(InventoryRun.shop_id == shop_id)
-    return dict(await page_by_id(session, query, InventoryRun.id, cursor, limit, run_view))
+    return await page_by_id(
+        session, query, InventoryRun.id, cursor, limit, lambda run: RunOut(**run_view(run))
+    )
 
 
 async def start_run(client: Client, shop_id: int) -> StartedOut:

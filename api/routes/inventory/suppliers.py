@@ -3,7 +3,6 @@ every member of the shop, changed by managers, one at a time or imported from CS
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -14,7 +13,14 @@ from api.deps import ManagedShop, SessionDep, ShopOfCaller
 from api.pagination import Page
 from api.problems import Problem
 from api.services.inventory import suppliers
-from api.services.inventory.suppliers import RowError, check_price_breaks
+from api.services.inventory.suppliers import (
+    ImportOut,
+    OfferOut,
+    PriceBreak,
+    RowError,
+    SupplierOut,
+    check_price_breaks,
+)
 
 router = APIRouter(prefix="/api/shops/{shop_id}/suppliers", tags=["suppliers"])
 
@@ -49,22 +55,6 @@ class SupplierPatch(BaseModel):
     order_cost: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=2)
 
 
-class SupplierOut(BaseModel):
-    id: int
-    name: str
-    email: str | None
-    currency: str
-    lead_time_days: Decimal
-    lead_time_sd_days: Decimal
-    order_cost: Decimal
-    offers: int  # variants it offers
-
-
-class PriceBreak(BaseModel):
-    min_quantity: Decimal = Field(gt=0, max_digits=14, decimal_places=3)
-    unit_price: Decimal = Field(gt=0, max_digits=14, decimal_places=2)  # for every unit
-
-
 class OfferIn(BaseModel):
     unit_price: Decimal = Field(gt=0, max_digits=14, decimal_places=2)
     moq: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=3)
@@ -83,42 +73,17 @@ class OfferIn(BaseModel):
         return sorted(value, key=lambda t: t.min_quantity)
 
 
-class OfferOut(BaseModel):
-    supplier_id: int
-    variant_code: str
-    variant_name: str | None
-    unit_price: Decimal
-    moq: Decimal | None
-    pack_size: Decimal | None
-    price_breaks: list[PriceBreak]
-    lead_time_days: Decimal | None
-    lead_time_sd_days: Decimal | None
-    updated_at: datetime
-
-
-class RejectedRow(BaseModel):
-    row: int  # line in the file; the header is line 1
-    reason: str
-
-
-class ImportOut(BaseModel):
-    imported: int
-    created: int
-    updated: int
-    rejected: list[RejectedRow]
-
-
 @router.get("")
 async def list_suppliers(
     shop: ShopOfCaller, session: SessionDep, cursor: str | None = None, limit: Limit = 100
 ) -> Page[SupplierOut]:
-    return Page[SupplierOut](**await suppliers.suppliers_page(session, shop.id, cursor, limit))
+    return await suppliers.suppliers_page(session, shop.id, cursor, limit)
 
 
 @router.post("", status_code=201)
 async def create_supplier(shop: ManagedShop, session: SessionDep, body: SupplierIn) -> SupplierOut:
     """409 when the shop has a supplier of that name."""
-    return SupplierOut(**await suppliers.create_supplier(session, shop.id, body.model_dump()))
+    return await suppliers.create_supplier(session, shop.id, body.model_dump())
 
 
 @router.post("/offers/import")
@@ -140,14 +105,14 @@ async def import_offers(shop: ManagedShop, session: SessionDep, request: Request
         ) from None
     if not content.strip():
         raise Problem(422, "Invalid CSV", "body: the file is empty")
-    return ImportOut(**await suppliers.import_offers(session, shop.id, content))
+    return await suppliers.import_offers(session, shop.id, content)
 
 
 @router.get("/{supplier_id}")
 async def get_supplier(
     shop: ShopOfCaller, session: SessionDep, supplier_id: SupplierId
 ) -> SupplierOut:
-    return SupplierOut(**await suppliers.get_supplier(session, shop.id, supplier_id))
+    return await suppliers.get_supplier(session, shop.id, supplier_id)
 
 
 @router.patch("/{supplier_id}")
@@ -158,7 +123,7 @@ async def update_supplier(
     for required in ("name", "currency", "lead_time_days", "lead_time_sd_days", "order_cost"):
         if required in values and values[required] is None:
             raise Problem(422, "Invalid request", f"{required}: may be changed, not removed")
-    return SupplierOut(**await suppliers.update_supplier(session, shop.id, supplier_id, values))
+    return await suppliers.update_supplier(session, shop.id, supplier_id, values)
 
 
 @router.delete("/{supplier_id}", status_code=204)
@@ -178,8 +143,7 @@ async def list_offers(
     cursor: str | None = None,
     limit: Limit = 100,
 ) -> Page[OfferOut]:
-    page = await suppliers.offers_page(session, shop.id, supplier_id, cursor, limit)
-    return Page[OfferOut](**page)
+    return await suppliers.offers_page(session, shop.id, supplier_id, cursor, limit)
 
 
 @router.put("/{supplier_id}/offers/{variant_code:path}")
@@ -191,10 +155,9 @@ async def put_offer(
     body: OfferIn,
 ) -> OfferOut:
     """Create or replace the offer; `variant_code` URL-encoded (codes often hold "/")."""
-    offer = await suppliers.put_offer(
+    return await suppliers.put_offer(
         session, shop.id, supplier_id, variant_code, body.model_dump()
     )
-    return OfferOut(**offer)
 
 
 @router.delete("/{supplier_id}/offers/{variant_code:path}", status_code=204)

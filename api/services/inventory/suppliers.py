@@ -13,14 +13,16 @@ import csv
 import io
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from pydantic import BaseModel, Field
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.pagination import CodeCursor, cursor_id, decode_cursor, encode_cursor, next_id_cursor
+from api.pagination import CodeCursor, Page, cursor_id, decode_cursor, encode_cursor, next_id_cursor
 from api.problems import Problem
 
 SUPPLIER_COLUMNS = (
@@ -73,9 +75,50 @@ SUPPLIER_SELECT = (
 )
 
 
+class SupplierOut(BaseModel):
+    id: int
+    name: str
+    email: str | None
+    currency: str
+    lead_time_days: Decimal
+    lead_time_sd_days: Decimal
+    order_cost: Decimal
+    offers: int  # variants it offers
+
+
+class PriceBreak(BaseModel):
+    min_quantity: Decimal = Field(gt=0, max_digits=14, decimal_places=3)
+    unit_price: Decimal = Field(gt=0, max_digits=14, decimal_places=2)  # for every unit
+
+
+class OfferOut(BaseModel):
+    supplier_id: int
+    variant_code: str
+    variant_name: str | None
+    unit_price: Decimal
+    moq: Decimal | None
+    pack_size: Decimal | None
+    price_breaks: list[PriceBreak]
+    lead_time_days: Decimal | None
+    lead_time_sd_days: Decimal | None
+    updated_at: datetime
+
+
+class RejectedRow(BaseModel):
+    row: int  # line in the file; the header is line 1
+    reason: str
+
+
+class ImportOut(BaseModel):
+    imported: int
+    created: int
+    updated: int
+    rejected: list[RejectedRow]
+
+
 async def suppliers_page(
     session: AsyncSession, shop_id: int, cursor: str | None, limit: int
-) -> dict[str, Any]:
+) -> Page[SupplierOut]:
     """The shop's suppliers, newest first, each with how many variants it offers."""
     params: dict[str, Any] = {"shop": shop_id, "limit": limit + 1}
     where = ""
@@ -91,13 +134,13 @@ async def suppliers_page(
         .mappings()
         .all()
     )
-    return {
-        "items": [_supplier_view(r) for r in rows[:limit]],
-        "next_cursor": next_id_cursor(rows, limit),
-    }
+    return Page[SupplierOut](
+        items=[SupplierOut(**_supplier_view(r)) for r in rows[:limit]],
+        next_cursor=next_id_cursor(rows, limit),
+    )
 
 
-async def get_supplier(session: AsyncSession, shop_id: int, supplier_id: int) -> dict[str, Any]:
+async def get_supplier(session: AsyncSession, shop_id: int, supplier_id: int) -> SupplierOut:
     row = (
         (
             await session.execute(
@@ -109,7 +152,7 @@ async def get_supplier(session: AsyncSession, shop_id: int, supplier_id: int) ->
     )
     if row is None:
         raise Problem(404, "Supplier not found", f"No supplier {supplier_id} in this shop.")
-    return _supplier_view(row)
+    return SupplierOut(**_supplier_view(row))
 
 
 def _duplicate_name(name: str) -> Problem:
@@ -122,7 +165,7 @@ def _duplicate_name(name: str) -> Problem:
 
 async def create_supplier(
     session: AsyncSession, shop_id: int, values: dict[str, Any]
-) -> dict[str, Any]:
+) -> SupplierOut:
     """A new supplier; its name is unique in the shop (409 otherwise)."""
     try:
         supplier_id = (
@@ -144,7 +187,7 @@ async def create_supplier(
 
 async def update_supplier(
     session: AsyncSession, shop_id: int, supplier_id: int, values: dict[str, Any]
-) -> dict[str, Any]:
+) -> SupplierOut:
     """Change the given fields only."""
     await get_supplier(session, shop_id, supplier_id)
     if values:
@@ -200,7 +243,7 @@ OFFER_SELECT = (
 
 async def offers_page(
     session: AsyncSession, shop_id: int, supplier_id: int, cursor: str | None, limit: int
-) -> dict[str, Any]:
+) -> Page[OfferOut]:
     """One supplier's offers by variant code (keyset on the code)."""
     await get_supplier(session, shop_id, supplier_id)
     params: dict[str, Any] = {"shop": shop_id, "supplier": supplier_id, "limit": limit + 1}
@@ -218,10 +261,10 @@ async def offers_page(
         .all()
     )
     more = len(rows) > limit
-    return {
-        "items": [_offer_view(r) for r in rows[:limit]],
-        "next_cursor": encode_cursor({"code": rows[limit - 1]["variant_code"]}) if more else None,
-    }
+    return Page[OfferOut](
+        items=[OfferOut(**_offer_view(r)) for r in rows[:limit]],
+        next_cursor=encode_cursor({"code": rows[limit - 1]["variant_code"]}) if more else None,
+    )
 
 
 def _stored_breaks(breaks: list[dict[str, Any]] | None) -> list[list[float]] | None:
@@ -272,7 +315,7 @@ def _offer_params(
 
 async def put_offer(
     session: AsyncSession, shop_id: int, supplier_id: int, code: str, offer: dict[str, Any]
-) -> dict[str, Any]:
+) -> OfferOut:
     """Create or replace the supplier's offer for one variant of the shop's catalogue."""
     await get_supplier(session, shop_id, supplier_id)
     if code not in await _known_variants(session, shop_id, [code]):
@@ -289,7 +332,7 @@ async def put_offer(
         .mappings()
         .one()
     )
-    return _offer_view(row)
+    return OfferOut(**_offer_view(row))
 
 
 async def delete_offer(session: AsyncSession, shop_id: int, supplier_id: int, code: str) -> None:
@@ -406,7 +449,7 @@ def _reader(content: str) -> csv.DictReader[str]:
     return csv.DictReader(io.StringIO(content), delimiter=delimiter)
 
 
-async def import_offers(session: AsyncSession, shop_id: int, content: str) -> dict[str, Any]:
+async def import_offers(session: AsyncSession, shop_id: int, content: str) -> ImportOut:
     """Upsert the valid rows of a CSV of offers; every bad row is reported by its line number
     in the file (the header is line 1) with the reason, and the good ones are kept."""
     reader = _reader(content)
@@ -466,4 +509,4 @@ async def import_offers(session: AsyncSession, shop_id: int, content: str) -> di
             result.updated += 1
     await session.commit()
     result.rejected.sort(key=lambda r: r["row"])
-    return result.view()
+    return ImportOut(**result.view())

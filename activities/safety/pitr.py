@@ -29,7 +29,7 @@ from psycopg import sql
 from activities.safety.backups import pg_binary
 from db.config import get_settings
 
-ARCHIVE_SCRIPT = Path(__file__).resolve().parent.parent / "infra" / "pitr" / "archive_wal.sh"
+ARCHIVE_SCRIPT = Path(__file__).resolve().parents[2] / "infra" / "pitr" / "archive_wal.sh"
 MANIFEST = "shopops-base.json"
 SERVER_USER = "postgres"
 # what the server log says when recovery gave up and the cluster went down

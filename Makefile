@@ -78,7 +78,7 @@ bench: $(VENV)/.installed-dev
 	$(PY) -m bench.snapshot_e2e --orders 100000
 	$(PY) -m bench.settings_cache
 	$(PY) -m bench.db_scale --items 1000000
-	$(PY) -m bench.customer_analytics --customers 200000
+	$(PY) -m bench.customers --customers 200000
 	$(PY) -m bench.inventory --variants 10000
 	$(PY) -m bench.ui --orders 100000
 

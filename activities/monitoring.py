@@ -95,7 +95,7 @@ async def prune_monitoring_data() -> Pruned:
 
 @activity.defn
 async def evaluate_monitoring_checks() -> Evaluation:
-    from infra.temporal import connect
+    from infra.temporal_client import connect
 
     try:
         client, problem = await connect(), None

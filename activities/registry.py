@@ -22,15 +22,8 @@ def _system() -> list[Activity]:
 
 
 def _maintenance() -> list[Activity]:
-    from activities import (
-        archive,
-        backups,
-        cleanup,
-        integrity,
-        legacy_migration,
-        partitions,
-        pitr_base,
-    )
+    from activities.maintenance import archive, legacy_migration, partitions
+    from activities.safety import backups, cleanup, integrity, pitr_base
 
     return [
         partitions.plan_partition_maintenance,
@@ -53,7 +46,7 @@ def _maintenance() -> list[Activity]:
 
 
 def _snapshots() -> list[Activity]:
-    from activities import snapshots
+    from activities.snapshots import pipeline as snapshots
 
     return [
         snapshots.mark_run_started,
@@ -82,9 +75,10 @@ def _sync() -> list[Activity]:
 
 
 def _analytics() -> list[Activity]:
-    from activities import customer_analytics, inventory_planning
+    from activities.customers import pipeline as customers_pipeline
+    from activities.inventory import planning as inventory_planning
 
-    return [*customer_analytics.ACTIVITIES, *inventory_planning.ACTIVITIES]
+    return [*customers_pipeline.ACTIVITIES, *inventory_planning.ACTIVITIES]
 
 
 def _exports() -> list[Activity]:

@@ -20,8 +20,12 @@ import psycopg
 from sqlalchemy import select, update
 from temporalio import activity
 
-from activities.ingest import fields as f
-from activities.ingest.loader import (
+from activities.outbound_webhooks.events import publish
+from activities.shoptet.client import ShoptetClient
+from activities.shoptet.errors import NotFound, ShoptetError
+from activities.shoptet_access import NotInstalled, permanent, shop_client, shoptet_failure
+from activities.snapshots.ingest import fields as f
+from activities.snapshots.ingest.loader import (
     DATA_ERRORS,
     Loader,
     Reject,
@@ -30,11 +34,7 @@ from activities.ingest.loader import (
     refusal,
     tsv,
 )
-from activities.ingest.tables import STOCK_LEVELS
-from activities.outbound_webhooks.events import publish
-from activities.shoptet.client import ShoptetClient
-from activities.shoptet.errors import NotFound, ShoptetError
-from activities.shoptet_access import NotInstalled, permanent, shop_client, shoptet_failure
+from activities.snapshots.ingest.tables import STOCK_LEVELS
 from db.engine import raw_connection, session_scope
 from db.models import Installation, Shop, SyncCursor
 from db.search import sources as search_sources

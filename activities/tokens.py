@@ -38,7 +38,7 @@ from activities.shoptet_access import CALLER_MARGIN_SECONDS, NotInstalled
 from db.config import get_settings
 from db.engine import session_scope
 from db.models import Installation, Shop
-from infra.temporal import connect
+from infra.temporal_client import connect
 from workflows.tokens import (
     CAP_REACHED,
     REVOKED,

@@ -10,12 +10,13 @@ from typing import Any
 from fastapi.responses import StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.pagination import Page
 from db.engine import replica_session
 
 CSV_PAGE = 2000
 
-# (session, cursor, limit) -> {"items": [...], "next_cursor": ...}, as the list's JSON pages
-PageReader = Callable[[AsyncSession, str | None, int], Awaitable[dict[str, Any]]]
+# (session, cursor, limit) -> the list's JSON page: a Page of models, or its dict form
+PageReader = Callable[[AsyncSession, str | None, int], Awaitable[Page[Any] | dict[str, Any]]]
 
 
 async def keyset_csv(columns: Sequence[str], read_page: PageReader) -> AsyncIterator[str]:
@@ -29,6 +30,8 @@ async def keyset_csv(columns: Sequence[str], read_page: PageReader) -> AsyncIter
     async with replica_session() as session:  # an export is a heavy read: the replica's
         while True:
             page = await read_page(session, cursor, CSV_PAGE)
+            if isinstance(page, Page):
+                page = {"items": [i.model_dump() for i in page.items], "next_cursor": page.next_cursor}
             for item in page["items"]:
                 writer.writerow(["" if item[c] is None else item[c] for c in columns])
             yield _drain(buffer)

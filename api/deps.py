@@ -24,7 +24,7 @@ from db.config import get_settings
 from db.engine import session_factory
 from db.models import ApiToken, Shop, ShopMembership, User, UserSession
 from db.redis_client import redis_client
-from infra.temporal import connect
+from infra.temporal_client import connect
 
 SESSION_COOKIE = "shopops_session"
 ROLE_RANK = {"viewer": 0, "manager": 1, "owner": 2}

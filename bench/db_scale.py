@@ -102,9 +102,9 @@ def _spec(orders: int, last_day: date) -> Any:
 
 def _render(job: tuple[int, int, int, date, int]) -> tuple[bytes, bytes, int, int]:
     """Orders [start, end) as COPY text for orders and order_items (runs in a worker process)."""
-    from activities.ingest.documents import order_rows
-    from activities.ingest.loader import tsv
-    from activities.ingest.tables import ORDERS
+    from activities.snapshots.ingest.documents import order_rows
+    from activities.snapshots.ingest.loader import tsv
+    from activities.snapshots.ingest.tables import ORDERS
     from infra.sandbox.generator import order_detail
 
     start, end, orders, last_day, shop_id = job
@@ -123,7 +123,7 @@ def _render(job: tuple[int, int, int, date, int]) -> tuple[bytes, bytes, int, in
 
 def load(dsn: str, shop_id: int, orders: int, last_day: date, workers: int) -> tuple[int, int]:
     """Generate in `workers` processes; COPY into orders, order_items and the flat copy at once."""
-    from activities.ingest.tables import ORDER_ITEMS, ORDERS
+    from activities.snapshots.ingest.tables import ORDER_ITEMS, ORDERS
 
     jobs = [
         (s, min(s + CHUNK_ORDERS, orders), orders, last_day, shop_id)
@@ -250,10 +250,10 @@ def keyset(dsn: str, shop_id: int, items: int) -> tuple[float, int]:
 
 async def archive_past_retention(as_of: date) -> float:
     """Move quarters past the retention to the archive with the maintenance activities."""
-    from activities.archive import archive_quarter
-    from activities.partitions import plan_partition_maintenance, start_maintenance_run
+    from activities.maintenance.archive import archive_quarter
+    from activities.maintenance.partitions import plan_partition_maintenance, start_maintenance_run
     from db.engine import dispose_engines
-    from workflows.maintenance import PlanRequest, RunStart, TaskInput
+    from workflows.maintenance.partitions import PlanRequest, RunStart, TaskInput
 
     started = time.monotonic()
     plan = await plan_partition_maintenance(PlanRequest(["retention"], as_of.isoformat()))

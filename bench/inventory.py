@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from activities.analytics.inventory import (
+from activities.inventory.analytics import (
     demand_per_period,
     eoq,
     forecast_accuracy,
@@ -274,7 +274,7 @@ async def _bench_db(url: str, variants: int) -> None:
     import psycopg
 
     from activities import child_process
-    from activities import inventory_planning as acts
+    from activities.inventory import planning as acts
     from db.engine import dispose_engines
     from workflows.inventory import ChunkRequest, FinishRequest, StartRunRequest
 

@@ -54,7 +54,7 @@ def free_port() -> int:
 
 
 def load_orders(dsn: str, shop_id: int, orders: int, last_day: Any, workers: int) -> tuple[int, int]:
-    from activities.ingest.tables import ORDER_ITEMS, ORDERS
+    from activities.snapshots.ingest.tables import ORDER_ITEMS, ORDERS
 
     jobs = [(s, min(s + CHUNK_ORDERS, orders), orders, last_day, shop_id) for s in range(0, orders, CHUNK_ORDERS)]
     pool = multiprocessing.get_context("fork").Pool(workers)

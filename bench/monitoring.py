@@ -28,7 +28,7 @@ async def monitoring_figure(ctx: BenchContext) -> dict[str, float]:
     from activities.monitoring import snapshot_database_stats
     from bench.db_scale import log
     from db.config import get_settings
-    from infra import temporal
+    from infra import temporal_client as temporal
 
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(Path(sys.executable).parent / "temporal"), ui=False, dev_server_log_level="error"

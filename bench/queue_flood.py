@@ -86,7 +86,7 @@ async def run(items: int, exports: int) -> None:
         server, got, hook = receiver()
         try:
             from db.engine import session_scope
-            from infra.temporal import connect
+            from infra.temporal_client import connect
             from workflows.exports import DataExportWorkflow, ExportRequest, workflow_id
             from workflows.queues import Queue
 

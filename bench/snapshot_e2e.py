@@ -256,7 +256,7 @@ def run_facts(dsn: str, shop_id: int, run_id: int) -> dict[str, object]:
 
 def copy_baseline(dsn: str, shop_id: int, work: Path) -> tuple[int, float]:
     """(rows, seconds) of COPYing the run's own rows back into the emptied tables."""
-    from activities.ingest.tables import ORDER_ITEMS, ORDERS
+    from activities.snapshots.ingest.tables import ORDER_ITEMS, ORDERS
 
     files: list[tuple[str, Path]] = []
     rows = 0

@@ -70,10 +70,10 @@ def step_copy(path: str) -> dict[str, float]:
 
     import orjson
 
-    from activities.ingest.documents import order_rows
-    from activities.ingest.fields import BadLine
-    from activities.ingest.loader import tsv
-    from activities.ingest.tables import ORDER_ITEMS, ORDERS
+    from activities.snapshots.ingest.documents import order_rows
+    from activities.snapshots.ingest.fields import BadLine
+    from activities.snapshots.ingest.loader import tsv
+    from activities.snapshots.ingest.tables import ORDER_ITEMS, ORDERS
 
     async def run() -> dict[str, float]:
         conn = await psycopg.AsyncConnection.connect(os.environ["BENCH_DSN"])
@@ -114,8 +114,8 @@ def step_copy(path: str) -> dict[str, float]:
 def step_ingest(path: str) -> dict[str, float]:
     from temporalio.testing import ActivityEnvironment
 
-    from activities.snapshot_files import unpack
-    from activities.snapshots import ingest_chunk
+    from activities.snapshots.files import unpack
+    from activities.snapshots.pipeline import ingest_chunk
     from workflows.snapshots import ChunkRequest
 
     async def run() -> dict[str, float]:
@@ -139,7 +139,7 @@ def step_ingest(path: str) -> dict[str, float]:
             rejected += result.rejected
         seconds = time.perf_counter() - started
         work.unlink()
-        from activities.snapshots import parser_pool
+        from activities.snapshots.pipeline import parser_pool
 
         # the parser's own peak, asked of it (RUSAGE_CHILDREN would count the image it
         # shared with this process for an instant between fork and exec)

@@ -28,8 +28,8 @@ async def _run(orders: int, repeat: int) -> list[dict[str, Any]]:
     from temporalio.testing import WorkflowEnvironment
 
     from db.config import get_settings
-    from infra import temporal
-    from infra.temporal import connect
+    from infra import temporal_client as temporal
+    from infra.temporal_client import connect
     from tests.browser.system import BIN, CHROMIUM, UI, ensure_ui_built, running_system
     from workflows import search_attributes
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models.archive import history_view_name
+from db.models.maintenance import history_view_name
 from db.tagged_cache import cached, shop_tag
 
 

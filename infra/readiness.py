@@ -33,7 +33,7 @@ async def _redis() -> None:
 
 
 async def _temporal() -> None:
-    from infra.temporal import connect
+    from infra.temporal_client import connect
 
     client = await connect()
     await client.service_client.check_health()

@@ -95,7 +95,7 @@ async def temporal_env(temporal_bin: Path) -> AsyncIterator[object]:
     from temporalio.testing import WorkflowEnvironment
 
     from db.config import get_settings
-    from infra import temporal
+    from infra import temporal_client as temporal
     from workflows import search_attributes
 
     env = await WorkflowEnvironment.start_local(
@@ -118,7 +118,8 @@ async def temporal_env(temporal_bin: Path) -> AsyncIterator[object]:
 @pytest.fixture
 async def worker(temporal_env: object) -> AsyncIterator[list[object]]:
     """Workers for every task queue of the app, running for one test."""
-    from infra.temporal import build_workers, connect
+    from infra.temporal_client import connect
+    from infra.worker import build_workers
 
     client = await connect()
     workers = build_workers(client)

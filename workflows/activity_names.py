@@ -23,25 +23,25 @@ SNAPSHOT_DATABASE_STATS: Final = "snapshot_database_stats"
 PRUNE_MONITORING_DATA: Final = "prune_monitoring_data"
 EVALUATE_MONITORING_CHECKS: Final = "evaluate_monitoring_checks"
 
-# activities.partitions
+# activities.maintenance.partitions
 PLAN_PARTITION_MAINTENANCE: Final = "plan_partition_maintenance"
 ENSURE_PARTITION: Final = "ensure_partition"
 DRAIN_DEFAULT_TO_ARCHIVE: Final = "drain_default_to_archive"
 START_MAINTENANCE_RUN: Final = "start_maintenance_run"
 FINISH_MAINTENANCE_RUN: Final = "finish_maintenance_run"
 
-# activities.archive
+# activities.maintenance.archive
 ARCHIVE_QUARTER: Final = "archive_quarter"
 RESTORE_QUARTER: Final = "restore_quarter"
 
-# activities.legacy_migration
+# activities.maintenance.legacy_migration
 PREPARE_LEGACY_MIGRATION: Final = "prepare_legacy_migration"
 COPY_LEGACY_BATCHES: Final = "copy_legacy_batches"
 REPLAY_LEGACY_CHANGES: Final = "replay_legacy_changes"
 VERIFY_LEGACY_MIGRATION: Final = "verify_legacy_migration"
 SWAP_LEGACY_TABLE: Final = "swap_legacy_table"
 
-# activities.backups
+# activities.safety.backups
 CREATE_BACKUP: Final = "create_backup"
 RECORD_BACKUP_FAILURE: Final = "record_backup_failure"
 PRUNE_BACKUPS: Final = "prune_backups"
@@ -49,21 +49,21 @@ NEWEST_BACKUP: Final = "newest_backup"
 VERIFICATION_DUE: Final = "verification_due"
 VERIFY_BACKUP: Final = "verify_backup"
 
-# activities.pitr_base
+# activities.safety.pitr_base
 PLAN_PITR_BASE_BACKUP: Final = "plan_pitr_base_backup"
 TAKE_PITR_BASE_BACKUP: Final = "take_pitr_base_backup"
 PRUNE_PITR: Final = "prune_pitr"
 
-# activities.integrity
+# activities.safety.integrity
 START_INTEGRITY_RUN: Final = "start_integrity_run"
 RUN_INTEGRITY_CHECK: Final = "run_integrity_check"
 RECORD_CHECK_ERROR: Final = "record_check_error"
 FINISH_INTEGRITY_RUN: Final = "finish_integrity_run"
 
-# activities.cleanup
+# activities.safety.cleanup
 CLEAN_UP: Final = "clean_up"
 
-# activities.snapshots
+# activities.snapshots.pipeline
 MARK_RUN_STARTED: Final = "mark_run_started"
 REQUEST_SNAPSHOT_JOB: Final = "request_snapshot_job"
 CHECK_SNAPSHOT_JOB: Final = "check_snapshot_job"
@@ -91,7 +91,7 @@ RECONCILE: Final = "reconcile"
 FINISH_SYNC: Final = "finish_sync"
 RECORD_SYNC_ERROR: Final = "record_sync_error"
 
-# activities.customer_analytics
+# activities.customers.pipeline
 PLAN_CUSTOMER_ANALYTICS: Final = "plan_customer_analytics"
 START_CUSTOMER_RUN: Final = "start_customer_run"
 SUMMARISE_CUSTOMER_CHUNK: Final = "summarise_customer_chunk"
@@ -99,7 +99,7 @@ FIT_CUSTOMER_MODELS: Final = "fit_customer_models"
 MINE_ITEM_RULES: Final = "mine_item_rules"
 FINISH_CUSTOMER_RUN: Final = "finish_customer_run"
 
-# activities.inventory_planning
+# activities.inventory.planning
 PLAN_INVENTORY_NIGHTLY: Final = "plan_inventory_nightly"
 START_INVENTORY_RUN: Final = "start_inventory_run"
 SNAPSHOT_STOCK: Final = "snapshot_stock"

@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-from workflows.backups import BackupWorkflow
 from workflows.channels import ChannelStockPushWorkflow, ChannelSyncWorkflow
-from workflows.cleanup import CleanupWorkflow
-from workflows.customer_analytics import CustomerAnalyticsNightlyWorkflow, CustomerAnalyticsWorkflow
+from workflows.customers import CustomerAnalyticsNightlyWorkflow, CustomerAnalyticsWorkflow
 from workflows.exports import DataExportWorkflow
 from workflows.feeds import FeedsWorkflow
 from workflows.installation import InstallationWorkflow
-from workflows.integrity import IntegrityWorkflow
 from workflows.inventory import InventoryNightlyWorkflow, InventoryWorkflow
-from workflows.legacy_migration import LegacyMigrationWorkflow
-from workflows.maintenance import ArchiveRestoreWorkflow, PartitionMaintenanceWorkflow
+from workflows.maintenance.legacy_migration import LegacyMigrationWorkflow
+from workflows.maintenance.partitions import ArchiveRestoreWorkflow, PartitionMaintenanceWorkflow
 from workflows.metering import UsageFlushWorkflow
 from workflows.monitoring import MonitoringChecksWorkflow, MonitoringSnapshotWorkflow
 from workflows.notifications import NotificationDeliveryWorkflow, OutgoingMailWorkflow
 from workflows.outbound_webhooks import OutboundDeliveryWorkflow
-from workflows.pitr import PitrBaseBackupWorkflow
 from workflows.queues import Queue
 from workflows.reports import WeeklyReportWorkflow
+from workflows.safety.backups import BackupWorkflow
+from workflows.safety.cleanup import CleanupWorkflow
+from workflows.safety.integrity import IntegrityWorkflow
+from workflows.safety.pitr import PitrBaseBackupWorkflow
 from workflows.snapshots import SnapshotSweepWorkflow, SnapshotWorkflow
 from workflows.sync import SyncWorkflow
 from workflows.system import SystemCheckWorkflow

@@ -94,7 +94,7 @@ async def start_deliveries(ids: Sequence[int], client: Client | None = None) -> 
     if not ids:
         return 0
     if client is None:
-        from infra.temporal import connect
+        from infra.temporal_client import connect
 
         client = await connect()
     started = 0

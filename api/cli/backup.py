@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import typer
 
 if TYPE_CHECKING:
-    from activities.pitr import PitrPaths
+    from activities.safety.pitr import PitrPaths
 
 app = typer.Typer(no_args_is_help=True)
 pitr_app = typer.Typer(no_args_is_help=True)
@@ -30,7 +30,7 @@ PitrDir = typer.Option(
 
 
 def _paths(pitr_dir: Path | None) -> PitrPaths:
-    from activities.pitr import PitrPaths
+    from activities.safety.pitr import PitrPaths
 
     return PitrPaths(pitr_dir) if pitr_dir else PitrPaths.default()
 
@@ -46,12 +46,12 @@ def _run_workflow(req: object, workflow: str = "BackupWorkflow", join: bool = Fa
     instead of starting a second one; otherwise the id is unique to this call."""
     from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
-    from infra.temporal import connect
+    from infra.temporal_client import connect
     from workflows import search_attributes
-    from workflows.backups import ON_DEMAND_ID
-    from workflows.backups import WORKFLOW_ID as BACKUP_ID
-    from workflows.pitr import WORKFLOW_ID as PITR_ID
     from workflows.queues import Queue
+    from workflows.safety.backups import ON_DEMAND_ID
+    from workflows.safety.backups import WORKFLOW_ID as BACKUP_ID
+    from workflows.safety.pitr import WORKFLOW_ID as PITR_ID
 
     kind = {"BackupWorkflow": BACKUP_ID, "PitrBaseBackupWorkflow": PITR_ID}[workflow]
 
@@ -83,7 +83,7 @@ def run(
     ),
 ) -> None:
     """Dump the database now (pg_dump, checksum, retention), as BackupWorkflow on a worker."""
-    from workflows.backups import BackupRequest
+    from workflows.safety.backups import BackupRequest
 
     _echo(_run_workflow(BackupRequest(verify=verify), join=True))
 
@@ -91,7 +91,7 @@ def run(
 @app.command("verify")
 def verify(backup_id: int = typer.Argument(None, help="Backup id (default: the newest).")) -> None:
     """Checksum a backup and restore it into a scratch database to compare row counts."""
-    from workflows.backups import BackupRequest
+    from workflows.safety.backups import BackupRequest
 
     report = _run_workflow(BackupRequest(dump=False, verify=True, backup_id=backup_id))
     _echo(report["verify"])
@@ -146,7 +146,7 @@ def restore(
     pitr_dir: Path = PitrDir,
 ) -> None:
     """Start a throwaway cluster restored to a moment (base backup + archived WAL), then say how to connect."""
-    from activities.pitr import PitrError, free_port, restore_to
+    from activities.safety.pitr import PitrError, free_port, restore_to
 
     moment = parse_moment(at, tz)
     try:
@@ -170,7 +170,7 @@ def setup(
     ),
 ) -> None:
     """Turn on WAL archiving on DATABASE_URL's server (superuser; run on the database host)."""
-    from activities.pitr import setup_archiving
+    from activities.safety.pitr import setup_archiving
     from db.engine import libpq_url
 
     report = setup_archiving(libpq_url(), _paths(pitr_dir), archive_timeout)
@@ -187,7 +187,7 @@ def setup(
 @pitr_app.command("base-backup")
 def base_backup(pitr_dir: Path = PitrDir) -> None:
     """Take a base backup (pg_basebackup) that archived WAL can roll forward from."""
-    from activities.pitr import PitrError, take_base_backup
+    from activities.safety.pitr import PitrError, take_base_backup
     from db.engine import libpq_url
 
     try:
@@ -202,7 +202,7 @@ def pitr_run(
     force: bool = typer.Option(False, "--force", help="Take a base backup even if the newest is recent."),
 ) -> None:
     """Run maint:pitr-base now on a worker: a base backup when due, then prune old ones and their WAL."""
-    from workflows.pitr import PitrBaseRequest
+    from workflows.safety.pitr import PitrBaseRequest
 
     _echo(_run_workflow(PitrBaseRequest(force=force), "PitrBaseBackupWorkflow"))
 

@@ -23,7 +23,7 @@ def register(app: typer.Typer) -> None:
         """Run a Temporal worker for all (or the given) task queues: one queue per process is the
         unit of scaling in production (infra/deploy)."""
         from db.config import get_settings
-        from infra.temporal import parse_queues, run_worker
+        from infra.worker import parse_queues, run_worker
         from workflows.queues import Queue
 
         try:

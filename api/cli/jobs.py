@@ -17,7 +17,7 @@ def system_check() -> None:
     from dataclasses import asdict
     from datetime import UTC, datetime
 
-    from infra.temporal import connect
+    from infra.temporal_client import connect
     from workflows.queues import Queue
     from workflows.system import SystemCheckWorkflow
 
@@ -38,7 +38,7 @@ def describe(workflow_id: str) -> None:
     """Show a workflow's status, search attributes and (if it has one) its progress query."""
     from temporalio.service import RPCError, RPCStatusCode
 
-    from infra.temporal import connect
+    from infra.temporal_client import connect
 
     async def _run() -> dict[str, object]:
         client = await connect()

@@ -26,7 +26,7 @@ def _run_workflow(run: Any, arg: Any, workflow_id: str, wait: bool) -> None:
     from temporalio.client import WorkflowFailureError
     from temporalio.exceptions import WorkflowAlreadyStartedError
 
-    from infra.temporal import connect
+    from infra.temporal_client import connect
     from workflows import search_attributes
     from workflows.queues import Queue
 
@@ -73,7 +73,7 @@ def partitions_run(
     wait: bool = WAIT,
 ) -> None:
     """Premake quarters, empty the default partitions, move quarters past retention to the archive."""
-    from workflows.maintenance import MaintenanceRequest, PartitionMaintenanceWorkflow
+    from workflows.maintenance.partitions import MaintenanceRequest, PartitionMaintenanceWorkflow
 
     req = MaintenanceRequest(
         as_of=as_of, future_quarters=future_quarters, retention_days=retention_days
@@ -90,7 +90,7 @@ def archive_run(
     wait: bool = WAIT,
 ) -> None:
     """Move every quarter older than the retention to the archive (verified), nothing else."""
-    from workflows.maintenance import MaintenanceRequest, PartitionMaintenanceWorkflow
+    from workflows.maintenance.partitions import MaintenanceRequest, PartitionMaintenanceWorkflow
 
     req = MaintenanceRequest(steps=["retention"], as_of=as_of, retention_days=retention_days)
     _run_workflow(PartitionMaintenanceWorkflow.run, req, "maint:archive", wait)
@@ -106,7 +106,7 @@ def archive_restore(
 ) -> None:
     """Bring one quarter of orders and items back from the archive into the hot tables."""
     from db.partitions import Quarter
-    from workflows.maintenance import ArchiveRestoreWorkflow, RestoreRequest
+    from workflows.maintenance.partitions import ArchiveRestoreWorkflow, RestoreRequest
 
     try:
         label = Quarter.parse(quarter).label
@@ -130,7 +130,10 @@ def legacy_migrate(
     wait: bool = WAIT,
 ) -> None:
     """Copy a legacy table into the partitioned layout while it stays in use, verify, swap."""
-    from workflows.legacy_migration import LegacyMigrationRequest, LegacyMigrationWorkflow
+    from workflows.maintenance.legacy_migration import (
+        LegacyMigrationRequest,
+        LegacyMigrationWorkflow,
+    )
 
     req = LegacyMigrationRequest(
         table=table, key_column=key_column, batch_rows=batch_rows, swap=swap

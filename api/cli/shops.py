@@ -19,7 +19,7 @@ def _run(work: Callable[..., Awaitable[T]]) -> T:
 
     async def main() -> T:
         from db.engine import dispose_engines, session_factory
-        from infra.temporal import connect
+        from infra.temporal_client import connect
 
         client = await connect()
         try:

@@ -6,14 +6,12 @@ from api.routes import (
     admin_db,
     audit_log,
     auth,
-    backups,
     channels,
     customers,
     exports,
     feeds,
     health,
     install,
-    inventory,
     metrics,
     monitoring,
     notifications,
@@ -25,11 +23,13 @@ from api.routes import (
     settings,
     shops,
     snapshots,
-    suppliers,
     system,
     usage,
     webhooks,
 )
+from api.routes import safety as backups
+from api.routes.inventory import planning as inventory
+from api.routes.inventory import purchase_orders, suppliers
 
 ROUTERS: list[APIRouter] = [
     health.router,
@@ -49,7 +49,7 @@ ROUTERS: list[APIRouter] = [
     metrics.router,
     customers.router,
     inventory.router,
-    inventory.orders_router,
+    purchase_orders.router,
     suppliers.router,
     feeds.router,
     resellers.router,

@@ -16,7 +16,7 @@ from api.deps import AdminCaller, TemporalDep
 from api.services.monitoring.actions import retry_run, schedule_action
 from db.telemetry_store import STORE
 from infra.monitoring.report import build_report
-from infra.temporal import connect
+from infra.temporal_client import connect
 
 router = APIRouter(prefix="/api/admin/monitoring", tags=["admin"])
 TEMPORAL_CONNECT_TIMEOUT = 2.0

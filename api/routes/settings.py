@@ -133,7 +133,7 @@ async def _reschedule_sync(session: SessionDep, shop_id: int | None) -> None:
 
     from api.services.sync import ensure_sync_schedules
     from db.models import Shop
-    from infra.temporal import connect
+    from infra.temporal_client import connect
 
     shops = [shop_id] if shop_id is not None else list(
         (await session.execute(select(Shop.id).where(Shop.status.in_(("active", "suspended"))))).scalars()

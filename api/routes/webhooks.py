@@ -15,7 +15,7 @@ from api.pagination import Page, page_by_id
 from api.problems import problem_response
 from api.services import webhooks
 from db.models import WebhookEvent
-from infra.temporal import connect
+from infra.temporal_client import connect
 
 router = APIRouter(tags=["webhooks"])
 

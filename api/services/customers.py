@@ -6,22 +6,24 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import asdict
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
 from api.common.params import Amount, ShortText
 from api.csv_export import keyset_csv
-from api.pagination import Cursor, decode_cursor, encode_cursor, page_by_id
+from api.pagination import Cursor, Page, decode_cursor, encode_cursor, page_by_id
 from api.problems import Problem
-from api.services.shop_runs import start_shop_run
+from api.services.shop_runs import StartedOut, start_shop_run
 from db.models import CustomerModelReport
 from db.tagged_cache import cached, shop_tag
-from infra.temporal import connect
-from workflows.customer_analytics import (
+from infra.temporal_client import connect
+from workflows.customers import (
     RUN_KIND,
     CustomerAnalyticsRequest,
     CustomerAnalyticsWorkflow,
@@ -76,6 +78,107 @@ _CUSTOMER_SELECT = (
 )
 
 
+class SegmentOut(BaseModel):
+    segment: str
+    name: str
+    customers: int
+    total_value: str | None
+    clv_12m: str | None
+    clv_at_risk: str | None
+    avg_p_alive: float | None
+    avg_churn_risk: float | None
+
+
+class SegmentsOut(BaseModel):
+    currency: str
+    customers: int
+    items: list[SegmentOut]
+
+
+class CustomerOut(BaseModel):
+    customer_key: str
+    customer_guid: str | None
+    email: str | None
+    name: str | None
+    segment: str
+    orders: int
+    first_order_at: datetime
+    last_order_at: datetime
+    total_value: str | None
+    clv_12m: str | None
+    clv_at_risk: str | None
+    p_alive: float | None
+    churn_risk: float | None
+    expected_purchases_90d: float | None
+    next_purchase_at: datetime | None
+    r_score: int
+    f_score: int
+    m_score: int
+
+
+class RecommendationOut(BaseModel):
+    code: str
+    name: str | None
+    score: float
+    lift: float
+    because: list[str]
+
+
+class CustomerDetailOut(CustomerOut):
+    frequency: float
+    recency_weeks: float
+    age_weeks: float
+    monetary_value: str | None
+    computed_at: datetime
+    recommendations: list[RecommendationOut]
+
+
+class ModelReportOut(BaseModel):
+    id: int
+    status: str
+    message: str | None
+    trigger: str
+    started_at: datetime
+    finished_at: datetime | None
+    observation_end: datetime
+    calibration_end: datetime
+    holdout_periods: int
+    data_from: datetime | None
+    data_to: datetime | None
+    customers: int
+    repeat_buyers: int
+    orders: int
+    orders_without_customer: int
+    chosen_model: str | None
+    params: dict[str, Any]
+    holdout_mae: float | None
+    baseline_mae: float | None
+    beats_baseline: bool | None
+    auc_p_alive: float | None
+    predicted_purchases: float | None
+    actual_purchases: float | None
+    baseline_predicted_purchases: float | None
+    item_rules: int
+    bundles: list[Any]
+    seconds: dict[str, Any]
+    models: list[dict[str, Any]]
+    by_frequency: list[dict[str, Any]]
+
+
+class ProgressOut(BaseModel):
+    phase: str
+    customers_processed: int
+    customers_total: int | None
+    report_id: int | None
+    message: str | None
+
+
+class AnalysisOut(BaseModel):
+    workflow_id: str
+    report: ModelReportOut | None
+    progress: ProgressOut | None
+
+
 def check_segment(segment: str | None) -> str:
     if segment is not None and segment not in SEGMENT_NAMES:
         raise Problem(
@@ -98,7 +201,7 @@ async def currency(session: AsyncSession, shop_id: int) -> str:
     return row[0] if row else "CZK"
 
 
-async def segments(session: AsyncSession, shop_id: int) -> dict[str, Any]:
+async def segments(session: AsyncSession, shop_id: int) -> SegmentsOut:
     """Size and value of every segment (all eleven, empty ones with zeros); cached until the
     next analysis run stores new metrics (it invalidates the shop's `customer-metrics` tag)."""
     return await cached(
@@ -109,7 +212,7 @@ async def segments(session: AsyncSession, shop_id: int) -> dict[str, Any]:
     )
 
 
-async def _segments(session: AsyncSession, shop_id: int) -> dict[str, Any]:
+async def _segments(session: AsyncSession, shop_id: int) -> SegmentsOut:
     rows = await session.execute(
         text(
             "SELECT segment, count(*), sum(total_value), sum(clv_12m), sum(clv_at_risk), "
@@ -125,22 +228,22 @@ async def _segments(session: AsyncSession, shop_id: int) -> dict[str, Any]:
             key, (key, 0, 0, None, 0, None, None)
         )
         items.append(
-            {
-                "segment": key,
-                "name": name,
-                "customers": int(count),
-                "total_value": _money(total),
-                "clv_12m": _money(clv),
-                "clv_at_risk": _money(at_risk),
-                "avg_p_alive": None if alive is None else float(alive),
-                "avg_churn_risk": None if churn is None else float(churn),
-            }
+            SegmentOut(
+                segment=key,
+                name=name,
+                customers=int(count),
+                total_value=_money(total),
+                clv_12m=_money(clv),
+                clv_at_risk=_money(at_risk),
+                avg_p_alive=None if alive is None else float(alive),
+                avg_churn_risk=None if churn is None else float(churn),
+            )
         )
-    return {
-        "currency": await currency(session, shop_id),
-        "customers": sum(i["customers"] for i in items),
-        "items": items,
-    }
+    return SegmentsOut(
+        currency=await currency(session, shop_id),
+        customers=sum(i.customers for i in items),
+        items=items,
+    )
 
 
 class AtRiskCursor(Cursor):
@@ -155,7 +258,7 @@ async def at_risk_page(
     min_churn_risk: float,
     cursor: str | None,
     limit: int,
-) -> dict[str, Any]:
+) -> Page[CustomerOut]:
     """Customers by CLV at risk, largest first; keyset on (clv_at_risk, customer_key)."""
     where = check_segment(segment)
     params: dict[str, Any] = {
@@ -183,12 +286,12 @@ async def at_risk_page(
         .mappings()
         .all()
     )
-    items = [_customer_view(r) for r in rows[:limit]]
+    items = [CustomerOut(**_customer_view(r)) for r in rows[:limit]]
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]
         next_cursor = encode_cursor({"v": str(last["clv_at_risk"]), "k": last["customer_key"]})
-    return {"items": items, "next_cursor": next_cursor}
+    return Page[CustomerOut](items=items, next_cursor=next_cursor)
 
 
 def at_risk_csv(shop_id: int, segment: str | None, min_churn_risk: float) -> AsyncIterator[str]:
@@ -202,7 +305,7 @@ def at_risk_csv(shop_id: int, segment: str | None, min_churn_risk: float) -> Asy
     )
 
 
-async def customer_detail(session: AsyncSession, shop_id: int, key: str) -> dict[str, Any]:
+async def customer_detail(session: AsyncSession, shop_id: int, key: str) -> CustomerDetailOut:
     """One analysed customer by key; an e-mail (any case, stray spaces) also finds the guest
     keyed by it or the registered customer whose guest orders it merged."""
     row = await _customer_row(session, shop_id, "m.customer_key = :key", key)
@@ -215,8 +318,8 @@ async def customer_detail(session: AsyncSession, shop_id: int, key: str) -> dict
             f"No analysed customer {key!r} in this shop; customers appear after the nightly "
             "customer analytics has run.",
         )
-    view = _customer_view(row)
-    view.update(
+    return CustomerDetailOut(
+        **_customer_view(row),
         frequency=row["frequency"],
         recency_weeks=row["recency"],
         age_weeks=row["t"],
@@ -224,7 +327,6 @@ async def customer_detail(session: AsyncSession, shop_id: int, key: str) -> dict
         computed_at=row["computed_at"],
         recommendations=await recommendations(session, shop_id, row),
     )
-    return view
 
 
 async def _customer_row(session: AsyncSession, shop_id: int, where: str, key: str) -> Any:
@@ -237,7 +339,7 @@ async def _customer_row(session: AsyncSession, shop_id: int, where: str, key: st
 
 async def recommendations(
     session: AsyncSession, shop_id: int, customer: Any
-) -> list[dict[str, Any]]:
+) -> list[RecommendationOut]:
     """Products to offer: the shop's stored item rules from what the customer bought, scored by
     the sum of confidences, leaving out everything they already bought. The customer's orders
     are the analysis's: their GUID's, and guest orders with their e-mail key (a guest's own, or
@@ -265,28 +367,22 @@ async def recommendations(
         },
     )
     return [
-        {
-            "code": code,
-            "name": name,
-            "score": float(score),
-            "lift": float(lift),
-            "because": list(because),
-        }
+        RecommendationOut(
+            code=code, name=name, score=float(score), lift=float(lift), because=list(because)
+        )
         for code, name, score, lift, because in rows
     ]
 
 
 async def reports_page(
     session: AsyncSession, shop_id: int, cursor: str | None, limit: int
-) -> dict[str, Any]:
+) -> Page[ModelReportOut]:
     """The model's track record: one report per run, newest first."""
     query = select(CustomerModelReport).where(CustomerModelReport.shop_id == shop_id)
-    return dict(
-        await page_by_id(session, query, CustomerModelReport.id, cursor, limit, _report_view)
-    )
+    return await page_by_id(session, query, CustomerModelReport.id, cursor, limit, _report_view)
 
 
-async def analysis_state(session: AsyncSession, shop_id: int) -> dict[str, Any]:
+async def analysis_state(session: AsyncSession, shop_id: int) -> AnalysisOut:
     """The latest run's report, with the workflow's live progress while it runs (Temporal is
     asked only then, so the page still shows the stored state when Temporal is down)."""
     row = (
@@ -297,11 +393,11 @@ async def analysis_state(session: AsyncSession, shop_id: int) -> dict[str, Any]:
             .limit(1)
         )
     ).scalar_one_or_none()
-    state: dict[str, Any] = {
-        "workflow_id": workflow_id(shop_id),
-        "report": None if row is None else _report_view(row),
-        "progress": None,
-    }
+    state = AnalysisOut(
+        workflow_id=workflow_id(shop_id),
+        report=None if row is None else _report_view(row),
+        progress=None,
+    )
     if row is not None and row.status == "running":
         try:
             client = await connect()
@@ -313,11 +409,11 @@ async def analysis_state(session: AsyncSession, shop_id: int) -> dict[str, Any]:
             )
         except Exception:  # no worker right now, or closed: the report row is the truth
             return state
-        state["progress"] = asdict(progress)
+        state.progress = ProgressOut(**asdict(progress))
     return state
 
 
-async def start_analysis(client: Client, shop_id: int) -> dict[str, Any]:
+async def start_analysis(client: Client, shop_id: int) -> StartedOut:
     """Start the shop's run now; a run already going is returned instead of a second one."""
     return await start_shop_run(
         client,
@@ -353,7 +449,7 @@ def _customer_view(row: Any) -> dict[str, Any]:
     }
 
 
-def _report_view(report: CustomerModelReport) -> dict[str, Any]:
+def _report_view(report: CustomerModelReport) -> ModelReportOut:
     fields = (
         "id",
         "status",
@@ -404,7 +500,7 @@ def _report_view(report: CustomerModelReport) -> dict[str, Any]:
         (r for r in holdout.get("reports", []) if r.get("model") == report.chosen_model), None
     )
     view["by_frequency"] = chosen.get("by_frequency", []) if chosen else []
-    return view
+    return ModelReportOut(**view)
 
 
 def _money(value: Any) -> str | None:

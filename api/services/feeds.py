@@ -21,7 +21,7 @@ from api.problems import Problem
 from api.security import new_token, token_hash
 from db.config import get_settings
 from db.models import ShopFeed
-from infra.temporal import ensure_schedule
+from infra.temporal_client import ensure_schedule
 from workflows import search_attributes
 from workflows.feeds import FeedsRequest, FeedsWorkflow, feeds_workflow_id
 from workflows.queues import Queue

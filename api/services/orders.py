@@ -26,8 +26,8 @@ from api.pagination import Cursor, Page, decode_cursor, encode_cursor
 from api.problems import Problem
 from db import summaries
 from db.models import Order, OrderItem
-from db.models.archive import archive_name, history_view_name, orders_archive
 from db.models.base import table_of
+from db.models.maintenance import archive_name, history_view_name, orders_archive
 from db.partitions import Quarter, parse_partition_name
 from db.summaries import StatusCount
 

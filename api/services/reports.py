@@ -20,7 +20,7 @@ from temporalio.service import RPCError
 
 from api.problems import Problem
 from db.models import Report
-from infra.temporal import create_or_update_schedule
+from infra.temporal_client import create_or_update_schedule
 from workflows import search_attributes
 from workflows.queues import Queue
 from workflows.reports import ReportRequest, WeeklyReportWorkflow, report_id

@@ -31,14 +31,14 @@ async def start_shop_run(
     run_kind: str,
     shop_id: int,
     what: str,
-) -> dict[str, Any]:
+) -> StartedOut:
     """Start `run(request)` on the analytics queue as `workflow_id` unless it is running;
     `what` names the run in the error when Temporal refuses ("the analysis")."""
     handle = client.get_workflow_handle(workflow_id)
     try:
         described = await handle.describe()
         if described.status == WorkflowExecutionStatus.RUNNING:
-            return {"workflow_id": handle.id, "run_id": described.run_id, "started": False}
+            return StartedOut(workflow_id=handle.id, run_id=described.run_id, started=False)
     except RPCError:
         pass  # never ran
     try:
@@ -54,4 +54,4 @@ async def start_shop_run(
         raise Problem(
             503, f"Could not start {what}", f"Temporal refused the workflow: {exc}"
         ) from exc
-    return {"workflow_id": started.id, "run_id": started.result_run_id, "started": True}
+    return StartedOut(workflow_id=started.id, run_id=started.result_run_id, started=True)

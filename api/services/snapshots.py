@@ -17,8 +17,8 @@ from temporalio.service import RPCError
 from api.problems import Problem
 from db.config import get_settings
 from db.models import Shop, SnapshotRun
-from db.snapshot_runs import ACTIVE, RunAlreadyActive, close_active_run, create_run
-from infra.temporal import connect
+from db.snapshots import ACTIVE, RunAlreadyActive, close_active_run, create_run
+from infra.temporal_client import connect
 from infra.workflow_state import closed_outside
 from workflows import search_attributes
 from workflows.queues import Queue

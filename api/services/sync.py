@@ -36,7 +36,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from db.app_settings import get_setting
 from db.models import Shop
-from infra.temporal import create_or_update_schedule
+from infra.temporal_client import create_or_update_schedule
 from workflows import search_attributes
 from workflows.queues import Queue
 from workflows.sync import RESOURCES, SyncRequest, SyncWorkflow, sync_id

@@ -358,7 +358,7 @@ async def sweep_outbox_forever() -> None:
     It runs beside the receiver in the API process, not as a Temporal schedule: the outbox
     exists for the times Temporal is down. Row locks keep several API processes apart."""
     from db.engine import session_scope
-    from infra.temporal import connect
+    from infra.temporal_client import connect
 
     while True:
         await asyncio.sleep(OUTBOX_EVERY)

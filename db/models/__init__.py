@@ -1,13 +1,5 @@
 """All SQLAlchemy models; importing this module registers every table on `Base.metadata`."""
 
-from db.models.archive import (
-    ArchiveHold,
-    LegacyMigration,
-    LegacyMigrationChange,
-    MaintenanceRun,
-    PartitionMove,
-)
-from db.models.backups import Backup, PitrBaseBackup
 from db.models.base import Base
 from db.models.catalog import (
     Product,
@@ -24,17 +16,16 @@ from db.models.channels import (
     ChannelStock,
     StockReservation,
 )
-from db.models.customer_analytics import (
+from db.models.customers import (
+    Customer,
     CustomerItemRule,
     CustomerMetric,
     CustomerModelReport,
     CustomerRunMergedOrder,
     CustomerRunSummary,
 )
-from db.models.customers import Customer
 from db.models.exports import Export
 from db.models.feeds import ShopFeed
-from db.models.integrity import IntegrityFinding, IntegrityRun
 from db.models.inventory import (
     InventoryAnomaly,
     InventoryForecast,
@@ -46,6 +37,13 @@ from db.models.inventory import (
     StockHistory,
 )
 from db.models.locks import LockFence
+from db.models.maintenance import (
+    ArchiveHold,
+    LegacyMigration,
+    LegacyMigrationChange,
+    MaintenanceRun,
+    PartitionMove,
+)
 from db.models.monitoring import (
     Alert,
     CheckState,
@@ -60,6 +58,7 @@ from db.models.notifications import Notification
 from db.models.orders import Order, OrderItem
 from db.models.outbound_webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from db.models.resellers import PriceList, PriceListItem, Reseller, ResellerKey, ResellerOrder
+from db.models.safety import Backup, IntegrityFinding, IntegrityRun, PitrBaseBackup
 from db.models.search import SearchEntry
 from db.models.settings import AppSetting
 from db.models.shops import Installation, Shop

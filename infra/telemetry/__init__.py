@@ -4,7 +4,7 @@
 JSON logs with trace ids, the tracer provider with the exporter from `OTEL_EXPORTER`,
 SQL and Shoptet HTTP instrumentation, and the flusher that stores durations and errors for
 the monitoring page. `temporal_interceptors()` is given to every Temporal client
-(infra/temporal.py), `instrument_app(app)` wraps the FastAPI app.
+(infra/temporal_client.py), `instrument_app(app)` wraps the FastAPI app.
 """
 
 from __future__ import annotations

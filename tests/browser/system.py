@@ -142,7 +142,7 @@ async def _wait_healthy(
 async def _wait_worker(timeout: float = 120) -> None:
     """Round-trip a system check through the worker before the install, as `make run` does: on a
     busy machine the worker may still be starting, and Shoptet's 5-second budget would run out."""
-    from infra.temporal import connect
+    from infra.temporal_client import connect
     from workflows import search_attributes
     from workflows.queues import Queue
     from workflows.system import SystemCheckWorkflow
@@ -395,7 +395,7 @@ async def seed_walk_data(system: System, timeout: float = 240) -> dict[str, Any]
     """Shop A as a merchant finds it after a day: products, customers and orders pulled from the
     sandbox by real snapshot runs, then the customer analysis and the inventory planning run.
     Returns what the walk opens (an order code, a snapshot run)."""
-    from infra.temporal import connect
+    from infra.temporal_client import connect
 
     shop = system.shops["shop_a"]["id"]
     client = await connect()

@@ -19,7 +19,7 @@ from db.models import ChannelConnection, Order, OrderItem, StockReservation, Var
 from db.models.channels import RELEASED, RESERVED
 from infra.monitoring import channels as monitoring
 from infra.monitoring.checks import Context, evaluate
-from infra.temporal import connect
+from infra.temporal_client import connect
 from infra.woocommerce_sandbox.testing import RunningStore
 from tests.channels.conftest import connect_store, keep_history
 from tests.support import TEST_NOW, MakeShop

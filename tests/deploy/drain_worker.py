@@ -1,5 +1,5 @@
 """A worker process for the graceful-drain test: a long heartbeating activity that resumes from
-its heartbeat, served by infra.temporal.serve_until_signal (the production SIGTERM path).
+its heartbeat, served by infra.worker.serve_until_signal (the production SIGTERM path).
 
     python -m tests.deploy.drain_worker <name> <task queue>
 
@@ -61,7 +61,8 @@ async def main(name: str, queue: str) -> None:
     from temporalio.worker import Worker
 
     from db.config import get_settings
-    from infra.temporal import connect, serve_until_signal
+    from infra.temporal_client import connect
+    from infra.worker import serve_until_signal
 
     os.environ["DRAIN_WORKER_NAME"] = name
     client = await connect()

@@ -34,7 +34,7 @@ async def _until(predicate, what: str, limit: int = 600) -> None:  # type: ignor
 
 
 async def test_sigterm_drains_and_the_activity_resumes_elsewhere(temporal_env: object) -> None:
-    from infra.temporal import connect
+    from infra.temporal_client import connect
 
     queue = f"shopops-test-drain-{secrets.token_hex(4)}"
     key = f"drain:{queue}"

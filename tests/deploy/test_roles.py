@@ -8,7 +8,7 @@ import secrets
 import pytest
 from prometheus_client import REGISTRY
 
-from infra.temporal import parse_queues
+from infra.worker import parse_queues
 from workflows.queues import Queue
 
 
@@ -36,7 +36,7 @@ def test_cli_refuses_an_unknown_queue() -> None:
 
 async def test_backlog_gauge_is_published(temporal_env: object) -> None:
     from infra.backlog import publish_once
-    from infra.temporal import connect
+    from infra.temporal_client import connect
 
     queue = f"shopops-test-backlog-{secrets.token_hex(3)}"
     await publish_once(await connect(), [queue])

@@ -62,7 +62,7 @@ async def test_a_million_items_export_to_csv_in_bounded_memory_with_the_exact_co
         assert peak - rss_before < 100, f"RSS grew from {rss_before:.0f} MB to {peak:.0f} MB"
 
         if RECORD:
-            from infra.temporal import connect
+            from infra.temporal_client import connect
             from workflows.exports import workflow_id
 
             history = await (await connect()).get_workflow_handle(workflow_id(export_id)).fetch_history()
@@ -111,7 +111,7 @@ async def test_xlsx_export_opens_with_the_filtered_rows(
 async def test_download_is_refused_to_another_shop_and_after_expiry_then_cleaned_up(
     api: httpx.AsyncClient, make_user: Any, make_shop: Any, pg: psycopg.Connection[Any], worker: Any
 ) -> None:
-    from activities.cleanup import clean_up
+    from activities.safety.cleanup import clean_up
 
     shop, other = make_shop("Export owner"), make_shop("Someone else")
     seed_orders(pg, shop.id, orders=20, items_per_order=2)

@@ -37,8 +37,8 @@ def test_every_name_is_a_registered_activity_and_every_activity_has_a_name() -> 
 def test_no_workflow_spells_an_activity_name() -> None:
     registered = _registered()
     spelled = [
-        f"{path.name}:{node.lineno} {node.value!r}"
-        for path in sorted(WORKFLOWS.glob("*.py"))
+        f"{path.relative_to(WORKFLOWS)}:{node.lineno} {node.value!r}"
+        for path in sorted(WORKFLOWS.rglob("*.py"))
         if path.name != "activity_names.py"
         for node in ast.walk(ast.parse(path.read_text()))
         if isinstance(node, ast.Constant) and node.value in registered

@@ -61,7 +61,7 @@ def supervisor(tmp_path: Path, said: list[str]) -> Iterator[devrun.Supervisor]:
 
 
 async def test_a_killed_worker_is_restarted_and_serves_again(supervisor, said, temporal_env) -> None:  # type: ignore[no-untyped-def]
-    from infra.temporal import connect
+    from infra.temporal_client import connect
     from workflows.queues import Queue
     from workflows.system import SystemCheckWorkflow
 

@@ -133,7 +133,7 @@ ANOMALIES = {
 
 @pytest.mark.parametrize("kind", sorted(ANOMALIES))
 def test_every_anomaly_kind_reads_in_czech(kind: str) -> None:
-    from activities.inventory_planning import describe, describe_cs
+    from activities.inventory.planning import describe, describe_cs
 
     assert f"inventory.{kind}" in KINDS
     anomaly = InventoryAnomaly(shop_id=1, run_id=1, variant_code="TRI-01/XL", day=date(2026, 12, 10), kind=kind,
@@ -156,13 +156,14 @@ def test_every_anomaly_kind_reads_in_czech(kind: str) -> None:
 
 async def test_producers_write_czech_rows(make_shop) -> None:  # type: ignore[no-untyped-def]
     """Run the producers that need no Temporal or Shoptet, then read back what they wrote."""
-    from activities import backups, integrity, snapshots
+    from activities.safety import backups, integrity
+    from activities.snapshots import pipeline as snapshots
     from db.engine import session_scope
     from db.models import Backup, SnapshotRun
     from infra.monitoring.alerts import apply
     from infra.monitoring.checks import CheckResult
-    from workflows.backups import BackupFailure, VerifyResult
-    from workflows.integrity import CheckError
+    from workflows.safety.backups import BackupFailure, VerifyResult
+    from workflows.safety.integrity import CheckError
 
     async with session_scope() as session:
         before = (await session.execute(select(func.coalesce(func.max(Notification.id), 0)))).scalar_one()
@@ -215,7 +216,7 @@ async def test_sweep_giving_up_writes_czech(make_shop, temporal_env) -> None:  #
     """The snapshot sweep's notice when a run used up its retries (the default limit is 3)."""
     from temporalio.testing import ActivityEnvironment
 
-    from activities.snapshots import plan_snapshot_retries
+    from activities.snapshots.pipeline import plan_snapshot_retries
     from db.engine import session_scope
     from db.models import SnapshotRun
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from infra.temporal import connect, ensure_schedule
+from infra.temporal_client import connect, ensure_schedule
 from workflows.queues import Queue
 from workflows.schedules import ScheduleDecl
 

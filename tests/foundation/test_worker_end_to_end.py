@@ -31,7 +31,7 @@ async def test_system_check_workflow_runs_on_a_worker(api: httpx.AsyncClient, wo
 async def test_search_attributes_are_registered(temporal_env: object) -> None:
     from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
 
-    from infra.temporal import connect, ensure_search_attributes
+    from infra.temporal_client import connect, ensure_search_attributes
 
     client = await connect()
     await ensure_search_attributes(client)  # idempotent on a server that has them

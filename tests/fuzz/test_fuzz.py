@@ -59,7 +59,7 @@ async def test_no_input_gives_a_server_error(db_session: Session, temporal_env: 
     from activities.system import check_dependencies
     from db.engine import sync_engine
     from db.settings_cache import publish_invalidation
-    from infra.temporal import connect
+    from infra.temporal_client import connect
     from workflows.queues import Queue
     from workflows.system import SystemCheckWorkflow
 

@@ -15,7 +15,7 @@ from api.services.installation import install, install_url, on_addon_event, webh
 from db.engine import session_factory, session_scope
 from db.models import Installation, Shop, SnapshotRun, SyncCursor
 from db.secrets import decrypt
-from infra.temporal import connect
+from infra.temporal_client import connect
 from tests.support import assert_problem
 from tests.sync.harness import (
     app_sandbox,

@@ -118,7 +118,7 @@ async def plan_now(shop_id: int, at: datetime | None = None) -> int:
     """Run the workflow's activities in order, without Temporal (fixtures for API tests);
     returns the run id. Runs compared with each other pass one `at`, so a midnight in the
     shop's time zone between them cannot move their `as_of` day."""
-    from activities import inventory_planning as acts
+    from activities.inventory import planning as acts
     from workflows.inventory import ChunkRequest, FinishRequest, StartRunRequest
 
     run = await acts.start_inventory_run(

@@ -12,7 +12,7 @@ import httpx
 import psycopg
 import pytest
 
-from infra.temporal import connect
+from infra.temporal_client import connect
 from tests.inventory.conftest import SeededShop, plan_now, rows, seed
 from tests.support import MakeUser, assert_problem, login
 from workflows.inventory import workflow_id

@@ -15,7 +15,7 @@ import httpx
 import psycopg
 import pytest
 
-from activities.inventory_planning import short_day
+from activities.inventory.planning import short_day
 from tests.inventory.conftest import SeededShop, plan_now, rows, seed
 from tests.inventory.seed import CHEAP
 from tests.support import MakeUser, login

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 
-from activities.inventory_purchases import (
+from activities.inventory.purchases import (
     NO_OFFER_NOTE,
     PurchaseSettings,
     recommend,

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import psycopg
 
-from activities import inventory_sql as sql
-from activities.analytics.inventory import demand_history
-from activities.inventory_chunk import stock_readings
+from activities.inventory import sql
+from activities.inventory.analytics import demand_history
+from activities.inventory.chunk import stock_readings
 from tests.inventory.conftest import SeededShop, new_shop, rows
 from tests.inventory.seed import TZ
 

@@ -401,7 +401,7 @@ async def test_forecast_of_a_code_with_a_slash(
 
 
 def test_pdf_without_a_unicode_font_drops_accents_but_renders(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from api.services import purchase_order_documents as documents
+    from api.services.inventory import purchase_order_documents as documents
 
     monkeypatch.setattr(documents, "FONT_CANDIDATES", ())
     monkeypatch.delenv("SHOPOPS_PDF_FONT", raising=False)

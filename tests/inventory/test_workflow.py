@@ -17,7 +17,7 @@ from temporalio.client import (
 
 from db.app_settings import set_setting
 from db.engine import session_scope
-from infra.temporal import connect, ensure_schedule
+from infra.temporal_client import connect, ensure_schedule
 from tests.inventory.conftest import CHUNK, SeededShop, new_shop, record_history, rows
 from tests.inventory.seed import CHEAP, FAST
 from workflows.inventory import (

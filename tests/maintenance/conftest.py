@@ -153,10 +153,13 @@ async def maint_worker(temporal_env: object) -> AsyncIterator[object]:
 
     from temporalio.worker import Worker
 
-    from activities import archive, legacy_migration, partitions
-    from infra.temporal import connect
-    from workflows.legacy_migration import LegacyMigrationWorkflow
-    from workflows.maintenance import ArchiveRestoreWorkflow, PartitionMaintenanceWorkflow
+    from activities.maintenance import archive, legacy_migration, partitions
+    from infra.temporal_client import connect
+    from workflows.maintenance.legacy_migration import LegacyMigrationWorkflow
+    from workflows.maintenance.partitions import (
+        ArchiveRestoreWorkflow,
+        PartitionMaintenanceWorkflow,
+    )
     from workflows.queues import Queue
 
     client = await connect()

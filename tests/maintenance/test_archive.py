@@ -15,7 +15,7 @@ from temporalio.exceptions import ApplicationError
 from tests.maintenance.conftest import add_orders, keep_history, parent_of, totals
 from tests.maintenance.test_partitions import run_maintenance
 from tests.support import RunSql
-from workflows.maintenance import MaintenanceRequest, PartitionTask, TaskInput
+from workflows.maintenance.partitions import MaintenanceRequest, PartitionTask, TaskInput
 
 RETENTION = MaintenanceRequest(steps=["retention"], as_of="2026-11-28")
 
@@ -103,7 +103,7 @@ async def test_restore_is_one_command_and_takes_in_late_rows(scratch_db: str, sq
     out, err = await asyncio.wait_for(proc.communicate(), 180)
     assert proc.returncode == 0, f"stdout: {out.decode()}\nstderr: {err.decode()}"
     assert '"action": "restore"' in out.decode(), out.decode()
-    from infra.temporal import connect
+    from infra.temporal_client import connect
 
     await keep_history(
         (await connect()).get_workflow_handle("maint:restore:2023q2"), "archive_restore"
@@ -123,7 +123,7 @@ async def test_restore_is_one_command_and_takes_in_late_rows(scratch_db: str, sq
 
 
 async def test_moves_wait_for_locks_with_a_timeout_and_retry(scratch_db: str, sql: RunSql) -> None:
-    from activities.archive import archive_quarter
+    from activities.maintenance.archive import archive_quarter
 
     add_orders(sql, "2022-07-01T10:00:00Z", 3, prefix="L")
     blocker = psycopg.connect(scratch_db)
@@ -158,7 +158,7 @@ async def test_moves_wait_for_locks_with_a_timeout_and_retry(scratch_db: str, sq
 
 
 async def test_a_verification_mismatch_fails_loudly_and_notifies(scratch_db: str, sql: RunSql) -> None:
-    from activities.archive import Tally, _record
+    from activities.maintenance.archive import Tally, _record
     from db.partitions import Quarter
 
     with pytest.raises(ApplicationError, match="changed the data") as failure:

@@ -13,7 +13,7 @@ from alembic import command
 
 from tests.maintenance.conftest import keep_history
 from tests.support import RunSql
-from workflows.legacy_migration import LegacyMigrationRequest, LegacyMigrationWorkflow
+from workflows.maintenance.legacy_migration import LegacyMigrationRequest, LegacyMigrationWorkflow
 from workflows.queues import Queue
 
 COLUMNS = """
@@ -97,7 +97,7 @@ async def test_legacy_order_items_migrate_online_and_swap(scratch_db: str, sql: 
     from decimal import Decimal
 
     from db import migrate
-    from infra.temporal import connect
+    from infra.temporal_client import connect
 
     expected = make_legacy_table(sql)
     stop, counts = asyncio.Event(), {"insert": 0, "update": 0, "delete": 0}
@@ -150,7 +150,10 @@ async def test_legacy_order_items_migrate_online_and_swap(scratch_db: str, sql: 
 
 
 async def test_the_copy_resumes_from_its_last_committed_batch(scratch_db: str, sql: RunSql) -> None:
-    from activities.legacy_migration import copy_legacy_batches, prepare_legacy_migration
+    from activities.maintenance.legacy_migration import (
+        copy_legacy_batches,
+        prepare_legacy_migration,
+    )
 
     make_legacy_table(sql)
     req = LegacyMigrationRequest(batch_rows=400, batches_per_call=2)
@@ -170,7 +173,7 @@ async def test_the_copy_resumes_from_its_last_committed_batch(scratch_db: str, s
 async def test_bad_requests_fail_clearly(scratch_db: str, sql: RunSql) -> None:
     from temporalio.exceptions import ApplicationError
 
-    from activities.legacy_migration import prepare_legacy_migration
+    from activities.maintenance.legacy_migration import prepare_legacy_migration
 
     with pytest.raises(ApplicationError, match="order_items is not an ordinary"):
         await prepare_legacy_migration(LegacyMigrationRequest())  # already partitioned

@@ -10,7 +10,7 @@ from temporalio.client import ScheduleActionStartWorkflow
 
 from tests.maintenance.conftest import add_orders, keep_history, parent_of, totals
 from tests.support import RunSql
-from workflows.maintenance import (
+from workflows.maintenance.partitions import (
     MaintenanceReport,
     MaintenanceRequest,
     PartitionMaintenanceWorkflow,
@@ -19,7 +19,7 @@ from workflows.queues import Queue
 
 
 async def run_maintenance(req: MaintenanceRequest, keep_as: str | None = None) -> MaintenanceReport:
-    from infra.temporal import connect
+    from infra.temporal_client import connect
 
     client = await connect()
     handle = await client.start_workflow(
@@ -152,7 +152,7 @@ async def test_retention_moves_old_quarters_to_the_archive_without_blocking_inge
 
 
 async def test_the_daily_schedule_is_declared_and_starts_this_workflow(temporal_env: object) -> None:
-    from infra.temporal import connect, ensure_schedule
+    from infra.temporal_client import connect, ensure_schedule
     from workflows.registry import WORKFLOWS
     from workflows.schedules import APP_SCHEDULES
 

@@ -11,8 +11,8 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
 from tests.maintenance.conftest import HISTORIES
-from workflows.legacy_migration import LegacyMigrationWorkflow
-from workflows.maintenance import ArchiveRestoreWorkflow, PartitionMaintenanceWorkflow
+from workflows.maintenance.legacy_migration import LegacyMigrationWorkflow
+from workflows.maintenance.partitions import ArchiveRestoreWorkflow, PartitionMaintenanceWorkflow
 
 NAMES = ["partitions_drain", "partitions_retention", "archive_restore", "legacy_migration"]
 

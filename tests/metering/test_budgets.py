@@ -125,7 +125,7 @@ async def test_usage_and_budget_api(
 
 
 async def test_flush_workflow_copies_counters(make_shop: MakeShop, worker: object) -> None:
-    from infra.temporal import connect
+    from infra.temporal_client import connect
     from tests.notifications.harness import record_history
     from workflows.metering import UsageFlushWorkflow
     from workflows.queues import Queue

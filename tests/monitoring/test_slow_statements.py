@@ -16,9 +16,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from activities.backups import pg_binary
 from activities.monitoring import snapshot_database_stats
-from activities.pitr import _as_server_user, _give_to_server_user
+from activities.safety.backups import pg_binary
+from activities.safety.pitr import _as_server_user, _give_to_server_user
 from infra.monitoring.report import build_report
 from infra.sandbox.testing import free_port
 from tests.monitoring.conftest import check

@@ -20,7 +20,7 @@ from temporalio.client import Client, WorkflowHistory
 from temporalio.service import RPCError
 from temporalio.worker import Replayer, Worker
 
-from infra.temporal import connect, ensure_schedules
+from infra.temporal_client import connect, ensure_schedules
 from tests.monitoring.conftest import check
 from tests.monitoring.shipping import BROKEN, TEST_QUEUE, ShipOrderWorkflow, ship_parcel
 from tests.support import assert_problem
@@ -59,7 +59,7 @@ async def own_namespace(temporal_env: Any) -> AsyncIterator[str]:
     from temporalio.api.workflowservice.v1 import RegisterNamespaceRequest
 
     from db.config import get_settings
-    from infra.temporal import forget_clients
+    from infra.temporal_client import forget_clients
 
     namespace = f"monitoring-{uuid.uuid4().hex[:8]}"
     await temporal_env.client.workflow_service.register_namespace(

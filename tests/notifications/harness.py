@@ -13,7 +13,7 @@ from temporalio.client import WorkflowHandle
 
 from db.engine import session_scope
 from db.notify import notify
-from infra.temporal import connect
+from infra.temporal_client import connect
 from workflows.notifications import DeliveryRequest, DeliveryResult, NotificationDeliveryWorkflow
 from workflows.queues import Queue
 

@@ -78,7 +78,7 @@ async def test_purchase_order_is_emailed_to_its_supplier(
     with local_smtp() as box:
         queued = await api.post(url, json={"lang": "en"})
         assert queued.status_code == 202, queued.text
-        from infra.temporal import connect
+        from infra.temporal_client import connect
 
         client = await connect()
         handle = client.get_workflow_handle(queued.json()["workflow_id"], result_type=MailResult)

@@ -3,7 +3,7 @@ by the worker's start (ensure_schedules), on the notifications queue."""
 
 from __future__ import annotations
 
-from infra.temporal import connect, ensure_schedule
+from infra.temporal_client import connect, ensure_schedule
 from workflows.queues import Queue
 from workflows.schedules import APP_SCHEDULES
 

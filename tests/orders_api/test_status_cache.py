@@ -9,7 +9,7 @@ import orjson
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from activities.ingest.loader import Loader, build_batch
+from activities.snapshots.ingest.loader import Loader, build_batch
 from db import tagged_cache
 from db.engine import raw_connection
 from infra.sandbox.generator import ShopSpec, iter_records

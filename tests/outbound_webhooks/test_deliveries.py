@@ -100,7 +100,7 @@ async def test_an_endpoint_failing_five_times_gets_one_accepted_signed_delivery_
     assert receiver.received[-1].body == next(r.body for r in accepted if json.loads(r.body)["type"] == "order.created")
 
     if os.environ.get("SHOPOPS_RECORD_HISTORIES"):
-        from infra.temporal import connect
+        from infra.temporal_client import connect
         from workflows.outbound_webhooks import workflow_id
 
         history = await (await connect()).get_workflow_handle(workflow_id(ids[0])).fetch_history()

@@ -14,7 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from db import metering
-from infra.temporal import connect
+from infra.temporal_client import connect
 from tests.notifications.harness import record_history
 from tests.outbound import fake_ai, local_http, local_smtp
 from tests.support import TEST_NOW, MakeShop, MakeUser, app_env, assert_problem, login

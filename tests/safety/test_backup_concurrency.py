@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from db.config import get_settings
 from db.models import Backup
 from tests.support import login
-from workflows.backups import ON_DEMAND_ID, BackupRequest, BackupWorkflow
 from workflows.queues import Queue
+from workflows.safety.backups import ON_DEMAND_ID, BackupRequest, BackupWorkflow
 
 
 def _stored_ok(db: Session, name: str) -> Backup:
@@ -28,7 +28,7 @@ def _stored_ok(db: Session, name: str) -> Backup:
 
 
 async def test_24_backup_requests_at_once_join_one_dump_at_a_time(worker, api, make_user, db_session: Session) -> None:  # type: ignore[no-untyped-def]
-    from infra.temporal import connect
+    from infra.temporal_client import connect
 
     user, password = make_user(role="admin")
     await login(api, user.email, password)
@@ -60,7 +60,7 @@ async def test_24_backup_requests_at_once_join_one_dump_at_a_time(worker, api, m
 
 async def test_runs_started_in_the_same_second_write_their_own_files(worker, db_session: Session) -> None:  # type: ignore[no-untyped-def]
     """A scheduled dump and an on-demand one at the same second: both complete, apart."""
-    from infra.temporal import connect
+    from infra.temporal_client import connect
 
     client = await connect()
     handles = await asyncio.gather(

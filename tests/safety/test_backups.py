@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
-from activities import backups
-from activities.backup_storage import default_storage
+from activities.safety import backups
+from activities.safety.backup_storage import default_storage
 from db.app_settings import set_setting
 from db.config import get_settings
 from db.engine import session_scope
@@ -19,8 +19,8 @@ from db.models import Backup, Notification
 from tests.conftest import ADMIN_DSN
 from tests.safety.support import keep_history, seed_orders, utc
 from tests.support import MakeShop
-from workflows.backups import BackupRequest, BackupWorkflow, DumpRequest, VerifyRequest
 from workflows.queues import Queue
+from workflows.safety.backups import BackupRequest, BackupWorkflow, DumpRequest, VerifyRequest
 
 
 def _scratch_databases() -> list[str]:
@@ -32,7 +32,7 @@ def _scratch_databases() -> list[str]:
 async def test_backup_restores_to_identical_row_counts(
     worker: list[object], db_session: Session, make_shop: MakeShop
 ) -> None:
-    from infra.temporal import connect
+    from infra.temporal_client import connect
 
     shop = make_shop()
     seed_orders(db_session, shop.id, 30, utc(2024, 2, 10), prefix="B")

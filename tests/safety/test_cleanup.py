@@ -16,8 +16,8 @@ from db.engine import session_scope
 from db.models import Notification, SnapshotReject, SnapshotRun, WebhookEvent
 from tests.safety.support import keep_history
 from tests.support import MakeShop
-from workflows.cleanup import CleanupWorkflow
 from workflows.queues import Queue
+from workflows.safety.cleanup import CleanupWorkflow
 
 
 def _ago(days: float) -> datetime:
@@ -35,7 +35,7 @@ def _file(path: Path, days_old: float) -> str:
 async def test_cleanup_deletes_only_what_is_past_each_retention(
     worker: list[object], db_session: Session, make_shop: MakeShop, tmp_path: Path
 ) -> None:
-    from infra.temporal import connect
+    from infra.temporal_client import connect
 
     shop = make_shop()
     db_session.execute(text("DELETE FROM notifications"))

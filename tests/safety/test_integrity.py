@@ -20,8 +20,8 @@ from infra.sandbox.generator import ShopSpec
 from infra.sandbox.testing import free_port, running_sandbox
 from tests.safety.support import keep_history, seed_orders, utc
 from tests.support import MakeShop
-from workflows.integrity import IntegrityReport, IntegrityRequest, IntegrityWorkflow
 from workflows.queues import Queue
+from workflows.safety.integrity import IntegrityReport, IntegrityRequest, IntegrityWorkflow
 
 ESHOP = 777001
 
@@ -44,7 +44,7 @@ def shoptet_url() -> Iterator[Callable[[str], None]]:
 
 
 async def _run(checks: list[str], name: str | None = None) -> IntegrityReport:
-    from infra.temporal import connect
+    from infra.temporal_client import connect
 
     client = await connect()
     handle = await client.start_workflow(

@@ -20,8 +20,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from activities.backups import pg_binary
-from activities.pitr import (
+from activities.safety.backups import pg_binary
+from activities.safety.pitr import (
     PitrPaths,
     _as_server_user,
     _give_to_server_user,
@@ -153,7 +153,7 @@ def test_restore_to_a_time_has_the_row_before_it_and_not_the_one_after(
 
 
 def test_restore_before_any_base_backup_is_refused(workdir: Path) -> None:
-    from activities.pitr import PitrError
+    from activities.safety.pitr import PitrError
 
     with pytest.raises(PitrError, match="no base backup finished before"):
         restore_to(

@@ -15,7 +15,7 @@ import psycopg
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
-from activities.pitr import PitrPaths, restore_to
+from activities.safety.pitr import PitrPaths, restore_to
 from db.engine import libpq_url, session_scope, sqlalchemy_url
 from infra.monitoring.checks import evaluate
 from infra.monitoring.database import CHECKS, archiver_state
@@ -25,8 +25,8 @@ from tests.monitoring.conftest import check
 from tests.safety.support import keep_history
 from tests.safety.test_pitr import _shopops, source, workdir  # noqa: F401  (fixtures)
 from tests.support import app_env, scalar
-from workflows.pitr import PitrBaseBackupWorkflow, PitrBaseRequest, PitrReport
 from workflows.queues import Queue
+from workflows.safety.pitr import PitrBaseBackupWorkflow, PitrBaseRequest, PitrReport
 
 
 @pytest.fixture
@@ -40,7 +40,7 @@ def pitr_env(workdir: Path, source: str) -> Iterator[Path]:  # noqa: F811
 
 
 async def _run(force: bool = False, history: str | None = None) -> PitrReport:
-    from infra.temporal import connect
+    from infra.temporal_client import connect
 
     client = await connect()
     handle = await client.start_workflow(

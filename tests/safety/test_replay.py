@@ -12,10 +12,10 @@ import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
-from workflows.backups import BackupWorkflow
-from workflows.cleanup import CleanupWorkflow
-from workflows.integrity import IntegrityWorkflow
-from workflows.pitr import PitrBaseBackupWorkflow
+from workflows.safety.backups import BackupWorkflow
+from workflows.safety.cleanup import CleanupWorkflow
+from workflows.safety.integrity import IntegrityWorkflow
+from workflows.safety.pitr import PitrBaseBackupWorkflow
 
 HISTORIES = Path(__file__).resolve().parent / "histories"
 WORKFLOWS = {

@@ -18,7 +18,7 @@ MINE = {
 
 
 async def test_schedules_are_created_as_declared(temporal_env: object) -> None:
-    from infra.temporal import connect, ensure_schedules
+    from infra.temporal_client import connect, ensure_schedules
 
     decls = [d for d in APP_SCHEDULES if d.id in MINE]
     assert {d.id: d.workflow for d in decls} == MINE
@@ -38,7 +38,7 @@ async def test_schedules_are_created_as_declared(temporal_env: object) -> None:
 
 
 async def test_backup_workflow_runs_without_arguments_like_a_schedule_starts_it(worker: list[object]) -> None:
-    from infra.temporal import connect
+    from infra.temporal_client import connect
 
     client = await connect()
     report = await client.execute_workflow(

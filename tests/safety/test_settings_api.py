@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from api.services.sync import remove_sync
 from db.app_settings import get_setting
 from db.engine import session_scope
-from infra.temporal import connect
+from infra.temporal_client import connect
 from tests.support import MakeShop, MakeUser, assert_problem, login
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import orjson
 
-from activities.ingest.loader import Loader, build_batch
+from activities.snapshots.ingest.loader import Loader, build_batch
 from db.engine import raw_connection, session_factory
 from infra.sandbox.generator import ShopSpec, iter_records
 from tests.support import MakeShop, MakeUser, assert_problem, login

@@ -10,8 +10,8 @@ from typing import Any
 import orjson
 import pytest
 
-from activities.ingest.loader import Loader, build_batch
 from activities.search.warm import warm_after_ingest
+from activities.snapshots.ingest.loader import Loader, build_batch
 from db import summaries, tagged_cache
 from db.engine import raw_connection, session_factory
 from db.redis_client import redis_client

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from infra.temporal import connect
+from infra.temporal_client import connect
 from tests.sync.harness import (
     app_sandbox,
     install_through_shoptet,

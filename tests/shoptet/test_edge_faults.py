@@ -9,7 +9,7 @@ import pytest
 
 from activities.shoptet import OAuthTokenSource, ShoptetClient
 from activities.shoptet.errors import RateLimited
-from activities.snapshot_files import unpack
+from activities.snapshots.files import unpack
 from infra.sandbox.testing import RunningSandbox, running_receiver
 
 from .conftest import QUICK, SHOP

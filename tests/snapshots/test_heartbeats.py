@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from temporalio.testing import ActivityEnvironment
 
-from activities import snapshots
 from activities.heartbeats import WorkAbandoned, in_thread
-from activities.snapshot_files import sha256_of
+from activities.snapshots import pipeline as snapshots
+from activities.snapshots.files import sha256_of
 
 
 async def test_unpack_progress_is_heartbeated_from_the_loop_thread(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ import httpx
 import orjson
 from sqlalchemy import text
 
-from activities.ingest.loader import Loader, build_batch
+from activities.snapshots.ingest.loader import Loader, build_batch
 from db.engine import raw_connection
 from infra.sandbox.generator import HOSTILE_ORDER_VALUES, ShopSpec, iter_records
 from tests.snapshots.conftest import connect_shop, new_eshop_id

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import Row, text
 from sqlalchemy.orm import Session
 
-from activities.ingest.loader import Loader, LoadResult, build_batch
-from activities.snapshot_files import Unpacked, read_lines, unpack
+from activities.snapshots.files import Unpacked, read_lines, unpack
+from activities.snapshots.ingest.loader import Loader, LoadResult, build_batch
 from db.engine import raw_connection
 from infra.sandbox.generator import ShopSpec, iter_records, write_snapshot_file
 from tests.support import MakeShop
@@ -144,7 +144,7 @@ def test_plain_json_result_is_accepted(tmp_path: Path) -> None:
 
 
 def test_truncated_gzip_is_reported(tmp_path: Path) -> None:
-    from activities.snapshot_files import SnapshotFileError
+    from activities.snapshots.files import SnapshotFileError
 
     path = tmp_path / "cut.gz"
     data = gzip.compress(b'{"a": 1}\n' * 1000)

@@ -21,13 +21,13 @@ from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
 from temporalio.converter import DataConverter
 from temporalio.testing import ActivityEnvironment
 
-from activities import snapshots as snapshot_activities
 from activities.shoptet.errors import Forbidden, ServerError, ShoptetError, TransportError
 from activities.shoptet_access import NotInstalled, shoptet_failure
+from activities.snapshots import pipeline as snapshot_activities
 from db.engine import session_scope
-from db.snapshot_runs import create_run
+from db.snapshots import create_run
 from infra.sandbox.generator import ShopSpec
-from infra.temporal import connect
+from infra.temporal_client import connect
 from tests.snapshots.conftest import connect_shop, new_eshop_id
 from tests.snapshots.test_snapshot_e2e import db_orders, expected_orders, wait_for_run
 from tests.support import assert_problem

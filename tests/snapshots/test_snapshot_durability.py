@@ -24,7 +24,7 @@ from db.engine import session_scope
 from db.models import Shop, SnapshotRun
 from infra.sandbox.generator import ShopSpec
 from infra.sandbox.testing import RunningSandbox
-from infra.temporal import connect
+from infra.temporal_client import connect
 from tests.snapshots.conftest import connect_shop, new_eshop_id
 from tests.snapshots.test_snapshot_e2e import db_orders, expected_orders
 from workflows.snapshots import SnapshotSweepWorkflow, SnapshotWorkflow

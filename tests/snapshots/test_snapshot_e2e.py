@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session
 from temporalio import activity
 from temporalio.worker import Worker
 
-from activities import snapshots as snapshot_activities
 from activities.registry import ACTIVITIES
+from activities.snapshots import pipeline as snapshot_activities
 from infra.sandbox.generator import ShopSpec, iter_records
 from infra.sandbox.testing import RunningSandbox
-from infra.temporal import connect
+from infra.temporal_client import connect
 from tests.snapshots.conftest import Login, connect_shop, new_eshop_id
 from tests.support import assert_problem
 from workflows.queues import Queue

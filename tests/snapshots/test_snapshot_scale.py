@@ -16,7 +16,7 @@ from sqlalchemy import text
 from temporalio.api.enums.v1 import EventType
 
 from infra.sandbox.generator import ShopSpec
-from infra.temporal import connect
+from infra.temporal_client import connect
 from tests.snapshots.conftest import connect_shop, new_eshop_id
 from tests.snapshots.test_snapshot_e2e import db_orders, wait_for_run
 

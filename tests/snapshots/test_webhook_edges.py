@@ -15,7 +15,7 @@ from sqlalchemy import event, text
 from api.services import webhooks
 from api.services.webhooks import signature
 from db.models import Installation, Shop
-from infra import temporal
+from infra import temporal_client as temporal
 from tests.support import app_env, assert_problem
 
 KEY = "61d1175f54c47dd67df14c17002a17b2"

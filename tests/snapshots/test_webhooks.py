@@ -112,7 +112,7 @@ async def test_an_event_stored_but_never_dispatched_is_dispatched_once_later(ins
     outbox sweep dispatches it once it is older than OUTBOX_AGE, and never again."""
     from api.services import webhooks
     from db.engine import session_factory
-    from infra.temporal import connect
+    from infra.temporal_client import connect
 
     body = _body(installed.eshop_id, event="job:finished", instance="orphan01")
     async with session_factory()() as session:

@@ -58,7 +58,7 @@ async def _quiesce(since: Any) -> None:
     from temporalio.service import RPCError
 
     from api.services.sync import remove_sync
-    from infra.temporal import connect
+    from infra.temporal_client import connect
     from workflows.tokens import token_workflow_id
 
     client = await connect()
@@ -117,7 +117,7 @@ async def install_through_shoptet(sb: RunningSandbox, **shop: Any) -> tuple[int,
     first snapshots started); returns (shop_id, eshop_id)."""
     from api.services.installation import install, install_url
     from db.engine import session_factory
-    from infra.temporal import connect
+    from infra.temporal_client import connect
 
     spec = small_shop(**shop)
     sb.state.add_shop(spec)
@@ -132,7 +132,7 @@ async def sync_schedules(shop_id: int, every: timedelta, paused: bool = False) -
     nudges start passes."""
     from api.services.sync import ensure_sync_schedules, pause_sync
     from db.engine import session_factory
-    from infra.temporal import connect
+    from infra.temporal_client import connect
 
     client = await connect()
     async with session_factory()() as session:
@@ -163,7 +163,8 @@ async def running_workers(
     queues: Iterable[Queue] = (Queue.TOKENS, Queue.SYNC),
 ) -> AsyncIterator[list[Any]]:
     """The app's workers for `queues`, in this process, for the block."""
-    from infra.temporal import build_workers, connect
+    from infra.temporal_client import connect
+    from infra.worker import build_workers
 
     workers = build_workers(await connect(), list(queues))
     tasks = [asyncio.create_task(w.run()) for w in workers]
@@ -189,7 +190,7 @@ async def wait_until(
 
 
 async def workflow_ids(query: str) -> list[str]:
-    from infra.temporal import connect
+    from infra.temporal_client import connect
 
     client = await connect()
     return [w.id async for w in client.list_workflows(query)]
@@ -198,7 +199,7 @@ async def workflow_ids(query: str) -> list[str]:
 async def save_history(domain: str, name: str, workflow_id: str, run_id: str | None = None) -> Path:
     """Store a workflow's history for the replay tests (kept when it exists, unless
     SHOPOPS_RECORD_HISTORIES=1 asks to re-record)."""
-    from infra.temporal import connect
+    from infra.temporal_client import connect
 
     path = HISTORIES / domain / "histories" / f"{name}.json"
     if path.exists() and os.environ.get("SHOPOPS_RECORD_HISTORIES") != "1":

@@ -15,7 +15,7 @@ import pytest
 
 from activities.shoptet.client import ShoptetClient
 from activities.shoptet.tokens import StaticToken
-from infra.temporal import connect
+from infra.temporal_client import connect
 from tests.sync.harness import (
     app_sandbox,
     install_through_shoptet,

@@ -19,7 +19,7 @@ from activities.sync import ENTITIES, Applier
 from api.services.sync import nudge_sync, start_sync
 from db.engine import raw_connection, session_scope
 from infra.sandbox.testing import RunningSandbox
-from infra.temporal import connect
+from infra.temporal_client import connect
 from tests.sync.harness import (
     app_sandbox,
     execute,

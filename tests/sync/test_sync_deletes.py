@@ -17,7 +17,7 @@ from sqlalchemy import text
 
 from db.engine import session_scope
 from infra.sandbox.testing import RunningSandbox
-from infra.temporal import connect
+from infra.temporal_client import connect
 from tests.sync.harness import (
     app_sandbox,
     install_through_shoptet,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from infra.sandbox.generator import HOSTILE_ORDER_VALUES
-from infra.temporal import connect
+from infra.temporal_client import connect
 from tests.sync.harness import app_sandbox, installed_shop, running_workers, scalar, small_shop
 from workflows.queues import Queue
 from workflows.sync import SyncReport, SyncRequest, SyncWorkflow

@@ -8,7 +8,7 @@ import httpx
 
 from api.services.sync import ensure_sync_schedules
 from db.engine import session_scope
-from infra.temporal import connect
+from infra.temporal_client import connect
 from tests.support import MakeShop, MakeUser, login
 from workflows.sync import sync_id
 

@@ -19,7 +19,7 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 from activities.shoptet_access import NotInstalled, shop_client
 from activities.tokens import ensure_fresh_token
 from infra.sandbox.testing import RunningSandbox
-from infra.temporal import connect
+from infra.temporal_client import connect
 from tests.support import MakeShop
 from tests.sync.harness import (
     app_sandbox,
@@ -308,7 +308,7 @@ async def test_survives_a_temporal_server_restart(tmp_path: Path, temporal_bin: 
 
     from db.config import get_settings
     from infra.sandbox.testing import free_port
-    from infra.temporal import forget_clients
+    from infra.temporal_client import forget_clients
     from workflows import search_attributes
 
     port = free_port()

@@ -26,7 +26,7 @@ import { ShopsPage } from "./pages/shops/ShopsPage";
 import { SignInPage } from "./pages/signin/SignInPage";
 import { SnapshotRunPage } from "./pages/snapshots/SnapshotRunPage";
 import { SnapshotRunsPage } from "./pages/snapshots/SnapshotRunsPage";
-import { SuppliersPage } from "./pages/suppliers/SuppliersPage";
+import { SuppliersPage } from "./pages/inventory/suppliers/SuppliersPage";
 import { FeedsResellersPage } from "./pages/channels/FeedsResellersPage";
 import { WebhookEventsPage } from "./pages/webhooks/WebhookEventsPage";
 import { ExportsPage } from "./pages/exports/ExportsPage";

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from db.models.archive import HOT_TABLES, history_view_name, history_view_sql
+from db.models.maintenance import HOT_TABLES, history_view_name, history_view_sql
 
 revision: str = '0200'
 down_revision: str | None = '0100'

@@ -13,7 +13,7 @@ import httpx
 import psycopg
 from lxml import etree
 
-from infra.temporal import connect
+from infra.temporal_client import connect
 from tests.channels.feeds.conftest import SHOP_URL, catalog_shop, record_history
 from tests.support import MakeShop, MakeUser, assert_problem, login
 from workflows.feeds import FeedsRequest, FeedsWorkflow, feeds_workflow_id

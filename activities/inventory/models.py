@@ -1,0 +1,308 @@
+"""Candidate models per demand family, their rolling-origin backtest and the final forecasts."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+from statsforecast import StatsForecast
+from statsforecast.models import (
+    ADIDA,
+    IMAPA,
+    MSTL,
+    TSB,
+    AutoARIMA,
+    AutoETS,
+    CrostonSBA,
+    HistoricAverage,
+    SeasonalExponentialSmoothingOptimized,
+    SeasonalNaive,
+)
+
+from activities.inventory.preparation import Chunk
+
+LEVEL = 80
+QUANTILES = ((100 - LEVEL) / 200, 1 - (100 - LEVEL) / 200)
+# AutoARIMA is 10–100× slower than ETS on long daily series; it joins the candidates only where
+# it is cheap or where it is needed (external regressors).
+ARIMA_MAX_LENGTH = 260
+NATIVE_INTERVALS = {"AutoETS", "MSTL", "MSTL_ARIMA", "AutoARIMA", "SeasonalNaive", "SES"}
+# Estimated once at the first backtest origin and rolled forward from there (see _smooth_group).
+FIT_ONCE = {"AutoETS", "AutoARIMA", "MSTL_ARIMA"}
+SELECTABLE = {
+    "smooth": ("AutoETS", "SeasonalES", "MSTL", "MSTL_ARIMA", "AutoARIMA", "SeasonalNaive"),
+    "intermittent": ("TSB", "CrostonSBA", "ADIDA", "IMAPA"),
+}
+
+
+class Group(NamedTuple):
+    family: str  # "smooth", "intermittent" or "short"
+    season: tuple[int, ...]
+    m_naive: int
+
+
+class Settings(NamedTuple):
+    horizon: int
+    n_windows: int
+    bt_horizon: int
+    regressors: np.ndarray | None  # history + horizon periods × regressors
+    n_hist: int
+    n_jobs: int
+
+
+class Scores(NamedTuple):
+    """Backtest record per series: the chosen model and how it and seasonal naive did."""
+
+    chosen: np.ndarray  # model names
+    choice: np.ndarray  # index into the selectable candidates, in candidate order
+    mae: np.ndarray
+    naive_mae: np.ndarray
+    rmse: np.ndarray
+    quantiles: np.ndarray  # series × 2: 10 % and 90 % of the chosen model's errors, demand scale
+
+
+class Outcome(NamedTuple):
+    """Per series of a group: the backtest record and the chosen model's forecast."""
+
+    scores: Scores
+    mean: np.ndarray  # series × horizon, effect-free scale
+    lo: np.ndarray  # the model's own interval, NaN where it has none
+    hi: np.ndarray
+
+
+def _candidates(group: Group, length: int, with_regressors: bool) -> list[Any]:
+    naive = SeasonalNaive(season_length=group.m_naive, alias="SeasonalNaive")
+    if group.family == "intermittent":
+        return [TSB(alpha_d=0.1, alpha_p=0.1), CrostonSBA(), ADIDA(), IMAPA(), naive]
+    season = group.season
+    m = season[0] if season else 1
+    periods: int | list[int] = list(season) if len(season) > 1 else m
+    models: list[Any] = [
+        AutoETS(season_length=m, model="ZNZ" if season else "ZZN", alias="AutoETS")
+    ]
+    if season:
+        models += [
+            SeasonalExponentialSmoothingOptimized(season_length=m, alias="SeasonalES"),
+            MSTL(season_length=periods, trend_forecaster=AutoETS(model="ANN"), alias="MSTL"),
+        ]
+    if with_regressors:
+        arima = AutoARIMA(season_length=1, alias="AutoARIMA")
+        models.append(
+            MSTL(season_length=periods, trend_forecaster=arima, alias="MSTL_ARIMA")  # pyright: ignore[reportArgumentType]
+            if season
+            else arima
+        )
+    elif length <= ARIMA_MAX_LENGTH:
+        models.append(AutoARIMA(season_length=m, alias="AutoARIMA"))
+    return [*models, naive]
+
+
+def _long_frame(
+    chunk: Chunk, cols: np.ndarray, family: str, regressors: np.ndarray | None
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """statsforecast input (integer time) plus each row's period position and column."""
+    rows = chunk.listed[:, cols] & (chunk.observed[:, cols] if family == "intermittent" else True)
+    t_idx, c_idx = np.nonzero(rows.T)  # column-major: series by series
+    positions, columns = c_idx, cols[t_idx]
+    lengths = rows.sum(axis=0)
+    ds = np.arange(len(positions)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    data = {"unique_id": t_idx, "ds": ds, "y": chunk.prepared[positions, columns]}
+    if regressors is not None and family == "smooth":
+        for k in range(regressors.shape[1]):
+            data[f"x{k}"] = regressors[positions, k]
+    return pd.DataFrame(data), positions, columns
+
+
+def _score(
+    chunk: Chunk,
+    series: np.ndarray,
+    rows: tuple[np.ndarray, np.ndarray],
+    predictions: dict[str, np.ndarray],
+    family: str,
+    k: int,
+) -> Scores:
+    """Choose per series the selectable model with the lowest squared error on observed periods.
+
+    `series` numbers the backtest rows by series (0..k-1), `rows` gives their (period, column)
+    in the chunk. Errors are taken in the demand scale (forecast × calendar effect against raw
+    demand), so censored periods (NaN) are out of the loss.
+    """
+    actual = chunk.raw[rows]
+    ok = ~np.isnan(actual)
+    errors = {name: actual - pred * chunk.effect_hist[rows] for name, pred in predictions.items()}
+    count = np.bincount(series[ok], minlength=k)
+    n = np.maximum(count, 1)
+    sse = {name: np.bincount(series[ok], e[ok] ** 2, minlength=k) for name, e in errors.items()}
+    sae = {name: np.bincount(series[ok], np.abs(e[ok]), minlength=k) for name, e in errors.items()}
+    selectable = [name for name in predictions if name in SELECTABLE[family]]
+    choice = np.argmin(np.vstack([sse[name] for name in selectable]), axis=0)
+    chosen_errors = np.choose(choice[series], [errors[name] for name in selectable])
+    quantiles = (
+        pd.DataFrame({"series": series[ok], "error": chosen_errors[ok]})
+        .groupby("series")["error"]
+        .quantile(QUANTILES)  # pyright: ignore[reportArgumentType]
+        .unstack()
+        .reindex(range(k))
+        .to_numpy()
+    )
+    seen = count > 0
+    return Scores(
+        chosen=np.array(selectable, dtype=object)[choice],
+        choice=choice,
+        mae=np.where(seen, np.choose(choice, [sae[name] for name in selectable]) / n, np.nan),
+        naive_mae=np.where(seen, sae["SeasonalNaive"] / n, np.nan),
+        rmse=np.where(
+            seen, np.sqrt(np.choose(choice, [sse[name] for name in selectable]) / n), np.nan
+        ),
+        quantiles=quantiles,
+    )
+
+
+def _run(
+    model: Any,
+    roll: bool,
+    y: np.ndarray,
+    h: int,
+    x: np.ndarray | None,
+    x_future: np.ndarray | None,
+    native: bool,
+    fallback: Any,
+) -> dict[str, np.ndarray]:
+    """One forecast: roll a fitted model forward over `y`, or fit it on `y` afresh."""
+    kwargs: dict[str, Any] = {"y": y, "h": h, "X": x, "X_future": x_future}
+    if native:
+        kwargs["level"] = [LEVEL]
+    try:
+        return model.forward(**kwargs) if roll else model.forecast(**kwargs)
+    except Exception:  # a model that cannot fit this series gives way to the fallback
+        return fallback.forecast(**kwargs)
+
+
+def _smooth_group(chunk: Chunk, cols: np.ndarray, group: Group, s: Settings) -> Outcome:
+    """Rolling-origin backtest of the smooth candidates, then the chosen model's forecast.
+
+    Models whose estimation is costly (FIT_ONCE) are estimated once, on the data before the
+    first origin, and rolled forward with fixed parameters (states updated) through the later
+    origins and to the forecast origin; the cheap ones are refitted at every origin.
+    """
+    df, positions, columns = _long_frame(chunk, cols, "smooth", s.regressors)
+    k = len(cols)
+    lengths = np.bincount(df["unique_id"], minlength=k)
+    starts = np.cumsum(lengths) - lengths
+    test_size = s.n_windows * s.bt_horizon
+    models = _candidates(group, int(lengths.max()), s.regressors is not None)
+    once = [m for m in models if repr(m) in FIT_ONCE]
+    fallback = SeasonalNaive(season_length=group.m_naive, alias="fallback")
+    y_all = df["y"].to_numpy()
+    x_all = df.filter(regex=r"^x\d+$").to_numpy() if s.regressors is not None else None
+    x_next = s.regressors[s.n_hist :] if s.regressors is not None else None
+    predictions = {repr(m): np.empty(k * test_size) for m in models}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fitted = np.empty((k, 0), dtype=object)
+        if once:
+            before_first_origin = df["ds"].to_numpy() < (lengths - test_size)[df["unique_id"]]
+            sf = StatsForecast(models=once, freq=1, n_jobs=s.n_jobs, fallback_model=fallback)
+            fitted = sf.fit(df[before_first_origin]).fitted_
+
+        def runner(i: int, model: Any) -> tuple[Any, bool]:
+            return (fitted[i, once.index(model)], True) if model in once else (model, False)
+
+        for i in range(k):
+            span = slice(starts[i], starts[i] + lengths[i])
+            y, x = y_all[span], (x_all[span] if x_all is not None else None)
+            for w in range(s.n_windows):
+                cut = lengths[i] - test_size + w * s.bt_horizon
+                end = cut + s.bt_horizon
+                out = slice(
+                    i * test_size + w * s.bt_horizon,
+                    i * test_size + w * s.bt_horizon + s.bt_horizon,
+                )
+                x_in, x_out = (x[:cut], x[cut:end]) if x is not None else (None, None)
+                for model in models:
+                    fit, roll = runner(i, model)
+                    res = _run(fit, roll, y[:cut], s.bt_horizon, x_in, x_out, False, fallback)
+                    predictions[repr(model)][out] = res["mean"]
+        rows = ((starts + lengths - test_size)[:, None] + np.arange(test_size)).ravel()
+        series = np.repeat(np.arange(k), test_size)
+        scores = _score(chunk, series, (positions[rows], columns[rows]), predictions, "smooth", k)
+        by_name = {repr(m): m for m in models}
+        mean = np.empty((k, s.horizon))
+        lo, hi = np.full_like(mean, np.nan), np.full_like(mean, np.nan)
+        for i in range(k):
+            span = slice(starts[i], starts[i] + lengths[i])
+            fit, roll = runner(i, by_name[scores.chosen[i]])
+            native = scores.chosen[i] in NATIVE_INTERVALS
+            x = x_all[span] if x_all is not None else None
+            res = _run(fit, roll, y_all[span], s.horizon, x, x_next, native, fallback)
+            mean[i] = res["mean"]
+            if native:
+                lo[i], hi[i] = res[f"lo-{LEVEL}"], res[f"hi-{LEVEL}"]
+    return Outcome(scores, mean, lo, hi)
+
+
+def _intermittent_group(chunk: Chunk, cols: np.ndarray, group: Group, s: Settings) -> Outcome:
+    """Backtest of the intermittent candidates on observed periods only, refitted per origin."""
+    df, positions, columns = _long_frame(chunk, cols, "intermittent", None)
+    k = len(cols)
+    lengths = np.bincount(df["unique_id"], minlength=k)
+    starts = np.cumsum(lengths) - lengths
+    models = _candidates(group, int(lengths.max()), False)
+    names = [repr(m) for m in models]
+    sf = StatsForecast(
+        models=models, freq=1, n_jobs=s.n_jobs, fallback_model=HistoricAverage(alias="fallback")
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cv = sf.cross_validation(
+            df=df, h=s.bt_horizon, n_windows=s.n_windows, step_size=s.bt_horizon
+        )
+        ahead = sf.forecast(df=df, h=s.horizon).sort_values(["unique_id", "ds"])  # pyright: ignore[reportAttributeAccessIssue]
+    series = cv["unique_id"].to_numpy()  # pyright: ignore[reportIndexIssue]
+    rows = starts[series] + cv["ds"].to_numpy()  # pyright: ignore[reportIndexIssue]
+    predictions = {name: cv[name].to_numpy() for name in names}  # pyright: ignore[reportIndexIssue]
+    scores = _score(chunk, series, (positions[rows], columns[rows]), predictions, "intermittent", k)
+    selectable = [name for name in names if name in SELECTABLE["intermittent"]]
+    every = np.stack([ahead[name].to_numpy().reshape(k, s.horizon) for name in selectable])
+    mean = every[scores.choice, np.arange(k)]
+    return Outcome(scores, mean, np.full_like(mean, np.nan), np.full_like(mean, np.nan))
+
+
+def _short_group(chunk: Chunk, cols: np.ndarray, group: Group, s: Settings) -> Outcome:
+    """Too little history to backtest: simple exponential smoothing with its own interval."""
+    df, _, _ = _long_frame(chunk, cols, "smooth", None)
+    k = len(cols)
+    sf = StatsForecast(
+        models=[AutoETS(season_length=1, model="ANN", alias="SES")],
+        freq=1,
+        n_jobs=s.n_jobs,
+        fallback_model=HistoricAverage(alias="fallback"),
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = sf.forecast(df=df, h=s.horizon, level=[LEVEL]).sort_values(["unique_id", "ds"])  # pyright: ignore[reportAttributeAccessIssue]
+    unknown = np.full(k, np.nan)
+    scores = Scores(
+        np.full(k, "SES", dtype=object),
+        np.zeros(k, dtype=int),
+        unknown,
+        unknown,
+        unknown,
+        np.full((k, 2), np.nan),
+    )
+    shape = (k, s.horizon)
+    return Outcome(
+        scores,
+        out["SES"].to_numpy().reshape(shape),
+        out[f"SES-lo-{LEVEL}"].to_numpy().reshape(shape),
+        out[f"SES-hi-{LEVEL}"].to_numpy().reshape(shape),
+    )
+
+
+GROUP_RUNNERS = {
+    "smooth": _smooth_group,
+    "intermittent": _intermittent_group,
+    "short": _short_group,
+}

@@ -197,6 +197,7 @@ class Watch:
     latencies: list[tuple[float, float]] = field(default_factory=list)  # (time.time(), ms)
     peak_rss: int = 0
     peak_parts: dict[str, int] = field(default_factory=dict)  # per process, at the peak
+    phases: dict[str, float] = field(default_factory=dict)  # phase -> time.time() first seen
 
     def sample(self, worker: psutil.Process) -> None:
         parts: dict[str, int] = {}
@@ -225,8 +226,9 @@ async def watch_run(workflow_id: str, worker_pid: int, services: Services) -> tu
             watch.sample(worker)
             started = time.perf_counter()
             with contextlib.suppress(Exception):  # a query racing the close is not a latency
-                await handle.query("progress", result_type=Progress)
+                progress = await handle.query("progress", result_type=Progress)
                 watch.latencies.append((time.time(), (time.perf_counter() - started) * 1000))
+                watch.phases.setdefault(progress.phase, time.time())
             await asyncio.wait({result}, timeout=SAMPLE_EVERY)
         result.result()
     finally:
@@ -318,8 +320,10 @@ def run(orders: int, items_per_order: float, seed: int) -> str:
         ours_s = (closed - job_finished).total_seconds()
         wall_s = (closed - started).total_seconds()
         busy = [ms for at, ms in watch.latencies if at >= job_finished.timestamp()]
+        ingesting = watch.phases.get("ingesting", job_finished.timestamp())
         print(f"stages_s shoptet_job={(job_finished - started).total_seconds():.1f} "
-              f"download_to_done={ours_s:.1f} total={wall_s:.1f}", flush=True)
+              f"download_to_done={ours_s:.1f} (download_unpack={ingesting - job_finished.timestamp():.1f} "
+              f"ingest={closed.timestamp() - ingesting:.1f}) total={wall_s:.1f}", flush=True)
         print(f"progress queries: {len(watch.latencies)}, p95 over the whole run "
               f"{p95([ms for _, ms in watch.latencies]):.1f} ms, max {max(ms for _, ms in watch.latencies):.1f} ms",
               flush=True)

@@ -6,9 +6,12 @@ here and parsed once by PostgreSQL during COPY.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+import re
+from collections.abc import Callable, Sequence
+from operator import itemgetter
+from typing import Annotated, Any
 
+import msgspec
 import orjson
 
 from activities.snapshots.ingest import fields as f
@@ -70,7 +73,7 @@ def order_rows(doc: Any, shop_id: int) -> Rows:
         f.text(billing, "city", 100),
         f.text(billing, "zip", 20),
         f.text(billing, "countryCode", 2),
-        f.json_text(orjson.dumps(delivery).decode(), "deliveryAddress") if isinstance(delivery, dict) and delivery else f.NULL,
+        _delivery(delivery),
         f.text(f.opt_obj(doc, "shipping"), "name", 200),
         f.text(f.opt_obj(doc, "paymentMethod"), "name", 200),
         f.text(price, "currencyCode", 3, default="CZK"),
@@ -83,6 +86,17 @@ def order_rows(doc: Any, shop_id: int) -> Rows:
     )
     rows.insert(0, (ORDERS, order))
     return rows
+
+
+def _delivery(value: Any) -> str:
+    """The delivery address as jsonb text (NULL when absent or empty)."""
+    if not isinstance(value, dict) or not value:
+        return f.NULL
+    try:
+        dumped = orjson.dumps(value).decode()
+    except orjson.JSONEncodeError as exc:  # nested deeper than orjson writes
+        raise BadLine(f"deliveryAddress: cannot be stored as JSON: {exc}") from None
+    return f.json_text(dumped, "deliveryAddress")
 
 
 def _item_row(item: dict[str, Any], shop: str, code: str, created: str) -> Row:
@@ -226,6 +240,284 @@ def _variant_rows(variant: Any, shop: str, product_guid: str) -> Rows:
     return rows
 
 
+# --- the fast path for order lines -------------------------------------------------------
+#
+# Orders are nearly all of a snapshot's volume, and the checks above cost ~100 Python calls per
+# order. An order line is decoded by msgspec straight into the structs below: types, text
+# lengths and integer ranges are checked in C, and the many fields no table keeps are skipped
+# without becoming Python objects. Formats (decimals, GUIDs, times) are then checked with one
+# regular expression per kind for the whole order. The fast path accepts only what the checks
+# above pass unchanged (decimals a digit short of their column's limit, say); a line it does not
+# accept whole (a number sent as a JSON number, an escape to undo, a value near a limit, a bad
+# line) goes to `order_rows`, which decides exactly as before: the same rows, the same reasons.
+
+_Text2 = Annotated[str, msgspec.Meta(max_length=2)]
+_Text3 = Annotated[str, msgspec.Meta(max_length=3)]
+_Text20 = Annotated[str, msgspec.Meta(max_length=20)]
+_Text50 = Annotated[str, msgspec.Meta(max_length=50)]
+_Text100 = Annotated[str, msgspec.Meta(max_length=100)]
+_Text200 = Annotated[str, msgspec.Meta(max_length=200)]
+_Text300 = Annotated[str, msgspec.Meta(max_length=300)]
+_Text320 = Annotated[str, msgspec.Meta(max_length=320)]
+_Required30 = Annotated[str, msgspec.Meta(min_length=1, max_length=30)]
+_Required50 = Annotated[str, msgspec.Meta(min_length=1, max_length=50)]
+_Required300 = Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
+_Int32 = Annotated[int, msgspec.Meta(ge=-f.INT32 - 1, le=f.INT32)]
+_Int64 = Annotated[int, msgspec.Meta(ge=-f.INT64 - 1, le=f.INT64)]
+
+
+class _Fast(msgspec.Struct, kw_only=True, gc=False):
+    """Unknown fields are skipped; a field not of its type sends the line to `order_rows`."""
+
+
+class _Status(_Fast):
+    id: _Int32 | None = None
+    name: _Text100 | None = None
+
+
+class _ItemStatus(_Fast):
+    id: _Int32 | None = None
+
+
+class _Name100(_Fast):
+    name: _Text100 | None = None
+
+
+class _Name200(_Fast):
+    name: _Text200 | None = None
+
+
+class _OrderPrice(_Fast):
+    withVat: str
+    withoutVat: str | None = None
+    vat: str | None = None
+    toPay: str | None = None
+    currencyCode: _Text3 | None = None
+    exchangeRate: str | None = None
+
+
+class _Billing(_Fast):
+    fullName: _Text200 | None = None
+    company: _Text200 | None = None
+    city: _Text100 | None = None
+    zip: _Text20 | None = None
+    countryCode: _Text2 | None = None
+
+
+class _ItemPrice(_Fast):
+    withVat: str
+    withoutVat: str | None = None
+    vat: str | None = None
+    vatRate: str | None = None
+
+
+class _WithVat(_Fast):
+    withVat: str | None = None
+
+
+class _Item(_Fast):
+    itemId: _Int64
+    itemType: _Required30
+    name: _Required300
+    amount: str
+    itemPrice: _ItemPrice
+    unitPrice: _WithVat | None = None
+    purchasePrice: _WithVat | None = None
+    productGuid: str | None = None
+    code: _Text100 | None = None
+    ean: _Text20 | None = None
+    variantName: _Text300 | None = None
+    brand: _Text200 | None = None
+    amountUnit: _Text20 | None = None
+    supplierName: _Text200 | None = None
+    status: _ItemStatus | None = None
+
+
+class _Order(_Fast):
+    code: _Required50
+    creationTime: str
+    price: _OrderPrice
+    items: list[_Item]
+    status: _Status | None = None
+    billingAddress: _Billing | None = None
+    deliveryAddress: msgspec.Raw = msgspec.Raw(b"")  # parsed by orjson, as `order_rows` has it
+    guid: str | None = None
+    changeTime: str | None = None
+    paid: bool | None = None
+    source: _Name100 | None = None
+    email: _Text320 | None = None
+    phone: _Text50 | None = None
+    customerGuid: str | None = None
+    shipping: _Name200 | None = None
+    paymentMethod: _Name200 | None = None
+
+
+_ORDER = msgspec.json.Decoder(_Order)
+N = f.NULL
+
+
+def _values(pattern: str) -> Callable[[str], re.Match[str] | None]:
+    """Checks many values joined by single spaces at once; NULL passes (see `_unescaped`)."""
+    return re.compile(rf"(?:\\N|{pattern})(?: (?:\\N|{pattern}))*", re.ASCII).fullmatch
+
+
+# integer digits one short of (precision - scale): the value fits whatever the rounding
+_MONEY = _values(r"-?[0-9]{1,11}(?:\.[0-9]{1,8})?")  # numeric(14, 2)
+_QUANTITY = _values(r"-?[0-9]{1,10}(?:\.[0-9]{1,8})?")  # numeric(14, 3)
+_RATE = _values(r"-?[0-9]{1,2}(?:\.[0-9]{1,8})?")  # numeric(5, 2)
+_EXCHANGE = _values(r"-?[0-9]{1,7}(?:\.[0-9]{1,8})?")  # numeric(16, 8)
+_UUIDS = _values(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_TIMES = _values(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?(?:Z|[+-][0-9]{2}:?[0-9]{2})")
+_ORDER_MONEY, _ORDER_UUIDS, _ORDER_TIMES = itemgetter(23, 24, 25, 26), itemgetter(3, 12), itemgetter(2, 4)
+_ITEM_MONEY = itemgetter(13, 14, 15, 16, 18)
+
+# What orjson refuses in a field a skipping decoder never looks at: a number beyond a double
+# (a three-digit exponent, or a mantissa of 200 characters), and bytes that are not UTF-8.
+# Read with digits and '.' as 0, signs gone and a number's ends as ',', "1.5e+308}" reads
+# "000e000,"; in a GUID, letters follow such digits.
+_NUMBERS = bytes.maketrans(b"0123456789.Ee,}] \t\r\n", b"00000000000ee,,,,,,,")
+_LONG_MANTISSA = b"0" * 200
+_BIG_EXPONENT = re.compile(rb"e000+,").search
+
+
+def _beyond_double(raw: bytes) -> bool:
+    text = raw.translate(_NUMBERS, b"+-")
+    return _LONG_MANTISSA in text or _BIG_EXPONENT(text) is not None
+
+
+_UNSAFE = re.compile(r"[\\\t\n\r\x00]").search  # what COPY text needs escaped, and NUL
+
+
+def _unescaped(rows: Rows) -> bool:
+    """No value (NULL aside) has a character COPY needs escaped: only a line with a backslash
+    can decode to one, and the fast path does no escaping."""
+    return not any(_UNSAFE("\t".join(v for v in row if v is not N)) for _, row in rows)
+
+
+def order_rows_from_line(raw: bytes, shop_id: int) -> Rows:
+    """The rows of one order line, exactly as `order_rows(orjson.loads(raw), shop_id)` has them."""
+    rows = fast_order_rows(raw, str(shop_id))
+    return rows if rows is not None else order_rows(orjson.loads(raw), shop_id)
+
+
+def fast_order_rows(raw: bytes, shop: str) -> Rows | None:
+    """The fast path's rows, or None when the line is left to `order_rows`."""
+    try:
+        if not raw.isascii():
+            raw.decode()
+        if _beyond_double(raw):
+            return None
+        rows = _fast_order_rows(_ORDER.decode(raw), shop)
+    except (msgspec.DecodeError, ValueError, RecursionError):  # ValueError: BadLine, bad UTF-8
+        return None
+    if b"\\" in raw and not _unescaped(rows):
+        return None
+    return rows
+
+
+def _fast_order_rows(o: _Order, shop: str) -> Rows:
+    """Rows from a decoded order; ValueError when a value needs `order_rows` to decide."""
+    code, created = o.code, o.creationTime
+    status = o.status
+    status_id = N if status is None or status.id is None else str(status.id)
+    billing = o.billingAddress or _NO_BILLING
+    delivery = orjson.loads(memoryview(o.deliveryAddress)) if o.deliveryAddress else None
+    price = o.price
+    order = (
+        shop,
+        code,
+        created,
+        N if o.guid is None else o.guid,
+        N if o.changeTime is None else o.changeTime,
+        status_id,
+        (status.name or N) if status is not None else N,
+        "t" if status_id == CANCELLED else "f",
+        N if o.paid is None else ("t" if o.paid else "f"),
+        (o.source.name or N) if o.source is not None else N,
+        o.email or N,
+        o.phone or N,
+        N if o.customerGuid is None else o.customerGuid,
+        billing.fullName or N,
+        billing.company or N,
+        billing.city or N,
+        billing.zip or N,
+        billing.countryCode or N,
+        _delivery(delivery),
+        (o.shipping.name or N) if o.shipping is not None else N,
+        (o.paymentMethod.name or N) if o.paymentMethod is not None else N,
+        price.currencyCode or "CZK",
+        N if price.exchangeRate is None else price.exchangeRate,
+        price.withVat,
+        N if price.withoutVat is None else price.withoutVat,
+        N if price.vat is None else price.vat,
+        N if price.toPay is None else price.toPay,
+        str(len(o.items)),
+    )
+    rows: Rows = [(ORDERS, order)]
+    money = list(_ORDER_MONEY(order))
+    uuids = list(_ORDER_UUIDS(order))
+    amounts: list[str] = []
+    rates: list[str] = []
+    for item in o.items:
+        ip, up, pp, st = item.itemPrice, item.unitPrice, item.purchasePrice, item.status
+        row = (
+            shop,
+            code,
+            str(item.itemId),
+            created,
+            item.itemType,
+            N if item.productGuid is None else item.productGuid,
+            item.code or N,
+            item.ean or N,
+            item.name,
+            item.variantName or N,
+            item.brand or N,
+            item.amount,
+            item.amountUnit or N,
+            N if up is None or up.withVat is None else up.withVat,
+            ip.withVat,
+            N if ip.withoutVat is None else ip.withoutVat,
+            N if ip.vat is None else ip.vat,
+            N if ip.vatRate is None else ip.vatRate,
+            N if pp is None or pp.withVat is None else pp.withVat,
+            item.supplierName or N,
+            N if st is None or st.id is None else str(st.id),
+        )
+        rows.append((ORDER_ITEMS, row))
+        money += _ITEM_MONEY(row)
+        uuids.append(row[5])
+        amounts.append(row[11])
+        rates.append(row[17])
+    times = _ORDER_TIMES(order)
+    if not (
+        _all(_MONEY, money)
+        and _all(_UUIDS, uuids)
+        and _all(_TIMES, times)
+        and _all(_EXCHANGE, (order[22],))
+        and _all(_QUANTITY, amounts)
+        and _all(_RATE, rates)
+        and all(t is N or f.real_time(t) for t in times)
+    ):
+        raise ValueError("left to order_rows")
+    return rows
+
+
+def _all(check: Callable[[str], re.Match[str] | None], values: Sequence[str]) -> bool:
+    """Every value passes: joined by spaces, which no valid value has (counted, so a value
+    with a space cannot pass as two)."""
+    if not values:
+        return True
+    joined = " ".join(values)
+    return joined.count(" ") == len(values) - 1 and check(joined) is not None
+
+
+_NO_BILLING = _Billing()
+
+
+def _from_json(mapper: Callable[[Any, int], Rows]) -> Callable[[bytes, int], Rows]:
+    return lambda raw, shop_id: mapper(orjson.loads(raw), shop_id)
+
+
 MAPPERS: dict[str, Callable[[Any, int], Rows]] = {
     "orders": order_rows,
     "customers": customer_rows,
@@ -236,4 +528,11 @@ TABLES: dict[str, tuple[Table, ...]] = {
     "orders": (ORDERS, ORDER_ITEMS),
     "customers": (CUSTOMERS,),
     "products": (PRODUCTS, PRODUCT_TRANSLATIONS, VARIANTS, STOCK_LEVELS),
+}
+
+# line -> rows; a JSONDecodeError or BadLine is the line's reject reason
+LINE_MAPPERS: dict[str, Callable[[bytes, int], Rows]] = {
+    "orders": order_rows_from_line,
+    "customers": _from_json(customer_rows),
+    "products": _from_json(product_rows),
 }

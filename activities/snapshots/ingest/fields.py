@@ -128,12 +128,12 @@ def timestamp(doc: dict[str, Any], field: str, *, required: bool = False) -> str
         return NULL
     if type(value) is not str or not _is_timestamp(value):
         raise BadLine(f"{field}: not an ISO 8601 time with offset: {_show(value)}")
-    if not _real_time(value):
+    if not real_time(value):
         raise BadLine(f"{field}: not a real date and time: {_show(value)}")
     return value
 
 
-def _real_time(value: str) -> bool:
+def real_time(value: str) -> bool:
     """The calendar behind the format: 2024-02-30, month 13, 25:00, year 0 or a +16:00 offset
     pass the regex but not PostgreSQL."""
     year, month, day = int(value[0:4]), int(value[5:7]), int(value[8:10])

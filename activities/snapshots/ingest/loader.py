@@ -10,12 +10,13 @@ from array import array
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 from typing import Any, LiteralString
 
 import orjson
 import psycopg
 
-from activities.snapshots.ingest.documents import MAPPERS, TABLES, Row
+from activities.snapshots.ingest.documents import LINE_MAPPERS, TABLES, Row
 from activities.snapshots.ingest.fields import NULL, BadLine
 from activities.snapshots.ingest.tables import Table
 from db.search import sources as search_sources
@@ -80,6 +81,9 @@ class Batch:
 
 
 KEY_POSITIONS = {t.name: tuple(t.columns.index(k) for k in t.key) for ts in TABLES.values() for t in ts}
+# a row's key as a tuple (every key has two columns or more, so itemgetter gives a tuple)
+KEY_OF: dict[str, Callable[[Row], tuple[str, ...]]] = {name: itemgetter(*at) for name, at in KEY_POSITIONS.items()}
+assert all(len(at) > 1 for at in KEY_POSITIONS.values())
 
 
 def build_batch(
@@ -91,19 +95,20 @@ def build_batch(
     by its change time, or the later line when the times tie, brings all its rows and the
     other's rows are dropped, so an order never keeps items of an older version.
     """
-    mapper = MAPPERS[resource]
+    mapper = LINE_MAPPERS[resource]
     tables = TABLES[resource]
     main = tables[0]
-    main_key = KEY_POSITIONS[main.name]
+    key_of = KEY_OF
+    main_key = key_of[main.name]
     changed_at = main.columns.index("changed_at") if "changed_at" in main.columns else None
     documents: dict[tuple[str, ...], tuple[int, list[tuple[Table, Row]]]] = {}
     batch = Batch(resource, end_line, end_offset)
     for line_no, raw in lines:
         batch.lines += 1
-        if not raw.strip():
+        if not raw or raw.isspace():
             continue
         try:
-            rows = mapper(orjson.loads(raw), shop_id)
+            rows = mapper(raw, shop_id)
         except orjson.JSONDecodeError as exc:
             batch.rejects.append(Reject(line_no, line_text(raw), f"not valid JSON: {exc}"))
             continue
@@ -111,22 +116,24 @@ def build_batch(
             batch.rejects.append(Reject(line_no, line_text(raw), str(exc)))
             continue
         head = rows[0][1]
-        key = tuple(head[i] for i in main_key)
+        key = main_key(head)
         earlier = documents.get(key)
-        if earlier is not None and changed_at is not None and _older(head[changed_at], earlier[1][0][1][changed_at]):
-            continue
-        documents.pop(key, None)  # re-inserted: the winner keeps its own position in line order
+        if earlier is not None:
+            if changed_at is not None and _older(head[changed_at], earlier[1][0][1][changed_at]):
+                continue
+            del documents[key]  # re-inserted: the winner keeps its own position in line order
         documents[key] = (line_no, rows)
-    payload: dict[str, dict[tuple[str, ...], tuple[int, str]]] = {t.name: {} for t in tables}
+    payload: dict[str, dict[tuple[str, ...], tuple[int, Row]]] = {t.name: {} for t in tables}
     for line_no, rows in documents.values():
         for table, row in rows:
             # children shared by documents (a variant code under two products): the later wins
-            payload[table.name][tuple(row[i] for i in KEY_POSITIONS[table.name])] = (line_no, tsv(row))
+            name = table.name
+            payload[name][key_of[name](row)] = (line_no, row)
     for name, keyed in payload.items():
         if keyed:
-            batch.copy[name] = "".join(text for _, text in keyed.values()).encode()
+            batch.copy[name] = ("\n".join(["\t".join(row) for _, row in keyed.values()]) + "\n").encode()
             batch.counts[name] = len(keyed)
-            batch.line_nos[name] = array("q", (n for n, _ in keyed.values()))
+            batch.line_nos[name] = array("q", [n for n, _ in keyed.values()])
     batch.keys = list(payload[main.name])
     return batch
 
@@ -197,6 +204,35 @@ def refusal(exc: Exception) -> str:
     context = (diag.context if diag else None) or ""
     where = context.strip().splitlines()[0] if context.strip() else ""
     return f"refused by PostgreSQL: {primary}" + (f" ({where})" if where else "")
+
+
+def stale_children_delete(
+    table: Table, shop_id: int, parents: list[tuple[Any, ...]]
+) -> tuple[LiteralString, dict[str, Any]]:
+    """The DELETE of the children of `parents` (rows `(shop_id, code, created_at)` of orders
+    just written) that the staged batch no longer has.
+
+    The parents' items are found through the primary key (`shop_id, order_code, …` with
+    `order_code = ANY(codes)`) in only the partitions of the parents' time span (its bounds
+    are known when the statement is planned), and the items to keep are one hashed set of the
+    staged keys: milliseconds per batch however many items the shop has. (A join to the
+    parents with NOT EXISTS against the staging table, which has no statistics, was planned
+    as a scan of the staging table per item, or a merge join over all of the shop's items:
+    seconds to a minute per batch at 8 M items, past the heartbeat timeout.)
+    """
+    created = [p[2] for p in parents]
+    kept = ", ".join(f"s.{k}" for k in table.key)
+    mine = ", ".join(f"c.{k}" for k in table.key)
+    code = table.parent[1]
+    return (
+        f"DELETE FROM {table.name} c USING unnest(%(codes)s::text[], %(created)s::timestamptz[]) "
+        f"AS p(code, created_at) WHERE c.shop_id = %(shop)s AND c.{code} = ANY(%(codes)s::text[]) "
+        "AND c.created_at BETWEEN %(first)s AND %(last)s "
+        f"AND c.{code} = p.code AND c.created_at = p.created_at "
+        f"AND ({mine}) NOT IN (SELECT {kept} FROM {table.stage} s)",
+        {"codes": [p[1] for p in parents], "created": created, "shop": shop_id,
+         "first": min(created), "last": max(created)},
+    )
 
 
 class Loader:
@@ -377,17 +413,8 @@ class Loader:
     async def _delete_stale_children(
         self, cur: psycopg.AsyncCursor[Any], table: Table, parents: list[tuple[Any, ...]]
     ) -> None:
-        """Items a re-loaded order no longer has (an edited order can lose lines); for a
-        new order the probe finds nothing, with run-time partition pruning per order."""
-        codes = [p[1] for p in parents]
-        created = [p[2] for p in parents]
-        same = " AND ".join(f"s.{k} = c.{k}" for k in table.key)
-        await cur.execute(
-            f"DELETE FROM {table.name} c USING unnest(%(codes)s::text[], %(created)s::timestamptz[]) "
-            f"AS p(code, created_at) WHERE c.shop_id = %(shop)s AND c.{table.parent[1]} = p.code "
-            f"AND c.created_at = p.created_at AND NOT EXISTS (SELECT 1 FROM {table.stage} s WHERE {same})",
-            {"codes": codes, "created": created, "shop": self.shop_id},
-        )
+        """Items a re-loaded order no longer has (an edited order can lose lines)."""
+        await cur.execute(*stale_children_delete(table, self.shop_id, parents))
 
     async def _quarantine(
         self, cur: psycopg.AsyncCursor[Any], run_id: int, rejects: list[Reject]

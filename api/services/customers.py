@@ -209,6 +209,8 @@ async def segments(session: AsyncSession, shop_id: int) -> SegmentsOut:
         [shop_tag(shop_id, "customer-metrics")],
         lambda: _segments(session, shop_id),
         kind="segments",
+        dump=lambda value: value.model_dump(mode="json"),
+        restore=SegmentsOut.model_validate,
     )
 
 

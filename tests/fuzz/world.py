@@ -43,8 +43,15 @@ class World:
 def build_world(db: Session) -> World:
     from api.cli.users import ensure_user
     from api.security import new_token, token_hash
+    from datetime import date
+
     from db.models import (
         ApiToken,
+        ChannelConnection,
+        Export,
+        Report,
+        WebhookDelivery,
+        WebhookEndpoint,
         Installation,
         Notification,
         PriceList,
@@ -104,6 +111,29 @@ def build_world(db: Session) -> World:
         reseller_id=reseller.id, name=f"{MARKER} key", prefix="b2b_fuzz", token_hash=token_hash(new_token())
     )
     db.add(reseller_key)
+    # this wave's shop-scoped objects: a weekly report, a channel connection, an export, an
+    # outbound endpoint with one delivery (shop A's; another shop's user must reach none)
+    report = Report(
+        shop_id=shop_a.id, kind="weekly_sales", period_start=date(2026, 11, 23),
+        period_end=date(2026, 11, 30), data={"marker": MARKER},
+    )
+    connection = ChannelConnection(
+        shop_id=shop_a.id, kind="woocommerce", name=f"{MARKER} store",
+        base_url="https://store.example.invalid", consumer_key="ck_fuzz", consumer_secret="cs_fuzz",
+    )
+    export = Export(shop_id=shop_a.id, user_id=users["owner"], kind="orders", format="csv")
+    endpoint = WebhookEndpoint(
+        shop_id=shop_a.id, url="https://hooks.example.invalid/shopops", events=["order.created"],
+        secret="whsec_fuzz", description=f"{MARKER} endpoint",
+    )
+    db.add_all([report, connection, export, endpoint])
+    db.flush()
+    delivery = WebhookDelivery(
+        endpoint_id=endpoint.id, shop_id=shop_a.id, event="order.created", event_id=f"{MARKER}-1",
+        body=b'{"marker": "' + MARKER.encode() + b'"}', status="delivered",
+    )
+    db.add(delivery)
+    db.flush()
     db.commit()
     return World(
         shop_a=shop_a.id,
@@ -127,5 +157,11 @@ def build_world(db: Session) -> World:
             "action": ["trigger"],  # of a schedule: pause, unpause or trigger
             "reseller_id": [reseller.id],
             "key_id": [reseller_key.id],
+            "report_id": [report.id],
+            "connection_id": [connection.id],
+            "export_id": [str(export.id)],
+            "endpoint_id": [endpoint.id],
+            "delivery_id": [delivery.id],
+            "kind": ["shoptet_calls"],  # a metered kind (usage budgets)
         },
     )

@@ -41,20 +41,18 @@ class World:
 
 
 def build_world(db: Session) -> World:
-    from api.cli.users import ensure_user
-    from api.security import new_token, token_hash
     from datetime import date
 
+    from api.cli.users import ensure_user
+    from api.security import new_token, token_hash
     from db.models import (
         ApiToken,
         ChannelConnection,
         Export,
-        Report,
-        WebhookDelivery,
-        WebhookEndpoint,
         Installation,
         Notification,
         PriceList,
+        Report,
         Reseller,
         ResellerKey,
         Shop,
@@ -63,6 +61,8 @@ def build_world(db: Session) -> World:
         SnapshotRun,
         Supplier,
         SupplierOffer,
+        WebhookDelivery,
+        WebhookEndpoint,
     )
 
     eshop = 600000 + secrets.randbelow(300000)

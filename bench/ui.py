@@ -48,7 +48,9 @@ async def _run(orders: int, repeat: int) -> list[dict[str, Any]]:
         async with running_system(orders=orders) as system:
             shop = system.shops["shop_orders"]["id"]
             async with httpx.AsyncClient(base_url=system.api_url, timeout=60) as api:
-                (await api.post("/api/auth/login", json=system.admin.__dict__)).raise_for_status()
+                signed_in = await api.post("/api/auth/login", json=system.admin.__dict__)
+                signed_in.raise_for_status()
+                api.headers["X-CSRF-Token"] = signed_in.cookies["shopops_csrf"]  # as the UI sends it
                 analysis = await api.post(f"/api/shops/{shop}/customers/analysis")
                 analysis.raise_for_status()
                 client = await connect()

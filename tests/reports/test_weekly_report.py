@@ -17,12 +17,14 @@ from db import metering
 from infra.temporal_client import connect
 from tests.notifications.harness import record_history
 from tests.outbound import fake_ai, local_http, local_smtp
-from tests.support import TEST_NOW, MakeShop, MakeUser, app_env, assert_problem, login
+from tests.support import MakeShop, MakeUser, app_env, assert_problem, login
 from workflows.queues import Queue
 from workflows.reports import ReportRequest, ReportResult, WeeklyReportWorkflow
 
 PRAGUE = ZoneInfo("Europe/Prague")
-# TEST_NOW is Tuesday 1 December 2026 00:30 in Prague: the last full week is 23–29 November.
+# The report's own clock, fixed whatever SHOPOPS_TEST_NOW says (its week and totals are seeded
+# for it): Tuesday 1 December 2026 00:30 in Prague, so the last full week is 23–29 November.
+REPORT_NOW = datetime(2026, 12, 1, 0, 30, tzinfo=PRAGUE)
 ORDERS = [  # code, Prague time, total, cancelled, items (code, name, type, amount, line total)
     ("A1", (11, 23, 10, 0), "1000.00", False,
      [("TRIKO", "Triko Žluťoučký kůň", "product", 2, "800.00"),
@@ -76,7 +78,7 @@ async def test_weekly_report_end_to_end(
     ):
         handle = await client.start_workflow(
             WeeklyReportWorkflow.run,
-            ReportRequest(shop.id, as_of=TEST_NOW.isoformat()),
+            ReportRequest(shop.id, as_of=REPORT_NOW.isoformat()),
             id=f"test:report:{shop.id}",
             task_queue=Queue.REPORTS.value,
         )

@@ -51,13 +51,21 @@ function pagesFor(role) {
     { name: "snapshot-run", path: `/shops/${a}/snapshot-runs/${run}`, ready: '[data-testid="run-status"]' },
     { name: "webhook-events", path: `/shops/${a}/webhook-events` },
     { name: "shop-settings", path: `/shops/${a}/settings`, ready: '[data-testid="settings-area"]' },
+    { name: "suppliers", path: `/shops/${a}/suppliers` },
+    { name: "channels", path: `/shops/${a}/channels` },
+    { name: "feeds-resellers", path: `/shops/${a}/feeds-resellers` },
+    { name: "exports", path: `/shops/${a}/exports` },
+    { name: "webhook-endpoints", path: `/shops/${a}/webhook-endpoints` },
+    { name: "reports", path: `/shops/${a}/reports` },
     { name: "notifications", path: "/notifications" },
+    { name: "api-tokens", path: "/tokens" },
     { name: "not-found", path: `/shops/${a}/no-such-page`, ready: '[data-testid="not-found"]' },
   ];
   if (role === "admin") {
     pages.push(
       { name: "app-settings", path: "/settings", ready: '[data-testid="settings-area"]' },
       { name: "monitoring", path: "/admin/monitoring", ready: '[data-testid="check"]' },
+      { name: "audit-log", path: "/admin/audit-log" },
     );
   }
   return pages;

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Annotated
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request
-from sqlalchemy import select, update
+from sqlalchemy import ScalarSelect, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
@@ -65,46 +65,67 @@ class Actor:
     is_admin: bool
 
 
-async def _user_from_request(request: Request, session: AsyncSession) -> User | None:
+# A token's `last_used_at` is written at most once a minute: a write and a commit on every
+# request was a third of an API call's database work, for a figure shown to the minute.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def _memberships() -> ScalarSelect[Any]:
+    """The user's shop memberships as one JSON object {shop_id: role}, read in the same query
+    as the user (one round trip, not two)."""
+    return (
+        select(func.coalesce(func.jsonb_object_agg(ShopMembership.shop_id, ShopMembership.role), text("'{}'::jsonb")))
+        .where(ShopMembership.user_id == User.id)
+        .scalar_subquery()
+    )
+
+
+async def _user_from_request(request: Request, session: AsyncSession) -> tuple[User, dict[int, str]] | None:
+    """The signed-in user and their memberships, from a Bearer token or the session cookie."""
     now = datetime.now(UTC)
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
         digest = token_hash(auth[7:].strip())
         row = (
             await session.execute(
-                select(User, ApiToken.id)
+                select(User, ApiToken.id, ApiToken.last_used_at, _memberships())
                 .join(ApiToken, ApiToken.user_id == User.id)
                 .where(ApiToken.token_hash == digest, ApiToken.revoked_at.is_(None))
                 .where((ApiToken.expires_at.is_(None)) | (ApiToken.expires_at > now))
             )
         ).first()
-        if row:
-            await session.execute(
-                update(ApiToken).where(ApiToken.id == row[1]).values(last_used_at=now)
-            )
+        if row is None:
+            return None
+        user, token_id, last_used, memberships = row
+        if last_used is None or now - last_used >= LAST_USED_RESOLUTION:
+            await session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
             await session.commit()
-            return row[0]
-        return None
+        return user, _shop_roles(memberships)
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
-        return (
+        found = (
             await session.execute(
-                select(User)
+                select(User, _memberships())
                 .join(UserSession, UserSession.user_id == User.id)
                 .where(UserSession.token_hash == token_hash(cookie), UserSession.expires_at > now)
             )
-        ).scalar_one_or_none()
+        ).first()
+        if found is not None:
+            user, memberships = found
+            return user, _shop_roles(memberships)
     return None
 
 
+def _shop_roles(memberships: Any) -> dict[int, str]:
+    return {int(shop_id): str(role) for shop_id, role in dict(memberships or {}).items()}
+
+
 async def _caller(request: Request, session: SessionDep) -> Caller:
-    user = await _user_from_request(request, session)
-    if user is None or not user.is_active:
+    found = await _user_from_request(request, session)
+    if found is None or not found[0].is_active:
         raise Problem(401, "Not signed in", "Sign in, or send a valid API token as a Bearer token.")
-    rows = await session.execute(
-        select(ShopMembership.shop_id, ShopMembership.role).where(ShopMembership.user_id == user.id)
-    )
-    caller = Caller(user=user, memberships={sid: role for sid, role in rows})
+    user, memberships = found
+    caller = Caller(user=user, memberships=memberships)
     request.state.caller = caller
     request.state.actor = Actor(user.id, user.email, caller.is_admin)
     return caller

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from db.models import ApiToken, AuditEvent
@@ -174,3 +174,44 @@ async def test_cli_creates_lists_and_revokes_and_a_password_reset_revokes_all(
     reset = _cli("user", "create", user.email, "--password", "a-brand-new-password")
     assert reset.returncode == 0, reset.stderr
     assert not await _works(api, second)
+
+
+async def test_last_used_is_written_once_a_minute_and_memberships_are_read_fresh(
+    api: httpx.AsyncClient, make_user, make_shop, db_session: Session
+) -> None:  # type: ignore[no-untyped-def]
+    """The caller is read in one query per request (user, token and memberships), and the
+    token's `last_used_at` is written only when it is a minute old: no write per request."""
+    from db.models import ShopMembership
+
+    user, password = make_user()
+    await login(api, user.email, password)
+    token = (await api.post("/api/auth/tokens", json={"name": "poller"})).json()
+    assert await _works(api, token["token"])
+
+    def last_used() -> datetime | None:
+        db_session.expire_all()
+        return db_session.scalar(select(ApiToken.last_used_at).where(ApiToken.id == token["id"]))
+
+    first = last_used()
+    assert first is not None
+    assert await _works(api, token["token"]) and await _works(api, token["token"])
+    assert last_used() == first  # used again within the minute: not rewritten
+
+    stale = datetime.now(UTC) - timedelta(minutes=2)
+    db_session.execute(update(ApiToken).where(ApiToken.id == token["id"]).values(last_used_at=stale))
+    db_session.commit()
+    assert await _works(api, token["token"])
+    refreshed = last_used()
+    assert refreshed is not None and refreshed > stale
+
+    # a membership granted now is seen by the very next request (nothing cached)
+    shop = make_shop()
+    listed = await api.get(f"/api/shops/{shop.id}/orders", headers=_bearer(token["token"]))
+    assert listed.status_code == 404
+    db_session.add(ShopMembership(user_id=user.id, shop_id=shop.id, role="viewer"))
+    db_session.commit()
+    listed = await api.get(f"/api/shops/{shop.id}/orders", headers=_bearer(token["token"]))
+    assert listed.status_code == 200, listed.text
+    db_session.execute(delete(ShopMembership).where(ShopMembership.user_id == user.id))
+    db_session.commit()
+    assert (await api.get(f"/api/shops/{shop.id}/orders", headers=_bearer(token["token"]))).status_code == 404

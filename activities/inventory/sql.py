@@ -16,8 +16,11 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 import psycopg
+from psycopg.types.json import Jsonb
 
 from activities.pg_copy import copy_frame, update_by_id
+from activities.inventory.root_causes import LINE_COLUMNS
+from activities.inventory.supplier_risk import RECEIPT_COLUMNS
 from db.models.inventory import RECOMMENDATION_COLUMNS
 
 FETCH_ROWS = 50_000
@@ -199,7 +202,9 @@ def offers(conn: psycopg.Connection, shop_id: int, codes: list[str]) -> pd.DataF
         "SELECT o.variant_code, o.supplier_id, s.name, o.unit_price::float8, o.moq::float8, "
         "o.pack_size::float8, o.price_breaks, "
         "coalesce(o.lead_time_days, s.lead_time_days)::float8, "  # the offer's own, else the supplier's
-        "coalesce(o.lead_time_sd_days, s.lead_time_sd_days)::float8, s.order_cost::float8, s.currency "
+        "coalesce(o.lead_time_sd_days, s.lead_time_sd_days)::float8, s.order_cost::float8, s.currency, "
+        "s.lead_time_days::float8, s.lead_time_sd_days::float8, o.lead_time_days IS NOT NULL, "
+        "o.supplier_stock::float8 "
         "FROM supplier_offers o JOIN suppliers s ON s.id = o.supplier_id "
         "WHERE s.shop_id = %(shop)s AND o.variant_code = ANY(%(codes)s) "
         "ORDER BY o.variant_code, o.supplier_id",
@@ -219,8 +224,26 @@ def offers(conn: psycopg.Connection, shop_id: int, codes: list[str]) -> pd.DataF
             "lead_time_sd",
             "supplier_order_cost",
             "currency",
+            "supplier_lead_time_mean",
+            "supplier_lead_time_sd",
+            "own_lead_time",
+            "supplier_stock",
         ],
     )
+
+
+def purchase_receipts(conn: psycopg.Connection, shop_id: int, codes: list[str]) -> pd.DataFrame:
+    """The delivery record of the variants' offers: one row per purchase order line with a
+    supplier, received or still open (inventory.supplier_risk.RECEIPT_COLUMNS)."""
+    rows = conn.execute(
+        "SELECT p.supplier_id, l.variant_code, p.id, p.ordered_at, p.expected_at, p.received_at "
+        "FROM purchase_order_lines l JOIN purchase_orders p ON p.id = l.purchase_order_id "
+        "WHERE l.shop_id = %(shop)s AND l.variant_code = ANY(%(codes)s) "
+        "AND p.shop_id = %(shop)s AND p.supplier_id IS NOT NULL "
+        "AND p.status IN ('open', 'received') ORDER BY p.ordered_at",
+        {"shop": shop_id, "codes": codes},
+    ).fetchall()
+    return pd.DataFrame(rows, columns=list(RECEIPT_COLUMNS))
 
 
 def on_order(
@@ -316,6 +339,64 @@ def store_chunk(
             "AND a.purchase_order_id = f.purchase_order_id AND a.arrives_on = f.arrives_on) "
             "ON CONFLICT (shop_id, variant_code, day, kind) DO NOTHING",
             {"shop": shop_id, "run": run_id},
+        )
+        return cur.rowcount
+
+
+def anomaly_lines(
+    conn: psycopg.Connection,
+    shop_id: int,
+    codes: list[str],
+    first: date,
+    last: date,
+    timezone: str,
+) -> pd.DataFrame:
+    """Order lines of the variants on shop-local days [first, last], with what a sales
+    anomaly's causes are sliced by (inventory.root_causes.LINE_COLUMNS): the order's channel,
+    billing country, customer (account, else e-mail), unit price, and whether the order carried
+    a discount line. Cancelled orders left out."""
+    rows = conn.execute(
+        "SELECT i.code, (i.created_at AT TIME ZONE %(tz)s)::date, i.amount::float8, o.channel, "
+        "o.billing_country, coalesce(o.customer_guid::text, lower(btrim(o.email))), "
+        "coalesce(i.unit_price_with_vat, i.price_with_vat / nullif(i.amount, 0))::float8, "
+        "EXISTS (SELECT 1 FROM order_items_all d WHERE d.shop_id = i.shop_id "
+        "AND d.order_code = i.order_code AND d.created_at = i.created_at "
+        "AND (d.item_type ILIKE '%%discount%%' OR (d.item_type <> 'product' "
+        "AND d.price_with_vat < 0))) "
+        "FROM order_items_all i JOIN orders_all o ON o.shop_id = i.shop_id "
+        "AND o.code = i.order_code AND o.created_at = i.created_at "
+        "WHERE i.shop_id = %(shop)s AND i.code = ANY(%(codes)s) AND i.item_type = 'product' "
+        "AND i.created_at >= %(start)s AND i.created_at < %(end)s AND NOT o.cancelled",
+        {
+            "shop": shop_id,
+            "codes": codes,
+            "tz": timezone,
+            "start": local_midnight(first, timezone),
+            "end": local_midnight(last + timedelta(days=1), timezone),
+        },
+    ).fetchall()
+    return pd.DataFrame(rows, columns=list(LINE_COLUMNS))
+
+
+def store_anomaly_causes(conn: psycopg.Connection, shop_id: int, causes: pd.DataFrame) -> int:
+    """Attach causes (variant_code, day, kind, causes: a list) to the stored anomalies that have
+    none yet; returns how many were explained."""
+    if causes.empty:
+        return 0
+    with conn.transaction():
+        cur = conn.execute(
+            "UPDATE inventory_anomalies a SET causes = c.causes FROM (SELECT * FROM "
+            "unnest(%(codes)s::text[], %(days)s::date[], %(kinds)s::text[], %(causes)s::jsonb[]) "
+            "AS t(variant_code, day, kind, causes)) c WHERE a.shop_id = %(shop)s "
+            "AND a.variant_code = c.variant_code AND a.day = c.day AND a.kind = c.kind "
+            "AND a.causes IS NULL",
+            {
+                "shop": shop_id,
+                "codes": causes["variant_code"].tolist(),
+                "days": list(causes["day"]),
+                "kinds": causes["kind"].tolist(),
+                "causes": [Jsonb(c) for c in causes["causes"]],
+            },
         )
         return cur.rowcount
 

@@ -140,3 +140,5 @@ class SupplierOffer(Base):
     lead_time_days: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
     lead_time_sd_days: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    # units the supplier has (revision 1600); NULL: not known, 0: out of stock
+    supplier_stock: Mapped[Decimal | None] = mapped_column(Numeric(14, 3))

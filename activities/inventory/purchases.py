@@ -15,6 +15,7 @@ switched, else the best reliable other offer.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -298,7 +299,9 @@ def _alternatives(
     or over budget, the alternative (the line's own supplier when the plan switched)."""
     if lines.empty:
         return lines.reindex(columns=list(RECOMMENDATION_COLUMNS))
-    by_offer = offers.set_index(["variant_code", "supplier_id"])
+    by_offer: dict[tuple[Any, Any], Mapping[Any, Any]] = {
+        (r["variant_code"], r["supplier_id"]): r for r in offers.to_dict("records")
+    }
     names = offers.drop_duplicates("supplier_id").set_index("supplier_id")["supplier_name"]
     primary_of = _primaries(offers)
     found: list[tuple[Any, Any, str | None]] = []  # (primary, alternative, reason)
@@ -309,7 +312,7 @@ def _alternatives(
         if primary is None:
             found.append((None, None, None))
             continue
-        record = by_offer.loc[(code, primary)]
+        record = by_offer[(code, primary)]
         reason = _weakness(record)
         if primary != supplier:
             if reason is None:
@@ -319,13 +322,19 @@ def _alternatives(
             continue
         alternative = _best_other(offers, code, primary) if reason else None
         found.append((primary, alternative, reason if alternative is not None else None))
+
+    def column(values: list[Any]) -> pd.Series:
+        return pd.Series(values, index=lines.index, dtype=object)
+
     return lines.assign(
-        primary_supplier_name=[names.get(p) for p, _, _ in found],
+        primary_supplier_name=column([names.get(p) for p, _, _ in found]),
         alternative_supplier_id=pd.array(
             [None if a is None else int(a) for _, a, _ in found], dtype="Int64"
         ),
-        alternative_supplier_name=[None if a is None else names.get(a) for _, a, _ in found],
-        alternative_reason=[r for _, _, r in found],
+        alternative_supplier_name=column(
+            [None if a is None else names.get(a) for _, a, _ in found]
+        ),
+        alternative_reason=column([r for _, _, r in found]),
     )
 
 
@@ -341,7 +350,7 @@ def _primaries(offers: pd.DataFrame) -> dict[Any, Any]:
     return primary
 
 
-def _weakness(record: pd.Series) -> str | None:
+def _weakness(record: Mapping[Any, Any]) -> str | None:
     """Why an offer should not be relied on, if it should not: out of stock, an overdue open
     order, or a poor on-time record."""
     stock = float(record["supplier_stock"])
@@ -359,7 +368,7 @@ def _best_other(offers: pd.DataFrame, code: str, primary: Any) -> Any:
     others = offers[(offers["variant_code"] == code) & (offers["supplier_id"] != primary)]
     sound = [
         (float(row["unit_price"]), row["supplier_id"])
-        for _, row in others.iterrows()
+        for row in others.to_dict("records")
         if _weakness(row) is None
     ]
     return min(sound, key=lambda p: (p[0], str(p[1])))[1] if sound else None

@@ -33,8 +33,16 @@ MIN_SHARE = 0.1  # Adtributor's TEEP: every value taken explains at least a tent
 KEEP = 3
 PRICE_BAND = 0.03  # a unit price within 3 % of the usual one is the usual price
 SMOOTH = 0.5  # units added to every baseline value: an unseen value is not impossible
-LINE_COLUMNS = ("variant_code", "day", "quantity", "channel", "region", "customer", "unit_price",
-                "promoted")
+LINE_COLUMNS = (
+    "variant_code",
+    "day",
+    "quantity",
+    "channel",
+    "region",
+    "customer",
+    "unit_price",
+    "promoted",
+)
 DIMENSIONS = ("channel", "region", "price", "promotion", "customer")
 
 
@@ -339,7 +347,10 @@ def explain_anomalies(
     by_variant = dict(tuple(lines.groupby("variant_code"))) if not lines.empty else {}
     empty = pd.DataFrame(columns=list(LINE_COLUMNS))
     for code, day, sales, expected in zip(
-        anomalies["variant_code"], anomalies["day"], anomalies["sales"], anomalies["expected"],
+        anomalies["variant_code"],
+        anomalies["day"],
+        anomalies["sales"],
+        anomalies["expected"],
         strict=True,
     ):
         mine = by_variant.get(code, empty)
@@ -348,7 +359,10 @@ def explain_anomalies(
         base = mine[(days < at) & (days >= at - pd.Timedelta(days=BASELINE_DAYS))]
         opening = opening_stock.get((code, day)) if opening_stock is not None else None
         causes = explain(
-            float(sales), float(expected), mine[days == at], base,
+            float(sales),
+            float(expected),
+            mine[days == at],
+            base,
             None if opening is None else float(opening),
         )
         out.append([c.as_dict() for c in causes])

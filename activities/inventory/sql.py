@@ -18,9 +18,9 @@ import pandas as pd
 import psycopg
 from psycopg.types.json import Jsonb
 
-from activities.pg_copy import copy_frame, update_by_id
 from activities.inventory.root_causes import LINE_COLUMNS
 from activities.inventory.supplier_risk import RECEIPT_COLUMNS
+from activities.pg_copy import copy_frame, update_by_id
 from db.models.inventory import RECOMMENDATION_COLUMNS
 
 FETCH_ROWS = 50_000

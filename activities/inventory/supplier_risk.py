@@ -97,7 +97,7 @@ def _learn(lines: pd.DataFrame, keys: list[str], prior: pd.DataFrame) -> pd.Data
             "overdue": grouped["open"].sum(),
         }
     )
-    stats = stats.reindex(prior.index).fillna(0.0)
+    stats = stats.reindex(prior.index).astype(float).fillna(0.0)
     n, k = stats["n"].to_numpy(float), PRIOR_ORDERS
     m0, s0 = prior["lead_time_mean"].to_numpy(float), prior["lead_time_sd"].to_numpy(float)
     x = stats["mean"].to_numpy(float)

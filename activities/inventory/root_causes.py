@@ -7,7 +7,8 @@ forecast mean) are split over each dimension's values in the shares they had in 
 Jensen–Shannon divergence between its expected and actual share. Per dimension the values are
 taken by surprise until they explain `EXPLAINED` of the deviation (each at least
 `MIN_SHARE`); the dimensions that get there are ranked by their summed surprise, the top
-`KEEP` kept with a plain sentence in English and Czech.
+`KEEP` kept with a plain sentence in English and Czech. A dimension whose mix is as usual
+(surprise below `MIN_SURPRISE`) is no explanation: an anomaly may have none.
 
 The slices: the order's channel and billing country, the item's unit price against the usual
 (median of the baseline: below, usual, above), whether the order carried a discount, and one
@@ -31,6 +32,9 @@ BASELINE_DAYS = 28
 EXPLAINED = 0.67  # Adtributor's TEP: a dimension must explain two thirds of the deviation
 MIN_SHARE = 0.1  # Adtributor's TEEP: every value taken explains at least a tenth
 KEEP = 3
+# a dimension whose mix on the day is as usual (summed surprise below this, in nats) explains
+# nothing in particular: every slice just grew or shrank with the total
+MIN_SURPRISE = 0.01
 PRICE_BAND = 0.03  # a unit price within 3 % of the usual one is the usual price
 SMOOTH = 0.5  # units added to every baseline value: an unseen value is not impossible
 LINE_COLUMNS = (
@@ -152,8 +156,10 @@ def explain(
     day, base = _slices(day_lines, usual, top), _slices(baseline, usual, top)
     found: list[Cause] = []
     for name in DIMENSIONS:
+        if name == "price" and usual <= 0:
+            continue  # no prices recorded: nothing to compare
         taken = _dimension(name, day, base, expected, sales)
-        if taken is None:
+        if taken is None or taken[2] < MIN_SURPRISE:
             continue
         values, power, surprise, actual, exp = taken
         say, say_cs = SENTENCES[name]
@@ -222,7 +228,7 @@ class Facts:
 
     @property
     def share(self) -> str:
-        return f"{min(self.power, 9.99) * 100:.0f} %"
+        return f"{min(self.power, 1.0) * 100:.0f} %"
 
     @property
     def change(self) -> str:

@@ -555,6 +555,8 @@ def plan_and_store(run: InventoryRun, beat: Beat) -> PlanResult:
         currency=run.currency,
     )
     with connect() as conn:
+        beat({"phase": "learning delivery records"})
+        sql.store_delivery_records(conn, run.shop_id, datetime.fromisoformat(run.observed_at))
         beat({"phase": "reading needs"})
         needs = sql.needs(conn, run.shop_id, run.id)
         codes = needs["variant_code"].tolist()

@@ -19,7 +19,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from activities.inventory.root_causes import LINE_COLUMNS
-from activities.inventory.supplier_risk import RECEIPT_COLUMNS
+from activities.inventory.supplier_risk import RECEIPT_COLUMNS, offer_records, supplier_records
 from activities.pg_copy import copy_frame, update_by_id
 from db.models.inventory import RECOMMENDATION_COLUMNS
 
@@ -196,8 +196,9 @@ def _read_coded(
     )
 
 
-def offers(conn: psycopg.Connection, shop_id: int, codes: list[str]) -> pd.DataFrame:
-    """Every supplier offer for the variants, with the supplier's lead time and order cost."""
+def offers(conn: psycopg.Connection, shop_id: int, codes: list[str] | None) -> pd.DataFrame:
+    """Every supplier offer for the variants (None: of the shop), with the supplier's lead time
+    and order cost."""
     rows = conn.execute(
         "SELECT o.variant_code, o.supplier_id, s.name, o.unit_price::float8, o.moq::float8, "
         "o.pack_size::float8, o.price_breaks, "
@@ -206,8 +207,8 @@ def offers(conn: psycopg.Connection, shop_id: int, codes: list[str]) -> pd.DataF
         "s.lead_time_days::float8, s.lead_time_sd_days::float8, o.lead_time_days IS NOT NULL, "
         "o.supplier_stock::float8 "
         "FROM supplier_offers o JOIN suppliers s ON s.id = o.supplier_id "
-        "WHERE s.shop_id = %(shop)s AND o.variant_code = ANY(%(codes)s) "
-        "ORDER BY o.variant_code, o.supplier_id",
+        "WHERE s.shop_id = %(shop)s AND (%(codes)s::text[] IS NULL "
+        "OR o.variant_code = ANY(%(codes)s)) ORDER BY o.variant_code, o.supplier_id",
         {"shop": shop_id, "codes": codes},
     ).fetchall()
     return pd.DataFrame(
@@ -232,14 +233,16 @@ def offers(conn: psycopg.Connection, shop_id: int, codes: list[str]) -> pd.DataF
     )
 
 
-def purchase_receipts(conn: psycopg.Connection, shop_id: int, codes: list[str]) -> pd.DataFrame:
-    """The delivery record of the variants' offers: one row per purchase order line with a
-    supplier, received or still open (inventory.supplier_risk.RECEIPT_COLUMNS)."""
+def purchase_receipts(
+    conn: psycopg.Connection, shop_id: int, codes: list[str] | None
+) -> pd.DataFrame:
+    """The delivery record of the variants' (None: all) offers: one row per purchase order
+    line with a supplier, received or still open (inventory.supplier_risk.RECEIPT_COLUMNS)."""
     rows = conn.execute(
         "SELECT p.supplier_id, l.variant_code, p.id, p.ordered_at, p.expected_at, p.received_at "
         "FROM purchase_order_lines l JOIN purchase_orders p ON p.id = l.purchase_order_id "
-        "WHERE l.shop_id = %(shop)s AND l.variant_code = ANY(%(codes)s) "
-        "AND p.shop_id = %(shop)s AND p.supplier_id IS NOT NULL "
+        "WHERE l.shop_id = %(shop)s AND (%(codes)s::text[] IS NULL "
+        "OR l.variant_code = ANY(%(codes)s)) AND p.shop_id = %(shop)s AND p.supplier_id IS NOT NULL "
         "AND p.status IN ('open', 'received') ORDER BY p.ordered_at",
         {"shop": shop_id, "codes": codes},
     ).fetchall()
@@ -341,6 +344,64 @@ def store_chunk(
             {"shop": shop_id, "run": run_id},
         )
         return cur.rowcount
+
+
+def store_delivery_records(conn: psycopg.Connection, shop_id: int, as_of: datetime) -> int:
+    """Learn every supplier's and offer's delivery record from the shop's purchase orders as of
+    `as_of` (inventory.supplier_risk) and keep it on them for the suppliers page; returns the
+    number of offers."""
+    suppliers = pd.DataFrame(
+        conn.execute(
+            "SELECT id, lead_time_days::float8, lead_time_sd_days::float8 FROM suppliers "
+            "WHERE shop_id = %(shop)s",
+            {"shop": shop_id},
+        ).fetchall(),
+        columns=["supplier_id", "lead_time_mean", "lead_time_sd"],
+    )
+    if suppliers.empty:
+        return 0
+    receipts = purchase_receipts(conn, shop_id, None)
+    now = pd.Timestamp(as_of)
+    by_supplier = supplier_records(receipts, suppliers, now)
+    by_offer = offer_records(receipts, offers(conn, shop_id, None), now)
+    record = (
+        "learnt_lead_time_days = r.mean, learnt_lead_time_sd_days = r.sd, on_time_rate = r.rate, "
+        "deliveries = r.n, late_deliveries = r.late, overdue_orders = r.overdue, "
+        "learnt_at = %(at)s FROM unnest(%(ids)s::bigint[], %(codes)s::text[], "
+        "%(mean)s::float8[], %(sd)s::float8[], %(rate)s::float8[], %(n)s::int[], %(late)s::int[], "
+        "%(overdue)s::int[]) AS r(id, code, mean, sd, rate, n, late, overdue) "
+    )
+
+    def params(frame: pd.DataFrame, ids: list[Any], codes: list[Any]) -> dict[str, Any]:
+        return {
+            "shop": shop_id,
+            "at": as_of,
+            "ids": ids,
+            "codes": codes,
+            "mean": frame["lead_time_mean"].round(2).tolist(),
+            "sd": frame["lead_time_sd"].round(2).tolist(),
+            "rate": frame["on_time_rate"].round(3).tolist(),
+            "n": frame["deliveries"].astype(int).tolist(),
+            "late": frame["late"].astype(int).tolist(),
+            "overdue": frame["overdue"].astype(int).tolist(),
+        }
+
+    with conn.transaction():
+        ids = [int(i) for i in by_supplier.index]
+        conn.execute(
+            "UPDATE suppliers s SET " + record + "WHERE s.shop_id = %(shop)s AND s.id = r.id",
+            params(by_supplier, ids, [""] * len(ids)),
+        )
+        conn.execute(
+            "UPDATE supplier_offers o SET " + record + "WHERE o.shop_id = %(shop)s "
+            "AND o.supplier_id = r.id AND o.variant_code = r.code",
+            params(
+                by_offer,
+                [int(i) for i in by_offer["supplier_id"]],
+                by_offer["variant_code"].tolist(),
+            ),
+        )
+    return len(by_offer)
 
 
 def anomaly_lines(

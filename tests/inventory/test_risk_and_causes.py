@@ -129,7 +129,7 @@ async def test_suppliers_page_shows_the_learnt_record_and_recommendations_the_al
     cheap = next(s for s in listed if s["id"] == planned.cheap_id)
     fast = next(s for s in listed if s["id"] == planned.fast_id)
     # 10 late-prone deliveries after a prior of 3 orders at 4 ± 1 days
-    assert cheap["deliveries"] == 10 and cheap["late"] == 7
+    assert cheap["deliveries"] == 10 and cheap["late_deliveries"] == 7
     assert cheap["learnt_lead_time_days"] == pytest.approx((3 * 4 + sum(ERRATIC)) / 13, abs=0.01)
     assert cheap["learnt_lead_time_sd_days"] > 7
     assert cheap["on_time_rate"] == pytest.approx((3.6 + 3) / 14, abs=0.001)

@@ -5,7 +5,7 @@ so the merchant keeps them here, one by one or as a CSV import.
 An offer's lead time overrides its supplier's (NULL: the supplier's). The typed lead times are
 only the prior: each supplier and offer is shown with the lead time, spread and on-time rate
 learnt from its received purchase orders (activities.inventory.supplier_risk), which the
-planning uses. `supplier_stock` is what the supplier says it has (0: out of stock). Price breaks are all-units
+planning uses (kept on them by the nightly planning, `learnt_at`). `supplier_stock` is what the supplier says it has (0: out of stock). Price breaks are all-units
 discounts stored as `[[min_quantity, unit_price], ...]`, the shape the planning reads.
 Every query is scoped to the shop the route resolved for the caller.
 """
@@ -20,14 +20,11 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-import pandas as pd
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from activities.inventory import supplier_risk as risk
-from activities.inventory.supplier_risk import RECEIPT_COLUMNS
 from api.pagination import CodeCursor, Page, cursor_id, decode_cursor, encode_cursor, next_id_cursor
 from api.problems import Problem
 
@@ -53,8 +50,22 @@ CSV_COLUMNS = ("supplier", "variant_code", *OFFER_FIELDS)
 MAX_IMPORT_ROWS = 50_000
 
 
-def _supplier_view(row: Any, record: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {**{c: row[c] for c in SUPPLIER_COLUMNS}, "offers": row["offers"], **(record or {})}
+RECORD_COLUMNS = (
+    "learnt_lead_time_days",
+    "learnt_lead_time_sd_days",
+    "on_time_rate",
+    "deliveries",
+    "late_deliveries",
+    "overdue_orders",
+    "learnt_at",
+)
+
+
+def _supplier_view(row: Any) -> dict[str, Any]:
+    return {
+        **{c: row[c] for c in (*SUPPLIER_COLUMNS, *RECORD_COLUMNS)},
+        "offers": row["offers"],
+    }
 
 
 def _offer_view(row: Any) -> dict[str, Any]:
@@ -74,96 +85,8 @@ def _offer_view(row: Any) -> dict[str, Any]:
         "lead_time_sd_days": row["lead_time_sd_days"],
         "supplier_stock": row["supplier_stock"],
         "updated_at": row["updated_at"],
+        **{c: row[c] for c in RECORD_COLUMNS},
     }
-
-
-class DeliveryRecord(BaseModel):
-    """What the supplier's (or offer's) received purchase orders taught: the lead time and
-    its spread in days, the share delivered on time, and the orders it is learnt from."""
-
-    learnt_lead_time_days: float
-    learnt_lead_time_sd_days: float
-    on_time_rate: float
-    deliveries: int  # received order lines
-    late: int  # of those, late
-    overdue: int  # open order lines already past their expected day
-
-
-def _record(row: Any) -> dict[str, Any]:
-    return {
-        "learnt_lead_time_days": round(float(row["lead_time_mean"]), 2),
-        "learnt_lead_time_sd_days": round(float(row["lead_time_sd"]), 2),
-        "on_time_rate": round(float(row["on_time_rate"]), 3),
-        "deliveries": int(row["deliveries"]),
-        "late": int(row["late"]),
-        "overdue": int(row["overdue"]),
-    }
-
-
-RECEIPTS = (
-    "SELECT p.supplier_id, l.variant_code, p.id AS purchase_order_id, p.ordered_at, "
-    "p.expected_at, p.received_at FROM purchase_order_lines l JOIN purchase_orders p "
-    "ON p.id = l.purchase_order_id WHERE p.shop_id = :shop AND l.shop_id = :shop "
-    "AND p.supplier_id = ANY(:suppliers) AND p.status IN ('open', 'received')"
-)
-
-
-async def _receipts(session: AsyncSession, shop_id: int, supplier_ids: list[int]) -> pd.DataFrame:
-    rows = (
-        await session.execute(text(RECEIPTS), {"shop": shop_id, "suppliers": supplier_ids})
-    ).all()
-    return pd.DataFrame([tuple(r) for r in rows], columns=list(RECEIPT_COLUMNS))
-
-
-def _now() -> pd.Timestamp:
-    return pd.Timestamp.now(tz="UTC")
-
-
-async def supplier_records(
-    session: AsyncSession, shop_id: int, suppliers: list[Any]
-) -> dict[int, dict[str, Any]]:
-    """The delivery record per supplier row (id, lead_time_days, lead_time_sd_days)."""
-    if not suppliers:
-        return {}
-    typed = pd.DataFrame(
-        {
-            "supplier_id": [s["id"] for s in suppliers],
-            "lead_time_mean": [float(s["lead_time_days"]) for s in suppliers],
-            "lead_time_sd": [float(s["lead_time_sd_days"]) for s in suppliers],
-        }
-    )
-    receipts = await _receipts(session, shop_id, typed["supplier_id"].tolist())
-    learnt = risk.supplier_records(receipts, typed, _now())
-    return {int(i): _record(r) for i, r in learnt.iterrows()}  # pyright: ignore[reportArgumentType]
-
-
-async def offer_records(
-    session: AsyncSession, shop_id: int, supplier: SupplierOut, offers: list[Any]
-) -> list[dict[str, Any]]:
-    """The delivery record of each of one supplier's offer rows, in order."""
-    if not offers:
-        return []
-    typed_mean, typed_sd = float(supplier.lead_time_days), float(supplier.lead_time_sd_days)
-    frame = pd.DataFrame(
-        {
-            "supplier_id": supplier.id,
-            "variant_code": [o["variant_code"] for o in offers],
-            "lead_time_mean": [
-                float(o["lead_time_days"] if o["lead_time_days"] is not None else typed_mean)
-                for o in offers
-            ],
-            "lead_time_sd": [
-                float(o["lead_time_sd_days"] if o["lead_time_sd_days"] is not None else typed_sd)
-                for o in offers
-            ],
-            "supplier_lead_time_mean": typed_mean,
-            "supplier_lead_time_sd": typed_sd,
-            "own_lead_time": [o["lead_time_days"] is not None for o in offers],
-        }
-    )
-    receipts = await _receipts(session, shop_id, [supplier.id])
-    learnt = risk.offer_records(receipts, frame, _now())
-    return [_record(r) for _, r in learnt.iterrows()]
 
 
 SUPPLIER_SELECT = (
@@ -181,13 +104,14 @@ class SupplierOut(BaseModel):
     lead_time_sd_days: Decimal
     order_cost: Decimal
     offers: int  # variants it offers
-    # learnt from its purchase orders (None only where a record could not be computed)
+    # learnt from its purchase orders by the last nightly planning (None: not yet)
     learnt_lead_time_days: float | None = None
     learnt_lead_time_sd_days: float | None = None
     on_time_rate: float | None = None
-    deliveries: int = 0
-    late: int = 0
-    overdue: int = 0
+    deliveries: int | None = None  # received order lines
+    late_deliveries: int | None = None  # of those, late
+    overdue_orders: int | None = None  # open lines already past their expected day
+    learnt_at: datetime | None = None
 
 
 class PriceBreak(BaseModel):
@@ -210,9 +134,10 @@ class OfferOut(BaseModel):
     learnt_lead_time_days: float | None = None
     learnt_lead_time_sd_days: float | None = None
     on_time_rate: float | None = None
-    deliveries: int = 0
-    late: int = 0
-    overdue: int = 0
+    deliveries: int | None = None  # received order lines
+    late_deliveries: int | None = None  # of those, late
+    overdue_orders: int | None = None  # open lines already past their expected day
+    learnt_at: datetime | None = None
 
 
 class RejectedRow(BaseModel):
@@ -245,9 +170,8 @@ async def suppliers_page(
         .mappings()
         .all()
     )
-    records = await supplier_records(session, shop_id, list(rows[:limit]))
     return Page[SupplierOut](
-        items=[SupplierOut(**_supplier_view(r, records.get(r["id"]))) for r in rows[:limit]],
+        items=[SupplierOut(**_supplier_view(r)) for r in rows[:limit]],
         next_cursor=next_id_cursor(rows, limit),
     )
 
@@ -264,8 +188,7 @@ async def get_supplier(session: AsyncSession, shop_id: int, supplier_id: int) ->
     )
     if row is None:
         raise Problem(404, "Supplier not found", f"No supplier {supplier_id} in this shop.")
-    records = await supplier_records(session, shop_id, [row])
-    return SupplierOut(**_supplier_view(row, records.get(row["id"])))
+    return SupplierOut(**_supplier_view(row))
 
 
 def _duplicate_name(name: str) -> Problem:
@@ -358,7 +281,7 @@ async def offers_page(
     session: AsyncSession, shop_id: int, supplier_id: int, cursor: str | None, limit: int
 ) -> Page[OfferOut]:
     """One supplier's offers by variant code (keyset on the code), with their delivery record."""
-    supplier = await get_supplier(session, shop_id, supplier_id)
+    await get_supplier(session, shop_id, supplier_id)
     params: dict[str, Any] = {"shop": shop_id, "supplier": supplier_id, "limit": limit + 1}
     where = ""
     after = decode_cursor(cursor, CodeCursor)
@@ -374,11 +297,8 @@ async def offers_page(
         .all()
     )
     more = len(rows) > limit
-    records = await offer_records(session, shop_id, supplier, list(rows[:limit]))
     return Page[OfferOut](
-        items=[
-            OfferOut(**_offer_view(r), **rec) for r, rec in zip(rows[:limit], records, strict=True)
-        ],
+        items=[OfferOut(**_offer_view(r)) for r in rows[:limit]],
         next_cursor=encode_cursor({"code": rows[limit - 1]["variant_code"]}) if more else None,
     )
 

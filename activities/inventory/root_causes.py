@@ -1,3 +1,4 @@
+# pyright: strict
 """Why a sales anomaly happened: the dimensions whose slices explain its deviation, ranked.
 
 No I/O. The method is Adtributor's (Bhagwan et al., NSDI 2014). The day's expected sales (the

@@ -1,3 +1,4 @@
+# pyright: strict
 """Supplier risk: each offer's on-time record, learnt from the purchase orders it delivered.
 
 No I/O. A purchase order line is one delivery of one variant by one supplier: its lead time is
@@ -16,9 +17,11 @@ updated by the deliveries. Two levels: a supplier's record is learnt over all it
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 PRIOR_ORDERS = 3.0  # the typed lead time weighs as much as three deliveries
 PRIOR_ON_TIME = 0.9  # a supplier without a record is assumed mostly on time
@@ -44,6 +47,10 @@ RISK_COLUMNS = (
     "overdue",  # open lines past their expected day
     "late_days",  # expected days late per order: (1 − on-time rate) × mean lateness
 )
+
+
+def _floats(values: Any) -> NDArray[np.float64]:
+    return np.asarray(values, dtype=np.float64)
 
 
 @dataclass(frozen=True)
@@ -98,24 +105,26 @@ def _learn(lines: pd.DataFrame, keys: list[str], prior: pd.DataFrame) -> pd.Data
         }
     )
     stats = stats.reindex(prior.index).astype(float).fillna(0.0)
-    n, k = stats["n"].to_numpy(float), PRIOR_ORDERS
-    m0, s0 = prior["lead_time_mean"].to_numpy(float), prior["lead_time_sd"].to_numpy(float)
-    x = stats["mean"].to_numpy(float)
+    n, k = _floats(stats["n"]), PRIOR_ORDERS
+    m0, s0 = _floats(prior["lead_time_mean"]), _floats(prior["lead_time_sd"])
+    x = _floats(stats["mean"])
     mean = (k * m0 + n * x) / (k + n)
-    var = (k * s0**2 + stats["ss"].to_numpy(float) + k * n / (k + n) * (x - m0) ** 2) / (k + n)
-    late = stats["late"].to_numpy(float)
+    var = (k * s0**2 + _floats(stats["ss"]) + k * n / (k + n) * (x - m0) ** 2) / (k + n)
+    late = _floats(stats["late"])
     a0, b0 = PRIOR_ON_TIME * PRIOR_WEIGHT, (1 - PRIOR_ON_TIME) * PRIOR_WEIGHT
     on_time = (a0 + n - late) / (a0 + b0 + n)
     # mean lateness of a late delivery: the observed one, else the spread (a late order is
     # about one spread late)
-    lateness = np.where(late > 0, stats["lateness"].to_numpy(float) / np.maximum(late, 1), s0)
+    lateness: NDArray[np.float64] = np.where(
+        late > 0, _floats(stats["lateness"]) / np.maximum(late, 1), s0
+    )
     return pd.DataFrame(
         {
             "lead_time_mean": mean,
             "lead_time_sd": np.sqrt(var),
             "on_time_rate": on_time,
             "deliveries": stats["received"].to_numpy(int),
-            "late": (late - stats["overdue"].to_numpy(float)).astype(int),
+            "late": (late - _floats(stats["overdue"])).astype(int),
             "overdue": stats["overdue"].to_numpy(int),
             "late_days": (1 - on_time) * lateness,
             "lateness": lateness,
@@ -157,15 +166,14 @@ def offer_records(
         ),
         as_of,
     )
-    own = offers.get("own_lead_time", pd.Series(False, index=offers.index)).fillna(False)
-    own = own.astype(bool).to_numpy()
-    learnt_mean = offers["supplier_id"].map(suppliers["lead_time_mean"]).to_numpy(float)
-    learnt_sd = offers["supplier_id"].map(suppliers["lead_time_sd"]).to_numpy(float)
+    own_column = offers.get("own_lead_time", pd.Series(False, index=offers.index))
+    own: NDArray[np.bool_] = own_column.fillna(False).astype(bool).to_numpy()
+    learnt_mean = _floats(offers["supplier_id"].map(suppliers["lead_time_mean"]))
+    learnt_sd = _floats(offers["supplier_id"].map(suppliers["lead_time_sd"]))
+    prior_mean: NDArray[np.float64] = np.where(own, _floats(offers["lead_time_mean"]), learnt_mean)
+    prior_sd: NDArray[np.float64] = np.where(own, _floats(offers["lead_time_sd"]), learnt_sd)
     prior = pd.DataFrame(
-        {
-            "lead_time_mean": np.where(own, offers["lead_time_mean"].to_numpy(float), learnt_mean),
-            "lead_time_sd": np.where(own, offers["lead_time_sd"].to_numpy(float), learnt_sd),
-        },
+        {"lead_time_mean": prior_mean, "lead_time_sd": prior_sd},
         index=pd.MultiIndex.from_arrays(
             [offers["supplier_id"], offers["variant_code"]], names=["supplier_id", "variant_code"]
         ),
@@ -173,13 +181,13 @@ def offer_records(
     lines = deliveries(receipts, as_of, typed.set_index("supplier_id")["sm"])
     learnt = _learn(lines, ["supplier_id", "variant_code"], prior)
     # the on-time rate of an offer with few deliveries leans on its supplier's
-    sup_rate = offers["supplier_id"].map(suppliers["on_time_rate"]).to_numpy(float)
-    n = learnt["deliveries"].to_numpy(float) + learnt["overdue"].to_numpy(float)
-    late = learnt["late"].to_numpy(float) + learnt["overdue"].to_numpy(float)
+    sup_rate = _floats(offers["supplier_id"].map(suppliers["on_time_rate"]))
+    n = _floats(learnt["deliveries"]) + _floats(learnt["overdue"])
+    late = _floats(learnt["late"]) + _floats(learnt["overdue"])
     rate = (sup_rate * PRIOR_WEIGHT + n - late) / (PRIOR_WEIGHT + n)
     out = offers.reset_index(drop=True).copy()
     for column in RISK_COLUMNS:
         out[column] = learnt[column].to_numpy()
     out["on_time_rate"] = rate
-    out["late_days"] = (1 - rate) * learnt["lateness"].to_numpy(float)
+    out["late_days"] = (1 - rate) * _floats(learnt["lateness"])
     return out

@@ -22,6 +22,7 @@ from activities.child_process import Beat, run_in_child
 from activities.inventory import sql
 from activities.inventory.chunk import ChunkPolicy, chunk_results
 from activities.inventory.purchases import PurchaseSettings, recommend
+from activities.inventory.root_causes import BASELINE_DAYS, explain_anomalies, opening_stocks
 from activities.outbound_webhooks.events import publish
 from activities.pg_copy import connect
 from activities.shop_fan_out import nightly_plan
@@ -508,6 +509,7 @@ def forecast_and_store(req: ChunkRequest, beat: Beat) -> ChunkResult:
         new = sql.store_chunk(
             conn, run.shop_id, run.id, codes, out.forecasts, out.metrics, out.anomalies
         )
+        explain_sales_anomalies(conn, run, rows, out.anomalies)
     return ChunkResult(
         variants=len(codes),
         forecast=len(out.metrics),
@@ -515,6 +517,30 @@ def forecast_and_store(req: ChunkRequest, beat: Beat) -> ChunkResult:
         anomalies=new,
         last_code=codes[-1] if len(codes) == run.chunk_variants else None,
         seconds=seconds,
+    )
+
+
+def explain_sales_anomalies(
+    conn: Any, run: InventoryRun, rows: sql.ChunkRows, anomalies: Any
+) -> int:
+    """Rank the causes of the chunk's sales anomalies (inventory.root_causes) and store them
+    with the anomalies that have none yet."""
+    sales = anomalies[anomalies["kind"].astype(str).str.startswith("sales_")]
+    if sales.empty:
+        return 0
+    days = [date.fromisoformat(str(d)[:10]) for d in sales["day"]]
+    lines = sql.anomaly_lines(
+        conn,
+        run.shop_id,
+        sorted(set(sales["variant_code"])),
+        min(days) - timedelta(days=BASELINE_DAYS),
+        max(days),
+        run.timezone,
+    )
+    sales = sales.assign(day=days)
+    causes = explain_anomalies(sales, lines, opening_stocks(sales, rows.stock))
+    return sql.store_anomaly_causes(
+        conn, run.shop_id, sales[["variant_code", "day", "kind"]].assign(causes=causes)
     )
 
 
@@ -529,15 +555,18 @@ def plan_and_store(run: InventoryRun, beat: Beat) -> PlanResult:
         currency=run.currency,
     )
     with connect() as conn:
+        beat({"phase": "learning delivery records"})
+        sql.store_delivery_records(conn, run.shop_id, datetime.fromisoformat(run.observed_at))
         beat({"phase": "reading needs"})
         needs = sql.needs(conn, run.shop_id, run.id)
         codes = needs["variant_code"].tolist()
         offers = sql.offers(conn, run.shop_id, codes)
+        receipts = sql.purchase_receipts(conn, run.shop_id, codes)
         forecasts = sql.current_forecasts(conn, run.shop_id, run.id, codes)
         conn.commit()
         beat({"phase": "planning", "variants": len(codes), "offers": len(offers)})
         started = time.perf_counter()
-        plan = recommend(needs, offers, forecasts, settings)
+        plan = recommend(needs, offers, forecasts, settings, receipts)
         seconds = time.perf_counter() - started
         beat({"phase": "storing", "recommendations": len(plan.rows)})
         sql.store_recommendations(conn, run.shop_id, run.id, plan.rows)

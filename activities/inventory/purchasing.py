@@ -5,7 +5,11 @@ offer is used at all (a binary, which carries the fixed order cost and makes the
 semi-continuous bound: either nothing or at least the MOQ). Per supplier an optional binary
 carries a shared shipping cost. The objective is landed cost plus a risk cost: every unit
 bought from a supplier carries its share of the safety stock that supplier's lead time and its
-variability would demand, priced at the variant's stock-out penalty per unit of safety stock.
+variability would demand, priced at the variant's stock-out penalty per unit of safety stock,
+plus the demand an expected late delivery leaves uncovered (`late_days`: the offer's learnt
+probability of being late × how late it then is, inventory.supplier_risk) at the same penalty.
+So a cheap supplier with an erratic record loses to a reliable one once the gap in price is
+smaller than the risk.
 """
 
 from __future__ import annotations
@@ -23,7 +27,13 @@ from scipy.stats import norm
 
 NEED_COLUMNS = ("variant_id", "quantity", "mean_demand", "sd_demand", "stockout_penalty")
 OFFER_COLUMNS = ("variant_id", "supplier_id", "unit_price", "lead_time_mean", "lead_time_sd")
-OFFER_DEFAULTS = {"order_cost": 0.0, "moq": 0.0, "pack_size": 1.0, "capacity": math.inf}
+OFFER_DEFAULTS = {
+    "order_cost": 0.0,
+    "moq": 0.0,
+    "pack_size": 1.0,
+    "capacity": math.inf,
+    "late_days": 0.0,
+}
 
 
 class PurchasingInfeasible(ValueError):
@@ -75,13 +85,15 @@ def _checked(needs: pd.DataFrame, offers: pd.DataFrame) -> tuple[pd.DataFrame, p
 
 
 def _risk_per_unit(needs: pd.DataFrame, offers: pd.DataFrame, service_level: float) -> np.ndarray:
-    """Stock-out penalty × safety stock this supplier's lead time demands, per unit bought."""
+    """Stock-out penalty × (safety stock this supplier's lead time demands + demand during its
+    expected lateness), per unit bought."""
     need = needs.set_index("variant_id").loc[offers["variant_id"]]
     level = need.get("service_level", service_level)
     z = norm.ppf(np.asarray(level, dtype=float))
     d, sd = need["mean_demand"].to_numpy(float), need["sd_demand"].to_numpy(float)
     lead, sd_lead = offers["lead_time_mean"].to_numpy(float), offers["lead_time_sd"].to_numpy(float)
     safety = np.maximum(z, 0.0) * np.sqrt(lead * sd**2 + d**2 * sd_lead**2)
+    safety = safety + d * offers["late_days"].to_numpy(float)
     return need["stockout_penalty"].to_numpy(float) * safety / need["quantity"].to_numpy(float)
 
 
@@ -191,7 +203,8 @@ def plan_purchases(
     `needs`: variant_id, quantity (units to buy), mean_demand and sd_demand (per period),
     stockout_penalty (money per unit of safety stock), optional service_level.
     `offers`: variant_id, supplier_id, unit_price, lead_time_mean, lead_time_sd (periods),
-    optional order_cost (fixed per used offer), moq, pack_size, capacity (units).
+    optional order_cost (fixed per used offer), moq, pack_size, capacity (units), late_days
+    (expected days late per delivery, from the offer's on-time record).
     `shipping_costs` charge once per supplier used; `budget` caps purchase + fixed costs over all
     variants. With `shortage_cost` (per unit) needs may be left partly uncovered; without it a
     plan that cannot cover everything raises PurchasingInfeasible saying why.

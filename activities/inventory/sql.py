@@ -16,7 +16,10 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 import psycopg
+from psycopg.types.json import Jsonb
 
+from activities.inventory.root_causes import LINE_COLUMNS
+from activities.inventory.supplier_risk import RECEIPT_COLUMNS, offer_records, supplier_records
 from activities.pg_copy import copy_frame, update_by_id
 from db.models.inventory import RECOMMENDATION_COLUMNS
 
@@ -193,16 +196,19 @@ def _read_coded(
     )
 
 
-def offers(conn: psycopg.Connection, shop_id: int, codes: list[str]) -> pd.DataFrame:
-    """Every supplier offer for the variants, with the supplier's lead time and order cost."""
+def offers(conn: psycopg.Connection, shop_id: int, codes: list[str] | None) -> pd.DataFrame:
+    """Every supplier offer for the variants (None: of the shop), with the supplier's lead time
+    and order cost."""
     rows = conn.execute(
         "SELECT o.variant_code, o.supplier_id, s.name, o.unit_price::float8, o.moq::float8, "
         "o.pack_size::float8, o.price_breaks, "
         "coalesce(o.lead_time_days, s.lead_time_days)::float8, "  # the offer's own, else the supplier's
-        "coalesce(o.lead_time_sd_days, s.lead_time_sd_days)::float8, s.order_cost::float8, s.currency "
+        "coalesce(o.lead_time_sd_days, s.lead_time_sd_days)::float8, s.order_cost::float8, s.currency, "
+        "s.lead_time_days::float8, s.lead_time_sd_days::float8, o.lead_time_days IS NOT NULL, "
+        "o.supplier_stock::float8 "
         "FROM supplier_offers o JOIN suppliers s ON s.id = o.supplier_id "
-        "WHERE s.shop_id = %(shop)s AND o.variant_code = ANY(%(codes)s) "
-        "ORDER BY o.variant_code, o.supplier_id",
+        "WHERE s.shop_id = %(shop)s AND (%(codes)s::text[] IS NULL "
+        "OR o.variant_code = ANY(%(codes)s)) ORDER BY o.variant_code, o.supplier_id",
         {"shop": shop_id, "codes": codes},
     ).fetchall()
     return pd.DataFrame(
@@ -219,8 +225,28 @@ def offers(conn: psycopg.Connection, shop_id: int, codes: list[str]) -> pd.DataF
             "lead_time_sd",
             "supplier_order_cost",
             "currency",
+            "supplier_lead_time_mean",
+            "supplier_lead_time_sd",
+            "own_lead_time",
+            "supplier_stock",
         ],
     )
+
+
+def purchase_receipts(
+    conn: psycopg.Connection, shop_id: int, codes: list[str] | None
+) -> pd.DataFrame:
+    """The delivery record of the variants' (None: all) offers: one row per purchase order
+    line with a supplier, received or still open (inventory.supplier_risk.RECEIPT_COLUMNS)."""
+    rows = conn.execute(
+        "SELECT p.supplier_id, l.variant_code, p.id, p.ordered_at, p.expected_at, p.received_at "
+        "FROM purchase_order_lines l JOIN purchase_orders p ON p.id = l.purchase_order_id "
+        "WHERE l.shop_id = %(shop)s AND (%(codes)s::text[] IS NULL "
+        "OR l.variant_code = ANY(%(codes)s)) AND p.shop_id = %(shop)s AND p.supplier_id IS NOT NULL "
+        "AND p.status IN ('open', 'received') ORDER BY p.ordered_at",
+        {"shop": shop_id, "codes": codes},
+    ).fetchall()
+    return pd.DataFrame(rows, columns=list(RECEIPT_COLUMNS))
 
 
 def on_order(
@@ -316,6 +342,122 @@ def store_chunk(
             "AND a.purchase_order_id = f.purchase_order_id AND a.arrives_on = f.arrives_on) "
             "ON CONFLICT (shop_id, variant_code, day, kind) DO NOTHING",
             {"shop": shop_id, "run": run_id},
+        )
+        return cur.rowcount
+
+
+def store_delivery_records(conn: psycopg.Connection, shop_id: int, as_of: datetime) -> int:
+    """Learn every supplier's and offer's delivery record from the shop's purchase orders as of
+    `as_of` (inventory.supplier_risk) and keep it on them for the suppliers page; returns the
+    number of offers."""
+    suppliers = pd.DataFrame(
+        conn.execute(
+            "SELECT id, lead_time_days::float8, lead_time_sd_days::float8 FROM suppliers "
+            "WHERE shop_id = %(shop)s",
+            {"shop": shop_id},
+        ).fetchall(),
+        columns=["supplier_id", "lead_time_mean", "lead_time_sd"],
+    )
+    if suppliers.empty:
+        return 0
+    receipts = purchase_receipts(conn, shop_id, None)
+    now = pd.Timestamp(as_of)
+    by_supplier = supplier_records(receipts, suppliers, now)
+    by_offer = offer_records(receipts, offers(conn, shop_id, None), now)
+    record = (
+        "learnt_lead_time_days = r.mean, learnt_lead_time_sd_days = r.sd, on_time_rate = r.rate, "
+        "deliveries = r.n, late_deliveries = r.late, overdue_orders = r.overdue, "
+        "learnt_at = %(at)s FROM unnest(%(ids)s::bigint[], %(codes)s::text[], "
+        "%(mean)s::float8[], %(sd)s::float8[], %(rate)s::float8[], %(n)s::int[], %(late)s::int[], "
+        "%(overdue)s::int[]) AS r(id, code, mean, sd, rate, n, late, overdue) "
+    )
+
+    def params(frame: pd.DataFrame, ids: list[Any], codes: list[Any]) -> dict[str, Any]:
+        return {
+            "shop": shop_id,
+            "at": as_of,
+            "ids": ids,
+            "codes": codes,
+            "mean": frame["lead_time_mean"].round(2).tolist(),
+            "sd": frame["lead_time_sd"].round(2).tolist(),
+            "rate": frame["on_time_rate"].round(3).tolist(),
+            "n": frame["deliveries"].astype(int).tolist(),
+            "late": frame["late"].astype(int).tolist(),
+            "overdue": frame["overdue"].astype(int).tolist(),
+        }
+
+    with conn.transaction():
+        ids = [int(i) for i in by_supplier.index]
+        conn.execute(
+            "UPDATE suppliers s SET " + record + "WHERE s.shop_id = %(shop)s AND s.id = r.id",
+            params(by_supplier, ids, [""] * len(ids)),
+        )
+        conn.execute(
+            "UPDATE supplier_offers o SET " + record + "WHERE o.shop_id = %(shop)s "
+            "AND o.supplier_id = r.id AND o.variant_code = r.code",
+            params(
+                by_offer,
+                [int(i) for i in by_offer["supplier_id"]],
+                by_offer["variant_code"].tolist(),
+            ),
+        )
+    return len(by_offer)
+
+
+def anomaly_lines(
+    conn: psycopg.Connection,
+    shop_id: int,
+    codes: list[str],
+    first: date,
+    last: date,
+    timezone: str,
+) -> pd.DataFrame:
+    """Order lines of the variants on shop-local days [first, last], with what a sales
+    anomaly's causes are sliced by (inventory.root_causes.LINE_COLUMNS): the order's channel,
+    billing country, customer (account, else e-mail), unit price, and whether the order carried
+    a discount line. Cancelled orders left out."""
+    rows = conn.execute(
+        "SELECT i.code, (i.created_at AT TIME ZONE %(tz)s)::date, i.amount::float8, o.channel, "
+        "o.billing_country, coalesce(o.customer_guid::text, lower(btrim(o.email))), "
+        "coalesce(i.unit_price_with_vat, i.price_with_vat / nullif(i.amount, 0))::float8, "
+        "EXISTS (SELECT 1 FROM order_items_all d WHERE d.shop_id = i.shop_id "
+        "AND d.order_code = i.order_code AND d.created_at = i.created_at "
+        "AND (d.item_type ILIKE '%%discount%%' OR (d.item_type <> 'product' "
+        "AND d.price_with_vat < 0))) "
+        "FROM order_items_all i JOIN orders_all o ON o.shop_id = i.shop_id "
+        "AND o.code = i.order_code AND o.created_at = i.created_at "
+        "WHERE i.shop_id = %(shop)s AND i.code = ANY(%(codes)s) AND i.item_type = 'product' "
+        "AND i.created_at >= %(start)s AND i.created_at < %(end)s AND NOT o.cancelled",
+        {
+            "shop": shop_id,
+            "codes": codes,
+            "tz": timezone,
+            "start": local_midnight(first, timezone),
+            "end": local_midnight(last + timedelta(days=1), timezone),
+        },
+    ).fetchall()
+    return pd.DataFrame(rows, columns=list(LINE_COLUMNS))
+
+
+def store_anomaly_causes(conn: psycopg.Connection, shop_id: int, causes: pd.DataFrame) -> int:
+    """Attach causes (variant_code, day, kind, causes: a list) to the stored anomalies that have
+    none yet; returns how many were explained."""
+    if causes.empty:
+        return 0
+    with conn.transaction():
+        cur = conn.execute(
+            "UPDATE inventory_anomalies a SET causes = c.causes FROM (SELECT * FROM "
+            "unnest(%(codes)s::text[], %(days)s::date[], %(kinds)s::text[], %(causes)s::jsonb[]) "
+            "AS t(variant_code, day, kind, causes)) c WHERE a.shop_id = %(shop)s "
+            "AND a.variant_code = c.variant_code AND a.day = c.day AND a.kind = c.kind "
+            "AND a.causes IS NULL",
+            {
+                "shop": shop_id,
+                "codes": causes["variant_code"].tolist(),
+                "days": list(causes["day"]),
+                "kinds": causes["kind"].tolist(),
+                "causes": [Jsonb(c) for c in causes["causes"]],
+            },
         )
         return cur.rowcount
 

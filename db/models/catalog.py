@@ -10,6 +10,8 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -105,7 +107,21 @@ class StockLevel(Base):
     synced_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
-class Supplier(Base):
+class DeliveryRecord:
+    """What the nightly planning learnt from the purchase orders (revision 1600): lead time
+    and its spread in days, the on-time rate, received lines, late ones among them, open lines
+    past their day, and when (activities.inventory.supplier_risk)."""
+
+    learnt_lead_time_days: Mapped[float | None] = mapped_column(Float)
+    learnt_lead_time_sd_days: Mapped[float | None] = mapped_column(Float)
+    on_time_rate: Mapped[float | None] = mapped_column(Float)
+    deliveries: Mapped[int | None] = mapped_column(Integer)
+    late_deliveries: Mapped[int | None] = mapped_column(Integer)
+    overdue_orders: Mapped[int | None] = mapped_column(Integer)
+    learnt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Supplier(DeliveryRecord, Base):
     __tablename__ = "suppliers"
     __table_args__ = (Index("uq_suppliers_shop_name", "shop_id", "name", unique=True),)
 
@@ -120,7 +136,7 @@ class Supplier(Base):
     order_cost: Mapped[Decimal] = mapped_column(Numeric(14, 2), server_default="0")
 
 
-class SupplierOffer(Base):
+class SupplierOffer(DeliveryRecord, Base):
     """What one supplier charges for one variant, with its ordering constraints."""
 
     __tablename__ = "supplier_offers"
@@ -140,3 +156,5 @@ class SupplierOffer(Base):
     lead_time_days: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
     lead_time_sd_days: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    # units the supplier has (revision 1600); NULL: not known, 0: out of stock
+    supplier_stock: Mapped[Decimal | None] = mapped_column(Numeric(14, 3))

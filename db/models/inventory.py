@@ -156,6 +156,16 @@ class InventoryRecommendation(Base):
     on_hand: Mapped[Decimal | None] = mapped_column(Numeric(14, 3))
     reorder_point: Mapped[float | None] = mapped_column(Float)
     note: Mapped[str | None] = mapped_column(Text)
+    # supplier risk (revision 1600): the chosen offer's learnt on-time rate and lead-time spread;
+    # the variant's primary supplier and, when it is late, out of stock or over budget, the
+    # alternative (the chosen supplier itself when the plan already switched) and why
+    on_time_rate: Mapped[float | None] = mapped_column(Float)
+    lead_time_sd_days: Mapped[float | None] = mapped_column(Float)
+    primary_supplier_name: Mapped[str | None] = mapped_column(String(200))
+    alternative_supplier_id: Mapped[int | None] = mapped_column(BigInteger)
+    alternative_supplier_name: Mapped[str | None] = mapped_column(String(200))
+    # late | overdue | out_of_stock | over_budget | cheaper
+    alternative_reason: Mapped[str | None] = mapped_column(String(20))
 
 
 # The columns of a recommendation as the planner writes them and the API lists and exports them.
@@ -177,6 +187,12 @@ RECOMMENDATION_COLUMNS = (
     "on_hand",
     "reorder_point",
     "note",
+    "on_time_rate",
+    "lead_time_sd_days",
+    "primary_supplier_name",
+    "alternative_supplier_id",
+    "alternative_supplier_name",
+    "alternative_reason",
 )
 
 
@@ -221,6 +237,9 @@ class InventoryAnomaly(Base):
     purchase_order_id: Mapped[int | None] = mapped_column(BigInteger)
     arrives_on: Mapped[date | None] = mapped_column(Date)
     bridge_quantity: Mapped[float | None] = mapped_column(Float)
+    # sales anomalies (revision 1600): ranked explanations, [{dimension, value, explained,
+    # surprise, actual, expected, sentence, sentence_cs}], the strongest first
+    causes: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONB)
     detected_at: Mapped[datetime] = created_column()
     notified_at: Mapped[datetime | None]
 

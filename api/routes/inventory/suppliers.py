@@ -62,6 +62,8 @@ class OfferIn(BaseModel):
     price_breaks: list[PriceBreak] = Field(default_factory=list, max_length=50)
     lead_time_days: Days | None = None  # None: the supplier's
     lead_time_sd_days: Days | None = None
+    # units the supplier has; None: not known, 0: out of stock (the planning buys elsewhere)
+    supplier_stock: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=3)
 
     @field_validator("price_breaks")
     @classmethod

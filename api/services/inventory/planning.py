@@ -118,6 +118,16 @@ class RecommendationOut(BaseModel):
     on_hand: Decimal | None
     reorder_point: float | None
     note: str | None
+    # supplier risk: the chosen offer's learnt on-time rate and lead-time spread; the variant's
+    # primary supplier and, when it is late (late: poor on-time rate, overdue: an open order
+    # past its day), out of stock or over budget, the alternative proposed (the line's own
+    # supplier when the plan switched; `cheaper`: switched for landed cost and risk alone)
+    on_time_rate: float | None = None
+    lead_time_sd_days: float | None = None
+    primary_supplier_name: str | None = None
+    alternative_supplier_id: int | None = None
+    alternative_supplier_name: str | None = None
+    alternative_reason: str | None = None
     on_order: Decimal = Decimal(0)  # the variant's units on open purchase orders, now
     purchase_order_id: int | None = None  # the open purchase order this line is on
 
@@ -183,6 +193,17 @@ class AccuracyPage(Page[VariantAccuracyOut]):
     overall: OverallAccuracyOut | None
 
 
+class CauseOut(BaseModel):
+    dimension: str  # channel | region | price | promotion | customer | stock_out
+    value: str
+    explained: float  # share of the deviation from the forecast it accounts for
+    surprise: float  # how unlike the usual mix (Jensen–Shannon divergence)
+    actual: float
+    expected: float
+    sentence: str
+    sentence_cs: str
+
+
 class AnomalyOut(BaseModel):
     id: int
     variant_code: str
@@ -202,6 +223,8 @@ class AnomalyOut(BaseModel):
     purchase_order_id: int | None
     arrives_on: date | None
     bridge_quantity: float | None
+    # sales anomalies: what explains them, ranked (inventory.root_causes)
+    causes: list[CauseOut] | None = None
     detected_at: datetime
     notified_at: datetime | None
 
@@ -383,6 +406,7 @@ async def anomalies_page(
         "purchase_order_id",
         "arrives_on",
         "bridge_quantity",
+        "causes",
         "detected_at",
         "notified_at",
     )

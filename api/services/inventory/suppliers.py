@@ -2,7 +2,10 @@
 offer a variant is recommended with no supplier and the purchasing MILP has nothing to choose,
 so the merchant keeps them here, one by one or as a CSV import.
 
-An offer's lead time overrides its supplier's (NULL: the supplier's). Price breaks are all-units
+An offer's lead time overrides its supplier's (NULL: the supplier's). The typed lead times are
+only the prior: each supplier and offer is shown with the lead time, spread and on-time rate
+learnt from its received purchase orders (activities.inventory.supplier_risk), which the
+planning uses (kept on them by the nightly planning, `learnt_at`). `supplier_stock` is what the supplier says it has (0: out of stock). Price breaks are all-units
 discounts stored as `[[min_quantity, unit_price], ...]`, the shape the planning reads.
 Every query is scoped to the shop the route resolved for the caller.
 """
@@ -41,13 +44,28 @@ OFFER_FIELDS = (
     "price_breaks",
     "lead_time_days",
     "lead_time_sd_days",
+    "supplier_stock",
 )
 CSV_COLUMNS = ("supplier", "variant_code", *OFFER_FIELDS)
 MAX_IMPORT_ROWS = 50_000
 
 
+RECORD_COLUMNS = (
+    "learnt_lead_time_days",
+    "learnt_lead_time_sd_days",
+    "on_time_rate",
+    "deliveries",
+    "late_deliveries",
+    "overdue_orders",
+    "learnt_at",
+)
+
+
 def _supplier_view(row: Any) -> dict[str, Any]:
-    return {**{c: row[c] for c in SUPPLIER_COLUMNS}, "offers": row["offers"]}
+    return {
+        **{c: row[c] for c in (*SUPPLIER_COLUMNS, *RECORD_COLUMNS)},
+        "offers": row["offers"],
+    }
 
 
 def _offer_view(row: Any) -> dict[str, Any]:
@@ -65,7 +83,9 @@ def _offer_view(row: Any) -> dict[str, Any]:
         "price_breaks": breaks,
         "lead_time_days": row["lead_time_days"],
         "lead_time_sd_days": row["lead_time_sd_days"],
+        "supplier_stock": row["supplier_stock"],
         "updated_at": row["updated_at"],
+        **{c: row[c] for c in RECORD_COLUMNS},
     }
 
 
@@ -84,6 +104,14 @@ class SupplierOut(BaseModel):
     lead_time_sd_days: Decimal
     order_cost: Decimal
     offers: int  # variants it offers
+    # learnt from its purchase orders by the last nightly planning (None: not yet)
+    learnt_lead_time_days: float | None = None
+    learnt_lead_time_sd_days: float | None = None
+    on_time_rate: float | None = None
+    deliveries: int | None = None  # received order lines
+    late_deliveries: int | None = None  # of those, late
+    overdue_orders: int | None = None  # open lines already past their expected day
+    learnt_at: datetime | None = None
 
 
 class PriceBreak(BaseModel):
@@ -101,7 +129,15 @@ class OfferOut(BaseModel):
     price_breaks: list[PriceBreak]
     lead_time_days: Decimal | None
     lead_time_sd_days: Decimal | None
+    supplier_stock: Decimal | None = None
     updated_at: datetime
+    learnt_lead_time_days: float | None = None
+    learnt_lead_time_sd_days: float | None = None
+    on_time_rate: float | None = None
+    deliveries: int | None = None  # received order lines
+    late_deliveries: int | None = None  # of those, late
+    overdue_orders: int | None = None  # open lines already past their expected day
+    learnt_at: datetime | None = None
 
 
 class RejectedRow(BaseModel):
@@ -244,7 +280,7 @@ OFFER_SELECT = (
 async def offers_page(
     session: AsyncSession, shop_id: int, supplier_id: int, cursor: str | None, limit: int
 ) -> Page[OfferOut]:
-    """One supplier's offers by variant code (keyset on the code)."""
+    """One supplier's offers by variant code (keyset on the code), with their delivery record."""
     await get_supplier(session, shop_id, supplier_id)
     params: dict[str, Any] = {"shop": shop_id, "supplier": supplier_id, "limit": limit + 1}
     where = ""
@@ -286,12 +322,14 @@ async def _known_variants(session: AsyncSession, shop_id: int, codes: list[str])
 
 UPSERT_OFFER = (
     "INSERT INTO supplier_offers (shop_id, supplier_id, variant_code, unit_price, moq, pack_size, "
-    "price_breaks, lead_time_days, lead_time_sd_days, updated_at) VALUES (:shop, :supplier, "
-    ":code, :unit_price, :moq, :pack_size, CAST(:price_breaks AS jsonb), :lead_time_days, "
-    ":lead_time_sd_days, now()) ON CONFLICT (supplier_id, variant_code) DO UPDATE SET "
+    "price_breaks, lead_time_days, lead_time_sd_days, supplier_stock, updated_at) VALUES (:shop, "
+    ":supplier, :code, :unit_price, :moq, :pack_size, CAST(:price_breaks AS jsonb), "
+    ":lead_time_days, :lead_time_sd_days, :supplier_stock, now()) "
+    "ON CONFLICT (supplier_id, variant_code) DO UPDATE SET "
     "unit_price = excluded.unit_price, moq = excluded.moq, pack_size = excluded.pack_size, "
     "price_breaks = excluded.price_breaks, lead_time_days = excluded.lead_time_days, "
-    "lead_time_sd_days = excluded.lead_time_sd_days, updated_at = now() "
+    "lead_time_sd_days = excluded.lead_time_sd_days, supplier_stock = excluded.supplier_stock, "
+    "updated_at = now() "
     "RETURNING (xmax = 0) AS created"
 )
 
@@ -310,6 +348,7 @@ def _offer_params(
         "price_breaks": None if breaks is None else json.dumps(breaks),
         "lead_time_days": offer.get("lead_time_days"),
         "lead_time_sd_days": offer.get("lead_time_sd_days"),
+        "supplier_stock": offer.get("supplier_stock"),
     }
 
 
@@ -439,6 +478,7 @@ def _parse_row(row: dict[str, str]) -> tuple[str, str, dict[str, Any]]:
         "price_breaks": _price_breaks(row.get("price_breaks") or ""),
         "lead_time_days": _number(row.get("lead_time_days") or "", "lead_time_days"),
         "lead_time_sd_days": _number(row.get("lead_time_sd_days") or "", "lead_time_sd_days"),
+        "supplier_stock": _number(row.get("supplier_stock") or "", "supplier_stock"),
     }
     return supplier, code, offer
 

@@ -9,6 +9,9 @@ import { keys } from "./keys";
 import { firstCursor, flatItems, nextCursor } from "./pages";
 import type { Page } from "./types";
 
+export const ALTERNATIVE_REASONS = ["late", "overdue", "out_of_stock", "over_budget", "cheaper"] as const;
+export type AlternativeReason = (typeof ALTERNATIVE_REASONS)[number];
+
 export type Recommendation = {
   id: number;
   variant_code: string;
@@ -28,6 +31,15 @@ export type Recommendation = {
   on_hand: string | null;
   reorder_point: number | null;
   note: string | null;
+  /** Supplier risk: the chosen offer's learnt on-time rate and lead-time spread; the variant's
+   * primary supplier and, when it is late, overdue, out of stock or over budget, the alternative
+   * proposed (the line's own supplier when the plan switched) and why. */
+  on_time_rate?: number | null;
+  lead_time_sd_days?: number | null;
+  primary_supplier_name?: string | null;
+  alternative_supplier_id?: number | null;
+  alternative_supplier_name?: string | null;
+  alternative_reason?: AlternativeReason | null;
   /** The variant's units on open purchase orders now. */
   on_order?: string;
   /** The open purchase order this line is on, if it was ordered. */
@@ -109,8 +121,20 @@ export type Anomaly = {
   purchase_order_id: number | null;
   arrives_on: string | null;
   bridge_quantity: number | null;
+  /** Sales anomalies: the dimensions that explain the deviation, strongest first. */
+  causes?: AnomalyCause[] | null;
   detected_at: string;
   notified_at: string | null;
+};
+export type AnomalyCause = {
+  dimension: "channel" | "region" | "price" | "promotion" | "customer" | "stock_out";
+  value: string;
+  explained: number;
+  surprise: number;
+  actual: number;
+  expected: number;
+  sentence: string;
+  sentence_cs: string;
 };
 export type AnomalyFilters = { severity?: Severity; kind?: AnomalyKind };
 

@@ -17,6 +17,16 @@ export type Supplier = {
   lead_time_sd_days: string;
   order_cost: string;
   offers: number;
+} & DeliveryRecord;
+/** What the nightly planning learnt from the purchase orders (null: not planned since). */
+export type DeliveryRecord = {
+  learnt_lead_time_days: number | null;
+  learnt_lead_time_sd_days: number | null;
+  on_time_rate: number | null;
+  deliveries: number | null;
+  late_deliveries: number | null;
+  overdue_orders: number | null;
+  learnt_at: string | null;
 };
 export type SupplierInput = {
   name: string;
@@ -38,8 +48,9 @@ export type Offer = {
   price_breaks: PriceBreak[];
   lead_time_days: string | null;
   lead_time_sd_days: string | null;
+  supplier_stock?: string | null;
   updated_at: string;
-};
+} & Partial<DeliveryRecord>;
 export type OfferInput = {
   unit_price: string;
   moq: string | null;
@@ -47,6 +58,7 @@ export type OfferInput = {
   price_breaks: PriceBreak[];
   lead_time_days: string | null;
   lead_time_sd_days: string | null;
+  supplier_stock?: string | null;
 };
 export type ImportResult = {
   imported: number;

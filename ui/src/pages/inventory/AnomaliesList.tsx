@@ -1,8 +1,9 @@
-/** Anomalies the nightly planning found: sales far outside the forecast, stock that moved
+/** Anomalies the nightly planning found: sales far outside the forecast (with the channel,
+ * region, price, promotion, customer or stock-out that explains them, ranked), stock that moved
  * without sales to explain it, purchase orders expected after the shelf runs empty; newest
  * first, filtered by severity and kind. */
 
-import { Badge, Group, Table } from "@mantine/core";
+import { Badge, Group, List, Table, Text } from "@mantine/core";
 
 import {
   ANOMALY_KINDS,
@@ -16,7 +17,7 @@ import { LinkButton } from "../../components/LinkButton";
 import { LoadMore } from "../../components/LoadMore";
 import { QueryState } from "../../components/QueryState";
 import type { SearchUpdate } from "../../components/useSearchUpdate";
-import { useFormat } from "../../i18n/locale";
+import { useFormat, useLocale } from "../../i18n/locale";
 import { useInventoryT } from "./messages";
 
 const SEVERITY_COLORS = { low: "gray", medium: "yellow", high: "red" } as const;
@@ -61,6 +62,28 @@ function Detail({ anomaly }: { anomaly: Anomaly }) {
         sales: f.number(anomaly.sales, 1),
       })}
     </>
+  );
+}
+
+/** A sales anomaly's ranked causes, each as its sentence in the shown language. */
+export function Causes({ anomaly }: { anomaly: Anomaly }) {
+  const t = useInventoryT();
+  const { locale } = useLocale();
+  if (!anomaly.kind.startsWith("sales_") || anomaly.causes == null) return null;
+  if (anomaly.causes.length === 0)
+    return (
+      <Text size="xs" c="dimmed">
+        {t("noCause")}
+      </Text>
+    );
+  return (
+    <List size="xs" type="ordered" data-testid="anomaly-causes" aria-label={t("causesTitle")}>
+      {anomaly.causes.map((cause) => (
+        <List.Item key={`${cause.dimension}:${cause.value}`}>
+          {locale === "cs" ? cause.sentence_cs : cause.sentence}
+        </List.Item>
+      ))}
+    </List>
   );
 }
 
@@ -130,6 +153,7 @@ export function AnomaliesList({
                 </Table.Td>
                 <Table.Td>
                   <Detail anomaly={a} />
+                  <Causes anomaly={a} />
                 </Table.Td>
                 <Table.Td ta="right">{f.number(a.score, 1)}</Table.Td>
               </Table.Tr>

@@ -76,6 +76,30 @@ const LATE_ORDER: Anomaly = {
   detected_at: "2026-11-28T23:20:00Z", notified_at: "2026-11-28T23:21:00Z",
 };
 
+const SPIKE: Anomaly = {
+  id: 11, variant_code: "HR-1", variant_name: "Hrnek modrý", day: "2026-11-27", kind: "sales_spike",
+  severity: "high", score: 9, sales: 40, expected: 10, lo: 6, hi: 14, stock_change: null, unexplained: null,
+  purchase_order_id: null, arrives_on: null, bridge_quantity: null,
+  causes: [
+    {
+      dimension: "customer", value: "velkoodber@firma.cz", explained: 0.97, surprise: 0.3, actual: 30, expected: 0.2,
+      sentence: "A single customer (velkoodber@firma.cz) bought 30 units, 97 % of the deviation from the forecast.",
+      sentence_cs: "Jediný zákazník (velkoodber@firma.cz) koupil 30 ks, 97 % odchylky od předpovědi.",
+    },
+    {
+      dimension: "channel", value: "shoptet", explained: 0.9, surprise: 0.02, actual: 38, expected: 7,
+      sentence: "Channel shoptet: 38 units sold against 7.0 expected (+31), 90 % of the deviation above the forecast.",
+      sentence_cs: "Kanál shoptet: prodáno 38 ks proti očekávaným 7 ks (+31), 90 % odchylky nad předpovědí.",
+    },
+  ],
+  detected_at: "2026-11-28T23:20:00Z", notified_at: null,
+};
+const SWITCHED = {
+  ...LINES[0], id: 3, variant_code: "KO-2", variant_name: "Konvice", supplier_id: 5, supplier_name: "Rychlý dodavatel",
+  on_time_rate: 0.96, lead_time_sd_days: 0.8, primary_supplier_name: "Levný dodavatel", alternative_supplier_id: 5,
+  alternative_supplier_name: "Rychlý dodavatel", alternative_reason: "late",
+};
+
 function planned(extra: Record<string, unknown> = {}) {
   return fakeApi({
     [`GET ${BASE}/run`]: { body: { workflow_id: "analytics:inventory:1", run: RUN, running: false, progress: null } },
@@ -160,6 +184,23 @@ describe("inventory page", () => {
       "stock runs out 3 Dec 2026, PO 12 (80 units) arrives 18 Dec 2026: expedite it or bridge 35 units",
     );
     expect(api.callsTo(`GET ${BASE}/anomalies`)[0]?.url.searchParams.get("kind")).toBe("late_purchase_order");
+  });
+
+  it("shows a sales spike's causes, strongest first, in the shown language", async () => {
+    planned({ [`GET ${BASE}/anomalies`]: { body: { items: [SPIKE], next_cursor: null } } });
+    renderApp("/shops/1/inventory?tab=anomalies");
+    const causes = await screen.findByTestId("anomaly-causes");
+    const items = within(causes).getAllByRole("listitem");
+    expect(items[0]).toHaveTextContent("A single customer (velkoodber@firma.cz) bought 30 units");
+    expect(items[1]).toHaveTextContent("Channel shoptet");
+  });
+
+  it("names a late primary supplier and the alternative bought from, in Czech too", async () => {
+    planned({ [`GET ${BASE}/recommendations`]: { body: { items: [SWITCHED, ...LINES], next_cursor: null } } });
+    renderApp("/shops/1/inventory");
+    const badge = await screen.findByTestId("alternative-badge");
+    expect(badge).toHaveTextContent("Levný dodavatel is often late (96% on time): buy from Rychlý dodavatel");
+    window.localStorage.setItem("shopops.locale", "cs");
   });
 
   it("says a late purchase order in Czech", async () => {

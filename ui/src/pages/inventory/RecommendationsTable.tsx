@@ -82,6 +82,41 @@ function ConfirmOrders({
   );
 }
 
+/** The supplier's learnt on-time rate and, when the primary supplier is late, overdue, out of
+ * stock or over budget, the alternative proposed (or taken). */
+export function SupplierRisk({ line }: { line: Recommendation }) {
+  const t = useInventoryT();
+  const f = useFormat();
+  const rate = line.on_time_rate == null ? null : f.percent(line.on_time_rate * 100);
+  const vars = {
+    primary: line.primary_supplier_name ?? "?",
+    alternative: line.alternative_supplier_name ?? "?",
+    rate: rate ?? "?",
+  };
+  const switched = line.alternative_supplier_id != null && line.alternative_supplier_id === line.supplier_id;
+  return (
+    <>
+      {line.supplier_name}
+      {rate !== null && (
+        <Text size="xs" c="dimmed">
+          {t("onTimeRate", { rate, sd: f.number(line.lead_time_sd_days ?? 0, 1) })}
+        </Text>
+      )}
+      {line.alternative_reason && (
+        <Badge
+          color={switched ? "blue" : "orange"}
+          variant="light"
+          size="sm"
+          style={{ whiteSpace: "normal", height: "auto" }}
+          data-testid="alternative-badge"
+        >
+          {t(`alternative.${line.alternative_reason}`, vars)}
+        </Badge>
+      )}
+    </>
+  );
+}
+
 export function RecommendationsTable({
   shopId,
   onOpen,
@@ -201,7 +236,9 @@ export function RecommendationsTable({
                   )}
                 </Table.Td>
                 <Table.Td>
-                  {line.supplier_name ?? (
+                  {line.supplier_name ? (
+                    <SupplierRisk line={line} />
+                  ) : (
                     <Group gap={4} wrap="nowrap">
                       <Badge color="orange" variant="light" title={t("noSupplierHint")}>
                         {t("noSupplier")}

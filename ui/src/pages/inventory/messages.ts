@@ -128,6 +128,14 @@ const en = {
   sendBySupplierEmail: "Send to supplier",
   emailQueued: "Sending…",
   emailedAt: "E-mailed {when} to {to}",
+  "alternative.late": "{primary} is often late ({rate} on time): buy from {alternative}",
+  "alternative.overdue": "{primary} has an overdue order: consider {alternative}",
+  "alternative.out_of_stock": "{primary} is out of stock: buy from {alternative}",
+  "alternative.over_budget": "{primary} is over budget: buy from {alternative}",
+  "alternative.cheaper": "instead of {primary}: cheaper with its risk counted",
+  onTimeRate: "{rate} on time, lead time ± {sd} days",
+  causesTitle: "Why",
+  noCause: "no single channel, region, price, promotion, customer or stock-out explains it",
 };
 
 export type InventoryMessageKey = keyof typeof en;
@@ -256,6 +264,14 @@ const cs: Record<InventoryMessageKey, string> = {
   sendBySupplierEmail: "Odeslat dodavateli",
   emailQueued: "Odesílá se…",
   emailedAt: "Odesláno e-mailem {when} na {to}",
+  "alternative.late": "{primary} často dodává pozdě ({rate} včas): kupte od {alternative}",
+  "alternative.overdue": "{primary} má objednávku po termínu: zvažte {alternative}",
+  "alternative.out_of_stock": "{primary} je vyprodaný: kupte od {alternative}",
+  "alternative.over_budget": "{primary} se nevejde do rozpočtu: kupte od {alternative}",
+  "alternative.cheaper": "místo {primary}: levnější i se započteným rizikem",
+  onTimeRate: "{rate} včas, dodací lhůta ± {sd} dní",
+  causesTitle: "Proč",
+  noCause: "žádný kanál, oblast, cena, akce, zákazník ani výpadek zásoby to samostatně nevysvětluje",
 };
 
 const MESSAGES = { en, cs };

@@ -43,10 +43,12 @@ describe("offer form values", () => {
     expect(
       offerInput({
         code: "A", unit_price: "95,5", moq: "", pack_size: "6", lead_time_days: "", lead_time_sd_days: "",
+        supplier_stock: "0",
         price_breaks: [{ min_quantity: "50", unit_price: "90" }, { min_quantity: "", unit_price: "" }],
       }),
     ).toEqual({
       unit_price: "95.5", moq: null, pack_size: "6", lead_time_days: null, lead_time_sd_days: null,
+      supplier_stock: "0",
       price_breaks: [{ min_quantity: "50", unit_price: "90" }],
     });
   });
@@ -63,6 +65,25 @@ describe("suppliers page", () => {
     expect(offer).toHaveTextContent("HR-1");
     expect(offer).toHaveTextContent("from 50: CZK 90.00");
     expect(offer).toHaveTextContent("12 ± 3 (supplier's)");
+  });
+
+  it("shows the delivery record learnt from purchase orders, red when late, and an out-of-stock offer", async () => {
+    const record = {
+      learnt_lead_time_days: 14.25, learnt_lead_time_sd_days: 7.9, on_time_rate: 0.47, deliveries: 10,
+      late_deliveries: 7, overdue_orders: 1, learnt_at: "2026-12-01T02:00:00Z",
+    };
+    api({
+      [`GET ${BASE}`]: { body: { items: [{ ...SUPPLIER, ...record }], next_cursor: null } },
+      [`GET ${BASE}/4/offers`]: { body: { items: [{ ...OFFER, ...record, supplier_stock: "0.000" }], next_cursor: null } },
+    });
+    renderApp("/shops/1/suppliers?supplier=4");
+    const row = await screen.findByTestId("supplier-row");
+    expect(row).toHaveTextContent("14.3 ± 7.9 days");
+    expect(row).toHaveTextContent("47% on time");
+    expect(row).toHaveTextContent("10 deliveries · 1 overdue");
+    const offer = await screen.findByTestId("offer-row");
+    expect(offer).toHaveTextContent("out of stock");
+    expect(offer).toHaveTextContent("47% on time");
   });
 
   it("adds a supplier and shows the API's problem for a duplicate name", async () => {
@@ -99,7 +120,7 @@ describe("suppliers page", () => {
     await waitFor(() => expect(fake.callsTo(`PUT ${path}`)).toHaveLength(1));
     expect(fake.callsTo(`PUT ${path}`)[0]?.body).toEqual({
       unit_price: "95", moq: null, pack_size: "6", lead_time_days: null, lead_time_sd_days: null,
-      price_breaks: [{ min_quantity: "100", unit_price: "85" }],
+      supplier_stock: null, price_breaks: [{ min_quantity: "100", unit_price: "85" }],
     });
     await waitFor(() => expect(screen.queryByTestId("offer-form")).not.toBeInTheDocument());
     await waitFor(() => expect(fake.callsTo(`GET ${BASE}/4/offers`).length).toBeGreaterThanOrEqual(2));

@@ -5,6 +5,7 @@
 
 import {
   Alert,
+  Badge,
   Button,
   FileButton,
   Group,
@@ -28,6 +29,7 @@ import {
   useSaveSupplier,
   useSuppliers,
   type ImportResult,
+  type DeliveryRecord,
   type Offer,
   type OfferInput,
   type PriceBreak,
@@ -147,6 +149,7 @@ type OfferDraft = {
   pack_size: string;
   lead_time_days: string;
   lead_time_sd_days: string;
+  supplier_stock: string;
   price_breaks: PriceBreak[];
 };
 
@@ -158,6 +161,7 @@ function draftOf(offer: Offer | null, code: string): OfferDraft {
     pack_size: offer?.pack_size ?? "",
     lead_time_days: offer?.lead_time_days ?? "",
     lead_time_sd_days: offer?.lead_time_sd_days ?? "",
+    supplier_stock: offer?.supplier_stock ?? "",
     price_breaks: offer?.price_breaks ?? [],
   };
 }
@@ -170,6 +174,7 @@ export function offerInput(draft: OfferDraft): OfferInput {
     pack_size: decimalOrNull(draft.pack_size),
     lead_time_days: decimalOrNull(draft.lead_time_days),
     lead_time_sd_days: decimalOrNull(draft.lead_time_sd_days),
+    supplier_stock: decimalOrNull(draft.supplier_stock ?? ""),
     price_breaks: draft.price_breaks
       .map((tier) => ({
         min_quantity: decimalOrNull(tier.min_quantity) ?? "",
@@ -236,6 +241,12 @@ function OfferForm({
         <Text size="xs" c="dimmed">
           {t("offerLeadTimeHelp")}
         </Text>
+        <TextInput
+          label={t("supplierStock")}
+          description={t("supplierStockHelp")}
+          inputMode="decimal"
+          {...field("supplier_stock")}
+        />
         <Stack gap="xs">
           <Text size="sm" fw={500}>
             {t("priceBreaks")}
@@ -337,6 +348,8 @@ function OffersTable({
               <Table.Th ta="right">{t("moq")}</Table.Th>
               <Table.Th ta="right">{t("packSize")}</Table.Th>
               <Table.Th>{t("leadTime")}</Table.Th>
+              <Table.Th title={t("deliveryRecordHelp")}>{t("deliveryRecord")}</Table.Th>
+              <Table.Th ta="right">{t("supplierStock")}</Table.Th>
               {canManage && <Table.Th />}
             </Table.Tr>
           </Table.Thead>
@@ -368,6 +381,20 @@ function OffersTable({
                   {offer.lead_time_days === null
                     ? `${f.number(supplier.lead_time_days, 1)} ± ${f.number(supplier.lead_time_sd_days, 1)} (${t("suppliersLeadTime")})`
                     : `${f.number(offer.lead_time_days, 1)} ± ${f.number(offer.lead_time_sd_days ?? supplier.lead_time_sd_days, 1)}`}
+                </Table.Td>
+                <Table.Td>
+                  <DeliveryRecordCell record={offer} />
+                </Table.Td>
+                <Table.Td ta="right">
+                  {offer.supplier_stock == null ? (
+                    "–"
+                  ) : Number(offer.supplier_stock) <= 0 ? (
+                    <Badge color="red" variant="light">
+                      {t("outOfStock")}
+                    </Badge>
+                  ) : (
+                    f.number(offer.supplier_stock)
+                  )}
                 </Table.Td>
                 {canManage && (
                   <Table.Td>
@@ -481,6 +508,40 @@ function ImportButton({ shopId }: { shopId: number }) {
   );
 }
 
+/** The learnt lead time mean ± spread and on-time rate; red when the supplier is late. */
+export function DeliveryRecordCell({ record }: { record: Partial<DeliveryRecord> }) {
+  const t = useSuppliersT();
+  const f = useFormat();
+  if (record.learnt_lead_time_days == null || record.on_time_rate == null) {
+    return (
+      <Text size="sm" c="dimmed">
+        {t("noRecord")}
+      </Text>
+    );
+  }
+  const late = record.on_time_rate < LATE_RATE || (record.overdue_orders ?? 0) > 0;
+  return (
+    <Group gap={6} wrap="nowrap" data-testid="delivery-record">
+      <Text size="sm">
+        {t("learntLeadTime", {
+          mean: f.number(record.learnt_lead_time_days, 1),
+          sd: f.number(record.learnt_lead_time_sd_days ?? 0, 1),
+        })}
+      </Text>
+      <Badge color={late ? "red" : "green"} variant="light">
+        {t("onTime", { rate: f.percent(record.on_time_rate * 100) })}
+      </Badge>
+      <Text size="xs" c="dimmed">
+        {t("deliveries", { n: record.deliveries ?? 0 })}
+        {(record.overdue_orders ?? 0) > 0 ? ` · ${t("overdue", { n: record.overdue_orders ?? 0 })}` : ""}
+      </Text>
+    </Group>
+  );
+}
+
+// below this on-time rate the planning treats a supplier as late (activities.inventory.supplier_risk)
+const LATE_RATE = 0.7;
+
 export function SuppliersPage() {
   const t = useSuppliersT();
   const f = useFormat();
@@ -531,6 +592,7 @@ export function SuppliersPage() {
               <Table.Th>{t("name")}</Table.Th>
               <Table.Th>{t("email")}</Table.Th>
               <Table.Th>{t("leadTime")}</Table.Th>
+              <Table.Th title={t("deliveryRecordHelp")}>{t("deliveryRecord")}</Table.Th>
               <Table.Th ta="right">{t("orderCost")}</Table.Th>
               <Table.Th ta="right">{t("offers")}</Table.Th>
               {canManage && <Table.Th />}
@@ -545,6 +607,9 @@ export function SuppliersPage() {
                 <Table.Td>{supplier.email ?? "–"}</Table.Td>
                 <Table.Td>
                   {f.number(supplier.lead_time_days, 1)} ± {f.number(supplier.lead_time_sd_days, 1)}
+                </Table.Td>
+                <Table.Td>
+                  <DeliveryRecordCell record={supplier} />
                 </Table.Td>
                 <Table.Td ta="right">{f.money(supplier.order_cost, supplier.currency)}</Table.Td>
                 <Table.Td ta="right">{f.number(supplier.offers)}</Table.Td>

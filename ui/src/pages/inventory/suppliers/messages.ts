@@ -48,7 +48,7 @@ const en = {
   deleteFailed: "Not deleted",
   importCsv: "Import offers (CSV)",
   importHelp:
-    "Columns: supplier, variant_code, unit_price, moq, pack_size, price_breaks (50:90|100:85), lead_time_days, lead_time_sd_days. Comma or semicolon separated, decimal comma accepted, UTF-8.",
+    "Columns: supplier, variant_code, unit_price, moq, pack_size, price_breaks (50:90|100:85), lead_time_days, lead_time_sd_days, supplier_stock. Comma or semicolon separated, decimal comma accepted, UTF-8.",
   importFailed: "The file was not imported",
   imported: "Imported {imported} offers ({created} new, {updated} updated); {rejected} rows rejected.",
   rejectedRow: "Line",
@@ -56,6 +56,16 @@ const en = {
   confirmDelete: "Delete {name} and all its offers?",
   perUnit: "{price} / unit",
   breakFrom: "from {quantity}: {price}",
+  deliveryRecord: "Delivery record",
+  deliveryRecordHelp: "Learnt from received purchase orders; the typed lead time is only the starting point.",
+  learntLeadTime: "{mean} ± {sd} days",
+  onTime: "{rate} on time",
+  deliveries: "{n} deliveries",
+  overdue: "{n} overdue",
+  noRecord: "no record yet",
+  supplierStock: "Supplier's stock",
+  supplierStockHelp: "Units the supplier has; leave empty if unknown. 0 means out of stock: the plan buys elsewhere.",
+  outOfStock: "out of stock",
 };
 
 const cs: Record<keyof typeof en, string> = {
@@ -102,7 +112,7 @@ const cs: Record<keyof typeof en, string> = {
   deleteFailed: "Nesmazáno",
   importCsv: "Importovat nabídky (CSV)",
   importHelp:
-    "Sloupce: supplier, variant_code, unit_price, moq, pack_size, price_breaks (50:90|100:85), lead_time_days, lead_time_sd_days. Oddělené čárkou nebo středníkem, desetinná čárka povolena, UTF-8.",
+    "Sloupce: supplier, variant_code, unit_price, moq, pack_size, price_breaks (50:90|100:85), lead_time_days, lead_time_sd_days, supplier_stock. Oddělené čárkou nebo středníkem, desetinná čárka povolena, UTF-8.",
   importFailed: "Soubor se nepodařilo naimportovat",
   imported: "Naimportováno nabídek: {imported} (nových {created}, upravených {updated}); odmítnutých řádků: {rejected}.",
   rejectedRow: "Řádek",
@@ -110,6 +120,16 @@ const cs: Record<keyof typeof en, string> = {
   confirmDelete: "Smazat {name} a všechny jeho nabídky?",
   perUnit: "{price} / ks",
   breakFrom: "od {quantity}: {price}",
+  deliveryRecord: "Spolehlivost dodávek",
+  deliveryRecordHelp: "Naučeno z přijatých nákupních objednávek; zadaná dodací lhůta je jen výchozí odhad.",
+  learntLeadTime: "{mean} ± {sd} dní",
+  onTime: "{rate} včas",
+  deliveries: "dodávek: {n}",
+  overdue: "po termínu: {n}",
+  noRecord: "zatím bez záznamu",
+  supplierStock: "Zásoba dodavatele",
+  supplierStockHelp: "Kolik kusů má dodavatel; nevíte-li, nechte prázdné. 0 znamená vyprodáno: plán nakoupí jinde.",
+  outOfStock: "vyprodáno",
 };
 
 const MESSAGES = { en, cs };

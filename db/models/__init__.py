@@ -23,6 +23,7 @@ from db.models.customers import (
     CustomerModelReport,
     CustomerRunMergedOrder,
     CustomerRunSummary,
+    ProductElasticity,
 )
 from db.models.exports import Export
 from db.models.feeds import ShopFeed
@@ -152,6 +153,7 @@ from db.models.notifications import (
 from db.models.reports import Report
 
 __all__ += [
+    "ProductElasticity",
     "NotificationChannel",
     "NotificationDelivery",
     "NotificationPreference",

@@ -14,7 +14,8 @@ total, as the customer models treat it) earns its own negative lines back, and t
 returns (negative amounts) take their cost back with them. An order without lines counts its
 total. A goods line's unit cost is its own purchase price (what it cost when sold), else the
 variant's purchase price, else the cheapest supplier offer; a line with none costs 0 and counts
-in `uncosted`. A unit is bought at a discount when its order holds a discount line or its unit
+in `uncosted` (the line's price is in the order's currency, the others in the shop's). Units are the
+product units bought (returns are not purchases); one is bought at a discount when its order holds a discount line or its unit
 price is more than DISCOUNT_TOLERANCE below the product's regular price
 (`product_elasticities.reference_price`).
 """
@@ -70,11 +71,7 @@ _IS_DISCOUNT = (
     "AND i.item_type <> 'product' AND i.price_with_vat < 0))"
 )
 _IS_GOODS = f"(i.item_type NOT IN {SERVICE_TYPES} AND NOT {_IS_DISCOUNT})"
-_UNIT_COST = (
-    f"coalesce(i.purchase_price / {_VAT}, v.purchase_price / {_VAT}, "
-    "(SELECT min(s.unit_price) FROM supplier_offers s "
-    "WHERE s.shop_id = i.shop_id AND s.variant_code = i.code))"
-)
+
 _UNIT_PRICE = "coalesce(i.unit_price_with_vat, i.price_with_vat / nullif(i.amount, 0))"
 
 
@@ -85,6 +82,13 @@ def order_lines(order: LiteralString, shop: LiteralString, costs: LiteralString)
     uncosted (goods lines without a cost). `costs` names a row with the CostModel's columns
     (COSTS_ROW)."""
     rate = f"coalesce({order}.exchange_rate, 1)"
+    # the line's own purchase price is in the order's currency; the variant's and the supplier
+    # offers' are the shop's
+    unit_cost = (
+        f"coalesce(i.purchase_price / {_VAT} * {rate}, v.purchase_price / {_VAT}, "
+        "(SELECT min(s.unit_price) FROM supplier_offers s "
+        "WHERE s.shop_id = i.shop_id AND s.variant_code = i.code))"
+    )
     revenue = f"coalesce(sum(l.net), {order}.total_with_vat)"
     goods_cost = "coalesce(sum(l.amount * l.unit_cost) FILTER (WHERE l.goods), 0)"
     shipping = "coalesce(sum(l.net) FILTER (WHERE l.item_type = 'shipping'), 0)"
@@ -97,17 +101,18 @@ def order_lines(order: LiteralString, shop: LiteralString, costs: LiteralString)
     return (
         "LATERAL (SELECT "
         f"{rate} * {revenue} AS revenue_net, "
-        f"{rate} * {goods_cost} AS goods_cost, "
+        f"{goods_cost} AS goods_cost, "
         f"{rate} * coalesce(sum(l.net) FILTER (WHERE l.discount), 0) AS discounts, "
-        f"round({rate} * ({revenue} - {goods_cost}) - {purchase_costs}, 2) AS margin, "
-        "coalesce(sum(l.amount) FILTER (WHERE l.item_type = 'product'), 0) AS units, "
-        "coalesce(sum(l.amount) FILTER (WHERE l.item_type = 'product' AND (l.has_discount "
-        f"OR l.unit_price < l.reference_price * (1 - {DISCOUNT_TOLERANCE}))), 0) "
+        f"round({rate} * {revenue} - {goods_cost} - {purchase_costs}, 2) AS margin, "
+        "coalesce(sum(l.amount) FILTER (WHERE l.bought), 0) AS units, "
+        "coalesce(sum(l.amount) FILTER (WHERE l.bought AND (l.has_discount "
+        f"OR {rate} * l.unit_price < l.reference_price * (1 - {DISCOUNT_TOLERANCE}))), 0) "
         "AS discounted_units, "
         "count(*) FILTER (WHERE l.goods AND l.unit_cost IS NULL) AS uncosted "
-        f"FROM (SELECT i.item_type, i.amount, {_NET} AS net, {_UNIT_COST} AS unit_cost, "
+        f"FROM (SELECT i.item_type, i.amount, {_NET} AS net, {unit_cost} AS unit_cost, "
         f"{_IS_DISCOUNT} AS discount, {_IS_GOODS} AS goods, {_UNIT_PRICE} AS unit_price, "
-        f"e.reference_price, bool_or({_IS_DISCOUNT}) OVER () AS has_discount "
+        f"e.reference_price, bool_or({_IS_DISCOUNT}) OVER () AS has_discount, "
+        "i.item_type = 'product' AND i.amount > 0 AS bought "
         "FROM order_items_all i "
         "LEFT JOIN variants v ON v.shop_id = i.shop_id AND v.code = i.code "
         "LEFT JOIN product_elasticities e ON e.shop_id = i.shop_id AND e.scope = 'product' "

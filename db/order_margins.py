@@ -16,7 +16,7 @@ total. A goods line's unit cost is its own purchase price (what it cost when sol
 variant's purchase price, else the cheapest supplier offer; a line with none costs 0 and counts
 in `uncosted` (the line's price is in the order's currency, the others in the shop's). Units are the
 product units bought (returns are not purchases); one is bought at a discount when its order holds a discount line or its unit
-price is more than DISCOUNT_TOLERANCE below the product's regular price
+price is more than 2 % below the product's regular price
 (`product_elasticities.reference_price`).
 """
 
@@ -25,8 +25,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, LiteralString
 
-# A unit price this much below the regular price is a discount, not a rounding difference.
-DISCOUNT_TOLERANCE: Final = 0.02
+# A unit price more than 2 % below the regular price is a discount, not a rounding difference.
+BELOW_REGULAR: Final = "0.98"
 # Shoptet's item types that carry a discount (a coupon or a volume discount); any other
 # non-goods line with a negative price is taken as one too.
 DISCOUNT_TYPES: Final = "('discount-coupon', 'volume-discount')"
@@ -106,7 +106,7 @@ def order_lines(order: LiteralString, shop: LiteralString, costs: LiteralString)
         f"round({rate} * {revenue} - {goods_cost} - {purchase_costs}, 2) AS margin, "
         "coalesce(sum(l.amount) FILTER (WHERE l.bought), 0) AS units, "
         "coalesce(sum(l.amount) FILTER (WHERE l.bought AND (l.has_discount "
-        f"OR {rate} * l.unit_price < l.reference_price * (1 - {DISCOUNT_TOLERANCE}))), 0) "
+        f"OR {rate} * l.unit_price < l.reference_price * {BELOW_REGULAR})), 0) "
         "AS discounted_units, "
         "count(*) FILTER (WHERE l.goods AND l.unit_cost IS NULL) AS uncosted "
         f"FROM (SELECT i.item_type, i.amount, {_NET} AS net, {unit_cost} AS unit_cost, "

@@ -68,6 +68,7 @@ __all__ = [
     "METRIC_COLUMNS",
     "MIN_CUSTOMERS",
     "MIN_REPEAT_BUYERS",
+    "PROFIT_COLUMNS",
     "SEGMENTS",
     "SEGMENT_GRID",
     "TRANSACTION_MODELS",
@@ -81,7 +82,6 @@ __all__ = [
     "ModelSelection",
     "ModifiedBetaGeo",
     "NotEnoughData",
-    "PROFIT_COLUMNS",
     "ParetoNBD",
     "TransactionModel",
     "analyse_customers",
@@ -181,8 +181,8 @@ def score_customers(
     metrics["segment"] = segment(scores["r_score"], scores["fm_score"])
     shares = np.full(len(metrics), np.nan)
     if "profit_total" in summary:
-        spend = summary["total_value"] if "total_value" in summary else monetary * (x + 1)
-        shares = margin_shares(summary["profit_total"], spend, x + 1)
+        paid = summary["total_value"] if "total_value" in summary else monetary * (x + 1)
+        shares = margin_shares(summary["profit_total"], paid, x + 1)
         metrics["margin_share"] = shares
         metrics["clv_profit"] = profit_clv(metrics["clv"], shares)
     if "units" in summary and "discounted_units" in summary:

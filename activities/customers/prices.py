@@ -10,7 +10,7 @@ and a t interval on the slope. Per category the same, pooled over its products w
 effect per product (prices demeaned within each product, so only a product's own price moves
 count). Weeks without a sale say nothing of the price and are left out. An elasticity is only
 estimated where prices moved enough to tell it from noise; everywhere else it is "unknown", with
-the reason.
+the reason (a code of UNKNOWN_REASONS).
 
 Per customer: the share of units bought at a discount and a class, full-price, mixed or
 discount-only (with too few units: no class).
@@ -55,6 +55,20 @@ FULL_PRICE_MAX_SHARE: Final = 0.1
 DISCOUNT_ONLY_MIN_SHARE: Final = 0.8
 
 
+# Why an elasticity is unknown: a stable code (stored, translated by the UI) and its English text.
+UNKNOWN_REASONS: Final = {
+    "few_weeks": f"sold in too few weeks; at least {MIN_WEEKS} are needed",
+    "price_never_moved": "the price never moved",
+    "one_price_level": (
+        f"only one price held for {MIN_WEEKS_PER_LEVEL}+ weeks; "
+        f"at least {MIN_PRICE_LEVELS} are needed"
+    ),
+    "small_price_spread": f"prices moved by less than {MIN_PRICE_SPREAD:.0%}",
+    "moved_with_shop": "the price moved only together with the shop's other sales",
+    "no_product_moved": "no product of the category had prices that moved enough",
+}
+
+
 @dataclass(frozen=True)
 class PriceLevels:
     """How a product's weekly price moved."""
@@ -64,21 +78,16 @@ class PriceLevels:
     spread: float
 
     def unknown_reason(self) -> str | None:
-        """Why no elasticity can be estimated from these prices, or None when it can."""
+        """Why no elasticity can be estimated from these prices (an UNKNOWN_REASONS code), or
+        None when it can."""
         if self.weeks < MIN_WEEKS:
-            return f"sold in only {self.weeks} week(s); at least {MIN_WEEKS} are needed"
+            return "few_weeks"
         if self.spread < PRICE_LEVEL_STEP:
-            return "the price never moved"
+            return "price_never_moved"
         if self.levels < MIN_PRICE_LEVELS:
-            return (
-                f"only one price held for {MIN_WEEKS_PER_LEVEL}+ weeks; "
-                f"at least {MIN_PRICE_LEVELS} are needed"
-            )
+            return "one_price_level"
         if self.spread < MIN_PRICE_SPREAD:
-            return (
-                f"prices moved by only {self.spread:.1%}; "
-                f"at least {MIN_PRICE_SPREAD:.0%} is needed"
-            )
+            return "small_price_spread"
         return None
 
 
@@ -130,7 +139,9 @@ def category_elasticities(sales: pd.DataFrame, categories: pd.Series) -> pd.Data
     frame["category"] = frame["code"].map(categories)
     rows: list[dict[str, object]] = []
     for category, group in frame.dropna(subset=["category"]).groupby("category", sort=True):
-        per_product = [price_levels(g["price"].to_numpy(dtype=float)) for _, g in group.groupby("code")]
+        per_product = [
+            price_levels(g["price"].to_numpy(dtype=float)) for _, g in group.groupby("code")
+        ]
         moved = [p for p in per_product if p.unknown_reason() is None]
         row = _row(
             str(category),
@@ -142,7 +153,7 @@ def category_elasticities(sales: pd.DataFrame, categories: pd.Series) -> pd.Data
             float(group["units"].sum()),
         )
         if not moved:
-            rows.append({**row, "reason": "no product of the category had prices that moved enough"})
+            rows.append({**row, "reason": "no_product_moved"})
             continue
         fit = _slope(
             np.log(group["units"].to_numpy(dtype=float)),
@@ -237,10 +248,10 @@ def _slope(
         slope_at = 0
     dof = len(y) - x.shape[1] - (effects if groups is not None else 0)
     if dof < 1:
-        return {"reason": f"only {len(y)} week(s) of sales for {x.shape[1] + effects} parameters"}
+        return {"reason": "few_weeks"}
     coef, _, rank, _ = np.linalg.lstsq(x, y, rcond=None)
     if rank < x.shape[1]:
-        return {"reason": "the price moved only together with the shop's other sales"}
+        return {"reason": "moved_with_shop"}
     residual = y - x @ coef
     sigma2 = float(residual @ residual) / dof
     covariance = sigma2 * np.linalg.inv(x.T @ x)

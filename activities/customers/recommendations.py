@@ -20,7 +20,6 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-
 # A discount wins back a price-sensitive customer only while they may still leave.
 DISCOUNT_MIN_CHURN_RISK: Final = 0.5
 

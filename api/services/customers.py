@@ -172,6 +172,8 @@ class ElasticityOut(BaseModel):
     name: str | None
     category: str | None
     status: str  # estimated | unknown
+    # why unknown: few_weeks | price_never_moved | one_price_level | small_price_spread |
+    # moved_with_shop | no_product_moved (activities/customers/prices.py, UNKNOWN_REASONS)
     reason: str | None
     elasticity: float | None
     ci_low: float | None
@@ -556,7 +558,8 @@ async def elasticities_page(
         .all()
     )
     items = [
-        ElasticityOut(**{**r, "reference_price": _money(r["reference_price"])}) for r in rows[:limit]
+        ElasticityOut(**{**r, "reference_price": _money(r["reference_price"])})
+        for r in rows[:limit]
     ]
     next_cursor = None
     if len(rows) > limit:

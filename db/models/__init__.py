@@ -153,12 +153,12 @@ from db.models.notifications import (
 from db.models.reports import Report
 
 __all__ += [
-    "ProductElasticity",
     "NotificationChannel",
     "NotificationDelivery",
     "NotificationPreference",
     "OutgoingMail",
     "OutgoingMailAttachment",
+    "ProductElasticity",
     "Report",
     "UsageBudget",
     "UsageDay",

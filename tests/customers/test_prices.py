@@ -14,7 +14,7 @@ from activities.customers.analytics import (
     product_elasticities,
     regular_prices,
 )
-from activities.customers.prices import price_levels
+from activities.customers.prices import UNKNOWN_REASONS, price_levels
 from activities.customers.simulation import simulate_price_response
 
 WEEKS = 104
@@ -67,18 +67,20 @@ def test_unmoved_prices_are_unknown_with_the_reason() -> None:
     rows = product_elasticities(_sales(seed=5)).set_index("key")
     fixed = rows.loc["FIXED"]
     assert fixed["status"] == "unknown" and pd.isna(fixed["elasticity"])
-    assert fixed["reason"] == "the price never moved"
+    assert fixed["reason"] == "price_never_moved"
     nudged = rows.loc["NUDGED"]
-    assert nudged["status"] == "unknown" and "only 2.0%" in nudged["reason"]
+    assert nudged["status"] == "unknown" and nudged["reason"] == "small_price_spread"
+    assert abs(nudged["price_spread"] - 0.02) < 1e-9
     few = product_elasticities(_sales(seed=5).query("code == 'ELASTIC'").head(5))
-    assert few.loc[0, "status"] == "unknown" and "only 5 week(s)" in few.loc[0, "reason"]
+    assert few.loc[0, "status"] == "unknown" and few.loc[0, "reason"] == "few_weeks"
+    assert set(UNKNOWN_REASONS) >= {"price_never_moved", "small_price_spread", "few_weeks"}
 
 
 def test_price_levels_count_only_levels_held_for_weeks() -> None:
     one_off = np.r_[np.full(20, 100.0), 90.0]
     levels = price_levels(one_off)
     assert (levels.weeks, levels.levels) == (21, 1)
-    assert levels.unknown_reason() is not None and "only one price" in levels.unknown_reason()  # type: ignore[operator]
+    assert levels.unknown_reason() == "one_price_level"
 
 
 def test_category_elasticity_pools_its_products() -> None:
@@ -114,7 +116,9 @@ def test_buyer_classes_from_discount_shares() -> None:
 
 def test_discount_offered_to_price_sensitive_customers_at_risk_never_to_full_price_buyers() -> None:
     advice = discount_advice(
-        np.array(["discount_only", "mixed", "full_price", "discount_only", None, "mixed"], dtype=object),
+        np.array(
+            ["discount_only", "mixed", "full_price", "discount_only", None, "mixed"], dtype=object
+        ),
         np.array([0.9, 0.7, 0.95, 0.1, 0.9, 0.8]),
         np.array([0.2, 0.1, 0.3, 0.2, 0.2, -0.05]),
     )

@@ -18,10 +18,12 @@ discount-only (with too few units: no class).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
@@ -91,15 +93,13 @@ class PriceLevels:
         return None
 
 
-def price_levels(prices: np.ndarray) -> PriceLevels:
+def price_levels(prices: npt.NDArray[np.float64]) -> PriceLevels:
     """Weeks, distinct price levels (PRICE_LEVEL_STEP apart, each held MIN_WEEKS_PER_LEVEL weeks)
     and relative spread of a product's weekly prices."""
-    positive = prices[np.isfinite(prices) & (prices > 0)]
+    positive: npt.NDArray[np.float64] = prices[np.isfinite(prices) & (prices > 0)]
     if len(positive) == 0:
         return PriceLevels(0, 0, 0.0)
-    _, counts = np.unique(
-        np.round(np.log(positive) / np.log1p(PRICE_LEVEL_STEP)), return_counts=True
-    )
+    counts = pd.Series(_level_of(positive)).value_counts().to_numpy()
     return PriceLevels(
         weeks=len(positive),
         levels=int((counts >= MIN_WEEKS_PER_LEVEL).sum()),
@@ -171,14 +171,18 @@ def regular_prices(lines: pd.DataFrame) -> pd.Series:
     if lines.empty:
         return pd.Series(dtype=float, name="reference_price")
     frame = lines.loc[(lines["units"] > 0) & (lines["price"] > 0), ["code", "price", "units"]]
-    frame = frame.assign(level=np.round(np.log(frame["price"]) / np.log1p(PRICE_LEVEL_STEP)))
-    by_level = frame.groupby(["code", "level"], sort=False).agg(
+    frame["level"] = _level_of(frame["price"].to_numpy(dtype=float))
+    by_level = frame.groupby(["code", "level"], sort=False, as_index=False).agg(
         units=("units", "sum"), price=("price", "max")
     )
-    total = by_level.groupby(level="code")["units"].transform("sum")
-    common = by_level.loc[by_level["units"] >= REGULAR_PRICE_SHARE * total]
-    regular = common.groupby(level="code")["price"].max()
-    return regular.rename("reference_price")
+    total = by_level.groupby("code")["units"].transform("sum").to_numpy(dtype=float)
+    common = by_level["units"].to_numpy(dtype=float) >= REGULAR_PRICE_SHARE * total
+    prices = pd.Series(
+        by_level["price"].to_numpy(dtype=float)[common],
+        index=pd.Index(by_level["code"].to_numpy()[common], name="code"),
+        name="reference_price",
+    )
+    return prices.groupby(level=0).max()
 
 
 def buyer_classes(
@@ -196,6 +200,11 @@ def buyer_classes(
     classes[known & (share <= FULL_PRICE_MAX_SHARE)] = "full_price"
     classes[known & (share >= DISCOUNT_ONLY_MIN_SHARE)] = "discount_only"
     return share, classes
+
+
+def _level_of(prices: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """The price level of each price: log steps of PRICE_LEVEL_STEP."""
+    return np.rint(np.log(prices) / math.log1p(PRICE_LEVEL_STEP))
 
 
 def _checked(sales: pd.DataFrame) -> pd.DataFrame:

@@ -27,7 +27,7 @@ from db.app_settings import set_setting
 from db.engine import session_scope
 from tests.customers.conftest import analyse_now, history_start, new_shop
 from tests.customers.seed import simulated_orders
-from tests.support import MakeUser, login
+from tests.support import MakeUser, assert_problem, login
 
 D = Decimal
 VAT = D("1.21")
@@ -460,3 +460,27 @@ async def test_elasticity_through_the_database(pg: psycopg.Connection) -> None:
     status, _, low, high, _ = by_key["E"]
     assert status == "estimated" and low < -1.8 < high, by_key["E"]
     assert by_key["F"][0] == "unknown" and by_key["F"][4] == "price_never_moved"
+
+
+async def test_price_sensitivity_pages_and_bad_input_is_a_problem(
+    profit_shop: ProfitShop, api: httpx.AsyncClient, make_user: MakeUser
+) -> None:
+    user, password = make_user(shops={profit_shop.shop_id: "viewer"})
+    await login(api, user.email, password)
+    url = f"/api/shops/{profit_shop.shop_id}/price-sensitivity"
+    first = (await api.get(url, params={"scope": "product", "limit": 1})).json()
+    assert len(first["items"]) == 1 and first["next_cursor"]
+    second = (
+        await api.get(url, params={"scope": "product", "cursor": first["next_cursor"]})
+    ).json()
+    keys = [first["items"][0]["key"]] + [r["key"] for r in second["items"]]
+    assert keys == sorted(keys) and {"A", "B", "C"} <= set(keys)
+    unknown = (await api.get(url, params={"status": "unknown"})).json()["items"]
+    assert all(r["status"] == "unknown" and r["reason"] for r in unknown)
+    assert_problem(await api.get(url, params={"scope": "brand"}), 422)
+    assert_problem(await api.get(url, params={"cursor": "not-ours"}), 400)
+    at_risk = f"/api/shops/{profit_shop.shop_id}/customers/at-risk"
+    assert_problem(await api.get(at_risk, params={"sort": "revenue"}), 422)
+    assert_problem(await api.get(f"{at_risk}.csv", params={"sort": "revenue"}), 422)
+    missing = f"/api/shops/{profit_shop.shop_id}/customers/nobody@example.cz/orders"
+    assert_problem(await api.get(missing), 404)

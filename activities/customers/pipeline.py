@@ -473,7 +473,8 @@ def estimate_and_store_prices(run: CustomerRun, beat: Beat) -> PriceSensitivityO
         ).set_index("key")
         categories["scope"] = "category"
         categories["name"] = categories.index
-        rows = pd.concat([products, categories]).rename_axis("key").reset_index()
+        parts = [products, categories] if len(categories) else [products]
+        rows = pd.concat(parts).rename_axis("key").reset_index()
         store_elasticities(conn, run.shop_id, run.report_id, rows)
     return PriceSensitivityOutcome(
         products=len(products),

@@ -8,7 +8,9 @@ customer's margin share, shrunk toward the shop's by their number of purchases
 
     share_i = (n_i · own_i + k · shop) / (n_i + k),   own_i = profit_i / spend_i
 
-with n_i the purchase periods (frequency + 1) and k = MARGIN_PRIOR_PURCHASES. CLV is linear in
+with n_i the purchase periods (frequency + 1) and k = MARGIN_PRIOR_PURCHASES; own shares are
+capped at ±1 (a customer cannot earn or cost more than all they paid unless lines and totals
+disagree) and need a spend of at least a cent. CLV is linear in
 the expected spend per purchase, so the profit CLV is the revenue CLV times that share.
 """
 
@@ -20,6 +22,8 @@ import numpy as np
 import pandas as pd
 
 MARGIN_PRIOR_PURCHASES: Final = 3.0
+# Spend below a cent (refunds netted to float dust) says nothing of a customer's margin.
+MIN_SPEND: Final = 0.01
 
 
 def margin_shares(
@@ -33,12 +37,14 @@ def margin_shares(
     p = np.asarray(profit, dtype=float)
     s = np.asarray(spend, dtype=float)
     n = np.asarray(purchases, dtype=float)
-    known = np.isfinite(p) & np.isfinite(s) & (s > 0)
+    known = np.isfinite(p) & np.isfinite(s) & (s >= MIN_SPEND)
     if not known.any():
         return np.full(len(p), np.nan)
-    shop = float(p[known].sum() / s[known].sum())
+    shop = float(np.clip(p[known].sum() / s[known].sum(), -1.0, 1.0))
     with np.errstate(invalid="ignore", divide="ignore"):
-        own = np.where(known, p / s, shop)
+        # beyond ±1 the order lines and the order totals disagree (a refund netted against
+        # a small spend, lines priced apart from the total): cap at all of the spend
+        own = np.where(known, np.clip(p / s, -1.0, 1.0), shop)
     weight = np.where(known, n, 0.0)
     return (weight * own + prior_purchases * shop) / (weight + prior_purchases)
 

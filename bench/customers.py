@@ -182,6 +182,8 @@ async def _bench_db(
     )
     await dispose_engines()
     lap("start")
+    prices = acts.estimate_price_sensitivity(run)
+    lap("prices")
     chunks = 0
     for phase in CUSTOMER_PHASES:
         after = None
@@ -214,7 +216,8 @@ async def _bench_db(
     print(
         f"run status={fit.status} chosen={model} customers_total={run.customers_total} "
         f"stored_metrics={stored[0]} chunks={chunks} holdout_mae={mae} baseline_mae={baseline_mae} "
-        f"beats_baseline={beats} auc_p_alive={auc_alive} rules={rules.rules} bundles={rules.bundles}"
+        f"beats_baseline={beats} auc_p_alive={auc_alive} rules={rules.rules} bundles={rules.bundles} "
+        f"products={prices.products} elasticities_estimated={prices.estimated}"
     )
     print(lap.line(2))
     print("fit_stages_s " + " ".join(f"{k}={v:.2f}" for k, v in (seconds or {}).items()))

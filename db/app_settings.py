@@ -144,6 +144,10 @@ declare(
     SettingDef("analytics.customers.parallel_shops", 2, "int", "Shops whose customer analytics run at the same time in the nightly run.", minimum=1),
     SettingDef("analytics.customers.rules_min_count", 3, "int", "Orders two products must share before one is recommended with the other.", "shop", minimum=2),
     SettingDef("analytics.customers.rules_days", 730, "int", "Days of orders the product recommendations are mined from.", "shop", minimum=30),
+    SettingDef("analytics.customers.shipping_cost_share", 1.0, "float", "Share of the shipping a customer paid that the carrier costs the shop (1: shipping passes through at cost).", "shop", minimum=0, maximum=10),
+    SettingDef("analytics.customers.shipping_cost_per_order", 0.0, "float", "Further shipping and packing cost of every order, in the shop's currency without VAT.", "shop", minimum=0),
+    SettingDef("analytics.customers.payment_cost_percent", 0.0, "float", "Payment fees as a percentage of the order total with VAT (card and gateway fees).", "shop", minimum=0, maximum=100),
+    SettingDef("analytics.customers.payment_cost_per_order", 0.0, "float", "Fixed payment fee of every order, in the shop's currency.", "shop", minimum=0),
 )
 
 declare(

@@ -94,6 +94,7 @@ RECORD_SYNC_ERROR: Final = "record_sync_error"
 # activities.customers.pipeline
 PLAN_CUSTOMER_ANALYTICS: Final = "plan_customer_analytics"
 START_CUSTOMER_RUN: Final = "start_customer_run"
+ESTIMATE_PRICE_SENSITIVITY: Final = "estimate_price_sensitivity"
 SUMMARISE_CUSTOMER_CHUNK: Final = "summarise_customer_chunk"
 FIT_CUSTOMER_MODELS: Final = "fit_customer_models"
 MINE_ITEM_RULES: Final = "mine_item_rules"

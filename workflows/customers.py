@@ -1,6 +1,7 @@
 """CustomerAnalyticsWorkflow: one shop's nightly customer intelligence, with a track record.
 
-Orders stream customer chunk by customer chunk (registered customers by GUID, then guests by
+Each product's price sensitivity is estimated first (its elasticity and regular price, which the
+summaries measure discounts against). Orders stream customer chunk by customer chunk (registered customers by GUID, then guests by
 e-mail), each chunk summarised and staged; the fit reads the summaries, picks the model that
 predicted the kept-back periods best, scores every customer and stores metrics and the report;
 item rules for recommendations are mined from the baskets. Not enough data is a stored shop
@@ -29,6 +30,8 @@ NIGHTLY_SCHEDULE_ID = "analytics-customers-nightly"
 NIGHTLY_WORKFLOW_ID = "analytics:customers:nightly"
 RUN_KIND = "analytics-customers"
 CUSTOMER_PHASES = ("registered", "guests")  # keyset order: customer GUIDs, then guest e-mails
+# histories before it had no price-sensitivity step (product elasticities, regular prices)
+PRICE_SENSITIVITY_PATCH = "customers-price-sensitivity"
 
 
 def workflow_id(shop_id: int) -> str:
@@ -67,6 +70,12 @@ class CustomerRun:
     chunk_customers: int
     rules_min_count: int
     rules_days: int
+    # the shop's cost model of shipping and payment (db.order_margins.CostModel); defaults for
+    # runs recorded before profit was computed
+    shipping_cost_share: float = 1.0
+    shipping_cost_per_order: float = 0.0
+    payment_cost_percent: float = 0.0
+    payment_cost_per_order: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -100,6 +109,13 @@ class RulesOutcome:
 
 
 @dataclass(frozen=True)
+class PriceSensitivityOutcome:
+    products: int
+    estimated: int  # products with an elasticity; the others are "unknown", with a reason
+    categories: int
+
+
+@dataclass(frozen=True)
 class FinishRequest:
     report_id: int
     status: str  # completed | not_enough_data | failed
@@ -119,9 +135,8 @@ class CustomerAnalyticsResult:
 
 @dataclass
 class Progress:
-    phase: str = (
-        "starting"  # summarising | fitting | recommendations | done | not_enough_data | failed
-    )
+    # starting | prices | summarising | fitting | recommendations | done | not_enough_data | failed
+    phase: str = "starting"
     customers_processed: int = 0
     customers_total: int | None = None
     report_id: int | None = None
@@ -156,6 +171,17 @@ class CustomerAnalyticsWorkflow:
         self._progress.report_id = run.report_id
         self._progress.customers_total = run.customers_total
         try:
+            if workflow.patched(PRICE_SENSITIVITY_PATCH):
+                # first: the summaries count discounted units against the regular prices
+                self._progress.phase = "prices"
+                await workflow.execute_activity(
+                    act.ESTIMATE_PRICE_SENSITIVITY,
+                    run,
+                    start_to_close_timeout=timedelta(hours=1),
+                    heartbeat_timeout=timedelta(minutes=2),
+                    retry_policy=HEAVY_RETRY,
+                    result_type=PriceSensitivityOutcome,
+                )
             self._progress.phase = "summarising"
             for phase in CUSTOMER_PHASES:
                 await self._summarise(run, phase)

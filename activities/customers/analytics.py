@@ -24,11 +24,19 @@ from activities.customers.models import (
     ParetoNBD,
     TransactionModel,
 )
+from activities.customers.prices import (
+    buyer_classes,
+    category_elasticities,
+    product_elasticities,
+    regular_prices,
+)
+from activities.customers.profit import margin_shares, profit_clv
 from activities.customers.recommendations import (
     Baskets,
     association_rules,
     bundle_suggestions,
     cross_sell,
+    discount_advice,
     item_pairs,
     recommend,
 )
@@ -56,9 +64,11 @@ from activities.customers.summary import (
 )
 
 __all__ = [
+    "DISCOUNT_COLUMNS",
     "METRIC_COLUMNS",
     "MIN_CUSTOMERS",
     "MIN_REPEAT_BUYERS",
+    "PROFIT_COLUMNS",
     "SEGMENTS",
     "SEGMENT_GRID",
     "TRANSACTION_MODELS",
@@ -79,16 +89,23 @@ __all__ = [
     "association_rules",
     "auc",
     "bundle_suggestions",
+    "buyer_classes",
     "calibration_holdout_summary",
+    "category_elasticities",
     "churn_risk",
     "clv",
     "cross_sell",
+    "discount_advice",
     "holdout_report",
     "holdout_start",
     "item_pairs",
+    "margin_shares",
     "naive_forecast",
     "periods_per_month",
+    "product_elasticities",
+    "profit_clv",
     "recommend",
+    "regular_prices",
     "rfm_scores",
     "rfm_summary",
     "score_customers",
@@ -114,6 +131,9 @@ METRIC_COLUMNS = (
     "fm_score",
     "segment",
 )
+# added by `score_customers` when the summary has profit_total / units and discounted_units
+PROFIT_COLUMNS = ("margin_share", "clv_profit")
+DISCOUNT_COLUMNS = ("discount_share", "price_buyer", "discount_advice")
 
 
 @dataclass(frozen=True)
@@ -138,7 +158,9 @@ def score_customers(
     monthly_discount_rate: float = 0.01,
 ) -> pd.DataFrame:
     """Per customer: P(alive), expected purchases next month, expected spend per purchase, CLV,
-    median periods to the next purchase, churn risk, RFM scores and segment."""
+    median periods to the next purchase, churn risk, RFM scores and segment; with profit in the
+    summary (`profit_total`) the margin share and CLV as expected profit, and with `units` and
+    `discounted_units` the discount share, buyer class and discount advice."""
     x, tx, age = (summary[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
     monetary = summary["monetary_value"].to_numpy(dtype=float)
     alive = np.asarray(model.p_alive(x, tx, age))
@@ -157,6 +179,17 @@ def score_customers(
     for column in scores:
         metrics[column] = scores[column].to_numpy()
     metrics["segment"] = segment(scores["r_score"], scores["fm_score"])
+    shares = np.full(len(metrics), np.nan)
+    if "profit_total" in summary:
+        paid = summary["total_value"] if "total_value" in summary else monetary * (x + 1)
+        shares = margin_shares(summary["profit_total"], paid, x + 1)
+        metrics["margin_share"] = shares
+        metrics["clv_profit"] = profit_clv(metrics["clv"], shares)
+    if "units" in summary and "discounted_units" in summary:
+        share, classes = buyer_classes(summary["units"], summary["discounted_units"])
+        metrics["discount_share"] = share
+        metrics["price_buyer"] = classes
+        metrics["discount_advice"] = discount_advice(classes, metrics["churn_risk"], shares)
     return metrics
 
 

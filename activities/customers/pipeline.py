@@ -26,7 +26,11 @@ from activities.customers.analytics import (
     analyse_summaries,
     association_rules,
     bundle_suggestions,
+    buyer_classes,
+    category_elasticities,
     cross_sell,
+    product_elasticities,
+    regular_prices,
     rfm_scores,
     segment,
 )
@@ -38,8 +42,11 @@ from activities.customers.sql import (
     chunk_upper_key,
     read_baskets,
     read_customer_periods,
+    read_customer_profits,
+    read_product_sales,
     read_summaries,
     stage_summaries,
+    store_elasticities,
     store_metrics,
     store_rules,
     summarise_chunk,
@@ -51,6 +58,7 @@ from activities.shop_runs import close_dead_runs
 from db.app_settings import get_setting
 from db.engine import session_scope
 from db.models import Shop
+from db.order_margins import COST_SETTINGS, CostModel
 from db.tagged_cache import invalidate, shop_tag
 from workflows.customers import (
     ChunkRequest,
@@ -58,6 +66,7 @@ from workflows.customers import (
     CustomerRun,
     FinishRequest,
     FitOutcome,
+    PriceSensitivityOutcome,
     RulesOutcome,
     StartRunRequest,
 )
@@ -93,6 +102,11 @@ async def start_customer_run(req: StartRunRequest) -> CustomerRun:
 
         async def setting(name: str) -> int:
             return int(await get_setting(session, f"analytics.customers.{name}", shop.id))
+
+        costs = {
+            name: float(await get_setting(session, f"analytics.customers.{name}", shop.id))
+            for name in COST_SETTINGS
+        }
 
         window = Window(_utc(req.started_at), shop.timezone, FREQ, await setting("holdout_weeks"))
         ids = {"shop": shop.id, "workflow": req.workflow_id, "run": req.run_id}
@@ -152,6 +166,7 @@ async def start_customer_run(req: StartRunRequest) -> CustomerRun:
             chunk_customers=await setting("chunk_customers"),
             rules_min_count=await setting("rules_min_count"),
             rules_days=await setting("rules_days"),
+            **costs,
         )
 
 
@@ -175,7 +190,17 @@ def summarise_customer_chunk(req: ChunkRequest) -> ChunkResult:
         periods = read_customer_periods(
             conn, run.shop_id, run.report_id, req.phase, req.after, upto, window, heartbeat
         )
-        summaries = summarise_chunk(periods, req.phase, window)
+        profits = read_customer_profits(
+            conn,
+            run.shop_id,
+            run.report_id,
+            req.phase,
+            req.after,
+            upto,
+            window,
+            cost_model(run),
+        )
+        summaries = summarise_chunk(periods, req.phase, window, profits)
         stage_summaries(conn, run.report_id, summaries)
     purchases = int(periods.loc[~periods["refund"].astype(bool), "orders"].sum())
     return ChunkResult(count, purchases, upto if count == run.chunk_customers else None)
@@ -185,6 +210,13 @@ def summarise_customer_chunk(req: ChunkRequest) -> ChunkResult:
 def fit_customer_models(run: CustomerRun) -> FitOutcome:
     """Fit, score and store every customer (in a child process)."""
     return run_in_child(fit_and_store, run, not_retryable=NOT_RETRYABLE)
+
+
+@activity.defn
+def estimate_price_sensitivity(run: CustomerRun) -> PriceSensitivityOutcome:
+    """Estimate and store each product's and category's elasticity and regular price (in a
+    child process)."""
+    return run_in_child(estimate_and_store_prices, run, not_retryable=NOT_RETRYABLE)
 
 
 @activity.defn
@@ -234,6 +266,7 @@ async def _merge_guest_orders(
 ACTIVITIES = [
     plan_customer_analytics,
     start_customer_run,
+    estimate_price_sensitivity,
     summarise_customer_chunk,
     fit_customer_models,
     mine_item_rules,
@@ -309,7 +342,15 @@ def model_metrics(analysis: CustomerAnalysis, window: Window) -> pd.DataFrame:
     )
     for column in ("r_score", "f_score", "m_score", "fm_score", "segment"):
         out[column] = m[column].to_numpy()
-    return out[list(METRIC_COLUMNS)]
+    if "margin_share" in m:
+        out["profit_total"] = m["profit_total"].to_numpy(dtype=float)
+        out["margin_rate"] = _finite(m["margin_share"].to_numpy(dtype=float))
+        out["clv_profit_12m"] = _finite(m["clv_profit"].to_numpy(dtype=float))
+    if "price_buyer" in m:
+        out["discount_share"] = m["discount_share"].to_numpy(dtype=float)
+        out["price_buyer"] = m["price_buyer"].to_numpy()
+        out["discount_advice"] = m["discount_advice"].to_numpy()
+    return out.reindex(columns=list(METRIC_COLUMNS))
 
 
 def rfm_only(summary: pd.DataFrame) -> pd.DataFrame:
@@ -330,6 +371,11 @@ def rfm_only(summary: pd.DataFrame) -> pd.DataFrame:
         out[column] = scores[column].to_numpy()
     out["segment"] = np.asarray(segment(scores["r_score"], scores["fm_score"]))
     out["clv_at_risk"] = 0.0
+    if "profit_total" in summary:  # profit so far and buyer classes need no model
+        out["profit_total"] = summary["profit_total"].to_numpy(dtype=float)
+        share, classes = buyer_classes(summary["units"], summary["discounted_units"])
+        out["discount_share"] = share
+        out["price_buyer"] = classes
     return out.reindex(columns=list(METRIC_COLUMNS))
 
 
@@ -406,6 +452,44 @@ def mine_and_store_rules(run: CustomerRun, beat: Beat) -> RulesOutcome:
         store_rules(conn, run.shop_id, run.report_id, rules)
         update_report(conn, run.report_id, {"item_rules": len(rules), "bundles": bundles})
     return RulesOutcome(len(baskets), len(rules), len(bundles))
+
+
+def estimate_and_store_prices(run: CustomerRun, beat: Beat) -> PriceSensitivityOutcome:
+    """Elasticities per product and category from the last `rules_days` of sales, and each
+    product's regular price (what discounts are measured against), stored for the shop."""
+    until = _utc(run.observation_end)
+    since = until - timedelta(days=run.rules_days)
+    with connect() as conn:
+        beat({"phase": "reading sales"})
+        sales = read_product_sales(conn, run.shop_id, since, until, run.timezone)
+        beat({"phase": "estimating elasticities", "products": len(sales.products)})
+        products = product_elasticities(sales.weekly).set_index("key")
+        products["scope"] = "product"
+        products["name"] = sales.products["name"]
+        products["category"] = sales.products["category"]
+        products["reference_price"] = regular_prices(sales.by_price).round(2)
+        categories = category_elasticities(
+            sales.weekly, sales.products["category"].dropna()
+        ).set_index("key")
+        categories["scope"] = "category"
+        categories["name"] = categories.index
+        parts = [products, categories] if len(categories) else [products]
+        rows = pd.concat(parts).rename_axis("key").reset_index()
+        store_elasticities(conn, run.shop_id, run.report_id, rows)
+    return PriceSensitivityOutcome(
+        products=len(products),
+        estimated=int((products["status"] == "estimated").sum()),
+        categories=len(categories),
+    )
+
+
+def cost_model(run: CustomerRun) -> CostModel:
+    return CostModel(
+        run.shipping_cost_share,
+        run.shipping_cost_per_order,
+        run.payment_cost_percent,
+        run.payment_cost_per_order,
+    )
 
 
 def _window(run: CustomerRun) -> Window:

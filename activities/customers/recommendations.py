@@ -1,4 +1,5 @@
-"""What to offer next: co-purchases with lift, cross-sell pairs, bundles, per-customer picks.
+"""What to offer next: co-purchases with lift, cross-sell pairs, bundles, per-customer picks,
+and who to offer a discount to (and who not).
 
 Everything works on a sparse basket x item matrix (one row per order, 1 where the order holds
 the item), so tens of thousands of products cost memory in proportion to the order lines, not
@@ -13,10 +14,34 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from math import ceil
+from typing import Final
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
+
+# A discount wins back a price-sensitive customer only while they may still leave.
+DISCOUNT_MIN_CHURN_RISK: Final = 0.5
+
+
+def discount_advice(
+    price_buyer: np.ndarray | pd.Series,
+    churn_risk: np.ndarray | pd.Series,
+    margin_share: np.ndarray | pd.Series,
+) -> np.ndarray:
+    """Per customer: "offer" a discount to price-sensitive buyers (discount-only or mixed) who
+    are at risk (churn risk at least DISCOUNT_MIN_CHURN_RISK) and still earn the shop money;
+    "avoid" one for full-price buyers (they pay the full price anyway: a discount only gives
+    margin away); None otherwise (no advice: too few units, or not at risk)."""
+    buyer = np.asarray(price_buyer, dtype=object)
+    risk = np.asarray(churn_risk, dtype=float)
+    share = np.asarray(margin_share, dtype=float)
+    advice = np.full(len(buyer), None, dtype=object)
+    sensitive = (buyer == "discount_only") | (buyer == "mixed")
+    earns = ~(share <= 0)  # an unknown margin (NaN) does not block the offer
+    advice[sensitive & (risk >= DISCOUNT_MIN_CHURN_RISK) & earns] = "offer"
+    advice[buyer == "full_price"] = "avoid"
+    return advice
 
 
 @dataclass(frozen=True)

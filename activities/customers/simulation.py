@@ -142,3 +142,27 @@ def _walk(
         time=np.concatenate(times) if times else np.zeros(0),
         T=horizon,
     )
+
+
+def simulate_price_response(
+    weeks: int,
+    prices: dict[str, np.ndarray],
+    elasticities: dict[str, float],
+    base_units: dict[str, float],
+    rng: np.random.Generator,
+    *,
+    season_amplitude: float = 0.3,
+) -> pd.DataFrame:
+    """Weekly sales (code, week, units, price) of products whose demand follows a constant
+    elasticity: units ~ Poisson(base · season_w · (price_w / first price)^elasticity), with one
+    yearly season shared by every product (what the shop-wide control has to absorb). Weeks
+    without a sale are left out, as the order data has no row for them."""
+    week = np.arange(weeks)
+    season = 1 + season_amplitude * np.sin(2 * np.pi * week / 52)
+    frames = []
+    for code, price in prices.items():
+        mean = base_units[code] * season * (price / price[0]) ** elasticities[code]
+        units = rng.poisson(mean)
+        frames.append(pd.DataFrame({"code": code, "week": week, "units": units, "price": price}))
+    sales = pd.concat(frames, ignore_index=True)
+    return sales.loc[sales["units"] > 0].reset_index(drop=True)

@@ -16,7 +16,7 @@ order with a negative total is a refund (see docs/customer-analytics.md); money 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Final, LiteralString
 from zoneinfo import ZoneInfo
 
@@ -33,6 +33,7 @@ from activities.customers.analytics import (
 )
 from activities.customers.spend import DAYS_PER_MONTH, periods_per_month
 from activities.pg_copy import copy_frame, update_by_id
+from db.order_margins import COSTS_ROW, CostModel, cost_params, order_lines
 
 ORDERS: Final = "orders_all"
 ORDER_ITEMS: Final = "order_items_all"
@@ -54,7 +55,11 @@ SUMMARY_COLUMNS = (
     "cal_recency",
     "cal_t",
     "frequency_holdout",
+    "profit_total",
+    "units",
+    "discounted_units",
 )
+PROFIT_COLUMNS = ("customer_key", "profit_total", "units", "discounted_units")
 METRIC_COLUMNS = (
     "customer_key",
     "frequency",
@@ -73,6 +78,28 @@ METRIC_COLUMNS = (
     "m_score",
     "fm_score",
     "segment",
+    "profit_total",
+    "margin_rate",
+    "clv_profit_12m",
+    "discount_share",
+    "price_buyer",
+    "discount_advice",
+)
+ELASTICITY_COLUMNS = (
+    "scope",
+    "key",
+    "name",
+    "category",
+    "status",
+    "reason",
+    "elasticity",
+    "ci_low",
+    "ci_high",
+    "weeks",
+    "price_levels",
+    "price_spread",
+    "units",
+    "reference_price",
 )
 
 
@@ -173,7 +200,7 @@ class Phase:
     def orders(self, after: bool) -> LiteralString:
         """The orders of the customers in (%(after)s, %(upto)s]: key, the e-mail key they were
         matched by (registered phase: NULL for the GUID's own orders), time, total, rate."""
-        columns = "created_at, total_with_vat, exchange_rate"
+        columns = "code, created_at, total_with_vat, exchange_rate"
         if self.name == "registered":
             return (
                 f"SELECT o.customer_guid AS k, NULL::text AS email_key, {columns} FROM {ORDERS} o "
@@ -286,9 +313,42 @@ def read_customer_periods(
     return pd.concat(batches, ignore_index=True)
 
 
-def summarise_chunk(periods: pd.DataFrame, phase: str, window: Window) -> pd.DataFrame:
-    """Per customer of the chunk: the whole-history and the calibration summary (SUMMARY_COLUMNS).
-    Customers with only refunds have no purchase and are left out, as `rfm_summary` does."""
+def read_customer_profits(
+    conn: psycopg.Connection,
+    shop_id: int,
+    report_id: int,
+    phase: str,
+    after: str | None,
+    upto: str,
+    window: Window,
+    costs: CostModel,
+) -> pd.DataFrame:
+    """Per customer in (after, upto]: the margin of their orders (db/order_margins.py, refunds
+    netted), their units and the units bought at a discount (PROFIT_COLUMNS)."""
+    orders = _phase(phase).orders(after is not None)
+    query = (
+        "SELECT o.k::text, sum(margins.margin)::float8, sum(margins.units)::float8, "
+        f"sum(margins.discounted_units)::float8 FROM ({orders}) o CROSS JOIN {COSTS_ROW} "
+        f"CROSS JOIN {order_lines('o', '%(shop)s', 'costs')} GROUP BY 1"
+    )
+    params: dict[str, Any] = {
+        "shop": shop_id,
+        "report": report_id,
+        "after": after,
+        "upto": upto,
+        "end": window.observation_end,
+        **cost_params(costs),
+    }
+    rows = conn.execute(query, params).fetchall()
+    return pd.DataFrame.from_records(rows, columns=list(PROFIT_COLUMNS))
+
+
+def summarise_chunk(
+    periods: pd.DataFrame, phase: str, window: Window, profits: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Per customer of the chunk: the whole-history and the calibration summary, with the
+    profit and discount sums of `profits` (SUMMARY_COLUMNS). Customers with only refunds have
+    no purchase and are left out, as `rfm_summary` does."""
     if periods.empty:
         return pd.DataFrame(columns=SUMMARY_COLUMNS)
     key, when, value = "customer_key", "period", "value"
@@ -310,9 +370,12 @@ def summarise_chunk(periods: pd.DataFrame, phase: str, window: Window) -> pd.Dat
         columns={"frequency": "cal_frequency", "recency": "cal_recency", "T": "cal_t"}
     )
     emails = periods.groupby(key)["email"].first()  # the matched e-mail key, if any
-    out = out.join(cal, how="left").join(emails, how="left").reset_index()
+    out = out.join(cal, how="left").join(emails, how="left")
+    if profits is not None and not profits.empty:
+        out = out.join(profits.set_index(key), how="left")
+    out = out.reset_index()
     out["customer_guid"] = out[key] if phase == "registered" else None
-    return out[list(SUMMARY_COLUMNS)]
+    return out.reindex(columns=list(SUMMARY_COLUMNS))
 
 
 def stage_summaries(conn: psycopg.Connection, report_id: int, summaries: pd.DataFrame) -> None:
@@ -350,12 +413,16 @@ def read_summaries(
         "cal_recency",
         "cal_t",
         "frequency_holdout",
+        "profit_total",
+        "units",
+        "discounted_units",
     ]
     batches = []
     with conn.cursor(name="customer_summaries") as cur:
         cur.execute(
             "SELECT customer_key, frequency, recency, t, monetary_value, total_value, "
-            "cal_frequency, cal_recency, cal_t, frequency_holdout "
+            "cal_frequency, cal_recency, cal_t, frequency_holdout, profit_total, units, "
+            "discounted_units "
             "FROM customer_run_summaries WHERE report_id = %s ORDER BY customer_key",
             (report_id,),
         )
@@ -367,6 +434,8 @@ def read_summaries(
     ).set_index("customer_key")
     numeric = frame.astype(float)
     summary = numeric[["frequency", "recency", "T", "monetary_value", "total_value"]]
+    if numeric["profit_total"].notna().any():  # runs whose chunks summed profit
+        summary = summary.join(numeric[["profit_total", "units", "discounted_units"]])
     calibrated = numeric.loc[numeric["cal_frequency"].notna()]
     calibration = pd.DataFrame(
         {
@@ -398,7 +467,9 @@ def store_metrics(
             "monetary_value numeric, total_value numeric, p_alive float8, "
             "expected_purchases_90d float8, clv_12m numeric, clv_at_risk numeric, "
             "next_purchase_at timestamptz, churn_risk float8, r_score int2, f_score int2, "
-            "m_score int2, fm_score int2, segment text) ON COMMIT DELETE ROWS"
+            "m_score int2, fm_score int2, segment text, profit_total numeric, "
+            "margin_rate float8, clv_profit_12m numeric, discount_share float8, "
+            "price_buyer text, discount_advice text) ON COMMIT DELETE ROWS"
         )
         conn.execute("TRUNCATE scored_customers")
         copy_frame(conn, "scored_customers", metrics[list(METRIC_COLUMNS)])
@@ -498,3 +569,70 @@ def store_rules(
             ]
         ]
         copy_frame(conn, "customer_item_rules", frame)
+
+
+# Sold product lines of purchases (not cancelled, not refunds) in (%(since)s, %(until)s]:
+# code, the order's week in the shop's zone, units and unit price in the shop's currency.
+SOLD_LINES: Final = (
+    "SELECT i.code, date_trunc('week', i.created_at AT TIME ZONE %(tz)s) AS week, "
+    "i.amount AS units, coalesce(i.unit_price_with_vat, i.price_with_vat / i.amount) "
+    "* coalesce(o.exchange_rate, 1) AS price, i.name, i.product_guid "
+    f"FROM {ORDER_ITEMS} i JOIN {ORDERS} o ON o.shop_id = i.shop_id AND o.code = i.order_code "
+    "AND o.created_at = i.created_at WHERE i.shop_id = %(shop)s AND i.item_type = 'product' "
+    "AND i.code IS NOT NULL AND i.code <> '' AND i.amount > 0 AND NOT o.cancelled "
+    "AND o.total_with_vat >= 0 AND i.created_at > %(since)s AND i.created_at <= %(until)s"
+)
+
+
+@dataclass(frozen=True)
+class ProductSales:
+    """What the price sensitivity reads: weekly sales, sold units per price, product facts."""
+
+    weekly: pd.DataFrame  # code, week, units, price (the week's mean unit price)
+    by_price: pd.DataFrame  # code, price (to the cent), units
+    products: pd.DataFrame  # indexed by code: name, category
+
+
+def read_product_sales(
+    conn: psycopg.Connection, shop_id: int, since: datetime, until: datetime, timezone: str
+) -> ProductSales:
+    """The shop's product sales in (since, until], aggregated in the database."""
+    params = {"shop": shop_id, "since": since, "until": until, "tz": timezone}
+    weekly = conn.execute(
+        "SELECT code, week, sum(units)::float8, (sum(price * units) / sum(units))::float8 "
+        f"FROM ({SOLD_LINES}) lines GROUP BY 1, 2 ORDER BY 1, 2",
+        params,
+    ).fetchall()
+    by_price = conn.execute(
+        "SELECT code, round(price, 2)::float8, sum(units)::float8 "
+        f"FROM ({SOLD_LINES}) lines GROUP BY 1, 2",
+        params,
+    ).fetchall()
+    products = conn.execute(
+        "SELECT DISTINCT ON (lines.code) lines.code, lines.name, p.default_category "
+        f"FROM ({SOLD_LINES}) lines LEFT JOIN variants v ON v.shop_id = %(shop)s "
+        "AND v.code = lines.code LEFT JOIN products p ON p.shop_id = %(shop)s "
+        "AND p.guid = coalesce(lines.product_guid, v.product_guid) "
+        "ORDER BY lines.code, lines.week DESC",
+        params,
+    ).fetchall()
+    return ProductSales(
+        weekly=pd.DataFrame.from_records(weekly, columns=["code", "week", "units", "price"]),
+        by_price=pd.DataFrame.from_records(by_price, columns=["code", "price", "units"]),
+        products=pd.DataFrame.from_records(
+            products, columns=["code", "name", "category"]
+        ).set_index("code"),
+    )
+
+
+def store_elasticities(
+    conn: psycopg.Connection, shop_id: int, report_id: int, rows: pd.DataFrame
+) -> None:
+    """Replace the shop's product and category elasticities (ELASTICITY_COLUMNS) in one
+    transaction."""
+    with conn.transaction():
+        conn.execute("DELETE FROM product_elasticities WHERE shop_id = %s", (shop_id,))
+        frame = rows.reindex(columns=list(ELASTICITY_COLUMNS)).assign(
+            shop_id=shop_id, report_id=report_id, computed_at=datetime.now(tz=UTC)
+        )
+        copy_frame(conn, "product_elasticities", frame)

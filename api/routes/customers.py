@@ -1,5 +1,6 @@
-"""Customers: segments, the at-risk list and its CSV export, one customer, the model's track
-record, and running the analysis now. Everything is scoped by the caller's shop."""
+"""Customers: segments, the at-risk list and its CSV export, one customer and their orders'
+margins, the products' price sensitivity, the model's track record, and running the analysis
+now. Everything is scoped by the caller's shop."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ from api.services.customers import (
     AnalysisOut,
     CustomerDetailOut,
     CustomerOut,
+    ElasticityOut,
     ModelReportOut,
+    OrderMarginOut,
     SegmentsOut,
 )
 from api.services.shop_runs import StartedOut
@@ -27,6 +30,9 @@ router = APIRouter(tags=["customers"])
 Segment = Annotated[ShortText | None, Query(description="one of the eleven segment keys")]
 MinChurnRisk = Annotated[
     float, Query(ge=0, le=1, description="only customers at least this likely gone")
+]
+Sort = Annotated[
+    ShortText, Query(description="clv_at_risk (default) or clv_profit: CLV as expected profit")
 ]
 
 
@@ -43,17 +49,36 @@ async def list_at_risk(
     min_churn_risk: MinChurnRisk = 0.5,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    sort: Sort = "clv_at_risk",
 ) -> Page[CustomerOut]:
-    return await customers.at_risk_page(session, shop.id, segment, min_churn_risk, cursor, limit)
+    return await customers.at_risk_page(
+        session, shop.id, segment, min_churn_risk, cursor, limit, sort
+    )
 
 
 @router.get("/api/shops/{shop_id}/customers/at-risk.csv")
 async def export_at_risk(
-    shop: ShopOfCaller, segment: Segment = None, min_churn_risk: MinChurnRisk = 0.5
+    shop: ShopOfCaller,
+    segment: Segment = None,
+    min_churn_risk: MinChurnRisk = 0.5,
+    sort: Sort = "clv_at_risk",
 ) -> StreamingResponse:
     customers.check_segment(segment)  # a bad segment is a 422 problem before streaming starts
+    customers.check_sort(sort)
     name = f"customers-at-risk-{shop.id}{'-' + segment if segment else ''}.csv"
-    return csv_response(customers.at_risk_csv(shop.id, segment, min_churn_risk), name)
+    return csv_response(customers.at_risk_csv(shop.id, segment, min_churn_risk, sort), name)
+
+
+@router.get("/api/shops/{shop_id}/price-sensitivity")
+async def list_elasticities(
+    shop: ShopOfCaller,
+    session: SessionDep,
+    scope: Annotated[ShortText | None, Query(description="product or category")] = None,
+    status: Annotated[ShortText | None, Query(description="estimated or unknown")] = None,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> Page[ElasticityOut]:
+    return await customers.elasticities_page(session, shop.id, scope, status, cursor, limit)
 
 
 @router.get("/api/shops/{shop_id}/customers/reports")
@@ -74,6 +99,17 @@ async def get_analysis(shop: ShopOfCaller, session: SessionDep) -> AnalysisOut:
 @router.post("/api/shops/{shop_id}/customers/analysis", status_code=202)
 async def run_analysis(shop: ManagedShop, temporal: TemporalDep) -> StartedOut:
     return await customers.start_analysis(temporal, shop.id)
+
+
+@router.get("/api/shops/{shop_id}/customers/{customer_key}/orders")
+async def list_customer_orders(
+    shop: ShopOfCaller,
+    session: SessionDep,
+    customer_key: ShortText,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> Page[OrderMarginOut]:
+    return await customers.customer_orders(session, shop.id, customer_key, cursor, limit)
 
 
 @router.get("/api/shops/{shop_id}/customers/{customer_key}")

@@ -1,5 +1,6 @@
-"""Customer analytics reads: segments, the at-risk list (keyset pages and a streamed CSV), one
-customer with recommendations, the model's track record, and starting a run now."""
+"""Customer analytics reads: segments, the at-risk list (keyset pages and a streamed CSV, by CLV
+at risk or by expected profit), one customer with recommendations and their orders' margins,
+the products' price sensitivity, the model's track record, and starting a run now."""
 
 from __future__ import annotations
 
@@ -20,7 +21,9 @@ from api.csv_export import keyset_csv
 from api.pagination import Cursor, Page, decode_cursor, encode_cursor, page_by_id
 from api.problems import Problem
 from api.services.shop_runs import StartedOut, start_shop_run
+from db.app_settings import get_setting
 from db.models import CustomerModelReport
+from db.order_margins import COST_SETTINGS, COSTS_ROW_NAMED, order_lines
 from db.tagged_cache import cached, shop_tag
 from infra.temporal_client import connect
 from workflows.customers import (
@@ -65,14 +68,24 @@ CUSTOMER_COLUMNS = (
     "r_score",
     "f_score",
     "m_score",
+    "profit_total",
+    "margin_rate",
+    "clv_profit_12m",
+    "discount_share",
+    "price_buyer",
+    "discount_advice",
 )
+# how the customers list is ordered: column expression (indexed with shop_id, customer_key)
+SORTS = {"clv_at_risk": "m.clv_at_risk", "clv_profit": "coalesce(m.clv_profit_12m, 0)"}
 _CUSTOMER_SELECT = (
     "SELECT m.customer_key, m.customer_guid::text AS customer_guid, "
     "coalesce(c.email, m.email) AS email, c.full_name AS name, m.segment, m.orders, "
     "m.first_order_at, m.last_order_at, m.total_value, m.clv_12m, m.clv_at_risk, m.p_alive, "
     "m.churn_risk, m.expected_purchases_90d, m.next_purchase_at, m.r_score, m.f_score, "
     "m.m_score, m.frequency, m.recency, m.t, m.monetary_value, m.computed_at, "
-    "m.email AS email_key "
+    "m.email AS email_key, m.profit_total, m.margin_rate, m.clv_profit_12m, "
+    "m.discount_share, m.price_buyer, m.discount_advice, "
+    "coalesce(m.clv_profit_12m, 0) AS clv_profit_sort "
     "FROM customer_metrics m LEFT JOIN customers c "
     "ON c.shop_id = m.shop_id AND c.guid = m.customer_guid "
 )
@@ -87,6 +100,8 @@ class SegmentOut(BaseModel):
     clv_at_risk: str | None
     avg_p_alive: float | None
     avg_churn_risk: float | None
+    profit_total: str | None
+    clv_profit_12m: str | None
 
 
 class SegmentsOut(BaseModel):
@@ -114,6 +129,12 @@ class CustomerOut(BaseModel):
     r_score: int
     f_score: int
     m_score: int
+    profit_total: str | None  # margin of the orders so far, refunds netted
+    margin_rate: float | None  # share of spend that is profit (shrunk to the shop's)
+    clv_profit_12m: str | None  # CLV as expected profit
+    discount_share: float | None  # share of units bought at a discount
+    price_buyer: str | None  # full_price | mixed | discount_only; None: too few units
+    discount_advice: str | None  # offer | avoid; None: no advice
 
 
 class RecommendationOut(BaseModel):
@@ -131,6 +152,38 @@ class CustomerDetailOut(CustomerOut):
     monetary_value: str | None
     computed_at: datetime
     recommendations: list[RecommendationOut]
+
+
+class OrderMarginOut(BaseModel):
+    code: str
+    created_at: datetime
+    total_with_vat: str
+    revenue_net: str  # without VAT, in the shop's currency
+    goods_cost: str
+    discounts: str
+    margin: str
+    refund: bool
+    uncosted_lines: int  # goods lines without a purchase price (counted at cost 0)
+
+
+class ElasticityOut(BaseModel):
+    scope: str  # product | category
+    key: str
+    name: str | None
+    category: str | None
+    status: str  # estimated | unknown
+    # why unknown: few_weeks | price_never_moved | one_price_level | small_price_spread |
+    # moved_with_shop | no_product_moved (activities/customers/prices.py, UNKNOWN_REASONS)
+    reason: str | None
+    elasticity: float | None
+    ci_low: float | None
+    ci_high: float | None
+    weeks: int
+    price_levels: int
+    price_spread: float
+    units: float
+    reference_price: str | None
+    computed_at: datetime
 
 
 class ModelReportOut(BaseModel):
@@ -218,16 +271,16 @@ async def _segments(session: AsyncSession, shop_id: int) -> SegmentsOut:
     rows = await session.execute(
         text(
             "SELECT segment, count(*), sum(total_value), sum(clv_12m), sum(clv_at_risk), "
-            "avg(p_alive), avg(churn_risk) FROM customer_metrics WHERE shop_id = :shop "
-            "GROUP BY segment"
+            "avg(p_alive), avg(churn_risk), sum(profit_total), sum(clv_profit_12m) "
+            "FROM customer_metrics WHERE shop_id = :shop GROUP BY segment"
         ),
         {"shop": shop_id},
     )
     found = {r[0]: r for r in rows}
     items = []
     for key, name in SEGMENT_NAMES.items():
-        _, count, total, clv, at_risk, alive, churn = found.get(
-            key, (key, 0, 0, None, 0, None, None)
+        _, count, total, clv, at_risk, alive, churn, profit, clv_profit = found.get(
+            key, (key, 0, 0, None, 0, None, None, None, None)
         )
         items.append(
             SegmentOut(
@@ -239,6 +292,8 @@ async def _segments(session: AsyncSession, shop_id: int) -> SegmentsOut:
                 clv_at_risk=_money(at_risk),
                 avg_p_alive=None if alive is None else float(alive),
                 avg_churn_risk=None if churn is None else float(churn),
+                profit_total=_money(profit),
+                clv_profit_12m=_money(clv_profit),
             )
         )
     return SegmentsOut(
@@ -253,6 +308,12 @@ class AtRiskCursor(Cursor):
     k: ShortText  # and its customer key
 
 
+def check_sort(sort: str) -> str:
+    if sort not in SORTS:
+        raise Problem(422, "Unknown sort", f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
+    return SORTS[sort]
+
+
 async def at_risk_page(
     session: AsyncSession,
     shop_id: int,
@@ -260,8 +321,11 @@ async def at_risk_page(
     min_churn_risk: float,
     cursor: str | None,
     limit: int,
+    sort: str = "clv_at_risk",
 ) -> Page[CustomerOut]:
-    """Customers by CLV at risk, largest first; keyset on (clv_at_risk, customer_key)."""
+    """Customers by CLV at risk (or by CLV as expected profit), largest first; keyset on
+    (that value, customer_key)."""
+    order = check_sort(sort)
     where = check_segment(segment)
     params: dict[str, Any] = {
         "shop": shop_id,
@@ -272,7 +336,7 @@ async def at_risk_page(
     after = decode_cursor(cursor, AtRiskCursor)
     if after:
         params["after_value"], params["after_key"] = after.v, after.k
-        where += "AND (m.clv_at_risk, m.customer_key) < (:after_value, :after_key) "
+        where += f"AND ({order}, m.customer_key) < (:after_value, :after_key) "
     rows = (
         (
             await session.execute(
@@ -280,7 +344,7 @@ async def at_risk_page(
                     _CUSTOMER_SELECT
                     + "WHERE m.shop_id = :shop AND coalesce(m.churn_risk, 1) >= :risk "
                     + where
-                    + "ORDER BY m.clv_at_risk DESC, m.customer_key DESC LIMIT :limit"
+                    + f"ORDER BY {order} DESC, m.customer_key DESC LIMIT :limit"
                 ),
                 params,
             )
@@ -292,17 +356,21 @@ async def at_risk_page(
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]
-        next_cursor = encode_cursor({"v": str(last["clv_at_risk"]), "k": last["customer_key"]})
+        value = last["clv_at_risk"] if sort == "clv_at_risk" else last["clv_profit_sort"]
+        next_cursor = encode_cursor({"v": str(value), "k": last["customer_key"]})
     return Page[CustomerOut](items=items, next_cursor=next_cursor)
 
 
-def at_risk_csv(shop_id: int, segment: str | None, min_churn_risk: float) -> AsyncIterator[str]:
+def at_risk_csv(
+    shop_id: int, segment: str | None, min_churn_risk: float, sort: str = "clv_at_risk"
+) -> AsyncIterator[str]:
     """The whole at-risk list as CSV, page by page by keyset."""
     check_segment(segment)
+    check_sort(sort)
     return keyset_csv(
         CUSTOMER_COLUMNS,
         lambda session, cursor, limit: at_risk_page(
-            session, shop_id, segment, min_churn_risk, cursor, limit
+            session, shop_id, segment, min_churn_risk, cursor, limit, sort
         ),
     )
 
@@ -374,6 +442,130 @@ async def recommendations(
         )
         for code, name, score, lift, because in rows
     ]
+
+
+class OrderCursor(Cursor):
+    t: datetime  # the last row's creation time
+    c: ShortText  # and its code
+
+
+# The orders of one analysed customer (their GUID's and the guest orders with their e-mail key),
+# as the analysis counts them: not cancelled.
+_CUSTOMER_ORDERS = (
+    "SELECT o.code, o.created_at, o.total_with_vat, o.exchange_rate FROM orders_all o "
+    "WHERE o.shop_id = :shop AND NOT o.cancelled AND (o.customer_guid = CAST(:guid AS uuid) "
+    "OR (o.customer_guid IS NULL AND lower(btrim(o.email)) = :email))"
+)
+
+
+async def customer_orders(
+    session: AsyncSession, shop_id: int, key: str, cursor: str | None, limit: int
+) -> Page[OrderMarginOut]:
+    """One analysed customer's orders with what each earned, newest first; the margin is the
+    nightly analysis's own definition (db/order_margins.py) with the shop's cost model now."""
+    row = await _customer_row(session, shop_id, "m.customer_key = :key", key)
+    if row is None:
+        raise Problem(404, "Customer not found", f"No analysed customer {key!r} in this shop.")
+    costs = {
+        name: float(await get_setting(session, f"analytics.customers.{name}", shop_id))
+        for name in COST_SETTINGS
+    }
+    params: dict[str, Any] = {
+        "shop": shop_id,
+        "guid": row["customer_guid"],
+        "email": row["email_key"],
+        "limit": limit + 1,
+        **costs,
+    }
+    after = decode_cursor(cursor, OrderCursor)
+    where = ""
+    if after:
+        params["after_at"], params["after_code"] = after.t, after.c
+        where = "WHERE (o.created_at, o.code) < (:after_at, :after_code) "
+    rows = (
+        await session.execute(
+            text(
+                f"SELECT o.code, o.created_at, o.total_with_vat, margins.revenue_net, "
+                "margins.goods_cost, margins.discounts, margins.margin, margins.uncosted "
+                f"FROM ({_CUSTOMER_ORDERS}) o CROSS JOIN {COSTS_ROW_NAMED} "
+                f"CROSS JOIN {order_lines('o', ':shop', 'costs')} {where}"
+                "ORDER BY o.created_at DESC, o.code DESC LIMIT :limit"
+            ),
+            params,
+        )
+    ).all()
+    items = [
+        OrderMarginOut(
+            code=code,
+            created_at=created_at,
+            total_with_vat=_money(total) or "0.00",
+            revenue_net=_money(revenue) or "0.00",
+            goods_cost=_money(cost) or "0.00",
+            discounts=_money(discounts) or "0.00",
+            margin=_money(margin) or "0.00",
+            refund=total < 0,
+            uncosted_lines=int(uncosted),
+        )
+        for code, created_at, total, revenue, cost, discounts, margin, uncosted in rows[:limit]
+    ]
+    next_cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        next_cursor = encode_cursor({"t": last[1].isoformat(), "c": last[0]})
+    return Page[OrderMarginOut](items=items, next_cursor=next_cursor)
+
+
+class ElasticityCursor(Cursor):
+    s: ShortText  # the last row's scope
+    k: ShortText  # and key
+
+
+async def elasticities_page(
+    session: AsyncSession,
+    shop_id: int,
+    scope: str | None,
+    status: str | None,
+    cursor: str | None,
+    limit: int,
+) -> Page[ElasticityOut]:
+    """The products' and categories' price sensitivity by (scope, key); estimated ones or the
+    unknown ones with their reasons."""
+    if scope not in (None, "product", "category"):
+        raise Problem(422, "Unknown scope", f"scope must be product or category, not {scope!r}")
+    if status not in (None, "estimated", "unknown"):
+        raise Problem(422, "Unknown status", f"status must be estimated or unknown, not {status!r}")
+    params: dict[str, Any] = {"shop": shop_id, "scope": scope, "status": status, "limit": limit + 1}
+    where = ""
+    after = decode_cursor(cursor, ElasticityCursor)
+    if after:
+        params["after_scope"], params["after_key"] = after.s, after.k
+        where = "AND (scope, key) > (:after_scope, :after_key) "
+    rows = (
+        (
+            await session.execute(
+                text(
+                    "SELECT scope, key, name, category, status, reason, elasticity, ci_low, "
+                    "ci_high, weeks, price_levels, price_spread, units, reference_price, "
+                    "computed_at FROM product_elasticities WHERE shop_id = :shop "
+                    "AND (CAST(:scope AS text) IS NULL OR scope = :scope) "
+                    "AND (CAST(:status AS text) IS NULL OR status = :status) "
+                    f"{where}ORDER BY scope, key LIMIT :limit"
+                ),
+                params,
+            )
+        )
+        .mappings()
+        .all()
+    )
+    items = [
+        ElasticityOut(**{**r, "reference_price": _money(r["reference_price"])})
+        for r in rows[:limit]
+    ]
+    next_cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        next_cursor = encode_cursor({"s": last["scope"], "k": last["key"]})
+    return Page[ElasticityOut](items=items, next_cursor=next_cursor)
 
 
 async def reports_page(
@@ -448,6 +640,12 @@ def _customer_view(row: Any) -> dict[str, Any]:
         "r_score": row["r_score"],
         "f_score": row["f_score"],
         "m_score": row["m_score"],
+        "profit_total": _money(row["profit_total"]),
+        "margin_rate": row["margin_rate"],
+        "clv_profit_12m": _money(row["clv_profit_12m"]),
+        "discount_share": row["discount_share"],
+        "price_buyer": row["price_buyer"],
+        "discount_advice": row["discount_advice"],
     }
 
 

@@ -23,6 +23,7 @@ from db.models.customers import (
     CustomerModelReport,
     CustomerRunMergedOrder,
     CustomerRunSummary,
+    ProductElasticity,
 )
 from db.models.exports import Export
 from db.models.feeds import ShopFeed
@@ -157,6 +158,7 @@ __all__ += [
     "NotificationPreference",
     "OutgoingMail",
     "OutgoingMailAttachment",
+    "ProductElasticity",
     "Report",
     "UsageBudget",
     "UsageDay",

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Numeric,
     SmallInteger,
     String,
+    Text,
     Uuid,
     func,
     text,
@@ -107,6 +108,13 @@ class CustomerMetric(Base):
         ),
         # a guest's e-mail, or one merged into a registered customer, finds its customer
         Index("ix_customer_metrics_shop_email", "shop_id", "email"),
+        # the customers list sorted by expected profit (NULL, i.e. no model, sorts as 0)
+        Index(
+            "ix_customer_metrics_shop_clv_profit",
+            "shop_id",
+            text("coalesce(clv_profit_12m, 0)"),
+            "customer_key",
+        ),
     )
 
     shop_id: Mapped[int] = mapped_column(shop_fk(), primary_key=True)
@@ -136,6 +144,42 @@ class CustomerMetric(Base):
     m_score: Mapped[int] = mapped_column(SmallInteger)
     fm_score: Mapped[int] = mapped_column(SmallInteger)
     segment: Mapped[str] = mapped_column(String(30))
+    computed_at: Mapped[datetime]
+    # profit (revision 1500; docs/customer-analytics.md, "Profit"): margin of the orders so far,
+    # net of refunds; the margin share the CLV is scaled by; CLV as expected profit
+    profit_total: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    margin_rate: Mapped[float | None] = mapped_column(Float)
+    clv_profit_12m: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    # price sensitivity: share of the units bought at a discount, the buyer class
+    # (full_price | mixed | discount_only; NULL: too few units) and whether to offer a discount
+    # (offer | avoid; NULL: no advice)
+    discount_share: Mapped[float | None] = mapped_column(Float)
+    price_buyer: Mapped[str | None] = mapped_column(String(20))
+    discount_advice: Mapped[str | None] = mapped_column(String(20))
+
+
+class ProductElasticity(Base):
+    """A product's (or category's) own-price elasticity from its past price changes, or why it
+    is unknown; product rows also carry the regular price discounts are measured against."""
+
+    __tablename__ = "product_elasticities"
+
+    shop_id: Mapped[int] = mapped_column(shop_fk(), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(10), primary_key=True)  # product | category
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)  # item code | category
+    name: Mapped[str | None] = mapped_column(String(300))
+    category: Mapped[str | None] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(10))  # estimated | unknown
+    reason: Mapped[str | None] = mapped_column(Text)
+    elasticity: Mapped[float | None] = mapped_column(Float)
+    ci_low: Mapped[float | None] = mapped_column(Float)
+    ci_high: Mapped[float | None] = mapped_column(Float)
+    weeks: Mapped[int] = mapped_column(Integer)
+    price_levels: Mapped[int] = mapped_column(Integer)
+    price_spread: Mapped[float] = mapped_column(Float)  # max / min weekly price - 1
+    units: Mapped[float] = mapped_column(Float)
+    reference_price: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    report_id: Mapped[int] = mapped_column(BigInteger)
     computed_at: Mapped[datetime]
 
 
@@ -182,6 +226,10 @@ class CustomerRunSummary(Base):
     cal_t: Mapped[float | None] = mapped_column(Float)
     frequency_holdout: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = created_column()
+    # profit and discounts of the whole history (revision 1500)
+    profit_total: Mapped[float | None] = mapped_column(Float)
+    units: Mapped[float | None] = mapped_column(Float)
+    discounted_units: Mapped[float | None] = mapped_column(Float)
 
 
 class CustomerRunMergedOrder(Base):

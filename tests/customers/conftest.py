@@ -111,6 +111,7 @@ async def analyse_now(shop_id: int) -> int:
             TEST_NOW.isoformat(),
         )
     )
+    acts.estimate_price_sensitivity(run)
     for phase in CUSTOMER_PHASES:
         after = None
         while True:

@@ -1,4 +1,5 @@
-/** Customer analytics: segments, the at-risk list, one customer, the track record, run now. */
+/** Customer analytics: segments, the at-risk list, one customer, the track record, run now,
+ * and the products' price sensitivity. */
 
 import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 
@@ -32,6 +33,8 @@ export type SegmentSummary = {
   clv_at_risk: string | null;
   avg_p_alive: number | null;
   avg_churn_risk: number | null;
+  profit_total: string | null;
+  clv_profit_12m: string | null;
 };
 export type Segments = { currency: string; customers: number; items: SegmentSummary[] };
 
@@ -54,7 +57,15 @@ export type CustomerRow = {
   r_score: number;
   f_score: number;
   m_score: number;
+  profit_total: string | null;
+  margin_rate: number | null;
+  clv_profit_12m: string | null;
+  discount_share: number | null;
+  price_buyer: PriceBuyer | null;
+  discount_advice: DiscountAdvice | null;
 };
+export type PriceBuyer = "full_price" | "mixed" | "discount_only";
+export type DiscountAdvice = "offer" | "avoid";
 export type Recommendation = { code: string; name: string | null; score: number; lift: number; because: string[] };
 export type CustomerDetail = CustomerRow & {
   frequency: number;
@@ -105,7 +116,25 @@ export type AnalysisProgress = {
   message: string | null;
 };
 export type AnalysisState = { workflow_id: string; report: ModelReport | null; progress: AnalysisProgress | null };
-export type AtRiskFilters = { segment?: SegmentKey; min_churn_risk?: number };
+export const CUSTOMER_SORTS = ["clv_at_risk", "clv_profit"] as const;
+export type CustomerSort = (typeof CUSTOMER_SORTS)[number];
+export type AtRiskFilters = { segment?: SegmentKey; min_churn_risk?: number; sort?: CustomerSort };
+export type Elasticity = {
+  scope: "product" | "category";
+  key: string;
+  name: string | null;
+  category: string | null;
+  status: "estimated" | "unknown";
+  reason: string | null;
+  elasticity: number | null;
+  ci_low: number | null;
+  ci_high: number | null;
+  weeks: number;
+  price_levels: number;
+  price_spread: number;
+  units: number;
+  reference_price: string | null;
+};
 
 export function useCustomerSegments(shopId: number) {
   return useQuery({
@@ -140,6 +169,20 @@ export function useCustomer(shopId: number, key: string | null) {
       apiFetch<CustomerDetail>(`/api/shops/${shopId}/customers/${encodeURIComponent(key ?? "")}`, { signal }),
     enabled: Boolean(key),
   });
+}
+
+export function usePriceSensitivity(shopId: number, scope: Elasticity["scope"]) {
+  const query = useInfiniteQuery({
+    queryKey: keys.customers.priceSensitivity(shopId, scope),
+    queryFn: ({ pageParam, signal }) =>
+      apiFetch<Page<Elasticity>>(`/api/shops/${shopId}/price-sensitivity`, {
+        params: { scope, cursor: pageParam, limit: 100 },
+        signal,
+      }),
+    initialPageParam: firstCursor,
+    getNextPageParam: nextCursor,
+  });
+  return { ...query, items: flatItems(query.data) };
 }
 
 export function useCustomerReports(shopId: number) {

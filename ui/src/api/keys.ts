@@ -38,6 +38,7 @@ export const keys = {
     detail: (shopId: number, key: string) => ["customers", shopId, "detail", key] as const,
     reports: (shopId: number) => ["customers", shopId, "reports"] as const,
     analysis: (shopId: number) => ["customers", shopId, "analysis"] as const,
+    priceSensitivity: (shopId: number, scope: string) => ["customers", shopId, "price-sensitivity", scope] as const,
   },
   inventory: {
     all: (shopId: number) => ["inventory", shopId] as const,

@@ -5,6 +5,7 @@ import { Drawer, List, SimpleGrid, Stack, Text, Title } from "@mantine/core";
 import { useCustomer, type CustomerDetail } from "../../api/customers";
 import { QueryState } from "../../components/QueryState";
 import { useFormat } from "../../i18n/locale";
+import { PriceBadges } from "./AtRiskList";
 import { useCustomersT } from "./messages";
 
 function Fact({ label, value, testId }: { label: string; value: string; testId?: string }) {
@@ -44,7 +45,12 @@ function Detail({ customer, currency }: { customer: CustomerDetail; currency: st
         <Fact label={t("firstOrder")} value={f.date(customer.first_order_at)} />
         <Fact label={t("lastOrder")} value={f.date(customer.last_order_at)} />
         <Fact label={t("rfm")} value={`${customer.r_score} · ${customer.f_score} · ${customer.m_score}`} />
+        <Fact label={t("profitTotal")} value={f.money(customer.profit_total, currency)} testId="customer-profit" />
+        <Fact label={t("clvProfit")} value={f.money(customer.clv_profit_12m, currency)} testId="customer-clv-profit" />
+        <Fact label={t("marginRate")} value={share(customer.margin_rate)} />
+        <Fact label={t("discountShare")} value={share(customer.discount_share)} />
       </SimpleGrid>
+      <PriceBadges customer={customer} />
       {customer.p_alive === null && <Text size="sm" c="dimmed">{t("modelColumnsMissing")}</Text>}
       <Title order={4}>{t("recommendations")}</Title>
       {customer.recommendations.length === 0 ? (

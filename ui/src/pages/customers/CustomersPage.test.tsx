@@ -15,8 +15,8 @@ const SEGMENTS = {
   currency: "CZK",
   customers: 30,
   items: [
-    { segment: "champions", name: "Champions", customers: 10, total_value: "50000.00", clv_12m: "20000.00", clv_at_risk: "1000.00", avg_p_alive: 0.9, avg_churn_risk: 0.1 },
-    { segment: "at_risk", name: "At risk", customers: 20, total_value: "30000.00", clv_12m: "5000.00", clv_at_risk: "4000.00", avg_p_alive: 0.3, avg_churn_risk: 0.8 },
+    { segment: "champions", name: "Champions", customers: 10, total_value: "50000.00", clv_12m: "20000.00", clv_at_risk: "1000.00", avg_p_alive: 0.9, avg_churn_risk: 0.1, profit_total: "12000.00", clv_profit_12m: "4800.00" },
+    { segment: "at_risk", name: "At risk", customers: 20, total_value: "30000.00", clv_12m: "5000.00", clv_at_risk: "4000.00", avg_p_alive: 0.3, avg_churn_risk: 0.8, profit_total: "7000.00", clv_profit_12m: "1100.00" },
   ],
 };
 const REPORT = {
@@ -31,7 +31,15 @@ const CUSTOMER = {
   orders: 4, first_order_at: "2023-05-01T10:00:00Z", last_order_at: "2024-06-01T10:00:00Z", total_value: "4200.00",
   clv_12m: "1250.50", clv_at_risk: "980.00", p_alive: 0.42, churn_risk: 0.7, expected_purchases_90d: 0.31,
   next_purchase_at: "2025-04-01T00:00:00Z", r_score: 2, f_score: 4, m_score: 3,
+  profit_total: "1010.00", margin_rate: 0.24, clv_profit_12m: "300.12", discount_share: 0.9,
+  price_buyer: "discount_only", discount_advice: "offer",
 };
+const ELASTICITIES = [
+  { scope: "product", key: "P001", name: "Hrnek modrý", category: "Hrnky", status: "estimated", reason: null, elasticity: -1.82,
+    ci_low: -2.1, ci_high: -1.5, weeks: 90, price_levels: 3, price_spread: 0.2, units: 4000, reference_price: "199.00" },
+  { scope: "product", key: "P002", name: "Talíř", category: "Talíře", status: "unknown", reason: "price_never_moved", elasticity: null,
+    ci_low: null, ci_high: null, weeks: 80, price_levels: 1, price_spread: 0, units: 900, reference_price: "99.00" },
+];
 
 function answers(overrides: Record<string, unknown> = {}) {
   return {
@@ -53,6 +61,41 @@ describe("atRiskFilters", () => {
   it("keeps known segments and sane risks, and falls back to the default risk", () => {
     expect(atRiskFilters("lost", "0.2")).toEqual({ segment: "lost", min_churn_risk: 0.2 });
     expect(atRiskFilters("vip", "7")).toEqual({ min_churn_risk: 0.5 });
+    expect(atRiskFilters(null, null, "clv_profit")).toEqual({ min_churn_risk: 0.5, sort: "clv_profit" });
+    expect(atRiskFilters(null, null, "bogus")).toEqual({ min_churn_risk: 0.5 });
+  });
+});
+
+describe("profit and price sensitivity", () => {
+  it("sorts customers by profit CLV from the URL and shows how they buy", async () => {
+    const api = fakeApi(answers());
+    renderApp("/shops/1/customers?tab=at-risk&sort=clv_profit");
+    const table = await screen.findByTestId("at-risk-table");
+    const params = api.callsTo("GET /api/shops/1/customers/at-risk")[0]?.url.searchParams;
+    expect(params?.get("sort")).toBe("clv_profit");
+    expect(table).toHaveTextContent("CZK 300.12");
+    expect(within(table).getByText("only on discount")).toBeInTheDocument();
+    expect(within(table).getByText("offer a discount")).toBeInTheDocument();
+  });
+
+  it("lists product elasticities with intervals, and unknown ones with their reason", async () => {
+    fakeApi(answers({ "GET /api/shops/1/price-sensitivity": { body: { items: ELASTICITIES, next_cursor: null } } }));
+    renderApp("/shops/1/customers?tab=prices");
+    const table = await screen.findByTestId("price-sensitivity-table");
+    expect(table).toHaveTextContent("-1.82");
+    expect(table).toHaveTextContent("-2.1 … -1.5");
+    expect(screen.getByTestId("unknown-reason")).toHaveTextContent("the price never moved");
+  });
+
+  it("gives the reason an elasticity is unknown in Czech", async () => {
+    fakeApi(
+      answers({
+        "GET /api/auth/me": { body: { ...ME, locale: "cs" } },
+        "GET /api/shops/1/price-sensitivity": { body: { items: ELASTICITIES, next_cursor: null } },
+      }),
+    );
+    renderApp("/shops/1/customers?tab=prices");
+    expect(await screen.findByTestId("unknown-reason")).toHaveTextContent("cena se nikdy nezměnila");
   });
 });
 

@@ -17,9 +17,10 @@ import { AtRiskList } from "./AtRiskList";
 import { SegmentBars } from "./charts";
 import { CustomerDrawer } from "./CustomerDrawer";
 import { useCustomersT } from "./messages";
+import { PriceSensitivityTable } from "./PriceSensitivityTable";
 import { TrackRecord } from "./TrackRecord";
 
-const TABS = ["segments", "at-risk", "track-record"] as const;
+const TABS = ["segments", "at-risk", "prices", "track-record"] as const;
 type Tab = (typeof TABS)[number];
 
 function AnalysisBanner({ state }: { state: AnalysisState }) {
@@ -90,6 +91,8 @@ function SegmentsTab({ shopId, onSegment }: { shopId: number; onSegment: (segmen
                 <Table.Th ta="right">{t("totalValue")}</Table.Th>
                 <Table.Th ta="right">{t("clv")}</Table.Th>
                 <Table.Th ta="right">{t("clvAtRisk")}</Table.Th>
+                <Table.Th ta="right">{t("profitTotal")}</Table.Th>
+                <Table.Th ta="right">{t("clvProfit")}</Table.Th>
                 <Table.Th ta="right">{t("pAlive")}</Table.Th>
               </Table.Tr>
             </Table.Thead>
@@ -104,6 +107,8 @@ function SegmentsTab({ shopId, onSegment }: { shopId: number; onSegment: (segmen
                   <Table.Td ta="right">{f.money(item.total_value, data.currency)}</Table.Td>
                   <Table.Td ta="right">{f.money(item.clv_12m, data.currency)}</Table.Td>
                   <Table.Td ta="right">{f.money(item.clv_at_risk, data.currency)}</Table.Td>
+                  <Table.Td ta="right">{f.money(item.profit_total, data.currency)}</Table.Td>
+                  <Table.Td ta="right">{f.money(item.clv_profit_12m, data.currency)}</Table.Td>
                   <Table.Td ta="right">{item.avg_p_alive === null ? "–" : f.percent(100 * item.avg_p_alive)}</Table.Td>
                 </Table.Tr>
               ))}
@@ -135,6 +140,7 @@ export function CustomersPage() {
         <Tabs.List>
           <Tabs.Tab value="segments">{t("tabSegments")}</Tabs.Tab>
           <Tabs.Tab value="at-risk">{t("tabAtRisk")}</Tabs.Tab>
+          <Tabs.Tab value="prices">{t("tabPrices")}</Tabs.Tab>
           <Tabs.Tab value="track-record">{t("tabTrackRecord")}</Tabs.Tab>
         </Tabs.List>
         <Tabs.Panel value="segments" pt="md">
@@ -146,9 +152,13 @@ export function CustomersPage() {
             currency={currency}
             segment={params.get("segment")}
             risk={params.get("risk")}
+            sort={params.get("sort")}
             onFilter={update}
             onOpen={(key) => update({ customer: key })}
           />
+        </Tabs.Panel>
+        <Tabs.Panel value="prices" pt="md">
+          <PriceSensitivityTable shopId={shop.id} currency={currency} />
         </Tabs.Panel>
         <Tabs.Panel value="track-record" pt="md">
           <TrackRecord shopId={shop.id} />

@@ -13,13 +13,18 @@ Per chunk of variants (vectorised over a periods × variants array):
 from __future__ import annotations
 
 import math
+import multiprocessing
+import os
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from itertools import repeat
 from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from activities.child_guard import die_with_parent
 from activities.inventory.calendar import EVENTS
 from activities.inventory.demand import (
     ACF_CRITICAL,
@@ -33,7 +38,7 @@ from activities.inventory.demand import (
     regular_periods,
     seasonal_strength,
 )
-from activities.inventory.models import GROUP_RUNNERS, QUANTILES, Group, Settings
+from activities.inventory.models import QUANTILES, Group, Settings, run_group
 from activities.inventory.preparation import (
     Calendar,
     Chunk,
@@ -43,6 +48,7 @@ from activities.inventory.preparation import (
 )
 
 MIN_TRAIN = 20  # periods before the first backtest origin, at least
+MIN_POOL_CHUNK = 500  # variants per process below which a second process costs more than it saves
 NO_HISTORY = "insufficient_history"
 
 
@@ -169,7 +175,7 @@ def _forecast_chunk(
     lo, hi = mean.copy(), mean.copy()
     for group, members in groups.items():
         cols = np.array(members)
-        out = GROUP_RUNNERS[group.family](chunk, cols, group, settings)
+        out = run_group(chunk, cols, group, settings)
         summary["model"][cols] = out.scores.chosen
         summary["backtest_mae"][cols] = out.scores.mae
         summary["naive_mae"][cols] = out.scores.naive_mae
@@ -242,6 +248,28 @@ def _effect_totals(chunks: list[pd.DataFrame], cal: Calendar) -> tuple[np.ndarra
     return demand, base
 
 
+def _forecast_frame(
+    frame: pd.DataFrame,
+    cal: Calendar,
+    totals: tuple[np.ndarray, np.ndarray],
+    future: pd.Index,
+    request: tuple[int, ...] | None,
+    settings: Settings,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return _forecast_chunk(prepare_chunk(frame, cal, totals), cal, future, request, settings)
+
+
+def _chunk_pool(workers: int) -> ProcessPoolExecutor:
+    """Processes for the chunks of one batch: spawned (the caller may have threads), each
+    dying with this process (activities.child_guard), so none outlives a killed worker."""
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=die_with_parent,
+        initargs=(os.getpid(),),
+    )
+
+
 # --------------------------------------------------------------------------- public
 
 
@@ -263,7 +291,7 @@ def forecast_many(
     was not listed yet, later NaNs are stock-out periods. `season_length` None detects the
     calendar cycle per series; an int or list forces it. `regressors` (periods × names, covering
     history and the next `horizon` periods, shared by all variants) reach the ARIMA-based
-    candidates. Returns long forecasts (variant_id, period, mean, lo, hi, naive) and a summary per
+    candidates. `n_jobs` > 1 forecasts the chunks in that many processes. Returns long forecasts (variant_id, period, mean, lo, hi, naive) and a summary per
     variant with the chosen model and its backtest accuracy against seasonal naive.
     """
     _check_horizon(horizon)
@@ -284,14 +312,34 @@ def forecast_many(
     cal = calendar_for(periods, horizon, holidays)
     bt_horizon = backtest_horizon or min(horizon, max(4 * cal.m_base, 8))
     x = _regressor_values(regressors, periods, horizon)
-    settings = Settings(horizon, n_windows, bt_horizon, x, len(periods), n_jobs)
+    daily = periods.freqstr.split("-")[0].upper() == "D"
+    settings = Settings(
+        horizon, n_windows, bt_horizon, x, len(periods), n_jobs, daily and x is None
+    )
     future = continue_index(frame.index, horizon)
-    chunks = [frame.iloc[:, i : i + chunk_size] for i in range(0, frame.shape[1], chunk_size)]
+    n = frame.shape[1]
+    workers = min(max(n_jobs, 1), max(n // MIN_POOL_CHUNK, 1))
+    if workers > 1:  # whole rounds of chunks per worker, so no core idles at the end
+        rounds = math.ceil(n / chunk_size / workers)
+        chunk_size = math.ceil(n / (rounds * workers))
+    chunks = [frame.iloc[:, i : i + chunk_size] for i in range(0, n, chunk_size)]
     totals = _effect_totals(chunks, cal)
-    pieces = [
-        _forecast_chunk(prepare_chunk(c, cal, totals), cal, future, request, settings)
-        for c in chunks
-    ]
+    if workers > 1:
+        inner = settings._replace(n_jobs=1)
+        with _chunk_pool(workers) as pool:
+            pieces = list(
+                pool.map(
+                    _forecast_frame,
+                    chunks,
+                    repeat(cal),
+                    repeat(totals),
+                    repeat(future),
+                    repeat(request),
+                    repeat(inner),
+                )
+            )
+    else:
+        pieces = [_forecast_frame(c, cal, totals, future, request, settings) for c in chunks]
     forecasts = pd.concat([p[0] for p in pieces], ignore_index=True)
     summary = pd.concat([p[1] for p in pieces])
     return BatchForecast(forecasts, summary)

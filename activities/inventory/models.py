@@ -22,18 +22,26 @@ from statsforecast.models import (
 )
 
 from activities.inventory.preparation import Chunk
+from activities.inventory.smoothing import (
+    TSB_ALPHAS,
+    TUNING_ORIGINS,
+    es_paths,
+    grid,
+    intermittent_paths,
+)
 
 LEVEL = 80
 QUANTILES = ((100 - LEVEL) / 200, 1 - (100 - LEVEL) / 200)
 # AutoARIMA is 10–100× slower than ETS on long daily series; it joins the candidates only where
 # it is cheap or where it is needed (external regressors).
 ARIMA_MAX_LENGTH = 260
+MIN_INIT = 28  # periods the vectorised models start from before their first tuning origin
 NATIVE_INTERVALS = {"AutoETS", "MSTL", "MSTL_ARIMA", "AutoARIMA", "SeasonalNaive", "SES"}
 # Estimated once at the first backtest origin and rolled forward from there (see _smooth_group).
 FIT_ONCE = {"AutoETS", "AutoARIMA", "MSTL_ARIMA"}
 SELECTABLE = {
-    "smooth": ("AutoETS", "SeasonalES", "MSTL", "MSTL_ARIMA", "AutoARIMA", "SeasonalNaive"),
-    "intermittent": ("TSB", "CrostonSBA", "ADIDA", "IMAPA"),
+    "smooth": ("AutoETS", "SES", "SeasonalES", "MSTL", "MSTL_ARIMA", "AutoARIMA", "SeasonalNaive"),
+    "intermittent": ("TSB", "CrostonSBA", "ADIDA", "IMAPA", "MovingMean", "Combined"),
 }
 
 
@@ -50,6 +58,7 @@ class Settings(NamedTuple):
     regressors: np.ndarray | None  # history + horizon periods × regressors
     n_hist: int
     n_jobs: int
+    vectorised: bool  # daily history without regressors: inventory.smoothing, not statsforecast
 
 
 class Scores(NamedTuple):
@@ -122,6 +131,7 @@ def _score(
     predictions: dict[str, np.ndarray],
     family: str,
     k: int,
+    prior: dict[str, np.ndarray] | None = None,
 ) -> Scores:
     """Choose per series the selectable model with the lowest squared error on observed periods.
 
@@ -137,7 +147,10 @@ def _score(
     sse = {name: np.bincount(series[ok], e[ok] ** 2, minlength=k) for name, e in errors.items()}
     sae = {name: np.bincount(series[ok], np.abs(e[ok]), minlength=k) for name, e in errors.items()}
     selectable = [name for name in predictions if name in SELECTABLE[family]]
-    choice = np.argmin(np.vstack([sse[name] for name in selectable]), axis=0)
+    earlier = prior or {}  # squared errors at earlier origins, where the caller has them
+    choice = np.argmin(
+        np.vstack([sse[name] + earlier.get(name, 0.0) for name in selectable]), axis=0
+    )
     chosen_errors = np.choose(choice[series], [errors[name] for name in selectable])
     quantiles = (
         pd.DataFrame({"series": series[ok], "error": chosen_errors[ok]})
@@ -306,3 +319,162 @@ GROUP_RUNNERS = {
     "intermittent": _intermittent_group,
     "short": _short_group,
 }
+
+
+# --------------------------------------------------------------------------- vectorised path
+
+
+def _origins(s: Settings, m: int) -> tuple[list[int], list[int]]:
+    """Tuning origins (before the backtest) and backtest origins, as period positions."""
+    first = s.n_hist - s.n_windows * s.bt_horizon
+    backtest = [first + w * s.bt_horizon for w in range(s.n_windows)]
+    earliest = max(2 * m, MIN_INIT)
+    tuning = [o for o in (first - j * s.bt_horizon for j in range(TUNING_ORIGINS, 0, -1))]
+    return [o for o in tuning if o >= earliest], backtest
+
+
+def _path_errors(paths: np.ndarray, y: np.ndarray, origins: list[int], h: int) -> np.ndarray:
+    """Sum of squared errors per series and parameter set of forecasts from `origins`."""
+    total = np.zeros(paths.shape[1:3])
+    for i, o in enumerate(origins):
+        actual = y[o : o + h].T  # series × h
+        err = paths[i, :, :, : actual.shape[1]] - actual[:, None, :]
+        total += np.nansum(err**2, axis=2)
+    return total
+
+
+def _flatten(paths: np.ndarray, h: int) -> np.ndarray:
+    """origins × series × h → series-major vector, as _score numbers the backtest rows."""
+    return np.moveaxis(paths[:, :, :h], 0, 1).reshape(-1)
+
+
+def _vectorised_backtest(
+    chunk: Chunk,
+    cols: np.ndarray,
+    s: Settings,
+    candidates: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]],
+    family: str,
+    truth: np.ndarray,
+    tuning: list[int],
+) -> Outcome:
+    """Score the candidates' backtest paths, forecast with each series' choice.
+
+    `candidates` maps a model to its paths from the tuning origins and from the backtest
+    origins (origins × series × bt_horizon) and its forecast (series × horizon). The choice
+    counts the errors at the tuning origins too (against `truth`, effect-free): seven windows
+    choose more steadily than the three the reported accuracy is measured on.
+    """
+    k = len(cols)
+    test_size = s.n_windows * s.bt_horizon
+    first = s.n_hist - test_size
+    periods = np.tile(first + np.arange(test_size), k)
+    series = np.repeat(np.arange(k), test_size)
+    predictions = {name: _flatten(bt, s.bt_horizon) for name, (_, bt, _) in candidates.items()}
+    prior = {
+        name: _path_errors(tune[:, :, None], truth, tuning, s.bt_horizon)[:, 0]
+        for name, (tune, _, _) in candidates.items()
+    }
+    scores = _score(chunk, series, (periods, cols[series]), predictions, family, k, prior)
+    names = [n for n in candidates if n in SELECTABLE[family]]
+    every = np.stack([candidates[n][2] for n in names])
+    mean = every[scores.choice, np.arange(k)]
+    nothing = np.full_like(mean, np.nan)
+    return Outcome(scores, mean, nothing, nothing)
+
+
+def _vectorised_smooth_group(chunk: Chunk, cols: np.ndarray, group: Group, s: Settings) -> Outcome:
+    """Smooth family on daily history: SES and seasonal ES with parameters tuned per series at
+    origins before the backtest, seasonal naive as the benchmark; one pass per grid."""
+    y = chunk.prepared[:, cols]
+    truth = np.where(chunk.observed[:, cols], y, np.nan)  # censored periods out of the loss
+    m = group.season[0] if group.season else group.m_naive
+    tuning, backtest = _origins(s, max(m, group.m_naive))
+    candidates: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    candidates["SES"] = _es_candidate(y, truth, 1, tuning, backtest, s)
+    if m > 1:
+        candidates["SeasonalES"] = _es_candidate(y, truth, m, tuning, backtest, s)
+    candidates["SeasonalNaive"] = _naive_candidate(y, tuning, backtest, group.m_naive, s)
+    return _vectorised_backtest(chunk, cols, s, candidates, "smooth", truth, tuning)
+
+
+def _es_candidate(
+    y: np.ndarray, truth: np.ndarray, m: int, tuning: list[int], backtest: list[int], s: Settings
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Exponential smoothing (seasonal when m > 1) with each series' best grid parameters."""
+    alpha, gamma = grid(m > 1)
+    start = tuning[0] if tuning else backtest[0]
+    h = max(s.bt_horizon, s.horizon)
+    paths = es_paths(y, m, [*tuning, *backtest, s.n_hist], h, alpha, gamma, start)
+    scored = [*tuning, *backtest]
+    best = np.argmin(_path_errors(paths[:-1], truth, scored, s.bt_horizon), axis=1)
+    chosen = paths[:, np.arange(y.shape[1]), best]  # origins × series × h
+    n = len(tuning)
+    return (
+        chosen[:n, :, : s.bt_horizon],
+        chosen[n:-1, :, : s.bt_horizon],
+        chosen[-1, :, : s.horizon],
+    )
+
+
+def _naive_candidate(
+    y: np.ndarray, tuning: list[int], backtest: list[int], m: int, s: Settings
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def paths(origins: list[int]) -> np.ndarray:
+        return np.stack([_naive_from(y, o, m, s.bt_horizon) for o in origins]).reshape(
+            len(origins), y.shape[1], s.bt_horizon
+        )
+
+    return paths(tuning), paths(backtest), _naive_from(y, s.n_hist, m, s.horizon)
+
+
+def _naive_from(y: np.ndarray, origin: int, m: int, h: int) -> np.ndarray:
+    """Seasonal naive from an origin: the last m periods before it repeated (series × h)."""
+    m = max(m, 1)
+    last = y[origin - m : origin].T
+    return np.tile(last, (1, -(-h // m)))[:, :h]
+
+
+def _vectorised_intermittent_group(
+    chunk: Chunk, cols: np.ndarray, group: Group, s: Settings
+) -> Outcome:
+    """Intermittent family: Croston SBA, TSB (its smoothing pair tuned per series) and a moving
+    mean, on observed periods only; seasonal naive as the benchmark."""
+    y = np.where(chunk.observed[:, cols], chunk.prepared[:, cols], np.nan)
+    tuning, backtest = _origins(s, group.m_naive)
+    h = max(s.bt_horizon, s.horizon)
+    k = len(cols)
+    origins = [*tuning, *backtest, s.n_hist]
+    paths = intermittent_paths(y, origins, h, tuning[0] if tuning else backtest[0])
+    tsb = np.stack([paths[f"TSB{j}"] for j in range(len(TSB_ALPHAS))], axis=2)  # o × k × sets × h
+    best = (
+        np.argmin(_path_errors(tsb[:-1], y, [*tuning, *backtest], s.bt_horizon), axis=1)
+        if tuning
+        else np.zeros(k, dtype=int)
+    )
+    paths["TSB"] = tsb[:, np.arange(k), best]
+    n_tune = len(tuning)
+    candidates = {
+        name: (
+            paths[name][:n_tune, :, : s.bt_horizon],
+            paths[name][n_tune:-1, :, : s.bt_horizon],
+            paths[name][-1, :, : s.horizon],
+        )
+        for name in ("TSB", "CrostonSBA", "MovingMean")
+    }
+    candidates["Combined"] = (
+        sum(c[0] for c in candidates.values()) / 3,
+        sum(c[1] for c in candidates.values()) / 3,
+        sum(c[2] for c in candidates.values()) / 3,
+    )
+    filled = chunk.prepared[:, cols]
+    candidates["SeasonalNaive"] = _naive_candidate(filled, tuning, backtest, group.m_naive, s)
+    return _vectorised_backtest(chunk, cols, s, candidates, "intermittent", y, tuning)
+
+
+def run_group(chunk: Chunk, cols: np.ndarray, group: Group, s: Settings) -> Outcome:
+    """The group's runner: vectorised where the history allows it, statsforecast otherwise."""
+    if s.vectorised and group.family != "short" and len(group.season) <= 1:
+        if group.family == "smooth":
+            return _vectorised_smooth_group(chunk, cols, group, s)
+        return _vectorised_intermittent_group(chunk, cols, group, s)
+    return GROUP_RUNNERS[group.family](chunk, cols, group, s)

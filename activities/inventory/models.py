@@ -35,6 +35,10 @@ QUANTILES = ((100 - LEVEL) / 200, 1 - (100 - LEVEL) / 200)
 # AutoARIMA is 10–100× slower than ETS on long daily series; it joins the candidates only where
 # it is cheap or where it is needed (external regressors).
 ARIMA_MAX_LENGTH = 260
+# On short or coarse series a dozen backtest periods pick among six candidates by chance;
+# AutoETS stays unless another candidate's squared error is this much lower.
+DEFAULT_MODEL = "AutoETS"
+SWITCH_MARGIN = 0.7
 MIN_INIT = 28  # periods the vectorised models start from before their first tuning origin
 NATIVE_INTERVALS = {"AutoETS", "MSTL", "MSTL_ARIMA", "AutoARIMA", "SeasonalNaive", "SES"}
 # Estimated once at the first backtest origin and rolled forward from there (see _smooth_group).
@@ -89,7 +93,7 @@ def _candidates(group: Group, length: int, with_regressors: bool) -> list[Any]:
     m = season[0] if season else 1
     periods: int | list[int] = list(season) if len(season) > 1 else m
     models: list[Any] = [
-        AutoETS(season_length=m, model="ZNZ" if season else "ZZN", alias="AutoETS")
+        AutoETS(season_length=m, model="ZZZ" if season else "ZZN", alias="AutoETS")
     ]
     if season:
         models += [
@@ -148,9 +152,12 @@ def _score(
     sae = {name: np.bincount(series[ok], np.abs(e[ok]), minlength=k) for name, e in errors.items()}
     selectable = [name for name in predictions if name in SELECTABLE[family]]
     earlier = prior or {}  # squared errors at earlier origins, where the caller has them
-    choice = np.argmin(
-        np.vstack([sse[name] + earlier.get(name, 0.0) for name in selectable]), axis=0
-    )
+    loss = np.vstack([sse[name] + earlier.get(name, 0.0) for name in selectable])
+    choice = np.argmin(loss, axis=0)
+    if DEFAULT_MODEL in selectable:  # another model must beat AutoETS clearly to replace it
+        default = selectable.index(DEFAULT_MODEL)
+        clear = loss[choice, np.arange(k)] < SWITCH_MARGIN * loss[default]
+        choice = np.where(clear, choice, default)
     chosen_errors = np.choose(choice[series], [errors[name] for name in selectable])
     quantiles = (
         pd.DataFrame({"series": series[ok], "error": chosen_errors[ok]})
@@ -246,7 +253,9 @@ def _smooth_group(chunk: Chunk, cols: np.ndarray, group: Group, s: Settings) -> 
         lo, hi = np.full_like(mean, np.nan), np.full_like(mean, np.nan)
         for i in range(k):
             span = slice(starts[i], starts[i] + lengths[i])
-            fit, roll = runner(i, by_name[scores.chosen[i]])
+            # the chosen model is estimated afresh on the whole history: on the short or
+            # coarse series this path serves, the last origins hold a fifth of the data
+            fit, roll = by_name[scores.chosen[i]], False
             native = scores.chosen[i] in NATIVE_INTERVALS
             x = x_all[span] if x_all is not None else None
             res = _run(fit, roll, y_all[span], s.horizon, x, x_next, native, fallback)

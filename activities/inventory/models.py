@@ -44,7 +44,15 @@ NATIVE_INTERVALS = {"AutoETS", "MSTL", "MSTL_ARIMA", "AutoARIMA", "SeasonalNaive
 # Estimated once at the first backtest origin and rolled forward from there (see _smooth_group).
 FIT_ONCE = {"AutoETS", "AutoARIMA", "MSTL_ARIMA"}
 SELECTABLE = {
-    "smooth": ("AutoETS", "SES", "SeasonalES", "MSTL", "MSTL_ARIMA", "AutoARIMA", "SeasonalNaive"),
+    "smooth": (
+        "AutoETS",
+        "SES",
+        "SeasonalES",
+        "MSTL",
+        "MSTL_ARIMA",
+        "AutoARIMA",
+        "SeasonalNaive",
+    ),
     "intermittent": ("TSB", "CrostonSBA", "ADIDA", "IMAPA", "MovingMean", "Combined"),
 }
 

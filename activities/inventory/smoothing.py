@@ -23,7 +23,15 @@ ALPHAS = np.array([0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.35])
 GAMMAS = np.array([0.005, 0.01, 0.02, 0.05, 0.1, 0.2])
 TUNING_ORIGINS = 4  # origins before the backtest windows the parameters are chosen at
 SBA_ALPHA = 0.1
-TSB_ALPHAS = ((0.1, 0.1), (0.05, 0.05), (0.2, 0.1), (0.02, 0.02), (0.02, 0.05))
+TSB_ALPHAS = (
+    (0.1, 0.1),
+    (0.05, 0.05),
+    (0.2, 0.1),
+    (0.02, 0.02),
+    (0.02, 0.05),
+    (0.02, 0.1),
+    (0.05, 0.2),
+)
 MOVING_WINDOW = 28
 
 SMOOTH_MODELS = ("SES", "SeasonalES")

@@ -38,7 +38,13 @@ from activities.inventory.demand import (
     regular_periods,
     seasonal_strength,
 )
-from activities.inventory.models import QUANTILES, Group, Settings, run_group
+from activities.inventory.models import (
+    MIN_REGRESSOR_GAIN,
+    QUANTILES,
+    Group,
+    Settings,
+    run_group,
+)
 from activities.inventory.preparation import (
     Calendar,
     Chunk,
@@ -153,6 +159,8 @@ def _forecast_chunk(
         "backtest_mae": np.full(k, np.nan),
         "naive_mae": np.full(k, np.nan),
         "backtest_rmse": np.full(k, np.nan),
+        "mae_without_regressors": np.full(k, np.nan),
+        "mae_with_regressors": np.full(k, np.nan),
     }
     groups: dict[Group, list[int]] = {}
     for j in range(k):
@@ -180,6 +188,9 @@ def _forecast_chunk(
         summary["backtest_mae"][cols] = out.scores.mae
         summary["naive_mae"][cols] = out.scores.naive_mae
         summary["backtest_rmse"][cols] = out.scores.rmse
+        if out.regressor_mae is not None:
+            summary["mae_without_regressors"][cols] = out.regressor_mae[0]
+            summary["mae_with_regressors"][cols] = out.regressor_mae[1]
         effect = chunk.effect_future[:, cols].T
         mean[cols] = out.mean * effect
         native = ~np.isnan(out.lo)  # else empirical quantiles of the backtest errors
@@ -223,6 +234,12 @@ def _summary_frame(summary: dict[str, Any], chunk: Chunk, periods: pd.PeriodInde
         frame["relative_mae"] = np.where(
             frame["naive_mae"] > 0, frame["backtest_mae"] / frame["naive_mae"], np.nan
         )
+        # the gain of the external regressors: backtest MASE without and with them
+        without, with_x = frame.pop("mae_without_regressors"), frame.pop("mae_with_regressors")
+        frame["mase_without_regressors"] = np.where(scale > 0, without / scale, np.nan)
+        frame["mase_with_regressors"] = np.where(scale > 0, with_x / scale, np.nan)
+        frame["regressor_gain"] = np.where(without > 0, 1 - with_x / without, np.nan)
+    frame["regressors_used"] = frame["regressor_gain"].to_numpy() >= MIN_REGRESSOR_GAIN
     for e, event in enumerate(EVENTS):
         frame[f"effect_{event}"] = chunk.effects[e]
     return frame.set_index("variant_id")
@@ -290,8 +307,10 @@ def forecast_many(
     `frame` has a regular PeriodIndex or DatetimeIndex; leading NaNs of a column mean the variant
     was not listed yet, later NaNs are stock-out periods. `season_length` None detects the
     calendar cycle per series; an int or list forces it. `regressors` (periods × names, covering
-    history and the next `horizon` periods, shared by all variants) reach the ARIMA-based
-    candidates. `n_jobs` > 1 forecasts the chunks in that many processes. Returns long forecasts (variant_id, period, mean, lo, hi, naive) and a summary per
+    history and the next `horizon` periods, shared by all variants, e.g. a region's weather and the
+    promotions calendar) reach the ARIMA-based candidates, and on daily history a regression of
+    the chosen model's errors that is kept per variant only where the backtest shows it helps
+    (summary: mase_without_regressors, mase_with_regressors, regressor_gain, regressors_used). `n_jobs` > 1 forecasts the chunks in that many processes. Returns long forecasts (variant_id, period, mean, lo, hi, naive) and a summary per
     variant with the chosen model and its backtest accuracy against seasonal naive.
     """
     _check_horizon(horizon)
@@ -313,9 +332,7 @@ def forecast_many(
     bt_horizon = backtest_horizon or min(horizon, max(4 * cal.m_base, 8))
     x = _regressor_values(regressors, periods, horizon)
     daily = periods.freqstr.split("-")[0].upper() == "D"
-    settings = Settings(
-        horizon, n_windows, bt_horizon, x, len(periods), n_jobs, daily and x is None
-    )
+    settings = Settings(horizon, n_windows, bt_horizon, x, len(periods), n_jobs, daily)
     future = continue_index(frame.index, horizon)
     n = frame.shape[1]
     workers = min(max(n_jobs, 1), max(n // MIN_POOL_CHUNK, 1))

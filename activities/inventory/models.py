@@ -39,6 +39,9 @@ ARIMA_MAX_LENGTH = 260
 # AutoETS stays unless another candidate's squared error is this much lower.
 DEFAULT_MODEL = "AutoETS"
 SWITCH_MARGIN = 0.7
+# A regressor is used for a series only where it lowers the backtest MAE by this share.
+MIN_REGRESSOR_GAIN = 0.02
+RIDGE = 1e-6  # keeps the regression solvable where a regressor is constant
 MIN_INIT = 28  # periods the vectorised models start from before their first tuning origin
 NATIVE_INTERVALS = {"AutoETS", "MSTL", "MSTL_ARIMA", "AutoARIMA", "SeasonalNaive", "SES"}
 # Estimated once at the first backtest origin and rolled forward from there (see _smooth_group).
@@ -91,6 +94,9 @@ class Outcome(NamedTuple):
     mean: np.ndarray  # series × horizon, effect-free scale
     lo: np.ndarray  # the model's own interval, NaN where it has none
     hi: np.ndarray
+    # backtest MAE (effect-free) of the chosen model without and with the external regressors;
+    # None where no regressors were given or the path does not weigh them
+    regressor_mae: tuple[np.ndarray, np.ndarray] | None = None
 
 
 def _candidates(group: Group, length: int, with_regressors: bool) -> list[Any]:
@@ -411,7 +417,63 @@ def _vectorised_smooth_group(chunk: Chunk, cols: np.ndarray, group: Group, s: Se
     if m > 1:
         candidates["SeasonalES"] = _es_candidate(y, truth, m, tuning, backtest, s)
     candidates["SeasonalNaive"] = _naive_candidate(y, tuning, backtest, group.m_naive, s)
-    return _vectorised_backtest(chunk, cols, s, candidates, "smooth", truth, tuning)
+    outcome = _vectorised_backtest(chunk, cols, s, candidates, "smooth", truth, tuning)
+    if s.regressors is None or not tuning:
+        return outcome
+    return _with_regressors(outcome, candidates, truth, tuning, backtest, s)
+
+
+def _windows(values: np.ndarray, origins: list[int], h: int) -> np.ndarray:
+    """Rows o .. o+h-1 of `values` for each origin: origins × h × columns."""
+    return np.stack([values[o : o + h] for o in origins])
+
+
+def _residual_fit(x: np.ndarray, errors: np.ndarray, centre: np.ndarray) -> np.ndarray:
+    """Per series, least squares of the forecast errors (series × windows × h, NaN = unknown)
+    on the centred regressors (windows × h × r), slightly ridged: series × r."""
+    ok = ~np.isnan(errors)
+    xc = x - centre
+    gram = np.einsum("nhr,knh,nhs->krs", xc, ok, xc) + RIDGE * np.eye(x.shape[2])
+    moment = np.einsum("nhr,knh->kr", xc, np.where(ok, errors, 0.0))
+    return np.linalg.solve(gram, moment[:, :, None])[:, :, 0]
+
+
+def _with_regressors(
+    outcome: Outcome,
+    candidates: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]],
+    truth: np.ndarray,
+    tuning: list[int],
+    backtest: list[int],
+    s: Settings,
+) -> Outcome:
+    """The chosen model plus a regression of its multi-step errors on the regressors.
+
+    The coefficients are fitted on the errors at the tuning origins and judged on the backtest
+    windows (a rolling-origin test the regression has not seen); where they lower the MAE by
+    MIN_REGRESSOR_GAIN or more, they are refitted on every window and added to the forecast.
+    """
+    assert s.regressors is not None
+    h, k = s.bt_horizon, truth.shape[1]
+    names = [n for n in candidates if n in SELECTABLE["smooth"]]
+    pick, idx = outcome.scores.choice, np.arange(k)
+    tune = np.stack([candidates[n][0] for n in names])[pick, :, idx]  # series × windows × h
+    test = np.stack([candidates[n][1] for n in names])[pick, :, idx]
+    x_tune, x_test = _windows(s.regressors, tuning, h), _windows(s.regressors, backtest, h)
+    actual_tune = np.moveaxis(_windows(truth, tuning, h), 2, 0)
+    actual_test = np.moveaxis(_windows(truth, backtest, h), 2, 0)
+    centre = x_tune.reshape(-1, x_tune.shape[2]).mean(axis=0)
+    beta = _residual_fit(x_tune, actual_tune - tune, centre)
+    lift = np.einsum("nhr,kr->knh", x_test - centre, beta)
+    without = np.nanmean(np.abs(actual_test - test).reshape(k, -1), axis=1)
+    with_x = np.nanmean(np.abs(actual_test - test - lift).reshape(k, -1), axis=1)
+    every_x = np.concatenate([x_tune, x_test])
+    centre_all = every_x.reshape(-1, every_x.shape[2]).mean(axis=0)
+    errors = np.concatenate([actual_tune - tune, actual_test - test], axis=1)
+    beta_all = _residual_fit(every_x, errors, centre_all)
+    future = s.regressors[s.n_hist : s.n_hist + s.horizon] - centre_all
+    accepted = with_x <= (1 - MIN_REGRESSOR_GAIN) * without
+    mean = outcome.mean + np.where(accepted[:, None], beta_all @ future.T, 0.0)
+    return outcome._replace(mean=mean, regressor_mae=(without, with_x))
 
 
 def _es_candidate(

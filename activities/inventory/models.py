@@ -41,6 +41,7 @@ DEFAULT_MODEL = "AutoETS"
 SWITCH_MARGIN = 0.7
 # A regressor is used for a series only where it lowers the backtest MAE by this share.
 MIN_REGRESSOR_GAIN = 0.02
+RECENT = 7  # days before an origin whose regressor mean the model's level has absorbed
 RIDGE = 1e-6  # keeps the regression solvable where a regressor is constant
 MIN_INIT = 28  # periods the vectorised models start from before their first tuning origin
 NATIVE_INTERVALS = {"AutoETS", "MSTL", "MSTL_ARIMA", "AutoARIMA", "SeasonalNaive", "SES"}
@@ -428,6 +429,15 @@ def _windows(values: np.ndarray, origins: list[int], h: int) -> np.ndarray:
     return np.stack([values[o : o + h] for o in origins])
 
 
+def _design(x: np.ndarray, origins: list[int], h: int) -> np.ndarray:
+    """Regressors of the errors of forecasts made at `origins`: each period's values less
+    their mean over the week before the origin, which the model's level already holds:
+    origins × h × r."""
+    ahead = _windows(x, origins, h)
+    before = np.stack([x[max(o - RECENT, 0) : o].mean(axis=0) for o in origins])
+    return ahead - before[:, None, :]
+
+
 def _residual_fit(x: np.ndarray, errors: np.ndarray, centre: np.ndarray) -> np.ndarray:
     """Per series, least squares of the forecast errors (series × windows × h, NaN = unknown)
     on the centred regressors (windows × h × r), slightly ridged: series × r."""
@@ -458,7 +468,7 @@ def _with_regressors(
     pick, idx = outcome.scores.choice, np.arange(k)
     tune = np.stack([candidates[n][0] for n in names])[pick, :, idx]  # series × windows × h
     test = np.stack([candidates[n][1] for n in names])[pick, :, idx]
-    x_tune, x_test = _windows(s.regressors, tuning, h), _windows(s.regressors, backtest, h)
+    x_tune, x_test = _design(s.regressors, tuning, h), _design(s.regressors, backtest, h)
     actual_tune = np.moveaxis(_windows(truth, tuning, h), 2, 0)
     actual_test = np.moveaxis(_windows(truth, backtest, h), 2, 0)
     centre = x_tune.reshape(-1, x_tune.shape[2]).mean(axis=0)
@@ -470,7 +480,7 @@ def _with_regressors(
     centre_all = every_x.reshape(-1, every_x.shape[2]).mean(axis=0)
     errors = np.concatenate([actual_tune - tune, actual_test - test], axis=1)
     beta_all = _residual_fit(every_x, errors, centre_all)
-    future = s.regressors[s.n_hist : s.n_hist + s.horizon] - centre_all
+    future = _design(s.regressors, [s.n_hist], s.horizon)[0] - centre_all
     accepted = with_x <= (1 - MIN_REGRESSOR_GAIN) * without
     mean = outcome.mean + np.where(accepted[:, None], beta_all @ future.T, 0.0)
     return outcome._replace(mean=mean, regressor_mae=(without, with_x))

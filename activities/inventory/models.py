@@ -550,10 +550,11 @@ def _vectorised_intermittent_group(
         )
         for name in ("TSB", "CrostonSBA", "MovingMean")
     }
+    trio = list(candidates.values())
     candidates["Combined"] = (
-        sum(c[0] for c in candidates.values()) / 3,
-        sum(c[1] for c in candidates.values()) / 3,
-        sum(c[2] for c in candidates.values()) / 3,
+        np.mean([c[0] for c in trio], axis=0),
+        np.mean([c[1] for c in trio], axis=0),
+        np.mean([c[2] for c in trio], axis=0),
     )
     filled = chunk.prepared[:, cols]
     candidates["SeasonalNaive"] = _naive_candidate(filled, tuning, backtest, group.m_naive, s)

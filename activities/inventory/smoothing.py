@@ -1,3 +1,4 @@
+# pyright: strict
 """Exponential smoothing and intermittent-demand methods, vectorised over a chunk of series.
 
 statsforecast fits one series at a time (an optimiser per series and model); on daily history

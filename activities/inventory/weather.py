@@ -1,3 +1,4 @@
+# pyright: strict
 """Daily weather per region, from a CSV file or an Open-Meteo-compatible HTTP archive.
 
 Both sources answer the same question — the mean temperature and the precipitation of each
@@ -109,7 +110,8 @@ class OpenMeteoWeather:
             raise WeatherError(
                 f"weather archive {url} refused ({response.status_code}): {response.text[:200]}"
             )
-        daily = response.json().get("daily") or {}
+        payload: dict[str, Any] = response.json()
+        daily: dict[str, list[Any]] = payload.get("daily") or {}
         frame = pd.DataFrame(
             {
                 "day": daily.get("time", []),

@@ -1,3 +1,4 @@
+# pyright: strict
 """The merchant's promotions calendar: listed by every member of the shop, changed by managers.
 Bad input (an end before the start, a blank name, both a variant and a category) is a 422."""
 

@@ -1,3 +1,4 @@
+# pyright: strict
 """The merchant's promotions calendar: named promotions over whole days, for the whole shop or
 one variant or category. The forecasts read it as a regressor (activities.inventory)."""
 

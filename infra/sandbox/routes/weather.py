@@ -1,3 +1,4 @@
+# pyright: strict
 """`GET /v1/archive`: an Open-Meteo-compatible daily weather archive with synthetic weather.
 
 Deterministic per place and day (seeded by the rounded coordinates and the date), so tests and

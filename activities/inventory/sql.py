@@ -51,6 +51,9 @@ METRIC_COLUMNS = (
     "order_by",
     "need_quantity",
     "stockout_penalty",
+    "mase_without_regressors",
+    "mase_with_regressors",
+    "regressor_gain",
 )
 ANOMALY_COLUMNS = (
     "variant_code",
@@ -397,6 +400,9 @@ class ChunkRows:
     on_order: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=list(ON_ORDER_COLUMNS))
     )
+    promotions: pd.DataFrame = field(  # the shop-wide promotions calendar (starts_on, ends_on)
+        default_factory=lambda: pd.DataFrame(columns=["starts_on", "ends_on"])
+    )
 
 
 def read_chunk(
@@ -423,4 +429,16 @@ def read_chunk(
         offers=offers(conn, shop_id, codes),
         previous=previous_forecasts(conn, shop_id, codes, recent_from, last),
         on_order=on_order(conn, shop_id, codes, timezone, lead_time_days),
+        promotions=shop_promotions(conn, shop_id, first),
     )
+
+
+def shop_promotions(conn: psycopg.Connection, shop_id: int, first: date) -> pd.DataFrame:
+    """Days of the shop-wide promotions (no variant or category scope) ending on or after
+    `first`; the forecasts take them as a regressor where the backtest shows they help."""
+    rows = conn.execute(
+        "SELECT starts_on, ends_on FROM promotions WHERE shop_id = %s AND ends_on >= %s "
+        "AND variant_code IS NULL AND category IS NULL ORDER BY starts_on",
+        (shop_id, first),
+    ).fetchall()
+    return pd.DataFrame(rows, columns=["starts_on", "ends_on"])

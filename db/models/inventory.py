@@ -113,6 +113,11 @@ class InventoryVariantMetric(Base):
     backtest_mae: Mapped[float | None] = mapped_column(Float)
     naive_mae: Mapped[float | None] = mapped_column(Float)
     backtest_rmse: Mapped[float | None] = mapped_column(Float)
+    # backtest MASE without and with the external regressors (promotions calendar, weather),
+    # and the gain 1 - with / without; NULL where the run had no regressors for the variant
+    mase_without_regressors: Mapped[float | None] = mapped_column(Float)
+    mase_with_regressors: Mapped[float | None] = mapped_column(Float)
+    regressor_gain: Mapped[float | None] = mapped_column(Float)
     mean_demand: Mapped[float] = mapped_column(Float)  # units per day over the horizon
     sd_demand: Mapped[float] = mapped_column(Float)
     supplier_id: Mapped[int | None] = mapped_column(BigInteger)  # the cheapest offer's

@@ -1,7 +1,8 @@
 """promotions: the merchant's promotions calendar, a regressor of the demand forecasts
 
 One row per promotion over whole shop-local days (ends_on >= starts_on), for the whole shop or
-scoped to one variant or category.
+scoped to one variant or category; and per variant metric the backtest MASE without and with
+the external regressors and their gain.
 
 Revision ID: 1700
 Revises: 1400
@@ -16,6 +17,8 @@ revision: str = "1700"
 down_revision: str | None = "1400"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+REGRESSOR_COLUMNS = ("mase_without_regressors", "mase_with_regressors", "regressor_gain")
 
 
 def upgrade() -> None:
@@ -36,7 +39,11 @@ def upgrade() -> None:
         sa.CheckConstraint("ends_on >= starts_on", name="promotions_ends_after_start"),
     )
     op.create_index("promotions_shop_days", "promotions", ["shop_id", "starts_on", "ends_on"])
+    for column in REGRESSOR_COLUMNS:
+        op.add_column("inventory_variant_metrics", sa.Column(column, sa.Float()))
 
 
 def downgrade() -> None:
+    for column in REGRESSOR_COLUMNS:
+        op.drop_column("inventory_variant_metrics", column)
     op.drop_table("promotions")

@@ -96,6 +96,9 @@ ACCURACY_COLUMNS = (
     "on_hand",
     "eoq",
     "order_by",
+    "mase_without_regressors",
+    "mase_with_regressors",
+    "regressor_gain",
 )
 
 
@@ -156,6 +159,11 @@ class VariantAccuracyOut(BaseModel):
     on_hand: Decimal | None
     eoq: float | None
     order_by: date | None
+    # backtest MASE without and with the external regressors (promotions, weather) and the
+    # gain 1 - with / without; the forecast uses them only where the gain is >= 2 %
+    mase_without_regressors: float | None = None
+    mase_with_regressors: float | None = None
+    regressor_gain: float | None = None
 
 
 class ForecastOut(BaseModel):

@@ -284,3 +284,17 @@ def test_a_dying_intermittent_series_is_forecast_without_bias() -> None:
     expected = float((chance[days:, 0] * 2.0).sum()) * n  # mean size 1 + 1
     bias = batch.forecasts["mean"].sum() / expected - 1
     assert abs(bias) < 0.05
+
+
+def test_a_process_pool_gives_the_same_forecasts_as_one_process() -> None:
+    rng = np.random.default_rng(23)
+    n, days = 1000, 200
+    frame = pd.DataFrame(
+        rng.poisson(rng.uniform(0.2, 20, n), (days, n)).astype(float),
+        index=pd.period_range("2024-01-01", periods=days, freq="D"),
+        columns=[f"P{i}" for i in range(n)],
+    )
+    alone = forecast_many(frame, 14, holidays=None)
+    pooled = forecast_many(frame, 14, holidays=None, n_jobs=2)
+    pd.testing.assert_frame_equal(alone.forecasts, pooled.forecasts)
+    pd.testing.assert_frame_equal(alone.summary, pooled.summary)

@@ -408,7 +408,7 @@ def _vectorised_backtest(
 
 def _vectorised_smooth_group(chunk: Chunk, cols: np.ndarray, group: Group, s: Settings) -> Outcome:
     """Smooth family on daily history: SES and seasonal ES with parameters tuned per series at
-    origins before the backtest, seasonal naive as the benchmark; one pass per grid."""
+    the tuning and backtest origins, seasonal naive as the benchmark; one pass per grid."""
     y = chunk.prepared[:, cols]
     truth = np.where(chunk.observed[:, cols], y, np.nan)  # censored periods out of the loss
     m = group.season[0] if group.season else group.m_naive
@@ -526,8 +526,8 @@ def _naive_from(y: np.ndarray, origin: int, m: int, h: int) -> np.ndarray:
 def _vectorised_intermittent_group(
     chunk: Chunk, cols: np.ndarray, group: Group, s: Settings
 ) -> Outcome:
-    """Intermittent family: Croston SBA, TSB (its smoothing pair tuned per series) and a moving
-    mean, on observed periods only; seasonal naive as the benchmark."""
+    """Intermittent family: Croston SBA, TSB (its smoothing pair tuned per series), a moving
+    mean and their average, on observed periods only; seasonal naive as the benchmark."""
     y = np.where(chunk.observed[:, cols], chunk.prepared[:, cols], np.nan)
     tuning, backtest = _origins(s, group.m_naive)
     h = max(s.bt_horizon, s.horizon)

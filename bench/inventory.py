@@ -12,7 +12,9 @@ holdout, is the seasonal naive forecast from the same prepared history; `mase_vs
 MASE of the models over the mean MASE of seasonal naive across variants (MASE is scale-free, so
 the means are comparable; a mean of per-variant ratios would be dominated by slow movers whose
 naive error happens to be near zero). Below 1 when the models beat seasonal naive.
-The last line is `variants_per_s=<x> mase_vs_naive=<ratio> peak_rss_mb=<m>`.
+`--jobs` (default: every core) processes forecast the chunks. The last line is
+`variants_per_s=<x> mase_vs_naive=<ratio> peak_rss_mb=<m> variants_per_cpu_s=<c> load1=<l>`:
+on a shared machine the CPU-normalised rate (this process and its pool) is the comparable one.
 
     python -m bench.inventory --variants 10000 --from-db
 

@@ -179,7 +179,7 @@ describe("inventory page", () => {
     expect(screen.getByTestId("accuracy-row")).toHaveTextContent("0.71");
     const gain = screen.getByTestId("regressor-gain");
     expect(gain).toHaveTextContent("25%");
-    expect(gain).toHaveAttribute("title", "MASE without 0.80 → with 0.60");
+    expect(gain).toHaveAttribute("title", "MASE without 0.8 → with 0.6");
   });
 
   it("runs now for a manager and shows the run's progress while it runs", async () => {

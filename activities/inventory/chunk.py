@@ -83,7 +83,14 @@ def chunk_results(rows: ChunkRows, policy: ChunkPolicy) -> ChunkOutput:
     )
     if history.shape[1] == 0 or not history.notna().to_numpy().any():
         return empty_output()
-    batch = forecast_many(history, policy.horizon, holidays=policy.holidays or None)
+    batch = forecast_many(
+        history,
+        policy.horizon,
+        holidays=policy.holidays or None,
+        regressors=promotion_calendar(
+            rows.promotions, pd.PeriodIndex(history.index), policy.horizon
+        ),
+    )
     if batch.forecasts.empty:
         return empty_output()
     forecasts = batch.forecasts.assign(
@@ -101,6 +108,20 @@ def chunk_results(rows: ChunkRows, policy: ChunkPolicy) -> ChunkOutput:
         metrics,
         _anomaly_rows(found),
     )
+
+
+def promotion_calendar(
+    promotions: pd.DataFrame, periods: pd.PeriodIndex, horizon: int
+) -> pd.DataFrame | None:
+    """1 on the days of a promotion over history and horizon, else 0; None when no promotion
+    touches the history (nothing to learn its effect from)."""
+    days = pd.period_range(periods[0], periods[-1] + horizon, freq="D")
+    active = np.zeros(len(days))
+    for start, end in promotions[["starts_on", "ends_on"]].itertuples(index=False):
+        active[(days >= pd.Period(start, "D")) & (days <= pd.Period(end, "D"))] = 1.0
+    if not active[: len(periods)].any():
+        return None
+    return pd.DataFrame({"promotion": active}, index=days)
 
 
 def _anomaly_rows(found: list[pd.DataFrame]) -> pd.DataFrame:
@@ -241,6 +262,8 @@ def _metrics(batch: BatchForecast, rows: ChunkRows, policy: ChunkPolicy) -> pd.D
     for column in ("mase", "naive_mase", "relative_mae", "backtest_mae", "naive_mae"):
         out[column] = _finite(summary[column].to_numpy(dtype=float))
     out["backtest_rmse"] = _finite(summary["backtest_rmse"].to_numpy(dtype=float))
+    for column in ("mase_without_regressors", "mase_with_regressors", "regressor_gain"):
+        out[column] = _finite(summary[column].to_numpy(dtype=float))
     return out[list(METRIC_COLUMNS)]
 
 

@@ -13,13 +13,18 @@ Per chunk of variants (vectorised over a periods × variants array):
 from __future__ import annotations
 
 import math
+import multiprocessing
+import os
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from itertools import repeat
 from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from activities.child_guard import die_with_parent
 from activities.inventory.calendar import EVENTS
 from activities.inventory.demand import (
     ACF_CRITICAL,
@@ -33,7 +38,13 @@ from activities.inventory.demand import (
     regular_periods,
     seasonal_strength,
 )
-from activities.inventory.models import GROUP_RUNNERS, QUANTILES, Group, Settings
+from activities.inventory.models import (
+    MIN_REGRESSOR_GAIN,
+    QUANTILES,
+    Group,
+    Settings,
+    run_group,
+)
 from activities.inventory.preparation import (
     Calendar,
     Chunk,
@@ -43,6 +54,7 @@ from activities.inventory.preparation import (
 )
 
 MIN_TRAIN = 20  # periods before the first backtest origin, at least
+MIN_POOL_CHUNK = 500  # variants per process below which a second process costs more than it saves
 NO_HISTORY = "insufficient_history"
 
 
@@ -147,6 +159,8 @@ def _forecast_chunk(
         "backtest_mae": np.full(k, np.nan),
         "naive_mae": np.full(k, np.nan),
         "backtest_rmse": np.full(k, np.nan),
+        "mae_without_regressors": np.full(k, np.nan),
+        "mae_with_regressors": np.full(k, np.nan),
     }
     groups: dict[Group, list[int]] = {}
     for j in range(k):
@@ -169,11 +183,14 @@ def _forecast_chunk(
     lo, hi = mean.copy(), mean.copy()
     for group, members in groups.items():
         cols = np.array(members)
-        out = GROUP_RUNNERS[group.family](chunk, cols, group, settings)
+        out = run_group(chunk, cols, group, settings)
         summary["model"][cols] = out.scores.chosen
         summary["backtest_mae"][cols] = out.scores.mae
         summary["naive_mae"][cols] = out.scores.naive_mae
         summary["backtest_rmse"][cols] = out.scores.rmse
+        if out.regressor_mae is not None:
+            summary["mae_without_regressors"][cols] = out.regressor_mae[0]
+            summary["mae_with_regressors"][cols] = out.regressor_mae[1]
         effect = chunk.effect_future[:, cols].T
         mean[cols] = out.mean * effect
         native = ~np.isnan(out.lo)  # else empirical quantiles of the backtest errors
@@ -217,6 +234,12 @@ def _summary_frame(summary: dict[str, Any], chunk: Chunk, periods: pd.PeriodInde
         frame["relative_mae"] = np.where(
             frame["naive_mae"] > 0, frame["backtest_mae"] / frame["naive_mae"], np.nan
         )
+        # the gain of the external regressors: backtest MASE without and with them
+        without, with_x = frame.pop("mae_without_regressors"), frame.pop("mae_with_regressors")
+        frame["mase_without_regressors"] = np.where(scale > 0, without / scale, np.nan)
+        frame["mase_with_regressors"] = np.where(scale > 0, with_x / scale, np.nan)
+        frame["regressor_gain"] = np.where(without > 0, 1 - with_x / without, np.nan)
+    frame["regressors_used"] = frame["regressor_gain"].to_numpy() >= MIN_REGRESSOR_GAIN
     for e, event in enumerate(EVENTS):
         frame[f"effect_{event}"] = chunk.effects[e]
     return frame.set_index("variant_id")
@@ -242,6 +265,28 @@ def _effect_totals(chunks: list[pd.DataFrame], cal: Calendar) -> tuple[np.ndarra
     return demand, base
 
 
+def _forecast_frame(
+    frame: pd.DataFrame,
+    cal: Calendar,
+    totals: tuple[np.ndarray, np.ndarray],
+    future: pd.Index,
+    request: tuple[int, ...] | None,
+    settings: Settings,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return _forecast_chunk(prepare_chunk(frame, cal, totals), cal, future, request, settings)
+
+
+def _chunk_pool(workers: int) -> ProcessPoolExecutor:
+    """Processes for the chunks of one batch: spawned (the caller may have threads), each
+    dying with this process (activities.child_guard), so none outlives a killed worker."""
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=die_with_parent,
+        initargs=(os.getpid(),),
+    )
+
+
 # --------------------------------------------------------------------------- public
 
 
@@ -262,8 +307,10 @@ def forecast_many(
     `frame` has a regular PeriodIndex or DatetimeIndex; leading NaNs of a column mean the variant
     was not listed yet, later NaNs are stock-out periods. `season_length` None detects the
     calendar cycle per series; an int or list forces it. `regressors` (periods × names, covering
-    history and the next `horizon` periods, shared by all variants) reach the ARIMA-based
-    candidates. Returns long forecasts (variant_id, period, mean, lo, hi, naive) and a summary per
+    history and the next `horizon` periods, shared by all variants, e.g. a region's weather and the
+    promotions calendar) reach the ARIMA-based candidates, and on daily history a regression of
+    the chosen model's errors that is kept per variant only where the backtest shows it helps
+    (summary: mase_without_regressors, mase_with_regressors, regressor_gain, regressors_used). `n_jobs` > 1 forecasts the chunks in that many processes. Returns long forecasts (variant_id, period, mean, lo, hi, naive) and a summary per
     variant with the chosen model and its backtest accuracy against seasonal naive.
     """
     _check_horizon(horizon)
@@ -284,14 +331,32 @@ def forecast_many(
     cal = calendar_for(periods, horizon, holidays)
     bt_horizon = backtest_horizon or min(horizon, max(4 * cal.m_base, 8))
     x = _regressor_values(regressors, periods, horizon)
-    settings = Settings(horizon, n_windows, bt_horizon, x, len(periods), n_jobs)
+    daily = periods.freqstr.split("-")[0].upper() == "D"
+    settings = Settings(horizon, n_windows, bt_horizon, x, len(periods), n_jobs, daily)
     future = continue_index(frame.index, horizon)
-    chunks = [frame.iloc[:, i : i + chunk_size] for i in range(0, frame.shape[1], chunk_size)]
+    n = frame.shape[1]
+    workers = min(max(n_jobs, 1), max(n // MIN_POOL_CHUNK, 1))
+    if workers > 1:  # whole rounds of chunks per worker, so no core idles at the end
+        rounds = math.ceil(n / chunk_size / workers)
+        chunk_size = math.ceil(n / (rounds * workers))
+    chunks = [frame.iloc[:, i : i + chunk_size] for i in range(0, n, chunk_size)]
     totals = _effect_totals(chunks, cal)
-    pieces = [
-        _forecast_chunk(prepare_chunk(c, cal, totals), cal, future, request, settings)
-        for c in chunks
-    ]
+    if workers > 1:
+        inner = settings._replace(n_jobs=1)
+        with _chunk_pool(workers) as pool:
+            pieces = list(
+                pool.map(
+                    _forecast_frame,
+                    chunks,
+                    repeat(cal),
+                    repeat(totals),
+                    repeat(future),
+                    repeat(request),
+                    repeat(inner),
+                )
+            )
+    else:
+        pieces = [_forecast_frame(c, cal, totals, future, request, settings) for c in chunks]
     forecasts = pd.concat([p[0] for p in pieces], ignore_index=True)
     summary = pd.concat([p[1] for p in pieces])
     return BatchForecast(forecasts, summary)

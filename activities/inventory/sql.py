@@ -54,6 +54,9 @@ METRIC_COLUMNS = (
     "order_by",
     "need_quantity",
     "stockout_penalty",
+    "mase_without_regressors",
+    "mase_with_regressors",
+    "regressor_gain",
 )
 ANOMALY_COLUMNS = (
     "variant_code",
@@ -171,7 +174,11 @@ def stock_rows(
 
 
 def _read_coded(
-    conn: psycopg.Connection, name: str, query: LiteralString, params: dict[str, Any], codes: list[str]
+    conn: psycopg.Connection,
+    name: str,
+    query: LiteralString,
+    params: dict[str, Any],
+    codes: list[str],
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(variant code, day, value) of a query returning (code, days since 1970, number), read
     through a server-side cursor and packed batch by batch, so a chunk's rows hold one string
@@ -535,6 +542,9 @@ class ChunkRows:
     on_order: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=list(ON_ORDER_COLUMNS))
     )
+    promotions: pd.DataFrame = field(  # the shop-wide promotions calendar (starts_on, ends_on)
+        default_factory=lambda: pd.DataFrame(columns=["starts_on", "ends_on"])
+    )
 
 
 def read_chunk(
@@ -561,4 +571,16 @@ def read_chunk(
         offers=offers(conn, shop_id, codes),
         previous=previous_forecasts(conn, shop_id, codes, recent_from, last),
         on_order=on_order(conn, shop_id, codes, timezone, lead_time_days),
+        promotions=shop_promotions(conn, shop_id, first),
     )
+
+
+def shop_promotions(conn: psycopg.Connection, shop_id: int, first: date) -> pd.DataFrame:
+    """Days of the shop-wide promotions (no variant or category scope) ending on or after
+    `first`; the forecasts take them as a regressor where the backtest shows they help."""
+    rows = conn.execute(
+        "SELECT starts_on, ends_on FROM promotions WHERE shop_id = %s AND ends_on >= %s "
+        "AND variant_code IS NULL AND category IS NULL ORDER BY starts_on",
+        (shop_id, first),
+    ).fetchall()
+    return pd.DataFrame(rows, columns=["starts_on", "ends_on"])

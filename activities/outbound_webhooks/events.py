@@ -42,7 +42,13 @@ EVENTS: dict[str, str] = {
 
 def body_for(event: str, event_id: str, shop_id: int, data: dict[str, Any], at: datetime) -> bytes:
     return orjson.dumps(
-        {"id": event_id, "type": event, "created_at": at.isoformat(), "shop_id": shop_id, "data": data}
+        {
+            "id": event_id,
+            "type": event,
+            "created_at": at.isoformat(),
+            "shop_id": shop_id,
+            "data": data,
+        }
     )
 
 
@@ -70,8 +76,11 @@ async def record_events(
             if event in subscribed or event == "ping":
                 rows.append(
                     WebhookDelivery(
-                        endpoint_id=endpoint_id, shop_id=shop_id, event=event,
-                        event_id=event_id, body=body,
+                        endpoint_id=endpoint_id,
+                        shop_id=shop_id,
+                        event=event,
+                        event_id=event_id,
+                        body=body,
                     )
                 )
     session.add_all(rows)
@@ -122,7 +131,9 @@ async def publish(shop_id: int, events: Sequence[tuple[str, dict[str, Any]]]) ->
         await start_deliveries(ids)
         return ids
     except Exception:
-        log.exception("outbound webhooks: publishing %s for shop %s failed", [e for e, _ in events], shop_id)
+        log.exception(
+            "outbound webhooks: publishing %s for shop %s failed", [e for e, _ in events], shop_id
+        )
         return []
 
 

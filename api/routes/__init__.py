@@ -29,7 +29,7 @@ from api.routes import (
 )
 from api.routes import safety as backups
 from api.routes.inventory import planning as inventory
-from api.routes.inventory import purchase_orders, suppliers
+from api.routes.inventory import promotions, purchase_orders, suppliers
 
 ROUTERS: list[APIRouter] = [
     health.router,
@@ -49,6 +49,7 @@ ROUTERS: list[APIRouter] = [
     metrics.router,
     customers.router,
     inventory.router,
+    promotions.router,
     purchase_orders.router,
     suppliers.router,
     feeds.router,

@@ -113,6 +113,11 @@ class InventoryVariantMetric(Base):
     backtest_mae: Mapped[float | None] = mapped_column(Float)
     naive_mae: Mapped[float | None] = mapped_column(Float)
     backtest_rmse: Mapped[float | None] = mapped_column(Float)
+    # backtest MASE without and with the external regressors (promotions calendar, weather),
+    # and the gain 1 - with / without; NULL where the run had no regressors for the variant
+    mase_without_regressors: Mapped[float | None] = mapped_column(Float)
+    mase_with_regressors: Mapped[float | None] = mapped_column(Float)
+    regressor_gain: Mapped[float | None] = mapped_column(Float)
     mean_demand: Mapped[float] = mapped_column(Float)  # units per day over the horizon
     sd_demand: Mapped[float] = mapped_column(Float)
     supplier_id: Mapped[int | None] = mapped_column(BigInteger)  # the cheapest offer's
@@ -307,3 +312,24 @@ class PurchaseOrderLine(Base):
     received_quantity: Mapped[Decimal] = mapped_column(Numeric(14, 3), server_default="0")
     unit_price: Mapped[Decimal | None] = mapped_column(Numeric(14, 4))
     recommendation_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class Promotion(Base):
+    """The merchant's own promotions calendar: a named promotion over whole shop-local days,
+    for the whole shop or scoped to one variant or one category. The forecasts take it as a
+    regressor where a backtest shows it helps (activities.inventory.forecast)."""
+
+    __tablename__ = "promotions"
+    __table_args__ = (
+        CheckConstraint("ends_on >= starts_on", name="promotions_ends_after_start"),
+        Index("promotions_shop_days", "shop_id", "starts_on", "ends_on"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(shop_fk())
+    name: Mapped[str] = mapped_column(String(200))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    variant_code: Mapped[str | None] = mapped_column(String(100))
+    category: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = created_column()

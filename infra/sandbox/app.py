@@ -21,6 +21,7 @@ from infra.sandbox.routes import (
     orders,
     snapshots,
     stocks,
+    weather,
     webhooks,
 )
 from infra.sandbox.state import SandboxState
@@ -45,7 +46,7 @@ def create_app(state: SandboxState | None = None) -> FastAPI:
     )
     app.state.sandbox = state
     # snapshots first: /api/orders/snapshot must win over /api/orders/{code}
-    for module in (snapshots, orders, entities, stocks, eshop, webhooks, oauth, control):
+    for module in (snapshots, orders, entities, stocks, eshop, webhooks, oauth, control, weather):
         app.include_router(module.router)
 
     @app.exception_handler(ApiError)

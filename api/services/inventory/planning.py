@@ -96,6 +96,9 @@ ACCURACY_COLUMNS = (
     "on_hand",
     "eoq",
     "order_by",
+    "mase_without_regressors",
+    "mase_with_regressors",
+    "regressor_gain",
 )
 
 
@@ -166,6 +169,11 @@ class VariantAccuracyOut(BaseModel):
     on_hand: Decimal | None
     eoq: float | None
     order_by: date | None
+    # backtest MASE without and with the external regressors (promotions, weather) and the
+    # gain 1 - with / without; the forecast uses them only where the gain is >= 2 %
+    mase_without_regressors: float | None = None
+    mase_with_regressors: float | None = None
+    regressor_gain: float | None = None
 
 
 class ForecastOut(BaseModel):
@@ -460,9 +468,7 @@ async def accuracy_page(
     )
 
 
-async def forecast(
-    session: AsyncSession, shop: Shop, code: str, history_days: int
-) -> ForecastOut:
+async def forecast(session: AsyncSession, shop: Shop, code: str, history_days: int) -> ForecastOut:
     """One variant's stored forecast (mean and 80 % interval per day) with its recent daily
     sales; days that opened or closed sold out are marked censored (their sales are a floor)."""
     metrics = (

@@ -65,6 +65,9 @@ export type VariantAccuracy = {
   on_hand: string | null;
   eoq: number | null;
   order_by: string | null;
+  mase_without_regressors?: number | null;
+  mase_with_regressors?: number | null;
+  regressor_gain?: number | null;
 };
 
 export type OverallAccuracy = {

@@ -41,6 +41,7 @@ export function AccuracyTable({ shopId, onOpen }: { shopId: number; onOpen: (cod
             <Table.Th ta="right">{t("mase")}</Table.Th>
             <Table.Th ta="right">{t("naiveMase")}</Table.Th>
             <Table.Th ta="right">{t("relative")}</Table.Th>
+            <Table.Th ta="right">{t("regressorGain")}</Table.Th>
             <Table.Th ta="right">{t("observed")}</Table.Th>
             <Table.Th ta="right">{t("censored")}</Table.Th>
           </Table.Tr>
@@ -57,6 +58,21 @@ export function AccuracyTable({ shopId, onOpen }: { shopId: number; onOpen: (cod
               <Table.Td ta="right">{f.number(v.naive_mase, 2)}</Table.Td>
               <Table.Td ta="right" c={v.relative_mae !== null && v.relative_mae < 1 ? "teal" : undefined}>
                 {v.relative_mae === null ? "–" : f.percent(100 * v.relative_mae)}
+              </Table.Td>
+              <Table.Td
+                ta="right"
+                data-testid="regressor-gain"
+                c={v.regressor_gain != null && v.regressor_gain >= 0.02 ? "teal" : undefined}
+                title={
+                  v.regressor_gain == null
+                    ? undefined
+                    : t("regressorGainHint", {
+                        without: f.number(v.mase_without_regressors ?? null, 2),
+                        with: f.number(v.mase_with_regressors ?? null, 2),
+                      })
+                }
+              >
+                {v.regressor_gain == null ? "–" : f.percent(100 * v.regressor_gain)}
               </Table.Td>
               <Table.Td ta="right">{f.number(v.n_observed)}</Table.Td>
               <Table.Td ta="right">{f.number(v.n_censored)}</Table.Td>

@@ -65,7 +65,7 @@ const FORECAST: VariantForecast = {
     variant_code: "HR-1", pattern: "smooth", model: "AutoETS", season_length: 7, n_observed: 700,
     n_censored: 29, mase: 0.71, naive_mase: 0.95, relative_mae: 0.75, backtest_mae: 2.1, naive_mae: 2.8,
     mean_demand: 10.7, safety_stock: 20.2, reorder_point: 80.5, on_hand: "14.000", eoq: 120,
-    order_by: "2026-11-30",
+    order_by: "2026-11-30", mase_without_regressors: 0.8, mase_with_regressors: 0.6, regressor_gain: 0.25,
   },
 };
 
@@ -218,6 +218,9 @@ describe("inventory page", () => {
     renderApp("/shops/1/inventory?tab=accuracy");
     expect(await screen.findByTestId("accuracy-overall")).toHaveTextContent("80% of the naive error");
     expect(screen.getByTestId("accuracy-row")).toHaveTextContent("0.71");
+    const gain = screen.getByTestId("regressor-gain");
+    expect(gain).toHaveTextContent("25%");
+    expect(gain).toHaveAttribute("title", "MASE without 0.8 → with 0.6");
   });
 
   it("runs now for a manager and shows the run's progress while it runs", async () => {

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypedDict
 
 import httpx
 
@@ -16,6 +17,14 @@ from db.config import get_settings
 from db.metering import AI_TOKENS, charge
 
 AI_TIMEOUT_SECONDS = 60.0
+
+
+class _Usage(TypedDict, total=False):
+    """The `usage` of an OpenAI-style chat completion answer."""
+
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
 
 
 class AiOff(RuntimeError):
@@ -43,7 +52,7 @@ async def chat(
     if not settings.ai_base_url:
         raise AiOff("AI is off: set AI_BASE_URL (and AI_API_KEY, AI_MODEL) to use it")
     await charge(shop_id, AI_TOKENS, 0, at=at)
-    headers = {}
+    headers: dict[str, str] = {}
     if settings.ai_api_key is not None:
         headers["Authorization"] = f"Bearer {settings.ai_api_key.get_secret_value()}"
     async with httpx.AsyncClient(timeout=AI_TIMEOUT_SECONDS) as http:
@@ -54,7 +63,7 @@ async def chat(
         )
     response.raise_for_status()
     body = response.json()
-    usage = body.get("usage") or {}
+    usage: _Usage = body.get("usage") or {}
     prompt, completion = int(usage.get("prompt_tokens", 0)), int(usage.get("completion_tokens", 0))
     total = int(usage.get("total_tokens", prompt + completion))
     await charge(shop_id, AI_TOKENS, total, force=True, at=at)

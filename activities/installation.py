@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.json_types import JsonValue
 from activities.shoptet.errors import ShoptetError
 from activities.shoptet.oauth import OAuthError, exchange_code
 from activities.shoptet_access import NotInstalled, shop_client
@@ -170,7 +171,9 @@ async def configure_webhooks(plan: WebhookPlan) -> WebhookReport:
                 ).scalar_one()
                 inst.webhook_key = key
             existing = [hook async for hook in client.iter_list("/api/webhooks", "webhooks", items_per_page=500)]
-            kept, updated, removed = [], [], []
+            kept: list[str] = []
+            updated: list[str] = []
+            removed: list[str] = []
             for hook in existing:
                 event, url = hook["event"], hook["url"]
                 unwanted_pair = any(event in pair and (pair - {event}) & wanted for pair in EXCLUSIVE)
@@ -201,7 +204,7 @@ async def configure_webhooks(plan: WebhookPlan) -> WebhookReport:
 async def activate_shop(shop_id: int) -> None:
     """Take the shop's name and time zone from Shoptet and mark it active."""
     eshop_id = await _eshop_of(shop_id)
-    info: dict[str, object] = {}
+    info: JsonValue = {}
     try:
         async with shop_client(shop_id) as client:
             info = await client.get("/api/eshop") or {}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import math
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -61,9 +61,9 @@ def jsonable(value: Any) -> Any:
         if isinstance(v, float) and not math.isfinite(v):
             return None
         if isinstance(v, dict):
-            return {str(k): clean(x) for k, x in v.items()}
+            return {str(k): clean(x) for k, x in cast("dict[object, object]", v).items()}
         if isinstance(v, list | tuple):
-            return [clean(x) for x in v]
+            return [clean(x) for x in cast("list[object] | tuple[object, ...]", v)]
         if isinstance(v, np.generic):
             return clean(v.item())
         return v

@@ -9,7 +9,7 @@ so concurrent callers anywhere cost at most one of Shoptet's five token slots.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 
 from sqlalchemy import select
@@ -78,7 +78,7 @@ class ShopTokens:
 
 
 @asynccontextmanager
-async def shop_client(shop_id: int, *, max_concurrency: int = 3) -> AsyncIterator[ShoptetClient]:
+async def shop_client(shop_id: int, *, max_concurrency: int = 3) -> AsyncGenerator[ShoptetClient, None]:
     """A client for one shop whose requests share the shop's pace with every other process."""
     client = ShoptetClient(
         get_settings().shoptet_api_url,

@@ -12,7 +12,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, LiteralString
+from typing import Any, LiteralString, cast
 from urllib.parse import quote
 
 import orjson
@@ -20,6 +20,7 @@ import psycopg
 from sqlalchemy import select, update
 from temporalio import activity
 
+from activities.json_types import JsonValue
 from activities.outbound_webhooks.events import publish
 from activities.shoptet.client import ShoptetClient
 from activities.shoptet.errors import NotFound, ShoptetError
@@ -147,6 +148,7 @@ async def plan_sync(req: SyncRequest) -> SyncPlan:
         if row is None:
             return SyncPlan(False, f"shop {req.shop_id} does not exist")
         status, installed_at, uninstalled_at = row
+        installed_at = cast("datetime | None", installed_at)  # the outer join: None when absent
         if status not in ACTIVE or installed_at is None or uninstalled_at is not None:
             return SyncPlan(False, f"shop {req.shop_id} is {status}")
         cursor = await session.get(SyncCursor, (req.shop_id, req.resource))
@@ -454,7 +456,7 @@ async def sync_changes(req: SyncRequest) -> PassResult:
 # -- stock: no change feed, so every pass reads the supplies of every stock
 
 
-def supply_row(supply: Any, shop_id: int, stock_id: int) -> tuple[str, ...]:
+def supply_row(supply: JsonValue, shop_id: int, stock_id: int) -> tuple[str, ...]:
     if not isinstance(supply, dict):
         raise f.BadLine(f"expected a supply object, got {type(supply).__name__}")
     return (
@@ -535,7 +537,7 @@ async def sync_stock(req: SyncRequest) -> PassResult:
     try:
         async with shop_client(req.shop_id) as client:
             data = await client.get("/api/stocks")
-            stocks = data.get("stocks") or []
+            stocks: list[dict[str, Any]] = data.get("stocks") or []
             default = data.get("defaultStockId")
             async with conn.transaction():
                 for stock in stocks:
@@ -558,8 +560,9 @@ async def sync_stock(req: SyncRequest) -> PassResult:
                     {"include": "changeTime"}, items_per_page=1000,
                 ):
                     seen += 1
-                    if isinstance(supply, dict) and isinstance(supply.get("code"), str):
-                        codes.add(supply["code"])  # a rejected row still exists in Shoptet
+                    code = supply.get("code")
+                    if isinstance(code, str):
+                        codes.add(code)  # a rejected row still exists in Shoptet
                     try:
                         rows.append(tsv(supply_row(supply, req.shop_id, int(stock["id"]))))
                     except f.BadLine as exc:
@@ -593,7 +596,8 @@ class Reconciler:
 
     async def remote_count(self, lo: datetime, hi: datetime) -> int:
         data = await self.applier.client.get(self.entity.listing, self._window(lo, hi) | {"itemsPerPage": 1})
-        return int((data.get("paginator") or {}).get("totalCount") or 0)
+        paginator: dict[str, Any] = data.get("paginator") or {}
+        return int(paginator.get("totalCount") or 0)
 
     async def local_count(self, lo: datetime, hi: datetime) -> int:
         e = self.entity

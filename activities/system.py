@@ -16,7 +16,8 @@ from workflows.system import DependencyReport
 async def check_dependencies() -> DependencyReport:
     async with session_scope() as session:
         shops = (await session.execute(text("SELECT count(*) FROM shops"))).scalar_one()
-    pong = await redis_client().ping()
+    # redis-py leaves ping's **kwargs untyped
+    pong = await redis_client().ping()  # pyright: ignore[reportUnknownMemberType]
     return DependencyReport(
         database="up", redis="up" if pong else "down", shops=int(shops), worker=socket.gethostname()
     )

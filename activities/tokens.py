@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio import activity
 from temporalio.client import (
     Client,
@@ -72,7 +73,7 @@ def _meta(inst: Installation) -> TokenMeta | None:
     return TokenMeta(fingerprint(inst.api_token), issued.timestamp(), inst.api_token_expires_at.timestamp())
 
 
-async def _installation(session, shop_id: int) -> Installation | None:
+async def _installation(session: AsyncSession, shop_id: int) -> Installation | None:
     return (
         await session.execute(select(Installation).where(Installation.shop_id == shop_id))
     ).scalar_one_or_none()
@@ -200,7 +201,8 @@ def _update_with_start(shop_id: int) -> WithStartWorkflowOperation[Any, Any]:
 async def _ask_workflow(client: Client, shop_id: int, stale_fp: str | None) -> TokenMeta | None:
     """One update-with-start; None when it should be asked again shortly."""
     try:
-        return await client.execute_update_with_start_workflow(
+        # temporalio's overload for several update arguments leaves `args` untyped
+        return await client.execute_update_with_start_workflow(  # pyright: ignore[reportUnknownMemberType]
             ShopTokenWorkflow.ensure_fresh,
             EnsureFresh(stale_fp),
             start_workflow_operation=_update_with_start(shop_id),

@@ -85,9 +85,10 @@ class ShoptetAdapter:
             data = await self.client.get("/api/orders", params)
         except ShoptetError as exc:
             raise _error(exc) from exc
-        paginator = data.get("paginator") or {}
+        paginator: dict[str, Any] = data.get("paginator") or {}
+        orders: list[dict[str, Any]] = data.get("orders") or []
         return OrdersPage(
-            [_order(doc) for doc in data.get("orders") or []],
+            [_order(doc) for doc in orders],
             page,
             int(paginator.get("totalCount") or 0),
             int(paginator.get("pageCount") or 0),
@@ -101,14 +102,16 @@ class ShoptetAdapter:
             )
         except ShoptetError as exc:
             raise _error(exc) from exc
+        supplies: list[dict[str, Any]] = data.get("supplies") or []
+        paginator: dict[str, Any] = data.get("paginator") or {}
         items = [
             StockItem(
                 str(row["code"]), str(row["code"]),
                 None if row.get("amount") is None else int(Decimal(str(row["amount"]))),
             )
-            for row in data.get("supplies") or []
+            for row in supplies
         ]
-        return StockPage(items, page, int((data.get("paginator") or {}).get("pageCount") or 0))
+        return StockPage(items, page, int(paginator.get("pageCount") or 0))
 
     async def push_stock(self, item: StockItem) -> None:
         raise Unsupported("Shoptet is the stock master: its stock is read, never pushed")

@@ -11,7 +11,7 @@ retries outages and stops at once on bad keys.
 from __future__ import annotations
 
 import math
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -73,7 +73,7 @@ async def _connection(session: AsyncSession, connection_id: int) -> ChannelConne
 
 
 @asynccontextmanager
-async def _adapter(connection_id: int) -> AsyncIterator[tuple[ChannelAdapter, int]]:
+async def _adapter(connection_id: int) -> AsyncGenerator[tuple[ChannelAdapter, int], None]:
     """The connection's adapter (keys decrypted here, never in workflow history) and shop id."""
     async with session_scope() as session:
         connection = await _connection(session, connection_id)

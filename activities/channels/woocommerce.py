@@ -78,7 +78,8 @@ def _text(value: Any, limit: int) -> str | None:
 def order_from(doc: dict[str, Any]) -> ChannelOrder:
     billing: dict[str, Any] = doc.get("billing") or {}
     name = " ".join(p for p in (billing.get("first_name"), billing.get("last_name")) if p)
-    shipping = doc.get("shipping_lines") or []
+    shipping: list[dict[str, Any]] = doc.get("shipping_lines") or []
+    line_items: list[dict[str, Any]] = doc.get("line_items") or []
     status = str(doc.get("status") or "")
     lines = tuple(
         OrderLine(
@@ -89,7 +90,7 @@ def order_from(doc: dict[str, Any]) -> ChannelOrder:
             unit_price=_money(item.get("price")),
             total=_money(item.get("total")) + _money(item.get("total_tax")),
         )
-        for item in doc.get("line_items") or []
+        for item in line_items
     )
     return ChannelOrder(
         external_id=str(doc["id"]),

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, cast
 
 import psycopg
 from psycopg import sql
@@ -26,6 +26,13 @@ XLSX_MAX_ROWS = 1_048_576  # per sheet, header included
 BOM = "\ufeff".encode()  # Excel reads a CSV as UTF-8 only with it
 
 Progress = Callable[[int], None]
+
+# One entry of EXPLAIN (FORMAT JSON): the top plan node with the planner's row estimate.
+_PlanNode = TypedDict("_PlanNode", {"Plan Rows": float})
+
+
+class _Explained(TypedDict):
+    Plan: _PlanNode
 
 
 def write_csv(conn: psycopg.Connection[Any], query: sql.Composed, path: Path, progress: Progress) -> int:
@@ -128,10 +135,10 @@ def estimate_rows(conn: psycopg.Connection[Any], query: sql.Composed) -> int:
     with conn.cursor() as cur:
         cur.execute(sql.SQL("EXPLAIN (FORMAT JSON) {}").format(query))
         row = cur.fetchone()
-    plan = row[0] if row else None
+    plan: object = row[0] if row else None
     if isinstance(plan, str):
         plan = json.loads(plan)
-    try:
-        return int(plan[0]["Plan"]["Plan Rows"])  # type: ignore[index]
+    try:  # a plan not of EXPLAIN's shape raises one of the errors below
+        return int(cast("list[_Explained]", plan)[0]["Plan"]["Plan Rows"])
     except (TypeError, KeyError, IndexError, ValueError):
         return 0

@@ -127,7 +127,9 @@ async def _record(
     moves: dict[str, tuple[str, str, Tally, Tally]],
 ) -> list[Action]:
     """Compare before/after, store the comparison, and fail loudly on any difference."""
-    actions, wrong, wrong_cs = [], [], []
+    actions: list[Action] = []
+    wrong: list[str] = []
+    wrong_cs: list[str] = []
     async with session_scope() as session:
         for table, (source, target, before, after) in moves.items():
             ok = before == after
@@ -296,7 +298,7 @@ async def restore_quarter(inp: RestoreInput) -> list[Action]:
         if not todo:
             return {}
         await conn.execute(text(f"LOCK TABLE {', '.join(names[t] for t in todo)} IN SHARE MODE"))
-        out = {}
+        out: dict[str, tuple[str, Tally, int, Tally]] = {}
         archived = [archive_name(t) for t, p in todo.items() if p]
         if archived:
             await conn.execute(text(f"LOCK TABLE {', '.join(archived)} IN ACCESS EXCLUSIVE MODE"))

@@ -443,7 +443,8 @@ async def verify_legacy_migration(inp: VerifyInput) -> Verification:
                 r.q: r
                 for r in await conn.execute(text(_quarterly(sql, sql.names["target"], "t", False)))
             }
-    quarters, mismatched = {}, []
+    quarters: dict[str, dict[str, Any]] = {}
+    mismatched: list[str] = []
     for q in sorted(set(legacy) | set(target)):
         a, b = legacy.get(q), target.get(q)
         entry = {

@@ -157,7 +157,7 @@ async def standalone_quarters(conn: AsyncConnection, table: str) -> dict[Quarter
 
 def _by_quarter(table: str, rows: Iterable[Any]) -> dict[Quarter, str]:
     """{quarter: value} of the (relation name, value) rows whose name is a quarter of `table`."""
-    found = {}
+    found: dict[Quarter, str] = {}
     for name, value in rows:
         parsed = parse_partition_name(name)
         if parsed and parsed[0] == table:

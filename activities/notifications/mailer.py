@@ -38,7 +38,7 @@ class Mail:
     subject: str
     text: str
     html: str | None = None
-    attachments: list[Attachment] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list[Attachment])
 
 
 def enabled() -> bool:

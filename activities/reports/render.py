@@ -104,7 +104,7 @@ def bar_chart_svg(values: list[float], labels: list[str], width: int = 560, heig
     """A bar per value, labelled below; the tallest bar fills the height."""
     top = max(values) if values and max(values) > 0 else 1.0
     slot = width / max(len(values), 1)
-    bars = []
+    bars: list[str] = []
     for i, (value, label) in enumerate(zip(values, labels, strict=True)):
         h = (height - 30) * value / top
         x = i * slot + slot * 0.15

@@ -96,7 +96,7 @@ async def summarize_report(step: ReportStep) -> bool:
 async def render_report(step: ReportStep) -> None:
     report, shop_name = await _report(step.report_id)
     summaries = {"en": report.summary_en, "cs": report.summary_cs or report.summary_en}
-    docs = {}
+    docs: dict[str, str | bytes] = {}
     for lang in ("en", "cs"):
         docs[f"html_{lang}"] = render.report_html(report.data, shop_name, lang, summaries[lang])
         docs[f"pdf_{lang}"] = render.report_pdf(report.data, shop_name, lang, summaries[lang])

@@ -21,6 +21,7 @@ from typing import BinaryIO, TypeVar
 import psycopg
 from psycopg import conninfo, sql
 from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -71,7 +72,7 @@ class MissingTool(ApplicationError):
 
 
 def _candidates(name: str, major: int) -> list[Path]:
-    found = []
+    found: list[Path] = []
     if bindir := os.environ.get("PG_BINDIR"):
         found.append(Path(bindir) / name)
     found += [
@@ -105,7 +106,7 @@ def pg_binary(name: str, major: int, exact: bool = False) -> str:
     then any newer one on PATH; an older one would refuse the server or write an incomplete file.
     Server programs (pg_ctl, postgres) need `exact`: a data directory runs only on its own major.
     """
-    seen = []
+    seen: list[str] = []
     for path in _candidates(name, major):
         if not (path.is_file() and os.access(path, os.X_OK)):
             continue
@@ -306,7 +307,7 @@ async def prune_backups() -> PruneResult:
             .scalars()
             .all()
         )
-        deleted = []
+        deleted: list[str] = []
         for backup in old:
             for name in (backup.name, f"{backup.name}.sha256"):
                 await asyncio.to_thread(storage.delete, name)
@@ -330,7 +331,7 @@ async def newest_backup() -> int:
     return found
 
 
-async def _newest_completed(session) -> int | None:
+async def _newest_completed(session: AsyncSession) -> int | None:
     return (
         await session.execute(
             select(Backup.id)
@@ -463,7 +464,9 @@ def _with_database(url: str, database: str) -> str:
 
 
 async def _record_verification(backup: Backup, result: VerifyResult) -> None:
-    detail = {"tables": result.tables, "mismatches": result.mismatches, "seconds": result.seconds}
+    detail: dict[str, object] = {
+        "tables": result.tables, "mismatches": result.mismatches, "seconds": result.seconds
+    }
     if result.error:
         detail["error"] = result.error
     async with session_scope() as session:

@@ -85,7 +85,7 @@ async def delete_old_snapshot_files(cutoff: datetime, batch: int) -> tuple[int, 
                     .limit(batch)
                 )
             ).all()
-            cleared = []
+            cleared: list[int] = []
             for run_id, file_path in runs:
                 last_id = run_id
                 if file_path is None:  # excluded by the query; tells the type checker

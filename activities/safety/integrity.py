@@ -39,7 +39,7 @@ class Finding:
     detail: str
     faults: int = 0
     shop_id: int | None = None
-    data: dict[str, Any] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict[str, Any])
     detail_cs: str | None = None  # a failing finding becomes a notification, in Czech too
 
     def __post_init__(self) -> None:
@@ -132,7 +132,7 @@ async def default_partitions(session: AsyncSession) -> list[Finding]:
         .scalars()
         .all()
     )
-    findings = []
+    findings: list[Finding] = []
     for name in names:
         rows = (await session.execute(text(f'SELECT count(*) FROM "{name}"'))).scalar_one()
         if rows:
@@ -157,9 +157,9 @@ async def future_partitions(session: AsyncSession) -> list[Finding]:
     now = Quarter.of(datetime.now(UTC))
     wanted = [now.add(i) for i in range(ahead + 1)]
     conn = await session.connection()
-    findings = []
+    findings: list[Finding] = []
     for table in PARTITIONED_TABLES:
-        have = set(await conn.run_sync(lambda c, t=table: existing_quarters(c, t)))
+        have = set(await conn.run_sync(existing_quarters, table))
         missing = [q.label for q in wanted if q not in have]
         if missing:
             findings.append(
@@ -220,7 +220,7 @@ async def shoptet_counts(session: AsyncSession) -> list[Finding]:
     grace = int(await get_setting(session, "integrity.shoptet_grace_minutes"))
     cutoff = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=grace)
     shops = (await session.execute(select(Shop).order_by(Shop.id))).scalars().all()
-    findings = []
+    findings: list[Finding] = []
     async with httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=10.0)) as http:
         for shop in shops:
             inst = (
@@ -383,7 +383,7 @@ async def finish_integrity_run(run_id: int) -> IntegrityReport:
         by_check: dict[str, dict[str, int]] = {}
         for check, status, faults, _ in rows:
             by_check.setdefault(check, {})[status] = int(faults or 0)
-        outcomes = []
+        outcomes: list[CheckOutcome] = []
         for check, statuses in sorted(by_check.items()):
             status = (
                 "error" if "error" in statuses else "failed" if "failed" in statuses else "passed"

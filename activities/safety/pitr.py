@@ -102,7 +102,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _as_server_user() -> list[str]:
+def as_server_user() -> list[str]:
     """Prefix for commands that must run as the PostgreSQL OS user (the server refuses root)."""
     return ["runuser", "-u", SERVER_USER, "--"] if os.geteuid() == 0 else []
 
@@ -236,7 +236,7 @@ def start_wal(backup_dir: Path) -> str | None:
 
 
 def base_backups(paths: PitrPaths) -> list[BaseBackup]:
-    found = []
+    found: list[BaseBackup] = []
     for manifest in sorted(paths.base.glob(f"*/{MANIFEST}")):
         found.append(BaseBackup(**json.loads(manifest.read_text())))
     return sorted(found, key=lambda b: b.finished_at)
@@ -271,7 +271,7 @@ def restore_to(
     pg_ctl = pg_binary("pg_ctl", base.server_major, exact=True)
     started = subprocess.run(
         [
-            *_as_server_user(),
+            *as_server_user(),
             pg_ctl,
             "-D",
             str(data_dir),
@@ -298,7 +298,7 @@ def restore_to(
         base_backup=base.label,
         dsn=dsn,
         log=str(log),
-        stop_command=" ".join([*_as_server_user(), pg_ctl, "-D", str(data_dir), "stop"]),
+        stop_command=" ".join([*as_server_user(), pg_ctl, "-D", str(data_dir), "stop"]),
     )
 
 

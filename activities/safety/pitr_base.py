@@ -16,6 +16,7 @@ from pathlib import Path
 
 import psycopg
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -26,7 +27,7 @@ from activities.safety.pitr import (
     BaseBackup,
     PitrError,
     PitrPaths,
-    _as_server_user,
+    as_server_user,
     base_backups,
     start_wal,
     take_base_backup,
@@ -101,7 +102,7 @@ def _days(age: timedelta) -> str:
     return f"{age.total_seconds() / 86400:.1f} days"
 
 
-async def _reconcile(session, on_disk: list[BaseBackup]) -> None:
+async def _reconcile(session: AsyncSession, on_disk: list[BaseBackup]) -> None:
     """Rows for base backups taken by `shopops pitr base-backup`; removed ones marked deleted."""
     rows = {
         r.label: r for r in (await session.execute(select(PitrBaseBackup))).scalars().all()
@@ -172,7 +173,7 @@ async def prune_pitr() -> PitrPruneResult:
             .all()
         )
         kept, old = completed[:keep], completed[keep:]
-        deleted = []
+        deleted: list[str] = []
         for row in old:
             await with_heartbeats(asyncio.to_thread(shutil.rmtree, row.path, True), f"removing {row.label}")
             row.status, row.deleted_at = "deleted", datetime.now(UTC)
@@ -205,7 +206,7 @@ def _clean_wal(wal: Path, oldest_needed: str, major: int) -> int:
         return 0
     before = _segments(wal)
     result = subprocess.run(
-        [*_as_server_user(), pg_binary("pg_archivecleanup", major), str(wal), oldest_needed],
+        [*as_server_user(), pg_binary("pg_archivecleanup", major), str(wal), oldest_needed],
         capture_output=True,
         text=True,
     )

@@ -19,11 +19,12 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, cast
 
 import httpx
 import orjson
 
+from activities.json_types import JsonValue
 from activities.shoptet.errors import (
     BudgetRefused,
     ExpiredToken,
@@ -56,6 +57,13 @@ DEFAULT_TIMEOUT = httpx.Timeout(80.0, connect=30.0)  # the official SDK's values
 class DownloadResult:
     bytes: int
     sha256: str
+
+
+class _Paginator(TypedDict, total=False):
+    """The `paginator` of a Shoptet list answer (the fields `iter_list` reads)."""
+
+    totalCount: int
+    pageCount: int
 
 
 class ShoptetClient:
@@ -222,7 +230,7 @@ class ShoptetClient:
         if not response.content:
             return None
         try:
-            body = orjson.loads(response.content)
+            body: JsonValue = orjson.loads(response.content)
         except orjson.JSONDecodeError:
             raise MalformedResponse(
                 f"answer is not JSON: {response.content[:80]!r}",
@@ -263,17 +271,18 @@ class ShoptetClient:
         while True:
             query["page"] = page
             try:
-                data = await self.get(path, query)
+                data: JsonValue = await self.get(path, query)
             except PageNotFound:
                 if page == 1:
                     raise
                 log.warning("%s shrank while paging; stopped before page %d", path, page)
                 return
-            if not isinstance(data, dict) or not isinstance(data.get(key), list):
+            items = data.get(key) if isinstance(data, dict) else None
+            if not isinstance(data, dict) or not isinstance(items, list):
                 raise MalformedResponse(
                     f"list answer has no '{key}' array", method="GET", path=path
                 )
-            paginator = data.get("paginator") or {}
+            paginator = cast(_Paginator, data.get("paginator") or {})
             new_total = paginator.get("totalCount")
             if total is not None and new_total != total:
                 if on_shift is not None:
@@ -287,10 +296,9 @@ class ShoptetClient:
                     )
             total = new_total
             page_count = int(paginator.get("pageCount") or page)
-            items = data[key]
             del data
             for item in items:
-                yield item
+                yield cast("dict[str, Any]", item)  # the entries of Shoptet's lists are objects
             del items
             if page >= page_count:
                 return

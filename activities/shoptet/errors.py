@@ -11,6 +11,7 @@ from typing import Any
 
 import orjson
 
+from activities.json_types import JsonValue
 from activities.shoptet.redaction import redact
 
 
@@ -164,11 +165,12 @@ _BY_CODE: dict[str, type[ShoptetError]] = {
 def first_error(body: bytes) -> dict[str, Any]:
     """The first entry of the envelope's `errors`, or {} when the body is not an envelope."""
     try:
-        parsed = orjson.loads(body) if body else None
+        parsed: JsonValue = orjson.loads(body) if body else None
     except orjson.JSONDecodeError:
         return {}
-    if isinstance(parsed, dict) and isinstance(parsed.get("errors"), list) and parsed["errors"]:
-        first = parsed["errors"][0]
+    errors = parsed.get("errors") if isinstance(parsed, dict) else None
+    if isinstance(errors, list) and errors:
+        first = errors[0]
         return first if isinstance(first, dict) else {}
     return {}
 

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import orjson
 
+from activities.json_types import JsonValue
 from activities.shoptet.errors import ServerError, ShoptetError, TransportError
 
 TOKEN_PATH = "/action/ApiOAuthServer/token"
@@ -80,7 +81,7 @@ async def _call(
     except httpx.HTTPError as exc:
         raise TransportError(f"{type(exc).__name__}: {exc}", method=method, path=path) from exc
     try:
-        body = orjson.loads(response.content) if response.content else {}
+        body: JsonValue = orjson.loads(response.content) if response.content else {}
     except orjson.JSONDecodeError:
         body = {}
     if response.is_success and isinstance(body, dict) and "error" not in body:

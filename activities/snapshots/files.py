@@ -117,8 +117,7 @@ def unpack(
                 out.write(b"\n")
                 position += 1
                 lines += 1
-    # isal's stub declares `error` as an instance; at run time it is the exception class.
-    except (EOFError, zlib.error, isal_zlib.error, gzip.BadGzipFile) as exc:  # pyright: ignore[reportGeneralTypeIssues]
+    except (EOFError, zlib.error, isal_zlib.error, gzip.BadGzipFile) as exc:  # see typings/isal
         tmp.unlink(missing_ok=True)
         raise SnapshotFileError(f"result file {raw.name} is not a complete gzip stream: {exc}") from exc
     tmp.replace(work)

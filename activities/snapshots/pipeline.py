@@ -248,21 +248,21 @@ async def _resume_line(conn: Any, req: ChunkRequest) -> tuple[int, int]:
     return line, offset
 
 
-_PARSER: ProcessPoolExecutor | None = None
+_parser: ProcessPoolExecutor | None = None
 
 
 def parser_pool() -> ProcessPoolExecutor:
     """One long-lived parser process per worker: parsing runs beside the loader, not under
     its GIL, so on two cores PostgreSQL and the parser work at the same time."""
-    global _PARSER
-    if _PARSER is None:
-        _PARSER = ProcessPoolExecutor(
+    global _parser
+    if _parser is None:
+        _parser = ProcessPoolExecutor(
             max_workers=1,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_start_parser,
             initargs=(os.getpid(),),
         )
-    return _PARSER
+    return _parser
 
 
 def _start_parser(parent: int) -> None:
@@ -275,18 +275,19 @@ def _start_parser(parent: int) -> None:
     """
     die_with_parent(parent)  # no parser outlives a killed or stopped worker
     import gc
+    import importlib
 
-    import activities.snapshots.ingest.loader  # noqa: F401  (imported before the freeze)
+    importlib.import_module("activities.snapshots.ingest.loader")  # imported before the freeze
 
     gc.freeze()
     gc.set_threshold(50_000, 20, 100)
 
 
 def _reset_parser_pool() -> None:
-    global _PARSER
-    if _PARSER is not None:
-        _PARSER.shutdown(wait=False, cancel_futures=True)
-    _PARSER = None
+    global _parser
+    if _parser is not None:
+        _parser.shutdown(wait=False, cancel_futures=True)
+    _parser = None
 
 
 def _raw_lines(path: str, start_line: int, start_offset: int, end_line: int) -> RawLines:

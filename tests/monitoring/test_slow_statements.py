@@ -18,7 +18,7 @@ import pytest
 
 from activities.monitoring import snapshot_database_stats
 from activities.safety.backups import pg_binary
-from activities.safety.pitr import _as_server_user, _give_to_server_user
+from activities.safety.pitr import _give_to_server_user, as_server_user
 from infra.monitoring.report import build_report
 from infra.sandbox.testing import free_port
 from tests.monitoring.conftest import check
@@ -27,7 +27,7 @@ MAJOR = 15
 
 
 def _run(*argv: str) -> None:
-    result = subprocess.run([*_as_server_user(), *argv], capture_output=True, text=True)
+    result = subprocess.run([*as_server_user(), *argv], capture_output=True, text=True)
     assert result.returncode == 0, f"{argv[0]} failed: {result.stderr}"
 
 
@@ -53,7 +53,7 @@ def stats_cluster() -> Iterator[str]:
         migrate.upgrade(url)
         yield url
     finally:
-        subprocess.run([*_as_server_user(), pg_binary("pg_ctl", MAJOR, exact=True), "-D", str(data), "-m", "immediate", "stop"],
+        subprocess.run([*as_server_user(), pg_binary("pg_ctl", MAJOR, exact=True), "-D", str(data), "-m", "immediate", "stop"],
                        capture_output=True)
         shutil.rmtree(work, ignore_errors=True)
 

@@ -23,8 +23,8 @@ import pytest
 from activities.safety.backups import pg_binary
 from activities.safety.pitr import (
     PitrPaths,
-    _as_server_user,
     _give_to_server_user,
+    as_server_user,
     restore_to,
 )
 from infra.sandbox.testing import free_port
@@ -34,7 +34,7 @@ MAJOR = 15
 
 
 def _run(*argv: str) -> None:
-    result = subprocess.run([*_as_server_user(), *argv], capture_output=True, text=True)
+    result = subprocess.run([*as_server_user(), *argv], capture_output=True, text=True)
     assert result.returncode == 0, f"{argv[0]} failed: {result.stderr}"
 
 
@@ -47,7 +47,7 @@ def workdir() -> Iterator[Path]:
     for data in path.glob("**/PG_VERSION"):
         subprocess.run(
             [
-                *_as_server_user(),
+                *as_server_user(),
                 pg_binary("pg_ctl", MAJOR, exact=True),
                 "-D",
                 str(data.parent),

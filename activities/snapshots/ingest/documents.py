@@ -9,11 +9,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from operator import itemgetter
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
 import orjson
 
+from activities.json_types import JsonObject, JsonValue
 from activities.snapshots.ingest import fields as f
 from activities.snapshots.ingest.fields import BadLine
 from activities.snapshots.ingest.tables import (
@@ -32,7 +33,7 @@ Rows = list[tuple[Table, Row]]
 CANCELLED = "-4"  # Shoptet's system status "Stornována"
 
 
-def order_rows(doc: Any, shop_id: int) -> Rows:
+def order_rows(doc: JsonValue, shop_id: int) -> Rows:
     if not isinstance(doc, dict):
         raise BadLine(f"expected an order object, got {type(doc).__name__}")
     shop = str(shop_id)
@@ -88,7 +89,7 @@ def order_rows(doc: Any, shop_id: int) -> Rows:
     return rows
 
 
-def _delivery(value: Any) -> str:
+def _delivery(value: JsonValue) -> str:
     """The delivery address as jsonb text (NULL when absent or empty)."""
     if not isinstance(value, dict) or not value:
         return f.NULL
@@ -99,7 +100,7 @@ def _delivery(value: Any) -> str:
     return f.json_text(dumped, "deliveryAddress")
 
 
-def _item_row(item: dict[str, Any], shop: str, code: str, created: str) -> Row:
+def _item_row(item: JsonObject, shop: str, code: str, created: str) -> Row:
     item_price = f.obj(item, "itemPrice")
     unit_price = f.opt_obj(item, "unitPrice")
     purchase = f.opt_obj(item, "purchasePrice")
@@ -128,11 +129,12 @@ def _item_row(item: dict[str, Any], shop: str, code: str, created: str) -> Row:
     )
 
 
-def customer_rows(doc: Any, shop_id: int) -> Rows:
+def customer_rows(doc: JsonValue, shop_id: int) -> Rows:
     if not isinstance(doc, dict):
         raise BadLine(f"expected a customer object, got {type(doc).__name__}")
     billing = f.opt_obj(doc, "billingAddress")
-    accounts = doc.get("accounts") or []
+    listed = doc.get("accounts") or []
+    accounts = listed if isinstance(listed, list) else []  # a string had no accounts either
     main = next((a for a in accounts if isinstance(a, dict) and a.get("mainAccount")), None)
     main = main or (accounts[0] if accounts and isinstance(accounts[0], dict) else {})
     return [
@@ -157,7 +159,7 @@ def customer_rows(doc: Any, shop_id: int) -> Rows:
     ]
 
 
-def product_rows(doc: Any, shop_id: int, locale: str = "cs") -> Rows:
+def product_rows(doc: JsonValue, shop_id: int, locale: str = "cs") -> Rows:
     if not isinstance(doc, dict):
         raise BadLine(f"expected a product object, got {type(doc).__name__}")
     shop = str(shop_id)
@@ -192,12 +194,12 @@ def product_rows(doc: Any, shop_id: int, locale: str = "cs") -> Rows:
     return rows
 
 
-def _description(doc: dict[str, Any]) -> str:
+def _description(doc: JsonObject) -> str:
     value = doc.get("shortDescription") or doc.get("description")
     return f.escape(value.replace("\x00", "")) if isinstance(value, str) else f.NULL
 
 
-def _variant_rows(variant: Any, shop: str, product_guid: str) -> Rows:
+def _variant_rows(variant: JsonValue, shop: str, product_guid: str) -> Rows:
     if not isinstance(variant, dict):
         raise BadLine("expected an object")
     code = f.text(variant, "code", 100, required=True)
@@ -220,7 +222,10 @@ def _variant_rows(variant: Any, shop: str, product_guid: str) -> Rows:
             ),
         )
     ]
-    for amounts in variant.get("perStockAmounts") or []:
+    stock_amounts = variant.get("perStockAmounts") or []
+    if not isinstance(stock_amounts, list):  # a string's characters or an object's keys
+        raise BadLine("perStockAmounts: expected objects")
+    for amounts in stock_amounts:
         if not isinstance(amounts, dict):
             raise BadLine("perStockAmounts: expected objects")
         rows.append(
@@ -514,11 +519,11 @@ def _all(check: Callable[[str], re.Match[str] | None], values: Sequence[str]) ->
 _NO_BILLING = _Billing()
 
 
-def _from_json(mapper: Callable[[Any, int], Rows]) -> Callable[[bytes, int], Rows]:
+def _from_json(mapper: Callable[[JsonValue, int], Rows]) -> Callable[[bytes, int], Rows]:
     return lambda raw, shop_id: mapper(orjson.loads(raw), shop_id)
 
 
-MAPPERS: dict[str, Callable[[Any, int], Rows]] = {
+MAPPERS: dict[str, Callable[[JsonValue, int], Rows]] = {
     "orders": order_rows,
     "customers": customer_rows,
     "products": product_rows,

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
-from typing import Any
+
+from activities.json_types import JsonObject, JsonValue
 
 _DECIMAL = re.compile(r"-?\d{1,12}(\.\d{1,8})?", re.ASCII)
 _TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:?\d{2})", re.ASCII)
@@ -48,20 +49,20 @@ class BadLine(ValueError):
     """A document that cannot become rows; the message is the quarantine reason."""
 
 
-def obj(doc: Any, field: str) -> dict[str, Any]:
+def obj(doc: JsonValue, field: str) -> JsonObject:
     value = doc.get(field) if isinstance(doc, dict) else None
     if not isinstance(value, dict):
         raise BadLine(f"{field}: expected an object, got {_show(value)}")
     return value
 
 
-def opt_obj(doc: dict[str, Any], field: str) -> dict[str, Any]:
+def opt_obj(doc: JsonObject, field: str) -> JsonObject:
     value = doc.get(field)
     return value if isinstance(value, dict) else {}
 
 
 def text(
-    doc: dict[str, Any], field: str, limit: int, *, required: bool = False, default: str = NULL
+    doc: JsonObject, field: str, limit: int, *, required: bool = False, default: str = NULL
 ) -> str:
     value = doc.get(field)
     if value is None or value == "":
@@ -80,7 +81,7 @@ def text(
 
 
 def decimal(
-    doc: dict[str, Any], field: str, digits: tuple[int, int] = MONEY, *, required: bool = False
+    doc: JsonObject, field: str, digits: tuple[int, int] = MONEY, *, required: bool = False
 ) -> str:
     """A number that fits numeric(precision, scale) once PostgreSQL rounds it to the scale."""
     value = doc.get(field)
@@ -120,7 +121,7 @@ def _fits(number: str, precision: int, scale: int) -> bool:
     return len(rounded.as_tuple().digits) <= precision or rounded.is_zero()
 
 
-def timestamp(doc: dict[str, Any], field: str, *, required: bool = False) -> str:
+def timestamp(doc: JsonObject, field: str, *, required: bool = False) -> str:
     value = doc.get(field)
     if value is None:
         if required:
@@ -149,7 +150,7 @@ def real_time(value: str) -> bool:
     return int(offset[-4:-2]) <= 15 and int(offset[-2:]) <= 59
 
 
-def integer(doc: dict[str, Any], field: str, limit: int = INT32, *, required: bool = False) -> str:
+def integer(doc: JsonObject, field: str, limit: int = INT32, *, required: bool = False) -> str:
     """An integer within the column's range (`INT32` for integer, `INT64` for bigint)."""
     value = doc.get(field)
     if value is None:
@@ -166,7 +167,7 @@ def integer(doc: dict[str, Any], field: str, limit: int = INT32, *, required: bo
     return str(value)
 
 
-def uuid(doc: dict[str, Any], field: str, *, required: bool = False) -> str:
+def uuid(doc: JsonObject, field: str, *, required: bool = False) -> str:
     value = doc.get(field)
     if value is None:
         if required:
@@ -177,7 +178,7 @@ def uuid(doc: dict[str, Any], field: str, *, required: bool = False) -> str:
     return value
 
 
-def boolean(doc: dict[str, Any], field: str, default: str = NULL) -> str:
+def boolean(doc: JsonObject, field: str, default: str = NULL) -> str:
     value = doc.get(field)
     if value is None:
         return default
@@ -193,6 +194,6 @@ def json_text(value: str, field: str) -> str:
     return escape(value)
 
 
-def _show(value: Any) -> str:
+def _show(value: object) -> str:
     text_value = repr(value)
     return text_value if len(text_value) <= 60 else text_value[:57] + "..."

@@ -48,11 +48,11 @@ class Batch:
     end_line: int  # first line number after this batch
     end_offset: int  # byte offset of that line in the working file
     lines: int = 0
-    copy: dict[str, bytes] = field(default_factory=dict)  # COPY input per table
-    counts: dict[str, int] = field(default_factory=dict)  # rows per table
-    keys: list[tuple[str, ...]] = field(default_factory=list)  # keys of the main table
-    rejects: list[Reject] = field(default_factory=list)
-    line_nos: dict[str, array[int]] = field(default_factory=dict)  # per table, per COPY row
+    copy: dict[str, bytes] = field(default_factory=dict[str, bytes])  # COPY input per table
+    counts: dict[str, int] = field(default_factory=dict[str, int])  # rows per table
+    keys: list[tuple[str, ...]] = field(default_factory=list[tuple[str, ...]])  # keys of the main table
+    rejects: list[Reject] = field(default_factory=list[Reject])
+    line_nos: dict[str, array[int]] = field(default_factory=dict[str, "array[int]"])  # per table, per COPY row
 
     def copy_data(self, table: Table) -> bytes:
         return self.copy.get(table.name, b"")
@@ -177,7 +177,7 @@ class _Existing(Exception):
 class LoadResult:
     upserted: int = 0  # rows inserted or changed; unchanged rows are not written
     rejected: int = 0
-    refused: list[Reject] = field(default_factory=list)  # lines PostgreSQL itself refused
+    refused: list[Reject] = field(default_factory=list[Reject])  # lines PostgreSQL itself refused
 
     def add(self, other: LoadResult) -> None:
         self.upserted += other.upserted
@@ -308,7 +308,8 @@ class Loader:
     ) -> tuple[int, list[Reject]]:
         """Bisect a refused batch by line: halves that load are kept, a single line that is
         refused is a reject with PostgreSQL's reason. A few bad lines cost O(bad * log n) tries."""
-        upserted, refused = 0, []
+        upserted = 0
+        refused: list[Reject] = []
         pending: list[tuple[list[int], Exception | None]] = [(batch.loaded_lines(), first)]
         while pending:
             lines, known = pending.pop()
@@ -331,7 +332,7 @@ class Loader:
 
     async def _clear_stage(self, cur: psycopg.AsyncCursor[Any]) -> None:
         for table in self.tables:
-            await cur.execute(f"DELETE FROM {table.stage}")  # type: ignore[arg-type]
+            await cur.execute(f"DELETE FROM {table.stage}")
 
     async def _all_new(self, cur: psycopg.AsyncCursor[Any], batch: Batch) -> bool:
         """True when no key of the batch's main table exists yet (a first load).

@@ -1,0 +1,6 @@
+from collections.abc import Iterable
+
+class Worksheet:
+    name: str
+    def write(self, row: int, col: int, *args: object) -> int: ...
+    def write_row(self, row: int, col: int, data: Iterable[object]) -> int: ...

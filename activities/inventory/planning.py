@@ -22,7 +22,6 @@ from activities.child_process import Beat, run_in_child
 from activities.inventory import sql
 from activities.inventory.chunk import ChunkPolicy, chunk_results
 from activities.inventory.purchases import PurchaseSettings, recommend
-from activities.outbound_webhooks.events import publish
 from activities.pg_copy import connect
 from activities.shop_fan_out import nightly_plan
 from activities.shop_runs import close_dead_runs
@@ -30,6 +29,7 @@ from db.app_settings import get_setting
 from db.engine import session_scope
 from db.models import InventoryAnomaly, Shop
 from db.notify import SEVERITY_CS, cs_count, cs_day, cs_number, cs_short_day, notify
+from infra.outbound_webhooks.events import publish
 from workflows.inventory import (
     ChunkRequest,
     ChunkResult,

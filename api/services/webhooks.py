@@ -370,7 +370,7 @@ async def sweep_outbox_forever() -> None:
         except Exception:
             log.exception("webhook outbox sweep failed; next in %.0f s", OUTBOX_EVERY)
         try:  # outbound deliveries recorded while Temporal was down get their workflow now
-            from activities.outbound_webhooks.events import start_pending
+            from infra.outbound_webhooks.events import start_pending
 
             if started := await start_pending():
                 log.info("outbound webhooks: %d pending deliveries started", started)

@@ -372,7 +372,7 @@ async def receive(
     await session.commit()
     order = await get_order(session, shop_id, order_id)
     if order.get("status") == "received":
-        from activities.outbound_webhooks.events import publish
+        from infra.outbound_webhooks.events import publish
 
         await publish(shop_id, [("purchase_order.received", {
             "purchase_order_id": order_id, "received_at": str(order.get("received_at")),

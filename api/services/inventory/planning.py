@@ -387,7 +387,9 @@ async def anomalies_page(
         "notified_at",
     )
     items = [{f: r[f] for f in fields} for r in rows[:limit]]
-    return Page[AnomalyOut](**{"items": items, "next_cursor": next_id_cursor(rows, limit)})
+    return Page[AnomalyOut].model_validate(
+        {"items": items, "next_cursor": next_id_cursor(rows, limit)}
+    )
 
 
 async def accuracy_page(
@@ -421,8 +423,8 @@ async def accuracy_page(
         encode_cursor({"code": rows[limit - 1]["variant_code"]}) if len(rows) > limit else None
     )
     overall = await _latest_run(session, shop_id, completed=True)
-    return AccuracyPage(
-        **{
+    return AccuracyPage.model_validate(
+        {
             "items": items,
             "next_cursor": next_cursor,
             "overall": None
@@ -472,9 +474,9 @@ async def forecast(
     )
     as_of: date = metrics["as_of"]
     history = await sales_history(session, shop, code, as_of - timedelta(history_days - 1), as_of)
-    forecast_points = [dict(r._mapping) for r in points]
-    return ForecastOut(
-        **{
+    forecast_points = [dict(r) for r in points.mappings()]
+    return ForecastOut.model_validate(
+        {
             "variant_code": code,
             "variant_name": metrics["variant_name"],
             "as_of": as_of,
@@ -493,12 +495,13 @@ def stockout_day(on_hand: Any, points: list[dict[str, Any]]) -> date | None:
     if on_hand is None:
         return None
     left = float(on_hand)
+    days: list[date] = [point["day"] for point in points]
     if left <= 0:
-        return points[0]["day"] if points else None
-    for point in points:
+        return days[0] if days else None
+    for day, point in zip(days, points, strict=True):
         left -= float(point["mean"])
         if left <= 0:
-            return point["day"]  # type: ignore[no-any-return]
+            return day
     return None
 
 

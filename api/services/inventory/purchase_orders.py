@@ -400,7 +400,8 @@ async def receive(
                     "Unknown line",
                     f"lines.{k}.line_id: no line {line['line_id']} on purchase order {order_id}",
                 )
-            total: Decimal = updates.get(row["id"], row["received_quantity"]) + line["quantity"]
+            already: Decimal = updates[row["id"]] if row["id"] in updates else row["received_quantity"]
+            total = already + line["quantity"]
             if total > row["quantity"]:
                 await session.rollback()
                 raise Problem(

@@ -18,7 +18,7 @@ import pandas as pd
 import psycopg
 
 from activities.pg_copy import copy_frame, update_by_id
-from db.models.inventory import RECOMMENDATION_COLUMNS
+from db.models.inventory import ANOMALY_COLUMNS, RECOMMENDATION_COLUMNS
 
 FETCH_ROWS = 50_000
 
@@ -51,22 +51,6 @@ METRIC_COLUMNS = (
     "order_by",
     "need_quantity",
     "stockout_penalty",
-)
-ANOMALY_COLUMNS = (
-    "variant_code",
-    "day",
-    "kind",
-    "severity",
-    "score",
-    "sales",
-    "expected",
-    "lo",
-    "hi",
-    "stock_change",
-    "unexplained",
-    "purchase_order_id",
-    "arrives_on",
-    "bridge_quantity",
 )
 # one row per variant and open purchase order with units outstanding (on_order)
 ON_ORDER_COLUMNS = ("variant_code", "purchase_order_id", "on_order", "arrives_on")

@@ -24,13 +24,14 @@ from api.pagination import (
     cursor_id,
     decode_cursor,
     encode_cursor,
+    id_keyset,
     next_id_cursor,
     page_by_id,
 )
 from api.problems import Problem
 from api.services.shop_runs import StartedOut, start_shop_run
 from db.models import InventoryRun, Shop
-from db.models.inventory import RECOMMENDATION_COLUMNS
+from db.models.inventory import ANOMALY_COLUMNS, RECOMMENDATION_COLUMNS
 from infra.temporal_client import connect
 from workflows.inventory import (
     RUN_KIND,
@@ -340,55 +341,25 @@ async def anomalies_page(
 ) -> Page[AnomalyOut]:
     """Anomalies, newest found first (keyset on id)."""
     check_filters(severity, kind)
-    where = ""
-    params: dict[str, Any] = {"shop": shop_id, "limit": limit + 1}
-    after = cursor_id(cursor)
-    if after is not None:
-        where += "AND a.id < :after "
-        params["after"] = after
-    if severity is not None:
-        where += "AND a.severity = :severity "
-        params["severity"] = severity
-    if kind is not None:
-        where += "AND a.kind = :kind "
-        params["kind"] = kind
+    page = id_keyset("a.id", cursor, limit, {"a.severity": severity, "a.kind": kind})
     rows = (
         (
             await session.execute(
                 text(
                     "SELECT a.*, v.name AS variant_name FROM inventory_anomalies a "
                     "LEFT JOIN variants v ON v.shop_id = a.shop_id AND v.code = a.variant_code "
-                    "WHERE a.shop_id = :shop " + where + "ORDER BY a.id DESC LIMIT :limit"
+                    "WHERE a.shop_id = :shop " + page.where + "ORDER BY a.id DESC LIMIT :limit"
                 ),
-                params,
+                {"shop": shop_id, **page.params},
             )
         )
         .mappings()
         .all()
     )
-    fields = (
-        "id",
-        "variant_code",
-        "variant_name",
-        "day",
-        "kind",
-        "severity",
-        "score",
-        "sales",
-        "expected",
-        "lo",
-        "hi",
-        "stock_change",
-        "unexplained",
-        "purchase_order_id",
-        "arrives_on",
-        "bridge_quantity",
-        "detected_at",
-        "notified_at",
-    )
-    items = [{f: r[f] for f in fields} for r in rows[:limit]]
+    fields = ("id", "variant_name", *ANOMALY_COLUMNS, "detected_at", "notified_at")
+    shown, next_cursor = page.split(rows)
     return Page[AnomalyOut].model_validate(
-        {"items": items, "next_cursor": next_id_cursor(rows, limit)}
+        {"items": [{f: r[f] for f in fields} for r in shown], "next_cursor": next_cursor}
     )
 
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from sqlalchemy import RowMapping, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.pagination import Page, cursor_id, next_id_cursor
+from api.pagination import Page, id_keyset
 from api.problems import Problem
 from db.app_settings import get_setting
 from db.models import Shop
@@ -329,34 +329,22 @@ async def orders_page(
             "Unknown status",
             f"status must be one of {', '.join(STATUSES)}, not {status!r}",
         )
-    where = ""
-    params: dict[str, object] = {"shop": shop_id, "limit": limit + 1}
-    after = cursor_id(cursor)
-    if after is not None:
-        where += "AND p.id < :after "
-        params["after"] = after
-    if status is not None:
-        where += "AND p.status = :status "
-        params["status"] = status
-    if supplier_id is not None:
-        where += "AND p.supplier_id = :supplier "
-        params["supplier"] = supplier_id
+    page = id_keyset("p.id", cursor, limit, {"p.status": status, "p.supplier_id": supplier_id})
     ids = list(
         (
             await session.execute(
                 text(
                     "SELECT p.id FROM purchase_orders p WHERE p.shop_id = :shop "
-                    + where
+                    + page.where
                     + "ORDER BY p.id DESC LIMIT :limit"
                 ),
-                params,
+                {"shop": shop_id, **page.params},
             )
         ).scalars()
     )
-    items = await _orders(session, shop_id, ids[:limit])
-    return Page[PurchaseOrderOut](
-        items=items, next_cursor=next_id_cursor([{"id": i} for i in ids], limit)
-    )
+    shown, next_cursor = page.split([{"id": i} for i in ids])
+    items = await _orders(session, shop_id, [row["id"] for row in shown])
+    return Page[PurchaseOrderOut](items=items, next_cursor=next_cursor)
 
 
 async def get_order(session: AsyncSession, shop_id: int, order_id: int) -> PurchaseOrderOut:

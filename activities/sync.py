@@ -21,7 +21,6 @@ from sqlalchemy import select, update
 from temporalio import activity
 
 from activities.json_types import JsonValue
-from activities.outbound_webhooks.events import publish
 from activities.shoptet.client import ShoptetClient
 from activities.shoptet.errors import NotFound, ShoptetError
 from activities.shoptet_access import NotInstalled, permanent, shop_client, shoptet_failure
@@ -40,6 +39,7 @@ from db.engine import raw_connection, session_scope
 from db.models import Installation, Shop, SyncCursor
 from db.search import sources as search_sources
 from db.tagged_cache import invalidate, shop_tag
+from infra.outbound_webhooks.events import publish
 from workflows.sync import (
     FinishRequest,
     PassResult,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -27,7 +27,7 @@ The API lives under <a href="/api/docs">/api/docs</a>.</p></body></html>"""
 
 
 @asynccontextmanager
-async def _lifespan(_: FastAPI) -> AsyncIterator[None]:
+async def _lifespan(_: FastAPI) -> AsyncGenerator[None, None]:
     from api.services.webhooks import sweep_outbox_forever
 
     sweep = asyncio.create_task(sweep_outbox_forever())

@@ -30,12 +30,16 @@ async def keyset_csv(columns: Sequence[str], read_page: PageReader) -> AsyncIter
     async with replica_session() as session:  # an export is a heavy read: the replica's
         while True:
             page = await read_page(session, cursor, CSV_PAGE)
+            items: list[dict[str, Any]]
             if isinstance(page, Page):
-                page = {"items": [i.model_dump() for i in page.items], "next_cursor": page.next_cursor}
-            for item in page["items"]:
+                items = [i.model_dump() for i in page.items]
+                cursor = page.next_cursor
+            else:
+                items = page["items"]
+                cursor = page["next_cursor"]
+            for item in items:
                 writer.writerow(["" if item[c] is None else item[c] for c in columns])
             yield _drain(buffer)
-            cursor = page["next_cursor"]
             if cursor is None:
                 return
 

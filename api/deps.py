@@ -41,7 +41,7 @@ SessionDep = Annotated[AsyncSession, Depends(_session)]
 @dataclass(frozen=True)
 class Caller:
     user: User
-    memberships: dict[int, str] = field(default_factory=dict)  # shop_id -> role
+    memberships: dict[int, str] = field(default_factory=dict[int, str])  # shop_id -> role
 
     @property
     def is_admin(self) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
 
 import orjson
@@ -16,6 +17,7 @@ from api.common.params import BIGINT_MAX, BigIntId, ShortText
 from api.problems import Problem
 
 T = TypeVar("T")
+R = TypeVar("R")
 C = TypeVar("C", bound="Cursor")
 
 
@@ -71,6 +73,40 @@ def next_id_cursor(rows: Sequence[Any], limit: int) -> str | None:
         return None
     last = rows[limit - 1]
     return encode_cursor({"id": last["id"] if isinstance(last, Mapping) else last.id})
+
+
+@dataclass(frozen=True)
+class IdKeyset:
+    """One newest-first page by id of a text query: `where` (its `AND …` conditions, after
+    the shop's) and `params` (`:after`, one per filter, `:limit` = limit + 1, the row that tells
+    whether another page follows), then `split` the rows into the page and the next cursor."""
+
+    where: str
+    params: dict[str, object]
+    limit: int
+
+    def split(self, rows: Sequence[R]) -> tuple[Sequence[R], str | None]:
+        return rows[: self.limit], next_id_cursor(rows, self.limit)
+
+
+def id_keyset(
+    id_column: str, cursor: str | None, limit: int, filters: Mapping[str, object | None]
+) -> IdKeyset:
+    """The conditions of a page ordered by `id_column` descending: rows before the cursor's
+    id, and `column = value` for each filter given (None: not filtered). Columns are ours,
+    never the caller's; each value is bound as a parameter named after its column."""
+    where = ""
+    params: dict[str, object] = {"limit": limit + 1}
+    after = cursor_id(cursor)
+    if after is not None:
+        where += f"AND {id_column} < :after "
+        params["after"] = after
+    for column, value in filters.items():
+        if value is not None:
+            name = column.rsplit(".", 1)[-1]
+            where += f"AND {column} = :{name} "
+            params[name] = value
+    return IdKeyset(where, params, limit)
 
 
 async def page_by_id(

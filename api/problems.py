@@ -98,7 +98,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        detail = exc.detail if isinstance(exc.detail, str) else None
+        # typed a string, but FastAPI's HTTPException carries any JSON value there
+        given: object = getattr(exc, "detail", None)
+        detail = given if isinstance(given, str) else None
         titles = {
             401: "Not signed in",
             403: "Forbidden",
@@ -112,10 +114,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
+        errors: list[dict[str, Any]] = [
             {"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")}
             for e in exc.errors()
         ]
-        first = errors[0] if errors else {"loc": [], "msg": "invalid input"}
+        first: dict[str, Any] = errors[0] if errors else {"loc": [], "msg": "invalid input"}
         where = ".".join(str(p) for p in first["loc"][1:]) or "request"
         return problem_response(422, "Invalid request", f"{where}: {first['msg']}", errors=errors)

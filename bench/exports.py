@@ -57,7 +57,7 @@ def seed(url: str, items: int) -> None:
 
 
 def _baseline(url: str, out: Any) -> None:
-    from activities.exports.queries import Filters, export_query
+    from db.export_queries import Filters, export_query
 
     query = export_query("order_items", 1, Filters(), ordered=False)
     started = time.perf_counter()
@@ -72,8 +72,8 @@ def _baseline(url: str, out: Any) -> None:
 def _export(url: str, fmt: str, limit: int | None, out: Any) -> None:
     from psycopg import sql
 
-    from activities.exports.queries import Filters, export_query
     from activities.exports.writer import write_export
+    from db.export_queries import Filters, export_query
 
     query: Any = export_query("order_items", 1, Filters())
     if limit is not None:

@@ -49,7 +49,7 @@ def receiver() -> tuple[ThreadingHTTPServer, threading.Event, str]:
 
 
 async def time_delivery(got: threading.Event) -> float:
-    from activities.outbound_webhooks.events import publish
+    from infra.outbound_webhooks.events import publish
 
     got.clear()
     started = time.perf_counter()

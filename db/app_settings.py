@@ -90,13 +90,13 @@ def coerce(key: str, value: Any) -> Any:
         if kind == "int" and isinstance(value, float) and value != cast:
             raise ValueError(f"{key} must be a whole number, got {value!r}")
         d = definition(key)
-        if d.minimum is not None and cast < d.minimum:
+        if d.minimum is not None and not isinstance(cast, str) and cast < d.minimum:
             raise ValueError(f"{key} must be at least {d.minimum:g}, got {value!r}")
-        if d.maximum is not None and cast > d.maximum:
+        if d.maximum is not None and not isinstance(cast, str) and cast > d.maximum:
             raise ValueError(f"{key} must be at most {d.maximum:g}, got {value!r}")
         if d.choices and cast not in d.choices:
             raise ValueError(f"{key} must be one of {', '.join(d.choices)}, got {value!r}")
-        if d.pattern is not None and not re.fullmatch(d.pattern, cast):
+        if d.pattern is not None and isinstance(cast, str) and not re.fullmatch(d.pattern, cast):
             raise ValueError(f"{key} must be {d.pattern_hint or d.pattern}, got {value!r}")
         return cast
     return value

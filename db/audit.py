@@ -58,7 +58,7 @@ class Check:
     name: str
     description: str
     query: str  # returns one row per finding; binds the thresholds by name
-    thresholds: dict[str, Any] = field(default_factory=dict)
+    thresholds: dict[str, Any] = field(default_factory=dict[str, Any])
     needs_statements: bool = False  # reads pg_stat_statements
 
 

@@ -172,7 +172,7 @@ class Settings(BaseSettings):
         if self.is_local:
             return
         keys = [k.strip() for k in self.encryption_keys.get_secret_value().split(",") if k.strip()]
-        problems = []
+        problems: list[str] = []
         if not keys:
             problems.append(
                 "ENCRYPTION_KEYS is empty: set it to a Fernet key of your own "

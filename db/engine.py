@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from functools import lru_cache
 from typing import Any
@@ -78,7 +78,7 @@ def session_factory() -> async_sessionmaker[AsyncSession]:
 
 
 @asynccontextmanager
-async def session_scope() -> AsyncIterator[AsyncSession]:
+async def session_scope() -> AsyncGenerator[AsyncSession, None]:
     """A session that commits on success and rolls back on error."""
     async with session_factory()() as session:
         try:
@@ -100,7 +100,7 @@ def replica_engine() -> AsyncEngine:
 
 
 @asynccontextmanager
-async def replica_session() -> AsyncIterator[AsyncSession]:
+async def replica_session() -> AsyncGenerator[AsyncSession, None]:
     """A session for heavy reads (analytics, reports, exports, monitoring) on the read replica.
 
     Writes do not belong here: the session is rolled back at the end, and on a hot standby

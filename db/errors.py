@@ -65,7 +65,7 @@ def normalise(message: str) -> str:
 
 def top_frames(tb: TracebackType | None, limit: int = TOP_FRAMES) -> list[str]:
     """The innermost `limit` frames of our own code as `module:function` (library frames skipped)."""
-    frames = []
+    frames: list[str] = []
     for frame in traceback.extract_tb(tb):
         path = Path(frame.filename)
         try:

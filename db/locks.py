@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -119,7 +119,7 @@ async def extend(lease: Lease, *, redis: Redis | None = None) -> None:
 @asynccontextmanager
 async def hold_lock(
     name: str, *, ttl: float = 30.0, wait: float = 10.0, redis: Redis | None = None
-) -> AsyncIterator[Lease]:
+) -> AsyncGenerator[Lease, None]:
     """Hold `name` for the block; writes inside should go through `check_fence`."""
     lease = await acquire(name, ttl=ttl, wait=wait, redis=redis)
     try:

@@ -152,7 +152,7 @@ async def charge(
     shop = shop_id or APP_WIDE
     day = usage_day(at)
     limit = await budget(shop, kind)
-    result = await redis_client().eval(  # type: ignore[misc]  # redis-py types eval loosely
+    result = await redis_client().eval(
         _CHARGE,
         3,
         _key(shop, kind, day, "used"),
@@ -225,8 +225,8 @@ async def live_counters(shop_id: int, day: date) -> dict[str, tuple[int, int]]:
 async def flush_usage() -> int:
     """Copy the counters touched since the last flush into `usage_daily`; returns rows written."""
     cache = redis_client()
-    members = await cache.spop(DIRTY, 10_000)  # type: ignore[misc]
-    rows = []
+    members = await cache.spop(DIRTY, 10_000)
+    rows: list[dict[str, object]] = []
     for raw in members or []:
         member = raw.decode() if isinstance(raw, bytes) else str(raw)
         shop, kind, day_text = member.split(":")

@@ -170,7 +170,7 @@ def scan(revision: str, script: str) -> list[LockFinding]:
             )
         )
     }
-    found = []
+    found: list[LockFinding] = []
     for stmt in stmts:
         text = stmt.rstrip(";")
         for rule in RULES:
@@ -233,11 +233,11 @@ SEEDED = [
 @dataclass
 class Report:
     steps: list[tuple[str, float, str | None]] = field(
-        default_factory=list
+        default_factory=list[tuple[str, float, str | None]]
     )  # (step, seconds, error)
-    locks: list[LockFinding] = field(default_factory=list)
-    unscanned: dict[str, str] = field(default_factory=dict)
-    data_changes: dict[str, tuple[int, int]] = field(default_factory=dict)
+    locks: list[LockFinding] = field(default_factory=list[LockFinding])
+    unscanned: dict[str, str] = field(default_factory=dict[str, str])
+    data_changes: dict[str, tuple[int, int]] = field(default_factory=dict[str, tuple[int, int]])
 
     @property
     def failed(self) -> bool:

@@ -77,7 +77,8 @@ def parse_partition_name(name: str) -> tuple[str, Quarter] | None:
 
 
 def quarters_between(first: Quarter, last: Quarter) -> list[Quarter]:
-    out, q = [], first
+    out: list[Quarter] = []
+    q = first
     while q <= last:
         out.append(q)
         q = q.next()
@@ -105,7 +106,7 @@ def existing_quarters(conn: Connection, table: str) -> list[Quarter]:
         ),
         {"t": table},
     ).scalars()
-    found = []
+    found: list[Quarter] = []
     for name in rows:
         parsed = parse_partition_name(name)
         if parsed and parsed[0] == table:
@@ -116,7 +117,7 @@ def existing_quarters(conn: Connection, table: str) -> list[Quarter]:
 def ensure_quarters(conn: Connection, table: str, first: Quarter, last: Quarter) -> list[Quarter]:
     """Create any missing quarter partitions in [first, last]; returns those it created."""
     have = set(existing_quarters(conn, table))
-    made = []
+    made: list[Quarter] = []
     for quarter in quarters_between(first, last):
         if quarter not in have:
             conn.execute(text(create_partition_sql(table, quarter)))

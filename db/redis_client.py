@@ -22,7 +22,7 @@ def redis_client() -> aioredis.Redis:
     """One client per URL and event loop (its connections belong to the loop)."""
     key = (get_settings().redis_url, _loop_id())
     if key not in _CLIENTS:
-        _CLIENTS[key] = aioredis.Redis.from_url(key[0], decode_responses=False)
+        _CLIENTS[key] = aioredis.Redis.from_url(key[0], decode_responses=False)  # pyright: ignore[reportUnknownMemberType]  # redis-py: **kwargs unannotated
     return _CLIENTS[key]
 
 

@@ -58,13 +58,15 @@ class LevelCounter:
 @dataclass
 class SettingsCache:
     ttl: float = DEFAULT_TTL_SECONDS
-    _memory: dict[tuple[str, int | None], tuple[float, Any]] = field(default_factory=dict)
+    _memory: dict[tuple[str, int | None], tuple[float, Any]] = field(
+        default_factory=dict[tuple[str, int | None], tuple[float, Any]]
+    )
     _generation: int = 0  # local: bumped on every invalidation this process hears of
     _redis_generation: int = 0  # the last Redis generation this process has seen
     _listener: asyncio.Task[None] | None = None
     _subscribed: bool = False
     _subscribed_event: asyncio.Event = field(default_factory=asyncio.Event)
-    _scripts: dict[int, Any] = field(default_factory=dict)
+    _scripts: dict[int, Any] = field(default_factory=dict[int, Any])
     memory: LevelCounter = field(default_factory=LevelCounter)
     redis: LevelCounter = field(default_factory=LevelCounter)
     database_reads: int = 0
@@ -173,15 +175,16 @@ class SettingsCache:
         """Follow the invalidation channel for the life of the event loop, reconnecting on errors."""
         channel = f"{namespace()}:invalidate"
         while True:
-            client = aioredis.Redis.from_url(get_settings().redis_url)
-            pubsub = client.pubsub(ignore_subscribe_messages=True)
+            client = aioredis.Redis.from_url(get_settings().redis_url)  # pyright: ignore[reportUnknownMemberType]  # redis-py: **kwargs unannotated
+            pubsub = client.pubsub(ignore_subscribe_messages=True)  # pyright: ignore[reportUnknownMemberType]  # redis-py: **kwargs unannotated
             try:
                 await pubsub.subscribe(channel)
                 self.forget()  # anything cached before the subscription may have missed a write
                 self._subscribed = True
                 self._subscribed_event.set()
                 while True:
-                    message = await pubsub.get_message(timeout=5.0)
+                    # redis-py leaves get_message's answer unannotated: a message dict or None
+                    message = cast("dict[str, Any] | None", await pubsub.get_message(timeout=5.0))
                     if message and message.get("type") == "message":
                         self.forget(int(message["data"]))
             except asyncio.CancelledError:
@@ -222,7 +225,7 @@ def cache_stats() -> dict[str, Any]:
 
 @lru_cache
 def _sync_redis(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url, socket_timeout=2.0)
+    return redis.Redis.from_url(url, socket_timeout=2.0)  # pyright: ignore[reportUnknownMemberType]  # redis-py: **kwargs unannotated
 
 
 def publish_invalidation() -> int | None:
@@ -232,7 +235,7 @@ def publish_invalidation() -> int | None:
     try:
         client = _sync_redis(get_settings().redis_url)
         generation = int(client.incr(f"{prefix}:gen"))
-        client.publish(f"{prefix}:invalidate", generation)
+        client.publish(f"{prefix}:invalidate", generation)  # pyright: ignore[reportUnknownMemberType]  # redis-py: **kwargs unannotated
     except (redis.RedisError, OSError) as exc:
         log.error(
             "settings changed but Redis is unreachable (%s): other processes see it after "

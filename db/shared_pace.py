@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 
 from redis.asyncio import Redis
@@ -81,7 +81,7 @@ class RedisPace:
         return bool(taken)
 
     @asynccontextmanager
-    async def slot(self) -> AsyncIterator[None]:
+    async def slot(self) -> AsyncGenerator[None, None]:
         """Hold one of the `limit` shared slots for the block."""
         owner = secrets.token_hex(8)
         loop = asyncio.get_running_loop()

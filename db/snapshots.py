@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -104,4 +104,5 @@ async def close_active_run(session: AsyncSession, run_id: int, status: str, erro
         .values(status=status, error=error, finished_at=datetime.now(UTC), eta_seconds=None)
     )
     await session.commit()
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    assert isinstance(result, CursorResult)  # an UPDATE answers with a cursor result
+    return bool(result.rowcount)

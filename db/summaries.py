@@ -57,7 +57,7 @@ async def shop_counts(session: AsyncSession, shop_id: int) -> ShopCounts:
     """How many orders, customers and products a shop has (the dashboard's tiles)."""
 
     async def load() -> ShopCounts:
-        counts = {}
+        counts: dict[str, int] = {}
         for table in ("orders", "customers", "products"):
             counts[table] = (
                 await session.execute(

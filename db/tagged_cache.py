@@ -151,7 +151,7 @@ async def cached(
                     log.warning("cache %s not stored: %s", name, exc)
             finally:
                 with contextlib.suppress(RedisError):  # else the lock expires by itself
-                    await client.eval(_RELEASE, 1, f"{key}:lock", token)  # type: ignore[misc]
+                    await client.eval(_RELEASE, 1, f"{key}:lock", token)
             await _record(client, kind, "miss", started)
             return value
         if raw is not None:  # another reader is refreshing it: the stale answer will do
@@ -193,7 +193,7 @@ def counters() -> dict[str, int]:
 async def kind_stats() -> list[dict[str, Any]]:
     """Per kind since the counters began: reads by outcome, hit rate and mean answer time."""
     client = redis_client()
-    out = []
+    out: list[dict[str, Any]] = []
     for kind in sorted(TTL_BY_KIND):
         raw = cast("dict[bytes, bytes]", await client.hgetall(_stats_key(kind)))
         counts = {o: int(raw.get(o.encode(), b"0")) for o in OUTCOMES}

@@ -16,7 +16,7 @@ import logging
 import threading
 import time
 from bisect import bisect_left
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -40,7 +40,7 @@ SUPPRESSED: contextvars.ContextVar[bool] = contextvars.ContextVar("telemetry_sup
 
 
 @contextmanager
-def suppressed() -> Iterator[None]:
+def suppressed() -> Generator[None, None, None]:
     token = SUPPRESSED.set(True)
     try:
         yield

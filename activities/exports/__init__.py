@@ -17,10 +17,10 @@ from sqlalchemy import update
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.exports.queries import Filters, export_query
 from activities.exports.writer import estimate_rows, write_export
 from db.config import get_settings
 from db.engine import libpq_url, session_scope
+from db.export_queries import Filters, export_query
 from db.models import Export
 from workflows.exports import ExportStarted, ExportWritten, workflow_id
 

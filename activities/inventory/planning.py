@@ -23,7 +23,6 @@ from activities.inventory import sql
 from activities.inventory.chunk import ChunkPolicy, chunk_results
 from activities.inventory.purchases import PurchaseSettings, recommend
 from activities.inventory.root_causes import BASELINE_DAYS, explain_anomalies, opening_stocks
-from activities.outbound_webhooks.events import publish
 from activities.pg_copy import connect
 from activities.shop_fan_out import nightly_plan
 from activities.shop_runs import close_dead_runs
@@ -31,6 +30,7 @@ from db.app_settings import get_setting
 from db.engine import session_scope
 from db.models import InventoryAnomaly, Shop
 from db.notify import SEVERITY_CS, cs_count, cs_day, cs_number, cs_short_day, notify
+from infra.outbound_webhooks.events import publish
 from workflows.inventory import (
     ChunkRequest,
     ChunkResult,

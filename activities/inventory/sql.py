@@ -21,7 +21,7 @@ from psycopg.types.json import Jsonb
 from activities.inventory.root_causes import LINE_COLUMNS
 from activities.inventory.supplier_risk import RECEIPT_COLUMNS, offer_records, supplier_records
 from activities.pg_copy import copy_frame, update_by_id
-from db.models.inventory import RECOMMENDATION_COLUMNS
+from db.models.inventory import ANOMALY_COLUMNS, RECOMMENDATION_COLUMNS
 
 FETCH_ROWS = 50_000
 
@@ -57,22 +57,6 @@ METRIC_COLUMNS = (
     "mase_without_regressors",
     "mase_with_regressors",
     "regressor_gain",
-)
-ANOMALY_COLUMNS = (
-    "variant_code",
-    "day",
-    "kind",
-    "severity",
-    "score",
-    "sales",
-    "expected",
-    "lo",
-    "hi",
-    "stock_change",
-    "unexplained",
-    "purchase_order_id",
-    "arrives_on",
-    "bridge_quantity",
 )
 # one row per variant and open purchase order with units outstanding (on_order)
 ON_ORDER_COLUMNS = ("variant_code", "purchase_order_id", "on_order", "arrives_on")

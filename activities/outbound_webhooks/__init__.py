@@ -11,13 +11,13 @@ import httpx
 from sqlalchemy import update
 from temporalio import activity
 
-from activities.outbound_webhooks.signing import HEADER, header_value
-from activities.outbound_webhooks.ssrf import RefusedTarget, check_target
 from db.config import get_settings
 from db.engine import session_scope
 from db.metering import WEBHOOK_DELIVERIES, BudgetExceeded, charge
 from db.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from db.notify import notify
+from infra.outbound_webhooks.signing import HEADER, header_value
+from infra.outbound_webhooks.ssrf import RefusedTarget, check_target
 from workflows.outbound_webhooks import AttemptOutcome
 
 log = logging.getLogger(__name__)

@@ -25,7 +25,6 @@ from temporalio.service import RPCError
 
 from activities.child_guard import die_with_parent
 from activities.heartbeats import in_thread, with_heartbeats
-from activities.outbound_webhooks.events import publish
 from activities.search.warm import warm_after_ingest
 from activities.shoptet.errors import ShoptetError
 from activities.shoptet_access import NotInstalled, permanent, shop_client, shoptet_failure
@@ -44,6 +43,7 @@ from db.engine import raw_connection, session_scope
 from db.models import SnapshotRun
 from db.notify import cs_number, notify
 from db.snapshots import RunAlreadyActive, close_active_run, create_run
+from infra.outbound_webhooks.events import publish
 from infra.workflow_state import closed_outside
 from workflows.snapshots import (
     ChunkRequest,

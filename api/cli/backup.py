@@ -95,7 +95,8 @@ def verify(backup_id: int = typer.Argument(None, help="Backup id (default: the n
 
     report = _run_workflow(BackupRequest(dump=False, verify=True, backup_id=backup_id))
     _echo(report["verify"])
-    if (report["verify"] or {}).get("status") != "passed":
+    verified: dict[str, Any] = report["verify"] or {}
+    if verified.get("status") != "passed":
         raise typer.Exit(1)
 
 

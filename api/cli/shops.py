@@ -9,12 +9,14 @@ from dataclasses import asdict
 from typing import Any, TypeVar
 
 import typer
+from sqlalchemy.ext.asyncio import AsyncSession
+from temporalio.client import Client
 
 app = typer.Typer(no_args_is_help=True)
 T = TypeVar("T")
 
 
-def _run(work: Callable[..., Awaitable[T]]) -> T:
+def _run(work: Callable[[Client, AsyncSession], Awaitable[T]]) -> T:
     """Run `work(client, session)` with a Temporal client and a database session."""
 
     async def main() -> T:

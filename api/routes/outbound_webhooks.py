@@ -8,10 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field
 
-from activities.outbound_webhooks.events import EVENTS
 from api.deps import ManagedShop, SessionDep, ShopOfCaller, TemporalDep
 from api.services import outbound_webhooks as service
 from api.services.outbound_webhooks import AttemptOut, DeliveryOut, EndpointCreated, EndpointOut
+from infra.outbound_webhooks.events import EVENTS
 
 router = APIRouter(prefix="/api/shops/{shop_id}/webhook-endpoints", tags=["outbound webhooks"])
 

@@ -59,7 +59,7 @@ async def _listing(session: SessionDep, shop_id: int | None) -> SettingsOut:
     shop_values: dict[str, Any] = {}
     for key, sid, value in rows:
         (app_values if sid is None else shop_values)[key] = value
-    items = []
+    items: list[SettingOut] = []
     for d in sorted(CATALOGUE.values(), key=_page_order):
         if shop_id is not None and d.scope != "shop":
             continue
@@ -96,7 +96,8 @@ def _presentation(d: SettingDef) -> dict[str, Any]:
 
 
 def _validated(changes: dict[str, Any], shop_id: int | None) -> dict[str, Any]:
-    errors, clean = [], {}
+    errors: list[dict[str, str]] = []
+    clean: dict[str, Any] = {}
     for key, value in changes.items():
         d = CATALOGUE.get(key)
         if d is None:

@@ -14,6 +14,7 @@ from api.deps import CurrentCaller, ManagedShop, SessionDep, ShopOfCaller, Tempo
 from api.pagination import LineCursor, Page, decode_cursor, encode_cursor, page_by_id
 from api.problems import Problem
 from api.services import snapshots
+from api.services.snapshots import SnapshotRunOut
 from db.models import SnapshotReject, SnapshotRun
 
 router = APIRouter(tags=["snapshots"])
@@ -22,32 +23,6 @@ router = APIRouter(tags=["snapshots"])
 class StartSnapshot(BaseModel):
     resource: Literal["orders", "products", "customers"]
     changed_since: Timestamp | None = None
-
-
-class SnapshotRunOut(BaseModel):
-    id: int
-    shop_id: int
-    resource: str
-    workflow_id: str
-    temporal_url: str
-    status: str
-    phase: str
-    trigger: str
-    job_id: str | None
-    total_lines: int | None
-    processed_lines: int
-    rows_upserted: int
-    rejected_lines: int
-    rate_lines_per_s: float | None
-    eta_seconds: float | None
-    percent: float | None
-    attempt: int
-    retry_of: int | None
-    error: str | None
-    file_sha256: str | None
-    requested_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
 
 
 class RejectOut(BaseModel):
@@ -70,7 +45,7 @@ async def start(body: StartSnapshot, shop: ManagedShop, session: SessionDep, tem
     if body.changed_since is not None:
         params["changed_since"] = body.changed_since.isoformat()
     run = await snapshots.start_snapshot(session, temporal, shop, body.resource, trigger="api", params=params)
-    return SnapshotRunOut(**snapshots.run_view(run))
+    return snapshots.run_view(run)
 
 
 @router.get("/api/shops/{shop_id}/snapshot-runs")
@@ -89,14 +64,14 @@ async def list_runs(
     if resource:
         query = query.where(SnapshotRun.resource == resource)
     return await page_by_id(
-        session, query, SnapshotRun.id, cursor, limit, lambda r: SnapshotRunOut(**snapshots.run_view(r))
+        session, query, SnapshotRun.id, cursor, limit, snapshots.run_view
     )
 
 
 @router.get("/api/snapshot-runs/{run_id}")
 async def get_run(run_id: BigIntId, caller: CurrentCaller, session: SessionDep, temporal: TemporalDep) -> SnapshotRunOut:
     run = await _run_of_caller(session, caller, run_id)
-    return SnapshotRunOut(**await snapshots.live_progress(session, temporal, run))
+    return await snapshots.live_progress(session, temporal, run)
 
 
 @router.get("/api/snapshot-runs/{run_id}/rejects")
@@ -123,4 +98,4 @@ async def retry(run_id: BigIntId, caller: CurrentCaller, session: SessionDep, te
     if caller.role_in(run.shop_id) not in ("manager", "owner"):
         raise Problem(403, "Forbidden", "Retrying a run needs the manager role.")
     new = await snapshots.retry_run(session, temporal, run)
-    return SnapshotRunOut(**snapshots.run_view(new))
+    return snapshots.run_view(new)

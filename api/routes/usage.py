@@ -68,7 +68,7 @@ async def set_budget(
 @router.get("/api/usage")
 async def all_usage(_admin: AdminCaller, session: SessionDep) -> list[ShopUsageOut]:
     """Today's use of every shop that used anything or has a budget (the monitoring page)."""
-    out = []
+    out: list[ShopUsageOut] = []
     for shop in (await session.execute(select(Shop).order_by(Shop.id))).scalars():
         usage = [u for u in await metering.usage_for(session, shop.id, days=1)]
         if usage:

@@ -20,8 +20,10 @@ from infra.temporal_client import connect
 router = APIRouter(tags=["webhooks"])
 
 
-@router.post("/api/webhooks/shoptet", response_model=None)
-async def shoptet_webhook(request: Request, session: SessionDep) -> JSONResponse:
+@router.post("/api/webhooks/shoptet", response_model=webhooks.ReceivedOut)
+async def shoptet_webhook(
+    request: Request, session: SessionDep
+) -> webhooks.ReceivedOut | JSONResponse:
     given = request.headers.get(webhooks.SIGNATURE_HEADER)
     body, size = await _read_at_most(request, webhooks.MAX_BODY)
     if size > webhooks.MAX_BODY:
@@ -34,7 +36,7 @@ async def shoptet_webhook(request: Request, session: SessionDep) -> JSONResponse
         await webhooks.dispatch(session, connect, intake.event.id)
     elif intake.event is not None and intake.event.status == "duplicate" and webhooks.synced_resource(intake.event):
         await webhooks.nudge_again(session, connect, intake.event)
-    return JSONResponse({"status": intake.title.lower(), "id": intake.event.id if intake.event else None})
+    return intake.answer()
 
 
 async def _read_at_most(request: Request, limit: int) -> tuple[bytes, int]:
@@ -43,7 +45,8 @@ async def _read_at_most(request: Request, limit: int) -> tuple[bytes, int]:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         return b"", int(declared)
-    chunks, size = [], 0
+    chunks: list[bytes] = []
+    size = 0
     async for chunk in request.stream():
         chunks.append(chunk)
         size += len(chunk)

@@ -277,7 +277,7 @@ async def _segments(session: AsyncSession, shop_id: int) -> SegmentsOut:
         {"shop": shop_id},
     )
     found = {r[0]: r for r in rows}
-    items = []
+    items: list[SegmentOut] = []
     for key, name in SEGMENT_NAMES.items():
         _, count, total, clv, at_risk, alive, churn, profit, clv_profit = found.get(
             key, (key, 0, 0, None, 0, None, None, None, None)

@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 from temporalio.service import RPCError
 
-from activities.exports.queries import FILTERED_KINDS
 from api.problems import Problem
 from db.config import get_settings
+from db.export_queries import FILTERED_KINDS
 from db.models import Export
 from workflows.exports import DataExportWorkflow, ExportProgress, ExportRequest, workflow_id
 from workflows.queues import Queue

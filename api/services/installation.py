@@ -56,7 +56,7 @@ class Installed:
     eshop_id: int
     first_install: bool
     seconds: float
-    snapshots: list[str] = field(default_factory=list)
+    snapshots: list[str] = field(default_factory=list[str])
 
 
 def install_url() -> str:
@@ -142,7 +142,7 @@ async def _initial_snapshots(client: Client, session: AsyncSession, result: Inst
             )
         ).scalars()
     )
-    started = []
+    started: list[str] = []
     for resource in SNAPSHOT_RESOURCES:
         if resource in have:
             continue

@@ -10,12 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
-from activities.outbound_webhooks.events import EVENTS, body_for, start_deliveries
-from activities.outbound_webhooks.signing import new_secret
-from activities.outbound_webhooks.ssrf import RefusedTarget, check_target
 from api.problems import Problem
 from db.config import get_settings
 from db.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from infra.outbound_webhooks.events import EVENTS, body_for, start_deliveries
+from infra.outbound_webhooks.signing import new_secret
+from infra.outbound_webhooks.ssrf import RefusedTarget, check_target
 
 
 class EndpointOut(BaseModel):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -62,7 +62,7 @@ class Limits:
 
 
 @asynccontextmanager
-async def _counting() -> AsyncIterator[None]:
+async def _counting() -> AsyncGenerator[None, None]:
     """Without its counts sign-in would be unthrottled: refuse (503) rather than let guesses through."""
     try:
         yield
@@ -105,7 +105,7 @@ class SigninThrottle:
     async def locked_for(self, email: str, ip: str | None) -> float:
         """Seconds until this e-mail and IP may try again (0 = now)."""
         now = self.clock()
-        ends = []
+        ends: list[float] = []
         async with _counting():
             for key in (self.account_key(email), self.ip_key(ip)):
                 value = await self.redis.hget(key, "locked_until")
@@ -122,7 +122,7 @@ class SigninThrottle:
         ):
             ttl = limits.window_seconds + limits.lockout_max_seconds
             async with _counting():
-                result = await self.redis.eval(  # type: ignore[misc]
+                result = await self.redis.eval(
                     _FAIL,
                     1,
                     key,

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
@@ -24,6 +26,33 @@ from workflows.queues import Queue
 from workflows.snapshots import RESOURCES, SnapshotRequest, SnapshotWorkflow, one_line
 
 QUERY_TIMEOUT = 2.0
+
+
+class SnapshotRunOut(BaseModel):
+    id: int
+    shop_id: int
+    resource: str
+    workflow_id: str
+    temporal_url: str
+    status: str
+    phase: str
+    trigger: str
+    job_id: str | None
+    total_lines: int | None
+    processed_lines: int
+    rows_upserted: int
+    rejected_lines: int
+    rate_lines_per_s: float | None
+    eta_seconds: float | None
+    percent: float | None
+    attempt: int
+    retry_of: int | None
+    error: str | None
+    file_sha256: str | None
+    requested_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
 RETRYABLE = ("failed", "cancelled")
 
 
@@ -150,7 +179,7 @@ async def retry_run(session: AsyncSession, client: Client, run: SnapshotRun) -> 
     return await start_snapshot(session, client, shop, run.resource, trigger="retry", params=run.params, retry_of=run)
 
 
-async def live_progress(session: AsyncSession, client: Client, run: SnapshotRun) -> dict[str, Any]:
+async def live_progress(session: AsyncSession, client: Client, run: SnapshotRun) -> SnapshotRunOut:
     """The stored row, settled first when its workflow closed outside shopops.
 
     The row is the live progress: every ingest batch updates it in the transaction that
@@ -163,42 +192,41 @@ async def live_progress(session: AsyncSession, client: Client, run: SnapshotRun)
     return run_view(run)
 
 
-def _percent(view: dict[str, Any]) -> float | None:
-    if view["status"] in ("completed", "completed_with_rejects"):
+def _percent(run: SnapshotRun) -> float | None:
+    if run.status in ("completed", "completed_with_rejects"):
         return 100.0
-    total = view.get("total_lines")
+    total = run.total_lines
     if not total:
         return None
-    return round(100.0 * min(view["processed_lines"], total) / total, 1)
+    return round(100.0 * min(run.processed_lines, total) / total, 1)
 
 
-def run_view(run: SnapshotRun) -> dict[str, Any]:
+def run_view(run: SnapshotRun) -> SnapshotRunOut:
     def num(value: Decimal | None) -> float | None:
         return None if value is None else float(value)
 
-    view = {
-        "id": run.id,
-        "shop_id": run.shop_id,
-        "resource": run.resource,
-        "workflow_id": run.workflow_id,
-        "temporal_url": temporal_url(run.workflow_id),
-        "status": run.status,
-        "phase": run.phase,
-        "trigger": run.trigger,
-        "job_id": run.job_id,
-        "total_lines": run.total_lines,
-        "processed_lines": run.processed_lines,
-        "rows_upserted": run.rows_upserted,
-        "rejected_lines": run.rejected_lines,
-        "rate_lines_per_s": num(run.rate_lines_per_s),
-        "eta_seconds": num(run.eta_seconds),
-        "attempt": run.attempt,
-        "retry_of": run.retry_of,
-        "error": run.error,
-        "file_sha256": run.file_sha256,
-        "requested_at": run.requested_at,
-        "started_at": run.started_at,
-        "finished_at": run.finished_at,
-    }
-    view["percent"] = _percent(view)
-    return view
+    return SnapshotRunOut(
+        id=run.id,
+        shop_id=run.shop_id,
+        resource=run.resource,
+        workflow_id=run.workflow_id,
+        temporal_url=temporal_url(run.workflow_id),
+        status=run.status,
+        phase=run.phase,
+        trigger=run.trigger,
+        job_id=run.job_id,
+        total_lines=run.total_lines,
+        processed_lines=run.processed_lines,
+        rows_upserted=run.rows_upserted,
+        rejected_lines=run.rejected_lines,
+        rate_lines_per_s=num(run.rate_lines_per_s),
+        eta_seconds=num(run.eta_seconds),
+        percent=_percent(run),
+        attempt=run.attempt,
+        retry_of=run.retry_of,
+        error=run.error,
+        file_sha256=run.file_sha256,
+        requested_at=run.requested_at,
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+    )

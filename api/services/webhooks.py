@@ -21,8 +21,10 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 import orjson
+from pydantic import BaseModel
 from sqlalchemy import select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -60,12 +62,22 @@ def signature_matches(key: str, body: bytes, given: str | None) -> bool:
     return hmac.compare_digest(signature(key, body), given.strip().lower())
 
 
+class ReceivedOut(BaseModel):
+    """What Shoptet is answered for a stored notification."""
+
+    status: str  # received | duplicate
+    id: int | None
+
+
 @dataclass
 class Intake:
     status: int  # HTTP status to answer
     title: str
     detail: str
     event: WebhookEvent | None = None
+
+    def answer(self) -> ReceivedOut:
+        return ReceivedOut(status=self.title.lower(), id=self.event.id if self.event else None)
 
 
 @dataclass(frozen=True)
@@ -84,6 +96,7 @@ def parse(body: bytes) -> Notification:
         raise ValueError(f"body is not JSON: {exc}") from None
     if not isinstance(doc, dict):
         raise ValueError("body must be a JSON object")
+    doc = cast(dict[str, object], doc)  # JSON: string keys, values checked one by one below
     eshop_id, event, created, instance = (
         doc.get("eshopId"), doc.get("event"), doc.get("eventCreated"), doc.get("eventInstance"),
     )
@@ -371,7 +384,7 @@ async def sweep_outbox_forever() -> None:
         except Exception:
             log.exception("webhook outbox sweep failed; next in %.0f s", OUTBOX_EVERY)
         try:  # outbound deliveries recorded while Temporal was down get their workflow now
-            from activities.outbound_webhooks.events import start_pending
+            from infra.outbound_webhooks.events import start_pending
 
             if started := await start_pending():
                 log.info("outbound webhooks: %d pending deliveries started", started)

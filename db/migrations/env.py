@@ -6,6 +6,7 @@ import re
 
 from alembic import context
 from sqlalchemy import create_engine, pool
+from sqlalchemy.schema import SchemaItem, Table
 
 from db.engine import sqlalchemy_url
 from db.models import Base
@@ -22,9 +23,15 @@ def _url() -> str:
 PARTITION = re.compile(r"_(\d{4}q[1-4]|default)$")
 
 
-def _include_object(obj, name, type_, reflected, compare_to) -> bool:
+def _include_object(
+    obj: SchemaItem, name: str | None, type_: str, reflected: bool, compare_to: SchemaItem | None
+) -> bool:
     """Quarter and default partitions are made by migrations and maintenance, not by models."""
-    table = name if type_ == "table" else getattr(getattr(obj, "table", None), "name", "")
+    if type_ == "table":
+        table = name
+    else:
+        owner: object = getattr(obj, "table", None)
+        table = owner.name if isinstance(owner, Table) else ""
     return not (reflected and compare_to is None and PARTITION.search(table or ""))
 
 

@@ -201,6 +201,26 @@ RECOMMENDATION_COLUMNS = (
 )
 
 
+# The columns of an anomaly as the planner finds them (the API adds the id, the variant's name
+# and when it was detected and notified).
+ANOMALY_COLUMNS = (
+    "variant_code",
+    "day",
+    "kind",
+    "severity",
+    "score",
+    "sales",
+    "expected",
+    "lo",
+    "hi",
+    "stock_change",
+    "unexplained",
+    "purchase_order_id",
+    "arrives_on",
+    "bridge_quantity",
+)
+
+
 class InventoryAnomaly(Base):
     """Sales far outside the forecast interval, stock that moved without sales to explain it,
     or an open purchase order expected after the shelf runs empty. Found once: a later run that

@@ -133,7 +133,7 @@ class OpenSearchSearch:
             "highlight": {"pre_tags": ["<mark>"], "post_tags": ["</mark>"],
                           "fields": {"title": {"number_of_fragments": 0}}},
         })
-        hits = []
+        hits: list[SearchHit] = []
         for h in found["hits"]["hits"]:
             s = h["_source"]
             hits.append(SearchHit(

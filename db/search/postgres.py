@@ -11,7 +11,7 @@ for such a broad prefix the best of the whole hit set may be outside the ranked 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, LiteralString
 
 import orjson
 from sqlalchemy import text
@@ -31,7 +31,7 @@ from db.search.types import (
 CANDIDATES = 500
 WORD = re.compile(r"\w+")
 
-UPSERT = """
+UPSERT: LiteralString = """
 INSERT INTO search_documents AS d
     (shop_id, kind, ref, title, code, subtitle, body, status, category, brand, price, keys,
      document)
@@ -179,7 +179,8 @@ class PostgresSearch:
             label = labels[int(value)] if facet == "price" else value
             getattr(counted, facet).append(FacetCount(value=label, count=count))
         for name in ("kind", "status", "category", "brand"):
-            getattr(counted, name).sort(key=lambda c: (-c.count, c.value))
+            counts: list[FacetCount] = getattr(counted, name)
+            counts.sort(key=lambda c: (-c.count, c.value))
         counted.price.sort(key=lambda c: int(c.value.split("-")[0].rstrip("+")))
         return found, counted
 

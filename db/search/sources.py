@@ -7,7 +7,7 @@ so search is current the moment the batch commits and never needs a rebuild.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, LiteralString
 
 import psycopg
 
@@ -16,13 +16,13 @@ from db.search.types import Kind
 
 # resource of the ingest/sync -> the kind its documents have, and its records' key condition
 KIND_OF_RESOURCE: dict[str, Kind] = {"products": "product", "orders": "order", "customers": "customer"}
-ONLY: dict[Kind, str] = {
+ONLY: dict[Kind, LiteralString] = {
     "product": "p.guid = ANY(%(refs)s::uuid[])",
     "order": "o.code = ANY(%(refs)s::text[])",
     "customer": "c.guid = ANY(%(refs)s::uuid[])",
 }
 
-SOURCES: dict[Kind, str] = {
+SOURCES: dict[Kind, LiteralString] = {
     "product": """
         SELECT p.shop_id, 'product' AS kind, p.guid::text AS ref, p.name AS title, v.code,
                concat_ws(' · ', p.brand, p.default_category) AS subtitle,
@@ -69,7 +69,7 @@ SOURCES: dict[Kind, str] = {
 }
 
 
-def _refresh_sql(kind: Kind) -> str:
+def _refresh_sql(kind: Kind) -> LiteralString:
     upsert = UPSERT.format(source=SOURCES[kind].format(only=ONLY[kind]))
     return (
         f"WITH up AS ({upsert} RETURNING d.ref) "
@@ -78,7 +78,7 @@ def _refresh_sql(kind: Kind) -> str:
     )
 
 
-REFRESH: dict[Kind, str] = {kind: _refresh_sql(kind) for kind in SOURCES}
+REFRESH: dict[Kind, LiteralString] = {kind: _refresh_sql(kind) for kind in SOURCES}
 
 
 async def refresh(
@@ -91,11 +91,11 @@ async def refresh(
     kind = KIND_OF_RESOURCE.get(resource)
     if kind is None or not refs:
         return
-    await cur.execute(REFRESH[kind], {"shop": shop_id, "kind": kind, "refs": sorted(set(refs))})  # type: ignore[arg-type]
+    await cur.execute(REFRESH[kind], {"shop": shop_id, "kind": kind, "refs": sorted(set(refs))})
 
 
 async def backfill(cur: psycopg.AsyncCursor[Any] | psycopg.AsyncConnection[Any], shop_id: int, resource: str) -> int:
     """Index every record of a shop (data ingested before revision 1400); returns the rows."""
     kind = KIND_OF_RESOURCE[resource]
-    done = await cur.execute(UPSERT.format(source=SOURCES[kind].format(only="true")), {"shop": shop_id})  # type: ignore[arg-type]
+    done = await cur.execute(UPSERT.format(source=SOURCES[kind].format(only="true")), {"shop": shop_id})
     return done.rowcount

@@ -62,11 +62,11 @@ class FacetCount(BaseModel):
 class Facets(BaseModel):
     """Counts over the hit set (capped at the backend's candidate limit)."""
 
-    kind: list[FacetCount] = Field(default_factory=list)
-    status: list[FacetCount] = Field(default_factory=list)
-    category: list[FacetCount] = Field(default_factory=list)
-    brand: list[FacetCount] = Field(default_factory=list)
-    price: list[FacetCount] = Field(default_factory=list)
+    kind: list[FacetCount] = Field(default_factory=list[FacetCount])
+    status: list[FacetCount] = Field(default_factory=list[FacetCount])
+    category: list[FacetCount] = Field(default_factory=list[FacetCount])
+    brand: list[FacetCount] = Field(default_factory=list[FacetCount])
+    price: list[FacetCount] = Field(default_factory=list[FacetCount])
 
 
 def price_bucket(price: Decimal | None) -> str | None:

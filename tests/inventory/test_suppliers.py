@@ -405,23 +405,35 @@ def test_pdf_without_a_unicode_font_drops_accents_but_renders(monkeypatch) -> No
 
     monkeypatch.setattr(documents, "FONT_CANDIDATES", ())
     monkeypatch.delenv("SHOPOPS_PDF_FONT", raising=False)
-    order = {
-        "id": 7,
-        "supplier_name": "Žluťoučký kůň",
-        "supplier_email": None,
-        "ordered_at": datetime(2026, 12, 1, tzinfo=UTC),
-        "expected_at": None,
-        "note": None,
-        "currency": "CZK",
-        "total_cost": Decimal("10.00"),
-        "lines": [
-            {
-                "variant_code": "A/1",
-                "variant_name": "Čaj",
-                "quantity": Decimal(2),
-                "unit_price": Decimal(5),
-            }
+    from api.services.inventory.purchase_orders import PurchaseOrderLineOut, PurchaseOrderOut
+
+    order = PurchaseOrderOut(
+        id=7,
+        supplier_id=1,
+        supplier_name="Žluťoučký kůň",
+        supplier_email=None,
+        status="open",
+        currency="CZK",
+        note=None,
+        created_by=None,
+        ordered_at=datetime(2026, 12, 1, tzinfo=UTC),
+        expected_at=None,
+        received_at=None,
+        cancelled_at=None,
+        lines=[
+            PurchaseOrderLineOut(
+                id=1,
+                variant_code="A/1",
+                variant_name="Čaj",
+                quantity=Decimal(2),
+                received_quantity=Decimal(0),
+                unit_price=Decimal(5),
+                recommendation_id=None,
+            )
         ],
-    }
+        total_quantity=Decimal(2),
+        received_quantity=Decimal(0),
+        total_cost=Decimal("10.00"),
+    )
     text = _pdf_text(documents.order_pdf(order, "Obchod", "cs"))
     assert "PO-7" in text and "Zlutoucky kun" in text and "Objednavka" in text

@@ -51,8 +51,8 @@ async def _finished(pg: psycopg.Connection[Any], ids: list[int], timeout: float 
 async def test_an_endpoint_failing_five_times_gets_one_accepted_signed_delivery_per_event(
     api: httpx.AsyncClient, make_user: Any, make_shop: Any, pg: Any, worker: Any, receiver: Receiver
 ) -> None:
-    from activities.outbound_webhooks.events import publish
-    from activities.outbound_webhooks.signing import HEADER, verify
+    from infra.outbound_webhooks.events import publish
+    from infra.outbound_webhooks.signing import HEADER, verify
 
     receiver.fail_first = 5
     shop = make_shop("Webhook shop")
@@ -111,7 +111,7 @@ async def test_an_endpoint_failing_five_times_gets_one_accepted_signed_delivery_
 async def test_an_endpoint_that_keeps_failing_is_disabled_with_a_notification(
     api: httpx.AsyncClient, make_user: Any, make_shop: Any, pg: Any, worker: Any, receiver: Receiver
 ) -> None:
-    from activities.outbound_webhooks.events import publish
+    from infra.outbound_webhooks.events import publish
 
     receiver.always = 503
     shop = make_shop("Failing endpoint shop")
@@ -191,8 +191,8 @@ async def test_private_targets_are_refused_outside_development_and_input_is_chec
 async def test_a_delivery_recorded_while_temporal_was_down_is_started_by_the_sweep(
     api: httpx.AsyncClient, make_user: Any, make_shop: Any, pg: Any, worker: Any, receiver: Receiver
 ) -> None:
-    from activities.outbound_webhooks.events import record_events, start_pending
     from db.engine import session_scope
+    from infra.outbound_webhooks.events import record_events, start_pending
 
     shop = make_shop("Outbox shop")
     await _manager(api, make_user, shop.id)

@@ -3,7 +3,6 @@ received and cancelled. Everything is scoped by the caller's shop."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -16,6 +15,7 @@ from api.deps import CurrentCaller, ManagedShop, SessionDep, ShopOfCaller, Tempo
 from api.pagination import Page
 from api.problems import Problem
 from api.services.inventory import purchase_order_documents, purchase_order_mail, purchase_orders
+from api.services.inventory.purchase_orders import PurchaseOrderOut
 
 router = APIRouter(prefix="/api/shops/{shop_id}/purchase-orders", tags=["inventory"])
 
@@ -48,37 +48,6 @@ class ReceiveLineIn(BaseModel):
 
 class ReceiveIn(BaseModel):
     lines: list[ReceiveLineIn] | None = Field(default=None, min_length=1)  # None: all the rest
-
-
-class PurchaseOrderLineOut(BaseModel):
-    id: int
-    variant_code: str
-    variant_name: str | None
-    quantity: Decimal
-    received_quantity: Decimal
-    unit_price: Decimal | None
-    recommendation_id: int | None
-
-
-class PurchaseOrderOut(BaseModel):
-    id: int
-    supplier_id: int | None
-    supplier_name: str | None
-    supplier_email: str | None = None
-    status: str  # open | received | cancelled
-    currency: str
-    note: str | None
-    created_by: int | None
-    ordered_at: datetime
-    expected_at: datetime | None
-    received_at: datetime | None
-    cancelled_at: datetime | None
-    emailed_at: datetime | None = None  # when the order was e-mailed to the supplier
-    emailed_to: str | None = None
-    lines: list[PurchaseOrderLineOut]
-    total_quantity: Decimal
-    received_quantity: Decimal
-    total_cost: Decimal  # quantity × unit price over the priced lines
 
 
 class CreatedOut(BaseModel):
@@ -120,13 +89,18 @@ async def create_purchase_orders(
                 shop,
                 caller.user.id,
                 body.supplier_id,
-                [line.model_dump() for line in body.lines],
+                [
+                    purchase_orders.LineIn(
+                        variant_code=x.variant_code, quantity=x.quantity, unit_price=x.unit_price
+                    )
+                    for x in body.lines
+                ],
                 body.expected_at,
                 body.currency,
                 body.note,
             )
         ]
-    return CreatedOut(items=[PurchaseOrderOut(**o) for o in created])
+    return CreatedOut(items=created)
 
 
 @router.get("")
@@ -139,15 +113,14 @@ async def list_purchase_orders(
     limit: Limit = 50,
 ) -> Page[PurchaseOrderOut]:
     """Newest first, each with its lines and totals."""
-    page = await purchase_orders.orders_page(session, shop.id, status, supplier_id, cursor, limit)
-    return Page[PurchaseOrderOut](**page)
+    return await purchase_orders.orders_page(session, shop.id, status, supplier_id, cursor, limit)
 
 
 @router.get("/{order_id}")
 async def get_purchase_order(
     shop: ShopOfCaller, session: SessionDep, order_id: OrderId
 ) -> PurchaseOrderOut:
-    return PurchaseOrderOut(**await purchase_orders.get_order(session, shop.id, order_id))
+    return await purchase_orders.get_order(session, shop.id, order_id)
 
 
 @router.get("/{order_id}/pdf")
@@ -214,8 +187,12 @@ async def receive_purchase_order(
 ) -> PurchaseOrderOut:
     """Book a delivery: per line the units received now, or without a body everything still
     outstanding. 409 when the order is already received or cancelled."""
-    lines = None if body is None or body.lines is None else [x.model_dump() for x in body.lines]
-    return PurchaseOrderOut(**await purchase_orders.receive(session, shop.id, order_id, lines))
+    lines = (
+        None
+        if body is None or body.lines is None
+        else [purchase_orders.ReceivedLineIn(line_id=x.line_id, quantity=x.quantity) for x in body.lines]
+    )
+    return await purchase_orders.receive(session, shop.id, order_id, lines)
 
 
 @router.post("/{order_id}/cancel")
@@ -223,4 +200,4 @@ async def cancel_purchase_order(
     shop: ManagedShop, session: SessionDep, order_id: OrderId
 ) -> PurchaseOrderOut:
     """409 when the order is already received or cancelled."""
-    return PurchaseOrderOut(**await purchase_orders.cancel(session, shop.id, order_id))
+    return await purchase_orders.cancel(session, shop.id, order_id)

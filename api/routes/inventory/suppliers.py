@@ -59,7 +59,7 @@ class OfferIn(BaseModel):
     unit_price: Decimal = Field(gt=0, max_digits=14, decimal_places=2)
     moq: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=3)
     pack_size: Decimal | None = Field(default=None, gt=0, max_digits=14, decimal_places=3)
-    price_breaks: list[PriceBreak] = Field(default_factory=list, max_length=50)
+    price_breaks: list[PriceBreak] = Field(default_factory=list[PriceBreak], max_length=50)
     lead_time_days: Days | None = None  # None: the supplier's
     lead_time_sd_days: Days | None = None
     # units the supplier has; None: not known, 0: out of stock (the planning buys elsewhere)

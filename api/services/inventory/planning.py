@@ -24,13 +24,14 @@ from api.pagination import (
     cursor_id,
     decode_cursor,
     encode_cursor,
+    id_keyset,
     next_id_cursor,
     page_by_id,
 )
 from api.problems import Problem
 from api.services.shop_runs import StartedOut, start_shop_run
 from db.models import InventoryRun, Shop
-from db.models.inventory import RECOMMENDATION_COLUMNS
+from db.models.inventory import ANOMALY_COLUMNS, RECOMMENDATION_COLUMNS
 from infra.temporal_client import connect
 from workflows.inventory import (
     RUN_KIND,
@@ -371,55 +372,26 @@ async def anomalies_page(
 ) -> Page[AnomalyOut]:
     """Anomalies, newest found first (keyset on id)."""
     check_filters(severity, kind)
-    where = ""
-    params: dict[str, Any] = {"shop": shop_id, "limit": limit + 1}
-    after = cursor_id(cursor)
-    if after is not None:
-        where += "AND a.id < :after "
-        params["after"] = after
-    if severity is not None:
-        where += "AND a.severity = :severity "
-        params["severity"] = severity
-    if kind is not None:
-        where += "AND a.kind = :kind "
-        params["kind"] = kind
+    page = id_keyset("a.id", cursor, limit, {"a.severity": severity, "a.kind": kind})
     rows = (
         (
             await session.execute(
                 text(
                     "SELECT a.*, v.name AS variant_name FROM inventory_anomalies a "
                     "LEFT JOIN variants v ON v.shop_id = a.shop_id AND v.code = a.variant_code "
-                    "WHERE a.shop_id = :shop " + where + "ORDER BY a.id DESC LIMIT :limit"
+                    "WHERE a.shop_id = :shop " + page.where + "ORDER BY a.id DESC LIMIT :limit"
                 ),
-                params,
+                {"shop": shop_id, **page.params},
             )
         )
         .mappings()
         .all()
     )
-    fields = (
-        "id",
-        "variant_code",
-        "variant_name",
-        "day",
-        "kind",
-        "severity",
-        "score",
-        "sales",
-        "expected",
-        "lo",
-        "hi",
-        "stock_change",
-        "unexplained",
-        "purchase_order_id",
-        "arrives_on",
-        "bridge_quantity",
-        "causes",
-        "detected_at",
-        "notified_at",
+    fields = ("id", "variant_name", *ANOMALY_COLUMNS, "causes", "detected_at", "notified_at")
+    shown, next_cursor = page.split(rows)
+    return Page[AnomalyOut].model_validate(
+        {"items": [{f: r[f] for f in fields} for r in shown], "next_cursor": next_cursor}
     )
-    items = [{f: r[f] for f in fields} for r in rows[:limit]]
-    return Page[AnomalyOut](**{"items": items, "next_cursor": next_id_cursor(rows, limit)})
 
 
 async def accuracy_page(
@@ -453,8 +425,8 @@ async def accuracy_page(
         encode_cursor({"code": rows[limit - 1]["variant_code"]}) if len(rows) > limit else None
     )
     overall = await _latest_run(session, shop_id, completed=True)
-    return AccuracyPage(
-        **{
+    return AccuracyPage.model_validate(
+        {
             "items": items,
             "next_cursor": next_cursor,
             "overall": None
@@ -502,9 +474,9 @@ async def forecast(session: AsyncSession, shop: Shop, code: str, history_days: i
     )
     as_of: date = metrics["as_of"]
     history = await sales_history(session, shop, code, as_of - timedelta(history_days - 1), as_of)
-    forecast_points = [dict(r._mapping) for r in points]
-    return ForecastOut(
-        **{
+    forecast_points = [dict(r) for r in points.mappings()]
+    return ForecastOut.model_validate(
+        {
             "variant_code": code,
             "variant_name": metrics["variant_name"],
             "as_of": as_of,
@@ -523,12 +495,13 @@ def stockout_day(on_hand: Any, points: list[dict[str, Any]]) -> date | None:
     if on_hand is None:
         return None
     left = float(on_hand)
+    days: list[date] = [point["day"] for point in points]
     if left <= 0:
-        return points[0]["day"] if points else None
-    for point in points:
+        return days[0] if days else None
+    for day, point in zip(days, points, strict=True):
         left -= float(point["mean"])
         if left <= 0:
-            return point["day"]  # type: ignore[no-any-return]
+            return day
     return None
 
 

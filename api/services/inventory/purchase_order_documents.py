@@ -12,11 +12,13 @@ import csv
 import io
 import os
 import unicodedata
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 from fpdf import FPDF, FontFace
+
+from api.services.inventory.purchase_orders import PurchaseOrderOut
 
 FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
@@ -79,11 +81,11 @@ def _number(value: Decimal | None, places: int = 2) -> str:
     return text.rstrip("0").rstrip(".") if places == 3 else text
 
 
-def _day(value: Any) -> str:
+def _day(value: datetime | None) -> str:
     return "" if value is None else value.strftime("%Y-%m-%d")
 
 
-def order_pdf(order: dict[str, Any], shop_name: str, lang: str = "cs") -> bytes:
+def order_pdf(order: PurchaseOrderOut, shop_name: str, lang: str = "cs") -> bytes:
     """One order as a PDF: who buys from whom, when, and a table of lines with the total."""
     words = LABELS.get(lang, LABELS["en"])
     font = unicode_font()
@@ -104,24 +106,24 @@ def order_pdf(order: dict[str, Any], shop_name: str, lang: str = "cs") -> bytes:
             return plain.encode("latin-1", "ignore").decode("latin-1")
 
     pdf.set_font(family, size=18)
-    pdf.cell(0, 10, t(f"{words['title']} PO-{order['id']}"), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 10, t(f"{words['title']} PO-{order.id}"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(family, size=10)
     facts = [
         (words["buyer"], shop_name),
         (
             words["supplier"],
-            " · ".join(x for x in (order["supplier_name"], order.get("supplier_email")) if x),
+            " · ".join(x for x in (order.supplier_name, order.supplier_email) if x),
         ),
-        (words["ordered"], _day(order["ordered_at"])),
-        (words["expected"], _day(order["expected_at"])),
+        (words["ordered"], _day(order.ordered_at)),
+        (words["expected"], _day(order.expected_at)),
     ]
-    if order.get("note"):
-        facts.append((words["note"], order["note"]))
+    if order.note:
+        facts.append((words["note"], order.note))
     for label, value in facts:
         pdf.cell(45, 6, t(label + ":"))
         pdf.multi_cell(0, 6, t(value or "–"), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
-    currency = order["currency"]
+    currency = order.currency
     with pdf.table(
         col_widths=(30, 70, 25, 30, 35),
         text_align=("LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT"),
@@ -130,14 +132,14 @@ def order_pdf(order: dict[str, Any], shop_name: str, lang: str = "cs") -> bytes:
         headings_style=FontFace(emphasis=None, fill_color=(230, 230, 230)),
     ) as table:
         table.row([t(words[k]) for k in ("code", "name", "quantity", "unit_price", "total")])
-        for line in order["lines"]:
-            price = line["unit_price"]
-            total = None if price is None else (line["quantity"] * price).quantize(Decimal("0.01"))
+        for line in order.lines:
+            price = line.unit_price
+            total = None if price is None else (line.quantity * price).quantize(Decimal("0.01"))
             table.row(
                 [
-                    t(line["variant_code"]),
-                    t(line["variant_name"] or ""),
-                    _number(line["quantity"], 3),
+                    t(line.variant_code),
+                    t(line.variant_name or ""),
+                    _number(line.quantity, 3),
                     _number(price),
                     _number(total),
                 ]
@@ -145,29 +147,29 @@ def order_pdf(order: dict[str, Any], shop_name: str, lang: str = "cs") -> bytes:
     pdf.ln(3)
     pdf.set_font(family, size=12)
     pdf.cell(
-        0, 8, t(f"{words['grand_total']}: {_number(order['total_cost'])} {currency}"), align="R"
+        0, 8, t(f"{words['grand_total']}: {_number(order.total_cost)} {currency}"), align="R"
     )
     return bytes(pdf.output())
 
 
-def order_csv(order: dict[str, Any]) -> str:
+def order_csv(order: PurchaseOrderOut) -> str:
     """The order's lines, one row each, with the supplier and currency repeated per row so the
     file stands on its own in a spreadsheet."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
-    for line in order["lines"]:
-        price = line["unit_price"]
+    for line in order.lines:
+        price = line.unit_price
         writer.writerow(
             [
-                order["id"],
-                order["supplier_name"] or "",
-                line["variant_code"],
-                line["variant_name"] or "",
-                line["quantity"],
+                order.id,
+                order.supplier_name or "",
+                line.variant_code,
+                line.variant_name or "",
+                line.quantity,
                 "" if price is None else price,
-                "" if price is None else (line["quantity"] * price).quantize(Decimal("0.01")),
-                order["currency"],
+                "" if price is None else (line.quantity * price).quantize(Decimal("0.01")),
+                order.currency,
             ]
         )
     return buffer.getvalue()

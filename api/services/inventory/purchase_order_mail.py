@@ -3,8 +3,6 @@ workflow on the notifications queue (the API never talks SMTP itself)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
@@ -40,16 +38,16 @@ async def email_order(
     """Queue the order's e-mail to `to` (default: the supplier's address) and start sending it."""
     if not get_settings().smtp_host:
         raise Problem(409, "E-mail is off", "This deployment sends no e-mail: set SMTP_HOST.")
-    order: dict[str, Any] = await purchase_orders.get_order(session, shop.id, order_id)
-    address = to or order.get("supplier_email")
+    order = await purchase_orders.get_order(session, shop.id, order_id)
+    address = to or order.supplier_email
     if not address:
         raise Problem(
             422, "No address", "to: the supplier has no e-mail address; give one or add it to "
             "the supplier",
         )
-    if order["status"] == "cancelled":
+    if order.status == "cancelled":
         raise Problem(409, "Purchase order is cancelled", f"Order {order_id} was cancelled.")
-    words = {"id": order_id, "shop": shop.name, "lines": len(order["lines"])}
+    words = {"id": order_id, "shop": shop.name, "lines": len(order.lines)}
     mail = OutgoingMail(
         shop_id=shop.id, purpose="purchase_order", ref_id=order_id, to_addrs=[address],
         subject=SUBJECT[lang].format(**words), text_body=BODY[lang].format(**words),

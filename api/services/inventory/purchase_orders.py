@@ -11,17 +11,68 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TypedDict
 
-from sqlalchemy import text
+from pydantic import BaseModel
+from sqlalchemy import RowMapping, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.pagination import cursor_id, next_id_cursor
+from api.pagination import Page, id_keyset
 from api.problems import Problem
 from db.app_settings import get_setting
 from db.models import Shop
 
 STATUSES = ("open", "received", "cancelled")
+
+
+class PurchaseOrderLineOut(BaseModel):
+    id: int
+    variant_code: str
+    variant_name: str | None
+    quantity: Decimal
+    received_quantity: Decimal
+    unit_price: Decimal | None
+    recommendation_id: int | None
+
+
+class PurchaseOrderOut(BaseModel):
+    id: int
+    supplier_id: int | None
+    supplier_name: str | None
+    supplier_email: str | None = None
+    status: str  # open | received | cancelled
+    currency: str
+    note: str | None
+    created_by: int | None
+    ordered_at: datetime
+    expected_at: datetime | None
+    received_at: datetime | None
+    cancelled_at: datetime | None
+    emailed_at: datetime | None = None  # when the order was e-mailed to the supplier
+    emailed_to: str | None = None
+    lines: list[PurchaseOrderLineOut]
+    total_quantity: Decimal
+    received_quantity: Decimal
+    total_cost: Decimal  # quantity × unit price over the priced lines
+
+
+class LineIn(TypedDict):
+    """A line ordered by hand."""
+
+    variant_code: str
+    quantity: Decimal
+    unit_price: Decimal | None
+
+
+class _NewLine(LineIn):
+    recommendation_id: int | None
+
+
+class ReceivedLineIn(TypedDict):
+    line_id: int
+    quantity: Decimal  # units received now
+
+
 ORDER_COLUMNS = (
     "id",
     "supplier_id",
@@ -51,7 +102,7 @@ LINE_COLUMNS = (
 
 async def create_from_recommendations(
     session: AsyncSession, shop: Shop, user_id: int | None, ids: list[int], note: str | None
-) -> list[dict[str, Any]]:
+) -> list[PurchaseOrderOut]:
     """One open order per supplier from the recommendation lines `ids` (quantity, unit price
     and supplier copied). The lines are locked first, so of two requests for the same lines the
     second waits for the first and then finds them ordered (409): a double click orders once."""
@@ -116,18 +167,18 @@ async def create_from_recommendations(
             "from a supplier",
             recommendation_ids=supplierless,
         )
-    by_supplier: dict[int | None, list[Any]] = defaultdict(list)
+    by_supplier: dict[int | None, list[RowMapping]] = defaultdict(list)
     for rec in found:
         by_supplier[rec["supplier_id"]].append(rec)
-    created = []
+    created: list[int] = []
     for supplier_id, recs in sorted(by_supplier.items(), key=lambda kv: (kv[0] is None, kv[0])):
         lines = [
-            {
-                "variant_code": r["variant_code"],
-                "quantity": r["quantity"],
-                "unit_price": r["unit_price"],
-                "recommendation_id": r["id"],
-            }
+            _NewLine(
+                variant_code=r["variant_code"],
+                quantity=r["quantity"],
+                unit_price=r["unit_price"],
+                recommendation_id=r["id"],
+            )
             for r in recs
         ]
         created.append(
@@ -144,11 +195,11 @@ async def create_manual(
     shop: Shop,
     user_id: int | None,
     supplier_id: int | None,
-    lines: list[dict[str, Any]],
+    lines: list[LineIn],
     expected_at: datetime | None,
     currency: str | None,
     note: str | None,
-) -> dict[str, Any]:
+) -> PurchaseOrderOut:
     """One open order of the given lines from a supplier of the shop; variants must be in the
     shop's catalogue. A purchase order is sent to someone, so it needs its supplier."""
     if supplier_id is None:
@@ -203,7 +254,7 @@ async def create_manual(
         currency,
         note,
         expected_at,
-        [{**line, "recommendation_id": None} for line in lines],
+        [_NewLine(**line, recommendation_id=None) for line in lines],
     )
     await session.commit()
     return (await _orders(session, shop.id, [order_id]))[0]
@@ -217,7 +268,7 @@ async def _insert(
     currency: str,
     note: str | None,
     expected_at: datetime | None,
-    lines: list[dict[str, Any]],
+    lines: list[_NewLine],
 ) -> int:
     """Insert an open order and its lines. Without `expected_at` it is due the supplier's lead
     time after now (the shop's analytics.inventory.lead_time_days without a supplier)."""
@@ -254,8 +305,8 @@ async def _insert(
                 "shop": shop.id,
                 "code": line["variant_code"],
                 "quantity": line["quantity"],
-                "price": line.get("unit_price"),
-                "rec": line.get("recommendation_id"),
+                "price": line["unit_price"],
+                "rec": line["recommendation_id"],
             }
             for line in lines
         ],
@@ -270,7 +321,7 @@ async def orders_page(
     supplier_id: int | None,
     cursor: str | None,
     limit: int,
-) -> dict[str, Any]:
+) -> Page[PurchaseOrderOut]:
     """Orders newest first (keyset on id), each with its lines and totals."""
     if status is not None and status not in STATUSES:
         raise Problem(
@@ -278,35 +329,25 @@ async def orders_page(
             "Unknown status",
             f"status must be one of {', '.join(STATUSES)}, not {status!r}",
         )
-    where = ""
-    params: dict[str, object] = {"shop": shop_id, "limit": limit + 1}
-    after = cursor_id(cursor)
-    if after is not None:
-        where += "AND p.id < :after "
-        params["after"] = after
-    if status is not None:
-        where += "AND p.status = :status "
-        params["status"] = status
-    if supplier_id is not None:
-        where += "AND p.supplier_id = :supplier "
-        params["supplier"] = supplier_id
+    page = id_keyset("p.id", cursor, limit, {"p.status": status, "p.supplier_id": supplier_id})
     ids = list(
         (
             await session.execute(
                 text(
                     "SELECT p.id FROM purchase_orders p WHERE p.shop_id = :shop "
-                    + where
+                    + page.where
                     + "ORDER BY p.id DESC LIMIT :limit"
                 ),
-                params,
+                {"shop": shop_id, **page.params},
             )
         ).scalars()
     )
-    items = await _orders(session, shop_id, ids[:limit])
-    return {"items": items, "next_cursor": next_id_cursor([{"id": i} for i in ids], limit)}
+    shown, next_cursor = page.split([{"id": i} for i in ids])
+    items = await _orders(session, shop_id, [row["id"] for row in shown])
+    return Page[PurchaseOrderOut](items=items, next_cursor=next_cursor)
 
 
-async def get_order(session: AsyncSession, shop_id: int, order_id: int) -> dict[str, Any]:
+async def get_order(session: AsyncSession, shop_id: int, order_id: int) -> PurchaseOrderOut:
     found = await _orders(session, shop_id, [order_id])
     if not found:
         raise _not_found(order_id)
@@ -314,8 +355,8 @@ async def get_order(session: AsyncSession, shop_id: int, order_id: int) -> dict[
 
 
 async def receive(
-    session: AsyncSession, shop_id: int, order_id: int, lines: list[dict[str, Any]] | None
-) -> dict[str, Any]:
+    session: AsyncSession, shop_id: int, order_id: int, lines: list[ReceivedLineIn] | None
+) -> PurchaseOrderOut:
     """Book units as received: per line (`line_id`, `quantity` received now), or every line's
     rest when `lines` is None. The order is received when every line is fully received."""
     await _lock_open(session, shop_id, order_id, "received")
@@ -333,6 +374,7 @@ async def receive(
         .mappings()
         .all()
     }
+    updates: dict[int, Decimal]
     if lines is None:
         updates = {i: r["quantity"] for i, r in current.items()}
     else:
@@ -346,7 +388,8 @@ async def receive(
                     "Unknown line",
                     f"lines.{k}.line_id: no line {line['line_id']} on purchase order {order_id}",
                 )
-            total = updates.get(row["id"], row["received_quantity"]) + Decimal(line["quantity"])
+            already: Decimal = updates[row["id"]] if row["id"] in updates else row["received_quantity"]
+            total = already + line["quantity"]
             if total > row["quantity"]:
                 await session.rollback()
                 raise Problem(
@@ -371,16 +414,16 @@ async def receive(
     )
     await session.commit()
     order = await get_order(session, shop_id, order_id)
-    if order.get("status") == "received":
-        from activities.outbound_webhooks.events import publish
+    if order.status == "received":
+        from infra.outbound_webhooks.events import publish
 
         await publish(shop_id, [("purchase_order.received", {
-            "purchase_order_id": order_id, "received_at": str(order.get("received_at")),
+            "purchase_order_id": order_id, "received_at": str(order.received_at),
         })])
     return order
 
 
-async def cancel(session: AsyncSession, shop_id: int, order_id: int) -> dict[str, Any]:
+async def cancel(session: AsyncSession, shop_id: int, order_id: int) -> PurchaseOrderOut:
     """Cancel an open order: what it did not deliver is no longer on order."""
     await _lock_open(session, shop_id, order_id, "cancelled")
     await session.execute(
@@ -419,7 +462,7 @@ def _not_found(order_id: int) -> Problem:
     return Problem(404, "Purchase order not found", f"No purchase order {order_id} in this shop.")
 
 
-async def _orders(session: AsyncSession, shop_id: int, ids: list[int]) -> list[dict[str, Any]]:
+async def _orders(session: AsyncSession, shop_id: int, ids: list[int]) -> list[PurchaseOrderOut]:
     """The orders `ids` (in that order) with their lines and totals."""
     if not ids:
         return []
@@ -437,7 +480,7 @@ async def _orders(session: AsyncSession, shop_id: int, ids: list[int]) -> list[d
         .mappings()
         .all()
     )
-    lines: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    lines: dict[int, list[PurchaseOrderLineOut]] = defaultdict(list)
     for r in (
         await session.execute(
             text(
@@ -448,23 +491,33 @@ async def _orders(session: AsyncSession, shop_id: int, ids: list[int]) -> list[d
             {"shop": shop_id, "ids": ids},
         )
     ).mappings():
-        lines[r["purchase_order_id"]].append({c: r[c] for c in LINE_COLUMNS})
+        lines[r["purchase_order_id"]].append(
+            PurchaseOrderLineOut.model_validate({c: r[c] for c in LINE_COLUMNS})
+        )
     by_id = {o["id"]: o for o in orders}
-    out = []
+    out: list[PurchaseOrderOut] = []
     for order_id in ids:
         if order_id not in by_id:
             continue
         mine = lines[order_id]
-        priced = [line for line in mine if line["unit_price"] is not None]
         out.append(
-            {
-                **{c: by_id[order_id][c] for c in ORDER_COLUMNS},
-                "lines": mine,
-                "total_quantity": sum((line["quantity"] for line in mine), Decimal(0)),
-                "received_quantity": sum((line["received_quantity"] for line in mine), Decimal(0)),
-                "total_cost": sum(
-                    (line["quantity"] * line["unit_price"] for line in priced), Decimal(0)
-                ).quantize(Decimal("0.01")),
-            }
+            PurchaseOrderOut.model_validate(
+                {
+                    **{c: by_id[order_id][c] for c in ORDER_COLUMNS},
+                    "lines": mine,
+                    "total_quantity": sum((line.quantity for line in mine), Decimal(0)),
+                    "received_quantity": sum(
+                        (line.received_quantity for line in mine), Decimal(0)
+                    ),
+                    "total_cost": sum(
+                        (
+                            line.quantity * line.unit_price
+                            for line in mine
+                            if line.unit_price is not None
+                        ),
+                        Decimal(0),
+                    ).quantize(Decimal("0.01")),
+                }
+            )
         )
     return out

@@ -21,7 +21,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import text
+from sqlalchemy import CursorResult, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -69,10 +69,8 @@ def _supplier_view(row: Any) -> dict[str, Any]:
 
 
 def _offer_view(row: Any) -> dict[str, Any]:
-    breaks = [
-        {"min_quantity": Decimal(str(q)), "unit_price": Decimal(str(p))}
-        for q, p in (row["price_breaks"] or [])
-    ]
+    stored: list[tuple[object, object]] = row["price_breaks"] or []  # [[quantity, price], …]
+    breaks = [{"min_quantity": Decimal(str(q)), "unit_price": Decimal(str(p))} for q, p in stored]
     return {
         "supplier_id": row["supplier_id"],
         "variant_code": row["variant_code"],
@@ -384,7 +382,8 @@ async def delete_offer(session: AsyncSession, shop_id: int, supplier_id: int, co
         {"shop": shop_id, "supplier": supplier_id, "code": code},
     )
     await session.commit()
-    if deleted.rowcount == 0:  # type: ignore[attr-defined]
+    assert isinstance(deleted, CursorResult)  # a DELETE answers with a cursor result
+    if deleted.rowcount == 0:
         raise Problem(404, "Offer not found", f"Supplier {supplier_id} has no offer for {code!r}.")
 
 
@@ -395,7 +394,7 @@ async def delete_offer(session: AsyncSession, shop_id: int, supplier_id: int, co
 class ImportResult:
     created: int = 0
     updated: int = 0
-    rejected: list[dict[str, Any]] = field(default_factory=list)
+    rejected: list[dict[str, Any]] = field(default_factory=list[dict[str, Any]])
 
     def view(self) -> dict[str, Any]:
         return {
@@ -432,7 +431,7 @@ def _price_breaks(raw: str) -> list[dict[str, Decimal]] | None:
     cell = raw.strip()
     if not cell:
         return None
-    tiers = []
+    tiers: list[dict[str, Any]] = []
     for part in cell.replace(";", "|").split("|"):
         if not part.strip():
             continue

@@ -1,5 +1,10 @@
 /** Every UI string in English and Czech; `{name}` marks a value filled in at run time. */
 
+import { useCallback } from "react";
+
+import type { Locale } from "../api/types";
+import { useLocale } from "./locale";
+
 export const en = {
   "app.name": "shopops",
   "nav.shops": "Shops",
@@ -555,8 +560,26 @@ export function translate(
   key: MessageKey,
   vars: Record<string, string | number> = {},
 ): string {
-  const template: string = MESSAGES[locale][key] ?? en[key] ?? key;
+  return fill(MESSAGES[locale][key] ?? en[key] ?? key, vars);
+}
+
+export type MessageVars = Record<string, string | number>;
+
+/** `{name}` in `template` replaced by `vars[name]`; a name without a value stays as written. */
+export function fill(template: string, vars: MessageVars = {}): string {
   return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
     name in vars ? String(vars[name]) : whole,
   );
+}
+
+/** The `t(key, vars)` hook of a page's (or component's) own tables kept beside it: the
+ * current locale's string, the English one where Czech lacks it, with `{name}` filled in. */
+export function messagesHook<K extends string>(tables: { en: Record<K, string> } & Record<Locale, Partial<Record<K, string>>>) {
+  return function useMessages() {
+    const { locale } = useLocale();
+    return useCallback(
+      (key: K, vars: MessageVars = {}) => fill(tables[locale][key] ?? tables.en[key], vars),
+      [locale],
+    );
+  };
 }

@@ -1,8 +1,6 @@
 /** The global search box's words in both languages (kept beside the component). */
 
-import { useCallback } from "react";
-
-import { useLocale } from "../../i18n/locale";
+import { messagesHook } from "../../i18n/messages";
 
 const en = {
   open: "Search…",
@@ -35,11 +33,4 @@ const cs: Record<keyof typeof en, string> = {
 export type SearchMessageKey = keyof typeof en;
 export const searchMessages = { en, cs };
 
-export function useSearchT() {
-  const { locale } = useLocale();
-  return useCallback(
-    (key: SearchMessageKey, vars: Record<string, string | number> = {}) =>
-      searchMessages[locale][key].replace(/\{(\w+)\}/g, (_, name: string) => String(vars[name] ?? `{${name}}`)),
-    [locale],
-  );
-}
+export const useSearchT = messagesHook(searchMessages);

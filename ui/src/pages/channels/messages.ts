@@ -1,8 +1,6 @@
 /** The Sales channels page's strings in English and Czech (`{name}` is filled in at run time). */
 
-import { useCallback } from "react";
-
-import { useLocale } from "../../i18n/locale";
+import { messagesHook } from "../../i18n/messages";
 
 const en = {
   title: "Sales channels",
@@ -107,13 +105,4 @@ const cs: Record<keyof typeof en, string> = {
 const MESSAGES = { en, cs };
 export type ChannelsMessageKey = keyof typeof en;
 
-export function useChannelsT() {
-  const { locale } = useLocale();
-  return useCallback(
-    (key: ChannelsMessageKey, vars: Record<string, string | number> = {}) =>
-      (MESSAGES[locale][key] ?? en[key]).replace(/\{(\w+)\}/g, (whole, name: string) =>
-        name in vars ? String(vars[name]) : whole,
-      ),
-    [locale],
-  );
-}
+export const useChannelsT = messagesHook(MESSAGES);

@@ -1,8 +1,6 @@
 /** The Customers page's strings in English and Czech (`{name}` is filled in at run time). */
 
-import { useCallback } from "react";
-
-import { useLocale } from "../../i18n/locale";
+import { messagesHook } from "../../i18n/messages";
 
 const en = {
   title: "Customers",
@@ -216,13 +214,4 @@ const cs: Record<CustomersMessageKey, string> = {
 
 const MESSAGES = { en, cs };
 
-export function useCustomersT() {
-  const { locale } = useLocale();
-  return useCallback(
-    (key: CustomersMessageKey, vars: Record<string, string | number> = {}) =>
-      (MESSAGES[locale][key] ?? en[key]).replace(/\{(\w+)\}/g, (whole, name: string) =>
-        name in vars ? String(vars[name]) : whole,
-      ),
-    [locale],
-  );
-}
+export const useCustomersT = messagesHook(MESSAGES);

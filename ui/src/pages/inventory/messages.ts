@@ -3,6 +3,7 @@
 import { useCallback } from "react";
 
 import { useLocale } from "../../i18n/locale";
+import { messagesHook } from "../../i18n/messages";
 
 const en = {
   title: "Inventory",
@@ -296,13 +297,4 @@ export function useInventoryPlural() {
   );
 }
 
-export function useInventoryT() {
-  const { locale } = useLocale();
-  return useCallback(
-    (key: InventoryMessageKey, vars: Record<string, string | number> = {}) =>
-      (MESSAGES[locale][key] ?? en[key]).replace(/\{(\w+)\}/g, (whole, name: string) =>
-        name in vars ? String(vars[name]) : whole,
-      ),
-    [locale],
-  );
-}
+export const useInventoryT = messagesHook(MESSAGES);

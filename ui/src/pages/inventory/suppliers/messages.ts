@@ -1,8 +1,6 @@
 /** The Suppliers page's strings in English and Czech (`{name}` is filled in at run time). */
 
-import { useCallback } from "react";
-
-import { useLocale } from "../../../i18n/locale";
+import { messagesHook } from "../../../i18n/messages";
 
 const en = {
   title: "Suppliers",
@@ -135,13 +133,4 @@ const cs: Record<keyof typeof en, string> = {
 const MESSAGES = { en, cs };
 export type SuppliersMessageKey = keyof typeof en;
 
-export function useSuppliersT() {
-  const { locale } = useLocale();
-  return useCallback(
-    (key: SuppliersMessageKey, vars: Record<string, string | number> = {}) =>
-      (MESSAGES[locale][key] ?? en[key]).replace(/\{(\w+)\}/g, (whole, name: string) =>
-        name in vars ? String(vars[name]) : whole,
-      ),
-    [locale],
-  );
-}
+export const useSuppliersT = messagesHook(MESSAGES);

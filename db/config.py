@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -118,6 +119,10 @@ class Settings(BaseSettings):
     worker_health_port: int = Field(default=0, alias="WORKER_HEALTH_PORT")
     # How often a worker publishes its queues' backlog as the gauge shopops_task_queue_backlog
     worker_backlog_interval_seconds: float = Field(default=15, gt=0, alias="WORKER_BACKLOG_INTERVAL_SECONDS")
+    # Search documents of a full snapshot: "after" = built once, set-based, after the run on the
+    # indexing queue; "batch" = refreshed in every ingest batch's transaction (slower ingest;
+    # the bench compares the two). Sync and incremental snapshots always refresh per change.
+    snapshot_search_index: Literal["after", "batch"] = Field(default="after", alias="SNAPSHOT_SEARCH_INDEX")
     # Outgoing e-mail (reports, notifications, purchase orders); unset SMTP_HOST = e-mail off
     smtp_host: str | None = Field(default=None, alias="SMTP_HOST")
     smtp_port: int = Field(default=587, alias="SMTP_PORT")

@@ -322,7 +322,10 @@ async def ingest_chunk(req: ChunkRequest) -> ChunkResult:
                 "UPDATE snapshot_runs SET resume_count = resume_count + 1, resumed_from_line = %s WHERE id = %s",
                 (line, req.run_id),
             )
-        loader = Loader(conn, req.resource, req.shop_id)
+        # a full snapshot's documents are indexed after the run (index_snapshot), unless the
+        # deployment asks for the per-batch refresh (SNAPSHOT_SEARCH_INDEX=batch)
+        per_batch = req.index_search or get_settings().snapshot_search_index == "batch"
+        loader = Loader(conn, req.resource, req.shop_id, index_search=per_batch)
 
         def parse(start: int, at: int) -> asyncio.Future[Batch | None]:
             return loop.run_in_executor(

@@ -238,8 +238,13 @@ def stale_children_delete(
 class Loader:
     """Loads batches of one resource through one connection (staging tables live per session)."""
 
-    def __init__(self, conn: psycopg.AsyncConnection[Any], resource: str, shop_id: int) -> None:
+    def __init__(
+        self, conn: psycopg.AsyncConnection[Any], resource: str, shop_id: int, *, index_search: bool = True
+    ) -> None:
+        """`index_search=False`: a bulk snapshot leaves the search documents to one set-based
+        pass after the run (`db.search.sources.index_all`) instead of refreshing them per batch."""
         self.conn, self.resource, self.shop_id = conn, resource, shop_id
+        self.index_search = index_search
         self.tables = TABLES[resource]
         self._staged = False
 
@@ -277,7 +282,7 @@ class Loader:
                     texts = raw_lines([r.line_no for r in result.refused])
                     for reject in result.refused:
                         reject.raw = texts.get(reject.line_no, "")
-            if result.upserted:  # search documents commit with the rows they describe
+            if result.upserted and self.index_search:  # documents commit with the rows they describe
                 await search_sources.refresh(cur, self.shop_id, self.resource, [k[1] for k in batch.keys])
             rejects = batch.rejects + result.refused
             if rejects and run_id is not None:

@@ -7,9 +7,12 @@ ingest commits rows and its line offset in one transaction, so any retry is safe
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import multiprocessing
 import os
+import sys
 import time
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime
@@ -23,7 +26,6 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 
-from activities.child_guard import die_with_parent
 from activities.heartbeats import in_thread, with_heartbeats
 from activities.outbound_webhooks.events import publish
 from activities.search.warm import warm_after_ingest
@@ -35,9 +37,9 @@ from activities.snapshots.ingest.loader import (
     Loader,
     LoadResult,
     RawLines,
-    build_batch_from_file,
     line_text,
 )
+from activities.snapshots.ingest.parsing import build_batch_from_file, start_parser
 from db.app_settings import get_setting
 from db.config import get_settings
 from db.engine import raw_connection, session_scope
@@ -253,33 +255,39 @@ _PARSER: ProcessPoolExecutor | None = None
 
 def parser_pool() -> ProcessPoolExecutor:
     """One long-lived parser process per worker: parsing runs beside the loader, not under
-    its GIL, so on two cores PostgreSQL and the parser work at the same time."""
+    its GIL, so on two cores PostgreSQL and the parser work at the same time.
+
+    The process imports only `activities.snapshots.ingest.parsing` (its initializer and its
+    task live there), and it is started without the worker's main script: `spawn` would run
+    that again in the child (`shopops` → the whole CLI, ~110 MB of modules it never uses).
+    """
     global _PARSER
     if _PARSER is None:
-        _PARSER = ProcessPoolExecutor(
+        pool = ProcessPoolExecutor(
             max_workers=1,
             mp_context=multiprocessing.get_context("spawn"),
-            initializer=_start_parser,
+            initializer=start_parser,
             initargs=(os.getpid(),),
         )
+        with _main_module_hidden():
+            pool.submit(os.getpid)  # spawns the process now (its result is not needed)
+        _PARSER = pool
     return _PARSER
 
 
-def _start_parser(parent: int) -> None:
-    """The parser process: dies with its worker; its garbage collector is tuned for batches.
-
-    A batch keeps ~10 000 row tuples alive until it is shipped, so with the default
-    thresholds the collector ran every 700 allocations over ever more survivors (~20 % of
-    the parse). The imported modules are frozen out of its scans and it runs 70x less often;
-    the batches themselves hold no reference cycles, so nothing waits longer to be freed.
-    """
-    die_with_parent(parent)  # no parser outlives a killed or stopped worker
-    import gc
-
-    import activities.snapshots.ingest.loader  # noqa: F401  (imported before the freeze)
-
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 100)
+@contextlib.contextmanager
+def _main_module_hidden() -> Iterator[None]:
+    """While a process is spawned: `__main__` names no file and no module, so the child does
+    not import it (multiprocessing.spawn.get_preparation_data reads exactly these two)."""
+    main = sys.modules["__main__"]
+    saved = {k: main.__dict__[k] for k in ("__file__", "__spec__") if k in main.__dict__}
+    main.__dict__.pop("__file__", None)
+    main.__dict__["__spec__"] = None
+    try:
+        yield
+    finally:
+        main.__dict__.pop("__spec__", None)
+        main.__dict__.update(saved)
 
 
 def _reset_parser_pool() -> None:
@@ -334,13 +342,21 @@ async def ingest_chunk(req: ChunkRequest) -> ChunkResult:
             )
 
         pending = parse(line, offset)
-        while (batch := await pending) is not None:
+        import os as _os
+        _t = {"parse": 0.0, "load": 0.0}
+        while True:
+            _a = time.monotonic()
+            batch = await pending
+            _t["parse"] += time.monotonic() - _a
+            if batch is None:
+                break
             raw_lines = _raw_lines(req.path, line, offset, batch.end_line)
             line, offset = batch.end_line, batch.end_offset
             pending = parse(line, offset)  # the next batch is parsed while this one loads
             done = batch.end_line - 1
             rate = (done - first_line + 1) / max(time.monotonic() - started, 1e-3)
             eta = (req.total_lines - done) / rate if rate else None
+            _b = time.monotonic()
             result = await loader.load(
                 batch,
                 run_id=req.run_id,
@@ -348,8 +364,11 @@ async def ingest_chunk(req: ChunkRequest) -> ChunkResult:
                                          "eta": None if eta is None else round(eta, 1), "run_id": req.run_id}),
                 raw_lines=raw_lines,
             )
+            _t["load"] += time.monotonic() - _b
             total.add(result)
             activity.heartbeat(batch.end_line, batch.end_offset)
+        if _os.environ.get("H13S_TIMING"):
+            print("TIMING", _t, flush=True)
         return ChunkResult(
             end_line=line,
             lines=line - first_line,

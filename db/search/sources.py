@@ -7,6 +7,7 @@ so search is current the moment the batch commits and never needs a rebuild.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, LiteralString, cast
 
 import psycopg
@@ -106,13 +107,8 @@ async def backfill(cur: psycopg.AsyncCursor[Any] | psycopg.AsyncConnection[Any],
 KEY_OF: dict[Kind, str] = {"product": "p.guid", "order": "o.code", "customer": "c.guid"}
 TABLE_OF: dict[Kind, str] = {"product": "products p", "order": "orders o", "customer": "customers c"}
 CAST_OF: dict[Kind, str] = {"product": "uuid", "order": "text", "customer": "uuid"}
-INDEX_CHUNK = 20_000
-# documents of records that are gone (a product deleted at Shoptet since the last snapshot)
-PRUNE: dict[Kind, str] = {
-    "product": "SELECT FROM products p WHERE p.shop_id = x.shop_id AND p.guid = x.ref::uuid AND NOT p.deleted",
-    "order": "SELECT FROM orders o WHERE o.shop_id = x.shop_id AND o.code = x.ref",
-    "customer": "SELECT FROM customers c WHERE c.shop_id = x.shop_id AND c.guid = x.ref::uuid AND NOT c.deleted",
-}
+INDEX_CHUNK = 10_000
+
 
 
 def _sql(text: str) -> LiteralString:
@@ -155,12 +151,21 @@ async def index_chunk(
         return upto, done.rowcount
 
 
-async def prune(conn: psycopg.AsyncConnection[Any], shop_id: int, resource: str) -> int:
-    """Drop the documents whose record is gone or deleted; returns how many."""
+async def pass_started(conn: psycopg.AsyncConnection[Any]) -> datetime:
+    """The database's clock before an indexing pass: every document the pass writes is newer."""
+    cur = await conn.execute("SELECT clock_timestamp()")
+    row = await cur.fetchone()
+    assert row is not None
+    started: datetime = row[0]
+    return started
+
+
+async def prune(conn: psycopg.AsyncConnection[Any], shop_id: int, resource: str, since: datetime) -> int:
+    """After a pass that indexed every live record: drop the documents it did not write (their
+    record is gone or deleted; sync refreshes write newer ones too); returns how many."""
     kind = KIND_OF_RESOURCE[resource]
     done = await conn.execute(
-        _sql(f"DELETE FROM search_documents x WHERE x.shop_id = %(shop)s AND x.kind = %(kind)s "
-             f"AND NOT EXISTS ({PRUNE[kind]})"),
-        {"shop": shop_id, "kind": kind},
+        "DELETE FROM search_documents WHERE shop_id = %(shop)s AND kind = %(kind)s AND updated_at < %(since)s",
+        {"shop": shop_id, "kind": kind, "since": since},
     )
     return done.rowcount

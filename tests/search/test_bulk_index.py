@@ -48,13 +48,14 @@ async def index_all(shop_id: int, resource: str, chunk: int) -> tuple[int, int]:
     try:
         after: str | None = None
         written = chunks = 0
+        since = await sources.pass_started(conn)
         while True:
             upto, done = await sources.index_chunk(conn, shop_id, resource, after, chunk)
             written, chunks = written + done, chunks + 1
             if upto is None:
                 break
             after = upto
-        await sources.prune(conn, shop_id, resource)
+        await sources.prune(conn, shop_id, resource, since)
         return written, chunks
     finally:
         await conn.close()

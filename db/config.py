@@ -123,6 +123,9 @@ class Settings(BaseSettings):
     # indexing queue; "batch" = refreshed in every ingest batch's transaction (slower ingest;
     # the bench compares the two). Sync and incremental snapshots always refresh per change.
     snapshot_search_index: Literal["after", "batch"] = Field(default="after", alias="SNAPSHOT_SEARCH_INDEX")
+    # Seconds between the API's sweeps of the webhook outbox (events stored but not dispatched:
+    # Temporal was down, or the API died in between); `make chaos` sweeps every 5 s
+    webhook_outbox_seconds: float = Field(default=30.0, gt=0, alias="WEBHOOK_OUTBOX_SECONDS")
     # Outgoing e-mail (reports, notifications, purchase orders); unset SMTP_HOST = e-mail off
     smtp_host: str | None = Field(default=None, alias="SMTP_HOST")
     smtp_port: int = Field(default=587, alias="SMTP_PORT")

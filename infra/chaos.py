@@ -32,7 +32,6 @@ import os
 import random
 import shutil
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -101,6 +100,9 @@ def start_system(data: Path) -> System:
     env = {
         "DATABASE_URL": db_url, "REDIS_URL": redis_url, "TEMPORAL_ADDRESS": address,
         "PUBLIC_BASE_URL": api_url, "SHOPOPS_DATA_DIR": str(data / "app"), "LOG_LEVEL": "WARNING",
+        # webhooks a fault left undispatched are found by the outbox sweep within seconds, so the
+        # run settles sooner (production sweeps every 30 s)
+        "WEBHOOK_OUTBOX_SECONDS": "5",
     }
     return System(sup, data, env, db_url.replace("postgresql+psycopg://", "postgresql://"), api_url, pgdata)
 
@@ -305,12 +307,23 @@ def ours(data: Path) -> list[psutil.Process]:
     return found
 
 
-def trigger_syncs(system: System, eshops: list[int]) -> None:
+async def trigger_syncs(system: System, eshops: list[int]) -> None:
+    """A sync pass of every resource of the shops now (`shopops shop sync`, in this process: a
+    CLI process per shop and round cost ~10 s of start-up on a busy machine)."""
+    from temporalio.client import Client
+
+    from api.services.sync import start_sync
+    from workflows.sync import RESOURCES
+
     with psycopg.connect(system.db_url, autocommit=True) as conn:
         shop_ids = [r[0] for r in conn.execute("SELECT id FROM shops WHERE eshop_id = ANY(%s)", (eshops,))]
-    for shop_id in shop_ids:
-        subprocess.run([str(BIN / "shopops"), "shop", "sync", str(shop_id)], env={**os.environ, **system.env},
-                       capture_output=True, timeout=120, check=False)
+    try:
+        client = await Client.connect(system.env["TEMPORAL_ADDRESS"])
+        for shop_id in shop_ids:
+            for resource in RESOURCES:
+                await start_sync(client, shop_id, resource)
+    except Exception as exc:  # Temporal still coming back, or a shop without schedules: next round
+        log(f"triggering syncs failed: {type(exc).__name__}: {exc}")
 
 
 async def converge(system: System, state: Any, eshops: list[int], settle: float) -> tuple[int, int, list[str]]:
@@ -318,8 +331,8 @@ async def converge(system: System, state: Any, eshops: list[int], settle: float)
     deadline = time.monotonic() + settle
     wants = {e: await asyncio.to_thread(truth, state, e) for e in eshops}
     while True:
-        await asyncio.to_thread(trigger_syncs, system, eshops)
-        await asyncio.sleep(10)
+        await trigger_syncs(system, eshops)
+        await asyncio.sleep(5)
         lost = duplicated = 0
         notes: list[str] = []
         for eshop, want in wants.items():

@@ -78,6 +78,27 @@ class System:
         }[name]
 
 
+STARTS = 3  # attempts at starting the private servers
+
+
+def start_system_retrying(data: Path) -> System:
+    """`start_system`, again on fresh ports and a fresh folder when a server did not come up:
+    every port is taken from the kernel's free list a moment before its server binds it (and
+    the Temporal dev server picks more ports of its own), so on a machine where other suites
+    start servers too, one may be taken in between. That is a collision of the harness, not a
+    fault of the system under test."""
+    for attempt in range(1, STARTS + 1):
+        try:
+            return start_system(data)
+        except devrun.Abort as exc:
+            if attempt == STARTS:
+                raise
+            log(f"starting the private servers failed ({str(exc).strip()}); trying again on fresh ports")
+            shutil.rmtree(data, ignore_errors=True)
+            data.mkdir(parents=True)
+    raise AssertionError("unreachable")
+
+
 def start_system(data: Path) -> System:
     """Private PostgreSQL, Redis, Temporal; migrations; then the API and the worker."""
     bindir = devrun._pg_bindir()
@@ -88,13 +109,18 @@ def start_system(data: Path) -> System:
     pgdata = devrun._private_pgdata(data)  # reachable by the postgres user when run as root
     shutil.rmtree(pgdata, ignore_errors=True)
     template = urlsplit("postgresql+psycopg://postgres@127.0.0.1:5432/shopops")
-    db_url = devrun.private_postgres(sup, bindir, pgdata, devrun._free_port(), template)
-    redis_url = devrun.private_redis(sup, redis_server, data / "redis", devrun._free_port())
-    devrun.ensure_database(db_url)
-    from db import migrate
+    try:
+        db_url = devrun.private_postgres(sup, bindir, pgdata, devrun._free_port(), template)
+        redis_url = devrun.private_redis(sup, redis_server, data / "redis", devrun._free_port())
+        devrun.ensure_database(db_url)
+        from db import migrate
 
-    migrate.upgrade(db_url.replace("postgresql+psycopg://", "postgresql://"))
-    address = devrun.temporal_dev_server(sup, BIN / "temporal", data / "temporal", devrun._free_port(), None)
+        migrate.upgrade(db_url.replace("postgresql+psycopg://", "postgresql://"))
+        address = devrun.temporal_dev_server(sup, BIN / "temporal", data / "temporal", devrun._free_port(), None)
+    except devrun.Abort:
+        sup.stop()
+        shutil.rmtree(pgdata, ignore_errors=True)
+        raise
     api_port = devrun._free_port()
     api_url = f"http://127.0.0.1:{api_port}"
     env = {
@@ -354,7 +380,7 @@ async def run(faults: int, seed: int, orders: int, gap: tuple[float, float], set
     rng = random.Random(seed)
     shutil.rmtree(data, ignore_errors=True)
     data.mkdir(parents=True)
-    system = start_system(data)
+    system = start_system_retrying(data)
     shops = [
         ShopSpec(eshop_id=LARGE_ESHOP, seed=seed, orders=orders, products=300, customers=max(500, orders // 50),
                  mean_items=2.5),

@@ -79,6 +79,7 @@ class System:
 
 
 STARTS = 3  # attempts at starting the private servers
+INSTALL_TRIES = 30  # a merchant's patience with Shoptet's install button, ~4 min at most
 
 
 def start_system_retrying(data: Path) -> System:
@@ -432,7 +433,9 @@ async def install(sandbox_url: str, api_url: str, eshop: int) -> None:
     """Install as a merchant would: Shoptet gives the install URL a few seconds, and on a busy
     machine (the other shop's snapshot parsing) an install can miss them; the merchant retries."""
     async with httpx.AsyncClient(timeout=60) as http:
-        for _ in range(12):
+        # at load 25-30 on two cores an install took 5 tries (each install workflow runs several
+        # activities within the API's 4.5 s); 12 tries was the short run's one setup failure
+        for _ in range(INSTALL_TRIES):
             answer = (await http.post(f"{sandbox_url}/_sandbox/shops/{eshop}/install",
                                       json={"install_url": f"{api_url}/api/shoptet/install"})).json()
             if answer.get("status") == "installed":

@@ -79,7 +79,7 @@ class System:
 
 
 STARTS = 3  # attempts at starting the private servers
-INSTALL_TRIES = 30  # a merchant's patience with Shoptet's install button
+INSTALL_TRIES = 8  # a merchant's patience with Shoptet's install button (backing off, ~3 min)
 INSTALL_BUDGET_S = 20
 
 
@@ -439,17 +439,19 @@ async def install(sandbox_url: str, api_url: str, eshop: int) -> None:
     """Install as a merchant would: Shoptet gives the install URL a few seconds, and on a busy
     machine (the other shop's snapshot parsing) an install can miss them; the merchant retries."""
     async with httpx.AsyncClient(timeout=60) as http:
-        # within Shoptet's 5 s an install took 5 tries at load 25-30 (each runs an installation
-        # workflow of three activities, then schedules and snapshots), and 12 were not enough
-        # for the short run once: hence the longer budget (start_system) and these retries
-        for _ in range(INSTALL_TRIES):
+        # Within Shoptet's 5 s an install took 5 tries at load 25-30, and once 30 tries 3 s apart
+        # never made it: every try redeems a new code in a new installation workflow, and those
+        # still running hold the shop's installation lock, so quick retries pile up behind it.
+        # Hence the longer budget (start_system) and retries that back off.
+        answer: dict[str, Any] = {}
+        for attempt in range(INSTALL_TRIES):
             answer = (await http.post(f"{sandbox_url}/_sandbox/shops/{eshop}/install",
                                       json={"install_url": f"{api_url}/api/shoptet/install"})).json()
             if answer.get("status") == "installed":
                 log(f"shop {eshop} installed")
                 return
             log(f"installing shop {eshop}: {answer.get('error')}; retrying")
-            await asyncio.sleep(3)
+            await asyncio.sleep(min(3 * 2**attempt, 30))
     raise SystemExit(f"installing shop {eshop} failed: {answer}")
 
 

@@ -342,21 +342,13 @@ async def ingest_chunk(req: ChunkRequest) -> ChunkResult:
             )
 
         pending = parse(line, offset)
-        import os as _os
-        _t = {"parse": 0.0, "load": 0.0}
-        while True:
-            _a = time.monotonic()
-            batch = await pending
-            _t["parse"] += time.monotonic() - _a
-            if batch is None:
-                break
+        while (batch := await pending) is not None:
             raw_lines = _raw_lines(req.path, line, offset, batch.end_line)
             line, offset = batch.end_line, batch.end_offset
             pending = parse(line, offset)  # the next batch is parsed while this one loads
             done = batch.end_line - 1
             rate = (done - first_line + 1) / max(time.monotonic() - started, 1e-3)
             eta = (req.total_lines - done) / rate if rate else None
-            _b = time.monotonic()
             result = await loader.load(
                 batch,
                 run_id=req.run_id,
@@ -364,11 +356,8 @@ async def ingest_chunk(req: ChunkRequest) -> ChunkResult:
                                          "eta": None if eta is None else round(eta, 1), "run_id": req.run_id}),
                 raw_lines=raw_lines,
             )
-            _t["load"] += time.monotonic() - _b
             total.add(result)
             activity.heartbeat(batch.end_line, batch.end_offset)
-        if _os.environ.get("H13S_TIMING"):
-            print("TIMING", _t, flush=True)
         return ChunkResult(
             end_line=line,
             lines=line - first_line,

@@ -107,6 +107,12 @@ def _webhooks() -> list[Activity]:
     return list(outbound_webhooks.ACTIVITIES)
 
 
+def _indexing() -> list[Activity]:
+    from activities.search import bulk
+
+    return list(bulk.ACTIVITIES)
+
+
 _BY_QUEUE: dict[Queue, Callable[[], list[Activity]]] = {
     Queue.SYSTEM: _system,
     Queue.MAINTENANCE: _maintenance,
@@ -118,6 +124,7 @@ _BY_QUEUE: dict[Queue, Callable[[], list[Activity]]] = {
     Queue.NOTIFICATIONS: _notifications,
     Queue.REPORTS: _reports,
     Queue.WEBHOOKS: _webhooks,
+    Queue.INDEXING: _indexing,
 }
 
 

@@ -133,7 +133,9 @@ def step_ingest(path: str) -> dict[str, float]:
             result = await env.run(
                 ingest_chunk,
                 ChunkRequest(run_id, shop_id, "orders", str(work), index, start, offset,
-                             min(start + chunk_lines, unpacked.lines + 1), unpacked.lines),
+                             min(start + chunk_lines, unpacked.lines + 1), unpacked.lines,
+                             # as a full snapshot runs: search documents after the run, not per batch
+                             index_search=os.environ.get("SNAPSHOT_SEARCH_INDEX", "after") == "batch"),
             )
             upserted += result.upserted
             rejected += result.rejected

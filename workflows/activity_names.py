@@ -74,6 +74,9 @@ FINISH_RUN: Final = "finish_run"
 FAIL_RUN: Final = "fail_run"
 PLAN_SNAPSHOT_RETRIES: Final = "plan_snapshot_retries"
 
+# activities.search.bulk (indexing queue)
+INDEX_SNAPSHOT: Final = "index_snapshot"
+
 # activities.tokens
 READ_TOKEN_META: Final = "read_token_meta"
 MINT_API_TOKEN: Final = "mint_api_token"

@@ -28,6 +28,10 @@ TERMINAL_JOB_STATES = ("completed", "failed", "killed", "expired")
 # the 10th is kept for the deadline, so a job whose `job:finished` was lost is still found.
 POLL_DELAYS = (5, 15, 30, 60, 120, 300, 600, 1800, 3600)
 LAST_POLL_PATCH = "snapshot-last-poll-at-deadline"  # histories before it never made the 10th poll
+# a full snapshot indexes its search documents once after the run (histories before: per batch)
+INDEX_AFTER_RUN_PATCH = "snapshot-search-index-after-run"
+INDEX_STEP = timedelta(hours=2)  # the whole shop's documents, chunk by chunk, heartbeating
+INDEX_HEARTBEAT = timedelta(minutes=2)
 JOB_DEADLINE = timedelta(hours=3, minutes=10)
 MAX_FRESH_JOBS = 3
 CHUNKS_PER_RUN = 200  # continue-as-new after this many chunks, or sooner if Temporal suggests
@@ -42,6 +46,12 @@ INGEST_RETRY = RetryPolicy(
     maximum_interval=timedelta(minutes=1),
     maximum_attempts=12,
     non_retryable_error_types=["SnapshotFileMissing"],
+)
+
+# the after-run indexing resumes from its heartbeat; the rows are committed whatever it does
+INDEX_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=2), backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=2), maximum_attempts=20,
 )
 
 
@@ -146,6 +156,15 @@ class ChunkRequest:
     start_offset: int
     end_line: int  # exclusive
     total_lines: int
+    # False: the search documents are left to INDEX_SNAPSHOT after the run (a full snapshot)
+    index_search: bool = True
+
+
+@dataclass(frozen=True)
+class IndexRequest:
+    run_id: int
+    shop_id: int
+    resource: str
 
 
 @dataclass(frozen=True)
@@ -166,7 +185,7 @@ class RunOutcome:
 
 @dataclass
 class Progress:
-    phase: str = "requested"  # requested | waiting | downloading | ingesting | done
+    phase: str = "requested"  # requested | waiting | downloading | ingesting | indexing | done
     status: str = "running"
     job_id: str | None = None
     total_lines: int | None = None
@@ -190,6 +209,7 @@ class SnapshotWorkflow:
         self._progress = Progress()
         self._finished_jobs: set[str] = set()
         self._first_chunk = 0
+        self._index_after = False
 
     @workflow.query
     def progress(self) -> Progress:
@@ -206,6 +226,9 @@ class SnapshotWorkflow:
         self._first_chunk = state.next_chunk
         self._restore(state)
         search_attributes.set_status("running")
+        # a full snapshot writes most of a shop: its search documents are built once, set-based,
+        # after the run on the indexing queue; an incremental one refreshes them per batch
+        self._index_after = req.changed_since is None and workflow.patched(INDEX_AFTER_RUN_PATCH)
         try:
             if state.file is None:
                 await self._activity(
@@ -219,6 +242,13 @@ class SnapshotWorkflow:
             outcome: RunOutcome = await self._activity(
                 act.FINISH_RUN, req.run_id, retry=DB_RETRY, timeout=DB_STEP, result_type=RunOutcome
             )
+            if self._index_after:
+                self._progress.phase = "indexing"
+                await workflow.execute_activity(
+                    act.INDEX_SNAPSHOT, IndexRequest(req.run_id, req.shop_id, req.resource),
+                    task_queue=Queue.INDEXING.value, start_to_close_timeout=INDEX_STEP,
+                    heartbeat_timeout=INDEX_HEARTBEAT, retry_policy=INDEX_RETRY,
+                )
         except (ActivityError, ApplicationError) as err:
             message = _describe(err) if isinstance(err, ActivityError) else one_line(str(err))
             self._progress.status, self._progress.error = "failed", message
@@ -327,6 +357,7 @@ class SnapshotWorkflow:
             start_offset=file.offsets[index],
             end_line=min(start_line + file.chunk_lines, file.lines + 1),
             total_lines=file.lines,
+            index_search=not self._index_after,
         )
         started = workflow.now()
         try:

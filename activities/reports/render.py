@@ -12,9 +12,10 @@ import unicodedata
 from decimal import Decimal
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from fpdf import FPDF, FontFace
+if TYPE_CHECKING:  # fpdf (with PIL and fontTools, ~40 MB) is imported when a PDF is rendered,
+    from fpdf import FPDF  # not by every worker that merely registers the report activities
 
 FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
@@ -196,7 +197,9 @@ def _font() -> Path | None:
 
 class _Pdf:
     def __init__(self) -> None:
-        self.pdf = FPDF(format="A4")
+        from fpdf import FPDF
+
+        self.pdf: FPDF = FPDF(format="A4")
         self.pdf.set_auto_page_break(auto=True, margin=15)
         self.pdf.add_page()
         font = _font()
@@ -232,6 +235,8 @@ class _Pdf:
     def table(self, headers: list[str], rows: list[list[str]]) -> None:
         self.pdf.set_font(self.family, size=9)
         # a regular face in headings: the Unicode font is registered without a bold style
+        from fpdf import FontFace
+
         headings = FontFace(emphasis=None, fill_color=(230, 230, 230))
         with self.pdf.table(text_align="LEFT", line_height=5, headings_style=headings) as table:
             table.row([self.text(h) for h in headers])

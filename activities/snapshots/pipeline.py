@@ -7,9 +7,12 @@ ingest commits rows and its line offset in one transaction, so any retry is safe
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import multiprocessing
 import os
+import sys
 import time
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime
@@ -23,7 +26,6 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 
-from activities.child_guard import die_with_parent
 from activities.heartbeats import in_thread, with_heartbeats
 from activities.search.warm import warm_after_ingest
 from activities.shoptet.errors import ShoptetError
@@ -34,9 +36,9 @@ from activities.snapshots.ingest.loader import (
     Loader,
     LoadResult,
     RawLines,
-    build_batch_from_file,
     line_text,
 )
+from activities.snapshots.ingest.parsing import build_batch_from_file, start_parser
 from db.app_settings import get_setting
 from db.config import get_settings
 from db.engine import raw_connection, session_scope
@@ -253,34 +255,39 @@ _parser: ProcessPoolExecutor | None = None
 
 def parser_pool() -> ProcessPoolExecutor:
     """One long-lived parser process per worker: parsing runs beside the loader, not under
-    its GIL, so on two cores PostgreSQL and the parser work at the same time."""
-    global _parser
-    if _parser is None:
-        _parser = ProcessPoolExecutor(
+    its GIL, so on two cores PostgreSQL and the parser work at the same time.
+
+    The process imports only `activities.snapshots.ingest.parsing` (its initializer and its
+    task live there), and it is started without the worker's main script: `spawn` would run
+    that again in the child (`shopops` → the whole CLI, ~110 MB of modules it never uses).
+    """
+    global _PARSER
+    if _PARSER is None:
+        pool = ProcessPoolExecutor(
             max_workers=1,
             mp_context=multiprocessing.get_context("spawn"),
-            initializer=_start_parser,
+            initializer=start_parser,
             initargs=(os.getpid(),),
         )
-    return _parser
+        with _main_module_hidden():
+            pool.submit(os.getpid)  # spawns the process now (its result is not needed)
+        _PARSER = pool
+    return _PARSER
 
 
-def _start_parser(parent: int) -> None:
-    """The parser process: dies with its worker; its garbage collector is tuned for batches.
-
-    A batch keeps ~10 000 row tuples alive until it is shipped, so with the default
-    thresholds the collector ran every 700 allocations over ever more survivors (~20 % of
-    the parse). The imported modules are frozen out of its scans and it runs 70x less often;
-    the batches themselves hold no reference cycles, so nothing waits longer to be freed.
-    """
-    die_with_parent(parent)  # no parser outlives a killed or stopped worker
-    import gc
-    import importlib
-
-    importlib.import_module("activities.snapshots.ingest.loader")  # imported before the freeze
-
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 100)
+@contextlib.contextmanager
+def _main_module_hidden() -> Iterator[None]:
+    """While a process is spawned: `__main__` names no file and no module, so the child does
+    not import it (multiprocessing.spawn.get_preparation_data reads exactly these two)."""
+    main = sys.modules["__main__"]
+    saved = {k: main.__dict__[k] for k in ("__file__", "__spec__") if k in main.__dict__}
+    main.__dict__.pop("__file__", None)
+    main.__dict__["__spec__"] = None
+    try:
+        yield
+    finally:
+        main.__dict__.pop("__spec__", None)
+        main.__dict__.update(saved)
 
 
 def _reset_parser_pool() -> None:
@@ -323,7 +330,10 @@ async def ingest_chunk(req: ChunkRequest) -> ChunkResult:
                 "UPDATE snapshot_runs SET resume_count = resume_count + 1, resumed_from_line = %s WHERE id = %s",
                 (line, req.run_id),
             )
-        loader = Loader(conn, req.resource, req.shop_id)
+        # a full snapshot's documents are indexed after the run (index_snapshot), unless the
+        # deployment asks for the per-batch refresh (SNAPSHOT_SEARCH_INDEX=batch)
+        per_batch = req.index_search or get_settings().snapshot_search_index == "batch"
+        loader = Loader(conn, req.resource, req.shop_id, index_search=per_batch)
 
         def parse(start: int, at: int) -> asyncio.Future[Batch | None]:
             return loop.run_in_executor(

@@ -41,7 +41,7 @@ from workflows.installation import (
 
 log = logging.getLogger(__name__)
 
-BUDGET_SECONDS = 4.5  # Shoptet counts an install as failed after 5 s
+BUDGET_SECONDS = 4.5  # Shoptet counts an install as failed after 5 s (INSTALL_BUDGET_SECONDS)
 SNAPSHOT_RESOURCES = ("orders", "products", "customers")
 ADDON_EVENTS = ("addon:uninstall", "addon:terminate", "addon:suspend", "addon:approve")
 
@@ -89,7 +89,7 @@ async def _run_installation(client: Client, code: str, budget: float) -> Install
         raise InstallFailed(
             503,
             "Installation not finished",
-            f"the installation did not finish within {BUDGET_SECONDS:g} s (workflow "
+            f"the installation did not finish within {budget + 0.5:g} s (workflow "
             f"{options['id']} keeps going); Shoptet will report the install as failed, retry it",
         ) from None
     except WorkflowFailureError as exc:
@@ -106,7 +106,7 @@ async def install(client: Client, session: AsyncSession, code: str) -> Installed
     began = time.monotonic()
     if not code or len(code) > 2000:
         raise InstallFailed(400, "Invalid install code", "the `code` query parameter is missing or too long")
-    result = await _run_installation(client, code, BUDGET_SECONDS - 0.5)
+    result = await _run_installation(client, code, get_settings().install_budget_seconds - 0.5)
     await client.start_workflow(
         token_wf.ShopTokenWorkflow.run,
         token_wf.TokenState(shop_id=result.shop_id),

@@ -363,30 +363,29 @@ async def _dispatch(session: AsyncSession, client: Client, event: WebhookEvent) 
     return "no action for this event"
 
 
-OUTBOX_EVERY = 30.0  # seconds between outbox sweeps in each API process
-
-
 async def sweep_outbox_forever() -> None:
-    """The scheduled sweep: every OUTBOX_EVERY seconds, dispatch what the outbox holds.
+    """The scheduled sweep: every WEBHOOK_OUTBOX_SECONDS (30 s), dispatch what the outbox holds.
 
     It runs beside the receiver in the API process, not as a Temporal schedule: the outbox
     exists for the times Temporal is down. Row locks keep several API processes apart."""
+    from db.config import get_settings
     from db.engine import session_scope
     from infra.temporal_client import connect
 
+    every = get_settings().webhook_outbox_seconds
     while True:
-        await asyncio.sleep(OUTBOX_EVERY)
+        await asyncio.sleep(every)
         try:
             async with session_scope() as session:
                 done = await drain_outbox(session, connect, datetime.now(UTC))
             if done:
                 log.info("webhook outbox: %d events dispatched", done)
         except Exception:
-            log.exception("webhook outbox sweep failed; next in %.0f s", OUTBOX_EVERY)
+            log.exception("webhook outbox sweep failed; next in %.0f s", every)
         try:  # outbound deliveries recorded while Temporal was down get their workflow now
             from infra.outbound_webhooks.events import start_pending
 
             if started := await start_pending():
                 log.info("outbound webhooks: %d pending deliveries started", started)
         except Exception:
-            log.exception("outbound webhook sweep failed; next in %.0f s", OUTBOX_EVERY)
+            log.exception("outbound webhook sweep failed; next in %.0f s", every)

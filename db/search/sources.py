@@ -7,7 +7,8 @@ so search is current the moment the batch commits and never needs a rebuild.
 
 from __future__ import annotations
 
-from typing import Any, LiteralString
+from datetime import datetime
+from typing import Any, LiteralString, cast
 
 import psycopg
 
@@ -98,4 +99,73 @@ async def backfill(cur: psycopg.AsyncCursor[Any] | psycopg.AsyncConnection[Any],
     """Index every record of a shop (data ingested before revision 1400); returns the rows."""
     kind = KIND_OF_RESOURCE[resource]
     done = await cur.execute(UPSERT.format(source=SOURCES[kind].format(only="true")), {"shop": shop_id})
+    return done.rowcount
+
+
+# A bulk snapshot's documents, set-based after the run (`index_all`): keyset chunks in the
+# order of each table's primary key, so each chunk is one INSERT … SELECT of a key range.
+KEY_OF: dict[Kind, str] = {"product": "p.guid", "order": "o.code", "customer": "c.guid"}
+TABLE_OF: dict[Kind, str] = {"product": "products p", "order": "orders o", "customer": "customers c"}
+CAST_OF: dict[Kind, str] = {"product": "uuid", "order": "text", "customer": "uuid"}
+INDEX_CHUNK = 10_000
+
+
+
+def _sql(text: str) -> LiteralString:
+    """Our statements are assembled from this module's constant fragments only (no values)."""
+    return cast("LiteralString", text)
+
+
+def _range_sql(kind: Kind, *, lower: bool, upper: bool) -> str:
+    key, cast = KEY_OF[kind], CAST_OF[kind]
+    only = " AND ".join(
+        [*([f"{key} > %(after)s::{cast}"] if lower else []), *([f"{key} <= %(upto)s::{cast}"] if upper else [])]
+    ) or "true"
+    return UPSERT.format(source=SOURCES[kind].format(only=only))
+
+
+def _bound_sql(kind: Kind, *, lower: bool) -> str:
+    key, cast = KEY_OF[kind], CAST_OF[kind]
+    after = f"AND {key} > %(after)s::{cast} " if lower else ""
+    return (
+        f"SELECT {key}::text FROM {TABLE_OF[kind]} WHERE {key.split('.')[0]}.shop_id = %(shop)s "
+        f"{after}ORDER BY {key} OFFSET %(skip)s LIMIT 1"
+    )
+
+
+async def index_chunk(
+    conn: psycopg.AsyncConnection[Any], shop_id: int, resource: str, after: str | None,
+    chunk: int = INDEX_CHUNK,
+) -> tuple[str | None, int]:
+    """Index the next `chunk` records after key `after` (None: from the first) in one
+    transaction; returns (the last key done, or None when the table is done; documents written)."""
+    kind = KIND_OF_RESOURCE[resource]
+    lower = after is not None
+    params: dict[str, Any] = {"shop": shop_id, "after": after, "skip": chunk - 1}
+    async with conn.transaction():
+        cur = await conn.execute(_sql(_bound_sql(kind, lower=lower)), params)
+        row = await cur.fetchone()
+        upto: str | None = row[0] if row else None
+        params["upto"] = upto
+        done = await conn.execute(_sql(_range_sql(kind, lower=lower, upper=upto is not None)), params)
+        return upto, done.rowcount
+
+
+async def pass_started(conn: psycopg.AsyncConnection[Any]) -> datetime:
+    """The database's clock before an indexing pass: every document the pass writes is newer."""
+    cur = await conn.execute("SELECT clock_timestamp()")
+    row = await cur.fetchone()
+    assert row is not None
+    started: datetime = row[0]
+    return started
+
+
+async def prune(conn: psycopg.AsyncConnection[Any], shop_id: int, resource: str, since: datetime) -> int:
+    """After a pass that indexed every live record: drop the documents it did not write (their
+    record is gone or deleted; sync refreshes write newer ones too); returns how many."""
+    kind = KIND_OF_RESOURCE[resource]
+    done = await conn.execute(
+        "DELETE FROM search_documents WHERE shop_id = %(shop)s AND kind = %(kind)s AND updated_at < %(since)s",
+        {"shop": shop_id, "kind": kind, "since": since},
+    )
     return done.rowcount

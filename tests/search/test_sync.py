@@ -1,4 +1,5 @@
-"""Search stays current through the real workflows: the install's snapshots index every record,
+"""Search stays current through the real workflows: the install's snapshots index every record
+(once, after each run, on the indexing queue),
 and a sync pass that applies deletions at Shoptet removes exactly their documents."""
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from workflows.queues import Queue
 from workflows.sync import SyncRequest, SyncWorkflow
 
 pytestmark = pytest.mark.usefixtures("temporal_env")
-QUEUES = (Queue.TOKENS, Queue.SYNC, Queue.SNAPSHOTS)
+QUEUES = (Queue.TOKENS, Queue.SYNC, Queue.SNAPSHOTS, Queue.INDEXING)
 SHOP = {"orders": 30, "products": 12, "customers": 15}
 KIND = {"orders": "order", "products": "product", "customers": "customer"}
 
@@ -47,8 +48,11 @@ async def test_snapshots_index_everything_and_sync_deletions_remove_their_docume
             ) == 3
 
         await wait_until(landed, timeout=60, what="the install's three snapshots")
-        for resource, n in SHOP.items():
-            assert await documents(shop_id, KIND[resource]) == n, resource
+
+        async def searchable() -> bool:  # each full snapshot indexes its documents after its run
+            return all([await documents(shop_id, KIND[r]) == n for r, n in SHOP.items()])
+
+        await wait_until(searchable, timeout=60, what="the snapshots' documents, indexed after their runs")
 
         sb.state.set_knobs({"drop_webhooks": 1.0})  # only the explicit passes below run
         code = await scalar("SELECT min(code) FROM orders WHERE shop_id = :s", s=shop_id)

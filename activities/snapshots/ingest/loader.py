@@ -6,167 +6,31 @@ prepared while PostgreSQL executes the current one; both cores stay busy.
 
 from __future__ import annotations
 
-from array import array
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
-from operator import itemgetter
 from typing import Any, LiteralString
 
-import orjson
 import psycopg
 
-from activities.snapshots.ingest.documents import LINE_MAPPERS, TABLES, Row
-from activities.snapshots.ingest.fields import NULL, BadLine
+from activities.snapshots.ingest.documents import TABLES
+from activities.snapshots.ingest.parsing import (
+    KEY_OF,
+    KEY_POSITIONS,
+    Batch,
+    Reject,
+    build_batch,
+    build_batch_from_file,
+    line_text,
+    tsv,
+)
 from activities.snapshots.ingest.tables import Table
 from db.search import sources as search_sources
 from db.tagged_cache import invalidate, shop_tag
 
-
-def tsv(row: tuple[str, ...]) -> str:
-    """One COPY text-format line; the values are already escaped by the field checks."""
-    return "\t".join(row) + "\n"
-
-
-@dataclass
-class Reject:
-    line_no: int
-    raw: str
-    reason: str
-
-
-@dataclass
-class Batch:
-    """Rows of a run of consecutive lines, rendered for COPY, with the lines it rejected.
-
-    Small and picklable: it is built in a parser process and shipped to the loader.
-    `line_nos` names the line of every COPY row, so a batch PostgreSQL refuses can be split
-    by line (`subset`) and the refused line found.
-    """
-
-    resource: str
-    end_line: int  # first line number after this batch
-    end_offset: int  # byte offset of that line in the working file
-    lines: int = 0
-    copy: dict[str, bytes] = field(default_factory=dict[str, bytes])  # COPY input per table
-    counts: dict[str, int] = field(default_factory=dict[str, int])  # rows per table
-    keys: list[tuple[str, ...]] = field(default_factory=list[tuple[str, ...]])  # keys of the main table
-    rejects: list[Reject] = field(default_factory=list[Reject])
-    line_nos: dict[str, array[int]] = field(default_factory=dict[str, "array[int]"])  # per table, per COPY row
-
-    def copy_data(self, table: Table) -> bytes:
-        return self.copy.get(table.name, b"")
-
-    def loaded_lines(self) -> list[int]:
-        """Line numbers with rows in this batch, in file order."""
-        return sorted({n for nos in self.line_nos.values() for n in nos})
-
-    def subset(self, wanted: set[int]) -> Batch:
-        """The same batch restricted to the rows of the lines in `wanted`."""
-        part = Batch(self.resource, self.end_line, self.end_offset)
-        for name, data in self.copy.items():
-            nos = self.line_nos[name]
-            rows = [row for row, n in zip(data.split(b"\n")[:-1], nos, strict=True) if n in wanted]
-            if rows:
-                part.copy[name] = b"\n".join(rows) + b"\n"
-                part.counts[name] = len(rows)
-                part.line_nos[name] = array("q", (n for n in nos if n in wanted))
-        main = TABLES[self.resource][0].name
-        if main in part.copy:
-            part.keys = [
-                tuple(cols[i] for i in KEY_POSITIONS[main])
-                for cols in (row.decode().split("\t") for row in part.copy[main].split(b"\n")[:-1])
-            ]
-        return part
-
-
-KEY_POSITIONS = {t.name: tuple(t.columns.index(k) for k in t.key) for ts in TABLES.values() for t in ts}
-# a row's key as a tuple (every key has two columns or more, so itemgetter gives a tuple)
-KEY_OF: dict[str, Callable[[Row], tuple[str, ...]]] = {name: itemgetter(*at) for name, at in KEY_POSITIONS.items()}
-assert all(len(at) > 1 for at in KEY_POSITIONS.values())
-
-
-def build_batch(
-    resource: str, shop_id: int, lines: Iterable[tuple[int, bytes]], end_line: int, end_offset: int
-) -> Batch:
-    """Parse and check lines; bad ones become rejects, never stopping the good ones.
-
-    A document that appears twice (a later state in the same batch) counts whole: the newest
-    by its change time, or the later line when the times tie, brings all its rows and the
-    other's rows are dropped, so an order never keeps items of an older version.
-    """
-    mapper = LINE_MAPPERS[resource]
-    tables = TABLES[resource]
-    main = tables[0]
-    key_of = KEY_OF
-    main_key = key_of[main.name]
-    changed_at = main.columns.index("changed_at") if "changed_at" in main.columns else None
-    documents: dict[tuple[str, ...], tuple[int, list[tuple[Table, Row]]]] = {}
-    batch = Batch(resource, end_line, end_offset)
-    for line_no, raw in lines:
-        batch.lines += 1
-        if not raw or raw.isspace():
-            continue
-        try:
-            rows = mapper(raw, shop_id)
-        except orjson.JSONDecodeError as exc:
-            batch.rejects.append(Reject(line_no, line_text(raw), f"not valid JSON: {exc}"))
-            continue
-        except BadLine as exc:
-            batch.rejects.append(Reject(line_no, line_text(raw), str(exc)))
-            continue
-        head = rows[0][1]
-        key = main_key(head)
-        earlier = documents.get(key)
-        if earlier is not None:
-            if changed_at is not None and _older(head[changed_at], earlier[1][0][1][changed_at]):
-                continue
-            del documents[key]  # re-inserted: the winner keeps its own position in line order
-        documents[key] = (line_no, rows)
-    payload: dict[str, dict[tuple[str, ...], tuple[int, Row]]] = {t.name: {} for t in tables}
-    for line_no, rows in documents.values():
-        for table, row in rows:
-            # children shared by documents (a variant code under two products): the later wins
-            name = table.name
-            payload[name][key_of[name](row)] = (line_no, row)
-    for name, keyed in payload.items():
-        if keyed:
-            batch.copy[name] = ("\n".join(["\t".join(row) for _, row in keyed.values()]) + "\n").encode()
-            batch.counts[name] = len(keyed)
-            batch.line_nos[name] = array("q", [n for n, _ in keyed.values()])
-    batch.keys = list(payload[main.name])
-    return batch
-
-
-def _older(candidate: str, stored: str) -> bool:
-    """True when `candidate` (a change time, or NULL) is strictly older than `stored`."""
-    if candidate in (stored, NULL) or stored == NULL:
-        return False
-    return datetime.fromisoformat(candidate) < datetime.fromisoformat(stored)
-
-
-def build_batch_from_file(
-    resource: str, shop_id: int, path: str, start_line: int, start_offset: int, end_line: int, max_lines: int
-) -> Batch | None:
-    """Read up to `max_lines` lines from the working file and build their batch (None at the end).
-
-    Runs in the parser process, so parsing never competes with the loader for the GIL.
-    """
-    from itertools import islice
-    from pathlib import Path
-
-    from activities.snapshots.files import read_lines
-
-    taken = list(islice(read_lines(Path(path), start_line, start_offset, end_line), max_lines))
-    if not taken:
-        return None
-    last_line, after, _ = taken[-1]
-    return build_batch(resource, shop_id, ((n, raw) for n, _, raw in taken), last_line + 1, after)
-
-
-def line_text(raw: bytes) -> str:
-    """A line as kept in quarantine: decoded leniently, NUL shown as `\\0` (text refuses it)."""
-    return raw.decode("utf-8", errors="replace").rstrip("\r\n").replace("\x00", "\\0")
+__all__ = [
+    "KEY_OF", "KEY_POSITIONS", "Batch", "LoadResult", "Loader", "RawLines", "Reject", "build_batch",
+    "build_batch_from_file", "line_text", "tsv",
+]
 
 
 class _Existing(Exception):
@@ -238,8 +102,13 @@ def stale_children_delete(
 class Loader:
     """Loads batches of one resource through one connection (staging tables live per session)."""
 
-    def __init__(self, conn: psycopg.AsyncConnection[Any], resource: str, shop_id: int) -> None:
+    def __init__(
+        self, conn: psycopg.AsyncConnection[Any], resource: str, shop_id: int, *, index_search: bool = True
+    ) -> None:
+        """`index_search=False`: a bulk snapshot leaves the search documents to one set-based
+        pass after the run (`db.search.sources.index_all`) instead of refreshing them per batch."""
         self.conn, self.resource, self.shop_id = conn, resource, shop_id
+        self.index_search = index_search
         self.tables = TABLES[resource]
         self._staged = False
 
@@ -277,7 +146,7 @@ class Loader:
                     texts = raw_lines([r.line_no for r in result.refused])
                     for reject in result.refused:
                         reject.raw = texts.get(reject.line_no, "")
-            if result.upserted:  # search documents commit with the rows they describe
+            if result.upserted and self.index_search:  # documents commit with the rows they describe
                 await search_sources.refresh(cur, self.shop_id, self.resource, [k[1] for k in batch.keys])
             rejects = batch.rejects + result.refused
             if rejects and run_id is not None:

@@ -26,6 +26,8 @@ from psycopg import sql
 FETCH_ROWS = 5000
 # COPY data read ahead per hand-over (about FETCH_ROWS rows of a typical catalog)
 CHUNK_BYTES = 1 << 20
+# work_mem of the feed query's transaction (its hash of the shop's products)
+HASH_MEMORY = "64MB"
 
 
 class FeedItem(NamedTuple):
@@ -65,7 +67,7 @@ ITEMS_SQL = r"""
 SELECT v.code,
        CASE WHEN v.variants > 1 THEN v.product_guid::text ELSE '' END,
        p.name || coalesce(' ' || nullif(btrim(v.name), ''), ''),
-       coalesce(pt.description, ''),
+       coalesce(p.description, ''),
        coalesce(p.url, ''),
        coalesce(p.image_url, ''),
        to_char(v.price_with_vat, 'FM999999999990.00'),
@@ -81,12 +83,13 @@ SELECT v.code,
           FROM variants v
          WHERE v.shop_id = %(shop)s
         WINDOW w AS (PARTITION BY v.product_guid)) v
-  JOIN products p ON p.shop_id = %(shop)s AND p.guid = v.product_guid
-  LEFT JOIN product_translations pt
-         ON pt.shop_id = %(shop)s AND pt.product_guid = v.product_guid AND pt.locale = %(locale)s
- WHERE NOT p.deleted
-   AND coalesce(p.visibility, 'visible') = 'visible'
-   AND v.price_with_vat IS NOT NULL
+  JOIN (SELECT p.guid, p.name, p.url, p.image_url, p.brand, p.default_category, pt.description
+          FROM products p
+          LEFT JOIN product_translations pt
+                 ON pt.shop_id = p.shop_id AND pt.product_guid = p.guid AND pt.locale = %(locale)s
+         WHERE p.shop_id = %(shop)s AND NOT p.deleted
+           AND (p.visibility IS NULL OR p.visibility = 'visible')) p ON p.guid = v.product_guid
+ WHERE v.price_with_vat IS NOT NULL
 """
 
 _TAG = re.compile(r"<[^>]*>")
@@ -150,6 +153,13 @@ def stream_items(
         query.format(shop=sql.Literal(shop_id), locale=sql.Literal(locale))
     )
     last: list[Any] = [None, None]
+    # hash joins only, for this transaction: linear whatever the statistics say (a catalog
+    # imported minutes ago has none yet, and a nested loop over it is quadratic); the hash
+    # tables live in the database's memory, not ours
+    conn.execute(
+        "SELECT set_config('enable_nestloop', 'off', true), set_config('work_mem', %s, true)",
+        (HASH_MEMORY,),
+    )
     with conn.cursor().copy(statement) as copy:
         read = _chunks(copy)
         while chunk := read():

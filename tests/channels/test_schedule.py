@@ -17,6 +17,9 @@ from infra.temporal_client import connect
 from tests.support import MakeShop, MakeUser, assert_problem, login
 from workflows import search_attributes
 
+# connecting a store creates its Temporal schedule: the tests need the Temporal server
+pytestmark = pytest.mark.usefixtures("temporal_env")
+
 WOO = {
     "kind": "woocommerce", "name": "Woo e-shop", "base_url": "https://sched.example.cz/",
     "consumer_key": "ck_live_1234567890abcd", "consumer_secret": "cs_live_secret_0987654321",

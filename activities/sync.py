@@ -102,7 +102,7 @@ ENTITIES = {
         "products", "guid", "/api/products/changes", "/api/products", "products", 1000,
         "/api/products/{}", "products", "guid", "uuid", soft_delete=True,
         # the same include the products snapshot asks for, so both write the same rows
-        detail_params={"include": "perStockAmounts"},
+        detail_params={"include": "perStockAmounts,images"},
     ),
     "customers": Entity(
         "customers", "guid", "/api/customers/changes", "/api/customers", "customers", 1000,

@@ -7,7 +7,8 @@ format writer, gzip, the atomic rename. The baseline, measured in the same run, 
 STDOUT of the same query: the rate at which PostgreSQL can hand those rows to a client at all.
 
 Per format: `<format> items=<n> seconds=<s> items_per_s=<x> vs_copy=<ratio> peak_rss_mb=<m>
-bytes=<gz size>`. The last line is the slowest format's rate and the largest peak:
+bytes=<gz size> cpu_s=<writer process CPU> items_per_cpu_s=<x> load=<1-min load average>` (on a
+shared machine the CPU figure says what the wall clock cannot). The last line is the slowest format's rate and the largest peak:
 `items_per_s=<x> peak_rss_mb=<m>`.
 """
 
@@ -99,8 +100,10 @@ def _write_one(url: str, fmt: str, directory: str, out: Any) -> None:
         assert shop is not None
         [written] = write_feeds(stream_items(conn, 1), shop, Path(directory), [fmt])
     seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    out.send((written.items, written.skipped, seconds, written.bytes, peak))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    peak = usage.ru_maxrss / 1024
+    cpu = usage.ru_utime + usage.ru_stime  # this process's CPU (all threads), imports included
+    out.send((written.items, written.skipped, seconds, written.bytes, peak, cpu))
 
 
 def _copy_baseline(url: str) -> tuple[float, int]:
@@ -138,7 +141,7 @@ def main() -> None:
                 receive, send = context.Pipe(duplex=False)
                 child = context.Process(target=_write_one, args=(url, fmt, directory, send))
                 child.start()
-                items, skipped, seconds, size, peak = receive.recv()
+                items, skipped, seconds, size, peak, cpu = receive.recv()
                 child.join()
                 read = items + skipped
                 rate = read / seconds
@@ -147,7 +150,8 @@ def main() -> None:
                 print(
                     f"{fmt} items={items} skipped={skipped} seconds={seconds:.2f} "
                     f"items_per_s={rate:.0f} vs_copy={rate / copy_rate:.2f} "
-                    f"peak_rss_mb={peak:.0f} bytes={size} gzip_level=6"
+                    f"peak_rss_mb={peak:.0f} bytes={size} gzip_level=6 cpu_s={cpu:.2f} "
+                    f"items_per_cpu_s={read / cpu:.0f} load={os.getloadavg()[0]:.1f}"
                 )
     print(f"load_avg={os.getloadavg()[0]:.2f}")
     print(f"items_per_s={min(rates):.0f} peak_rss_mb={max(peaks):.0f}")

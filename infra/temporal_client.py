@@ -90,7 +90,9 @@ def _schedule(decl: ScheduleDecl) -> Schedule:
             args=list(decl.args),
             id=decl.workflow_id,
             task_queue=decl.queue.value,
-            typed_search_attributes=search_attributes.for_run(decl.id),
+            typed_search_attributes=search_attributes.for_run(
+                decl.run_kind or decl.id, decl.shop_id, channel=decl.channel
+            ),
         ),
         spec=spec,
         policy=SchedulePolicy(overlap=ScheduleOverlapPolicy[decl.overlap]),

@@ -40,6 +40,7 @@ class ChannelSyncRequest:
     shop_id: int
     connection_id: int
     trigger: str = "manual"  # manual | schedule
+    push_stock: bool = True  # the connection's stock_push_enabled
 
 
 @dataclass(frozen=True)
@@ -234,6 +235,8 @@ class ChannelSyncWorkflow:
             if page >= result.total_pages:
                 break
             page += 1
+        if not req.push_stock:
+            return
         self._progress.phase = "listings"
         info = workflow.info()
         pushed: ChannelSyncProgress = await workflow.execute_child_workflow(

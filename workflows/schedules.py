@@ -27,6 +27,10 @@ class ScheduleDecl:
     note: str = ""
     overlap: str = "SKIP"  # SKIP | BUFFER_ONE | ALLOW_ALL
     tags: tuple[str, ...] = field(default_factory=tuple)
+    # search attributes of the runs it starts (RunKind defaults to the schedule id)
+    run_kind: str | None = None
+    shop_id: int | None = None
+    channel: str | None = None
 
 
 # Domains append their declarations here (see each domain's workflow module).
@@ -55,5 +59,20 @@ def feeds_schedule(shop_id: int) -> ScheduleDecl:
     """A shop's catalog feeds, every hour (marketplaces fetch them a few times a day); created
     when the owner enables feeds (api.services.feeds), deleted when they disable them."""
     return ScheduleDecl(f"feeds:{shop_id}", "FeedsWorkflow", f"feeds:{shop_id}", Queue.EXPORTS, cron="20 * * * *", args=({"shop_id": shop_id},), note="catalog feeds of one shop (Heureka, Zboží.cz, Google/Meta, idealo)")
+def channel_sync_schedule(
+    shop_id: int, connection_id: int, channel: str, minutes: int, push_stock: bool = True
+) -> ScheduleDecl:
+    """A sales channel connection's incremental order sync (and stock push, when enabled) every
+    `minutes`; created with the connection, updated with its settings, deleted with it
+    (api.services.channels). Its runs carry the `Channel` search attribute."""
+    return ScheduleDecl(
+        f"channels:{shop_id}:{connection_id}:schedule", "ChannelSyncWorkflow",
+        f"channels:{shop_id}:{connection_id}:sync", Queue.SYNC, every=timedelta(minutes=minutes),
+        args=({"shop_id": shop_id, "connection_id": connection_id, "trigger": "schedule", "push_stock": push_stock},),
+        note="a sales channel's incremental order sync and stock push", run_kind="channel-sync",
+        shop_id=shop_id, channel=channel,
+    )  # fmt: skip
+
+
 APP_SCHEDULES.append(ScheduleDecl("notifications:deliver", "NotificationDeliveryWorkflow", "notifications:deliver", Queue.NOTIFICATIONS, every=timedelta(minutes=1), args=(DeliveryRequest(),), note="send the e-mail and Slack deliveries notifications owe; a flood to one user becomes one digest"))
 APP_SCHEDULES.append(ScheduleDecl("usage:flush", "UsageFlushWorkflow", "usage:flush", Queue.NOTIFICATIONS, every=timedelta(minutes=5), note="copy the day's metered-call counters from Redis into usage_daily (history for the usage pages)"))

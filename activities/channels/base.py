@@ -102,6 +102,9 @@ class CatalogItem:
     sku: str
     name: str
     price: Decimal
+    # the store's listing of this SKU ("product" or "product/variation", as StockItem), when known
+    remote_id: str | None = None
+    stock: int | None = None  # available to sell, when the push carries stock too
 
 
 class ChannelAdapter(Protocol):

@@ -30,13 +30,13 @@ from activities.channels.base import (
     OrdersPage,
     StockItem,
     StockPage,
-    Unsupported,
 )
 from db.models.channels import WOOCOMMERCE
 
 log = logging.getLogger(__name__)
 
 API = "/wp-json/wc/v3"
+BATCH_MAX = 100  # WooCommerce's limit of objects per batch request
 PER_PAGE = 100  # WooCommerce's maximum
 CANCELLED = frozenset({"cancelled", "refunded", "failed", "trash"})
 COMPLETED = frozenset({"completed"})
@@ -155,7 +155,9 @@ class WooCommerceAdapter:
                 response = await self._http.request(method, url, params=params, json=json)
             except httpx.TransportError as exc:
                 if last:
-                    raise ChannelError(f"{method} {path}: {self.base_url} unreachable: {exc}") from exc
+                    raise ChannelError(
+                        f"{method} {path}: {self.base_url} unreachable: {exc}"
+                    ) from exc
                 await asyncio.sleep(self.retry.delay(attempt, None))
                 continue
             status = response.status_code
@@ -173,7 +175,9 @@ class WooCommerceAdapter:
                         f"({_error_text(response)})"
                     )
                 wait = self.retry.delay(attempt, response.headers.get("retry-after"))
-                log.info("woocommerce %s %s answered %s; retrying in %.1f s", method, path, status, wait)
+                log.info(
+                    "woocommerce %s %s answered %s; retrying in %.1f s", method, path, status, wait
+                )
                 await asyncio.sleep(wait)
                 continue
             raise ChannelRequestError(f"{method} {path} answered {status}: {_error_text(response)}")
@@ -187,12 +191,15 @@ class WooCommerceAdapter:
 
     async def pull_orders(self, modified_after: datetime | None, page: int) -> OrdersPage:
         params: dict[str, Any] = {
-            "page": page, "per_page": PER_PAGE, "orderby": "modified", "order": "asc",
+            "page": page,
+            "per_page": PER_PAGE,
+            "orderby": "modified",
+            "order": "asc",
             "dates_are_gmt": "true",
         }
         if modified_after is not None:
-            params["modified_after"] = modified_after.astimezone(UTC).replace(tzinfo=None).isoformat(
-                timespec="seconds"
+            params["modified_after"] = (
+                modified_after.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds")
             )
         response = await self._call("GET", "/orders", params)
         total, pages = self._pages(response)
@@ -216,11 +223,39 @@ class WooCommerceAdapter:
 
     async def push_stock(self, item: StockItem) -> None:
         product, _, variation = item.remote_id.partition("/")
-        path = f"/products/{product}/variations/{variation}" if variation else f"/products/{product}"
+        path = (
+            f"/products/{product}/variations/{variation}" if variation else f"/products/{product}"
+        )
         await self._call("PUT", path, json={"manage_stock": True, "stock_quantity": item.quantity})
 
     async def push_catalog(self, items: Sequence[CatalogItem]) -> None:
-        raise Unsupported(
-            "pushing the catalog to WooCommerce is not built yet: products are created in the "
-            "store, shopops matches them by SKU and keeps their stock"
-        )
+        """Prices (and stock, when given) of listed SKUs through WooCommerce's batch endpoints:
+        `POST /products/batch` for simple products and `POST /products/{id}/variations/batch`
+        per variable product, at most `BATCH_MAX` updates per request (WooCommerce's limit).
+        Items without a listing are not created (products are made in the store and matched
+        by SKU). A per-item error in the answer raises `ChannelError` naming the SKUs."""
+        groups: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+        for item in items:
+            if not item.remote_id:
+                continue
+            product, _, variation = item.remote_id.partition("/")
+            update: dict[str, Any] = {
+                "id": int(variation or product), "regular_price": f"{item.price:.2f}",
+            }  # fmt: skip
+            if item.stock is not None:
+                update |= {"manage_stock": True, "stock_quantity": item.stock}
+            path = f"/products/{product}/variations/batch" if variation else "/products/batch"
+            groups.setdefault(path, []).append((item.sku, update))
+        failed: list[str] = []
+        for path, updates in groups.items():
+            for start in range(0, len(updates), BATCH_MAX):
+                chunk = updates[start : start + BATCH_MAX]
+                response = await self._call("POST", path, json={"update": [u for _, u in chunk]})
+                answers = response.json().get("update") or []
+                for (sku, _), answer in zip(chunk, answers, strict=False):
+                    if isinstance(answer, dict) and "error" in answer:
+                        failed.append(sku)
+        if failed:
+            raise ChannelError(
+                f"WooCommerce refused the catalog update of {', '.join(failed[:10])}"
+            )

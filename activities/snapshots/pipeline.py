@@ -67,7 +67,7 @@ SNAPSHOT_PATHS = {
     "products": "/api/products/snapshot",
     "customers": "/api/customers/snapshot",
 }
-SNAPSHOT_INCLUDES = {"products": "perStockAmounts"}
+SNAPSHOT_INCLUDES = {"products": "perStockAmounts,images"}
 
 
 async def _update_run(run_id: int, **values: Any) -> None:

@@ -15,6 +15,7 @@ from api.services.channels import (
     ChannelStatusOut,
     ConnectionIn,
     ConnectionOut,
+    ConnectionSettingsIn,
     OversoldOut,
 )
 from api.services.shop_runs import StartedOut
@@ -39,13 +40,25 @@ async def list_connections(shop: ShopOfCaller, session: SessionDep) -> list[Conn
 
 
 @router.post("", status_code=201)
-async def add_connection(shop: OwnedShop, session: SessionDep, body: ConnectionIn) -> ConnectionOut:
-    return await channels.add_connection(session, shop.id, body)
+async def add_connection(
+    shop: OwnedShop, session: SessionDep, body: ConnectionIn, temporal: TemporalDep
+) -> ConnectionOut:
+    return await channels.add_connection(session, temporal, shop.id, body)
+
+
+@router.patch("/{connection_id}")
+async def update_connection(
+    shop: OwnedShop, session: SessionDep, row: ShopConnection, body: ConnectionSettingsIn,
+    temporal: TemporalDep,
+) -> ConnectionOut:  # fmt: skip
+    return await channels.update_connection(session, temporal, row, body)
 
 
 @router.delete("/{connection_id}", status_code=204)
-async def remove_connection(shop: OwnedShop, session: SessionDep, connection_id: BigIntId) -> Response:
-    await channels.remove_connection(session, shop.id, connection_id)
+async def remove_connection(
+    shop: OwnedShop, session: SessionDep, connection_id: BigIntId, temporal: TemporalDep
+) -> Response:
+    await channels.remove_connection(session, temporal, shop.id, connection_id)
     return Response(status_code=204)
 
 

@@ -28,6 +28,7 @@ from api.services.shop_runs import StartedOut
 from db.models import ChannelConnection, StockReservation
 from db.models.channels import OVERSOLD
 from db.tagged_cache import cached, shop_tag
+from infra.temporal_client import ensure_schedule
 from workflows import search_attributes
 from workflows.channels import (
     ChannelSyncProgress,
@@ -36,6 +37,7 @@ from workflows.channels import (
     sync_workflow_id,
 )
 from workflows.queues import Queue
+from workflows.schedules import ScheduleDecl, channel_sync_schedule
 
 LOOPBACK = {"localhost"}
 QUERY_TIMEOUT = timedelta(seconds=5)  # the status page polls; a missing worker must not hang it
@@ -70,6 +72,18 @@ class ConnectionIn(BaseModel):
     base_url: StoreUrl
     consumer_key: Key
     consumer_secret: Key
+    sync_interval_minutes: Annotated[int, Field(ge=5, le=1440)] = 15
+    stock_push_enabled: bool = True
+
+
+class ConnectionSettingsIn(BaseModel):
+    """A connection's settings; keys are write-only (replaced, never read back)."""
+
+    name: Annotated[ShortText, Field(min_length=1, max_length=200)] | None = None
+    sync_interval_minutes: Annotated[int, Field(ge=5, le=1440)] | None = None
+    stock_push_enabled: bool | None = None
+    consumer_key: Key | None = None
+    consumer_secret: Key | None = None
 
 
 class ConnectionOut(BaseModel):
@@ -84,6 +98,9 @@ class ConnectionOut(BaseModel):
     last_sync_at: datetime | None
     orders_cursor: datetime | None
     orders_imported: int
+    sync_interval_minutes: int
+    stock_push_enabled: bool
+    schedule_id: str  # its Temporal schedule
     created_at: datetime
 
 
@@ -138,8 +155,32 @@ def _out(row: ChannelConnection) -> ConnectionOut:
         key_hint=row.consumer_key[-4:], status=row.status, last_error=row.last_error,
         last_error_at=row.last_error_at, last_sync_at=row.last_sync_at,
         orders_cursor=row.orders_cursor, orders_imported=row.orders_imported,
-        created_at=row.created_at,
+        sync_interval_minutes=row.sync_interval_minutes,
+        stock_push_enabled=row.stock_push_enabled,
+        schedule_id=_decl(row).id, created_at=row.created_at,
     )
+
+
+def _decl(row: ChannelConnection) -> ScheduleDecl:
+    return channel_sync_schedule(
+        row.shop_id, row.id, row.kind, row.sync_interval_minutes, row.stock_push_enabled
+    )
+
+
+async def sync_schedule(client: Client, row: ChannelConnection) -> None:
+    """Create or update the connection's schedule to match its settings."""
+    try:
+        await ensure_schedule(client, _decl(row))
+    except RPCError as exc:
+        raise Problem(503, "Could not schedule the channel sync", f"Temporal refused: {exc}") from exc
+
+
+async def drop_schedule(client: Client, row: ChannelConnection) -> None:
+    try:
+        await client.get_schedule_handle(_decl(row).id).delete()
+    except RPCError as exc:
+        if "not found" not in str(exc).lower():
+            raise Problem(503, "Could not remove the channel schedule", f"Temporal refused: {exc}") from exc
 
 
 async def list_connections(session: AsyncSession, shop_id: int) -> list[ConnectionOut]:
@@ -159,11 +200,15 @@ async def connection_of(session: AsyncSession, shop_id: int, connection_id: int)
     return row
 
 
-async def add_connection(session: AsyncSession, shop_id: int, body: ConnectionIn) -> ConnectionOut:
+async def add_connection(
+    session: AsyncSession, client: Client, shop_id: int, body: ConnectionIn
+) -> ConnectionOut:
     row = ChannelConnection(
         shop_id=shop_id, kind=body.kind, name=body.name, base_url=body.base_url,
         consumer_key=body.consumer_key, consumer_secret=body.consumer_secret,
-    )
+        sync_interval_minutes=body.sync_interval_minutes,
+        stock_push_enabled=body.stock_push_enabled,
+    )  # fmt: skip
     session.add(row)
     try:
         await session.commit()
@@ -173,11 +218,26 @@ async def add_connection(session: AsyncSession, shop_id: int, body: ConnectionIn
             409, "Channel already connected", f"{body.base_url} is already connected to this shop."
         ) from exc
     await session.refresh(row)
+    await sync_schedule(client, row)
     return _out(row)
 
 
-async def remove_connection(session: AsyncSession, shop_id: int, connection_id: int) -> None:
-    await connection_of(session, shop_id, connection_id)
+async def update_connection(
+    session: AsyncSession, client: Client, row: ChannelConnection, body: ConnectionSettingsIn
+) -> ConnectionOut:
+    for name, value in body.model_dump(exclude_none=True).items():
+        setattr(row, name, value)
+    await session.commit()
+    await session.refresh(row)
+    await sync_schedule(client, row)
+    return _out(row)
+
+
+async def remove_connection(
+    session: AsyncSession, client: Client, shop_id: int, connection_id: int
+) -> None:
+    row = await connection_of(session, shop_id, connection_id)
+    await drop_schedule(client, row)
     await session.execute(delete(ChannelConnection).where(ChannelConnection.id == connection_id))
     await session.commit()
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, Numeric, String, Text, text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, Numeric, String, Text, text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base, created_column, updated_column
@@ -51,6 +51,9 @@ class ChannelConnection(Base):
     # the newest date_modified (GMT) of an imported order: the next pull starts there
     orders_cursor: Mapped[datetime | None]
     orders_imported: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    # its Temporal schedule (workflows.schedules.channel_sync_schedule) runs a sync this often
+    sync_interval_minutes: Mapped[int] = mapped_column(server_default="15")
+    stock_push_enabled: Mapped[bool] = mapped_column(server_default=true())
     created_at: Mapped[datetime] = created_column()
     updated_at: Mapped[datetime] = updated_column()
 

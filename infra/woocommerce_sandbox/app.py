@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -84,15 +85,23 @@ def create_app(state: StoreState | None = None) -> FastAPI:
             store.requests[f"{request.method} {path.removeprefix(PREFIX)}"] += 1
         fault = store.take_fault()
         if fault is not None:
-            headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+            headers = (
+                {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+            )
             if fault.status == 429:
                 response = wc_error(429, "too_many_requests", "Too many requests.")
             else:
-                response = wc_error(fault.status, "internal_server_error", "There has been a critical error on this website.")
+                response = wc_error(
+                    fault.status,
+                    "internal_server_error",
+                    "There has been a critical error on this website.",
+                )
             response.headers.update(headers)
             return response
         if not _authorised(request, store):
-            return wc_error(401, "woocommerce_rest_authentication_error", "Consumer key is invalid.")
+            return wc_error(
+                401, "woocommerce_rest_authentication_error", "Consumer key is invalid."
+            )
         return await call_next(request)
 
     @app.get(PREFIX + "/orders")
@@ -146,10 +155,78 @@ def create_app(state: StoreState | None = None) -> FastAPI:
     async def put_variation(request: Request, pid: int, vid: int) -> Response:
         return await _stock(request, store.variations.get(pid, {}).get(vid))
 
+    def _apply(item: dict[str, Any], body: dict[str, Any]) -> str | None:
+        """One update of a batch; an error message, or None."""
+        if "regular_price" in body:
+            try:
+                price = Decimal(str(body["regular_price"]))
+            except ArithmeticError:
+                return "regular_price is not a valid price."
+            item["regular_price"] = item["price"] = f"{price:.2f}"
+        if "stock_quantity" in body:
+            if not isinstance(body["stock_quantity"], int):
+                return "stock_quantity is not of type integer."
+            item["stock_quantity"] = body["stock_quantity"]
+            item["manage_stock"] = True
+            item["stock_status"] = "instock" if body["stock_quantity"] > 0 else "outofstock"
+        return None
+
+    async def _batch(request: Request, items: dict[int, dict[str, Any]]) -> Response:
+        body = await request.json()
+        updates = body.get("update") or []
+        if len(updates) > 100:
+            return wc_error(
+                413,
+                "woocommerce_rest_request_entity_too_large",
+                "Unable to accept more than 100 items for this request.",
+            )
+        answers: list[dict[str, Any]] = []
+        for update in updates:
+            wanted = update.get("id") if isinstance(update, dict) else None
+            item = items.get(wanted) if isinstance(wanted, int) else None
+            if item is None:
+                answers.append(
+                    {
+                        "id": wanted,
+                        "error": {
+                            "code": "woocommerce_rest_product_invalid_id",
+                            "message": "Invalid ID.",
+                            "data": {"status": 400},
+                        },
+                    }
+                )
+                continue
+            error = _apply(item, update)
+            answers.append(
+                {
+                    "id": item["id"],
+                    "error": {
+                        "code": "rest_invalid_param",
+                        "message": error,
+                        "data": {"status": 400},
+                    },
+                }
+                if error
+                else item
+            )
+        return JSONResponse({"update": answers})
+
+    @app.post(PREFIX + "/products/batch")
+    async def batch_products(request: Request) -> Response:
+        return await _batch(request, store.products)
+
+    @app.post(PREFIX + "/products/{pid}/variations/batch")
+    async def batch_variations(request: Request, pid: int) -> Response:
+        if pid not in store.products:
+            return wc_error(404, "woocommerce_rest_product_invalid_id", "Invalid ID.")
+        return await _batch(request, store.variations.get(pid, {}))
+
     @app.post("/_sandbox/faults")
     async def add_fault(request: Request) -> Response:
         body = await request.json()
-        store.faults.append(Fault(int(body["status"]), int(body.get("count", 1)), body.get("retry_after")))
+        store.faults.append(
+            Fault(int(body["status"]), int(body.get("count", 1)), body.get("retry_after"))
+        )
         return JSONResponse({"queued": len(store.faults)})
 
     return app

@@ -8,13 +8,20 @@ from datetime import UTC, datetime
 
 import httpx
 import psycopg
+import pytest
 from sqlalchemy.orm import Session
 
 from tests.support import MakeShop, MakeUser, assert_problem, login
 
+# connecting a store creates its Temporal schedule: the tests need the Temporal server
+pytestmark = pytest.mark.usefixtures("temporal_env")
+
 WOO = {
-    "kind": "woocommerce", "name": "Woo e-shop", "base_url": "https://eshop.example.cz/",
-    "consumer_key": "ck_live_1234567890abcd", "consumer_secret": "cs_live_secret_0987654321",
+    "kind": "woocommerce",
+    "name": "Woo e-shop",
+    "base_url": "https://eshop.example.cz/",
+    "consumer_key": "ck_live_1234567890abcd",
+    "consumer_secret": "cs_live_secret_0987654321",
 }
 
 
@@ -105,7 +112,13 @@ async def test_the_orders_list_shows_and_filters_the_channel(
     db_session.add_all(
         [
             Order(shop_id=shop.id, code="1001", created_at=at, total_with_vat=100),
-            Order(shop_id=shop.id, code="WC1-501", created_at=at, total_with_vat=200, channel="woocommerce"),
+            Order(
+                shop_id=shop.id,
+                code="WC1-501",
+                created_at=at,
+                total_with_vat=200,
+                channel="woocommerce",
+            ),
         ]
     )
     db_session.commit()

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import gzip
 import os
+import queue
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from typing import TextIO
+from types import TracebackType
 
 from activities.channels.feeds.formats import FORMATS, FeedFormat
 from activities.channels.feeds.items import FETCH_ROWS, FeedItem, FeedShop
@@ -23,6 +25,69 @@ class Written:
     items: int
     skipped: int
     bytes: int  # compressed size on disk
+
+
+class GzipSink:
+    """A text sink whose batches are encoded here and compressed by a thread: zlib releases the
+    GIL while it compresses, so one batch is compressed while the next is formatted. `write`
+    only collects text; `end_batch` hands the batch over (at most `PENDING` wait), so memory
+    stays a few batches of text."""
+
+    PENDING = 2
+
+    def __init__(self, path: Path, level: int) -> None:
+        self._file = gzip.GzipFile(path, "wb", compresslevel=level)
+        self._parts: list[str] = []
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=self.PENDING)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._compress, name="feed-gzip", daemon=True)
+        self._thread.start()
+
+    def _compress(self) -> None:
+        while (data := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    self._file.write(data)
+                except BaseException as exc:  # raised in the writer's thread at the next batch
+                    self._error = exc
+
+    def write(self, text: str) -> int:
+        self._parts.append(text)
+        return len(text)
+
+    def end_batch(self) -> None:
+        if self._error is not None:
+            raise self._error
+        if self._parts:
+            data = "".join(self._parts).encode()
+            self._parts.clear()
+            self._queue.put(data)
+
+    def close(self) -> None:
+        if self._thread.is_alive():
+            self.end_batch()
+            self._queue.put(None)
+            self._thread.join()
+        self._file.close()
+        if self._error is not None:
+            raise self._error
+
+    def __enter__(self) -> GzipSink:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc is None:
+            self.close()
+            return
+        self._parts.clear()
+        self._queue.put(None)
+        self._thread.join()
+        self._file.close()
 
 
 def feed_path(directory: Path, fmt: FeedFormat) -> Path:
@@ -51,12 +116,7 @@ def write_feeds(
     temps = [feed_path(directory, fmt).with_suffix(".gz.tmp") for fmt in chosen]
     try:
         with ExitStack() as stack:
-            outs: list[TextIO] = [
-                stack.enter_context(
-                    gzip.open(tmp, "wt", compresslevel=gzip_level, encoding="utf-8", newline="")
-                )
-                for tmp in temps
-            ]
+            outs = [stack.enter_context(GzipSink(tmp, gzip_level)) for tmp in temps]
             for fmt, out in zip(chosen, outs, strict=True):
                 out.write(fmt.header(shop))
             seen = 0
@@ -64,6 +124,7 @@ def write_feeds(
             for batch in batches(items):
                 for i, fmt in enumerate(chosen):
                     skipped[i] += fmt.write_batch(outs[i], batch, shop)
+                    outs[i].end_batch()
                 seen += len(batch)
                 if on_batch:
                     on_batch(seen)

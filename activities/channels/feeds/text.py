@@ -9,6 +9,7 @@ surrogates) are dropped, because no parser accepts them even as entities.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _FORBIDDEN_BUT_NUL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -29,6 +30,14 @@ def xml_text(value: str) -> str:
 
 def xml_texts(*values: str) -> list[str]:
     """`xml_text` of each value, in one pass over all of them (a feed item has a dozen)."""
+    return escape_all(values)
+
+
+def escape_all(values: Sequence[str]) -> list[str]:
+    """`xml_text` of each value, in a few passes over all of them joined (a batch of feed
+    items: the per-value work is C-level string methods over one big string)."""
+    if not values:
+        return []
     joined = _SEP.join(values)
     if joined.count(_SEP) != len(values) - 1 or _FORBIDDEN_BUT_NUL.search(joined):
         joined = _SEP.join(clean(v) for v in values)

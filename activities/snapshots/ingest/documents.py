@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from operator import itemgetter
-from typing import Annotated
+from typing import Annotated, Any
+from urllib.parse import quote, urlsplit
 
 import msgspec
 import orjson
@@ -179,6 +180,8 @@ def product_rows(doc: JsonValue, shop_id: int, locale: str = "cs") -> Rows:
                 f.uuid(f.opt_obj(doc, "supplier"), "guid"),
                 f.timestamp(doc, "creationTime"),
                 f.timestamp(doc, "changeTime"),
+                _page_url(doc),
+                _image_url(doc),
             ),
         ),
         (PRODUCT_TRANSLATIONS, (shop, guid, locale, name, _description(doc))),
@@ -192,6 +195,55 @@ def product_rows(doc: JsonValue, shop_id: int, locale: str = "cs") -> Rows:
         except BadLine as exc:
             raise BadLine(f"variants[{position}].{exc}") from None
     return rows
+
+
+URL_MAX = 1000  # products.url / products.image_url
+
+
+def _page_url(doc: dict[str, Any]) -> str:
+    """The product page (`url`), when it is an http(s) address that fits; else NULL (the feeds
+    then derive it from the shop's address and the product's name)."""
+    value = doc.get("url")
+    if not isinstance(value, str) or not _is_web_url(value):
+        return f.NULL
+    return f.escape(value)
+
+
+def _image_url(doc: dict[str, Any]) -> str:
+    """The main image as a full URL: Shoptet gives image file names (`images[]` with the
+    `images` include, ordered by `priority`, or `mainImage`), to be put after an image cut's
+    path, `{e-shop}/user/shop/{cut}/` (`/api/eshop?include=imageCuts`, `urlPath`). The e-shop's
+    address is taken from the product's own `url`; the `big` cut is what marketplaces want.
+    NULL when there is no image or no product URL to anchor it."""
+    images = doc.get("images")
+    first: Any = None
+    if isinstance(images, list):
+        ranked: list[dict[str, Any]] = [i for i in images if isinstance(i, dict)]
+        if ranked:
+            first = min(ranked, key=_priority)
+    if first is None:
+        first = doc.get("mainImage")
+    if not isinstance(first, dict):
+        return f.NULL
+    name = first.get("seoName") or first.get("name")
+    page = doc.get("url")
+    if not isinstance(name, str) or not name or not isinstance(page, str) or not _is_web_url(page):
+        return f.NULL
+    parts = urlsplit(page)
+    url = f"{parts.scheme}://{parts.netloc}/user/shop/big/{quote(name, safe='._-~')}"
+    return f.escape(url) if len(url) <= URL_MAX else f.NULL
+
+
+def _priority(image: dict[str, Any]) -> int:
+    value = image.get("priority")
+    return value if isinstance(value, int) else 1 << 30
+
+
+def _is_web_url(value: str) -> bool:
+    if len(value) > URL_MAX or "\x00" in value:
+        return False
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 def _description(doc: JsonObject) -> str:
@@ -372,8 +424,14 @@ _QUANTITY = _values(r"-?[0-9]{1,10}(?:\.[0-9]{1,8})?")  # numeric(14, 3)
 _RATE = _values(r"-?[0-9]{1,2}(?:\.[0-9]{1,8})?")  # numeric(5, 2)
 _EXCHANGE = _values(r"-?[0-9]{1,7}(?:\.[0-9]{1,8})?")  # numeric(16, 8)
 _UUIDS = _values(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-_TIMES = _values(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?(?:Z|[+-][0-9]{2}:?[0-9]{2})")
-_ORDER_MONEY, _ORDER_UUIDS, _ORDER_TIMES = itemgetter(23, 24, 25, 26), itemgetter(3, 12), itemgetter(2, 4)
+_TIMES = _values(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?(?:Z|[+-][0-9]{2}:?[0-9]{2})"
+)
+_ORDER_MONEY, _ORDER_UUIDS, _ORDER_TIMES = (
+    itemgetter(23, 24, 25, 26),
+    itemgetter(3, 12),
+    itemgetter(2, 4),
+)
 _ITEM_MONEY = itemgetter(13, 14, 15, 16, 18)
 
 # What orjson refuses in a field a skipping decoder never looks at: a number beyond a double

@@ -118,7 +118,7 @@ PRODUCTS = Table(
     "products",
     (
         "shop_id", "guid", "name", "type", "visibility", "brand", "default_category",
-        "supplier_guid", "created_at", "changed_at",
+        "supplier_guid", "created_at", "changed_at", "url", "image_url",
     ),
     ("shop_id", "guid"),
     key_types={"guid": "uuid"},

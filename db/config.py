@@ -137,6 +137,12 @@ class Settings(BaseSettings):
     notify_digest_window_seconds: int = Field(default=3600, ge=1, alias="NOTIFY_DIGEST_WINDOW_SECONDS")
     # Exports: how long a finished file can be downloaded before the cleanup deletes it
     export_ttl_hours: float = Field(default=24, gt=0, alias="EXPORT_TTL_HOURS")
+    # Search (README "Search"): which backend holds the documents and answers /api/search.
+    # `opensearch`: ingest and sync feed OPENSEARCH_URL's index through the SearchBackend
+    # interface instead of `search_documents`
+    search_backend: str = Field(default="postgres", pattern="^(postgres|opensearch)$", alias="SEARCH_BACKEND")
+    opensearch_url: str | None = Field(default=None, alias="OPENSEARCH_URL")
+    opensearch_index: str = Field(default="shopops-search", alias="OPENSEARCH_INDEX")
     # Exports: signed download links (HMAC with SESSION_SECRET) stay valid this many seconds
     export_link_seconds: int = Field(default=900, ge=30, alias="EXPORT_LINK_SECONDS")
     # Retention (the daily cleanup, README "Backups and recovery"): days kept before deletion of

@@ -6,12 +6,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any
+from typing import Any, LiteralString
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import psycopg
 import pytest
+from psycopg import sql
 
 from api.services import export_links
 from db.config import get_settings
@@ -107,13 +108,16 @@ async def test_retention_deletes_finished_mail_deliveries_reports_and_expired_ex
             "VALUES (%s, %s, 'orders', 'csv', %s, %s, %s)", (uuid.uuid4(), shop.id, status, path, at),
         )
 
-    def left(sql: str) -> list[tuple[Any, ...]]:
-        return pg.execute(sql + " WHERE shop_id = %s ORDER BY 1, 2", (shop.id,)).fetchall()
+    def left(table: str, columns: LiteralString) -> list[tuple[Any, ...]]:
+        query = sql.SQL("SELECT {} FROM {} WHERE shop_id = %s ORDER BY 1, 2").format(
+            sql.SQL(columns), sql.Identifier(table)
+        )
+        return pg.execute(query, (shop.id,)).fetchall()
 
     for kind in ("sent_mails", "webhook_deliveries", "reports", "export_rows"):
         result = await clean_up_settled(kind, TEST_NOW)
         assert result.deleted >= 1, kind
-    assert [s for s, _ in left("SELECT status, created_at FROM outgoing_mails")] == ["pending", "sent"]
-    assert [s for s, _ in left("SELECT status, created_at FROM webhook_deliveries")] == ["delivered", "pending"]
-    assert [str(p) for p, _ in left("SELECT period_start, created_at FROM reports")] == ["2026-11-23"]
-    assert sorted(s for s, _ in left("SELECT status, created_at FROM exports")) == ["done", "expired"]
+    assert [s for s, _ in left("outgoing_mails", "status, created_at")] == ["pending", "sent"]
+    assert [s for s, _ in left("webhook_deliveries", "status, created_at")] == ["delivered", "pending"]
+    assert [str(p) for p, _ in left("reports", "period_start, created_at")] == ["2026-11-23"]
+    assert sorted(s for s, _ in left("exports", "status, created_at")) == ["done", "expired"]

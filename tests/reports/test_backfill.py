@@ -43,6 +43,7 @@ async def test_weeks_missed_since_the_last_report_are_produced_once(
     )
     db_session.commit()
     client = await connect()
+    first: list[tuple[str, int]] = []
     for attempt in (1, 2):  # the schedule resumes, then fires again for the same week
         await client.execute_workflow(
             WeeklyReportWorkflow.run,

@@ -183,7 +183,13 @@ def seed_rest(url: str, rng: random.Random, first: int, products: int, orders_fr
         conn.commit()
         started = time.perf_counter()
         cur.execute("DELETE FROM search_documents")
-        cur.execute("DROP INDEX ix_search_documents_document, ix_search_documents_keys")
+        # every search index but the primary key, dropped now and rebuilt after the backfill
+        indexes = cur.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'search_documents' "
+            "AND indexname <> 'search_documents_pkey'"
+        ).fetchall()
+        for name, _ in indexes:
+            cur.execute(f'DROP INDEX "{name}"'.encode())
         cur.execute("SET maintenance_work_mem = '256MB'")
         conn.commit()
 
@@ -197,8 +203,8 @@ def seed_rest(url: str, rng: random.Random, first: int, products: int, orders_fr
     asyncio.run(backfill_all())
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("SET maintenance_work_mem = '256MB'")
-        conn.execute("CREATE INDEX ix_search_documents_document ON search_documents USING gin (document)")
-        conn.execute("CREATE INDEX ix_search_documents_keys ON search_documents USING gin (keys gin_trgm_ops)")
+        for _, definition in indexes:
+            conn.execute(definition.encode())
         conn.execute("VACUUM ANALYZE search_documents")
         conn.execute("ANALYZE products")
     return time.perf_counter() - started

@@ -37,6 +37,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.search.types import (
+    KINDS,
     PRICE_BUCKETS,
     FacetCount,
     Facets,
@@ -149,11 +150,15 @@ def _hits(query: SearchQuery, plan: Plan, *, scored: bool = True) -> tuple[str, 
             f"LIMIT {CANDIDATES}"
         )
     if plan.tsq:
-        ctes.append(
-            f"fts AS MATERIALIZED (SELECT {columns}, {rank} + {similarity} AS score "
-            f"FROM search_documents d WHERE d.document @@ to_tsquery('shopops_cs', :tsq) AND {where})"
-        )
-        phases.append(f"SELECT * FROM fts LIMIT {CANDIDATES}")
+        # per kind, from its own partial index (the literal lets the planner prove it), so
+        # each kind the search box groups by gets its candidates
+        for kind in (k for k in KINDS if k in query.kinds):
+            ctes.append(
+                f"fts_{kind} AS MATERIALIZED (SELECT {columns}, {rank} + {similarity} AS score "
+                f"FROM search_documents d WHERE d.document @@ to_tsquery('shopops_cs', :tsq) "
+                f"AND d.kind = '{kind}' AND {where})"
+            )
+            phases.append(f"SELECT * FROM fts_{kind} LIMIT {CANDIDATES}")
     if plan.typo_fallback:
         ctes.append(
             f"trigram AS MATERIALIZED (SELECT {columns}, {similarity} AS score "

@@ -22,6 +22,7 @@ from activities.json_types import JsonValue
 from activities.shoptet.errors import ShoptetError
 from activities.shoptet.oauth import OAuthError, exchange_code
 from activities.shoptet_access import NotInstalled, shop_client
+from db import summaries
 from db.config import get_settings
 from db.engine import session_scope
 from db.locks import check_fence, hold_lock
@@ -110,7 +111,9 @@ async def redeem_install_code(req: InstallRequest) -> Grant:
         shop.contact_email = grant.contact_email or shop.contact_email
         await _start_cursors(session, shop.id, now, reset=first)
         log.info("shop %s (eshop %s) installed (first=%s)", shop.id, grant.eshop_id, first)
-        return Grant(shop_id=shop.id, eshop_id=grant.eshop_id, first_install=first)
+        granted = Grant(shop_id=shop.id, eshop_id=grant.eshop_id, first_install=first)
+    await summaries.shops_changed(granted.shop_id)  # committed: its card changed
+    return granted
 
 
 def _name_from_url(url: str) -> str:
@@ -223,6 +226,7 @@ async def activate_shop(shop_id: int) -> None:
             shop.timezone = str(settings["timezone"])[:64]
         if shop.status == "installing":
             shop.status = "active"
+    await summaries.shops_changed(shop_id)
 
 
 ACTIVITIES = [redeem_install_code, configure_webhooks, activate_shop]

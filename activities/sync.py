@@ -35,6 +35,7 @@ from activities.snapshots.ingest.loader import (
     tsv,
 )
 from activities.snapshots.ingest.tables import STOCK_LEVELS
+from db import summaries
 from db.engine import raw_connection, session_scope
 from db.models import Installation, Shop, SyncCursor
 from db.search import sources as search_sources
@@ -136,6 +137,15 @@ def parse_time(value: Any) -> datetime | None:
 @activity.defn
 async def plan_sync(req: SyncRequest) -> SyncPlan:
     """Skip shops that are not active; say whether today's reconciliation is due."""
+    created: list[bool] = []
+    try:
+        return await _plan_sync(req, created)
+    finally:
+        if created:  # committed (or not: an invalidation too many is harmless)
+            await summaries.shops_changed(req.shop_id)  # a new row in the card's sync state
+
+
+async def _plan_sync(req: SyncRequest, created: list[bool]) -> SyncPlan:
     now = datetime.now(UTC)
     async with session_scope() as session:
         row = (
@@ -159,6 +169,7 @@ async def plan_sync(req: SyncRequest) -> SyncPlan:
                 changed_since=installed_at, last_reconciled_at=now,
             )
             session.add(cursor)
+            created.append(True)
         if req.resource not in ENTITIES:
             return SyncPlan(True)
         if req.reconcile is not None:
@@ -183,6 +194,7 @@ async def finish_sync(req: FinishRequest) -> None:
             .where(SyncCursor.shop_id == req.shop_id, SyncCursor.resource == req.resource)
             .values(**values)
         )
+    await summaries.shops_changed(req.shop_id)  # the card shows the last success and error
 
 
 @activity.defn
@@ -193,6 +205,7 @@ async def record_sync_error(shop_id: int, resource: str, message: str) -> None:
             .where(SyncCursor.shop_id == shop_id, SyncCursor.resource == resource)
             .values(last_error=message[:2000])
         )
+    await summaries.shops_changed(shop_id)
 
 
 async def _cursor(shop_id: int, resource: str) -> datetime:
@@ -311,29 +324,30 @@ class Applier:
                     f"WHERE shop_id = %s AND {e.key_column} = ANY(%s::{e.key_type}[]) AND NOT deleted",
                     (shop, values),
                 )
-                await search_sources.refresh(self.conn, shop, e.resource, values)
-                return cur.rowcount
-            await self.conn.execute(
-                "DELETE FROM order_items WHERE shop_id = %s AND order_code = ANY(%s::text[])",
-                (shop, values),
-            )
-            cur = await self.conn.execute(
-                "DELETE FROM orders WHERE shop_id = %s AND code = ANY(%s::text[])", (shop, values)
-            )
+            else:
+                await self.conn.execute(
+                    "DELETE FROM order_items WHERE shop_id = %s AND order_code = ANY(%s::text[])",
+                    (shop, values),
+                )
+                cur = await self.conn.execute(
+                    "DELETE FROM orders WHERE shop_id = %s AND code = ANY(%s::text[])", (shop, values)
+                )
             await search_sources.refresh(self.conn, shop, e.resource, values)
-        if cur.rowcount:  # after commit, like the loader
-            await invalidate(shop_tag(self.shop_id, "orders"))
+        if cur.rowcount:  # after commit, like the loader: exactly the resource's tag
+            await invalidate(shop_tag(shop, e.resource))
         return cur.rowcount
 
     async def _undelete(self, keys: list[str]) -> None:
         """An entity Shoptet just served exists, whatever an earlier pass concluded."""
         e = self.entity
-        await self.conn.execute(
+        cur = await self.conn.execute(
             f"UPDATE {e.table} SET deleted = false "
             f"WHERE shop_id = %s AND {e.key_column} = ANY(%s::{e.key_type}[]) AND deleted",
             (self.shop_id, keys),
         )
         await search_sources.refresh(self.conn, self.shop_id, e.resource, keys)
+        if cur.rowcount:  # back in the product or customer lists
+            await invalidate(shop_tag(self.shop_id, e.resource))
 
     async def _quarantine(self, rejects: list[Reject], docs: list[tuple[str, bytes]]) -> None:
         self.tally.rejected += len(rejects)

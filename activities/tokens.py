@@ -36,6 +36,7 @@ from activities.shoptet.oauth import (
     get_api_token,
 )
 from activities.shoptet_access import CALLER_MARGIN_SECONDS, NotInstalled
+from db import summaries
 from db.config import get_settings
 from db.engine import session_scope
 from db.models import Installation, Shop
@@ -132,6 +133,7 @@ async def mint_api_token(req: MintRequest) -> TokenMeta:
         inst.api_token_expires_at = expires
         inst.api_token_refreshed_at = issued
         inst.token_refresh_count = (inst.token_refresh_count or 0) + 1
+    await summaries.shops_changed(req.shop_id)  # the card shows the token's times
     log.info("shop %s: new API token %s valid until %s", req.shop_id, fingerprint(token.token), expires)
     return TokenMeta(fingerprint(token.token), issued.timestamp(), token.expires_at, minted=True)
 

@@ -148,6 +148,21 @@ class Settings(BaseSettings):
     notify_digest_window_seconds: int = Field(default=3600, ge=1, alias="NOTIFY_DIGEST_WINDOW_SECONDS")
     # Exports: how long a finished file can be downloaded before the cleanup deletes it
     export_ttl_hours: float = Field(default=24, gt=0, alias="EXPORT_TTL_HOURS")
+    # Search (README "Search"): which backend holds the documents and answers /api/search.
+    # `opensearch`: ingest and sync feed OPENSEARCH_URL's index through the SearchBackend
+    # interface instead of `search_documents`
+    search_backend: str = Field(default="postgres", pattern="^(postgres|opensearch)$", alias="SEARCH_BACKEND")
+    opensearch_url: str | None = Field(default=None, alias="OPENSEARCH_URL")
+    opensearch_index: str = Field(default="shopops-search", alias="OPENSEARCH_INDEX")
+    # Exports: signed download links (HMAC with SESSION_SECRET) stay valid this many seconds
+    export_link_seconds: int = Field(default=900, ge=30, alias="EXPORT_LINK_SECONDS")
+    # Retention (the daily cleanup, README "Backups and recovery"): days kept before deletion of
+    # sent/failed e-mails, finished outbound webhook deliveries (with their attempts), weekly
+    # reports, and the rows of exports whose file has expired
+    retention_sent_mails_days: int = Field(default=90, ge=1, alias="RETENTION_SENT_MAILS_DAYS")
+    retention_webhook_deliveries_days: int = Field(default=30, ge=1, alias="RETENTION_WEBHOOK_DELIVERIES_DAYS")
+    retention_reports_days: int = Field(default=400, ge=1, alias="RETENTION_REPORTS_DAYS")
+    retention_exports_days: int = Field(default=30, ge=1, alias="RETENTION_EXPORTS_DAYS")
 
     # Outbound webhooks: the first retry waits backoff, each next one twice as long up to
     # max_backoff, for at most retry_hours; disable_after failed deliveries in a row turn the

@@ -142,6 +142,7 @@ async def reserve_order(
         short = [line for line in result.lines if line.status == OVERSOLD]
         await notify(
             session, shop_id=shop_id, level="warning", kind="channels.oversold",
+            key=f"order:{channel}:{order_code}",
             title=f"Order {order_code} from {channel} is oversold",
             title_cs=f"Objednávka {order_code} z kanálu {channel} je přeprodaná",
             body="Not enough stock left for: "

@@ -123,6 +123,7 @@ COLLECT_WEEKLY_REPORT: Final = "collect_weekly_report"
 SUMMARIZE_REPORT: Final = "summarize_report"
 RENDER_REPORT: Final = "render_report"
 EMAIL_REPORT: Final = "email_report"
+MISSED_REPORT_WEEKS: Final = "missed_report_weeks"
 
 # activities.metering
 FLUSH_USAGE_COUNTERS: Final = "flush_usage_counters"

@@ -17,6 +17,10 @@ from workflows import activity_names as act
 from workflows.common import DB_RETRY, ONE_RETRY, QUICK_RETRY
 
 WEEKLY = "weekly_sales"
+# a run for "the last full week" first produces, once each, the weeks missed since the newest
+# stored report (the worker was down over the schedule's time), at most this many
+BACKFILL_WEEKS = 4
+BACKFILL_PATCH = "report-backfill"
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,16 @@ class WeeklyReportWorkflow:
     async def run(self, req: ReportRequest) -> ReportResult:
         if req.as_of is None and req.week_start is None:
             req = ReportRequest(req.shop_id, workflow.now().isoformat(), None, req.email)
+        if req.week_start is None and workflow.patched(BACKFILL_PATCH):
+            missed = await workflow.execute_activity(
+                act.MISSED_REPORT_WEEKS, req, result_type=list[str],
+                start_to_close_timeout=timedelta(minutes=1), retry_policy=DB_RETRY,
+            )
+            for week in missed:
+                await self._produce(ReportRequest(req.shop_id, None, week, req.email))
+        return await self._produce(req)
+
+    async def _produce(self, req: ReportRequest) -> ReportResult:
         rid = await workflow.execute_activity(
             act.COLLECT_WEEKLY_REPORT, req, result_type=int,
             start_to_close_timeout=timedelta(minutes=10), retry_policy=DB_RETRY,

@@ -281,6 +281,7 @@ async def finish_channel_sync(req: FinishRequest) -> None:
         connection.status, connection.last_error, connection.last_error_at = "failing", req.error, now
         await notify(
             session, shop_id=connection.shop_id, level="warning", kind="channels.sync_failed",
+            key=f"connection:{connection.id}",
             title=f"Sync of {connection.name} failed",
             title_cs=f"Synchronizace kanálu {connection.name} selhala",
             body=req.error,

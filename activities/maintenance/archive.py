@@ -167,6 +167,7 @@ async def _record(
                 session,
                 level="critical",
                 kind="maintenance.verify_failed",
+                key=f"archive:{quarter.label}:{kind}",
                 title=f"Archive verification failed for {quarter}",
                 title_cs=f"Ověření archivace čtvrtletí {quarter} selhalo",
                 body="; ".join(wrong),

@@ -475,6 +475,7 @@ async def verify_legacy_migration(inp: VerifyInput) -> Verification:
                 session,
                 level="critical",
                 kind="maintenance.verify_failed",
+                key=f"legacy:{req.table}",
                 title=f"Legacy migration of {req.table}: quarters differ",
                 title_cs=f"Převod starší tabulky {req.table}: čtvrtletí se liší",
                 body=", ".join(f"{q}: {quarters[q]}" for q in mismatched),

@@ -126,6 +126,7 @@ async def finish_delivery(delivery_id: int, status: str, reason: str | None) -> 
                     level="warning",
                     kind="outbound_webhooks.disabled",
                     shop_id=endpoint.shop_id,
+                    key=f"endpoint:{endpoint.id}",
                     title=f"Webhook endpoint {endpoint.url} was disabled after {n} failed deliveries",
                     title_cs=f"Webhookový endpoint {endpoint.url} byl vypnut po {n} neúspěšných doručeních",
                     body="Fix the endpoint, then enable it again on the Webhooks page; replay the failed deliveries from its log.",

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -17,7 +17,7 @@ from db.engine import session_scope
 from db.metering import BudgetExceeded
 from db.models import Report, Shop, ShopMembership, User
 from db.notify import notify
-from workflows.reports import WEEKLY, ReportRequest, ReportStep
+from workflows.reports import BACKFILL_WEEKS, WEEKLY, ReportRequest, ReportStep
 
 SUMMARY_PROMPT = (
     "You write for the owner of a small e-shop. From the JSON of last week's sales report, "
@@ -175,4 +175,27 @@ def _text(data: dict[str, object], shop_name: str, lang: str, summary: str | Non
     return "\n".join(lines)
 
 
-ACTIVITIES = [collect_weekly_report, summarize_report, render_report, email_report]
+@activity.defn
+async def missed_report_weeks(req: ReportRequest) -> list[str]:
+    """Mondays of the weeks between the shop's newest stored report and the week this run
+    reports (the worker or the scheduler was down over the schedule's time), oldest first, at
+    most BACKFILL_WEEKS; none for a shop without any report yet."""
+    assert req.as_of is not None
+    current = weekly.last_full_week(datetime.fromisoformat(req.as_of))
+    async with session_scope() as session:
+        newest = await session.scalar(
+            select(func.max(Report.period_start)).where(
+                Report.shop_id == req.shop_id, Report.kind == WEEKLY, Report.period_start < current
+            )
+        )
+    if newest is None:
+        return []
+    weeks: list[str] = []
+    week = newest + timedelta(days=7)
+    while week < current:
+        weeks.append(week.isoformat())
+        week += timedelta(days=7)
+    return weeks[-BACKFILL_WEEKS:]
+
+
+ACTIVITIES = [collect_weekly_report, summarize_report, render_report, email_report, missed_report_weeks]

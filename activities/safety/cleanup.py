@@ -28,6 +28,19 @@ TABLES = {
     "snapshot_rejects": ("snapshot_rejects", "created_at"),
     "sync_rejects": ("sync_rejects", "created_at"),
 }
+# kinds whose retention is an environment setting (README "Backups and recovery"):
+# kind -> (table, time column, which rows may go, the Settings field holding the days)
+SETTLED = {
+    "sent_mails": ("outgoing_mails", "created_at", "status <> 'pending'", "retention_sent_mails_days"),
+    "webhook_deliveries": (
+        "webhook_deliveries", "created_at", "status <> 'pending'", "retention_webhook_deliveries_days"
+    ),
+    "reports": ("reports", "created_at", "true", "retention_reports_days"),
+    "export_rows": (
+        "exports", "created_at", "file_path IS NULL AND status IN ('failed', 'expired')",
+        "retention_exports_days",
+    ),
+}
 ACTIVE_RUNS = ("pending", "running")
 log = logging.getLogger(__name__)
 
@@ -45,11 +58,15 @@ def _beat(*details: object) -> None:
 
 
 async def delete_older_rows(kind: str, cutoff: datetime, batch: int) -> tuple[int, int]:
-    """(rows deleted, batches) from the kind's table where its time column is before cutoff."""
-    table, column = TABLES[kind]
+    """(rows deleted, batches) from the kind's table where its time column is before cutoff
+    (and, for the SETTLED kinds, the row is finished: nothing pending is ever deleted)."""
+    if kind in SETTLED:
+        table, column, which, _ = SETTLED[kind]
+    else:
+        (table, column), which = TABLES[kind], "true"
     statement = text(
         f"DELETE FROM {table} WHERE ctid = ANY(ARRAY("
-        f"SELECT ctid FROM {table} WHERE {column} < :cutoff LIMIT :batch))"
+        f"SELECT ctid FROM {table} WHERE {column} < :cutoff AND {which} LIMIT :batch))"
     )
     deleted = batches = 0
     while True:
@@ -194,8 +211,10 @@ async def delete_expired_exports(now: datetime, batch: int) -> tuple[int, int, i
 @activity.defn
 async def clean_up(kind: str) -> CleanupResult:
     """Delete one kind's data older than its retention setting."""
-    if kind not in (*TABLES, "snapshot_files", "export_files"):
+    if kind not in (*TABLES, *SETTLED, "snapshot_files", "export_files"):
         raise ApplicationError(f"unknown cleanup kind {kind!r}", non_retryable=True)
+    if kind in SETTLED:
+        return await clean_up_settled(kind, datetime.now(UTC))
     if kind == "export_files":  # each file carries its own expiry
         async with session_scope() as session:
             batch = int(await get_setting(session, "cleanup.batch_size"))
@@ -211,6 +230,17 @@ async def clean_up(kind: str) -> CleanupResult:
         deleted, batches = await delete_older_rows(kind, cutoff, batch)
     log.info("cleanup %s: %s deleted older than %s", kind, deleted, cutoff)
     return CleanupResult(kind, days, cutoff.isoformat(), deleted, batches, freed)
+
+
+async def clean_up_settled(kind: str, now: datetime) -> CleanupResult:
+    """One of the SETTLED kinds: rows finished and older than its RETENTION_*_DAYS before `now`."""
+    async with session_scope() as session:
+        batch = int(await get_setting(session, "cleanup.batch_size"))
+    days = int(getattr(get_settings(), SETTLED[kind][3]))
+    cutoff = now - timedelta(days=days)
+    deleted, batches = await delete_older_rows(kind, cutoff, batch)
+    log.info("cleanup %s: %s deleted older than %s", kind, deleted, cutoff)
+    return CleanupResult(kind, days, cutoff.isoformat(), deleted, batches)
 
 
 ACTIVITIES = [clean_up]

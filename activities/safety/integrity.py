@@ -349,6 +349,7 @@ async def _store(run_id: int, check: str, findings: list[Finding]) -> CheckOutco
                 session,
                 level="critical" if f.status == "error" else "warning",
                 kind=f"integrity.{check}",
+                key=f"{check}:{f.shop_id}",
                 title=f"Integrity check {check} {'could not run' if f.status == 'error' else 'failed'}",
                 title_cs=f"Kontrolu integrity {check} se nepodařilo spustit"
                 if f.status == "error"

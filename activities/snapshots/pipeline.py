@@ -405,6 +405,7 @@ async def finish_run(run_id: int) -> RunOutcome:
                 level="warning",
                 kind="snapshot.rejects",
                 shop_id=run.shop_id,
+                key=f"run:{run.id}",
                 title=f"{run.resource} snapshot #{run.id} finished with {run.rejected_lines} rejected lines",
                 title_cs=f"Snímek {resource_cs(run.resource)} #{run.id} dokončen, odmítnuté řádky: "
                 f"{cs_number(run.rejected_lines, 0)}",
@@ -488,6 +489,7 @@ async def plan_snapshot_retries() -> list[RetryPlan]:
                         level="critical",
                         kind="snapshot.gave_up",
                         shop_id=run.shop_id,
+                        key=f"run:{run.id}",
                         title=f"{run.resource} snapshot gave up after {run.attempt} attempts",
                         title_cs=f"Snímek {resource_cs(run.resource)} se nepodařil ani na "
                         f"{run.attempt}. pokus; další pokusy nebudou",

@@ -56,6 +56,7 @@ ROUTERS: list[APIRouter] = [
     resellers.router,
     resellers.b2b,
     search.router,
+    exports.signed,
     reports.router,
     usage.router,
     channels.router,

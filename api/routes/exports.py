@@ -4,7 +4,7 @@ its progress, download the file while it lasts (members of the shop only)."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -14,10 +14,12 @@ from pydantic import BaseModel, Field, model_validator
 from api.common.params import Int32, Timestamp
 from api.deps import CurrentCaller, SessionDep, ShopOfCaller, TemporalDep
 from api.problems import Problem
-from api.services import exports
+from api.services import export_links, exports
 from api.services.exports import ExportOut, Format, Kind
 
 router = APIRouter(prefix="/api/shops/{shop_id}/exports", tags=["exports"])
+# signed links (api/services/export_links.py): the signature is the authorization, no session
+signed = APIRouter(prefix="/api/exports", tags=["exports"])
 
 MEDIA = {
     "csv": "text/csv; charset=utf-8",
@@ -72,7 +74,26 @@ async def get_export(shop: ShopOfCaller, session: SessionDep, client: TemporalDe
 @router.get("/{export_id}/download", response_class=FileResponse)
 async def download_export(shop: ShopOfCaller, session: SessionDep, export_id: uuid.UUID) -> FileResponse:
     """The file, to members of the export's shop, until it expires (410 after)."""
-    path, name = await exports.file_for_download(session, shop.id, export_id, datetime.now(UTC))
+    path, name = await exports.file_for_download(session, shop.id, export_id, export_links.clock())
+    fmt = path.suffix.lstrip(".")
+    if fmt not in MEDIA:
+        raise Problem(410, "Export expired", "This export's file is gone; start a new export.")
+    return FileResponse(path, media_type=MEDIA[fmt], filename=name)
+
+
+@signed.get("/{export_id}/file", response_class=FileResponse)
+async def download_signed(
+    session: SessionDep,
+    export_id: uuid.UUID,
+    expires: Annotated[int, Query(ge=0, le=2**40)],
+    sig: Annotated[str, Query(min_length=1, max_length=128)],
+) -> FileResponse:
+    """The file behind a signed link: 403 for a wrong or expired signature, 410 once the file
+    itself has expired."""
+    now = export_links.clock()
+    if not export_links.valid(export_id, expires, sig, now):
+        raise Problem(403, "Invalid or expired link", "Ask the Exports page for a fresh download link.")
+    path, name = await exports.file_for_download(session, None, export_id, now)
     fmt = path.suffix.lstrip(".")
     if fmt not in MEDIA:
         raise Problem(410, "Export expired", "This export's file is gone; start a new export.")

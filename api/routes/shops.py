@@ -2,82 +2,51 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter
-from pydantic import BaseModel
-from sqlalchemy import select
+from fastapi import APIRouter, Query
 
 from api.deps import CurrentCaller, SessionDep, ShopOfCaller
+from api.problems import Problem
 from db import summaries
-from db.models import Installation, Shop, SyncCursor
 
 router = APIRouter(prefix="/api/shops", tags=["shops"])
 
 
-class SyncState(BaseModel):
-    resource: str
-    last_success_at: datetime | None
-    last_error: str | None
-
-
-class ShopOut(BaseModel):
-    id: int
-    eshop_id: int
-    name: str
-    url: str | None
-    status: str
+class ShopOut(summaries.ShopCard):
     role: str
-    installed_at: datetime | None
-    token_expires_at: datetime | None
-    token_refreshed_at: datetime | None
-    last_sync_at: datetime | None
-    sync: list[SyncState]
 
 
-async def _shop_out(session: SessionDep, shop: Shop, role: str) -> ShopOut:
-    inst = (
-        await session.execute(select(Installation).where(Installation.shop_id == shop.id))
-    ).scalar_one_or_none()
-    cursors = (
-        (await session.execute(select(SyncCursor).where(SyncCursor.shop_id == shop.id)))
-        .scalars()
-        .all()
-    )
-    successes = [c.last_success_at for c in cursors if c.last_success_at]
-    return ShopOut(
-        id=shop.id,
-        eshop_id=shop.eshop_id,
-        name=shop.name,
-        url=shop.url,
-        status=shop.status,
-        role=role,
-        installed_at=inst.installed_at if inst else None,
-        token_expires_at=inst.api_token_expires_at if inst else None,
-        token_refreshed_at=inst.api_token_refreshed_at if inst else None,
-        last_sync_at=max(successes) if successes else None,
-        sync=[
-            SyncState(
-                resource=c.resource, last_success_at=c.last_success_at, last_error=c.last_error
-            )
-            for c in cursors
-        ],
-    )
+async def _shop_out(session: SessionDep, shop_id: int, role: str) -> ShopOut | None:
+    card = await summaries.shop_card(session, shop_id)
+    return ShopOut(**card.model_dump(), role=role) if card else None
 
 
 @router.get("")
 async def list_shops(caller: CurrentCaller, session: SessionDep) -> list[ShopOut]:
-    query = select(Shop).order_by(Shop.id)
+    """The caller's shops; each shop's card comes from the tagged cache (kind `shops`)."""
     allowed = caller.shop_filter()
-    if allowed is not None:
-        query = query.where(Shop.id.in_(allowed))
-    shops = (await session.execute(query)).scalars().all()
-    return [await _shop_out(session, s, caller.role_in(s.id) or "viewer") for s in shops]
+    ids = await summaries.shop_ids(session) if allowed is None else sorted(allowed)
+    out = [await _shop_out(session, s, caller.role_in(s) or "viewer") for s in ids]
+    return [o for o in out if o is not None]
 
 
 @router.get("/{shop_id}")
 async def get_shop(shop: ShopOfCaller, caller: CurrentCaller, session: SessionDep) -> ShopOut:
-    return await _shop_out(session, shop, caller.role_in(shop.id) or "viewer")
+    out = await _shop_out(session, shop.id, caller.role_in(shop.id) or "viewer")
+    if out is None:
+        raise Problem(404, "Shop not found", f"No shop {shop.id}.")
+    return out
+
+
+@router.get("/{shop_id}/products")
+async def list_products(
+    shop: ShopOfCaller, session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+) -> list[summaries.ProductRow]:
+    """A page of the shop's products by name (kind `products`, tag `shop:<id>:products`)."""
+    return await summaries.product_list(session, shop.id, limit, offset)
 
 
 @router.get("/{shop_id}/counts")

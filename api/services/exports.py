@@ -4,7 +4,7 @@ progress, and hand out the file while it has not expired."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -15,6 +15,7 @@ from temporalio.client import Client
 from temporalio.service import RPCError
 
 from api.problems import Problem
+from api.services import export_links
 from db.config import get_settings
 from db.export_queries import FILTERED_KINDS
 from db.models import Export
@@ -47,6 +48,8 @@ class ExportOut(BaseModel):
     finished_at: datetime | None
     expires_at: datetime | None
     downloadable: bool
+    # a signed link valid for EXPORT_LINK_SECONDS (api/services/export_links.py), while downloadable
+    download_url: str | None = None
 
 
 def _out(row: Export, now: datetime, progress: ExportProgress | None = None) -> ExportOut:
@@ -62,6 +65,7 @@ def _out(row: Export, now: datetime, progress: ExportProgress | None = None) -> 
         rows_estimate=(progress.rows_estimate if progress and progress.rows_estimate is not None else row.rows_estimate),
         file_size=row.file_size, error=row.error, created_at=row.created_at,
         finished_at=row.finished_at, expires_at=row.expires_at, downloadable=downloadable,
+        download_url=export_links.signed_url(row.id, now) if downloadable else None,
     )
 
 
@@ -80,7 +84,7 @@ async def start(
         id=workflow_id(str(row.id)), task_queue=Queue.EXPORTS.value,
     )
     await session.refresh(row)
-    return _out(row, datetime.now(UTC))
+    return _out(row, export_links.clock())
 
 
 async def _own(session: AsyncSession, shop_id: int, export_id: uuid.UUID) -> Export:
@@ -96,7 +100,7 @@ async def listing(session: AsyncSession, shop_id: int, limit: int = 50) -> list[
             select(Export).where(Export.shop_id == shop_id).order_by(Export.created_at.desc()).limit(limit)
         )
     ).scalars()
-    now = datetime.now(UTC)
+    now = export_links.clock()
     return [_out(r, now) for r in rows]
 
 
@@ -110,12 +114,21 @@ async def one(session: AsyncSession, client: Client | None, shop_id: int, export
             progress = await handle.query(DataExportWorkflow.progress)
         except RPCError:
             progress = None  # the row's figures, a second or so older, answer instead
-    return _out(row, datetime.now(UTC), progress)
+    return _out(row, export_links.clock(), progress)
 
 
-async def file_for_download(session: AsyncSession, shop_id: int, export_id: uuid.UUID, now: datetime) -> tuple[Path, str]:
-    """(path, download name), or 410 once expired, 409 while not finished."""
-    row = await _own(session, shop_id, export_id)
+async def file_for_download(
+    session: AsyncSession, shop_id: int | None, export_id: uuid.UUID, now: datetime
+) -> tuple[Path, str]:
+    """(path, download name), or 410 once expired, 409 while not finished. `shop_id` None: a
+    signed link, already verified, names the export."""
+    if shop_id is None:
+        found = await session.get(Export, export_id)
+        if found is None:
+            raise Problem(410, "Export expired", "This export's file is gone; start a new export.")
+        row = found
+    else:
+        row = await _own(session, shop_id, export_id)
     if row.status in ("pending", "running"):
         raise Problem(409, "Export not ready", "The export is still being written.")
     if row.status != "done" or row.file_path is None or row.expires_at is None or row.expires_at <= now:

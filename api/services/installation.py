@@ -26,6 +26,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.problems import Problem
 from api.services import reports, sync
+from db import summaries
 from db.config import get_settings
 from db.locks import check_fence, hold_lock
 from db.models import Installation, Shop
@@ -179,12 +180,14 @@ async def on_addon_event(client: Client, session: AsyncSession, shop: Shop, even
                 inst.uninstalled_at = inst.uninstalled_at or datetime.now(UTC)
                 inst.api_token = inst.api_token_expires_at = inst.api_token_refreshed_at = None
             await session.commit()
+            await summaries.shops_changed(shop.id)
             await _stop_tokens(client, shop.id, event)
             await sync.remove_sync(client, shop.id)
         elif event == "addon:suspend":
             if shop.status != "uninstalled":
                 shop.status = "suspended"
             await session.commit()
+            await summaries.shops_changed(shop.id)
             await _stop_tokens(client, shop.id, event)
             await sync.pause_sync(client, shop.id, note=event)
         else:  # addon:approve
@@ -194,6 +197,7 @@ async def on_addon_event(client: Client, session: AsyncSession, shop: Shop, even
                 return
             shop.status = "active"
             await session.commit()
+            await summaries.shops_changed(shop.id)
             await client.start_workflow(
                 token_wf.ShopTokenWorkflow.run,
                 token_wf.TokenState(shop_id=shop.id),

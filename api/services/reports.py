@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
@@ -12,6 +12,7 @@ from temporalio.client import (
     Client,
     Schedule,
     ScheduleActionStartWorkflow,
+    ScheduleOverlapPolicy,
     SchedulePolicy,
     ScheduleSpec,
 )
@@ -64,7 +65,9 @@ async def ensure_report_schedule(client: Client, shop_id: int) -> None:
             typed_search_attributes=search_attributes.for_run("reports", shop_id),
         ),
         spec=ScheduleSpec(cron_expressions=[WEEKLY_CRON], time_zone_name="Europe/Prague"),
-        policy=SchedulePolicy(),
+        # a missed time (the scheduler down) is still taken within a week; the run itself
+        # produces the weeks missed while the worker was down (workflows/reports.py backfill)
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP, catchup_window=timedelta(days=7)),
     )
     await create_or_update_schedule(client, schedule_id(shop_id), schedule, keep_state=True)
 

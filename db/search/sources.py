@@ -7,13 +7,18 @@ so search is current the moment the batch commits and never needs a rebuild.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any, LiteralString, cast
 
 import psycopg
 
+from db.search import external
 from db.search.postgres import UPSERT
-from db.search.types import Kind
+from db.search.types import Kind, SearchDocument
+
+# documents sent to an external backend per request
+EXTERNAL_BATCH = 1000
 
 # resource of the ingest/sync -> the kind its documents have, and its records' key condition
 KIND_OF_RESOURCE: dict[str, Kind] = {"products": "product", "orders": "order", "customers": "customer"}
@@ -92,12 +97,50 @@ async def refresh(
     kind = KIND_OF_RESOURCE.get(resource)
     if kind is None or not refs:
         return
+    if external.enabled():
+        await _feed_external(cur, shop_id, kind, sorted(set(refs)))
+        return
     await cur.execute(REFRESH[kind], {"shop": shop_id, "kind": kind, "refs": sorted(set(refs))})
+
+
+async def _documents(
+    cur: psycopg.AsyncCursor[Any] | psycopg.AsyncConnection[Any], shop_id: int, kind: Kind, only: str,
+    params: dict[str, Any],
+) -> AsyncIterator[list[SearchDocument]]:
+    """The kind's documents from the business tables (the SELECT `search_documents` is filled
+    by), EXTERNAL_BATCH at a time."""
+    found = await cur.execute(SOURCES[kind].format(only=only), {"shop": shop_id, **params})  # type: ignore[arg-type]
+    names = [c.name for c in found.description or []]
+    while rows := await found.fetchmany(EXTERNAL_BATCH):
+        yield [SearchDocument.model_validate(dict(zip(names, row, strict=True))) for row in rows]
+
+
+async def _feed_external(
+    cur: psycopg.AsyncCursor[Any] | psycopg.AsyncConnection[Any], shop_id: int, kind: Kind, refs: list[str]
+) -> None:
+    """Upsert the records' documents into the external backend and delete the ones whose
+    record is gone. Runs inside the caller's batch transaction: a batch that rolls back after
+    this is fed again when it is retried (an upsert of the same documents)."""
+    kept: set[str] = set()
+    async with external.opensearch() as backend:
+        async for documents in _documents(cur, shop_id, kind, ONLY[kind], {"refs": refs}):
+            await backend.index(documents)
+            kept.update(d.ref for d in documents)
+        gone = [ref for ref in refs if ref not in kept]
+        if gone:
+            await backend.delete(shop_id, kind, gone)
 
 
 async def backfill(cur: psycopg.AsyncCursor[Any] | psycopg.AsyncConnection[Any], shop_id: int, resource: str) -> int:
     """Index every record of a shop (data ingested before revision 1400); returns the rows."""
     kind = KIND_OF_RESOURCE[resource]
+    if external.enabled():
+        count = 0
+        async with external.opensearch() as backend:
+            async for documents in _documents(cur, shop_id, kind, "true", {}):
+                await backend.index(documents)
+                count += len(documents)
+        return count
     done = await cur.execute(UPSERT.format(source=SOURCES[kind].format(only="true")), {"shop": shop_id})
     return done.rowcount
 
@@ -116,12 +159,15 @@ def _sql(text: str) -> LiteralString:
     return cast("LiteralString", text)
 
 
-def _range_sql(kind: Kind, *, lower: bool, upper: bool) -> str:
+def _range_only(kind: Kind, *, lower: bool, upper: bool) -> str:
     key, cast = KEY_OF[kind], CAST_OF[kind]
-    only = " AND ".join(
+    return " AND ".join(
         [*([f"{key} > %(after)s::{cast}"] if lower else []), *([f"{key} <= %(upto)s::{cast}"] if upper else [])]
     ) or "true"
-    return UPSERT.format(source=SOURCES[kind].format(only=only))
+
+
+def _range_sql(kind: Kind, *, lower: bool, upper: bool) -> str:
+    return UPSERT.format(source=SOURCES[kind].format(only=_range_only(kind, lower=lower, upper=upper)))
 
 
 def _bound_sql(kind: Kind, *, lower: bool) -> str:
@@ -147,6 +193,14 @@ async def index_chunk(
         row = await cur.fetchone()
         upto: str | None = row[0] if row else None
         params["upto"] = upto
+        if external.enabled():  # a large tenant's documents go to its OpenSearch backend
+            written = 0
+            only = _range_only(kind, lower=lower, upper=upto is not None)
+            async with external.opensearch() as backend:
+                async for documents in _documents(conn, shop_id, kind, only, params):
+                    await backend.index(documents)
+                    written += len(documents)
+            return upto, written
         done = await conn.execute(_sql(_range_sql(kind, lower=lower, upper=upto is not None)), params)
         return upto, done.rowcount
 

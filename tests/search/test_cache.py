@@ -154,3 +154,80 @@ async def test_the_monitoring_page_shows_hits_and_misses_per_kind(api: Any, make
     dashboard = next(k for k in body["parts"]["cache"]["kinds"] if k["kind"] == "dashboard")
     assert dashboard["miss"] == before["miss"] + 1 and dashboard["hit"] == before["hit"] + 2
     assert dashboard["ttl_s"] == tagged_cache.TTL_BY_KIND["dashboard"] and dashboard["mean_ms"] >= 0
+
+
+async def all_tags(shop_id: int) -> dict[str, int]:
+    names = ("orders", "products", "customers", "customer-metrics", summaries.INFO)
+    raw = await redis_client().mget([tagged_cache._tag_key(tagged_cache.shop_tag(shop_id, n)) for n in names])
+    return {n: int(v or 0) for n, v in zip(names, raw, strict=True)}
+
+
+async def test_product_lists_are_cached_until_the_products_tag_moves(make_shop: MakeShop) -> None:
+    shop, other = make_shop(), make_shop()
+    spec = ShopSpec(eshop_id=shop.eshop_id, seed=5, orders=2, products=4, customers=2)
+    await ingest(shop.id, "products", list(iter_records(spec, "products")))
+    async with session_factory()() as session:
+        page = await summaries.product_list(session, shop.id, 50, 0)
+        assert await summaries.product_list(session, other.id, 50, 0) == []
+    assert len(page) == 4 and all(p.variants >= 1 for p in page)
+    before = await stats("products")
+    async with session_factory()() as session:
+        assert await summaries.product_list(session, shop.id, 50, 0) == page  # a hit
+    assert (await stats("products"))["hit"] == before["hit"] + 1
+    tags, others = await all_tags(shop.id), await all_tags(other.id)
+
+    # a product written (renamed) by a later batch: exactly the products tag, the list follows
+    docs = list(iter_records(spec, "products"))
+    docs[0]["name"] = "Přejmenovaný výrobek"
+    await ingest(shop.id, "products", docs[:1])
+    assert await all_tags(shop.id) == {**tags, "products": tags["products"] + 1}
+    assert await all_tags(other.id) == others
+    async with session_factory()() as session:
+        fresh = await summaries.product_list(session, shop.id, 50, 0)
+    assert "Přejmenovaný výrobek" in [p.name for p in fresh]
+
+
+async def test_shop_cards_are_cached_and_a_sync_finishing_moves_only_that_shops_info_tag(
+    api: Any, make_user: Any, make_shop: MakeShop
+) -> None:
+    from activities.sync import finish_sync, record_sync_error
+    from db.engine import session_scope
+    from db.models import SyncCursor
+    from tests.support import login
+    from workflows.sync import FinishRequest
+
+    shop, other = make_shop(), make_shop()
+    async with session_scope() as session:
+        session.add(SyncCursor(shop_id=shop.id, resource="orders"))
+    user, password = make_user(shops={shop.id: "manager", other.id: "viewer"})
+    await login(api, user.email, password)
+    first = {s["id"]: s for s in (await api.get("/api/shops")).json()}
+    assert (first[shop.id]["role"], first[other.id]["role"]) == ("manager", "viewer")
+    assert first[shop.id]["last_sync_at"] is None
+    before = await stats("shops")
+    assert (await api.get("/api/shops")).json() == list(first.values())
+    assert (await stats("shops"))["hit"] == before["hit"] + 2  # both cards
+    tags, others = await all_tags(shop.id), await all_tags(other.id)
+
+    await finish_sync(FinishRequest(shop.id, "orders", reconciled=False))
+    assert await all_tags(shop.id) == {**tags, summaries.INFO: tags[summaries.INFO] + 1}
+    assert await all_tags(other.id) == others
+    listed = {s["id"]: s for s in (await api.get("/api/shops")).json()}
+    assert listed[shop.id]["last_sync_at"] is not None and listed[other.id] == first[other.id]
+
+    await record_sync_error(shop.id, "orders", "Shoptet answered 503")
+    card = (await api.get(f"/api/shops/{shop.id}")).json()
+    assert card["sync"] == [{"resource": "orders", "last_success_at": listed[shop.id]["last_sync_at"],
+                             "last_error": "Shoptet answered 503"}]
+
+
+async def test_product_list_api_is_scoped_and_bounded(api: Any, make_user: Any, make_shop: MakeShop) -> None:
+    from tests.support import assert_problem, login
+
+    shop, other = make_shop(), make_shop()
+    user, password = make_user(shops={shop.id: "viewer"})
+    await login(api, user.email, password)
+    assert (await api.get(f"/api/shops/{shop.id}/products")).json() == []
+    assert_problem(await api.get(f"/api/shops/{other.id}/products"), 404)
+    assert_problem(await api.get(f"/api/shops/{shop.id}/products?limit=0"), 422)
+    assert_problem(await api.get(f"/api/shops/{shop.id}/products?offset=-1"), 422)

@@ -19,7 +19,15 @@ from workflows.common import QUICK_RETRY
 WORKFLOW_ID = "maint:cleanup"
 KINDS = ("notifications", "webhook_events", "snapshot_files", "snapshot_rejects")
 # kinds added after runs were recorded, each behind a patch id so old histories still replay
-ADDED_KINDS = {"sync_rejects": "cleanup-sync-rejects", "export_files": "cleanup-export-files"}
+ADDED_KINDS = {
+    "sync_rejects": "cleanup-sync-rejects",
+    "export_files": "cleanup-export-files",
+    # sent e-mails, outbound deliveries, reports and expired export rows (RETENTION_*_DAYS)
+    "sent_mails": "cleanup-retention-1900",
+    "webhook_deliveries": "cleanup-retention-1900",
+    "reports": "cleanup-retention-1900",
+    "export_rows": "cleanup-retention-1900",
+}
 
 
 @dataclass(frozen=True)

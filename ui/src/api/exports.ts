@@ -33,6 +33,8 @@ export type ExportRow = {
   finished_at: string | null;
   expires_at: string | null;
   downloadable: boolean;
+  /** HMAC-signed, expiring link (EXPORT_LINK_SECONDS); refreshed with every list the page polls */
+  download_url?: string | null;
 };
 
 export type ExportRequest = { kind: ExportKind; format: ExportFormat; filters?: OrderFilters };
@@ -40,8 +42,9 @@ export type ExportRequest = { kind: ExportKind; format: ExportFormat; filters?: 
 const base = (shopId: number) => `/api/shops/${shopId}/exports`;
 export const exportsKey = (shopId: number) => ["exports", shopId] as const;
 
-export function downloadUrl(shopId: number, exportId: string): string {
-  return `${base(shopId)}/${exportId}/download`;
+/** The signed link the server made for this row, else the members-only route. */
+export function downloadUrl(shopId: number, row: Pick<ExportRow, "id" | "download_url">): string {
+  return row.download_url ?? `${base(shopId)}/${row.id}/download`;
 }
 
 /** Share of the estimate written (0–100); the estimate is the planner's, so capped. */

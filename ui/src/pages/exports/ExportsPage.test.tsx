@@ -26,7 +26,10 @@ describe("exports page", () => {
     fakeApi({
       "GET /api/shops": { body: [SHOP] },
       "GET /api/shops/1/exports": {
-        body: [row({ id: "run", status: "running", rows_done: 0, rows_estimate: 1000, downloadable: false }), row({})],
+        body: [
+          row({ id: "run", status: "running", rows_done: 0, rows_estimate: 1000, downloadable: false }),
+          row({ download_url: "/api/exports/e1/file?expires=1764583260&sig=abc" }),
+        ],
       },
       "GET /api/shops/1/exports/run": {
         body: row({ id: "run", status: "running", rows_done: 400, rows_estimate: 1000, downloadable: false }),
@@ -38,7 +41,7 @@ describe("exports page", () => {
     expect(await within(running).findByText("400 of about 1,000 rows")).toBeInTheDocument();
     expect(within(running).getByRole("progressbar")).toHaveAttribute("aria-valuenow", "40");
     const link = within(done).getByRole("link", { name: "Download" });
-    expect(link).toHaveAttribute("href", "/api/shops/1/exports/e1/download");
+    expect(link).toHaveAttribute("href", "/api/exports/e1/file?expires=1764583260&sig=abc");
   });
 
   it("exports the orders as filtered from the orders page", async () => {

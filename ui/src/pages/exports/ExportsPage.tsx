@@ -64,7 +64,7 @@ function ExportLine({ row, shopId }: { row: ExportRow; shopId: number }) {
       <Table.Td>
         {row.downloadable ? (
           <Stack gap={0}>
-            <Anchor href={downloadUrl(shopId, row.id)} download>
+            <Anchor href={downloadUrl(shopId, row)} download>
               {t("exports.download")}
             </Anchor>
             <Text size="xs" c="dimmed">

@@ -12,7 +12,7 @@
   change, stock-out, promotion, a single customer), each with a sentence in English and Czech.
 
 Revision ID: 1600
-Revises: 1400
+Revises: 1500
 """
 
 from collections.abc import Sequence
@@ -22,7 +22,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
 revision: str = "1600"
-down_revision: str | None = "1400"
+down_revision: str | None = "1500"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -5,7 +5,7 @@ scoped to one variant or category; and per variant metric the backtest MASE with
 the external regressors and their gain.
 
 Revision ID: 1700
-Revises: 1400
+Revises: 1600
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "1700"
-down_revision: str | None = "1400"
+down_revision: str | None = "1600"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -2,7 +2,7 @@
 stock is pushed.
 
 Revision ID: 1800
-Revises: 1400
+Revises: 1700
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "1800"
-down_revision = "1400"
+down_revision = "1700"
 branch_labels = None
 depends_on = None
 

@@ -15,7 +15,7 @@ with their documents: a stale word only expands to a lexeme that finds nothing.
 Retention, signed export links and the report backfill need no schema change (README).
 
 Revision ID: 1900
-Revises: 1400
+Revises: 1800
 """
 
 from collections.abc import Sequence
@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "1900"
-down_revision: str | None = "1400"
+down_revision: str | None = "1800"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

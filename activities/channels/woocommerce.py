@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
@@ -251,7 +251,9 @@ class WooCommerceAdapter:
             for start in range(0, len(updates), BATCH_MAX):
                 chunk = updates[start : start + BATCH_MAX]
                 response = await self._call("POST", path, json={"update": [u for _, u in chunk]})
-                answers = response.json().get("update") or []
+                body: dict[str, object] = response.json()
+                given = body.get("update")
+                answers: list[object] = cast("list[object]", given) if isinstance(given, list) else []
                 for (sku, _), answer in zip(chunk, answers, strict=False):
                     if isinstance(answer, dict) and "error" in answer:
                         failed.append(sku)

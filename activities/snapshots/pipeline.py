@@ -12,7 +12,7 @@ import multiprocessing
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Generator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime
@@ -261,8 +261,8 @@ def parser_pool() -> ProcessPoolExecutor:
     task live there), and it is started without the worker's main script: `spawn` would run
     that again in the child (`shopops` → the whole CLI, ~110 MB of modules it never uses).
     """
-    global _PARSER
-    if _PARSER is None:
+    global _parser
+    if _parser is None:
         pool = ProcessPoolExecutor(
             max_workers=1,
             mp_context=multiprocessing.get_context("spawn"),
@@ -271,12 +271,12 @@ def parser_pool() -> ProcessPoolExecutor:
         )
         with _main_module_hidden():
             pool.submit(os.getpid)  # spawns the process now (its result is not needed)
-        _PARSER = pool
-    return _PARSER
+        _parser = pool
+    return _parser
 
 
 @contextlib.contextmanager
-def _main_module_hidden() -> Iterator[None]:
+def _main_module_hidden() -> Generator[None]:
     """While a process is spawned: `__main__` names no file and no module, so the child does
     not import it (multiprocessing.spawn.get_preparation_data reads exactly these two)."""
     main = sys.modules["__main__"]

@@ -558,7 +558,7 @@ async def elasticities_page(
         .all()
     )
     items = [
-        ElasticityOut(**{**r, "reference_price": _money(r["reference_price"])})
+        ElasticityOut.model_validate({**r, "reference_price": _money(r["reference_price"])})
         for r in rows[:limit]
     ]
     next_cursor = None

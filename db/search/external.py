@@ -8,7 +8,7 @@ folding analyzer) on first use.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 
 import httpx
@@ -24,7 +24,7 @@ def enabled() -> bool:
 
 
 @asynccontextmanager
-async def opensearch() -> AsyncIterator[OpenSearchSearch]:
+async def opensearch() -> AsyncGenerator[OpenSearchSearch]:
     """The configured OpenSearch index, created on first use in this process."""
     settings = get_settings()
     if not settings.opensearch_url:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from operator import itemgetter
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 from urllib.parse import quote, urlsplit
 
 import msgspec
@@ -218,14 +218,15 @@ def _image_url(doc: dict[str, Any]) -> str:
     images = doc.get("images")
     first: Any = None
     if isinstance(images, list):
-        ranked: list[dict[str, Any]] = [i for i in images if isinstance(i, dict)]
+        ranked: list[dict[str, Any]] = [cast("dict[str, Any]", i) for i in cast("list[object]", images) if isinstance(i, dict)]
         if ranked:
             first = min(ranked, key=_priority)
     if first is None:
         first = doc.get("mainImage")
     if not isinstance(first, dict):
         return f.NULL
-    name = first.get("seoName") or first.get("name")
+    image = cast("dict[str, Any]", first)
+    name = image.get("seoName") or image.get("name")
     page = doc.get("url")
     if not isinstance(name, str) or not name or not isinstance(page, str) or not _is_web_url(page):
         return f.NULL

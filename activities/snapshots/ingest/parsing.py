@@ -46,11 +46,11 @@ class Batch:
     end_line: int  # first line number after this batch
     end_offset: int  # byte offset of that line in the working file
     lines: int = 0
-    copy: dict[str, bytes] = field(default_factory=dict)  # COPY input per table
-    counts: dict[str, int] = field(default_factory=dict)  # rows per table
-    keys: list[tuple[str, ...]] = field(default_factory=list)  # keys of the main table
-    rejects: list[Reject] = field(default_factory=list)
-    line_nos: dict[str, array[int]] = field(default_factory=dict)  # per table, per COPY row
+    copy: dict[str, bytes] = field(default_factory=dict[str, bytes])  # COPY input per table
+    counts: dict[str, int] = field(default_factory=dict[str, int])  # rows per table
+    keys: list[tuple[str, ...]] = field(default_factory=list[tuple[str, ...]])  # keys of the main table
+    rejects: list[Reject] = field(default_factory=list[Reject])
+    line_nos: dict[str, array[int]] = field(default_factory=dict[str, "array[int]"])  # per table, per COPY row
 
     def copy_data(self, table: Table) -> bytes:
         return self.copy.get(table.name, b"")

@@ -35,10 +35,7 @@ def enabled() -> bool:
 
 
 async def chat(
-    messages: list[dict[str, str]],
-    *,
-    shop_id: int | None,
-    max_tokens: int = 500,
+    messages: list[dict[str, str]], *, shop_id: int | None, max_tokens: int = 500,
     at: datetime | None = None,
 ) -> ChatAnswer:
     """One chat completion; AiOff when off, BudgetExceeded when the shop's tokens are spent."""
@@ -63,7 +60,5 @@ async def chat(
     await charge(shop_id, AI_TOKENS, total, force=True, at=at)
     return ChatAnswer(
         text=str(body["choices"][0]["message"]["content"]).strip(),
-        prompt_tokens=prompt,
-        completion_tokens=completion,
-        total_tokens=total,
+        prompt_tokens=prompt, completion_tokens=completion, total_tokens=total,
     )

@@ -90,7 +90,6 @@ def run_in_child(
 
 def _child_main(work: Callable[..., Any], arg: Any, sender: Any) -> None:
     die_with_parent()  # the forkserver, which itself exits when the worker does
-
     def beat(details: dict[str, Any]) -> None:
         sender.send(("progress", details))
 

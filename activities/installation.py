@@ -32,11 +32,8 @@ from workflows.sync import RESOURCES
 log = logging.getLogger(__name__)
 
 # Shoptet forbids registering both events of a pair (409); the one we do not want goes.
-EXCLUSIVE = (
-    {"order:update", "order:cancel"},
-    {"customer:update", "customer:enableOrders"},
-    {"customer:update", "customer:disableOrders"},
-)
+EXCLUSIVE = ({"order:update", "order:cancel"}, {"customer:update", "customer:enableOrders"},
+             {"customer:update", "customer:disableOrders"})
 OAUTH_TIMEOUT = httpx.Timeout(4.0, connect=2.0)  # inside Shoptet's 5 s install budget
 
 
@@ -120,9 +117,7 @@ def _name_from_url(url: str) -> str:
     return host.removeprefix("www.")
 
 
-async def _start_cursors(
-    session: AsyncSession, shop_id: int, now: datetime, *, reset: bool
-) -> None:
+async def _start_cursors(session: AsyncSession, shop_id: int, now: datetime, *, reset: bool) -> None:
     """The incremental sync starts at installation; the initial snapshots cover what was before."""
     existing = {
         c.resource: c
@@ -135,9 +130,7 @@ async def _start_cursors(
         cursor = existing.get(resource)
         if cursor is None:
             session.add(
-                SyncCursor(
-                    shop_id=shop_id, resource=resource, changed_since=start, last_reconciled_at=now
-                )
+                SyncCursor(shop_id=shop_id, resource=resource, changed_since=start, last_reconciled_at=now)
             )
         elif reset:
             cursor.changed_since, cursor.last_reconciled_at, cursor.last_error = start, now, None
@@ -176,22 +169,15 @@ async def configure_webhooks(plan: WebhookPlan) -> WebhookReport:
                     )
                 ).scalar_one()
                 inst.webhook_key = key
-            existing = [
-                hook
-                async for hook in client.iter_list("/api/webhooks", "webhooks", items_per_page=500)
-            ]
+            existing = [hook async for hook in client.iter_list("/api/webhooks", "webhooks", items_per_page=500)]
             kept, updated, removed = [], [], []
             for hook in existing:
                 event, url = hook["event"], hook["url"]
-                unwanted_pair = any(
-                    event in pair and (pair - {event}) & wanted for pair in EXCLUSIVE
-                )
+                unwanted_pair = any(event in pair and (pair - {event}) & wanted for pair in EXCLUSIVE)
                 if event in wanted and url == plan.url:
                     kept.append(event)
                 elif event in wanted:
-                    await client.patch(
-                        f"/api/webhooks/{hook['id']}", json={"data": {"url": plan.url}}
-                    )
+                    await client.patch(f"/api/webhooks/{hook['id']}", json={"data": {"url": plan.url}})
                     updated.append(event)
                 elif unwanted_pair or url == plan.url:
                     await client.delete(f"/api/webhooks/{hook['id']}")

@@ -70,9 +70,7 @@ async def snapshot_database_stats() -> StatsSnapshot:
         statements = 0
         if problem is None:
             statements = int((await session.execute(text(_STATEMENTS), {"now": now})).one()[0])
-        last_sizes = (
-            await session.execute(text("SELECT max(captured_at) FROM monitoring_table_sizes"))
-        ).scalar()
+        last_sizes = (await session.execute(text("SELECT max(captured_at) FROM monitoring_table_sizes"))).scalar()
         sizes = 0
         if last_sizes is None or now - last_sizes >= SIZE_INTERVAL:
             sizes = await rows_touched(session, text(_SIZES), {"now": now})
@@ -90,9 +88,7 @@ async def prune_monitoring_data() -> Pruned:
                 session, text(f"DELETE FROM {table} WHERE {column} < :cutoff"), {"cutoff": cutoff}
             )
         rows["monitoring_alerts"] = await rows_touched(
-            session,
-            text("DELETE FROM monitoring_alerts WHERE resolved_at < :cutoff"),
-            {"cutoff": cutoff},
+            session, text("DELETE FROM monitoring_alerts WHERE resolved_at < :cutoff"), {"cutoff": cutoff}
         )
     return Pruned(rows)
 

@@ -59,21 +59,14 @@ class ShopTokens:
     async def get(self) -> str:
         async with session_scope() as session:
             inst = (
-                await session.execute(
-                    select(Installation).where(Installation.shop_id == self.shop_id)
-                )
+                await session.execute(select(Installation).where(Installation.shop_id == self.shop_id))
             ).scalar_one_or_none()
             if inst is None or inst.uninstalled_at is not None:
                 raise NotInstalled(f"shop {self.shop_id} has no active installation")
             token, expires = inst.api_token, inst.api_token_expires_at
             issued = inst.api_token_refreshed_at or expires
-        if (
-            token
-            and expires
-            and issued
-            and is_fresh(
-                issued.timestamp(), expires.timestamp(), time.time(), cap=CALLER_MARGIN_SECONDS
-            )
+        if token and expires and issued and is_fresh(
+            issued.timestamp(), expires.timestamp(), time.time(), cap=CALLER_MARGIN_SECONDS
         ):
             return token
         return await self.refresh(token or "")

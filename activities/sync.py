@@ -94,45 +94,18 @@ class Entity:
 
 ENTITIES = {
     "orders": Entity(
-        "orders",
-        "code",
-        "/api/orders/changes",
-        "/api/orders",
-        "orders",
-        50,
-        "/api/orders/{}",
-        "orders",
-        "code",
-        "text",
-        soft_delete=False,
+        "orders", "code", "/api/orders/changes", "/api/orders", "orders", 50, "/api/orders/{}",
+        "orders", "code", "text", soft_delete=False,
     ),
     "products": Entity(
-        "products",
-        "guid",
-        "/api/products/changes",
-        "/api/products",
-        "products",
-        1000,
-        "/api/products/{}",
-        "products",
-        "guid",
-        "uuid",
-        soft_delete=True,
+        "products", "guid", "/api/products/changes", "/api/products", "products", 1000,
+        "/api/products/{}", "products", "guid", "uuid", soft_delete=True,
         # the same include the products snapshot asks for, so both write the same rows
         detail_params={"include": "perStockAmounts"},
     ),
     "customers": Entity(
-        "customers",
-        "guid",
-        "/api/customers/changes",
-        "/api/customers",
-        "customers",
-        1000,
-        "/api/customers/{}",
-        "customers",
-        "guid",
-        "uuid",
-        soft_delete=True,
+        "customers", "guid", "/api/customers/changes", "/api/customers", "customers", 1000,
+        "/api/customers/{}", "customers", "guid", "uuid", soft_delete=True,
     ),
 }
 
@@ -180,19 +153,15 @@ async def plan_sync(req: SyncRequest) -> SyncPlan:
         if cursor is None:
             # installed before sync existed: start at installation, count that as reconciled
             cursor = SyncCursor(
-                shop_id=req.shop_id,
-                resource=req.resource,
-                changed_since=installed_at,
-                last_reconciled_at=now,
+                shop_id=req.shop_id, resource=req.resource,
+                changed_since=installed_at, last_reconciled_at=now,
             )
             session.add(cursor)
         if req.resource not in ENTITIES:
             return SyncPlan(True)
         if req.reconcile is not None:
             return SyncPlan(True, reconcile=req.reconcile)
-        due = (
-            cursor.last_reconciled_at is None or now - cursor.last_reconciled_at >= RECONCILE_EVERY
-        )
+        due = cursor.last_reconciled_at is None or now - cursor.last_reconciled_at >= RECONCILE_EVERY
         stale = cursor.changed_since is not None and now - cursor.changed_since > FEED_HISTORY
         return SyncPlan(True, reconcile=due or stale)
 
@@ -202,9 +171,7 @@ async def finish_sync(req: FinishRequest) -> None:
     now = datetime.now(UTC)
     values: dict[str, Any] = {
         "last_success_at": now,
-        "last_error": f"{req.rejected} documents rejected; see sync_rejects"
-        if req.rejected
-        else None,
+        "last_error": f"{req.rejected} documents rejected; see sync_rejects" if req.rejected else None,
     }
     if req.reconciled:
         values["last_reconciled_at"] = now
@@ -259,11 +226,7 @@ class Applier:
     """Fetches changed entities (bounded concurrency) and writes them with the shared Loader."""
 
     def __init__(
-        self,
-        client: ShoptetClient,
-        conn: psycopg.AsyncConnection[Any],
-        shop_id: int,
-        entity: Entity,
+        self, client: ShoptetClient, conn: psycopg.AsyncConnection[Any], shop_id: int, entity: Entity
     ) -> None:
         self.client, self.conn, self.shop_id, self.entity = client, conn, shop_id, entity
         self.loader = Loader(conn, entity.resource, shop_id)
@@ -295,13 +258,10 @@ class Applier:
         )
         self.tally.upserted += result.upserted
         if self.entity.resource == "orders" and docs:
-            await publish(
-                self.shop_id,
-                [
-                    ("order.changed" if key in stored else "order.created", {"code": key})
-                    for key, _ in docs
-                ],
-            )
+            await publish(self.shop_id, [
+                ("order.changed" if key in stored else "order.created", {"code": key})
+                for key, _ in docs
+            ])
         if self.entity.soft_delete and docs:
             await self._undelete([k for k, _ in docs])
         if batch.rejects or result.refused:
@@ -327,9 +287,7 @@ class Applier:
         async def one(key: str) -> tuple[str, bytes | None]:
             async with self._gate:
                 try:
-                    data = await self.client.get(
-                        e.detail.format(quote(key, safe="")), e.detail_params
-                    )
+                    data = await self.client.get(e.detail.format(quote(key, safe="")), e.detail_params)
                 except NotFound:
                     return key, None
             return key, orjson.dumps(e.unwrap(data) if isinstance(data, dict) else data)
@@ -378,13 +336,8 @@ class Applier:
     async def _quarantine(self, rejects: list[Reject], docs: list[tuple[str, bytes]]) -> None:
         self.tally.rejected += len(rejects)
         rows = [
-            (
-                self.shop_id,
-                self.entity.resource,
-                docs[r.line_no - 1][0][:100],
-                r.raw or line_text(docs[r.line_no - 1][1]),
-                r.reason,
-            )
+            (self.shop_id, self.entity.resource, docs[r.line_no - 1][0][:100],
+             r.raw or line_text(docs[r.line_no - 1][1]), r.reason)
             for r in rejects
         ]
         async with self.conn.cursor() as cur:
@@ -395,10 +348,7 @@ class Applier:
             )
         log.warning(
             "shop %s: %d %s documents rejected, first: %s",
-            self.shop_id,
-            len(rows),
-            self.entity.resource,
-            rows[0][4],
+            self.shop_id, len(rows), self.entity.resource, rows[0][4],
         )
 
 
@@ -411,12 +361,8 @@ def _settled(stored: tuple[datetime | None, datetime] | None, changed: datetime)
 
 def _result(tally: Tally, seen: int, cursor: datetime | None) -> PassResult:
     return PassResult(
-        seen=seen,
-        fetched=tally.fetched,
-        unchanged=tally.unchanged,
-        upserted=tally.upserted,
-        deleted=tally.deleted,
-        rejected=tally.rejected,
+        seen=seen, fetched=tally.fetched, unchanged=tally.unchanged, upserted=tally.upserted,
+        deleted=tally.deleted, rejected=tally.rejected,
         cursor=cursor.isoformat() if cursor is not None else None,
     )
 
@@ -485,10 +431,7 @@ async def sync_changes(req: SyncRequest) -> PassResult:
             applier = Applier(client, conn, req.shop_id, entity)
             pending: dict[str, Change] = {}
             async for item in client.iter_list(
-                entity.feed,
-                "changes",
-                {"from": shoptet_time(since)},
-                items_per_page=1000,
+                entity.feed, "changes", {"from": shoptet_time(since)}, items_per_page=1000,
                 on_shift=feed.on_shift,
             ):
                 changed = parse_time(item.get("changeTime"))
@@ -600,12 +543,8 @@ async def sync_stock(req: SyncRequest) -> PassResult:
                         "INSERT INTO stocks (shop_id, stock_id, title, is_default) VALUES (%s, %s, %s, %s) "
                         "ON CONFLICT (shop_id, stock_id) DO UPDATE SET title = excluded.title, "
                         "is_default = excluded.is_default",
-                        (
-                            req.shop_id,
-                            int(stock["id"]),
-                            str(stock.get("title") or stock["id"])[:200],
-                            stock["id"] == default,
-                        ),
+                        (req.shop_id, int(stock["id"]), str(stock.get("title") or stock["id"])[:200],
+                         stock["id"] == default),
                     )
             if stocks:  # an empty answer is more likely a fault than a shop without stocks
                 deleted += await _remove_vanished_stocks(
@@ -615,10 +554,8 @@ async def sync_stock(req: SyncRequest) -> PassResult:
                 rows: list[str] = []
                 codes: set[str] = set()
                 async for supply in client.iter_list(
-                    f"/api/stocks/{int(stock['id'])}/supplies",
-                    "supplies",
-                    {"include": "changeTime"},
-                    items_per_page=1000,
+                    f"/api/stocks/{int(stock['id'])}/supplies", "supplies",
+                    {"include": "changeTime"}, items_per_page=1000,
                 ):
                     seen += 1
                     if isinstance(supply, dict) and isinstance(supply.get("code"), str):
@@ -627,9 +564,7 @@ async def sync_stock(req: SyncRequest) -> PassResult:
                         rows.append(tsv(supply_row(supply, req.shop_id, int(stock["id"]))))
                     except f.BadLine as exc:
                         rejected += 1
-                        log.warning(
-                            "shop %s stock %s: bad supply row: %s", req.shop_id, stock["id"], exc
-                        )
+                        log.warning("shop %s stock %s: bad supply row: %s", req.shop_id, stock["id"], exc)
                     if len(rows) >= 5000:
                         written, refused = await _upsert_levels(conn, rows)
                         upserted, rejected, rows = upserted + written, rejected + refused, []
@@ -657,9 +592,7 @@ class Reconciler:
         self.compared = self.differing = self.shifts = 0
 
     async def remote_count(self, lo: datetime, hi: datetime) -> int:
-        data = await self.applier.client.get(
-            self.entity.listing, self._window(lo, hi) | {"itemsPerPage": 1}
-        )
+        data = await self.applier.client.get(self.entity.listing, self._window(lo, hi) | {"itemsPerPage": 1})
         return int((data.get("paginator") or {}).get("totalCount") or 0)
 
     async def local_count(self, lo: datetime, hi: datetime) -> int:
@@ -677,10 +610,7 @@ class Reconciler:
     @staticmethod
     def _window(lo: datetime, hi: datetime) -> dict[str, Any]:
         # Shoptet's bounds are inclusive and whole seconds; ours are half-open
-        return {
-            "creationTimeFrom": shoptet_time(lo),
-            "creationTimeTo": shoptet_time(hi - timedelta(seconds=1)),
-        }
+        return {"creationTimeFrom": shoptet_time(lo), "creationTimeTo": shoptet_time(hi - timedelta(seconds=1))}
 
     async def run(self, hi: datetime) -> tuple[int, int]:
         windows = [(EPOCH, hi)]
@@ -716,21 +646,13 @@ class Reconciler:
 
             remote: dict[str, Change] = {}
             async for item in self.applier.client.iter_list(
-                e.listing,
-                e.list_key,
-                self._window(lo, hi),
-                items_per_page=e.list_page,
-                on_shift=on_shift,
+                e.listing, e.list_key, self._window(lo, hi), items_per_page=e.list_page, on_shift=on_shift
             ):
                 remote[str(item[e.key])] = ("edit", parse_time(item.get("changeTime")))
             if not shifted:
                 break
             self.shifts += 1
-            log.info(
-                "shop %s %s listing shifted while paging; reading it again",
-                self.applier.shop_id,
-                e.resource,
-            )
+            log.info("shop %s %s listing shifted while paging; reading it again", self.applier.shop_id, e.resource)
         return remote
 
     async def diff(self, lo: datetime, hi: datetime) -> None:
@@ -746,15 +668,11 @@ class Reconciler:
             (self.applier.shop_id, lo, hi),
         )
         local = {key: changed for key, changed in await cur.fetchall()}
-        changes: dict[str, Change] = {
-            k: c for k, c in remote.items() if local.get(k, "missing") != c[1]
-        }
+        changes: dict[str, Change] = {k: c for k, c in remote.items() if local.get(k, "missing") != c[1]}
         changes.update({k: ("missing", None) for k in local.keys() - remote.keys()})
         keys = list(changes)
         for start in range(0, len(keys), APPLY_BATCH):
-            await self.applier.apply(
-                {k: changes[k] for k in keys[start : start + APPLY_BATCH]}, None
-            )
+            await self.applier.apply({k: changes[k] for k in keys[start : start + APPLY_BATCH]}, None)
 
 
 @activity.defn
@@ -775,22 +693,11 @@ async def reconcile(req: SyncRequest) -> ReconcileResult:
     t = applier.tally
     log.info(
         "shop %s %s reconciled: shoptet %d, local %d, %d/%d windows differ, %s",
-        req.shop_id,
-        req.resource,
-        remote,
-        local,
-        reconciler.differing,
-        reconciler.compared,
-        t,
+        req.shop_id, req.resource, remote, local, reconciler.differing, reconciler.compared, t,
     )
     return ReconcileResult(
-        shoptet_total=remote,
-        local_total=local,
-        windows_compared=reconciler.compared,
-        windows_differing=reconciler.differing,
-        fetched=t.fetched,
-        upserted=t.upserted,
-        deleted=t.deleted,
+        shoptet_total=remote, local_total=local, windows_compared=reconciler.compared,
+        windows_differing=reconciler.differing, fetched=t.fetched, upserted=t.upserted, deleted=t.deleted,
     )
 
 

@@ -69,9 +69,7 @@ def _meta(inst: Installation) -> TokenMeta | None:
     if not inst.api_token or inst.api_token_expires_at is None:
         return None
     issued = inst.api_token_refreshed_at or inst.api_token_expires_at
-    return TokenMeta(
-        fingerprint(inst.api_token), issued.timestamp(), inst.api_token_expires_at.timestamp()
-    )
+    return TokenMeta(fingerprint(inst.api_token), issued.timestamp(), inst.api_token_expires_at.timestamp())
 
 
 async def _installation(session, shop_id: int) -> Installation | None:
@@ -133,9 +131,7 @@ async def mint_api_token(req: MintRequest) -> TokenMeta:
         inst.api_token_expires_at = expires
         inst.api_token_refreshed_at = issued
         inst.token_refresh_count = (inst.token_refresh_count or 0) + 1
-    log.info(
-        "shop %s: new API token %s valid until %s", req.shop_id, fingerprint(token.token), expires
-    )
+    log.info("shop %s: new API token %s valid until %s", req.shop_id, fingerprint(token.token), expires)
     return TokenMeta(fingerprint(token.token), issued.timestamp(), token.expires_at, minted=True)
 
 
@@ -163,11 +159,8 @@ async def _stored(shop_id: int) -> tuple[str | None, TokenMeta | None]:
 async def _newer_stored(shop_id: int, stale_fp: str | None) -> str | None:
     """A stored token other than the stale one with time left (someone refreshed already)."""
     token, meta = await _stored(shop_id)
-    if (
-        token
-        and meta is not None
-        and meta.fingerprint != stale_fp
-        and is_fresh(meta.issued_at, meta.expires_at, time.time(), cap=CALLER_MARGIN_SECONDS)
+    if token and meta is not None and meta.fingerprint != stale_fp and is_fresh(
+        meta.issued_at, meta.expires_at, time.time(), cap=CALLER_MARGIN_SECONDS
     ):
         return token
     return None

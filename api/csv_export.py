@@ -31,10 +31,7 @@ async def keyset_csv(columns: Sequence[str], read_page: PageReader) -> AsyncIter
         while True:
             page = await read_page(session, cursor, CSV_PAGE)
             if isinstance(page, Page):
-                page = {
-                    "items": [i.model_dump() for i in page.items],
-                    "next_cursor": page.next_cursor,
-                }
+                page = {"items": [i.model_dump() for i in page.items], "next_cursor": page.next_cursor}
             for item in page["items"]:
                 writer.writerow(["" if item[c] is None else item[c] for c in columns])
             yield _drain(buffer)

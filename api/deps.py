@@ -150,9 +150,7 @@ ManagedShop = Annotated[Shop, Depends(_managed_shop)]
 
 async def _owned_shop(caller: CurrentCaller, shop: ShopOfCaller) -> Shop:
     if caller.role_in(shop.id) != "owner":
-        raise Problem(
-            403, "Forbidden", "Connecting and removing sales channels needs the owner role."
-        )
+        raise Problem(403, "Forbidden", "Connecting and removing sales channels needs the owner role.")
     return shop
 
 

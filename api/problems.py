@@ -69,9 +69,7 @@ def install(app: FastAPI) -> None:
         reason = (bad.diag.message_primary if bad.sqlstate else None) or str(bad).splitlines()[0]
         log.warning("%s %s: database refused a value: %s", request.method, request.url.path, reason)
         return problem_response(
-            422,
-            "Invalid value",
-            f"The database cannot store or compare a value of this request: {reason}.",
+            422, "Invalid value", f"The database cannot store or compare a value of this request: {reason}."
         )
 
     @app.exception_handler(PoolTimeout)
@@ -90,9 +88,7 @@ def install(app: FastAPI) -> None:
         # Temporal refuses ids and arguments it cannot parse; that is the caller's input too.
         if exc.status != RPCStatusCode.INVALID_ARGUMENT:
             raise exc
-        return problem_response(
-            422, "Invalid value", f"The workflow engine refused the request: {exc.message}."
-        )
+        return problem_response(422, "Invalid value", f"The workflow engine refused the request: {exc.message}.")
 
     @app.exception_handler(Problem)
     async def _problem(_: Request, exc: Problem) -> JSONResponse:

@@ -56,9 +56,7 @@ class Settings(BaseSettings):
     session_secret: SecretStr = Field(default=SecretStr(DEV_SESSION_SECRET), alias="SESSION_SECRET")
 
     # Comma-separated Fernet keys; the first encrypts, all decrypt (rotation).
-    encryption_keys: SecretStr = Field(
-        default=SecretStr(DEV_ENCRYPTION_KEY), alias="ENCRYPTION_KEYS"
-    )
+    encryption_keys: SecretStr = Field(default=SecretStr(DEV_ENCRYPTION_KEY), alias="ENCRYPTION_KEYS")
 
     # Cookies only over HTTPS; unset = on everywhere but development and test
     cookie_secure: bool | None = Field(default=None, alias="COOKIE_SECURE")
@@ -72,9 +70,7 @@ class Settings(BaseSettings):
     signin_lockout_seconds: int = Field(default=30, ge=1, alias="SIGNIN_LOCKOUT_SECONDS")
     signin_lockout_max_seconds: int = Field(default=3600, ge=1, alias="SIGNIN_LOCKOUT_MAX_SECONDS")
     # failures are forgotten this long after the last one and after the lockout ended
-    signin_failure_window_seconds: int = Field(
-        default=900, ge=1, alias="SIGNIN_FAILURE_WINDOW_SECONDS"
-    )
+    signin_failure_window_seconds: int = Field(default=900, ge=1, alias="SIGNIN_FAILURE_WINDOW_SECONDS")
 
     # catalog feeds (README "Feeds"): gzip level of the feed files; B2B API requests per key a minute
     feeds_gzip_level: int = Field(default=6, ge=1, le=9, alias="FEEDS_GZIP_LEVEL")
@@ -121,9 +117,7 @@ class Settings(BaseSettings):
     # Liveness/readiness HTTP endpoint of a worker process (0 = none): /live and /ready
     worker_health_port: int = Field(default=0, alias="WORKER_HEALTH_PORT")
     # How often a worker publishes its queues' backlog as the gauge shopops_task_queue_backlog
-    worker_backlog_interval_seconds: float = Field(
-        default=15, gt=0, alias="WORKER_BACKLOG_INTERVAL_SECONDS"
-    )
+    worker_backlog_interval_seconds: float = Field(default=15, gt=0, alias="WORKER_BACKLOG_INTERVAL_SECONDS")
     # Outgoing e-mail (reports, notifications, purchase orders); unset SMTP_HOST = e-mail off
     smtp_host: str | None = Field(default=None, alias="SMTP_HOST")
     smtp_port: int = Field(default=587, alias="SMTP_PORT")
@@ -138,37 +132,21 @@ class Settings(BaseSettings):
     # Notifications: the same kind and key within this window count as a repeat, not a message;
     # more than NOTIFY_DIGEST_AFTER messages to one user and channel in NOTIFY_DIGEST_WINDOW
     # become one digest
-    notify_dedup_window_seconds: int = Field(
-        default=3600, ge=0, alias="NOTIFY_DEDUP_WINDOW_SECONDS"
-    )
+    notify_dedup_window_seconds: int = Field(default=3600, ge=0, alias="NOTIFY_DEDUP_WINDOW_SECONDS")
     notify_digest_after: int = Field(default=10, ge=1, alias="NOTIFY_DIGEST_AFTER")
-    notify_digest_window_seconds: int = Field(
-        default=3600, ge=1, alias="NOTIFY_DIGEST_WINDOW_SECONDS"
-    )
+    notify_digest_window_seconds: int = Field(default=3600, ge=1, alias="NOTIFY_DIGEST_WINDOW_SECONDS")
     # Exports: how long a finished file can be downloaded before the cleanup deletes it
     export_ttl_hours: float = Field(default=24, gt=0, alias="EXPORT_TTL_HOURS")
 
     # Outbound webhooks: the first retry waits backoff, each next one twice as long up to
     # max_backoff, for at most retry_hours; disable_after failed deliveries in a row turn the
     # endpoint off. Private/loopback targets are refused unless allowed (default: development/test).
-    outbound_webhook_backoff_seconds: float = Field(
-        default=30, gt=0, alias="OUTBOUND_WEBHOOK_BACKOFF_SECONDS"
-    )
-    outbound_webhook_max_backoff_seconds: float = Field(
-        default=3600, gt=0, alias="OUTBOUND_WEBHOOK_MAX_BACKOFF_SECONDS"
-    )
-    outbound_webhook_retry_hours: float = Field(
-        default=24, gt=0, alias="OUTBOUND_WEBHOOK_RETRY_HOURS"
-    )
-    outbound_webhook_disable_after: int = Field(
-        default=5, ge=1, alias="OUTBOUND_WEBHOOK_DISABLE_AFTER"
-    )
-    outbound_webhook_timeout_seconds: float = Field(
-        default=10, gt=0, alias="OUTBOUND_WEBHOOK_TIMEOUT_SECONDS"
-    )
-    outbound_webhook_allow_private: bool | None = Field(
-        default=None, alias="OUTBOUND_WEBHOOK_ALLOW_PRIVATE"
-    )
+    outbound_webhook_backoff_seconds: float = Field(default=30, gt=0, alias="OUTBOUND_WEBHOOK_BACKOFF_SECONDS")
+    outbound_webhook_max_backoff_seconds: float = Field(default=3600, gt=0, alias="OUTBOUND_WEBHOOK_MAX_BACKOFF_SECONDS")
+    outbound_webhook_retry_hours: float = Field(default=24, gt=0, alias="OUTBOUND_WEBHOOK_RETRY_HOURS")
+    outbound_webhook_disable_after: int = Field(default=5, ge=1, alias="OUTBOUND_WEBHOOK_DISABLE_AFTER")
+    outbound_webhook_timeout_seconds: float = Field(default=10, gt=0, alias="OUTBOUND_WEBHOOK_TIMEOUT_SECONDS")
+    outbound_webhook_allow_private: bool | None = Field(default=None, alias="OUTBOUND_WEBHOOK_ALLOW_PRIVATE")
 
     @property
     def outbound_private_allowed(self) -> bool:

@@ -39,10 +39,7 @@ _SECRETS = [
 _VARIABLE = [
     (re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+"), "<email>"),
     (re.compile(r"https?://\S+"), "<url>"),
-    (
-        re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I),
-        "<uuid>",
-    ),
+    (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I), "<uuid>"),
     (re.compile(r"'[^']*'"), "'<str>'"),
     (re.compile(r'"[^"]*"'), '"<str>"'),
     (re.compile(r"\b0x[0-9a-f]+\b", re.I), "<hex>"),
@@ -94,9 +91,7 @@ class ErrorSignature:
 def type_name(exc: BaseException) -> str:
     cls = type(exc)
     module = cls.__module__
-    return (
-        cls.__qualname__ if module in ("builtins", "__main__") else f"{module}.{cls.__qualname__}"
-    )
+    return cls.__qualname__ if module in ("builtins", "__main__") else f"{module}.{cls.__qualname__}"
 
 
 def signature(exc: BaseException) -> ErrorSignature:

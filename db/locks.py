@@ -109,7 +109,9 @@ async def release(lease: Lease, *, redis: Redis | None = None) -> bool:
 async def extend(lease: Lease, *, redis: Redis | None = None) -> None:
     """Restart the lease's TTL; raises LockLost if it is no longer ours."""
     client = redis or redis_client()
-    ok = await client.eval(_EXTEND, 1, _keys(lease.name)[0], lease.value, int(lease.ttl * 1000))
+    ok = await client.eval(
+        _EXTEND, 1, _keys(lease.name)[0], lease.value, int(lease.ttl * 1000)
+    )
     if not ok:
         raise LockLost(f"lock {lease.name!r} (fence {lease.fence}) expired before it was extended")
 

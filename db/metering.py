@@ -235,13 +235,8 @@ async def flush_usage() -> int:
             [_key(int(shop), kind, day, "used"), _key(int(shop), kind, day, "refused")]
         )
         rows.append(
-            {
-                "shop_id": int(shop),
-                "kind": kind,
-                "day": day,
-                "used": int(used or 0),
-                "refused": int(refused or 0),
-            }
+            {"shop_id": int(shop), "kind": kind, "day": day,
+             "used": int(used or 0), "refused": int(refused or 0)}
         )
     if not rows:
         return 0
@@ -281,11 +276,7 @@ async def usage_for(
         counts.setdefault((kind, today), (0, 0))
     out = [
         UsageOut(
-            kind=kind,
-            day=day,
-            used=used,
-            refused=refused,
-            limit=limits.get(kind),
+            kind=kind, day=day, used=used, refused=refused, limit=limits.get(kind),
             share=round(used / limits[kind], 4) if limits.get(kind) else None,
         )
         for (kind, day), (used, refused) in counts.items()

@@ -89,13 +89,8 @@ async def notify(
             return earlier
     words = {"title_cs": title_cs[:300]} | ({"body_cs": body_cs} if body is not None else {})
     row = Notification(
-        level=level,
-        kind=kind,
-        title=title[:300],
-        body=body,
-        shop_id=shop_id,
-        data={**(data or {}), **words},
-        dedup_key=key[:200] if key else None,
+        level=level, kind=kind, title=title[:300], body=body, shop_id=shop_id,
+        data={**(data or {}), **words}, dedup_key=key[:200] if key else None,
     )
     if at is not None:  # an injected clock (tests, backfills); else the database's now()
         row.created_at = at

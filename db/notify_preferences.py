@@ -82,9 +82,7 @@ async def replace_rules(session: AsyncSession, user_id: int, rules: list[Prefere
     for rule in rules:
         session.add(
             NotificationPreference(
-                user_id=user_id,
-                kind=rule.kind,
-                min_level=rule.min_level,
+                user_id=user_id, kind=rule.kind, min_level=rule.min_level,
                 channels=sorted(set(rule.channels)),
             )
         )
@@ -98,8 +96,8 @@ async def owe_deliveries(session: AsyncSession, row: Notification) -> int:
     if row.shop_id is not None:
         audience = or_(audience, User.id.in_(members))
     recipients = (
-        (await session.execute(select(User.id).where(User.is_active, audience))).scalars().all()
-    )
+        await session.execute(select(User.id).where(User.is_active, audience))
+    ).scalars().all()
     if not recipients:
         return 0
     prefs = (
@@ -115,9 +113,7 @@ async def owe_deliveries(session: AsyncSession, row: Notification) -> int:
     owed = 0
     for user_id, rules in by_user.items():
         for channel in sorted(channels_for(rules, row.kind, row.level) - {"in_app"}):
-            session.add(
-                NotificationDelivery(notification_id=row.id, user_id=user_id, channel=channel)
-            )
+            session.add(NotificationDelivery(notification_id=row.id, user_id=user_id, channel=channel))
             owed += 1
     if owed:
         await session.flush()

@@ -58,9 +58,7 @@ async def create_run(
     retry_id, attempt = (retry_of[0], retry_of[1] + 1) if retry_of else (None, 1)
     while True:
         try:
-            return await _insert_run(
-                session, shop_id, resource, trigger, params or {}, retry_id, attempt
-            )
+            return await _insert_run(session, shop_id, resource, trigger, params or {}, retry_id, attempt)
         except _RaceLost:
             continue  # the other run finished in between: try once more
 
@@ -70,13 +68,8 @@ class _RaceLost(Exception):
 
 
 async def _insert_run(
-    session: AsyncSession,
-    shop_id: int,
-    resource: str,
-    trigger: str,
-    params: dict[str, Any],
-    retry_id: int | None,
-    attempt: int,
+    session: AsyncSession, shop_id: int, resource: str, trigger: str, params: dict[str, Any],
+    retry_id: int | None, attempt: int,
 ) -> SnapshotRun:
     requested_at = datetime.now(UTC)
     run = SnapshotRun(

@@ -90,28 +90,20 @@ async def reserve_order(
 ) -> OrderReservation:
     """Reserve every line of one order in the caller's transaction (see the module docstring)."""
     existing = (
-        (
-            await session.execute(
-                select(StockReservation).where(
-                    StockReservation.shop_id == shop_id,
-                    StockReservation.channel == channel,
-                    StockReservation.order_code == order_code,
-                )
+        await session.execute(
+            select(StockReservation).where(
+                StockReservation.shop_id == shop_id,
+                StockReservation.channel == channel,
+                StockReservation.order_code == order_code,
             )
         )
-        .scalars()
-        .all()
-    )
+    ).scalars().all()
     if existing:
         return OrderReservation(
-            order_code=order_code,
-            channel=channel,
-            already_reserved=True,
+            order_code=order_code, channel=channel, already_reserved=True,
             lines=[
                 LineReservation(
-                    variant_code=r.variant_code,
-                    quantity=r.quantity,
-                    status=r.status,
+                    variant_code=r.variant_code, quantity=r.quantity, status=r.status,
                     available_before=r.available_before,
                 )
                 for r in existing
@@ -129,37 +121,27 @@ async def reserve_order(
                     ChannelStock.shop_id == shop_id, ChannelStock.variant_code == line.variant_code
                 )
                 .values(
-                    reserved=ChannelStock.reserved + line.quantity,
-                    on_hand=on_hand,
+                    reserved=ChannelStock.reserved + line.quantity, on_hand=on_hand,
                     updated_at=func.now(),
                 )
             )
         session.add(
             StockReservation(
-                shop_id=shop_id,
-                channel=channel,
-                order_code=order_code,
-                variant_code=line.variant_code,
-                quantity=line.quantity,
-                status=status,
+                shop_id=shop_id, channel=channel, order_code=order_code,
+                variant_code=line.variant_code, quantity=line.quantity, status=status,
                 available_before=available,
             )
         )
         result.lines.append(
             LineReservation(
-                variant_code=line.variant_code,
-                quantity=line.quantity,
-                status=status,
+                variant_code=line.variant_code, quantity=line.quantity, status=status,
                 available_before=available,
             )
         )
     if result.oversold:
         short = [line for line in result.lines if line.status == OVERSOLD]
         await notify(
-            session,
-            shop_id=shop_id,
-            level="warning",
-            kind="channels.oversold",
+            session, shop_id=shop_id, level="warning", kind="channels.oversold",
             title=f"Order {order_code} from {channel} is oversold",
             title_cs=f"Objednávka {order_code} z kanálu {channel} je přeprodaná",
             body="Not enough stock left for: "
@@ -174,8 +156,7 @@ async def reserve_order(
                 for s in short
             ),
             data={
-                "channel": channel,
-                "order_code": order_code,
+                "channel": channel, "order_code": order_code,
                 "variants": [s.variant_code for s in short],
             },
         )
@@ -187,21 +168,17 @@ async def release_order(session: AsyncSession, shop_id: int, channel: str, order
     """Give an order's reserved units back (cancelled, refunded or fulfilled); returns the lines
     released. Idempotent: released lines stay released."""
     rows = (
-        (
-            await session.execute(
-                select(StockReservation)
-                .where(
-                    StockReservation.shop_id == shop_id,
-                    StockReservation.channel == channel,
-                    StockReservation.order_code == order_code,
-                    StockReservation.status.in_((RESERVED, OVERSOLD)),
-                )
-                .order_by(StockReservation.variant_code)
+        await session.execute(
+            select(StockReservation)
+            .where(
+                StockReservation.shop_id == shop_id,
+                StockReservation.channel == channel,
+                StockReservation.order_code == order_code,
+                StockReservation.status.in_((RESERVED, OVERSOLD)),
             )
+            .order_by(StockReservation.variant_code)
         )
-        .scalars()
-        .all()
-    )
+    ).scalars().all()
     for row in rows:
         if row.status == RESERVED:
             await _lock(session, shop_id, row.variant_code)
@@ -225,9 +202,7 @@ AVAILABLE_SQL = text(
 )
 
 
-async def available(
-    session: AsyncSession, shop_id: int, codes: Sequence[str]
-) -> dict[str, Decimal]:
+async def available(session: AsyncSession, shop_id: int, codes: Sequence[str]) -> dict[str, Decimal]:
     """Available to sell (never below zero) of the given variants; unknown variants are absent."""
     rows = (await session.execute(AVAILABLE_SQL, {"shop": shop_id, "codes": list(codes)})).all()
     return {code: max(ZERO, on_hand - reserved) for code, on_hand, reserved in rows}

@@ -54,9 +54,7 @@ WAIT_STEP_S = 0.02
 OUTCOMES = ("hit", "miss", "stale", "wait", "error")
 # the cache's clock (seconds); tests replace it to age entries without waiting
 clock: Callable[[], float] = time.time
-_RELEASE = (
-    "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
-)
+_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
 
 
 def _prefix() -> str:
@@ -83,9 +81,7 @@ def ttl_for(kind: str) -> int:
 
 async def _key(client: Redis, name: str, tags: list[str]) -> str:
     # bytes: the client does not decode replies
-    versions = cast(
-        "list[bytes | None]", await client.mget([_tag_key(t) for t in tags]) if tags else []
-    )
+    versions = cast("list[bytes | None]", await client.mget([_tag_key(t) for t in tags]) if tags else [])
     return f"{_prefix()}:{name}:" + ",".join(
         f"{t}={(v or b'0').decode()}" for t, v in zip(tags, versions, strict=True)
     )
@@ -205,14 +201,9 @@ async def kind_stats() -> list[dict[str, Any]]:
         if not reads:
             continue
         served = counts["hit"] + counts["stale"] + counts["wait"]
-        out.append(
-            {
-                "kind": kind,
-                "ttl_s": ttl_for(kind),
-                "reads": reads,
-                **counts,
-                "hit_rate": round(100 * served / reads, 2),
-                "mean_ms": round(float(raw.get(b"ms", b"0")) / reads, 3),
-            }
-        )
+        out.append({
+            "kind": kind, "ttl_s": ttl_for(kind), "reads": reads, **counts,
+            "hit_rate": round(100 * served / reads, 2),
+            "mean_ms": round(float(raw.get(b"ms", b"0")) / reads, 3),
+        })
     return out

@@ -31,31 +31,12 @@ log = logging.getLogger(__name__)
 
 # Upper bounds (ms) of the histogram buckets; one more bucket counts everything above the last.
 BUCKETS_MS: tuple[float, ...] = (
-    1,
-    2,
-    5,
-    10,
-    20,
-    50,
-    100,
-    200,
-    300,
-    500,
-    750,
-    1000,
-    2000,
-    5000,
-    10000,
-    30000,
-    60000,
-    300000,
+    1, 2, 5, 10, 20, 50, 100, 200, 300, 500, 750, 1000, 2000, 5000, 10000, 30000, 60000, 300000,
 )
 FLUSH_SECONDS = 5.0
 
 # Set while our own bookkeeping runs, so the SQL instrumentation does not measure the flusher.
-SUPPRESSED: contextvars.ContextVar[bool] = contextvars.ContextVar(
-    "telemetry_suppressed", default=False
-)
+SUPPRESSED: contextvars.ContextVar[bool] = contextvars.ContextVar("telemetry_suppressed", default=False)
 
 
 @contextmanager
@@ -235,17 +216,9 @@ class TelemetryStore:
         ]
         error_rows = [
             (
-                fp,
-                t.source,
-                t.sig.error_type,
-                t.sig.message,
-                t.sig.sample,
-                orjson.dumps(t.sig.frames).decode(),
-                t.count,
-                t.first_seen,
-                t.last_seen,
-                t.trace_id,
-                orjson.dumps(t.context, default=str).decode(),
+                fp, t.source, t.sig.error_type, t.sig.message, t.sig.sample,
+                orjson.dumps(t.sig.frames).decode(), t.count, t.first_seen, t.last_seen,
+                t.trace_id, orjson.dumps(t.context, default=str).decode(),
             )
             for fp, t in sorted(errors.items())
         ]
@@ -256,9 +229,7 @@ class TelemetryStore:
         """Write everything buffered so far; returns the number of rows written (0 on failure)."""
         with self._flush_lock, suppressed():
             latency_rows, error_rows, minute_rows = self._take()
-            if (
-                self.dsn is None
-            ):  # telemetry not set up in this process (a CLI command): nowhere to go
+            if self.dsn is None:  # telemetry not set up in this process (a CLI command): nowhere to go
                 return 0
             if not (latency_rows or error_rows or minute_rows):
                 return 0

@@ -80,9 +80,7 @@ class ShoptetAdapter:
     async def pull_orders(self, modified_after: datetime | None, page: int) -> OrdersPage:
         params: dict[str, Any] = {"page": page, "itemsPerPage": ORDERS_PER_PAGE}
         if modified_after is not None:
-            params["changeTimeFrom"] = modified_after.astimezone(UTC).strftime(
-                "%Y-%m-%dT%H:%M:%S+0000"
-            )
+            params["changeTimeFrom"] = modified_after.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")
         try:
             data = await self.client.get("/api/orders", params)
         except ShoptetError as exc:
@@ -105,8 +103,7 @@ class ShoptetAdapter:
             raise _error(exc) from exc
         items = [
             StockItem(
-                str(row["code"]),
-                str(row["code"]),
+                str(row["code"]), str(row["code"]),
                 None if row.get("amount") is None else int(Decimal(str(row["amount"]))),
             )
             for row in data.get("supplies") or []

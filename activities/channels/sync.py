@@ -58,8 +58,7 @@ def adapter_for(connection: ChannelConnection) -> ChannelAdapter:
         )
     raise ApplicationError(
         f"connection {connection.id} is of unknown kind {connection.kind!r}",
-        type="Unsupported",
-        non_retryable=True,
+        type="Unsupported", non_retryable=True,
     )
 
 
@@ -67,8 +66,7 @@ async def _connection(session: AsyncSession, connection_id: int) -> ChannelConne
     connection = await session.get(ChannelConnection, connection_id)
     if connection is None:
         raise ApplicationError(
-            f"channel connection {connection_id} was removed",
-            type="Unsupported",
+            f"channel connection {connection_id} was removed", type="Unsupported",
             non_retryable=True,
         )
     return connection
@@ -105,25 +103,14 @@ async def begin_channel_sync(connection_id: int) -> SyncStart:
 
 def _order_row(shop_id: int, code: str, order: ChannelOrder, channel: str) -> dict[str, Any]:
     return {
-        "shop_id": shop_id,
-        "code": code,
-        "created_at": order.created_at,
-        "channel": channel,
-        "changed_at": order.modified_at,
-        "status_name": order.status[:100],
-        "cancelled": order.cancelled,
-        "source_name": channel,
-        "email": order.email,
-        "phone": order.phone,
-        "billing_name": order.billing_name,
-        "billing_company": order.billing_company,
-        "billing_city": order.billing_city,
-        "billing_zip": order.billing_zip,
-        "billing_country": order.billing_country,
-        "shipping_name": order.shipping_name,
-        "payment_name": order.payment_name,
-        "currency": order.currency,
-        "total_with_vat": order.total,
+        "shop_id": shop_id, "code": code, "created_at": order.created_at, "channel": channel,
+        "changed_at": order.modified_at, "status_name": order.status[:100],
+        "cancelled": order.cancelled, "source_name": channel, "email": order.email,
+        "phone": order.phone, "billing_name": order.billing_name,
+        "billing_company": order.billing_company, "billing_city": order.billing_city,
+        "billing_zip": order.billing_zip, "billing_country": order.billing_country,
+        "shipping_name": order.shipping_name, "payment_name": order.payment_name,
+        "currency": order.currency, "total_with_vat": order.total,
         "total_vat": order.total_tax,
         "total_without_vat": order.total - order.total_tax if order.total_tax is not None else None,
         "item_count": len(order.lines),
@@ -146,23 +133,16 @@ async def _store_order(
     )
     await session.execute(
         delete(OrderItem).where(
-            OrderItem.shop_id == shop_id,
-            OrderItem.order_code == code,
+            OrderItem.shop_id == shop_id, OrderItem.order_code == code,
             OrderItem.created_at == order.created_at,
         )
     )
     for line in order.lines:
         session.add(
             OrderItem(
-                shop_id=shop_id,
-                order_code=code,
-                item_id=line.item_id,
-                created_at=order.created_at,
-                item_type="product",
-                code=line.sku or None,
-                name=line.name or "?",
-                amount=line.quantity,
-                unit_price_with_vat=line.unit_price,
+                shop_id=shop_id, order_code=code, item_id=line.item_id,
+                created_at=order.created_at, item_type="product", code=line.sku or None,
+                name=line.name or "?", amount=line.quantity, unit_price_with_vat=line.unit_price,
                 price_with_vat=line.total,
             )
         )
@@ -171,10 +151,7 @@ async def _store_order(
         await release_order(session, shop_id, channel, code)
         return False
     reservation = await reserve_order(
-        session,
-        shop_id,
-        channel,
-        code,
+        session, shop_id, channel, code,
         [OrderLine(line.sku, line.quantity) for line in order.lines if line.sku],
     )
     return reservation.oversold and not reservation.already_reserved
@@ -194,9 +171,7 @@ async def import_channel_orders_page(req: OrdersPageRequest) -> OrdersPageResult
         )
         imported = len(set(codes) - known)
         for order in page.orders:
-            oversold += await _store_order(
-                session, shop_id, req.connection_id, adapter.channel, order
-            )
+            oversold += await _store_order(session, shop_id, req.connection_id, adapter.channel, order)
         if page.orders:
             newest = max(order.modified_at for order in page.orders)
             await session.execute(
@@ -224,10 +199,8 @@ async def record_channel_listings_page(req: ListingsPageRequest) -> ListingsPage
             stmt = insert(ChannelListing).values(
                 [
                     {
-                        "connection_id": req.connection_id,
-                        "remote_id": item.remote_id,
-                        "shop_id": shop_id,
-                        "variant_code": item.sku[:100],
+                        "connection_id": req.connection_id, "remote_id": item.remote_id,
+                        "shop_id": shop_id, "variant_code": item.sku[:100],
                         "remote_quantity": item.quantity,
                     }
                     for item in page.items
@@ -305,16 +278,9 @@ async def finish_channel_sync(req: FinishRequest) -> None:
         if req.error is None:
             connection.status, connection.last_error, connection.last_sync_at = "active", None, now
             return
-        connection.status, connection.last_error, connection.last_error_at = (
-            "failing",
-            req.error,
-            now,
-        )
+        connection.status, connection.last_error, connection.last_error_at = "failing", req.error, now
         await notify(
-            session,
-            shop_id=connection.shop_id,
-            level="warning",
-            kind="channels.sync_failed",
+            session, shop_id=connection.shop_id, level="warning", kind="channels.sync_failed",
             title=f"Sync of {connection.name} failed",
             title_cs=f"Synchronizace kanálu {connection.name} selhala",
             body=req.error,

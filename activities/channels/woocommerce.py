@@ -154,9 +154,7 @@ class WooCommerceAdapter:
                 response = await self._http.request(method, url, params=params, json=json)
             except httpx.TransportError as exc:
                 if last:
-                    raise ChannelError(
-                        f"{method} {path}: {self.base_url} unreachable: {exc}"
-                    ) from exc
+                    raise ChannelError(f"{method} {path}: {self.base_url} unreachable: {exc}") from exc
                 await asyncio.sleep(self.retry.delay(attempt, None))
                 continue
             status = response.status_code
@@ -174,9 +172,7 @@ class WooCommerceAdapter:
                         f"({_error_text(response)})"
                     )
                 wait = self.retry.delay(attempt, response.headers.get("retry-after"))
-                log.info(
-                    "woocommerce %s %s answered %s; retrying in %.1f s", method, path, status, wait
-                )
+                log.info("woocommerce %s %s answered %s; retrying in %.1f s", method, path, status, wait)
                 await asyncio.sleep(wait)
                 continue
             raise ChannelRequestError(f"{method} {path} answered {status}: {_error_text(response)}")
@@ -190,15 +186,12 @@ class WooCommerceAdapter:
 
     async def pull_orders(self, modified_after: datetime | None, page: int) -> OrdersPage:
         params: dict[str, Any] = {
-            "page": page,
-            "per_page": PER_PAGE,
-            "orderby": "modified",
-            "order": "asc",
+            "page": page, "per_page": PER_PAGE, "orderby": "modified", "order": "asc",
             "dates_are_gmt": "true",
         }
         if modified_after is not None:
-            params["modified_after"] = (
-                modified_after.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds")
+            params["modified_after"] = modified_after.astimezone(UTC).replace(tzinfo=None).isoformat(
+                timespec="seconds"
             )
         response = await self._call("GET", "/orders", params)
         total, pages = self._pages(response)
@@ -222,9 +215,7 @@ class WooCommerceAdapter:
 
     async def push_stock(self, item: StockItem) -> None:
         product, _, variation = item.remote_id.partition("/")
-        path = (
-            f"/products/{product}/variations/{variation}" if variation else f"/products/{product}"
-        )
+        path = f"/products/{product}/variations/{variation}" if variation else f"/products/{product}"
         await self._call("PUT", path, json={"manage_stock": True, "stock_quantity": item.quantity})
 
     async def push_catalog(self, items: Sequence[CatalogItem]) -> None:

@@ -115,20 +115,14 @@ def _order_conditions(alias: str, f: Filters) -> list[sql.Composable]:
     if f.created_to:
         out.append(sql.SQL("{} < {}").format(col, sql.Literal(f.created_to)))
     if f.status_id is not None:
-        out.append(
-            sql.SQL("{} = {}").format(sql.Identifier(alias, "status_id"), sql.Literal(f.status_id))
-        )
+        out.append(sql.SQL("{} = {}").format(sql.Identifier(alias, "status_id"), sql.Literal(f.status_id)))
     if f.q:
         term = _like(f.q)
         out.append(
             sql.SQL(
                 "({a}.code ILIKE {prefix} ESCAPE '\\' OR {a}.email ILIKE {part} ESCAPE '\\' "
                 "OR {a}.billing_name ILIKE {part} ESCAPE '\\')"
-            ).format(
-                a=sql.Identifier(alias),
-                prefix=sql.Literal(f"{term}%"),
-                part=sql.Literal(f"%{term}%"),
-            )
+            ).format(a=sql.Identifier(alias), prefix=sql.Literal(f"{term}%"), part=sql.Literal(f"%{term}%"))
         )
     return out
 
@@ -143,9 +137,7 @@ def export_query(kind: str, shop_id: int, filters: Filters, ordered: bool = True
         parts += [sql.SQL(" AND ") + c for c in _order_conditions("o", filters)]
     elif kind == "order_items":
         if filters.created_from:
-            parts.append(
-                sql.SQL(" AND i.created_at >= {}").format(sql.Literal(filters.created_from))
-            )
+            parts.append(sql.SQL(" AND i.created_at >= {}").format(sql.Literal(filters.created_from)))
         if filters.created_to:
             parts.append(sql.SQL(" AND i.created_at < {}").format(sql.Literal(filters.created_to)))
         order_only = Filters(status_id=filters.status_id, q=filters.q)

@@ -28,9 +28,7 @@ BOM = "\ufeff".encode()  # Excel reads a CSV as UTF-8 only with it
 Progress = Callable[[int], None]
 
 
-def write_csv(
-    conn: psycopg.Connection[Any], query: sql.Composed, path: Path, progress: Progress
-) -> int:
+def write_csv(conn: psycopg.Connection[Any], query: sql.Composed, path: Path, progress: Progress) -> int:
     """Rows written (the header not counted), exact: COPY's own count."""
     copy_sql = sql.SQL("COPY ({}) TO STDOUT WITH (FORMAT csv, HEADER true)").format(query)
     lines = 0
@@ -72,9 +70,7 @@ def _cell(value: Any) -> Any:
     return str(value)
 
 
-def write_xlsx(
-    conn: psycopg.Connection[Any], query: sql.Composed, path: Path, progress: Progress
-) -> int:
+def write_xlsx(conn: psycopg.Connection[Any], query: sql.Composed, path: Path, progress: Progress) -> int:
     import xlsxwriter
 
     workbook = xlsxwriter.Workbook(

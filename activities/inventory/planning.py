@@ -428,21 +428,10 @@ async def finish_inventory_run(req: FinishRequest) -> None:
                 )
             ).all()
     if low:
-        await publish(
-            shop_id,
-            [
-                (
-                    "stock.low",
-                    {
-                        "run_id": req.run_id,
-                        "variants": [
-                            {"code": code, "on_hand": str(on_hand), "reorder_point": str(point)}
-                            for code, on_hand, point in low
-                        ],
-                    },
-                )
-            ],
-        )
+        await publish(shop_id, [("stock.low", {"run_id": req.run_id, "variants": [
+            {"code": code, "on_hand": str(on_hand), "reorder_point": str(point)}
+            for code, on_hand, point in low
+        ]})])
 
 
 async def _counts(session: Any, column: str, run_id: int) -> dict[str, int]:

@@ -171,11 +171,7 @@ def stock_rows(
 
 
 def _read_coded(
-    conn: psycopg.Connection,
-    name: str,
-    query: LiteralString,
-    params: dict[str, Any],
-    codes: list[str],
+    conn: psycopg.Connection, name: str, query: LiteralString, params: dict[str, Any], codes: list[str]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(variant code, day, value) of a query returning (code, days since 1970, number), read
     through a server-side cursor and packed batch by batch, so a chunk's rows hold one string

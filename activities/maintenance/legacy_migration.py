@@ -107,16 +107,19 @@ async def _recorded_state(conn: AsyncConnection, table: str) -> MigrationState:
 
 async def _state(conn: AsyncConnection, table: str, *, lock: bool = False) -> MigrationState | None:
     row = (
-        await conn.execute(
-            text(
-                "SELECT phase, high_water, last_key, legacy_rows, copied_rows, replayed_change_id, "
-                "changes_replayed, (SELECT count(*) FROM legacy_migration_changes c "
-                "WHERE c.table_name = m.table_name AND c.id > m.replayed_change_id) "
-                f"FROM legacy_migrations m WHERE table_name = :t{' FOR UPDATE' if lock else ''}"
-            ),
-            {"t": table},
+        (
+            await conn.execute(
+                text(
+                    "SELECT phase, high_water, last_key, legacy_rows, copied_rows, replayed_change_id, "
+                    "changes_replayed, (SELECT count(*) FROM legacy_migration_changes c "
+                    "WHERE c.table_name = m.table_name AND c.id > m.replayed_change_id) "
+                    f"FROM legacy_migrations m WHERE table_name = :t{' FOR UPDATE' if lock else ''}"
+                ),
+                {"t": table},
+            )
         )
-    ).first()
+        .first()
+    )
     if row is None:
         return None
     phase, *counts = row

@@ -65,20 +65,14 @@ async def _mark(ids: list[int], status: str, at: datetime, error: str | None = N
         await session.execute(
             update(NotificationDelivery)
             .where(NotificationDelivery.id.in_(ids))
-            .values(
-                status=status, sent_at=at if status in ("sent", "digested") else None, error=error
-            )
+            .values(status=status, sent_at=at if status in ("sent", "digested") else None,
+                    error=error)
         )
 
 
 async def _send(
-    channel: str,
-    user: User,
-    address: str | None,
-    subject: str,
-    text: str,
-    shop_id: int | None,
-    at: datetime,
+    channel: str, user: User, address: str | None, subject: str, text: str,
+    shop_id: int | None, at: datetime,
 ) -> None:
     if channel == "email":
         await mailer.send(
@@ -170,9 +164,7 @@ async def deliver_notifications(req: DeliveryRequest) -> DeliveryResult:
                 counts["failed"] += len(ids)
                 continue
             except (OSError, httpx.HTTPError) as exc:
-                activity.logger.warning(
-                    "delivery to user %s by %s waits: %s", user_id, channel, exc
-                )
+                activity.logger.warning("delivery to user %s by %s waits: %s", user_id, channel, exc)
                 counts["pending"] += len(ids)
                 continue
             await _mark(ids, status, at)

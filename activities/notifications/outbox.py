@@ -24,9 +24,7 @@ async def _finish(mail_id: int, status: str, error: str | None = None) -> None:
         await session.execute(
             update(OutgoingMail)
             .where(OutgoingMail.id == mail_id)
-            .values(
-                status=status, error=error, sent_at=datetime.now(UTC) if status == "sent" else None
-            )
+            .values(status=status, error=error, sent_at=datetime.now(UTC) if status == "sent" else None)
         )
 
 
@@ -46,10 +44,7 @@ async def send_outgoing_mail(req: MailRequest) -> MailResult:
             )
         ).scalars()
         message = mailer.Mail(
-            to=list(mail.to_addrs),
-            subject=mail.subject,
-            text=mail.text_body,
-            html=mail.html_body,
+            to=list(mail.to_addrs), subject=mail.subject, text=mail.text_body, html=mail.html_body,
             attachments=[mailer.Attachment(f.filename, f.content_type, f.content) for f in files],
         )
         shop_id, purpose, ref_id = mail.shop_id, mail.purpose, mail.ref_id

@@ -34,15 +34,11 @@ async def _meter_delivery(shop_id: int) -> str | None:
     return None
 
 
-async def _record(
-    delivery_id: int, attempt: int, code: int | None, error: str | None, started: float
-) -> None:
+async def _record(delivery_id: int, attempt: int, code: int | None, error: str | None, started: float) -> None:
     async with session_scope() as session:
         session.add(
             WebhookAttempt(
-                delivery_id=delivery_id,
-                attempt=attempt,
-                status_code=code,
+                delivery_id=delivery_id, attempt=attempt, status_code=code,
                 error=error[:2000] if error else None,
                 duration_ms=int((time.monotonic() - started) * 1000),
             )
@@ -50,9 +46,7 @@ async def _record(
         await session.execute(
             update(WebhookDelivery)
             .where(WebhookDelivery.id == delivery_id)
-            .values(
-                attempts=attempt, last_status_code=code, last_error=error[:2000] if error else None
-            )
+            .values(attempts=attempt, last_status_code=code, last_error=error[:2000] if error else None)
         )
 
 
@@ -64,26 +58,13 @@ async def attempt_delivery(delivery_id: int, attempt: int) -> AttemptOutcome:
         delivery = await session.get(WebhookDelivery, delivery_id)
         endpoint = await session.get(WebhookEndpoint, delivery.endpoint_id) if delivery else None
         if delivery is None or endpoint is None:
-            return AttemptOutcome(
-                delivered=False, status_code=None, stop="the endpoint was deleted"
-            )
+            return AttemptOutcome(delivered=False, status_code=None, stop="the endpoint was deleted")
         if delivery.status != "pending":
-            return AttemptOutcome(
-                delivered=delivery.status == "delivered",
-                status_code=delivery.last_status_code,
-                stop=None if delivery.status == "delivered" else delivery.status,
-            )
+            return AttemptOutcome(delivered=delivery.status == "delivered", status_code=delivery.last_status_code,
+                                  stop=None if delivery.status == "delivered" else delivery.status)
         if not endpoint.enabled:
-            return AttemptOutcome(
-                delivered=False, status_code=None, stop="the endpoint is disabled"
-            )
-        url, secret, body, event, shop_id = (
-            endpoint.url,
-            endpoint.secret,
-            delivery.body,
-            delivery.event,
-            delivery.shop_id,
-        )
+            return AttemptOutcome(delivered=False, status_code=None, stop="the endpoint is disabled")
+        url, secret, body, event, shop_id = endpoint.url, endpoint.secret, delivery.body, delivery.event, delivery.shop_id
     started = time.monotonic()
     try:
         await check_target(url, settings.outbound_private_allowed)
@@ -105,9 +86,7 @@ async def attempt_delivery(delivery_id: int, attempt: int) -> AttemptOutcome:
     error: str | None = None
     try:
         async with httpx.AsyncClient(
-            timeout=settings.outbound_webhook_timeout_seconds,
-            follow_redirects=False,
-            trust_env=False,
+            timeout=settings.outbound_webhook_timeout_seconds, follow_redirects=False, trust_env=False
         ) as client:
             response = await client.post(url, content=body, headers=headers)
         code = response.status_code
@@ -153,9 +132,7 @@ async def finish_delivery(delivery_id: int, status: str, reason: str | None) -> 
                     body_cs="Opravte endpoint a znovu jej zapněte na stránce Webhooky; neúspěšná doručení pak odešlete znovu z jeho záznamu.",
                     data={"endpoint_id": endpoint.id, "last_error": delivery.last_error},
                 )
-                log.warning(
-                    "outbound endpoint %s disabled after %s failed deliveries", endpoint.id, n
-                )
+                log.warning("outbound endpoint %s disabled after %s failed deliveries", endpoint.id, n)
 
 
 ACTIVITIES = [attempt_delivery, finish_delivery]

@@ -42,13 +42,7 @@ EVENTS: dict[str, str] = {
 
 def body_for(event: str, event_id: str, shop_id: int, data: dict[str, Any], at: datetime) -> bytes:
     return orjson.dumps(
-        {
-            "id": event_id,
-            "type": event,
-            "created_at": at.isoformat(),
-            "shop_id": shop_id,
-            "data": data,
-        }
+        {"id": event_id, "type": event, "created_at": at.isoformat(), "shop_id": shop_id, "data": data}
     )
 
 
@@ -76,11 +70,8 @@ async def record_events(
             if event in subscribed or event == "ping":
                 rows.append(
                     WebhookDelivery(
-                        endpoint_id=endpoint_id,
-                        shop_id=shop_id,
-                        event=event,
-                        event_id=event_id,
-                        body=body,
+                        endpoint_id=endpoint_id, shop_id=shop_id, event=event,
+                        event_id=event_id, body=body,
                     )
                 )
     session.add_all(rows)
@@ -131,9 +122,7 @@ async def publish(shop_id: int, events: Sequence[tuple[str, dict[str, Any]]]) ->
         await start_deliveries(ids)
         return ids
     except Exception:
-        log.exception(
-            "outbound webhooks: publishing %s for shop %s failed", [e for e, _ in events], shop_id
-        )
+        log.exception("outbound webhooks: publishing %s for shop %s failed", [e for e, _ in events], shop_id)
         return []
 
 

@@ -100,9 +100,7 @@ def _period(data: dict[str, Any], lang: str) -> str:
 # ----------------------------------------------------------------------------- HTML
 
 
-def bar_chart_svg(
-    values: list[float], labels: list[str], width: int = 560, height: int = 180
-) -> str:
+def bar_chart_svg(values: list[float], labels: list[str], width: int = 560, height: int = 180) -> str:
     """A bar per value, labelled below; the tallest bar fills the height."""
     top = max(values) if values and max(values) > 0 else 1.0
     slot = width / max(len(values), 1)
@@ -126,49 +124,25 @@ def _table(headers: list[str], rows: list[list[str]], empty: str) -> str:
     if not rows:
         return f"<p>{escape(empty)}</p>"
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in rows)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in rows
+    )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def _sections(data: dict[str, Any], lang: str) -> list[tuple[str, list[str], list[list[str]]]]:
     t = LABELS[lang]
     return [
-        (
-            t["top"],
-            [t["product"], t["quantity"], t["revenue"]],
-            [[p["name"], p["quantity"], money(p["revenue"], lang)] for p in data["top_products"]],
-        ),
-        (
-            t["channels"],
-            [t["channel"], t["orders"], t["revenue"]],
-            [[c["channel"], str(c["orders"]), money(c["revenue"], lang)] for c in data["channels"]],
-        ),
-        (
-            t["at_risk"],
-            [t["customer"], t["churn"], t["value"], t["last_order"]],
-            [
-                [
-                    c["customer"],
-                    f"{round(100 * c['churn_risk'])} %",
-                    money(c["value_at_risk"], lang),
-                    day_text(c["last_order"], lang),
-                ]
-                for c in data["at_risk_customers"]
-            ],
-        ),
-        (
-            t["stockouts"],
-            [t["product"], t["on_hand"], t["order_by"], t["supplier"]],
-            [
-                [
-                    s["name"] or s["code"],
-                    s["on_hand"] or "–",
-                    day_text(s["order_by"], lang),
-                    s["supplier"] or "–",
-                ]
-                for s in data["stockouts"]
-            ],
-        ),
+        (t["top"], [t["product"], t["quantity"], t["revenue"]],
+         [[p["name"], p["quantity"], money(p["revenue"], lang)] for p in data["top_products"]]),
+        (t["channels"], [t["channel"], t["orders"], t["revenue"]],
+         [[c["channel"], str(c["orders"]), money(c["revenue"], lang)] for c in data["channels"]]),
+        (t["at_risk"], [t["customer"], t["churn"], t["value"], t["last_order"]],
+         [[c["customer"], f"{round(100 * c['churn_risk'])} %", money(c["value_at_risk"], lang),
+           day_text(c["last_order"], lang)] for c in data["at_risk_customers"]]),
+        (t["stockouts"], [t["product"], t["on_hand"], t["order_by"], t["supplier"]],
+         [[s["name"] or s["code"], s["on_hand"] or "–", day_text(s["order_by"], lang),
+           s["supplier"] or "–"] for s in data["stockouts"]]),
     ]
 
 
@@ -177,8 +151,7 @@ def report_html(data: dict[str, Any], shop_name: str, lang: str, summary: str | 
     cur = data["currency"]
     days = [float(d["revenue"]) for d in data["daily"]]
     channel_chart = bar_chart_svg(
-        [float(c["revenue"]) for c in data["channels"]],
-        [c["channel"] for c in data["channels"]],
+        [float(c["revenue"]) for c in data["channels"]], [c["channel"] for c in data["channels"]],
         height=140,
     )
     parts = [

@@ -49,25 +49,15 @@ async def collect_weekly_report(req: ReportRequest) -> int:
     async with session_scope() as session:
         data = await weekly.collect(session, req.shop_id, start)
         stmt = insert(Report).values(
-            shop_id=req.shop_id,
-            kind=WEEKLY,
-            period_start=start,
-            period_end=date.fromisoformat(data["week_end"]),
-            data=data,
+            shop_id=req.shop_id, kind=WEEKLY, period_start=start,
+            period_end=date.fromisoformat(data["week_end"]), data=data,
         )
         report_id = await session.scalar(
             stmt.on_conflict_do_update(
                 constraint="uq_reports_shop_id",
-                set_={
-                    "data": data,
-                    "html_en": None,
-                    "html_cs": None,
-                    "pdf_en": None,
-                    "pdf_cs": None,
-                    "summary_en": None,
-                    "summary_cs": None,
-                    "emailed_to": None,
-                },
+                set_={"data": data, "html_en": None, "html_cs": None, "pdf_en": None,
+                      "pdf_cs": None, "summary_en": None, "summary_cs": None,
+                      "emailed_to": None},
             ).returning(Report.id)
         )
     assert report_id is not None
@@ -84,10 +74,8 @@ async def summarize_report(step: ReportStep) -> bool:
 
     try:
         answer = await ai.chat(
-            [
-                {"role": "system", "content": SUMMARY_PROMPT},
-                {"role": "user", "content": json.dumps(report.data)},
-            ],
+            [{"role": "system", "content": SUMMARY_PROMPT},
+             {"role": "user", "content": json.dumps(report.data)}],
             shop_id=report.shop_id,
         )
     except BudgetExceeded as exc:
@@ -129,11 +117,8 @@ async def email_report(step: ReportStep) -> int:
             await session.execute(
                 select(User.email, User.locale)
                 .join(ShopMembership, ShopMembership.user_id == User.id)
-                .where(
-                    ShopMembership.shop_id == report.shop_id,
-                    ShopMembership.role == "owner",
-                    User.is_active,
-                )
+                .where(ShopMembership.shop_id == report.shop_id, ShopMembership.role == "owner",
+                       User.is_active)
                 .order_by(User.email)
             )
         ).all()
@@ -151,11 +136,8 @@ async def email_report(step: ReportStep) -> int:
                 subject=f"{title}: {shop_name} ({period})",
                 text=_text(report.data, shop_name, lang, getattr(report, f"summary_{lang}")),
                 html=html,
-                attachments=[
-                    mailer.Attachment(
-                        f"report-{report.data['week_start']}.pdf", "application/pdf", pdf
-                    )
-                ],
+                attachments=[mailer.Attachment(
+                    f"report-{report.data['week_start']}.pdf", "application/pdf", pdf)],
             )
             try:
                 await mailer.send(mail, shop_id=report.shop_id)
@@ -170,15 +152,11 @@ async def email_report(step: ReportStep) -> int:
     async with session_scope() as session:
         start = report.data["week_start"]
         await notify(
-            session,
-            level="info",
-            kind="report.ready",
-            shop_id=report.shop_id,
+            session, level="info", kind="report.ready", shop_id=report.shop_id,
             title=f"Weekly sales report of {shop_name} for the week of {start} is ready",
             title_cs=f"Týdenní přehled prodejů {shop_name} za týden od "
-            f"{render.day_text(start, 'cs')} je hotov",
-            key=f"weekly:{start}",
-            data={"report_id": report.id},
+                     f"{render.day_text(start, 'cs')} je hotov",
+            key=f"weekly:{start}", data={"report_id": report.id},
         )
     return len(done)
 

@@ -146,11 +146,8 @@ async def collect(session: AsyncSession, shop_id: int, start: date) -> dict[str,
                 "(SELECT max(run_id) FROM inventory_recommendations WHERE shop_id = :s) "
                 "AND order_by < :horizon ORDER BY order_by, variant_code LIMIT :n"
             ),
-            {
-                "s": shop_id,
-                "horizon": start + timedelta(days=7 + STOCKOUT_HORIZON_DAYS),
-                "n": STOCKOUTS,
-            },
+            {"s": shop_id, "horizon": start + timedelta(days=7 + STOCKOUT_HORIZON_DAYS),
+             "n": STOCKOUTS},
         )
     ]
     return {
@@ -160,11 +157,8 @@ async def collect(session: AsyncSession, shop_id: int, start: date) -> dict[str,
         "previous_revenue": previous["revenue"],
         "previous_orders": previous["orders"],
         "daily": [
-            {
-                "day": d.isoformat(),
-                "orders": daily.get(d, (0, "0.00"))[0],
-                "revenue": daily.get(d, (0, "0.00"))[1],
-            }
+            {"day": d.isoformat(), "orders": daily.get(d, (0, "0.00"))[0],
+             "revenue": daily.get(d, (0, "0.00"))[1]}
             for d in days
         ],
         "channels": channels,

@@ -418,9 +418,7 @@ async def _restore_and_compare(backup: Backup, storage: BackupStorage) -> Verify
             if local is None:
                 fetched = get_settings().backup_dir / ".staging" / f"verify-{scratch}-{backup.name}"
                 fetched.parent.mkdir(parents=True, exist_ok=True)
-                local = await with_heartbeats(
-                    asyncio.to_thread(storage.get, backup.name, fetched), "fetching"
-                )
+                local = await with_heartbeats(asyncio.to_thread(storage.get, backup.name, fetched), "fetching")
             scratch_url = _with_database(url, scratch)
             try:
                 await with_heartbeats(

@@ -234,9 +234,7 @@ async def shoptet_counts(session: AsyncSession) -> list[Finding]:
                 continue
             assert inst is not None
             client = ShoptetClient(
-                get_settings().shoptet_api_url,
-                _token_source(inst, http),
-                http=http,
+                get_settings().shoptet_api_url, _token_source(inst, http), http=http,
                 shop_id=shop.id,
             )
             try:

@@ -144,7 +144,9 @@ def setup_archiving(url: str, paths: PitrPaths, archive_timeout_s: int = 300) ->
     with psycopg.connect(url, autocommit=True) as conn:
         for name, value in wanted.items():
             conn.execute(
-                sql.SQL("ALTER SYSTEM SET {} = {}").format(sql.Identifier(name), sql.Literal(value))
+                sql.SQL("ALTER SYSTEM SET {} = {}").format(
+                    sql.Identifier(name), sql.Literal(value)
+                )
             )
         conn.execute("SELECT pg_reload_conf()")
         time.sleep(0.2)
@@ -168,7 +170,10 @@ def _scalar(conn: psycopg.Connection[Any], query: LiteralString) -> Any:
 def take_base_backup(url: str, paths: PitrPaths) -> BaseBackup:
     """pg_basebackup (tar, gzip, with the WAL it needs) into `base/<label>`, plus a manifest."""
     with psycopg.connect(url) as conn:
-        major = int(_scalar(conn, "SELECT current_setting('server_version_num')::int")) // 10000
+        major = (
+            int(_scalar(conn, "SELECT current_setting('server_version_num')::int"))
+            // 10000
+        )
         archiving = _scalar(conn, "SELECT current_setting('archive_mode')")
     if archiving != "on":
         raise ArchivingOff(
@@ -204,13 +209,7 @@ def take_base_backup(url: str, paths: PitrPaths) -> BaseBackup:
     finished = datetime.now(UTC)
     size = sum(p.stat().st_size for p in target.iterdir())
     backup = BaseBackup(
-        label,
-        str(target),
-        started.isoformat(),
-        finished.isoformat(),
-        major,
-        size,
-        start_wal(target),
+        label, str(target), started.isoformat(), finished.isoformat(), major, size, start_wal(target)
     )
     (target / MANIFEST).write_text(json.dumps(asdict(backup), indent=2))
     return backup
@@ -259,9 +258,7 @@ def restore_to(
     if not paths.wal.exists() or not any(paths.wal.iterdir()):
         raise PitrError(f"the WAL archive {paths.wal} is empty; is archive_command set?")
     base = candidates[-1]
-    data_dir = (
-        data_dir or paths.restores / f"{at.astimezone(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
-    )
+    data_dir = data_dir or paths.restores / f"{at.astimezone(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
     if data_dir.exists() and any(data_dir.iterdir()):
         raise PitrError(f"{data_dir} is not empty; remove it or pass another --data-dir")
     data_dir.mkdir(parents=True, exist_ok=True)

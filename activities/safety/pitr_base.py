@@ -55,7 +55,7 @@ async def archiving_state(url: str) -> tuple[bool, str]:
                 "SELECT current_setting('archive_mode'), current_setting('archive_command')"
             )
         ).fetchone()
-    mode, command = row or ("off", "")
+    mode, command = (row or ("off", ""))
     if mode == "off":
         return False, (
             "WAL archiving is off on the server (archive_mode=off): point-in-time recovery is not "
@@ -85,20 +85,14 @@ async def plan_pitr_base_backup(req: PitrBaseRequest) -> PitrPlan:
         ).scalar_one_or_none()
         interval = timedelta(days=int(await get_setting(session, "pitr.base_backup_interval_days")))
     if newest is None:
-        return PitrPlan(
-            True, True, "no base backup yet: archived WAL cannot be restored without one"
-        )
+        return PitrPlan(True, True, "no base backup yet: archived WAL cannot be restored without one")
     age = datetime.now(UTC) - newest.finished_at
     if req.force:
         return PitrPlan(True, True, "asked for one", newest.label)
     if age + SLACK >= interval:
-        return PitrPlan(
-            True, True, f"the newest, {newest.label}, is {_days(age)} old", newest.label
-        )
+        return PitrPlan(True, True, f"the newest, {newest.label}, is {_days(age)} old", newest.label)
     return PitrPlan(
-        True,
-        False,
-        f"the newest, {newest.label}, is {_days(age)} old (one every {interval.days} days)",
+        True, False, f"the newest, {newest.label}, is {_days(age)} old (one every {interval.days} days)",
         newest.label,
     )
 
@@ -109,7 +103,9 @@ def _days(age: timedelta) -> str:
 
 async def _reconcile(session, on_disk: list[BaseBackup]) -> None:
     """Rows for base backups taken by `shopops pitr base-backup`; removed ones marked deleted."""
-    rows = {r.label: r for r in (await session.execute(select(PitrBaseBackup))).scalars().all()}
+    rows = {
+        r.label: r for r in (await session.execute(select(PitrBaseBackup))).scalars().all()
+    }
     for backup in on_disk:
         if backup.label not in rows:
             session.add(_row(backup))
@@ -178,9 +174,7 @@ async def prune_pitr() -> PitrPruneResult:
         kept, old = completed[:keep], completed[keep:]
         deleted = []
         for row in old:
-            await with_heartbeats(
-                asyncio.to_thread(shutil.rmtree, row.path, True), f"removing {row.label}"
-            )
+            await with_heartbeats(asyncio.to_thread(shutil.rmtree, row.path, True), f"removing {row.label}")
             row.status, row.deleted_at = "deleted", datetime.now(UTC)
             deleted.append(row.label)
         oldest = kept[-1] if kept else None
@@ -189,9 +183,7 @@ async def prune_pitr() -> PitrPruneResult:
         needed = oldest.start_wal if oldest is not None else None
         server_major = oldest.server_major if oldest is not None else 0
     removed = (
-        await with_heartbeats(
-            asyncio.to_thread(_clean_wal, paths.wal, needed, server_major), "pg_archivecleanup"
-        )
+        await with_heartbeats(asyncio.to_thread(_clean_wal, paths.wal, needed, server_major), "pg_archivecleanup")
         if needed
         else 0
     )

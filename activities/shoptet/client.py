@@ -307,9 +307,7 @@ class ShoptetClient:
         if refused; retries network errors and 5xx like API calls; 404 (expired) raises NotFound.
         """
         dest = Path(dest_path)
-        partial = dest.with_name(
-            f"{dest.name}.{secrets.token_hex(4)}.part"
-        )  # per attempt: never shared
+        partial = dest.with_name(f"{dest.name}.{secrets.token_hex(4)}.part")  # per attempt: never shared
         failures = 0
         headers: dict[str, str] = {}
         while True:

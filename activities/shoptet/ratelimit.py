@@ -44,9 +44,7 @@ class RetryPolicy:
 def settle_wait(seconds: float, policy: RetryPolicy, rng: random.Random | None = None) -> float:
     """A computed wait with the floor and jitter applied, then capped at `max_retry_after`."""
     floored = max(seconds, policy.min_wait)
-    return min(
-        floored * (1 + (rng or random).uniform(0, policy.wait_jitter)), policy.max_retry_after
-    )
+    return min(floored * (1 + (rng or random).uniform(0, policy.wait_jitter)), policy.max_retry_after)
 
 
 def backoff_delay(attempt: int, policy: RetryPolicy, rng: random.Random | None = None) -> float:

@@ -49,9 +49,7 @@ def is_gzip(path: Path) -> bool:
 def _blocks(raw: Path, packed: bool) -> Iterator[bytes]:
     """The file's bytes in large blocks, decompressed when it is gzip."""
     with raw.open("rb") as src:
-        inflate = (
-            isal_zlib.decompressobj(wbits=31) if packed else None
-        )  # 31: gzip header and trailer
+        inflate = isal_zlib.decompressobj(wbits=31) if packed else None  # 31: gzip header and trailer
         while block := src.read(READ_SIZE):
             if inflate is None:
                 yield block
@@ -83,9 +81,7 @@ def unpack(
     position = 0  # bytes written so far
     pending = False  # the last block ended inside a line
     next_report = 50_000
-    tmp = work.with_name(
-        f"{work.name}.{secrets.token_hex(4)}.part"
-    )  # a late attempt writes its own
+    tmp = work.with_name(f"{work.name}.{secrets.token_hex(4)}.part")  # a late attempt writes its own
     try:
         with tmp.open("wb") as out:
             for block in _blocks(raw, packed):
@@ -124,16 +120,12 @@ def unpack(
     # isal's stub declares `error` as an instance; at run time it is the exception class.
     except (EOFError, zlib.error, isal_zlib.error, gzip.BadGzipFile) as exc:  # pyright: ignore[reportGeneralTypeIssues]
         tmp.unlink(missing_ok=True)
-        raise SnapshotFileError(
-            f"result file {raw.name} is not a complete gzip stream: {exc}"
-        ) from exc
+        raise SnapshotFileError(f"result file {raw.name} is not a complete gzip stream: {exc}") from exc
     tmp.replace(work)
     return Unpacked(lines=lines, offsets=offsets, gzip=packed, work_bytes=position)
 
 
-def read_lines(
-    work: Path, start_line: int, start_offset: int, end_line: int
-) -> Iterator[tuple[int, int, bytes]]:
+def read_lines(work: Path, start_line: int, start_offset: int, end_line: int) -> Iterator[tuple[int, int, bytes]]:
     """Yield (line number, offset after the line, raw line) for lines [start_line, end_line)."""
     if not work.exists():
         raise SnapshotFileError(f"working file {work} is missing")

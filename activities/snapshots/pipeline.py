@@ -211,10 +211,7 @@ async def reuse_result_file(run_id: int, prior_run_id: int) -> ResultFile | None
     if prior is None or not prior.file_path or not prior.file_sha256:
         return None
     raw = Path(prior.file_path)
-    if (
-        not raw.exists()
-        or await with_heartbeats(asyncio.to_thread(sha256_of, raw), "checksum") != prior.file_sha256
-    ):
+    if not raw.exists() or await with_heartbeats(asyncio.to_thread(sha256_of, raw), "checksum") != prior.file_sha256:
         return None
     await _update_run(run_id, job_id=prior.job_id)
     return await _prepare(prior.shop_id, run_id, raw, prior.file_sha256, prior.file_bytes or 0)
@@ -243,9 +240,7 @@ async def _resume_line(conn: Any, req: ChunkRequest) -> tuple[int, int]:
         hb_line, hb_offset = int(details[0]), int(details[1])
         if req.start_line <= hb_line <= req.end_line:
             line, offset = hb_line, hb_offset
-    cur = await conn.execute(
-        "SELECT processed_lines FROM snapshot_runs WHERE id = %s", (req.run_id,)
-    )
+    cur = await conn.execute("SELECT processed_lines FROM snapshot_runs WHERE id = %s", (req.run_id,))
     committed_next = (await cur.fetchone())[0] + 1
     if line < committed_next <= req.end_line:
         for line_no, after, _ in read_lines(Path(req.path), line, offset, committed_next):
@@ -312,9 +307,7 @@ def _raw_lines(path: str, start_line: int, start_offset: int, end_line: int) -> 
 async def ingest_chunk(req: ChunkRequest) -> ChunkResult:
     path = Path(req.path)
     if not path.exists():
-        raise ApplicationError(
-            f"working file {path} is missing", type="SnapshotFileMissing", non_retryable=True
-        )
+        raise ApplicationError(f"working file {path} is missing", type="SnapshotFileMissing", non_retryable=True)
     started = time.monotonic()
     total = LoadResult()
     loop = asyncio.get_running_loop()
@@ -333,15 +326,8 @@ async def ingest_chunk(req: ChunkRequest) -> ChunkResult:
 
         def parse(start: int, at: int) -> asyncio.Future[Batch | None]:
             return loop.run_in_executor(
-                parser_pool(),
-                build_batch_from_file,
-                req.resource,
-                req.shop_id,
-                req.path,
-                start,
-                at,
-                req.end_line,
-                batch_lines,
+                parser_pool(), build_batch_from_file,
+                req.resource, req.shop_id, req.path, start, at, req.end_line, batch_lines,
             )
 
         pending = parse(line, offset)
@@ -355,15 +341,8 @@ async def ingest_chunk(req: ChunkRequest) -> ChunkResult:
             result = await loader.load(
                 batch,
                 run_id=req.run_id,
-                progress=(
-                    PROGRESS_SQL,
-                    {
-                        "processed": done,
-                        "rate": round(rate, 2),
-                        "eta": None if eta is None else round(eta, 1),
-                        "run_id": req.run_id,
-                    },
-                ),
+                progress=(PROGRESS_SQL, {"processed": done, "rate": round(rate, 2),
+                                         "eta": None if eta is None else round(eta, 1), "run_id": req.run_id}),
                 raw_lines=raw_lines,
             )
             total.add(result)
@@ -377,9 +356,7 @@ async def ingest_chunk(req: ChunkRequest) -> ChunkResult:
         )
     except BrokenProcessPool as exc:
         _reset_parser_pool()
-        raise ApplicationError(
-            f"snapshot parser process died: {exc}", type="ParserCrashed"
-        ) from exc
+        raise ApplicationError(f"snapshot parser process died: {exc}", type="ParserCrashed") from exc
     except SnapshotFileError as exc:
         raise ApplicationError(str(exc), type="SnapshotFileMissing", non_retryable=True) from exc
     finally:
@@ -426,13 +403,8 @@ async def finish_run(run_id: int) -> RunOutcome:
                 data={"run_id": run.id},
             )
         shop_id = run.shop_id
-        finished = {
-            "run_id": run.id,
-            "resource": run.resource,
-            "status": status,
-            "total_lines": run.total_lines,
-            "rejected_lines": run.rejected_lines,
-        }
+        finished = {"run_id": run.id, "resource": run.resource, "status": status,
+                    "total_lines": run.total_lines, "rejected_lines": run.rejected_lines}
     work_path(shop_id, run_id).unlink(missing_ok=True)
     await warm_after_ingest(shop_id)
     await publish(shop_id, [("snapshot.finished", finished)])
@@ -442,11 +414,7 @@ async def finish_run(run_id: int) -> RunOutcome:
 @activity.defn
 async def fail_run(run_id: int, message: str) -> None:
     await _update_run(
-        run_id,
-        status="failed",
-        error=one_line(message),
-        finished_at=datetime.now(UTC),
-        eta_seconds=None,
+        run_id, status="failed", error=one_line(message), finished_at=datetime.now(UTC), eta_seconds=None
     )
 
 
@@ -456,14 +424,8 @@ async def _reconcile_closed_workflows() -> None:
     through the API (which does the same on every read)."""
     async with session_scope() as session:
         active = (
-            (
-                await session.execute(
-                    select(SnapshotRun).where(SnapshotRun.status.in_(("pending", "running")))
-                )
-            )
-            .scalars()
-            .all()
-        )
+            await session.execute(select(SnapshotRun).where(SnapshotRun.status.in_(("pending", "running"))))
+        ).scalars().all()
     client = activity.client()
     for run in active:
         try:
@@ -483,26 +445,22 @@ async def plan_snapshot_retries() -> list[RetryPlan]:
     later = aliased(SnapshotRun)
     async with session_scope() as session:
         failed = (
-            (
-                await session.execute(
-                    select(SnapshotRun)
-                    .where(SnapshotRun.status == "failed")
+            await session.execute(
+                select(SnapshotRun)
+                .where(SnapshotRun.status == "failed")
+                .where(
+                    ~select(later.id)
                     .where(
-                        ~select(later.id)
-                        .where(
-                            later.shop_id == SnapshotRun.shop_id,
-                            later.resource == SnapshotRun.resource,
-                            later.id > SnapshotRun.id,
-                        )
-                        .exists()
+                        later.shop_id == SnapshotRun.shop_id,
+                        later.resource == SnapshotRun.resource,
+                        later.id > SnapshotRun.id,
                     )
-                    .order_by(SnapshotRun.id)
-                    .limit(100)
+                    .exists()
                 )
+                .order_by(SnapshotRun.id)
+                .limit(100)
             )
-            .scalars()
-            .all()
-        )
+        ).scalars().all()
     plans: list[RetryPlan] = []
     for run in failed:
         async with session_scope() as session:
@@ -530,11 +488,7 @@ async def plan_snapshot_retries() -> list[RetryPlan]:
                 continue
             try:
                 new = await create_run(
-                    session,
-                    run.shop_id,
-                    run.resource,
-                    trigger="sweep",
-                    params=run.params,
+                    session, run.shop_id, run.resource, trigger="sweep", params=run.params,
                     retry_of=(run.id, run.attempt),
                 )
             except RunAlreadyActive:

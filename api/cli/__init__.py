@@ -19,19 +19,11 @@ core.register(app)
 app.add_typer(users.app, name="user", help="Manage users and their shops.")
 app.add_typer(tokens.app, name="token", help="Personal API tokens: list, create, revoke.")
 app.add_typer(jobs.app, name="job", help="Start and inspect workflows.")
-app.add_typer(
-    maintenance.app, name="maintenance", help="Partitions, archive, legacy migration, index audit."
-)
+app.add_typer(maintenance.app, name="maintenance", help="Partitions, archive, legacy migration, index audit.")
 app.add_typer(shops.app, name="shop", help="Install, uninstall, sync and inspect shops.")
-app.add_typer(
-    backup.app, name="backup", help="Database backups: run, list, verify, restore to a moment."
-)
-app.add_typer(
-    backup.pitr_app, name="pitr", help="Point-in-time recovery: WAL archiving and base backups."
-)
-app.add_typer(
-    search.app, name="search", help="Search documents: index data ingested before search."
-)
+app.add_typer(backup.app, name="backup", help="Database backups: run, list, verify, restore to a moment.")
+app.add_typer(backup.pitr_app, name="pitr", help="Point-in-time recovery: WAL archiving and base backups.")
+app.add_typer(search.app, name="search", help="Search documents: index data ingested before search.")
 
 
 def main() -> None:

@@ -25,9 +25,7 @@ app = typer.Typer(no_args_is_help=True)
 pitr_app = typer.Typer(no_args_is_help=True)
 
 PitrDir = typer.Option(
-    None,
-    "--pitr-dir",
-    help="PITR root (default PITR_DIR or <data_dir>/pitr): wal/, base/, restores/.",
+    None, "--pitr-dir", help="PITR root (default PITR_DIR or <data_dir>/pitr): wal/, base/, restores/."
 )
 
 
@@ -41,9 +39,7 @@ def _echo(value: object) -> None:
     typer.echo(json.dumps(value, indent=2, default=str))
 
 
-def _run_workflow(
-    req: object, workflow: str = "BackupWorkflow", join: bool = False
-) -> dict[str, Any]:
+def _run_workflow(req: object, workflow: str = "BackupWorkflow", join: bool = False) -> dict[str, Any]:
     """Start a maintenance workflow (BackupWorkflow, PitrBaseBackupWorkflow) and wait for its report.
 
     `join`: use the on-demand dump's fixed id, so this joins a dump already running (API or CLI)
@@ -203,9 +199,7 @@ def base_backup(pitr_dir: Path = PitrDir) -> None:
 
 @pitr_app.command("run")
 def pitr_run(
-    force: bool = typer.Option(
-        False, "--force", help="Take a base backup even if the newest is recent."
-    ),
+    force: bool = typer.Option(False, "--force", help="Take a base backup even if the newest is recent."),
 ) -> None:
     """Run maint:pitr-base now on a worker: a base backup when due, then prune old ones and their WAL."""
     from workflows.safety.pitr import PitrBaseRequest

@@ -13,10 +13,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def worker(
         queue: list[str] = typer.Option(
-            None,
-            "--queue",
-            "-q",
-            help="Task queue(s), e.g. snapshots; default WORKER_QUEUES, else all.",
+            None, "--queue", "-q", help="Task queue(s), e.g. snapshots; default WORKER_QUEUES, else all."
         ),
         no_schedules: bool = typer.Option(False, help="Do not create or update schedules."),
         skip_queue: list[str] = typer.Option(

@@ -15,9 +15,7 @@ app = typer.Typer(no_args_is_help=True)
 
 
 @app.command("backfill")
-def backfill(
-    shop_id: int | None = typer.Option(None, "--shop-id", help="Only this shop (our id)."),
-) -> None:
+def backfill(shop_id: int | None = typer.Option(None, "--shop-id", help="Only this shop (our id).")) -> None:
     """Index every product, order and customer of one shop or of all shops."""
     from db.engine import raw_connection
     from db.search import sources
@@ -25,16 +23,9 @@ def backfill(
     async def _go() -> None:
         conn = await raw_connection()
         try:
-            shops = (
-                [shop_id]
-                if shop_id
-                else [
-                    row[0]
-                    for row in await (
-                        await conn.execute("SELECT id FROM shops ORDER BY id")
-                    ).fetchall()
-                ]
-            )
+            shops = [shop_id] if shop_id else [
+                row[0] for row in await (await conn.execute("SELECT id FROM shops ORDER BY id")).fetchall()
+            ]
             for shop in shops:
                 for resource in ("products", "orders", "customers"):
                     async with conn.transaction():

@@ -57,11 +57,7 @@ def list_shops() -> None:
                 "name": s.name,
                 "status": s.status,
                 "sync": {
-                    c.resource: {
-                        "since": str(c.changed_since),
-                        "ok": str(c.last_success_at),
-                        "error": c.last_error,
-                    }
+                    c.resource: {"since": str(c.changed_since), "ok": str(c.last_success_at), "error": c.last_error}
                     for c in cursors
                     if c.shop_id == s.id
                 },
@@ -73,9 +69,7 @@ def list_shops() -> None:
 
 
 @app.command()
-def install(
-    code: str = typer.Argument(..., help="The install code Shoptet sent to the install URL."),
-) -> None:
+def install(code: str = typer.Argument(..., help="The install code Shoptet sent to the install URL.")) -> None:
     """Run the install callback's work for CODE (needs a running worker)."""
     from api.problems import Problem
     from api.services.installation import install as run_install
@@ -119,9 +113,7 @@ def approve(shop_id: int) -> None:
 @app.command()
 def sync(
     shop_id: int,
-    resource: list[str] = typer.Option(
-        None, "--resource", "-r", help="orders, products, customers, stock; default all."
-    ),
+    resource: list[str] = typer.Option(None, "--resource", "-r", help="orders, products, customers, stock; default all."),
 ) -> None:
     """Run a sync pass now (skipped when one is already running)."""
     from api.services.sync import SyncNotScheduled, start_sync

@@ -44,9 +44,7 @@ async def add_connection(shop: OwnedShop, session: SessionDep, body: ConnectionI
 
 
 @router.delete("/{connection_id}", status_code=204)
-async def remove_connection(
-    shop: OwnedShop, session: SessionDep, connection_id: BigIntId
-) -> Response:
+async def remove_connection(shop: OwnedShop, session: SessionDep, connection_id: BigIntId) -> Response:
     await channels.remove_connection(session, shop.id, connection_id)
     return Response(status_code=204)
 

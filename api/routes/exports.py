@@ -50,17 +50,11 @@ class ExportIn(BaseModel):
 
 @router.post("", status_code=202)
 async def start_export(
-    shop: ShopOfCaller,
-    caller: CurrentCaller,
-    session: SessionDep,
-    client: TemporalDep,
-    body: ExportIn,
+    shop: ShopOfCaller, caller: CurrentCaller, session: SessionDep, client: TemporalDep, body: ExportIn
 ) -> ExportOut:
     """Start writing the file in the background; poll the export for its progress."""
     filters = body.filters.model_dump(mode="json", exclude_none=True)
-    return await exports.start(
-        session, client, shop.id, caller.user.id, body.kind, body.format, filters
-    )
+    return await exports.start(session, client, shop.id, caller.user.id, body.kind, body.format, filters)
 
 
 @router.get("")
@@ -71,16 +65,12 @@ async def list_exports(
 
 
 @router.get("/{export_id}")
-async def get_export(
-    shop: ShopOfCaller, session: SessionDep, client: TemporalDep, export_id: uuid.UUID
-) -> ExportOut:
+async def get_export(shop: ShopOfCaller, session: SessionDep, client: TemporalDep, export_id: uuid.UUID) -> ExportOut:
     return await exports.one(session, client, shop.id, export_id)
 
 
 @router.get("/{export_id}/download", response_class=FileResponse)
-async def download_export(
-    shop: ShopOfCaller, session: SessionDep, export_id: uuid.UUID
-) -> FileResponse:
+async def download_export(shop: ShopOfCaller, session: SessionDep, export_id: uuid.UUID) -> FileResponse:
     """The file, to members of the export's shop, until it expires (410 after)."""
     path, name = await exports.file_for_download(session, shop.id, export_id, datetime.now(UTC))
     fmt = path.suffix.lstrip(".")

@@ -26,9 +26,7 @@ class InstalledOut(BaseModel):
 async def shoptet_install(
     client: TemporalDep,
     session: SessionDep,
-    code: Annotated[
-        Text, Query(min_length=1, max_length=2000, description="Shoptet's one-time install code")
-    ],
+    code: Annotated[Text, Query(min_length=1, max_length=2000, description="Shoptet's one-time install code")],
 ) -> InstalledOut:
     """200 only once the shop is installed; any failure is a problem response Shoptet sees as failed."""
     done = await installation.install(client, session, code)

@@ -20,9 +20,7 @@ router = APIRouter(tags=["admin"])
 
 @router.get("/metrics", include_in_schema=False)
 async def metrics(_: AdminCaller, session: SessionDep) -> Response:
-    rows = await session.execute(
-        text("SELECT name, part, state, value FROM monitoring_check_states")
-    )
+    rows = await session.execute(text("SELECT name, part, state, value FROM monitoring_check_states"))
     for name, part, state, value in rows:
         CHECK_STATE.labels(name, part).set(RANK.get(state, -1))
         if value is not None:

@@ -45,18 +45,13 @@ async def monitoring(_: AdminCaller) -> Response:
 
 
 @router.post("/workflows/{workflow_id}/retry", status_code=202)
-async def retry(
-    workflow_id: ShortText, body: RetryIn, caller: AdminCaller, temporal: TemporalDep
-) -> dict[str, Any]:
+async def retry(workflow_id: ShortText, body: RetryIn, caller: AdminCaller, temporal: TemporalDep) -> dict[str, Any]:
     """Reset a failed run to its first workflow task: a new run with the same input."""
     return await retry_run(temporal, workflow_id, str(body.run_id), caller.user.email)
 
 
 @router.post("/schedules/{schedule_id}/{action}")
 async def schedule(
-    schedule_id: ShortText,
-    action: Literal["pause", "unpause", "trigger"],
-    caller: AdminCaller,
-    temporal: TemporalDep,
+    schedule_id: ShortText, action: Literal["pause", "unpause", "trigger"], caller: AdminCaller, temporal: TemporalDep
 ) -> dict[str, Any]:
     return await schedule_action(temporal, schedule_id, action, caller.user.email)

@@ -140,13 +140,9 @@ async def put_preferences(
         if rule.kind != "*" and not (family or known_kind(rule.kind)):
             raise Problem(422, "Invalid request", f"{where}.kind: unknown kind {rule.kind!r}")
         if rule.min_level not in LEVEL_RANK:
-            raise Problem(
-                422, "Invalid request", f"{where}.min_level: one of {', '.join(LEVEL_RANK)}"
-            )
+            raise Problem(422, "Invalid request", f"{where}.min_level: one of {', '.join(LEVEL_RANK)}")
         if not set(rule.channels) <= set(CHANNELS):
-            raise Problem(
-                422, "Invalid request", f"{where}.channels: each one of {', '.join(CHANNELS)}"
-            )
+            raise Problem(422, "Invalid request", f"{where}.channels: each one of {', '.join(CHANNELS)}")
         if rule.kind in seen:
             raise Problem(422, "Invalid request", f"{where}.kind: {rule.kind!r} appears twice")
         seen.add(rule.kind)

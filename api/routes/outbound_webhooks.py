@@ -51,9 +51,7 @@ async def list_endpoints(shop: ShopOfCaller, session: SessionDep) -> list[Endpoi
 
 
 @router.post("", status_code=201)
-async def create_endpoint(
-    shop: ManagedShop, session: SessionDep, body: EndpointIn
-) -> EndpointCreated:
+async def create_endpoint(shop: ManagedShop, session: SessionDep, body: EndpointIn) -> EndpointCreated:
     """Register an endpoint; the answer carries its signing secret, shown this once."""
     return await service.create(session, shop.id, body.url, body.events, body.description)
 
@@ -64,20 +62,13 @@ async def update_endpoint(
 ) -> EndpointOut:
     """Change it; `enabled: true` switches a disabled endpoint on again."""
     return await service.update(
-        session,
-        shop.id,
-        endpoint_id,
-        url=body.url,
-        events=body.events,
-        description=body.description,
-        enabled=body.enabled,
+        session, shop.id, endpoint_id, url=body.url, events=body.events,
+        description=body.description, enabled=body.enabled,
     )
 
 
 @router.delete("/{endpoint_id}", status_code=204)
-async def delete_endpoint(
-    shop: ManagedShop, session: SessionDep, endpoint_id: EndpointId
-) -> Response:
+async def delete_endpoint(shop: ManagedShop, session: SessionDep, endpoint_id: EndpointId) -> Response:
     await service.delete(session, shop.id, endpoint_id)
     return Response(status_code=204)
 
@@ -91,9 +82,7 @@ async def ping_endpoint(
 
 @router.get("/{endpoint_id}/deliveries")
 async def list_deliveries(
-    shop: ShopOfCaller,
-    session: SessionDep,
-    endpoint_id: EndpointId,
+    shop: ShopOfCaller, session: SessionDep, endpoint_id: EndpointId,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[DeliveryOut]:
     """The delivery log, newest first."""
@@ -110,10 +99,7 @@ async def list_attempts(
 
 @router.post("/{endpoint_id}/deliveries/{delivery_id}/replay", status_code=202)
 async def replay_delivery(
-    shop: ManagedShop,
-    session: SessionDep,
-    client: TemporalDep,
-    endpoint_id: EndpointId,
+    shop: ManagedShop, session: SessionDep, client: TemporalDep, endpoint_id: EndpointId,
     delivery_id: DeliveryId,
 ) -> DeliveryOut:
     """Send the delivery's event again, as a new delivery."""

@@ -53,10 +53,7 @@ async def ensure_schedule(shop: ManagedShop, temporal: TemporalDep) -> None:
 
 @router.get("/{report_id}")
 async def get_report(
-    shop: ShopOfCaller,
-    caller: CurrentCaller,
-    session: SessionDep,
-    report_id: BigIntId,
+    shop: ShopOfCaller, caller: CurrentCaller, session: SessionDep, report_id: BigIntId,
     lang: Lang = None,
 ) -> reports.ReportOut:
     report = await reports.get_report(session, shop.id, report_id)
@@ -65,10 +62,7 @@ async def get_report(
 
 @router.get("/{report_id}/html", response_class=HTMLResponse)
 async def report_html(
-    shop: ShopOfCaller,
-    caller: CurrentCaller,
-    session: SessionDep,
-    report_id: BigIntId,
+    shop: ShopOfCaller, caller: CurrentCaller, session: SessionDep, report_id: BigIntId,
     lang: Lang = None,
 ) -> HTMLResponse:
     """The report as the e-mail shows it, in `lang` (default: the caller's locale)."""
@@ -83,10 +77,7 @@ async def report_html(
 
 @router.get("/{report_id}/pdf")
 async def report_pdf(
-    shop: ShopOfCaller,
-    caller: CurrentCaller,
-    session: SessionDep,
-    report_id: BigIntId,
+    shop: ShopOfCaller, caller: CurrentCaller, session: SessionDep, report_id: BigIntId,
     lang: Lang = None,
 ) -> Response:
     report = await reports.get_report(session, shop.id, report_id)
@@ -95,7 +86,6 @@ async def report_pdf(
         raise Problem(409, "Report not rendered yet", f"Report {report_id} is still being made.")
     name = f"report-{report.period_start.isoformat()}.pdf"
     return Response(
-        pdf,
-        media_type="application/pdf",
+        pdf, media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

@@ -25,9 +25,7 @@ async def search(
     caller: CurrentCaller,
     session: SessionDep,
     q: Q,
-    type: Annotated[
-        Kind | None, Query(description="product, order or customer; all if absent")
-    ] = None,
+    type: Annotated[Kind | None, Query(description="product, order or customer; all if absent")] = None,
     shop_id: BigIntId | None = None,
     status: ShortText | None = None,
     category: ShortText | None = None,

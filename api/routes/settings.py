@@ -135,16 +135,8 @@ async def _reschedule_sync(session: SessionDep, shop_id: int | None) -> None:
     from db.models import Shop
     from infra.temporal_client import connect
 
-    shops = (
-        [shop_id]
-        if shop_id is not None
-        else list(
-            (
-                await session.execute(
-                    select(Shop.id).where(Shop.status.in_(("active", "suspended")))
-                )
-            ).scalars()
-        )
+    shops = [shop_id] if shop_id is not None else list(
+        (await session.execute(select(Shop.id).where(Shop.status.in_(("active", "suspended"))))).scalars()
     )
     try:
         client = await connect()

@@ -65,15 +65,11 @@ async def _run_of_caller(session: SessionDep, caller: CurrentCaller, run_id: int
 
 
 @router.post("/api/shops/{shop_id}/snapshot-runs", status_code=202)
-async def start(
-    body: StartSnapshot, shop: ManagedShop, session: SessionDep, temporal: TemporalDep
-) -> SnapshotRunOut:
+async def start(body: StartSnapshot, shop: ManagedShop, session: SessionDep, temporal: TemporalDep) -> SnapshotRunOut:
     params: dict[str, Any] = {}
     if body.changed_since is not None:
         params["changed_since"] = body.changed_since.isoformat()
-    run = await snapshots.start_snapshot(
-        session, temporal, shop, body.resource, trigger="api", params=params
-    )
+    run = await snapshots.start_snapshot(session, temporal, shop, body.resource, trigger="api", params=params)
     return SnapshotRunOut(**snapshots.run_view(run))
 
 
@@ -93,19 +89,12 @@ async def list_runs(
     if resource:
         query = query.where(SnapshotRun.resource == resource)
     return await page_by_id(
-        session,
-        query,
-        SnapshotRun.id,
-        cursor,
-        limit,
-        lambda r: SnapshotRunOut(**snapshots.run_view(r)),
+        session, query, SnapshotRun.id, cursor, limit, lambda r: SnapshotRunOut(**snapshots.run_view(r))
     )
 
 
 @router.get("/api/snapshot-runs/{run_id}")
-async def get_run(
-    run_id: BigIntId, caller: CurrentCaller, session: SessionDep, temporal: TemporalDep
-) -> SnapshotRunOut:
+async def get_run(run_id: BigIntId, caller: CurrentCaller, session: SessionDep, temporal: TemporalDep) -> SnapshotRunOut:
     run = await _run_of_caller(session, caller, run_id)
     return SnapshotRunOut(**await snapshots.live_progress(session, temporal, run))
 
@@ -123,22 +112,13 @@ async def list_rejects(
     after = decode_cursor(cursor, LineCursor)
     if after:
         query = query.where(SnapshotReject.line_no > after.line)
-    rows = (
-        (await session.execute(query.order_by(SnapshotReject.line_no).limit(limit + 1)))
-        .scalars()
-        .all()
-    )
+    rows = (await session.execute(query.order_by(SnapshotReject.line_no).limit(limit + 1))).scalars().all()
     items = [RejectOut.model_validate(r, from_attributes=True) for r in rows[:limit]]
-    return Page(
-        items=items,
-        next_cursor=encode_cursor({"line": rows[limit - 1].line_no}) if len(rows) > limit else None,
-    )
+    return Page(items=items, next_cursor=encode_cursor({"line": rows[limit - 1].line_no}) if len(rows) > limit else None)
 
 
 @router.post("/api/snapshot-runs/{run_id}/retry", status_code=202)
-async def retry(
-    run_id: BigIntId, caller: CurrentCaller, session: SessionDep, temporal: TemporalDep
-) -> SnapshotRunOut:
+async def retry(run_id: BigIntId, caller: CurrentCaller, session: SessionDep, temporal: TemporalDep) -> SnapshotRunOut:
     run = await _run_of_caller(session, caller, run_id)
     if caller.role_in(run.shop_id) not in ("manager", "owner"):
         raise Problem(403, "Forbidden", "Retrying a run needs the manager role.")

@@ -59,9 +59,7 @@ async def set_budget(
     """Admins set (or with `daily_limit: null` remove) a shop's daily budget of one kind."""
     if kind not in metering.KINDS:
         raise Problem(
-            404,
-            "Unknown metered kind",
-            f"{kind!r} is not metered; one of {', '.join(metering.KINDS)}",
+            404, "Unknown metered kind", f"{kind!r} is not metered; one of {', '.join(metering.KINDS)}"
         )
     await metering.set_budget(session, shop.id, kind, body.daily_limit)
     await session.commit()

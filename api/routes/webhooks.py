@@ -32,15 +32,9 @@ async def shoptet_webhook(request: Request, session: SessionDep) -> JSONResponse
         return problem_response(intake.status, intake.title, intake.detail)
     if intake.event is not None and intake.event.status == "received":
         await webhooks.dispatch(session, connect, intake.event.id)
-    elif (
-        intake.event is not None
-        and intake.event.status == "duplicate"
-        and webhooks.synced_resource(intake.event)
-    ):
+    elif intake.event is not None and intake.event.status == "duplicate" and webhooks.synced_resource(intake.event):
         await webhooks.nudge_again(session, connect, intake.event)
-    return JSONResponse(
-        {"status": intake.title.lower(), "id": intake.event.id if intake.event else None}
-    )
+    return JSONResponse({"status": intake.title.lower(), "id": intake.event.id if intake.event else None})
 
 
 async def _read_at_most(request: Request, limit: int) -> tuple[bytes, int]:
@@ -86,13 +80,7 @@ async def list_events(
 
 def _event_out(r: WebhookEvent) -> WebhookEventOut:
     return WebhookEventOut(
-        id=r.id,
-        event=r.event,
-        event_instance=r.event_instance,
-        event_created=r.event_created,
-        status=r.status,
-        reason=r.reason,
-        received_at=r.received_at,
-        dispatched_at=r.dispatched_at,
+        id=r.id, event=r.event, event_instance=r.event_instance, event_created=r.event_created,
+        status=r.status, reason=r.reason, received_at=r.received_at, dispatched_at=r.dispatched_at,
         raw_body=r.raw_body.decode("utf-8", errors="replace"),
     )

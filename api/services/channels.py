@@ -134,17 +134,10 @@ async def channel_counts(session: AsyncSession, shop_id: int) -> list[ChannelCou
 
 def _out(row: ChannelConnection) -> ConnectionOut:
     return ConnectionOut(
-        id=row.id,
-        kind=row.kind,
-        name=row.name,
-        base_url=row.base_url,
-        key_hint=row.consumer_key[-4:],
-        status=row.status,
-        last_error=row.last_error,
-        last_error_at=row.last_error_at,
-        last_sync_at=row.last_sync_at,
-        orders_cursor=row.orders_cursor,
-        orders_imported=row.orders_imported,
+        id=row.id, kind=row.kind, name=row.name, base_url=row.base_url,
+        key_hint=row.consumer_key[-4:], status=row.status, last_error=row.last_error,
+        last_error_at=row.last_error_at, last_sync_at=row.last_sync_at,
+        orders_cursor=row.orders_cursor, orders_imported=row.orders_imported,
         created_at=row.created_at,
     )
 
@@ -158,26 +151,18 @@ async def list_connections(session: AsyncSession, shop_id: int) -> list[Connecti
     return [_out(row) for row in rows]
 
 
-async def connection_of(
-    session: AsyncSession, shop_id: int, connection_id: int
-) -> ChannelConnection:
+async def connection_of(session: AsyncSession, shop_id: int, connection_id: int) -> ChannelConnection:
     """The shop's connection; another shop's is "not found", so ids cannot be probed."""
     row = await session.get(ChannelConnection, connection_id)
     if row is None or row.shop_id != shop_id:
-        raise Problem(
-            404, "Channel not found", f"No channel connection {connection_id} in this shop."
-        )
+        raise Problem(404, "Channel not found", f"No channel connection {connection_id} in this shop.")
     return row
 
 
 async def add_connection(session: AsyncSession, shop_id: int, body: ConnectionIn) -> ConnectionOut:
     row = ChannelConnection(
-        shop_id=shop_id,
-        kind=body.kind,
-        name=body.name,
-        base_url=body.base_url,
-        consumer_key=body.consumer_key,
-        consumer_secret=body.consumer_secret,
+        shop_id=shop_id, kind=body.kind, name=body.name, base_url=body.base_url,
+        consumer_key=body.consumer_key, consumer_secret=body.consumer_secret,
     )
     session.add(row)
     try:
@@ -206,14 +191,10 @@ async def start_sync(client: Client, row: ChannelConnection) -> StartedOut:
             id=workflow_id,
             task_queue=Queue.SYNC.value,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            search_attributes=search_attributes.for_run(
-                "channel-sync", row.shop_id, channel=row.kind
-            ),
+            search_attributes=search_attributes.for_run("channel-sync", row.shop_id, channel=row.kind),
         )
     except RPCError as exc:
-        raise Problem(
-            503, "Could not start the channel sync", f"Temporal refused it: {exc}"
-        ) from exc
+        raise Problem(503, "Could not start the channel sync", f"Temporal refused it: {exc}") from exc
     return StartedOut(workflow_id=handle.id, run_id=handle.result_run_id, started=True)
 
 
@@ -229,7 +210,9 @@ async def status(client: Client, row: ChannelConnection) -> ChannelStatusOut:
         running = described.status == WorkflowExecutionStatus.RUNNING
         run_status = described.status.name.lower() if described.status else None
         if running:  # live, from the workflow (needs a worker)
-            progress = await handle.query(ChannelSyncWorkflow.progress, rpc_timeout=QUERY_TIMEOUT)
+            progress = await handle.query(
+                ChannelSyncWorkflow.progress, rpc_timeout=QUERY_TIMEOUT
+            )
         elif described.status == WorkflowExecutionStatus.COMPLETED:  # from history, no worker
             progress = await handle.result(rpc_timeout=QUERY_TIMEOUT)
         elif described.status == WorkflowExecutionStatus.FAILED:
@@ -237,12 +220,8 @@ async def status(client: Client, row: ChannelConnection) -> ChannelStatusOut:
     except (RPCError, WorkflowQueryFailedError):
         pass  # never ran, its history is gone, or no worker answers now: the row still tells
     return ChannelStatusOut(
-        connection=_out(row),
-        workflow_id=workflow_id,
-        run_id=run_id,
-        running=running,
-        run_status=run_status,
-        progress=progress,
+        connection=_out(row), workflow_id=workflow_id, run_id=run_id, running=running,
+        run_status=run_status, progress=progress,
     )
 
 
@@ -255,12 +234,8 @@ async def oversold(session: AsyncSession, shop_id: int, limit: int = 50) -> list
     )
     return [
         OversoldOut(
-            channel=r.channel,
-            order_code=r.order_code,
-            variant_code=r.variant_code,
-            quantity=r.quantity,
-            available_before=r.available_before,
-            created_at=r.created_at,
+            channel=r.channel, order_code=r.order_code, variant_code=r.variant_code,
+            quantity=r.quantity, available_before=r.available_before, created_at=r.created_at,
         )
         for r in rows
     ]

@@ -97,9 +97,7 @@ async def _run_installation(client: Client, code: str, budget: float) -> Install
         if cause is not None and cause.type == CODE_REJECTED:
             raise InstallFailed(400, "Install code rejected", cause.message) from exc
         raise InstallFailed(
-            502,
-            "Installation failed",
-            f"{cause.message if cause else exc} (workflow {options['id']})",
+            502, "Installation failed", f"{cause.message if cause else exc} (workflow {options['id']})"
         ) from exc
 
 
@@ -107,9 +105,7 @@ async def install(client: Client, session: AsyncSession, code: str) -> Installed
     """Shoptet's install callback; raises InstallFailed (a problem response) unless it all worked."""
     began = time.monotonic()
     if not code or len(code) > 2000:
-        raise InstallFailed(
-            400, "Invalid install code", "the `code` query parameter is missing or too long"
-        )
+        raise InstallFailed(400, "Invalid install code", "the `code` query parameter is missing or too long")
     result = await _run_installation(client, code, BUDGET_SECONDS - 0.5)
     await client.start_workflow(
         token_wf.ShopTokenWorkflow.run,
@@ -124,9 +120,7 @@ async def install(client: Client, session: AsyncSession, code: str) -> Installed
     return Installed(result.shop_id, result.eshop_id, result.first_install, seconds, snapshots)
 
 
-async def _initial_snapshots(
-    client: Client, session: AsyncSession, result: InstallResult
-) -> list[str]:
+async def _initial_snapshots(client: Client, session: AsyncSession, result: InstallResult) -> list[str]:
     """Full snapshots of a newly (re)installed shop, and of any resource a repeated install finds
     without a good or running snapshot (an earlier install failed before its data arrived); the
     incremental sync takes over from install time."""
@@ -141,8 +135,7 @@ async def _initial_snapshots(
                 select(SnapshotRun.resource).where(
                     SnapshotRun.shop_id == result.shop_id,
                     SnapshotRun.status.in_(
-                        ("pending", "running")
-                        if result.first_install
+                        ("pending", "running") if result.first_install
                         else ("pending", "running", "completed", "completed_with_rejects")
                     ),
                 )
@@ -174,9 +167,7 @@ async def on_addon_event(client: Client, session: AsyncSession, shop: Shop, even
     Idempotent (Shoptet may deliver twice). Commits `session`.
     """
     if event not in ADDON_EVENTS:
-        raise ValueError(
-            f"not an addon life-cycle event: {event!r}; expected one of {', '.join(ADDON_EVENTS)}"
-        )
+        raise ValueError(f"not an addon life-cycle event: {event!r}; expected one of {', '.join(ADDON_EVENTS)}")
     async with hold_lock(f"installation:{shop.eshop_id}") as lease:
         await check_fence(session, lease)
         inst = (

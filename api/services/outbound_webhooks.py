@@ -56,14 +56,9 @@ class AttemptOut(BaseModel):
 
 def _endpoint(row: WebhookEndpoint) -> EndpointOut:
     return EndpointOut(
-        id=row.id,
-        url=row.url,
-        description=row.description,
-        events=list(row.events),
-        enabled=row.enabled,
-        disabled_reason=row.disabled_reason,
-        consecutive_failures=row.consecutive_failures,
-        created_at=row.created_at,
+        id=row.id, url=row.url, description=row.description, events=list(row.events),
+        enabled=row.enabled, disabled_reason=row.disabled_reason,
+        consecutive_failures=row.consecutive_failures, created_at=row.created_at,
     )
 
 
@@ -81,35 +76,23 @@ async def _check_url(url: str) -> None:
 def _check_events(events: list[str]) -> list[str]:
     unknown = sorted(set(events) - set(EVENTS))
     if unknown:
-        raise Problem(
-            422, "Unknown event", f"events: {', '.join(unknown)} not among {', '.join(EVENTS)}"
-        )
+        raise Problem(422, "Unknown event", f"events: {', '.join(unknown)} not among {', '.join(EVENTS)}")
     return sorted(set(events))
 
 
 async def endpoints(session: AsyncSession, shop_id: int) -> list[EndpointOut]:
     rows = (
         await session.execute(
-            select(WebhookEndpoint)
-            .where(WebhookEndpoint.shop_id == shop_id)
-            .order_by(WebhookEndpoint.id)
+            select(WebhookEndpoint).where(WebhookEndpoint.shop_id == shop_id).order_by(WebhookEndpoint.id)
         )
     ).scalars()
     return [_endpoint(r) for r in rows]
 
 
-async def create(
-    session: AsyncSession, shop_id: int, url: str, events: list[str], description: str | None
-) -> EndpointCreated:
+async def create(session: AsyncSession, shop_id: int, url: str, events: list[str], description: str | None) -> EndpointCreated:
     await _check_url(url)
     secret = new_secret()
-    row = WebhookEndpoint(
-        shop_id=shop_id,
-        url=url,
-        events=_check_events(events),
-        description=description,
-        secret=secret,
-    )
+    row = WebhookEndpoint(shop_id=shop_id, url=url, events=_check_events(events), description=description, secret=secret)
     session.add(row)
     await session.commit()
     await session.refresh(row)
@@ -124,14 +107,8 @@ async def _own(session: AsyncSession, shop_id: int, endpoint_id: int) -> Webhook
 
 
 async def update(
-    session: AsyncSession,
-    shop_id: int,
-    endpoint_id: int,
-    *,
-    url: str | None,
-    events: list[str] | None,
-    description: str | None,
-    enabled: bool | None,
+    session: AsyncSession, shop_id: int, endpoint_id: int, *, url: str | None, events: list[str] | None,
+    description: str | None, enabled: bool | None,
 ) -> EndpointOut:
     row = await _own(session, shop_id, endpoint_id)
     if url is not None:
@@ -158,9 +135,7 @@ async def delete(session: AsyncSession, shop_id: int, endpoint_id: int) -> None:
     await session.commit()
 
 
-async def deliveries(
-    session: AsyncSession, shop_id: int, endpoint_id: int, limit: int
-) -> list[DeliveryOut]:
+async def deliveries(session: AsyncSession, shop_id: int, endpoint_id: int, limit: int) -> list[DeliveryOut]:
     await _own(session, shop_id, endpoint_id)
     rows = (
         await session.execute(
@@ -173,50 +148,34 @@ async def deliveries(
     return [_delivery(r) for r in rows]
 
 
-async def _own_delivery(
-    session: AsyncSession, shop_id: int, endpoint_id: int, delivery_id: int
-) -> WebhookDelivery:
+async def _own_delivery(session: AsyncSession, shop_id: int, endpoint_id: int, delivery_id: int) -> WebhookDelivery:
     await _own(session, shop_id, endpoint_id)
     row = await session.get(WebhookDelivery, delivery_id)
     if row is None or row.endpoint_id != endpoint_id:
-        raise Problem(
-            404, "Delivery not found", f"No delivery {delivery_id} to endpoint {endpoint_id}."
-        )
+        raise Problem(404, "Delivery not found", f"No delivery {delivery_id} to endpoint {endpoint_id}.")
     return row
 
 
-async def attempts(
-    session: AsyncSession, shop_id: int, endpoint_id: int, delivery_id: int
-) -> list[AttemptOut]:
+async def attempts(session: AsyncSession, shop_id: int, endpoint_id: int, delivery_id: int) -> list[AttemptOut]:
     await _own_delivery(session, shop_id, endpoint_id, delivery_id)
     rows = (
         await session.execute(
-            select(WebhookAttempt)
-            .where(WebhookAttempt.delivery_id == delivery_id)
-            .order_by(WebhookAttempt.attempt)
+            select(WebhookAttempt).where(WebhookAttempt.delivery_id == delivery_id).order_by(WebhookAttempt.attempt)
         )
     ).scalars()
     return [AttemptOut.model_validate(r, from_attributes=True) for r in rows]
 
 
-async def replay(
-    session: AsyncSession, client: Client, shop_id: int, endpoint_id: int, delivery_id: int
-) -> DeliveryOut:
+async def replay(session: AsyncSession, client: Client, shop_id: int, endpoint_id: int, delivery_id: int) -> DeliveryOut:
     """Send the same event (same bytes, same event id, a fresh signature) again, as a new
     delivery with a log of its own."""
     original = await _own_delivery(session, shop_id, endpoint_id, delivery_id)
     endpoint = await _own(session, shop_id, endpoint_id)
     if not endpoint.enabled:
-        raise Problem(
-            409, "Endpoint disabled", "Enable the endpoint before replaying deliveries to it."
-        )
+        raise Problem(409, "Endpoint disabled", "Enable the endpoint before replaying deliveries to it.")
     copy = WebhookDelivery(
-        endpoint_id=endpoint_id,
-        shop_id=shop_id,
-        event=original.event,
-        event_id=original.event_id,
-        body=original.body,
-        replay_of=original.id,
+        endpoint_id=endpoint_id, shop_id=shop_id, event=original.event, event_id=original.event_id,
+        body=original.body, replay_of=original.id,
     )
     session.add(copy)
     await session.commit()
@@ -225,17 +184,12 @@ async def replay(
     return _delivery(copy)
 
 
-async def send_ping(
-    session: AsyncSession, client: Client, shop_id: int, endpoint_id: int
-) -> DeliveryOut:
+async def send_ping(session: AsyncSession, client: Client, shop_id: int, endpoint_id: int) -> DeliveryOut:
     """A `ping` event to this endpoint alone, to test it."""
     endpoint = await _own(session, shop_id, endpoint_id)
     event_id = "evt_" + uuid.uuid4().hex
     row = WebhookDelivery(
-        endpoint_id=endpoint.id,
-        shop_id=shop_id,
-        event="ping",
-        event_id=event_id,
+        endpoint_id=endpoint.id, shop_id=shop_id, event="ping", event_id=event_id,
         body=body_for("ping", event_id, shop_id, {"endpoint_id": endpoint.id}, datetime.now(UTC)),
     )
     session.add(row)

@@ -94,16 +94,10 @@ async def generate_now(
 
 def _brief(r: Report) -> dict[str, Any]:
     return {
-        "id": r.id,
-        "kind": r.kind,
-        "period_start": r.period_start,
-        "period_end": r.period_end,
-        "revenue": r.data.get("revenue", "0"),
-        "orders": r.data.get("orders", 0),
-        "currency": r.data.get("currency", "CZK"),
-        "summarized": r.summary_en is not None,
-        "emailed_to": len(r.emailed_to or []),
-        "created_at": r.created_at,
+        "id": r.id, "kind": r.kind, "period_start": r.period_start, "period_end": r.period_end,
+        "revenue": r.data.get("revenue", "0"), "orders": r.data.get("orders", 0),
+        "currency": r.data.get("currency", "CZK"), "summarized": r.summary_en is not None,
+        "emailed_to": len(r.emailed_to or []), "created_at": r.created_at,
     }
 
 

@@ -355,9 +355,7 @@ async def catalog_page(
     rows = (await session.execute(query.order_by(Variant.code).limit(limit + 1))).all()
     items = [_item(r, principal) for r in rows[:limit]]
     free = await available(session, principal.shop_id, [i.code for i in items])
-    items = [
-        i.model_copy(update={"stock": free.get(i.code, i.stock)}) for i in items
-    ]  # all channels
+    items = [i.model_copy(update={"stock": free.get(i.code, i.stock)}) for i in items]  # all channels
     more = len(rows) > limit
     return Page(items=items, next_cursor=encode_cursor({"code": items[-1].code}) if more else None)
 
@@ -527,9 +525,7 @@ async def submit_order(
     )
     if oversold := [r.variant_code for r in reservation.lines if r.status == OVERSOLD]:
         raise Problem(
-            409,
-            "Not enough stock",
-            "Another channel took the last units meanwhile.",
+            409, "Not enough stock", "Another channel took the last units meanwhile.",
             shortages=[{"code": c, "wanted": str(wanted[c]), "available": "0"} for c in oversold],
         )
     total = sum((line.price for line in lines), Decimal(0))

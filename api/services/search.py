@@ -40,13 +40,8 @@ async def search(
     limit: int = 20,
 ) -> SearchOut:
     query = SearchQuery(
-        text=text,
-        shop_ids=shop_ids,
-        kinds=[kind] if kind else list(KINDS),
-        status=status,
-        category=category,
-        brand=brand,
-        limit=limit,
+        text=text, shop_ids=shop_ids, kinds=[kind] if kind else list(KINDS),
+        status=status, category=category, brand=brand, limit=limit,
     )
     if shop_ids == []:  # a member of no shop finds nothing, without asking the database
         return SearchOut(query=text, hits=[], facets=Facets())

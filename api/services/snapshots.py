@@ -39,9 +39,7 @@ CHECK_EVERY_S = 3.0
 _STILL_RUNNING: dict[str, float] = {}
 
 
-async def settle_if_closed_outside(
-    session: AsyncSession, client: Client | None, run: SnapshotRun
-) -> bool:
+async def settle_if_closed_outside(session: AsyncSession, client: Client | None, run: SnapshotRun) -> bool:
     """Give an active run whose workflow was terminated, cancelled or lost outside shopops its
     true state (row and answer); True when it did. Without Temporal the row stays as it is."""
     if run.status not in ACTIVE or client is None:
@@ -51,9 +49,7 @@ async def settle_if_closed_outside(
         return False
     run_id, workflow_id = run.id, run.workflow_id
     try:
-        closed = await asyncio.wait_for(
-            closed_outside(client, workflow_id, run.requested_at), QUERY_TIMEOUT
-        )
+        closed = await asyncio.wait_for(closed_outside(client, workflow_id, run.requested_at), QUERY_TIMEOUT)
     except (RPCError, TimeoutError):
         return False  # Temporal unreachable: no conclusion
     if closed is None:
@@ -71,16 +67,10 @@ async def settle_if_closed_outside(
 async def settle_shop(session: AsyncSession, shop_id: int) -> None:
     """Settle the shop's active runs (at most one per resource) before a list is read."""
     runs = (
-        (
-            await session.execute(
-                select(SnapshotRun).where(
-                    SnapshotRun.shop_id == shop_id, SnapshotRun.status.in_(ACTIVE)
-                )
-            )
+        await session.execute(
+            select(SnapshotRun).where(SnapshotRun.shop_id == shop_id, SnapshotRun.status.in_(ACTIVE))
         )
-        .scalars()
-        .all()
-    )
+    ).scalars().all()
     if not runs:
         return
     try:
@@ -103,19 +93,13 @@ async def start_snapshot(
 ) -> SnapshotRun:
     """Create the run row (at most one active per shop and resource), then start its workflow."""
     if resource not in RESOURCES:
-        raise Problem(
-            422,
-            "Unknown resource",
-            f"resource must be one of {', '.join(RESOURCES)}, not {resource!r}",
-        )
+        raise Problem(422, "Unknown resource", f"resource must be one of {', '.join(RESOURCES)}, not {resource!r}")
     # plain values: a rollback inside create_run expires loaded objects (no lazy loads in async)
     shop_id = shop.id
     retry = (retry_of.id, retry_of.attempt) if retry_of else None
     for _ in range(2):
         try:
-            run = await create_run(
-                session, shop_id, resource, trigger=trigger, params=params, retry_of=retry
-            )
+            run = await create_run(session, shop_id, resource, trigger=trigger, params=params, retry_of=retry)
             break
         except RunAlreadyActive as exc:
             blocking_id, blocking_status = exc.run.id, exc.run.status
@@ -130,9 +114,7 @@ async def start_snapshot(
                 ) from None
     else:  # pragma: no cover - the second attempt either creates or raises
         raise Problem(409, "Snapshot already running", "another run started at the same moment")
-    request = SnapshotRequest.for_run(
-        run.id, shop_id, resource, run.params, reuse_file_of=retry[0] if retry else None
-    )
+    request = SnapshotRequest.for_run(run.id, shop_id, resource, run.params, reuse_file_of=retry[0] if retry else None)
     try:
         await client.start_workflow(
             SnapshotWorkflow.run,
@@ -144,20 +126,14 @@ async def start_snapshot(
             search_attributes=search_attributes.for_run("snapshot", shop_id, resource),
         )
     except Exception as exc:
-        await close_active_run(
-            session, run.id, "failed", one_line(f"could not start the workflow: {exc}")
-        )
-        raise Problem(
-            503, "Could not start the snapshot", f"Temporal refused the workflow: {exc}"
-        ) from exc
+        await close_active_run(session, run.id, "failed", one_line(f"could not start the workflow: {exc}"))
+        raise Problem(503, "Could not start the snapshot", f"Temporal refused the workflow: {exc}") from exc
     return run
 
 
 async def retry_run(session: AsyncSession, client: Client, run: SnapshotRun) -> SnapshotRun:
     if run.status not in RETRYABLE:
-        raise Problem(
-            409, "Only failed or cancelled runs can be retried", f"run {run.id} is {run.status}."
-        )
+        raise Problem(409, "Only failed or cancelled runs can be retried", f"run {run.id} is {run.status}.")
     later = (
         await session.execute(
             select(SnapshotRun.id).where(
@@ -168,14 +144,10 @@ async def retry_run(session: AsyncSession, client: Client, run: SnapshotRun) -> 
         )
     ).first()
     if later is not None:
-        raise Problem(
-            409, "Already retried", f"run {run.id} was retried as run {later[0]}.", run_id=later[0]
-        )
+        raise Problem(409, "Already retried", f"run {run.id} was retried as run {later[0]}.", run_id=later[0])
     shop = await session.get(Shop, run.shop_id)
     assert shop is not None
-    return await start_snapshot(
-        session, client, shop, run.resource, trigger="retry", params=run.params, retry_of=run
-    )
+    return await start_snapshot(session, client, shop, run.resource, trigger="retry", params=run.params, retry_of=run)
 
 
 async def live_progress(session: AsyncSession, client: Client, run: SnapshotRun) -> dict[str, Any]:

@@ -70,16 +70,10 @@ def _check(resource: str) -> None:
 def _offset(shop_id: int, resource: str, every: timedelta) -> timedelta:
     """Spread shops over the interval so they do not all hit Shoptet at the same second."""
     seconds = int(every.total_seconds())
-    return (
-        timedelta(seconds=zlib.crc32(f"{shop_id}:{resource}".encode()) % seconds)
-        if seconds > 1
-        else timedelta(0)
-    )
+    return timedelta(seconds=zlib.crc32(f"{shop_id}:{resource}".encode()) % seconds) if seconds > 1 else timedelta(0)
 
 
-def sync_schedule(
-    shop_id: int, resource: str, every: timedelta, *, paused: bool = False
-) -> Schedule:
+def sync_schedule(shop_id: int, resource: str, every: timedelta, *, paused: bool = False) -> Schedule:
     return Schedule(
         action=ScheduleActionStartWorkflow(
             SyncWorkflow.run,
@@ -156,9 +150,7 @@ async def remove_sync(client: Client, shop_id: int) -> int:
     return await _each_schedule(client, shop_id, "delete", "")
 
 
-async def _trigger(
-    client: Client, shop_id: int, resource: str, overlap: ScheduleOverlapPolicy
-) -> None:
+async def _trigger(client: Client, shop_id: int, resource: str, overlap: ScheduleOverlapPolicy) -> None:
     _check(resource)
     try:
         await client.get_schedule_handle(sync_id(shop_id, resource)).trigger(overlap=overlap)

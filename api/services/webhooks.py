@@ -44,13 +44,8 @@ FRESH_AFTER = timedelta(days=1)
 EVENT_MAX = 100  # the `event` column
 INSTANCE_MAX = 500
 OUTBOX_AGE = timedelta(seconds=10)  # the receiver dispatches younger rows itself
-SYNC_PREFIXES = {
-    "order": "orders",
-    "product": "products",
-    "productVariant": "products",
-    "customer": "customers",
-    "stock": "stock",
-}
+SYNC_PREFIXES = {"order": "orders", "product": "products", "productVariant": "products",
+                 "customer": "customers", "stock": "stock"}
 
 
 def signature(key: str, body: bytes) -> str:
@@ -90,10 +85,7 @@ def parse(body: bytes) -> Notification:
     if not isinstance(doc, dict):
         raise ValueError("body must be a JSON object")
     eshop_id, event, created, instance = (
-        doc.get("eshopId"),
-        doc.get("event"),
-        doc.get("eventCreated"),
-        doc.get("eventInstance"),
+        doc.get("eshopId"), doc.get("event"), doc.get("eventCreated"), doc.get("eventInstance"),
     )
     if not isinstance(eshop_id, int) or isinstance(eshop_id, bool) or not 0 < eshop_id < 2**63:
         raise ValueError("eshopId must be a positive integer")
@@ -102,9 +94,7 @@ def parse(body: bytes) -> Notification:
     if len(event) > EVENT_MAX or "\x00" in event:
         raise ValueError(f"event must be at most {EVENT_MAX} characters without NUL")
     if not isinstance(instance, str) or len(instance) > INSTANCE_MAX or "\x00" in instance:
-        raise ValueError(
-            f"eventInstance must be a string of at most {INSTANCE_MAX} characters without NUL"
-        )
+        raise ValueError(f"eventInstance must be a string of at most {INSTANCE_MAX} characters without NUL")
     if not isinstance(created, str):
         raise ValueError("eventCreated must be a date-time string")
     try:
@@ -127,14 +117,8 @@ def _clean(value: str | None, limit: int) -> str | None:
     return value.replace("\x00", "")[:limit] if value else None
 
 
-async def _store_rejected(
-    session: AsyncSession,
-    body: bytes,
-    reason: str,
-    given: str | None,
-    note: Notification | None = None,
-    now: datetime | None = None,
-) -> None:
+async def _store_rejected(session: AsyncSession, body: bytes, reason: str, given: str | None,
+                          note: Notification | None = None, now: datetime | None = None) -> None:
     """A short record of a refused attempt: the first bytes and why, no shop (not in its list).
 
     Never raises: refusing bad input must not turn into a 500 because the record failed."""
@@ -158,13 +142,9 @@ async def _store_rejected(
         log.exception("could not keep a rejected webhook (%s)", reason)
 
 
-async def reject_oversized(
-    session: AsyncSession, head: bytes, size: int, given: str | None
-) -> Intake:
+async def reject_oversized(session: AsyncSession, head: bytes, size: int, given: str | None) -> Intake:
     await _store_rejected(session, head, f"body over {MAX_BODY} bytes ({size}+ bytes sent)", given)
-    return Intake(
-        413, "Webhook body too large", f"A notification body is at most {MAX_BODY} bytes."
-    )
+    return Intake(413, "Webhook body too large", f"A notification body is at most {MAX_BODY} bytes.")
 
 
 INSERT_RECEIVED = text(
@@ -197,36 +177,18 @@ async def receive(session: AsyncSession, body: bytes, given: str | None, now: da
     shop, installation = found
     key = installation.webhook_key
     if key is None or not signature_matches(key, body, given):
-        reason = (
-            "no signature key renewed yet"
-            if key is None
-            else ("missing signature" if not given else "bad signature")
-        )
+        reason = "no signature key renewed yet" if key is None else (
+            "missing signature" if not given else "bad signature")
         await _store_rejected(session, body, f"{reason} for shop {shop.id}", given, note, now)
-        return Intake(
-            401, "Invalid signature", f"The {SIGNATURE_HEADER} header does not match the body."
-        )
+        return Intake(401, "Invalid signature", f"The {SIGNATURE_HEADER} header does not match the body.")
     if not _fresh(note.event_created, now):
-        await _store_rejected(
-            session,
-            body,
-            f"eventCreated {note.event_created.isoformat()} outside the freshness window",
-            given,
-            note,
-            now,
-        )
-        return Intake(
-            422, "Stale webhook", f"eventCreated must be within {FRESH_BEFORE.days} days of now."
-        )
+        await _store_rejected(session, body, f"eventCreated {note.event_created.isoformat()} outside "
+                              "the freshness window", given, note, now)
+        return Intake(422, "Stale webhook", f"eventCreated must be within {FRESH_BEFORE.days} days of now.")
     assert given is not None
     values = dict(
-        shop_id=shop.id,
-        eshop_id=note.eshop_id,
-        event=note.event,
-        event_instance=note.event_instance,
-        event_created=note.event_created,
-        raw_body=body,
-        signature=given.strip().lower(),
+        shop_id=shop.id, eshop_id=note.eshop_id, event=note.event, event_instance=note.event_instance,
+        event_created=note.event_created, raw_body=body, signature=given.strip().lower(),
     )
     stored = (await session.execute(INSERT_RECEIVED, values)).scalar_one_or_none()
     if stored is None:
@@ -250,9 +212,7 @@ def _unreachable(exc: BaseException) -> bool:
     if isinstance(exc, TimeoutError | Unreachable | ConnectionError):
         return True
     return isinstance(exc, RPCError) and exc.status in (
-        RPCStatusCode.UNAVAILABLE,
-        RPCStatusCode.DEADLINE_EXCEEDED,
-        RPCStatusCode.CANCELLED,
+        RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED,
     )
 
 
@@ -291,11 +251,8 @@ async def dispatch(session: AsyncSession, connect: ClientFactory, event_id: int)
     await session.execute(
         update(WebhookEvent)
         .where(WebhookEvent.id == claimed.id)
-        .values(
-            status=status,
-            reason=reason[:2000],
-            dispatched_at=datetime.now(UTC) if status != "received" else None,
-        )
+        .values(status=status, reason=reason[:2000],
+                dispatched_at=datetime.now(UTC) if status != "received" else None)
     )
     await session.commit()
     return status
@@ -304,26 +261,18 @@ async def dispatch(session: AsyncSession, connect: ClientFactory, event_id: int)
 DEFERRALS_IN_A_ROW = 3  # the outbox sweep's sign that Temporal is down again
 
 
-async def drain_outbox(
-    session: AsyncSession, connect: ClientFactory, now: datetime, limit: int = 200
-) -> int:
+async def drain_outbox(session: AsyncSession, connect: ClientFactory, now: datetime, limit: int = 200) -> int:
     """Dispatch events left `received` (Temporal was down, or the API died before dispatch);
     stops after DEFERRALS_IN_A_ROW events Temporal could not take (it is down again), but one
     event that keeps timing out does not hold back the rest. Returns how many were dispatched."""
     ids = (
-        (
-            await session.execute(
-                select(WebhookEvent.id)
-                .where(
-                    WebhookEvent.status == "received", WebhookEvent.received_at < now - OUTBOX_AGE
-                )
-                .order_by(WebhookEvent.id)
-                .limit(limit)
-            )
+        await session.execute(
+            select(WebhookEvent.id)
+            .where(WebhookEvent.status == "received", WebhookEvent.received_at < now - OUTBOX_AGE)
+            .order_by(WebhookEvent.id)
+            .limit(limit)
         )
-        .scalars()
-        .all()
-    )
+    ).scalars().all()
     await session.commit()
     done = deferred = 0
     for event_id in ids:
@@ -356,16 +305,12 @@ async def nudge_again(session: AsyncSession, connect: ClientFactory, event: Webh
 
     try:
         async with asyncio.timeout(DISPATCH_BUDGET):
-            await nudge_sync(
-                await connect(), event.shop_id, resource, reason=f"{event.event} (repeated)"
-            )
+            await nudge_sync(await connect(), event.shop_id, resource, reason=f"{event.event} (repeated)")
         reason = f"already received; nudged {resource} sync again"
     except Exception as exc:
         log.warning("webhook %s (%s) repeated nudge failed: %s", event.id, event.event, exc)
         reason = f"already received; nudge failed: {type(exc).__name__}: {exc}"[:2000]
-    await session.execute(
-        update(WebhookEvent).where(WebhookEvent.id == event.id).values(reason=reason)
-    )
+    await session.execute(update(WebhookEvent).where(WebhookEvent.id == event.id).values(reason=reason))
     await session.commit()
 
 
@@ -377,23 +322,17 @@ async def _dispatch(session: AsyncSession, client: Client, event: WebhookEvent) 
         if job_id is None:
             return "job:finished without a job id"
         run = (
-            (
-                await session.execute(
-                    select(SnapshotRun)
-                    .where(SnapshotRun.shop_id == event.shop_id, SnapshotRun.job_id == job_id)
-                    .order_by(SnapshotRun.id.desc())
-                )
+            await session.execute(
+                select(SnapshotRun)
+                .where(SnapshotRun.shop_id == event.shop_id, SnapshotRun.job_id == job_id)
+                .order_by(SnapshotRun.id.desc())
             )
-            .scalars()
-            .first()
-        )
+        ).scalars().first()
         if run is None:
             return "no snapshot run waits for this job (polling will find it)"
         if run.status not in ("pending", "running"):
             return f"snapshot run {run.id} is already {run.status}"
-        await client.get_workflow_handle(run.workflow_id).signal(
-            SnapshotWorkflow.job_finished, job_id
-        )
+        await client.get_workflow_handle(run.workflow_id).signal(SnapshotWorkflow.job_finished, job_id)
         return f"signalled snapshot run {run.id}"
     if kind == "addon":
         from api.services.installation import on_addon_event

@@ -75,16 +75,11 @@ class StockReservation(Base):
     __table_args__ = (
         Index(
             "uq_stock_reservations_order_variant",
-            "shop_id",
-            "channel",
-            "order_code",
-            "variant_code",
+            "shop_id", "channel", "order_code", "variant_code",
             unique=True,
         ),
         Index(
-            "ix_stock_reservations_oversold",
-            "shop_id",
-            "created_at",
+            "ix_stock_reservations_oversold", "shop_id", "created_at",
             postgresql_where=text("status = 'oversold'"),
         ),
     )
@@ -109,9 +104,7 @@ class ChannelListing(Base):
     connection_id: Mapped[int] = mapped_column(
         ForeignKey("channel_connections.id", ondelete="CASCADE"), primary_key=True
     )
-    remote_id: Mapped[str] = mapped_column(
-        String(60), primary_key=True
-    )  # "product" or "product/variation"
+    remote_id: Mapped[str] = mapped_column(String(60), primary_key=True)  # "product" or "product/variation"
     shop_id: Mapped[int] = mapped_column(BigInteger)
     variant_code: Mapped[str] = mapped_column(String(100))
     remote_quantity: Mapped[int | None] = mapped_column(Integer)  # as last read or pushed

@@ -42,9 +42,7 @@ class NotificationPreference(Base):
     or `*`) from `min_level` up; the most specific kind a user has a rule for wins."""
 
     __tablename__ = "notification_preferences"
-    __table_args__ = (
-        UniqueConstraint("user_id", "kind", name="uq_notification_preferences_user_id"),
-    )
+    __table_args__ = (UniqueConstraint("user_id", "kind", name="uq_notification_preferences_user_id"),)
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -73,12 +71,12 @@ class NotificationDelivery(Base):
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
-    notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id", ondelete="CASCADE"))
+    notification_id: Mapped[int] = mapped_column(
+        ForeignKey("notifications.id", ondelete="CASCADE")
+    )
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     channel: Mapped[str] = mapped_column(String(10))  # email | slack
-    status: Mapped[str] = mapped_column(
-        String(10), server_default="pending"
-    )  # sent, digested, failed
+    status: Mapped[str] = mapped_column(String(10), server_default="pending")  # sent, digested, failed
     created_at: Mapped[datetime] = created_column()
     sent_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)

@@ -15,9 +15,7 @@ from db.models.shop_runs import shop_fk
 
 class Report(Base):
     __tablename__ = "reports"
-    __table_args__ = (
-        UniqueConstraint("shop_id", "kind", "period_start", name="uq_reports_shop_id"),
-    )
+    __table_args__ = (UniqueConstraint("shop_id", "kind", "period_start", name="uq_reports_shop_id"),)
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     shop_id: Mapped[int] = mapped_column(shop_fk())

@@ -56,9 +56,7 @@ class PitrBaseBackup(Base):
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     label: Mapped[str] = mapped_column(String(40), unique=True)  # e.g. 20261128T023000Z
     path: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(
-        String(20), server_default="completed"
-    )  # completed | deleted
+    status: Mapped[str] = mapped_column(String(20), server_default="completed")  # completed | deleted
     started_at: Mapped[datetime]
     finished_at: Mapped[datetime]
     bytes: Mapped[int] = mapped_column(BigInteger)

@@ -17,10 +17,8 @@ class SearchEntry(Base):
     __table_args__ = (
         Index("ix_search_documents_document", "document", postgresql_using="gin"),
         Index(
-            "ix_search_documents_keys",
-            "keys",
-            postgresql_using="gin",
-            postgresql_ops={"keys": "gin_trgm_ops"},
+            "ix_search_documents_keys", "keys",
+            postgresql_using="gin", postgresql_ops={"keys": "gin_trgm_ops"},
         ),
     )
 

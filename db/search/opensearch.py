@@ -45,11 +45,8 @@ MAPPING: dict[str, Any] = {
             "kind": {"type": "keyword"},
             "ref": {"type": "keyword"},
             "code": {"type": "keyword"},
-            "title": {
-                "type": "text",
-                "analyzer": "folded",
-                "fields": {"keyword": {"type": "keyword"}},
-            },
+            "title": {"type": "text", "analyzer": "folded",
+                      "fields": {"keyword": {"type": "keyword"}}},
             "subtitle": {"type": "text", "analyzer": "folded"},
             "body": {"type": "text", "analyzer": "folded"},
             "keys": {"type": "text", "analyzer": "folded"},
@@ -81,9 +78,7 @@ class OpenSearchSearch:
     async def _bulk(self, lines: list[dict[str, Any]]) -> None:
         body = b"".join(orjson.dumps(line) + b"\n" for line in lines)
         response = await self.client.post(
-            "/_bulk",
-            params={"refresh": "wait_for"},
-            content=body,
+            "/_bulk", params={"refresh": "wait_for"}, content=body,
             headers={"content-type": "application/x-ndjson"},
         )
         response.raise_for_status()
@@ -93,17 +88,13 @@ class OpenSearchSearch:
     async def index(self, documents: list[SearchDocument]) -> None:
         lines: list[dict[str, Any]] = []
         for d in documents:
-            lines.append(
-                {"index": {"_index": self.index_name, "_id": _id(d.shop_id, d.kind, d.ref)}}
-            )
+            lines.append({"index": {"_index": self.index_name, "_id": _id(d.shop_id, d.kind, d.ref)}})
             lines.append(d.model_dump(mode="json"))
         if lines:
             await self._bulk(lines)
 
     async def delete(self, shop_id: int, kind: Kind, refs: list[str]) -> None:
-        lines = [
-            {"delete": {"_index": self.index_name, "_id": _id(shop_id, kind, r)}} for r in refs
-        ]
+        lines = [{"delete": {"_index": self.index_name, "_id": _id(shop_id, kind, r)}} for r in refs]
         if lines:
             await self._bulk(lines)
 
@@ -119,14 +110,8 @@ class OpenSearchSearch:
             "bool": {
                 "filter": filters,
                 "should": [
-                    {
-                        "multi_match": {
-                            "query": query.text,
-                            "type": "bool_prefix",
-                            "fields": list(FIELDS),
-                            "operator": "and",
-                        }
-                    },
+                    {"multi_match": {"query": query.text, "type": "bool_prefix",
+                                     "fields": list(FIELDS), "operator": "and"}},
                     {"match": {"keys": {"query": query.text, "fuzziness": "AUTO", "boost": 0.5}}},
                 ],
                 "minimum_should_match": 1,
@@ -141,35 +126,23 @@ class OpenSearchSearch:
     async def search(self, query: SearchQuery) -> list[SearchHit]:
         if not query.text.strip():
             return []
-        found = await self._search(
-            {
-                "size": query.limit,
-                "query": self._query(query),
-                "sort": [{"_score": "desc"}, {"title.keyword": "asc"}, {"ref": "asc"}],
-                "highlight": {
-                    "pre_tags": ["<mark>"],
-                    "post_tags": ["</mark>"],
-                    "fields": {"title": {"number_of_fragments": 0}},
-                },
-            }
-        )
+        found = await self._search({
+            "size": query.limit,
+            "query": self._query(query),
+            "sort": [{"_score": "desc"}, {"title.keyword": "asc"}, {"ref": "asc"}],
+            "highlight": {"pre_tags": ["<mark>"], "post_tags": ["</mark>"],
+                          "fields": {"title": {"number_of_fragments": 0}}},
+        })
         hits = []
         for h in found["hits"]["hits"]:
             s = h["_source"]
-            hits.append(
-                SearchHit(
-                    shop_id=s["shop_id"],
-                    kind=s["kind"],
-                    ref=s["ref"],
-                    title=s["title"],
-                    code=s.get("code"),
-                    subtitle=s.get("subtitle"),
-                    status=s.get("status"),
-                    price=None if s.get("price") is None else Decimal(str(s["price"])),
-                    score=float(h["_score"]),
-                    highlight=(h.get("highlight", {}).get("title") or [s["title"]])[0],
-                )
-            )
+            hits.append(SearchHit(
+                shop_id=s["shop_id"], kind=s["kind"], ref=s["ref"], title=s["title"], code=s.get("code"),
+                subtitle=s.get("subtitle"), status=s.get("status"),
+                price=None if s.get("price") is None else Decimal(str(s["price"])),
+                score=float(h["_score"]),
+                highlight=(h.get("highlight", {}).get("title") or [s["title"]])[0],
+            ))
         return hits
 
     async def facets(self, query: SearchQuery) -> Facets:
@@ -178,41 +151,29 @@ class OpenSearchSearch:
         edges = (0, *PRICE_BUCKETS)
         ranges = [{"from": edges[i], "to": edges[i + 1]} for i in range(len(PRICE_BUCKETS))]
         ranges.append({"from": PRICE_BUCKETS[-1]})
-        found = await self._search(
-            {
-                "size": 0,
-                "query": self._query(query),
-                "aggs": {
-                    "sample": {
-                        "sampler": {"shard_size": CANDIDATES},
-                        "aggs": {
-                            **{
-                                n: {"terms": {"field": n, "size": 50}}
-                                for n in ("kind", "status", "category", "brand")
-                            },
-                            "price": {"range": {"field": "price", "ranges": ranges}},
-                        },
-                    }
-                },
-            }
-        )
+        found = await self._search({
+            "size": 0,
+            "query": self._query(query),
+            "aggs": {
+                "sample": {
+                    "sampler": {"shard_size": CANDIDATES},
+                    "aggs": {
+                        **{n: {"terms": {"field": n, "size": 50}}
+                           for n in ("kind", "status", "category", "brand")},
+                        "price": {"range": {"field": "price", "ranges": ranges}},
+                    },
+                }
+            },
+        })
         aggs = found["aggregations"]["sample"]
         facets = Facets()
         for name in ("kind", "status", "category", "brand"):
-            setattr(
-                facets,
-                name,
-                sorted(
-                    (
-                        FacetCount(value=str(b["key"]), count=b["doc_count"])
-                        for b in aggs[name]["buckets"]
-                    ),
-                    key=lambda c: (-c.count, c.value),
-                ),
-            )
+            setattr(facets, name, sorted(
+                (FacetCount(value=str(b["key"]), count=b["doc_count"]) for b in aggs[name]["buckets"]),
+                key=lambda c: (-c.count, c.value),
+            ))
         facets.price = [
             FacetCount(value=price_bucket(Decimal(str(b["from"]))) or "", count=b["doc_count"])
-            for b in aggs["price"]["buckets"]
-            if b["doc_count"]
+            for b in aggs["price"]["buckets"] if b["doc_count"]
         ]
         return facets

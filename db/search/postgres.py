@@ -60,9 +60,7 @@ def _hits(query: SearchQuery, *, scored: bool = True) -> tuple[str, dict[str, An
     """A `hits` CTE: full-text matches, and trigram matches only when there are none (a typo),
     so a prefix or an exact code never pays for a trigram scan. Facets need no `score`."""
     params: dict[str, Any] = {
-        "tsq": tsquery_text(query.text),
-        "fq": query.text,
-        "kinds": list(query.kinds),
+        "tsq": tsquery_text(query.text), "fq": query.text, "kinds": list(query.kinds),
         "limit": query.limit,
     }
     scope = ["d.kind = ANY(:kinds)"]
@@ -75,7 +73,9 @@ def _hits(query: SearchQuery, *, scored: bool = True) -> tuple[str, dict[str, An
             scope.append(f"d.{column} = :{column}")
             params[column] = value
     where = " AND ".join(scope)
-    columns = "d.shop_id, d.kind, d.ref, d.title, d.code, d.subtitle, d.status, d.category, d.brand, d.price"
+    columns = (
+        "d.shop_id, d.kind, d.ref, d.title, d.code, d.subtitle, d.status, d.category, d.brand, d.price"
+    )
     similarity = "word_similarity(shopops_fold(:fq), d.keys)" if scored else "0"
     trigram = (
         f"SELECT {columns}, {similarity} AS score FROM search_documents d "
@@ -112,10 +112,8 @@ class PostgresSearch:
 
     async def delete(self, shop_id: int, kind: Kind, refs: list[str]) -> None:
         await self.session.execute(
-            text(
-                "DELETE FROM search_documents WHERE shop_id = :shop AND kind = :kind "
-                "AND ref = ANY(:refs)"
-            ),
+            text("DELETE FROM search_documents WHERE shop_id = :shop AND kind = :kind "
+                 "AND ref = ANY(:refs)"),
             {"shop": shop_id, "kind": kind, "refs": refs},
         )
 
@@ -145,13 +143,10 @@ class PostgresSearch:
                         WHERE brand IS NOT NULL GROUP BY brand
                     UNION ALL SELECT 'price', bucket::text, count(*) FROM bucketed
                         WHERE bucket IS NOT NULL GROUP BY bucket) f)"""
-            if facets
-            else "'[]'::json"
+            if facets else "'[]'::json"
         )
-        best = (
-            "SELECT * FROM hits ORDER BY score DESC, title, ref LIMIT :limit"
-            if hits
-            else ("SELECT * FROM hits WHERE false")
+        best = "SELECT * FROM hits ORDER BY score DESC, title, ref LIMIT :limit" if hits else (
+            "SELECT * FROM hits WHERE false"
         )
         rows = (
             await self.session.execute(

@@ -15,11 +15,7 @@ from db.search.postgres import UPSERT
 from db.search.types import Kind
 
 # resource of the ingest/sync -> the kind its documents have, and its records' key condition
-KIND_OF_RESOURCE: dict[str, Kind] = {
-    "products": "product",
-    "orders": "order",
-    "customers": "customer",
-}
+KIND_OF_RESOURCE: dict[str, Kind] = {"products": "product", "orders": "order", "customers": "customer"}
 ONLY: dict[Kind, str] = {
     "product": "p.guid = ANY(%(refs)s::uuid[])",
     "order": "o.code = ANY(%(refs)s::text[])",
@@ -98,12 +94,8 @@ async def refresh(
     await cur.execute(REFRESH[kind], {"shop": shop_id, "kind": kind, "refs": sorted(set(refs))})  # type: ignore[arg-type]
 
 
-async def backfill(
-    cur: psycopg.AsyncCursor[Any] | psycopg.AsyncConnection[Any], shop_id: int, resource: str
-) -> int:
+async def backfill(cur: psycopg.AsyncCursor[Any] | psycopg.AsyncConnection[Any], shop_id: int, resource: str) -> int:
     """Index every record of a shop (data ingested before revision 1400); returns the rows."""
     kind = KIND_OF_RESOURCE[resource]
-    done = await cur.execute(
-        UPSERT.format(source=SOURCES[kind].format(only="true")), {"shop": shop_id}
-    )  # type: ignore[arg-type]
+    done = await cur.execute(UPSERT.format(source=SOURCES[kind].format(only="true")), {"shop": shop_id})  # type: ignore[arg-type]
     return done.rowcount

@@ -112,9 +112,7 @@ class ShopSpec:
         if not 0 <= self.guest_share <= 1:
             problems.append(f"guest_share must be within 0..1, got {self.guest_share}")
         if self.until is not None and self.until <= local_midnight(self.date_from):
-            problems.append(
-                f"until {self.until} is not after the start of date_from {self.date_from}"
-            )
+            problems.append(f"until {self.until} is not after the start of date_from {self.date_from}")
         if problems:
             raise ValueError("invalid shop spec: " + "; ".join(problems))
 
@@ -1082,9 +1080,7 @@ HOSTILE_ORDER_VALUES: dict[str, Any] = {
     "vat-rate-1000": lambda d: d["items"] and d["items"][0]["itemPrice"].update(vatRate="1000.00"),
     "exchange-rate-overflow": lambda d: d["price"].update(exchangeRate="123456789.12345678"),
     "status-id-over-int": lambda d: d.update(status={**(d.get("status") or {}), "id": 2**31}),
-    "nul-in-json": lambda d: d.update(
-        deliveryAddress={"street": "Hlavn\u00ed 1\x00", "city": "Brno"}
-    ),
+    "nul-in-json": lambda d: d.update(deliveryAddress={"street": "Hlavn\u00ed 1\x00", "city": "Brno"}),
 }
 
 
@@ -1129,18 +1125,12 @@ def write_jsonl_gz(
 
 
 def write_snapshot_file(
-    path: Path | str,
-    shop_spec: ShopSpec,
-    resource: str,
-    malformed_rate: float = 0.0,
+    path: Path | str, shop_spec: ShopSpec, resource: str, malformed_rate: float = 0.0,
     hostile_rate: float = 0.0,
 ) -> tuple[int, int]:
     """Write the whole snapshot of `resource` for a generated shop; returns (lines, bytes)."""
     written = write_jsonl_gz(
-        path,
-        iter_records(shop_spec, resource),
-        malformed_rate=malformed_rate,
-        hostile_rate=hostile_rate,
-        seed=shop_spec.seed,
+        path, iter_records(shop_spec, resource), malformed_rate=malformed_rate,
+        hostile_rate=hostile_rate, seed=shop_spec.seed,
     )
     return written.lines, written.bytes

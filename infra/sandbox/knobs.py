@@ -45,9 +45,7 @@ class Faults:
     webhook_attempts: int = 3
     webhook_retry_ms: int = 1000  # Shoptet waits 15 min; tests should not
     hostile_rate: float = 0.0  # share of snapshot order lines with a PostgreSQL-hostile value
-    result_encoding: str = (
-        ""  # Content-Encoding laid over result files: gzip | deflate | "gzip, gzip"
-    )
+    result_encoding: str = ""  # Content-Encoding laid over result files: gzip | deflate | "gzip, gzip"
     retry_after_at_date: bool = False  # a full bucket's 429 says Retry-After = its own Date
     deletes_between_pages: int = 0  # orders of a served /api/orders page deleted before the next
     inserts_between_pages: int = 0  # orders created (at the front) before the next page

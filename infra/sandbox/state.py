@@ -287,19 +287,13 @@ class SandboxState:
                 f"unknown order status {status_id}; known: {sorted(czech.STATUS_NAMES)}"
             )
         if hostile and hostile not in HOSTILE_ORDER_VALUES:
-            raise ValueError(
-                f"unknown hostile value {hostile!r}; known: {sorted(HOSTILE_ORDER_VALUES)}"
-            )
+            raise ValueError(f"unknown hostile value {hostile!r}; known: {sorted(HOSTILE_ORDER_VALUES)}")
         data = self.shop(eshop_id).data
         with self._lock:
             index = data.order_index(code)
             was_paid = data.order_full(index)["paid"] if index is not None else None
             data.update_order(
-                code,
-                self.clock.now(),
-                status_id=status_id,
-                paid=paid,
-                remark=remark,
+                code, self.clock.now(), status_id=status_id, paid=paid, remark=remark,
                 hostile=hostile,
             )
         self.fire(eshop_id, "order:update", code)

@@ -39,9 +39,7 @@ async def planned(pg: psycopg.Connection) -> Planned:
 
 
 @pytest.fixture
-async def client(
-    api: httpx.AsyncClient, make_user: MakeUser, planned: Planned
-) -> httpx.AsyncClient:
+async def client(api: httpx.AsyncClient, make_user: MakeUser, planned: Planned) -> httpx.AsyncClient:
     user, password = make_user(shops={planned["shop"].shop_id: "viewer"})
     await login(api, user.email, password)
     return api
@@ -170,9 +168,7 @@ async def test_the_run_state_and_track_record(client: httpx.AsyncClient, planned
     assert [r["id"] for r in runs["items"]] == [planned["run"]]
 
 
-async def test_another_shops_inventory_is_not_found(
-    client: httpx.AsyncClient, planned: Planned
-) -> None:
+async def test_another_shops_inventory_is_not_found(client: httpx.AsyncClient, planned: Planned) -> None:
     other = _base(planned, "other")
     for path in (
         "recommendations",

@@ -41,9 +41,7 @@ async def small_chunks() -> None:
         await set_setting(session, "analytics.inventory.chunk_variants", CHUNK)
 
 
-async def _run(
-    client: Client, shop_id: int
-) -> tuple[WorkflowHandle[Any, InventoryResult], InventoryResult]:
+async def _run(client: Client, shop_id: int) -> tuple[WorkflowHandle[Any, InventoryResult], InventoryResult]:
     handle = await client.start_workflow(
         InventoryWorkflow.run,
         InventoryRequest(shop_id, "manual"),

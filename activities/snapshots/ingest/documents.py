@@ -367,14 +367,8 @@ _QUANTITY = _values(r"-?[0-9]{1,10}(?:\.[0-9]{1,8})?")  # numeric(14, 3)
 _RATE = _values(r"-?[0-9]{1,2}(?:\.[0-9]{1,8})?")  # numeric(5, 2)
 _EXCHANGE = _values(r"-?[0-9]{1,7}(?:\.[0-9]{1,8})?")  # numeric(16, 8)
 _UUIDS = _values(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-_TIMES = _values(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?(?:Z|[+-][0-9]{2}:?[0-9]{2})"
-)
-_ORDER_MONEY, _ORDER_UUIDS, _ORDER_TIMES = (
-    itemgetter(23, 24, 25, 26),
-    itemgetter(3, 12),
-    itemgetter(2, 4),
-)
+_TIMES = _values(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?(?:Z|[+-][0-9]{2}:?[0-9]{2})")
+_ORDER_MONEY, _ORDER_UUIDS, _ORDER_TIMES = itemgetter(23, 24, 25, 26), itemgetter(3, 12), itemgetter(2, 4)
 _ITEM_MONEY = itemgetter(13, 14, 15, 16, 18)
 
 # What orjson refuses in a field a skipping decoder never looks at: a number beyond a double

@@ -16,9 +16,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 _DECIMAL = re.compile(r"-?\d{1,12}(\.\d{1,8})?", re.ASCII)
-_TIMESTAMP = re.compile(
-    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:?\d{2})", re.ASCII
-)
+_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:?\d{2})", re.ASCII)
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _INTEGER = re.compile(r"-?[0-9]{1,20}")
 _is_decimal, _is_timestamp, _is_uuid = _DECIMAL.fullmatch, _TIMESTAMP.fullmatch, _UUID.fullmatch

@@ -80,13 +80,9 @@ class Batch:
         return part
 
 
-KEY_POSITIONS = {
-    t.name: tuple(t.columns.index(k) for k in t.key) for ts in TABLES.values() for t in ts
-}
+KEY_POSITIONS = {t.name: tuple(t.columns.index(k) for k in t.key) for ts in TABLES.values() for t in ts}
 # a row's key as a tuple (every key has two columns or more, so itemgetter gives a tuple)
-KEY_OF: dict[str, Callable[[Row], tuple[str, ...]]] = {
-    name: itemgetter(*at) for name, at in KEY_POSITIONS.items()
-}
+KEY_OF: dict[str, Callable[[Row], tuple[str, ...]]] = {name: itemgetter(*at) for name, at in KEY_POSITIONS.items()}
 assert all(len(at) > 1 for at in KEY_POSITIONS.values())
 
 
@@ -135,9 +131,7 @@ def build_batch(
             payload[name][key_of[name](row)] = (line_no, row)
     for name, keyed in payload.items():
         if keyed:
-            batch.copy[name] = (
-                "\n".join(["\t".join(row) for _, row in keyed.values()]) + "\n"
-            ).encode()
+            batch.copy[name] = ("\n".join(["\t".join(row) for _, row in keyed.values()]) + "\n").encode()
             batch.counts[name] = len(keyed)
             batch.line_nos[name] = array("q", [n for n, _ in keyed.values()])
     batch.keys = list(payload[main.name])
@@ -152,13 +146,7 @@ def _older(candidate: str, stored: str) -> bool:
 
 
 def build_batch_from_file(
-    resource: str,
-    shop_id: int,
-    path: str,
-    start_line: int,
-    start_offset: int,
-    end_line: int,
-    max_lines: int,
+    resource: str, shop_id: int, path: str, start_line: int, start_offset: int, end_line: int, max_lines: int
 ) -> Batch | None:
     """Read up to `max_lines` lines from the working file and build their batch (None at the end).
 
@@ -242,13 +230,8 @@ def stale_children_delete(
         "AND c.created_at BETWEEN %(first)s AND %(last)s "
         f"AND c.{code} = p.code AND c.created_at = p.created_at "
         f"AND ({mine}) NOT IN (SELECT {kept} FROM {table.stage} s)",
-        {
-            "codes": [p[1] for p in parents],
-            "created": created,
-            "shop": shop_id,
-            "first": min(created),
-            "last": max(created),
-        },
+        {"codes": [p[1] for p in parents], "created": created, "shop": shop_id,
+         "first": min(created), "last": max(created)},
     )
 
 
@@ -295,9 +278,7 @@ class Loader:
                     for reject in result.refused:
                         reject.raw = texts.get(reject.line_no, "")
             if result.upserted:  # search documents commit with the rows they describe
-                await search_sources.refresh(
-                    cur, self.shop_id, self.resource, [k[1] for k in batch.keys]
-                )
+                await search_sources.refresh(cur, self.shop_id, self.resource, [k[1] for k in batch.keys])
             rejects = batch.rejects + result.refused
             if rejects and run_id is not None:
                 result.rejected = await self._quarantine(cur, run_id, rejects)

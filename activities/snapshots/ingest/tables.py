@@ -18,9 +18,7 @@ class Table:
     key: tuple[LiteralString, ...]
     # child tables whose rows are replaced per parent (items of an order): parent's key columns
     parent: tuple[LiteralString, ...] = ()
-    key_types: dict[str, LiteralString] = field(
-        default_factory=dict[str, LiteralString]
-    )  # SQL types of key columns
+    key_types: dict[str, LiteralString] = field(default_factory=dict[str, LiteralString])  # SQL types of key columns
 
     @property
     def stage(self) -> LiteralString:
@@ -64,11 +62,8 @@ class Table:
         )
         source = f"{self.stage} s"
         if parent is not None:
-            linked: list[tuple[LiteralString, LiteralString]] = [
-                (mine_col, theirs_col)
-                for mine_col, theirs_col in zip(self.parent, parent.key, strict=True)
-                if theirs_col != "shop_id"
-            ]
+            linked: list[tuple[LiteralString, LiteralString]] = [(mine_col, theirs_col) for mine_col, theirs_col in zip(self.parent, parent.key, strict=True)
+                      if theirs_col != "shop_id"]
             arrays = ", ".join(f"%s::{parent.key_types[t]}[]" for _, t in linked)
             names = ", ".join(t for _, t in linked)
             join = " AND ".join(f"s.{m} = p.{t}" for m, t in linked)
@@ -87,34 +82,11 @@ _SYNCED = {"orders", "customers", "products", "variants", "stock_levels"}
 ORDERS = Table(
     "orders",
     (
-        "shop_id",
-        "code",
-        "created_at",
-        "guid",
-        "changed_at",
-        "status_id",
-        "status_name",
-        "cancelled",
-        "paid",
-        "source_name",
-        "email",
-        "phone",
-        "customer_guid",
-        "billing_name",
-        "billing_company",
-        "billing_city",
-        "billing_zip",
-        "billing_country",
-        "delivery_address",
-        "shipping_name",
-        "payment_name",
-        "currency",
-        "exchange_rate",
-        "total_with_vat",
-        "total_without_vat",
-        "total_vat",
-        "to_pay",
-        "item_count",
+        "shop_id", "code", "created_at", "guid", "changed_at", "status_id", "status_name",
+        "cancelled", "paid", "source_name", "email", "phone", "customer_guid", "billing_name",
+        "billing_company", "billing_city", "billing_zip", "billing_country", "delivery_address",
+        "shipping_name", "payment_name", "currency", "exchange_rate", "total_with_vat",
+        "total_without_vat", "total_vat", "to_pay", "item_count",
     ),
     ("shop_id", "code", "created_at"),
     key_types={"code": "text", "created_at": "timestamptz"},
@@ -123,27 +95,10 @@ ORDERS = Table(
 ORDER_ITEMS = Table(
     "order_items",
     (
-        "shop_id",
-        "order_code",
-        "item_id",
-        "created_at",
-        "item_type",
-        "product_guid",
-        "code",
-        "ean",
-        "name",
-        "variant_name",
-        "brand",
-        "amount",
-        "amount_unit",
-        "unit_price_with_vat",
-        "price_with_vat",
-        "price_without_vat",
-        "vat",
-        "vat_rate",
-        "purchase_price",
-        "supplier_name",
-        "status_id",
+        "shop_id", "order_code", "item_id", "created_at", "item_type", "product_guid", "code",
+        "ean", "name", "variant_name", "brand", "amount", "amount_unit", "unit_price_with_vat",
+        "price_with_vat", "price_without_vat", "vat", "vat_rate", "purchase_price",
+        "supplier_name", "status_id",
     ),
     ("shop_id", "order_code", "item_id", "created_at"),
     parent=("shop_id", "order_code", "created_at"),
@@ -152,19 +107,8 @@ ORDER_ITEMS = Table(
 CUSTOMERS = Table(
     "customers",
     (
-        "shop_id",
-        "guid",
-        "email",
-        "phone",
-        "full_name",
-        "company",
-        "city",
-        "zip",
-        "country",
-        "customer_group",
-        "disabled_orders",
-        "created_at",
-        "changed_at",
+        "shop_id", "guid", "email", "phone", "full_name", "company", "city", "zip", "country",
+        "customer_group", "disabled_orders", "created_at", "changed_at",
     ),
     ("shop_id", "guid"),
     key_types={"guid": "uuid"},
@@ -173,16 +117,8 @@ CUSTOMERS = Table(
 PRODUCTS = Table(
     "products",
     (
-        "shop_id",
-        "guid",
-        "name",
-        "type",
-        "visibility",
-        "brand",
-        "default_category",
-        "supplier_guid",
-        "created_at",
-        "changed_at",
+        "shop_id", "guid", "name", "type", "visibility", "brand", "default_category",
+        "supplier_guid", "created_at", "changed_at",
     ),
     ("shop_id", "guid"),
     key_types={"guid": "uuid"},
@@ -197,17 +133,8 @@ PRODUCT_TRANSLATIONS = Table(
 VARIANTS = Table(
     "variants",
     (
-        "shop_id",
-        "code",
-        "product_guid",
-        "ean",
-        "name",
-        "price_with_vat",
-        "purchase_price",
-        "currency",
-        "vat_rate",
-        "stock_total",
-        "availability",
+        "shop_id", "code", "product_guid", "ean", "name", "price_with_vat", "purchase_price",
+        "currency", "vat_rate", "stock_total", "availability",
     ),
     ("shop_id", "code"),
 )

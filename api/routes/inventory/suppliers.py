@@ -155,7 +155,9 @@ async def put_offer(
     body: OfferIn,
 ) -> OfferOut:
     """Create or replace the offer; `variant_code` URL-encoded (codes often hold "/")."""
-    return await suppliers.put_offer(session, shop.id, supplier_id, variant_code, body.model_dump())
+    return await suppliers.put_offer(
+        session, shop.id, supplier_id, variant_code, body.model_dump()
+    )
 
 
 @router.delete("/{supplier_id}/offers/{variant_code:path}", status_code=204)

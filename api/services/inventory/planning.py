@@ -444,7 +444,9 @@ async def accuracy_page(
     )
 
 
-async def forecast(session: AsyncSession, shop: Shop, code: str, history_days: int) -> ForecastOut:
+async def forecast(
+    session: AsyncSession, shop: Shop, code: str, history_days: int
+) -> ForecastOut:
     """One variant's stored forecast (mean and 80 % interval per day) with its recent daily
     sales; days that opened or closed sold out are marked censored (their sales are a floor)."""
     metrics = (

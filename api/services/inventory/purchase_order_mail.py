@@ -44,46 +44,34 @@ async def email_order(
     address = to or order.get("supplier_email")
     if not address:
         raise Problem(
-            422,
-            "No address",
-            "to: the supplier has no e-mail address; give one or add it to the supplier",
+            422, "No address", "to: the supplier has no e-mail address; give one or add it to "
+            "the supplier",
         )
     if order["status"] == "cancelled":
         raise Problem(409, "Purchase order is cancelled", f"Order {order_id} was cancelled.")
     words = {"id": order_id, "shop": shop.name, "lines": len(order["lines"])}
     mail = OutgoingMail(
-        shop_id=shop.id,
-        purpose="purchase_order",
-        ref_id=order_id,
-        to_addrs=[address],
-        subject=SUBJECT[lang].format(**words),
-        text_body=BODY[lang].format(**words),
+        shop_id=shop.id, purpose="purchase_order", ref_id=order_id, to_addrs=[address],
+        subject=SUBJECT[lang].format(**words), text_body=BODY[lang].format(**words),
     )
     session.add(mail)
     await session.flush()
-    session.add_all(
-        [
-            OutgoingMailAttachment(
-                mail_id=mail.id,
-                filename=f"purchase-order-{order_id}.pdf",
-                content_type="application/pdf",
-                content=purchase_order_documents.order_pdf(order, shop.name, lang),
-            ),
-            OutgoingMailAttachment(
-                mail_id=mail.id,
-                filename=f"purchase-order-{order_id}.csv",
-                content_type="text/csv",
-                content=purchase_order_documents.order_csv(order).encode(),
-            ),
-        ]
-    )
+    session.add_all([
+        OutgoingMailAttachment(
+            mail_id=mail.id, filename=f"purchase-order-{order_id}.pdf",
+            content_type="application/pdf",
+            content=purchase_order_documents.order_pdf(order, shop.name, lang),
+        ),
+        OutgoingMailAttachment(
+            mail_id=mail.id, filename=f"purchase-order-{order_id}.csv", content_type="text/csv",
+            content=purchase_order_documents.order_csv(order).encode(),
+        ),
+    ])
     await session.commit()
     workflow_id = f"mail:{mail.id}"
     try:
         await client.start_workflow(
-            OutgoingMailWorkflow.run,
-            MailRequest(mail.id),
-            id=workflow_id,
+            OutgoingMailWorkflow.run, MailRequest(mail.id), id=workflow_id,
             task_queue=Queue.NOTIFICATIONS.value,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             search_attributes=search_attributes.for_run("mail", shop.id),

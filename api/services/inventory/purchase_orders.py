@@ -374,18 +374,9 @@ async def receive(
     if order.get("status") == "received":
         from activities.outbound_webhooks.events import publish
 
-        await publish(
-            shop_id,
-            [
-                (
-                    "purchase_order.received",
-                    {
-                        "purchase_order_id": order_id,
-                        "received_at": str(order.get("received_at")),
-                    },
-                )
-            ],
-        )
+        await publish(shop_id, [("purchase_order.received", {
+            "purchase_order_id": order_id, "received_at": str(order.get("received_at")),
+        })])
     return order
 
 

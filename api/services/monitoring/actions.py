@@ -37,15 +37,11 @@ async def retry_run(client: Client, workflow_id: str, run_id: str, who: str) -> 
         desc = await handle.describe()
     except RPCError as exc:
         if _not_found(exc):
-            raise Problem(
-                404, "Workflow run not found", f"No run {run_id} of workflow {workflow_id}."
-            ) from None
+            raise Problem(404, "Workflow run not found", f"No run {run_id} of workflow {workflow_id}.") from None
         raise
     if desc.status not in RETRYABLE:
         state = desc.status.name.lower() if desc.status else "unknown"
-        raise Problem(
-            409, "Only failed runs can be retried", f"Run {run_id} of {workflow_id} is {state}."
-        )
+        raise Problem(409, "Only failed runs can be retried", f"Run {run_id} of {workflow_id} is {state}.")
     first_task = None
     async for event in handle.fetch_history_events():
         if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
@@ -70,15 +66,9 @@ async def retry_run(client: Client, workflow_id: str, run_id: str, who: str) -> 
     return {"workflow_id": workflow_id, "run_id": response.run_id, "retry_of": run_id}
 
 
-async def schedule_action(
-    client: Client, schedule_id: str, action: str, who: str
-) -> dict[str, Any]:
+async def schedule_action(client: Client, schedule_id: str, action: str, who: str) -> dict[str, Any]:
     if action not in SCHEDULE_ACTIONS:
-        raise Problem(
-            422,
-            "Unknown schedule action",
-            f"action must be one of {', '.join(SCHEDULE_ACTIONS)}, not {action!r}",
-        )
+        raise Problem(422, "Unknown schedule action", f"action must be one of {', '.join(SCHEDULE_ACTIONS)}, not {action!r}")
     handle = client.get_schedule_handle(schedule_id)
     note = f"{action}d from the monitoring page by {who}" if action != "trigger" else None
     try:

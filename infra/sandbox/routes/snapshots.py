@@ -91,9 +91,7 @@ async def job_result(request: Request, name: str) -> Response:
     encoding = state.faults.result_encoding
     if encoding:  # a CDN that compresses the (already gzip) file again
         body = await asyncio.to_thread(encode, path.read_bytes(), encoding)
-        return Response(
-            body, media_type="application/octet-stream", headers={"Content-Encoding": encoding}
-        )
+        return Response(body, media_type="application/octet-stream", headers={"Content-Encoding": encoding})
     return FileResponse(path, media_type="application/octet-stream")
 
 

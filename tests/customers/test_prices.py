@@ -133,3 +133,13 @@ def test_margin_shares_shrink_to_the_shop_share() -> None:
     assert shares[1] == shop  # nothing spent: the shop's share
     assert shares[0] == (1 * 0.3 + 3 * shop) / 4
     assert abs(shares[2] - 0.3) < 1e-12
+
+
+def test_margin_shares_ignore_refund_dust_and_cap_at_all_of_the_spend() -> None:
+    shares = margin_shares(
+        np.array([100.0, 500.0, 20.0]), np.array([1e-13, 100.0, 100.0]), np.array([9.0, 9.0, 9.0])
+    )
+    shop = 1.0  # (500 + 20) / 200 = 2.6, capped
+    assert shares[0] == shop
+    assert shares[1] == (9 * 1.0 + 3 * shop) / 12
+    assert np.isfinite(shares).all()

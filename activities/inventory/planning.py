@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import time
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, text, update
@@ -41,6 +41,10 @@ from workflows.inventory import (
     StartRunRequest,
 )
 from workflows.shop_fan_out import NightlyPlan
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import psycopg
 
 SEVERITIES = ("low", "medium", "high")
 NOT_RETRYABLE = frozenset({"ValueError", "PurchasingInfeasible"})
@@ -523,7 +527,7 @@ def forecast_and_store(req: ChunkRequest, beat: Beat) -> ChunkResult:
 
 
 def explain_sales_anomalies(
-    conn: Any, run: InventoryRun, rows: sql.ChunkRows, anomalies: Any
+    conn: psycopg.Connection, run: InventoryRun, rows: sql.ChunkRows, anomalies: pd.DataFrame
 ) -> int:
     """Rank the causes of the chunk's sales anomalies (inventory.root_causes) and store them
     with the anomalies that have none yet."""

@@ -281,8 +281,11 @@ def _capacity(offers: pd.DataFrame, need: pd.Series) -> np.ndarray:
     the supplier may restock; the shortage shows as the alternative's reason)."""
     stock = offers["supplier_stock"].to_numpy(float)
     capacity = np.where(np.isnan(stock), np.inf, stock)
-    total = pd.Series(capacity).groupby(offers["variant_code"].to_numpy()).transform("sum")
-    short = total.to_numpy(float) < need.reindex(offers["variant_code"]).to_numpy(float)
+    by_variant: dict[Any, float] = {}
+    for code, units in zip(offers["variant_code"], capacity, strict=True):
+        by_variant[code] = by_variant.get(code, 0.0) + float(units)
+    total = np.array([by_variant[c] for c in offers["variant_code"]], dtype=float)
+    short = total < np.asarray(need.reindex(offers["variant_code"]), dtype=float)
     return np.where(short, np.inf, capacity)
 
 
@@ -365,10 +368,9 @@ def _weakness(record: Mapping[Any, Any]) -> str | None:
 
 def _best_other(offers: pd.DataFrame, code: str, primary: Any) -> Any:
     """The cheapest other offer of the variant with no weakness of its own, else None."""
-    others = offers[(offers["variant_code"] == code) & (offers["supplier_id"] != primary)]
-    sound = [
-        (float(row["unit_price"]), row["supplier_id"])
-        for row in others.to_dict("records")
-        if _weakness(row) is None
+    sound: list[tuple[float, str, Any]] = [
+        (float(row["unit_price"]), str(row["supplier_id"]), row["supplier_id"])
+        for row in offers.to_dict("records")
+        if row["variant_code"] == code and row["supplier_id"] != primary and _weakness(row) is None
     ]
-    return min(sound, key=lambda p: (p[0], str(p[1])))[1] if sound else None
+    return min(sound)[2] if sound else None

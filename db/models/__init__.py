@@ -61,7 +61,7 @@ from db.models.orders import Order, OrderItem
 from db.models.outbound_webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from db.models.resellers import PriceList, PriceListItem, Reseller, ResellerKey, ResellerOrder
 from db.models.safety import Backup, IntegrityFinding, IntegrityRun, PitrBaseBackup
-from db.models.search import SearchEntry
+from db.models.search import SearchEntry, SearchWord
 from db.models.settings import AppSetting
 from db.models.shops import Installation, Shop
 from db.models.snapshots import SnapshotReject, SnapshotRun
@@ -119,6 +119,7 @@ __all__ = [
     "ResellerKey",
     "ResellerOrder",
     "SearchEntry",
+    "SearchWord",
     "Shop",
     "ShopFeed",
     "ShopMembership",

@@ -52,7 +52,7 @@ class ChannelConnection(Base):
     orders_cursor: Mapped[datetime | None]
     orders_imported: Mapped[int] = mapped_column(BigInteger, server_default="0")
     # its Temporal schedule (workflows.schedules.channel_sync_schedule) runs a sync this often
-    sync_interval_minutes: Mapped[int] = mapped_column(server_default="15")
+    sync_interval_minutes: Mapped[int] = mapped_column(Integer, server_default="15")
     stock_push_enabled: Mapped[bool] = mapped_column(server_default=true())
     created_at: Mapped[datetime] = created_column()
     updated_at: Mapped[datetime] = updated_column()

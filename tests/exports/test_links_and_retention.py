@@ -16,6 +16,7 @@ from psycopg import sql
 
 from api.services import export_links
 from db.config import get_settings
+from db.secrets import encrypt
 from tests.support import TEST_NOW, assert_problem, login
 
 
@@ -89,7 +90,8 @@ async def test_retention_deletes_finished_mail_deliveries_reports_and_expired_ex
         )
     [(endpoint,)] = pg.execute(
         "INSERT INTO webhook_endpoints (shop_id, url, events, secret) "
-        "VALUES (%s, 'https://example.com/h', ARRAY['ping'], 'x') RETURNING id", (shop.id,)
+        "VALUES (%s, 'https://example.com/h', ARRAY['ping'], %s) RETURNING id",
+        (shop.id, encrypt("x")),  # encrypted as the app writes it (key rotation reads every row)
     ).fetchall()
     for status, at in (("delivered", old), ("gave_up", old), ("pending", old), ("delivered", recent)):
         pg.execute(

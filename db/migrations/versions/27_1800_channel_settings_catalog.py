@@ -26,13 +26,13 @@ def upgrade() -> None:
         sa.Column("stock_push_enabled", sa.Boolean(), nullable=False, server_default=sa.true()),
     )
     op.create_check_constraint(
-        "ck_channel_connections_sync_interval",
+        op.f("ck_channel_connections_sync_interval"),  # final name: no convention prefix
         "channel_connections",
         "sync_interval_minutes BETWEEN 5 AND 1440",
     )
 
 
 def downgrade() -> None:
-    op.drop_constraint("ck_channel_connections_sync_interval", "channel_connections")
+    op.drop_constraint(op.f("ck_channel_connections_sync_interval"), "channel_connections")
     op.drop_column("channel_connections", "stock_push_enabled")
     op.drop_column("channel_connections", "sync_interval_minutes")

@@ -10,13 +10,12 @@ have: those days take the region's climatology (weather.weather_regressors).
 
 from __future__ import annotations
 
-import io
 from datetime import date, timedelta
 
 import pandas as pd
 import psycopg
 
-from activities.inventory.weather import CSV_NAMES, CsvWeather, WeatherError, WeatherSource
+from activities.inventory.weather import WeatherSource
 
 
 def missing_spans(have: set[date], start: date, end: date) -> list[tuple[date, date]]:
@@ -90,25 +89,3 @@ def import_missing(
         with conn.transaction():
             added += store(conn, region, frame, "http", replace=False)
     return added
-
-
-def csv_weather(text: str) -> pd.DataFrame:
-    """Every day of a weather CSV (its own first .. last day, no gaps), or a WeatherError."""
-    try:
-        head = pd.read_csv(io.StringIO(text))
-    except (ValueError, pd.errors.ParserError) as error:
-        raise WeatherError(f"weather CSV is not readable: {error}") from None
-    names = [CSV_NAMES.get(str(c).strip().lower(), str(c)) for c in head.columns]
-    if "day" not in names:
-        raise WeatherError("weather CSV lacks a day (or date) column")
-    if head.empty:
-        raise WeatherError("weather CSV has no rows")
-    try:
-        days = pd.to_datetime(head.iloc[:, names.index("day")], format="ISO8601")
-    except (TypeError, ValueError) as error:
-        raise WeatherError(f"weather CSV has a malformed day: {error}") from None
-    first, last = days.min().date(), days.max().date()
-    frame = CsvWeather(text).daily(0.0, 0.0, first, last)
-    if (frame["precipitation"] < 0).any():
-        raise WeatherError("weather CSV has a negative precipitation")
-    return frame

@@ -90,7 +90,8 @@ def parse_csv(content: str) -> dict[date, tuple[float, float]]:
     sample = content[:4096]
     delimiter = ";" if sample.count(";") > sample.count(",") else ","
     reader = csv.reader(io.StringIO(content), delimiter=delimiter)
-    first_row: list[str] = next(reader, [])
+    no_row: list[str] = []
+    first_row = next(reader, no_row)
     header = [CSV_NAMES.get(h.strip().lower(), h.strip()) for h in first_row]
     missing = [c for c in ("day", "temperature", "precipitation") if c not in header]
     if missing:

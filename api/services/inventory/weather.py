@@ -81,6 +81,7 @@ async def upload_csv(session: AsyncSession, shop_id: int, content: str) -> Weath
             {"region": region, "day": d, "t": parsed[d][0], "p": parsed[d][1]} for d in days
         ],
     )
+    await session.commit()
     return WeatherImportOut(region=region, first_day=days[0], last_day=days[-1], days=len(days))
 
 

@@ -18,7 +18,8 @@ import psycopg
 import pytest
 
 from activities.inventory import planning as acts
-from activities.inventory.weather import OpenMeteoWeather
+from activities.inventory.sql import shop_promotions
+from activities.inventory.weather import OpenMeteoWeather, weather_regressors
 from activities.inventory.weather_import import missing_spans
 from db.app_settings import set_setting
 from db.engine import session_scope
@@ -211,3 +212,57 @@ async def test_the_nightly_run_keeps_the_weather_where_it_helps(
     assert used is None and gain < 0.02  # the weather is rejected for it
     used, gain, _, _ = found["GRILL"]  # its category's promotions are its regressor
     assert used is not None and "promotion" in used.split(",") and gain > 0.1
+
+
+def test_the_horizon_takes_the_climatology_and_a_history_gap_no_weather() -> None:
+    days = pd.period_range("2024-01-01", "2025-12-31", freq="D")
+    stored = pd.DataFrame(
+        {
+            "temperature": np.where(days.month == 1, -5.0, 15.0),
+            "precipitation": np.ones(len(days)),
+        },
+        index=days,
+    )
+    history = days[days <= pd.Period("2025-12-20", "D")]
+    x = weather_regressors(stored, history, 28)
+    assert x is not None and list(x.columns) == ["weather.temperature", "weather.precipitation"]
+    assert len(x) == len(history) + 28
+    assert x.loc["2025-12-21", "weather.temperature"] == 15.0  # stored: the archive's own
+    # 2026-01-10: the mean of 7-13 January over the stored years, all -5
+    assert x.loc["2026-01-10", "weather.temperature"] == -5.0
+    assert x.loc["2026-01-10", "weather.precipitation"] == 1.0
+    assert weather_regressors(stored.drop(pd.Period("2025-03-03", "D")), history, 28) is None
+    assert weather_regressors(None, history, 28) is None
+
+
+def test_chunk_promotions_are_shop_wide_plus_the_variants_own(pg: psycopg.Connection) -> None:
+    shop_id = new_shop(pg, "Scoped promotions shop")
+    for code, category in (("A", "Grily"), ("B", None), ("C", "Grily")):
+        guid = uuid.uuid5(uuid.NAMESPACE_URL, f"{shop_id}/{code}")
+        pg.execute(
+            "INSERT INTO variants (shop_id, code, product_guid) VALUES (%s, %s, %s)",
+            (shop_id, code, guid),
+        )
+        pg.execute(
+            "INSERT INTO products (shop_id, guid, name, default_category) VALUES (%s, %s, %s, %s)",
+            (shop_id, guid, code, category),
+        )
+    promotions = [
+        ("Black week", date(2026, 11, 23), None, None),
+        ("B days", date(2026, 5, 1), "B", None),
+        ("Grill weekend", date(2026, 6, 5), None, "Grily"),
+        ("Over", date(2025, 1, 1), "A", None),  # ended before the history: left out
+    ]
+    with pg.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO promotions (shop_id, name, starts_on, ends_on, variant_code, category) "
+            "VALUES (%s, %s, %s, %s + 2, %s, %s)",
+            [(shop_id, name, start, start, code, cat) for name, start, code, cat in promotions],
+        )
+    pg.commit()
+    found = shop_promotions(pg, shop_id, date(2026, 1, 1), ["A", "B"])
+    pg.commit()
+    got = sorted(
+        (code or "*", str(start)) for code, start, _ in found.itertuples(index=False, name=None)
+    )
+    assert got == [("*", "2026-11-23"), ("A", "2026-06-05"), ("B", "2026-05-01")]

@@ -190,7 +190,7 @@ def _weather_shop(pg: psycopg.Connection, sandbox: RunningSandbox) -> tuple[int,
 
 
 async def test_the_nightly_run_keeps_the_weather_where_it_helps(
-    sandbox: RunningSandbox, pg: psycopg.Connection
+    sandbox: RunningSandbox, pg: psycopg.Connection, api: httpx.AsyncClient, make_user: Any
 ) -> None:
     shop_id, _ = _weather_shop(pg, sandbox)
     region = await _region(shop_id)
@@ -212,6 +212,12 @@ async def test_the_nightly_run_keeps_the_weather_where_it_helps(
     assert used is None and gain < 0.02  # the weather is rejected for it
     used, gain, _, _ = found["GRILL"]  # its category's promotions are its regressor
     assert used is not None and "promotion" in used.split(",") and gain > 0.1
+
+    user, password = make_user(shops={shop_id: "viewer"})  # the accuracy API names them too
+    await login(api, user.email, password)
+    items = (await api.get(f"/api/shops/{shop_id}/inventory/accuracy")).json()["items"]
+    shown = {i["variant_code"]: i["regressors_used"] for i in items}
+    assert shown == {"GRILL": "weather,promotion", "LEMONADE": "weather", "STAPLER": None}
 
 
 def test_the_horizon_takes_the_climatology_and_a_history_gap_no_weather() -> None:

@@ -83,8 +83,10 @@ def import_missing(
 ) -> int:
     """Fetch and store the region's days start .. end not stored yet; returns the rows added.
     A WeatherError (the source refused or sent a gap) leaves what was stored before it."""
+    have = stored_days(conn, region, start, end)
+    conn.commit()  # each gap is its own transaction: a later failure keeps the earlier ones
     added = 0
-    for gap_from, gap_to in missing_spans(stored_days(conn, region, start, end), start, end):
+    for gap_from, gap_to in missing_spans(have, start, end):
         frame = source.daily(latitude, longitude, gap_from, gap_to)
         with conn.transaction():
             added += store(conn, region, frame, "http", replace=False)

@@ -171,4 +171,9 @@ declare(
     SettingDef("analytics.inventory.notify_severity", "medium", "str", "Least severity (low, medium, high) of an inventory anomaly that raises a notification.", "shop", choices=("low", "medium", "high")),
     SettingDef("analytics.inventory.max_notifications", 20, "int", "Anomaly notifications one run raises at most; the rest are summed up in one more.", "shop", minimum=1),
     SettingDef("analytics.inventory.holidays", "CZ", "str", "Country whose public holidays shape the forecasts (ISO code; empty for none).", "shop", pattern="(?:[A-Z]{2})?", pattern_hint="a two-letter country code such as CZ, or empty"),
+    SettingDef("analytics.inventory.weather_source", "http", "str", "Where the shop's daily weather comes from: http (the Open-Meteo-compatible archive, imported nightly), csv (uploaded files only) or off (no weather regressor).", "shop", choices=("http", "csv", "off")),
+    SettingDef("analytics.inventory.weather_region", "Praha", "str", "Name of the region whose weather the shop's forecasts may use (shops naming the same region share its series).", "shop", pattern=r"[^\s].{0,99}", pattern_hint="a region name of 1 to 100 characters"),
+    SettingDef("analytics.inventory.weather_latitude", 50.08, "float", "Latitude of the weather region (degrees north).", "shop", minimum=-90, maximum=90),
+    SettingDef("analytics.inventory.weather_longitude", 14.42, "float", "Longitude of the weather region (degrees east).", "shop", minimum=-180, maximum=180),
+    SettingDef("analytics.inventory.weather_url", "", "str", "Base URL of the Open-Meteo-compatible weather archive (empty: WEATHER_API_URL)."),
 )

@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     )
     # requests in flight per shop across every process (Shoptet allows 3 per API token)
     shoptet_max_in_flight: int = Field(default=3, ge=1, alias="SHOPTET_MAX_IN_FLIGHT")
+    # Open-Meteo-compatible weather archive (GET /v1/archive) of the inventory forecasts; the
+    # sandbox serves one locally, https://archive-api.open-meteo.com is the real one
+    weather_api_url: str = Field(default="http://127.0.0.1:8900", alias="WEATHER_API_URL")
     sandbox_host: str = Field(default="127.0.0.1", alias="SANDBOX_HOST")
     sandbox_port: int = Field(default=8900, alias="SANDBOX_PORT")
 

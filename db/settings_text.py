@@ -110,6 +110,16 @@ TEXTS: dict[str, SettingText] = {
                                                "Nejvýše tolik oznámení o anomáliích vyvolá jeden běh; zbytek shrne jedno další."),
     "analytics.inventory.holidays": T("inventory", "", "Public holidays of", "Státní svátky země",
                                       "Země, jejíž státní svátky ovlivňují předpovědi (kód ISO, např. CZ; prázdné = žádné)."),
+    "analytics.inventory.weather_source": T("inventory", "", "Weather source", "Zdroj počasí",
+                                            "Odkud se berou denní data o počasí: http (archiv kompatibilní s Open-Meteo, stahuje se každou noc), csv (jen nahrané soubory) nebo off (bez počasí)."),
+    "analytics.inventory.weather_region": T("inventory", "", "Weather region", "Oblast počasí",
+                                            "Název oblasti, jejíž počasí mohou předpovědi obchodu použít (obchody se stejnou oblastí sdílejí její řadu)."),
+    "analytics.inventory.weather_latitude": T("inventory", "", "Weather region latitude", "Zeměpisná šířka oblasti počasí",
+                                              "Zeměpisná šířka oblasti počasí (stupně severní šířky)."),
+    "analytics.inventory.weather_longitude": T("inventory", "", "Weather region longitude", "Zeměpisná délka oblasti počasí",
+                                               "Zeměpisná délka oblasti počasí (stupně východní délky)."),
+    "analytics.inventory.weather_url": T("inventory", "", "Weather archive URL", "Adresa archivu počasí",
+                                         "Základní adresa archivu počasí kompatibilního s Open-Meteo (prázdné = WEATHER_API_URL)."),
 }
 
 

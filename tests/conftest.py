@@ -49,6 +49,8 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/9")
     os.environ["SHOPOPS_DATA_DIR"] = str(ROOT / ".data" / "test" / TEST_DB)
     os.environ["SHOPOPS_ENV"] = "test"
+    # no weather archive unless a test starts the sandbox and points a setting at it
+    os.environ["WEATHER_API_URL"] = "http://127.0.0.1:9"
     from db.config import get_settings
 
     get_settings.cache_clear()

@@ -1,6 +1,8 @@
 """InventoryWorkflow: one shop's nightly purchasing plan, with the accuracy behind it.
 
 Steps: record today's stock (the stock history that marks stock-out days as censored demand);
+import the days of the shop's weather region not stored yet (from the Open-Meteo-compatible
+archive, where the shop's weather source is http);
 forecast every variant chunk by chunk (daily demand aggregated in SQL, forecasts with 80 %
 intervals, backtest MASE against seasonal naive, reorder point, EOQ, order-by date, and the
 sales and stock anomalies of the recent days), each chunk in a child process; choose suppliers
@@ -64,6 +66,7 @@ class PlanSettings:
     notify_severity: str
     max_notifications: int
     holidays: str  # "" for none
+    weather_region: str = ""  # the stored weather series the forecasts may use ("": none)
 
 
 @dataclass(frozen=True)
@@ -130,7 +133,7 @@ class InventoryResult:
 
 @dataclass
 class Progress:
-    phase: str = "starting"  # stock | forecasting | purchasing | anomalies | done | failed
+    phase: str = "starting"  # stock | weather | forecasting | purchasing | anomalies | done | failed
     variants_done: int = 0
     variants_total: int | None = None
     run_id: int | None = None
@@ -169,6 +172,15 @@ class InventoryWorkflow:
                 retry_policy=DB_RETRY,
                 result_type=int,
             )
+            if workflow.patched("inventory-weather"):
+                self._progress.phase = "weather"
+                await workflow.execute_activity(
+                    act.IMPORT_INVENTORY_WEATHER,
+                    run,
+                    start_to_close_timeout=timedelta(minutes=10),
+                    retry_policy=DB_RETRY,
+                    result_type=int,
+                )
             self._progress.phase = "forecasting"
             forecast, anomalies, seconds = await self._forecast(run)
             self._progress.phase = "purchasing"

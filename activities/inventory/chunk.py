@@ -30,6 +30,7 @@ from activities.inventory.analytics import (
     stock_anomalies,
 )
 from activities.inventory.sql import ANOMALY_COLUMNS, FORECAST_COLUMNS, METRIC_COLUMNS, ChunkRows
+from activities.inventory.weather import weather_regressors
 
 DAYS_PER_YEAR = 365.0
 # A stock row is the stock at the end of its day (a reading just before midnight); a day that
@@ -83,14 +84,7 @@ def chunk_results(rows: ChunkRows, policy: ChunkPolicy) -> ChunkOutput:
     )
     if history.shape[1] == 0 or not history.notna().to_numpy().any():
         return empty_output()
-    batch = forecast_many(
-        history,
-        policy.horizon,
-        holidays=policy.holidays or None,
-        regressors=promotion_calendar(
-            rows.promotions, pd.PeriodIndex(history.index), policy.horizon
-        ),
-    )
+    batch = _forecast(history, rows, policy)
     if batch.forecasts.empty:
         return empty_output()
     forecasts = batch.forecasts.assign(
@@ -122,6 +116,57 @@ def promotion_calendar(
     if not active[: len(periods)].any():
         return None
     return pd.DataFrame({"promotion": active}, index=days)
+
+
+def _forecast(history: pd.DataFrame, rows: ChunkRows, policy: ChunkPolicy) -> BatchForecast:
+    """forecast_many over the chunk with its regressors: the region's weather and, per
+    variant, the shop-wide promotions with those scoped to the variant or its category.
+    Variants with the same promotion days share one call; the backtest of each variant
+    decides whether the regressors are kept (regressors_used names them)."""
+    periods = pd.PeriodIndex(history.index)
+    weather = weather_regressors(rows.weather, periods, policy.horizon)
+    promotions = rows.promotions
+    shop_wide = promotions[promotions["variant_code"].isna()]
+    scoped = promotions[promotions["variant_code"].notna()]
+    groups: dict[tuple[Any, ...], list[str]] = {}
+    for code in history.columns:
+        own = scoped[scoped["variant_code"] == code]
+        key = tuple(sorted(own[["starts_on", "ends_on"]].itertuples(index=False, name=None)))
+        groups.setdefault(key, []).append(code)
+    pieces: list[BatchForecast] = []
+    for key, codes in groups.items():
+        if len(groups) > 1 and not history[codes].notna().to_numpy().any():
+            continue  # never sold: nothing to forecast (the base group keeps one call)
+        mine = pd.concat(
+            [shop_wide, pd.DataFrame(list(key), columns=["starts_on", "ends_on"])],
+            ignore_index=True,
+        )
+        frames = [
+            f
+            for f in (weather, promotion_calendar(mine, periods, policy.horizon))
+            if f is not None
+        ]
+        regressors = pd.concat(frames, axis=1) if frames else None
+        batch = forecast_many(
+            history[codes],
+            policy.horizon,
+            holidays=policy.holidays or None,
+            regressors=regressors,
+        )
+        columns = [] if regressors is None else [str(c) for c in regressors.columns]
+        names = ",".join(dict.fromkeys(c.split(".")[0] for c in columns))
+        used = batch.summary["regressors_used"].to_numpy(dtype=bool)
+        labels: list[str | None] = [names if u and names else None for u in used.tolist()]
+        summary = batch.summary.assign(
+            regressors_used=pd.Series(labels, index=batch.summary.index, dtype=object)
+        )
+        pieces.append(BatchForecast(batch.forecasts, summary))
+    if len(pieces) == 1:
+        return pieces[0]
+    return BatchForecast(
+        pd.concat([p.forecasts for p in pieces], ignore_index=True),
+        pd.concat([p.summary for p in pieces]),
+    )
 
 
 def _anomaly_rows(found: list[pd.DataFrame]) -> pd.DataFrame:
@@ -264,6 +309,9 @@ def _metrics(batch: BatchForecast, rows: ChunkRows, policy: ChunkPolicy) -> pd.D
     out["backtest_rmse"] = _finite(summary["backtest_rmse"].to_numpy(dtype=float))
     for column in ("mase_without_regressors", "mase_with_regressors", "regressor_gain"):
         out[column] = _finite(summary[column].to_numpy(dtype=float))
+    out["regressors_used"] = [
+        u if isinstance(u, str) else None for u in summary["regressors_used"].tolist()
+    ]
     return out[list(METRIC_COLUMNS)]
 
 

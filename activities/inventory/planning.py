@@ -7,6 +7,7 @@ small database steps run as plain async or thread activities.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from datetime import date, datetime, timedelta
@@ -23,10 +24,13 @@ from activities.inventory import sql
 from activities.inventory.chunk import ChunkPolicy, chunk_results
 from activities.inventory.purchases import PurchaseSettings, recommend
 from activities.inventory.root_causes import BASELINE_DAYS, explain_anomalies, opening_stocks
+from activities.inventory.weather import OpenMeteoWeather, WeatherError
+from activities.inventory.weather_import import import_missing
 from activities.pg_copy import connect
 from activities.shop_fan_out import nightly_plan
 from activities.shop_runs import close_dead_runs
 from db.app_settings import get_setting
+from db.config import get_settings
 from db.engine import session_scope
 from db.models import InventoryAnomaly, Shop
 from db.notify import SEVERITY_CS, cs_count, cs_day, cs_number, cs_short_day, notify
@@ -82,6 +86,11 @@ async def start_inventory_run(req: StartRunRequest) -> InventoryRun:
             notify_severity=str(await setting("notify_severity")),
             max_notifications=int(await setting("max_notifications")),
             holidays=str(await setting("holidays") or ""),
+            weather_region=(
+                str(await setting("weather_region"))
+                if await setting("weather_source") != "off"
+                else ""
+            ),
         )
         _check(settings)
         as_of = req.started_at.astimezone(ZoneInfo(shop.timezone)).date() - timedelta(days=1)
@@ -162,6 +171,38 @@ def snapshot_stock(run: InventoryRun) -> int:
         if written:  # a retry finds the rows there and must not zero the count
             sql.update_run(conn, run.id, {"stock_rows": written})
     return written
+
+
+@activity.defn
+async def import_inventory_weather(run: InventoryRun) -> int:
+    """Import the days of the shop's weather region from history_from to as_of that are not
+    stored yet, from the Open-Meteo-compatible archive (where the shop's weather source is
+    http); returns the days added. An archive that fails is logged, not fatal: the forecasts
+    then use the weather only if the stored series covers the history anyway."""
+    async with session_scope() as session:
+
+        async def setting(name: str) -> Any:
+            return await get_setting(session, f"analytics.inventory.{name}", run.shop_id)
+
+        if not run.settings.weather_region or await setting("weather_source") != "http":
+            return 0
+        url = str(await get_setting(session, "analytics.inventory.weather_url") or "")
+        latitude = float(await setting("weather_latitude"))
+        longitude = float(await setting("weather_longitude"))
+    source = OpenMeteoWeather(url or get_settings().weather_api_url)
+    start, end = date.fromisoformat(run.history_from), date.fromisoformat(run.as_of)
+
+    def fetch() -> int:
+        with connect() as conn:
+            return import_missing(
+                conn, run.settings.weather_region, latitude, longitude, source, start, end
+            )
+
+    try:
+        return await asyncio.to_thread(fetch)
+    except WeatherError as error:
+        activity.logger.warning("weather of shop %s not imported: %s", run.shop_id, error)
+        return 0
 
 
 @activity.defn
@@ -460,6 +501,7 @@ ACTIVITIES = [
     plan_inventory_nightly,
     start_inventory_run,
     snapshot_stock,
+    import_inventory_weather,
     forecast_inventory_chunk,
     plan_inventory_purchases,
     notify_inventory_anomalies,
@@ -502,6 +544,7 @@ def forecast_and_store(req: ChunkRequest, beat: Beat) -> ChunkResult:
             policy.recent_from,
             run.timezone,
             policy.lead_time_days,
+            run.settings.weather_region,
         )
         conn.commit()  # no transaction stays open while the chunk is forecast
         if rows is None:

@@ -57,7 +57,9 @@ METRIC_COLUMNS = (
     "mase_without_regressors",
     "mase_with_regressors",
     "regressor_gain",
+    "regressors_used",
 )
+PROMOTION_COLUMNS = ("variant_code", "starts_on", "ends_on")  # variant_code None: shop-wide
 # one row per variant and open purchase order with units outstanding (on_order)
 ON_ORDER_COLUMNS = ("variant_code", "purchase_order_id", "on_order", "arrives_on")
 
@@ -526,9 +528,12 @@ class ChunkRows:
     on_order: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=list(ON_ORDER_COLUMNS))
     )
-    promotions: pd.DataFrame = field(  # the shop-wide promotions calendar (starts_on, ends_on)
-        default_factory=lambda: pd.DataFrame(columns=["starts_on", "ends_on"])
+    # the promotions calendar: variant_code None for shop-wide ones, else the scoped variant
+    promotions: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=list(PROMOTION_COLUMNS))
     )
+    # the weather region's stored series (daily PeriodIndex × temperature, precipitation)
+    weather: pd.DataFrame | None = None
 
 
 def read_chunk(
@@ -541,9 +546,11 @@ def read_chunk(
     recent_from: date,
     timezone: str,
     lead_time_days: float,
+    weather_region: str = "",
 ) -> ChunkRows | None:
     """The chunk after `after`, or None when no variants are left. `lead_time_days` is the
-    shop's default lead time (for open orders without a supplier or expected date)."""
+    shop's default lead time (for open orders without a supplier or expected date);
+    `weather_region` names the stored weather series the forecasts may use ("": none)."""
     variants = chunk_variants(conn, shop_id, after, limit)
     if variants.empty:
         return None
@@ -555,16 +562,43 @@ def read_chunk(
         offers=offers(conn, shop_id, codes),
         previous=previous_forecasts(conn, shop_id, codes, recent_from, last),
         on_order=on_order(conn, shop_id, codes, timezone, lead_time_days),
-        promotions=shop_promotions(conn, shop_id, first),
+        promotions=shop_promotions(conn, shop_id, first, codes),
+        weather=stored_weather(conn, weather_region, first) if weather_region else None,
     )
 
 
-def shop_promotions(conn: psycopg.Connection, shop_id: int, first: date) -> pd.DataFrame:
-    """Days of the shop-wide promotions (no variant or category scope) ending on or after
-    `first`; the forecasts take them as a regressor where the backtest shows they help."""
+def shop_promotions(
+    conn: psycopg.Connection, shop_id: int, first: date, codes: list[str] | None = None
+) -> pd.DataFrame:
+    """Promotions ending on or after `first`: the shop-wide ones (variant_code None) and, for
+    the variants `codes`, those scoped to the variant or to its product's category (one row
+    per matching variant); the forecasts take them as a regressor where the backtest shows
+    they help."""
     rows = conn.execute(
-        "SELECT starts_on, ends_on FROM promotions WHERE shop_id = %s AND ends_on >= %s "
-        "AND variant_code IS NULL AND category IS NULL ORDER BY starts_on",
-        (shop_id, first),
+        "SELECT NULL::text, starts_on, ends_on FROM promotions WHERE shop_id = %(shop)s "
+        "AND ends_on >= %(first)s AND variant_code IS NULL AND category IS NULL "
+        "UNION ALL "
+        "SELECT v.code, p.starts_on, p.ends_on FROM promotions p "
+        "JOIN variants v ON v.shop_id = p.shop_id AND v.code = ANY(%(codes)s) "
+        "LEFT JOIN products pr ON pr.shop_id = v.shop_id AND pr.guid = v.product_guid "
+        "WHERE p.shop_id = %(shop)s AND p.ends_on >= %(first)s "
+        "AND (p.variant_code = v.code OR p.category = pr.default_category) "
+        "ORDER BY 2, 1",
+        {"shop": shop_id, "first": first, "codes": codes or []},
     ).fetchall()
-    return pd.DataFrame(rows, columns=["starts_on", "ends_on"])
+    return pd.DataFrame(rows, columns=list(PROMOTION_COLUMNS))
+
+
+def stored_weather(conn: psycopg.Connection, region: str, first: date) -> pd.DataFrame | None:
+    """The region's stored weather from three years before `first` (the climatology of the
+    forecast days needs past years), or None when nothing is stored."""
+    rows = conn.execute(
+        "SELECT day, temperature_mean, precipitation_sum FROM weather_daily "
+        "WHERE region = %s AND day >= %s ORDER BY day",
+        (region, first - timedelta(days=3 * 366)),
+    ).fetchall()
+    if not rows:
+        return None
+    frame = pd.DataFrame(rows, columns=["day", "temperature", "precipitation"])
+    index = pd.PeriodIndex(pd.to_datetime(frame.pop("day")), freq="D")
+    return frame.astype(float).set_axis(index)

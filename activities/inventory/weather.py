@@ -16,9 +16,12 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import httpx
+import numpy as np
 import pandas as pd
 
 COLUMNS = ("temperature", "precipitation")
+CLIMATE_WINDOW = 3  # days either side of a calendar day whose stored weather it averages
+RECENT_DAYS = 14  # fallback for a calendar day no stored year covers
 # Column names accepted in a CSV, ours first, then Open-Meteo's CSV export.
 CSV_NAMES = {
     "day": "day",
@@ -120,3 +123,30 @@ class OpenMeteoWeather:
             }
         )
         return _checked(frame, start, end, f"weather archive {url} for ({latitude}, {longitude})")
+
+
+def weather_regressors(
+    stored: pd.DataFrame | None, periods: pd.PeriodIndex, horizon: int
+) -> pd.DataFrame | None:
+    """A region's stored weather (daily PeriodIndex × temperature, precipitation) as the
+    regressors `weather.temperature`, `weather.precipitation` over history and horizon; None
+    where it misses a day of the history (nothing sound to learn from). An archive has no
+    future weather, so the horizon's days without a stored value take the climatology: the
+    mean of the same calendar days ±CLIMATE_WINDOW of the stored years, else of the last
+    RECENT_DAYS stored days."""
+    if stored is None or stored.empty or periods.freqstr.split("-")[0].upper() != "D":
+        return None
+    days = pd.period_range(periods[0], periods[-1] + horizon, freq="D")
+    out = stored[list(COLUMNS)].astype(float).reindex(days)
+    if out.iloc[: len(periods)].isna().to_numpy().any():
+        return None
+    known = stored.loc[: periods[-1], list(COLUMNS)].astype(float)
+    values = known.to_numpy()
+    yday = np.asarray(pd.PeriodIndex(known.index).to_timestamp().dayofyear)
+    wanted = np.asarray(days.to_timestamp().dayofyear)
+    recent = values[-RECENT_DAYS:].mean(axis=0)
+    for position in np.flatnonzero(out.isna().any(axis=1).to_numpy()).tolist():
+        distance = np.abs(yday - wanted[position])
+        near = np.minimum(distance, 365 - distance) <= CLIMATE_WINDOW
+        out.iloc[position] = values[near].mean(axis=0) if near.any() else recent
+    return out.rename(columns={c: f"weather.{c}" for c in COLUMNS})

@@ -30,6 +30,7 @@ from api.routes import (
 from api.routes import safety as backups
 from api.routes.inventory import planning as inventory
 from api.routes.inventory import promotions, purchase_orders, suppliers
+from api.routes.inventory import weather as weather_series
 
 ROUTERS: list[APIRouter] = [
     health.router,
@@ -52,6 +53,7 @@ ROUTERS: list[APIRouter] = [
     promotions.router,
     purchase_orders.router,
     suppliers.router,
+    weather_series.router,
     feeds.router,
     resellers.router,
     resellers.b2b,

@@ -37,6 +37,7 @@ from db.models.inventory import (
     PurchaseOrder,
     PurchaseOrderLine,
     StockHistory,
+    WeatherDay,
 )
 from db.models.locks import LockFence
 from db.models.maintenance import (
@@ -139,6 +140,7 @@ __all__ = [
     "User",
     "UserSession",
     "Variant",
+    "WeatherDay",
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookEndpoint",

@@ -118,6 +118,8 @@ class InventoryVariantMetric(Base):
     mase_without_regressors: Mapped[float | None] = mapped_column(Float)
     mase_with_regressors: Mapped[float | None] = mapped_column(Float)
     regressor_gain: Mapped[float | None] = mapped_column(Float)
+    # the regressor groups the forecast was given and kept ("weather,promotion"); NULL: none
+    regressors_used: Mapped[str | None] = mapped_column(String(200))
     mean_demand: Mapped[float] = mapped_column(Float)  # units per day over the horizon
     sd_demand: Mapped[float] = mapped_column(Float)
     supplier_id: Mapped[int | None] = mapped_column(BigInteger)  # the cheapest offer's
@@ -353,3 +355,20 @@ class Promotion(Base):
     variant_code: Mapped[str | None] = mapped_column(String(100))
     category: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = created_column()
+
+
+class WeatherDay(Base):
+    """One region's weather on one day (mean temperature °C, precipitation mm), imported from
+    an Open-Meteo-compatible archive or a CSV upload (activities.inventory.weather_import)."""
+
+    __tablename__ = "weather_daily"
+    __table_args__ = (
+        CheckConstraint("precipitation_sum >= 0", name="weather_daily_precipitation"),
+    )
+
+    region: Mapped[str] = mapped_column(String(100), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    temperature_mean: Mapped[float] = mapped_column(Float)
+    precipitation_sum: Mapped[float] = mapped_column(Float)
+    source: Mapped[str] = mapped_column(String(20))  # http | csv
+    imported_at: Mapped[datetime] = created_column()

@@ -127,6 +127,7 @@ async def plan_now(shop_id: int, at: datetime | None = None) -> int:
         )
     )
     acts.snapshot_stock(run)
+    await acts.import_inventory_weather(run)
     after = None
     while True:
         chunk = acts.forecast_inventory_chunk(ChunkRequest(run, after))

@@ -14,7 +14,9 @@ from tests.inventory.conftest import HISTORIES
 from workflows.inventory import InventoryNightlyWorkflow, InventoryWorkflow
 
 
-@pytest.mark.parametrize("name", ["inventory", "inventory_nightly"])
+# inventory: recorded before the weather step (the patch "inventory-weather" must skip it);
+# inventory_weather: recorded with it
+@pytest.mark.parametrize("name", ["inventory", "inventory_nightly", "inventory_weather"])
 async def test_recorded_history_replays(name: str) -> None:
     path = HISTORIES / f"{name}.json"
     assert path.exists(), f"{path} missing: record it with SHOPOPS_RECORD_HISTORIES=1"

@@ -100,6 +100,7 @@ ACCURACY_COLUMNS = (
     "mase_without_regressors",
     "mase_with_regressors",
     "regressor_gain",
+    "regressors_used",
 )
 
 
@@ -175,6 +176,7 @@ class VariantAccuracyOut(BaseModel):
     mase_without_regressors: float | None = None
     mase_with_regressors: float | None = None
     regressor_gain: float | None = None
+    regressors_used: str | None = None  # the regressor groups kept, e.g. "weather,promotion"
 
 
 class ForecastOut(BaseModel):

@@ -68,6 +68,7 @@ export type VariantAccuracy = {
   mase_without_regressors?: number | null;
   mase_with_regressors?: number | null;
   regressor_gain?: number | null;
+  regressors_used?: string | null; // the regressor groups kept, e.g. "weather,promotion"
 };
 
 export type OverallAccuracy = {

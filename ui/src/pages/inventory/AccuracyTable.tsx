@@ -25,6 +25,16 @@ function Overall({ overall }: { overall: OverallAccuracy }) {
   );
 }
 
+/** The regressor groups a variant's forecast kept ("weather,promotion"), in the UI language. */
+function usedNames(used: string, t: ReturnType<typeof useInventoryT>): string {
+  return used
+    .split(",")
+    .map((name) =>
+      name === "weather" || name === "promotion" ? t(`regressor.${name}`) : name,
+    )
+    .join(", ");
+}
+
 export function AccuracyTable({ shopId, onOpen }: { shopId: number; onOpen: (code: string) => void }) {
   const t = useInventoryT();
   const f = useFormat();
@@ -73,6 +83,7 @@ export function AccuracyTable({ shopId, onOpen }: { shopId: number; onOpen: (cod
                 }
               >
                 {v.regressor_gain == null ? "–" : f.percent(100 * v.regressor_gain)}
+                {v.regressors_used ? ` · ${usedNames(v.regressors_used, t)}` : ""}
               </Table.Td>
               <Table.Td ta="right">{f.number(v.n_observed)}</Table.Td>
               <Table.Td ta="right">{f.number(v.n_censored)}</Table.Td>

@@ -66,6 +66,7 @@ const FORECAST: VariantForecast = {
     n_censored: 29, mase: 0.71, naive_mase: 0.95, relative_mae: 0.75, backtest_mae: 2.1, naive_mae: 2.8,
     mean_demand: 10.7, safety_stock: 20.2, reorder_point: 80.5, on_hand: "14.000", eoq: 120,
     order_by: "2026-11-30", mase_without_regressors: 0.8, mase_with_regressors: 0.6, regressor_gain: 0.25,
+    regressors_used: "weather,promotion",
   },
 };
 
@@ -220,6 +221,7 @@ describe("inventory page", () => {
     expect(screen.getByTestId("accuracy-row")).toHaveTextContent("0.71");
     const gain = screen.getByTestId("regressor-gain");
     expect(gain).toHaveTextContent("25%");
+    expect(gain).toHaveTextContent("weather, promotions");
     expect(gain).toHaveAttribute("title", "MASE without 0.8 → with 0.6");
   });
 

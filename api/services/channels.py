@@ -74,6 +74,7 @@ class ConnectionIn(BaseModel):
     consumer_secret: Key
     sync_interval_minutes: Annotated[int, Field(ge=5, le=1440)] = 15
     stock_push_enabled: bool = True
+    catalog_push_enabled: bool = False
 
 
 class ConnectionSettingsIn(BaseModel):
@@ -82,6 +83,7 @@ class ConnectionSettingsIn(BaseModel):
     name: Annotated[ShortText, Field(min_length=1, max_length=200)] | None = None
     sync_interval_minutes: Annotated[int, Field(ge=5, le=1440)] | None = None
     stock_push_enabled: bool | None = None
+    catalog_push_enabled: bool | None = None
     consumer_key: Key | None = None
     consumer_secret: Key | None = None
 
@@ -100,6 +102,7 @@ class ConnectionOut(BaseModel):
     orders_imported: int
     sync_interval_minutes: int
     stock_push_enabled: bool
+    catalog_push_enabled: bool
     schedule_id: str  # its Temporal schedule
     created_at: datetime
 
@@ -157,6 +160,7 @@ def _out(row: ChannelConnection) -> ConnectionOut:
         orders_cursor=row.orders_cursor, orders_imported=row.orders_imported,
         sync_interval_minutes=row.sync_interval_minutes,
         stock_push_enabled=row.stock_push_enabled,
+        catalog_push_enabled=row.catalog_push_enabled,
         schedule_id=_decl(row).id, created_at=row.created_at,
     )
 
@@ -208,6 +212,7 @@ async def add_connection(
         consumer_key=body.consumer_key, consumer_secret=body.consumer_secret,
         sync_interval_minutes=body.sync_interval_minutes,
         stock_push_enabled=body.stock_push_enabled,
+        catalog_push_enabled=body.catalog_push_enabled,
     )  # fmt: skip
     session.add(row)
     try:

@@ -92,6 +92,17 @@ export function useChannelOrderCounts(shopId: number) {
   });
 }
 
+export type ChannelSales = { channel: SalesChannel; currency: string; orders: number; revenue: string };
+export type SalesPeriod = { created_from?: string; created_to?: string };
+
+/** Orders (not cancelled) and revenue with VAT per channel and currency in a period. */
+export function useChannelSales(shopId: number, period: SalesPeriod) {
+  return useQuery({
+    queryKey: keys.channels.sales(shopId, period),
+    queryFn: ({ signal }) => apiFetch<ChannelSales[]>(`${base(shopId)}/sales`, { params: period, signal }),
+  });
+}
+
 export function useOversold(shopId: number) {
   return useQuery({
     queryKey: keys.channels.oversold(shopId),

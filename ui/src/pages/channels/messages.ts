@@ -70,6 +70,14 @@ const en = {
   stockPushOff: "stock push off",
   catalogPushOn: "prices pushed",
   phase_catalog: "pushing prices",
+  salesTitle: "Sales by channel",
+  salesPeriodAll: "all orders",
+  salesPeriodFiltered: "in the filtered period",
+  salesEmpty: "No orders in this period.",
+  salesOrders: "Orders",
+  salesRevenue: "Revenue incl. VAT",
+  salesShare: "Share of revenue",
+  salesShareOf: "{channel}'s share of revenue in {currency}",
 };
 
 const cs: Record<keyof typeof en, string> = {
@@ -140,6 +148,14 @@ const cs: Record<keyof typeof en, string> = {
   stockPushOff: "zásoby se neposílají",
   catalogPushOn: "ceny se posílají",
   phase_catalog: "posílám ceny",
+  salesTitle: "Prodeje podle kanálu",
+  salesPeriodAll: "všechny objednávky",
+  salesPeriodFiltered: "ve filtrovaném období",
+  salesEmpty: "V tomto období nejsou žádné objednávky.",
+  salesOrders: "Objednávky",
+  salesRevenue: "Tržby s DPH",
+  salesShare: "Podíl na tržbách",
+  salesShareOf: "Podíl kanálu {channel} na tržbách v {currency}",
 };
 
 const MESSAGES = { en, cs };

@@ -86,6 +86,7 @@ function SyncCell({ shopId, connection, canSync }: { shopId: number; connection:
               pages: progress.pages_total,
               pushed: progress.stock_pushed,
             })}
+            {progress.catalog_pushed ? `, ${t("catalogProgress", { pushed: progress.catalog_pushed })}` : ""}
           </Text>
         </>
       )}

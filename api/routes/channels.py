@@ -82,7 +82,9 @@ async def orders_per_channel(shop: ShopOfCaller, session: SessionDep) -> list[Ch
 async def sales_per_channel(
     shop: ShopOfCaller,
     session: SessionDep,
-    created_from: Annotated[Timestamp | None, Query(description="ISO 8601, UTC if no offset.")] = None,
+    created_from: Annotated[
+        Timestamp | None, Query(description="ISO 8601, UTC if no offset.")
+    ] = None,
     created_to: Annotated[Timestamp | None, Query(description="Exclusive.")] = None,
 ) -> list[ChannelSales]:
     """Orders (not cancelled) and revenue with VAT per channel and currency in the period."""

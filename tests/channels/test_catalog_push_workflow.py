@@ -31,8 +31,12 @@ def _catalog(db_session: Session, shop_id: int) -> None:
     for code, (price, stock) in CATALOG.items():
         db_session.add(
             Variant(
-                shop_id=shop_id, code=code, product_guid="0b7c3f0e-2222-4a5b-8c9d-0e1f2a3b4c5d",
-                name=f"Triko {code}", price_with_vat=price, stock_total=Decimal(stock),
+                shop_id=shop_id,
+                code=code,
+                product_guid="0b7c3f0e-2222-4a5b-8c9d-0e1f2a3b4c5d",
+                name=f"Triko {code}",
+                price_with_vat=price,
+                stock_total=Decimal(stock),
             )
         )
     db_session.commit()

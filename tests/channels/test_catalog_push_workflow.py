@@ -104,3 +104,31 @@ async def test_without_catalog_push_no_price_changes(
     assert result.phase == "done" and result.catalog_pushed == 0
     assert _price(store, "WC-SIMPLE-1") == before
     assert store.state.requests["POST /products/batch"] == 0
+
+
+async def test_with_the_stock_push_off_the_catalog_push_reads_the_listings_itself(
+    worker: object, store: RunningStore, make_shop: MakeShop, db_session: Session
+) -> None:
+    from workflows.channels import ChannelSyncRequest
+    from workflows.queues import Queue
+
+    shop = make_shop()
+    _catalog(db_session, shop.id)
+    connection_id = connect_store(db_session, shop.id, store.url)
+    row = db_session.get(ChannelConnection, connection_id)
+    assert row is not None
+    row.catalog_push_enabled = True
+    db_session.commit()
+    client = await connect()
+    result = await client.execute_workflow(
+        ChannelSyncWorkflow.run,
+        ChannelSyncRequest(shop.id, connection_id, trigger="schedule", push_stock=False),
+        id=f"channels:{shop.id}:{connection_id}:sync-no-stock",
+        task_queue=Queue.SYNC.value,
+    )
+    assert (result.phase, result.listings, result.stock_pushed) == ("done", 6, 0)
+    assert result.catalog_pushed == 3
+    puts = sum(n for key, n in store.state.requests.items() if key.startswith("PUT "))
+    assert puts == 0  # no stock push of single listings
+    assert _price(store, "WC-SIMPLE-2") == "1290.50"
+    assert store.state.stock_of("WC-SIMPLE-2") == 0  # the catalog push carries the stock

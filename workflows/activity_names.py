@@ -134,6 +134,7 @@ IMPORT_CHANNEL_ORDERS_PAGE: Final = "import_channel_orders_page"
 RECORD_CHANNEL_LISTINGS_PAGE: Final = "record_channel_listings_page"
 PUSH_CHANNEL_STOCK_BATCH: Final = "push_channel_stock_batch"
 FINISH_CHANNEL_SYNC: Final = "finish_channel_sync"
+PUSH_CHANNEL_CATALOG_BATCH: Final = "push_channel_catalog_batch"
 # activities.exports
 START_EXPORT: Final = "start_export"
 WRITE_EXPORT: Final = "write_export"

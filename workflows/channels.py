@@ -6,7 +6,9 @@ imported, reserved and its cursor committed in one transaction, so a retry re-im
 page and changes nothing), then runs `ChannelStockPushWorkflow` as a child. The push workflow
 (`channels:{shop}:{connection}:stock`) reads the store's listings page by page to learn which
 SKU is which product, then pushes the available-to-sell figure of every listing whose quantity
-differs, in batches. Both answer a `progress` query and carry the `Channel` search attribute.
+differs, in batches. With the connection's catalog push on (`SyncStart.catalog_push`, behind
+the `channel-catalog-push` patch so older histories replay), the sync then pushes the price and
+available stock of every listed SKU in batches of 100 (WooCommerce's batch endpoints). Both answer a `progress` query and carry the `Channel` search attribute.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ CHANNEL_RETRY = RetryPolicy(
 )
 PAGE_TIMEOUT = timedelta(minutes=5)  # one page of 100 orders, or one push batch, with retries
 PUSH_BATCH = 50  # listings per push activity: a failed batch repeats at most this many calls
+CATALOG_BATCH = 100  # listings per catalog push activity: one batch request per product kind
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,7 @@ class ChannelSyncRequest:
 class SyncStart:
     channel: str
     since: datetime | None  # orders modified after this (the cursor less an overlap)
+    catalog_push: bool = False  # the connection's catalog_push_enabled
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,40 @@ class ListingsPageResult:
     parents: list[str] = field(default_factory=list[str])
 
 
+async def _record_listings(connection_id: int, progress: ChannelSyncProgress) -> None:
+    """Read the store's listings (products, then each variable product's variations) page by
+    page into `channel_listings`: which remote id sells which SKU."""
+    parents: list[str] = []
+    page = 1
+    while True:
+        listed: ListingsPageResult = await workflow.execute_activity(
+            act.RECORD_CHANNEL_LISTINGS_PAGE,
+            ListingsPageRequest(connection_id, page),
+            start_to_close_timeout=PAGE_TIMEOUT,
+            retry_policy=CHANNEL_RETRY,
+            result_type=ListingsPageResult,
+        )
+        progress.listings += listed.items
+        parents.extend(listed.parents)
+        if page >= listed.total_pages:
+            break
+        page += 1
+    for parent in parents:
+        page = 1
+        while True:
+            listed = await workflow.execute_activity(
+                act.RECORD_CHANNEL_LISTINGS_PAGE,
+                ListingsPageRequest(connection_id, page, parent),
+                start_to_close_timeout=PAGE_TIMEOUT,
+                retry_policy=CHANNEL_RETRY,
+                result_type=ListingsPageResult,
+            )
+            progress.listings += listed.items
+            if page >= listed.total_pages:
+                break
+            page += 1
+
+
 @dataclass(frozen=True)
 class PushBatchRequest:
     connection_id: int
@@ -100,7 +138,7 @@ class FinishRequest:
 
 @dataclass
 class ChannelSyncProgress:
-    phase: str = "starting"  # starting | orders | listings | pushing | done | failed
+    phase: str = "starting"  # starting | orders | listings | pushing | catalog | done | failed
     orders_total: int = 0
     orders_imported: int = 0
     oversold: int = 0
@@ -109,6 +147,7 @@ class ChannelSyncProgress:
     listings: int = 0
     stock_pushed: int = 0
     error: str | None = None
+    catalog_pushed: int = 0  # listings whose price (and stock) the catalog push sent
 
 
 def _reason(exc: BaseException) -> str:
@@ -129,35 +168,7 @@ class ChannelStockPushWorkflow:
 
     @workflow.run
     async def run(self, req: ChannelSyncRequest) -> ChannelSyncProgress:
-        parents: list[str] = []
-        page = 1
-        while True:
-            listed: ListingsPageResult = await workflow.execute_activity(
-                act.RECORD_CHANNEL_LISTINGS_PAGE,
-                ListingsPageRequest(req.connection_id, page),
-                start_to_close_timeout=PAGE_TIMEOUT,
-                retry_policy=CHANNEL_RETRY,
-                result_type=ListingsPageResult,
-            )
-            self._progress.listings += listed.items
-            parents.extend(listed.parents)
-            if page >= listed.total_pages:
-                break
-            page += 1
-        for parent in parents:
-            page = 1
-            while True:
-                listed = await workflow.execute_activity(
-                    act.RECORD_CHANNEL_LISTINGS_PAGE,
-                    ListingsPageRequest(req.connection_id, page, parent),
-                    start_to_close_timeout=PAGE_TIMEOUT,
-                    retry_policy=CHANNEL_RETRY,
-                    result_type=ListingsPageResult,
-                )
-                self._progress.listings += listed.items
-                if page >= listed.total_pages:
-                    break
-                page += 1
+        await _record_listings(req.connection_id, self._progress)
         self._progress.phase = "pushing"
         after: str | None = ""
         while after is not None:
@@ -235,8 +246,12 @@ class ChannelSyncWorkflow:
             if page >= result.total_pages:
                 break
             page += 1
-        if not req.push_stock:
-            return
+        if req.push_stock:
+            await self._push_stock(req, start)
+        if start.catalog_push and workflow.patched("channel-catalog-push"):
+            await self._push_catalog(req)
+
+    async def _push_stock(self, req: ChannelSyncRequest, start: SyncStart) -> None:
         self._progress.phase = "listings"
         info = workflow.info()
         pushed: ChannelSyncProgress = await workflow.execute_child_workflow(
@@ -250,6 +265,25 @@ class ChannelSyncWorkflow:
         )
         self._progress.listings = pushed.listings
         self._progress.stock_pushed = pushed.stock_pushed
+
+    async def _push_catalog(self, req: ChannelSyncRequest) -> None:
+        """Prices and available stock of every listed SKU, in batches through the store's batch
+        endpoints; the listings come from the stock push, or are read here when it is off."""
+        if not req.push_stock:
+            self._progress.phase = "listings"
+            await _record_listings(req.connection_id, self._progress)
+        self._progress.phase = "catalog"
+        after: str | None = ""
+        while after is not None:
+            pushed: PushBatchResult = await workflow.execute_activity(
+                act.PUSH_CHANNEL_CATALOG_BATCH,
+                PushBatchRequest(req.connection_id, after, CATALOG_BATCH),
+                start_to_close_timeout=PAGE_TIMEOUT,
+                retry_policy=CHANNEL_RETRY,
+                result_type=PushBatchResult,
+            )
+            self._progress.catalog_pushed += pushed.pushed
+            after = pushed.next_after
 
 
 def sync_workflow_id(shop_id: int, connection_id: int) -> str:

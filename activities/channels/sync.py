@@ -23,7 +23,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.channels.base import ChannelAdapter, ChannelError, ChannelOrder, StockItem
+from activities.channels.base import (
+    CatalogItem,
+    ChannelAdapter,
+    ChannelError,
+    ChannelOrder,
+    StockItem,
+)
 from activities.channels.woocommerce import WooCommerceAdapter
 from db.engine import session_scope
 from db.models import ChannelConnection, ChannelListing, Order, OrderItem
@@ -98,7 +104,9 @@ async def begin_channel_sync(connection_id: int) -> SyncStart:
     async with session_scope() as session:
         connection = await _connection(session, connection_id)
         cursor = connection.orders_cursor
-        return SyncStart(connection.kind, cursor - OVERLAP if cursor else None)
+        return SyncStart(
+            connection.kind, cursor - OVERLAP if cursor else None, connection.catalog_push_enabled
+        )
 
 
 def _order_row(shop_id: int, code: str, order: ChannelOrder, channel: str) -> dict[str, Any]:
@@ -266,6 +274,50 @@ async def push_channel_stock_batch(req: PushBatchRequest) -> PushBatchResult:
     return PushBatchResult(len(rows), pushed, next_after)
 
 
+CATALOG_SQL = text(
+    "SELECT l.remote_id, l.variant_code, COALESCE(v.name, ''), v.price_with_vat, v.stock_total, "
+    "COALESCE(c.reserved, 0) "
+    "FROM channel_listings l "
+    "JOIN variants v ON v.shop_id = l.shop_id AND v.code = l.variant_code "
+    "LEFT JOIN channel_stock c ON c.shop_id = l.shop_id AND c.variant_code = l.variant_code "
+    "WHERE l.connection_id = :connection AND l.remote_id > :after "
+    "ORDER BY l.remote_id LIMIT :limit"
+)
+
+
+@activity.defn
+async def push_channel_catalog_batch(req: PushBatchRequest) -> PushBatchResult:
+    """Push the price (with VAT) and the available-to-sell figure of a batch of listings of
+    known variants with a price, in the adapter's batch requests; the pushed quantities are
+    recorded, so the next stock push skips the unchanged ones. A retry sends the same values again."""
+    async with session_scope() as session:
+        rows = (
+            await session.execute(
+                CATALOG_SQL, {"connection": req.connection_id, "after": req.after, "limit": req.limit}
+            )
+        ).all()
+    items = [
+        CatalogItem(sku, name, price, remote_id, available_units(on_hand, reserved))
+        for remote_id, sku, name, price, on_hand, reserved in rows
+        if price is not None
+    ]
+    if items:
+        async with _adapter(req.connection_id) as (adapter, _shop):
+            await _call(lambda: adapter.push_catalog(items))
+        async with session_scope() as session:
+            for item in items:
+                await session.execute(
+                    update(ChannelListing)
+                    .where(
+                        ChannelListing.connection_id == req.connection_id,
+                        ChannelListing.remote_id == item.remote_id,
+                    )
+                    .values(remote_quantity=item.stock, pushed_at=func.now())
+                )
+    next_after = rows[-1][0] if len(rows) == req.limit else None
+    return PushBatchResult(len(rows), len(items), next_after)
+
+
 @activity.defn
 async def finish_channel_sync(req: FinishRequest) -> None:
     """Record how the sync ended; a failure is kept on the connection (the channels page and
@@ -295,5 +347,6 @@ ACTIVITIES = [
     import_channel_orders_page,
     record_channel_listings_page,
     push_channel_stock_batch,
+    push_channel_catalog_batch,
     finish_channel_sync,
 ]

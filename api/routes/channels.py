@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 
-from api.common.params import BigIntId
+from api.common.params import BigIntId, Timestamp
 from api.deps import ManagedShop, OwnedShop, SessionDep, ShopOfCaller, TemporalDep
 from api.services import channels
 from api.services.channels import (
     ChannelCount,
+    ChannelSales,
     ChannelStatusOut,
     ConnectionIn,
     ConnectionOut,
@@ -75,6 +76,19 @@ async def sync_status(row: ShopConnection, temporal: TemporalDep) -> ChannelStat
 @router.get("/orders")
 async def orders_per_channel(shop: ShopOfCaller, session: SessionDep) -> list[ChannelCount]:
     return await channels.channel_counts(session, shop.id)
+
+
+@router.get("/sales")
+async def sales_per_channel(
+    shop: ShopOfCaller,
+    session: SessionDep,
+    created_from: Annotated[
+        Timestamp | None, Query(description="ISO 8601, UTC if no offset.")
+    ] = None,
+    created_to: Annotated[Timestamp | None, Query(description="Exclusive.")] = None,
+) -> list[ChannelSales]:
+    """Orders (not cancelled) and revenue with VAT per channel and currency in the period."""
+    return await channels.channel_sales(session, shop.id, created_from, created_to)
 
 
 @router.get("/oversold")

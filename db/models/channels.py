@@ -13,7 +13,18 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, Numeric, String, Text, text, true
+from sqlalchemy import (
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    false,
+    text,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base, created_column, updated_column
@@ -54,6 +65,8 @@ class ChannelConnection(Base):
     # its Temporal schedule (workflows.schedules.channel_sync_schedule) runs a sync this often
     sync_interval_minutes: Mapped[int] = mapped_column(Integer, server_default="15")
     stock_push_enabled: Mapped[bool] = mapped_column(server_default=true())
+    # each sync also pushes prices (and stock) of the listed SKUs (migration 2100)
+    catalog_push_enabled: Mapped[bool] = mapped_column(server_default=false())
     created_at: Mapped[datetime] = created_column()
     updated_at: Mapped[datetime] = updated_column()
 

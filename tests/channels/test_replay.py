@@ -12,7 +12,15 @@ from tests.channels.conftest import HISTORIES
 from workflows.channels import ChannelStockPushWorkflow, ChannelSyncWorkflow
 
 
-@pytest.mark.parametrize("name", ["channel_sync", "channel_sync_auth_failure", "channel_stock_push"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "channel_sync",
+        "channel_sync_auth_failure",
+        "channel_stock_push",
+        "channel_sync_catalog_push",
+    ],
+)
 async def test_recorded_history_replays(name: str) -> None:
     path = HISTORIES / f"{name}.json"
     assert path.exists(), f"{path} missing: record it with SHOPOPS_RECORD_HISTORIES=1"

@@ -20,8 +20,20 @@ export type ChannelConnection = {
   last_sync_at: string | null;
   orders_cursor: string | null;
   orders_imported: number;
+  sync_interval_minutes: number;
+  stock_push_enabled: boolean;
+  catalog_push_enabled: boolean;
   created_at: string;
 };
+/** A connection's settings as sent by PATCH: only what changed; the keys are write-only. */
+export type ChannelSettingsInput = Partial<{
+  name: string;
+  sync_interval_minutes: number;
+  stock_push_enabled: boolean;
+  catalog_push_enabled: boolean;
+  consumer_key: string;
+  consumer_secret: string;
+}>;
 export type ChannelConnectionInput = {
   kind: "woocommerce";
   name: string;
@@ -30,7 +42,7 @@ export type ChannelConnectionInput = {
   consumer_secret: string;
 };
 export type ChannelSyncProgress = {
-  phase: "starting" | "orders" | "listings" | "pushing" | "done" | "failed";
+  phase: "starting" | "orders" | "listings" | "pushing" | "catalog" | "done" | "failed";
   orders_total: number;
   orders_imported: number;
   oversold: number;
@@ -39,6 +51,7 @@ export type ChannelSyncProgress = {
   listings: number;
   stock_pushed: number;
   error: string | null;
+  catalog_pushed?: number;
 };
 export type ChannelStatus = {
   connection: ChannelConnection;
@@ -79,6 +92,17 @@ export function useChannelOrderCounts(shopId: number) {
   });
 }
 
+export type ChannelSales = { channel: SalesChannel; currency: string; orders: number; revenue: string };
+export type SalesPeriod = { created_from?: string; created_to?: string };
+
+/** Orders (not cancelled) and revenue with VAT per channel and currency in a period. */
+export function useChannelSales(shopId: number, period: SalesPeriod) {
+  return useQuery({
+    queryKey: keys.channels.sales(shopId, period),
+    queryFn: ({ signal }) => apiFetch<ChannelSales[]>(`${base(shopId)}/sales`, { params: period, signal }),
+  });
+}
+
 export function useOversold(shopId: number) {
   return useQuery({
     queryKey: keys.channels.oversold(shopId),
@@ -96,6 +120,15 @@ export function useAddChannel(shopId: number) {
   return useMutation({
     mutationFn: (values: ChannelConnectionInput) =>
       apiFetch<ChannelConnection>(base(shopId), { method: "POST", body: values }),
+    onSuccess: refresh,
+  });
+}
+
+export function useUpdateChannel(shopId: number, connectionId: number) {
+  const refresh = useRefresh(shopId);
+  return useMutation({
+    mutationFn: (values: ChannelSettingsInput) =>
+      apiFetch<ChannelConnection>(`${base(shopId)}/${connectionId}`, { method: "PATCH", body: values }),
     onSuccess: refresh,
   });
 }

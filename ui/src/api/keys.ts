@@ -56,6 +56,7 @@ export const keys = {
     status: (shopId: number, connectionId: number) => ["channels", shopId, "status", connectionId] as const,
     oversold: (shopId: number) => ["channels", shopId, "oversold"] as const,
     orders: (shopId: number) => ["channels", shopId, "orders"] as const,
+    sales: (shopId: number, period: object) => ["channels", shopId, "sales", period] as const,
     feeds: (shopId: number) => ["channels", shopId, "feeds"] as const,
     resellers: (shopId: number) => ["channels", shopId, "resellers"] as const,
   },

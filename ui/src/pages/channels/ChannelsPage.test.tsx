@@ -4,7 +4,7 @@
 import { fireEvent, screen, waitFor } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
 
-import { fakeApi, ME, type Handler } from "../../test/api";
+import { fakeApi, ME, problem, type Handler } from "../../test/api";
 import { renderApp } from "../../test/render";
 
 afterEach(() => {
@@ -18,6 +18,7 @@ const CONNECTION = {
   status: "failing", last_error: "https://woo.example.cz refused the consumer key and secret (401)",
   last_error_at: "2026-12-01T10:00:00Z", last_sync_at: "2026-11-30T10:00:00Z",
   orders_cursor: null, orders_imported: 250, created_at: "2026-11-01T10:00:00Z",
+  sync_interval_minutes: 15, stock_push_enabled: true, catalog_push_enabled: false,
 };
 const PROGRESS = {
   phase: "orders", orders_total: 250, orders_imported: 100, oversold: 0, pages_done: 1, pages_total: 3,
@@ -100,5 +101,68 @@ describe("channels page", () => {
     expect(await screen.findByTestId("channel-row")).toHaveTextContent("poslední synchronizace selhala");
     expect(screen.getByRole("button", { name: "Synchronizovat" })).toBeInTheDocument();
     expect(screen.getByText("Přeprodané objednávky")).toBeInTheDocument();
+  });
+
+  it("lets the owner change a connection's settings and replace its keys, sending only what changed", async () => {
+    const fake = api({
+      "GET /api/auth/me": { body: OWNER },
+      [`PATCH ${BASE}/7`]: { body: { ...CONNECTION, sync_interval_minutes: 60, stock_push_enabled: false, catalog_push_enabled: true } },
+    });
+    renderApp("/shops/1/channels");
+    fireEvent.click(await screen.findByRole("button", { name: "Settings Woo e-shop" }));
+    const form = await screen.findByTestId("channel-settings-form");
+    // keys are write-only: empty inputs, only the stored key's last characters are named
+    expect(screen.getByLabelText("New consumer key")).toHaveValue("");
+    expect(screen.getByLabelText("New consumer secret")).toHaveValue("");
+    expect(form).toHaveTextContent("The stored key ends with …abcd.");
+    expect(screen.getByLabelText("Name")).toHaveValue("Woo e-shop");
+    fireEvent.change(screen.getByLabelText("Sync every (minutes)"), { target: { value: "60" } });
+    fireEvent.click(screen.getByRole("switch", { name: /Push stock to the store/ }));
+    fireEvent.click(screen.getByRole("switch", { name: /Push prices to the store/ }));
+    fireEvent.change(screen.getByLabelText("New consumer key"), { target: { value: "ck_new_key_1234" } });
+    fireEvent.click(screen.getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(fake.callsTo(`PATCH ${BASE}/7`)).toHaveLength(1));
+    expect(fake.callsTo(`PATCH ${BASE}/7`)[0]?.body).toEqual({
+      sync_interval_minutes: 60, stock_push_enabled: false, catalog_push_enabled: true, consumer_key: "ck_new_key_1234",
+    });
+    await waitFor(() => expect(screen.queryByTestId("channel-settings-form")).not.toBeInTheDocument());
+  });
+
+  it("checks the interval before sending and shows the API's validation problem at its field", async () => {
+    const fake = api({
+      "GET /api/auth/me": { body: OWNER },
+      [`PATCH ${BASE}/7`]: problem(422, "Invalid request", "body.consumer_secret: String should have at least 8 characters", {
+        errors: [{ loc: ["body", "consumer_secret"], msg: "String should have at least 8 characters", type: "string_too_short" }],
+      }),
+    });
+    renderApp("/shops/1/channels");
+    fireEvent.click(await screen.findByRole("button", { name: "Settings Woo e-shop" }));
+    await screen.findByTestId("channel-settings-form");
+    fireEvent.change(screen.getByLabelText("Sync every (minutes)"), { target: { value: "2" } });
+    fireEvent.click(screen.getByRole("button", { name: "Save" }));
+    expect(await screen.findByText("Enter whole minutes from 5 to 1440.")).toBeInTheDocument();
+    expect(fake.callsTo(`PATCH ${BASE}/7`)).toHaveLength(0);
+
+    fireEvent.change(screen.getByLabelText("Sync every (minutes)"), { target: { value: "30" } });
+    fireEvent.change(screen.getByLabelText("New consumer secret"), { target: { value: "short" } });
+    fireEvent.click(screen.getByRole("button", { name: "Save" }));
+    expect(await screen.findByText("String should have at least 8 characters")).toBeInTheDocument();
+    expect(fake.callsTo(`PATCH ${BASE}/7`)).toHaveLength(1);
+    expect(screen.getByTestId("channel-settings-form")).toBeInTheDocument(); // stays open to fix
+  });
+
+  it("shows a problem without fields (e.g. Temporal down) above the buttons, in Czech", async () => {
+    window.localStorage.setItem("shopops.locale", "cs");
+    api({
+      "GET /api/auth/me": { body: OWNER },
+      [`PATCH ${BASE}/7`]: problem(503, "Could not schedule the channel sync", "Temporal refused: unavailable"),
+    });
+    renderApp("/shops/1/channels");
+    fireEvent.click(await screen.findByRole("button", { name: "Nastavení Woo e-shop" }));
+    expect(await screen.findByText("Uložený klíč končí …abcd. Klíče se nikdy nezobrazují; vyplňte nové, jen pokud je chcete vyměnit.")).toBeInTheDocument();
+    fireEvent.change(screen.getByLabelText("Název"), { target: { value: "Woo obchod" } });
+    fireEvent.click(screen.getByRole("button", { name: "Uložit" }));
+    expect(await screen.findByText("Temporal refused: unavailable")).toBeInTheDocument();
+    expect(screen.getByText("Neuloženo")).toBeInTheDocument();
   });
 });

@@ -21,6 +21,7 @@ import { errorMessage } from "../../api/client";
 import { ErrorNotice, QueryState } from "../../components/QueryState";
 import { useCanManage, useCurrentShop } from "../../components/ShopScope";
 import { useFormat, useT } from "../../i18n/locale";
+import { ChannelSettingsForm } from "./ChannelSettingsForm";
 import { useChannelsT } from "./messages";
 
 const EMPTY: ChannelConnectionInput = { kind: "woocommerce", name: "", base_url: "https://", consumer_key: "", consumer_secret: "" };
@@ -85,6 +86,7 @@ function SyncCell({ shopId, connection, canSync }: { shopId: number; connection:
               pages: progress.pages_total,
               pushed: progress.stock_pushed,
             })}
+            {progress.catalog_pushed ? `, ${t("catalogProgress", { pushed: progress.catalog_pushed })}` : ""}
           </Text>
         </>
       )}
@@ -161,6 +163,7 @@ export function ChannelsPage() {
   const channels = useChannels(shop.id);
   const remove = useRemoveChannel(shop.id);
   const [adding, setAdding] = useState(false);
+  const [editing, setEditing] = useState<ChannelConnection | null>(null);
 
   return (
     <Stack>
@@ -189,6 +192,7 @@ export function ChannelsPage() {
               <Table.Th>{t("key")}</Table.Th>
               <Table.Th />
               <Table.Th />
+              <Table.Th />
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
@@ -201,6 +205,21 @@ export function ChannelsPage() {
                   <Text size="xs" c="dimmed">
                     {c.base_url}
                   </Text>
+                  <Group gap={4} mt={2}>
+                    <Badge size="xs" variant="outline" color="gray">
+                      {t("everyMinutes", { minutes: c.sync_interval_minutes })}
+                    </Badge>
+                    {!c.stock_push_enabled && (
+                      <Badge size="xs" variant="outline" color="yellow">
+                        {t("stockPushOff")}
+                      </Badge>
+                    )}
+                    {c.catalog_push_enabled && (
+                      <Badge size="xs" variant="outline" color="blue">
+                        {t("catalogPushOn")}
+                      </Badge>
+                    )}
+                  </Group>
                 </Table.Td>
                 <Table.Td>WooCommerce</Table.Td>
                 <Table.Td>
@@ -218,6 +237,13 @@ export function ChannelsPage() {
                 <Table.Td>…{c.key_hint}</Table.Td>
                 <Table.Td>
                   <SyncCell shopId={shop.id} connection={c} canSync={canSync} />
+                </Table.Td>
+                <Table.Td>
+                  {isOwner && (
+                    <Button size="xs" variant="light" onClick={() => setEditing(c)} aria-label={`${t("settings")} ${c.name}`}>
+                      {t("settings")}
+                    </Button>
+                  )}
                 </Table.Td>
                 <Table.Td>
                   {isOwner && (
@@ -246,6 +272,9 @@ export function ChannelsPage() {
       <OversoldList shopId={shop.id} />
       <Modal opened={adding} onClose={() => setAdding(false)} title={t("addTitle")}>
         {adding && <AddStoreForm shopId={shop.id} onClose={() => setAdding(false)} />}
+      </Modal>
+      <Modal opened={editing !== null} onClose={() => setEditing(null)} title={editing ? t("settingsTitle", { name: editing.name }) : ""}>
+        {editing && <ChannelSettingsForm shopId={shop.id} connection={editing} onClose={() => setEditing(null)} />}
       </Modal>
     </Stack>
   );

@@ -1,7 +1,9 @@
-/** A shop's orders: filters, a virtualised cursor-paginated list, and the order drawer. */
+/** A shop's orders: filters, revenue and orders split by channel for the filtered period, a
+ * virtualised cursor-paginated list, and the order drawer. */
 
 import { Group, Stack, Text, Title } from "@mantine/core";
 
+import type { SalesPeriod } from "../../api/channels";
 import { useOrders } from "../../api/orders";
 import { useShopCounts } from "../../api/shops";
 import { SALES_CHANNELS, type OrderFilters } from "../../api/types";
@@ -9,6 +11,7 @@ import { QueryState } from "../../components/QueryState";
 import { useCurrentShop } from "../../components/ShopScope";
 import { useSearchUpdate } from "../../components/useSearchUpdate";
 import { useFormat, useT } from "../../i18n/locale";
+import { SalesByChannel } from "../channels/SalesByChannel";
 import { ExportOrdersButton } from "./ExportOrdersButton";
 import { OrderDrawer } from "./OrderDrawer";
 import { OrderFiltersBar, type FilterValues } from "./OrderFiltersBar";
@@ -33,6 +36,14 @@ export function toApiFilters(values: FilterValues): OrderFilters {
   if (channel) filters.channel = channel;
   if (values.q.trim().length >= MIN_QUERY) filters.q = values.q.trim();
   return filters;
+}
+
+/** The period of the orders filters, for the split by channel. */
+function salesPeriod(filters: OrderFilters): SalesPeriod {
+  const period: SalesPeriod = {};
+  if (filters.created_from) period.created_from = filters.created_from;
+  if (filters.created_to) period.created_to = filters.created_to;
+  return period;
 }
 
 export function OrdersPage() {
@@ -69,6 +80,7 @@ export function OrdersPage() {
         values={values}
         onChange={(next) => update({ from: next.from, to: next.to, status: next.status, channel: next.channel, q: next.q })}
       />
+      <SalesByChannel shopId={shop.id} period={salesPeriod(apiFilters)} />
       <QueryState query={orders} isEmpty={orders.items.length === 0} empty={t("orders.empty")}>
         <OrdersTable
           items={orders.items}

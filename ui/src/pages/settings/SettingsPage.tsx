@@ -27,6 +27,7 @@ import { useCanManage, useCurrentShop } from "../../components/ShopScope";
 import { useFormat, useLocale, useT } from "../../i18n/locale";
 import type { MessageKey } from "../../i18n/messages";
 import { changedValues, fromInput, problemsByKey, toInput, type Draft } from "./settingValues";
+import { ChannelSettingsPanel } from "../channels/ChannelSettingsPanel";
 import { UsagePanel } from "../usage/UsagePanel";
 
 // the input stays narrow, its label and help use the row's width
@@ -263,6 +264,7 @@ export function ShopSettingsPage() {
       <Title order={2}>{t("settings.shopTitle", { shop: shop.name })}</Title>
       <SettingsForm key={shop.id} shopId={shop.id} canEdit={canEdit} />
       <UsagePanel key={`usage-${shop.id}`} shopId={shop.id} />
+      <ChannelSettingsPanel key={`channels-${shop.id}`} />
     </Stack>
   );
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -67,3 +68,12 @@ def scalar(conn: psycopg.Connection[Any], query: LiteralString) -> Any:
     row = conn.execute(query).fetchone()
     assert row is not None, query
     return row[0]
+
+
+_ESHOP_IDS = itertools.count(1_000_000)
+
+
+def fresh_eshop_id() -> int:
+    """An e-shop id no other shop of this test session has (random ids in a fixed range
+    collided now and then: two fixtures drew the same one)."""
+    return next(_ESHOP_IDS)

@@ -126,7 +126,12 @@ def build_world(db: Session) -> World:
         shop_id=shop_a.id, url="https://hooks.example.invalid/shopops", events=["order.created"],
         secret="whsec_fuzz", description=f"{MARKER} endpoint",
     )
-    db.add_all([report, connection, export, endpoint])
+    from datetime import date
+
+    from db.models.inventory import Promotion
+
+    promotion = Promotion(shop_id=shop_a.id, name=f"{MARKER} sale", starts_on=date(2026, 11, 1), ends_on=date(2026, 11, 7))
+    db.add_all([report, connection, export, endpoint, promotion])
     db.flush()
     delivery = WebhookDelivery(
         endpoint_id=endpoint.id, shop_id=shop_a.id, event="order.created", event_id=f"{MARKER}-1",
@@ -162,6 +167,7 @@ def build_world(db: Session) -> World:
             "export_id": [str(export.id)],
             "endpoint_id": [endpoint.id],
             "delivery_id": [delivery.id],
+            "promotion_id": [promotion.id],
             "kind": ["shoptet_calls"],  # a metered kind (usage budgets)
         },
     )

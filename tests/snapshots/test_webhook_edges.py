@@ -16,7 +16,7 @@ from api.services import webhooks
 from api.services.webhooks import signature
 from db.models import Installation, Shop
 from infra import temporal_client as temporal
-from tests.support import app_env, assert_problem
+from tests.support import app_env, assert_problem, fresh_eshop_id
 
 KEY = "61d1175f54c47dd67df14c17002a17b2"
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -24,9 +24,8 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 
 @pytest.fixture
 def installed(db_session):  # type: ignore[no-untyped-def]
-    import secrets
 
-    shop = Shop(eshop_id=400000 + secrets.randbelow(99999), name="edges", status="active")
+    shop = Shop(eshop_id=fresh_eshop_id(), name="edges", status="active")
     db_session.add(shop)
     db_session.flush()
     db_session.add(Installation(shop_id=shop.id, oauth_token="x" * 255, webhook_key=KEY))

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from api.services.webhooks import signature
 from db.models import Installation, Shop
-from tests.support import assert_problem
+from tests.support import assert_problem, fresh_eshop_id
 
 KEY = "61d1175f54c47dd67df14c17002a17b2"
 
@@ -24,9 +24,8 @@ def test_official_signature_vector() -> None:
 
 @pytest.fixture
 def installed(db_session: Session) -> Shop:
-    import secrets
 
-    shop = Shop(eshop_id=300000 + secrets.randbelow(99999), name="hooks", status="active")
+    shop = Shop(eshop_id=fresh_eshop_id(), name="hooks", status="active")
     db_session.add(shop)
     db_session.flush()
     db_session.add(Installation(shop_id=shop.id, oauth_token="x" * 255, webhook_key=KEY))

@@ -166,7 +166,7 @@ def association_rules(
                 lookup.reindex(pd.MultiIndex.from_arrays(ante)).to_numpy(dtype=float)
             )
 
-    rows = []
+    rows: list[pd.DataFrame] = []
     for ante, cons, count, ante_count in zip(
         antecedents, consequents, counts, antecedent_counts, strict=True
     ):
@@ -243,7 +243,7 @@ def recommend(
     bought.sum_duplicates()
     bought.data[:] = 1.0
 
-    frames = []
+    frames: list[pd.DataFrame] = []
     for lo in range(0, len(customers), chunk):
         mine = bought[lo : lo + chunk]
         scores = (mine @ affinity).tocsr()

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 
@@ -129,7 +130,8 @@ def _walk(
     """Purchase times with exponential gaps up to `horizon`, for all customers at once."""
     clock = np.zeros(len(rate))
     idx = np.flatnonzero(active & (rate > 0))
-    customers, times = [], []
+    customers: list[npt.NDArray[np.intp]] = []
+    times: list[npt.NDArray[np.float64]] = []
     while len(idx):
         clock[idx] += rng.exponential(1.0 / rate[idx])
         idx = idx[clock[idx] <= horizon[idx]]
@@ -159,7 +161,7 @@ def simulate_price_response(
     without a sale are left out, as the order data has no row for them."""
     week = np.arange(weeks)
     season = 1 + season_amplitude * np.sin(2 * np.pi * week / 52)
-    frames = []
+    frames: list[pd.DataFrame] = []
     for code, price in prices.items():
         mean = base_units[code] * season * (price / price[0]) ** elasticities[code]
         units = rng.poisson(mean)

@@ -302,7 +302,7 @@ def read_customer_periods(
         "last_at",
         "email",
     ]
-    batches = []
+    batches: list[pd.DataFrame] = []
     with conn.cursor(name=f"customer_periods_{phase}") as cur:
         cur.execute(query, params)
         while rows := cur.fetchmany(FETCH_ROWS):
@@ -417,7 +417,7 @@ def read_summaries(
         "units",
         "discounted_units",
     ]
-    batches = []
+    batches: list[pd.DataFrame] = []
     with conn.cursor(name="customer_summaries") as cur:
         cur.execute(
             "SELECT customer_key, frequency, recency, t, monetary_value, total_value, "

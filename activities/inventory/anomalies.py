@@ -113,7 +113,8 @@ def stock_anomalies(
     if receipts is None:  # restocks: log size against the other restocks
         sizes = np.where(restock, np.log1p(np.where(restock, unexplained, 0.0)), np.nan)
         enough = (restock.sum(axis=0) >= 3)[None, :]
-        r_median, r_sd = _robust_scale(sizes, np.full(sold.shape[1], 0.25))
+        columns: int = sold.shape[1]
+        r_median, r_sd = _robust_scale(sizes, np.full(columns, 0.25))
         z = np.where(restock, np.where(enough, (sizes - r_median) / r_sd, 0.0), z)
     big = np.abs(np.nan_to_num(unexplained)) >= min_units
     flagged = big & (np.nan_to_num(z) > ROBUST_Z)

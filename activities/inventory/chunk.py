@@ -12,9 +12,10 @@ import math
 import warnings
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from activities.inventory.analytics import (
@@ -350,7 +351,8 @@ def _order_quantity(
         return math.nan
     breaks = moq = pack = None
     if offer is not None:
-        breaks = [tuple(b) for b in (offer["price_breaks"] or [])] or None
+        price_breaks: list[Any] = offer["price_breaks"] or []
+        breaks = [tuple(b) for b in price_breaks] or None
         moq, pack = _positive(offer["moq"]), _positive(offer["pack_size"])
     return eoq(annual_demand, order_cost, rate, price, breaks, moq, pack).quantity
 
@@ -444,8 +446,8 @@ def _late_purchase_orders(
     if late.empty:
         return pd.DataFrame(columns=list(ANOMALY_COLUMNS))
     as_of = pd.Period(policy.as_of, "D").ordinal
-    stockout = pd.PeriodIndex(late["stockout"], freq="D").asi8  # pyright: ignore[reportAttributeAccessIssue]
-    gap = pd.PeriodIndex(late["arrival"], freq="D").asi8 - stockout  # pyright: ignore[reportAttributeAccessIssue]
+    stockout = cast(npt.NDArray[np.int64], pd.PeriodIndex(late["stockout"], freq="D").asi8)  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType, reportUnknownArgumentType]
+    gap = cast(npt.NDArray[np.int64], pd.PeriodIndex(late["arrival"], freq="D").asi8) - stockout  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType, reportUnknownArgumentType]
     lead = known["lead_time_days"].reindex(late["variant_id"]).to_numpy(dtype=float)
     urgent = (gap > lead) | (stockout - as_of <= SOON_DAYS)
     return pd.DataFrame(

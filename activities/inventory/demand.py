@@ -7,11 +7,13 @@ tells us nothing about how much customers wanted, so it is censored, never zero.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
-from statsmodels.tsa.seasonal import STL
+from pandas.tseries.offsets import BaseOffset
+from statsmodels.tsa.seasonal import STL  # pyright: ignore[reportMissingTypeStubs, reportUnknownVariableType]
 
 # Syntetos–Boylan–Croston cut-offs (Syntetos, Boylan & Croston 2005).
 ADI_CUTOFF = 1.32
@@ -63,7 +65,8 @@ def regular_periods(index: pd.Index, what: str = "series") -> pd.PeriodIndex:
         return pd.DatetimeIndex(index, freq=freq).to_period()
     if not isinstance(index, pd.PeriodIndex):
         raise ValueError(f"{what} needs a PeriodIndex or DatetimeIndex, got {type(index).__name__}")
-    steps = np.diff(index.asi8)  # pyright: ignore[reportAttributeAccessIssue]
+    ordinals = cast(npt.NDArray[np.int64], index.asi8)  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType, reportUnknownArgumentType]
+    steps = np.diff(ordinals)
     if len(steps) and not (steps == 1).all():
         bad = int(np.flatnonzero(steps != 1)[0])
         raise ValueError(
@@ -78,7 +81,8 @@ def continue_index(index: pd.Index, horizon: int) -> pd.Index:
     if isinstance(index, pd.DatetimeIndex):
         freq = index.freq or pd.infer_freq(index)
         return pd.date_range(index[-1], periods=horizon + 1, freq=freq)[1:]
-    return pd.period_range(index[-1] + 1, periods=horizon, freq=index.freq)  # pyright: ignore[reportAttributeAccessIssue]
+    freq = cast(BaseOffset, index.freq)  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
+    return pd.period_range(index[-1] + 1, periods=horizon, freq=freq)
 
 
 def natural_season(periods: pd.PeriodIndex) -> int:
@@ -231,9 +235,13 @@ def aggregate_demand(
         raise ValueError(f"aggregate_demand needs daily periods, got {periods.freqstr}")
     frame = daily.set_axis(periods)
     target = periods.asfreq(freq)
+
+    def target_period(day: pd.Period) -> pd.Period:
+        return day.asfreq(freq)
+
     days_in = (
         pd.Series(1, index=pd.period_range(target[0].start_time, target[-1].end_time, freq="D"))
-        .groupby(lambda day: day.asfreq(freq))
+        .groupby(target_period)
         .sum()
     )
     observed = frame.notna().groupby(target).sum()
@@ -242,7 +250,7 @@ def aggregate_demand(
     if isinstance(observed, pd.DataFrame):
         size = size[:, None]
     share = observed / size
-    scaled = total * size / observed.where(observed > 0)  # pyright: ignore[reportArgumentType, reportOperatorIssue]
+    scaled = total * size / observed.where(observed > 0)  # pyright: ignore[reportArgumentType, reportOperatorIssue, reportUnknownArgumentType]
     result = scaled.where(share >= min_observed_share)
     result.index.name = "period"
     return result
@@ -308,9 +316,10 @@ def seasonal_strength(values: np.ndarray, season_length: int) -> float:
     values = values[~np.isnan(values)]
     if season_length < 2 or len(values) < 2 * season_length + 1 or np.ptp(values) == 0:
         return float("nan")
-    fit = STL(values, period=season_length, robust=False).fit()
-    remainder = fit.resid
-    return float(max(0.0, 1.0 - np.var(remainder) / np.var(fit.seasonal + remainder)))
+    fit = STL(values, period=season_length, robust=False).fit()  # pyright: ignore[reportUnknownVariableType, reportUnknownMemberType]
+    remainder = cast(npt.NDArray[np.float64], fit.resid)  # pyright: ignore[reportUnknownMemberType]
+    seasonal = cast(npt.NDArray[np.float64], fit.seasonal)  # pyright: ignore[reportUnknownMemberType]
+    return float(max(0.0, 1.0 - np.var(remainder) / np.var(seasonal + remainder)))
 
 
 def detect_seasonality(series: pd.Series, season_length: int | None = None) -> Seasonality:

@@ -18,9 +18,10 @@ import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from itertools import repeat
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from scipy.stats import norm
 
@@ -67,7 +68,8 @@ class BatchForecast(NamedTuple):
 
 
 def _check_horizon(horizon: int) -> None:
-    if isinstance(horizon, bool) or not isinstance(horizon, int | np.integer) or horizon < 1:
+    given = cast(object, horizon)  # callers outside Python typing pass anything
+    if isinstance(given, bool) or not isinstance(given, int | np.integer) or horizon < 1:
         raise ValueError(f"horizon must be a positive whole number of periods, got {horizon!r}")
 
 
@@ -90,7 +92,7 @@ def _regressor_values(
     """External regressors aligned to history + horizon, or a ValueError naming the gap."""
     if regressors is None:
         return None
-    if not isinstance(regressors, pd.DataFrame) or regressors.shape[1] == 0:
+    if not isinstance(cast(object, regressors), pd.DataFrame) or regressors.shape[1] == 0:
         raise ValueError("regressors must be a DataFrame with one column per regressor")
     given = regular_periods(regressors.index, "regressors")
     needed = pd.period_range(periods[0], periods[-1] + horizon, freq=periods.freq)
@@ -103,7 +105,7 @@ def _regressor_values(
     if np.isinf(values).any():
         raise ValueError("regressors contain infinite values")
     if np.isnan(values).any():
-        missing = needed[np.isnan(values).any(axis=1)]  # pyright: ignore[reportArgumentType, reportCallIssue]
+        missing = cast(pd.PeriodIndex, needed[np.isnan(values).any(axis=1)])  # pyright: ignore[reportArgumentType, reportCallIssue]
         raise ValueError(
             f"regressors must cover every history period and the {horizon} forecast periods; "
             f"missing or NaN at {missing[0]} .. {missing[-1]} ({len(missing)} periods)"
@@ -140,7 +142,10 @@ def _forecast_chunk(
     horizon = len(future)
     k = len(chunk.variants)
     n_obs = chunk.observed.sum(axis=0)
-    lengths = np.where(chunk.family == "intermittent", n_obs, chunk.listed.sum(axis=0))
+    lengths = cast(
+        npt.NDArray[np.int64],
+        np.where(chunk.family == "intermittent", n_obs, chunk.listed.sum(axis=0)),
+    )
     test_size = settings.n_windows * settings.bt_horizon
     summary: dict[str, Any] = {
         "variant_id": chunk.variants,
@@ -314,7 +319,7 @@ def forecast_many(
     variant with the chosen model and its backtest accuracy against seasonal naive.
     """
     _check_horizon(horizon)
-    if not isinstance(frame, pd.DataFrame):
+    if not isinstance(cast(object, frame), pd.DataFrame):
         raise ValueError(
             f"frame must be a DataFrame of periods × variants, got {type(frame).__name__}"
         )
@@ -373,7 +378,7 @@ def forecast_demand(
 
     The chosen model, demand class, seasonality and backtest accuracy are in `.attrs["summary"]`.
     """
-    if not isinstance(series, pd.Series):
+    if not isinstance(cast(object, series), pd.Series):
         raise ValueError(f"series must be a pandas Series, got {type(series).__name__}")
     regular_periods(series.index, "demand series")
     values = demand_values(series, "demand series")
@@ -452,7 +457,9 @@ def demand_per_period(batch: BatchForecast) -> pd.DataFrame:
     """
     grouped = batch.forecasts.groupby("variant_id", sort=False)
     mean = grouped["mean"].mean()
-    width = (batch.forecasts["hi"] - batch.forecasts["lo"]) / (2 * norm.ppf(QUANTILES[1]))
-    interval_sd = np.sqrt((width**2).groupby(batch.forecasts["variant_id"], sort=False).mean())
+    width = (batch.forecasts["hi"] - batch.forecasts["lo"]) / (2 * float(norm.ppf(QUANTILES[1])))
+    interval_sd = cast(  # a ufunc of a Series is a Series
+        pd.Series, np.sqrt((width**2).groupby(batch.forecasts["variant_id"], sort=False).mean())
+    )
     rmse = batch.summary["backtest_rmse"].reindex(mean.index)
     return pd.DataFrame({"mean_demand": mean, "sd_demand": rmse.fillna(interval_sd)})

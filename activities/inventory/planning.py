@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -144,7 +145,7 @@ async def start_inventory_run(req: StartRunRequest) -> InventoryRun:
 
 def _check(settings: PlanSettings) -> None:
     """Settings the pure module would refuse later fail the run now, saying which."""
-    problems = []
+    problems: list[str] = []
     if not 0 < settings.service_level < 1:
         problems.append(f"service_level must be below 1, got {settings.service_level}")
     if settings.notify_severity not in SEVERITIES:
@@ -463,7 +464,7 @@ async def finish_inventory_run(req: FinishRequest) -> None:
                 "seconds": _json({"forecast": round(req.forecast_seconds, 2)}),
             },
         )
-        low = []
+        low: Sequence[Sequence[Any]] = []
         if req.status == "completed":
             low = (
                 await session.execute(

@@ -7,9 +7,10 @@ import math
 from collections.abc import Sequence
 from itertools import pairwise
 from numbers import Real
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from scipy.stats import norm
 
@@ -214,14 +215,16 @@ def late_arrivals(
     ]
     if frame.empty:
         return pd.DataFrame(columns=list(LATE_COLUMNS))
-    frame = frame.assign(day=pd.PeriodIndex(frame["period"], freq="D").asi8)  # pyright: ignore[reportAttributeAccessIssue]
+    frame_days = cast(npt.NDArray[np.int64], pd.PeriodIndex(frame["period"], freq="D").asi8)  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType, reportUnknownArgumentType]
+    frame = frame.assign(day=frame_days)
     frame = frame.sort_values(["variant_id", "day"], kind="stable")
     days = frame.groupby("variant_id", sort=False)["day"]
     first, last = days.min(), days.max()
     arrivals = arrivals[arrivals["variant_id"].isin(first.index)]
+    arrival_days = cast(npt.NDArray[np.int64], pd.PeriodIndex(arrivals["period"], freq="D").asi8)  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType, reportUnknownArgumentType]
     arrivals = arrivals.assign(
         day=np.maximum(
-            pd.PeriodIndex(arrivals["period"], freq="D").asi8,  # pyright: ignore[reportAttributeAccessIssue]
+            arrival_days,
             first.reindex(arrivals["variant_id"]).to_numpy(),
         )
     )
@@ -234,7 +237,8 @@ def late_arrivals(
     shelf = on_hand.reindex(first.index).astype(float)
     net = frame.assign(mean=frame["mean"] - frame["in"])
     out = order_by(shelf, net, pd.Series(0.0, index=shelf.index)).dropna()
-    out_day = pd.Series(pd.PeriodIndex(out, freq="D").asi8, index=out.index)  # pyright: ignore[reportAttributeAccessIssue]
+    out_days = cast(npt.NDArray[np.int64], pd.PeriodIndex(out, freq="D").asi8)  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType, reportUnknownArgumentType]
+    out_day = pd.Series(out_days, index=out.index)
     pending = arrivals[arrivals["day"] > arrivals["variant_id"].map(out_day)]
     if pending.empty:
         return pd.DataFrame(columns=list(LATE_COLUMNS))
@@ -251,11 +255,13 @@ def late_arrivals(
     # no arrival falls between the stock-out and the next one: what came is what came by then
     arrived = came.reindex(pd.MultiIndex.from_arrays([variant, stockout])).to_numpy()
     shortfall = demand - shelf.reindex(variant).to_numpy() - arrived
+    stockout_periods = cast(pd.PeriodIndex, pd.PeriodIndex.from_ordinals(stockout, freq="D"))  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
+    arrival_periods = cast(pd.PeriodIndex, pd.PeriodIndex.from_ordinals(nxt["day"].to_numpy(), freq="D"))  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
     found = pd.DataFrame(
         {
             "variant_id": variant,
-            "stockout": pd.PeriodIndex.from_ordinals(stockout, freq="D"),  # pyright: ignore[reportAttributeAccessIssue]
-            "arrival": pd.PeriodIndex.from_ordinals(nxt["day"].to_numpy(), freq="D"),  # pyright: ignore[reportAttributeAccessIssue]
+            "stockout": stockout_periods,
+            "arrival": arrival_periods,
             "order_id": nxt["order_id"].to_numpy(),
             "quantity": nxt["quantity"].to_numpy(dtype=float),
             "shortfall": shortfall,

@@ -14,9 +14,10 @@ excludes those periods from the loss. Intermittent-family series drop them inste
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from activities.inventory.calendar import EVENTS, shopping_calendar
@@ -55,7 +56,7 @@ class Chunk:
 def _centred_mean(values: np.ndarray, usable: np.ndarray, window: int) -> np.ndarray:
     """Mean of usable cells in a centred window along the rows; NaN where none are usable."""
     half = window // 2
-    rows = values.shape[0]
+    rows: int = values.shape[0]
     zero = np.zeros((1, values.shape[1]))
     sums = np.vstack([zero, np.cumsum(np.where(usable, values, 0.0), axis=0)])
     counts = np.vstack([zero, np.cumsum(usable, axis=0)])
@@ -155,7 +156,8 @@ def calendar_for(periods: pd.PeriodIndex, horizon: int, holidays: str | None) ->
         shares = np.zeros((len(everything), len(EVENTS)))
     else:
         shares = shopping_calendar(everything, holidays)[list(EVENTS)].to_numpy()
-    phase = (periods.asi8 % m_base) if m_base > 1 else np.zeros(len(periods), dtype=int)  # pyright: ignore[reportAttributeAccessIssue]
+    ordinals = cast(npt.NDArray[np.int64], periods.asi8)  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType, reportUnknownArgumentType]
+    phase = (ordinals % m_base) if m_base > 1 else np.zeros(len(periods), dtype=int)
     n = len(periods)
     return Calendar(periods, shares[:n], shares[n:], phase, m_base, window)
 

@@ -18,9 +18,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from scipy.stats import norm
 
@@ -52,7 +53,8 @@ class Recommendations:
 def tier_price(unit_price: float, price_breaks: Any, quantity: float) -> float:
     """The all-units price of `quantity`: the deepest break it reaches, else the list price."""
     price = float(unit_price)
-    for start, tier in sorted((float(q), float(p)) for q, p in (price_breaks or [])):
+    tiers: list[Any] = price_breaks or []
+    for start, tier in sorted((float(q), float(p)) for q, p in tiers):
         if quantity >= start:
             price = tier
     return price
@@ -158,7 +160,10 @@ def _planned(
     spent = by_supplier["purchase_cost"].transform("sum")
     lines = by_supplier["supplier_id"].transform("size")
     # the supplier's fixed cost is shared by the lines in proportion to what they cost
-    share = np.where(spent > 0, orders["purchase_cost"] / spent.where(spent > 0, 1.0), 1.0 / lines)
+    share = cast(  # np.where over Series: numpy stubs do not resolve the overload
+        npt.NDArray[np.float64],
+        np.where(spent > 0, orders["purchase_cost"] / spent.where(spent > 0, 1.0), 1.0 / lines),
+    )
     supplier_cost = orders["supplier_id"].map(fixed).fillna(0.0).to_numpy() * share
     names = offers.drop_duplicates("supplier_id").set_index("supplier_id")
     due = _due_dates(orders, need, forecasts, settings)

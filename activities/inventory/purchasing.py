@@ -167,7 +167,9 @@ class _Program:
                 [self.max_packs, self.usable.astype(float), np.ones(n_sup), need[:n_short]]
             ),
         )
-        self.integrality = np.concatenate([np.ones(2 * n_off + n_sup), np.zeros(n_short)])
+        self.integrality = np.concatenate(
+            [np.ones(2 * n_off + n_sup, dtype=np.int_), np.zeros(n_short, dtype=np.int_)]
+        )
 
     def solve(self, objective: np.ndarray, budget: float | None, time_limit: float) -> Any:
         rows, lower, upper = list(self.rows), list(self.lower), list(self.upper)

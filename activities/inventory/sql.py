@@ -14,6 +14,7 @@ from typing import Any, LiteralString
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import psycopg
 from psycopg.types.json import Jsonb
@@ -170,7 +171,9 @@ def _read_coded(
     through a server-side cursor and packed batch by batch, so a chunk's rows hold one string
     object per variant rather than one per row."""
     position = {code: k for k, code in enumerate(codes)}
-    index, days, values = [], [], []
+    index: list[npt.NDArray[np.int32]] = []
+    days: list[npt.NDArray[np.int64]] = []
+    values: list[npt.NDArray[np.float64]] = []
     # A cursor is planned for its first rows by default, which picks nested loops over the
     # order views; all rows are wanted, so plan for the total.
     conn.execute("SET LOCAL cursor_tuple_fraction = 1.0")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import warnings
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from statsforecast import StatsForecast
 from statsforecast.models import (
@@ -236,11 +237,11 @@ def _smooth_group(chunk: Chunk, cols: np.ndarray, group: Group, s: Settings) -> 
     predictions = {repr(m): np.empty(k * test_size) for m in models}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fitted = np.empty((k, 0), dtype=object)
+        fitted: npt.NDArray[np.object_] = np.empty((k, 0), dtype=object)
         if once:
             before_first_origin = df["ds"].to_numpy() < (lengths - test_size)[df["unique_id"]]
             sf = StatsForecast(models=once, freq=1, n_jobs=s.n_jobs, fallback_model=fallback)
-            fitted = sf.fit(df[before_first_origin]).fitted_
+            fitted = cast(npt.NDArray[np.object_], sf.fit(df[before_first_origin]).fitted_)  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]
 
         def runner(i: int, model: Any) -> tuple[Any, bool]:
             return (fitted[i, once.index(model)], True) if model in once else (model, False)
@@ -293,13 +294,19 @@ def _intermittent_group(chunk: Chunk, cols: np.ndarray, group: Group, s: Setting
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        cv = sf.cross_validation(
-            df=df, h=s.bt_horizon, n_windows=s.n_windows, step_size=s.bt_horizon
+        # statsforecast returns pandas for pandas input (its annotation adds polars)
+        cv = cast(
+            pd.DataFrame,
+            sf.cross_validation(  # pyright: ignore[reportUnknownMemberType]
+                df=df, h=s.bt_horizon, n_windows=s.n_windows, step_size=s.bt_horizon
+            ),
         )
-        ahead = sf.forecast(df=df, h=s.horizon).sort_values(["unique_id", "ds"])  # pyright: ignore[reportAttributeAccessIssue]
-    series = cv["unique_id"].to_numpy()  # pyright: ignore[reportIndexIssue]
-    rows = starts[series] + cv["ds"].to_numpy()  # pyright: ignore[reportIndexIssue]
-    predictions = {name: cv[name].to_numpy() for name in names}  # pyright: ignore[reportIndexIssue]
+        ahead = cast(pd.DataFrame, sf.forecast(df=df, h=s.horizon)).sort_values(  # pyright: ignore[reportUnknownMemberType]
+            ["unique_id", "ds"]
+        )
+    series = cv["unique_id"].to_numpy()
+    rows = starts[series] + cv["ds"].to_numpy()
+    predictions = {name: cv[name].to_numpy() for name in names}
     scores = _score(chunk, series, (positions[rows], columns[rows]), predictions, "intermittent", k)
     selectable = [name for name in names if name in SELECTABLE["intermittent"]]
     every = np.stack([ahead[name].to_numpy().reshape(k, s.horizon) for name in selectable])
@@ -319,7 +326,9 @@ def _short_group(chunk: Chunk, cols: np.ndarray, group: Group, s: Settings) -> O
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        out = sf.forecast(df=df, h=s.horizon, level=[LEVEL]).sort_values(["unique_id", "ds"])  # pyright: ignore[reportAttributeAccessIssue]
+        out = cast(pd.DataFrame, sf.forecast(df=df, h=s.horizon, level=[LEVEL])).sort_values(  # pyright: ignore[reportUnknownMemberType]
+            ["unique_id", "ds"]
+        )
     unknown = np.full(k, np.nan)
     scores = Scores(
         np.full(k, "SES", dtype=object),
@@ -443,9 +452,12 @@ def _residual_fit(x: np.ndarray, errors: np.ndarray, centre: np.ndarray) -> np.n
     on the centred regressors (windows × h × r), slightly ridged: series × r."""
     ok = ~np.isnan(errors)
     xc = x - centre
-    gram = np.einsum("nhr,knh,nhs->krs", xc, ok, xc) + RIDGE * np.eye(x.shape[2])
+    size: int = x.shape[2]
+    gram = np.einsum("nhr,knh,nhs->krs", xc, ok, xc) + RIDGE * np.eye(size)
     moment = np.einsum("nhr,knh->kr", xc, np.where(ok, errors, 0.0))
-    return np.linalg.solve(gram, moment[:, :, None])[:, :, 0]
+    # einsum of the float arrays is float; its stub cannot say so, hence solve's unknown result
+    solution = cast(npt.NDArray[np.float64], np.linalg.solve(gram, moment[:, :, None]))
+    return solution[:, :, 0]
 
 
 def _with_regressors(
@@ -463,6 +475,7 @@ def _with_regressors(
     MIN_REGRESSOR_GAIN or more, they are refitted on every window and added to the forecast.
     """
     assert s.regressors is not None
+    k: int
     h, k = s.bt_horizon, truth.shape[1]
     names = [n for n in candidates if n in SELECTABLE["smooth"]]
     pick, idx = outcome.scores.choice, np.arange(k)

@@ -164,9 +164,13 @@ def _planned(
         npt.NDArray[np.float64],
         np.where(spent > 0, orders["purchase_cost"] / spent.where(spent > 0, 1.0), 1.0 / lines),
     )
-    supplier_cost = orders["supplier_id"].map(fixed).fillna(0.0).to_numpy() * share
+    supplier_cost: npt.NDArray[np.float64] = orders["supplier_id"].map(fixed).fillna(0.0).to_numpy() * share
     names = offers.drop_duplicates("supplier_id").set_index("supplier_id")
     due = _due_dates(orders, need, forecasts, settings)
+    order_cost: npt.NDArray[np.float64] = supplier_cost + orders["order_cost"].to_numpy()
+    expected_cost: npt.NDArray[np.float64] = (
+        orders["purchase_cost"].to_numpy() + orders["order_cost"].to_numpy() + supplier_cost
+    )
     return pd.DataFrame(
         {
             "variant_code": orders["variant_id"],
@@ -177,14 +181,9 @@ def _planned(
             "packs": orders["packs"],
             "unit_price": orders["unit_price"].round(2),
             "purchase_cost": orders["purchase_cost"].round(2),
-            "order_cost": np.round(supplier_cost + orders["order_cost"].to_numpy(), 2),
+            "order_cost": np.round(order_cost, 2),
             "risk_cost": orders["risk_cost"].round(2),
-            "expected_cost": np.round(
-                orders["purchase_cost"].to_numpy()
-                + orders["order_cost"].to_numpy()
-                + supplier_cost,
-                2,
-            ),
+            "expected_cost": np.round(expected_cost, 2),
             "currency": orders["supplier_id"].map(names["currency"]).fillna(settings.currency),
             "order_by": due,
             "lead_time_days": orders["lead_time_mean"],

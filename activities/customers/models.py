@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import OptimizeResult, minimize
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
-from threadpoolctl import threadpool_limits
+from threadpoolctl import threadpool_limits  # pyright: ignore[reportMissingTypeStubs]
 
 from activities.customers.errors import ModelFitError, NotEnoughData
 
@@ -35,6 +35,11 @@ MIN_CUSTOMERS = 30
 MIN_REPEAT_BUYERS = 10
 SCORING_CHUNK = 100_000  # distinct rows scored at once; bounds temporaries to a few MB
 _LOG_PARAM_BOUNDS = (-12.0, 12.0)
+
+
+def _scalars(params: np.ndarray) -> tuple[float, ...]:
+    """The parameters one by one (numpy float64 scalars, so floats to the type checker)."""
+    return tuple(params)
 
 
 @dataclass(frozen=True)
@@ -303,7 +308,7 @@ class BetaGeo(TransactionModel):
     _extra_flip = 0  # dropout coin flips beyond one per repeat purchase (MBG/NBD: 1)
 
     def _log_likelihood(self, params: np.ndarray, rows: Rows) -> np.ndarray:
-        r, alpha, a, b = params
+        r, alpha, a, b = _scalars(params)
         x, T = rows.x, rows.T
         k = self._extra_flip
         common = (
@@ -318,7 +323,7 @@ class BetaGeo(TransactionModel):
 
     def _log_odds_dead(self, params: np.ndarray, rows: Rows) -> np.ndarray:
         """log of P(dropped out after the last purchase) / P(still active), per customer."""
-        r, alpha, a, b = params
+        r, alpha, a, b = _scalars(params)
         x, tx, T = rows.x, rows.tx, rows.T
         k = self._extra_flip
         with np.errstate(divide="ignore"):
@@ -334,7 +339,7 @@ class BetaGeo(TransactionModel):
     _has_gradient = True
 
     def _gradient(self, params: np.ndarray, rows: Rows) -> np.ndarray:
-        r, alpha, a, b = params
+        r, alpha, a, b = _scalars(params)
         x, tx, T = rows.x, rows.tx, rows.T
         k = self._extra_flip
         dead = expit(self._log_odds_dead(params, rows))  # share of the "dropped out" term
@@ -362,7 +367,7 @@ class BetaGeo(TransactionModel):
         # E = P(alive) E_p[(1 - (1 + p u)^-(r+x)) / p], p ~ Beta(a, b + x + k), u = t/(α+T),
         # i.e. P(alive) (c/(a-1)) [1 - 2F1(r+x, a-1; c; -u)], c = a + b + x + k - 1, written with
         # Pfaff's transformation so the large parameter c stays in the denominator.
-        r, alpha, a, b = params
+        r, alpha, a, b = _scalars(params)
         x, T = rows.x, rows.T
         a = a if abs(a - 1.0) > 1e-7 else 1.0 + 1e-7  # removable singularity at a = 1
         c = a + b + x + self._extra_flip - 1
@@ -388,14 +393,14 @@ class ParetoNBD(TransactionModel):
     time_params = ("alpha", "beta")
 
     def _log_likelihood(self, params: np.ndarray, rows: Rows) -> np.ndarray:
-        r, alpha, s, beta = params
+        r, alpha, s, beta = _scalars(params)
         x, T = rows.x, rows.T
         head = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
         alive = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
         return head + np.logaddexp(alive, alive + self._log_odds_dead(params, rows))
 
     def _log_odds_dead(self, params: np.ndarray, rows: Rows) -> np.ndarray:
-        r, alpha, s, beta = params
+        r, alpha, s, beta = _scalars(params)
         x, T = rows.x, rows.T
         return (
             np.log(s)
@@ -413,7 +418,7 @@ class ParetoNBD(TransactionModel):
         z = |α-β|/(M+y); Euler's transformation gives
         2F1(m, b; m+1; z) = (1-z)^(1-b) 2F1(1, m+1-b; m+1; z), whose series lies in [1, 1/(1-z)].
         """
-        r, alpha, s, beta = params
+        r, alpha, s, beta = _scalars(params)
         big, small = max(alpha, beta), min(alpha, beta)
 
         def log_f(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -433,7 +438,7 @@ class ParetoNBD(TransactionModel):
 
     def _expected(self, params: np.ndarray, t: float, rows: Rows) -> np.ndarray:
         # Given alive: E[λ] E[(1 - e^{-μt})/μ] with λ ~ Gamma(r+x, α+T), μ ~ Gamma(s, β+T).
-        r, alpha, s, beta = params
+        r, alpha, s, beta = _scalars(params)
         x, T = rows.x, rows.T
         horizon = np.log1p(t / (beta + T))
         k = s - 1

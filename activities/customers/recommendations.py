@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from math import ceil
-from typing import Final
+from typing import Final, cast
 
 import numpy as np
 import pandas as pd
@@ -119,8 +119,8 @@ def cross_sell(
     keep = rank < top
     return pd.DataFrame(
         {
-            "item": baskets.items[source[keep]],  # pyright: ignore[reportArgumentType, reportCallIssue]
-            "suggestion": baskets.items[target[keep]],  # pyright: ignore[reportArgumentType, reportCallIssue]
+            "item": cast(pd.Index, baskets.items[source[keep]]),  # pyright: ignore[reportArgumentType, reportCallIssue]
+            "suggestion": cast(pd.Index, baskets.items[target[keep]]),  # pyright: ignore[reportArgumentType, reportCallIssue]
             "count": both[keep].astype(np.int64),
             "confidence": confidence[keep],
             "lift": lift[keep],

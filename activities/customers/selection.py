@@ -36,7 +36,9 @@ class HoldoutReport:
     auc_p_alive: float
     auc_expected_purchases: float
     converged: bool  # the optimiser reported convergence for this fit
-    by_frequency: list[dict[str, float | str]] = field(default_factory=list)
+    by_frequency: list[dict[str, float | str]] = field(
+        default_factory=list[dict[str, float | str]]
+    )
 
     @property
     def beats_baseline(self) -> bool:

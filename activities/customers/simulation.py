@@ -109,7 +109,7 @@ def simulate_transactions(
     nu = rng.gamma(q, 1.0 / v, n)
     total = np.round(rng.gamma(p, 1.0 / nu[customer]), 2)
     refunded = rng.random(len(customer)) < 0.02
-    refund_offset = np.minimum(offset[refunded] + rng.uniform(1, 20, refunded.sum()), days - 1e-6)
+    refund_offset = np.minimum(offset[refunded] + rng.uniform(1, 20, int(refunded.sum())), days - 1e-6)
     customer = np.concatenate([customer, customer[refunded]])
     offset = np.concatenate([offset, refund_offset])
     total = np.concatenate([total, -total[refunded]])
@@ -163,7 +163,9 @@ def simulate_price_response(
     season = 1 + season_amplitude * np.sin(2 * np.pi * week / 52)
     frames: list[pd.DataFrame] = []
     for code, price in prices.items():
-        mean = base_units[code] * season * (price / price[0]) ** elasticities[code]
+        mean: npt.NDArray[np.float64] = (
+            base_units[code] * season * (price / price[0]) ** elasticities[code]
+        )
         units = rng.poisson(mean)
         frames.append(pd.DataFrame({"code": code, "week": week, "units": units, "price": price}))
     sales = pd.concat(frames, ignore_index=True)

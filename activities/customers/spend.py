@@ -29,6 +29,11 @@ from activities.customers.models import (
 DAYS_PER_MONTH = 365.25 / 12
 
 
+def _scalars(params: np.ndarray) -> tuple[float, ...]:
+    """The parameters one by one (numpy float64 scalars, so floats to the type checker)."""
+    return tuple(params)
+
+
 class GammaGamma:
     """Expected value of a customer's future purchases from their past repeat purchases."""
 
@@ -156,7 +161,7 @@ class _SpendTerms:
         self, params: np.ndarray, with_gradient: bool = False
     ) -> tuple[float, np.ndarray]:
         """Total log-likelihood and (if asked) its gradient in (p, q, v)."""
-        p, q, v = params
+        p, q, v = _scalars(params)
         px = p * self.values
         log_total = np.log(self.xm + v)  # log(x m + v), the only per-customer term
         per_frequency = gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(v)

@@ -457,7 +457,7 @@ def demand_per_period(batch: BatchForecast) -> pd.DataFrame:
     """
     grouped = batch.forecasts.groupby("variant_id", sort=False)
     mean = grouped["mean"].mean()
-    width = (batch.forecasts["hi"] - batch.forecasts["lo"]) / (2 * float(norm.ppf(QUANTILES[1])))
+    width = (batch.forecasts["hi"] - batch.forecasts["lo"]) / (2 * norm.ppf(QUANTILES[1]))
     interval_sd = cast(  # a ufunc of a Series is a Series
         pd.Series, np.sqrt((width**2).groupby(batch.forecasts["variant_id"], sort=False).mean())
     )

@@ -19,21 +19,11 @@ import httpx
 import numpy as np
 import pandas as pd
 
+from db.weather_columns import CSV_NAMES
+
 COLUMNS = ("temperature", "precipitation")
 CLIMATE_WINDOW = 3  # days either side of a calendar day whose stored weather it averages
 RECENT_DAYS = 14  # fallback for a calendar day no stored year covers
-# Column names accepted in a CSV, ours first, then Open-Meteo's CSV export.
-CSV_NAMES = {
-    "day": "day",
-    "date": "day",
-    "time": "day",
-    "temperature": "temperature",
-    "temperature_2m_mean": "temperature",
-    "temperature_2m_mean (°c)": "temperature",
-    "precipitation": "precipitation",
-    "precipitation_sum": "precipitation",
-    "precipitation_sum (mm)": "precipitation",
-}
 
 
 class WeatherError(ValueError):

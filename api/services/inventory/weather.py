@@ -16,20 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.problems import Problem
 from db.app_settings import get_setting
+from db.weather_columns import CSV_NAMES
 
-# Column names accepted in a CSV, ours first, then Open-Meteo's CSV export (as in
-# activities.inventory.weather, which the API may not import).
-CSV_NAMES = {
-    "day": "day",
-    "date": "day",
-    "time": "day",
-    "temperature": "temperature",
-    "temperature_2m_mean": "temperature",
-    "temperature_2m_mean (°c)": "temperature",
-    "precipitation": "precipitation",
-    "precipitation_sum": "precipitation",
-    "precipitation_sum (mm)": "precipitation",
-}
 MAX_REASONS = 5
 
 

@@ -1,7 +1,7 @@
 /** The shop settings page's Sales channels section: each connection's sync interval and push
  * state, and (owner only) its settings form, the same as on the Sales channels page. */
 
-import { Anchor, Badge, Button, Group, Modal, Paper, Stack, Table, Text, Title } from "@mantine/core";
+import { Anchor, Button, Group, Modal, Paper, Stack, Table, Text, Title } from "@mantine/core";
 import { useState } from "react";
 import { Link } from "react-router-dom";
 
@@ -10,6 +10,7 @@ import { useChannels, type ChannelConnection } from "../../api/channels";
 import { QueryState } from "../../components/QueryState";
 import { useCurrentShop } from "../../components/ShopScope";
 import { ChannelSettingsForm } from "./ChannelSettingsForm";
+import { ConnectionBadges } from "./ConnectionBadges";
 import { useChannelsT } from "./messages";
 
 export function ChannelSettingsPanel() {
@@ -47,21 +48,7 @@ export function ChannelSettingsPanel() {
                     </Text>
                   </Table.Td>
                   <Table.Td>
-                    <Group gap={4}>
-                      <Badge size="sm" variant="outline" color="gray">
-                        {t("everyMinutes", { minutes: c.sync_interval_minutes })}
-                      </Badge>
-                      {!c.stock_push_enabled && (
-                        <Badge size="sm" variant="outline" color="yellow">
-                          {t("stockPushOff")}
-                        </Badge>
-                      )}
-                      {c.catalog_push_enabled && (
-                        <Badge size="sm" variant="outline" color="blue">
-                          {t("catalogPushOn")}
-                        </Badge>
-                      )}
-                    </Group>
+                    <ConnectionBadges connection={c} size="sm" />
                   </Table.Td>
                   <Table.Td ta="right">
                     {isOwner && (

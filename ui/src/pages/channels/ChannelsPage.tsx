@@ -22,6 +22,7 @@ import { ErrorNotice, QueryState } from "../../components/QueryState";
 import { useCanManage, useCurrentShop } from "../../components/ShopScope";
 import { useFormat, useT } from "../../i18n/locale";
 import { ChannelSettingsForm } from "./ChannelSettingsForm";
+import { ConnectionBadges } from "./ConnectionBadges";
 import { useChannelsT } from "./messages";
 
 const EMPTY: ChannelConnectionInput = { kind: "woocommerce", name: "", base_url: "https://", consumer_key: "", consumer_secret: "" };
@@ -205,21 +206,7 @@ export function ChannelsPage() {
                   <Text size="xs" c="dimmed">
                     {c.base_url}
                   </Text>
-                  <Group gap={4} mt={2}>
-                    <Badge size="xs" variant="outline" color="gray">
-                      {t("everyMinutes", { minutes: c.sync_interval_minutes })}
-                    </Badge>
-                    {!c.stock_push_enabled && (
-                      <Badge size="xs" variant="outline" color="yellow">
-                        {t("stockPushOff")}
-                      </Badge>
-                    )}
-                    {c.catalog_push_enabled && (
-                      <Badge size="xs" variant="outline" color="blue">
-                        {t("catalogPushOn")}
-                      </Badge>
-                    )}
-                  </Group>
+                  <ConnectionBadges connection={c} size="xs" mt={2} />
                 </Table.Td>
                 <Table.Td>WooCommerce</Table.Td>
                 <Table.Td>

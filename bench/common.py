@@ -22,9 +22,10 @@ BENCH_SHOP = "INSERT INTO shops (id, eshop_id, name, status) VALUES (1, 1, 'benc
 
 
 @contextmanager
-def scratch_database(prefix: str) -> Iterator[str]:
+def scratch_database(prefix: str, keep: bool = False) -> Iterator[str]:
     """A new database `<prefix>_<random>`, migrated, that the app's settings point at
-    (DATABASE_URL, and REDIS_URL unless set); dropped afterwards. Yields its libpq URL."""
+    (DATABASE_URL, and REDIS_URL unless set); dropped afterwards unless `keep` (then its name is
+    printed, so a later bench can reuse the data set). Yields its libpq URL."""
     name = f"{prefix}_{secrets.token_hex(4)}"
     url = f"{ADMIN_DSN.rsplit('/', 1)[0]}/{name}"
     with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
@@ -40,8 +41,11 @@ def scratch_database(prefix: str) -> Iterator[str]:
         migrate.upgrade(url)
         yield url
     finally:
-        with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if keep:
+            print(f"kept database {url}", flush=True)
+        else:
+            with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def seed_in_child(seed: Callable[..., None], *args: Any) -> float:

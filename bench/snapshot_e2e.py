@@ -302,8 +302,8 @@ def p95(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
 
 
-def run(orders: int, items_per_order: float, seed: int, index_mode: str = "after") -> str:
-    with scratch_database("shopops_bench_e2e") as url, tempfile.TemporaryDirectory(prefix="shopops-e2e-") as tmp:
+def run(orders: int, items_per_order: float, seed: int, index_mode: str = "after", keep: bool = False) -> str:
+    with scratch_database("shopops_bench_e2e", keep) as url, tempfile.TemporaryDirectory(prefix="shopops-e2e-") as tmp:
         work = Path(tmp)
         (work / "logs").mkdir()
         env = {**os.environ, "DATABASE_URL": url.replace("postgresql://", "postgresql+psycopg://"),
@@ -362,10 +362,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--index", choices=("after", "batch"), default="after",
                         help="search documents: one pass after the run (default) or per ingest batch")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the database (its URL is printed) for later benches on the same data")
     opts = parser.parse_args(argv)
     if opts.items_per_order < 1 + FIXED_ROWS_PER_ORDER:
         parser.error("--items-per-order must be at least 3 (a product, shipping and billing row)")
-    print(run(opts.orders, opts.items_per_order, opts.seed, opts.index), flush=True)
+    print(run(opts.orders, opts.items_per_order, opts.seed, opts.index, opts.keep), flush=True)
 
 
 if __name__ == "__main__":

@@ -15,8 +15,8 @@ from db.engine import replica_session
 
 CSV_PAGE = 2000
 
-# (session, cursor, limit) -> the list's JSON page: a Page of models, or its dict form
-PageReader = Callable[[AsyncSession, str | None, int], Awaitable[Page[Any] | dict[str, Any]]]
+# (session, cursor, limit) -> the list's JSON page
+PageReader = Callable[[AsyncSession, str | None, int], Awaitable[Page[Any]]]
 
 
 async def keyset_csv(columns: Sequence[str], read_page: PageReader) -> AsyncIterator[str]:
@@ -30,13 +30,8 @@ async def keyset_csv(columns: Sequence[str], read_page: PageReader) -> AsyncIter
     async with replica_session() as session:  # an export is a heavy read: the replica's
         while True:
             page = await read_page(session, cursor, CSV_PAGE)
-            items: list[dict[str, Any]]
-            if isinstance(page, Page):
-                items = [i.model_dump() for i in page.items]
-                cursor = page.next_cursor
-            else:
-                items = page["items"]
-                cursor = page["next_cursor"]
+            items: list[dict[str, Any]] = [i.model_dump() for i in page.items]
+            cursor = page.next_cursor
             for item in items:
                 writer.writerow(["" if item[c] is None else item[c] for c in columns])
             yield _drain(buffer)

@@ -13,7 +13,12 @@ from pydantic import BaseModel
 
 from api.common.params import ShortText
 from api.deps import AdminCaller, TemporalDep
-from api.services.monitoring.actions import retry_run, schedule_action
+from api.services.monitoring.actions import (
+    RetriedOut,
+    ScheduleActionOut,
+    retry_run,
+    schedule_action,
+)
 from db.telemetry_store import STORE
 from infra.monitoring.report import build_report
 from infra.temporal_client import connect
@@ -45,13 +50,18 @@ async def monitoring(_: AdminCaller) -> Response:
 
 
 @router.post("/workflows/{workflow_id}/retry", status_code=202)
-async def retry(workflow_id: ShortText, body: RetryIn, caller: AdminCaller, temporal: TemporalDep) -> dict[str, Any]:
+async def retry(
+    workflow_id: ShortText, body: RetryIn, caller: AdminCaller, temporal: TemporalDep
+) -> RetriedOut:
     """Reset a failed run to its first workflow task: a new run with the same input."""
     return await retry_run(temporal, workflow_id, str(body.run_id), caller.user.email)
 
 
 @router.post("/schedules/{schedule_id}/{action}")
 async def schedule(
-    schedule_id: ShortText, action: Literal["pause", "unpause", "trigger"], caller: AdminCaller, temporal: TemporalDep
-) -> dict[str, Any]:
+    schedule_id: ShortText,
+    action: Literal["pause", "unpause", "trigger"],
+    caller: AdminCaller,
+    temporal: TemporalDep,
+) -> ScheduleActionOut:
     return await schedule_action(temporal, schedule_id, action, caller.user.email)

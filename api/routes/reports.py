@@ -42,7 +42,7 @@ async def generate(
 ) -> StartedOut:
     """Generate (and e-mail) the report now, in the background."""
     body = body or GenerateIn()
-    return StartedOut(**await reports.generate_now(temporal, shop.id, body.week_start, body.email))
+    return await reports.generate_now(temporal, shop.id, body.week_start, body.email)
 
 
 @router.post("/schedule", status_code=204)

@@ -352,7 +352,7 @@ async def at_risk_page(
         .mappings()
         .all()
     )
-    items = [CustomerOut(**_customer_view(r)) for r in rows[:limit]]
+    items = [_customer_view(r) for r in rows[:limit]]
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]
@@ -389,7 +389,7 @@ async def customer_detail(session: AsyncSession, shop_id: int, key: str) -> Cust
             "customer analytics has run.",
         )
     return CustomerDetailOut(
-        **_customer_view(row),
+        **_customer_view(row).model_dump(),
         frequency=row["frequency"],
         recency_weeks=row["recency"],
         age_weeks=row["t"],
@@ -620,33 +620,35 @@ async def start_analysis(client: Client, shop_id: int) -> StartedOut:
     )
 
 
-def _customer_view(row: Any) -> dict[str, Any]:
-    return {
-        "customer_key": row["customer_key"],
-        "customer_guid": row["customer_guid"],
-        "email": row["email"],
-        "name": row["name"],
-        "segment": row["segment"],
-        "orders": row["orders"],
-        "first_order_at": row["first_order_at"],
-        "last_order_at": row["last_order_at"],
-        "total_value": _money(row["total_value"]),
-        "clv_12m": _money(row["clv_12m"]),
-        "clv_at_risk": _money(row["clv_at_risk"]),
-        "p_alive": row["p_alive"],
-        "churn_risk": row["churn_risk"],
-        "expected_purchases_90d": row["expected_purchases_90d"],
-        "next_purchase_at": row["next_purchase_at"],
-        "r_score": row["r_score"],
-        "f_score": row["f_score"],
-        "m_score": row["m_score"],
-        "profit_total": _money(row["profit_total"]),
-        "margin_rate": row["margin_rate"],
-        "clv_profit_12m": _money(row["clv_profit_12m"]),
-        "discount_share": row["discount_share"],
-        "price_buyer": row["price_buyer"],
-        "discount_advice": row["discount_advice"],
-    }
+def _customer_view(row: Any) -> CustomerOut:
+    return CustomerOut.model_validate(
+        {
+            "customer_key": row["customer_key"],
+            "customer_guid": row["customer_guid"],
+            "email": row["email"],
+            "name": row["name"],
+            "segment": row["segment"],
+            "orders": row["orders"],
+            "first_order_at": row["first_order_at"],
+            "last_order_at": row["last_order_at"],
+            "total_value": _money(row["total_value"]),
+            "clv_12m": _money(row["clv_12m"]),
+            "clv_at_risk": _money(row["clv_at_risk"]),
+            "p_alive": row["p_alive"],
+            "churn_risk": row["churn_risk"],
+            "expected_purchases_90d": row["expected_purchases_90d"],
+            "next_purchase_at": row["next_purchase_at"],
+            "r_score": row["r_score"],
+            "f_score": row["f_score"],
+            "m_score": row["m_score"],
+            "profit_total": _money(row["profit_total"]),
+            "margin_rate": row["margin_rate"],
+            "clv_profit_12m": _money(row["clv_profit_12m"]),
+            "discount_share": row["discount_share"],
+            "price_buyer": row["price_buyer"],
+            "discount_advice": row["discount_advice"],
+        }
+    )
 
 
 def _report_view(report: CustomerModelReport) -> ModelReportOut:

@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import Column, MetaData, Select, Table, or_, select, text, tuple_
+from sqlalchemy import Column, MetaData, RowMapping, Select, Table, or_, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.common.params import ShortText, Timestamp
@@ -267,7 +267,7 @@ def cursor_after(shop_id: int, filters: OrderFilters, created_at: datetime, code
 
 async def _newest(
     session: AsyncSession, table: Table, shop_id: int, code: str
-) -> dict[str, Any] | None:
+) -> RowMapping | None:
     row = (
         (
             await session.execute(
@@ -280,7 +280,7 @@ async def _newest(
         .mappings()
         .first()
     )
-    return dict(row) if row else None
+    return row
 
 
 async def detail(session: AsyncSession, shop_id: int, code: str) -> OrderDetail:

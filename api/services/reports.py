@@ -20,6 +20,7 @@ from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError
 
 from api.problems import Problem
+from api.services.shop_runs import StartedOut
 from db.models import Report
 from infra.temporal_client import create_or_update_schedule
 from workflows import search_attributes
@@ -74,7 +75,7 @@ async def ensure_report_schedule(client: Client, shop_id: int) -> None:
 
 async def generate_now(
     client: Client, shop_id: int, week_start: date | None, email: bool
-) -> dict[str, Any]:
+) -> StartedOut:
     """Start the report of the last full week (or `week_start`'s); a running one is reused."""
     if week_start is not None and week_start.weekday() != 0:
         raise Problem(422, "Invalid request", f"week_start: {week_start} is not a Monday")
@@ -92,16 +93,22 @@ async def generate_now(
         )
     except RPCError as exc:
         raise Problem(503, "Could not start the report", f"Temporal refused: {exc}") from exc
-    return {"workflow_id": handle.id, "run_id": handle.result_run_id, "started": True}
+    return StartedOut(workflow_id=handle.id, run_id=handle.result_run_id, started=True)
 
 
-def _brief(r: Report) -> dict[str, Any]:
-    return {
-        "id": r.id, "kind": r.kind, "period_start": r.period_start, "period_end": r.period_end,
-        "revenue": r.data.get("revenue", "0"), "orders": r.data.get("orders", 0),
-        "currency": r.data.get("currency", "CZK"), "summarized": r.summary_en is not None,
-        "emailed_to": len(r.emailed_to or []), "created_at": r.created_at,
-    }
+def _brief(r: Report) -> ReportBrief:
+    return ReportBrief(
+        id=r.id,
+        kind=r.kind,
+        period_start=r.period_start,
+        period_end=r.period_end,
+        revenue=r.data.get("revenue", "0"),
+        orders=r.data.get("orders", 0),
+        currency=r.data.get("currency", "CZK"),
+        summarized=r.summary_en is not None,
+        emailed_to=len(r.emailed_to or []),
+        created_at=r.created_at,
+    )
 
 
 async def list_reports(session: AsyncSession, shop_id: int, limit: int) -> list[ReportBrief]:
@@ -113,7 +120,7 @@ async def list_reports(session: AsyncSession, shop_id: int, limit: int) -> list[
             .limit(limit)
         )
     ).scalars()
-    return [ReportBrief(**_brief(r)) for r in rows]
+    return [_brief(r) for r in rows]
 
 
 async def get_report(session: AsyncSession, shop_id: int, rid: int) -> Report:
@@ -127,4 +134,6 @@ async def get_report(session: AsyncSession, shop_id: int, rid: int) -> Report:
 
 def report_out(report: Report, lang: str) -> ReportOut:
     summary = report.summary_cs if lang == "cs" else report.summary_en
-    return ReportOut(**_brief(report), data=report.data, summary=summary or report.summary_en)
+    return ReportOut(
+        **_brief(report).model_dump(), data=report.data, summary=summary or report.summary_en
+    )

@@ -82,11 +82,18 @@ async def test_monitoring_performance_reads_the_replica(with_replica: str, repli
 
 
 async def test_csv_export_streams_from_the_replica(with_replica: str) -> None:
-    from api.csv_export import keyset_csv
+    from pydantic import BaseModel
+    from sqlalchemy.ext.asyncio import AsyncSession
 
-    async def read_page(session, cursor, limit):  # type: ignore[no-untyped-def]
-        name = (await session.execute(text("SELECT current_database()"))).scalar()
-        return {"items": [{"database": name}], "next_cursor": None}
+    from api.csv_export import keyset_csv
+    from api.pagination import Page
+
+    class Row(BaseModel):
+        database: str
+
+    async def read_page(session: AsyncSession, cursor: str | None, limit: int) -> Page[Row]:
+        name = (await session.execute(text("SELECT current_database()"))).scalar_one()
+        return Page[Row](items=[Row(database=name)])
 
     chunks = [chunk async for chunk in keyset_csv(["database"], read_page)]
     assert "".join(chunks).splitlines() == ["database", with_replica]

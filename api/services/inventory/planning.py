@@ -289,7 +289,7 @@ async def _recommendation_rows(
     supplier_id: int | None,
     cursor: str | None,
     limit: int,
-) -> dict[str, Any]:
+) -> Page[RecommendationOut]:
     """Purchases to make, soonest order-by date first (the order the run stored them in)."""
     where, params = "", {"shop": shop_id, "limit": limit + 1, "supplier": supplier_id}
     after = cursor_id(cursor)
@@ -323,8 +323,10 @@ async def _recommendation_rows(
         .all()
     )
     extra = ("id", *RECOMMENDATION_COLUMNS, "on_order", "purchase_order_id")
-    items = [{c: r[c] for c in extra} for r in rows[:limit]]
-    return {"items": items, "next_cursor": next_id_cursor(rows, limit)}
+    return Page[RecommendationOut](
+        items=[RecommendationOut.model_validate({c: r[c] for c in extra}) for r in rows[:limit]],
+        next_cursor=next_id_cursor(rows, limit),
+    )
 
 
 async def recommendations_page(
@@ -335,8 +337,7 @@ async def recommendations_page(
     limit: int,
 ) -> Page[RecommendationOut]:
     """Purchases to make, soonest order-by date first (the order the run stored them in)."""
-    page = await _recommendation_rows(session, shop_id, supplier_id, cursor, limit)
-    return Page[RecommendationOut](**page)
+    return await _recommendation_rows(session, shop_id, supplier_id, cursor, limit)
 
 
 def recommendations_csv(shop_id: int, supplier_id: int | None) -> AsyncIterator[str]:
@@ -476,40 +477,39 @@ async def forecast(session: AsyncSession, shop: Shop, code: str, history_days: i
     )
     as_of: date = metrics["as_of"]
     history = await sales_history(session, shop, code, as_of - timedelta(history_days - 1), as_of)
-    forecast_points = [dict(r) for r in points.mappings()]
-    return ForecastOut.model_validate(
-        {
-            "variant_code": code,
-            "variant_name": metrics["variant_name"],
-            "as_of": as_of,
-            "history": history,
-            "forecast": forecast_points,
-            "stockout_day": stockout_day(metrics["on_hand"], forecast_points),
-            "metrics": {c: metrics[c] for c in ACCURACY_COLUMNS if c not in ("variant_name",)},
-        }
+    forecast_points = [ForecastPoint.model_validate(dict(r)) for r in points.mappings()]
+    return ForecastOut(
+        variant_code=code,
+        variant_name=metrics["variant_name"],
+        as_of=as_of,
+        history=history,
+        forecast=forecast_points,
+        stockout_day=stockout_day(metrics["on_hand"], forecast_points),
+        metrics=VariantAccuracyOut.model_validate(
+            {c: metrics[c] for c in ACCURACY_COLUMNS if c not in ("variant_name",)}
+        ),
     )
 
 
-def stockout_day(on_hand: Any, points: list[dict[str, Any]]) -> date | None:
+def stockout_day(on_hand: Decimal | float | None, points: list[ForecastPoint]) -> date | None:
     """The first forecast day on which the shelf's stock, less the forecast demand up to and
     including that day, reaches zero: when the variant runs out if nothing new arrives. None
     when the stock is unknown or lasts past the horizon."""
     if on_hand is None:
         return None
     left = float(on_hand)
-    days: list[date] = [point["day"] for point in points]
     if left <= 0:
-        return days[0] if days else None
-    for day, point in zip(days, points, strict=True):
-        left -= float(point["mean"])
+        return points[0].day if points else None
+    for point in points:
+        left -= point.mean
         if left <= 0:
-            return day
+            return point.day
     return None
 
 
 async def sales_history(
     session: AsyncSession, shop: Shop, code: str, first: date, last: date
-) -> list[dict[str, Any]]:
+) -> list[HistoryPoint]:
     """Units sold per shop-local day in [first, last] and the end-of-day stock carried over
     days without a stock row (summed in SQL, as the workflow reads them)."""
     tz = ZoneInfo(shop.timezone)
@@ -541,12 +541,12 @@ async def sales_history(
         },
     )
     return [
-        {
-            "day": day,
-            "sales": float(units),
-            "stock": None if closing is None else float(closing),
-            "censored": any(s is not None and s <= 0 for s in (closing, opening)),
-        }
+        HistoryPoint(
+            day=day,
+            sales=float(units),
+            stock=None if closing is None else float(closing),
+            censored=any(s is not None and s <= 0 for s in (closing, opening)),
+        )
         for day, units, closing, opening in rows
         if day >= first
     ]
@@ -557,25 +557,25 @@ async def state(session: AsyncSession, shop_id: int) -> StateOut:
     progress then. Temporal decides `running` when it answers (a run just started has no row
     yet; a terminated one left a row that says running); otherwise the row does."""
     row = await _latest_run(session, shop_id)
-    view: dict[str, Any] = {
-        "workflow_id": workflow_id(shop_id),
-        "run": None if row is None else run_view(row),
-        "running": row is not None and row.status == "running",
-        "progress": None,
-    }
+    view = StateOut(
+        workflow_id=workflow_id(shop_id),
+        run=None if row is None else run_view(row),
+        running=row is not None and row.status == "running",
+        progress=None,
+    )
     try:
         client = await asyncio.wait_for(connect(), QUERY_TIMEOUT)
         handle = client.get_workflow_handle(workflow_id(shop_id))
         described = await asyncio.wait_for(handle.describe(), QUERY_TIMEOUT)
-        view["running"] = described.status == WorkflowExecutionStatus.RUNNING
-        if view["running"]:
+        view.running = described.status == WorkflowExecutionStatus.RUNNING
+        if view.running:
             progress: Progress = await asyncio.wait_for(
                 handle.query(InventoryWorkflow.progress), QUERY_TIMEOUT
             )
-            view["progress"] = asdict(progress)
+            view.progress = ProgressOut(**asdict(progress))
     except Exception:  # Temporal down, never ran here, or no worker to answer the query
-        return StateOut(**view)
-    return StateOut(**view)
+        return view
+    return view
 
 
 async def runs_page(
@@ -583,9 +583,7 @@ async def runs_page(
 ) -> Page[RunOut]:
     """The planning's track record: one report per run, newest first."""
     query = select(InventoryRun).where(InventoryRun.shop_id == shop_id)
-    return await page_by_id(
-        session, query, InventoryRun.id, cursor, limit, lambda run: RunOut(**run_view(run))
-    )
+    return await page_by_id(session, query, InventoryRun.id, cursor, limit, run_view)
 
 
 async def start_run(client: Client, shop_id: int) -> StartedOut:
@@ -601,8 +599,8 @@ async def start_run(client: Client, shop_id: int) -> StartedOut:
     )
 
 
-def run_view(run: InventoryRun) -> dict[str, Any]:
-    return {c: getattr(run, c) for c in RUN_COLUMNS}
+def run_view(run: InventoryRun) -> RunOut:
+    return RunOut.model_validate({c: getattr(run, c) for c in RUN_COLUMNS})
 
 
 async def _latest_run(

@@ -61,30 +61,33 @@ RECORD_COLUMNS = (
 )
 
 
-def _supplier_view(row: Any) -> dict[str, Any]:
-    return {
-        **{c: row[c] for c in (*SUPPLIER_COLUMNS, *RECORD_COLUMNS)},
-        "offers": row["offers"],
-    }
+def _supplier_view(row: Any) -> SupplierOut:
+    return SupplierOut.model_validate(
+        {**{c: row[c] for c in (*SUPPLIER_COLUMNS, *RECORD_COLUMNS)}, "offers": row["offers"]}
+    )
 
 
-def _offer_view(row: Any) -> dict[str, Any]:
+def _offer_view(row: Any) -> OfferOut:
     stored: list[tuple[object, object]] = row["price_breaks"] or []  # [[quantity, price], …]
-    breaks = [{"min_quantity": Decimal(str(q)), "unit_price": Decimal(str(p))} for q, p in stored]
-    return {
-        "supplier_id": row["supplier_id"],
-        "variant_code": row["variant_code"],
-        "variant_name": row["variant_name"],
-        "unit_price": row["unit_price"],
-        "moq": row["moq"],
-        "pack_size": row["pack_size"],
-        "price_breaks": breaks,
-        "lead_time_days": row["lead_time_days"],
-        "lead_time_sd_days": row["lead_time_sd_days"],
-        "supplier_stock": row["supplier_stock"],
-        "updated_at": row["updated_at"],
-        **{c: row[c] for c in RECORD_COLUMNS},
-    }
+    breaks = [
+        PriceBreak(min_quantity=Decimal(str(q)), unit_price=Decimal(str(p))) for q, p in stored
+    ]
+    return OfferOut.model_validate(
+        {
+            "supplier_id": row["supplier_id"],
+            "variant_code": row["variant_code"],
+            "variant_name": row["variant_name"],
+            "unit_price": row["unit_price"],
+            "moq": row["moq"],
+            "pack_size": row["pack_size"],
+            "price_breaks": breaks,
+            "lead_time_days": row["lead_time_days"],
+            "lead_time_sd_days": row["lead_time_sd_days"],
+            "supplier_stock": row["supplier_stock"],
+            "updated_at": row["updated_at"],
+            **{c: row[c] for c in RECORD_COLUMNS},
+        }
+    )
 
 
 SUPPLIER_SELECT = (
@@ -169,7 +172,7 @@ async def suppliers_page(
         .all()
     )
     return Page[SupplierOut](
-        items=[SupplierOut(**_supplier_view(r)) for r in rows[:limit]],
+        items=[_supplier_view(r) for r in rows[:limit]],
         next_cursor=next_id_cursor(rows, limit),
     )
 
@@ -186,7 +189,7 @@ async def get_supplier(session: AsyncSession, shop_id: int, supplier_id: int) ->
     )
     if row is None:
         raise Problem(404, "Supplier not found", f"No supplier {supplier_id} in this shop.")
-    return SupplierOut(**_supplier_view(row))
+    return _supplier_view(row)
 
 
 def _duplicate_name(name: str) -> Problem:
@@ -296,7 +299,7 @@ async def offers_page(
     )
     more = len(rows) > limit
     return Page[OfferOut](
-        items=[OfferOut(**_offer_view(r)) for r in rows[:limit]],
+        items=[_offer_view(r) for r in rows[:limit]],
         next_cursor=encode_cursor({"code": rows[limit - 1]["variant_code"]}) if more else None,
     )
 
@@ -369,7 +372,7 @@ async def put_offer(
         .mappings()
         .one()
     )
-    return OfferOut(**_offer_view(row))
+    return _offer_view(row)
 
 
 async def delete_offer(session: AsyncSession, shop_id: int, supplier_id: int, code: str) -> None:
@@ -394,15 +397,15 @@ async def delete_offer(session: AsyncSession, shop_id: int, supplier_id: int, co
 class ImportResult:
     created: int = 0
     updated: int = 0
-    rejected: list[dict[str, Any]] = field(default_factory=list[dict[str, Any]])
+    rejected: list[RejectedRow] = field(default_factory=list[RejectedRow])
 
-    def view(self) -> dict[str, Any]:
-        return {
-            "imported": self.created + self.updated,
-            "created": self.created,
-            "updated": self.updated,
-            "rejected": self.rejected,
-        }
+    def view(self) -> ImportOut:
+        return ImportOut(
+            imported=self.created + self.updated,
+            created=self.created,
+            updated=self.updated,
+            rejected=self.rejected,
+        )
 
 
 class RowError(ValueError):
@@ -526,7 +529,7 @@ async def import_offers(session: AsyncSession, shop_id: int, content: str) -> Im
             if (supplier_id, code) in seen:
                 raise RowError(f"duplicate of line {seen[(supplier_id, code)]}")
         except RowError as error:
-            result.rejected.append({"row": line, "reason": str(error)})
+            result.rejected.append(RejectedRow(row=line, reason=str(error)))
             continue
         seen[(supplier_id, code)] = line
         parsed.append((line, supplier_id, code, offer))
@@ -534,7 +537,7 @@ async def import_offers(session: AsyncSession, shop_id: int, content: str) -> Im
     for line, supplier_id, code, offer in parsed:
         if code not in known:
             result.rejected.append(
-                {"row": line, "reason": f"variant_code: no variant {code!r} in this shop"}
+                RejectedRow(row=line, reason=f"variant_code: no variant {code!r} in this shop")
             )
             continue
         created = (
@@ -547,5 +550,5 @@ async def import_offers(session: AsyncSession, shop_id: int, content: str) -> Im
         else:
             result.updated += 1
     await session.commit()
-    result.rejected.sort(key=lambda r: r["row"])
-    return ImportOut(**result.view())
+    result.rejected.sort(key=lambda r: r.row)
+    return result.view()

@@ -9,8 +9,8 @@ before the failure is not duplicated. Domains with their own retry (snapshot run
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
+from pydantic import BaseModel
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.workflowservice.v1 import ResetWorkflowExecutionRequest
@@ -27,21 +27,37 @@ RETRYABLE = (
 SCHEDULE_ACTIONS = ("pause", "unpause", "trigger")
 
 
+class RetriedOut(BaseModel):
+    workflow_id: str
+    run_id: str  # the new run the reset started
+    retry_of: str  # the failed run it replaces
+
+
+class ScheduleActionOut(BaseModel):
+    schedule_id: str
+    paused: bool  # the schedule's state after the action
+    action: str
+
+
 def _not_found(exc: RPCError) -> bool:
     return exc.status == RPCStatusCode.NOT_FOUND
 
 
-async def retry_run(client: Client, workflow_id: str, run_id: str, who: str) -> dict[str, Any]:
+async def retry_run(client: Client, workflow_id: str, run_id: str, who: str) -> RetriedOut:
     handle = client.get_workflow_handle(workflow_id, run_id=run_id)
     try:
         desc = await handle.describe()
     except RPCError as exc:
         if _not_found(exc):
-            raise Problem(404, "Workflow run not found", f"No run {run_id} of workflow {workflow_id}.") from None
+            raise Problem(
+                404, "Workflow run not found", f"No run {run_id} of workflow {workflow_id}."
+            ) from None
         raise
     if desc.status not in RETRYABLE:
         state = desc.status.name.lower() if desc.status else "unknown"
-        raise Problem(409, "Only failed runs can be retried", f"Run {run_id} of {workflow_id} is {state}.")
+        raise Problem(
+            409, "Only failed runs can be retried", f"Run {run_id} of {workflow_id} is {state}."
+        )
     first_task = None
     async for event in handle.fetch_history_events():
         if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
@@ -63,12 +79,18 @@ async def retry_run(client: Client, workflow_id: str, run_id: str, who: str) -> 
             request_id=str(uuid.uuid4()),
         )
     )
-    return {"workflow_id": workflow_id, "run_id": response.run_id, "retry_of": run_id}
+    return RetriedOut(workflow_id=workflow_id, run_id=response.run_id, retry_of=run_id)
 
 
-async def schedule_action(client: Client, schedule_id: str, action: str, who: str) -> dict[str, Any]:
+async def schedule_action(
+    client: Client, schedule_id: str, action: str, who: str
+) -> ScheduleActionOut:
     if action not in SCHEDULE_ACTIONS:
-        raise Problem(422, "Unknown schedule action", f"action must be one of {', '.join(SCHEDULE_ACTIONS)}, not {action!r}")
+        raise Problem(
+            422,
+            "Unknown schedule action",
+            f"action must be one of {', '.join(SCHEDULE_ACTIONS)}, not {action!r}",
+        )
     handle = client.get_schedule_handle(schedule_id)
     note = f"{action}d from the monitoring page by {who}" if action != "trigger" else None
     try:
@@ -83,4 +105,6 @@ async def schedule_action(client: Client, schedule_id: str, action: str, who: st
         if _not_found(exc):
             raise Problem(404, "Schedule not found", f"No schedule {schedule_id!r}.") from None
         raise
-    return {"schedule_id": schedule_id, "paused": desc.schedule.state.paused, "action": action}
+    return ScheduleActionOut(
+        schedule_id=schedule_id, paused=desc.schedule.state.paused, action=action
+    )

@@ -9,7 +9,6 @@ CSV row, a gap, an archive that refuses the request) is a WeatherError naming wh
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -19,7 +18,7 @@ import httpx
 import numpy as np
 import pandas as pd
 
-from db.weather_columns import CSV_NAMES
+from db.weather_csv import WeatherCsvError, parse_csv
 
 COLUMNS = ("temperature", "precipitation")
 CLIMATE_WINDOW = 3  # days either side of a calendar day whose stored weather it averages
@@ -63,19 +62,28 @@ def _checked(frame: pd.DataFrame, start: date, end: date, what: str) -> pd.DataF
 
 @dataclass(frozen=True)
 class CsvWeather:
-    """A CSV with a header (day/date, temperature, precipitation), one row per day; one file
-    serves one region, so the coordinates only label the error messages."""
+    """A CSV with a header (day/date, temperature, precipitation), one row per day, read as
+    the API's upload reads it (db.weather_csv: `;` or `,`, decimal commas, faults by line);
+    one file serves one region, so the coordinates only label the error messages."""
 
     source: Path | str  # a path, or the CSV text itself
 
     def daily(self, latitude: float, longitude: float, start: date, end: date) -> pd.DataFrame:
         text = self.source.read_text() if isinstance(self.source, Path) else self.source
+        what = f"weather CSV for ({latitude}, {longitude})"
         try:
-            frame = pd.read_csv(io.StringIO(text))
-        except (ValueError, pd.errors.ParserError) as error:
-            raise WeatherError(f"weather CSV is not readable: {error}") from None
-        frame.columns = [CSV_NAMES.get(str(c).strip().lower(), str(c)) for c in frame.columns]
-        return _checked(frame, start, end, f"weather CSV for ({latitude}, {longitude})")
+            found = parse_csv(text, contiguous=False)  # the range asked is checked below
+        except WeatherCsvError as error:
+            raise WeatherError(f"{what}: {error}") from None
+        days = sorted(found)
+        frame = pd.DataFrame(
+            {
+                "day": [d.isoformat() for d in days],
+                "temperature": [found[d][0] for d in days],
+                "precipitation": [found[d][1] for d in days],
+            }
+        )
+        return _checked(frame, start, end, what)
 
 
 @dataclass(frozen=True)

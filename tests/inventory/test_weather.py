@@ -59,13 +59,23 @@ def test_csv_weather_from_text_and_file(tmp_path: Path) -> None:
     assert from_text["temperature"].tolist() == [-2.5, 1.0]
 
 
+def test_csv_weather_reads_what_the_upload_reads() -> None:
+    """One parser (db.weather_csv) for the worker and the API: semicolons and decimal commas,
+    as a Czech spreadsheet saves them."""
+    text = "Date;Temperature;Precipitation\n2024-01-01;-2,5;0\n\n2024-01-02;1,0;3,2\n"
+    frame = CsvWeather(text).daily(*PRAGUE, date(2024, 1, 1), date(2024, 1, 2))
+    assert frame["temperature"].tolist() == [-2.5, 1.0]
+    assert frame["precipitation"].tolist() == [0.0, 3.2]
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("day,temperature\n2024-01-01,1\n", "lacks columns \\['precipitation'\\]"),
-        ("day,temperature,precipitation\n2024-01-01,warm,0\n", "malformed day or value"),
+        ("day,temperature\n2024-01-01,1\n", "header lacks precipitation"),
+        ("day,temperature,precipitation\n2024-01-01,warm,0\n", "line 2: a day .* two numbers"),
         ("day,temperature,precipitation\n2024-01-01,1,0\n", "no weather for 1 days"),
         ("day,temperature,precipitation\n2024-01-01,1,0\n2024-01-01,2,0\n", "twice"),
+        ("day,temperature,precipitation\n2024-01-01,1,-3\n2024-01-02,1,0\n", "line 2: .*range"),
     ],
 )
 def test_bad_csv_weather_says_what_to_fix(text: str, message: str) -> None:
@@ -88,4 +98,4 @@ async def test_sandbox_weather_drives_a_forecast_where_it_helps(sandbox: Running
     batch = forecast_many(demand.iloc[:-horizon], horizon, holidays=None, regressors=weather)
     used = batch.summary["regressors_used"]
     assert used["lemonade"] and not used["stapler"]
-    assert batch.summary.loc["lemonade", "regressor_gain"] > 0.1
+    assert batch.summary["regressor_gain"].astype(float)["lemonade"] > 0.1

@@ -5,10 +5,7 @@ listing and CSV upload. The nightly inventory run imports the missing days from 
 
 from __future__ import annotations
 
-import csv
-import io
-import math
-from datetime import date, timedelta
+from datetime import date
 
 from pydantic import BaseModel
 from sqlalchemy import text
@@ -16,9 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.problems import Problem
 from db.app_settings import get_setting
-from db.weather_columns import CSV_NAMES
-
-MAX_REASONS = 5
+from db.weather_csv import WeatherCsvError, parse_csv
 
 
 class WeatherDayOut(BaseModel):
@@ -54,8 +49,11 @@ async def list_days(
 
 async def upload_csv(session: AsyncSession, shop_id: int, content: str) -> WeatherImportOut:
     """Store every day of the CSV for the shop's region (replacing stored values), or a 422
-    problem naming what is wrong with the file."""
-    parsed = parse_csv(content)
+    problem naming what is wrong with the file (db.weather_csv reads it)."""
+    try:
+        parsed = parse_csv(content)
+    except WeatherCsvError as error:
+        raise Problem(422, "Invalid weather CSV", str(error)) from None
     region = await region_of(session, shop_id)
     days = sorted(parsed)
     await session.execute(
@@ -65,61 +63,7 @@ async def upload_csv(session: AsyncSession, shop_id: int, content: str) -> Weath
             "temperature_mean = EXCLUDED.temperature_mean, precipitation_sum = "
             "EXCLUDED.precipitation_sum, source = 'csv', imported_at = now()"
         ),
-        [
-            {"region": region, "day": d, "t": parsed[d][0], "p": parsed[d][1]} for d in days
-        ],
+        [{"region": region, "day": d, "t": parsed[d][0], "p": parsed[d][1]} for d in days],
     )
     await session.commit()
     return WeatherImportOut(region=region, first_day=days[0], last_day=days[-1], days=len(days))
-
-
-def parse_csv(content: str) -> dict[date, tuple[float, float]]:
-    """(temperature, precipitation) per day of a weather CSV covering its first .. last day
-    without gaps, or a 422 problem listing the first reasons with their line numbers."""
-    sample = content[:4096]
-    delimiter = ";" if sample.count(";") > sample.count(",") else ","
-    reader = csv.reader(io.StringIO(content), delimiter=delimiter)
-    no_row: list[str] = []
-    first_row = next(reader, no_row)
-    header = [CSV_NAMES.get(h.strip().lower(), h.strip()) for h in first_row]
-    missing = [c for c in ("day", "temperature", "precipitation") if c not in header]
-    if missing:
-        raise Problem(
-            422,
-            "Invalid weather CSV",
-            f"header lacks {', '.join(missing)}; expected day,temperature,precipitation",
-        )
-    at = {name: header.index(name) for name in ("day", "temperature", "precipitation")}
-    found: dict[date, tuple[float, float]] = {}
-    reasons: list[str] = []
-    for line, row in enumerate(reader, start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        try:
-            day = date.fromisoformat(row[at["day"]].strip())
-            t = float(row[at["temperature"]].strip().replace(",", "."))
-            p = float(row[at["precipitation"]].strip().replace(",", "."))
-        except (IndexError, ValueError):
-            reasons.append(f"line {line}: a day (yyyy-mm-dd) and two numbers expected")
-            continue
-        if not (math.isfinite(t) and math.isfinite(p)) or p < 0 or not -90 <= t <= 70:
-            reasons.append(f"line {line}: temperature or precipitation out of range")
-        elif day in found:
-            reasons.append(f"line {line}: {day} is listed twice")
-        else:
-            found[day] = (t, p)
-    if not found and not reasons:
-        reasons.append("the file has no rows")
-    if found and not reasons:
-        first, last = min(found), max(found)
-        gaps = (last - first).days + 1 - len(found)
-        if gaps:
-            gap = next(
-                first + timedelta(days=i)
-                for i in range((last - first).days)
-                if first + timedelta(days=i) not in found
-            )
-            reasons.append(f"{gaps} days of {first} .. {last} are missing (first {gap})")
-    if reasons:
-        raise Problem(422, "Invalid weather CSV", "; ".join(reasons[:MAX_REASONS]))
-    return found

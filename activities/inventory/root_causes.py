@@ -48,7 +48,6 @@ LINE_COLUMNS = (
     "unit_price",
     "promoted",
 )
-DIMENSIONS = ("channel", "region", "price", "promotion", "customer")
 
 
 @dataclass(frozen=True)
@@ -85,20 +84,12 @@ def _js(p: np.ndarray, q: np.ndarray) -> np.ndarray:
 
 
 def _slices(lines: pd.DataFrame, usual_price: float, top_customer: str | None) -> pd.DataFrame:
-    """The lines with one label column per dimension."""
-    price = lines["unit_price"].astype(float)
-    ratio = price / usual_price if usual_price > 0 else pd.Series(1.0, index=lines.index)
-    band = np.select([ratio < 1 - PRICE_BAND, ratio > 1 + PRICE_BAND], ["below", "above"], "usual")
+    """The lines with one label column per dimension (DIMENSIONS)."""
+    seen = Seen(usual_price, top_customer)
     return pd.DataFrame(
         {
             "quantity": lines["quantity"].astype(float),
-            "channel": lines["channel"].fillna("unknown").astype(str),
-            "region": lines["region"].fillna("unknown").astype(str),
-            "price": np.where(price.isna(), "usual", band),
-            "promotion": np.where(lines["promoted"].fillna(False).astype(bool), "yes", "no"),
-            "customer": np.where(
-                lines["customer"].astype(object) == top_customer, str(top_customer), "others"
-            ),
+            **{d.name: d.label(lines, seen) for d in DIMENSIONS},
         }
     )
 
@@ -156,17 +147,25 @@ def explain(
     top = _top_customer(day_lines)
     day, base = _slices(day_lines, usual, top), _slices(baseline, usual, top)
     found: list[Cause] = []
-    for name in DIMENSIONS:
-        if name == "price" and usual <= 0:
+    for dim in DIMENSIONS:
+        if dim.priced and usual <= 0:
             continue  # no prices recorded: nothing to compare
-        taken = _dimension(name, day, base, expected, sales)
+        taken = _dimension(dim.name, day, base, expected, sales)
         if taken is None or taken[2] < MIN_SURPRISE:
             continue
         values, power, surprise, actual, exp = taken
-        say, say_cs = SENTENCES[name]
-        facts = Facts(name, values, power, actual, exp, delta, _price(day_lines), usual)
+        facts = Facts(dim.name, values, power, actual, exp, delta, _price(day_lines), usual)
         found.append(
-            Cause(name, ", ".join(values), power, surprise, actual, exp, say(facts), say_cs(facts))
+            Cause(
+                dim.name,
+                ", ".join(values),
+                power,
+                surprise,
+                actual,
+                exp,
+                dim.say(facts),
+                dim.say_cs(facts),
+            )
         )
     stock_out = _stock_out(sales, expected, opening_stock)
     if stock_out is not None:
@@ -236,6 +235,33 @@ class Facts:
         return f"{self.actual - self.expected:+.0f}"
 
 
+Sentences = tuple[Callable[[Facts], str], Callable[[Facts], str]]  # English, Czech
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What a dimension's labels compare a line with: the baseline's usual unit price and the
+    day's largest buyer."""
+
+    usual_price: float
+    top_customer: str | None
+
+
+Labels = pd.Series | np.ndarray  # one label per order line
+Labeller = Callable[[pd.DataFrame, Seen], Labels]
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """One way to slice the order lines: its label per line and its sentences."""
+
+    name: str
+    label: Labeller
+    say: Callable[[Facts], str]
+    say_cs: Callable[[Facts], str]
+    priced: bool = False  # compares unit prices: skipped when the baseline recorded none
+
+
 def _cs(value: float, digits: int = 1) -> str:
     text = f"{value:,.{digits}f}".replace(",", "\u00a0").replace(".", ",")
     return text.rstrip("0").rstrip(",") if digits and "," in text else text
@@ -249,32 +275,25 @@ def _direction_cs(f: Facts) -> str:
     return "nad" if f.delta > 0 else "pod"
 
 
-def _channel(f: Facts) -> str:
-    return (
-        f"Channel {', '.join(f.values)}: {f.actual:g} units sold against {f.expected:.1f} "
-        f"expected ({f.change}), {f.share} of the deviation {_direction(f)} the forecast."
-    )
+def _sold(noun: str, noun_cs: str, against_forecast: bool) -> Sentences:
+    """The sentences of a dimension that labels lines by a column of the order (channel,
+    region): the values' units against the expected and their share of the deviation."""
 
+    def say(f: Facts) -> str:
+        where = f" {_direction(f)} the forecast" if against_forecast else ""
+        return (
+            f"{noun} {', '.join(f.values)}: {f.actual:g} units sold against {f.expected:.1f} "
+            f"expected ({f.change}), {f.share} of the deviation{where}."
+        )
 
-def _channel_cs(f: Facts) -> str:
-    return (
-        f"Kanál {', '.join(f.values)}: prodáno {_cs(f.actual)} ks proti očekávaným "
-        f"{_cs(f.expected)} ks ({f.change}), {f.share} odchylky {_direction_cs(f)} předpovědí."
-    )
+    def say_cs(f: Facts) -> str:
+        where = f" {_direction_cs(f)} předpovědí" if against_forecast else ""
+        return (
+            f"{noun_cs} {', '.join(f.values)}: prodáno {_cs(f.actual)} ks proti očekávaným "
+            f"{_cs(f.expected)} ks ({f.change}), {f.share} odchylky{where}."
+        )
 
-
-def _region(f: Facts) -> str:
-    return (
-        f"Region {', '.join(f.values)}: {f.actual:g} units sold against {f.expected:.1f} "
-        f"expected ({f.change}), {f.share} of the deviation."
-    )
-
-
-def _region_cs(f: Facts) -> str:
-    return (
-        f"Oblast {', '.join(f.values)}: prodáno {_cs(f.actual)} ks proti očekávaným "
-        f"{_cs(f.expected)} ks ({f.change}), {f.share} odchylky."
-    )
+    return say, say_cs
 
 
 def _price_text(f: Facts) -> str:
@@ -335,13 +354,41 @@ def _customer_cs(f: Facts) -> str:
     )
 
 
-SENTENCES: dict[str, tuple[Callable[[Facts], str], Callable[[Facts], str]]] = {
-    "channel": (_channel, _channel_cs),
-    "region": (_region, _region_cs),
-    "price": (_price_text, _price_cs),
-    "promotion": (_promotion, _promotion_cs),
-    "customer": (_customer, _customer_cs),
-}
+def _column(name: str) -> Labeller:
+    """Labels from a column of the order (unknown where it is empty)."""
+
+    def label(lines: pd.DataFrame, seen: Seen) -> Labels:
+        return lines[name].fillna("unknown").astype(str)
+
+    return label
+
+
+def _price_band(lines: pd.DataFrame, seen: Seen) -> Labels:
+    """below | usual | above the usual price (usual where the line has none)."""
+    price = lines["unit_price"].astype(float)
+    usual = seen.usual_price
+    ratio = price / usual if usual > 0 else pd.Series(1.0, index=lines.index)
+    band = np.select([ratio < 1 - PRICE_BAND, ratio > 1 + PRICE_BAND], ["below", "above"], "usual")
+    return np.where(price.isna(), "usual", band)
+
+
+def _promoted(lines: pd.DataFrame, seen: Seen) -> Labels:
+    return np.where(lines["promoted"].fillna(False).astype(bool), "yes", "no")
+
+
+def _top_or_others(lines: pd.DataFrame, seen: Seen) -> Labels:
+    top = seen.top_customer
+    return np.where(lines["customer"].astype(object) == top, str(top), "others")
+
+
+# The dimensions a day's lines are sliced by, in the order they are tried (ties rank by name).
+DIMENSIONS: tuple[Dimension, ...] = (
+    Dimension("channel", _column("channel"), *_sold("Channel", "Kanál", against_forecast=True)),
+    Dimension("region", _column("region"), *_sold("Region", "Oblast", against_forecast=False)),
+    Dimension("price", _price_band, _price_text, _price_cs, priced=True),
+    Dimension("promotion", _promoted, _promotion, _promotion_cs),
+    Dimension("customer", _top_or_others, _customer, _customer_cs),
+)
 
 
 def explain_anomalies(

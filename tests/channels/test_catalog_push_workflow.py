@@ -5,9 +5,12 @@ does not know, or without a price, are left alone; off, no price is touched."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from sqlalchemy.orm import Session
 
 from api.services.channels import start_sync
@@ -42,6 +45,35 @@ def _catalog(db_session: Session, shop_id: int) -> None:
     db_session.commit()
 
 
+@dataclass(frozen=True)
+class Connected:
+    shop_id: int
+    connection_id: int
+
+
+ConnectCatalog = Callable[..., Connected]
+
+
+@pytest.fixture
+def connect_catalog(
+    store: RunningStore, make_shop: MakeShop, db_session: Session
+) -> ConnectCatalog:
+    """`connect_catalog(catalog_push=…)`: a new shop with CATALOG, connected to the WooCommerce
+    sandbox with its catalog push on or off."""
+
+    def connect(*, catalog_push: bool) -> Connected:
+        shop = make_shop()
+        _catalog(db_session, shop.id)
+        connection_id = connect_store(db_session, shop.id, store.url)
+        row = db_session.get(ChannelConnection, connection_id)
+        assert row is not None
+        row.catalog_push_enabled = catalog_push
+        db_session.commit()
+        return Connected(shop.id, connection_id)
+
+    return connect
+
+
 def _price(store: RunningStore, sku: str) -> str | None:
     state = store.state
     for product in state.products.values():
@@ -67,18 +99,12 @@ async def _run(db_session: Session, connection_id: int) -> tuple[ChannelSyncProg
 
 
 async def test_the_sync_pushes_prices_and_stock_of_the_catalog(
-    worker: object, store: RunningStore, make_shop: MakeShop, db_session: Session
+    worker: object, store: RunningStore, connect_catalog: ConnectCatalog, db_session: Session
 ) -> None:
-    shop = make_shop()
-    _catalog(db_session, shop.id)
-    connection_id = connect_store(db_session, shop.id, store.url)
-    row = db_session.get(ChannelConnection, connection_id)
-    assert row is not None
-    row.catalog_push_enabled = True
-    db_session.commit()
+    connected = connect_catalog(catalog_push=True)
     before = {sku: _price(store, sku) for sku in ("WC-SIMPLE-3", "WC-VAR-1-S")}
 
-    result, handle = await _run(db_session, connection_id)
+    result, handle = await _run(db_session, connected.connection_id)
     await keep_history(handle, "channel_sync_catalog_push")
 
     assert result.phase == "done"
@@ -94,36 +120,29 @@ async def test_the_sync_pushes_prices_and_stock_of_the_catalog(
 
 
 async def test_without_catalog_push_no_price_changes(
-    worker: object, store: RunningStore, make_shop: MakeShop, db_session: Session
+    worker: object, store: RunningStore, connect_catalog: ConnectCatalog, db_session: Session
 ) -> None:
-    shop = make_shop()
-    _catalog(db_session, shop.id)
-    connection_id = connect_store(db_session, shop.id, store.url)
+    connected = connect_catalog(catalog_push=False)
     before = _price(store, "WC-SIMPLE-1")
-    result, _handle = await _run(db_session, connection_id)
+    result, _handle = await _run(db_session, connected.connection_id)
     assert result.phase == "done" and result.catalog_pushed == 0
     assert _price(store, "WC-SIMPLE-1") == before
     assert store.state.requests["POST /products/batch"] == 0
 
 
 async def test_with_the_stock_push_off_the_catalog_push_reads_the_listings_itself(
-    worker: object, store: RunningStore, make_shop: MakeShop, db_session: Session
+    worker: object, store: RunningStore, connect_catalog: ConnectCatalog
 ) -> None:
     from workflows.channels import ChannelSyncRequest
     from workflows.queues import Queue
 
-    shop = make_shop()
-    _catalog(db_session, shop.id)
-    connection_id = connect_store(db_session, shop.id, store.url)
-    row = db_session.get(ChannelConnection, connection_id)
-    assert row is not None
-    row.catalog_push_enabled = True
-    db_session.commit()
+    connected = connect_catalog(catalog_push=True)
+    shop_id, connection_id = connected.shop_id, connected.connection_id
     client = await connect()
     result = await client.execute_workflow(
         ChannelSyncWorkflow.run,
-        ChannelSyncRequest(shop.id, connection_id, trigger="schedule", push_stock=False),
-        id=f"channels:{shop.id}:{connection_id}:sync-no-stock",
+        ChannelSyncRequest(shop_id, connection_id, trigger="schedule", push_stock=False),
+        id=f"channels:{shop_id}:{connection_id}:sync-no-stock",
         task_queue=Queue.SYNC.value,
     )
     assert (result.phase, result.listings, result.stock_pushed) == ("done", 6, 0)

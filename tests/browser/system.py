@@ -354,7 +354,8 @@ def _count(output: str, name: str) -> int:
 def run_node_tests(
     system: System, test_file: str, timeout: float = 400, env_extra: dict[str, str] | None = None
 ) -> NodeResult:
-    """Run one e2e file of ui/ with node's test runner against the running system."""
+    """Run one e2e file of ui/ (or a scenario elsewhere, by its absolute path) with node's
+    test runner against the running system."""
     env = {
         **os.environ,
         **(env_extra or {}),
@@ -363,8 +364,9 @@ def run_node_tests(
         "CHROMIUM": CHROMIUM,
         "SCREENSHOT_DIR": str(SCREENSHOTS),
     }
+    scenario = Path("e2e", test_file)  # an absolute test_file stays as it is
     done = subprocess.run(
-        ["node", "--test", "--test-concurrency=1", "--test-reporter=tap", f"e2e/{test_file}"],
+        ["node", "--test", "--test-concurrency=1", "--test-reporter=tap", str(scenario)],
         cwd=UI,
         env=env,
         capture_output=True,

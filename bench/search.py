@@ -289,6 +289,8 @@ def main(argv: list[str] | None = None) -> None:
         "--database", help="measure the queries only, on a database this bench seeded before "
         "(libpq URL, migrated to head; --products/--orders/--customers as it was seeded with)",
     )
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the seeded database (its URL is printed) to re-run the queries with --database")
     args = parser.parse_args(argv)
     rng = random.Random(20)
     if args.database:
@@ -298,7 +300,7 @@ def main(argv: list[str] | None = None) -> None:
         os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/9")
         report(args, rng)
         return
-    with scratch_database("bench_search") as url:
+    with scratch_database("bench_search", args.keep) as url:
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute(BENCH_SHOP)
         measured = min(args.products, args.ingest_batches * args.batch)

@@ -33,6 +33,12 @@ peak RSS the largest of this process and the child processes.
 `--open-orders SHARE` also places three open purchase orders (due in 2, 10 and 25 days) with
 lines for about SHARE of the variants, so the run nets stock on order and checks the orders for
 arriving after the shelf runs empty (late_purchase_order anomalies).
+
+    python -m bench.inventory --variants 10000 --e2e [--keep | --database URL]
+
+`--e2e` runs the real InventoryWorkflow for the seeded shop on a Temporal dev server with a
+`shopops worker` process for the analytics queue, and compares its rate with `forecast_many`
+in memory over the same series in the same run (bench.inventory_e2e documents the figures).
 """
 
 from __future__ import annotations
@@ -145,7 +151,23 @@ def main() -> None:
         default=0.0,
         help="with --from-db: share of variants on open purchase orders",
     )
+    parser.add_argument(
+        "--e2e",
+        action="store_true",
+        help="the real InventoryWorkflow on Temporal and worker processes (bench.inventory_e2e)",
+    )
+    parser.add_argument(
+        "--database", help="with --e2e: a seeded database URL to reuse (nothing seeded or dropped)"
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="with --e2e: keep the seeded database (URL printed)"
+    )
     args = parser.parse_args()
+    if args.e2e:
+        from bench import inventory_e2e
+
+        inventory_e2e.main(args.variants, args.days, args.seed, args.database, args.keep)
+        return
     if args.from_db:
         run_from_db(args.variants, args.days, args.seed, args.open_orders)
         return

@@ -16,7 +16,8 @@ one child per active shop under that id, skipping shops whose run is still going
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from temporalio import workflow
@@ -85,12 +86,17 @@ class InventoryRun:
     settings: PlanSettings
     observed_at: str  # ISO time the stock snapshot is taken (a datetime field does not decode
     # in the workflow sandbox here: its type hint resolves to the sandbox's restricted proxy)
+    # the last variant code of every full chunk, in code order: the chunks are known up front,
+    # so `parallel_chunks` of them are forecast at once (one child process each)
+    chunk_lasts: list[str] = field(default_factory=list[str])
+    parallel_chunks: int = 1
 
 
 @dataclass(frozen=True)
 class ChunkRequest:
     run: InventoryRun
     after: str | None  # the last variant code of the previous chunk
+    until: str | None = None  # the chunk's last code (None: `chunk_variants` after `after`)
 
 
 @dataclass(frozen=True)
@@ -231,27 +237,54 @@ class InventoryWorkflow:
             plan.message,
         )
 
+    async def _chunk(self, request: ChunkRequest) -> ChunkResult:
+        chunk: ChunkResult = await workflow.execute_activity(
+            act.FORECAST_INVENTORY_CHUNK,
+            request,
+            start_to_close_timeout=timedelta(hours=2),
+            heartbeat_timeout=timedelta(minutes=2),
+            retry_policy=HEAVY_RETRY,
+            result_type=ChunkResult,
+        )
+        self._progress.variants_done += chunk.variants
+        return chunk
+
     async def _forecast(self, run: InventoryRun) -> tuple[int, int, float]:
-        """Every variant chunk by chunk; returns (variants forecast, anomalies, seconds)."""
+        """Every variant chunk by chunk; returns (variants forecast, anomalies, seconds).
+
+        The chunks whose bounds the run's start found (`chunk_lasts`) go `parallel_chunks` at a
+        time: one reads or stores while another computes, and each core has a chunk. The last
+        one takes what is left after them, then chunk by chunk as before if more came."""
+        done: list[ChunkResult] = []
         after: str | None = None
-        forecast = anomalies = 0
-        seconds = 0.0
-        while True:
-            chunk: ChunkResult = await workflow.execute_activity(
-                act.FORECAST_INVENTORY_CHUNK,
-                ChunkRequest(run, after),
-                start_to_close_timeout=timedelta(hours=2),
-                heartbeat_timeout=timedelta(minutes=2),
-                retry_policy=HEAVY_RETRY,
-                result_type=ChunkResult,
+        if workflow.patched("inventory-parallel-chunks") and run.chunk_lasts:
+            gate = asyncio.Semaphore(max(run.parallel_chunks, 1))
+
+            async def bounded(request: ChunkRequest) -> ChunkResult:
+                async with gate:
+                    return await self._chunk(request)
+
+            starts: list[str | None] = [None, *run.chunk_lasts[:-1]]
+            done = list(
+                await asyncio.gather(
+                    *(
+                        bounded(ChunkRequest(run, start, until))
+                        for start, until in zip(starts, run.chunk_lasts, strict=True)
+                    )
+                )
             )
-            self._progress.variants_done += chunk.variants
-            forecast += chunk.forecast
-            anomalies += chunk.anomalies
-            seconds += chunk.seconds
+            after = run.chunk_lasts[-1]
+        while True:
+            chunk = await self._chunk(ChunkRequest(run, after))
+            done.append(chunk)
             if chunk.last_code is None:
-                return forecast, anomalies, seconds
+                break
             after = chunk.last_code
+        return (
+            sum(c.forecast for c in done),
+            sum(c.anomalies for c in done),
+            sum(c.seconds for c in done),
+        )
 
 
 @workflow.defn

@@ -119,55 +119,65 @@ def promotion_calendar(
     return pd.DataFrame({"promotion": active}, index=days)
 
 
+def variant_promotions(
+    promotions: pd.DataFrame, codes: pd.Index, periods: pd.PeriodIndex, horizon: int
+) -> pd.DataFrame:
+    """Days (history and horizon) × variants: 1 on the days of a shop-wide promotion or one
+    scoped to the variant, else 0 (forecast_many leaves it out for a variant whose history
+    it never touches)."""
+    days = pd.period_range(periods[0], periods[-1] + horizon, freq="D")
+    first = days[0].ordinal
+    active = np.zeros((len(days), len(codes)))
+    position = codes.get_indexer(pd.Index(promotions["variant_code"]))
+    for column, start, end, shop_wide in zip(
+        position.tolist(),
+        promotions["starts_on"].tolist(),
+        promotions["ends_on"].tolist(),
+        promotions["variant_code"].isna().tolist(),
+        strict=True,
+    ):
+        if column < 0 and not shop_wide:
+            continue  # scoped to a variant outside this chunk
+        lo = max(pd.Period(start, "D").ordinal - first, 0)
+        hi = min(pd.Period(end, "D").ordinal - first + 1, len(days))
+        if lo < hi:
+            active[lo:hi, slice(None) if shop_wide else column] = 1.0
+    return pd.DataFrame(active, index=days, columns=codes)
+
+
 def _forecast(history: pd.DataFrame, rows: ChunkRows, policy: ChunkPolicy) -> BatchForecast:
-    """forecast_many over the chunk with its regressors: the region's weather and, per
-    variant, the shop-wide promotions with those scoped to the variant or its category.
-    Variants with the same promotion days share one call; the backtest of each variant
+    """forecast_many over the chunk with its regressors: the region's weather and the
+    promotions, shop-wide ones with those scoped to the variant or its category, as one more
+    column of each variant's own (a single call for the chunk); the backtest of each variant
     decides whether the regressors are kept (regressors_used names them)."""
     periods = pd.PeriodIndex(history.index)
     weather = weather_regressors(rows.weather, periods, policy.horizon)
     promotions = rows.promotions
-    shop_wide = promotions[promotions["variant_code"].isna()]
-    scoped = promotions[promotions["variant_code"].notna()]
-    groups: dict[tuple[Any, ...], list[str]] = {}
-    for code in history.columns:
-        own = scoped[scoped["variant_code"] == code]
-        key = tuple(sorted(own[["starts_on", "ends_on"]].itertuples(index=False, name=None)))
-        groups.setdefault(key, []).append(code)
-    pieces: list[BatchForecast] = []
-    for key, codes in groups.items():
-        if len(groups) > 1 and not history[codes].notna().to_numpy().any():
-            continue  # never sold: nothing to forecast (the base group keeps one call)
-        mine = pd.concat(
-            [shop_wide, pd.DataFrame(list(key), columns=["starts_on", "ends_on"])],
-            ignore_index=True,
-        )
-        frames = [
-            f
-            for f in (weather, promotion_calendar(mine, periods, policy.horizon))
-            if f is not None
-        ]
-        regressors = pd.concat(frames, axis=1) if frames else None
-        batch = forecast_many(
-            history[codes],
-            policy.horizon,
-            holidays=policy.holidays or None,
-            regressors=regressors,
-        )
-        columns = [] if regressors is None else [str(c) for c in regressors.columns]
-        names = ",".join(dict.fromkeys(c.split(".")[0] for c in columns))
-        used = batch.summary["regressors_used"].to_numpy(dtype=bool)
-        labels: list[str | None] = [names if u and names else None for u in used.tolist()]
-        summary = batch.summary.assign(
-            regressors_used=pd.Series(labels, index=batch.summary.index, dtype=object)
-        )
-        pieces.append(BatchForecast(batch.forecasts, summary))
-    if len(pieces) == 1:
-        return pieces[0]
-    return BatchForecast(
-        pd.concat([p.forecasts for p in pieces], ignore_index=True),
-        pd.concat([p.summary for p in pieces]),
+    scoped = promotions["variant_code"].notna()
+    shared: list[pd.DataFrame] = [] if weather is None else [weather]
+    own: dict[str, pd.DataFrame] = {}
+    if bool(scoped.any()):
+        own["promotion"] = variant_promotions(promotions, history.columns, periods, policy.horizon)
+    else:  # the same days for every variant: a shared column, as the weather
+        calendar = promotion_calendar(promotions, periods, policy.horizon)
+        shared += [] if calendar is None else [calendar]
+    batch = forecast_many(
+        history,
+        policy.horizon,
+        holidays=policy.holidays or None,
+        regressors=pd.concat(shared, axis=1) if shared else None,
+        variant_regressors=own or None,
     )
+    used = batch.summary["regressors_used"].to_numpy(dtype=bool)
+    given = batch.summary["regressors"].tolist()
+    labels: list[str | None] = [
+        ",".join(dict.fromkeys(c.split(".")[0] for c in g.split(","))) if u and g else None
+        for u, g in zip(used.tolist(), given, strict=True)
+    ]
+    summary = batch.summary.assign(
+        regressors_used=pd.Series(labels, index=batch.summary.index, dtype=object)
+    )
+    return BatchForecast(batch.forecasts, summary)
 
 
 def _anomaly_rows(found: list[pd.DataFrame]) -> pd.DataFrame:

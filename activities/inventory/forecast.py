@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import multiprocessing
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from itertools import repeat
 from typing import Any, NamedTuple, cast
@@ -113,6 +113,35 @@ def _regressor_values(
     return values
 
 
+def _variant_regressor_values(
+    given: Mapping[str, pd.DataFrame] | None,
+    variants: pd.Index,
+    periods: pd.PeriodIndex,
+    horizon: int,
+) -> list[np.ndarray]:
+    """Per-variant regressors aligned to history + horizon (periods × variants each, in the
+    order of `variants`; a variant without a column has zeros), or a ValueError."""
+    if not given:
+        return []
+    out: list[np.ndarray] = []
+    for name, values in given.items():
+        if not isinstance(cast(object, values), pd.DataFrame):
+            raise ValueError(f"variant regressor {name!r} must be a periods × variants DataFrame")
+        unknown = values.columns.difference(variants)
+        if len(unknown):
+            raise ValueError(
+                f"variant regressor {name!r} names variants not in the frame: {unknown[:5].tolist()}"
+            )
+        if values.shape[1] == 0:
+            continue
+        aligned = _regressor_values(values, periods, horizon)
+        assert aligned is not None
+        full = np.zeros((aligned.shape[0], len(variants)))
+        full[:, variants.get_indexer(values.columns)] = aligned
+        out.append(full)
+    return out
+
+
 def _season_of(
     chunk: Chunk, j: int, request: tuple[int, ...] | None, m_base: int
 ) -> tuple[tuple[int, ...], float, float]:
@@ -138,9 +167,22 @@ def _forecast_chunk(
     future: pd.Index,
     request: tuple[int, ...] | None,
     settings: Settings,
+    own: np.ndarray | None = None,
+    names: tuple[str, ...] = (),
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`own` (periods × variants × r_own) holds the per-variant regressors, `names` the
+    shared regressors' names and then the per-variant ones."""
     horizon = len(future)
     k = len(chunk.variants)
+    shared = settings.regressors
+    n_shared = 0 if shared is None else shared.shape[1]
+    # a per-variant regressor that is zero over the whole history has no effect to learn:
+    # the variant goes without it (with the shared ones only, or none)
+    active = (
+        (own[: settings.n_hist] != 0).any(axis=0)
+        if own is not None
+        else np.zeros((k, 0), dtype=bool)
+    )
     n_obs = chunk.observed.sum(axis=0)
     lengths = cast(
         npt.NDArray[np.int64],
@@ -166,8 +208,9 @@ def _forecast_chunk(
         "backtest_rmse": np.full(k, np.nan),
         "mae_without_regressors": np.full(k, np.nan),
         "mae_with_regressors": np.full(k, np.nan),
+        "regressors": np.full(k, None, dtype=object),
     }
-    groups: dict[Group, list[int]] = {}
+    groups: dict[tuple[Group, tuple[int, ...]], list[int]] = {}
     for j in range(k):
         if n_obs[j] == 0:
             continue
@@ -182,13 +225,23 @@ def _forecast_chunk(
         else:
             group = Group(str(chunk.family[j]), season, m_naive)
         summary["season_length"][j] = max(season, default=1)
-        groups.setdefault(group, []).append(j)
+        mine = tuple(np.flatnonzero(active[j]).tolist())
+        given = [*names[:n_shared], *(names[n_shared + r] for r in mine)]
+        summary["regressors"][j] = ",".join(given) or None
+        groups.setdefault((group, mine), []).append(j)
 
     mean = np.full((k, horizon), np.nan)
     lo, hi = mean.copy(), mean.copy()
-    for group, members in groups.items():
+    for (group, mine), members in groups.items():
         cols = np.array(members)
-        out = run_group(chunk, cols, group, settings)
+        x = shared
+        if mine and own is not None:  # the group's own values: periods × series × r
+            picked = own[:, cols][:, :, list(mine)]
+            if shared is not None:
+                wide = np.broadcast_to(shared[:, None, :], (shared.shape[0], len(cols), n_shared))
+                picked = np.concatenate([wide, picked], axis=2)
+            x = picked
+        out = run_group(chunk, cols, group, settings._replace(regressors=x))
         summary["model"][cols] = out.scores.chosen
         summary["backtest_mae"][cols] = out.scores.mae
         summary["naive_mae"][cols] = out.scores.naive_mae
@@ -277,8 +330,11 @@ def _forecast_frame(
     future: pd.Index,
     request: tuple[int, ...] | None,
     settings: Settings,
+    own: np.ndarray | None = None,
+    names: tuple[str, ...] = (),
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    return _forecast_chunk(prepare_chunk(frame, cal, totals), cal, future, request, settings)
+    chunk = prepare_chunk(frame, cal, totals)
+    return _forecast_chunk(chunk, cal, future, request, settings, own, names)
 
 
 def _chunk_pool(workers: int) -> ProcessPoolExecutor:
@@ -302,6 +358,7 @@ def forecast_many(
     holidays: str | None = "CZ",
     regressors: pd.DataFrame | None = None,
     *,
+    variant_regressors: Mapping[str, pd.DataFrame] | None = None,
     n_windows: int = 3,
     backtest_horizon: int | None = None,
     chunk_size: int = 2000,
@@ -315,7 +372,12 @@ def forecast_many(
     history and the next `horizon` periods, shared by all variants, e.g. a region's weather and the
     promotions calendar) reach the ARIMA-based candidates, and on daily history a regression of
     the chosen model's errors that is kept per variant only where the backtest shows it helps
-    (summary: mase_without_regressors, mase_with_regressors, regressor_gain, regressors_used). `n_jobs` > 1 forecasts the chunks in that many processes. Returns long forecasts (variant_id, period, mean, lo, hi, naive) and a summary per
+    (summary: mase_without_regressors, mase_with_regressors, regressor_gain, regressors_used).
+    `variant_regressors` maps a regressor's name to a periods × variants frame of values of
+    each variant's own (a promotion scoped to a variant or its category; a variant without a
+    column has zeros); a variant whose values are zero over the whole history goes without it.
+    The summary's `regressors` names those each variant was given (shared, then its own).
+    `n_jobs` > 1 forecasts the chunks in that many processes. Returns long forecasts (variant_id, period, mean, lo, hi, naive) and a summary per
     variant with the chosen model and its backtest accuracy against seasonal naive.
     """
     _check_horizon(horizon)
@@ -336,6 +398,11 @@ def forecast_many(
     cal = calendar_for(periods, horizon, holidays)
     bt_horizon = backtest_horizon or min(horizon, max(4 * cal.m_base, 8))
     x = _regressor_values(regressors, periods, horizon)
+    own_values = _variant_regressor_values(variant_regressors, frame.columns, periods, horizon)
+    names = (
+        *([] if regressors is None else [str(c) for c in regressors.columns]),
+        *(str(name) for name, v in (variant_regressors or {}).items() if v.shape[1]),
+    )
     daily = periods.freqstr.split("-")[0].upper() == "D"
     settings = Settings(horizon, n_windows, bt_horizon, x, len(periods), n_jobs, daily)
     future = continue_index(frame.index, horizon)
@@ -344,7 +411,12 @@ def forecast_many(
     if workers > 1:  # whole rounds of chunks per worker, so no core idles at the end
         rounds = math.ceil(n / chunk_size / workers)
         chunk_size = math.ceil(n / (rounds * workers))
-    chunks = [frame.iloc[:, i : i + chunk_size] for i in range(0, n, chunk_size)]
+    starts = range(0, n, chunk_size)
+    chunks = [frame.iloc[:, i : i + chunk_size] for i in starts]
+    owns: list[np.ndarray | None] = [
+        np.stack([v[:, i : i + chunk_size] for v in own_values], axis=2) if own_values else None
+        for i in starts
+    ]
     totals = _effect_totals(chunks, cal)
     if workers > 1:
         inner = settings._replace(n_jobs=1)
@@ -358,10 +430,15 @@ def forecast_many(
                     repeat(future),
                     repeat(request),
                     repeat(inner),
+                    owns,
+                    repeat(names),
                 )
             )
     else:
-        pieces = [_forecast_frame(c, cal, totals, future, request, settings) for c in chunks]
+        pieces = [
+            _forecast_frame(c, cal, totals, future, request, settings, o, names)
+            for c, o in zip(chunks, owns, strict=True)
+        ]
     forecasts = pd.concat([p[0] for p in pieces], ignore_index=True)
     summary = pd.concat([p[1] for p in pieces])
     return BatchForecast(forecasts, summary)

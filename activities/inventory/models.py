@@ -72,7 +72,9 @@ class Settings(NamedTuple):
     horizon: int
     n_windows: int
     bt_horizon: int
-    regressors: np.ndarray | None  # history + horizon periods × regressors
+    # history + horizon periods × regressors, or periods × series × regressors where the
+    # series of a group have values of their own (a promotion scoped to a variant)
+    regressors: np.ndarray | None
     n_hist: int
     n_jobs: int
     vectorised: bool  # daily history without regressors: inventory.smoothing, not statsforecast
@@ -139,8 +141,12 @@ def _long_frame(
     ds = np.arange(len(positions)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
     data = {"unique_id": t_idx, "ds": ds, "y": chunk.prepared[positions, columns]}
     if regressors is not None and family == "smooth":
-        for k in range(regressors.shape[1]):
-            data[f"x{k}"] = regressors[positions, k]
+        for k in range(regressors.shape[-1]):  # shared (periods × r) or per series (× k × r)
+            data[f"x{k}"] = (
+                regressors[positions, t_idx, k]
+                if regressors.ndim == 3
+                else regressors[positions, k]
+            )
     return pd.DataFrame(data), positions, columns
 
 
@@ -274,7 +280,8 @@ def _smooth_group(chunk: Chunk, cols: np.ndarray, group: Group, s: Settings) -> 
             fit, roll = by_name[scores.chosen[i]], False
             native = scores.chosen[i] in NATIVE_INTERVALS
             x = x_all[span] if x_all is not None else None
-            res = _run(fit, roll, y_all[span], s.horizon, x, x_next, native, fallback)
+            x_future = x_next[:, i] if x_next is not None and x_next.ndim == 3 else x_next
+            res = _run(fit, roll, y_all[span], s.horizon, x, x_future, native, fallback)
             mean[i] = res["mean"]
             if native:
                 lo[i], hi[i] = res[f"lo-{LEVEL}"], res[f"hi-{LEVEL}"]
@@ -441,20 +448,24 @@ def _windows(values: np.ndarray, origins: list[int], h: int) -> np.ndarray:
 def _design(x: np.ndarray, origins: list[int], h: int) -> np.ndarray:
     """Regressors of the errors of forecasts made at `origins`: each period's values less
     their mean over the week before the origin, which the model's level already holds:
-    origins × h × r."""
+    origins × h × r (origins × h × series × r for values per series)."""
     ahead = _windows(x, origins, h)
     before = np.stack([x[max(o - RECENT, 0) : o].mean(axis=0) for o in origins])
-    return ahead - before[:, None, :]
+    return ahead - before[:, None]
 
 
 def _residual_fit(x: np.ndarray, errors: np.ndarray, centre: np.ndarray) -> np.ndarray:
     """Per series, least squares of the forecast errors (series × windows × h, NaN = unknown)
-    on the centred regressors (windows × h × r), slightly ridged: series × r."""
+    on the centred regressors (windows × h × r, or windows × h × series × r where each series
+    has its own values), slightly ridged: series × r."""
     ok = ~np.isnan(errors)
     xc = x - centre
-    size: int = x.shape[2]
-    gram = np.einsum("nhr,knh,nhs->krs", xc, ok, xc) + RIDGE * np.eye(size)
-    moment = np.einsum("nhr,knh->kr", xc, np.where(ok, errors, 0.0))
+    size: int = x.shape[-1]
+    own = x.ndim == 4
+    gram = np.einsum(
+        "nhkr,knh,nhks->krs" if own else "nhr,knh,nhs->krs", xc, ok, xc
+    ) + RIDGE * np.eye(size)
+    moment = np.einsum("nhkr,knh->kr" if own else "nhr,knh->kr", xc, np.where(ok, errors, 0.0))
     # einsum of the float arrays is float; its stub cannot say so, hence solve's unknown result
     solution = cast(npt.NDArray[np.float64], np.linalg.solve(gram, moment[:, :, None]))
     return solution[:, :, 0]
@@ -484,18 +495,20 @@ def _with_regressors(
     x_tune, x_test = _design(s.regressors, tuning, h), _design(s.regressors, backtest, h)
     actual_tune = np.moveaxis(_windows(truth, tuning, h), 2, 0)
     actual_test = np.moveaxis(_windows(truth, backtest, h), 2, 0)
-    centre = x_tune.reshape(-1, x_tune.shape[2]).mean(axis=0)
+    own = s.regressors.ndim == 3  # per series values: centres and designs gain a series axis
+    centre = x_tune.reshape(-1, *x_tune.shape[2:]).mean(axis=0)
     beta = _residual_fit(x_tune, actual_tune - tune, centre)
-    lift = np.einsum("nhr,kr->knh", x_test - centre, beta)
+    lift = np.einsum("nhkr,kr->knh" if own else "nhr,kr->knh", x_test - centre, beta)
     without = np.nanmean(np.abs(actual_test - test).reshape(k, -1), axis=1)
     with_x = np.nanmean(np.abs(actual_test - test - lift).reshape(k, -1), axis=1)
     every_x = np.concatenate([x_tune, x_test])
-    centre_all = every_x.reshape(-1, every_x.shape[2]).mean(axis=0)
+    centre_all = every_x.reshape(-1, *every_x.shape[2:]).mean(axis=0)
     errors = np.concatenate([actual_tune - tune, actual_test - test], axis=1)
     beta_all = _residual_fit(every_x, errors, centre_all)
     future = _design(s.regressors, [s.n_hist], s.horizon)[0] - centre_all
     accepted = with_x <= (1 - MIN_REGRESSOR_GAIN) * without
-    mean = outcome.mean + np.where(accepted[:, None], beta_all @ future.T, 0.0)
+    effect = np.einsum("kr,hkr->kh", beta_all, future) if own else beta_all @ future.T
+    mean = outcome.mean + np.where(accepted[:, None], effect, 0.0)
     return outcome._replace(mean=mean, regressor_mae=(without, with_x))
 
 

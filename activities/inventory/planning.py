@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import time
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
@@ -108,6 +109,21 @@ async def start_inventory_run(req: StartRunRequest) -> InventoryRun:
             )
         ).one()
         horizon = int(await setting("horizon_days"))
+        chunk = int(await get_setting(session, "analytics.inventory.chunk_variants"))
+        # the last code of every full chunk (the keyset order of sql.chunk_variants)
+        lasts = (
+            (
+                await session.execute(
+                    text(
+                        "SELECT code FROM (SELECT code, row_number() OVER (ORDER BY code) AS n "
+                        "FROM variants WHERE shop_id = :shop) v WHERE n % :chunk = 0 ORDER BY code"
+                    ),
+                    {"shop": shop.id, "chunk": chunk},
+                )
+            )
+            .scalars()
+            .all()
+        )
         run_id = (
             await session.execute(
                 text(
@@ -137,9 +153,11 @@ async def start_inventory_run(req: StartRunRequest) -> InventoryRun:
             history_from=history_from.isoformat(),
             horizon_days=horizon,
             variants_total=int(variants),
-            chunk_variants=int(await get_setting(session, "analytics.inventory.chunk_variants")),
+            chunk_variants=chunk,
             settings=settings,
             observed_at=req.started_at.isoformat(),
+            chunk_lasts=[str(code) for code in lasts],
+            parallel_chunks=os.cpu_count() or 1,
         )
 
 
@@ -546,6 +564,7 @@ def forecast_and_store(req: ChunkRequest, beat: Beat) -> ChunkResult:
             run.timezone,
             policy.lead_time_days,
             run.settings.weather_region,
+            req.until,
         )
         conn.commit()  # no transaction stays open while the chunk is forecast
         if rows is None:
@@ -565,7 +584,8 @@ def forecast_and_store(req: ChunkRequest, beat: Beat) -> ChunkResult:
         forecast=len(out.metrics),
         needs=int((out.metrics["need_quantity"] > 0).sum()),
         anomalies=new,
-        last_code=codes[-1] if len(codes) == run.chunk_variants else None,
+        # a chunk bounded by `until` is one of the run's known chunks: nothing follows it here
+        last_code=codes[-1] if req.until is None and len(codes) == run.chunk_variants else None,
         seconds=seconds,
     )
 

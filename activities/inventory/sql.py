@@ -97,14 +97,20 @@ def snapshot_stock(conn: psycopg.Connection, shop_id: int, day: date, observed_a
 
 
 def chunk_variants(
-    conn: psycopg.Connection, shop_id: int, after: str | None, limit: int
+    conn: psycopg.Connection, shop_id: int, after: str | None, limit: int, until: str | None = None
 ) -> pd.DataFrame:
-    """The next `limit` catalogue variants after `after` by code: code, name, purchase price."""
+    """The next `limit` catalogue variants after `after` by code (with `until`: those up to
+    it, however many): code, name, purchase price."""
     where = "AND code > %(after)s" if after is not None else ""
+    bound = (
+        "AND code <= %(until)s ORDER BY code"
+        if until is not None
+        else "ORDER BY code LIMIT %(limit)s"
+    )
     rows = conn.execute(
         "SELECT code, name, purchase_price::float8 FROM variants "
-        f"WHERE shop_id = %(shop)s {where} ORDER BY code LIMIT %(limit)s",
-        {"shop": shop_id, "after": after, "limit": limit},
+        f"WHERE shop_id = %(shop)s {where} {bound}",
+        {"shop": shop_id, "after": after, "limit": limit, "until": until},
     ).fetchall()
     return pd.DataFrame(rows, columns=["variant_code", "name", "purchase_price"])
 
@@ -550,11 +556,13 @@ def read_chunk(
     timezone: str,
     lead_time_days: float,
     weather_region: str = "",
+    until: str | None = None,
 ) -> ChunkRows | None:
     """The chunk after `after`, or None when no variants are left. `lead_time_days` is the
     shop's default lead time (for open orders without a supplier or expected date);
-    `weather_region` names the stored weather series the forecasts may use ("": none)."""
-    variants = chunk_variants(conn, shop_id, after, limit)
+    `weather_region` names the stored weather series the forecasts may use ("": none);
+    `until` bounds the chunk by its last code (sql.chunk_variants)."""
+    variants = chunk_variants(conn, shop_id, after, limit, until)
     if variants.empty:
         return None
     codes = variants["variant_code"].tolist()

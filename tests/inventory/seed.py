@@ -51,10 +51,18 @@ class Simulation:
         return (self.stock <= 0) | (opened <= 0)
 
 
-def simulate_shop(n_variants: int, days: int, as_of: date, seed: int) -> Simulation:
+def simulate_shop(
+    n_variants: int, days: int, as_of: date, seed: int, dying: float = 0.0
+) -> Simulation:
+    """`dying` is the share of variants whose demand fades out over the last year (each unit
+    kept with a probability falling from 1 to about 2 %: a product leaving the market)."""
     rng = np.random.default_rng(seed)
     truth, _ = simulate_demand(n_variants, days, rng, end=as_of.isoformat())
     demand = truth.to_numpy()
+    if dying > 0:
+        fading = np.flatnonzero(rng.random(n_variants) < dying)
+        age = np.maximum(np.arange(days) - (days - 365), 0)[:, None]
+        demand[:, fading] = rng.binomial(demand[:, fading].astype(np.int64), np.exp(-age / 95.0))
     level = demand[:60].mean(axis=0) + 0.1
     lead = rng.integers(3, 10, n_variants)
     careless = rng.random(n_variants) < 1 / 3

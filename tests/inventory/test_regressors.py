@@ -74,3 +74,37 @@ def test_without_regressors_the_gain_is_unknown() -> None:
     summary = forecast_many(history, HORIZON, holidays=None).summary
     assert summary["regressor_gain"].isna().all()
     assert not summary["regressors_used"].any()
+
+
+def test_a_variants_own_promotions_are_one_more_column_in_one_call() -> None:
+    """Scoped promotions as a per-variant regressor: one call gives each variant what a call
+    with its own promotion days as a shared column gives (and none where its history has none)."""
+    history, _, x = shop(33)
+    rng = np.random.default_rng(33)
+    days = x.index
+    on = (np.arange(len(days)) % 17) < 3
+    history = history.assign(
+        promoted=rng.poisson(np.where(on[:DAYS], 45.0, 15.0)).astype(float),
+        future_only=rng.poisson(12.0, DAYS).astype(float),
+    )
+    own = pd.DataFrame(0.0, index=days, columns=["promoted", "future_only"])
+    own.loc[on, "promoted"] = 1.0
+    own.iloc[DAYS + 3 : DAYS + 6, own.columns.get_loc("future_only")] = 1.0
+    batch = forecast_many(
+        history, HORIZON, holidays=None, regressors=x, variant_regressors={"promotion": own}
+    )
+    with_own = x.assign(promotion=own["promoted"])
+    alone = forecast_many(history[["promoted"]], HORIZON, holidays=None, regressors=with_own)
+    rest = forecast_many(history.drop(columns="promoted"), HORIZON, holidays=None, regressors=x)
+    for variant, separate in [
+        ("promoted", alone),
+        *((c, rest) for c in history if c != "promoted"),
+    ]:
+        one = batch.forecasts.query("variant_id == @variant")["mean"].to_numpy()
+        two = separate.forecasts.query("variant_id == @variant")["mean"].to_numpy()
+        assert np.allclose(one, two, rtol=1e-9, atol=1e-9), variant
+        assert batch.summary.loc[variant, "model"] == separate.summary.loc[variant, "model"]
+    given = batch.summary["regressors"].to_dict()
+    assert given["promoted"] == "temperature,precipitation,promotion"
+    assert given["future_only"] == "temperature,precipitation"  # no promotion in its history
+    assert batch.summary.loc["promoted", "regressor_gain"] > 0.1

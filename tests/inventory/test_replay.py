@@ -15,8 +15,11 @@ from workflows.inventory import InventoryNightlyWorkflow, InventoryWorkflow
 
 
 # inventory: recorded before the weather step (the patch "inventory-weather" must skip it);
-# inventory_weather: recorded with it
-@pytest.mark.parametrize("name", ["inventory", "inventory_nightly", "inventory_weather"])
+# inventory_weather: recorded with it; inventory_parallel_chunks: with the run's known chunks
+# forecast `parallel_chunks` at a time (the patch "inventory-parallel-chunks")
+@pytest.mark.parametrize(
+    "name", ["inventory", "inventory_nightly", "inventory_weather", "inventory_parallel_chunks"]
+)
 async def test_recorded_history_replays(name: str) -> None:
     path = HISTORIES / f"{name}.json"
     assert path.exists(), f"{path} missing: record it with SHOPOPS_RECORD_HISTORIES=1"

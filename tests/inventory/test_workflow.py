@@ -66,6 +66,7 @@ async def test_run_stores_plan_accuracy_and_anomalies_once(
     client = await connect()
     handle, result = await _run(client, shop)
     await record_history(handle, "inventory")
+    await record_history(handle, "inventory_parallel_chunks")  # 60 variants: a known chunk
 
     assert result.status == "completed", result.message
     progress = await handle.query(InventoryWorkflow.progress)

@@ -189,9 +189,9 @@ async def receive(session: AsyncSession, body: bytes, given: str | None, now: da
     except ValueError as exc:
         await _store_rejected(session, body, f"malformed: {exc}", given)
         return Intake(422, "Malformed webhook", str(exc))
-    found = (
+    found = (  # two columns, not two ORM rows: this runs for every notification
         await session.execute(
-            select(Shop, Installation)
+            select(Shop.id, Installation.webhook_key)
             .join(Installation, Installation.shop_id == Shop.id)
             .where(Shop.eshop_id == note.eshop_id)
         )
@@ -199,12 +199,11 @@ async def receive(session: AsyncSession, body: bytes, given: str | None, now: da
     if found is None:
         await _store_rejected(session, body, "unknown shop", given, note, now)
         return Intake(404, "Unknown shop", f"No installation for eshopId {note.eshop_id}.")
-    shop, installation = found
-    key = installation.webhook_key
+    shop_id, key = found
     if key is None or not signature_matches(key, body, given):
         reason = "no signature key renewed yet" if key is None else (
             "missing signature" if not given else "bad signature")
-        await _store_rejected(session, body, f"{reason} for shop {shop.id}", given, note, now)
+        await _store_rejected(session, body, f"{reason} for shop {shop_id}", given, note, now)
         return Intake(401, "Invalid signature", f"The {SIGNATURE_HEADER} header does not match the body.")
     if not _fresh(note.event_created, now):
         await _store_rejected(session, body, f"eventCreated {note.event_created.isoformat()} outside "
@@ -212,7 +211,7 @@ async def receive(session: AsyncSession, body: bytes, given: str | None, now: da
         return Intake(422, "Stale webhook", f"eventCreated must be within {FRESH_BEFORE.days} days of now.")
     assert given is not None
     values = dict(
-        shop_id=shop.id, eshop_id=note.eshop_id, event=note.event, event_instance=note.event_instance,
+        shop_id=shop_id, eshop_id=note.eshop_id, event=note.event, event_instance=note.event_instance,
         event_created=note.event_created, raw_body=body, signature=given.strip().lower(),
     )
     stored = (await session.execute(INSERT_RECEIVED, values)).first()
@@ -416,10 +415,17 @@ class NudgeCoalescer:
         self.sleep = sleep
         self.trigger = trigger
         self.pending: set[asyncio.Task[None]] = set()
+        # (shop, resource) -> loop time before which our own lease surely still holds: events
+        # offered until then are covered by our trailing trigger without asking Redis again
+        self.held: dict[tuple[int, str], float] = {}
 
     async def offer(self, shop_id: int, resource: str) -> bool:
         """True: a trailing trigger will cover this event (ours, or another process's lease).
         False: Redis is unreachable; the caller dispatches the event itself."""
+        loop = asyncio.get_running_loop()
+        asked = loop.time()
+        if self.held.get((shop_id, resource), 0.0) > asked:
+            return True
         try:
             won = await self.redis().set(NUDGE_KEY.format(shop_id, resource), b"1", nx=True,
                                          px=max(1, round(self.window * 1000)))
@@ -427,6 +433,11 @@ class NudgeCoalescer:
             log.warning("nudge lease for shop %s %s unavailable (%s); dispatching now", shop_id, resource, exc)
             return False
         if won:
+            # the lease expires no earlier than `window` after we asked; our trailing trigger
+            # runs later than that, so an event offered before it is covered
+            self.held[(shop_id, resource)] = asked + self.window - LEASE_MARGIN
+            for gone in [k for k, until in self.held.items() if until <= asked]:
+                del self.held[gone]
             task = asyncio.create_task(self._trail(shop_id, resource))
             self.pending.add(task)
             task.add_done_callback(self.pending.discard)
@@ -435,6 +446,7 @@ class NudgeCoalescer:
     async def _trail(self, shop_id: int, resource: str) -> None:
         try:
             await self.sleep(self.window + LEASE_MARGIN)
+            self.held.pop((shop_id, resource), None)  # from now on, the next event asks Redis
             await self.flush(shop_id, resource, always=True)
         except asyncio.CancelledError:  # shutting down: the rows stay `received` for the outbox
             raise

@@ -73,8 +73,11 @@ def process(triggers: list[tuple[int, str]]) -> Iterator[Process]:
     webhooks.install_coalescer(None)
 
 
+CREATED = datetime.now(UTC).replace(microsecond=0)  # one moment: a repeated body is a duplicate
+
+
 def _body(eshop_id: int, event: str, instance: str) -> bytes:
-    created = datetime.now(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%S+0000")
+    created = CREATED.strftime("%Y-%m-%dT%H:%M:%S+0000")
     return orjson.dumps({"eshopId": eshop_id, "event": event, "eventCreated": created, "eventInstance": instance})
 
 
@@ -177,3 +180,25 @@ async def test_redis_unreachable_dispatches_at_once(api, installed, db_session, 
         await nowhere.aclose()
     assert not down.coalescer.pending
     assert _statuses(db_session, installed.id) == [("dispatched", "nudged orders sync")]
+
+
+async def test_the_next_window_after_a_trigger_makes_the_next_trigger(api, installed, db_session, temporal_env, triggers) -> None:  # type: ignore[no-untyped-def]
+    one = Process(triggers)
+    webhooks.install_coalescer(one.coalescer)
+    try:
+        for i in range(5):
+            await _post(api, _body(installed.eshop_id, "order:create", f"a{i}"))
+        one.closed.set()
+        await one.coalescer.settle()
+        assert triggers == [(installed.id, "orders")]
+        one.closed.clear()
+        # the lease runs out (the test's window is closed early, so it is removed by hand)
+        await redis_client().delete(webhooks.NUDGE_KEY.format(installed.id, "orders"))
+        for i in range(5):
+            await _post(api, _body(installed.eshop_id, "order:create", f"b{i}"))
+        assert len(one.coalescer.pending) == 1  # a new lease, a new trailing trigger
+        await one.close_window()
+    finally:
+        webhooks.install_coalescer(None)
+    assert triggers == [(installed.id, "orders")] * 2
+    assert _statuses(db_session, installed.id) == [("dispatched", "nudged orders sync (one trigger for 5 events)")] * 10

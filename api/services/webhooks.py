@@ -390,6 +390,7 @@ NUDGE_KEY = "shopops:webhook-nudge:{}:{}"
 # past the lease's expiry before the trailing claim: every event that found the lease taken was
 # committed before that, whatever the event loop's timer granularity
 LEASE_MARGIN = 0.05
+LEASE_BUDGET = 0.5  # seconds for the SET NX; then the event is dispatched at once instead
 
 
 def _default_redis() -> Redis:
@@ -427,9 +428,12 @@ class NudgeCoalescer:
         if self.held.get((shop_id, resource), 0.0) > asked:
             return True
         try:
-            won = await self.redis().set(NUDGE_KEY.format(shop_id, resource), b"1", nx=True,
-                                         px=max(1, round(self.window * 1000)))
-        except (RedisError, OSError) as exc:
+            # bounded: a hung Redis must not eat Shoptet's answer budget (if the SET landed
+            # anyway, the events of that window wait for the outbox sweep: late, not lost)
+            async with asyncio.timeout(LEASE_BUDGET):
+                won = await self.redis().set(NUDGE_KEY.format(shop_id, resource), b"1", nx=True,
+                                             px=max(1, round(self.window * 1000)))
+        except (RedisError, OSError, TimeoutError) as exc:
             log.warning("nudge lease for shop %s %s unavailable (%s); dispatching now", shop_id, resource, exc)
             return False
         if won:

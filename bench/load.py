@@ -402,6 +402,8 @@ def main(argv: list[str] | None = None) -> None:
         if not args.keep and not args.database:
             with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
                 conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        elif args.keep and not args.database:
+            log(f"database kept: {dsn} (again with --database {dsn})")
         shutil.rmtree(work, ignore_errors=True)
     one, two = results
     print(f"\nscale_out_ratio={one['p95'] / max(two['p95'], 1):.2f} (run 1 worst p95 ÷ run 2 worst p95)")

@@ -89,7 +89,7 @@ bench: $(VENV)/.installed-dev
 LOAD_ITEMS ?= 1000000
 LOAD_SECONDS ?= 60
 load: $(VENV)/.installed-dev
-	$(PY) -m bench.load --items $(LOAD_ITEMS) --seconds $(LOAD_SECONDS)
+	$(PY) -m bench.load --items $(LOAD_ITEMS) --seconds $(LOAD_SECONDS) $(if $(LOAD_DATABASE),--database $(LOAD_DATABASE))
 
 # The whole system on private servers under faults (worker/API killed, Temporal, PostgreSQL,
 # Redis restarted), then checked against the sandbox: faults=… lost=0 duplicated=0 stuck=0 orphans=0

@@ -28,13 +28,14 @@ The API lives under <a href="/api/docs">/api/docs</a>.</p></body></html>"""
 
 @asynccontextmanager
 async def _lifespan(_: FastAPI) -> AsyncGenerator[None, None]:
-    from api.services.webhooks import sweep_outbox_forever
+    from api.services.webhooks import close_coalescer, sweep_outbox_forever
 
     sweep = asyncio.create_task(sweep_outbox_forever())
     yield
     sweep.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await sweep
+    await close_coalescer()  # pending trailing nudges: their rows stay `received` for the outbox
     await dispose_engines()
     await close_redis()
 

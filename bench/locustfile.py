@@ -3,7 +3,8 @@
 50 merchants (MerchantUser, each signed in with its own API token, a member of the shop) read
 their shop as the UI does: order lists with filters and at
 depth (a cursor into the middle of six years of orders), order detail, the search box (orders
-`q`), customers, inventory, snapshot and analysis progress polling; WebhookUser posts Shoptet
+`q`, and the global search box over products, orders and customers), customers, inventory,
+snapshot and analysis progress polling; WebhookUser posts Shoptet
 notifications signed as Shoptet signs them (HMAC-SHA1 of the body, hex, in
 Shoptet-Webhook-Signature) at LOAD_WEBHOOK_RATE per second in all.
 
@@ -71,6 +72,11 @@ class MerchantUser(FastHttpUser):
     @task(1)
     def status_counts(self) -> None:
         self._get(f"/api/shops/{SHOP}/order-statuses", "GET order-statuses")
+
+    @task(2)
+    def search_box(self) -> None:
+        """The UI's search box: products, orders and customers of the shop, with facets."""
+        self._get("/api/search", "GET search", q=self.rng.choice(PLAN["codes"])[:5], shop_id=SHOP, limit=20)
 
     @task(2)
     def customers(self) -> None:

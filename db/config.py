@@ -132,6 +132,10 @@ class Settings(BaseSettings):
     # Seconds between the API's sweeps of the webhook outbox (events stored but not dispatched:
     # Temporal was down, or the API died in between); `make chaos` sweeps every 5 s
     webhook_outbox_seconds: float = Field(default=30.0, gt=0, alias="WEBHOOK_OUTBOX_SECONDS")
+    # Milliseconds a webhook's sync nudge waits so that every notification for one shop and
+    # resource within the window costs one trailing schedule trigger (a Redis lease, SET NX PX,
+    # picks the one API process that triggers); 0 = trigger per webhook as it arrives
+    webhook_nudge_window_ms: int = Field(default=500, ge=0, le=60_000, alias="WEBHOOK_NUDGE_WINDOW_MS")
     # Outgoing e-mail (reports, notifications, purchase orders); unset SMTP_HOST = e-mail off
     smtp_host: str | None = Field(default=None, alias="SMTP_HOST")
     smtp_port: int = Field(default=587, alias="SMTP_PORT")

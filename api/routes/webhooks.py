@@ -33,7 +33,9 @@ async def shoptet_webhook(
     if intake.status != 200:
         return problem_response(intake.status, intake.title, intake.detail)
     if intake.event is not None and intake.event.status == "received":
-        await webhooks.dispatch(session, connect, intake.event.id)
+        # a sync nudge waits for the shop's trailing trigger (coalesced); the rest now
+        if not await webhooks.coalesce(intake.event):
+            await webhooks.dispatch(session, connect, intake.event.id)
     elif intake.event is not None and intake.event.status == "duplicate" and webhooks.synced_resource(intake.event):
         await webhooks.nudge_again(session, connect, intake.event)
     return intake.answer()

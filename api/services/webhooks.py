@@ -10,6 +10,16 @@ stay out of the shop's event list). A verified event is stored with literal SQL 
 partial unique index (a bound-parameter predicate stops matching the index once PostgreSQL
 picks a generic plan) and answered 200 even when Temporal is down: it then stays `received`,
 the outbox that `drain_outbox` empties once Temporal answers again.
+
+Sync nudges are coalesced (issue 21: 200 webhooks/s must not be 200 Temporal calls/s): the
+first order/product/customer/stock notification of a shop and resource takes a Redis lease
+(SET NX PX, WEBHOOK_NUDGE_WINDOW_MS) and its process schedules one trailing trigger for just
+after the lease expires; notifications meanwhile, in any API process, find the lease taken and
+only store their row. The trailing trigger claims every `received` row of that shop and
+resource, triggers the schedule once and marks them all `dispatched`. A row stored while the
+lease is held was committed before its SET NX failed, so before the lease expired and before
+the trailing claim: it is covered. A process that dies inside the window leaves its rows
+`received`, and the outbox sweep dispatches them (coalesced per shop and resource as well).
 """
 
 from __future__ import annotations
@@ -18,14 +28,16 @@ import asyncio
 import hashlib
 import hmac
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import cast
 
 import orjson
 from pydantic import BaseModel
-from sqlalchemy import select, text, update
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+from sqlalchemy import or_, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
@@ -177,9 +189,9 @@ async def receive(session: AsyncSession, body: bytes, given: str | None, now: da
     except ValueError as exc:
         await _store_rejected(session, body, f"malformed: {exc}", given)
         return Intake(422, "Malformed webhook", str(exc))
-    found = (
+    found = (  # two columns, not two ORM rows: this runs for every notification
         await session.execute(
-            select(Shop, Installation)
+            select(Shop.id, Installation.webhook_key)
             .join(Installation, Installation.shop_id == Shop.id)
             .where(Shop.eshop_id == note.eshop_id)
         )
@@ -187,12 +199,11 @@ async def receive(session: AsyncSession, body: bytes, given: str | None, now: da
     if found is None:
         await _store_rejected(session, body, "unknown shop", given, note, now)
         return Intake(404, "Unknown shop", f"No installation for eshopId {note.eshop_id}.")
-    shop, installation = found
-    key = installation.webhook_key
+    shop_id, key = found
     if key is None or not signature_matches(key, body, given):
         reason = "no signature key renewed yet" if key is None else (
             "missing signature" if not given else "bad signature")
-        await _store_rejected(session, body, f"{reason} for shop {shop.id}", given, note, now)
+        await _store_rejected(session, body, f"{reason} for shop {shop_id}", given, note, now)
         return Intake(401, "Invalid signature", f"The {SIGNATURE_HEADER} header does not match the body.")
     if not _fresh(note.event_created, now):
         await _store_rejected(session, body, f"eventCreated {note.event_created.isoformat()} outside "
@@ -200,7 +211,7 @@ async def receive(session: AsyncSession, body: bytes, given: str | None, now: da
         return Intake(422, "Stale webhook", f"eventCreated must be within {FRESH_BEFORE.days} days of now.")
     assert given is not None
     values = dict(
-        shop_id=shop.id, eshop_id=note.eshop_id, event=note.event, event_instance=note.event_instance,
+        shop_id=shop_id, eshop_id=note.eshop_id, event=note.event, event_instance=note.event_instance,
         event_created=note.event_created, raw_body=body, signature=given.strip().lower(),
     )
     stored = (await session.execute(INSERT_RECEIVED, values)).first()
@@ -275,27 +286,241 @@ async def dispatch(session: AsyncSession, connect: ClientFactory, event_id: int)
 DEFERRALS_IN_A_ROW = 3  # the outbox sweep's sign that Temporal is down again
 
 
-async def drain_outbox(session: AsyncSession, connect: ClientFactory, now: datetime, limit: int = 200) -> int:
+async def drain_outbox(session: AsyncSession, connect: ClientFactory, now: datetime, limit: int = 200,
+                       trigger: Trigger | None = None) -> int:
     """Dispatch events left `received` (Temporal was down, or the API died before dispatch);
-    stops after DEFERRALS_IN_A_ROW events Temporal could not take (it is down again), but one
-    event that keeps timing out does not hold back the rest. Returns how many were dispatched."""
-    ids = (
+    stops after DEFERRALS_IN_A_ROW dispatches Temporal could not take (it is down again), but one
+    event that keeps timing out does not hold back the rest. Sync events are dispatched per shop
+    and resource, one trigger for all of a group (as the receiver's trailing trigger does).
+    Returns how many events were dispatched."""
+    rows = (
         await session.execute(
-            select(WebhookEvent.id)
+            select(WebhookEvent.id, WebhookEvent.shop_id, WebhookEvent.event)
             .where(WebhookEvent.status == "received", WebhookEvent.received_at < now - OUTBOX_AGE)
             .order_by(WebhookEvent.id)
             .limit(limit)
         )
-    ).scalars().all()
+    ).all()
     await session.commit()
+    work: list[int | tuple[int, str]] = []  # one event, or one (shop, resource) group
+    groups: dict[tuple[int, str], list[int]] = {}
+    for event_id, shop_id, name in rows:
+        resource = SYNC_PREFIXES.get((name or "").split(":", 1)[0])
+        if resource is None or shop_id is None:
+            work.append(event_id)
+            continue
+        if (shop_id, resource) not in groups:
+            groups[(shop_id, resource)] = []
+            work.append((shop_id, resource))
+        groups[(shop_id, resource)].append(event_id)
     done = deferred = 0
-    for event_id in ids:
-        status = await dispatch(session, connect, event_id)
+    for item in work:
+        if isinstance(item, int):
+            status, count = await dispatch(session, connect, item), 1
+        else:
+            status, count = await nudge_claimed(session, connect, item[0], item[1], ids=groups[item],
+                                                trigger=trigger)
         deferred = deferred + 1 if status == "received" else 0
         if deferred >= DEFERRALS_IN_A_ROW:
             break
-        done += status == "dispatched"
+        done += count if status == "dispatched" else 0
     return done
+
+
+Trigger = Callable[[Client, int, str, str], Awaitable[None]]
+
+
+async def _nudge_sync(client: Client, shop_id: int, resource: str, reason: str) -> None:
+    from api.services.sync import nudge_sync
+
+    await nudge_sync(client, shop_id, resource, reason=reason)
+
+
+def _kinds(resource: str) -> list[str]:
+    return [kind for kind, synced in SYNC_PREFIXES.items() if synced == resource]
+
+
+async def nudge_claimed(session: AsyncSession, connect: ClientFactory, shop_id: int, resource: str, *,
+                        ids: Sequence[int] | None = None, always: bool = False,
+                        trigger: Trigger | None = None) -> tuple[str, int]:
+    """One sync trigger for the `received` events of a shop and resource (those of `ids`, or
+    all): they are claimed (SKIP LOCKED: never twice), the schedule is triggered once, and each
+    is marked `dispatched`. Temporal unreachable: they stay `received` for the outbox. Without
+    a claimed event nothing is triggered unless `always` (a duplicate joined the window).
+    Returns (status, events claimed); status "skipped" when nothing was done."""
+    query = select(WebhookEvent.id).where(
+        WebhookEvent.status == "received", WebhookEvent.shop_id == shop_id,
+        or_(*(WebhookEvent.event.startswith(f"{kind}:", autoescape=True) for kind in _kinds(resource))),
+    )
+    if ids is not None:
+        query = query.where(WebhookEvent.id.in_(ids))
+    claimed = list((await session.execute(query.order_by(WebhookEvent.id).with_for_update(skip_locked=True))).scalars())
+    if not claimed and not always:
+        await session.commit()
+        return "skipped", 0
+    try:
+        async with asyncio.timeout(DISPATCH_BUDGET):
+            try:
+                client = await connect()
+            except Exception as exc:
+                raise Unreachable(f"cannot connect: {exc}") from exc
+            await (trigger or _nudge_sync)(client, shop_id, resource, f"{len(claimed)} webhooks coalesced")
+        status = "dispatched"
+        reason = f"nudged {resource} sync" + (f" (one trigger for {len(claimed)} events)" if len(claimed) > 1 else "")
+    except Exception as exc:
+        if _unreachable(exc):
+            log.warning("%d %s webhooks of shop %s wait in the outbox: %s", len(claimed), resource, shop_id, exc)
+            status = "received"
+            reason = f"dispatch deferred, Temporal unreachable ({type(exc).__name__}: {exc}); the outbox sweep retries"
+        else:
+            log.warning("%d %s webhooks of shop %s: dispatch failed: %s", len(claimed), resource, shop_id, exc)
+            status, reason = "failed", f"dispatch failed: {type(exc).__name__}: {exc}"
+    if claimed:
+        await session.execute(
+            update(WebhookEvent)
+            .where(WebhookEvent.id.in_(claimed))
+            .values(status=status, reason=reason[:2000],
+                    dispatched_at=datetime.now(UTC) if status != "received" else None)
+        )
+    await session.commit()
+    return status, len(claimed)
+
+
+NUDGE_KEY = "shopops:webhook-nudge:{}:{}"
+# past the lease's expiry before the trailing claim: every event that found the lease taken was
+# committed before that, whatever the event loop's timer granularity
+LEASE_MARGIN = 0.05
+LEASE_BUDGET = 0.5  # seconds for the SET NX; then the event is dispatched at once instead
+
+
+def _default_redis() -> Redis:
+    from db.redis_client import redis_client
+
+    return redis_client()
+
+
+class NudgeCoalescer:
+    """Trailing debounce of sync nudges per (shop, resource), across API processes.
+
+    `offer` answers at once (Shoptet never waits for the window); the process whose SET NX
+    wins runs `flush` `window` seconds later. `sleep` and `trigger` are injectable (tests
+    close the window explicitly and count triggers)."""
+
+    def __init__(self, window: float, connect: ClientFactory, *,
+                 redis: Callable[[], Redis] = _default_redis,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+                 trigger: Trigger | None = None) -> None:
+        self.window = window
+        self.connect = connect
+        self.redis = redis
+        self.sleep = sleep
+        self.trigger = trigger
+        self.pending: set[asyncio.Task[None]] = set()
+        # (shop, resource) -> loop time before which our own lease surely still holds: events
+        # offered until then are covered by our trailing trigger without asking Redis again
+        self.held: dict[tuple[int, str], float] = {}
+
+    async def offer(self, shop_id: int, resource: str) -> bool:
+        """True: a trailing trigger will cover this event (ours, or another process's lease).
+        False: Redis is unreachable; the caller dispatches the event itself."""
+        loop = asyncio.get_running_loop()
+        asked = loop.time()
+        if self.held.get((shop_id, resource), 0.0) > asked:
+            return True
+        try:
+            # bounded: a hung Redis must not eat Shoptet's answer budget (if the SET landed
+            # anyway, the events of that window wait for the outbox sweep: late, not lost)
+            async with asyncio.timeout(LEASE_BUDGET):
+                won = await self.redis().set(NUDGE_KEY.format(shop_id, resource), b"1", nx=True,
+                                             px=max(1, round(self.window * 1000)))
+        except (RedisError, OSError, TimeoutError) as exc:
+            log.warning("nudge lease for shop %s %s unavailable (%s); dispatching now", shop_id, resource, exc)
+            return False
+        if won:
+            # the lease expires no earlier than `window` after we asked; our trailing trigger
+            # runs later than that, so an event offered before it is covered
+            self.held[(shop_id, resource)] = asked + self.window - LEASE_MARGIN
+            for gone in [k for k, until in self.held.items() if until <= asked]:
+                del self.held[gone]
+            task = asyncio.create_task(self._trail(shop_id, resource))
+            self.pending.add(task)
+            task.add_done_callback(self.pending.discard)
+        return True
+
+    async def _trail(self, shop_id: int, resource: str) -> None:
+        try:
+            await self.sleep(self.window + LEASE_MARGIN)
+            self.held.pop((shop_id, resource), None)  # from now on, the next event asks Redis
+            await self.flush(shop_id, resource, always=True)
+        except asyncio.CancelledError:  # shutting down: the rows stay `received` for the outbox
+            raise
+        except Exception:
+            log.exception("trailing %s nudge of shop %s failed; the outbox sweep takes its events",
+                          resource, shop_id)
+
+    async def flush(self, shop_id: int, resource: str, *, always: bool = True) -> tuple[str, int]:
+        """The trailing trigger: one for every `received` event of the shop and resource, and
+        one even without such an event (a duplicate took the lease, or the sweep came first: a
+        pass more, never a change missed)."""
+        from db.engine import session_factory
+
+        async with session_factory()() as session:
+            return await nudge_claimed(session, self.connect, shop_id, resource, always=always,
+                                       trigger=self.trigger)
+
+    async def settle(self) -> None:
+        """Wait for the trailing triggers scheduled so far (tests, graceful shutdown)."""
+        while self.pending:
+            await asyncio.gather(*list(self.pending), return_exceptions=True)
+
+    async def close(self) -> None:
+        for task in list(self.pending):
+            task.cancel()
+        await asyncio.gather(*list(self.pending), return_exceptions=True)
+
+
+_COALESCERS: dict[int, NudgeCoalescer] = {}
+_INSTALLED: list[NudgeCoalescer] = []
+
+
+def install_coalescer(coalescer: NudgeCoalescer | None) -> None:
+    """Replace the process's coalescer (tests: an explicit window); None restores the default."""
+    _INSTALLED.clear()
+    if coalescer is not None:
+        _INSTALLED.append(coalescer)
+
+
+def coalescer() -> NudgeCoalescer | None:
+    """The process's coalescer (one per event loop); None when WEBHOOK_NUDGE_WINDOW_MS is 0."""
+    if _INSTALLED:
+        return _INSTALLED[0]
+    from db.config import get_settings
+    from infra.temporal_client import connect
+
+    window_ms = get_settings().webhook_nudge_window_ms
+    if window_ms <= 0:
+        return None
+    loop = id(asyncio.get_running_loop())
+    found = _COALESCERS.get(loop)
+    if found is None or found.window != window_ms / 1000:
+        found = _COALESCERS[loop] = NudgeCoalescer(window_ms / 1000, connect)
+    return found
+
+
+async def close_coalescer() -> None:
+    found = _COALESCERS.pop(id(asyncio.get_running_loop()), None)
+    if found is not None:
+        await found.close()
+
+
+async def coalesce(event: WebhookEvent) -> bool:
+    """Leave a stored sync event to a trailing trigger; False: dispatch it now (not a sync
+    event, coalescing off, or Redis unreachable)."""
+    resource = synced_resource(event)
+    if resource is None or event.shop_id is None:
+        return False
+    found = coalescer()
+    return found is not None and await found.offer(event.shop_id, resource)
 
 
 def synced_resource(event: WebhookEvent) -> str | None:
@@ -317,6 +542,12 @@ async def nudge_again(session: AsyncSession, connect: ClientFactory, event: Webh
         return
     from api.services.sync import nudge_sync
 
+    found = coalescer()
+    if found is not None and await found.offer(event.shop_id, resource):
+        reason = f"already received; {resource} sync nudge coalesced"
+        await session.execute(update(WebhookEvent).where(WebhookEvent.id == event.id).values(reason=reason))
+        await session.commit()
+        return
     try:
         async with asyncio.timeout(DISPATCH_BUDGET):
             await nudge_sync(await connect(), event.shop_id, resource, reason=f"{event.event} (repeated)")

@@ -34,6 +34,9 @@ def route_of(scope: Scope) -> str:
     return "unmatched"
 
 
+_TRACER = trace.get_tracer("shopops.api")  # once: a proxy until the provider is installed
+
+
 class RequestTelemetry:
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -47,7 +50,7 @@ class RequestTelemetry:
         status = 500
         response_started = False
         started = time.perf_counter()
-        span = trace.get_tracer("shopops.api").start_span(
+        span = _TRACER.start_span(
             f"{method} {scope['path']}",
             context=propagate.extract(carrier),
             kind=SpanKind.SERVER,

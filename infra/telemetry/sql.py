@@ -29,6 +29,10 @@ _TABLE = re.compile(
 )
 _LITERAL = re.compile(r"'(?:[^']|'')*'")
 _PATCHED: list[tuple[type, str, Callable[..., Any]]] = []
+# once, not per statement: `get_tracer` builds a tracer through a deprecation shim and the
+# warnings filters each time (~6 times per API request); before the provider is installed this
+# is a proxy that follows it
+_TRACER = trace.get_tracer("shopops.sql")
 
 
 def describe(query: Any, cursor: Any = None) -> tuple[str, str]:
@@ -58,7 +62,7 @@ def measured(cursor: Any, query: Any) -> Iterator[None]:
     try:
         if parent.is_recording():
             attributes = {"db.system.name": "postgresql", "db.query.text": text, "db.operation.name": name.split(" ")[0]}
-            with trace.get_tracer("shopops.sql").start_as_current_span(name, kind=SpanKind.CLIENT, attributes=attributes):
+            with _TRACER.start_as_current_span(name, kind=SpanKind.CLIENT, attributes=attributes):
                 yield
         else:
             yield

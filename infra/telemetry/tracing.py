@@ -114,5 +114,8 @@ def captured_spans() -> Iterator[InMemorySpanExporter]:
         FANOUT.remove(processor)
 
 
+_TRACER = trace.get_tracer("shopops")  # once: a proxy until the provider is installed
+
+
 def tracer() -> trace.Tracer:
-    return trace.get_tracer("shopops")
+    return _TRACER

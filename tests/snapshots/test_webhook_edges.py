@@ -63,6 +63,8 @@ def _dispatched_at(db, eshop_id: int):  # type: ignore[no-untyped-def]
 
 async def test_bad_input_is_4xx_and_kept_short_outside_the_shop_list(api, installed, db_session) -> None:  # type: ignore[no-untyped-def]
     e = installed.eshop_id
+    # malformed rows have no shop: count only this test's (tests/hardening makes the same ones)
+    before = db_session.execute(text("SELECT coalesce(max(id), 0) FROM webhook_events")).scalar_one()
     big = _body(e)[:-1] + b',"pad":"' + b"x" * (10 << 20) + b'"}'  # 10 MB, unsigned
     assert_problem(await _post(api, big, None), 413)
     assert_problem(await _post(api, _body(e), "\u017elu\u0165ou\u010dk\u00fd".encode()), 401)  # non-ASCII header
@@ -93,7 +95,7 @@ async def test_bad_input_is_4xx_and_kept_short_outside_the_shop_list(api, instal
     assert oversized[0] == 0 and "65536" in oversized[1]  # refused by Content-Length, nothing read
     malformed = db_session.execute(
         text("SELECT count(*) FROM webhook_events WHERE reason LIKE 'malformed: event must be at most 100%' "
-             "AND shop_id IS NULL AND received_at > now() - interval '1 minute'")
+             "AND shop_id IS NULL AND id > :before"), {"before": before}
     ).scalar_one()
     assert malformed == 2
 

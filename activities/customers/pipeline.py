@@ -50,6 +50,7 @@ from activities.customers.sql import (
     store_metrics,
     store_rules,
     summarise_chunk,
+    tune_chunk_session,
     update_report,
 )
 from activities.pg_copy import connect
@@ -176,6 +177,7 @@ def summarise_customer_chunk(req: ChunkRequest) -> ChunkResult:
     run = req.run
     window = _window(run)
     with connect() as conn:
+        tune_chunk_session(conn)
         count, upto = chunk_upper_key(
             conn,
             run.shop_id,

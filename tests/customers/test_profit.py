@@ -25,8 +25,8 @@ import pytest
 
 from activities.customers.simulation import simulate_price_response
 from db.app_settings import set_setting
-from db.order_margins import COSTS_ROW, order_lines, order_margins
 from db.engine import session_scope
+from db.order_margins import COSTS_ROW, order_lines, order_margins
 from tests.customers.conftest import analyse_now, history_start, new_shop
 from tests.customers.seed import simulated_orders
 from tests.support import MakeUser, assert_problem, login

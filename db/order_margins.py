@@ -147,25 +147,42 @@ def order_lines(order: LiteralString, shop: LiteralString, costs: LiteralString)
     )
 
 
+# What the margins read of a line. The set-based query fetches a chunk's lines from the hot and
+# the archive items tables one by one (`order_items_all` is their UNION ALL): a partitioned table
+# on its own is pruned at run time to the one partition of the order's created_at, where through
+# the view every partition of both was probed for every order; and an index fetch per order
+# reads only the chunk's lines where a hash join read all the shop's items for every chunk.
+_LINE_SOURCE_COLUMNS: Final = (
+    "i.shop_id, i.code, i.item_type, i.amount, i.price_with_vat, i.price_without_vat, "
+    "i.vat_rate, i.unit_price_with_vat, i.purchase_price"
+)
+_ITEM_TABLES: Final = ("order_items", "order_items_archive")
+
+
 def order_margins(
     orders: LiteralString, shop: LiteralString, costs_row: LiteralString
 ) -> LiteralString:
     """One set-based query: the columns of `order_lines` and `k` for every order of `orders` (a
-    subquery with columns k, code, created_at, total_with_vat, exchange_rate) of the shop `shop`,
-    their lines joined once (not looked up order by order). `costs_row` is COSTS_ROW or
-    COSTS_ROW_NAMED. Each row of `orders` is one order, as a LATERAL row would be."""
+    subquery with columns k, code, created_at, total_with_vat, exchange_rate) of the shop `shop`:
+    the orders' lines fetched by key and joined, then all margins aggregated in one GROUP BY (not
+    an aggregate subquery per order). `costs_row` is COSTS_ROW or COSTS_ROW_NAMED. Each row of
+    `orders` is one order, as a LATERAL row would be."""
     offers = (
         "(SELECT variant_code, min(unit_price) AS unit_price FROM supplier_offers "
         f"WHERE shop_id = {shop} GROUP BY 1) s"
     )
     group = ", ".join(f"costs.{c}" for c in COST_SETTINGS)
+    fetch = " UNION ALL ".join(
+        f"SELECT {_LINE_SOURCE_COLUMNS} FROM {table} i WHERE i.shop_id = {shop} "
+        "AND i.order_code = o.code AND i.created_at = o.created_at"
+        for table in _ITEM_TABLES
+    )
     return (
         f"SELECT l.k, {_margin_columns('l', 'costs')} "
         "FROM (SELECT o.n, o.k, o.total_with_vat, o.exchange_rate, "
         f"{_line_columns('coalesce(o.exchange_rate, 1)', 's.unit_price')} "
         f"FROM (SELECT row_number() OVER () AS n, x.* FROM ({orders}) x) o "
-        f"LEFT JOIN order_items_all i ON i.shop_id = {shop} AND i.order_code = o.code "
-        f"AND i.created_at = o.created_at {_LINE_JOINS} "
+        f"LEFT JOIN LATERAL ({fetch}) i ON true {_LINE_JOINS} "
         f"LEFT JOIN {offers} ON s.variant_code = i.code) l CROSS JOIN {costs_row} "
         f"GROUP BY l.n, l.k, l.total_with_vat, l.exchange_rate, {group}"
     )

@@ -462,6 +462,7 @@ def estimate_and_store_prices(run: CustomerRun, beat: Beat) -> PriceSensitivityO
     until = _utc(run.observation_end)
     since = until - timedelta(days=run.rules_days)
     with connect() as conn:
+        tune_chunk_session(conn)  # one-off aggregates over all sold lines, as a chunk's are
         beat({"phase": "reading sales"})
         sales = read_product_sales(conn, run.shop_id, since, until, run.timezone)
         beat({"phase": "estimating elasticities", "products": len(sales.products)})

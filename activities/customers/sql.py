@@ -229,7 +229,8 @@ CHUNK_WORK_MEM: Final = "64MB"
 
 
 def tune_chunk_session(conn: psycopg.Connection) -> None:
-    """Settings for the connection of one chunk (it lives as long as the chunk's activity)."""
+    """Settings for the connection of one chunk or of the price step (it lives as long as the
+    activity)."""
     conn.execute(
         "SELECT set_config('jit', 'off', false), set_config('work_mem', %s, false)",
         (CHUNK_WORK_MEM,),

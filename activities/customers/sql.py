@@ -328,8 +328,8 @@ def read_customer_profits(
     costs: CostModel,
 ) -> pd.DataFrame:
     """Per customer in (after, upto]: the margin of their orders (db/order_margins.py, refunds
-    netted), their units and the units bought at a discount (PROFIT_COLUMNS); the chunk's
-    order lines are joined once, in one set-based query."""
+    netted), their units and the units bought at a discount (PROFIT_COLUMNS), from one
+    set-based query over the chunk's orders and their lines (`order_margins`)."""
     orders = _phase(phase).orders(after is not None)
     margins = order_margins(orders, "%(shop)s", COSTS_ROW)
     query = (

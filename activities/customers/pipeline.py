@@ -50,6 +50,7 @@ from activities.customers.sql import (
     store_metrics,
     store_rules,
     summarise_chunk,
+    tune_chunk_session,
     update_report,
 )
 from activities.pg_copy import connect
@@ -176,6 +177,7 @@ def summarise_customer_chunk(req: ChunkRequest) -> ChunkResult:
     run = req.run
     window = _window(run)
     with connect() as conn:
+        tune_chunk_session(conn)
         count, upto = chunk_upper_key(
             conn,
             run.shop_id,
@@ -460,6 +462,7 @@ def estimate_and_store_prices(run: CustomerRun, beat: Beat) -> PriceSensitivityO
     until = _utc(run.observation_end)
     since = until - timedelta(days=run.rules_days)
     with connect() as conn:
+        tune_chunk_session(conn)  # one-off aggregates over all sold lines, as a chunk's are
         beat({"phase": "reading sales"})
         sales = read_product_sales(conn, run.shop_id, since, until, run.timezone)
         beat({"phase": "estimating elasticities", "products": len(sales.products)})

@@ -15,6 +15,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import LiteralString
 
 import httpx
 import numpy as np
@@ -25,6 +26,7 @@ import pytest
 from activities.customers.simulation import simulate_price_response
 from db.app_settings import set_setting
 from db.engine import session_scope
+from db.order_margins import COSTS_ROW, order_lines, order_margins
 from tests.customers.conftest import analyse_now, history_start, new_shop
 from tests.customers.seed import simulated_orders
 from tests.support import MakeUser, assert_problem, login
@@ -370,6 +372,40 @@ async def test_order_margins_in_the_api_match_to_the_cent(
     detail = (await api.get(f"/api/shops/{profit_shop.shop_id}/customers/{key}")).json()
     assert D(detail["profit_total"]) == profit_shop.profit[key]
     assert detail["price_buyer"] == "full_price" and detail["discount_advice"] == "avoid"
+
+
+async def test_set_based_margins_equal_the_per_order_ones(
+    profit_shop: ProfitShop, pg: psycopg.Connection
+) -> None:
+    """The nightly run's one query per chunk (`order_margins`) and the API's per-order LATERAL
+    (`order_lines`) give every order the same figures: refunds with and without lines, the
+    returned unit, coupons, euros, orders without lines and the cancelled order (its lines
+    count the same either way; the run leaves it out before)."""
+    orders: LiteralString = (
+        "SELECT o.code AS k, o.code, o.created_at, o.total_with_vat, o.exchange_rate "
+        "FROM orders_all o WHERE o.shop_id = %(shop)s"
+    )
+    columns: LiteralString = (
+        "revenue_net, goods_cost, discounts, margin, units, discounted_units, uncosted"
+    )
+    params = {"shop": profit_shop.shop_id, **{k: float(v) for k, v in COSTS.items()}}
+    chunk = pg.execute(
+        f"SELECT k, {columns} FROM ({order_margins(orders, '%(shop)s', COSTS_ROW)}) m",
+        params,
+    ).fetchall()
+    one_by_one = pg.execute(
+        f"SELECT o.k, {columns} FROM ({orders}) o CROSS JOIN {COSTS_ROW} "
+        f"CROSS JOIN {order_lines('o', '%(shop)s', 'costs')}",
+        params,
+    ).fetchall()
+    pg.commit()
+    by_order = {row[0]: row[1:] for row in one_by_one}
+    assert len(chunk) == len(one_by_one) == len(profit_shop.order_margins) + 1  # + cancelled
+    assert {row[0]: row[1:] for row in chunk} == by_order
+    assert {k: v[3] for k, v in by_order.items() if k != "CANCELLED-1"} == dict(
+        profit_shop.order_margins
+    )
+    assert any(v[5] > 0 for v in by_order.values()) and any(v[6] > 0 for v in by_order.values())
 
 
 async def test_customers_sort_by_profit_clv(

@@ -12,13 +12,29 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import Column, MetaData, RowMapping, Select, Table, or_, select, text, tuple_
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Interval,
+    MetaData,
+    RowMapping,
+    Select,
+    Table,
+    and_,
+    case,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+    tuple_,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.common.params import ShortText, Timestamp
@@ -202,30 +218,39 @@ def _after(cursor: str | None, fingerprint: str) -> tuple[datetime, str] | None:
     return after.at, after.code
 
 
+# A text filter (`q`) is answered per window in one of two ways. The newest PROBE_ROWS rows of
+# the window are read in index order and tested (a broad term, e.g. the year's code prefix,
+# fills the page there in a few ms); when they hold too few hits, the window's matches come
+# from the trigram index instead (a bitmap per partition, sorted): a selective term used to walk
+# every row of every window in index order, 2.2 s at 1.8 M orders, 7–10 s under load.
+PROBE_ROWS = 2_000
+TRIGRAM_MIN = 3  # a trigram index cannot answer shorter terms
+
+
 async def page(
-    session: AsyncSession, shop_id: int, filters: OrderFilters, cursor: str | None, limit: int
+    session: AsyncSession, shop_id: int, filters: OrderFilters, cursor: str | None, limit: int,
+    probe_rows: int = PROBE_ROWS,
 ) -> Page[OrderRow]:
     fingerprint = filters.fingerprint(shop_id)
     after = _after(cursor, fingerprint)
     archived_until = await archive_end(session)
     rows: list[dict[str, Any]] = []
     below: datetime | None = None  # the previous window's lower bound (exclusive upper here)
-    for lower in windows(filters, after[0] if after else None, datetime.now(UTC)):
+    by_trigrams = bool(filters.q and len(filters.q.strip()) >= TRIGRAM_MIN)
+    top = after[0] if after else None
+    bounds = (await _quarters(session, shop_id, filters, top) if by_trigrams
+              else windows(filters, top, datetime.now(UTC)))
+    for n, lower in enumerate(bounds):
         src = source_for(lower, archived_until)
-        stmt = _filtered(select(*(src.c[n] for n in ROW_COLUMNS)), src, shop_id, filters)
-        if lower is not None:
-            stmt = stmt.where(src.c.created_at >= lower)
-        if below is not None:
-            stmt = stmt.where(src.c.created_at < below)
-        if after:
-            # the plain bound lets the planner prune quarters; the row comparison is the keyset
-            stmt = stmt.where(
-                src.c.created_at <= after[0], tuple_(src.c.created_at, src.c.code) < after
-            )
-        stmt = stmt.order_by(src.c.created_at.desc(), src.c.code.desc()).limit(
-            limit + 1 - len(rows)
-        )
-        rows += [dict(r) for r in (await session.execute(stmt)).mappings()]
+        needed = limit + 1 - len(rows)
+        if by_trigrams:
+            rows += await _text_window(session, src, shop_id, filters, lower, below, after, needed,
+                                       probe_rows if n == 0 else 0)
+        else:
+            stmt = _windowed(_filtered(select(*(src.c[n] for n in ROW_COLUMNS)), src, shop_id, filters),
+                             src, lower, below, after)
+            stmt = stmt.order_by(src.c.created_at.desc(), src.c.code.desc()).limit(needed)
+            rows += [dict(r) for r in (await session.execute(stmt)).mappings()]
         if len(rows) > limit:
             break
         below = lower
@@ -234,6 +259,91 @@ async def page(
     if len(rows) > limit:
         next_cursor = cursor_after(shop_id, filters, items[-1].created_at, items[-1].code)
     return Page(items=items, next_cursor=next_cursor)
+
+
+def _windowed(stmt: Select[Any], src: Table, lower: datetime | None, below: datetime | None,
+              after: tuple[datetime, str] | None) -> Select[Any]:
+    if lower is not None:
+        stmt = stmt.where(src.c.created_at >= lower)
+    if below is not None:
+        stmt = stmt.where(src.c.created_at < below)
+    if after:
+        # the plain bound lets the planner prune quarters; the row comparison is the keyset
+        stmt = stmt.where(src.c.created_at <= after[0], tuple_(src.c.created_at, src.c.code) < after)
+    return stmt
+
+
+async def _text_window(
+    session: AsyncSession, src: Table, shop_id: int, filters: OrderFilters, lower: datetime | None,
+    below: datetime | None, after: tuple[datetime, str] | None, needed: int, probe_rows: int,
+) -> list[dict[str, Any]]:
+    """The window's first `needed` matches of the text filter, newest first (see PROBE_ROWS;
+    `probe_rows` 0: straight to the trigram index)."""
+    if probe_rows:
+        hits, done = await _probe(session, src, shop_id, filters, lower, below, after, needed, probe_rows)
+        if done:
+            return hits
+    # sorting on an expression the (created_at, code) index cannot give makes the planner fetch
+    # the matches through the trigram index and sort them
+    stmt = _windowed(_filtered(select(*(src.c[n] for n in ROW_COLUMNS)), src, shop_id, filters),
+                     src, lower, below, after)
+    stmt = stmt.order_by((src.c.created_at + literal_column("interval '0 s'", Interval)).desc(),
+                         src.c.code.desc()).limit(needed)
+    return [dict(r) for r in (await session.execute(stmt)).mappings()]
+
+
+async def _probe(
+    session: AsyncSession, src: Table, shop_id: int, filters: OrderFilters, lower: datetime | None,
+    below: datetime | None, after: tuple[datetime, str] | None, needed: int, probe_rows: int,
+) -> tuple[list[dict[str, Any]], bool]:
+    """The matches among the window's newest `probe_rows` rows, and whether they settle it."""
+    plain = replace(filters, q=None)
+    newest_first = (src.c.created_at.desc(), src.c.code.desc())
+    hit = _text_match(src, filters.q or "")
+    probe = (
+        _windowed(_filtered(select(*(src.c[n] for n in ROW_COLUMNS), hit.label("hit"),
+                                   func.row_number().over(order_by=newest_first).label("rn")),
+                            src, shop_id, plain), src, lower, below, after)
+        .order_by(*newest_first).limit(probe_rows).subquery()
+    )
+    hits_so_far = func.sum(case((probe.c.hit, 1), else_=0)).over(order_by=probe.c.rn)
+    numbered = select(probe, hits_so_far.label("hit_no")).subquery()
+    probed = (await session.execute(
+        select(numbered).where(or_(and_(numbered.c.hit, numbered.c.hit_no <= needed),
+                                   numbered.c.rn == probe_rows)).order_by(numbered.c.rn)
+    )).mappings().all()
+    hits = [{n: r[n] for n in ROW_COLUMNS} for r in probed if r["hit"]]
+    # settled when the page is full, or the window held no more rows than the probe read
+    return hits, len(hits) >= needed or not any(r["rn"] == probe_rows for r in probed)
+
+
+async def _quarters(session: AsyncSession, shop_id: int, filters: OrderFilters,
+                    top: datetime | None) -> list[datetime | None]:
+    """Lower bounds of one window per quarter, newest first, down to the shop's oldest order
+    (or `created_from`): a trigram search sorts each quarter's matches only as far as needed."""
+    oldest = (await session.execute(
+        select(func.min(ALL.c.created_at)).where(ALL.c.shop_id == shop_id)
+    )).scalar_one_or_none()
+    if oldest is None:
+        return []
+    floor = max(oldest, filters.created_from) if filters.created_from else oldest
+    start = top or (filters.created_to - timedelta(microseconds=1) if filters.created_to else datetime.now(UTC))
+    quarter, bounds = Quarter.of(start), list[datetime | None]()
+    while True:
+        if quarter.start <= floor:
+            bounds.append(filters.created_from)  # the last window: everything down to the floor
+            return bounds
+        bounds.append(quarter.start)
+        quarter = quarter.prev()
+
+
+def _text_match(src: Table, q: str) -> ColumnElement[bool]:
+    term = _like(q.strip())
+    return or_(
+        src.c.code.ilike(f"{term}%", escape="\\"),
+        src.c.email.ilike(f"%{term}%", escape="\\"),
+        src.c.billing_name.ilike(f"%{term}%", escape="\\"),
+    )
 
 
 def _filtered(stmt: Select[Any], src: Table, shop_id: int, filters: OrderFilters) -> Select[Any]:
@@ -247,14 +357,7 @@ def _filtered(stmt: Select[Any], src: Table, shop_id: int, filters: OrderFilters
     if filters.channel is not None:
         stmt = stmt.where(src.c.channel == filters.channel)
     if filters.q:
-        term = _like(filters.q.strip())
-        stmt = stmt.where(
-            or_(
-                src.c.code.ilike(f"{term}%", escape="\\"),
-                src.c.email.ilike(f"%{term}%", escape="\\"),
-                src.c.billing_name.ilike(f"%{term}%", escape="\\"),
-            )
-        )
+        stmt = stmt.where(_text_match(src, filters.q))
     return stmt
 
 

@@ -47,11 +47,11 @@ SAMPLE_EVERY = 0.5  # seconds between RSS samples of the worker and its children
 CATALOGUE = 100_000  # the issue's catalogue: the run's time extrapolated to it
 
 
-def seed(url: str, variants: int, days: int, seed_value: int) -> None:
+def seed(url: str, variants: int, days: int, seed_value: int, scale: float = 1.0) -> None:
     """The simulated shop COPYed into `url` (runs in a child process)."""
     from tests.inventory.seed import copy_shop, simulate_shop, yesterday
 
-    sim = simulate_shop(variants, days, yesterday(), seed_value, dying=DYING_SHARE)
+    sim = simulate_shop(variants, days, yesterday(), seed_value, dying=DYING_SHARE, scale=scale)
     with psycopg.connect(url) as conn:
         conn.execute(BENCH_SHOP)
         copy_shop(conn, SHOP_ID, sim, archive_days=90, partitions=True, seed=seed_value)
@@ -61,7 +61,7 @@ def seed(url: str, variants: int, days: int, seed_value: int) -> None:
 
 
 def in_memory_baseline(
-    variants: int, days: int, seed_value: int, as_of: date, out: Any, jobs: int
+    variants: int, days: int, seed_value: int, as_of: date, out: Any, jobs: int, scale: float = 1.0
 ) -> None:
     """forecast_many over the same simulated sales in memory (child process): puts
     (seconds, variants forecast, relative backtest MASE) on `out`."""
@@ -71,7 +71,7 @@ def in_memory_baseline(
     from activities.inventory.analytics import forecast_many
     from tests.inventory.seed import simulate_shop
 
-    sim = simulate_shop(variants, days, as_of, seed_value, dying=DYING_SHARE)
+    sim = simulate_shop(variants, days, as_of, seed_value, dying=DYING_SHARE, scale=scale)
     # the run's history ends the day before the workflow starts (the seeded `as_of` is
     # yesterday); stock-out days are unknown demand, as demand_history makes them
     sales = np.where(sim.censored(), np.nan, sim.sales)
@@ -86,13 +86,13 @@ def in_memory_baseline(
 
 
 def run_baseline(
-    variants: int, days: int, seed_value: int, as_of: date
+    variants: int, days: int, seed_value: int, as_of: date, scale: float = 1.0
 ) -> tuple[float, int, float]:
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
     child = context.Process(
         target=in_memory_baseline,
-        args=(variants, days, seed_value, as_of, queue, os.cpu_count() or 1),
+        args=(variants, days, seed_value, as_of, queue, os.cpu_count() or 1, scale),
     )
     child.start()
     result = queue.get()
@@ -232,7 +232,8 @@ def seeded_facts(url: str) -> tuple[int, int, date]:
     return int(variants[0]), (span[1] - span[0]).days + 1, span[1]
 
 
-def measure(url: str, variants: int, days: int, seed_value: int, seeded_s: float | None) -> str:
+def measure(url: str, variants: int, days: int, seed_value: int, seeded_s: float | None,
+            scale: float = 1.0) -> str:
     from workflows.queues import Queue
     from workflows.search_attributes import dev_server_flags
 
@@ -305,7 +306,7 @@ def measure(url: str, variants: int, days: int, seed_value: int, seeded_s: float
     print(f"worker memory at its peak: {parts}", flush=True)
 
     print("baseline: forecast_many in memory over the same series ...", flush=True)
-    base_s, base_n, base_mase = run_baseline(n, history_days, seed_value, last_day)
+    base_s, base_n, base_mase = run_baseline(n, history_days, seed_value, last_day, scale)
     base_rate = base_n / base_s
     print(
         f"baseline in_memory_s={base_s:.1f} variants={base_n} variants_per_s={base_rate:.1f} "
@@ -321,11 +322,12 @@ def measure(url: str, variants: int, days: int, seed_value: int, seeded_s: float
     )
 
 
-def main(variants: int, days: int, seed_value: int, database: str | None, keep: bool) -> None:
+def main(variants: int, days: int, seed_value: int, database: str | None, keep: bool,
+         scale: float = 1.0) -> None:
     if database:  # reuse a seeded database: nothing seeded, nothing dropped
         os.environ["DATABASE_URL"] = database.replace("postgresql://", "postgresql+psycopg://")
-        print(measure(database, variants, days, seed_value, None), flush=True)
+        print(measure(database, variants, days, seed_value, None, scale), flush=True)
         return
     with scratch_database("shopops_inventory_e2e", keep) as url:
-        seeded_s = seed_in_child(seed, url, variants, days, seed_value)
-        print(measure(url, variants, days, seed_value, seeded_s), flush=True)
+        seeded_s = seed_in_child(seed, url, variants, days, seed_value, scale)
+        print(measure(url, variants, days, seed_value, seeded_s, scale), flush=True)

@@ -52,10 +52,12 @@ class Simulation:
 
 
 def simulate_shop(
-    n_variants: int, days: int, as_of: date, seed: int, dying: float = 0.0
+    n_variants: int, days: int, as_of: date, seed: int, dying: float = 0.0, scale: float = 1.0
 ) -> Simulation:
     """`dying` is the share of variants whose demand fades out over the last year (each unit
-    kept with a probability falling from 1 to about 2 %: a product leaving the market)."""
+    kept with a probability falling from 1 to about 2 %: a product leaving the market).
+    `scale` < 1 keeps each unit of demand with that probability: a large catalogue's long tail,
+    where most variants sell a few units a month."""
     rng = np.random.default_rng(seed)
     truth, _ = simulate_demand(n_variants, days, rng, end=as_of.isoformat())
     demand = truth.to_numpy()
@@ -63,6 +65,8 @@ def simulate_shop(
         fading = np.flatnonzero(rng.random(n_variants) < dying)
         age = np.maximum(np.arange(days) - (days - 365), 0)[:, None]
         demand[:, fading] = rng.binomial(demand[:, fading].astype(np.int64), np.exp(-age / 95.0))
+    if scale < 1:
+        demand = rng.binomial(demand.astype(np.int64), scale).astype(demand.dtype)
     level = demand[:60].mean(axis=0) + 0.1
     lead = rng.integers(3, 10, n_variants)
     careless = rng.random(n_variants) < 1 / 3

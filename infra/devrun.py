@@ -181,15 +181,24 @@ def follow_logs(sup: Supervisor, stop: threading.Event, every: float = 0.3) -> N
 
 def supervise_until_stopped(sup: Supervisor, stop: threading.Event, every: float = 0.5) -> None:
     """The supervisor's loop once everything is up: restart crashed children until Ctrl-C
-    (SIGINT) or SIGTERM, then stop them all."""
+    (SIGINT) or SIGTERM, then stop them all.
+
+    Ctrl-C sets `stop` instead of raising KeyboardInterrupt wherever the loop happens to be: an
+    exception thrown into `Popen.poll` or a lock acquire can leave the child bookkeeping
+    half-done, and the stop then hung under load."""
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGINT, lambda *_: stop.set())
     try:
         while not stop.is_set():
             sup.supervise()
             stop.wait(every)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # a Ctrl-C that came before the handler above
         pass
     finally:
         sup.stop()
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
 
 
 def _port_open(host: str, port: int) -> bool:

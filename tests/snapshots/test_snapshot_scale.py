@@ -34,11 +34,15 @@ def _count_file(raw: Path) -> tuple[int, int]:
 
 
 async def _attempts(workflow_id: str) -> dict[str, int]:
-    """The highest attempt each activity type of the run needed."""
+    """The highest attempt each activity type of the run needed, once the workflow has closed
+    (the run row reads `completed` inside `finish_run`, before that activity's events are
+    written: Temporal records an activity's start together with its end)."""
     client = await connect()
+    handle = client.get_workflow_handle(workflow_id)
+    await handle.result()
     scheduled: dict[int, str] = {}
     worst: dict[str, int] = {}
-    async for event in client.get_workflow_handle(workflow_id).fetch_history_events():
+    async for event in handle.fetch_history_events():
         if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
             scheduled[event.event_id] = event.activity_task_scheduled_event_attributes.activity_type.name
         elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED:

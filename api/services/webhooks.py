@@ -233,6 +233,14 @@ class Unreachable(Exception):
     """Temporal did not answer: the event waits in the outbox."""
 
 
+async def _reach(connect: ClientFactory) -> Client:
+    """A Temporal client, or Unreachable (the events stay in the outbox)."""
+    try:
+        return await connect()
+    except Exception as exc:
+        raise Unreachable(f"cannot connect: {exc}") from exc
+
+
 def _unreachable(exc: BaseException) -> bool:
     if isinstance(exc, TimeoutError | Unreachable | ConnectionError):
         return True
@@ -259,11 +267,7 @@ async def dispatch(session: AsyncSession, connect: ClientFactory, event_id: int)
         return "skipped"
     try:
         async with asyncio.timeout(DISPATCH_BUDGET):
-            try:
-                client = await connect()
-            except Exception as exc:
-                raise Unreachable(f"cannot connect: {exc}") from exc
-            reason = await _dispatch(session, client, claimed)
+            reason = await _dispatch(session, await _reach(connect), claimed)
         status = "dispatched"
     except Exception as exc:
         if _unreachable(exc):
@@ -360,11 +364,8 @@ async def nudge_claimed(session: AsyncSession, connect: ClientFactory, shop_id: 
         return "skipped", 0
     try:
         async with asyncio.timeout(DISPATCH_BUDGET):
-            try:
-                client = await connect()
-            except Exception as exc:
-                raise Unreachable(f"cannot connect: {exc}") from exc
-            await (trigger or _nudge_sync)(client, shop_id, resource, f"{len(claimed)} webhooks coalesced")
+            await (trigger or _nudge_sync)(await _reach(connect), shop_id, resource,
+                                           f"{len(claimed)} webhooks coalesced")
         status = "dispatched"
         reason = f"nudged {resource} sync" + (f" (one trigger for {len(claimed)} events)" if len(claimed) > 1 else "")
     except Exception as exc:

@@ -20,7 +20,7 @@ import psycopg
 import pytest
 from sqlalchemy.orm import Session
 
-from tests.support import MakeShop, MakeUser
+from tests.support import MakeShop, MakeUser, fresh_eshop_id
 
 if TYPE_CHECKING:
     from db.models import Shop, User
@@ -170,7 +170,7 @@ def make_shop(db_session: Session) -> MakeShop:
     from db.models import Shop
 
     def _make(name: str | None = None, eshop_id: int | None = None, status: str = "active") -> Shop:
-        eshop = eshop_id or 500000 + secrets.randbelow(400000)
+        eshop = eshop_id or fresh_eshop_id()
         shop = Shop(eshop_id=eshop, name=name or f"Shop {eshop}", status=status)
         db_session.add(shop)
         db_session.commit()

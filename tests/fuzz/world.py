@@ -14,6 +14,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from tests.support import fresh_eshop_id
+
 WEBHOOK_KEY = "5f0c8d2a9b7e4c1d8a6f3e2b1c0d9e8f"
 ROLES = ("admin", "owner", "manager", "viewer")
 MARKER = "tenantA"  # in every text of shop A, so a leak is visible in any response body
@@ -65,9 +67,8 @@ def build_world(db: Session) -> World:
         WebhookEndpoint,
     )
 
-    eshop = 600000 + secrets.randbelow(300000)
-    shop_a = Shop(eshop_id=eshop, name=f"{MARKER} shop", status="active")
-    shop_b = Shop(eshop_id=eshop + 1, name="other shop", status="active")
+    shop_a = Shop(eshop_id=fresh_eshop_id(), name=f"{MARKER} shop", status="active")
+    shop_b = Shop(eshop_id=fresh_eshop_id(), name="other shop", status="active")
     db.add_all([shop_a, shop_b])
     db.flush()
     db.add(Installation(shop_id=shop_a.id, oauth_token="x" * 64, webhook_key=WEBHOOK_KEY))
@@ -143,7 +144,7 @@ def build_world(db: Session) -> World:
     return World(
         shop_a=shop_a.id,
         shop_b=shop_b.id,
-        eshop_a=eshop,
+        eshop_a=shop_a.eshop_id,
         users=users,
         emails=emails,
         password=password,

@@ -24,6 +24,7 @@ from tests.inventory.seed import (
     well_stocked,
     yesterday,
 )
+from tests.support import fresh_eshop_id
 
 HISTORIES = Path(__file__).resolve().parent / "histories"
 VARIANTS = 60
@@ -36,7 +37,7 @@ QUIET_DAY = (2.0, 1.0, 3.0, 2.0)  # mean, lo, hi, naive an earlier run forecast
 def new_shop(conn: psycopg.Connection, name: str) -> int:
     row = conn.execute(
         "INSERT INTO shops (eshop_id, name, status) VALUES (%s, %s, 'active') RETURNING id",
-        (900_000 + secrets.randbelow(90_000), name),
+        (fresh_eshop_id(), name),
     ).fetchone()
     assert row is not None
     conn.commit()

@@ -3,7 +3,6 @@ signature key stored encrypted, API token fresh; the settings point the client a
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -17,7 +16,7 @@ from activities.shoptet.tokens import StaticToken
 from db.models import Installation, Shop
 from infra.sandbox.generator import ShopSpec
 from infra.sandbox.testing import RunningSandbox, running_sandbox
-from tests.support import MakeUser, app_env, login
+from tests.support import MakeUser, app_env, fresh_eshop_id, login
 
 
 @dataclass
@@ -79,4 +78,4 @@ async def manager(api: httpx.AsyncClient, make_user: MakeUser) -> Login:
 
 
 def new_eshop_id() -> int:
-    return 200000 + secrets.randbelow(100000)
+    return fresh_eshop_id()

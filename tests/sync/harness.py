@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from contextlib import asynccontextmanager
@@ -21,7 +20,7 @@ from db.engine import session_scope
 from db.models import Installation, Shop
 from infra.sandbox.generator import ShopSpec
 from infra.sandbox.testing import RunningSandbox, running_sandbox
-from tests.support import app_env
+from tests.support import app_env, fresh_eshop_id
 from workflows.queues import Queue
 
 HISTORIES = Path(__file__).resolve().parent.parent
@@ -84,7 +83,7 @@ async def _quiesce(since: Any) -> None:
 
 
 def new_eshop_id() -> int:
-    return 300000 + secrets.randbelow(200000)
+    return fresh_eshop_id()
 
 
 def small_shop(eshop_id: int | None = None, **overrides: Any) -> ShopSpec:

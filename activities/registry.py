@@ -28,6 +28,7 @@ def _maintenance() -> list[Activity]:
     return [
         partitions.plan_partition_maintenance,
         partitions.ensure_partition,
+        partitions.analyze_parent,
         partitions.drain_default_to_archive,
         partitions.start_maintenance_run,
         partitions.finish_maintenance_run,

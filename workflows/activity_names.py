@@ -26,6 +26,7 @@ EVALUATE_MONITORING_CHECKS: Final = "evaluate_monitoring_checks"
 # activities.maintenance.partitions
 PLAN_PARTITION_MAINTENANCE: Final = "plan_partition_maintenance"
 ENSURE_PARTITION: Final = "ensure_partition"
+ANALYZE_PARENT: Final = "analyze_parent"
 DRAIN_DEFAULT_TO_ARCHIVE: Final = "drain_default_to_archive"
 START_MAINTENANCE_RUN: Final = "start_maintenance_run"
 FINISH_MAINTENANCE_RUN: Final = "finish_maintenance_run"

@@ -41,7 +41,7 @@ APP_SCHEDULES: list[ScheduleDecl] = [
         workflow_id="maint:partitions",
         queue=Queue.MAINTENANCE,
         cron="30 3 * * *",
-        note="premake quarters, empty the default partitions, archive quarters past retention",
+        note="premake quarters, empty the default partitions, archive quarters past retention, analyse the parents",
     ),
 ]
 APP_SCHEDULES.append(ScheduleDecl("maint:backup", "BackupWorkflow", "maint:backup", Queue.MAINTENANCE, cron="0 2 * * *", timezone="Europe/Prague", note="pg_dump + checksum, retention, weekly restore verification"))

@@ -170,6 +170,7 @@ async def maint_worker(temporal_env: object) -> AsyncIterator[object]:
         activities=[
             partitions.plan_partition_maintenance,
             partitions.ensure_partition,
+            partitions.analyze_parent,
             partitions.drain_default_to_archive,
             partitions.start_maintenance_run,
             partitions.finish_maintenance_run,

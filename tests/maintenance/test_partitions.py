@@ -171,3 +171,26 @@ async def test_the_daily_schedule_is_declared_and_starts_this_workflow(temporal_
     assert action.workflow == "PartitionMaintenanceWorkflow"
     upcoming = described.info.next_action_times
     assert upcoming and all((t.hour, t.minute) == (3, 30) for t in upcoming)  # daily, 03:30 UTC
+
+
+async def test_statistics_step_analyses_each_partitioned_parent_once_a_day(
+    scratch_db: str, sql: RunSql, maint_worker: object
+) -> None:
+    # autovacuum never analyses a partitioned parent: without this step its planner statistics
+    # are whatever the last large snapshot left (here: none at all)
+    add_orders(sql, "2024-10-01T08:00:00Z", 40, prefix="S")
+    assert sql("SELECT count(*) FROM pg_stats WHERE tablename = 'orders' AND inherited") == [(0,)]
+
+    report = await run_maintenance(MaintenanceRequest(steps=["statistics"], as_of="2020-01-02"))
+
+    analysed = sorted((a.action, a.table) for a in report.actions)
+    # the archive parents have no partitions yet: nothing to analyse there
+    assert analysed == [("analyze_parent", "order_items"), ("analyze_parent", "orders")]
+    (columns,) = sql("SELECT count(*) FROM pg_stats WHERE tablename = 'orders' AND inherited")[0]
+    assert isinstance(columns, int) and columns > 10  # the whole table's statistics exist now
+    assert sql(
+        "SELECT reltuples FROM pg_class WHERE relname = 'orders_2024q4'"
+    ) == [(40.0,)]  # and each partition's, on the way
+    # analysed since the start of that day already: the next run of the day does nothing
+    again = await run_maintenance(MaintenanceRequest(steps=["statistics"], as_of="2020-01-02"))
+    assert again.actions == []

@@ -19,7 +19,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 from workflows import activity_names as act
 
-STEPS = ("premake", "drain", "retention")
+STEPS = ("premake", "drain", "retention", "statistics")
 VERIFICATION_FAILED = "VerificationFailed"
 BAD_REQUEST = "BadMaintenanceRequest"
 
@@ -58,11 +58,11 @@ class PlanRequest:
 
 @dataclass(frozen=True)
 class PartitionTask:
-    action: str  # ensure_partition | archive_quarter | drain_default_to_archive
-    quarter: str
+    action: str  # ensure_partition | archive_quarter | drain_default_to_archive | analyze_parent
+    quarter: str  # "" for analyze_parent (the table as a whole)
     table: str | None = None  # None: every partitioned table (a quarter moves as a whole)
     target: str | None = None  # parent the partition ends up attached to
-    reason: str = ""  # future | strays | orphan | retention
+    reason: str = ""  # future | strays | orphan | retention | statistics
 
 
 @dataclass(frozen=True)

@@ -163,6 +163,7 @@ async def test_flood_under_generic_plans_stores_and_dispatches_each_event_once(a
         cursor = dbapi_connection.cursor()
         cursor.execute("SET plan_cache_mode = force_generic_plan")
         cursor.close()
+        dbapi_connection.commit()  # a connect hook leaves the connection idle, as the pool does
 
     event.listen(engine.sync_engine, "connect", generic)
     try:

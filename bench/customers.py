@@ -386,19 +386,23 @@ async def _set_holdout(holdout_weeks: int) -> None:
 async def _run_workflow(url: str, logs: Any, shop_id: int, end: Any) -> dict[str, Any]:
     """The workflow on a dev server with an analytics worker process; its history's activity
     seconds, its result, wall time and the worker's peak RSS (with its children)."""
-    import asyncio
     import os
     import sys
     from datetime import UTC, timedelta
     from pathlib import Path
 
     import psycopg
-    from temporalio.api.enums.v1 import TaskQueueType
-    from temporalio.api.taskqueue.v1 import TaskQueue
-    from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
     from temporalio.client import Client
 
-    from bench.snapshot_e2e import SAMPLE_EVERY, Services, Watch, free_port, port_open, wait_until
+    from bench.snapshot_e2e import (
+        Services,
+        activity_seconds,
+        free_port,
+        port_open,
+        wait_until,
+        watch_until_closed,
+        worker_polling,
+    )
     from workflows import search_attributes
     from workflows.customers import (
         RUN_KIND,
@@ -432,21 +436,7 @@ async def _run_workflow(url: str, logs: Any, shop_id: int, end: Any) -> dict[str
             [str(bin_dir / "shopops"), "worker", "--no-schedules", f"--queue={Queue.ANALYTICS}"],
         )
         client = await Client.connect(env["TEMPORAL_ADDRESS"])
-        # wall time counts the run, not the worker's start: wait until it polls the queue
-        for _ in range(600):
-            services.check()
-            described = await client.workflow_service.describe_task_queue(
-                DescribeTaskQueueRequest(
-                    namespace=client.namespace,
-                    task_queue=TaskQueue(name=Queue.ANALYTICS.value),
-                    task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
-                )
-            )
-            if described.pollers:
-                break
-            await asyncio.sleep(0.2)
-        else:
-            raise SystemExit("the analytics worker never polled its queue")
+        await worker_polling(client, Queue.ANALYTICS.value, services)
         as_of = (end + timedelta(seconds=1)).astimezone(UTC).isoformat()
         handle = await client.start_workflow(
             CustomerAnalyticsWorkflow.run,
@@ -456,20 +446,8 @@ async def _run_workflow(url: str, logs: Any, shop_id: int, end: Any) -> dict[str
             search_attributes=search_attributes.for_run(RUN_KIND, shop_id),
         )
         print(f"workflow {handle.id} running", flush=True)
-        watch = Watch()
-        process = psutil.Process(worker.pid)
-        result = asyncio.ensure_future(handle.result())
-        try:
-            while not result.done():
-                services.check()
-                watch.sample(process)
-                await asyncio.wait({result}, timeout=SAMPLE_EVERY)
-            outcome = result.result()
-        finally:
-            result.cancel()
-        desc = await handle.describe()
-        assert desc.close_time is not None
-        activities = await _activity_seconds(handle)
+        watch, outcome, desc = await watch_until_closed(handle, worker.pid, services)
+        activities = await activity_seconds(handle)
     finally:
         services.stop()
     with psycopg.connect(url, autocommit=True) as conn:
@@ -486,28 +464,6 @@ async def _run_workflow(url: str, logs: Any, shop_id: int, end: Any) -> dict[str
             f"{name} {rss / 2**20:.0f} MB" for name, rss in watch.peak_parts.items()
         ),
     }
-
-
-async def _activity_seconds(handle: Any) -> dict[str, tuple[int, float]]:
-    """Per activity type: (calls, seconds from start to completion summed), from the history."""
-    scheduled: dict[int, str] = {}
-    started: dict[int, Any] = {}
-    totals: dict[str, tuple[int, float]] = {}
-    async for event in handle.fetch_history_events():
-        if event.HasField("activity_task_scheduled_event_attributes"):
-            name = event.activity_task_scheduled_event_attributes.activity_type.name
-            scheduled[event.event_id] = name
-        elif event.HasField("activity_task_started_event_attributes"):
-            started[event.event_id] = event.event_time.ToDatetime()
-        elif event.HasField("activity_task_completed_event_attributes"):
-            done = event.activity_task_completed_event_attributes
-            name = scheduled[done.scheduled_event_id]
-            seconds = (
-                event.event_time.ToDatetime() - started[done.started_event_id]
-            ).total_seconds()
-            calls, total = totals.get(name, (0, 0.0))
-            totals[name] = (calls + 1, total + seconds)
-    return totals
 
 
 def _seed_e2e(

@@ -29,16 +29,24 @@ import multiprocessing
 import os
 import tempfile
 import time
-from collections import defaultdict
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-import psutil
 import psycopg
 
 from bench.common import BENCH_SHOP, scratch_database, seed_in_child
-from bench.snapshot_e2e import BIN, Services, Watch, free_port, port_open, wait_until
+from bench.snapshot_e2e import (
+    BIN,
+    Services,
+    Watch,
+    activity_seconds,
+    free_port,
+    port_open,
+    wait_until,
+    watch_until_closed,
+    worker_polling,
+)
 
 SHOP_ID = 1
 TZ = "Europe/Prague"  # the seeded shop's time zone (tests.inventory.seed)
@@ -100,40 +108,12 @@ def run_baseline(
     return result
 
 
-async def worker_polling(client: Any, queue: str, services: Services, timeout: float = 180) -> None:
-    """Wait until a worker polls `queue` for workflow and activity tasks, so the run's wall time
-    does not include the worker's start."""
-    from temporalio.api.enums.v1 import TaskQueueType
-    from temporalio.api.taskqueue.v1 import TaskQueue
-    from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        services.check()
-        kinds = (TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW, TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY)
-        polled = [
-            await client.workflow_service.describe_task_queue(
-                DescribeTaskQueueRequest(
-                    namespace=client.namespace,
-                    task_queue=TaskQueue(name=queue),
-                    task_queue_type=kind,
-                )
-            )
-            for kind in kinds
-        ]
-        if all(answer.pollers for answer in polled):
-            return
-        await asyncio.sleep(0.5)
-    raise SystemExit(f"no worker polled {queue} within {timeout:.0f} s")
-
-
 async def run_workflow(
     env: dict[str, str], worker_pid: int, services: Services
 ) -> tuple[Watch, dict[str, Any]]:
     """Start the shop's InventoryWorkflow, sample the worker's memory until it closes; returns
     the samples and what the history says (wall seconds, per-activity seconds and counts)."""
-    from temporalio.api.enums.v1 import EventType
-    from temporalio.client import Client, WorkflowExecutionStatus
+    from temporalio.client import Client
 
     from workflows import search_attributes
     from workflows.inventory import RUN_KIND, InventoryRequest, InventoryWorkflow, workflow_id
@@ -148,39 +128,13 @@ async def run_workflow(
         task_queue=Queue.ANALYTICS.value,
         search_attributes=search_attributes.for_run(RUN_KIND, SHOP_ID),
     )
-    worker = psutil.Process(worker_pid)
-    watch = Watch()
-    result = asyncio.ensure_future(handle.result())
-    try:
-        while not result.done():
-            services.check()
-            watch.sample(worker)
-            await asyncio.wait({result}, timeout=SAMPLE_EVERY)
-        outcome = result.result()
-    finally:
-        result.cancel()
-    desc = await handle.describe()
-    assert desc.status == WorkflowExecutionStatus.COMPLETED and desc.close_time is not None
-    scheduled: dict[int, tuple[str, float]] = {}
-    seconds: dict[str, float] = defaultdict(float)
-    counts: dict[str, int] = defaultdict(int)
-    history = await handle.fetch_history()
-    for event in history.events:
-        at = event.event_time.ToDatetime().timestamp()
-        if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
-            name = event.activity_task_scheduled_event_attributes.activity_type.name
-            scheduled[event.event_id] = (name, at)
-        elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
-            name, since = scheduled[
-                event.activity_task_completed_event_attributes.scheduled_event_id
-            ]
-            seconds[name] += at - since
-            counts[name] += 1
+    watch, outcome, desc = await watch_until_closed(handle, worker_pid, services)
+    per_activity = await activity_seconds(handle)
     wall = (desc.close_time - desc.start_time).total_seconds()
     return watch, {
         "wall_s": wall,
-        "seconds": dict(seconds),
-        "counts": dict(counts),
+        "seconds": {name: total for name, (_, total) in per_activity.items()},
+        "counts": {name: calls for name, (calls, _) in per_activity.items()},
         "result": outcome,
     }
 

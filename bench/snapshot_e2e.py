@@ -37,10 +37,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psutil
@@ -211,14 +212,39 @@ class Watch:
             self.peak_rss, self.peak_parts = sum(parts.values()), parts
 
 
-async def watch_run(workflow_id: str, worker_pid: int, services: Services) -> tuple[Watch, datetime, datetime]:
-    """Query progress and sample RSS until the workflow closes; returns its start and close times."""
-    from temporalio.client import Client, WorkflowExecutionStatus
+async def worker_polling(client: Any, queue: str, services: Services, timeout: float = 180) -> None:
+    """Wait until a worker polls `queue` for workflow and activity tasks, so a run's wall time
+    does not include the worker's start."""
+    from temporalio.api.enums.v1 import TaskQueueType
+    from temporalio.api.taskqueue.v1 import TaskQueue
+    from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 
-    from workflows.snapshots import Progress
+    deadline = time.monotonic() + timeout
+    kinds = (TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW, TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY)
+    while time.monotonic() < deadline:
+        services.check()
+        polled = [
+            await client.workflow_service.describe_task_queue(
+                DescribeTaskQueueRequest(namespace=client.namespace, task_queue=TaskQueue(name=queue),
+                                         task_queue_type=kind)
+            )
+            for kind in kinds
+        ]
+        if all(answer.pollers for answer in polled):
+            return
+        await asyncio.sleep(0.2)
+    raise SystemExit(f"no worker polled {queue} within {timeout:.0f} s")
 
-    client = await Client.connect(services.env["TEMPORAL_ADDRESS"])
-    handle = client.get_workflow_handle(workflow_id)
+
+async def watch_until_closed(
+    handle: Any, worker_pid: int, services: Services,
+    each: Callable[[Watch], Awaitable[None]] | None = None,
+) -> tuple[Watch, Any, Any]:
+    """Sample the worker's memory (with its children), and run `each` (e.g. a progress query),
+    every SAMPLE_EVERY until the workflow completes; (the samples, its result, its description).
+    A supervised process that dies ends the bench (`services.check`)."""
+    from temporalio.client import WorkflowExecutionStatus
+
     worker = psutil.Process(worker_pid)
     watch = Watch()
     result = asyncio.ensure_future(handle.result())
@@ -226,17 +252,53 @@ async def watch_run(workflow_id: str, worker_pid: int, services: Services) -> tu
         while not result.done():
             services.check()
             watch.sample(worker)
-            started = time.perf_counter()
-            with contextlib.suppress(Exception):  # a query racing the close is not a latency
-                progress = await handle.query("progress", result_type=Progress)
-                watch.latencies.append((time.time(), (time.perf_counter() - started) * 1000))
-                watch.phases.setdefault(progress.phase, time.time())
+            if each is not None:
+                await each(watch)
             await asyncio.wait({result}, timeout=SAMPLE_EVERY)
-        result.result()
+        outcome = result.result()
     finally:
         result.cancel()
     desc = await handle.describe()
     assert desc.status == WorkflowExecutionStatus.COMPLETED and desc.close_time is not None
+    return watch, outcome, desc
+
+
+async def activity_seconds(handle: Any) -> dict[str, tuple[int, float]]:
+    """Per activity type: (calls, seconds from start to completion summed), from the history."""
+    scheduled: dict[int, str] = {}
+    started: dict[int, Any] = {}
+    totals: dict[str, tuple[int, float]] = {}
+    async for event in handle.fetch_history_events():
+        if event.HasField("activity_task_scheduled_event_attributes"):
+            scheduled[event.event_id] = event.activity_task_scheduled_event_attributes.activity_type.name
+        elif event.HasField("activity_task_started_event_attributes"):
+            started[event.event_id] = event.event_time.ToDatetime()
+        elif event.HasField("activity_task_completed_event_attributes"):
+            done = event.activity_task_completed_event_attributes
+            name = scheduled[done.scheduled_event_id]
+            seconds = (event.event_time.ToDatetime() - started[done.started_event_id]).total_seconds()
+            calls, total = totals.get(name, (0, 0.0))
+            totals[name] = (calls + 1, total + seconds)
+    return totals
+
+
+async def watch_run(workflow_id: str, worker_pid: int, services: Services) -> tuple[Watch, datetime, datetime]:
+    """Query progress and sample RSS until the workflow closes; returns its start and close times."""
+    from temporalio.client import Client
+
+    from workflows.snapshots import Progress
+
+    client = await Client.connect(services.env["TEMPORAL_ADDRESS"])
+    handle = client.get_workflow_handle(workflow_id)
+
+    async def progress(watch: Watch) -> None:
+        started = time.perf_counter()
+        with contextlib.suppress(Exception):  # a query racing the close is not a latency
+            seen = await handle.query("progress", result_type=Progress)
+            watch.latencies.append((time.time(), (time.perf_counter() - started) * 1000))
+            watch.phases.setdefault(seen.phase, time.time())
+
+    watch, _, desc = await watch_until_closed(handle, worker_pid, services, progress)
     return watch, desc.start_time, desc.close_time
 
 

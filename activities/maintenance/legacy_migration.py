@@ -35,6 +35,7 @@ from db.models.maintenance import (
 )
 from db.notify import notify
 from db.partitions import Quarter, quarters_between
+from db.tagged_cache import invalidate, shop_tag
 from workflows.maintenance.legacy_migration import (
     LegacyMigrationRequest,
     MigrationState,
@@ -572,9 +573,22 @@ async def swap_legacy_table(req: LegacyMigrationRequest) -> MigrationState:
         )
         return await _recorded_state(conn, req.table)
 
-    return await in_lock_tx(
+    swapped = await in_lock_tx(
         swap,
         what=f"swap {req.table}",
         lock_timeout_ms=req.lock_timeout_ms,
         attempts=req.lock_attempts,
     )
+    await _invalidate_cached_answers(req.table)
+    return swapped
+
+
+async def _invalidate_cached_answers(table: str) -> None:
+    """Cached answers built on the table before the swap (order pages, status counts) were read
+    from the legacy rows: every shop's tag of that resource moves (after the commit)."""
+    resource = {"orders": "orders", "order_items": "orders"}.get(table)
+    if resource is None:
+        return
+    async with async_engine().connect() as conn:
+        shops = (await conn.execute(text("SELECT id FROM shops"))).scalars().all()
+    await invalidate(*(shop_tag(int(s), resource) for s in shops))

@@ -39,7 +39,7 @@ async def list_orders(
 ) -> Page[OrderRow]:
     """Newest first; pass `next_cursor` back as `cursor` for the next page."""
     filters = OrderFilters(created_from, created_to, status_id, q, channel)
-    return await orders.page(session, shop.id, filters, cursor, limit)
+    return await orders.cached_page(session, shop.id, filters, cursor, limit)
 
 
 @router.get("/orders/{code}")

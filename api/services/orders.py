@@ -46,6 +46,7 @@ from db.models.base import table_of
 from db.models.maintenance import archive_name, history_view_name, orders_archive
 from db.partitions import Quarter, parse_partition_name
 from db.summaries import StatusCount
+from db.tagged_cache import cached, shop_tag
 
 
 def _view(source: Table) -> Table:
@@ -259,6 +260,26 @@ async def page(
     if len(rows) > limit:
         next_cursor = cursor_after(shop_id, filters, items[-1].created_at, items[-1].code)
     return Page(items=items, next_cursor=next_cursor)
+
+
+async def cached_page(
+    session: AsyncSession, shop_id: int, filters: OrderFilters, cursor: str | None, limit: int,
+) -> Page[OrderRow]:
+    """`page` from the tagged cache (kind `orders`): every writer of the shop's orders (the
+    snapshot ingest, the sync, the channel import, a legacy swap) moves its `orders` tag after
+    its commit, so a cached page is never older than the last write. The text filter is the
+    heavy case (a code prefix can match 100 000 orders, sorted per quarter): the same search
+    paged back and forth, or asked by two people, is computed once."""
+    raw = repr((shop_id, *(str(v) for v in asdict(filters).values()), cursor, limit)).encode()
+    key = hashlib.blake2b(raw, digest_size=16).hexdigest()
+    return await cached(
+        f"orders-page:{shop_id}:{key}",
+        [shop_tag(shop_id, "orders")],
+        lambda: page(session, shop_id, filters, cursor, limit),
+        kind="orders",
+        dump=lambda value: value.model_dump(mode="json"),
+        restore=Page[OrderRow].model_validate,
+    )
 
 
 def _windowed(stmt: Select[Any], src: Table, lower: datetime | None, below: datetime | None,

@@ -9,7 +9,7 @@ Temporal dev server and an analytics worker (`shopops worker --no-schedules
 --queue=shopops-analytics`, as deployed) start, the shop's InventoryWorkflow runs, and this
 process samples the worker's resident memory with its children (each chunk's child process and
 its forecast pool) while it runs. Per-step seconds come from the workflow's history (each
-activity's scheduled → completed time, summed per activity type).
+activity's started → completed time, summed per activity type).
 
 The baseline, in the same run, on the same series: `forecast_many` over the simulated sales
 (stock-out days censored) in memory, in a spawned process with every core (the in-memory

@@ -13,6 +13,8 @@ import httpx
 import psycopg
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from db.models import Shop, User
 
 # The clock date-dependent tests run at: SHOPOPS_TEST_NOW (ISO 8601 with offset) or, by default,
@@ -77,3 +79,16 @@ def fresh_eshop_id() -> int:
     """An e-shop id no other shop of this test session has (random ids in a fixed range
     collided now and then: two fixtures drew the same one)."""
     return next(_ESHOP_IDS)
+
+
+def installed_shop(db: Session, webhook_key: str, name: str = "hooks") -> Shop:
+    """An active shop with an installation whose webhook signature key is `webhook_key`."""
+    from db.models import Installation
+    from db.models import Shop as ShopRow
+
+    shop = ShopRow(eshop_id=fresh_eshop_id(), name=name, status="active")
+    db.add(shop)
+    db.flush()
+    db.add(Installation(shop_id=shop.id, oauth_token="x" * 255, webhook_key=webhook_key))
+    db.commit()
+    return shop

@@ -9,12 +9,6 @@ WEBHOOK_KEY = "61d1175f54c47dd67df14c17002a17b2"
 
 @pytest.fixture
 def installed(db_session):  # type: ignore[no-untyped-def]
-    from db.models import Installation, Shop
-    from tests.support import fresh_eshop_id
+    from tests.support import installed_shop
 
-    shop = Shop(eshop_id=fresh_eshop_id(), name="hooks", status="active")
-    db_session.add(shop)
-    db_session.flush()
-    db_session.add(Installation(shop_id=shop.id, oauth_token="x" * 255, webhook_key=WEBHOOK_KEY))
-    db_session.commit()
-    return shop
+    return installed_shop(db_session, WEBHOOK_KEY)

@@ -18,10 +18,10 @@ from temporalio.client import Client
 
 from api.services import webhooks
 from api.services.webhooks import NudgeCoalescer, signature
-from db.models import Installation, Shop
+from db.models import Shop
 from db.redis_client import redis_client
 from infra.temporal_client import connect
-from tests.support import fresh_eshop_id
+from tests.support import installed_shop
 
 KEY = "61d1175f54c47dd67df14c17002a17b2"
 WINDOW = 30.0  # seconds; the test closes it, so it only has to outlast the posts
@@ -29,12 +29,7 @@ WINDOW = 30.0  # seconds; the test closes it, so it only has to outlast the post
 
 @pytest.fixture
 def installed(db_session: Session) -> Shop:
-    shop = Shop(eshop_id=fresh_eshop_id(), name="coalesce", status="active")
-    db_session.add(shop)
-    db_session.flush()
-    db_session.add(Installation(shop_id=shop.id, oauth_token="x" * 255, webhook_key=KEY))
-    db_session.commit()
-    return shop
+    return installed_shop(db_session, KEY, "coalesce")
 
 
 class Process:

@@ -14,9 +14,8 @@ from sqlalchemy import event, text
 
 from api.services import webhooks
 from api.services.webhooks import signature
-from db.models import Installation, Shop
 from infra import temporal_client as temporal
-from tests.support import app_env, assert_problem, fresh_eshop_id
+from tests.support import app_env, assert_problem, installed_shop
 
 KEY = "61d1175f54c47dd67df14c17002a17b2"
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -24,13 +23,7 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 
 @pytest.fixture
 def installed(db_session):  # type: ignore[no-untyped-def]
-
-    shop = Shop(eshop_id=fresh_eshop_id(), name="edges", status="active")
-    db_session.add(shop)
-    db_session.flush()
-    db_session.add(Installation(shop_id=shop.id, oauth_token="x" * 255, webhook_key=KEY))
-    db_session.commit()
-    return shop
+    return installed_shop(db_session, KEY, "edges")
 
 
 def _body(eshop_id: int, event: str = "job:finished", instance: str = "job1", created: datetime = NOW) -> bytes:

@@ -14,19 +14,14 @@ from sqlalchemy.orm import Session
 
 from api.services.webhooks import KEYS, InstallationKeys, signature
 from db.models import Installation, Shop
-from tests.support import fresh_eshop_id
+from tests.support import installed_shop
 
 OLD, NEW = "0123456789abcdef0123456789abcdef", "fedcba9876543210fedcba9876543210"
 
 
 @pytest.fixture
 def shop(db_session: Session) -> Shop:
-    shop = Shop(eshop_id=fresh_eshop_id(), name="keys", status="active")
-    db_session.add(shop)
-    db_session.flush()
-    db_session.add(Installation(shop_id=shop.id, oauth_token="x" * 255, webhook_key=OLD))
-    db_session.commit()
-    return shop
+    return installed_shop(db_session, OLD, "keys")
 
 
 def _body(eshop_id: int, instance: str) -> bytes:

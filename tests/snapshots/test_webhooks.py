@@ -11,8 +11,8 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from api.services.webhooks import signature
-from db.models import Installation, Shop
-from tests.support import assert_problem, fresh_eshop_id
+from db.models import Shop
+from tests.support import assert_problem, installed_shop
 
 KEY = "61d1175f54c47dd67df14c17002a17b2"
 
@@ -24,13 +24,7 @@ def test_official_signature_vector() -> None:
 
 @pytest.fixture
 def installed(db_session: Session) -> Shop:
-
-    shop = Shop(eshop_id=fresh_eshop_id(), name="hooks", status="active")
-    db_session.add(shop)
-    db_session.flush()
-    db_session.add(Installation(shop_id=shop.id, oauth_token="x" * 255, webhook_key=KEY))
-    db_session.commit()
-    return shop
+    return installed_shop(db_session, KEY)
 
 
 def _body(eshop_id: int, event: str = "product:update", instance: str = "abc", seconds: int = 0) -> bytes:

@@ -45,6 +45,7 @@ TTL_BY_KIND: dict[str, int] = {
     "orders": 300,
     "products": 300,
     "segments": 900,
+    "search": 300,
     "default": 300,
 }
 # a recomputation holds its key's lock at most this long (a crashed holder frees it by expiry)

@@ -23,6 +23,7 @@ from activities.heartbeats import with_heartbeats
 from db.config import get_settings
 from db.engine import raw_connection
 from db.search import sources
+from db.tagged_cache import invalidate, shop_tag
 from workflows.snapshots import IndexRequest
 
 
@@ -51,8 +52,10 @@ async def index_snapshot(req: IndexRequest) -> int:
             )
             written += done
             after, chunks_left = upto, upto is not None
+            await invalidate(shop_tag(req.shop_id, req.resource))  # cached searches (committed)
             activity.heartbeat(after, written, since.isoformat())
         pruned = await sources.prune(conn, req.shop_id, req.resource, since)
+        await invalidate(shop_tag(req.shop_id, req.resource))
     finally:
         await conn.close()
     activity.logger.info(

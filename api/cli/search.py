@@ -19,6 +19,7 @@ def backfill(shop_id: int | None = typer.Option(None, "--shop-id", help="Only th
     """Index every product, order and customer of one shop or of all shops."""
     from db.engine import raw_connection
     from db.search import sources
+    from db.tagged_cache import invalidate, shop_tag
 
     async def _go() -> None:
         conn = await raw_connection()
@@ -30,6 +31,7 @@ def backfill(shop_id: int | None = typer.Option(None, "--shop-id", help="Only th
                 for resource in ("products", "orders", "customers"):
                     async with conn.transaction():
                         rows = await sources.backfill(conn, shop, resource)
+                    await invalidate(shop_tag(shop, resource))  # cached searches see the new documents
                     typer.echo(f"shop {shop}: {rows} {resource} indexed")
         finally:
             await conn.close()

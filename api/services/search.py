@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+
+import orjson
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -9,6 +12,7 @@ from api.problems import Problem
 from db.search import external
 from db.search.postgres import PostgresSearch
 from db.search.types import KINDS, Facets, Kind, SearchHit, SearchQuery
+from db.tagged_cache import cached, shop_tag
 
 
 class SearchOut(BaseModel):
@@ -50,5 +54,29 @@ async def search(
         async with external.opensearch() as backend:
             hits, facets = await backend.search(query), await backend.facets(query)
         return SearchOut(query=text, hits=hits, facets=facets)
-    hits, facets = await PostgresSearch(session).answer(query)
-    return SearchOut(query=text, hits=hits, facets=facets)
+
+    async def answer() -> SearchOut:
+        hits, facets = await PostgresSearch(session).answer(query)
+        return SearchOut(query=text, hits=hits, facets=facets)
+
+    if shop_ids is None:  # an admin across every shop: no finite set of tags to depend on
+        return await answer()
+    return await cached(
+        f"search:{_key(query)}",
+        [shop_tag(shop, RESOURCE_OF_KIND[k]) for shop in shop_ids for k in query.kinds],
+        answer,
+        kind="search",
+        dump=lambda value: value.model_dump(mode="json"),
+        restore=SearchOut.model_validate,
+    )
+
+
+# The writers of `search_documents` move these tags after their commit: the snapshot ingest and
+# the sync (per batch, with the rows), the bulk index after a snapshot run (per chunk) and the
+# backfill command. A cached answer is never older than the documents it was read from.
+RESOURCE_OF_KIND: dict[Kind, str] = {"product": "products", "order": "orders", "customer": "customers"}
+
+
+def _key(query: SearchQuery) -> str:
+    raw = orjson.dumps(query.model_dump(), option=orjson.OPT_SORT_KEYS)
+    return hashlib.blake2b(raw, digest_size=16).hexdigest()

@@ -92,3 +92,20 @@ def installed_shop(db: Session, webhook_key: str, name: str = "hooks") -> Shop:
     db.add(Installation(shop_id=shop.id, oauth_token="x" * 255, webhook_key=webhook_key))
     db.commit()
     return shop
+
+
+async def load_records(shop_id: int, resource: str, docs: list[dict[str, Any]], *, index_search: bool = True) -> None:
+    """`docs` written as one snapshot ingest batch through the Loader: rows, search documents
+    (unless `index_search=False`, as a bulk snapshot) and the resource's cache tag moved."""
+    import orjson
+
+    from activities.snapshots.ingest.loader import Loader, build_batch
+    from db.engine import raw_connection
+
+    conn = await raw_connection()
+    try:
+        lines = [(i + 1, orjson.dumps(d)) for i, d in enumerate(docs)]
+        loader = Loader(conn, resource, shop_id, index_search=index_search)
+        await loader.load(build_batch(resource, shop_id, lines, 0, 0))
+    finally:
+        await conn.close()

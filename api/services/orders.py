@@ -149,10 +149,13 @@ class OrderFilters:
                 f"created_from {self.created_from.isoformat()} must be before created_to {self.created_to.isoformat()}.",
             )
 
+    def identity(self, shop_id: int, *more: object) -> bytes:
+        """The shop, these filters and `more`, as bytes to hash."""
+        return repr((shop_id, *(str(v) for v in asdict(self).values()), *more)).encode()
+
     def fingerprint(self, shop_id: int) -> str:
         """Ties a cursor to the shop and filters it was issued for."""
-        raw = repr((shop_id, *(str(v) for v in asdict(self).values()))).encode()
-        return hashlib.blake2b(raw, digest_size=6).hexdigest()
+        return hashlib.blake2b(self.identity(shop_id), digest_size=6).hexdigest()
 
 
 async def archive_end(session: AsyncSession) -> datetime | None:
@@ -270,8 +273,7 @@ async def cached_page(
     its commit, so a cached page is never older than the last write. The text filter is the
     heavy case (a code prefix can match 100 000 orders, sorted per quarter): the same search
     paged back and forth, or asked by two people, is computed once."""
-    raw = repr((shop_id, *(str(v) for v in asdict(filters).values()), cursor, limit)).encode()
-    key = hashlib.blake2b(raw, digest_size=16).hexdigest()
+    key = hashlib.blake2b(filters.identity(shop_id, cursor, limit), digest_size=16).hexdigest()
     return await cached(
         f"orders-page:{shop_id}:{key}",
         [shop_tag(shop_id, "orders")],

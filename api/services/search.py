@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.problems import Problem
-from db.search import external
+from db.search import external, sources
 from db.search.postgres import PostgresSearch
 from db.search.types import KINDS, Facets, Kind, SearchHit, SearchQuery
 from db.tagged_cache import cached, shop_tag
@@ -74,7 +74,7 @@ async def search(
 # The writers of `search_documents` move these tags after their commit: the snapshot ingest and
 # the sync (per batch, with the rows), the bulk index after a snapshot run (per chunk) and the
 # backfill command. A cached answer is never older than the documents it was read from.
-RESOURCE_OF_KIND: dict[Kind, str] = {"product": "products", "order": "orders", "customer": "customers"}
+RESOURCE_OF_KIND: dict[Kind, str] = {kind: resource for resource, kind in sources.KIND_OF_RESOURCE.items()}
 
 
 def _key(query: SearchQuery) -> str:

@@ -247,18 +247,20 @@ async def receive(session: AsyncSession, body: bytes, given: str | None, now: da
         # one round trip per statement: no BEGIN and COMMIT around the single INSERT (the
         # session's next transaction, e.g. a dispatch, gets the pool's default isolation again)
         await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    found = KEYS.get(note.eshop_id)
-    if found is None or not signature_matches(found[1], body, given):
-        found = await _installation(session, note.eshop_id)  # not cached, or the key changed
-    if found is None:
-        await _store_rejected(session, body, "unknown shop", given, note, now)
-        return Intake(404, "Unknown shop", f"No installation for eshopId {note.eshop_id}.")
-    shop_id, key = found
-    if key is None or not signature_matches(key, body, given):
-        reason = "no signature key renewed yet" if key is None else (
-            "missing signature" if not given else "bad signature")
-        await _store_rejected(session, body, f"{reason} for shop {shop_id}", given, note, now)
-        return Intake(401, "Invalid signature", f"The {SIGNATURE_HEADER} header does not match the body.")
+    cached = KEYS.get(note.eshop_id)
+    if cached is not None and signature_matches(cached[1], body, given):
+        shop_id = cached[0]
+    else:  # not cached, or the key changed: the row decides
+        found = await _installation(session, note.eshop_id)
+        if found is None:
+            await _store_rejected(session, body, "unknown shop", given, note, now)
+            return Intake(404, "Unknown shop", f"No installation for eshopId {note.eshop_id}.")
+        shop_id, key = found
+        if key is None or not signature_matches(key, body, given):
+            reason = "no signature key renewed yet" if key is None else (
+                "missing signature" if not given else "bad signature")
+            await _store_rejected(session, body, f"{reason} for shop {shop_id}", given, note, now)
+            return Intake(401, "Invalid signature", f"The {SIGNATURE_HEADER} header does not match the body.")
     if not _fresh(note.event_created, now):
         await _store_rejected(session, body, f"eventCreated {note.event_created.isoformat()} outside "
                               "the freshness window", given, note, now)

@@ -7,15 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-import orjson
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from activities.snapshots.ingest.loader import Loader, build_batch
 from db import tagged_cache
-from db.engine import raw_connection
 from infra.sandbox.generator import ShopSpec, iter_records
-from tests.support import MakeShop, MakeUser, assert_problem, login
+from tests.support import MakeShop, MakeUser, assert_problem, load_records, login
 
 
 async def test_a_repeated_search_is_a_hit_until_the_ingest_writes_the_shops_orders(
@@ -26,16 +23,8 @@ async def test_a_repeated_search_is_a_hit_until_the_ingest_writes_the_shops_orde
     await login(api, user.email, password)
     docs = list(iter_records(ShopSpec(eshop_id=shop.eshop_id, seed=7, orders=60, products=10, customers=10), "orders"))
 
-    async def load(shop_id: int, lines: list[dict[str, Any]]) -> None:
-        conn = await raw_connection()
-        try:
-            batch = build_batch("orders", shop_id, [(i + 1, orjson.dumps(d)) for i, d in enumerate(lines)], 0, 0)
-            await Loader(conn, "orders", shop_id).load(batch)
-        finally:
-            await conn.close()
-
-    await load(shop.id, docs[:30])
-    await load(other.id, docs[:30])
+    await load_records(shop.id, "orders", docs[:30])
+    await load_records(other.id, "orders", docs[:30])
     prefix = docs[0]["code"][:3]
     params = {"q": prefix, "limit": 5}
 
@@ -56,7 +45,7 @@ async def test_a_repeated_search_is_a_hit_until_the_ingest_writes_the_shops_orde
     after_first = await api.get(f"/api/shops/{shop.id}/orders", params={**params, "cursor": first["next_cursor"]})
     assert after_first.json()["items"] == []
     # the ingest moves the shop's orders tag: the same search is answered afresh
-    await load(shop.id, docs[30:])
+    await load_records(shop.id, "orders", docs[30:])
     fresh = await search(shop.id)
     expected = sorted((d for d in docs[30:] if d["code"].startswith(prefix)),
                       key=lambda d: (d["creationTime"], d["code"]), reverse=True)

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
-import orjson
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from activities.snapshots.ingest.loader import Loader, build_batch
 from db import tagged_cache
-from db.engine import raw_connection
 from infra.sandbox.generator import ShopSpec, iter_records
-from tests.support import MakeShop, MakeUser, login
+from tests.support import MakeShop, MakeUser, load_records, login
 
 
 async def test_statuses_are_cached_and_invalidated_by_the_ingest(api: httpx.AsyncClient, db_session: Session, make_shop: MakeShop, make_user: MakeUser) -> None:
@@ -22,15 +17,7 @@ async def test_statuses_are_cached_and_invalidated_by_the_ingest(api: httpx.Asyn
     await login(api, user.email, password)
     docs = list(iter_records(ShopSpec(eshop_id=shop.eshop_id, seed=5, orders=40, products=10, customers=10), "orders"))
 
-    async def load(lines: list[dict[str, Any]]) -> None:
-        conn = await raw_connection()
-        try:
-            batch = build_batch("orders", shop.id, [(i + 1, orjson.dumps(d)) for i, d in enumerate(lines)], 0, 0)
-            await Loader(conn, "orders", shop.id).load(batch)
-        finally:
-            await conn.close()
-
-    await load(docs[:20])
+    await load_records(shop.id, "orders", docs[:20])
     before = dict(tagged_cache.COUNTERS)
     first = (await api.get(f"/api/shops/{shop.id}/order-statuses")).json()
     assert sum(s["count"] for s in first) == 20
@@ -40,6 +27,6 @@ async def test_statuses_are_cached_and_invalidated_by_the_ingest(api: httpx.Asyn
     assert (await api.get(f"/api/shops/{shop.id}/order-statuses")).json() == first
     assert tagged_cache.COUNTERS["hit"] == before["hit"] + 1
     # the ingest invalidates the shop's orders tag: the next answer is fresh
-    await load(docs[20:])
+    await load_records(shop.id, "orders", docs[20:])
     fresh = (await api.get(f"/api/shops/{shop.id}/order-statuses")).json()
     assert sum(s["count"] for s in fresh) == 39

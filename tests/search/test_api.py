@@ -3,24 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import httpx
-import orjson
 
-from activities.snapshots.ingest.loader import Loader, build_batch
 from db.engine import raw_connection, session_factory
 from infra.sandbox.generator import ShopSpec, iter_records
-from tests.support import MakeShop, MakeUser, assert_problem, login
-
-
-async def ingest(shop_id: int, resource: str, docs: list[dict[str, Any]]) -> None:
-    conn = await raw_connection()
-    try:
-        lines = [(i + 1, orjson.dumps(d)) for i, d in enumerate(docs)]
-        await Loader(conn, resource, shop_id).load(build_batch(resource, shop_id, lines, 0, 0))
-    finally:
-        await conn.close()
+from tests.support import MakeShop, MakeUser, assert_problem, load_records, login
 
 
 def spec(eshop_id: int) -> ShopSpec:
@@ -36,10 +24,10 @@ async def test_ingested_records_are_found_by_their_fields_and_only_by_their_shop
     products = list(iter_records(spec(mine.eshop_id), "products"))
     orders = list(iter_records(spec(mine.eshop_id), "orders"))
     customers = list(iter_records(spec(mine.eshop_id), "customers"))
-    await ingest(mine.id, "products", products)
-    await ingest(mine.id, "orders", orders)
-    await ingest(mine.id, "customers", customers)
-    await ingest(theirs.id, "products", list(iter_records(spec(theirs.eshop_id), "products")))
+    await load_records(mine.id, "products", products)
+    await load_records(mine.id, "orders", orders)
+    await load_records(mine.id, "customers", customers)
+    await load_records(theirs.id, "products", list(iter_records(spec(theirs.eshop_id), "products")))
 
     order = orders[3]
     found = (await api.get("/api/search", params={"q": order["code"], "type": "order"})).json()
@@ -70,7 +58,7 @@ async def test_a_member_of_another_shop_finds_nothing_of_this_one(
 ) -> None:
     shop, other = make_shop(), make_shop()
     products = list(iter_records(spec(shop.eshop_id), "products"))
-    await ingest(shop.id, "products", products)
+    await load_records(shop.id, "products", products)
     user, password = make_user(shops={other.id: "owner"})
     await login(api, user.email, password)
     answer = (await api.get("/api/search", params={"q": products[0]["name"]})).json()
@@ -102,7 +90,7 @@ async def test_the_backfill_indexes_data_ingested_before_search(make_shop: MakeS
 
     shop = make_shop()
     products = list(iter_records(spec(shop.eshop_id), "products"))
-    await ingest(shop.id, "products", products)
+    await load_records(shop.id, "products", products)
     conn = await raw_connection()
     try:
         await conn.execute("DELETE FROM search_documents WHERE shop_id = %s", (shop.id,))

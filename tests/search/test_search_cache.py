@@ -5,34 +5,19 @@ command each make the next answer fresh; an admin across all shops is never cach
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import httpx
-import orjson
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 from temporalio.testing import ActivityEnvironment
 from typer.testing import CliRunner
 
 from activities.search.bulk import index_snapshot
-from activities.snapshots.ingest.loader import Loader, build_batch
 from api.cli.search import app as search_cli
 from db import tagged_cache
-from db.engine import raw_connection
 from infra.sandbox.generator import ShopSpec, iter_records
-from tests.support import MakeShop, MakeUser, login
+from tests.support import MakeShop, MakeUser, load_records, login
 from workflows.snapshots import IndexRequest
-
-
-async def ingest(shop_id: int, resource: str, docs: list[dict[str, Any]], *, index: bool = True) -> None:
-    conn = await raw_connection()
-    try:
-        lines = [(i + 1, orjson.dumps(d)) for i, d in enumerate(docs)]
-        loader = Loader(conn, resource, shop_id)
-        loader.index_search = index
-        await loader.load(build_batch(resource, shop_id, lines, 0, 0))
-    finally:
-        await conn.close()
 
 
 async def test_a_repeated_search_is_a_hit_until_a_writer_moves_the_tag(
@@ -42,7 +27,7 @@ async def test_a_repeated_search_is_a_hit_until_a_writer_moves_the_tag(
     user, password = make_user(shops={shop.id: "viewer"})
     await login(api, user.email, password)
     products = list(iter_records(ShopSpec(eshop_id=shop.eshop_id, seed=13, orders=5, products=12, customers=5), "products"))
-    await ingest(shop.id, "products", products[:6])
+    await load_records(shop.id, "products", products[:6])
     wanted = products[7]["name"]
 
     async def search() -> list[str]:
@@ -56,7 +41,7 @@ async def test_a_repeated_search_is_a_hit_until_a_writer_moves_the_tag(
     assert tagged_cache.COUNTERS["hit"] == hits + 1  # the repeat came from the cache
 
     # a bulk snapshot's batches leave search alone; the index after the run moves the tag
-    await ingest(shop.id, "products", products[6:], index=False)
+    await load_records(shop.id, "products", products[6:], index_search=False)
     assert wanted not in await search()  # not indexed yet: the documents are what is searched
     await ActivityEnvironment().run(index_snapshot, IndexRequest(run_id=0, shop_id=shop.id, resource="products"))
     assert wanted in await search()
@@ -76,7 +61,7 @@ async def test_an_admin_search_across_all_shops_is_never_cached(
     shop = make_shop()
     user, password = make_user(role="admin")
     await login(api, user.email, password)
-    await ingest(shop.id, "products", list(iter_records(ShopSpec(eshop_id=shop.eshop_id, seed=17, orders=5, products=5, customers=5), "products")))
+    await load_records(shop.id, "products", list(iter_records(ShopSpec(eshop_id=shop.eshop_id, seed=17, orders=5, products=5, customers=5), "products")))
     before = dict(tagged_cache.COUNTERS)
     for _ in range(2):
         assert (await api.get("/api/search", params={"q": "zzzz nothing"})).status_code == 200

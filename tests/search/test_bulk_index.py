@@ -9,28 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
 import pytest
 from sqlalchemy import text
 
-from activities.snapshots.ingest.loader import Loader, build_batch
 from db.engine import raw_connection, session_factory
 from db.search import sources
 from infra.sandbox.generator import ShopSpec, iter_records
-from tests.support import MakeShop
+from tests.support import MakeShop, load_records
 
 KIND = {"orders": "order", "products": "product", "customers": "customer"}
 COLUMNS = "kind, ref, title, code, subtitle, body, status, category, brand, price, keys, document::text"
-
-
-async def ingest(shop_id: int, resource: str, docs: list[dict[str, Any]], *, index_search: bool) -> None:
-    conn = await raw_connection()
-    try:
-        lines = [(i + 1, orjson.dumps(d)) for i, d in enumerate(docs)]
-        loader = Loader(conn, resource, shop_id, index_search=index_search)
-        await loader.load(build_batch(resource, shop_id, lines, 0, 0))
-    finally:
-        await conn.close()
 
 
 async def documents(shop_id: int) -> list[tuple[Any, ...]]:
@@ -66,8 +54,8 @@ async def test_after_run_index_equals_the_per_batch_refresh(make_shop: MakeShop,
     per_batch, bulk = make_shop(), make_shop()
     spec = ShopSpec(eshop_id=per_batch.eshop_id, seed=5, orders=23, products=17, customers=19)
     docs = list(iter_records(spec, resource))
-    await ingest(per_batch.id, resource, docs, index_search=True)
-    await ingest(bulk.id, resource, docs, index_search=False)
+    await load_records(per_batch.id, resource, docs, index_search=True)
+    await load_records(bulk.id, resource, docs, index_search=False)
     assert await documents(bulk.id) == []  # the bulk batches left search alone
 
     written, chunks = await index_all(bulk.id, resource, chunk=5)
@@ -84,7 +72,7 @@ async def test_documents_of_records_that_are_gone_are_pruned(make_shop: MakeShop
     shop = make_shop()
     spec = ShopSpec(eshop_id=shop.eshop_id, seed=6, orders=9, products=3, customers=3)
     orders = list(iter_records(spec, "orders"))
-    await ingest(shop.id, "orders", orders, index_search=False)
+    await load_records(shop.id, "orders", orders, index_search=False)
     await index_all(shop.id, "orders", chunk=4)
     gone = orders[4]["code"]
     async with session_factory()() as session:

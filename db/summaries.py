@@ -13,9 +13,10 @@ from pydantic import BaseModel
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.engine import session_scope
 from db.models import Installation, Shop, SyncCursor
 from db.models.maintenance import history_view_name
-from db.tagged_cache import cached, invalidate, shop_tag
+from db.tagged_cache import cached, cached_trailing, invalidate, shop_tag
 
 # the tag of each shop's card (name, status, installation, token and sync state); its writers
 # call `shops_changed` after their commit
@@ -34,60 +35,66 @@ class ShopCounts(BaseModel):
     products: int
 
 
-async def order_status_counts(session: AsyncSession, shop_id: int) -> list[StatusCount]:
+async def order_status_counts(shop_id: int, *, recount: bool = False) -> list[StatusCount]:
     """Statuses the shop's orders (hot and archived) are in, for the status filter.
 
-    Counting millions of orders takes a while, so the answer is cached until the shop's orders
-    change (the ingest and the sync invalidate the tag) or for the `orders` kind's TTL.
+    Counting millions of orders takes a while and the change feed writes every few seconds, so
+    the count trails the shop's writes by at most one recount (`cached_trailing`); `recount`
+    counts now (warming).
     """
 
     async def load() -> list[StatusCount]:
-        rows = await session.execute(
-            text(
-                f"SELECT status_id, max(status_name), count(*) FROM {history_view_name('orders')} "
-                "WHERE shop_id = :shop AND status_id IS NOT NULL GROUP BY status_id ORDER BY status_id"
-            ),
-            {"shop": shop_id},
-        )
-        return [StatusCount(id=sid, name=name, count=n) for sid, name, n in rows]
+        async with session_scope() as session:
+            rows = await session.execute(
+                text(
+                    f"SELECT status_id, max(status_name), count(*) FROM {history_view_name('orders')} "
+                    "WHERE shop_id = :shop AND status_id IS NOT NULL GROUP BY status_id ORDER BY status_id"
+                ),
+                {"shop": shop_id},
+            )
+            return [StatusCount(id=sid, name=name, count=n) for sid, name, n in rows]
 
-    return await cached(
+    return await cached_trailing(
         f"order-statuses:{shop_id}",
         [shop_tag(shop_id, "orders")],
         load,
         kind="orders",
         dump=lambda items: [i.model_dump() for i in items],
         restore=lambda raw: [StatusCount(**i) for i in raw],
+        recount=recount,
     )
 
 
-async def shop_counts(session: AsyncSession, shop_id: int) -> ShopCounts:
-    """How many orders, customers and products a shop has (the dashboard's tiles)."""
+async def shop_counts(shop_id: int, *, recount: bool = False) -> ShopCounts:
+    """How many orders, customers and products a shop has (the dashboard's tiles); trailing
+    writes by at most one recount, like the status counts."""
 
     async def load() -> ShopCounts:
         counts: dict[str, int] = {}
-        for table in ("orders", "customers", "products"):
-            counts[table] = (
-                await session.execute(
-                    text(f"SELECT count(*) FROM {table} WHERE shop_id = :shop"), {"shop": shop_id}
-                )
-            ).scalar_one()
+        async with session_scope() as session:
+            for table in ("orders", "customers", "products"):
+                counts[table] = (
+                    await session.execute(
+                        text(f"SELECT count(*) FROM {table} WHERE shop_id = :shop"), {"shop": shop_id}
+                    )
+                ).scalar_one()
         return ShopCounts(**counts)
 
-    return await cached(
+    return await cached_trailing(
         f"shop-counts:{shop_id}",
         [shop_tag(shop_id, r) for r in ("orders", "customers", "products")],
         load,
         kind="dashboard",
         dump=lambda value: value.model_dump(),
         restore=lambda raw: ShopCounts(**raw),
+        recount=recount,
     )
 
 
-async def warm(session: AsyncSession, shop_id: int) -> list[str]:
-    """Recompute a shop's hot answers (after an ingest moved their tags); names what it warmed."""
-    await order_status_counts(session, shop_id)
-    await shop_counts(session, shop_id)
+async def warm(shop_id: int) -> list[str]:
+    """Recount a shop's hot answers (after an ingest moved their tags); names what it warmed."""
+    await order_status_counts(shop_id, recount=True)
+    await shop_counts(shop_id, recount=True)
     return ["order-statuses", "shop-counts"]
 
 

@@ -13,6 +13,14 @@ a hundred concurrent misses compute once. Stale means "older than the TTL", neve
 before a write": a write moves the key, so nothing from before it is found again.
 Hits, misses, stale answers, waits and answer time are counted per kind in Redis, for the
 monitoring page.
+
+Counts (`cached_trailing`) are the one exception to "never built before a write": at a large
+shop a recount takes a few hundred ms and the change feed writes every few seconds, so with
+moving keys every reader after each write would wait for it. Their key does not move; the entry
+records the tag versions it was built on, a write makes it stale, and the reader that notices
+recounts in the background, waits `CACHE_RECOUNT_WAIT_MS` for it and else answers with the
+previous count, as every reader does while the recount runs. A count thus trails a write by at
+most one recount.
 """
 
 from __future__ import annotations
@@ -158,6 +166,105 @@ async def cached(
         if raw is not None:  # another reader is refreshing it: the stale answer will do
             await _record(client, kind, "stale", started)
             return restore(orjson.loads(raw)["v"])
+        await asyncio.sleep(WAIT_STEP_S)
+        try:
+            raw = await client.get(key)
+        except RedisError:
+            return await load()
+        if raw is not None:
+            await _record(client, kind, "wait", started)
+            return restore(orjson.loads(raw)["v"])
+
+
+_RECOUNTS: set[asyncio.Task[Any]] = set()  # running background recounts (kept from GC)
+
+
+async def _recount(
+    client: Redis, key: str, name: str, versions: list[str], load: Callable[[], Awaitable[T]],
+    dump: Callable[[T], Any], fresh_for: int,
+) -> asyncio.Task[T] | None:
+    """The recount of `key` as a task of its own, or None while another reader holds its lock."""
+    token = secrets.token_hex(8)
+    try:
+        if not await client.set(f"{key}:lock", token, nx=True, px=LOCK_MS):
+            return None
+    except RedisError:
+        pass  # no lock to be had: recount anyway, the database answers
+
+    async def run() -> T:
+        try:
+            value = await load()
+            try:
+                entry = {"at": clock(), "tags": versions, "v": dump(value)}
+                await client.set(key, orjson.dumps(entry), ex=2 * fresh_for)
+            except RedisError as exc:
+                COUNTERS["error"] += 1
+                log.warning("cache %s not stored: %s", name, exc)
+            return value
+        finally:
+            with contextlib.suppress(RedisError):
+                await client.eval(_RELEASE, 1, f"{key}:lock", token)
+
+    task = asyncio.create_task(run(), name=f"recount {name}")
+    _RECOUNTS.add(task)
+    task.add_done_callback(_recount_done)
+    return task
+
+
+def _recount_done(task: asyncio.Task[Any]) -> None:
+    _RECOUNTS.discard(task)
+    if not task.cancelled() and (exc := task.exception()) is not None:
+        log.warning("background %s failed: %s", task.get_name(), exc)
+
+
+async def cached_trailing(
+    name: str,
+    tags: Iterable[str],
+    load: Callable[[], Awaitable[T]],
+    *,
+    kind: str = "default",
+    dump: Callable[[T], Any] = lambda value: value,
+    restore: Callable[[Any], T] = lambda value: value,
+    recount: bool = False,
+) -> T:
+    """A count that may trail a write by one recount (see the module's docstring).
+
+    `load` must open its own session: a recount may outlive the request that started it.
+    `recount=True` (warming after an ingest) counts now and waits for it, unless another
+    reader is already counting.
+    """
+    started = time.perf_counter()
+    fresh_for = ttl_for(kind)
+    client = redis_client()
+    tags = sorted(tags)
+    key = f"{_prefix()}:{name}"
+    try:
+        raw, *found = cast("list[bytes | None]", await client.mget([key, *map(_tag_key, tags)]))
+    except RedisError as exc:
+        COUNTERS["error"] += 1
+        log.warning("cache %s unavailable: %s", name, exc)
+        return await load()
+    versions = [(v or b"0").decode() for v in found]
+    if raw is not None:
+        entry = orjson.loads(raw)
+        if not recount and entry.get("tags") == versions and clock() - entry["at"] < fresh_for:
+            await _record(client, kind, "hit", started)
+            return restore(entry["v"])
+        task = await _recount(client, key, name, versions, load, dump, fresh_for)
+        if task is not None:
+            wait_s = None if recount else get_settings().cache_recount_wait_ms / 1000
+            done, _ = await asyncio.wait({task}, timeout=wait_s)
+            if done:
+                await _record(client, kind, "miss", started)
+                return task.result()
+        await _record(client, kind, "stale", started)
+        return restore(entry["v"])
+    while True:  # nothing to trail: wait for the one count
+        task = await _recount(client, key, name, versions, load, dump, fresh_for)
+        if task is not None:
+            value = await asyncio.shield(task)  # a reader that goes away leaves the count running
+            await _record(client, kind, "miss", started)
+            return value
         await asyncio.sleep(WAIT_STEP_S)
         try:
             raw = await client.get(key)

@@ -11,7 +11,7 @@ import os
 import secrets
 import shutil
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -51,6 +51,9 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["SHOPOPS_ENV"] = "test"
     # no weather archive unless a test starts the sandbox and points a setting at it
     os.environ["WEATHER_API_URL"] = "http://127.0.0.1:9"
+    # a count read after a write waits for its recount (no clock decides what a test sees);
+    # tests/search/test_trailing_counts.py sets 0 to see the trailing answer
+    os.environ["CACHE_RECOUNT_WAIT_MS"] = "600000"
     from db.config import get_settings
 
     get_settings.cache_clear()
@@ -131,6 +134,20 @@ async def worker(temporal_env: object) -> AsyncIterator[list[object]]:
     finally:
         await asyncio.gather(*(w.shutdown() for w in workers), return_exceptions=True)
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+@pytest.fixture
+def recount_wait(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[int], None]]:
+    """Set CACHE_RECOUNT_WAIT_MS for one test (the session's is long: counts read fresh)."""
+    from db.config import get_settings
+
+    def _set(ms: int) -> None:
+        monkeypatch.setenv("CACHE_RECOUNT_WAIT_MS", str(ms))
+        get_settings.cache_clear()
+
+    yield _set
+    monkeypatch.undo()
+    get_settings.cache_clear()
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 
 from db import summaries
-from db.engine import session_scope
 
 log = logging.getLogger(__name__)
 
@@ -18,8 +17,7 @@ log = logging.getLogger(__name__)
 async def warm_after_ingest(shop_id: int) -> list[str]:
     """The names of the answers warmed (none when warming failed)."""
     try:
-        async with session_scope() as session:
-            return await summaries.warm(session, shop_id)
+        return await summaries.warm(shop_id)
     except Exception:  # the snapshot is done whatever the cache does
         log.exception("cache warming for shop %s failed", shop_id)
         return []

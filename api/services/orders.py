@@ -448,6 +448,6 @@ async def detail(session: AsyncSession, shop_id: int, code: str) -> OrderDetail:
     )
 
 
-async def status_counts(session: AsyncSession, shop_id: int) -> list[StatusCount]:
+async def status_counts(shop_id: int) -> list[StatusCount]:
     """Statuses the shop's orders are in, for the status filter (cached: `db.summaries`)."""
-    return await summaries.order_status_counts(session, shop_id)
+    return await summaries.order_status_counts(shop_id)

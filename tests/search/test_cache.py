@@ -8,7 +8,6 @@ import secrets
 from typing import Any
 
 import orjson
-import pytest
 
 from activities.search.warm import warm_after_ingest
 from activities.snapshots.ingest.loader import Loader, build_batch
@@ -16,24 +15,8 @@ from db import summaries, tagged_cache
 from db.engine import raw_connection, session_factory
 from db.redis_client import redis_client
 from infra.sandbox.generator import ShopSpec, iter_records
+from tests.search.conftest import Clock
 from tests.support import MakeShop
-
-
-class Clock:
-    """The cache's clock, moved by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    fake = Clock()
-    monkeypatch.setattr(tagged_cache, "clock", fake)
-    return fake
 
 
 async def stats(kind: str) -> dict[str, int]:
@@ -107,10 +90,9 @@ async def test_a_product_ingest_invalidates_exactly_the_products_tag(make_shop: 
     shop, other = make_shop(), make_shop()
     spec = ShopSpec(eshop_id=shop.eshop_id, seed=3, orders=6, products=5, customers=3)
     await ingest(shop.id, "orders", list(iter_records(spec, "orders")))
-    async with session_factory()() as session:
-        statuses = await summaries.order_status_counts(session, shop.id)
-        counts = await summaries.shop_counts(session, shop.id)
-        other_counts = await summaries.shop_counts(session, other.id)
+    statuses = await summaries.order_status_counts(shop.id)
+    counts = await summaries.shop_counts(shop.id)
+    other_counts = await summaries.shop_counts(other.id)
     before, others_before = await tag_versions(shop.id), await tag_versions(other.id)
     orders_kind, dashboard_kind = await stats("orders"), await stats("dashboard")
 
@@ -119,10 +101,9 @@ async def test_a_product_ingest_invalidates_exactly_the_products_tag(make_shop: 
     after = await tag_versions(shop.id)
     assert after == {**before, "products": before["products"] + 1}
     assert await tag_versions(other.id) == others_before
-    async with session_factory()() as session:
-        assert await summaries.order_status_counts(session, shop.id) == statuses  # still cached
-        fresh = await summaries.shop_counts(session, shop.id)  # built on the products tag: recounted
-        assert await summaries.shop_counts(session, other.id) == other_counts
+    assert await summaries.order_status_counts(shop.id) == statuses  # still cached
+    fresh = await summaries.shop_counts(shop.id)  # built on the products tag: recounted
+    assert await summaries.shop_counts(other.id) == other_counts
     assert (fresh.orders, fresh.products) == (counts.orders, 5) and counts.products == 0
     assert (await stats("orders"))["hit"] == orders_kind["hit"] + 1
     dashboard = await stats("dashboard")
@@ -136,8 +117,7 @@ async def test_warming_after_an_ingest_makes_the_next_read_a_hit(make_shop: Make
     await ingest(shop.id, "orders", list(iter_records(spec, "orders")))
     assert await warm_after_ingest(shop.id) == ["order-statuses", "shop-counts"]
     before = await stats("dashboard")
-    async with session_factory()() as session:
-        assert (await summaries.shop_counts(session, shop.id)).orders == 4
+    assert (await summaries.shop_counts(shop.id)).orders == 4
     assert (await stats("dashboard"))["hit"] == before["hit"] + 1
 
 

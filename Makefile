@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test fuzz install install-dev lint ui ui-test browser-test chromium migrate-check bench chaos clean help load
+.PHONY: run test fuzz install install-dev lint ui ui-test browser-test chromium migrate-check bench chaos clean help load image image-smoke
 
 help:
 	@echo "make run    - start Temporal, worker, API + UI, Shoptet sandbox with a demo shop"
@@ -95,6 +95,15 @@ load: $(VENV)/.installed-dev
 # Redis restarted), then checked against the sandbox: faults=… lost=0 duplicated=0 stuck=0 orphans=0
 chaos: $(VENV)/.installed-dev
 	$(PY) -m infra.chaos --faults $${FAULTS:-30} --seed $${SEED:-1} --orders $${ORDERS:-200000}
+
+# The production image (infra/deploy/Dockerfile; needs a Docker daemon) and its smoke test on this
+# host's PostgreSQL, Redis and a Temporal dev server.
+IMAGE ?= shopops:0.1.0
+image:
+	docker build -f infra/deploy/Dockerfile -t $(IMAGE) .
+
+image-smoke: $(VENV)/.installed-dev
+	$(PY) -m infra.deploy.smoke_image $(IMAGE)
 
 clean:
 	rm -rf .data/test ui/dist

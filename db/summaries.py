@@ -35,11 +35,11 @@ class ShopCounts(BaseModel):
     products: int
 
 
-async def order_status_counts(shop_id: int, *, recount: bool = False) -> list[StatusCount]:
+async def order_status_counts(shop_id: int, *, refresh: bool = False) -> list[StatusCount]:
     """Statuses the shop's orders (hot and archived) are in, for the status filter.
 
     Counting millions of orders takes a while and the change feed writes every few seconds, so
-    the count trails the shop's writes by at most one recount (`cached_trailing`); `recount`
+    the count trails the shop's writes by at most one recount (`cached_trailing`); `refresh`
     counts now (warming).
     """
 
@@ -61,11 +61,11 @@ async def order_status_counts(shop_id: int, *, recount: bool = False) -> list[St
         kind="orders",
         dump=lambda items: [i.model_dump() for i in items],
         restore=lambda raw: [StatusCount(**i) for i in raw],
-        recount=recount,
+        refresh=refresh,
     )
 
 
-async def shop_counts(shop_id: int, *, recount: bool = False) -> ShopCounts:
+async def shop_counts(shop_id: int, *, refresh: bool = False) -> ShopCounts:
     """How many orders, customers and products a shop has (the dashboard's tiles); trailing
     writes by at most one recount, like the status counts."""
 
@@ -87,14 +87,14 @@ async def shop_counts(shop_id: int, *, recount: bool = False) -> ShopCounts:
         kind="dashboard",
         dump=lambda value: value.model_dump(),
         restore=lambda raw: ShopCounts(**raw),
-        recount=recount,
+        refresh=refresh,
     )
 
 
 async def warm(shop_id: int) -> list[str]:
     """Recount a shop's hot answers (after an ingest moved their tags); names what it warmed."""
-    await order_status_counts(shop_id, recount=True)
-    await shop_counts(shop_id, recount=True)
+    await order_status_counts(shop_id, refresh=True)
+    await shop_counts(shop_id, refresh=True)
     return ["order-statuses", "shop-counts"]
 
 

@@ -14,13 +14,14 @@ before a write": a write moves the key, so nothing from before it is found again
 Hits, misses, stale answers, waits and answer time are counted per kind in Redis, for the
 monitoring page.
 
-Counts (`cached_trailing`) are the one exception to "never built before a write": at a large
-shop a recount takes a few hundred ms and the change feed writes every few seconds, so with
-moving keys every reader after each write would wait for it. Their key does not move; the entry
-records the tag versions it was built on, a write makes it stale, and the reader that notices
-recounts in the background, waits `CACHE_RECOUNT_WAIT_MS` for it and else answers with the
-previous count, as every reader does while the recount runs. A count thus trails a write by at
-most one recount.
+Trailing answers (`cached_trailing`) are the one exception to "never built before a write":
+counts (at a large shop a recount takes a few hundred ms while the change feed writes every few
+seconds, so with moving keys every reader after each write would wait for one) and a run's live
+state from Temporal (kind `progress`, fresh for 1 s: fifty pollers make one Temporal call a
+second, not fifty). Their key does not move; the entry records the tag versions it was built
+on, a write or the TTL makes it stale, and the reader that notices refreshes it in the
+background, waits `CACHE_REFRESH_WAIT_MS` for it and else answers with the previous value, as
+every reader does while the refresh runs. Such an answer trails a write by at most one refresh.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ TTL_BY_KIND: dict[str, int] = {
     "products": 300,
     "segments": 900,
     "search": 300,
+    "progress": 1,
     "default": 300,
 }
 # a recomputation holds its key's lock at most this long (a crashed holder frees it by expiry)
@@ -176,20 +178,20 @@ async def cached(
             return restore(orjson.loads(raw)["v"])
 
 
-_RECOUNTS: set[asyncio.Task[Any]] = set()  # running background recounts (kept from GC)
+_REFRESHES: set[asyncio.Task[Any]] = set()  # running background refreshes (kept from GC)
 
 
-async def _recount(
+async def _refresh(
     client: Redis, key: str, name: str, versions: list[str], load: Callable[[], Awaitable[T]],
     dump: Callable[[T], Any], fresh_for: int,
 ) -> asyncio.Task[T] | None:
-    """The recount of `key` as a task of its own, or None while another reader holds its lock."""
+    """The refresh of `key` as a task of its own, or None while another reader holds its lock."""
     token = secrets.token_hex(8)
     try:
         if not await client.set(f"{key}:lock", token, nx=True, px=LOCK_MS):
             return None
     except RedisError:
-        pass  # no lock to be had: recount anyway, the database answers
+        pass  # no lock to be had: refresh anyway, the source answers
 
     async def run() -> T:
         try:
@@ -205,14 +207,14 @@ async def _recount(
             with contextlib.suppress(RedisError):
                 await client.eval(_RELEASE, 1, f"{key}:lock", token)
 
-    task = asyncio.create_task(run(), name=f"recount {name}")
-    _RECOUNTS.add(task)
-    task.add_done_callback(_recount_done)
+    task = asyncio.create_task(run(), name=f"refresh {name}")
+    _REFRESHES.add(task)
+    task.add_done_callback(_refresh_done)
     return task
 
 
-def _recount_done(task: asyncio.Task[Any]) -> None:
-    _RECOUNTS.discard(task)
+def _refresh_done(task: asyncio.Task[Any]) -> None:
+    _REFRESHES.discard(task)
     if not task.cancelled() and (exc := task.exception()) is not None:
         log.warning("background %s failed: %s", task.get_name(), exc)
 
@@ -225,13 +227,13 @@ async def cached_trailing(
     kind: str = "default",
     dump: Callable[[T], Any] = lambda value: value,
     restore: Callable[[Any], T] = lambda value: value,
-    recount: bool = False,
+    refresh: bool = False,
 ) -> T:
-    """A count that may trail a write by one recount (see the module's docstring).
+    """An answer that may trail a write by one refresh (see the module's docstring).
 
-    `load` must open its own session: a recount may outlive the request that started it.
-    `recount=True` (warming after an ingest) counts now and waits for it, unless another
-    reader is already counting.
+    `load` must open its own session: a refresh may outlive the request that started it.
+    `refresh=True` (warming after an ingest) refreshes now and waits for it, unless another
+    reader is already refreshing.
     """
     started = time.perf_counter()
     fresh_for = ttl_for(kind)
@@ -247,22 +249,22 @@ async def cached_trailing(
     versions = [(v or b"0").decode() for v in found]
     if raw is not None:
         entry = orjson.loads(raw)
-        if not recount and entry.get("tags") == versions and clock() - entry["at"] < fresh_for:
+        if not refresh and entry.get("tags") == versions and clock() - entry["at"] < fresh_for:
             await _record(client, kind, "hit", started)
             return restore(entry["v"])
-        task = await _recount(client, key, name, versions, load, dump, fresh_for)
+        task = await _refresh(client, key, name, versions, load, dump, fresh_for)
         if task is not None:
-            wait_s = None if recount else get_settings().cache_recount_wait_ms / 1000
+            wait_s = None if refresh else get_settings().cache_refresh_wait_ms / 1000
             done, _ = await asyncio.wait({task}, timeout=wait_s)
             if done:
                 await _record(client, kind, "miss", started)
                 return task.result()
         await _record(client, kind, "stale", started)
         return restore(entry["v"])
-    while True:  # nothing to trail: wait for the one count
-        task = await _recount(client, key, name, versions, load, dump, fresh_for)
+    while True:  # nothing to trail: wait for the one load
+        task = await _refresh(client, key, name, versions, load, dump, fresh_for)
         if task is not None:
-            value = await asyncio.shield(task)  # a reader that goes away leaves the count running
+            value = await asyncio.shield(task)  # a reader that goes away leaves the load running
             await _record(client, kind, "miss", started)
             return value
         await asyncio.sleep(WAIT_STEP_S)

@@ -20,7 +20,7 @@ import psycopg
 import pytest
 from sqlalchemy.orm import Session
 
-from tests.support import MakeShop, MakeUser, fresh_eshop_id
+from tests.support import CacheClock, MakeShop, MakeUser, fresh_eshop_id
 
 if TYPE_CHECKING:
     from db.models import Shop, User
@@ -53,7 +53,7 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["WEATHER_API_URL"] = "http://127.0.0.1:9"
     # a count read after a write waits for its recount (no clock decides what a test sees);
     # tests/search/test_trailing_counts.py sets 0 to see the trailing answer
-    os.environ["CACHE_RECOUNT_WAIT_MS"] = "600000"
+    os.environ["CACHE_REFRESH_WAIT_MS"] = "600000"
     from db.config import get_settings
 
     get_settings.cache_clear()
@@ -137,12 +137,22 @@ async def worker(temporal_env: object) -> AsyncIterator[list[object]]:
 
 
 @pytest.fixture
-def recount_wait(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[int], None]]:
-    """Set CACHE_RECOUNT_WAIT_MS for one test (the session's is long: counts read fresh)."""
+def cache_clock(monkeypatch: pytest.MonkeyPatch) -> CacheClock:
+    """The tagged cache's clock, frozen until a test moves it (TTLs without waiting)."""
+    from db import tagged_cache
+
+    fake = CacheClock()
+    monkeypatch.setattr(tagged_cache, "clock", fake)
+    return fake
+
+
+@pytest.fixture
+def refresh_wait(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[int], None]]:
+    """Set CACHE_REFRESH_WAIT_MS for one test (the session's is long: counts read fresh)."""
     from db.config import get_settings
 
     def _set(ms: int) -> None:
-        monkeypatch.setenv("CACHE_RECOUNT_WAIT_MS", str(ms))
+        monkeypatch.setenv("CACHE_REFRESH_WAIT_MS", str(ms))
         get_settings.cache_clear()
 
     yield _set

@@ -109,3 +109,13 @@ async def load_records(shop_id: int, resource: str, docs: list[dict[str, Any]], 
         await loader.load(build_batch(resource, shop_id, lines, 0, 0))
     finally:
         await conn.close()
+
+
+class CacheClock:
+    """The tagged cache's clock (`cache_clock` fixture), moved by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now

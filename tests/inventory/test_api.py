@@ -14,7 +14,7 @@ import pytest
 
 from infra.temporal_client import connect
 from tests.inventory.conftest import SeededShop, plan_now, rows, seed
-from tests.support import MakeUser, assert_problem, login
+from tests.support import CacheClock, MakeUser, assert_problem, login
 from workflows.inventory import workflow_id
 
 
@@ -185,7 +185,8 @@ async def test_another_shops_inventory_is_not_found(client: httpx.AsyncClient, p
 
 
 async def test_running_now_needs_a_manager_and_never_runs_a_shop_twice(
-    temporal_env: object, api: httpx.AsyncClient, make_user: MakeUser, planned: Planned
+    temporal_env: object, api: httpx.AsyncClient, make_user: MakeUser, planned: Planned,
+    cache_clock: CacheClock,
 ) -> None:
     shop = planned["other"].shop_id
     viewer, password = make_user(shops={shop: "viewer"})
@@ -193,6 +194,8 @@ async def test_running_now_needs_a_manager_and_never_runs_a_shop_twice(
     assert_problem(await api.post(f"/api/shops/{shop}/inventory/run"), 403)
     manager, password = make_user(shops={shop: "manager"})
     await login(api, manager.email, password)
+    # Temporal's answer is shared for a second (the cache's clock stands still here) ...
+    assert (await api.get(f"/api/shops/{shop}/inventory/run")).json()["running"] is False
     first = await api.post(f"/api/shops/{shop}/inventory/run")
     second = await api.post(f"/api/shops/{shop}/inventory/run")
     try:
@@ -200,8 +203,31 @@ async def test_running_now_needs_a_manager_and_never_runs_a_shop_twice(
         assert first.json()["started"] is True and second.json()["started"] is False
         assert first.json()["run_id"] == second.json()["run_id"]
         # no worker picks it up, so there is no run row yet: Temporal says it is running
+        # (... and starting a run moved it: the poll after the start asks Temporal again)
         state = (await api.get(f"/api/shops/{shop}/inventory/run")).json()
         assert state["running"] is True and state["run"]["status"] == "completed"
     finally:  # no worker runs in this test; leave nothing for the next one's worker
         client = await connect()
         await client.get_workflow_handle(workflow_id(shop)).terminate("test over")
+
+
+async def test_pollers_share_one_temporal_answer_per_second(
+    temporal_env: object, api: httpx.AsyncClient, make_user: MakeUser, planned: Planned,
+    cache_clock: CacheClock,
+) -> None:
+    """Fifty polls within the second ask Temporal once (kind `progress`); past its TTL the
+    next poll asks again."""
+    from tests.search.test_cache import stats
+
+    shop = planned["other"].shop_id
+    viewer, password = make_user(shops={shop: "viewer"})
+    await login(api, viewer.email, password)
+    cache_clock.now += 10  # whatever an earlier test left is past its TTL
+    before = await stats("progress")
+    answers = [(await api.get(f"/api/shops/{shop}/inventory/run")).json() for _ in range(50)]
+    assert all(a == answers[0] for a in answers)
+    after = await stats("progress")
+    assert (after["miss"] - before["miss"], after["hit"] - before["hit"]) == (1, 49)
+    cache_clock.now += 2
+    await api.get(f"/api/shops/{shop}/inventory/run")
+    assert (await stats("progress"))["miss"] == after["miss"] + 1

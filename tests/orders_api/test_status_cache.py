@@ -37,12 +37,12 @@ async def test_statuses_are_cached_and_invalidated_by_the_ingest(api: httpx.Asyn
 
 async def test_right_after_a_write_the_counts_may_trail_by_one_recount(
     api: httpx.AsyncClient, db_session: Session, make_shop: MakeShop, make_user: MakeUser,
-    recount_wait: Callable[[int], None],
+    refresh_wait: Callable[[int], None],
 ) -> None:
     """With no time to wait for the recount (a big shop; here the recount is held by a table
     lock), the reader that notices the ingest gets the previous counts and starts the recount;
     once it is done the next reader gets the new ones."""
-    recount_wait(0)
+    refresh_wait(0)
     shop = make_shop()
     user, password = make_user(shops={shop.id: "viewer"})
     await login(api, user.email, password)
@@ -56,10 +56,10 @@ async def test_right_after_a_write_the_counts_may_trail_by_one_recount(
     try:
         trailing = (await api.get(f"/api/shops/{shop.id}/order-statuses")).json()
         tiles = (await api.get(f"/api/shops/{shop.id}/counts")).json()
-        assert len(tagged_cache._RECOUNTS) == 2  # both recounts started, both wait for the lock
+        assert len(tagged_cache._REFRESHES) == 2  # both recounts started, both wait for the lock
     finally:
         db_session.commit()
     assert sum(s["count"] for s in trailing) == 10 and tiles["orders"] == 10
-    await asyncio.gather(*list(tagged_cache._RECOUNTS))
+    await asyncio.gather(*list(tagged_cache._REFRESHES))
     assert sum(s["count"] for s in (await api.get(f"/api/shops/{shop.id}/order-statuses")).json()) == 30
     assert (await api.get(f"/api/shops/{shop.id}/counts")).json()["orders"] == 30

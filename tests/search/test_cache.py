@@ -15,8 +15,7 @@ from db import summaries, tagged_cache
 from db.engine import raw_connection, session_factory
 from db.redis_client import redis_client
 from infra.sandbox.generator import ShopSpec, iter_records
-from tests.search.conftest import Clock
-from tests.support import MakeShop
+from tests.support import CacheClock, MakeShop
 
 
 async def stats(kind: str) -> dict[str, int]:
@@ -24,7 +23,7 @@ async def stats(kind: str) -> dict[str, int]:
     return {o: found.get(kind, {}).get(o, 0) for o in tagged_cache.OUTCOMES}
 
 
-async def test_a_hundred_concurrent_misses_compute_once(clock: Clock) -> None:
+async def test_a_hundred_concurrent_misses_compute_once(cache_clock: CacheClock) -> None:
     name, calls = f"stampede:{secrets.token_hex(4)}", []
     release = asyncio.Event()
 
@@ -43,7 +42,7 @@ async def test_a_hundred_concurrent_misses_compute_once(clock: Clock) -> None:
     assert len(calls) == 1
 
 
-async def test_past_its_ttl_one_reader_recomputes_while_the_others_get_the_stale_answer(clock: Clock) -> None:
+async def test_past_its_ttl_one_reader_recomputes_while_the_others_get_the_stale_answer(cache_clock: CacheClock) -> None:
     name, version = f"swr:{secrets.token_hex(4)}", {"n": 1}
 
     async def load() -> int:
@@ -51,14 +50,14 @@ async def test_past_its_ttl_one_reader_recomputes_while_the_others_get_the_stale
 
     assert await tagged_cache.cached(name, [], load, kind="shops") == 1
     version["n"] = 2
-    clock.now += tagged_cache.ttl_for("shops") + 1  # stale now, still stored
+    cache_clock.now += tagged_cache.ttl_for("shops") + 1  # stale now, still stored
     key = f"{tagged_cache._prefix()}:{name}:"
     await redis_client().set(f"{key}:lock", "another reader", px=5000)  # someone is refreshing
     assert await tagged_cache.cached(name, [], load, kind="shops") == 1
     await redis_client().delete(f"{key}:lock")
     assert await tagged_cache.cached(name, [], load, kind="shops") == 2
     assert await tagged_cache.cached(name, [], load, kind="shops") == 2  # fresh again: a hit
-    clock.now += 2 * tagged_cache.ttl_for("shops") + 1
+    cache_clock.now += 2 * tagged_cache.ttl_for("shops") + 1
     # older than TTL + grace: Redis dropped it, so nothing stale is ever served that late
     assert await redis_client().ttl(key) <= 2 * tagged_cache.ttl_for("shops")
 

@@ -1,6 +1,6 @@
 """Counts that trail a write by one recount (`tagged_cache.cached_trailing`): a write makes the
 entry stale instead of moving its key; the reader that notices recounts in the background and
-waits CACHE_RECOUNT_WAIT_MS, every other reader takes the previous count meanwhile, and the
+waits CACHE_REFRESH_WAIT_MS, every other reader takes the previous count meanwhile, and the
 first count of all is waited for by everyone. The recounts are gated by events, never by time."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from collections.abc import Callable
 import pytest
 
 from db import tagged_cache
-from tests.search.conftest import Clock
 from tests.search.test_cache import stats
+from tests.support import CacheClock
 
 
 class Counter:
@@ -34,8 +34,8 @@ class Counter:
         return self.loads
 
 
-async def recounts_done() -> None:
-    await asyncio.gather(*list(tagged_cache._RECOUNTS), return_exceptions=True)
+async def refreshes_done() -> None:
+    await asyncio.gather(*list(tagged_cache._REFRESHES), return_exceptions=True)
 
 
 def names() -> tuple[str, str]:
@@ -43,8 +43,8 @@ def names() -> tuple[str, str]:
     return f"count:{token}", f"t:count:{token}"
 
 
-async def test_after_a_write_the_previous_count_is_served_while_one_recount_runs(recount_wait: Callable[[int], None]) -> None:
-    recount_wait(0)
+async def test_after_a_write_the_previous_count_is_served_while_one_recount_runs(refresh_wait: Callable[[int], None]) -> None:
+    refresh_wait(0)
     name, tag = names()
     count = Counter()
     assert await tagged_cache.cached_trailing(name, [tag], count, kind="orders") == 1
@@ -60,13 +60,13 @@ async def test_after_a_write_the_previous_count_is_served_while_one_recount_runs
     assert (await stats("orders"))["stale"] == before["stale"] + 20
 
     count.gate.set()
-    await recounts_done()
+    await refreshes_done()
     assert await tagged_cache.cached_trailing(name, [tag], count, kind="orders") == 2
     assert count.loads == 2
 
 
-async def test_the_reader_that_notices_a_write_gets_a_quick_recount(recount_wait: Callable[[int], None]) -> None:
-    recount_wait(600_000)
+async def test_the_reader_that_notices_a_write_gets_a_quick_recount(refresh_wait: Callable[[int], None]) -> None:
+    refresh_wait(600_000)
     name, tag = names()
     count = Counter()
     assert await tagged_cache.cached_trailing(name, [tag], count, kind="orders") == 1
@@ -74,8 +74,8 @@ async def test_the_reader_that_notices_a_write_gets_a_quick_recount(recount_wait
     assert await tagged_cache.cached_trailing(name, [tag], count, kind="orders") == 2
 
 
-async def test_the_first_count_is_waited_for_by_everyone(recount_wait: Callable[[int], None]) -> None:
-    recount_wait(0)
+async def test_the_first_count_is_waited_for_by_everyone(refresh_wait: Callable[[int], None]) -> None:
+    refresh_wait(0)
     name, tag = names()
     count = Counter()
     count.gate.clear()
@@ -89,9 +89,9 @@ async def test_the_first_count_is_waited_for_by_everyone(recount_wait: Callable[
 
 
 async def test_a_failed_recount_keeps_the_previous_count_and_the_next_reader_retries(
-    recount_wait: Callable[[int], None], caplog: pytest.LogCaptureFixture
+    refresh_wait: Callable[[int], None], caplog: pytest.LogCaptureFixture
 ) -> None:
-    recount_wait(0)
+    refresh_wait(0)
     name, tag = names()
     count = Counter()
     assert await tagged_cache.cached_trailing(name, [tag], count, kind="orders") == 1
@@ -99,33 +99,33 @@ async def test_a_failed_recount_keeps_the_previous_count_and_the_next_reader_ret
     count.fail = True
     with caplog.at_level(logging.WARNING, logger="db.tagged_cache"):
         assert await tagged_cache.cached_trailing(name, [tag], count, kind="orders") == 1
-        await recounts_done()
+        await refreshes_done()
     assert any("failed" in r.getMessage() and name in r.getMessage() for r in caplog.records)
     count.fail = False
-    recount_wait(600_000)
+    refresh_wait(600_000)
     assert await tagged_cache.cached_trailing(name, [tag], count, kind="orders") == 3  # lock freed
 
 
-async def test_past_its_ttl_a_count_trails_too(recount_wait: Callable[[int], None], clock: Clock) -> None:
-    recount_wait(0)
+async def test_past_its_ttl_a_count_trails_too(refresh_wait: Callable[[int], None], cache_clock: CacheClock) -> None:
+    refresh_wait(0)
     name, tag = names()
     count = Counter()
     assert await tagged_cache.cached_trailing(name, [tag], count, kind="orders") == 1
-    clock.now += tagged_cache.ttl_for("orders") - 1
+    cache_clock.now += tagged_cache.ttl_for("orders") - 1
     assert await tagged_cache.cached_trailing(name, [tag], count, kind="orders") == 1
     assert count.loads == 1
-    clock.now += 2
+    cache_clock.now += 2
     count.gate.clear()
     assert await tagged_cache.cached_trailing(name, [tag], count, kind="orders") == 1
     count.gate.set()
-    await recounts_done()
+    await refreshes_done()
     assert await tagged_cache.cached_trailing(name, [tag], count, kind="orders") == 2
 
 
-async def test_warming_recounts_even_a_current_entry(recount_wait: Callable[[int], None]) -> None:
-    recount_wait(0)
+async def test_warming_recounts_even_a_current_entry(refresh_wait: Callable[[int], None]) -> None:
+    refresh_wait(0)
     name, tag = names()
     count = Counter()
     assert await tagged_cache.cached_trailing(name, [tag], count, kind="orders") == 1
-    assert await tagged_cache.cached_trailing(name, [tag], count, kind="orders", recount=True) == 2
+    assert await tagged_cache.cached_trailing(name, [tag], count, kind="orders", refresh=True) == 2
     assert await tagged_cache.cached_trailing(name, [tag], count, kind="orders") == 2

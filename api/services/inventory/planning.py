@@ -32,6 +32,7 @@ from api.problems import Problem
 from api.services.shop_runs import StartedOut, start_shop_run
 from db.models import InventoryRun, Shop
 from db.models.inventory import ANOMALY_COLUMNS, RECOMMENDATION_COLUMNS
+from db.tagged_cache import cached_trailing, invalidate, shop_tag
 from infra.temporal_client import connect
 from workflows.inventory import (
     RUN_KIND,
@@ -552,6 +553,45 @@ async def sales_history(
     ]
 
 
+class _Live(BaseModel):
+    """What Temporal says of the shop's workflow; `running` None when it did not answer."""
+
+    running: bool | None
+    progress: ProgressOut | None
+
+
+def _live_tag(shop_id: int) -> str:
+    return shop_tag(shop_id, "inventory-run")
+
+
+async def _live(shop_id: int) -> _Live:
+    """Temporal's answer, shared by every poller for a second (kind `progress`): a page open in
+    fifty tabs asks Temporal once a second, and a slow answer is not waited for past
+    CACHE_REFRESH_WAIT_MS while a previous one is at hand. Starting a run moves the tag."""
+
+    async def load() -> _Live:
+        try:
+            client = await asyncio.wait_for(connect(), QUERY_TIMEOUT)
+            handle = client.get_workflow_handle(workflow_id(shop_id))
+            described = await asyncio.wait_for(handle.describe(), QUERY_TIMEOUT)
+        except Exception:  # Temporal down, or the workflow never ran here
+            return _Live(running=None, progress=None)
+        if described.status != WorkflowExecutionStatus.RUNNING:
+            return _Live(running=False, progress=None)
+        try:
+            progress: Progress = await asyncio.wait_for(
+                handle.query(InventoryWorkflow.progress), QUERY_TIMEOUT
+            )
+        except Exception:  # no worker to answer the query yet
+            return _Live(running=True, progress=None)
+        return _Live(running=True, progress=ProgressOut(**asdict(progress)))
+
+    return await cached_trailing(
+        f"inventory-run-live:{shop_id}", [_live_tag(shop_id)], load, kind="progress",
+        dump=lambda live: live.model_dump(), restore=_Live.model_validate,
+    )
+
+
 async def state(session: AsyncSession, shop_id: int) -> StateOut:
     """The latest run's report and whether the shop's workflow is running, with its live
     progress then. Temporal decides `running` when it answers (a run just started has no row
@@ -563,18 +603,9 @@ async def state(session: AsyncSession, shop_id: int) -> StateOut:
         running=row is not None and row.status == "running",
         progress=None,
     )
-    try:
-        client = await asyncio.wait_for(connect(), QUERY_TIMEOUT)
-        handle = client.get_workflow_handle(workflow_id(shop_id))
-        described = await asyncio.wait_for(handle.describe(), QUERY_TIMEOUT)
-        view.running = described.status == WorkflowExecutionStatus.RUNNING
-        if view.running:
-            progress: Progress = await asyncio.wait_for(
-                handle.query(InventoryWorkflow.progress), QUERY_TIMEOUT
-            )
-            view.progress = ProgressOut(**asdict(progress))
-    except Exception:  # Temporal down, never ran here, or no worker to answer the query
-        return view
+    live = await _live(shop_id)
+    if live.running is not None:
+        view.running, view.progress = live.running, live.progress
     return view
 
 
@@ -588,7 +619,7 @@ async def runs_page(
 
 async def start_run(client: Client, shop_id: int) -> StartedOut:
     """Start the shop's run now; a run already going is returned instead of a second one."""
-    return await start_shop_run(
+    started = await start_shop_run(
         client,
         InventoryWorkflow.run,
         InventoryRequest(shop_id, "manual"),
@@ -597,6 +628,8 @@ async def start_run(client: Client, shop_id: int) -> StartedOut:
         shop_id=shop_id,
         what="the inventory planning",
     )
+    await invalidate(_live_tag(shop_id))  # the next poll asks Temporal again
+    return started
 
 
 def run_view(run: InventoryRun) -> RunOut:

@@ -55,6 +55,9 @@ def create_app() -> FastAPI:
         docs_url="/api/docs",
         openapi_url="/api/openapi.json",
         redoc_url=None,
+        # FastAPI's own OpenTelemetry would trace, measure and log every request a second time
+        # beside infra.telemetry (our spans, metrics and error records): ~8 % of the API's CPU
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
     problems.install(app)
     for router in ROUTERS:

@@ -46,9 +46,9 @@ class Settings(BaseSettings):
     redis_url: str = Field(default="redis://127.0.0.1:6379/0", alias="REDIS_URL")
     # answer kind=seconds pairs overriding db.tagged_cache.TTL_BY_KIND, e.g. "shops=30,segments=600"
     cache_ttls: str = Field(default="", alias="CACHE_TTLS")
-    # how long the reader that finds a trailing answer stale (counts, a run's live state) waits
-    # for its refresh before it takes the previous answer (db.tagged_cache.cached_trailing); the
-    # refresh goes on in the background
+    # how long the reader that finds a trailing answer (counts, a run's live state) stale after a
+    # write waits for its refresh before it takes the previous answer
+    # (db.tagged_cache.cached_trailing); the refresh goes on in the background
     cache_refresh_wait_ms: int = Field(default=50, ge=0, alias="CACHE_REFRESH_WAIT_MS")
     temporal_address: str = Field(default="127.0.0.1:7233", alias="TEMPORAL_ADDRESS")
     temporal_namespace: str = Field(default="default", alias="TEMPORAL_NAMESPACE")

@@ -20,8 +20,9 @@ seconds, so with moving keys every reader after each write would wait for one) a
 state from Temporal (kind `progress`, fresh for 1 s: fifty pollers make one Temporal call a
 second, not fifty). Their key does not move; the entry records the tag versions it was built
 on, a write or the TTL makes it stale, and the reader that notices refreshes it in the
-background, waits `CACHE_REFRESH_WAIT_MS` for it and else answers with the previous value, as
-every reader does while the refresh runs. Such an answer trails a write by at most one refresh.
+background: after a write it waits `CACHE_REFRESH_WAIT_MS` for the refresh, past the TTL not
+at all, and else answers with the previous value, as every reader does while the refresh runs.
+Such an answer trails a write by at most one refresh.
 """
 
 from __future__ import annotations
@@ -249,12 +250,14 @@ async def cached_trailing(
     versions = [(v or b"0").decode() for v in found]
     if raw is not None:
         entry = orjson.loads(raw)
-        if not refresh and entry.get("tags") == versions and clock() - entry["at"] < fresh_for:
+        written = entry.get("tags") != versions
+        if not refresh and not written and clock() - entry["at"] < fresh_for:
             await _record(client, kind, "hit", started)
             return restore(entry["v"])
         task = await _refresh(client, key, name, versions, load, dump, fresh_for)
         if task is not None:
-            wait_s = None if refresh else get_settings().cache_refresh_wait_ms / 1000
+            # after a write the fresh answer is worth a short wait; merely past its TTL it is not
+            wait_s = None if refresh else get_settings().cache_refresh_wait_ms / 1000 if written else 0
             done, _ = await asyncio.wait({task}, timeout=wait_s)
             if done:
                 await _record(client, kind, "miss", started)

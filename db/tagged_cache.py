@@ -59,6 +59,10 @@ TTL_BY_KIND: dict[str, int] = {
     "progress": 1,
     "default": 300,
 }
+# a trailing answer is kept this long past its TTL, so that a quiet hour does not end in a true
+# miss that every reader waits for (a 1.8 M-order recount takes seconds); stale is served and
+# refreshed instead
+TRAILING_KEEP_S = 3600
 # a recomputation holds its key's lock at most this long (a crashed holder frees it by expiry)
 LOCK_MS = 10_000
 # how often a reader waiting for another's computation looks for the value
@@ -199,7 +203,7 @@ async def _refresh(
             value = await load()
             try:
                 entry = {"at": clock(), "tags": versions, "v": dump(value)}
-                await client.set(key, orjson.dumps(entry), ex=2 * fresh_for)
+                await client.set(key, orjson.dumps(entry), ex=max(2 * fresh_for, TRAILING_KEEP_S))
             except RedisError as exc:
                 COUNTERS["error"] += 1
                 log.warning("cache %s not stored: %s", name, exc)

@@ -173,14 +173,25 @@ async def cached(
         if raw is not None:  # another reader is refreshing it: the stale answer will do
             await _record(client, kind, "stale", started)
             return restore(orjson.loads(raw)["v"])
-        await asyncio.sleep(WAIT_STEP_S)
-        try:
-            raw = await client.get(key)
-        except RedisError:
-            return await load()
-        if raw is not None:
-            await _record(client, kind, "wait", started)
-            return restore(orjson.loads(raw)["v"])
+        if got := await _wait_step(client, key, kind, started, load, restore):
+            return got[0]
+
+
+async def _wait_step(
+    client: Redis, key: str, kind: str, started: float, load: Callable[[], Awaitable[T]],
+    restore: Callable[[Any], T],
+) -> list[T]:
+    """One step of waiting for another reader's computation: [its value], [a load of our own]
+    when Redis fails, or [] while it is not there yet."""
+    await asyncio.sleep(WAIT_STEP_S)
+    try:
+        raw = await client.get(key)
+    except RedisError:
+        return [await load()]
+    if raw is None:
+        return []
+    await _record(client, kind, "wait", started)
+    return [restore(orjson.loads(raw)["v"])]
 
 
 _REFRESHES: set[asyncio.Task[Any]] = set()  # running background refreshes (kept from GC)
@@ -274,14 +285,8 @@ async def cached_trailing(
             value = await asyncio.shield(task)  # a reader that goes away leaves the load running
             await _record(client, kind, "miss", started)
             return value
-        await asyncio.sleep(WAIT_STEP_S)
-        try:
-            raw = await client.get(key)
-        except RedisError:
-            return await load()
-        if raw is not None:
-            await _record(client, kind, "wait", started)
-            return restore(orjson.loads(raw)["v"])
+        if got := await _wait_step(client, key, kind, started, load, restore):
+            return got[0]
 
 
 async def invalidate(*tags: str) -> None:

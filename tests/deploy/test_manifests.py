@@ -1,16 +1,20 @@
 """The deployment files are valid: every Kubernetes manifest against the schemas bundled in
 kubernetes-validate (offline, at a pinned Kubernetes version, strict: unknown fields fail), the
-manifests are what render.py renders, and compose.yaml holds the structure the deployment
-relies on.
+manifests are what render.py renders, and compose.yaml is a valid Compose file that holds the
+structure the deployment relies on.
 
-compose.yaml is not validated by `docker compose config` here: the Docker CLI on the machines
-this runs on has no compose plugin, and the compose-spec JSON schema is not bundled by any
-package we install, so the compose checks below are structural invariants, parsed with PyYAML.
+compose.yaml is not validated by `docker compose config` here (the Docker CLI on the machines
+this runs on has no compose plugin). Instead it is interpolated as compose does (`${VAR:-x}`,
+`${VAR:?msg}`, `$$`) with the values of compose.env.example, then parsed by `compose-spec`
+(bindings of the Rust compose_spec crate: every field typed and checked against the Compose
+Specification, unknown keys refused unless `x-`, image references parsed); the structural
+invariants below are read with PyYAML.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -47,6 +51,71 @@ def _manifests() -> list[tuple[str, dict[str, Any]]]:
 @pytest.fixture(scope="module")
 def compose() -> dict[str, Any]:
     return yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+
+
+_VARIABLE = re.compile(r"\$(?:(\$)|\{(\w+)(?:(:?[-?])([^}]*))?\}|(\w+))")
+
+
+def interpolate(text: str, env: dict[str, str]) -> str:
+    """Compose's variable interpolation: `$$` is a `$`; `${VAR:-default}` (unset or empty),
+    `${VAR-default}` (unset); `${VAR:?message}` / `${VAR?message}` refuse, as compose does."""
+
+    def one(match: re.Match[str]) -> str:
+        escaped, name, op, arg, bare = match.groups()
+        if escaped:
+            return "$"
+        value = env.get(name or bare)
+        if op in (":-", ":?") and not value:
+            value = None
+        if value is not None:
+            return value
+        if op in (":?", "?"):
+            raise ValueError(f"required variable {name} is missing a value: {arg}")
+        return arg if op in (":-", "-") else ""
+
+    return _VARIABLE.sub(one, text)
+
+
+def _example_env() -> dict[str, str]:
+    lines = (DEPLOY / "compose.env.example").read_text().splitlines()
+    return dict(line.split("=", 1) for line in lines if "=" in line and not line.startswith("#"))
+
+
+def _parse_compose(text: str, env: dict[str, str]) -> Any:
+    """Interpolated, YAML anchors and merge keys resolved by PyYAML (as compose resolves them;
+    the Rust parser has no merge keys), then checked by compose-spec; ValueError if invalid."""
+    from compose_spec import PyCompose
+
+    return PyCompose.from_json(json.dumps(yaml.safe_load(interpolate(text, env))))
+
+
+def test_compose_is_valid_per_the_compose_specification() -> None:
+    parsed = _parse_compose((DEPLOY / "compose.yaml").read_text(), _example_env())
+    names = set(parsed.service_names())
+    assert {"postgresql", "redis", "temporal", "api", "proxy", "migrate"} <= names
+    assert {f"worker-{q}" for q in QUEUES} <= names
+
+
+@pytest.mark.parametrize(
+    ("change", "refused"),
+    [
+        (("    healthcheck:", "    healthchek:"), "healthchek"),  # a misspelled key
+        (("restart: unless-stopped", "restart: sometimes"), "sometimes"),  # not one of the four policies
+        (("image: redis:", "image: redis:7 4:"), "image"),  # not an image reference
+    ],
+)
+def test_a_compose_violation_is_caught(change: tuple[str, str], refused: str) -> None:
+    text = (DEPLOY / "compose.yaml").read_text()
+    assert change[0] in text
+    with pytest.raises(ValueError, match=refused):
+        _parse_compose(text.replace(change[0], change[1], 1), _example_env())
+
+
+def test_compose_refuses_to_start_without_the_database_password() -> None:
+    env = {k: v for k, v in _example_env().items() if k != "POSTGRES_PASSWORD"}
+    with pytest.raises(ValueError, match="POSTGRES_PASSWORD"):
+        interpolate((DEPLOY / "compose.yaml").read_text(), env)
+    assert interpolate("a$$b ${X:-d} ${X-e} $X", {"X": ""}) == "a$b d  "
 
 
 def test_manifests_are_what_render_py_renders() -> None:

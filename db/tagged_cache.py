@@ -159,15 +159,9 @@ async def cached(
                     await _record(client, kind, "wait", started)
                     return restore(orjson.loads(again)["v"])
                 value = await load()
-                try:
-                    entry_raw = orjson.dumps({"at": clock(), "v": dump(value)})
-                    await client.set(key, entry_raw, ex=2 * fresh_for)
-                except RedisError as exc:
-                    COUNTERS["error"] += 1
-                    log.warning("cache %s not stored: %s", name, exc)
+                await _store(client, key, name, {"at": clock(), "v": dump(value)}, 2 * fresh_for)
             finally:
-                with contextlib.suppress(RedisError):  # else the lock expires by itself
-                    await client.eval(_RELEASE, 1, f"{key}:lock", token)
+                await _release(client, key, token)
             await _record(client, kind, "miss", started)
             return value
         if raw is not None:  # another reader is refreshing it: the stale answer will do
@@ -175,6 +169,21 @@ async def cached(
             return restore(orjson.loads(raw)["v"])
         if got := await _wait_step(client, key, kind, started, load, restore):
             return got[0]
+
+
+async def _store(client: Redis, key: str, name: str, entry: dict[str, Any], keep_s: int) -> None:
+    """Store a computed entry; Redis trouble is counted and logged, never raised."""
+    try:
+        await client.set(key, orjson.dumps(entry), ex=keep_s)
+    except RedisError as exc:
+        COUNTERS["error"] += 1
+        log.warning("cache %s not stored: %s", name, exc)
+
+
+async def _release(client: Redis, key: str, token: str) -> None:
+    """Free the key's lock if we still hold it (else it expires by itself)."""
+    with contextlib.suppress(RedisError):
+        await client.eval(_RELEASE, 1, f"{key}:lock", token)
 
 
 async def _wait_step(
@@ -212,16 +221,11 @@ async def _refresh(
     async def run() -> T:
         try:
             value = await load()
-            try:
-                entry = {"at": clock(), "tags": versions, "v": dump(value)}
-                await client.set(key, orjson.dumps(entry), ex=max(2 * fresh_for, TRAILING_KEEP_S))
-            except RedisError as exc:
-                COUNTERS["error"] += 1
-                log.warning("cache %s not stored: %s", name, exc)
+            entry = {"at": clock(), "tags": versions, "v": dump(value)}
+            await _store(client, key, name, entry, max(2 * fresh_for, TRAILING_KEEP_S))
             return value
         finally:
-            with contextlib.suppress(RedisError):
-                await client.eval(_RELEASE, 1, f"{key}:lock", token)
+            await _release(client, key, token)
 
     task = asyncio.create_task(run(), name=f"refresh {name}")
     _REFRESHES.add(task)
@@ -273,8 +277,7 @@ async def cached_trailing(
         if task is not None:
             # after a write the fresh answer is worth a short wait; merely past its TTL it is not
             wait_s = None if refresh else get_settings().cache_refresh_wait_ms / 1000 if written else 0
-            done, _ = await asyncio.wait({task}, timeout=wait_s)
-            if done:
+            if wait_s != 0 and (await asyncio.wait({task}, timeout=wait_s))[0]:
                 await _record(client, kind, "miss", started)
                 return task.result()
         await _record(client, kind, "stale", started)

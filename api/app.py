@@ -27,11 +27,15 @@ The API lives under <a href="/api/docs">/api/docs</a>.</p></body></html>"""
 
 
 @asynccontextmanager
-async def _lifespan(_: FastAPI) -> AsyncGenerator[None, None]:
+async def _lifespan(app: FastAPI) -> AsyncGenerator[None, None]:
     from api.services.webhooks import close_coalescer, sweep_outbox_forever
+    from api.warmup import WarmUp
 
+    warm = app.state.warm_up = WarmUp(app)  # readiness is 503 until it is done
+    warm.start()
     sweep = asyncio.create_task(sweep_outbox_forever())
     yield
+    await warm.stop()
     sweep.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await sweep

@@ -80,7 +80,7 @@ def _memberships() -> ScalarSelect[Any]:
     )
 
 
-async def _user_from_request(request: Request, session: AsyncSession) -> tuple[User, dict[int, str]] | None:
+async def user_from_request(request: Request, session: AsyncSession) -> tuple[User, dict[int, str]] | None:
     """The signed-in user and their memberships, from a Bearer token or the session cookie."""
     now = datetime.now(UTC)
     auth = request.headers.get("authorization", "")
@@ -121,7 +121,7 @@ def _shop_roles(memberships: Any) -> dict[int, str]:
 
 
 async def _caller(request: Request, session: SessionDep) -> Caller:
-    found = await _user_from_request(request, session)
+    found = await user_from_request(request, session)
     if found is None or not found[0].is_active:
         raise Problem(401, "Not signed in", "Sign in, or send a valid API token as a Bearer token.")
     user, memberships = found

@@ -280,16 +280,31 @@ def start_apps(system: System, apis: int, workers: int) -> list[str]:
 def run_locust(plan_path: Path, seconds: int, users: int, rate: float, out: Path, env: dict[str, str]) -> list[dict[str, Any]]:
     webhook_users = max(1, round(rate / 25))
     prefix = out / "stats"
+    started = time.time()
     subprocess.run(
         [str(BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless", "--only-summary",
          "-u", str(users + webhook_users), "-r", str(users + webhook_users), "-t", f"{seconds}s",
          "--csv", str(prefix), "--loglevel", "WARNING", "--stop-timeout", "5", "--reset-stats"],
         env={**env, "LOAD_PLAN": str(plan_path), "LOAD_USERS": str(users), "LOAD_WEBHOOK_RATE": str(rate),
-             "LOAD_WEBHOOK_USERS": str(webhook_users)},
+             "LOAD_WEBHOOK_USERS": str(webhook_users), "LOAD_SLOW_LOG": str(out / "slow.json")},
         cwd=ROOT, check=False, stdout=subprocess.DEVNULL,
     )
+    slow_moments(out / "slow.json", started)
     with open(f"{prefix}_stats.csv", newline="") as fh:
         return list(csv.DictReader(fh))
+
+
+def slow_moments(path: Path, started: float) -> None:
+    """When the requests over 500 ms were sent, by second of the run: a burst at one moment (a
+    start, a stall) reads differently from a tail spread over the run."""
+    if not path.exists():
+        return
+    slow = json.loads(path.read_text())
+    seconds: dict[int, int] = {}
+    for at, _name, _ms in slow:
+        seconds[int(at - started)] = seconds.get(int(at - started), 0) + 1
+    moments = ", ".join(f"{s} s: {n}" for s, n in sorted(seconds.items()))
+    print(f"requests over 500 ms: {len(slow)}" + (f" (sent at second {moments})" if slow else ""), flush=True)
 
 
 def report(title: str, rows: list[dict[str, Any]], seconds: int, users: int) -> dict[str, float]:

@@ -20,15 +20,31 @@ import json
 import os
 import random
 import secrets
+import time
 from datetime import UTC, datetime
 
-from locust import FastHttpUser, between, constant_throughput, task
+from locust import FastHttpUser, between, constant_throughput, events, task
 
 PLAN = json.loads(open(os.environ["LOAD_PLAN"]).read())  # noqa: SIM115 (read once at import)
 HOSTS = itertools.cycle(PLAN["hosts"])
 TOKENS = itertools.cycle(PLAN["tokens"])
 SHOP = PLAN["shop_id"]
 WEBHOOK_USERS = int(os.environ.get("LOAD_WEBHOOK_USERS", "8"))
+SLOW_MS = 500  # requests slower than this are written to LOAD_SLOW_LOG with their moment
+SLOW: list[tuple[float, str, float]] = []
+
+
+@events.request.add_listener
+def _slow(request_type: str, name: str, response_time: float, **_: object) -> None:
+    if response_time > SLOW_MS:
+        SLOW.append((time.time() - response_time / 1000, name, response_time))
+
+
+@events.quitting.add_listener
+def _write_slow(**_: object) -> None:
+    if path := os.environ.get("LOAD_SLOW_LOG"):
+        with open(path, "w") as fh:
+            json.dump(SLOW, fh)
 
 
 class MerchantUser(FastHttpUser):

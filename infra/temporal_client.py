@@ -34,23 +34,32 @@ from workflows.schedules import APP_SCHEDULES, ScheduleDecl
 log = logging.getLogger(__name__)
 
 _CLIENTS: dict[tuple[str, str, int], Client] = {}
+_CONNECTING: dict[tuple[str, str, int], asyncio.Lock] = {}
 
 
 async def connect(address: str | None = None, namespace: str | None = None) -> Client:
-    """A cached client per (address, namespace, event loop); interceptors are added here once."""
+    """A cached client per (address, namespace, event loop); interceptors are added here once.
+
+    Callers that find no client yet wait for one connection, not one each: a fresh API process
+    under load had dozens of requests connecting at once (measured in `make load`)."""
     settings = get_settings()
     key = (
         address or settings.temporal_address,
         namespace or settings.temporal_namespace,
         id(asyncio.get_running_loop()),
     )
-    if key not in _CLIENTS:
-        _CLIENTS[key] = await Client.connect(key[0], namespace=key[1], interceptors=_interceptors())
+    found = _CLIENTS.get(key)
+    if found is not None:
+        return found
+    async with _CONNECTING.setdefault(key, asyncio.Lock()):
+        if key not in _CLIENTS:  # a failed connect leaves none: the next caller tries again
+            _CLIENTS[key] = await Client.connect(key[0], namespace=key[1], interceptors=_interceptors())
     return _CLIENTS[key]
 
 
 def forget_clients() -> None:
     _CLIENTS.clear()
+    _CONNECTING.clear()
 
 
 def _interceptors() -> list:

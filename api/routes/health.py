@@ -3,10 +3,11 @@ and Temporal) and the combined report `/api/health` that ops and the UI read."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from api.problems import PROBLEM_JSON
+from api.warmup import WarmUp
 from infra.readiness import check_dependencies, down, not_ready_problem
 
 router = APIRouter(tags=["health"])
@@ -28,9 +29,17 @@ async def live() -> JSONResponse:
 
 
 @router.get("/api/health/ready")
-async def ready() -> JSONResponse:
+async def ready(request: Request) -> JSONResponse:
     """Readiness: 503 with a problem body naming what is unreachable, so the proxy or the
-    Service routes no requests here until it is back."""
+    Service routes no requests here until it is back; 503 too while a new process warms up
+    (api.warmup: its connections and statements, a few hundred ms)."""
+    warm: WarmUp | None = getattr(request.app.state, "warm_up", None)
+    if warm is not None and not warm.done.is_set():
+        return JSONResponse(
+            {"type": "about:blank", "title": "Not ready", "status": 503, "dependencies": [],
+             "detail": "this API is warming up (database pool, statements, Temporal)"},
+            503, media_type=PROBLEM_JSON, headers={"Retry-After": "1"},
+        )
     checks = await check_dependencies()
     if down(checks):
         return JSONResponse(not_ready_problem(checks, "API"), 503, media_type=PROBLEM_JSON)

@@ -216,7 +216,7 @@ class InstallationKeys:
 KEYS = InstallationKeys()
 
 
-async def _installation(session: AsyncSession, eshop_id: int) -> tuple[int, str | None] | None:
+async def installation_of(session: AsyncSession, eshop_id: int) -> tuple[int, str | None] | None:
     """The shop id and signature key of an e-shop (None: no installation); cached when keyed."""
     found = (  # two columns, not two ORM rows
         await session.execute(
@@ -251,7 +251,7 @@ async def receive(session: AsyncSession, body: bytes, given: str | None, now: da
     if cached is not None and signature_matches(cached[1], body, given):
         shop_id = cached[0]
     else:  # not cached, or the key changed: the row decides
-        found = await _installation(session, note.eshop_id)
+        found = await installation_of(session, note.eshop_id)
         if found is None:
             await _store_rejected(session, body, "unknown shop", given, note, now)
             return Intake(404, "Unknown shop", f"No installation for eshopId {note.eshop_id}.")
@@ -275,7 +275,7 @@ async def receive(session: AsyncSession, body: bytes, given: str | None, now: da
     except IntegrityError:  # the cached shop is gone (deleted since): read it again, once
         await session.rollback()
         KEYS.forget(note.eshop_id)
-        if await _installation(session, note.eshop_id) is None:
+        if await installation_of(session, note.eshop_id) is None:
             await _store_rejected(session, body, "unknown shop", given, note, now)
             return Intake(404, "Unknown shop", f"No installation for eshopId {note.eshop_id}.")
         stored = (await session.execute(INSERT_RECEIVED, values)).first()

@@ -233,6 +233,17 @@ def _cpu_seconds(pid: int) -> float:
         return 0.0
 
 
+def cpu_loop_ms() -> float:
+    """A fixed pure-Python loop, timed: how fast this machine is right now. One VM's speed moved
+    by half within an evening (a neighbour's load, not visible as steal time), so a run's
+    latencies are read against it."""
+    started = time.perf_counter()
+    total = 0
+    for i in range(3_000_000):
+        total += i
+    return (time.perf_counter() - started) * 1000
+
+
 def wait_http(url: str, seconds: float = 120) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -397,10 +408,12 @@ def main(argv: list[str] | None = None) -> None:
             plan(dsn, shop_id, eshop_id, hosts, key, tokens, plan_path)
             (work / f"run{run}").mkdir()
             log(f"run {run}: {apis} API process(es), {workers} worker process(es), {args.seconds} s")
+            loop_ms = cpu_loop_ms()
             cpu_before = {n: _cpu_seconds(p.pid) for n, p in system.procs}
             rows = run_locust(plan_path, args.seconds, args.users, args.webhook_rate, work / f"run{run}", system.env)
             peaks, cpu_after = system.stop(keep=("temporal",))
-            title = f"run {run}: {apis} API, {workers} worker(s) per queue, {n_items:,} items, {args.seconds} s"
+            title = (f"run {run}: {apis} API, {workers} worker(s) per queue, {n_items:,} items, {args.seconds} s, "
+                     f"CPU loop {loop_ms:.0f} ms before it")
             results.append(report(title, rows, args.seconds, args.users))
             print("peak RSS MB: " + ", ".join(f"{k} {v:.0f}" for k, v in peaks.items()), flush=True)
             # CPU per request does not depend on how busy the machine is: capacity per core

@@ -54,6 +54,9 @@ def pytest_configure(config: pytest.Config) -> None:
     # a count read after a write waits for its recount (no clock decides what a test sees);
     # tests/search/test_trailing_counts.py sets 0 to see the trailing answer
     os.environ["CACHE_REFRESH_WAIT_MS"] = "600000"
+    # the test process starts many in-process APIs: frozen, every app alive at a warm-up would
+    # stay for the session (tests/deploy/test_warmup.py turns it on for itself)
+    os.environ["API_GC_FREEZE"] = "false"
     from db.config import get_settings
 
     get_settings.cache_clear()

@@ -6,6 +6,7 @@ Temporal connection."""
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Iterator
 
 import httpx
@@ -60,7 +61,20 @@ async def test_not_ready_until_warm_then_ready(temporal_env: object, database_ur
         await holder.close()
 
 
-async def test_warm_up_fills_the_pool_and_survives_a_dependency_down(temporal_down: None) -> None:
+@pytest.fixture
+def gc_freeze(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    from db.config import get_settings
+
+    monkeypatch.setenv("API_GC_FREEZE", "true")
+    get_settings.cache_clear()
+    gc.unfreeze()
+    yield
+    gc.unfreeze()  # the test process's objects are collectable again
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+async def test_warm_up_fills_the_pool_and_survives_a_dependency_down(temporal_down: None, gc_freeze: None) -> None:
     from api.app import create_app
     from api.warmup import WarmUp
     from db.config import get_settings
@@ -70,10 +84,23 @@ async def test_warm_up_fills_the_pool_and_survives_a_dependency_down(temporal_do
     warm.start()
     await asyncio.wait_for(warm.done.wait(), 15)
     assert warm.took["temporal"] == -1, "Temporal is down: that step failed"
-    for step in ("routes", "database pool", "statements", "redis"):
+    for step in ("routes", "database pool", "statements", "redis", "gc freeze"):
         assert warm.took[step] >= 0, f"{step} failed: {warm.took}"
     # every pooled connection is open and idle: the first requests open none
     assert async_engine().pool.checkedin() == get_settings().database_pool_size  # type: ignore[attr-defined]
+    # what was alive after the warm-up is out of the collector's full passes
+    assert gc.get_freeze_count() > 10_000
+
+
+async def test_no_freeze_when_turned_off() -> None:
+    from api.app import create_app
+    from api.warmup import WarmUp
+
+    gc.unfreeze()
+    warm = WarmUp(create_app())  # the session's setting: API_GC_FREEZE=false
+    warm.start()
+    await asyncio.wait_for(warm.done.wait(), 15)
+    assert "gc freeze" not in warm.took and gc.get_freeze_count() == 0
 
 
 async def test_warm_statements_write_nothing(database_url: str) -> None:

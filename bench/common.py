@@ -26,26 +26,21 @@ def scratch_database(prefix: str, keep: bool = False) -> Iterator[str]:
     """A new database `<prefix>_<random>`, migrated, that the app's settings point at
     (DATABASE_URL, and REDIS_URL unless set); dropped afterwards unless `keep` (then its name is
     printed, so a later bench can reuse the data set). Yields its libpq URL."""
-    name = f"{prefix}_{secrets.token_hex(4)}"
-    url = f"{ADMIN_DSN.rsplit('/', 1)[0]}/{name}"
-    with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    os.environ["DATABASE_URL"] = url.replace("postgresql://", "postgresql+psycopg://")
-    os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/9")
     from db.config import get_settings
+    from db.scratch import empty_database
 
-    get_settings.cache_clear()
-    try:
-        from db import migrate
+    with empty_database(ADMIN_DSN, f"{prefix}_{secrets.token_hex(4)}", keep=keep) as url:
+        os.environ["DATABASE_URL"] = url.replace("postgresql://", "postgresql+psycopg://")
+        os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/9")
+        get_settings.cache_clear()
+        try:
+            from db import migrate
 
-        migrate.upgrade(url)
-        yield url
-    finally:
-        if keep:
-            print(f"kept database {url}", flush=True)
-        else:
-            with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            migrate.upgrade(url)
+            yield url
+        finally:
+            if keep:
+                print(f"kept database {url}", flush=True)
 
 
 def seed_in_child(seed: Callable[..., None], *args: Any) -> float:

@@ -33,6 +33,7 @@ import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable, Iterable
+from functools import lru_cache
 from typing import Any, TypeVar, cast
 
 import orjson
@@ -75,7 +76,13 @@ _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del
 
 def _prefix() -> str:
     """Keys are scoped by database name, so deployments (and test sessions) sharing Redis never mix."""
-    return f"shopops:{make_url(get_settings().database_url).database or 'default'}:cache"
+    return _prefix_of(get_settings().database_url)
+
+
+@lru_cache(maxsize=16)
+def _prefix_of(database_url: str) -> str:
+    # parsed once per URL, not on each of a request's three to six keys
+    return f"shopops:{make_url(database_url).database or 'default'}:cache"
 
 
 def _tag_key(tag: str) -> str:

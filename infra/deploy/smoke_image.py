@@ -27,7 +27,8 @@ from pathlib import Path
 import httpx
 import psycopg
 from cryptography.fernet import Fernet
-from psycopg import sql
+
+from db.scratch import empty_database
 
 ADMIN_DSN = os.environ.get("SHOPOPS_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -71,73 +72,69 @@ def main(image: str) -> None:
     temporal: subprocess.Popen[bytes] | None = None
     workdir = Path(tempfile.mkdtemp(prefix="shopops-image-smoke-"))
     names = [f"shopops-smoke-api-{token}", f"shopops-smoke-worker-{token}"]
-    with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
-    try:
-        address = os.environ.get("TEMPORAL_ADDRESS")
-        if not address:
-            port = free_port()
-            binary = shutil.which("temporal", path=str(Path(sys.executable).parent)) or "temporal"
-            temporal = subprocess.Popen(
-                [binary, "server", "start-dev", "--headless", "--port", str(port), "--ui-port", str(free_port()),
-                 "--db-filename", str(workdir / "temporal.db")],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            )
-            address = f"127.0.0.1:{port}"
-        env = {
-            "DATABASE_URL": f"{base}/{database}",
-            "REDIS_URL": os.environ.get("SMOKE_REDIS_URL", "redis://127.0.0.1:6379/13"),
-            "TEMPORAL_ADDRESS": address,
-            "ENCRYPTION_KEYS": Fernet.generate_key().decode(),
-            "SESSION_SECRET": secrets.token_urlsafe(48),
-            "PUBLIC_BASE_URL": f"http://127.0.0.1:{api_port}",
-            "API_PORT": str(api_port),
-            "HEALTHCHECK_URL": f"http://127.0.0.1:{api_port}/api/health/live",
-            "WORKER_HEALTH_PORT": str(health_port),
-            "WORKER_SHUTDOWN_SECONDS": "20",
-        }
-        env_file = workdir / "smoke.env"
-        env_file.write_text("".join(f"{k}={v}\n" for k, v in env.items()))
-        run = ["run", "--network", "host", "--env-file", str(env_file)]
+    with empty_database(ADMIN_DSN, database):  # dropped at the end, its connections ended first
+        try:
+            address = os.environ.get("TEMPORAL_ADDRESS")
+            if not address:
+                port = free_port()
+                binary = shutil.which("temporal", path=str(Path(sys.executable).parent)) or "temporal"
+                temporal = subprocess.Popen(
+                    [binary, "server", "start-dev", "--headless", "--port", str(port), "--ui-port", str(free_port()),
+                     "--db-filename", str(workdir / "temporal.db")],
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                )
+                address = f"127.0.0.1:{port}"
+            env = {
+                "DATABASE_URL": f"{base}/{database}",
+                "REDIS_URL": os.environ.get("SMOKE_REDIS_URL", "redis://127.0.0.1:6379/13"),
+                "TEMPORAL_ADDRESS": address,
+                "ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+                "SESSION_SECRET": secrets.token_urlsafe(48),
+                "PUBLIC_BASE_URL": f"http://127.0.0.1:{api_port}",
+                "API_PORT": str(api_port),
+                "HEALTHCHECK_URL": f"http://127.0.0.1:{api_port}/api/health/live",
+                "WORKER_HEALTH_PORT": str(health_port),
+                "WORKER_SHUTDOWN_SECONDS": "20",
+            }
+            env_file = workdir / "smoke.env"
+            env_file.write_text("".join(f"{k}={v}\n" for k, v in env.items()))
+            run = ["run", "--network", "host", "--env-file", str(env_file)]
 
-        check("runs as uid 10001", docker(*run, "--rm", image, "id", "-u") == "10001")
-        docker(*run, "--rm", image, "shopops", "migrate", "up")
-        with psycopg.connect(f"{ADMIN_DSN.rsplit('/', 1)[0]}/{database}") as conn:
-            found = conn.execute("SELECT to_regclass('orders')::text").fetchone()
-        check("shopops migrate up migrated the scratch database", found == ("orders",))
+            check("runs as uid 10001", docker(*run, "--rm", image, "id", "-u") == "10001")
+            docker(*run, "--rm", image, "shopops", "migrate", "up")
+            with psycopg.connect(f"{ADMIN_DSN.rsplit('/', 1)[0]}/{database}") as conn:
+                found = conn.execute("SELECT to_regclass('orders')::text").fetchone()
+            check("shopops migrate up migrated the scratch database", found == ("orders",))
 
-        docker(*run, "-d", "--name", names[0], image)
-        with httpx.Client(base_url=f"http://127.0.0.1:{api_port}", timeout=5) as http:
-            until("the API to listen", lambda: http.get("/api/health/live").status_code == 200)
-            until("the API to be ready", lambda: http.get("/api/health/ready").status_code == 200)
-            check("API live and ready (database, redis, temporal up)", True)
-            page = http.get("/orders")
-            check("the UI is served", page.status_code == 200 and "<!doctype html>" in page.text.lower())
-        until("Docker's HEALTHCHECK to report healthy",
-              lambda: docker("inspect", "--format", "{{.State.Health.Status}}", names[0]) == "healthy")
-        check("HEALTHCHECK healthy", True)
+            docker(*run, "-d", "--name", names[0], image)
+            with httpx.Client(base_url=f"http://127.0.0.1:{api_port}", timeout=5) as http:
+                until("the API to listen", lambda: http.get("/api/health/live").status_code == 200)
+                until("the API to be ready", lambda: http.get("/api/health/ready").status_code == 200)
+                check("API live and ready (database, redis, temporal up)", True)
+                page = http.get("/orders")
+                check("the UI is served", page.status_code == 200 and "<!doctype html>" in page.text.lower())
+            until("Docker's HEALTHCHECK to report healthy",
+                  lambda: docker("inspect", "--format", "{{.State.Health.Status}}", names[0]) == "healthy")
+            check("HEALTHCHECK healthy", True)
 
-        worker_env = [*run, "-e", f"HEALTHCHECK_URL=http://127.0.0.1:{health_port}/live"]
-        docker(*worker_env, "-d", "--name", names[1], image, "shopops", "worker", "-q", "maintenance")
-        with httpx.Client(base_url=f"http://127.0.0.1:{health_port}", timeout=5) as http:
-            until("the worker to be ready", lambda: http.get("/ready").status_code == 200)
-        check("worker -q maintenance ready on its health port", True)
-        docker("stop", "-t", "30", names[1])
-        code = docker("inspect", "--format", "{{.State.ExitCode}}", names[1])
-        logs = subprocess.run(["docker", "logs", names[1]], capture_output=True, text=True)
-        check("SIGTERM drains the worker and it exits 0", code == "0" and "worker drained" in logs.stdout + logs.stderr,
-              f"exit {code}")
-        print(f"image={image} smoke=passed")
-    finally:
-        for name in names:
-            docker("rm", "-f", name, check=False)
-        if temporal is not None:
-            temporal.terminate()
-            temporal.wait(timeout=30)
-        with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
-            conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (database,))
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(database)))
-        shutil.rmtree(workdir, ignore_errors=True)
+            worker_env = [*run, "-e", f"HEALTHCHECK_URL=http://127.0.0.1:{health_port}/live"]
+            docker(*worker_env, "-d", "--name", names[1], image, "shopops", "worker", "-q", "maintenance")
+            with httpx.Client(base_url=f"http://127.0.0.1:{health_port}", timeout=5) as http:
+                until("the worker to be ready", lambda: http.get("/ready").status_code == 200)
+            check("worker -q maintenance ready on its health port", True)
+            docker("stop", "-t", "30", names[1])
+            code = docker("inspect", "--format", "{{.State.ExitCode}}", names[1])
+            logs = subprocess.run(["docker", "logs", names[1]], capture_output=True, text=True)
+            check("SIGTERM drains the worker and it exits 0", code == "0" and "worker drained" in logs.stdout + logs.stderr,
+                  f"exit {code}")
+            print(f"image={image} smoke=passed")
+        finally:
+            for name in names:
+                docker("rm", "-f", name, check=False)
+            if temporal is not None:
+                temporal.terminate()
+                temporal.wait(timeout=30)
+            shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

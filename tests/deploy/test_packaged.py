@@ -20,8 +20,8 @@ from pathlib import Path
 import httpx
 import psycopg
 import pytest
-from psycopg import sql
 
+from db.scratch import empty_database
 from tests.live import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -96,36 +96,32 @@ def test_the_installed_cli_migrates_a_database_and_serves_api_and_ui(installed: 
     base = os.environ["DATABASE_URL"]
     name = f"{base.rsplit('/', 1)[1]}_packaged"
     admin = base.replace("postgresql+psycopg://", "postgresql://").rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    url = base.rsplit("/", 1)[0] + f"/{name}"
     shopops = str(installed.parents[2] / "bin" / "shopops")
     proc: subprocess.Popen[bytes] | None = None
-    try:
-        subprocess.run([shopops, "migrate", "up"], check=True, cwd=tmp_path, env=_env(url))
-        with psycopg.connect(url.replace("+psycopg", "")) as conn:
-            assert conn.execute("SELECT to_regclass('orders')").fetchone() == ("orders",)
-        port = free_port()
-        proc = subprocess.Popen([shopops, "api", "--host", "127.0.0.1", "--port", str(port)],
-                                cwd=tmp_path, env=_env(url))
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as http:
-            for _ in range(300):
-                assert proc.poll() is None, "the installed API exited"
-                try:
-                    live = http.get("/api/health/live")
-                    break
-                except httpx.TransportError:
-                    time.sleep(0.1)
-            else:
-                raise AssertionError("the installed API never listened")
-            assert live.status_code == 200, live.text
-            page = http.get("/orders")  # a client-side route: the SPA's index.html
-            assert page.status_code == 200 and "shopops packaged" in page.text
-            assert http.get("/api/auth/me").status_code == 401
-    finally:
-        if proc is not None:
-            proc.terminate()
-            proc.wait(timeout=30)
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+    with empty_database(admin, name) as libpq_url:
+        url = libpq_url.replace("postgresql://", "postgresql+psycopg://")
+        try:
+            subprocess.run([shopops, "migrate", "up"], check=True, cwd=tmp_path, env=_env(url))
+            with psycopg.connect(url.replace("+psycopg", "")) as conn:
+                assert conn.execute("SELECT to_regclass('orders')").fetchone() == ("orders",)
+            port = free_port()
+            proc = subprocess.Popen([shopops, "api", "--host", "127.0.0.1", "--port", str(port)],
+                                    cwd=tmp_path, env=_env(url))
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as http:
+                for _ in range(300):
+                    assert proc.poll() is None, "the installed API exited"
+                    try:
+                        live = http.get("/api/health/live")
+                        break
+                    except httpx.TransportError:
+                        time.sleep(0.1)
+                else:
+                    raise AssertionError("the installed API never listened")
+                assert live.status_code == 200, live.text
+                page = http.get("/orders")  # a client-side route: the SPA's index.html
+                assert page.status_code == 200 and "shopops packaged" in page.text
+                assert http.get("/api/auth/me").status_code == 401
+        finally:
+            if proc is not None:
+                proc.terminate()
+                proc.wait(timeout=30)

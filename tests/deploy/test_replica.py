@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 
 import psycopg
 import pytest
-from psycopg import sql
 from sqlalchemy import text
 
+from db.scratch import empty_database
 from tests.conftest import ADMIN_DSN
 
 
@@ -23,15 +23,9 @@ def replica_url() -> Iterator[str]:
     from db import migrate
 
     name = f"{os.environ['DATABASE_URL'].rsplit('/', 1)[1]}_replica_{secrets.token_hex(2)}"
-    base = ADMIN_DSN.rsplit("/", 1)[0]
-    with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        migrate.upgrade(f"{base}/{name}")
-        yield f"{base.replace('postgresql://', 'postgresql+psycopg://')}/{name}"
-    finally:
-        with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    with empty_database(ADMIN_DSN, name) as url:
+        migrate.upgrade(url)
+        yield url.replace("postgresql://", "postgresql+psycopg://")
 
 
 @pytest.fixture

@@ -136,3 +136,22 @@ async def test_warming_recounts_even_a_current_entry(refresh_wait: Callable[[int
     assert await tagged_cache.cached_trailing(name, [tag], count, kind="orders") == 1
     assert await tagged_cache.cached_trailing(name, [tag], count, kind="orders", refresh=True) == 2
     assert await tagged_cache.cached_trailing(name, [tag], count, kind="orders") == 2
+
+
+async def test_recounts_run_on_one_core_and_leave_the_connection_as_it_was() -> None:
+    """A background recount asks for no parallel workers (both cores of a small host stalled
+    every request for a second); the setting ends with its transaction, so the pooled
+    connection serves the next request with the server's default."""
+    from sqlalchemy import text
+
+    from db.engine import session_scope
+    from db.summaries import one_core
+
+    async with session_scope() as session:
+        default = (await session.execute(text("SHOW max_parallel_workers_per_gather"))).scalar_one()
+    assert default != "0"
+    async with session_scope() as session:
+        await one_core(session)
+        assert (await session.execute(text("SHOW max_parallel_workers_per_gather"))).scalar_one() == "0"
+    async with session_scope() as session:
+        assert (await session.execute(text("SHOW max_parallel_workers_per_gather"))).scalar_one() == default

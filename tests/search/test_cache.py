@@ -210,3 +210,27 @@ async def test_product_list_api_is_scoped_and_bounded(api: Any, make_user: Any, 
     assert_problem(await api.get(f"/api/shops/{other.id}/products"), 404)
     assert_problem(await api.get(f"/api/shops/{shop.id}/products?limit=0"), 422)
     assert_problem(await api.get(f"/api/shops/{shop.id}/products?offset=-1"), 422)
+
+
+async def test_reads_are_counted_in_redis_at_most_once_a_second(cache_clock: CacheClock) -> None:
+    """Per-kind counts are added up in the process and written by the first read a second
+    later (a Redis round trip per read before); the monitoring page's read flushes first."""
+    name, tag = f"counted:{secrets.token_hex(4)}", f"test:{secrets.token_hex(4)}"
+    key = tagged_cache._stats_key("segments")  # pyright: ignore[reportPrivateUsage]
+
+    async def load() -> int:
+        return 7
+
+    await tagged_cache.flush_stats()
+    stored = await redis_client().hgetall(key)
+    for _ in range(20):
+        assert await tagged_cache.cached(name, [tag], load, kind="segments") == 7
+    assert await redis_client().hgetall(key) == stored, "nothing written per read"
+    cache_clock.now += tagged_cache.STATS_FLUSH_S
+    assert await tagged_cache.cached(name, [tag], load, kind="segments") == 7  # due: writes all 21
+    after = await redis_client().hgetall(key)
+    assert int(after[b"hit"]) - int(stored.get(b"hit", b"0")) == 20
+    assert int(after[b"miss"]) - int(stored.get(b"miss", b"0")) == 1
+    for _ in range(3):
+        await tagged_cache.cached(name, [tag], load, kind="segments")
+    assert (await stats("segments"))["hit"] == int(after[b"hit"]) + 3  # kind_stats flushed them

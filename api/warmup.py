@@ -2,15 +2,16 @@
 
 Measured in `make load` (issue 21): nearly every request over 500 ms of a run was sent in its
 first second, to API processes that had just started. Their first fifty requests took 400 ms to
-1 s against 10–30 ms a moment later: each opened its own database connection, compiled the
-order list's and the sign-in's statements, and several connected to Temporal at once. A replica
-started by a deploy or an autoscaler sees the same burst. So the lifespan warms the process in
-the background: the database pool filled to DATABASE_POOL_SIZE, Redis and Temporal connected,
-its routes built (FastAPI builds them on first use), the hot statements compiled (run for shop 0, which matches no row), and what is alive then frozen out of
-the garbage collector's full passes. Until that is done (at
-most WARM_UP_BUDGET_S) readiness answers 503 "warming up", so the proxy or the Service sends
-no traffic yet; liveness answers at once. Every step is best effort: a dependency that is down
-is logged and left to readiness, which names it.
+1 s against 10–30 ms a moment later: FastAPI built its routes on first use, each request opened
+its own database connection and compiled the order list's and the sign-in's statements, and
+several connected to Temporal at once. A replica started by a deploy or an autoscaler sees the
+same burst. So the lifespan warms the process in the background: the routes built, the database
+pool filled to DATABASE_POOL_SIZE, the hot statements compiled (run for shop 0, which matches
+no row), Redis and Temporal connected, and what is alive then frozen out of the garbage
+collector's full passes (API_GC_FREEZE). Until that is done (at most WARM_UP_BUDGET_S)
+readiness answers 503 "warming up", so the proxy or the Service sends no traffic yet; liveness
+answers at once. Every step is best effort: a dependency that is down is logged and left to
+readiness, which names it.
 """
 
 from __future__ import annotations

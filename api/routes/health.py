@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from api.problems import PROBLEM_JSON
+from api.problems import PROBLEM_JSON, problem_response
 from api.warmup import WarmUp
 from infra.readiness import check_dependencies, down, not_ready_problem
 
@@ -35,11 +35,10 @@ async def ready(request: Request) -> JSONResponse:
     (api.warmup: its connections and statements, a few hundred ms)."""
     warm: WarmUp | None = getattr(request.app.state, "warm_up", None)
     if warm is not None and not warm.done.is_set():
-        return JSONResponse(
-            {"type": "about:blank", "title": "Not ready", "status": 503, "dependencies": [],
-             "detail": "this API is warming up (database pool, statements, Temporal)"},
-            503, media_type=PROBLEM_JSON, headers={"Retry-After": "1"},
-        )
+        warming = problem_response(503, "Not ready", "this API is warming up (database pool, statements, Temporal)",
+                                   dependencies=[])
+        warming.headers["Retry-After"] = "1"
+        return warming
     checks = await check_dependencies()
     if down(checks):
         return JSONResponse(not_ready_problem(checks, "API"), 503, media_type=PROBLEM_JSON)
